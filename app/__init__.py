@@ -1,0 +1,65 @@
+"""Gridbook (网格通): grid management for counties, towns and villages."""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(test_config: dict | None = None, instance_path: str | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+        instance_path=instance_path or os.environ.get("GRIDBOOK_INSTANCE") or str(ROOT / "instance"),
+        instance_relative_config=True,
+    )
+    app.config.from_object("app.config.DefaultConfig")
+    if test_config is None:
+        app.config.from_pyfile("config.py", silent=True)
+        app.config.from_prefixed_env("GRIDBOOK")
+    else:
+        app.config.update(test_config)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    _fill_instance_defaults(app)
+
+    from app import extensions
+    from app.core import database, errors, i18n, rendering, security
+
+    extensions.db.init_app(app)
+    extensions.migrate.init_app(app, extensions.db, directory=str(ROOT / "migrations"),
+                                render_as_batch=True)
+    extensions.csrf.init_app(app)
+    extensions.htmx.init_app(app)
+    i18n.init_app(app)
+    with app.app_context():
+        database.configure_engine(extensions.db.engine)
+    security.init_app(app)
+    rendering.init_app(app)
+    errors.init_app(app)
+
+    from app import auth, org, home, cli
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(auth.admin_bp)
+    app.register_blueprint(org.bp)
+    app.register_blueprint(home.bp)
+    cli.init_app(app)
+    return app
+
+
+def _fill_instance_defaults(app: Flask) -> None:
+    """A database in instance/ and a secret key generated once and kept there."""
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = (
+            "sqlite:///" + str(Path(app.instance_path) / "gridbook.sqlite3"))
+    if not app.config.get("SECRET_KEY"):
+        key_file = Path(app.instance_path) / "secret_key"
+        if not key_file.exists():
+            key_file.write_text(secrets.token_hex(32))
+            os.chmod(key_file, 0o600)
+        app.config["SECRET_KEY"] = key_file.read_text().strip()
+    app.config.setdefault("UPLOAD_FOLDER", str(Path(app.instance_path) / "uploads"))

@@ -1,0 +1,185 @@
+"""Account administration and the audit log (county administrators)."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import or_, select
+
+from app.auth import admin_bp, services
+from app.auth.decorators import admin_required
+from app.auth.forms import AuditFilterForm, UserCreateForm, UserEditForm
+from app.auth.models import AuditEvent, User
+from app.auth.roles import Role
+from app.auth.views import _attach_error
+from app.core.scoping import get_visible_or_404, scoped_select
+from app.core.timeutil import local_day_start_utc
+from app.extensions import db
+from app.org.models import Department, Division
+from app.org.services import division_choices
+
+AUDIT_ACTIONS = {
+    "login": _l("登录成功"), "login_failed": _l("登录失败"),
+    "login_refused_locked": _l("锁定期间尝试登录"), "login_refused_disabled": _l("停用账号尝试登录"),
+    "account_locked": _l("账号锁定"), "logout": _l("退出登录"),
+    "account_created": _l("创建账号"), "account_enabled": _l("启用账号"),
+    "account_disabled": _l("停用账号"), "password_reset": _l("重置密码"),
+    "password_changed": _l("修改密码"), "role_changed": _l("角色变更"),
+    "scope_changed": _l("管辖范围变更"),
+}
+
+
+def _fill_scope_choices(form) -> None:
+    form.scope_division_id.choices = [(0, _("（无）"))] + division_choices(
+        db.session.scalars(scoped_select(Division).order_by(Division.code)))
+    form.scope_department_id.choices = [(0, _("（无）"))] + [
+        (d.id, d.name) for d in db.session.scalars(select(Department).order_by(Department.name))]
+
+
+def _scope_from(form):
+    division = db.session.get(Division, form.scope_division_id.data) if form.scope_division_id.data else None
+    department = (db.session.get(Department, form.scope_department_id.data)
+                  if form.scope_department_id.data else None)
+    return division, department
+
+
+@admin_bp.route("/users/")
+@admin_required
+def users():
+    """All accounts, searchable by name."""
+    query = request.args.get("q", "").strip()
+    statement = scoped_select(User).order_by(User.username)
+    if query:
+        like = f"%{query}%"
+        statement = statement.where(or_(User.username.ilike(like), User.display_name.ilike(like)))
+    page = db.paginate(statement, per_page=50)
+    return render_template("admin/users.html", page=page, query=query,
+                           roles={r.value: r.label for r in Role})
+
+
+@admin_bp.route("/users/new", methods=["GET", "POST"])
+@admin_required
+def create_user():
+    form = UserCreateForm()
+    _fill_scope_choices(form)
+    if form.validate_on_submit():
+        division, department = _scope_from(form)
+        try:
+            user = services.create_user(
+                username=form.username.data, display_name=form.display_name.data,
+                role=Role(form.role.data), password=form.password.data, confirm=form.confirm.data,
+                division=division, department=department, phone=form.phone.data)
+        except services.AccountError as error:
+            db.session.rollback()
+            _attach_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("账号 %(name)s 已创建。", name=user.username), "success")
+            return redirect(url_for("admin.user_detail", user_id=user.id), code=303)
+    return render_template("admin/user_form.html", form=form, user=None)
+
+
+@admin_bp.route("/users/<int:user_id>")
+@admin_required
+def user_detail(user_id: int):
+    user = get_visible_or_404(User, user_id)
+    events = db.session.scalars(select(AuditEvent)
+                                .where(or_(AuditEvent.actor_id == user.id,
+                                           (AuditEvent.target_type == "user_account")
+                                           & (AuditEvent.target_id == user.id)))
+                                .order_by(AuditEvent.occurred_at.desc()).limit(20))
+    return render_template("admin/user_detail.html", user=user, events=list(events),
+                           actions=AUDIT_ACTIONS, temporary_password=None)
+
+
+@admin_bp.route("/users/<int:user_id>/edit", methods=["GET", "POST"])
+@admin_required
+def edit_user(user_id: int):
+    user = get_visible_or_404(User, user_id)
+    form = UserEditForm(obj=user)
+    _fill_scope_choices(form)
+    if request.method == "GET":
+        form.scope_division_id.data = user.scope_division_id or 0
+        form.scope_department_id.data = user.scope_department_id or 0
+    if form.validate_on_submit():
+        division, department = _scope_from(form)
+        try:
+            if user.id == current_user.id and form.role.data != Role.COUNTY_ADMIN.value:
+                raise services.AccountError(_("不能取消自己的管理员角色。"), "role")
+            services.update_role_and_scope(user, Role(form.role.data), division, department,
+                                           form.display_name.data, form.phone.data)
+        except services.AccountError as error:
+            db.session.rollback()
+            _attach_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("账号已保存。"), "success")
+            return redirect(url_for("admin.user_detail", user_id=user.id), code=303)
+    return render_template("admin/user_form.html", form=form, user=user)
+
+
+@admin_bp.route("/users/<int:user_id>/status", methods=["POST"])
+@admin_required
+def set_user_status(user_id: int):
+    user = get_visible_or_404(User, user_id)
+    enable = request.form.get("enabled") == "1"
+    try:
+        services.set_enabled(user, enable, current_user)
+    except services.AccountError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+    else:
+        db.session.commit()
+        flash(_("账号已启用。") if enable else _("账号已停用，其登录会话已全部结束。"), "success")
+    return redirect(url_for("admin.user_detail", user_id=user.id), code=303)
+
+
+@admin_bp.route("/users/<int:user_id>/reset", methods=["POST"])
+@admin_required
+def reset_user_password(user_id: int):
+    """Show the one-time password once; it is never stored in clear."""
+    user = get_visible_or_404(User, user_id)
+    temporary = services.reset_password(user)
+    db.session.commit()
+    events = db.session.scalars(select(AuditEvent).where(AuditEvent.target_type == "user_account",
+                                                         AuditEvent.target_id == user.id)
+                                .order_by(AuditEvent.occurred_at.desc()).limit(20))
+    return render_template("admin/user_detail.html", user=user, events=list(events),
+                           actions=AUDIT_ACTIONS, temporary_password=temporary)
+
+
+def _parse_day(text: str | None):
+    if not text:
+        return None
+    try:
+        return datetime.strptime(text.strip(), "%Y-%m-%d").date()
+    except ValueError:
+        return False
+
+
+@admin_bp.route("/audit")
+@admin_required
+def audit_log():
+    """The audit log, filtered by who, what and when."""
+    form = AuditFilterForm(request.args)
+    form.action.choices = [("", _("全部"))] + [(k, str(v)) for k, v in AUDIT_ACTIONS.items()]
+    statement = scoped_select(AuditEvent).order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc())
+    if form.actor.data:
+        statement = statement.where(AuditEvent.actor_name.ilike(f"%{form.actor.data.strip()}%"))
+    if form.action.data:
+        statement = statement.where(AuditEvent.action == form.action.data)
+    for field, bound in ((form.date_from, "from"), (form.date_to, "to")):
+        day = _parse_day(field.data)
+        if day is False:
+            field.errors = [_("日期格式应为 YYYY-MM-DD。")]
+        elif day is not None:
+            if bound == "from":
+                statement = statement.where(AuditEvent.occurred_at >= local_day_start_utc(day))
+            else:
+                statement = statement.where(
+                    AuditEvent.occurred_at < local_day_start_utc(day + timedelta(days=1)))
+    page = db.paginate(statement, per_page=50)
+    return render_template("admin/audit.html", form=form, page=page, actions=AUDIT_ACTIONS)

@@ -1,0 +1,77 @@
+"""Forms for sign-in, first-run setup, password changes and accounts."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import PasswordField, SelectField, StringField, SubmitField
+from wtforms.validators import DataRequired, Length, Optional, Regexp
+
+from app.auth.roles import ROLE_LABELS, Role
+
+REQUIRED = _l("此项为必填项。")
+
+
+class LoginForm(FlaskForm):
+    username = StringField(_l("用户名"), validators=[DataRequired(REQUIRED), Length(max=64)])
+    password = PasswordField(_l("密码"), validators=[DataRequired(REQUIRED)])
+    submit = SubmitField(_l("登录"))
+
+
+class NewPasswordMixin:
+    password = PasswordField(_l("新密码"), validators=[DataRequired(REQUIRED)],
+                             description=_l("至少 8 位，包含字母、数字、符号中的两类。"))
+    confirm = PasswordField(_l("确认新密码"), validators=[DataRequired(REQUIRED)])
+
+
+class SetupForm(NewPasswordMixin, FlaskForm):
+    token = StringField(_l("设置口令"), validators=[DataRequired(REQUIRED)],
+                        description=_l("服务器启动时在控制台显示的口令。"))
+    county_code = StringField(_l("县（市、区）行政区划代码"), validators=[
+        DataRequired(REQUIRED), Regexp(r"^\d{6}$", message=_l("请输入 6 位数字的行政区划代码（GB/T 2260）。"))])
+    county_name = StringField(_l("县（市、区）名称"), validators=[DataRequired(REQUIRED), Length(max=64)])
+    username = StringField(_l("管理员用户名"), validators=[
+        DataRequired(REQUIRED), Length(min=3, max=64, message=_l("用户名长度为 3–64 个字符。")),
+        Regexp(r"^[A-Za-z0-9_.\-]+$", message=_l("用户名只能包含字母、数字、下划线、点和短横线。"))])
+    display_name = StringField(_l("姓名"), validators=[DataRequired(REQUIRED), Length(max=64)])
+    submit = SubmitField(_l("创建管理员并开始使用"))
+
+
+class ChangePasswordForm(NewPasswordMixin, FlaskForm):
+    current_password = PasswordField(_l("当前密码"), validators=[DataRequired(REQUIRED)])
+    submit = SubmitField(_l("修改密码"))
+
+
+def role_choices():
+    return [(role.value, str(ROLE_LABELS[role])) for role in Role]
+
+
+class AccountFieldsMixin:
+    display_name = StringField(_l("姓名"), validators=[DataRequired(REQUIRED), Length(max=64)])
+    phone = StringField(_l("联系电话"), validators=[Optional(), Length(max=32)])
+    role = SelectField(_l("角色"), choices=role_choices, validators=[DataRequired(REQUIRED)])
+    scope_division_id = SelectField(_l("管辖范围（区划或网格）"), coerce=int, validate_choice=False)
+    scope_department_id = SelectField(_l("所属职能部门"), coerce=int, validate_choice=False)
+
+
+class UserCreateForm(AccountFieldsMixin, FlaskForm):
+    username = StringField(_l("用户名"), validators=[
+        DataRequired(REQUIRED), Length(min=3, max=64, message=_l("用户名长度为 3–64 个字符。")),
+        Regexp(r"^[A-Za-z0-9_.\-]+$", message=_l("用户名只能包含字母、数字、下划线、点和短横线。"))])
+    password = PasswordField(_l("初始密码"), validators=[DataRequired(REQUIRED)],
+                             description=_l("用户首次登录后必须修改。"))
+    confirm = PasswordField(_l("确认初始密码"), validators=[DataRequired(REQUIRED)])
+    submit = SubmitField(_l("创建账号"))
+
+
+class UserEditForm(AccountFieldsMixin, FlaskForm):
+    submit = SubmitField(_l("保存"))
+
+
+class AuditFilterForm(FlaskForm):
+    class Meta:
+        csrf = False  # a GET filter changes nothing
+
+    actor = StringField(_l("操作人"), validators=[Optional(), Length(max=64)])
+    action = SelectField(_l("操作类型"), validate_choice=False)
+    date_from = StringField(_l("起始日期"), validators=[Optional()])
+    date_to = StringField(_l("截止日期"), validators=[Optional()])

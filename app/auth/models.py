@@ -1,0 +1,124 @@
+"""Accounts, their server-side login sessions, and the append-only audit log."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, ForeignKey, String, Text, event
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from app.auth.roles import Permission, Role, role_has
+from app.core.timeutil import utcnow
+from app.extensions import db
+
+
+class User(db.Model):
+    __tablename__ = "user_account"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(64))
+    password_hash: Mapped[str] = mapped_column(String(256))
+    role: Mapped[str] = mapped_column(String(32))
+    # Exactly one of the two scopes is set: a division node, or a department.
+    scope_division_id: Mapped[int | None] = mapped_column(ForeignKey("division.id"), index=True)
+    scope_department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"), index=True)
+    phone: Mapped[str | None] = mapped_column(String(32))
+    is_enabled: Mapped[bool] = mapped_column(default=True)
+    must_change_password: Mapped[bool] = mapped_column(default=False)
+    failed_login_count: Mapped[int] = mapped_column(default=0)
+    first_failed_login_at: Mapped[datetime | None]
+    locked_until: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_login_at: Mapped[datetime | None]
+
+    scope_division = relationship("Division", foreign_keys=[scope_division_id])
+    scope_department = relationship("Department", foreign_keys=[scope_department_id])
+
+    # The token of the LoginSession this request runs under; Flask-Login stores it
+    # in the cookie instead of the user id, so ending the LoginSession row ends the
+    # cookie too (a copied cookie stops working after logout).
+    login_session_token = None
+
+    # --- Flask-Login protocol -------------------------------------------------
+    is_authenticated = True
+    is_anonymous = False
+
+    @property
+    def is_active(self) -> bool:
+        return self.is_enabled
+
+    def get_id(self) -> str | None:
+        return self.login_session_token
+
+    # --- Rules ----------------------------------------------------------------
+    @property
+    def role_enum(self) -> Role:
+        return Role(self.role)
+
+    def can(self, permission: Permission) -> bool:
+        return role_has(self.role, permission)
+
+    @property
+    def is_county_admin(self) -> bool:
+        return self.role == Role.COUNTY_ADMIN.value
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    def is_locked(self, now: datetime) -> bool:
+        return self.locked_until is not None and self.locked_until > now
+
+    def __repr__(self) -> str:
+        return f"<User {self.username} {self.role}>"
+
+
+class LoginSession(db.Model):
+    """One row per login; the cookie carries only its random token."""
+
+    __tablename__ = "login_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    ended_at: Mapped[datetime | None]
+    end_reason: Mapped[str | None] = mapped_column(String(32))
+    ip_address: Mapped[str | None] = mapped_column(String(64))
+    user_agent: Mapped[str | None] = mapped_column(String(256))
+
+    user: Mapped[User] = relationship()
+
+
+class AuditEvent(db.Model):
+    """Who did what, when and from where. Rows are only ever inserted."""
+
+    __tablename__ = "audit_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    occurred_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
+    # Kept as text too: the username tried at a failed login may match no account.
+    actor_name: Mapped[str | None] = mapped_column(String(64), index=True)
+    ip_address: Mapped[str | None] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(48), index=True)
+    target_type: Mapped[str | None] = mapped_column(String(32))
+    target_id: Mapped[int | None]
+    summary: Mapped[str] = mapped_column(Text, default="")
+    detail: Mapped[dict | None] = mapped_column(JSON)
+
+    actor: Mapped[User | None] = relationship()
+
+
+class AuditLogIsAppendOnly(RuntimeError):
+    pass
+
+
+@event.listens_for(AuditEvent, "before_update")
+@event.listens_for(AuditEvent, "before_delete")
+def _refuse_audit_changes(_mapper, _connection, target):
+    raise AuditLogIsAppendOnly(f"audit event {target.id} cannot be changed or deleted")

@@ -1,0 +1,71 @@
+"""Roles and what each may do. The one place that answers "may this user do X"."""
+from __future__ import annotations
+
+import enum
+
+from flask_babel import lazy_gettext as _l
+
+
+class Role(str, enum.Enum):
+    COUNTY_ADMIN = "county_admin"
+    TOWN_STAFF = "town_staff"
+    STATION_STAFF = "station_staff"
+    GRID_WORKER = "grid_worker"
+    DEPARTMENT_HANDLER = "department_handler"
+    LEADER = "leader"
+
+    @property
+    def label(self) -> str:
+        return str(ROLE_LABELS[self])
+
+    @property
+    def scope_level(self) -> str | None:
+        """The division level an account of this role is scoped to (None: a department)."""
+        return ROLE_SCOPE_LEVELS[self]
+
+
+ROLE_LABELS = {
+    Role.COUNTY_ADMIN: _l("县级管理员"),
+    Role.TOWN_STAFF: _l("镇（街道）工作人员"),
+    Role.STATION_STAFF: _l("村（社区）工作站（网格长、站员）"),
+    Role.GRID_WORKER: _l("网格员"),
+    Role.DEPARTMENT_HANDLER: _l("职能部门经办人"),
+    Role.LEADER: _l("领导（只读）"),
+}
+
+# Which kind of node an account of each role hangs from. Leaders may be scoped to
+# any level, so they list None here and are checked against any division.
+ROLE_SCOPE_LEVELS = {
+    Role.COUNTY_ADMIN: "county",
+    Role.TOWN_STAFF: "town",
+    Role.STATION_STAFF: "community",
+    Role.GRID_WORKER: "grid",
+    Role.DEPARTMENT_HANDLER: None,
+    Role.LEADER: "any",
+}
+
+
+class Permission(str, enum.Enum):
+    MANAGE_ACCOUNTS = "manage_accounts"
+    VIEW_AUDIT = "view_audit"
+    MANAGE_DEPARTMENTS = "manage_departments"
+    # Creating, splitting and merging divisions and grids.
+    EDIT_STRUCTURE = "edit_structure"
+    # Boundaries, buildings, staff and service teams inside one's scope.
+    EDIT_GRID_DATA = "edit_grid_data"
+    EDIT_BUILDINGS = "edit_buildings"
+
+
+ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.COUNTY_ADMIN: frozenset(Permission),
+    Role.TOWN_STAFF: frozenset({Permission.EDIT_STRUCTURE, Permission.EDIT_GRID_DATA,
+                                Permission.EDIT_BUILDINGS}),
+    Role.STATION_STAFF: frozenset({Permission.EDIT_GRID_DATA, Permission.EDIT_BUILDINGS}),
+    Role.GRID_WORKER: frozenset({Permission.EDIT_BUILDINGS}),
+    Role.DEPARTMENT_HANDLER: frozenset(),
+    Role.LEADER: frozenset(),
+}
+
+
+def role_has(role: Role | str, permission: Permission) -> bool:
+    return Permission(permission) in ROLE_PERMISSIONS[Role(role)]

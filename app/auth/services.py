@@ -1,0 +1,237 @@
+"""Login, lockout, server-side sessions and account administration.
+
+Plain functions over the database session; views pass in what the request said.
+"""
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import func, select, update
+
+from app.auth import audit
+from app.auth.models import LoginSession, User
+from app.auth.passwords import password_problem
+from app.auth.roles import Role
+from app.core.timeutil import utcnow
+from app.extensions import db
+
+
+class AccountError(ValueError):
+    """A rule refused the change; the message is for the person (Chinese)."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+@dataclass
+class LoginResult:
+    user: User | None
+    error: str | None = None
+
+
+def find_user(username: str) -> User | None:
+    return db.session.scalar(select(User).where(func.lower(User.username) == username.strip().lower()))
+
+
+def authenticate(username: str, password: str, now: datetime | None = None) -> LoginResult:
+    """Check a login and apply the lockout rule. Records the outcome in the audit
+    log; the caller commits."""
+    now = now or utcnow()
+    config = current_app.config
+    user = find_user(username)
+    generic = _("用户名或密码错误。")
+    if user is None:
+        audit.record("login_failed", summary=_("未知用户名"), actor_name=username[:64])
+        return LoginResult(None, generic)
+    if user.is_locked(now):
+        minutes = max(1, int((user.locked_until - now).total_seconds() // 60) + 1)
+        audit.record("login_refused_locked", target=user, actor=user)
+        return LoginResult(None, _("账号已被锁定，请 %(m)d 分钟后再试。", m=minutes))
+    if not user.check_password(password):
+        window_start = now - config["LOGIN_FAILURE_WINDOW"]
+        if user.first_failed_login_at is None or user.first_failed_login_at < window_start:
+            user.first_failed_login_at = now
+            user.failed_login_count = 1
+        else:
+            user.failed_login_count += 1
+        audit.record("login_failed", target=user, actor=user,
+                     detail={"failures": user.failed_login_count})
+        if user.failed_login_count >= config["LOGIN_MAX_FAILURES"]:
+            user.locked_until = now + config["LOGIN_LOCK_DURATION"]
+            user.failed_login_count = 0
+            user.first_failed_login_at = None
+            minutes = int(config["LOGIN_LOCK_DURATION"].total_seconds() // 60)
+            audit.record("account_locked", target=user, actor=user,
+                         summary=_("连续登录失败，账号锁定 %(m)d 分钟。", m=minutes))
+            return LoginResult(None, _("密码错误次数过多，账号已被锁定 %(m)d 分钟。", m=minutes))
+        return LoginResult(None, generic)
+    if not user.is_enabled:
+        audit.record("login_refused_disabled", target=user, actor=user)
+        return LoginResult(None, _("该账号已停用，请联系管理员。"))
+    user.failed_login_count = 0
+    user.first_failed_login_at = None
+    user.locked_until = None
+    user.last_login_at = now
+    audit.record("login", target=user, actor=user)
+    return LoginResult(user)
+
+
+def start_session(user: User, ip: str | None, user_agent: str | None) -> LoginSession:
+    login_session = LoginSession(token=secrets.token_urlsafe(32), user=user, ip_address=ip,
+                                 user_agent=(user_agent or "")[:256])
+    db.session.add(login_session)
+    user.login_session_token = login_session.token
+    return login_session
+
+
+def end_session(token: str, reason: str) -> None:
+    db.session.execute(update(LoginSession)
+                       .where(LoginSession.token == token, LoginSession.ended_at.is_(None))
+                       .values(ended_at=utcnow(), end_reason=reason))
+
+
+def end_all_sessions(user: User, reason: str) -> None:
+    db.session.execute(update(LoginSession)
+                       .where(LoginSession.user_id == user.id, LoginSession.ended_at.is_(None))
+                       .values(ended_at=utcnow(), end_reason=reason))
+
+
+def load_session_user(token: str, idle_timeout: timedelta, now: datetime | None = None):
+    """The user behind a live session token, or (None, reason) when it has ended."""
+    now = now or utcnow()
+    login_session = db.session.scalar(select(LoginSession).where(LoginSession.token == token))
+    if login_session is None or login_session.ended_at is not None:
+        return None, "ended"
+    if now - login_session.last_seen_at > idle_timeout:
+        return None, "idle"
+    user = login_session.user
+    if not user.is_enabled:
+        return None, "disabled"
+    user.login_session_token = token
+    return user, login_session
+
+
+def validate_new_password(password: str, confirm: str, username: str | None) -> None:
+    problem = password_problem(password, username)
+    if problem:
+        raise AccountError(problem, "password")
+    if password != confirm:
+        raise AccountError(_("两次输入的密码不一致。"), "confirm")
+
+
+def change_password(user: User, current: str, new: str, confirm: str, keep_token: str | None) -> None:
+    if not user.check_password(current):
+        raise AccountError(_("当前密码不正确。"), "current_password")
+    validate_new_password(new, confirm, user.username)
+    if user.check_password(new):
+        raise AccountError(_("新密码不能与当前密码相同。"), "password")
+    user.set_password(new)
+    user.must_change_password = False
+    # Other devices signed in with the old password are signed out.
+    db.session.execute(update(LoginSession)
+                       .where(LoginSession.user_id == user.id, LoginSession.ended_at.is_(None),
+                              LoginSession.token != (keep_token or ""))
+                       .values(ended_at=utcnow(), end_reason="password_changed"))
+    audit.record("password_changed", target=user)
+
+
+def check_scope(role: Role, division, department) -> None:
+    """An account hangs from a division of the level its role needs, or a department."""
+    level = role.scope_level
+    if level is None:
+        if department is None:
+            raise AccountError(_("职能部门经办人必须选择所属部门。"), "scope_department_id")
+        return
+    if division is None:
+        raise AccountError(_("请选择账号的管辖范围。"), "scope_division_id")
+    if level != "any" and division.level != level:
+        from app.org.models import Level
+        raise AccountError(_("该角色的管辖范围必须是一个%(level)s。", level=Level(level).label),
+                           "scope_division_id")
+
+
+def create_user(*, username: str, display_name: str, role: Role, password: str, confirm: str,
+                division=None, department=None, phone: str | None = None,
+                must_change_password: bool = True) -> User:
+    username = username.strip()
+    if find_user(username) is not None:
+        raise AccountError(_("用户名已存在。"), "username")
+    validate_new_password(password, confirm, username)
+    check_scope(role, division, department)
+    user = User(username=username, display_name=display_name.strip(), role=role.value,
+                scope_division=division if role.scope_level else None,
+                scope_department=department if role.scope_level is None else None,
+                phone=phone or None, must_change_password=must_change_password)
+    user.set_password(password)
+    db.session.add(user)
+    db.session.flush()
+    audit.record("account_created", target=user,
+                 summary=f"{user.username} · {role.label} · {_scope_text(user)}")
+    return user
+
+
+def update_role_and_scope(user: User, role: Role, division, department, display_name: str,
+                          phone: str | None) -> None:
+    check_scope(role, division, department)
+    before = {"role": user.role, "scope": _scope_text(user)}
+    user.role = role.value
+    user.scope_division = division if role.scope_level else None
+    user.scope_department = department if role.scope_level is None else None
+    user.display_name = display_name.strip()
+    user.phone = phone or None
+    after = {"role": user.role, "scope": _scope_text(user)}
+    if before["role"] != after["role"]:
+        audit.record("role_changed", target=user, detail={"before": before["role"], "after": after["role"]},
+                     summary=f"{Role(before['role']).label} → {role.label}")
+    if before["scope"] != after["scope"]:
+        audit.record("scope_changed", target=user, detail={"before": before["scope"], "after": after["scope"]},
+                     summary=f"{before['scope']} → {after['scope']}")
+        # A narrower scope must apply now, not at the next login.
+        end_all_sessions(user, "scope_changed")
+
+
+def set_enabled(user: User, enabled: bool, acting: User) -> None:
+    if user.id == acting.id and not enabled:
+        raise AccountError(_("不能停用自己的账号。"))
+    user.is_enabled = enabled
+    if not enabled:
+        end_all_sessions(user, "disabled")
+    audit.record("account_enabled" if enabled else "account_disabled", target=user)
+
+
+def reset_password(user: User) -> str:
+    """Give the account a one-time password that must be changed at next login."""
+    temporary = generate_temporary_password()
+    user.set_password(temporary)
+    user.must_change_password = True
+    user.locked_until = None
+    user.failed_login_count = 0
+    end_all_sessions(user, "password_reset")
+    audit.record("password_reset", target=user)
+    return temporary
+
+
+def generate_temporary_password() -> str:
+    # Unambiguous letters and digits: read aloud over the phone to a village station.
+    alphabet = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+    while True:
+        candidate = "".join(secrets.choice(alphabet) for _ in range(12))
+        if password_problem(candidate) is None:
+            return candidate
+
+
+def _scope_text(user: User) -> str:
+    if user.scope_division is not None:
+        return f"{user.scope_division.code} {user.scope_division.name}"
+    if user.scope_department is not None:
+        return user.scope_department.name
+    return "-"
+
+
+def any_user_exists() -> bool:
+    return db.session.scalar(select(User.id).limit(1)) is not None

@@ -1,0 +1,115 @@
+"""First-run setup, sign-in, sign-out and password change."""
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from app.auth import bp, services
+from app.auth.forms import ChangePasswordForm, LoginForm, SetupForm
+from app.auth.roles import Role
+from app.auth.setup_token import discard_setup_token, issue_setup_token, setup_token_matches
+from app.extensions import db
+from app.org import services as org_services
+
+
+def _safe_next(target: str | None) -> str:
+    """Only same-site paths: a login link must not bounce people to another site."""
+    if target:
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//"):
+            return target
+    return url_for("home.index")
+
+
+@bp.route("/setup", methods=["GET", "POST"])
+def setup():
+    """Create the first administrator and the county, once."""
+    if services.any_user_exists():
+        abort(404)
+    issue_setup_token(current_app)
+    form = SetupForm()
+    if form.validate_on_submit():
+        if not setup_token_matches(current_app, form.token.data):
+            form.token.errors.append(_("设置口令不正确，请查看服务器控制台输出。"))
+        else:
+            try:
+                county = org_services.create_county(code=form.county_code.data,
+                                                    name=form.county_name.data.strip())
+                user = services.create_user(
+                    username=form.username.data, display_name=form.display_name.data,
+                    role=Role.COUNTY_ADMIN, password=form.password.data, confirm=form.confirm.data,
+                    division=county, must_change_password=False)
+            except (services.AccountError, org_services.OrgError) as error:
+                db.session.rollback()
+                _attach_error(form, error)
+            else:
+                db.session.commit()
+                discard_setup_token(current_app)
+                flash(_("管理员账号已创建，请登录。"), "success")
+                return redirect(url_for("auth.login"))
+    return render_template("auth/setup.html", form=form)
+
+
+def _attach_error(form, error) -> None:
+    field = getattr(form, error.field, None) if getattr(error, "field", None) else None
+    if field is not None:
+        field.errors = list(field.errors) + [str(error)]
+    else:
+        form.form_errors.append(str(error))
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("home.index"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        result = services.authenticate(form.username.data, form.password.data)
+        if result.user is None:
+            db.session.commit()  # the failure count and the audit entry must stay
+            form.password.errors.append(result.error)
+        else:
+            session.clear()
+            services.start_session(result.user, request.remote_addr,
+                                   request.headers.get("User-Agent"))
+            db.session.commit()
+            login_user(result.user)
+            session.permanent = True
+            if result.user.must_change_password:
+                return redirect(url_for("auth.change_password"))
+            return redirect(_safe_next(request.args.get("next")))
+    return render_template("auth/login.html", form=form)
+
+
+@bp.route("/logout", methods=["POST"])
+@login_required
+def logout():
+    services.end_session(current_user.login_session_token, "logout")
+    services.audit.record("logout", target=current_user._get_current_object())
+    db.session.commit()
+    logout_user()
+    session.clear()
+    flash(_("您已安全退出。"), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        user = current_user._get_current_object()
+        try:
+            services.change_password(user, form.current_password.data, form.password.data,
+                                     form.confirm.data, keep_token=user.login_session_token)
+        except services.AccountError as error:
+            db.session.rollback()
+            _attach_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("密码已修改。"), "success")
+            return redirect(url_for("home.index"))
+    return render_template("auth/change_password.html", form=form)

@@ -1,0 +1,34 @@
+"""Safe defaults. instance/config.py overrides them; secrets come from the
+environment or are generated once into the instance folder."""
+from datetime import timedelta
+
+
+class DefaultConfig:
+    # Set by create_app() to instance/gridbook.sqlite3 unless overridden.
+    SQLALCHEMY_DATABASE_URI = None
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    # Behind HTTPS set GRIDBOOK_SECURE_COOKIES=1 (see README, deployment).
+    SESSION_COOKIE_SECURE = False
+    SESSION_COOKIE_NAME = "gridbook_session"
+    # The server ends a session after this much inactivity (LoginSession.last_seen_at).
+    IDLE_TIMEOUT = timedelta(minutes=30)
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
+
+    LOGIN_MAX_FAILURES = 5
+    LOGIN_FAILURE_WINDOW = timedelta(minutes=15)
+    LOGIN_LOCK_DURATION = timedelta(minutes=15)
+
+    # Uploads (staff photos now, matter photos later): the request as a whole.
+    MAX_CONTENT_LENGTH = 8 * 1024 * 1024
+    PHOTO_MAX_BYTES = 2 * 1024 * 1024
+
+    WTF_CSRF_TIME_LIMIT = 8 * 3600
+    BABEL_DEFAULT_LOCALE = "zh_CN"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
+    LANGUAGES = ("zh_CN", "en")
+
+    # The county's working day starts in China; dates shown are local.
+    TIMEZONE = "Asia/Shanghai"

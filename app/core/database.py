@@ -1,0 +1,63 @@
+"""Engine set-up. This is the only module that knows it may be talking to SQLite.
+
+SQLite gets: foreign keys on, the WAL journal, a busy timeout, and write
+transactions that start with BEGIN IMMEDIATE. A deferred transaction that reads
+and then writes fails at once with SQLITE_BUSY when another writer got in between
+(busy_timeout does not cover that case); taking the write lock at BEGIN makes
+concurrent writers wait their turn instead. Reads keep plain deferred BEGIN so
+they never queue behind writers.
+"""
+from __future__ import annotations
+
+import contextlib
+from contextvars import ContextVar
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+_write_transaction: ContextVar[bool] = ContextVar("gridbook_write_transaction", default=False)
+
+BUSY_TIMEOUT_MS = 15000
+
+
+def mark_write_transaction(value: bool = True):
+    """Declare that transactions begun from now on in this context will write."""
+    return _write_transaction.set(value)
+
+
+def reset_write_transaction(token) -> None:
+    _write_transaction.reset(token)
+
+
+@contextlib.contextmanager
+def write_transactions():
+    """Run a block (a CLI command, a background job) with BEGIN IMMEDIATE."""
+    token = mark_write_transaction(True)
+    try:
+        yield
+    finally:
+        reset_write_transaction(token)
+
+
+def configure_engine(engine: Engine) -> None:
+    if engine.dialect.name != "sqlite":
+        return
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        # Let SQLAlchemy, not the sqlite3 module, decide when transactions begin.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        if engine.url.database not in (None, "", ":memory:"):
+            cursor.execute("PRAGMA journal_mode = WAL")
+            cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection):
+        if _write_transaction.get():
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        else:
+            connection.exec_driver_sql("BEGIN")

@@ -1,0 +1,51 @@
+"""Page-or-fragment rendering, template filters and the few globals templates need."""
+from __future__ import annotations
+
+from flask import Flask, Response, make_response, render_template, request
+from flask_babel import format_date, format_datetime, get_locale
+
+from app.core.masking import mask_id_number, mask_phone
+from app.core.timeutil import to_local
+from app.extensions import htmx
+
+
+def wants_fragment(target_id: str) -> bool:
+    """True when htmx asked to swap exactly this element. Boosted links and
+    navigation also send HX-Request, so a bare `if htmx` is not enough."""
+    return bool(htmx) and not htmx.boosted and htmx.target == target_id
+
+
+def render_page(template: str, fragment: str | None = None, target_id: str | None = None,
+                **context) -> Response:
+    """Render the whole page, or only `fragment` when htmx targets `target_id`.
+    The page template includes the same fragment, so both stay in step."""
+    if fragment and target_id and wants_fragment(target_id):
+        body = render_template(fragment, **context)
+    else:
+        body = render_template(template, **context)
+    response = make_response(body)
+    response.vary.add("HX-Request")
+    return response
+
+
+def _local_datetime(value, fmt="yyyy-MM-dd HH:mm"):
+    if value is None:
+        return ""
+    return format_datetime(to_local(value).replace(tzinfo=None), fmt, rebase=False)
+
+
+def _local_date(value, fmt="yyyy-MM-dd"):
+    return "" if value is None else format_date(value, fmt)
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.filters["local_datetime"] = _local_datetime
+    app.jinja_env.filters["local_date"] = _local_date
+    app.jinja_env.filters["mask_phone"] = mask_phone
+    app.jinja_env.filters["mask_id"] = mask_id_number
+    app.jinja_env.add_extension("jinja2.ext.do")
+
+    @app.context_processor
+    def _globals():
+        return {"current_path": request.path if request else "/",
+                "locale_code": str(get_locale() or "zh_CN")}

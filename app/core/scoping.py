@@ -1,0 +1,143 @@
+"""Which rows a user may see — decided here and nowhere else.
+
+A user's scope is a set of division-code prefixes (codes nest, so "under X" is
+"code starts with X's code"). County administrators see everything; town staff,
+stations and leaders see what is under their node; a grid worker sees the grid
+of their account plus every grid their linked staff record is assigned to today;
+a department handler sees no division records (their matters come later).
+
+Every query for records goes through `scoped_select()` or `get_visible_or_404()`.
+Each record type says how it hangs from the division tree in `_RULES`; a type with
+no rule cannot be queried through here, which the URL-map test turns into a failure.
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+from flask import abort, g, has_request_context
+from flask_login import current_user
+from sqlalchemy import ColumnElement, Select, false, or_, select, true
+
+from app.auth.models import AuditEvent, LoginSession, User
+from app.auth.roles import Role
+from app.core.timeutil import local_today
+from app.extensions import db
+from app.org.models import (Building, Department, Division, ServiceTeam, StaffAssignment,
+                            StaffMember, TeamMembership)
+
+EVERYTHING = None
+
+
+def visible_prefixes(user) -> list[str] | None:
+    """Division-code prefixes the user may see; None means no limit."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return []
+    if has_request_context():
+        cache = g.setdefault("_scope_prefixes", {})
+        if user.id in cache:
+            return cache[user.id]
+    prefixes = _compute_prefixes(user)
+    if has_request_context():
+        g._scope_prefixes[user.id] = prefixes
+    return prefixes
+
+
+def _compute_prefixes(user: User) -> list[str] | None:
+    role = Role(user.role)
+    if role == Role.COUNTY_ADMIN:
+        return EVERYTHING
+    if role == Role.DEPARTMENT_HANDLER:
+        return []
+    prefixes = []
+    if user.scope_division is not None:
+        prefixes.append(user.scope_division.code)
+    if role == Role.GRID_WORKER:
+        today = local_today()
+        assigned = db.session.scalars(
+            select(Division.code)
+            .join(StaffAssignment, StaffAssignment.division_id == Division.id)
+            .join(StaffMember, StaffMember.id == StaffAssignment.staff_id)
+            .where(StaffMember.user_id == user.id,
+                   StaffAssignment.start_date <= today,
+                   or_(StaffAssignment.end_date.is_(None), StaffAssignment.end_date >= today)))
+        prefixes.extend(code for code in assigned if code not in prefixes)
+    return prefixes
+
+
+def division_condition(user, code_column=Division.code) -> ColumnElement[bool]:
+    prefixes = visible_prefixes(user)
+    if prefixes is EVERYTHING:
+        return true()
+    if not prefixes:
+        return false()
+    return or_(*[code_column.startswith(prefix, autoescape=True) for prefix in prefixes])
+
+
+def visible_division_ids(user) -> Select:
+    return select(Division.id).where(division_condition(user))
+
+
+def _admin_only(user, _visible_ids) -> ColumnElement[bool]:
+    return true() if user.is_county_admin else false()
+
+
+def _anyone_signed_in(_user, _visible_ids) -> ColumnElement[bool]:
+    return true()
+
+
+_RULES: dict[type, Callable[[User, Select], ColumnElement[bool]]] = {
+    Division: lambda user, _ids: division_condition(user),
+    # A building is seen through its grid, or through its community (for the
+    # station, and for buildings that no grid covers yet).
+    Building: lambda user, ids: or_(Building.grid_id.in_(ids), Building.community_id.in_(ids)),
+    StaffMember: lambda user, ids: or_(
+        StaffMember.home_division_id.in_(ids),
+        StaffMember.id.in_(select(StaffAssignment.staff_id)
+                           .where(StaffAssignment.division_id.in_(ids)))),
+    StaffAssignment: lambda user, ids: StaffAssignment.division_id.in_(ids),
+    ServiceTeam: lambda user, ids: ServiceTeam.division_id.in_(ids),
+    TeamMembership: lambda user, ids: TeamMembership.team_id.in_(
+        select(ServiceTeam.id).where(ServiceTeam.division_id.in_(ids))),
+    # Departments are county-wide reference data: their contacts are public duty
+    # numbers, so everyone signed in may read them (only administrators edit).
+    Department: _anyone_signed_in,
+    User: _admin_only,
+    LoginSession: _admin_only,
+    AuditEvent: _admin_only,
+}
+
+
+def scoped_models() -> tuple[type, ...]:
+    return tuple(_RULES)
+
+
+def scope_condition(model: type, user=None) -> ColumnElement[bool]:
+    user = current_user if user is None else user
+    if not getattr(user, "is_authenticated", False):
+        return false()
+    try:
+        rule = _RULES[model]
+    except KeyError:
+        raise LookupError(f"{model.__name__} has no scoping rule in app.core.scoping") from None
+    return rule(user, visible_division_ids(user))
+
+
+def scoped_select(model: type, user=None) -> Select:
+    """select(model) limited to the rows the user may see."""
+    return select(model).where(scope_condition(model, user))
+
+
+def get_visible_or_404(model: type, record_id: int, user=None):
+    """The record if the user may see it; otherwise 404, so another grid's record
+    looks exactly like one that does not exist."""
+    record = db.session.scalar(
+        scoped_select(model, user).where(model.id == record_id))
+    if record is None:
+        abort(404)
+    return record
+
+
+def is_visible(record, user=None) -> bool:
+    model = type(record)
+    return db.session.scalar(
+        select(model.id).where(scope_condition(model, user), model.id == record.id)) is not None

@@ -1,0 +1,127 @@
+"""Request-level security: who is signed in, first-run redirect, forced password
+change, write transactions, and response headers."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import Flask, current_app, flash, g, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import AnonymousUserMixin, current_user
+from sqlalchemy import update
+
+from app.core.database import mark_write_transaction, reset_write_transaction
+from app.core.timeutil import utcnow
+from app.extensions import db, login_manager
+
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+# last_seen_at is written at most this often, so reading pages is not a write storm.
+TOUCH_INTERVAL = timedelta(seconds=60)
+OPEN_ENDPOINTS = ("static", "auth.setup", "auth.login", "home.set_language", "home.health")
+
+
+class Anonymous(AnonymousUserMixin):
+    id = None
+    role = None
+    username = None
+    display_name = ""
+    is_county_admin = False
+    must_change_password = False
+
+    def can(self, _permission) -> bool:
+        return False
+
+
+@login_manager.user_loader
+def _load_user(token: str):
+    from app.auth.models import LoginSession
+    from app.auth.services import end_session, load_session_user
+
+    now = utcnow()
+    user, state = load_session_user(token, current_app.config["IDLE_TIMEOUT"], now)
+    if user is None:
+        g.session_end_reason = state
+        if state == "idle":
+            end_session(token, "idle")
+            db.session.commit()
+        return None
+    if now - state.last_seen_at > TOUCH_INTERVAL:
+        if request.method in SAFE_METHODS:
+            # A separate short transaction: upgrading this request's read
+            # transaction to a write could fail with SQLITE_BUSY.
+            with db.engine.begin() as connection:
+                connection.execute(update(LoginSession).where(LoginSession.id == state.id)
+                                   .values(last_seen_at=now))
+        else:
+            state.last_seen_at = now
+            db.session.commit()
+    return user
+
+
+def _before_request():
+    if request.method not in SAFE_METHODS:
+        g._write_token = mark_write_transaction(True)
+    endpoint = request.endpoint or ""
+    if endpoint in ("static", "home.health"):
+        return None
+    if not _setup_done():
+        if endpoint != "auth.setup":
+            return redirect(url_for("auth.setup"))
+        return None
+    if (current_user.is_authenticated and current_user.must_change_password
+            and endpoint not in ("auth.change_password", "auth.logout", "home.set_language")):
+        flash(_("请先修改密码后再继续。"), "warning")
+        return redirect(url_for("auth.change_password"))
+    return None
+
+
+def _setup_done() -> bool:
+    """Once an account exists it always will (accounts are disabled, never deleted),
+    so the answer is cached for the life of the process."""
+    if current_app.extensions.get("gridbook_setup_done"):
+        return True
+    from app.auth.services import any_user_exists
+    done = any_user_exists()
+    if done:
+        current_app.extensions["gridbook_setup_done"] = True
+    return done
+
+
+def _after_request(response):
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    if request.endpoint != "static":
+        # Pages hold residents' data; shared station PCs must not keep copies.
+        response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+def _teardown(_exc):
+    token = g.pop("_write_token", None)
+    if token is not None:
+        reset_write_transaction(token)
+
+
+def _unauthorized():
+    reason = g.get("session_end_reason")
+    if reason == "idle":
+        flash(_("由于长时间未操作，您已自动退出，请重新登录。"), "warning")
+    else:
+        flash(_("请先登录。"), "info")
+    if request.headers.get("HX-Request"):
+        response = current_app.response_class(status=401)
+        response.headers["HX-Redirect"] = url_for("auth.login")
+        return response
+    return redirect(url_for("auth.login", next=request.full_path if request.method == "GET" else None))
+
+
+def init_app(app: Flask) -> None:
+    login_manager.init_app(app)
+    login_manager.anonymous_user = Anonymous
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("请先登录。")
+    login_manager.unauthorized_handler(_unauthorized)
+    app.before_request(_before_request)
+    app.after_request(_after_request)
+    app.teardown_request(_teardown)

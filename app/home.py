@@ -1,0 +1,60 @@
+"""The start page, language switch and a health check."""
+from __future__ import annotations
+
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from app.core.i18n import LOCALE_COOKIE
+from app.core.scoping import scoped_select
+from app.extensions import db
+from app.org.models import Division
+from app.org.services import coverage, count_children
+
+bp = Blueprint("home", __name__)
+
+
+@bp.route("/")
+@login_required
+def index():
+    """Where the user's scope starts, with counts and the gaps to fill."""
+    roots = _scope_roots()
+    summaries = [(root, count_children(root)) for root in roots]
+    gaps = []
+    for root in roots:
+        communities = ([root] if root.level == "community" else
+                       list(db.session.scalars(scoped_select(Division).where(
+                           Division.level == "community", Division.status == "active",
+                           Division.code.startswith(root.code)).order_by(Division.code))))
+        for community in communities[:50]:
+            result = coverage(community)
+            if not result.complete:
+                gaps.append(result)
+    return render_template("home/index.html", summaries=summaries, gaps=gaps)
+
+
+def _scope_roots() -> list[Division]:
+    """The highest visible nodes: what the user's tree starts from."""
+    visible = list(db.session.scalars(scoped_select(Division).order_by(Division.code)))
+    roots: list[Division] = []
+    for node in visible:  # sorted by code, so a parent always comes before its children
+        if not any(node.code.startswith(root.code) for root in roots):
+            roots.append(node)
+    return roots
+
+
+@bp.route("/lang/<code>", methods=["POST"])
+def set_language(code: str):
+    target = request.form.get("next") or url_for("home.index")
+    if not target.startswith("/") or target.startswith("//"):
+        target = url_for("home.index")
+    response = redirect(target, code=303)
+    if code in current_app.config["LANGUAGES"]:
+        response.set_cookie(LOCALE_COOKIE, code, max_age=365 * 24 * 3600, httponly=True, samesite="Lax")
+    return response
+
+
+@bp.route("/healthz")
+def health():
+    db.session.execute(select(1))
+    return {"status": "ok"}

@@ -1,0 +1,6 @@
+"""Divisions, grids, buildings, grid staff, service teams and departments."""
+from flask import Blueprint
+
+bp = Blueprint("org", __name__)
+
+from app.org import views, building_views, staff_views, team_views  # noqa: E402,F401

@@ -1,0 +1,89 @@
+"""Fixtures: a migrated SQLite template database copied fresh for every test,
+the app, clients signed in per role, and a small county (tests/factories.py)."""
+from __future__ import annotations
+
+import re
+import shutil
+
+import pytest
+
+from app import create_app
+from app.core.database import write_transactions
+from app.extensions import db
+from tests.factories import PASSWORD, World, build_world
+
+
+@pytest.fixture(scope="session")
+def migrated_database(tmp_path_factory):
+    """Run the Alembic migrations once; each test gets a copy of the result."""
+    folder = tmp_path_factory.mktemp("template")
+    path = folder / "template.sqlite3"
+    app = create_app({"TESTING": True, "SECRET_KEY": "t", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}"},
+                     instance_path=str(folder / "instance"))
+    from flask_migrate import upgrade
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+    return path
+
+
+def make_app(tmp_path, template, **overrides):
+    path = tmp_path / "test.sqlite3"
+    shutil.copy(template, path)
+    config = {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}",
+        "WTF_CSRF_ENABLED": False,
+        "UPLOAD_FOLDER": str(tmp_path / "uploads"),
+    }
+    config.update(overrides)
+    return create_app(config, instance_path=str(tmp_path / "instance"))
+
+
+@pytest.fixture()
+def app(tmp_path, migrated_database):
+    app = make_app(tmp_path, migrated_database)
+    with app.app_context():
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture()
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture()
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture()
+def world(app) -> World:
+    with write_transactions():
+        return build_world()
+
+
+def login(client, username: str, password: str = PASSWORD, follow: bool = False):
+    return client.post("/login", data={"username": username, "password": password},
+                       follow_redirects=follow)
+
+
+@pytest.fixture()
+def client_as(app, world):
+    """client_as("worker_a") → a test client signed in as that account."""
+    def make(username: str):
+        c = app.test_client()
+        response = login(c, username)
+        assert response.status_code == 302, response.get_data(as_text=True)[:500]
+        return c
+    return make
+
+
+def text_of(response) -> str:
+    """Visible text of an HTML response, tags stripped, for asserting what people read."""
+    html = response.get_data(as_text=True)
+    html = re.sub(r"<(script|style)[^>]*>.*?</\1>", " ", html, flags=re.S)
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))

@@ -1,0 +1,87 @@
+"""A small county for tests: two towns, three communities, four grids, buildings,
+staff and one account per role. Known passwords, unlike the demo."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from app.auth.models import User
+from app.auth.roles import Role
+from app.extensions import db
+from app.org import services as org
+from app.org.models import Building, Department, Division, StaffAssignment, StaffMember, StaffRole
+
+PASSWORD = "Passw0rd!"
+START = date(2024, 1, 1)
+
+
+@dataclass
+class World:
+    county: Division
+    town_a: Division
+    town_b: Division
+    community_a: Division
+    community_a2: Division
+    community_b: Division
+    grid_a: Division
+    grid_a2: Division
+    grid_a3: Division
+    grid_b: Division
+    building_a: Building
+    building_b: Building
+    department: Department
+    users: dict[str, User] = field(default_factory=dict)
+    staff: dict[str, StaffMember] = field(default_factory=dict)
+
+
+def make_user(username: str, role: Role, division=None, department=None) -> User:
+    user = User(username=username, display_name=username, role=role.value,
+                scope_division=division, scope_department=department)
+    user.set_password(PASSWORD)
+    db.session.add(user)
+    return user
+
+
+def _grid(community, segment, name, east="东街"):
+    return org.create_grid(community, code_segment=segment, name=name, kind=community.kind,
+                           values=org.ProfileValues(east, "南路", "西巷", "北河", 800, 2400, 0.5),
+                           valid_from=START)
+
+
+def build_world() -> World:
+    county = org.create_county(code="990101", name="示范县")
+    county.valid_from = START
+    town_a = org.create_child(county, code_segment="001", name="城关镇", kind="town", valid_from=START)
+    town_b = org.create_child(county, code_segment="002", name="河西街道", kind="street", valid_from=START)
+    community_a = org.create_child(town_a, code_segment="001", name="东关社区", kind="urban", valid_from=START)
+    community_a2 = org.create_child(town_a, code_segment="002", name="李家村", kind="rural", valid_from=START)
+    community_b = org.create_child(town_b, code_segment="001", name="滨河社区", kind="urban", valid_from=START)
+    grid_a = _grid(community_a, "001", "东关一网格")
+    grid_a2 = _grid(community_a, "002", "东关二网格")
+    grid_a3 = _grid(community_a2, "001", "李家一网格")
+    grid_b = _grid(community_b, "001", "滨河一网格")
+    building_a = Building(community=community_a, grid=grid_a, number="1号楼", address="东关路1号")
+    building_b = Building(community=community_b, grid=grid_b, number="1号楼", address="滨河路1号")
+    department = Department(name="县城市管理局", short_name="城管", phone="0000-1234567")
+    db.session.add_all([building_a, building_b, department])
+    world = World(county, town_a, town_b, community_a, community_a2, community_b, grid_a, grid_a2,
+                  grid_a3, grid_b, building_a, building_b, department)
+    world.users = {
+        "admin": make_user("admin", Role.COUNTY_ADMIN, county),
+        "town_a": make_user("town_a", Role.TOWN_STAFF, town_a),
+        "station_a": make_user("station_a", Role.STATION_STAFF, community_a),
+        "worker_a": make_user("worker_a", Role.GRID_WORKER, grid_a),
+        "worker_b": make_user("worker_b", Role.GRID_WORKER, grid_b),
+        "dept": make_user("dept", Role.DEPARTMENT_HANDLER, department=department),
+        "leader_a": make_user("leader_a", Role.LEADER, town_a),
+    }
+    for key, grid, role in (("chief_a", grid_a, StaffRole.GRID_CHIEF),
+                            ("worker_a", grid_a, StaffRole.FULL_TIME_WORKER),
+                            ("worker_b", grid_b, StaffRole.FULL_TIME_WORKER)):
+        member = StaffMember(home_division=grid.parent, name=f"员工{key}", phone="13800000000",
+                             user=world.users.get(key))
+        db.session.add(member)
+        db.session.add(StaffAssignment(staff=member, division=grid, role=role.value, start_date=START))
+        world.staff[key] = member
+    db.session.commit()
+    return world
