@@ -6,6 +6,8 @@ import re
 import shutil
 
 import pytest
+from flask.globals import _cv_app
+from flask.testing import FlaskClient
 
 from app import create_app
 from app.core.database import write_transactions
@@ -27,6 +29,24 @@ def migrated_database(tmp_path_factory):
     return path
 
 
+class IsolatedClient(FlaskClient):
+    """Each request runs in its own app context, as in production, even though the
+    test itself holds one open: otherwise `g` (and the signed-in user cached in it)
+    and the database session would leak from one request into the next."""
+
+    def open(self, *args, **kwargs):
+        token = _cv_app.set(None)
+        try:
+            return super().open(*args, **kwargs)
+        finally:
+            _cv_app.reset(token)
+
+
+def fresh():
+    """End the test's read transaction so it sees what requests committed."""
+    db.session.rollback()
+
+
 def make_app(tmp_path, template, **overrides):
     path = tmp_path / "test.sqlite3"
     shutil.copy(template, path)
@@ -36,9 +56,13 @@ def make_app(tmp_path, template, **overrides):
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}",
         "WTF_CSRF_ENABLED": False,
         "UPLOAD_FOLDER": str(tmp_path / "uploads"),
+        # Fast hashes: the rules are tested, not the cost (production keeps scrypt).
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
     }
     config.update(overrides)
-    return create_app(config, instance_path=str(tmp_path / "instance"))
+    app = create_app(config, instance_path=str(tmp_path / "instance"))
+    app.test_client_class = IsolatedClient
+    return app
 
 
 @pytest.fixture()

@@ -16,7 +16,7 @@ from app.auth.models import AuditEvent, User
 from app.auth.roles import Role
 from app.auth.views import _attach_error
 from app.core.scoping import get_visible_or_404, scoped_select
-from app.core.timeutil import local_day_start_utc
+from app.core.timeutil import local_day_start_utc, utcnow
 from app.extensions import db
 from app.org.models import Department, Division
 from app.org.services import division_choices
@@ -56,7 +56,7 @@ def users():
         like = f"%{query}%"
         statement = statement.where(or_(User.username.ilike(like), User.display_name.ilike(like)))
     page = db.paginate(statement, per_page=50)
-    return render_template("admin/users.html", page=page, query=query,
+    return render_template("admin/users.html", page=page, query=query, now=utcnow(),
                            roles={r.value: r.label for r in Role})
 
 

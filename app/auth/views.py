@@ -38,6 +38,7 @@ def setup():
             try:
                 county = org_services.create_county(code=form.county_code.data,
                                                     name=form.county_name.data.strip())
+                org_services.ensure_default_departments()
                 user = services.create_user(
                     username=form.username.data, display_name=form.display_name.data,
                     role=Role.COUNTY_ADMIN, password=form.password.data, confirm=form.confirm.data,

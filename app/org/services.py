@@ -359,3 +359,26 @@ def count_children(node: Division) -> dict[str, int]:
         Division.code.startswith(node.code), Division.id != node.id, Division.status == "active")
         .group_by(Division.level))
     return dict(rows.all())
+
+
+# --- Departments ---------------------------------------------------------------------
+
+# The departments named in the source documents (职能部门), created with the county so
+# that matters can be dispatched from day one; contacts are filled in afterwards.
+DEFAULT_DEPARTMENTS = (
+    ("县公安局", "公安"), ("县城市管理局", "城管"), ("县民政局", "民政"),
+    ("县人力资源和社会保障局", "人社"), ("县生态环境分局", "环保"), ("县应急管理局", "安监"),
+    ("县市场监督管理局", "市场监管"), ("县住房和城乡建设局", "住建"), ("县卫生健康局", "卫健"),
+    ("县司法局", "司法"), ("县信访局", "信访"), ("县供电公司", "供电"),
+)
+
+
+def ensure_default_departments() -> int:
+    from app.org.models import Department
+    existing = set(db.session.scalars(select(Department.name)))
+    added = 0
+    for name, short in DEFAULT_DEPARTMENTS:
+        if name not in existing:
+            db.session.add(Department(name=name, short_name=short))
+            added += 1
+    return added
