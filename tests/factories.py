@@ -9,7 +9,8 @@ from app.auth.models import User
 from app.auth.roles import Role
 from app.extensions import db
 from app.org import services as org
-from app.org.models import Building, Department, Division, StaffAssignment, StaffMember, StaffRole
+from app.org.models import (Building, Department, Division, ServiceTeam, StaffAssignment, StaffMember,
+                            StaffRole, TeamMembership)
 
 PASSWORD = "Passw0rd!"
 START = date(2024, 1, 1)
@@ -32,6 +33,7 @@ class World:
     department: Department
     users: dict[str, User] = field(default_factory=dict)
     staff: dict[str, StaffMember] = field(default_factory=dict)
+    teams: dict[str, ServiceTeam] = field(default_factory=dict)
 
 
 def make_user(username: str, role: Role, division=None, department=None) -> User:
@@ -83,5 +85,10 @@ def build_world() -> World:
         db.session.add(member)
         db.session.add(StaffAssignment(staff=member, division=grid, role=role.value, start_date=START))
         world.staff[key] = member
+    for key, community, staff in (("team_a", community_a, "chief_a"), ("team_b", community_b, "worker_b")):
+        team = ServiceTeam(division=community, team_type="mediation", name=f"{community.name}调解队")
+        team.memberships.append(TeamMembership(staff=world.staff[staff], duty="队员"))
+        db.session.add(team)
+        world.teams[key] = team
     db.session.commit()
     return world

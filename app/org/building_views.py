@@ -67,12 +67,12 @@ def create_building(division_id: int):
     community = db.session.get(Division, division_id)
     if community is None or community.level != Level.COMMUNITY.value:
         abort(404)
-    if not current_user.can(Permission.EDIT_BUILDINGS):
-        abort(403)
     form = BuildingForm()
     _fill_choices(form, community)
     if not form.grid_id.choices:
         abort(404)  # the user sees neither the community nor any of its grids
+    if not current_user.can(Permission.EDIT_BUILDINGS):
+        abort(403)
     if request.method == "GET":
         preselect = request.args.get("grid", type=int)
         form.grid_id.data = preselect if preselect in dict(form.grid_id.choices) else form.grid_id.choices[0][0]
