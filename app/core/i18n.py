@@ -8,6 +8,8 @@ from flask import Flask, request
 from app.extensions import babel
 
 LOCALE_COOKIE = "gridbook_lang"
+# Each language is offered under its own name, whatever the current locale.
+LANGUAGE_NAMES = {"zh_CN": "中文", "en": "English"}
 TRANSLATIONS_DIR = Path(__file__).resolve().parent.parent / "translations"
 
 

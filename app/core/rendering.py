@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Flask, Response, make_response, render_template, request
 from flask_babel import format_date, format_datetime, get_locale
 
+from app.core.i18n import LANGUAGE_NAMES
 from app.core.masking import mask_id_number, mask_phone
 from app.core.timeutil import to_local
 from app.extensions import htmx
@@ -48,4 +49,5 @@ def init_app(app: Flask) -> None:
     @app.context_processor
     def _globals():
         return {"current_path": request.path if request else "/",
-                "locale_code": str(get_locale() or "zh_CN")}
+                "locale_code": str(get_locale() or "zh_CN"),
+                "language_names": LANGUAGE_NAMES}

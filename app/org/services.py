@@ -103,7 +103,7 @@ def rename_division(node: Division, *, name: str, kind: str, note: str) -> None:
 
 def division_choices(divisions: Iterable[Division]) -> list[tuple[int, str]]:
     """Options for a select: indented by level, code first so a clerk can type it."""
-    indent = {"county": "", "town": "　", "community": "　　", "grid": "　　　"}
+    indent = {"county": "", "town": "\u00a0" * 2, "community": "\u00a0" * 4, "grid": "\u00a0" * 6}
     return [(d.id, f"{indent[d.level]}{d.code} {d.name}" + ("" if d.is_active else _("（已撤销）")))
             for d in divisions]
 

@@ -1,0 +1,59 @@
+"""SQLite set-up: foreign keys, WAL, and writers that queue instead of failing."""
+import threading
+
+from sqlalchemy import func, select, text
+
+from app.auth.models import AuditEvent
+from app.core.database import write_transactions
+from app.extensions import db
+from tests.conftest import fresh, login
+
+
+def test_foreign_keys_and_wal_are_on(app):
+    assert db.session.execute(text("PRAGMA foreign_keys")).scalar() == 1
+    assert db.session.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+
+
+def test_concurrent_read_then_write_transactions_do_not_fail(app):
+    """8 threads × 25 transactions that read, then write: none may hit SQLITE_BUSY."""
+    errors = []
+
+    def writer(number):
+        with app.app_context(), write_transactions():
+            try:
+                for _ in range(25):
+                    count = db.session.scalar(select(func.count(AuditEvent.id)))
+                    db.session.add(AuditEvent(action="test", actor_name=f"w{number}", summary=str(count)))
+                    db.session.commit()
+            except Exception as error:  # noqa: BLE001 — collected and asserted below
+                errors.append(repr(error))
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    fresh()
+    assert db.session.scalar(select(func.count(AuditEvent.id)).where(AuditEvent.action == "test")) == 200
+
+
+def test_concurrent_failed_logins_all_count(app, world):
+    """Failed logins read the account, then write the failure count: from 5 browsers
+    at once, every failure is counted and the account locks."""
+    statuses = []
+
+    def attempt():
+        client = app.test_client()
+        statuses.append(login(client, "worker_b", "wrong-pass-1").status_code)
+
+    threads = [threading.Thread(target=attempt) for _ in range(5)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert statuses == [200] * 5
+    fresh()
+    assert world.users["worker_b"].locked_until is not None
