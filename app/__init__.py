@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 from flask import Flask
@@ -63,3 +64,7 @@ def _fill_instance_defaults(app: Flask) -> None:
             os.chmod(key_file, 0o600)
         app.config["SECRET_KEY"] = key_file.read_text().strip()
     app.config.setdefault("UPLOAD_FOLDER", str(Path(app.instance_path) / "uploads"))
+    # Durations may be given in minutes (instance/config.py, GRIDBOOK_* variables).
+    for key in ("IDLE_TIMEOUT", "LOGIN_FAILURE_WINDOW", "LOGIN_LOCK_DURATION"):
+        if isinstance(app.config[key], (int, float)):
+            app.config[key] = timedelta(minutes=app.config[key])

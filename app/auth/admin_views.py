@@ -15,6 +15,7 @@ from app.auth.forms import AuditFilterForm, UserCreateForm, UserEditForm
 from app.auth.models import AuditEvent, User
 from app.auth.roles import Role
 from app.auth.views import _attach_error
+from app.core.rendering import render_page
 from app.core.scoping import get_visible_or_404, scoped_select
 from app.core.timeutil import local_day_start_utc, utcnow
 from app.extensions import db
@@ -56,8 +57,8 @@ def users():
         like = f"%{query}%"
         statement = statement.where(or_(User.username.ilike(like), User.display_name.ilike(like)))
     page = db.paginate(statement, per_page=50)
-    return render_template("admin/users.html", page=page, query=query, now=utcnow(),
-                           roles={r.value: r.label for r in Role})
+    return render_page("admin/users.html", fragment="admin/_user_rows.html", target_id="user-rows",
+                       page=page, query=query, now=utcnow(), roles={r.value: r.label for r in Role})
 
 
 @admin_bp.route("/users/new", methods=["GET", "POST"])

@@ -99,3 +99,15 @@ def test_the_audit_log_cannot_be_changed_from_the_app(world):
         db.session.commit()
     db.session.rollback()
     assert db.session.get(AuditEvent, event.id).summary == ""
+
+
+def test_account_search_answers_htmx_with_just_the_rows(client_as, world):
+    client = client_as("admin")
+    full = client.get("/admin/users/?q=worker")
+    assert "<html" in full.get_data(as_text=True) and "HX-Request" in full.headers["Vary"]
+    fragment = client.get("/admin/users/?q=worker_b", headers={"HX-Request": "true", "HX-Target": "user-rows"})
+    body = fragment.get_data(as_text=True)
+    assert "<html" not in body and "worker_b" in body and "station_a" not in body
+    # A boosted navigation also sends HX-Request but wants the whole page.
+    boosted = client.get("/admin/users/", headers={"HX-Request": "true", "HX-Boosted": "true", "HX-Target": "user-rows"})
+    assert "<html" in boosted.get_data(as_text=True)

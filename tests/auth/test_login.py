@@ -82,7 +82,7 @@ def test_idle_session_ends_after_the_timeout(client, world):
 
 
 def test_idle_timeout_is_configurable(tmp_path, migrated_database):
-    app = make_app(tmp_path, migrated_database, IDLE_TIMEOUT=timedelta(minutes=5))
+    app = make_app(tmp_path, migrated_database, IDLE_TIMEOUT=5)  # minutes, as in GRIDBOOK_IDLE_TIMEOUT
     with app.app_context():
         from app.core.database import write_transactions
         from tests.factories import build_world
