@@ -28,7 +28,7 @@ def serve(host: str, port: int, threads: int) -> None:
     if not any_user_exists():
         issue_setup_token(current_app, announce=True)
     click.echo(f"网格通 Gridbook: http://{host}:{port}/")
-    waitress_serve(current_app, host=host, port=port, threads=threads)
+    waitress_serve(current_app._get_current_object(), host=host, port=port, threads=threads)
 
 
 @click.command("seed-demo")
