@@ -28,7 +28,7 @@ def index():
                            Division.code.startswith(root.code)).order_by(Division.code))))
         for community in communities[:50]:
             result = coverage(community)
-            if not result.complete:
+            if not result.complete or result.incomplete_teams:
                 gaps.append(result)
     return render_template("home/index.html", summaries=summaries, gaps=gaps)
 
