@@ -30,6 +30,16 @@ AUDIT_ACTIONS = {
     "account_disabled": _l("停用账号"), "password_reset": _l("重置密码"),
     "password_changed": _l("修改密码"), "role_changed": _l("角色变更"),
     "scope_changed": _l("管辖范围变更"),
+    "division_created": _l("新建区划"), "grid_boundary_changed": _l("调整网格边界"),
+    "grid_split": _l("拆分网格"), "grid_merged": _l("合并网格"), "building_created": _l("新建楼栋"),
+    "staff_created": _l("新增网格力量"), "staff_updated": _l("修改网格力量"),
+    "staff_photo_changed": _l("更换照片"), "staff_photo_removed": _l("删除照片"),
+    "staff_account_linked": _l("关联账号"), "staff_account_unlinked": _l("取消关联账号"),
+    "assignment_added": _l("新增任职"), "assignment_ended": _l("结束任职"),
+    "team_created": _l("新建服务团队"), "team_updated": _l("修改服务团队"),
+    "team_member_added": _l("团队增加成员"), "team_member_removed": _l("团队移出成员"),
+    "department_created": _l("新增职能部门"), "department_updated": _l("修改职能部门"),
+    "department_deactivated": _l("停用职能部门"), "department_reactivated": _l("启用职能部门"),
 }
 
 

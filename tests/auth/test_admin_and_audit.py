@@ -111,3 +111,18 @@ def test_account_search_answers_htmx_with_just_the_rows(client_as, world):
     # A boosted navigation also sends HX-Request but wants the whole page.
     boosted = client.get("/admin/users/", headers={"HX-Request": "true", "HX-Boosted": "true", "HX-Target": "user-rows"})
     assert "<html" in boosted.get_data(as_text=True)
+
+
+def test_every_audited_action_has_a_label():
+    """The audit page names each action in words; a new action needs a label."""
+    import re
+    from pathlib import Path
+
+    from app.auth.admin_views import AUDIT_ACTIONS
+    root = Path(__file__).resolve().parents[2] / "app"
+    used = set()
+    for path in root.rglob("*.py"):
+        source = path.read_text()
+        used |= set(re.findall(r'audit\.record\(\s*"([a-z_]+)"', source))
+        used |= set(re.findall(r'"([a-z]+_(?:enabled|disabled|deactivated|reactivated|removed|unlinked|linked))"', source))
+    assert used and used <= set(AUDIT_ACTIONS), used - set(AUDIT_ACTIONS)
