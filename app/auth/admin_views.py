@@ -14,7 +14,7 @@ from app.auth.decorators import admin_required
 from app.auth.forms import AuditFilterForm, UserCreateForm, UserEditForm
 from app.auth.models import AuditEvent, User
 from app.auth.roles import Role
-from app.auth.views import _attach_error
+from app.core.forms import attach_error
 from app.core.rendering import render_page
 from app.core.scoping import get_visible_or_404, scoped_select
 from app.core.timeutil import local_day_start_utc, utcnow
@@ -85,7 +85,7 @@ def create_user():
                 division=division, department=department, phone=form.phone.data)
         except services.AccountError as error:
             db.session.rollback()
-            _attach_error(form, error)
+            attach_error(form, error)
         else:
             db.session.commit()
             flash(_("账号 %(name)s 已创建。", name=user.username), "success")
@@ -124,7 +124,7 @@ def edit_user(user_id: int):
                                            form.display_name.data, form.phone.data)
         except services.AccountError as error:
             db.session.rollback()
-            _attach_error(form, error)
+            attach_error(form, error)
         else:
             db.session.commit()
             flash(_("账号已保存。"), "success")

@@ -10,6 +10,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from app.auth import bp, services
 from app.auth.forms import ChangePasswordForm, LoginForm, SetupForm
 from app.auth.roles import Role
+from app.core.forms import attach_error
 from app.auth.setup_token import discard_setup_token, issue_setup_token, setup_token_matches
 from app.extensions import db
 from app.org import services as org_services
@@ -45,21 +46,13 @@ def setup():
                     division=county, must_change_password=False)
             except (services.AccountError, org_services.OrgError) as error:
                 db.session.rollback()
-                _attach_error(form, error)
+                attach_error(form, error)
             else:
                 db.session.commit()
                 discard_setup_token(current_app)
                 flash(_("管理员账号已创建，请登录。"), "success")
                 return redirect(url_for("auth.login"))
     return render_template("auth/setup.html", form=form)
-
-
-def _attach_error(form, error) -> None:
-    field = getattr(form, error.field, None) if getattr(error, "field", None) else None
-    if field is not None:
-        field.errors = list(field.errors) + [str(error)]
-    else:
-        form.form_errors.append(str(error))
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -108,7 +101,7 @@ def change_password():
                                      form.confirm.data, keep_token=user.login_session_token)
         except services.AccountError as error:
             db.session.rollback()
-            _attach_error(form, error)
+            attach_error(form, error)
         else:
             db.session.commit()
             flash(_("密码已修改。"), "success")

@@ -5,7 +5,9 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (DateField, DecimalField, IntegerField, SelectField, SelectMultipleField,
                      StringField, SubmitField, TextAreaField)
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Length, Optional
+
+from app.core.forms import NumberRange
 
 from app.org.models import KIND_LABELS
 

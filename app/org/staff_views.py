@@ -10,6 +10,7 @@ from sqlalchemy.orm import selectinload
 
 from app.auth.models import User
 from app.auth.roles import Permission
+from app.core.forms import attach_error
 from app.core.scoping import get_visible_or_404, scoped_select
 from app.core.timeutil import local_today
 from app.extensions import db
@@ -26,14 +27,6 @@ PER_PAGE = 30
 def _require_edit() -> None:
     if not current_user.can(Permission.EDIT_GRID_DATA):
         abort(403)
-
-
-def attach_error(form, error: OrgError) -> None:
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None and hasattr(field, "errors"):
-        field.errors = list(field.errors) + [str(error)]
-    else:
-        form.form_errors.append(str(error))
 
 
 def visible_division(division_id: int | None) -> Division | None:

@@ -17,7 +17,8 @@ from app.org.models import (Department, Division, ServiceTeam, StaffAssignment, 
                             TeamMembership)
 from app.org.services import OrgError, division_choices
 from app.org.staff_forms import DepartmentForm, MemberForm, TeamForm
-from app.org.staff_views import active_divisions, attach_error, visible_division
+from app.core.forms import attach_error
+from app.org.staff_views import active_divisions, visible_division
 
 PER_PAGE = 30
 

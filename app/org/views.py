@@ -10,6 +10,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from app.auth.roles import Permission
+from app.core.forms import attach_error
 from app.core.scoping import get_visible_or_404, scoped_select
 from app.core.timeutil import local_today
 from app.extensions import db
@@ -22,14 +23,6 @@ from app.org.models import KINDS_BY_LEVEL, Building, Division, GridProfile, Leve
 def _require(permission: Permission) -> None:
     if not current_user.can(permission):
         abort(403)
-
-
-def _attach_error(form, error) -> None:
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None and hasattr(field, "errors"):
-        field.errors = list(field.errors) + [str(error)]
-    else:
-        form.form_errors.append(str(error))
 
 
 def _profile_values(form) -> services.ProfileValues:
@@ -118,7 +111,7 @@ def create_child(division_id: int):
                                              valid_from=form.valid_from.data, note=form.note.data or "")
         except services.OrgError as error:
             db.session.rollback()
-            _attach_error(form, error)
+            attach_error(form, error)
         else:
             db.session.commit()
             flash(_("已新建%(level)s：%(name)s", level=level.label, name=node.name), "success")
@@ -139,7 +132,7 @@ def edit_division(division_id: int):
                                      note=form.note.data or "")
         except services.OrgError as error:
             db.session.rollback()
-            _attach_error(form, error)
+            attach_error(form, error)
         else:
             db.session.commit()
             flash(_("已保存。"), "success")
@@ -171,7 +164,7 @@ def redraw_boundary(division_id: int):
                                      form.reason.data.strip(), current_user)
         except services.OrgError as error:
             db.session.rollback()
-            _attach_error(form, error)
+            attach_error(form, error)
         else:
             db.session.commit()
             flash(_("网格边界已更新，旧版本保留在历史中。"), "success")
@@ -269,7 +262,7 @@ def merge_grids(division_id: int):
                 form.effective_date.data, form.reason.data.strip(), current_user)
         except services.OrgError as error:
             db.session.rollback()
-            _attach_error(form, error)
+            attach_error(form, error)
         else:
             db.session.commit()
             new_grid = change.grids("after")[0]

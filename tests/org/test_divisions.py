@@ -53,7 +53,11 @@ def test_bad_codes_and_duplicates_get_chinese_errors_and_keep_the_input(client_a
     assert "同名" in text_of(response)
     response = client.post(f"/divisions/{world.community_a.id}/children/new",
                            data={"code_segment": "009", "name": "新网格", "kind": "urban", "households_estimate": "abc"})
-    assert "有效" in text_of(response) or "数字" in text_of(response)
+    assert "不是有效的整数" in text_of(response)
+    assert "户数应在" not in text_of(response)  # one message per mistake
+    response = client.post(f"/divisions/{world.community_a.id}/children/new",
+                           data={"code_segment": "009", "name": "新网格", "kind": "urban", "households_estimate": "-5"})
+    assert "户数应在 0 到 100000 之间" in text_of(response)
 
 
 def test_town_staff_builds_inside_their_town_only(client_as, world):
