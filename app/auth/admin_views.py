@@ -14,7 +14,7 @@ from app.auth.decorators import admin_required
 from app.auth.forms import AuditFilterForm, UserCreateForm, UserEditForm
 from app.auth.models import AuditEvent, User
 from app.auth.roles import Role
-from app.core.forms import attach_error
+from app.core.forms import saving
 from app.core.rendering import render_page
 from app.core.scoping import get_visible_or_404, scoped_select
 from app.core.timeutil import local_day_start_utc, utcnow
@@ -78,16 +78,12 @@ def create_user():
     _fill_scope_choices(form)
     if form.validate_on_submit():
         division, department = _scope_from(form)
-        try:
+        with saving(form) as saved:
             user = services.create_user(
                 username=form.username.data, display_name=form.display_name.data,
                 role=Role(form.role.data), password=form.password.data, confirm=form.confirm.data,
                 division=division, department=department, phone=form.phone.data)
-        except services.AccountError as error:
-            db.session.rollback()
-            attach_error(form, error)
-        else:
-            db.session.commit()
+        if saved:
             flash(_("账号 %(name)s 已创建。", name=user.username), "success")
             return redirect(url_for("admin.user_detail", user_id=user.id), code=303)
     return render_template("admin/user_form.html", form=form, user=None)
@@ -117,16 +113,12 @@ def edit_user(user_id: int):
         form.scope_department_id.data = user.scope_department_id or 0
     if form.validate_on_submit():
         division, department = _scope_from(form)
-        try:
+        with saving(form) as saved:
             if user.id == current_user.id and form.role.data != Role.COUNTY_ADMIN.value:
                 raise services.AccountError(_("不能取消自己的管理员角色。"), "role")
             services.update_role_and_scope(user, Role(form.role.data), division, department,
                                            form.display_name.data, form.phone.data)
-        except services.AccountError as error:
-            db.session.rollback()
-            attach_error(form, error)
-        else:
-            db.session.commit()
+        if saved:
             flash(_("账号已保存。"), "success")
             return redirect(url_for("admin.user_detail", user_id=user.id), code=303)
     return render_template("admin/user_form.html", form=form, user=user)

@@ -16,16 +16,13 @@ from app.auth import audit
 from app.auth.models import LoginSession, User
 from app.auth.passwords import password_problem
 from app.auth.roles import Role
+from app.core.forms import RuleError
 from app.core.timeutil import utcnow
 from app.extensions import db
 
 
-class AccountError(ValueError):
-    """A rule refused the change; the message is for the person (Chinese)."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
+class AccountError(RuleError):
+    """An account rule refused the change."""
 
 
 @dataclass

@@ -10,7 +10,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from app.auth import bp, services
 from app.auth.forms import ChangePasswordForm, LoginForm, SetupForm
 from app.auth.roles import Role
-from app.core.forms import attach_error
+from app.core.forms import saving
 from app.auth.setup_token import discard_setup_token, issue_setup_token, setup_token_matches
 from app.extensions import db
 from app.org import services as org_services
@@ -36,19 +36,15 @@ def setup():
         if not setup_token_matches(current_app, form.token.data):
             form.token.errors.append(_("设置口令不正确，请查看服务器控制台输出。"))
         else:
-            try:
+            with saving(form) as saved:
                 county = org_services.create_county(code=form.county_code.data,
                                                     name=form.county_name.data.strip())
                 org_services.ensure_default_departments()
-                user = services.create_user(
+                services.create_user(
                     username=form.username.data, display_name=form.display_name.data,
                     role=Role.COUNTY_ADMIN, password=form.password.data, confirm=form.confirm.data,
                     division=county, must_change_password=False)
-            except (services.AccountError, org_services.OrgError) as error:
-                db.session.rollback()
-                attach_error(form, error)
-            else:
-                db.session.commit()
+            if saved:
                 discard_setup_token(current_app)
                 flash(_("管理员账号已创建，请登录。"), "success")
                 return redirect(url_for("auth.login"))
@@ -96,14 +92,10 @@ def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
         user = current_user._get_current_object()
-        try:
+        with saving(form) as saved:
             services.change_password(user, form.current_password.data, form.password.data,
                                      form.confirm.data, keep_token=user.login_session_token)
-        except services.AccountError as error:
-            db.session.rollback()
-            attach_error(form, error)
-        else:
-            db.session.commit()
+        if saved:
             flash(_("密码已修改。"), "success")
             return redirect(url_for("home.index"))
     return render_template("auth/change_password.html", form=form)

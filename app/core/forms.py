@@ -2,7 +2,11 @@
 validators that do not pile a second message onto a value that failed to parse."""
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 from wtforms.validators import NumberRange as _NumberRange
+
+from app.extensions import db
 
 
 def attach_error(form, error) -> None:
@@ -24,3 +28,39 @@ class NumberRange(_NumberRange):
         if field.data is None and field.process_errors:
             return
         super().__call__(form, field)
+
+
+class RuleError(ValueError):
+    """A business rule refused a change. The message is for the person (in their
+    language); `field` names the form field it belongs to, if any."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+class _Outcome:
+    ok = False
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+
+@contextmanager
+def saving(form):
+    """Run a change: commit it, or roll it back and show the refusal at its field.
+
+        with saving(form) as saved:
+            node = services.create_child(...)
+        if saved:
+            return redirect(...)
+    """
+    outcome = _Outcome()
+    try:
+        yield outcome
+    except RuleError as error:
+        db.session.rollback()
+        attach_error(form, error)
+        return
+    db.session.commit()
+    outcome.ok = True

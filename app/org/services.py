@@ -11,18 +11,15 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from app.auth import audit
+from app.core.forms import RuleError
 from app.core.timeutil import local_today
 from app.extensions import db
 from app.org.models import (GRID_WORKER_ROLES, KINDS_BY_LEVEL, Building, Division, GridChange,
                             GridChangeLink, GridProfile, Level, StaffAssignment, StaffRole)
 
 
-class OrgError(ValueError):
-    """A rule refused the change; the message is for the person (Chinese)."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
+class OrgError(RuleError):
+    """A rule of the division tree, grids, staff or teams refused the change."""
 
 
 # --- Codes ---------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from sqlalchemy.orm import selectinload
 
 from app.auth.models import User
 from app.auth.roles import Permission
-from app.core.forms import attach_error
+from app.core.forms import attach_error, saving
 from app.core.scoping import get_visible_or_404, scoped_select
 from app.core.timeutil import local_today
 from app.extensions import db
@@ -259,15 +259,11 @@ def add_assignment(staff_id: int):
     form = AssignmentForm()
     _grid_choices(form)
     if form.validate_on_submit():
-        try:
+        with saving(form) as saved:
             rules.add_assignment(staff, division=visible_division(form.division_id.data),
                                  role=form.role.data, role_note=form.role_note.data or "",
                                  start_date=form.start_date.data, end_date=form.end_date.data)
-        except OrgError as error:
-            db.session.rollback()
-            attach_error(form, error)
-        else:
-            db.session.commit()
+        if saved:
             flash(_("岗位已添加。"), "success")
             return redirect(url_for("org.staff_detail", staff_id=staff.id, _anchor="assignments"),
                             code=303)

@@ -9,15 +9,15 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
 from app.auth.roles import Permission
+from app.core.forms import saving
 from app.core.scoping import get_visible_or_404, scoped_select
 from app.extensions import db
 from app.org import bp
 from app.org import staff_services as rules
 from app.org.models import (Department, Division, ServiceTeam, StaffAssignment, StaffMember,
                             TeamMembership)
-from app.org.services import OrgError, division_choices
+from app.org.services import division_choices
 from app.org.staff_forms import DepartmentForm, MemberForm, TeamForm
-from app.core.forms import attach_error
 from app.org.staff_views import active_divisions, visible_division
 
 PER_PAGE = 30
@@ -72,13 +72,9 @@ def create_team():
         if preselect in dict(form.division_id.choices):
             form.division_id.data = preselect
     if form.validate_on_submit():
-        try:
+        with saving(form) as saved:
             team = rules.create_team(_team_values(form, None))
-        except OrgError as error:
-            db.session.rollback()
-            attach_error(form, error)
-        else:
-            db.session.commit()
+        if saved:
             flash(_("已新建服务团队：%(name)s。", name=team.name), "success")
             return redirect(url_for("org.team_detail", team_id=team.id), code=303)
     return render_template("org/team_form.html", form=form, team=None)
@@ -127,13 +123,9 @@ def edit_team(team_id: int):
     form = TeamForm(obj=team)
     _team_choices(form, team)
     if form.validate_on_submit():
-        try:
+        with saving(form) as saved:
             rules.update_team(team, _team_values(form, team))
-        except OrgError as error:
-            db.session.rollback()
-            attach_error(form, error)
-        else:
-            db.session.commit()
+        if saved:
             flash(_("已保存。"), "success")
             return redirect(url_for("org.team_detail", team_id=team.id), code=303)
     return render_template("org/team_form.html", form=form, team=team)
@@ -149,13 +141,9 @@ def add_team_member(team_id: int):
     if form.validate_on_submit():
         chosen = form.staff_id.data
         staff = db.session.scalar(scoped_select(StaffMember).where(StaffMember.id == chosen)) if chosen else None
-        try:
+        with saving(form) as saved:
             membership = rules.add_member(team, staff, form.duty.data or "")
-        except OrgError as error:
-            db.session.rollback()
-            attach_error(form, error)
-        else:
-            db.session.commit()
+        if saved:
             flash(_("%(name)s 已加入团队。", name=membership.staff.name), "success")
             return redirect(url_for("org.team_detail", team_id=team.id, _anchor="members"), code=303)
     return _team_page(team, member_form=form)
@@ -200,13 +188,9 @@ def create_department():
     _require(Permission.MANAGE_DEPARTMENTS)
     form = DepartmentForm()
     if form.validate_on_submit():
-        try:
+        with saving(form) as saved:
             department = rules.create_department(_department_values(form))
-        except OrgError as error:
-            db.session.rollback()
-            attach_error(form, error)
-        else:
-            db.session.commit()
+        if saved:
             flash(_("已新建职能部门：%(name)s。", name=department.name), "success")
             return redirect(url_for("org.department_detail", department_id=department.id), code=303)
     return render_template("org/department_form.html", form=form, department=None)
@@ -227,13 +211,9 @@ def edit_department(department_id: int):
     _require(Permission.MANAGE_DEPARTMENTS)
     form = DepartmentForm(obj=department)
     if form.validate_on_submit():
-        try:
+        with saving(form) as saved:
             rules.update_department(department, _department_values(form))
-        except OrgError as error:
-            db.session.rollback()
-            attach_error(form, error)
-        else:
-            db.session.commit()
+        if saved:
             flash(_("已保存。"), "success")
             return redirect(url_for("org.department_detail", department_id=department.id), code=303)
     return render_template("org/department_form.html", form=form, department=department)

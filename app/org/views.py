@@ -10,7 +10,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from app.auth.roles import Permission
-from app.core.forms import attach_error
+from app.core.forms import saving
 from app.core.scoping import get_visible_or_404, scoped_select
 from app.core.timeutil import local_today
 from app.extensions import db
@@ -98,7 +98,7 @@ def create_child(division_id: int):
         form.code_segment.data = services.next_free_segment(parent, level)
         form.kind.data = parent.kind if parent.kind in KINDS_BY_LEVEL[level] else KINDS_BY_LEVEL[level][0]
     if form.validate_on_submit():
-        try:
+        with saving(form) as saved:
             if level == Level.GRID:
                 node = services.create_grid(parent, code_segment=form.code_segment.data,
                                             name=form.name.data, kind=form.kind.data,
@@ -109,11 +109,7 @@ def create_child(division_id: int):
                 node = services.create_child(parent, code_segment=form.code_segment.data,
                                              name=form.name.data, kind=form.kind.data,
                                              valid_from=form.valid_from.data, note=form.note.data or "")
-        except services.OrgError as error:
-            db.session.rollback()
-            attach_error(form, error)
-        else:
-            db.session.commit()
+        if saved:
             flash(_("已新建%(level)s：%(name)s", level=level.label, name=node.name), "success")
             return redirect(url_for("org.division_detail", division_id=node.id), code=303)
     return render_template("org/division_form.html", form=form, parent=parent, level=level)
@@ -127,14 +123,10 @@ def edit_division(division_id: int):
     form = DivisionEditForm(obj=node)
     form.kind.choices = kind_choices(KINDS_BY_LEVEL[node.level_enum])
     if form.validate_on_submit():
-        try:
+        with saving(form) as saved:
             services.rename_division(node, name=form.name.data, kind=form.kind.data,
                                      note=form.note.data or "")
-        except services.OrgError as error:
-            db.session.rollback()
-            attach_error(form, error)
-        else:
-            db.session.commit()
+        if saved:
             flash(_("已保存。"), "success")
             return redirect(url_for("org.division_detail", division_id=node.id), code=303)
     return render_template("org/division_edit.html", form=form, node=node)
@@ -159,14 +151,10 @@ def redraw_boundary(division_id: int):
         form.effective_from.data = local_today()
         form.reason.data = ""
     if form.validate_on_submit():
-        try:
+        with saving(form) as saved:
             services.redraw_boundary(grid, _profile_values(form), form.effective_from.data,
                                      form.reason.data.strip(), current_user)
-        except services.OrgError as error:
-            db.session.rollback()
-            attach_error(form, error)
-        else:
-            db.session.commit()
+        if saved:
             flash(_("网格边界已更新，旧版本保留在历史中。"), "success")
             return redirect(url_for("org.division_detail", division_id=grid.id), code=303)
     return render_template("org/boundary_form.html", form=form, grid=grid)
@@ -255,16 +243,12 @@ def merge_grids(division_id: int):
         form.effective_date.data = local_today()
     if form.validate_on_submit():
         chosen = [g for g in grids if g.id in form.grids.data]
-        try:
+        with saving(form) as saved:
             change = services.merge_grids(
                 chosen, services.NewGridSpec(form.code_segment.data, form.name.data.strip(),
                                              _profile_values(form)),
                 form.effective_date.data, form.reason.data.strip(), current_user)
-        except services.OrgError as error:
-            db.session.rollback()
-            attach_error(form, error)
-        else:
-            db.session.commit()
+        if saved:
             new_grid = change.grids("after")[0]
             flash(_("网格已合并，原网格保留在历史中。"), "success")
             return redirect(url_for("org.division_detail", division_id=new_grid.id), code=303)
