@@ -29,5 +29,5 @@ if [[ ! -x .venv/bin/python ]]; then
 fi
 .venv/bin/python -m pip install -q --upgrade pip >/dev/null
 .venv/bin/python -m pip install -q -r requirements.txt
-.venv/bin/pybabel compile -q -d app/translations 2>/dev/null || .venv/bin/pybabel compile -d app/translations
+.venv/bin/pybabel -q compile -d app/translations
 .venv/bin/flask --app app db upgrade >/dev/null 2>&1 || .venv/bin/flask --app app db upgrade

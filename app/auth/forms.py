@@ -19,7 +19,7 @@ class LoginForm(FlaskForm):
 
 class NewPasswordMixin:
     password = PasswordField(_l("新密码"), validators=[DataRequired(REQUIRED)],
-                             description=_l("至少 8 位，包含字母、数字、符号中的两类。"))
+                             description=_l("至少 8 位，含小写字母、大写字母、数字、符号中的至少两类。"))
     confirm = PasswordField(_l("确认新密码"), validators=[DataRequired(REQUIRED)])
 
 
