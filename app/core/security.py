@@ -113,7 +113,8 @@ def _unauthorized():
         response = current_app.response_class(status=401)
         response.headers["HX-Redirect"] = url_for("auth.login")
         return response
-    return redirect(url_for("auth.login", next=request.full_path if request.method == "GET" else None))
+    next_path = request.full_path.rstrip("?") if request.method == "GET" else None
+    return redirect(url_for("auth.login", next=next_path))
 
 
 def init_app(app: Flask) -> None:

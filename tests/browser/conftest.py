@@ -1,0 +1,155 @@
+"""Browser-test fixtures: the app served on 127.0.0.1 by a real HTTP server (CSRF on,
+so the real forms are exercised), Debian's Chromium driven by Playwright, and a
+screenshot helper that also checks that the bundled CJK font loaded and that the
+page fits the 1024-pixel-wide window.
+
+Never run `playwright install` here: the browser is /usr/bin/chromium (apt package).
+"""
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from werkzeug.serving import make_server
+
+from app.core.database import write_transactions
+from app.extensions import db
+from tests.conftest import make_app
+from tests.factories import build_world
+
+CHROMIUM = "/usr/bin/chromium"
+VIEWPORT = {"width": 1024, "height": 768}
+SCREENSHOTS = Path(__file__).resolve().parent.parent / "artifacts" / "screenshots"
+
+
+# --- browser -----------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian's chromium is not installed (apt-get install -y chromium)")
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        # Debian's wrapper script skips its own --disable-dev-shm-usage: pass it here.
+        "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                 "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"],
+    }
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    return {**browser_context_args, "viewport": VIEWPORT, "locale": "zh-CN",
+            "timezone_id": "Asia/Shanghai"}
+
+
+@pytest.fixture()
+def page(context):
+    """pytest-playwright's page, with short timeouts, and failing the test on any
+    server error (5xx), missing static file or uncaught JavaScript error."""
+    page = context.new_page()
+    page.set_default_timeout(5_000)
+    page.set_default_navigation_timeout(10_000)
+    problems: list[str] = []
+
+    def on_response(response):
+        if response.status >= 500:
+            problems.append(f"{response.status} {response.request.method} {response.url}")
+        elif response.status >= 400 and "/static/" in response.url:
+            problems.append(f"static file missing: {response.status} {response.url}")
+
+    page.on("response", on_response)
+    page.on("pageerror", lambda error: problems.append(f"JavaScript error: {error}"))
+    page.on("requestfailed", lambda request: problems.append(
+        f"request failed: {request.url} ({request.failure})"))
+    yield page
+    assert not problems, "\n".join(problems)
+
+
+# --- live server -------------------------------------------------------------
+
+@dataclass
+class LiveServer:
+    app: Flask
+    url: str
+    instance_path: Path
+
+    def __call__(self, path: str = "/") -> str:
+        """Absolute URL of a path on this server."""
+        return self.url + path
+
+
+@pytest.fixture()
+def live_app(tmp_path, migrated_database):
+    """A fresh copy of the migrated database, with CSRF protection switched on."""
+    app = make_app(tmp_path, migrated_database, WTF_CSRF_ENABLED=True)
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture()
+def live_server(live_app):
+    server = make_server("127.0.0.1", 0, live_app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    thread.start()
+    try:
+        yield LiveServer(live_app, f"http://127.0.0.1:{server.server_port}",
+                         Path(live_app.instance_path))
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+@dataclass
+class WorldIds:
+    """Ids of tests.factories.build_world()'s records (the ORM objects stay behind
+    in the app context that created them)."""
+    grid_a: int
+    grid_b: int
+    community_a: int
+    building_a: int
+    building_b: int
+    staff_worker_a: int
+    staff_worker_b: int
+
+
+@pytest.fixture()
+def world_ids(live_app) -> WorldIds:
+    with live_app.app_context():
+        with write_transactions():
+            world = build_world()
+        ids = WorldIds(grid_a=world.grid_a.id, grid_b=world.grid_b.id,
+                       community_a=world.community_a.id, building_a=world.building_a.id,
+                       building_b=world.building_b.id,
+                       staff_worker_a=world.staff["worker_a"].id,
+                       staff_worker_b=world.staff["worker_b"].id)
+        db.session.remove()
+    return ids
+
+
+# --- screenshots -------------------------------------------------------------
+
+def snap(page, name: str) -> Path:
+    """Save a full-page screenshot once fonts have loaded; fail if Chinese would be
+    drawn without a CJK font or if the page needs sideways scrolling at 1024 px."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.wait_for_load_state("load")
+    font = page.evaluate("""async () => {
+        await document.fonts.ready;
+        const faces = [...document.fonts].filter(f => f.family.replace(/"/g, '') === 'GridbookSans');
+        return {statuses: faces.map(f => f.status),
+                usable: document.fonts.check('14px GridbookSans', '网格通')};
+    }""")
+    assert "loaded" in font["statuses"] and font["usable"], f"bundled CJK font not loaded: {font}"
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= VIEWPORT["width"], f"{name}: page is {width}px wide, wider than the window"
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
