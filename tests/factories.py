@@ -92,3 +92,11 @@ def build_world() -> World:
         world.teams[key] = team
     db.session.commit()
     return world
+
+
+def make_id_number(birth: str = "19800101", sequence: int = 1, region: str = "610102", male: bool = True) -> str:
+    """A valid 18-digit resident ID (GB 11643 check digit) for tests."""
+    from app.core.identity import id_check_char
+    digit = sequence * 2 + (1 if male else 0)
+    first17 = f"{region}{birth}{digit % 1000:03d}"
+    return first17 + id_check_char(first17)

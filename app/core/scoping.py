@@ -24,6 +24,7 @@ from app.core.timeutil import local_today
 from app.extensions import db
 from app.org.models import (Building, Department, Division, ServiceTeam, StaffAssignment,
                             StaffMember, TeamMembership)
+from app.registry.models import CareTag, Household, HouseholdMember, PopulationEvent, Resident
 
 EVERYTHING = None
 
@@ -98,6 +99,13 @@ _RULES: dict[type, Callable[[User, Select], ColumnElement[bool]]] = {
     ServiceTeam: lambda user, ids: ServiceTeam.division_id.in_(ids),
     TeamMembership: lambda user, ids: TeamMembership.team_id.in_(
         select(ServiceTeam.id).where(ServiceTeam.division_id.in_(ids))),
+    # People and households belong to the grid they live in.
+    Household: lambda user, ids: Household.grid_id.in_(ids),
+    Resident: lambda user, ids: Resident.grid_id.in_(ids),
+    HouseholdMember: lambda user, ids: HouseholdMember.household_id.in_(
+        select(Household.id).where(Household.grid_id.in_(ids))),
+    PopulationEvent: lambda user, ids: PopulationEvent.grid_id.in_(ids),
+    CareTag: _anyone_signed_in,
     # Departments are county-wide reference data: their contacts are public duty
     # numbers, so everyone signed in may read them (only administrators edit).
     Department: _anyone_signed_in,

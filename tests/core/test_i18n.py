@@ -21,7 +21,7 @@ DATA_MODULES = {
     "app/auth/setup_token.py": "bilingual console banner for the server operator",
     "app/cli.py": "bilingual console output of flask commands",
 }
-DATA_CONSTANTS = {"DEFAULT_DEPARTMENTS", "LANGUAGE_NAMES"}  # records; languages named in their own tongue
+DATA_CONSTANTS = {"DEFAULT_DEPARTMENTS", "LANGUAGE_NAMES", "ETHNICITIES"}  # records; languages named in their own tongue
 
 
 def _extracted_messages() -> set[str]:
