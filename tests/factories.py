@@ -34,6 +34,9 @@ class World:
     users: dict[str, User] = field(default_factory=dict)
     staff: dict[str, StaffMember] = field(default_factory=dict)
     teams: dict[str, ServiceTeam] = field(default_factory=dict)
+    # Per grid key ("a", "b"): a household with its head.
+    households: dict = field(default_factory=dict)
+    residents: dict = field(default_factory=dict)
 
 
 def make_user(username: str, role: Role, division=None, department=None) -> User:
@@ -90,6 +93,7 @@ def build_world() -> World:
         team.memberships.append(TeamMembership(staff=world.staff[staff], duty="队员"))
         db.session.add(team)
         world.teams[key] = team
+    _register_families(world)
     db.session.commit()
     return world
 
@@ -100,3 +104,19 @@ def make_id_number(birth: str = "19800101", sequence: int = 1, region: str = "61
     digit = sequence * 2 + (1 if male else 0)
     first17 = f"{region}{birth}{digit % 1000:03d}"
     return first17 + id_check_char(first17)
+
+
+def _register_families(world: World) -> None:
+    """One household with its head in grid_a (东关一网格) and one in grid_b (滨河一网格)."""
+    db.session.flush()
+    from app.registry import services as registry
+    for key, grid, building, name, birth in (("a", world.grid_a, world.building_a, "张伟", "19700312"),
+                                             ("b", world.grid_b, world.building_b, "李娜", "19820705")):
+        household = registry.create_household(registry.HouseholdValues(
+            household_number=f"{key.upper()}001", building_id=building.id, unit="1", room="101"), grid)
+        resident = registry.register_resident(registry.ResidentValues(
+            name=name, id_number=make_id_number(birth, 11 if key == "a" else 12, male=key == "a"),
+            phone="13912345678" if key == "a" else "13887654321"), grid)
+        registry.add_member(household, resident, "head", START)
+        world.households[key] = household
+        world.residents[key] = resident

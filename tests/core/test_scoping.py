@@ -84,6 +84,9 @@ def out_of_scope_records(world):
         "membership_id": [team_b.memberships[0].id],
         "user_id": [world.users["worker_b"].id, world.users["worker_a"].id],
         "department_id": [world.department.id],
+        "household_id": [world.households["b"].id],
+        "member_id": [world.households["b"].current_members[0].id],
+        "resident_id": [world.residents["b"].id],
     }
 
 
@@ -96,8 +99,9 @@ def record_rules(app):
 
 def test_every_url_parameter_is_known(app):
     """A new record route must be added to the walk below (and scoped in the app)."""
-    known = set(NOT_RECORDS) | set(COUNTY_WIDE) | {"division_id", "building_id", "staff_id",
-                                                    "assignment_id", "team_id", "membership_id", "user_id"}
+    known = set(NOT_RECORDS) | set(COUNTY_WIDE) | {
+        "division_id", "building_id", "staff_id", "assignment_id", "team_id", "membership_id", "user_id",
+        "household_id", "member_id", "resident_id"}
     unknown = {(rule.rule, arg) for rule in record_rules(app) for arg in rule.arguments if arg not in known}
     assert not unknown, f"add these URL parameters to the scope walk: {unknown}"
 

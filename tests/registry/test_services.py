@@ -136,7 +136,7 @@ def test_resident_scoping(world):
     services.register_resident(values("乙", id_number=make_id_number("19600101", 2)), world.grid_b)
     db.session.commit()
     names = lambda user: {r.name for r in db.session.scalars(scoped_select(Resident, user))}  # noqa: E731
-    assert names(world.users["worker_a"]) == {"甲"}
-    assert names(world.users["station_a"]) == {"甲"}
-    assert names(world.users["admin"]) == {"甲", "乙"}
+    assert names(world.users["worker_a"]) == {"甲", "张伟"}
+    assert names(world.users["station_a"]) == {"甲", "张伟"}
+    assert names(world.users["admin"]) == {"甲", "乙", "张伟", "李娜"}
     assert names(world.users["dept"]) == set()

@@ -1,0 +1,1 @@
+"""Households (住户) — being built."""

@@ -1,0 +1,1 @@
+"""Residents (实有人口) — being built."""
