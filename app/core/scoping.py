@@ -7,24 +7,20 @@ of their account plus every grid their linked staff record is assigned to today;
 a department handler sees no division records (their matters come later).
 
 Every query for records goes through `scoped_select()` or `get_visible_or_404()`.
-Each record type says how it hangs from the division tree in `_RULES`; a type with
+Each record type says how it hangs from the division tree in `_rules()`; a type with
 no rule cannot be queried through here, which the URL-map test turns into a failure.
 """
 from __future__ import annotations
 
+from functools import cache
 from typing import Callable
 
 from flask import abort, g, has_request_context
 from flask_login import current_user
 from sqlalchemy import ColumnElement, Select, false, or_, select, true
 
-from app.auth.models import AuditEvent, LoginSession, User
-from app.auth.roles import Role
 from app.core.timeutil import local_today
 from app.extensions import db
-from app.org.models import (Building, Department, Division, ServiceTeam, StaffAssignment,
-                            StaffMember, TeamMembership)
-from app.registry.models import CareTag, Household, HouseholdMember, PopulationEvent, Resident
 
 EVERYTHING = None
 
@@ -34,16 +30,19 @@ def visible_prefixes(user) -> list[str] | None:
     if user is None or not getattr(user, "is_authenticated", False):
         return []
     if has_request_context():
-        cache = g.setdefault("_scope_prefixes", {})
-        if user.id in cache:
-            return cache[user.id]
+        memo = g.setdefault("_scope_prefixes", {})
+        if user.id in memo:
+            return memo[user.id]
     prefixes = _compute_prefixes(user)
     if has_request_context():
         g._scope_prefixes[user.id] = prefixes
     return prefixes
 
 
-def _compute_prefixes(user: User) -> list[str] | None:
+def _compute_prefixes(user) -> list[str] | None:
+    from app.auth.roles import Role
+    from app.org.models import Division, StaffAssignment, StaffMember
+
     role = Role(user.role)
     if role == Role.COUNTY_ADMIN:
         return EVERYTHING
@@ -65,7 +64,10 @@ def _compute_prefixes(user: User) -> list[str] | None:
     return prefixes
 
 
-def division_condition(user, code_column=Division.code) -> ColumnElement[bool]:
+def division_condition(user, code_column=None) -> ColumnElement[bool]:
+    if code_column is None:
+        from app.org.models import Division
+        code_column = Division.code
     prefixes = visible_prefixes(user)
     if prefixes is EVERYTHING:
         return true()
@@ -75,6 +77,7 @@ def division_condition(user, code_column=Division.code) -> ColumnElement[bool]:
 
 
 def visible_division_ids(user) -> Select:
+    from app.org.models import Division
     return select(Division.id).where(division_condition(user))
 
 
@@ -86,37 +89,46 @@ def _anyone_signed_in(_user, _visible_ids) -> ColumnElement[bool]:
     return true()
 
 
-_RULES: dict[type, Callable[[User, Select], ColumnElement[bool]]] = {
-    Division: lambda user, _ids: division_condition(user),
-    # A building is seen through its grid, or through its community (for the
-    # station, and for buildings that no grid covers yet).
-    Building: lambda user, ids: or_(Building.grid_id.in_(ids), Building.community_id.in_(ids)),
-    StaffMember: lambda user, ids: or_(
-        StaffMember.home_division_id.in_(ids),
-        StaffMember.id.in_(select(StaffAssignment.staff_id)
-                           .where(StaffAssignment.division_id.in_(ids)))),
-    StaffAssignment: lambda user, ids: StaffAssignment.division_id.in_(ids),
-    ServiceTeam: lambda user, ids: ServiceTeam.division_id.in_(ids),
-    TeamMembership: lambda user, ids: TeamMembership.team_id.in_(
-        select(ServiceTeam.id).where(ServiceTeam.division_id.in_(ids))),
-    # People and households belong to the grid they live in.
-    Household: lambda user, ids: Household.grid_id.in_(ids),
-    Resident: lambda user, ids: Resident.grid_id.in_(ids),
-    HouseholdMember: lambda user, ids: HouseholdMember.household_id.in_(
-        select(Household.id).where(Household.grid_id.in_(ids))),
-    PopulationEvent: lambda user, ids: PopulationEvent.grid_id.in_(ids),
-    CareTag: _anyone_signed_in,
-    # Departments are county-wide reference data: their contacts are public duty
-    # numbers, so everyone signed in may read them (only administrators edit).
-    Department: _anyone_signed_in,
-    User: _admin_only,
-    LoginSession: _admin_only,
-    AuditEvent: _admin_only,
-}
+@cache
+def _rules() -> dict[type, Callable]:
+    """How each record type hangs from the division tree. Built on first use: the
+    feature packages import this module, so it cannot import their models at load."""
+    from app.auth.models import AuditEvent, LoginSession, User
+    from app.org.models import (Building, Department, Division, ServiceTeam, StaffAssignment,
+                                StaffMember, TeamMembership)
+    from app.registry.models import CareTag, Household, HouseholdMember, PopulationEvent, Resident
+
+    return {
+        Division: lambda user, _ids: division_condition(user),
+        # A building is seen through its grid, or through its community (for the
+        # station, and for buildings that no grid covers yet).
+        Building: lambda user, ids: or_(Building.grid_id.in_(ids), Building.community_id.in_(ids)),
+        StaffMember: lambda user, ids: or_(
+            StaffMember.home_division_id.in_(ids),
+            StaffMember.id.in_(select(StaffAssignment.staff_id)
+                               .where(StaffAssignment.division_id.in_(ids)))),
+        StaffAssignment: lambda user, ids: StaffAssignment.division_id.in_(ids),
+        ServiceTeam: lambda user, ids: ServiceTeam.division_id.in_(ids),
+        TeamMembership: lambda user, ids: TeamMembership.team_id.in_(
+            select(ServiceTeam.id).where(ServiceTeam.division_id.in_(ids))),
+        # People and households belong to the grid they live in.
+        Household: lambda user, ids: Household.grid_id.in_(ids),
+        Resident: lambda user, ids: Resident.grid_id.in_(ids),
+        HouseholdMember: lambda user, ids: HouseholdMember.household_id.in_(
+            select(Household.id).where(Household.grid_id.in_(ids))),
+        PopulationEvent: lambda user, ids: PopulationEvent.grid_id.in_(ids),
+        CareTag: _anyone_signed_in,
+        # Departments are county-wide reference data: their contacts are public duty
+        # numbers, so everyone signed in may read them (only administrators edit).
+        Department: _anyone_signed_in,
+        User: _admin_only,
+        LoginSession: _admin_only,
+        AuditEvent: _admin_only,
+    }
 
 
 def scoped_models() -> tuple[type, ...]:
-    return tuple(_RULES)
+    return tuple(_rules())
 
 
 def scope_condition(model: type, user=None) -> ColumnElement[bool]:
@@ -124,7 +136,7 @@ def scope_condition(model: type, user=None) -> ColumnElement[bool]:
     if not getattr(user, "is_authenticated", False):
         return false()
     try:
-        rule = _RULES[model]
+        rule = _rules()[model]
     except KeyError:
         raise LookupError(f"{model.__name__} has no scoping rule in app.core.scoping") from None
     return rule(user, visible_division_ids(user))

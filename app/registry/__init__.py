@@ -4,3 +4,9 @@ from flask import Blueprint
 bp = Blueprint("registry", __name__)
 
 from app.registry import household_views, resident_views  # noqa: E402,F401  (registers routes)
+from app.registry import reference  # noqa: E402
+
+
+@bp.app_context_processor
+def _labels():
+    return {"event_label": lambda kind: reference.label(reference.EVENT_KINDS, kind)}

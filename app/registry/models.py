@@ -120,6 +120,14 @@ class Resident(db.Model):
         return None
 
     @property
+    def id_type_label(self) -> str:
+        from app.core.identity import IdType
+        try:
+            return IdType(self.id_type).label
+        except ValueError:
+            return self.id_type
+
+    @property
     def sex_label(self) -> str:
         return reference.label(reference.SEXES, self.sex)
 
