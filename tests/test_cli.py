@@ -25,6 +25,9 @@ def test_seed_demo_builds_the_demo_county(app, runner):
     checks = services.team_checks(grids)
     assert all(check.workers >= 1 and check.chiefs >= 1 for check in checks.values())
     assert sum(not check.complete for check in checks.values()) == 1
+    from app.registry.models import Household, Resident
+    assert db.session.scalar(select(func.count()).select_from(Household)) == 240
+    assert db.session.scalar(select(func.count()).select_from(Resident)) > 400
     roles = set(db.session.scalars(select(User.role)))
     assert roles == {"county_admin", "town_staff", "station_staff", "grid_worker", "department_handler", "leader"}
     passwords = dict(re.findall(r"^\s+(\w+)\s+(\S+)\s", result.output, flags=re.M))

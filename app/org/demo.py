@@ -1,6 +1,6 @@
 """A demo county for trying Gridbook: 1 county, 2 towns/streets, 4 communities/villages,
-24 grids with buildings, staff for every grid, service teams, departments and one
-account per role. Names and phone numbers are made up; passwords are random and
+24 grids with buildings, staff for every grid, service teams, departments, about ten
+households per grid with their members, and one account per role. Names and phone numbers are made up; passwords are random and
 returned to the caller to print once."""
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from app.auth.roles import Role
 from app.auth.services import generate_temporary_password
 from app.extensions import db
 from app.org import services
+from app.registry.demo import load_demo_population
 from app.org.models import (Building, Department, Division, ServiceTeam, StaffAssignment,
                             StaffMember, StaffRole, TeamMembership)
 
@@ -90,6 +91,9 @@ def load_demo(seed: int = 2024) -> list[tuple[str, str, str]]:
     _team(town, "health", "青山镇医疗卫生服务队", health)
     _team(streets, "culture", "城关街道文化志愿服务队", [_staff(rng, streets) for _ in range(3)])
     db.session.flush()
+
+    grids = list(db.session.scalars(select(Division).where(Division.level == "grid").order_by(Division.code)))
+    load_demo_population(grids, rng, _name)
 
     grid, worker = first_worker
     department = db.session.scalar(select(Department).where(Department.short_name == "城管"))
