@@ -40,6 +40,7 @@ AUDIT_ACTIONS = {
     "team_member_added": _l("团队增加成员"), "team_member_removed": _l("团队移出成员"),
     "department_created": _l("新增职能部门"), "department_updated": _l("修改职能部门"),
     "department_deactivated": _l("停用职能部门"), "department_reactivated": _l("启用职能部门"),
+    "personal_data_revealed": _l("查看完整证件号和电话"),
 }
 
 

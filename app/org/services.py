@@ -98,6 +98,13 @@ def rename_division(node: Division, *, name: str, kind: str, note: str) -> None:
     node.note = note
 
 
+def visible_grids(user=None) -> list[Division]:
+    """The active grids the user may see, in code order (for grid pickers)."""
+    from app.core.scoping import scoped_select
+    return list(db.session.scalars(scoped_select(Division, user).where(
+        Division.level == Level.GRID.value, Division.status == "active").order_by(Division.code)))
+
+
 def division_choices(divisions: Iterable[Division]) -> list[tuple[int, str]]:
     """Options for a select: indented by level, code first so a clerk can type it."""
     indent = {"county": "", "town": "\u00a0" * 2, "community": "\u00a0" * 4, "grid": "\u00a0" * 6}

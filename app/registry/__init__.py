@@ -3,7 +3,7 @@ from flask import Blueprint
 
 bp = Blueprint("registry", __name__)
 
-from app.registry import household_views, resident_views  # noqa: E402,F401  (registers routes)
+from app.registry import change_views, household_views, resident_views  # noqa: E402,F401  (registers routes)
 from app.registry import reference  # noqa: E402
 
 

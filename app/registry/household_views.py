@@ -7,23 +7,23 @@ from datetime import date
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import or_
 from sqlalchemy.orm import selectinload
 
 from app.auth.roles import Permission
 from app.core.forms import RuleError, saving
-from app.core.identity import age_on, id_type_choices, normalise_text_digits
-from app.core.masking import mask_id_number, mask_phone
+from app.core.identity import age_on, normalise_text_digits
 from app.core.rendering import render_page, wants_fragment
 from app.core.scoping import get_visible_or_404, scoped_select
 from app.core.timeutil import local_today
 from app.extensions import db
-from app.org.models import Building, Division, Level
+from app.org.models import Building, Division
+from app.org.services import visible_grids
 from app.registry import bp, reference, services
 from app.registry.household_forms import (AddMemberForm, ChangeHeadForm, HouseholdEditForm,
                                           HouseholdForm, MemberLeaveForm, MergeForm, SplitForm)
+from app.registry.changes import correction_summaries
 from app.registry.models import Household, HouseholdMember, PopulationEvent, Resident
 
 PER_PAGE = 30
@@ -32,11 +32,6 @@ PER_PAGE = 30
 def _require_edit() -> None:
     if not current_user.can(Permission.EDIT_BUILDINGS):
         abort(403)
-
-
-def _visible_grids() -> list[Division]:
-    return list(db.session.scalars(scoped_select(Division).where(
-        Division.level == Level.GRID.value, Division.status == "active").order_by(Division.code)))
 
 
 def _grid_label(grid: Division) -> str:
@@ -117,7 +112,7 @@ def household_list():
     return render_page("registry/household_list.html", fragment="registry/_household_rows.html",
                        target_id="household-rows", page=page, query=query, grid_id=grid_id,
                        household_type=household_type, visit_class=visit_class, closed=closed,
-                       grids=_visible_grids(), types=reference.HOUSEHOLD_TYPES,
+                       grids=visible_grids(), types=reference.HOUSEHOLD_TYPES,
                        visit_classes=reference.VISIT_CLASS_SHORT)
 
 
@@ -126,7 +121,7 @@ def household_list():
 def create_household():
     """A new household in a grid (?grid=ID preselects); then go to its page."""
     _require_edit()
-    grids = _visible_grids()
+    grids = visible_grids()
     form = HouseholdForm()
     form.grid_id.choices = [(g.id, _grid_label(g)) for g in grids]
     # With htmx, choosing a grid narrows the building list to that grid.
@@ -326,101 +321,3 @@ def merge_households(household_id: int):
                 flash(_("户号 %(number)s 已并入本户并销户。", number=other.household_number), "success")
                 return _to_detail(household)
     return render_template("registry/household_merge.html", form=form, household=household, other=other)
-
-
-# --- Population changes ----------------------------------------------------------------
-
-FIELD_LABELS = {
-    "name": _l("姓名"), "id_type": _l("证件类型"), "id_number": _l("证件号码"), "sex": _l("性别"),
-    "birth_date": _l("出生日期"), "ethnicity": _l("民族"), "phone": _l("联系电话"),
-    "population_type": _l("人口类型"), "registered_address": _l("户籍地址"),
-    "current_address": _l("现住地址"), "political_status": _l("政治面貌"),
-    "workplace": _l("工作单位或学校"), "grid_id": _l("所属网格"), "status": _l("状态"),
-    "tags": _l("关爱标签"), "household_number": _l("户号"), "household_type": _l("户类型"),
-    "visit_class": _l("走访分类"), "address": _l("地址"), "head": _l("户主"), "members": _l("成员"),
-}
-CODED_FIELDS = {
-    "sex": reference.SEXES, "population_type": reference.POPULATION_TYPES,
-    "political_status": reference.POLITICAL_STATUSES, "status": reference.RESIDENT_STATUSES,
-    "household_type": reference.HOUSEHOLD_TYPES, "visit_class": reference.VISIT_CLASS_SHORT,
-}
-
-
-def _shown(key: str, value, grid_names: dict[int, str]) -> str:
-    """One value of a snapshot as people read it — personal numbers masked."""
-    if value is None or value == "" or value == []:
-        return "—"
-    if key == "id_number":
-        return mask_id_number(value)
-    if key == "phone":
-        return mask_phone(value)
-    if key == "id_type":
-        return dict(id_type_choices()).get(value, value)
-    if key in CODED_FIELDS:
-        return reference.label(CODED_FIELDS[key], value)
-    if key == "grid_id":
-        return grid_names.get(value, "—")
-    if key == "members":
-        return _("、").join(_("%(name)s（%(relation)s）", name=name,
-                                relation=reference.label(reference.RELATIONS, relation))
-                              for name, relation in value)
-    if key == "tags":
-        return _("、").join(value)
-    return str(value)
-
-
-def correction_summaries(events) -> dict[int, list[tuple[str, str, str]]]:
-    """For each 'corrected' event: (field label, before, after) of what changed."""
-    corrected = [e for e in events if e.kind == "corrected" and isinstance(e.before, dict)
-                 and isinstance(e.after, dict)]
-    grid_ids = {value for e in corrected for snap in (e.before, e.after)
-                for key, value in snap.items() if key == "grid_id" and isinstance(value, int)}
-    grid_names = {d.id: d.name for d in db.session.scalars(
-        scoped_select(Division).where(Division.id.in_(grid_ids)))} if grid_ids else {}
-    summaries = {}
-    for event in corrected:
-        rows = []
-        for key in event.after:
-            before, after = event.before.get(key), event.after.get(key)
-            if before != after:
-                rows.append((str(FIELD_LABELS.get(key, key)), _shown(key, before, grid_names),
-                             _shown(key, after, grid_names)))
-        summaries[event.id] = rows
-    return summaries
-
-
-def _parse_day(text: str | None) -> date | None:
-    try:
-        return date.fromisoformat((text or "").strip())
-    except ValueError:
-        return None
-
-
-@bp.route("/population-changes/")
-@login_required
-def change_feed():
-    """动态信息: population changes in the user's grids, newest first."""
-    grid_id = request.args.get("grid", type=int)
-    kind = request.args.get("kind", "")
-    date_from = _parse_day(request.args.get("from"))
-    date_to = _parse_day(request.args.get("to"))
-    statement = scoped_select(PopulationEvent)
-    if grid_id:
-        statement = statement.where(PopulationEvent.grid_id == grid_id)
-    if kind in reference.EVENT_KINDS:
-        statement = statement.where(PopulationEvent.kind == kind)
-    else:
-        kind = ""
-    if date_from:
-        statement = statement.where(PopulationEvent.occurred_on >= date_from)
-    if date_to:
-        statement = statement.where(PopulationEvent.occurred_on <= date_to)
-    statement = statement.options(
-        selectinload(PopulationEvent.grid), selectinload(PopulationEvent.household),
-        selectinload(PopulationEvent.resident), selectinload(PopulationEvent.recorded_by))
-    page = db.paginate(statement.order_by(PopulationEvent.occurred_on.desc(), PopulationEvent.id.desc()),
-                       per_page=PER_PAGE)
-    return render_page("registry/changes.html", fragment="registry/_change_rows.html", target_id="change-rows",
-                       page=page, summaries=correction_summaries(page.items), grid_id=grid_id, kind=kind,
-                       date_from=date_from, date_to=date_to, grids=_visible_grids(),
-                       kinds=reference.EVENT_KINDS)

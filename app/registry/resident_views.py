@@ -16,8 +16,8 @@ from app.core.rendering import render_page
 from app.core.scoping import get_visible_or_404, scoped_select
 from app.core.timeutil import local_today
 from app.extensions import db
-from app.org.models import Division, Level
-from app.org.services import division_choices
+from app.org.models import Division
+from app.org.services import division_choices, visible_grids
 from app.registry import bp, reference, services
 from app.registry.models import CareTag, Household, HouseholdMember, PopulationEvent, Resident
 from app.registry.resident_forms import LeaveForm, ResidentForm
@@ -33,11 +33,6 @@ REVEAL_ROLES = {Role.COUNTY_ADMIN.value, Role.TOWN_STAFF.value, Role.STATION_STA
 def _require_edit() -> None:
     if not current_user.can(Permission.EDIT_BUILDINGS):
         abort(403)
-
-
-def _visible_grids() -> list[Division]:
-    return list(db.session.scalars(scoped_select(Division).where(
-        Division.level == Level.GRID.value, Division.status == "active").order_by(Division.code)))
 
 
 @bp.route("/residents/")
@@ -60,14 +55,14 @@ def resident_list():
     page = db.paginate(statement.order_by(Resident.name, Resident.id), per_page=PER_PAGE)
     return render_page("registry/resident_list.html", fragment="registry/_resident_rows.html",
                        target_id="resident-rows", page=page, query=query, grid_id=grid_id, tag_id=tag_id,
-                       status=status, grids=_visible_grids(),
+                       status=status, grids=visible_grids(),
                        tags=list(db.session.scalars(select(CareTag).where(CareTag.is_active)
                                                     .order_by(CareTag.name))),
                        today=local_today())
 
 
 def _fill_choices(form: ResidentForm) -> None:
-    form.grid_id.choices = division_choices(_visible_grids())
+    form.grid_id.choices = division_choices(visible_grids())
     form.tag_ids.choices = [(t.id, t.name) for t in db.session.scalars(
         select(CareTag).where(CareTag.is_active).order_by(CareTag.name))]
 

@@ -20,6 +20,7 @@ DATA_MODULES = {
     "app/org/demo.py": "demo county names and addresses (records, not UI)",
     "app/auth/setup_token.py": "bilingual console banner for the server operator",
     "app/cli.py": "bilingual console output of flask commands",
+    "app/registry/demo.py": "demo household addresses (records, not UI)",
 }
 DATA_CONSTANTS = {"DEFAULT_DEPARTMENTS", "LANGUAGE_NAMES", "ETHNICITIES"}  # records; languages named in their own tongue
 
