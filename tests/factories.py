@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+from sqlalchemy import select
+
 from app.auth.models import User
 from app.auth.roles import Role
 from app.extensions import db
@@ -37,6 +39,8 @@ class World:
     # Per grid key ("a", "b"): a household with its head.
     households: dict = field(default_factory=dict)
     residents: dict = field(default_factory=dict)
+    # Per grid key: one record of every other register (key person, house, rental …).
+    records: dict = field(default_factory=dict)
 
 
 def make_user(username: str, role: Role, division=None, department=None) -> User:
@@ -120,3 +124,28 @@ def _register_families(world: World) -> None:
         registry.add_member(household, resident, "head", START)
         world.households[key] = household
         world.residents[key] = resident
+        _other_registers(world, key, grid, building, household, resident)
+
+
+def _other_registers(world: World, key: str, grid, building, household, resident) -> None:
+    """A record of every other register in each grid (the scope walk needs grid B's)."""
+    from app.registry.models import (FollowUp, House, JointDefenceGroup, JointDefenceMember, KeyPerson,
+                                     KeyPersonCategory, Organisation, Rental, RentalTenant, Shop)
+    category = db.session.scalar(select(KeyPersonCategory).where(KeyPersonCategory.code == "released"))
+    key_person = KeyPerson(resident_id=resident.id, category=category, grid_id=grid.id, start_date=START,
+                           details={"release_date": "2023-06-01", "original_charge": "盗窃罪"})
+    key_person.follow_ups.append(FollowUp(follow_up_date=START, kind="education", performed_by="员工",
+                                          content="上门谈心", next_due_date=date(2024, 2, 1)))
+    house = House(grid_id=grid.id, building_id=building.id, unit="1", room="102", use="rent",
+                  owner_name=resident.name)
+    rental = Rental(house=house, grid_id=grid.id, landlord_resident_id=resident.id, start_date=START)
+    rental.tenants.append(RentalTenant(resident_id=resident.id))
+    shop = Shop(grid_id=grid.id, name=f"便民超市{key}", operator_name=resident.name)
+    organisation = Organisation(grid_id=grid.id, name=f"示范有限公司{key}", org_type="private_enterprise")
+    group = JointDefenceGroup(grid_id=grid.id, name=f"第一联防组{key}", leader_resident_id=resident.id)
+    group.members.append(JointDefenceMember(household_id=household.id))
+    db.session.add_all([key_person, house, rental, shop, organisation, group])
+    db.session.flush()
+    world.records[key] = {"key_person": key_person, "follow_up": key_person.follow_ups[0], "house": house,
+                          "rental": rental, "tenant": rental.tenants[0], "shop": shop,
+                          "organisation": organisation, "group": group, "group_member": group.members[0]}

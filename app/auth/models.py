@@ -26,6 +26,8 @@ class User(db.Model):
     scope_department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"), index=True)
     phone: Mapped[str | None] = mapped_column(String(32))
     is_enabled: Mapped[bool] = mapped_column(default=True)
+    # Town staff with comprehensive-governance duty (综治) see key persons of their town.
+    governance_duty: Mapped[bool] = mapped_column(default=False, server_default="0")
     must_change_password: Mapped[bool] = mapped_column(default=False)
     failed_login_count: Mapped[int] = mapped_column(default=0)
     first_failed_login_at: Mapped[datetime | None]

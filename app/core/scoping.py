@@ -81,6 +81,16 @@ def visible_division_ids(user) -> Select:
     return select(Division.id).where(division_condition(user))
 
 
+def may_see_key_persons(user) -> bool:
+    """Key persons are seen by grid workers and stations in their scope, and by town
+    staff who carry the comprehensive-governance duty. County administrators manage
+    the categories but do not browse the people."""
+    role = getattr(user, "role", None)
+    if role in ("grid_worker", "station_staff"):
+        return True
+    return role == "town_staff" and bool(getattr(user, "governance_duty", False))
+
+
 def _admin_only(user, _visible_ids) -> ColumnElement[bool]:
     return true() if user.is_county_admin else false()
 
@@ -96,7 +106,10 @@ def _rules() -> dict[type, Callable]:
     from app.auth.models import AuditEvent, LoginSession, User
     from app.org.models import (Building, Department, Division, ServiceTeam, StaffAssignment,
                                 StaffMember, TeamMembership)
+    from app.registry.housing_models import House, Rental, RentalTenant, Shop
+    from app.registry.keyperson_models import FollowUp, KeyPerson, KeyPersonCategory
     from app.registry.models import CareTag, Household, HouseholdMember, PopulationEvent, Resident
+    from app.registry.organisation_models import JointDefenceGroup, JointDefenceMember, Organisation
 
     return {
         Division: lambda user, _ids: division_condition(user),
@@ -118,6 +131,21 @@ def _rules() -> dict[type, Callable]:
             select(Household.id).where(Household.grid_id.in_(ids))),
         PopulationEvent: lambda user, ids: PopulationEvent.grid_id.in_(ids),
         CareTag: _anyone_signed_in,
+        House: lambda user, ids: House.grid_id.in_(ids),
+        Rental: lambda user, ids: Rental.grid_id.in_(ids),
+        RentalTenant: lambda user, ids: RentalTenant.rental_id.in_(
+            select(Rental.id).where(Rental.grid_id.in_(ids))),
+        Shop: lambda user, ids: Shop.grid_id.in_(ids),
+        Organisation: lambda user, ids: Organisation.grid_id.in_(ids),
+        JointDefenceGroup: lambda user, ids: JointDefenceGroup.grid_id.in_(ids),
+        JointDefenceMember: lambda user, ids: JointDefenceMember.group_id.in_(
+            select(JointDefenceGroup.id).where(JointDefenceGroup.grid_id.in_(ids))),
+        # Key persons: only the grid's workers, its station and the town's
+        # comprehensive-governance (综治) staff — not leaders, not other town staff.
+        KeyPerson: lambda user, ids: KeyPerson.grid_id.in_(ids) if may_see_key_persons(user) else false(),
+        FollowUp: lambda user, ids: FollowUp.key_person_id.in_(
+            select(KeyPerson.id).where(KeyPerson.grid_id.in_(ids))) if may_see_key_persons(user) else false(),
+        KeyPersonCategory: _anyone_signed_in,
         # Departments are county-wide reference data: their contacts are public duty
         # numbers, so everyone signed in may read them (only administrators edit).
         Department: _anyone_signed_in,

@@ -204,3 +204,11 @@ class PopulationEvent(db.Model):
     household: Mapped[Household | None] = relationship()
     resident: Mapped[Resident | None] = relationship()
     recorded_by = relationship("User")
+
+
+# The other registers live in their own modules; importing them here makes every
+# register table known wherever the population models are.
+from app.registry.housing_models import House, Rental, RentalTenant, Shop  # noqa: E402,F401
+from app.registry.keyperson_models import FollowUp, KeyPerson, KeyPersonCategory  # noqa: E402,F401
+from app.registry.organisation_models import (JointDefenceGroup, JointDefenceMember,  # noqa: E402,F401
+                                              Organisation)

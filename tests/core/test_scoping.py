@@ -87,6 +87,7 @@ def out_of_scope_records(world):
         "household_id": [world.households["b"].id],
         "member_id": [world.households["b"].current_members[0].id],
         "resident_id": [world.residents["b"].id],
+        **{f"{name}_id": [record.id] for name, record in world.records["b"].items()},
     }
 
 
@@ -101,7 +102,8 @@ def test_every_url_parameter_is_known(app):
     """A new record route must be added to the walk below (and scoped in the app)."""
     known = set(NOT_RECORDS) | set(COUNTY_WIDE) | {
         "division_id", "building_id", "staff_id", "assignment_id", "team_id", "membership_id", "user_id",
-        "household_id", "member_id", "resident_id"}
+        "household_id", "member_id", "resident_id", "key_person_id", "follow_up_id", "house_id",
+        "rental_id", "tenant_id", "shop_id", "organisation_id", "group_id", "group_member_id"}
     unknown = {(rule.rule, arg) for rule in record_rules(app) for arg in rule.arguments if arg not in known}
     assert not unknown, f"add these URL parameters to the scope walk: {unknown}"
 
@@ -149,3 +151,16 @@ def test_record_ids_in_urls_are_integers(app):
     for rule in record_rules(app):
         for arg in set(rule.arguments) - NOT_RECORDS:
             assert re.search(rf"<int:{arg}>", rule.rule), rule.rule
+
+
+def test_key_persons_are_seen_only_by_grid_station_and_governance_staff(world):
+    from app.registry.models import KeyPerson
+    who_sees = lambda user: {k.grid_id for k in db.session.scalars(scoped_select(KeyPerson, user))}  # noqa: E731
+    assert who_sees(world.users["worker_a"]) == {world.grid_a.id}
+    assert who_sees(world.users["station_a"]) == {world.grid_a.id}
+    assert who_sees(world.users["town_a"]) == set()  # town staff without the 综治 duty
+    assert who_sees(world.users["leader_a"]) == set()
+    assert who_sees(world.users["admin"]) == set()
+    world.users["town_a"].governance_duty = True
+    db.session.commit()
+    assert who_sees(world.users["town_a"]) == {world.grid_a.id}
