@@ -54,14 +54,17 @@ class Permission(str, enum.Enum):
     # Boundaries, buildings, staff and service teams inside one's scope.
     EDIT_GRID_DATA = "edit_grid_data"
     EDIT_BUILDINGS = "edit_buildings"
+    # Residents, households, housing, organisations and key persons in one's scope.
+    EDIT_REGISTERS = "edit_registers"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.COUNTY_ADMIN: frozenset(Permission),
     Role.TOWN_STAFF: frozenset({Permission.EDIT_STRUCTURE, Permission.EDIT_GRID_DATA,
-                                Permission.EDIT_BUILDINGS}),
-    Role.STATION_STAFF: frozenset({Permission.EDIT_GRID_DATA, Permission.EDIT_BUILDINGS}),
-    Role.GRID_WORKER: frozenset({Permission.EDIT_BUILDINGS}),
+                                Permission.EDIT_BUILDINGS, Permission.EDIT_REGISTERS}),
+    Role.STATION_STAFF: frozenset({Permission.EDIT_GRID_DATA, Permission.EDIT_BUILDINGS,
+                                   Permission.EDIT_REGISTERS}),
+    Role.GRID_WORKER: frozenset({Permission.EDIT_BUILDINGS, Permission.EDIT_REGISTERS}),
     Role.DEPARTMENT_HANDLER: frozenset(),
     Role.LEADER: frozenset(),
 }

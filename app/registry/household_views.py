@@ -30,7 +30,7 @@ PER_PAGE = 30
 
 
 def _require_edit() -> None:
-    if not current_user.can(Permission.EDIT_BUILDINGS):
+    if not current_user.can(Permission.EDIT_REGISTERS):
         abort(403)
 
 
@@ -164,7 +164,7 @@ def household_detail(household_id: int):
                            former=former, events=events, summaries=correction_summaries(events),
                            kinds=reference.EVENT_KINDS,
                            ages={m.resident_id: _age_text(m.resident, today) for m in members},
-                           can_edit=current_user.can(Permission.EDIT_BUILDINGS) and household.status == "active")
+                           can_edit=current_user.can(Permission.EDIT_REGISTERS) and household.status == "active")
 
 
 @bp.route("/households/<int:household_id>/edit", methods=["GET", "POST"])

@@ -31,7 +31,7 @@ REVEAL_ROLES = {Role.COUNTY_ADMIN.value, Role.TOWN_STAFF.value, Role.STATION_STA
 
 
 def _require_edit() -> None:
-    if not current_user.can(Permission.EDIT_BUILDINGS):
+    if not current_user.can(Permission.EDIT_REGISTERS):
         abort(403)
 
 

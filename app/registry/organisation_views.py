@@ -1,0 +1,1 @@
+"""Being built (placeholder so the blueprint can import it)."""
