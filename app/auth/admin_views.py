@@ -83,7 +83,8 @@ def create_user():
             user = services.create_user(
                 username=form.username.data, display_name=form.display_name.data,
                 role=Role(form.role.data), password=form.password.data, confirm=form.confirm.data,
-                division=division, department=department, phone=form.phone.data)
+                division=division, department=department, phone=form.phone.data,
+                governance_duty=form.governance_duty.data)
         if saved:
             flash(_("账号 %(name)s 已创建。", name=user.username), "success")
             return redirect(url_for("admin.user_detail", user_id=user.id), code=303)
@@ -118,7 +119,8 @@ def edit_user(user_id: int):
             if user.id == current_user.id and form.role.data != Role.COUNTY_ADMIN.value:
                 raise services.AccountError(_("不能取消自己的管理员角色。"), "role")
             services.update_role_and_scope(user, Role(form.role.data), division, department,
-                                           form.display_name.data, form.phone.data)
+                                           form.display_name.data, form.phone.data,
+                                           form.governance_duty.data)
         if saved:
             flash(_("账号已保存。"), "success")
             return redirect(url_for("admin.user_detail", user_id=user.id), code=303)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, SelectField, StringField, SubmitField
+from wtforms import BooleanField, PasswordField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from app.auth.roles import ROLE_LABELS, Role
@@ -51,6 +51,8 @@ class AccountFieldsMixin:
     role = SelectField(_l("角色"), choices=role_choices, validators=[DataRequired(REQUIRED)])
     scope_division_id = SelectField(_l("管辖范围（区划或网格）"), coerce=int, validate_choice=False)
     scope_department_id = SelectField(_l("所属职能部门"), coerce=int, validate_choice=False)
+    governance_duty = BooleanField(_l("承担综治工作（可查看本镇重点人员）"),
+                                   description=_l("仅对镇（街道）工作人员有效。"))
 
 
 class UserCreateForm(AccountFieldsMixin, FlaskForm):

@@ -154,7 +154,7 @@ def check_scope(role: Role, division, department) -> None:
 
 def create_user(*, username: str, display_name: str, role: Role, password: str, confirm: str,
                 division=None, department=None, phone: str | None = None,
-                must_change_password: bool = True) -> User:
+                must_change_password: bool = True, governance_duty: bool = False) -> User:
     username = username.strip()
     if find_user(username) is not None:
         raise AccountError(_("用户名已存在。"), "username")
@@ -163,7 +163,8 @@ def create_user(*, username: str, display_name: str, role: Role, password: str, 
     user = User(username=username, display_name=display_name.strip(), role=role.value,
                 scope_division=division if role.scope_level else None,
                 scope_department=department if role.scope_level is None else None,
-                phone=phone or None, must_change_password=must_change_password)
+                phone=phone or None, must_change_password=must_change_password,
+                governance_duty=governance_duty and role == Role.TOWN_STAFF)
     user.set_password(password)
     db.session.add(user)
     db.session.flush()
@@ -173,9 +174,10 @@ def create_user(*, username: str, display_name: str, role: Role, password: str, 
 
 
 def update_role_and_scope(user: User, role: Role, division, department, display_name: str,
-                          phone: str | None) -> None:
+                          phone: str | None, governance_duty: bool = False) -> None:
     check_scope(role, division, department)
-    before = {"role": user.role, "scope": _scope_text(user)}
+    before = {"role": user.role, "scope": _scope_text(user), "duty": user.governance_duty}
+    user.governance_duty = governance_duty and role == Role.TOWN_STAFF
     user.role = role.value
     user.scope_division = division if role.scope_level else None
     user.scope_department = department if role.scope_level is None else None
@@ -189,6 +191,11 @@ def update_role_and_scope(user: User, role: Role, division, department, display_
         audit.record("scope_changed", target=user, detail={"before": before["scope"], "after": after["scope"]},
                      summary=f"{before['scope']} → {after['scope']}")
         # A narrower scope must apply now, not at the next login.
+        end_all_sessions(user, "scope_changed")
+    if before["duty"] != user.governance_duty:
+        # Seeing key persons is a change of what the account may see: audited as scope.
+        audit.record("scope_changed", target=user, detail={"governance_duty": user.governance_duty},
+                     summary=_("综治职责：%(v)s", v=_("是") if user.governance_duty else _("否")))
         end_all_sessions(user, "scope_changed")
 
 

@@ -126,3 +126,21 @@ def test_every_audited_action_has_a_label():
         used |= set(re.findall(r'audit\.record\(\s*"([a-z_]+)"', source))
         used |= set(re.findall(r'"([a-z]+_(?:enabled|disabled|deactivated|reactivated|removed|unlinked|linked))"', source))
     assert used and used <= set(AUDIT_ACTIONS), used - set(AUDIT_ACTIONS)
+
+
+def test_governance_duty_is_set_by_admins_and_audited(client_as, world):
+    client = client_as("admin")
+    response = client.post(f"/admin/users/{world.users['town_a'].id}/edit", data={
+        "display_name": "town_a", "role": "town_staff", "scope_division_id": str(world.town_a.id),
+        "scope_department_id": "0", "phone": "", "governance_duty": "y"})
+    assert response.status_code == 303
+    fresh()
+    assert db.session.get(User, world.users["town_a"].id).governance_duty is True
+    event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "scope_changed")).all()[-1]
+    assert event.detail == {"governance_duty": True}
+    # The duty means nothing for other roles.
+    client.post(f"/admin/users/{world.users['station_a'].id}/edit", data={
+        "display_name": "station_a", "role": "station_staff", "scope_division_id": str(world.community_a.id),
+        "scope_department_id": "0", "phone": "", "governance_duty": "y"})
+    fresh()
+    assert db.session.get(User, world.users["station_a"].id).governance_duty is False
