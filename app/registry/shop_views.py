@@ -1,0 +1,185 @@
+"""商铺: shops with their licence, operator and 门前三包 duty."""
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import or_
+from sqlalchemy.orm import selectinload
+
+from app.auth.roles import Permission
+from app.core.forms import saving
+from app.core.identity import normalise_text_digits
+from app.core.rendering import render_page
+from app.core.scoping import get_visible_or_404, scoped_select
+from app.core.xlsx import Column
+from app.extensions import db
+from app.org.models import Division
+from app.org.services import visible_grids
+from app.registry import bp
+from app.registry import housing_services as services
+from app.registry.household_views import _grid_label
+from app.registry.housing_forms import ShopEditForm, ShopForm, keep_linked_person_help
+from app.registry.housing_models import House, Shop
+from app.registry.housing_views import (HOUSE_ORDER, PER_PAGE, _buildings_matching, _chosen,
+                                        _matching, _person, _require_edit, _residents_named,
+                                        _workbook)
+
+
+SHOP_ORDER = (Shop.grid_id, Shop.name, Shop.id)
+DUTY_FILTERS = ("signed", "unsigned")
+
+
+def _shop_filters():
+    query = request.args.get("q", "").strip()
+    grid_id = request.args.get("grid", type=int)
+    status = request.args.get("status", "")
+    duty = request.args.get("duty", "")
+    business_type = request.args.get("type", "")
+    statement = scoped_select(Shop)
+    if query:
+        houses = scoped_select(House).with_only_columns(House.id).where(or_(
+            _matching(query, House.address_text), House.building_id.in_(_buildings_matching(query))))
+        statement = statement.where(or_(
+            _matching(query, Shop.name, Shop.address, Shop.operator_name),
+            Shop.licence_number.contains(normalise_text_digits(query, upper=True), autoescape=True),
+            Shop.house_id.in_(houses), Shop.operator_resident_id.in_(_residents_named(query))))
+    if grid_id:
+        statement = statement.where(Shop.grid_id == grid_id)
+    if status not in services.SHOP_STATUSES:
+        status = ""
+    if status:
+        statement = statement.where(Shop.status == status)
+    if duty not in DUTY_FILTERS:
+        duty = ""
+    if duty:
+        statement = statement.where(Shop.frontage_duty_signed.is_(duty == "signed"))
+    if business_type not in services.BUSINESS_TYPES:
+        business_type = ""
+    if business_type:
+        statement = statement.where(Shop.business_type == business_type)
+    statement = statement.options(selectinload(Shop.grid), selectinload(Shop.operator),
+                                  selectinload(Shop.house).selectinload(House.building))
+    return {"query": query, "grid_id": grid_id, "status": status, "duty": duty,
+            "business_type": business_type}, statement
+
+
+@bp.route("/shops/")
+@login_required
+def shop_list():
+    """Shops the user may see; ?q= matches name, licence, operator or address."""
+    filters, statement = _shop_filters()
+    page = db.paginate(statement.order_by(*SHOP_ORDER), per_page=PER_PAGE)
+    return render_page("registry/shop_list.html", fragment="registry/_shop_rows.html", target_id="shop-rows",
+                       page=page, grids=visible_grids(), statuses=services.SHOP_STATUSES,
+                       types=services.BUSINESS_TYPES, **filters)
+
+
+@bp.route("/shops/export.xlsx")
+@login_required
+def export_shops():
+    """The filtered list of shops; operators' phones masked."""
+    _filters, statement = _shop_filters()
+    rows = [services.shop_row(s) for s in db.session.scalars(statement.order_by(*SHOP_ORDER))]
+    columns = [Column("grid", _("网格"), 16), Column("name", _("商铺名称"), 24),
+               Column("business_type", _("经营类别"), 10), Column("licence", _("营业执照号"), 22),
+               Column("operator", _("经营者"), 12), Column("operator_phone", _("经营者电话"), 15),
+               Column("address", _("经营地址"), 30), Column("duty", _("门前三包"), 10),
+               Column("duty_note", _("门前三包说明"), 24), Column("status", _("经营状态"), 10)]
+    return _workbook(_("商铺"), columns, rows, _("商铺台账"))
+
+
+def _house_choices(grids: list[Division], labelled: bool) -> list[tuple[int, str]]:
+    """(0, none) and the houses of these grids, labelled with their grid when the
+    list spans several grids. With no grid chosen among several, only (0, none):
+    the list would be the whole town's houses."""
+    choices = [(0, _("（不关联房屋，填写经营地址）"))]
+    if labelled and len(grids) > 1:
+        return choices
+    names = {g.id: g.name for g in grids}
+    houses = db.session.scalars(scoped_select(House).where(House.grid_id.in_(list(names)))
+                                .options(selectinload(House.building)).order_by(*HOUSE_ORDER))
+    for h in houses:
+        text = services.house_address(h)
+        choices.append((h.id, f"{names[h.grid_id]} · {text}" if labelled else text))
+    return choices
+
+
+def _shop_values(form) -> services.ShopValues:
+    return services.ShopValues(
+        name=form.name.data or "", business_type=form.business_type.data or "",
+        licence_number=form.licence_number.data or "", operator=_person(form, "operator"),
+        house_id=form.house_id.data or None, address=form.address.data or "",
+        frontage_duty_signed=bool(form.frontage_duty_signed.data),
+        frontage_duty_note=form.frontage_duty_note.data or "", status=form.status.data or "",
+        note=form.note.data or "")
+
+
+def _to_shop(shop: Shop):
+    return redirect(url_for("registry.shop_detail", shop_id=shop.id), code=303)
+
+
+@bp.route("/shops/new", methods=["GET", "POST"])
+@login_required
+def create_shop():
+    """A new shop in a grid (?grid=ID, or ?house=ID from a house's page)."""
+    _require_edit()
+    grids = visible_grids()
+    form = ShopForm()
+    form.grid_id.choices = [(g.id, _grid_label(g)) for g in grids]
+    form.grid_id.render_kw = {"hx-get": url_for("registry.create_shop"), "hx-target": "#house-field",
+                              "hx-trigger": "change"}
+    house = None
+    house_id = request.args.get("house", type=int)
+    if house_id:
+        house = get_visible_or_404(House, house_id)
+    chosen = (request.form.get("grid_id", type=int) if request.method == "POST" else None) or \
+        request.args.get("grid_id", type=int) or request.args.get("grid", type=int) or \
+        (house.grid_id if house else None)
+    grid = _chosen(grids, chosen) or (grids[0] if len(grids) == 1 else None)
+    if request.method == "GET":
+        form.grid_id.data = grid.id if grid else None
+        form.house_id.data = house.id if house else 0
+        form.status.data = "open"
+        form.business_type.data = "retail"
+    form.house_id.choices = _house_choices([grid] if grid else grids, labelled=grid is None)
+    if form.validate_on_submit():
+        grid = _chosen(grids, form.grid_id.data)
+        if grid is None:
+            form.grid_id.errors = [_("请选择您管辖范围内的在用网格。")]
+        else:
+            with saving(form) as saved:
+                shop = services.create_shop(_shop_values(form), grid, user=current_user)
+            if saved:
+                flash(_("已登记商铺：%(name)s", name=shop.name), "success")
+                return _to_shop(shop)
+    return render_page("registry/shop_form.html", fragment="registry/_shop_house_field.html",
+                       target_id="house-field", form=form, shop=None)
+
+
+@bp.route("/shops/<int:shop_id>")
+@login_required
+def shop_detail(shop_id: int):
+    shop = get_visible_or_404(Shop, shop_id)
+    return render_template("registry/shop_detail.html", shop=shop,
+                           can_edit=current_user.can(Permission.EDIT_REGISTERS))
+
+
+@bp.route("/shops/<int:shop_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_shop(shop_id: int):
+    shop = get_visible_or_404(Shop, shop_id)
+    _require_edit()
+    form = ShopEditForm(obj=shop)
+    form.house_id.choices = _house_choices([shop.grid], labelled=False)
+    if shop.operator_resident_id:
+        keep_linked_person_help(form.operator_id_number)
+    if request.method == "GET":
+        form.house_id.data = shop.house_id or 0
+    if form.validate_on_submit():
+        with saving(form) as saved:
+            changed = services.update_shop(shop, _shop_values(form), user=current_user)
+        if saved:
+            flash(_("已保存。") if changed else _("没有修改。"), "success")
+            return _to_shop(shop)
+    return render_template("registry/shop_form.html", form=form, shop=shop)
