@@ -41,6 +41,19 @@ AUDIT_ACTIONS = {
     "department_created": _l("新增职能部门"), "department_updated": _l("修改职能部门"),
     "department_deactivated": _l("停用职能部门"), "department_reactivated": _l("启用职能部门"),
     "personal_data_revealed": _l("查看完整证件号和电话"),
+    "register_exported": _l("导出台账"),
+    "key_person_created": _l("列为重点人员"), "key_person_updated": _l("修改重点人员信息"),
+    "key_person_closed": _l("解除列管"), "key_person_viewed": _l("查看重点人员"),
+    "key_persons_exported": _l("导出重点人员"), "follow_up_added": _l("添加跟进记录"),
+    "follow_up_updated": _l("修改跟进记录"),
+    "house_created": _l("登记房屋"), "house_updated": _l("修改房屋"),
+    "rental_created": _l("登记出租房屋"), "rental_updated": _l("修改出租房屋"),
+    "tenant_added": _l("添加租户"), "tenant_removed": _l("移出租户"),
+    "shop_created": _l("登记商铺"), "shop_updated": _l("修改商铺"),
+    "organisation_created": _l("登记组织"), "organisation_updated": _l("修改组织"),
+    "group_created": _l("新建联防组"), "group_updated": _l("修改联防组"),
+    "group_member_added": _l("联防组加入住户"), "group_member_removed": _l("联防组移出住户"),
+    "register_imported": _l("导入台账"),
 }
 
 

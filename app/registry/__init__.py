@@ -3,7 +3,7 @@ from flask import Blueprint
 
 bp = Blueprint("registry", __name__)
 
-from app.registry import (change_views, household_views, housing_views, io_views,  # noqa: E402,F401
+from app.registry import (change_views, household_views, housing_views, hub_views, io_views,  # noqa: E402,F401
                           keyperson_views, organisation_views, rental_views, resident_views,
                           shop_views)
 from app.registry import reference  # noqa: E402

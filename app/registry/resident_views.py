@@ -13,13 +13,13 @@ from app.auth import audit
 from app.auth.roles import Permission, Role
 from app.core.forms import saving
 from app.core.rendering import render_page
-from app.core.scoping import get_visible_or_404, scoped_select
+from app.core.scoping import get_visible_or_404, may_see_key_persons, scoped_select
 from app.core.timeutil import local_today
 from app.extensions import db
 from app.org.models import Division
 from app.org.services import division_choices, visible_grids
 from app.registry import bp, reference, services
-from app.registry.models import CareTag, Household, HouseholdMember, PopulationEvent, Resident
+from app.registry.models import CareTag, Household, HouseholdMember, KeyPerson, PopulationEvent, Resident
 from app.registry.resident_forms import LeaveForm, ResidentForm
 from app.registry.search import search_residents
 
@@ -117,8 +117,13 @@ def create_resident():
 def _detail(resident: Resident, revealed: bool = False):
     events = list(db.session.scalars(scoped_select(PopulationEvent).where(
         PopulationEvent.resident_id == resident.id).order_by(PopulationEvent.recorded_at.desc()).limit(30)))
+    key_persons = list(db.session.scalars(scoped_select(KeyPerson).where(
+        KeyPerson.resident_id == resident.id).order_by(KeyPerson.start_date.desc())))
     return render_template("registry/resident_detail.html", resident=resident, revealed=revealed,
                            events=events, can_reveal=current_user.role in REVEAL_ROLES,
+                           key_persons=key_persons,
+                           may_list_key_person=may_see_key_persons(current_user)
+                           and current_user.can(Permission.EDIT_REGISTERS),
                            leave_form=LeaveForm(formdata=None, day=local_today()), today=local_today())
 
 

@@ -130,6 +130,16 @@ def _tags(tag_ids: list[int]) -> list[CareTag]:
     return list(db.session.scalars(select(CareTag).where(CareTag.id.in_(tag_ids), CareTag.is_active)))
 
 
+def move_to_grid(resident: Resident, grid_id: int) -> None:
+    """A resident now lives in another grid: their active key-person listings follow,
+    since who may see a listing is decided by its grid."""
+    from app.registry.keyperson_models import KeyPerson
+    resident.grid_id = grid_id
+    for listing in db.session.scalars(select(KeyPerson).where(KeyPerson.resident_id == resident.id,
+                                                              KeyPerson.status == "active")):
+        listing.grid_id = grid_id
+
+
 def record_event(kind: str, grid_id: int, *, occurred_on: date | None = None, household=None,
                  resident=None, before=None, after=None, note: str = "", user=None) -> PopulationEvent:
     event = PopulationEvent(kind=kind, occurred_on=occurred_on or local_today(), grid_id=grid_id,
@@ -295,7 +305,7 @@ def add_member(household: Household, resident: Resident, relation: str, day: dat
     if relation == "head":
         household.head = resident
     if resident.grid_id != household.grid_id:
-        resident.grid_id = household.grid_id
+        move_to_grid(resident, household.grid_id)
     db.session.flush()
     db.session.refresh(household, ["memberships"])
     record_event(kind, household.grid_id, occurred_on=day, household=household, resident=resident,
@@ -389,7 +399,7 @@ def merge_households(target: Household, source: Household, day: date, *, user=No
         _end_membership(membership, day)
         db.session.add(HouseholdMember(household=target, resident_id=membership.resident_id,
                                        relation="other", start_date=day))
-        membership.resident.grid_id = target.grid_id
+        move_to_grid(membership.resident, target.grid_id)
     source.head = None
     source.status = "closed"
     db.session.flush()

@@ -140,3 +140,20 @@ def test_resident_scoping(world):
     assert names(world.users["station_a"]) == {"甲", "张伟"}
     assert names(world.users["admin"]) == {"甲", "乙", "张伟", "李娜"}
     assert names(world.users["dept"]) == set()
+
+
+def test_registers_hub_counts_in_scope_and_hides_key_persons_from_others(client_as, world):
+    from tests.conftest import text_of
+    page = text_of(client_as("worker_a").get("/registers/"))
+    assert "重点人员" in page and "实有人口 1" in page
+    page = text_of(client_as("leader_a").get("/registers/"))
+    assert "重点人员" not in page and "十户联防 1" in page
+
+
+def test_key_person_listings_follow_a_resident_who_moves_grid(world):
+    from app.registry.models import KeyPerson
+    resident = world.residents["a"]
+    listing = db.session.scalar(select(KeyPerson).where(KeyPerson.resident_id == resident.id))
+    services.remove_member(resident.current_membership, date(2025, 1, 1))
+    services.add_member(world.households["b"], resident, "other", date(2025, 1, 2))
+    assert resident.grid_id == world.grid_b.id and listing.grid_id == world.grid_b.id
