@@ -1,11 +1,12 @@
-"""The population register: residents, households and population changes."""
+"""The registers of 人、地、事、物、组织: residents and households with their changes,
+key persons, housing, organisations and 十户联防 groups, Excel in and out."""
 from flask import Blueprint
 
 bp = Blueprint("registry", __name__)
 
-from app.registry import (change_views, household_views, housing_views, hub_views, io_views,  # noqa: E402,F401
-                          keyperson_views, organisation_views, rental_views, resident_views,
-                          shop_views)
+from app.registry import (change_views, group_views, household_views, housing_views,  # noqa: E402,F401
+                          hub_views, io_views, keyperson_views, organisation_views, rental_views,
+                          resident_views, shop_views)
 from app.registry import reference  # noqa: E402
 
 
