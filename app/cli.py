@@ -1,8 +1,9 @@
-"""flask sub-commands: serve, seed-demo."""
+"""flask sub-commands: serve, seed-demo, import and export of registers."""
 from __future__ import annotations
 
 import click
 from flask import Flask, current_app
+from flask.cli import AppGroup
 from flask_migrate import upgrade
 
 from app.core.database import write_transactions
@@ -11,6 +12,8 @@ from app.core.database import write_transactions
 def init_app(app: Flask) -> None:
     app.cli.add_command(serve)
     app.cli.add_command(seed_demo)
+    app.cli.add_command(import_group)
+    app.cli.add_command(export_group)
 
 
 @click.command("serve")
@@ -45,3 +48,116 @@ def seed_demo() -> None:
     click.echo("演示账号（密码只显示这一次）/ demo accounts (passwords are shown only once):")
     for username, role_label, password in accounts:
         click.echo(f"  {username:<16} {password}  {role_label}")
+
+
+# --- Excel in and out ------------------------------------------------------------------
+
+@click.group("import", cls=AppGroup)
+def import_group() -> None:
+    """Import registers from Excel (.xlsx)."""
+
+
+@click.group("export", cls=AppGroup)
+def export_group() -> None:
+    """Export registers to Excel (.xlsx), personal numbers masked."""
+
+
+def _grid_by_code(code: str):
+    from sqlalchemy import select
+
+    from app.extensions import db
+    from app.org.models import Division
+
+    grid = db.session.scalar(select(Division).where(Division.code == code.strip()))
+    if grid is None or not grid.is_grid:
+        raise click.ClickException(f"没有网格编码为 {code} 的网格 / no grid with code {code}")
+    return grid
+
+
+@import_group.command("residents")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--grid", "grid_code", required=True, help="网格编码 / grid code: every row goes to this grid")
+@click.option("--dry-run", is_flag=True, help="只检查，不写入 / check only, write nothing")
+def import_residents(file: str, grid_code: str, dry_run: bool) -> None:
+    """Import residents and households (one row per person) into one grid, all or nothing."""
+    from pathlib import Path
+
+    from app.auth import audit
+    from app.core.forms import RuleError
+    from app.extensions import db
+    from app.registry.xlsx_io import ImportScope, run_import
+
+    data = Path(file).read_bytes()
+    with write_transactions():
+        grid = _grid_by_code(grid_code)
+        if not grid.is_active:
+            raise click.ClickException(f"网格 {grid.code} 已撤销 / grid {grid.code} is retired")
+        try:
+            report = run_import(data, ImportScope({grid.code: grid}, grid), dry_run=dry_run)
+        except RuleError as error:
+            db.session.rollback()
+            raise click.ClickException(str(error)) from None
+        counts = report.summary()
+        if not report.ok:
+            db.session.rollback()
+            for problem in report.problems:
+                click.echo(f"第 {problem.row_number} 行 / row {problem.row_number}"
+                           f"  [{problem.column or '-'}]  {problem.message}", err=True)
+            click.echo(f"{len(report.problems)} 个问题，未写入任何数据 / "
+                       f"{len(report.problems)} problems, nothing written.", err=True)
+            raise click.exceptions.Exit(1)
+        if dry_run:
+            db.session.rollback()
+            click.echo(f"检查通过（未写入）/ check passed (dry run, nothing written): {counts}")
+            return
+        audit.record("register_imported", summary=counts, actor_name="cli",
+                     detail={"rows": report.rows, "grid": grid.code, "residents": vars(report.residents),
+                             "households": vars(report.households)})
+        db.session.commit()
+    click.echo(f"导入完成 / imported: {counts}")
+
+
+def _export(kind: str, grid_code: str | None, out: str) -> None:
+    from pathlib import Path
+
+    from sqlalchemy import select
+
+    from app.auth import audit
+    from app.extensions import db
+    from app.registry import xlsx_io
+    from app.registry.models import Household, Resident
+
+    model = Resident if kind == "residents" else Household
+    statement = select(model)
+    if grid_code:
+        statement = statement.where(model.grid_id == _grid_by_code(grid_code).id)
+    if kind == "residents":
+        rows = xlsx_io.resident_rows(xlsx_io.filter_residents(statement))
+        payload, register = xlsx_io.export_residents(rows), "实有人口"
+    else:
+        rows = xlsx_io.household_rows(xlsx_io.filter_households(statement))
+        payload, register = xlsx_io.export_households(rows), "住户"
+    Path(out).write_bytes(payload)
+    db.session.rollback()  # end the read; the audit entry takes the write lock at BEGIN
+    with write_transactions():
+        audit.record("register_exported", summary=f"{register} {rows.count} 条", actor_name="cli",
+                     detail={"register": kind, "rows": rows.count, "grid": grid_code, "file": str(out)})
+        db.session.commit()
+    click.echo(f"已导出 {rows.count} 条到 {out}（证件号码和电话已脱敏）/ "
+               f"exported {rows.count} rows to {out} (numbers masked)")
+
+
+@export_group.command("residents")
+@click.option("--grid", "grid_code", help="网格编码 / grid code (all grids when left out)")
+@click.option("--out", required=True, type=click.Path(dir_okay=False, writable=True), help="输出的 .xlsx 文件")
+def export_residents(grid_code: str | None, out: str) -> None:
+    """Export the residents in the register (active ones) with masked ID and phone numbers."""
+    _export("residents", grid_code, out)
+
+
+@export_group.command("households")
+@click.option("--grid", "grid_code", help="网格编码 / grid code (all grids when left out)")
+@click.option("--out", required=True, type=click.Path(dir_okay=False, writable=True), help="输出的 .xlsx 文件")
+def export_households(grid_code: str | None, out: str) -> None:
+    """Export the active households with their heads' masked ID and phone numbers."""
+    _export("households", grid_code, out)

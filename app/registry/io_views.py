@@ -1,1 +1,222 @@
-"""Being built (placeholder so the blueprint can import it)."""
+"""Excel in and out on the web: masked exports of the resident and household lists
+(same filters, same scope), the import template, and the import: upload → preview
+(nothing written) → confirm (one transaction). The rules live in xlsx_io."""
+from __future__ import annotations
+
+import re
+import secrets
+import time
+from io import BytesIO
+from pathlib import Path
+
+from flask import abort, current_app, flash, redirect, render_template, request, send_file, session, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from sqlalchemy import select
+from wtforms import HiddenField, SelectField, SubmitField
+
+from app.auth import audit
+from app.auth.roles import Permission
+from app.core.database import write_transactions
+from app.core.forms import RuleError
+from app.core.scoping import scoped_select
+from app.core.timeutil import local_today
+from app.extensions import db
+from app.org.models import Division
+from app.org.services import division_choices, visible_grids
+from app.registry import bp, xlsx_io
+from app.registry.models import CareTag, Household, Resident
+
+XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+UPLOAD_SUBFOLDER = "imports"
+UPLOAD_MAX_AGE = 24 * 3600          # seconds an unconfirmed upload is kept
+_TOKEN = re.compile(r"[0-9a-f]{32}")
+SESSION_KEY = "registry_import"
+
+
+class ImportForm(FlaskForm):
+    file = FileField(_l("Excel 文件（.xlsx）"), validators=[FileRequired(_l("请选择要导入的文件。"))])
+    grid_id = SelectField(_l("导入到网格"), coerce=int, validate_choice=False,
+                          description=_l("选定一个网格时，表中可以不填网格编码；不选则按每行的网格编码导入。"))
+    submit = SubmitField(_l("上传并检查"))
+
+
+class ConfirmForm(FlaskForm):
+    token = HiddenField()
+    grid_id = HiddenField()
+    submit = SubmitField(_l("确认导入"))
+
+
+def _require_edit() -> None:
+    if not current_user.can(Permission.EDIT_REGISTERS):
+        abort(403)
+
+
+def _xlsx_response(payload: bytes, name: str):
+    response = send_file(BytesIO(payload), mimetype=XLSX_MIMETYPE, as_attachment=True,
+                         download_name=f"{name}-{local_today():%Y%m%d}.xlsx", max_age=0)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _audit_export(kind: str, count: int, filters: dict) -> None:
+    """Recorded after the read, in a transaction of its own that takes the write lock
+    at BEGIN (a GET reads in a deferred one, which cannot safely turn into a write)."""
+    db.session.commit()
+    with write_transactions():
+        audit.record("register_exported", summary=_("%(kind)s %(n)d 条", kind=kind, n=count),
+                     detail={"register": kind, "rows": count,
+                             "filters": {k: v for k, v in filters.items() if v not in (None, "", False)}})
+        db.session.commit()
+
+
+# --- Exports -------------------------------------------------------------------------
+
+@bp.route("/residents/export.xlsx")
+@login_required
+def export_residents():
+    """The resident list as it is filtered, every row in scope, numbers masked."""
+    filters = {"query": request.args.get("q", "").strip(), "grid_id": request.args.get("grid", type=int),
+               "tag_id": request.args.get("tag", type=int), "status": request.args.get("status", "active")}
+    rows = xlsx_io.resident_rows(xlsx_io.filter_residents(scoped_select(Resident), **filters))
+    payload = xlsx_io.export_residents(rows)
+    _audit_export(_("实有人口"), rows.count, filters)
+    return _xlsx_response(payload, _("实有人口"))
+
+
+@bp.route("/households/export.xlsx")
+@login_required
+def export_households():
+    """The household list as it is filtered, every row in scope, head's numbers masked."""
+    filters = {"query": request.args.get("q", "").strip(), "grid_id": request.args.get("grid", type=int),
+               "household_type": request.args.get("type", ""), "visit_class": request.args.get("visit", type=int),
+               "closed": request.args.get("closed") == "1"}
+    rows = xlsx_io.household_rows(xlsx_io.filter_households(scoped_select(Household), **filters))
+    payload = xlsx_io.export_households(rows)
+    _audit_export(_("住户"), rows.count, filters)
+    return _xlsx_response(payload, _("住户"))
+
+
+@bp.route("/residents/import/template.xlsx")
+@login_required
+def import_template():
+    """The import template, with the user's grids and the county's care tags in its notes."""
+    tags = list(db.session.scalars(select(CareTag.name).where(CareTag.is_active).order_by(CareTag.name)))
+    return _xlsx_response(xlsx_io.template_bytes(visible_grids(), tags), _("人员与住户导入模板"))
+
+
+# --- Import --------------------------------------------------------------------------
+
+def _upload_folder() -> Path:
+    return Path(current_app.config["UPLOAD_FOLDER"]) / UPLOAD_SUBFOLDER
+
+
+def _keep_upload(data: bytes) -> str:
+    """Store the checked file under a random name (and forget day-old ones)."""
+    folder = _upload_folder()
+    folder.mkdir(parents=True, exist_ok=True)
+    cutoff = time.time() - UPLOAD_MAX_AGE
+    for old in folder.glob("*.xlsx"):
+        if old.stat().st_mtime < cutoff:
+            old.unlink(missing_ok=True)
+    token = secrets.token_hex(16)
+    (folder / f"{token}.xlsx").write_bytes(data)
+    session[SESSION_KEY] = token
+    return token
+
+
+def _upload_path(token: str | None) -> Path | None:
+    """The kept upload, only for the session that uploaded it."""
+    if not token or not _TOKEN.fullmatch(token) or session.get(SESSION_KEY) != token:
+        return None
+    path = _upload_folder() / f"{token}.xlsx"
+    return path if path.is_file() else None
+
+
+def _forget_upload(token: str) -> None:
+    path = _upload_path(token)
+    if path is not None:
+        path.unlink(missing_ok=True)
+    session.pop(SESSION_KEY, None)
+
+
+def _scope(grids: list[Division], grid_id: int | None) -> xlsx_io.ImportScope | None:
+    """The grids rows may name; None when a chosen grid is not the user's."""
+    fixed = None
+    if grid_id:
+        fixed = next((g for g in grids if g.id == grid_id), None)
+        if fixed is None:
+            return None
+    return xlsx_io.ImportScope({g.code: g for g in grids}, fixed, current_user._get_current_object())
+
+
+def _preview(report, token: str | None, grid: Division | None, filename: str = ""):
+    form = ConfirmForm(formdata=None, token=token or "", grid_id=str(grid.id) if grid else "")
+    return render_template("registry/import_preview.html", report=report, form=form, grid=grid,
+                           filename=filename)
+
+
+@bp.route("/residents/import", methods=["GET", "POST"])
+@login_required
+def import_residents():
+    """Upload a sheet of residents and households; the preview writes nothing."""
+    _require_edit()
+    grids = visible_grids()
+    if not grids:
+        abort(404)
+    form = ImportForm()
+    form.grid_id.choices = [(0, _("（按表中每行的网格编码）"))] + division_choices(grids)
+    if form.validate_on_submit():
+        scope = _scope(grids, form.grid_id.data)
+        if scope is None:
+            form.grid_id.errors = [_("请选择您管辖范围内的网格。")]
+        else:
+            data = form.file.data.read()
+            try:
+                report = xlsx_io.run_import(data, scope, dry_run=True, max_bytes=xlsx_io.IMPORT_MAX_BYTES)
+            except RuleError as error:
+                db.session.rollback()
+                form.file.errors = [str(error)]
+            else:
+                db.session.rollback()
+                token = _keep_upload(data) if report.ok else None
+                return _preview(report, token, scope.fixed, form.file.data.filename or "")
+    return render_template("registry/import_form.html", form=form)
+
+
+@bp.route("/residents/import/confirm", methods=["POST"])
+@login_required
+def confirm_import():
+    """Apply the checked upload in one transaction: all rows or none."""
+    _require_edit()
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        abort(400)
+    path = _upload_path(form.token.data)
+    if path is None:
+        flash(_("导入文件已过期或已导入，请重新上传。"), "error")
+        return redirect(url_for("registry.import_residents"), code=303)
+    scope = _scope(visible_grids(), int(form.grid_id.data) if (form.grid_id.data or "").isdigit() else None)
+    if scope is None:
+        abort(404)
+    try:
+        report = xlsx_io.run_import(path.read_bytes(), scope, dry_run=False)
+    except RuleError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return redirect(url_for("registry.import_residents"), code=303)
+    if not report.ok:
+        # The register changed since the preview: nothing is kept, the problems are shown.
+        db.session.rollback()
+        return _preview(report, None, scope.fixed)
+    audit.record("register_imported", summary=report.summary(),
+                 detail={"rows": report.rows, "residents": vars(report.residents),
+                         "households": vars(report.households),
+                         "grid": scope.fixed.code if scope.fixed else None})
+    db.session.commit()
+    _forget_upload(form.token.data)
+    flash(_("导入完成。%(summary)s", summary=report.summary()), "success")
+    return redirect(url_for("registry.resident_list", grid=scope.fixed.id if scope.fixed else None), code=303)

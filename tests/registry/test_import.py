@@ -1,0 +1,411 @@
+"""Importing residents and households from Excel: real workbooks built with openpyxl,
+uploaded through the pages (preview writes nothing, confirm writes all or nothing)
+and through `flask import residents`."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from io import BytesIO
+from pathlib import Path
+
+import openpyxl
+import pytest
+from sqlalchemy import func, select
+
+from app.auth.models import AuditEvent
+from app.core.identity import id_check_char
+from app.extensions import db
+from app.registry.models import Household, HouseholdMember, PopulationEvent, Resident
+from tests.conftest import fresh, text_of
+from tests.factories import make_id_number
+
+HEADER = ["网格编码", "户号", "与户主关系", "姓名", "证件号码", "出生日期", "联系电话", "楼栋", "单元", "室",
+          "地址", "关爱标签"]
+
+
+def sheet(rows, header=HEADER, title: str | None = None) -> bytes:
+    """An .xlsx: optional merged title row, the header, then `rows` (None = blank row)."""
+    book = openpyxl.Workbook()
+    ws = book.active
+    if title:
+        ws.append([title])
+        ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(header))
+    ws.append(header)
+    for row in rows:
+        ws.append([] if row is None else list(row))
+    out = BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def family(world, phone="13700001111"):
+    """A household of three in 东关一网格 (a new household number), rows as dicts."""
+    code = world.grid_a.code
+    return [
+        [code, "A100", "户主", "赵大", make_id_number("19750102", 41), None, phone, "1号楼", "2", "201", None, "空巢老人"],
+        [code, "A100", "配偶", "钱二", make_id_number("19770304", 42, male=False), None, "13700002222"],
+        [code, "A100", "子女", "赵小三", make_id_number("20100506", 43), None, None],
+    ]
+
+
+def counts() -> dict:
+    fresh()
+    return {model.__name__: db.session.scalar(select(func.count()).select_from(model))
+            for model in (Resident, Household, HouseholdMember, PopulationEvent, AuditEvent)}
+
+
+def upload(client, data: bytes, grid_id: int | str = 0, filename: str = "people.xlsx"):
+    return client.post("/residents/import", data={"file": (BytesIO(data), filename), "grid_id": str(grid_id)},
+                       content_type="multipart/form-data")
+
+
+def token_of(response) -> str | None:
+    match = re.search(r'name="token"[^>]*value="([0-9a-f]{32})"', response.get_data(as_text=True))
+    return match.group(1) if match else None
+
+
+def import_file(client, data: bytes, grid_id: int | str = 0):
+    """Upload, check the preview is clean, confirm; returns the preview's text."""
+    preview = upload(client, data, grid_id)
+    assert preview.status_code == 200
+    token = token_of(preview)
+    assert token, text_of(preview)
+    confirmed = client.post("/residents/import/confirm", data={"token": token, "grid_id": str(grid_id or "")})
+    assert confirmed.status_code == 303, text_of(confirmed)
+    return text_of(preview)
+
+
+def uploads(app) -> list[Path]:
+    folder = Path(app.config["UPLOAD_FOLDER"]) / "imports"
+    return sorted(folder.glob("*.xlsx")) if folder.exists() else []
+
+
+def preview_counts(page: str) -> tuple[list[int], list[int]]:
+    """(people created/updated/unchanged, households …) from the preview's table."""
+    people = re.search(r"实有人口 (\d+) (\d+) (\d+)", page)
+    households = re.search(r"住户 (\d+) (\d+) (\d+)", page)
+    return [int(n) for n in people.groups()], [int(n) for n in households.groups()]
+
+
+# --- Template ---------------------------------------------------------------------------
+
+def test_template_downloads_and_imports_cleanly_once_filled(app, client_as, world):
+    client = client_as("worker_a")
+    response = client.get("/residents/import/template.xlsx")
+    assert response.status_code == 200 and response.mimetype.endswith("spreadsheetml.sheet")
+    assert "attachment" in response.headers["Content-Disposition"]
+    book = openpyxl.load_workbook(BytesIO(response.data))
+    ws = book.worksheets[0]
+    header = [c.value for c in ws[1]]
+    assert "*姓名" in header and "证件号码" in header and "网格编码" in header and "与户主关系" in header
+    notes = " ".join(str(c.value) for c in book["填写说明"]["A"])
+    assert "文本" in notes and "2024年1月5日" in notes and "户主、配偶、子女" in notes
+    assert world.grid_a.code in notes and world.grid_b.code not in notes  # the user's grids only
+    examples = [row for row in ws.iter_rows(min_row=2, values_only=True) if any(row)]
+    assert len(examples) >= 2 and all("示例" in str(row) for row in examples)
+    assert ws.cell(2, 1).font.i  # grey italics
+    # Left in, the example rows are refused.
+    untouched = BytesIO()
+    book.save(untouched)
+    page = text_of(upload(client, untouched.getvalue()))
+    assert "示例行" in page and counts()["Resident"] == 2
+
+    # Filled in: example rows deleted, one family typed in below the header.
+    ws.delete_rows(2, len(examples))
+    index = {name.lstrip("*"): number for number, name in enumerate(header, 1)}
+    for offset, (relation, name, number, phone) in enumerate([
+            ("户主", "孙一", make_id_number("19660101", 51), "13600001111"),
+            ("子女", "孙二", make_id_number("19950202", 52, male=False), "")], 2):
+        for key, value in (("网格编码", world.grid_a.code), ("户号", "A200"), ("与户主关系", relation),
+                           ("姓名", name), ("证件号码", number), ("联系电话", phone), ("地址", "东关路9号")):
+            ws.cell(offset, index[key], value)
+    filled = BytesIO()
+    book.save(filled)
+    page = import_file(client, filled.getvalue())
+    assert preview_counts(page) == ([2, 0, 0], [1, 0, 0])
+    fresh()
+    household = db.session.scalar(select(Household).where(Household.household_number == "A200"))
+    assert household.grid_id == world.grid_a.id and household.head.name == "孙一"
+    assert household.address == "东关路9号" and {m.resident.name for m in household.current_members} == {"孙一", "孙二"}
+
+
+# --- Problems ---------------------------------------------------------------------------
+
+def test_a_file_with_errors_lists_each_at_its_row_and_writes_nothing(app, client_as, world):
+    client = client_as("worker_a")
+    rows = family(world)
+    good_id = rows[1][4]
+    broken = rows[2][4][:-1] + ("1" if rows[2][4][-1] != "1" else "2")
+    bad = [
+        rows[0],                                                                        # row 2: fine
+        rows[1],                                                                        # row 3: fine
+        [world.grid_a.code, "A100", "子女", "赵小三", broken],                           # row 4: check digit
+        [world.grid_a.code, "A100", "子女", "赵小四", make_id_number("20120101", 44), "2012-13-45"],  # row 5: date
+        [world.grid_a.code, "A100", "表亲", "赵小五", make_id_number("20130101", 45)],    # row 6: relation
+        [world.grid_a.code, "A100", "配偶", "钱二", good_id],                             # row 7: twice in the file
+        [world.grid_a.code, "A100", "子女", "赵小六", 110101201401011234],                # row 8: ID as a number
+    ]
+    before = counts()
+    response = upload(client, sheet(bad))
+    page = text_of(response)
+    assert response.status_code == 200 and token_of(response) is None and "确认导入" not in page
+    problems = {(int(n), column): message for n, column, message in
+                re.findall(r"<tr><td class=\"num\">(\d+)</td><td>([^<]*)</td><td>([^<]*)</td></tr>",
+                           response.get_data(as_text=True))}
+    assert "校验位不正确" in problems[4, "证件号码"]
+    assert "日期格式无法识别" in problems[5, "出生日期"]
+    assert "不是可选的值" in problems[6, "与户主关系"]
+    assert "与第 3 行是同一人" in problems[7, "证件号码"]
+    assert "存成了数字" in problems[8, "证件号码"]
+    assert {n for n, _column in problems} == {4, 5, 6, 7, 8}
+    assert counts() == before and uploads(app) == []
+
+    # Fixed: the good rows import, the household is formed with its head.
+    fixed = [rows[0], rows[1], rows[2],
+             [world.grid_a.code, "A100", "子女", "赵小四", make_id_number("20120101", 44), "2012-01-01"]]
+    page = import_file(client, sheet(fixed))
+    assert preview_counts(page) == ([4, 0, 0], [1, 0, 0])
+    fresh()
+    household = db.session.scalar(select(Household).where(Household.household_number == "A100"))
+    assert household.head.name == "赵大" and household.building_id == world.building_a.id
+    assert household.unit == "2" and household.room == "201"
+    relations = {m.resident.name: m.relation for m in household.current_members}
+    assert relations == {"赵大": "head", "钱二": "spouse", "赵小三": "child", "赵小四": "child"}
+    head = household.head
+    assert head.phone == "13700001111" and [t.name for t in head.tags] == ["空巢老人"]
+    assert head.sex == "M" and head.birth_date == dt.date(1975, 1, 2)
+    assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(
+        AuditEvent.action == "register_imported")) == 1
+    assert uploads(app) == []  # the kept upload is gone once applied
+
+    # The same file again: nothing new, everyone unchanged.
+    page = import_file(client, sheet(fixed))
+    assert preview_counts(page) == ([0, 0, 4], [0, 0, 1])
+    assert counts()["Resident"] == before["Resident"] + 4
+
+    # One phone changed: one person updated.
+    fixed[1] = fixed[1][:6] + ["13700009999"]
+    page = import_file(client, sheet(fixed))
+    assert preview_counts(page) == ([0, 1, 3], [0, 0, 1])
+    fresh()
+    assert db.session.scalar(select(Resident.phone).where(Resident.name == "钱二")) == "13700009999"
+
+
+def test_a_messy_station_file_imports(app, client_as, world):
+    """Merged title row, blank rows, full-width digits, a lowercase x, dates as serials
+    and as text — what village stations really send."""
+    sequence = next(s for s in range(60, 200) if make_id_number("19800808", s).endswith("X"))
+    with_x = make_id_number("19800808", sequence)
+    full_width = make_id_number("19850909", 61, male=False).translate({ord(d): 0xFF10 + int(d) for d in "0123456789"})
+    header = ["户号", "与户主关系", "姓名", "证件类型", "身份证号", "出生日期", "联系电话", "地址", "民族"]
+    rows = [
+        None,
+        ["A300", "户主", "周一", None, with_x.lower(), 29224, "１３７ ０００３ ３３３３", "李家村三组", "汉"],
+        None,
+        ["A300", "妻子", "吴二", "居民身份证", full_width, "1985/09/09", None, None, "回族"],
+        ["A300", "女儿", "Anna", "护照", "e12345678", "2024年1月5日"],
+        ["A300", "儿子", "周四", None, make_id_number("20200101", 62), "2020/01/01"],
+        None,
+    ]
+    client = client_as("worker_a")
+    page = import_file(client, sheet(rows, header, title="东关一网格 人口信息采集表（2024年）"), world.grid_a.id)
+    assert preview_counts(page) == ([4, 0, 0], [1, 0, 0])
+    fresh()
+    people = {r.name: r for r in db.session.scalars(select(Resident).where(Resident.name.in_(
+        ["周一", "吴二", "Anna", "周四"])))}
+    assert people["周一"].id_number == with_x and people["周一"].phone == "13700033333"
+    assert people["吴二"].id_number == make_id_number("19850909", 61, male=False)
+    assert people["吴二"].ethnicity == "回族" and people["周一"].ethnicity == "汉族"
+    assert people["Anna"].id_type == "passport" and people["Anna"].id_number == "E12345678"
+    assert people["Anna"].birth_date == dt.date(2024, 1, 5)
+    household = db.session.scalar(select(Household).where(Household.household_number == "A300"))
+    assert household.grid_id == world.grid_a.id and household.address_text == "李家村三组"
+    assert {m.resident.name: m.relation for m in household.current_members} == {
+        "周一": "head", "吴二": "spouse", "Anna": "child", "周四": "child"}
+
+
+@pytest.mark.parametrize("data, filename", [
+    (b"name,id\n", "people.csv"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 512, "people.xls"),
+    (b"PK\x03\x04 not really a zip", "people.xlsx"),
+])
+def test_a_file_that_is_not_xlsx_is_refused_on_the_form(app, client_as, world, data, filename):
+    client = client_as("worker_a")
+    before = counts()
+    response = upload(client, data, filename=filename)
+    assert response.status_code == 200
+    page = text_of(response)
+    assert "只能导入 Excel .xlsx 文件" in page and "导入检查结果" not in page
+    assert counts() == before and uploads(app) == []
+
+
+def test_an_oversized_file_is_refused_on_the_form(app, client_as, world, monkeypatch):
+    from app.registry import xlsx_io
+    data = sheet(family(world))
+    monkeypatch.setattr(xlsx_io, "IMPORT_MAX_BYTES", len(data) - 1)
+    client = client_as("worker_a")
+    before = counts()
+    page = text_of(upload(client, data))
+    assert "文件超过" in page and "请拆分后分批导入" in page and "导入检查结果" not in page
+    assert counts() == before and uploads(app) == []
+
+
+def test_rows_outside_the_users_scope_are_problems(app, client_as, world):
+    other = world.residents["b"]
+    rows = [
+        [world.grid_b.code, "B100", "户主", "郑一", make_id_number("19700101", 71)],    # another grid
+        ["990101001009009", "X1", "户主", "郑二", make_id_number("19700101", 72)],      # no such grid
+        [world.grid_a.code, "A400", "户主", "李娜", other.id_number, None, None, None, None, None, "东关路5号"],
+        [world.grid_a.code, "A401", "户主", "王五", make_id_number("19700101", 73)],     # needs an address
+        [None, "A402", "户主", "冯六", make_id_number("19700101", 74)],                  # no grid at all
+    ]
+    client = client_as("worker_a")
+    before = counts()
+    page = text_of(upload(client, sheet(rows)))
+    assert re.search(r"2 网格编码 没有网格编码为 %s 的在用网格，或该网格不在您的管辖范围内" % world.grid_b.code, page)
+    assert "3 网格编码 没有网格编码为 990101001009009" in page
+    # Registered elsewhere: only the station is named, never the person.
+    assert re.search(r"4 证件号码 该证件号码已登记在 \S*滨河社区 滨河一网格", page)
+    assert other.phone not in page and "13887654321" not in page
+    assert "5 地址 请选择楼栋，或填写地址" in page
+    assert "6 网格编码 请填写网格编码" in page
+    assert counts() == before
+
+
+def test_a_chosen_grid_rejects_rows_naming_another(app, client_as, world):
+    client = client_as("station_a")
+    rows = [[world.grid_a2.code, "A500", "户主", "褚一", make_id_number("19700101", 81), None, None, None,
+             None, None, "东关路7号"]]
+    page = text_of(upload(client, sheet(rows), world.grid_a.id))
+    assert "与所选网格" in page and world.grid_a.code in page
+    rows[0][0] = None
+    page = import_file(client, sheet(rows), world.grid_a.id)
+    fresh()
+    assert db.session.scalar(select(Resident.grid_id).where(Resident.name == "褚一")) == world.grid_a.id
+
+
+def test_a_person_of_another_household_is_not_moved(app, client_as, world):
+    head = world.residents["a"]  # heads A001
+    rows = [[world.grid_a.code, "A600", "户主", "卫一", make_id_number("19700101", 91), None, None, None, None,
+             None, "东关路8号"],
+            [world.grid_a.code, "A600", "父母", "张伟", head.id_number]]
+    client = client_as("worker_a")
+    before = counts()
+    page = text_of(upload(client, sheet(rows)))
+    assert "3 证件号码 此人目前属于户号 A001，请先办理离户" in page
+    assert counts() == before
+
+
+def test_a_new_household_needs_its_head(app, client_as, world):
+    rows = family(world)[1:]  # spouse and child, no head
+    rows[0] = rows[0] + [None, None, None, "东关路6号"]
+    client = client_as("worker_a")
+    before = counts()
+    page = text_of(upload(client, sheet(rows)))
+    assert "2 与户主关系 本户还没有户主，请先登记户主。" in page and "3 与户主关系 本户还没有户主" in page
+    assert counts() == before
+    # Joining an existing household with its head needs no head row.
+    rows = [[world.grid_a.code, "A001", "配偶", "张妻", make_id_number("19720101", 95, male=False)]]
+    page = import_file(client, sheet(rows))
+    assert preview_counts(page) == ([1, 0, 0], [0, 1, 0])
+    fresh()
+    assert {m.resident.name for m in db.session.get(Household, world.households["a"].id).current_members} == {
+        "张伟", "张妻"}
+
+
+def test_confirm_is_all_or_nothing(app, client_as, world):
+    """The register changed between preview and confirm: nothing is written, the
+    problem is shown again."""
+    client = client_as("worker_a")
+    rows = family(world)
+    preview = upload(client, sheet(rows))
+    token = token_of(preview)
+    assert token
+    from app.core.database import write_transactions
+    from app.registry import services
+    with write_transactions():
+        services.register_resident(services.ResidentValues(name="钱二", id_number=rows[1][4]), world.grid_b)
+        db.session.commit()
+    before = counts()
+    response = client.post("/residents/import/confirm", data={"token": token, "grid_id": ""})
+    assert response.status_code == 200
+    assert "3 证件号码 该证件号码已登记在" in text_of(response)
+    assert counts() == before
+    assert db.session.scalar(select(Household).where(Household.household_number == "A100")) is None
+
+
+def test_confirm_needs_the_uploaders_token(app, client_as, world):
+    preview = upload(client_as("worker_a"), sheet(family(world)))
+    token = token_of(preview)
+    other = client_as("station_a")
+    response = other.post("/residents/import/confirm", data={"token": token, "grid_id": ""})
+    assert response.status_code == 303 and response.headers["Location"].endswith("/residents/import")
+    for forged in ("../../secret_key", "0" * 32):
+        assert client_as("worker_a").post("/residents/import/confirm", data={"token": forged}).status_code == 303
+    assert counts()["Resident"] == 2
+
+
+def test_only_register_editors_may_import(client_as, world):
+    client = client_as("leader_a")
+    assert client.get("/residents/import").status_code == 403
+    assert upload(client, sheet(family(world))).status_code == 403
+    page = client_as("worker_a").get("/residents/import")
+    assert page.status_code == 200 and 'enctype="multipart/form-data"' in page.get_data(as_text=True)
+
+
+# --- CLI --------------------------------------------------------------------------------
+
+def test_cli_refuses_a_file_with_one_bad_row_and_writes_nothing(app, runner, world, tmp_path):
+    rows = family(world)
+    rows[2] = rows[2][:5] + ["2010/05/06", "12345"]  # a phone that is no phone
+    path = tmp_path / "bad.xlsx"
+    path.write_bytes(sheet(rows))
+    before = counts()
+    result = runner.invoke(args=["import", "residents", str(path), "--grid", world.grid_a.code])
+    assert result.exit_code != 0
+    assert "第 4 行" in result.output and "联系电话" in result.output and "11 位手机号" in result.output
+    assert counts() == before
+
+
+def test_cli_rows_naming_another_grid_are_problems(app, runner, world, tmp_path):
+    rows = family(world)
+    rows[1][0] = world.grid_b.code
+    path = tmp_path / "mixed.xlsx"
+    path.write_bytes(sheet(rows))
+    before = counts()
+    result = runner.invoke(args=["import", "residents", str(path), "--grid", world.grid_a.code])
+    assert result.exit_code == 1 and "第 3 行" in result.output and world.grid_b.code in result.output
+    assert counts() == before
+
+
+def test_cli_dry_run_writes_nothing_and_a_real_run_commits(app, runner, world, tmp_path):
+    path = tmp_path / "family.xlsx"
+    path.write_bytes(sheet(family(world)))
+    before = counts()
+    result = runner.invoke(args=["import", "residents", str(path), "--grid", world.grid_a.code, "--dry-run"])
+    assert result.exit_code == 0, result.output
+    assert "新增 3" in result.output and counts() == before
+    result = runner.invoke(args=["import", "residents", str(path), "--grid", world.grid_a.code])
+    assert result.exit_code == 0, result.output
+    after = counts()
+    assert after["Resident"] == before["Resident"] + 3 and after["Household"] == before["Household"] + 1
+    result = runner.invoke(args=["import", "residents", str(path), "--grid", world.grid_a.code])
+    assert result.exit_code == 0 and "未变 3" in result.output
+    assert counts()["Resident"] == after["Resident"]
+
+
+def test_cli_refuses_what_is_not_a_workbook_or_not_a_grid(app, runner, world, tmp_path):
+    path = tmp_path / "notes.xlsx"
+    path.write_text("hello")
+    result = runner.invoke(args=["import", "residents", str(path), "--grid", world.grid_a.code])
+    assert result.exit_code != 0 and "只能导入 Excel .xlsx 文件" in result.output
+    path.write_bytes(sheet(family(world)))
+    result = runner.invoke(args=["import", "residents", str(path), "--grid", world.community_a.code])
+    assert result.exit_code != 0 and "没有网格编码" in result.output
+
+
+def test_example_ids_are_well_formed():
+    """The template's example IDs are made-up but valid, so only the example marker refuses them."""
+    from app.registry.xlsx_io import _example_id
+    number = _example_id("19800101", 11)
+    assert len(number) == 18 and id_check_char(number[:17]) == number[17]
