@@ -85,7 +85,7 @@ def import_residents(file: str, grid_code: str, dry_run: bool) -> None:
     from app.auth import audit
     from app.core.forms import RuleError
     from app.extensions import db
-    from app.registry.xlsx_io import ImportScope, run_import
+    from app.registry.xlsx_import import ImportScope, run_import
 
     data = Path(file).read_bytes()
     with write_transactions():
@@ -124,7 +124,7 @@ def _export(kind: str, grid_code: str | None, out: str) -> None:
 
     from app.auth import audit
     from app.extensions import db
-    from app.registry import xlsx_io
+    from app.registry import search, xlsx_export
     from app.registry.models import Household, Resident
 
     model = Resident if kind == "residents" else Household
@@ -132,11 +132,11 @@ def _export(kind: str, grid_code: str | None, out: str) -> None:
     if grid_code:
         statement = statement.where(model.grid_id == _grid_by_code(grid_code).id)
     if kind == "residents":
-        rows = xlsx_io.resident_rows(xlsx_io.filter_residents(statement))
-        payload, register = xlsx_io.export_residents(rows), "实有人口"
+        rows = xlsx_export.resident_rows(search.filter_residents(statement))
+        payload, register = xlsx_export.export_residents(rows), "实有人口"
     else:
-        rows = xlsx_io.household_rows(xlsx_io.filter_households(statement))
-        payload, register = xlsx_io.export_households(rows), "住户"
+        rows = xlsx_export.household_rows(search.filter_households(statement))
+        payload, register = xlsx_export.export_households(rows), "住户"
     Path(out).write_bytes(payload)
     db.session.rollback()  # end the read; the audit entry takes the write lock at BEGIN
     with write_transactions():

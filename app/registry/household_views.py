@@ -8,7 +8,6 @@ from datetime import date
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import or_
 from sqlalchemy.orm import selectinload
 
 from app.auth.roles import Permission
@@ -24,6 +23,7 @@ from app.registry import bp, reference, services
 from app.registry.household_forms import (AddMemberForm, ChangeHeadForm, HouseholdEditForm,
                                           HouseholdForm, MemberLeaveForm, MergeForm, SplitForm)
 from app.registry.changes import correction_summaries
+from app.registry.search import filter_households
 from app.registry.models import Household, HouseholdMember, PopulationEvent, Resident
 
 PER_PAGE = 30
@@ -84,31 +84,15 @@ def household_list():
     household_type = request.args.get("type", "")
     visit_class = request.args.get("visit", type=int)
     closed = request.args.get("closed") == "1"
-    statement = scoped_select(Household)
-    if query:
-        buildings = scoped_select(Building).with_only_columns(Building.id).where(or_(
-            Building.address.contains(query, autoescape=True), Building.number.contains(query, autoescape=True)))
-        heads = scoped_select(Resident).with_only_columns(Resident.id).where(
-            Resident.name.contains(query, autoescape=True))
-        statement = statement.where(or_(Household.household_number.contains(query, autoescape=True),
-                                        Household.address_text.contains(query, autoescape=True),
-                                        Household.building_id.in_(buildings), Household.head_id.in_(heads)))
-    if grid_id:
-        statement = statement.where(Household.grid_id == grid_id)
-    if household_type in reference.HOUSEHOLD_TYPES:
-        statement = statement.where(Household.household_type == household_type)
-    else:
+    if household_type not in reference.HOUSEHOLD_TYPES:
         household_type = ""
-    if visit_class in reference.VISIT_CLASSES:
-        statement = statement.where(Household.visit_class == visit_class)
-    else:
+    if visit_class not in reference.VISIT_CLASSES:
         visit_class = None
-    if not closed:
-        statement = statement.where(Household.status == "active")
+    statement = filter_households(scoped_select(Household), query=query, grid_id=grid_id,
+                                  household_type=household_type, visit_class=visit_class, closed=closed)
     statement = statement.options(selectinload(Household.grid), selectinload(Household.building),
                                   selectinload(Household.head), selectinload(Household.memberships))
-    page = db.paginate(statement.order_by(Household.grid_id, Household.household_number, Household.id),
-                       per_page=PER_PAGE)
+    page = db.paginate(statement, per_page=PER_PAGE)
     return render_page("registry/household_list.html", fragment="registry/_household_rows.html",
                        target_id="household-rows", page=page, query=query, grid_id=grid_id,
                        household_type=household_type, visit_class=visit_class, closed=closed,

@@ -1,6 +1,6 @@
 """Excel in and out on the web: masked exports of the resident and household lists
 (same filters, same scope), the import template, and the import: upload → preview
-(nothing written) → confirm (one transaction). The rules live in xlsx_io."""
+(nothing written) → confirm (one transaction). The rules live in xlsx_import."""
 from __future__ import annotations
 
 import re
@@ -27,7 +27,7 @@ from app.core.timeutil import local_today
 from app.extensions import db
 from app.org.models import Division
 from app.org.services import division_choices, visible_grids
-from app.registry import bp, xlsx_io
+from app.registry import bp, search, xlsx_export, xlsx_import
 from app.registry.models import CareTag, Household, Resident
 
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -81,8 +81,8 @@ def export_residents():
     """The resident list as it is filtered, every row in scope, numbers masked."""
     filters = {"query": request.args.get("q", "").strip(), "grid_id": request.args.get("grid", type=int),
                "tag_id": request.args.get("tag", type=int), "status": request.args.get("status", "active")}
-    rows = xlsx_io.resident_rows(xlsx_io.filter_residents(scoped_select(Resident), **filters))
-    payload = xlsx_io.export_residents(rows)
+    rows = xlsx_export.resident_rows(search.filter_residents(scoped_select(Resident), **filters))
+    payload = xlsx_export.export_residents(rows)
     _audit_export(_("实有人口"), rows.count, filters)
     return _xlsx_response(payload, _("实有人口"))
 
@@ -94,8 +94,8 @@ def export_households():
     filters = {"query": request.args.get("q", "").strip(), "grid_id": request.args.get("grid", type=int),
                "household_type": request.args.get("type", ""), "visit_class": request.args.get("visit", type=int),
                "closed": request.args.get("closed") == "1"}
-    rows = xlsx_io.household_rows(xlsx_io.filter_households(scoped_select(Household), **filters))
-    payload = xlsx_io.export_households(rows)
+    rows = xlsx_export.household_rows(search.filter_households(scoped_select(Household), **filters))
+    payload = xlsx_export.export_households(rows)
     _audit_export(_("住户"), rows.count, filters)
     return _xlsx_response(payload, _("住户"))
 
@@ -105,7 +105,7 @@ def export_households():
 def import_template():
     """The import template, with the user's grids and the county's care tags in its notes."""
     tags = list(db.session.scalars(select(CareTag.name).where(CareTag.is_active).order_by(CareTag.name)))
-    return _xlsx_response(xlsx_io.template_bytes(visible_grids(), tags), _("人员与住户导入模板"))
+    return _xlsx_response(xlsx_import.template_bytes(visible_grids(), tags), _("人员与住户导入模板"))
 
 
 # --- Import --------------------------------------------------------------------------
@@ -143,14 +143,14 @@ def _forget_upload(token: str) -> None:
     session.pop(SESSION_KEY, None)
 
 
-def _scope(grids: list[Division], grid_id: int | None) -> xlsx_io.ImportScope | None:
+def _scope(grids: list[Division], grid_id: int | None) -> xlsx_import.ImportScope | None:
     """The grids rows may name; None when a chosen grid is not the user's."""
     fixed = None
     if grid_id:
         fixed = next((g for g in grids if g.id == grid_id), None)
         if fixed is None:
             return None
-    return xlsx_io.ImportScope({g.code: g for g in grids}, fixed, current_user._get_current_object())
+    return xlsx_import.ImportScope({g.code: g for g in grids}, fixed, current_user._get_current_object())
 
 
 def _preview(report, token: str | None, grid: Division | None, filename: str = ""):
@@ -176,7 +176,7 @@ def import_residents():
         else:
             data = form.file.data.read()
             try:
-                report = xlsx_io.run_import(data, scope, dry_run=True, max_bytes=xlsx_io.IMPORT_MAX_BYTES)
+                report = xlsx_import.run_import(data, scope, dry_run=True, max_bytes=xlsx_import.IMPORT_MAX_BYTES)
             except RuleError as error:
                 db.session.rollback()
                 form.file.errors = [str(error)]
@@ -203,7 +203,7 @@ def confirm_import():
     if scope is None:
         abort(404)
     try:
-        report = xlsx_io.run_import(path.read_bytes(), scope, dry_run=False)
+        report = xlsx_import.run_import(path.read_bytes(), scope, dry_run=False)
     except RuleError as error:
         db.session.rollback()
         flash(str(error), "error")

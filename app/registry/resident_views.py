@@ -18,10 +18,10 @@ from app.core.timeutil import local_today
 from app.extensions import db
 from app.org.models import Division
 from app.org.services import division_choices, visible_grids
-from app.registry import bp, reference, services
+from app.registry import bp, services
 from app.registry.models import CareTag, Household, HouseholdMember, KeyPerson, PopulationEvent, Resident
 from app.registry.resident_forms import LeaveForm, ResidentForm
-from app.registry.search import search_residents
+from app.registry.search import filter_residents
 
 PER_PAGE = 30
 # Who may see a full ID or phone number (after an audited "show"): those who work
@@ -43,16 +43,11 @@ def resident_list():
     grid_id = request.args.get("grid", type=int)
     tag_id = request.args.get("tag", type=int)
     status = request.args.get("status", "active")
-    statement = search_residents(scoped_select(Resident), query)
-    if grid_id:
-        statement = statement.where(Resident.grid_id == grid_id)
-    if tag_id:
-        statement = statement.where(Resident.tags.any(CareTag.id == tag_id))
-    if status in reference.RESIDENT_STATUSES:
-        statement = statement.where(Resident.status == status)
+    statement = filter_residents(scoped_select(Resident), query=query, grid_id=grid_id, tag_id=tag_id,
+                                 status=status)
     statement = statement.options(selectinload(Resident.grid), selectinload(Resident.tags),
                                   selectinload(Resident.memberships).selectinload(HouseholdMember.household))
-    page = db.paginate(statement.order_by(Resident.name, Resident.id), per_page=PER_PAGE)
+    page = db.paginate(statement, per_page=PER_PAGE)
     return render_page("registry/resident_list.html", fragment="registry/_resident_rows.html",
                        target_id="resident-rows", page=page, query=query, grid_id=grid_id, tag_id=tag_id,
                        status=status, grids=visible_grids(),

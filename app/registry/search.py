@@ -1,4 +1,6 @@
-"""Finding people: by Chinese name (two characters included), pinyin initials or
+"""Finding people and households — the list pages and the exports share these filters.
+
+People: by Chinese name (two characters included), pinyin initials or
 full pinyin, and fragments of ID or phone numbers — always inside the user's scope.
 
 SQLite's trigram index needs three characters, and most Chinese names have two, so
@@ -8,10 +10,12 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import Select, or_
+from sqlalchemy import Select, or_, select
 
 from app.core.identity import normalise_text_digits
-from app.registry.models import Resident
+from app.org.models import Building
+from app.registry import reference
+from app.registry.models import CareTag, Household, Resident
 
 LATIN = re.compile(r"^[a-z]+$")
 NUMBERISH = re.compile(r"^[0-9X]+$")
@@ -39,3 +43,38 @@ def resident_query_condition(text: str):
 def search_residents(statement: Select, text: str) -> Select:
     condition = resident_query_condition(text)
     return statement if condition is None else statement.where(condition)
+
+
+def filter_residents(statement: Select, *, query: str = "", grid_id: int | None = None,
+                     tag_id: int | None = None, status: str | None = "active") -> Select:
+    """The resident list's filters (search box, grid, care tag, status)."""
+    statement = search_residents(statement, query)
+    if grid_id:
+        statement = statement.where(Resident.grid_id == grid_id)
+    if tag_id:
+        statement = statement.where(Resident.tags.any(CareTag.id == tag_id))
+    if status in reference.RESIDENT_STATUSES:
+        statement = statement.where(Resident.status == status)
+    return statement.order_by(Resident.grid_id, Resident.name, Resident.id)
+
+
+def filter_households(statement: Select, *, query: str = "", grid_id: int | None = None,
+                      household_type: str = "", visit_class: int | None = None, closed: bool = False) -> Select:
+    """The household list's filters. The outer statement carries the scope, so the
+    building and head look-ups need none of their own."""
+    if query:
+        buildings = select(Building.id).where(or_(Building.address.contains(query, autoescape=True),
+                                                  Building.number.contains(query, autoescape=True)))
+        heads = select(Resident.id).where(Resident.name.contains(query, autoescape=True))
+        statement = statement.where(or_(Household.household_number.contains(query, autoescape=True),
+                                        Household.address_text.contains(query, autoescape=True),
+                                        Household.building_id.in_(buildings), Household.head_id.in_(heads)))
+    if grid_id:
+        statement = statement.where(Household.grid_id == grid_id)
+    if household_type in reference.HOUSEHOLD_TYPES:
+        statement = statement.where(Household.household_type == household_type)
+    if visit_class in reference.VISIT_CLASSES:
+        statement = statement.where(Household.visit_class == visit_class)
+    if not closed:
+        statement = statement.where(Household.status == "active")
+    return statement.order_by(Household.grid_id, Household.household_number, Household.id)

@@ -240,9 +240,9 @@ def test_a_file_that_is_not_xlsx_is_refused_on_the_form(app, client_as, world, d
 
 
 def test_an_oversized_file_is_refused_on_the_form(app, client_as, world, monkeypatch):
-    from app.registry import xlsx_io
+    from app.registry import xlsx_import
     data = sheet(family(world))
-    monkeypatch.setattr(xlsx_io, "IMPORT_MAX_BYTES", len(data) - 1)
+    monkeypatch.setattr(xlsx_import, "IMPORT_MAX_BYTES", len(data) - 1)
     client = client_as("worker_a")
     before = counts()
     page = text_of(upload(client, data))
@@ -406,6 +406,6 @@ def test_cli_refuses_what_is_not_a_workbook_or_not_a_grid(app, runner, world, tm
 
 def test_example_ids_are_well_formed():
     """The template's example IDs are made-up but valid, so only the example marker refuses them."""
-    from app.registry.xlsx_io import _example_id
+    from app.registry.xlsx_import import _example_id
     number = _example_id("19800101", 11)
     assert len(number) == 18 and id_check_char(number[:17]) == number[17]
