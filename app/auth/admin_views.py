@@ -54,6 +54,8 @@ AUDIT_ACTIONS = {
     "group_created": _l("新建联防组"), "group_updated": _l("修改联防组"),
     "group_member_added": _l("联防组加入住户"), "group_member_removed": _l("联防组移出住户"),
     "register_imported": _l("导入台账"),
+    "care_tag_added": _l("新增关爱标签"), "care_tag_enabled": _l("启用关爱标签"),
+    "care_tag_retired": _l("停用关爱标签"),
 }
 
 

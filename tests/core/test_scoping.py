@@ -5,6 +5,8 @@ import re
 import pytest
 from sqlalchemy import select
 
+from app.registry.models import CareTag
+
 from app.core.scoping import scoped_models, scoped_select
 from app.extensions import db
 from app.org.models import (Building, Division, ServiceTeam, StaffAssignment, StaffMember,
@@ -69,6 +71,9 @@ NOT_RECORDS = {"code", "filename"}
 # Departments are county-wide reference data (duty phone numbers), in everyone's
 # scope by design; their pages are checked for 200/403 below instead of 404.
 COUNTY_WIDE = {"department_id"}
+# County reference lists that only administrators change (care tags): for anyone
+# else every such URL is 404, like any record outside their scope.
+ADMIN_REFERENCE = {"tag_id"}
 
 
 def out_of_scope_records(world):
@@ -88,6 +93,7 @@ def out_of_scope_records(world):
         "member_id": [world.households["b"].current_members[0].id],
         "resident_id": [world.residents["b"].id],
         **{f"{name}_id": [record.id] for name, record in world.records["b"].items()},
+        "tag_id": [db.session.scalar(select(CareTag.id))],
     }
 
 
@@ -100,7 +106,7 @@ def record_rules(app):
 
 def test_every_url_parameter_is_known(app):
     """A new record route must be added to the walk below (and scoped in the app)."""
-    known = set(NOT_RECORDS) | set(COUNTY_WIDE) | {
+    known = set(NOT_RECORDS) | set(COUNTY_WIDE) | set(ADMIN_REFERENCE) | {
         "division_id", "building_id", "staff_id", "assignment_id", "team_id", "membership_id", "user_id",
         "household_id", "member_id", "resident_id", "key_person_id", "follow_up_id", "house_id",
         "rental_id", "tenant_id", "shop_id", "organisation_id", "group_id", "group_member_id"}
