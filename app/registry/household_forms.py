@@ -59,6 +59,14 @@ class HouseholdForm(HouseholdEditForm):
     grid_id = SelectField(_l("所属网格"), coerce=int, validate_choice=False)
 
 
+class MoveForm(AddressFieldsMixin, FlaskForm):
+    grid_id = SelectField(_l("迁往网格"), coerce=int, validate_choice=False)
+    household_number = StringField(_l("户号"), validators=[DataRequired(REQUIRED), Length(max=32)],
+                                   description=_l("迁往其他网格且户号已被占用时，请改用新户号。"))
+    day = _day(_l("搬迁日期"))
+    submit = SubmitField(_l("确认搬迁"))
+
+
 class AddMemberForm(FlaskForm):
     id_number = StringField(_l("证件号码"), validators=[DataRequired(REQUIRED), Length(max=40)],
                             description=_l("请输入完整的证件号码；只查找您管辖范围内已登记的人员。"))

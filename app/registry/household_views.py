@@ -20,8 +20,8 @@ from app.extensions import db
 from app.org.models import Building, Division
 from app.org.services import visible_grids
 from app.registry import bp, reference, services
-from app.registry.household_forms import (AddMemberForm, ChangeHeadForm, HouseholdEditForm,
-                                          HouseholdForm, MemberLeaveForm, MergeForm, SplitForm)
+from app.registry.household_forms import (AddMemberForm, ChangeHeadForm, HouseholdEditForm, HouseholdForm,
+                                          MemberLeaveForm, MergeForm, MoveForm, SplitForm)
 from app.registry.changes import correction_summaries
 from app.registry.search import filter_households
 from app.registry.models import Household, HouseholdMember, PopulationEvent, Resident
@@ -167,6 +167,36 @@ def edit_household(household_id: int):
             flash(_("已保存。"), "success")
             return _to_detail(household)
     return render_template("registry/household_form.html", form=form, household=household)
+
+
+@bp.route("/households/<int:household_id>/move", methods=["GET", "POST"])
+@login_required
+def move_household(household_id: int):
+    """住户搬迁: a new address for the household and its members, in any grid in scope."""
+    household = get_visible_or_404(Household, household_id)
+    _require_edit()
+    grids = visible_grids()
+    form = MoveForm(obj=household)
+    form.grid_id.choices = [(g.id, _grid_label(g)) for g in grids]
+    form.building_id.choices = _building_choices(grids, labelled=True)
+    if request.method == "GET":
+        form.building_id.data = 0
+        form.unit.data = form.room.data = form.address_text.data = ""
+    if form.validate_on_submit():
+        grid = next((g for g in grids if g.id == form.grid_id.data), None)
+        if grid is None:
+            form.grid_id.errors = [_("请选择您管辖范围内的在用网格。")]
+        else:
+            values = services.HouseholdValues(
+                household_number=form.household_number.data, household_type=household.household_type,
+                visit_class=household.visit_class, building_id=form.building_id.data or None,
+                unit=form.unit.data or "", room=form.room.data or "", address_text=form.address_text.data or "")
+            with saving(form) as saved:
+                services.move_household(household, grid, values, form.day.data, user=current_user)
+            if saved:
+                flash(_("已登记住户搬迁。"), "success")
+                return _to_detail(household)
+    return render_template("registry/household_move.html", form=form, household=household)
 
 
 # --- Members -------------------------------------------------------------------------

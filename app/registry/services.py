@@ -274,6 +274,34 @@ def update_household(household: Household, values: HouseholdValues, *, user=None
                      user=user)
 
 
+def move_household(household: Household, grid: Division, values: HouseholdValues, day: date, *,
+                   user=None) -> None:
+    """住户搬迁: the household and everyone in it move to a new address, possibly in
+    another grid; the event keeps the old and the new address."""
+    if household.status != "active":
+        raise RegistryError(_("该户已销户。"))
+    if not grid.is_grid or not grid.is_active:
+        raise RegistryError(_("请选择在用的网格。"), "grid_id")
+    if day > local_today():
+        raise RegistryError(_("日期不能晚于今天。"), "day")
+    before = household_snapshot(household)
+    fields = _clean_household(values, grid, household.id if grid.id == household.grid_id else None)
+    for key in ("household_number", "building_id", "unit", "room", "address_text"):
+        setattr(household, key, fields[key])
+    household.grid_id = grid.id
+    for membership in household.current_members:
+        move_to_grid(membership.resident, grid.id)
+        if not membership.resident.current_address or membership.resident.current_address == before["address"]:
+            membership.resident.current_address = ""
+    db.session.flush()
+    db.session.refresh(household, ["building", "grid"])
+    for membership in household.current_members:
+        if not membership.resident.current_address:
+            membership.resident.current_address = household.address
+    record_event("household_moved", grid.id, occurred_on=day, household=household, before=before,
+                 after=household_snapshot(household), user=user)
+
+
 def _end_membership(membership: HouseholdMember, day: date) -> None:
     membership.end_date = max(day, membership.start_date)
 

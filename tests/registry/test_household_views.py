@@ -390,3 +390,23 @@ def test_another_grids_household_is_404(client_as, world, username):
     household = world.households["b"]
     assert client.get(f"/households/{household.id}").status_code == 404
     assert client.post(f"/households/{household.id}/merge", data={}).status_code == 404
+
+
+def test_a_household_moves_to_another_grid_with_its_members(client_as, world):
+    from app.registry.models import KeyPerson
+    home, head = world.households["a"], world.residents["a"]
+    client = client_as("station_a")
+    response = client.post(f"/households/{home.id}/move", data={
+        "grid_id": str(world.grid_a2.id), "household_number": "A001", "building_id": "0",
+        "unit": "", "room": "", "address_text": "东关路88号", "day": "2025-05-01"})
+    assert response.status_code == 303, text_of(response)
+    fresh()
+    moved = db.session.get(type(home), home.id)
+    assert moved.grid_id == world.grid_a2.id and moved.address == "东关路88号"
+    assert db.session.get(type(head), head.id).grid_id == world.grid_a2.id
+    assert db.session.scalar(select(KeyPerson.grid_id).where(KeyPerson.resident_id == head.id)) == world.grid_a2.id
+    event = db.session.scalar(select(PopulationEvent).where(PopulationEvent.kind == "household_moved"))
+    assert event.before["address"] == "东关路1号1单元101室" and event.after["address"] == "东关路88号"
+    assert "住户搬迁" in text_of(client.get("/population-changes/"))
+    # The grid worker of the old grid no longer sees them.
+    assert client_as("worker_a").get(f"/households/{home.id}").status_code == 404
