@@ -21,6 +21,8 @@ DATA_MODULES = {
     "app/auth/setup_token.py": "bilingual console banner for the server operator",
     "app/cli.py": "bilingual console output of flask commands",
     "app/registry/demo.py": "demo household addresses (records, not UI)",
+    "app/org/scale_demo.py": "county-scale demo place names (records, not UI)",
+    "app/registry/scale_demo.py": "county-scale demo names and addresses (records, not UI)",
 }
 DATA_CONSTANTS = {"DEFAULT_DEPARTMENTS", "LANGUAGE_NAMES", "ETHNICITIES"}  # records; languages named in their own tongue
 
