@@ -31,3 +31,10 @@ def admin_required(view):
             abort(404)
         return view(*args, **kwargs)
     return wrapped
+
+
+def require(permission: Permission) -> None:
+    """Inside a view, once the record was found in the user's scope (else 404):
+    403 when the role lacks the permission."""
+    if not current_user.can(permission):
+        abort(403)

@@ -9,6 +9,7 @@ from sqlalchemy import or_
 from sqlalchemy.orm import selectinload
 
 from app.auth.models import User
+from app.auth.decorators import require
 from app.auth.roles import Permission
 from app.core.forms import attach_error, saving
 from app.core.scoping import get_visible_or_404, scoped_select
@@ -22,11 +23,6 @@ from app.org.services import OrgError, division_choices
 from app.org.staff_forms import AssignmentForm, EndAssignmentForm, StaffForm
 
 PER_PAGE = 30
-
-
-def _require_edit() -> None:
-    if not current_user.can(Permission.EDIT_GRID_DATA):
-        abort(403)
 
 
 def visible_division(division_id: int | None) -> Division | None:
@@ -217,7 +213,7 @@ def _save_staff(form: StaffForm, staff: StaffMember | None):
 @login_required
 def create_staff():
     """A new staff member; ?division=ID preselects the home unit."""
-    _require_edit()
+    require(Permission.EDIT_GRID_DATA)
     form = StaffForm()
     _prepare(form, None)
     if request.method == "GET":
@@ -236,7 +232,7 @@ def create_staff():
 @login_required
 def edit_staff(staff_id: int):
     staff = get_visible_or_404(StaffMember, staff_id)
-    _require_edit()
+    require(Permission.EDIT_GRID_DATA)
     form = StaffForm(obj=staff)
     _prepare(form, staff)
     if request.method == "GET" and form.user_id is not None:
@@ -255,7 +251,7 @@ def edit_staff(staff_id: int):
 def add_assignment(staff_id: int):
     """A post in a grid, from the form on the staff page."""
     staff = get_visible_or_404(StaffMember, staff_id)
-    _require_edit()
+    require(Permission.EDIT_GRID_DATA)
     form = AssignmentForm()
     _grid_choices(form)
     if form.validate_on_submit():
@@ -275,7 +271,7 @@ def add_assignment(staff_id: int):
 def end_assignment(assignment_id: int):
     """Close a post on the date given (the last day in post)."""
     assignment = get_visible_or_404(StaffAssignment, assignment_id)
-    _require_edit()
+    require(Permission.EDIT_GRID_DATA)
     form = EndAssignmentForm()
     message = None
     if form.validate_on_submit():

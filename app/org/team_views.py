@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
+from app.auth.decorators import require
 from app.auth.roles import Permission
 from app.core.forms import saving
 from app.core.scoping import get_visible_or_404, scoped_select
@@ -21,11 +22,6 @@ from app.org.staff_forms import DepartmentForm, MemberForm, TeamForm
 from app.org.staff_views import active_divisions, visible_division
 
 PER_PAGE = 30
-
-
-def _require(permission: Permission) -> None:
-    if not current_user.can(permission):
-        abort(403)
 
 
 # --- Service teams -------------------------------------------------------------------
@@ -64,7 +60,7 @@ def _team_values(form: TeamForm, team: ServiceTeam | None) -> rules.TeamValues:
 @login_required
 def create_team():
     """A new team; ?division=ID preselects the community or town."""
-    _require(Permission.EDIT_GRID_DATA)
+    require(Permission.EDIT_GRID_DATA)
     form = TeamForm()
     _team_choices(form, None)
     if request.method == "GET":
@@ -119,7 +115,7 @@ def team_detail(team_id: int):
 @login_required
 def edit_team(team_id: int):
     team = get_visible_or_404(ServiceTeam, team_id)
-    _require(Permission.EDIT_GRID_DATA)
+    require(Permission.EDIT_GRID_DATA)
     form = TeamForm(obj=team)
     _team_choices(form, team)
     if form.validate_on_submit():
@@ -135,7 +131,7 @@ def edit_team(team_id: int):
 @login_required
 def add_team_member(team_id: int):
     team = get_visible_or_404(ServiceTeam, team_id)
-    _require(Permission.EDIT_GRID_DATA)
+    require(Permission.EDIT_GRID_DATA)
     form = MemberForm()
     _member_choices(form, team)
     if form.validate_on_submit():
@@ -155,7 +151,7 @@ def remove_team_member(team_id: int, membership_id: int):
     membership = get_visible_or_404(TeamMembership, membership_id)
     if membership.team_id != team_id:
         abort(404)
-    _require(Permission.EDIT_GRID_DATA)
+    require(Permission.EDIT_GRID_DATA)
     name = membership.staff.name
     rules.remove_member(membership)
     db.session.commit()
@@ -185,7 +181,7 @@ def department_list():
 @bp.route("/departments/new", methods=["GET", "POST"])
 @login_required
 def create_department():
-    _require(Permission.MANAGE_DEPARTMENTS)
+    require(Permission.MANAGE_DEPARTMENTS)
     form = DepartmentForm()
     if form.validate_on_submit():
         with saving(form) as saved:
@@ -208,7 +204,7 @@ def department_detail(department_id: int):
 @login_required
 def edit_department(department_id: int):
     department = get_visible_or_404(Department, department_id)
-    _require(Permission.MANAGE_DEPARTMENTS)
+    require(Permission.MANAGE_DEPARTMENTS)
     form = DepartmentForm(obj=department)
     if form.validate_on_submit():
         with saving(form) as saved:
@@ -224,7 +220,7 @@ def edit_department(department_id: int):
 def deactivate_department(department_id: int):
     """Stop offering a department for dispatch; its record and history stay."""
     department = get_visible_or_404(Department, department_id)
-    _require(Permission.MANAGE_DEPARTMENTS)
+    require(Permission.MANAGE_DEPARTMENTS)
     if rules.set_department_active(department, False):
         db.session.commit()
         flash(_("已停用：%(name)s。", name=department.name), "success")
@@ -235,7 +231,7 @@ def deactivate_department(department_id: int):
 @login_required
 def activate_department(department_id: int):
     department = get_visible_or_404(Department, department_id)
-    _require(Permission.MANAGE_DEPARTMENTS)
+    require(Permission.MANAGE_DEPARTMENTS)
     if rules.set_department_active(department, True):
         db.session.commit()
         flash(_("已重新启用：%(name)s。", name=department.name), "success")

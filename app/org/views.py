@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from app.auth.decorators import require
 from app.auth.roles import Permission
 from app.core.forms import saving
 from app.core.scoping import get_visible_or_404, scoped_select
@@ -18,11 +19,6 @@ from app.org import bp, services
 from app.org.forms import (BoundaryForm, DivisionEditForm, DivisionForm, GridForm, MergeForm,
                            SplitForm, kind_choices)
 from app.org.models import KINDS_BY_LEVEL, Building, Division, GridProfile, Level
-
-
-def _require(permission: Permission) -> None:
-    if not current_user.can(permission):
-        abort(403)
 
 
 def _profile_values(form) -> services.ProfileValues:
@@ -88,7 +84,7 @@ def _grid_page(grid: Division):
 def create_child(division_id: int):
     """A new town under the county, community under a town, or grid under a community."""
     parent = get_visible_or_404(Division, division_id)
-    _require(Permission.EDIT_STRUCTURE)
+    require(Permission.EDIT_STRUCTURE)
     level = parent.level_enum.child
     if level is None:
         abort(404)
@@ -119,7 +115,7 @@ def create_child(division_id: int):
 @login_required
 def edit_division(division_id: int):
     node = get_visible_or_404(Division, division_id)
-    _require(Permission.EDIT_STRUCTURE if not node.is_grid else Permission.EDIT_GRID_DATA)
+    require(Permission.EDIT_STRUCTURE if not node.is_grid else Permission.EDIT_GRID_DATA)
     form = DivisionEditForm(obj=node)
     form.kind.choices = kind_choices(KINDS_BY_LEVEL[node.level_enum])
     if form.validate_on_submit():
@@ -144,7 +140,7 @@ def _grid_or_404(division_id: int) -> Division:
 def redraw_boundary(division_id: int):
     """Record a new version of the grid's 四至 and size from an effective date."""
     grid = _grid_or_404(division_id)
-    _require(Permission.EDIT_GRID_DATA)
+    require(Permission.EDIT_GRID_DATA)
     current = grid.current_profile
     form = BoundaryForm(obj=current)
     if request.method == "GET":
@@ -175,7 +171,7 @@ def grid_history(division_id: int):
 def split_grid(division_id: int):
     """Split a grid in parts; each building goes to one part (no gaps)."""
     grid = _grid_or_404(division_id)
-    _require(Permission.EDIT_STRUCTURE)
+    require(Permission.EDIT_STRUCTURE)
     if not grid.is_active:
         abort(404)
     form = SplitForm()
@@ -232,7 +228,7 @@ def _read_parts(count: int, grid: Division) -> list[dict]:
 def merge_grids(division_id: int):
     """Merge grids of one community into a new grid."""
     community = get_visible_or_404(Division, division_id)
-    _require(Permission.EDIT_STRUCTURE)
+    require(Permission.EDIT_STRUCTURE)
     if community.level != Level.COMMUNITY.value:
         abort(404)
     grids = [g for g in community.children if g.is_grid and g.is_active]

@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from app.auth.decorators import require
 from app.auth.roles import Permission
 from app.core.forms import saving
 from app.core.rendering import render_page
@@ -18,7 +19,7 @@ from app.registry import organisation_services as services
 from app.registry.models import Household
 from app.registry.organisation_forms import AddHouseholdsForm, GroupEditForm, GroupForm
 from app.registry.organisation_models import JointDefenceGroup, JointDefenceMember
-from app.registry.organisation_views import PER_PAGE, _chosen_grid, _grid_label, _require_edit
+from app.registry.organisation_views import PER_PAGE, _chosen_grid, _grid_label
 
 
 @bp.route("/joint-defence/")
@@ -55,7 +56,7 @@ def _ungrouped(grid_id: int):
 @login_required
 def create_group():
     """A new group in a grid (?grid=ID preselects); households are added on its page."""
-    _require_edit()
+    require(Permission.EDIT_REGISTERS)
     grids = visible_grids()
     form = GroupForm()
     form.grid_id.choices = [(g.id, _grid_label(g)) for g in grids]
@@ -108,7 +109,7 @@ def _to_group(group: JointDefenceGroup, message: str):
 def add_group_members(group_id: int):
     """Ticked households of the grid join the group."""
     group = get_visible_or_404(JointDefenceGroup, group_id)
-    _require_edit()
+    require(Permission.EDIT_REGISTERS)
     form = AddHouseholdsForm()
     if form.validate_on_submit():
         wanted = list(dict.fromkeys(form.household_ids.data or []))
@@ -132,7 +133,7 @@ def remove_group_member(group_id: int, group_member_id: int):
         JointDefenceMember.id == group_member_id, JointDefenceMember.group_id == group.id))
     if member is None:
         abort(404)
-    _require_edit()
+    require(Permission.EDIT_REGISTERS)
     number = member.household.household_number
     services.remove_member(member)
     db.session.commit()
@@ -144,7 +145,7 @@ def remove_group_member(group_id: int, group_member_id: int):
 def edit_group(group_id: int):
     """Name, leader and note of a group."""
     group = get_visible_or_404(JointDefenceGroup, group_id)
-    _require_edit()
+    require(Permission.EDIT_REGISTERS)
     candidates = services.leader_candidates(group)
     if group.leader is not None and group.leader not in candidates:
         # Kept visible, so saving does not drop them unseen; the rule refuses them.

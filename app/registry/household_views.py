@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
 
+from app.auth.decorators import require
 from app.auth.roles import Permission
 from app.core.forms import RuleError, saving
 from app.core.identity import age_on, normalise_text_digits
@@ -27,11 +28,6 @@ from app.registry.search import filter_households
 from app.registry.models import Household, HouseholdMember, PopulationEvent, Resident
 
 PER_PAGE = 30
-
-
-def _require_edit() -> None:
-    if not current_user.can(Permission.EDIT_REGISTERS):
-        abort(403)
 
 
 def _grid_label(grid: Division) -> str:
@@ -104,7 +100,7 @@ def household_list():
 @login_required
 def create_household():
     """A new household in a grid (?grid=ID preselects); then go to its page."""
-    _require_edit()
+    require(Permission.EDIT_REGISTERS)
     grids = visible_grids()
     form = HouseholdForm()
     form.grid_id.choices = [(g.id, _grid_label(g)) for g in grids]
@@ -155,7 +151,7 @@ def household_detail(household_id: int):
 @login_required
 def edit_household(household_id: int):
     household = get_visible_or_404(Household, household_id)
-    _require_edit()
+    require(Permission.EDIT_REGISTERS)
     form = HouseholdEditForm(obj=household)
     form.building_id.choices = _building_choices([household.grid], labelled=False)
     if request.method == "GET":
@@ -174,7 +170,7 @@ def edit_household(household_id: int):
 def move_household(household_id: int):
     """住户搬迁: a new address for the household and its members, in any grid in scope."""
     household = get_visible_or_404(Household, household_id)
-    _require_edit()
+    require(Permission.EDIT_REGISTERS)
     grids = visible_grids()
     form = MoveForm(obj=household)
     form.grid_id.choices = [(g.id, _grid_label(g)) for g in grids]
@@ -206,7 +202,7 @@ def move_household(household_id: int):
 def add_household_member(household_id: int):
     """Add a resident already in the register, found by their full ID number."""
     household = get_visible_or_404(Household, household_id)
-    _require_edit()
+    require(Permission.EDIT_REGISTERS)
     form = AddMemberForm()
     if request.method == "GET":
         form.relation.data = request.args.get("relation") or ("head" if household.head_id is None else "child")
@@ -240,7 +236,7 @@ def remove_household_member(household_id: int, member_id: int):
         HouseholdMember.id == member_id, HouseholdMember.household_id == household.id))
     if membership is None:
         abort(404)
-    _require_edit()
+    require(Permission.EDIT_REGISTERS)
     form = MemberLeaveForm()
     if form.validate_on_submit():
         with saving(form) as saved:
@@ -258,7 +254,7 @@ def remove_household_member(household_id: int, member_id: int):
 def change_household_head(household_id: int):
     """变更户主: a new head among the members, and everyone's relation to them."""
     household = get_visible_or_404(Household, household_id)
-    _require_edit()
+    require(Permission.EDIT_REGISTERS)
     candidates = [m for m in household.current_members if m.resident_id != household.head_id]
     form = ChangeHeadForm()
     form.new_head_id.choices = [(0, _("（请选择）"))] + _member_choices(candidates)
@@ -287,7 +283,7 @@ def change_household_head(household_id: int):
 def split_household(household_id: int):
     """分户: ticked members leave to form a new household in the same grid."""
     household = get_visible_or_404(Household, household_id)
-    _require_edit()
+    require(Permission.EDIT_REGISTERS)
     candidates = [m for m in household.current_members if m.resident_id != household.head_id]
     form = SplitForm()
     form.members.choices = _member_choices(candidates)
@@ -316,7 +312,7 @@ def merge_households(household_id: int):
     """并户: another household of the same grid joins this one and is closed; a
     second step shows who would join before anything changes."""
     household = get_visible_or_404(Household, household_id)
-    _require_edit()
+    require(Permission.EDIT_REGISTERS)
     form = MergeForm()
     other = None
     if form.validate_on_submit():

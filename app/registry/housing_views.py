@@ -7,12 +7,13 @@ from __future__ import annotations
 
 from io import BytesIO
 
-from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask import flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import or_
 from sqlalchemy.orm import selectinload
 
+from app.auth.decorators import require
 from app.auth.roles import Permission
 from app.core.forms import saving
 from app.core.rendering import render_page, wants_fragment
@@ -41,11 +42,6 @@ def _housing_helpers():
                 lambda code: services.label(services.HOUSE_USES, code),
             "shop_status_label": lambda code: services.label(services.SHOP_STATUSES, code),
             "business_type_label": lambda code: services.label(services.BUSINESS_TYPES, code)}
-
-
-def _require_edit() -> None:
-    if not current_user.can(Permission.EDIT_REGISTERS):
-        abort(403)
 
 
 def _chosen(grids: list[Division], grid_id: int | None) -> Division | None:
@@ -153,7 +149,7 @@ def _to_house(house: House):
 @login_required
 def create_house():
     """A new house in a grid (?grid=ID&building=ID preselect); then go to its page."""
-    _require_edit()
+    require(Permission.EDIT_REGISTERS)
     grids = visible_grids()
     form = HouseForm()
     form.grid_id.choices = [(g.id, _grid_label(g)) for g in grids]
@@ -197,7 +193,7 @@ def house_detail(house_id: int):
 @login_required
 def edit_house(house_id: int):
     house = get_visible_or_404(House, house_id)
-    _require_edit()
+    require(Permission.EDIT_REGISTERS)
     form = HouseEditForm(obj=house)
     form.building_id.choices = _building_choices([house.grid], labelled=False)
     if house.owner_resident_id:

@@ -19,6 +19,7 @@ from sqlalchemy import select
 from wtforms import HiddenField, SelectField, SubmitField
 
 from app.auth import audit
+from app.auth.decorators import require
 from app.auth.roles import Permission
 from app.core.database import write_transactions
 from app.core.forms import RuleError
@@ -48,11 +49,6 @@ class ConfirmForm(FlaskForm):
     token = HiddenField()
     grid_id = HiddenField()
     submit = SubmitField(_l("确认导入"))
-
-
-def _require_edit() -> None:
-    if not current_user.can(Permission.EDIT_REGISTERS):
-        abort(403)
 
 
 def _xlsx_response(payload: bytes, name: str):
@@ -163,7 +159,7 @@ def _preview(report, token: str | None, grid: Division | None, filename: str = "
 @login_required
 def import_residents():
     """Upload a sheet of residents and households; the preview writes nothing."""
-    _require_edit()
+    require(Permission.EDIT_REGISTERS)
     grids = visible_grids()
     if not grids:
         abort(404)
@@ -191,7 +187,7 @@ def import_residents():
 @login_required
 def confirm_import():
     """Apply the checked upload in one transaction: all rows or none."""
-    _require_edit()
+    require(Permission.EDIT_REGISTERS)
     form = ConfirmForm()
     if not form.validate_on_submit():
         abort(400)

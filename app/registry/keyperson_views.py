@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app.auth import audit
+from app.auth.decorators import require
 from app.auth.roles import Permission
 from app.core.forms import saving
 from app.core.identity import normalise_text_digits
@@ -40,11 +41,6 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 def _require_access() -> None:
     if not may_see_key_persons(current_user):
         abort(404)
-
-
-def _require_edit() -> None:
-    if not current_user.can(Permission.EDIT_REGISTERS):
-        abort(403)
 
 
 def _to_detail(key_person: KeyPerson, anchor: str | None = None):
@@ -201,7 +197,7 @@ def create_key_person():
     _require_access()
     resident_id = request.values.get("resident", type=int) or request.form.get("resident_id", type=int)
     resident = get_visible_or_404(Resident, resident_id) if resident_id else None
-    _require_edit()
+    require(Permission.EDIT_REGISTERS)
     categories = rules.active_categories()
     chosen_id = request.values.get("category_id", type=int) or request.args.get("category", type=int)
     category = next((c for c in categories if c.id == chosen_id), None)
@@ -248,7 +244,7 @@ def create_key_person():
 def edit_key_person(key_person_id: int):
     """Correct a listing; its category and person stay (close it and list again instead)."""
     key_person = get_visible_or_404(KeyPerson, key_person_id)
-    _require_edit()
+    require(Permission.EDIT_REGISTERS)
     form = key_person_form(key_person.category, obj=key_person, details=key_person.details)
     form.category_id.choices = [(key_person.category_id, key_person.category.name)]
     form.responsible_staff_id.choices = _staff_choices(key_person.responsible_staff_id)
@@ -309,7 +305,7 @@ def _follow_up_values(form: FollowUpForm) -> rules.FollowUpValues:
 def add_follow_up(key_person_id: int):
     """Record one 帮教/帮扶/管控 contact; an empty next due date takes the category's interval."""
     key_person = get_visible_or_404(KeyPerson, key_person_id)
-    _require_edit()
+    require(Permission.EDIT_REGISTERS)
     form = FollowUpForm()
     if form.validate_on_submit():
         with saving(form) as saved:
@@ -324,7 +320,7 @@ def add_follow_up(key_person_id: int):
 @login_required
 def edit_follow_up(follow_up_id: int):
     follow_up = get_visible_or_404(FollowUp, follow_up_id)
-    _require_edit()
+    require(Permission.EDIT_REGISTERS)
     key_person = follow_up.key_person
     form = FollowUpForm(obj=follow_up)
     if form.validate_on_submit():
@@ -342,7 +338,7 @@ def edit_follow_up(follow_up_id: int):
 def close_key_person(key_person_id: int):
     """解除列管 on a date not before the start; the record and its log stay."""
     key_person = get_visible_or_404(KeyPerson, key_person_id)
-    _require_edit()
+    require(Permission.EDIT_REGISTERS)
     form = CloseForm()
     if form.validate_on_submit():
         with saving(form) as saved:

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 from io import BytesIO
 
-from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask import flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import or_
 from sqlalchemy.orm import selectinload
 
 from app.auth import audit
+from app.auth.decorators import require
 from app.auth.roles import Permission
 from app.core.database import write_transactions
 from app.core.forms import saving
@@ -33,11 +34,6 @@ from app.registry.organisation_models import Organisation
 
 PER_PAGE = 30
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _require_edit() -> None:
-    if not current_user.can(Permission.EDIT_REGISTERS):
-        abort(403)
 
 
 def _grid_label(grid: Division) -> str:
@@ -140,7 +136,7 @@ def _organisation_form(grids: list[Division], organisation: Organisation | None)
 @login_required
 def create_organisation():
     """A new organisation in a grid (?grid=ID preselects)."""
-    _require_edit()
+    require(Permission.EDIT_REGISTERS)
     grids = visible_grids()
     form = _organisation_form(grids, None)
     if request.method == "GET":
@@ -171,7 +167,7 @@ def organisation_detail(organisation_id: int):
 @login_required
 def edit_organisation(organisation_id: int):
     organisation = get_visible_or_404(Organisation, organisation_id)
-    _require_edit()
+    require(Permission.EDIT_REGISTERS)
     grids = visible_grids()
     form = _organisation_form(grids, organisation)
     if form.validate_on_submit():

@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import or_
 from sqlalchemy.orm import selectinload
 
+from app.auth.decorators import require
 from app.auth.roles import Permission
 from app.core.forms import saving
 from app.core.rendering import render_page
@@ -20,7 +21,7 @@ from app.registry import housing_services as services
 from app.registry.housing_forms import RentalForm, TenantForm, keep_linked_person_help
 from app.registry.housing_models import House, Rental, RentalTenant
 from app.registry.housing_views import (PER_PAGE, _buildings_matching, _matching, _person,
-                                        _require_edit, _residents_named, _workbook)
+                                        _residents_named, _workbook)
 
 RENTAL_ORDER = (Rental.grid_id, Rental.start_date.desc(), Rental.id.desc())
 AGREEMENT_FILTERS = ("signed", "unsigned")
@@ -99,7 +100,7 @@ def _to_rental(rental: Rental):
 def create_rental(house_id: int):
     """Let a house: the landlord defaults to its owner; the house's use becomes 出租."""
     house = get_visible_or_404(House, house_id)
-    _require_edit()
+    require(Permission.EDIT_REGISTERS)
     form = RentalForm()
     if house.owner_resident_id:
         keep_linked_person_help(form.landlord_id_number, owner_is_landlord=True)
@@ -132,7 +133,7 @@ def rental_detail(rental_id: int):
 @login_required
 def edit_rental(rental_id: int):
     rental = get_visible_or_404(Rental, rental_id)
-    _require_edit()
+    require(Permission.EDIT_REGISTERS)
     form = RentalForm(obj=rental)
     if rental.landlord_resident_id:
         keep_linked_person_help(form.landlord_id_number)
@@ -150,7 +151,7 @@ def edit_rental(rental_id: int):
 def add_rental_tenant(rental_id: int):
     """Add a tenant already in the register, found by their full ID number in scope."""
     rental = get_visible_or_404(Rental, rental_id)
-    _require_edit()
+    require(Permission.EDIT_REGISTERS)
     form = TenantForm()
     if form.validate_on_submit():
         with saving(form) as saved:
@@ -170,7 +171,7 @@ def remove_rental_tenant(rental_id: int, tenant_id: int):
         RentalTenant.id == tenant_id, RentalTenant.rental_id == rental.id))
     if tenant is None:
         abort(404)
-    _require_edit()
+    require(Permission.EDIT_REGISTERS)
     name = tenant.resident.name
     services.remove_tenant(tenant, user=current_user)
     db.session.commit()

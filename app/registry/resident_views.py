@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app.auth import audit
+from app.auth.decorators import require
 from app.auth.roles import Permission, Role
 from app.core.forms import saving
 from app.core.rendering import render_page
@@ -28,11 +29,6 @@ PER_PAGE = 30
 # with the person. Leaders read statistics, departments only their matters.
 REVEAL_ROLES = {Role.COUNTY_ADMIN.value, Role.TOWN_STAFF.value, Role.STATION_STAFF.value,
                 Role.GRID_WORKER.value}
-
-
-def _require_edit() -> None:
-    if not current_user.can(Permission.EDIT_REGISTERS):
-        abort(403)
 
 
 @bp.route("/residents/")
@@ -80,7 +76,7 @@ def create_resident():
     household_id = request.values.get("household", type=int) or request.form.get("household_id", type=int)
     if household_id:
         household = get_visible_or_404(Household, household_id)
-    _require_edit()
+    require(Permission.EDIT_REGISTERS)
     form = ResidentForm()
     _fill_choices(form)
     if not form.grid_id.choices:
@@ -144,7 +140,7 @@ def reveal_resident(resident_id: int):
 @login_required
 def edit_resident(resident_id: int):
     resident = get_visible_or_404(Resident, resident_id)
-    _require_edit()
+    require(Permission.EDIT_REGISTERS)
     form = ResidentForm(obj=resident)
     _fill_choices(form)
     if request.method == "GET":
@@ -164,7 +160,7 @@ def edit_resident(resident_id: int):
 def resident_leaves(resident_id: int):
     """Death or moving out of the county's register."""
     resident = get_visible_or_404(Resident, resident_id)
-    _require_edit()
+    require(Permission.EDIT_REGISTERS)
     form = LeaveForm()
     if form.validate_on_submit():
         with saving(form) as saved:

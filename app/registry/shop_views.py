@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import or_
 from sqlalchemy.orm import selectinload
 
+from app.auth.decorators import require
 from app.auth.roles import Permission
 from app.core.forms import saving
 from app.core.identity import normalise_text_digits
@@ -22,8 +23,7 @@ from app.registry.household_views import _grid_label
 from app.registry.housing_forms import ShopEditForm, ShopForm, keep_linked_person_help
 from app.registry.housing_models import House, Shop
 from app.registry.housing_views import (HOUSE_ORDER, PER_PAGE, _buildings_matching, _chosen,
-                                        _matching, _person, _require_edit, _residents_named,
-                                        _workbook)
+                                        _matching, _person, _residents_named, _workbook)
 
 
 SHOP_ORDER = (Shop.grid_id, Shop.name, Shop.id)
@@ -123,7 +123,7 @@ def _to_shop(shop: Shop):
 @login_required
 def create_shop():
     """A new shop in a grid (?grid=ID, or ?house=ID from a house's page)."""
-    _require_edit()
+    require(Permission.EDIT_REGISTERS)
     grids = visible_grids()
     form = ShopForm()
     form.grid_id.choices = [(g.id, _grid_label(g)) for g in grids]
@@ -169,7 +169,7 @@ def shop_detail(shop_id: int):
 @login_required
 def edit_shop(shop_id: int):
     shop = get_visible_or_404(Shop, shop_id)
-    _require_edit()
+    require(Permission.EDIT_REGISTERS)
     form = ShopEditForm(obj=shop)
     form.house_id.choices = _house_choices([shop.grid], labelled=False)
     if shop.operator_resident_id:
