@@ -74,6 +74,7 @@ class Resident(db.Model):
     __tablename__ = "resident"
     __table_args__ = (
         Index("ix_resident_grid_name", "grid_id", "name"),
+        Index("ix_resident_grid_status_name", "grid_id", "status", "name"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
