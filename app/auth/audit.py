@@ -33,3 +33,17 @@ def record(action: str, *, target=None, summary: str = "", detail: dict | None =
     )
     db.session.add(event)
     return event
+
+
+def record_now(action: str, **kwargs) -> AuditEvent:
+    """Record and commit at once from a view that only read (an export, a look at a
+    key person). The read ran in a deferred transaction, which SQLite cannot safely
+    turn into a write; so end it, and write in a transaction that takes the write
+    lock at BEGIN."""
+    from app.core.database import write_transactions
+
+    db.session.commit()
+    with write_transactions():
+        event = record(action, **kwargs)
+        db.session.commit()
+    return event

@@ -1,12 +1,14 @@
 """Page-or-fragment rendering, template filters and the few globals templates need."""
 from __future__ import annotations
 
-from flask import Flask, Response, make_response, render_template, request
+from io import BytesIO
+
+from flask import Flask, Response, make_response, render_template, request, send_file
 from flask_babel import format_date, format_datetime, get_locale
 
 from app.core.i18n import LANGUAGE_NAMES
 from app.core.masking import mask_id_number, mask_phone
-from app.core.timeutil import to_local
+from app.core.timeutil import local_today, to_local
 from app.extensions import htmx
 
 
@@ -26,6 +28,18 @@ def render_page(template: str, fragment: str | None = None, target_id: str | Non
         body = render_template(template, **context)
     response = make_response(body)
     response.vary.add("HX-Request")
+    return response
+
+
+XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def xlsx_download(payload: bytes, name: str) -> Response:
+    """An xlsx attachment named `name-YYYYMMDD.xlsx`; never kept in a cache (it may
+    hold personal data, and station PCs are shared)."""
+    response = send_file(BytesIO(payload), mimetype=XLSX_MIMETYPE, as_attachment=True,
+                         download_name=f"{name}-{local_today():%Y%m%d}.xlsx", max_age=0)
+    response.headers["Cache-Control"] = "private, no-store"
     return response
 
 

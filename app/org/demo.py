@@ -96,11 +96,18 @@ def load_demo(seed: int = 2024) -> list[tuple[str, str, str]]:
     load_demo_population(grids, rng, _name)
 
     grid, worker = first_worker
+    return create_demo_accounts(county, streets, communities[0], grid, worker)
+
+
+def create_demo_accounts(county: Division, street: Division, community: Division, grid: Division,
+                         worker: StaffMember) -> list[tuple[str, str, str]]:
+    """One account per role (the 城管 handler for the department); (username, role
+    label, password) for those created — an existing username is left alone."""
     department = db.session.scalar(select(Department).where(Department.short_name == "城管"))
     accounts = [
         ("admin", Role.COUNTY_ADMIN, county, None, None),
-        ("town", Role.TOWN_STAFF, streets, None, None),
-        ("station", Role.STATION_STAFF, communities[0], None, None),
+        ("town", Role.TOWN_STAFF, street, None, None),
+        ("station", Role.STATION_STAFF, community, None, None),
         ("grid", Role.GRID_WORKER, grid, None, worker),
         ("dept", Role.DEPARTMENT_HANDLER, None, department, None),
         ("leader", Role.LEADER, county, None, None),

@@ -322,11 +322,8 @@ def _departments(rng: random.Random, name) -> None:
 # --- accounts ----------------------------------------------------------------------------
 
 def create_demo_accounts(tree: CountyTree) -> list[tuple[str, str, str]]:
-    """The six accounts of the small demo, scoped the same way; (username, role label,
-    password) for those created (an existing username is left alone)."""
-    from app.auth.models import User
-    from app.auth.roles import Role
-    from app.auth.services import generate_temporary_password
+    """The six accounts of the small demo, scoped the same way (see app.org.demo)."""
+    from app.org.demo import create_demo_accounts as create_accounts
 
     county = db.session.get(Division, tree.county_id)
     street = db.session.get(Division, tree.first_street_id)
@@ -334,26 +331,4 @@ def create_demo_accounts(tree: CountyTree) -> list[tuple[str, str, str]]:
     first = tree.grids[0]
     grid = db.session.get(Division, first.id)
     worker = db.session.get(StaffMember, first.worker_staff_id)
-    department = db.session.scalar(select(Department).where(Department.short_name == "城管"))
-    accounts = [
-        ("admin", Role.COUNTY_ADMIN, county, None, None),
-        ("town", Role.TOWN_STAFF, street, None, None),
-        ("station", Role.STATION_STAFF, community, None, None),
-        ("grid", Role.GRID_WORKER, grid, None, worker),
-        ("dept", Role.DEPARTMENT_HANDLER, None, department, None),
-        ("leader", Role.LEADER, county, None, None),
-    ]
-    printed = []
-    for username, role, division, dept, member in accounts:
-        if db.session.scalar(select(User.id).where(User.username == username)):
-            continue
-        password = generate_temporary_password()
-        user = User(username=username, display_name=member.name if member else f"演示{role.label}",
-                    role=role.value, scope_division=division, scope_department=dept)
-        user.set_password(password)
-        db.session.add(user)
-        if member is not None:
-            member.user = user
-        printed.append((username, role.label, password))
-    db.session.commit()
-    return printed
+    return create_accounts(county, street, community, grid, worker)

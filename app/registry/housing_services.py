@@ -406,7 +406,3 @@ def shop_row(shop: Shop) -> dict:
             "operator_phone": mask_phone(person_phone(shop.operator, shop.operator_phone)),
             "address": shop_address(shop), "duty": str(_("已签")) if shop.frontage_duty_signed else str(_("未签")),
             "duty_note": shop.frontage_duty_note, "status": label(SHOP_STATUSES, shop.status)}
-
-
-def record_export(what: str, count: int, *, user) -> None:
-    audit.record("register_exported", actor=user, summary=f"{what} {count}")

@@ -5,18 +5,18 @@ Every record is looked up through app.core.scoping before any permission check, 
 another grid's record is a 404; the rules live in app.registry.housing_services."""
 from __future__ import annotations
 
-from io import BytesIO
 
-from flask import flash, redirect, render_template, request, send_file, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import or_
 from sqlalchemy.orm import selectinload
 
+from app.auth import audit
 from app.auth.decorators import require
 from app.auth.roles import Permission
 from app.core.forms import saving
-from app.core.rendering import render_page, wants_fragment
+from app.core.rendering import render_page, wants_fragment, xlsx_download
 from app.core.scoping import get_visible_or_404, scoped_select
 from app.core.timeutil import local_today
 from app.core.xlsx import Column, write_table
@@ -31,7 +31,6 @@ from app.registry.housing_models import House, Rental, Shop
 from app.registry.models import Resident
 
 PER_PAGE = 30
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @bp.app_context_processor
@@ -59,10 +58,8 @@ def _workbook(what: str, columns: list[Column], rows: list, filename: str):
     today = local_today()
     data = write_table(columns, rows, title=_("%(what)s台账（%(day)s）", what=what, day=today.isoformat()),
                        sheet_name=what)
-    services.record_export(what, len(rows), user=current_user)
-    db.session.commit()
-    return send_file(BytesIO(data), mimetype=XLSX, as_attachment=True, max_age=0,
-                     download_name=f"{filename}-{today.strftime('%Y%m%d')}.xlsx")
+    audit.record_now("register_exported", summary=f"{what} {len(rows)}")
+    return xlsx_download(data, filename)
 
 
 def _matching(query: str, *columns):

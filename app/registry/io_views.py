@@ -6,10 +6,9 @@ from __future__ import annotations
 import re
 import secrets
 import time
-from io import BytesIO
 from pathlib import Path
 
-from flask import abort, current_app, flash, redirect, render_template, request, send_file, session, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -21,17 +20,15 @@ from wtforms import HiddenField, SelectField, SubmitField
 from app.auth import audit
 from app.auth.decorators import require
 from app.auth.roles import Permission
-from app.core.database import write_transactions
 from app.core.forms import RuleError
+from app.core.rendering import xlsx_download
 from app.core.scoping import scoped_select
-from app.core.timeutil import local_today
 from app.extensions import db
 from app.org.models import Division
 from app.org.services import division_choices, visible_grids
 from app.registry import bp, search, xlsx_export, xlsx_import
 from app.registry.models import CareTag, Household, Resident
 
-XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 UPLOAD_SUBFOLDER = "imports"
 UPLOAD_MAX_AGE = 24 * 3600          # seconds an unconfirmed upload is kept
 _TOKEN = re.compile(r"[0-9a-f]{32}")
@@ -51,22 +48,10 @@ class ConfirmForm(FlaskForm):
     submit = SubmitField(_l("确认导入"))
 
 
-def _xlsx_response(payload: bytes, name: str):
-    response = send_file(BytesIO(payload), mimetype=XLSX_MIMETYPE, as_attachment=True,
-                         download_name=f"{name}-{local_today():%Y%m%d}.xlsx", max_age=0)
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
-
-
 def _audit_export(kind: str, count: int, filters: dict) -> None:
-    """Recorded after the read, in a transaction of its own that takes the write lock
-    at BEGIN (a GET reads in a deferred one, which cannot safely turn into a write)."""
-    db.session.commit()
-    with write_transactions():
-        audit.record("register_exported", summary=_("%(kind)s %(n)d 条", kind=kind, n=count),
+    audit.record_now("register_exported", summary=_("%(kind)s %(n)d 条", kind=kind, n=count),
                      detail={"register": kind, "rows": count,
                              "filters": {k: v for k, v in filters.items() if v not in (None, "", False)}})
-        db.session.commit()
 
 
 # --- Exports -------------------------------------------------------------------------
@@ -80,7 +65,7 @@ def export_residents():
     rows = xlsx_export.resident_rows(search.filter_residents(scoped_select(Resident), **filters))
     payload = xlsx_export.export_residents(rows)
     _audit_export(_("实有人口"), rows.count, filters)
-    return _xlsx_response(payload, _("实有人口"))
+    return xlsx_download(payload, _("实有人口"))
 
 
 @bp.route("/households/export.xlsx")
@@ -93,7 +78,7 @@ def export_households():
     rows = xlsx_export.household_rows(search.filter_households(scoped_select(Household), **filters))
     payload = xlsx_export.export_households(rows)
     _audit_export(_("住户"), rows.count, filters)
-    return _xlsx_response(payload, _("住户"))
+    return xlsx_download(payload, _("住户"))
 
 
 @bp.route("/residents/import/template.xlsx")
@@ -101,7 +86,7 @@ def export_households():
 def import_template():
     """The import template, with the user's grids and the county's care tags in its notes."""
     tags = list(db.session.scalars(select(CareTag.name).where(CareTag.is_active).order_by(CareTag.name)))
-    return _xlsx_response(xlsx_import.template_bytes(visible_grids(), tags), _("人员与住户导入模板"))
+    return xlsx_download(xlsx_import.template_bytes(visible_grids(), tags), _("人员与住户导入模板"))
 
 
 # --- Import --------------------------------------------------------------------------

@@ -8,9 +8,8 @@ Every look at a person's page is written to the audit log."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from io import BytesIO
 
-from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -21,7 +20,7 @@ from app.auth.decorators import require
 from app.auth.roles import Permission
 from app.core.forms import saving
 from app.core.identity import normalise_text_digits
-from app.core.rendering import render_page
+from app.core.rendering import render_page, xlsx_download
 from app.core.scoping import get_visible_or_404, may_see_key_persons, scoped_select
 from app.core.timeutil import local_today
 from app.core.xlsx import Column, write_table
@@ -35,7 +34,6 @@ from app.registry.keyperson_models import FollowUp, KeyPerson, KeyPersonCategory
 from app.registry.models import Resident
 
 PER_PAGE = 30
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _require_access() -> None:
@@ -144,11 +142,9 @@ def export_key_persons():
         Column("note", _("备注"), 30),
     ]
     payload = write_table(columns, rows, title=_("重点人员登记表"))
-    audit.record("key_persons_exported", summary=str(len(rows)),
-                 detail={key: value for key, value in filters.url_args().items() if value is not None})
-    db.session.commit()
-    return send_file(BytesIO(payload), mimetype=XLSX, as_attachment=True,
-                     download_name=_("重点人员登记表") + f"-{today.isoformat()}.xlsx", max_age=0)
+    audit.record_now("key_persons_exported", summary=str(len(rows)),
+                     detail={key: value for key, value in filters.url_args().items() if value is not None})
+    return xlsx_download(payload, _("重点人员登记表"))
 
 
 # --- Listing a person ------------------------------------------------------------------
@@ -272,9 +268,8 @@ def _new_follow_up_form(key_person: KeyPerson) -> FollowUpForm:
 def _detail(key_person: KeyPerson, follow_up_form: FollowUpForm | None = None,
             close_form: CloseForm | None = None):
     """The page; every showing of it is audited (personal data of a special group)."""
-    audit.record("key_person_viewed", target=key_person,
-                 summary=f"{key_person.resident.masked_id or key_person.resident.name} {key_person.category.name}")
-    db.session.commit()
+    audit.record_now("key_person_viewed", target=key_person,
+                     summary=f"{key_person.resident.masked_id or key_person.resident.name} {key_person.category.name}")
     today = local_today()
     others = list(db.session.scalars(scoped_select(KeyPerson).where(
         KeyPerson.resident_id == key_person.resident_id, KeyPerson.id != key_person.id)

@@ -5,9 +5,8 @@ permission check, so another grid's record is a 404; the rules live in
 app.registry.organisation_services."""
 from __future__ import annotations
 
-from io import BytesIO
 
-from flask import flash, redirect, render_template, request, send_file, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import or_
@@ -16,11 +15,10 @@ from sqlalchemy.orm import selectinload
 from app.auth import audit
 from app.auth.decorators import require
 from app.auth.roles import Permission
-from app.core.database import write_transactions
 from app.core.forms import saving
 from app.core.identity import normalise_text_digits
 from app.core.masking import mask_phone
-from app.core.rendering import render_page
+from app.core.rendering import render_page, xlsx_download
 from app.core.scoping import get_visible_or_404, scoped_select
 from app.core.timeutil import local_today
 from app.core.xlsx import Column, write_table
@@ -33,7 +31,6 @@ from app.registry.organisation_forms import OrganisationForm
 from app.registry.organisation_models import Organisation
 
 PER_PAGE = 30
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _grid_label(grid: Division) -> str:
@@ -102,15 +99,10 @@ def export_organisations():
     # A GET reads in a deferred transaction: the audit entry gets one of its own that
     # takes the write lock at BEGIN.
     db.session.commit()
-    with write_transactions():
-        audit.record("register_exported", summary=_("组织 %(n)d 条", n=len(rows)),
+    audit.record_now("register_exported", summary=_("组织 %(n)d 条", n=len(rows)),
                      detail={"register": "organisation", "rows": len(rows),
                              "filters": {k: v for k, v in filters.items() if v}})
-        db.session.commit()
-    filename = _("组织台账-%(day)s.xlsx", day=local_today().strftime("%Y%m%d"))
-    response = send_file(BytesIO(data), mimetype=XLSX, as_attachment=True, download_name=filename, max_age=0)
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return xlsx_download(data, _("组织台账"))
 
 
 def _organisation_values(form: OrganisationForm) -> services.OrganisationValues:
