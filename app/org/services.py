@@ -105,6 +105,16 @@ def visible_grids(user=None) -> list[Division]:
         Division.level == Level.GRID.value, Division.status == "active").order_by(Division.code)))
 
 
+def grid_label(grid: Division) -> str:
+    """"东关社区 · 东关一网格": a grid named with its community, for pickers."""
+    return f"{grid.parent.name} · {grid.name}" if grid.parent else grid.name
+
+
+def chosen_grid(grids: list[Division], grid_id: int | None) -> Division | None:
+    """The grid of that id among those offered (None when it is not one of them)."""
+    return next((g for g in grids if g.id == grid_id), None)
+
+
 def division_choices(divisions: Iterable[Division]) -> list[tuple[int, str]]:
     """Options for a select: indented by level, code first so a clerk can type it."""
     indent = {"county": "", "town": "\u00a0" * 2, "community": "\u00a0" * 4, "grid": "\u00a0" * 6}

@@ -13,13 +13,13 @@ from app.core.forms import saving
 from app.core.rendering import render_page
 from app.core.scoping import get_visible_or_404, scoped_select
 from app.extensions import db
-from app.org.services import visible_grids
+from app.org.services import chosen_grid, grid_label, visible_grids
 from app.registry import bp
 from app.registry import organisation_services as services
 from app.registry.models import Household
 from app.registry.organisation_forms import AddHouseholdsForm, GroupEditForm, GroupForm
 from app.registry.organisation_models import JointDefenceGroup, JointDefenceMember
-from app.registry.organisation_views import PER_PAGE, _chosen_grid, _grid_label
+from app.registry.organisation_views import PER_PAGE
 
 
 @bp.route("/joint-defence/")
@@ -59,11 +59,11 @@ def create_group():
     require(Permission.EDIT_REGISTERS)
     grids = visible_grids()
     form = GroupForm()
-    form.grid_id.choices = [(g.id, _grid_label(g)) for g in grids]
+    form.grid_id.choices = [(g.id, grid_label(g)) for g in grids]
     if request.method == "GET":
         form.grid_id.data = request.args.get("grid", type=int)
     if form.validate_on_submit():
-        grid = _chosen_grid(grids, form.grid_id.data)
+        grid = chosen_grid(grids, form.grid_id.data)
         if grid is None:
             form.grid_id.errors = [_("请选择您管辖范围内的在用网格。")]
         else:

@@ -19,7 +19,7 @@ from app.core.scoping import get_visible_or_404, scoped_select
 from app.core.timeutil import local_today
 from app.extensions import db
 from app.org.models import Building, Division
-from app.org.services import visible_grids
+from app.org.services import grid_label, visible_grids
 from app.registry import bp, reference, services
 from app.registry.household_forms import (AddMemberForm, ChangeHeadForm, HouseholdEditForm, HouseholdForm,
                                           MemberLeaveForm, MergeForm, MoveForm, SplitForm)
@@ -28,10 +28,6 @@ from app.registry.search import filter_households
 from app.registry.models import Household, HouseholdMember, PopulationEvent, Resident
 
 PER_PAGE = 30
-
-
-def _grid_label(grid: Division) -> str:
-    return f"{grid.parent.name} · {grid.name}" if grid.parent else grid.name
 
 
 def _building_choices(grids: list[Division], labelled: bool) -> list[tuple[int, str]]:
@@ -103,7 +99,7 @@ def create_household():
     require(Permission.EDIT_REGISTERS)
     grids = visible_grids()
     form = HouseholdForm()
-    form.grid_id.choices = [(g.id, _grid_label(g)) for g in grids]
+    form.grid_id.choices = [(g.id, grid_label(g)) for g in grids]
     # With htmx, choosing a grid narrows the building list to that grid.
     form.grid_id.render_kw = {"hx-get": url_for("registry.create_household"), "hx-target": "#building-field",
                               "hx-trigger": "change"}
@@ -173,7 +169,7 @@ def move_household(household_id: int):
     require(Permission.EDIT_REGISTERS)
     grids = visible_grids()
     form = MoveForm(obj=household)
-    form.grid_id.choices = [(g.id, _grid_label(g)) for g in grids]
+    form.grid_id.choices = [(g.id, grid_label(g)) for g in grids]
     form.building_id.choices = _building_choices(grids, labelled=True)
     if request.method == "GET":
         form.building_id.data = 0

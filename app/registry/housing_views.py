@@ -21,11 +21,11 @@ from app.core.scoping import get_visible_or_404, scoped_select
 from app.core.timeutil import local_today
 from app.core.xlsx import Column, write_table
 from app.extensions import db
-from app.org.models import Building, Division
-from app.org.services import visible_grids
+from app.org.models import Building
+from app.org.services import chosen_grid, grid_label, visible_grids
 from app.registry import bp
 from app.registry import housing_services as services
-from app.registry.household_views import _building_choices, _grid_label
+from app.registry.household_views import _building_choices
 from app.registry.housing_forms import (HouseEditForm, HouseForm, keep_linked_person_help)
 from app.registry.housing_models import House, Rental, Shop
 from app.registry.models import Resident
@@ -41,10 +41,6 @@ def _housing_helpers():
                 lambda code: services.label(services.HOUSE_USES, code),
             "shop_status_label": lambda code: services.label(services.SHOP_STATUSES, code),
             "business_type_label": lambda code: services.label(services.BUSINESS_TYPES, code)}
-
-
-def _chosen(grids: list[Division], grid_id: int | None) -> Division | None:
-    return next((g for g in grids if g.id == grid_id), None)
 
 
 def _person(form, prefix: str) -> services.PersonValues:
@@ -111,7 +107,7 @@ def house_list():
     filters, statement = _house_filters()
     page = db.paginate(statement.order_by(*HOUSE_ORDER), per_page=PER_PAGE)
     grids = visible_grids()
-    chosen = _chosen(grids, filters["grid_id"])
+    chosen = chosen_grid(grids, filters["grid_id"])
     return render_page("registry/house_list.html", fragment="registry/_house_rows.html", target_id="house-rows",
                        page=page, grids=grids, uses=services.HOUSE_USES,
                        buildings=_building_choices([chosen] if chosen else grids, labelled=chosen is None)[1:],
@@ -149,7 +145,7 @@ def create_house():
     require(Permission.EDIT_REGISTERS)
     grids = visible_grids()
     form = HouseForm()
-    form.grid_id.choices = [(g.id, _grid_label(g)) for g in grids]
+    form.grid_id.choices = [(g.id, grid_label(g)) for g in grids]
     # With htmx, choosing a grid narrows the building list to that grid.
     form.grid_id.render_kw = {"hx-get": url_for("registry.create_house"), "hx-target": "#building-field",
                               "hx-trigger": "change"}
@@ -161,7 +157,7 @@ def create_house():
     narrowed = [g for g in grids if g.id == chosen] if wants_fragment("building-field") else []
     form.building_id.choices = _building_choices(narrowed or grids, labelled=not narrowed)
     if form.validate_on_submit():
-        grid = _chosen(grids, form.grid_id.data)
+        grid = chosen_grid(grids, form.grid_id.data)
         if grid is None:
             form.grid_id.errors = [_("请选择您管辖范围内的在用网格。")]
         else:

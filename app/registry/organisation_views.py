@@ -24,21 +24,13 @@ from app.core.timeutil import local_today
 from app.core.xlsx import Column, write_table
 from app.extensions import db
 from app.org.models import Division
-from app.org.services import visible_grids
+from app.org.services import chosen_grid, grid_label, visible_grids
 from app.registry import bp
 from app.registry import organisation_services as services
 from app.registry.organisation_forms import OrganisationForm
 from app.registry.organisation_models import Organisation
 
 PER_PAGE = 30
-
-
-def _grid_label(grid: Division) -> str:
-    return f"{grid.parent.name} · {grid.name}" if grid.parent else grid.name
-
-
-def _chosen_grid(grids: list[Division], grid_id: int | None) -> Division | None:
-    return next((g for g in grids if g.id == grid_id), None)
 
 
 # --- Organisations ---------------------------------------------------------------------
@@ -116,10 +108,10 @@ def _organisation_values(form: OrganisationForm) -> services.OrganisationValues:
 
 def _organisation_form(grids: list[Division], organisation: Organisation | None) -> OrganisationForm:
     form = OrganisationForm(obj=organisation)
-    form.grid_id.choices = [(g.id, _grid_label(g)) for g in grids]
-    if organisation is not None and _chosen_grid(grids, organisation.grid_id) is None:
+    form.grid_id.choices = [(g.id, grid_label(g)) for g in grids]
+    if organisation is not None and chosen_grid(grids, organisation.grid_id) is None:
         # A grid since closed keeps its organisations until someone moves them.
-        form.grid_id.choices.insert(0, (organisation.grid_id, _grid_label(organisation.grid)))
+        form.grid_id.choices.insert(0, (organisation.grid_id, grid_label(organisation.grid)))
         grids.append(organisation.grid)
     return form
 
@@ -134,7 +126,7 @@ def create_organisation():
     if request.method == "GET":
         form.grid_id.data = request.args.get("grid", type=int)
     if form.validate_on_submit():
-        grid = _chosen_grid(grids, form.grid_id.data)
+        grid = chosen_grid(grids, form.grid_id.data)
         if grid is None:
             form.grid_id.errors = [_("请选择您管辖范围内的在用网格。")]
         else:
@@ -163,7 +155,7 @@ def edit_organisation(organisation_id: int):
     grids = visible_grids()
     form = _organisation_form(grids, organisation)
     if form.validate_on_submit():
-        grid = _chosen_grid(grids, form.grid_id.data)
+        grid = chosen_grid(grids, form.grid_id.data)
         if grid is None:
             form.grid_id.errors = [_("请选择您管辖范围内的在用网格。")]
         else:

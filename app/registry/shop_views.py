@@ -16,13 +16,12 @@ from app.core.scoping import get_visible_or_404, scoped_select
 from app.core.xlsx import Column
 from app.extensions import db
 from app.org.models import Division
-from app.org.services import visible_grids
+from app.org.services import chosen_grid, grid_label, visible_grids
 from app.registry import bp
 from app.registry import housing_services as services
-from app.registry.household_views import _grid_label
 from app.registry.housing_forms import ShopEditForm, ShopForm, keep_linked_person_help
 from app.registry.housing_models import House, Shop
-from app.registry.housing_views import (HOUSE_ORDER, PER_PAGE, _buildings_matching, _chosen,
+from app.registry.housing_views import (HOUSE_ORDER, PER_PAGE, _buildings_matching,
                                         _matching, _person, _residents_named, _workbook)
 
 
@@ -126,7 +125,7 @@ def create_shop():
     require(Permission.EDIT_REGISTERS)
     grids = visible_grids()
     form = ShopForm()
-    form.grid_id.choices = [(g.id, _grid_label(g)) for g in grids]
+    form.grid_id.choices = [(g.id, grid_label(g)) for g in grids]
     form.grid_id.render_kw = {"hx-get": url_for("registry.create_shop"), "hx-target": "#house-field",
                               "hx-trigger": "change"}
     house = None
@@ -136,7 +135,7 @@ def create_shop():
     chosen = (request.form.get("grid_id", type=int) if request.method == "POST" else None) or \
         request.args.get("grid_id", type=int) or request.args.get("grid", type=int) or \
         (house.grid_id if house else None)
-    grid = _chosen(grids, chosen) or (grids[0] if len(grids) == 1 else None)
+    grid = chosen_grid(grids, chosen) or (grids[0] if len(grids) == 1 else None)
     if request.method == "GET":
         form.grid_id.data = grid.id if grid else None
         form.house_id.data = house.id if house else 0
@@ -144,7 +143,7 @@ def create_shop():
         form.business_type.data = "retail"
     form.house_id.choices = _house_choices([grid] if grid else grids, labelled=grid is None)
     if form.validate_on_submit():
-        grid = _chosen(grids, form.grid_id.data)
+        grid = chosen_grid(grids, form.grid_id.data)
         if grid is None:
             form.grid_id.errors = [_("请选择您管辖范围内的在用网格。")]
         else:
