@@ -1,4 +1,4 @@
-"""resident search indexes (SQLite FTS5): names by character, ID/phone numbers by trigram
+"""resident search indexes (SQLite FTS5): names by character, ID/phone numbers by trigram; no status index
 
 Two contentless FTS5 tables hold only what search needs, keyed by resident.id,
 and triggers on `resident` keep them right whoever writes the table. See
@@ -60,6 +60,10 @@ TRIGGERS = {
 
 
 def upgrade():
+    # The status index (three values) misleads the planner once statistics exist:
+    # it chose "every active resident" over the name and search indexes.
+    with op.batch_alter_table('resident', schema=None) as batch_op:
+        batch_op.drop_index('ix_resident_status')
     if op.get_bind().dialect.name != "sqlite":
         return
     op.execute("CREATE VIRTUAL TABLE resident_name_fts USING fts5(name_chars, content='', tokenize='unicode61')")
@@ -77,9 +81,10 @@ def upgrade():
 
 
 def downgrade():
-    if op.get_bind().dialect.name != "sqlite":
-        return
-    for name in TRIGGERS:
-        op.execute(f"DROP TRIGGER IF EXISTS {name}")
-    op.execute("DROP TABLE IF EXISTS resident_number_fts")
-    op.execute("DROP TABLE IF EXISTS resident_name_fts")
+    if op.get_bind().dialect.name == "sqlite":
+        for name in TRIGGERS:
+            op.execute(f"DROP TRIGGER IF EXISTS {name}")
+        op.execute("DROP TABLE IF EXISTS resident_number_fts")
+        op.execute("DROP TABLE IF EXISTS resident_name_fts")
+    with op.batch_alter_table('resident', schema=None) as batch_op:
+        batch_op.create_index('ix_resident_status', ['status'], unique=False)
