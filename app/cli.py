@@ -6,7 +6,8 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 from flask_migrate import upgrade
 
-from app.core.database import write_transactions
+from app.core.database import refresh_query_statistics, write_transactions
+from app.extensions import db
 
 
 def init_app(app: Flask) -> None:
@@ -28,6 +29,9 @@ def serve(host: str, port: int, threads: int) -> None:
     from app.auth.setup_token import issue_setup_token
 
     upgrade()
+    with write_transactions():
+        refresh_query_statistics(db.session)
+        db.session.commit()
     if not any_user_exists():
         issue_setup_token(current_app, announce=True)
     click.echo(f"网格通 Gridbook: http://{host}:{port}/")
@@ -55,6 +59,8 @@ def seed_demo(scale: str) -> None:
                 accounts = load_demo()
         except DemoAlreadyLoaded as error:
             raise click.ClickException(str(error)) from None
+        refresh_query_statistics(db.session)
+        db.session.commit()
     if scale == "county":
         click.echo("  " + ", ".join(f"{key} {value:,}" for key, value in report.counts.items()))
         click.echo(f"演示县已载入，用时 {time.perf_counter() - started:.1f} 秒 / "
@@ -81,7 +87,6 @@ def export_group() -> None:
 def _grid_by_code(code: str):
     from sqlalchemy import select
 
-    from app.extensions import db
     from app.org.models import Division
 
     grid = db.session.scalar(select(Division).where(Division.code == code.strip()))
@@ -100,7 +105,6 @@ def import_residents(file: str, grid_code: str, dry_run: bool) -> None:
 
     from app.auth import audit
     from app.core.forms import RuleError
-    from app.extensions import db
     from app.registry.xlsx_import import ImportScope, run_import
 
     data = Path(file).read_bytes()
@@ -130,6 +134,8 @@ def import_residents(file: str, grid_code: str, dry_run: bool) -> None:
                      detail={"rows": report.rows, "grid": grid.code, "residents": vars(report.residents),
                              "households": vars(report.households)})
         db.session.commit()
+        refresh_query_statistics(db.session)
+        db.session.commit()
     click.echo(f"导入完成 / imported: {counts}")
 
 
@@ -139,7 +145,6 @@ def _export(kind: str, grid_code: str | None, out: str) -> None:
     from sqlalchemy import select
 
     from app.auth import audit
-    from app.extensions import db
     from app.registry import search, xlsx_export
     from app.registry.models import Household, Resident
 

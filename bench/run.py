@@ -268,6 +268,10 @@ def main() -> None:
         ("search_two_char_name", f"/residents/?q={setup['name']}", 50),
         ("search_id_fragment", f"/residents/?q={setup['id_fragment']}", 50),
         ("search_pinyin_initials", "/residents/?q=zw", 50),
+        # The one search box: residents, households (by head, number, address) and organisations.
+        ("search_box_two_char_name", f"/search?q={setup['name']}", 50),
+        ("search_box_id_fragment", f"/search?q={setup['id_fragment']}", 50),
+        ("search_box_pinyin_initials", "/search?q=zw", 50),
     ]
     for who, client in clients.items():
         for label, url, target in pages:

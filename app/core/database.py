@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 from contextvars import ContextVar
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 
 _write_transaction: ContextVar[bool] = ContextVar("gridbook_write_transaction", default=False)
@@ -61,3 +61,14 @@ def configure_engine(engine: Engine) -> None:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
         else:
             connection.exec_driver_sql("BEGIN")
+
+
+def refresh_query_statistics(session) -> None:
+    """Let SQLite's planner know the tables' sizes and value spreads (ANALYZE), so a
+    search matching a few people starts from the index that finds them instead of
+    walking a county-wide list in order. Sampled (analysis_limit), so it takes well
+    under a second at county size; run at start-up and after bulk loads."""
+    if session.get_bind().dialect.name != "sqlite":
+        return
+    session.execute(text("PRAGMA analysis_limit = 1000"))
+    session.execute(text("ANALYZE"))

@@ -16,6 +16,7 @@ from app.auth import audit
 from app.auth.decorators import require
 from app.auth.roles import Permission
 from app.core.forms import saving
+from app.core.pagination import paginate
 from app.core.rendering import render_page, wants_fragment, xlsx_download
 from app.core.scoping import get_visible_or_404, scoped_select
 from app.core.timeutil import local_today
@@ -105,7 +106,7 @@ def _house_filters():
 def house_list():
     """Houses the user may see; ?q= matches the address or the owner's name."""
     filters, statement = _house_filters()
-    page = db.paginate(statement.order_by(*HOUSE_ORDER), per_page=PER_PAGE)
+    page = paginate(statement.order_by(*HOUSE_ORDER), per_page=PER_PAGE)
     grids = visible_grids()
     chosen = chosen_grid(grids, filters["grid_id"])
     return render_page("registry/house_list.html", fragment="registry/_house_rows.html", target_id="house-rows",

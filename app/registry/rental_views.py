@@ -10,6 +10,7 @@ from sqlalchemy.orm import selectinload
 from app.auth.decorators import require
 from app.auth.roles import Permission
 from app.core.forms import saving
+from app.core.pagination import paginate
 from app.core.rendering import render_page
 from app.core.scoping import get_visible_or_404, scoped_select
 from app.core.timeutil import local_today
@@ -63,7 +64,7 @@ def _rental_filters():
 def rental_list():
     """Rentals the user may see; filters for an unsigned 治安责任书 and an ended term."""
     filters, statement = _rental_filters()
-    page = db.paginate(statement.order_by(*RENTAL_ORDER), per_page=PER_PAGE)
+    page = paginate(statement.order_by(*RENTAL_ORDER), per_page=PER_PAGE)
     return render_page("registry/rental_list.html", fragment="registry/_rental_rows.html",
                        target_id="rental-rows", page=page, grids=visible_grids(), today=local_today(), **filters)
 

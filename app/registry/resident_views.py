@@ -13,6 +13,7 @@ from app.auth import audit
 from app.auth.decorators import require
 from app.auth.roles import Permission, Role
 from app.core.forms import saving
+from app.core.pagination import paginate
 from app.core.rendering import render_page
 from app.core.scoping import get_visible_or_404, may_see_key_persons, scoped_select
 from app.core.timeutil import local_today
@@ -43,7 +44,7 @@ def resident_list():
                                  status=status)
     statement = statement.options(selectinload(Resident.grid), selectinload(Resident.tags),
                                   selectinload(Resident.memberships).selectinload(HouseholdMember.household))
-    page = db.paginate(statement, per_page=PER_PAGE)
+    page = paginate(statement, per_page=PER_PAGE)
     return render_page("registry/resident_list.html", fragment="registry/_resident_rows.html",
                        target_id="resident-rows", page=page, query=query, grid_id=grid_id, tag_id=tag_id,
                        status=status, grids=visible_grids(),

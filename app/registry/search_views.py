@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import request
 from flask_login import login_required
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_
 from sqlalchemy.orm import selectinload
 
 from app.core.identity import normalise_text_digits
@@ -18,13 +18,12 @@ from app.registry.search import filter_households, filter_residents
 LIMIT = 20
 
 
-def _first(statement, limit: int = LIMIT) -> tuple[list, int]:
-    """Up to `limit` rows and how many there are in all."""
-    rows = list(db.session.scalars(statement.limit(limit)))
-    if len(rows) < limit:
-        return rows, len(rows)
-    total = db.session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
-    return rows, total
+def _first(statement, limit: int = LIMIT) -> tuple[list, bool]:
+    """Up to `limit` rows, and whether there are more. Not how many more: counting
+    every household whose address mentions 王萍 reads the whole county, and the
+    "see all" link leads to the list, which counts (up to its cap)."""
+    rows = list(db.session.scalars(statement.limit(limit + 1)))
+    return rows[:limit], len(rows) > limit
 
 
 def _organisations(query: str):
