@@ -27,6 +27,10 @@ class DefaultConfig:
     MAX_CONTENT_LENGTH = 8 * 1024 * 1024
     PHOTO_MAX_BYTES = 2 * 1024 * 1024
 
+    # A web export writes about 3,000 rows a second (bench/xlsx_export.py): 30,000 rows
+    # keep a request near ten seconds. Larger sets go by grid or by `flask export`.
+    WEB_EXPORT_MAX_ROWS = 30_000
+
     WTF_CSRF_TIME_LIMIT = 8 * 3600
     # Static files (the 4.5 MB CJK fonts above all) are cached for a day instead of
     # being revalidated on every page of a slow village connection.

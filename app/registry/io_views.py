@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from sqlalchemy import select
+from sqlalchemy import func, literal_column, select
 from wtforms import HiddenField, SelectField, SubmitField
 
 from app.auth import audit
@@ -56,13 +56,39 @@ def _audit_export(kind: str, count: int, filters: dict) -> None:
 
 # --- Exports -------------------------------------------------------------------------
 
+def _too_many(statement) -> bool:
+    """More rows than one web request should write: say so (with what to do) instead
+    of holding a worker for minutes. Counts no further than the limit."""
+    limit = current_app.config["WEB_EXPORT_MAX_ROWS"]
+    capped = statement.order_by(None).with_only_columns(literal_column("1")).limit(limit + 1).subquery()
+    if db.session.scalar(select(func.count()).select_from(capped)) <= limit:
+        return False
+    flash(_("符合条件的超过 %(n)d 条，网页一次最多导出 %(n)d 条。请按网格或查找条件分批导出；"
+            "整县导出请管理员在服务器上运行 flask --app app export。", n=limit), "error")
+    return True
+
+
+def _list_args(filters: dict, resident: bool) -> dict:
+    """The list's URL arguments for these export filters (back where the user was)."""
+    args = {"q": filters["query"] or None, "grid": filters["grid_id"]}
+    if resident:
+        args.update(tag=filters["tag_id"], status=filters["status"])
+    else:
+        args.update(type=filters["household_type"] or None, visit=filters["visit_class"],
+                    closed="1" if filters["closed"] else None)
+    return args
+
+
 @bp.route("/residents/export.xlsx")
 @login_required
 def export_residents():
     """The resident list as it is filtered, every row in scope, numbers masked."""
     filters = {"query": request.args.get("q", "").strip(), "grid_id": request.args.get("grid", type=int),
                "tag_id": request.args.get("tag", type=int), "status": request.args.get("status", "active")}
-    rows = xlsx_export.resident_rows(search.filter_residents(scoped_select(Resident), **filters))
+    statement = search.filter_residents(scoped_select(Resident), **filters)
+    if _too_many(statement):
+        return redirect(url_for("registry.resident_list", **_list_args(filters, resident=True)))
+    rows = xlsx_export.resident_rows(statement)
     payload = xlsx_export.export_residents(rows)
     _audit_export(_("实有人口"), rows.count, filters)
     return xlsx_download(payload, _("实有人口"))
@@ -75,7 +101,10 @@ def export_households():
     filters = {"query": request.args.get("q", "").strip(), "grid_id": request.args.get("grid", type=int),
                "household_type": request.args.get("type", ""), "visit_class": request.args.get("visit", type=int),
                "closed": request.args.get("closed") == "1"}
-    rows = xlsx_export.household_rows(search.filter_households(scoped_select(Household), **filters))
+    statement = search.filter_households(scoped_select(Household), **filters)
+    if _too_many(statement):
+        return redirect(url_for("registry.household_list", **_list_args(filters, resident=False)))
+    rows = xlsx_export.household_rows(statement)
     payload = xlsx_export.export_households(rows)
     _audit_export(_("住户"), rows.count, filters)
     return xlsx_download(payload, _("住户"))

@@ -131,3 +131,21 @@ def test_export_link_fragments_carry_the_filters(app, world):
         html = render_template("registry/_household_export_link.html", query="", grid_id=None,
                                household_type="rental", visit_class=1, closed=True)
         assert "/households/export.xlsx?type=rental&amp;visit=1&amp;closed=1" in html
+
+
+def test_an_export_past_the_web_limit_says_what_to_do_and_writes_nothing(app, client_as, world):
+    _add_people(world)
+    app.config["WEB_EXPORT_MAX_ROWS"] = 1
+    client = client_as("admin")
+    response = client.get("/residents/export.xlsx?grid=%d" % world.grid_a.id)
+    assert response.status_code == 302 and "/residents/" in response.location
+    assert f"grid={world.grid_a.id}" in response.location
+    page = client.get(response.location).get_data(as_text=True)
+    assert "网页一次最多导出 1 条" in page and "flask --app app export" in page
+    response = client.get("/households/export.xlsx")
+    assert response.status_code == 302 and "/households/" in response.location
+    fresh()
+    assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "register_exported")) is None
+    app.config["WEB_EXPORT_MAX_ROWS"] = 2
+    # Grid A2 holds one person: within the limit, the file comes.
+    assert client.get("/residents/export.xlsx?grid=%d" % world.grid_a2.id).mimetype.endswith("sheet")
