@@ -43,8 +43,9 @@ def read_upload(file_storage, max_bytes: int) -> bytes | None:
     return data
 
 
-def normalise(data: bytes) -> bytes:
-    """A clean JPEG from the upload, or an OrgError on the photo field."""
+def normalise(data: bytes, long_side: int = LONG_SIDE) -> bytes:
+    """A clean JPEG from the upload (no longer than `long_side` pixels), or an
+    OrgError on the photo field."""
     not_an_image = OrgError(_("照片须为 JPEG 或 PNG 图片。"), "photo")
     try:
         with warnings.catch_warnings():
@@ -60,7 +61,7 @@ def normalise(data: bytes) -> bytes:
                 image.load()
                 image = ImageOps.exif_transpose(image)
                 image = _to_rgb(image)
-                image.thumbnail((LONG_SIDE, LONG_SIDE), Image.Resampling.LANCZOS)
+                image.thumbnail((long_side, long_side), Image.Resampling.LANCZOS)
                 out = io.BytesIO()
                 image.save(out, format="JPEG", quality=JPEG_QUALITY, optimize=True)
     except OrgError:

@@ -1,0 +1,215 @@
+"""Staff pages of the matters loop: inboxes, reporting, a matter with its timeline
+and the steps the user may take, photos."""
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from app.core.forms import attach_error
+from app.core.pagination import paginate
+from app.core.rendering import render_page
+from app.core.scoping import get_visible_or_404, scoped_select
+from app.core.timeutil import utcnow
+from app.extensions import db
+from app.matters import bp, inbox, photos, reference, services, workdays, workflow
+from app.matters.forms import ActionForm, ReportForm
+from app.matters.models import Matter, MatterPhoto, MatterType
+from app.org.models import Division
+from app.org.services import grid_label, visible_grids
+
+PER_PAGE = 30
+REPORTING_ROLES = ("grid_worker", "station_staff", "town_staff", "county_admin")
+
+
+@bp.route("/matters/")
+@login_required
+def matter_list():
+    """The user's inboxes (待核实 … 已超期) and every matter they may see."""
+    box = request.args.get("box", "")
+    if box not in inbox.BOXES:
+        box = _default_box()
+    now = utcnow()
+    calendar = workdays.load_calendar()
+    if box == "soon":
+        matters, page = inbox.soon_due(current_user), None
+    else:
+        statement = inbox.box_statement(current_user, box)
+        number = request.args.get("q", "").strip()
+        if number:
+            statement = statement.where(Matter.number.contains(number, autoescape=True))
+        order = Matter.due_at if box != "all" else Matter.created_at.desc()
+        page = paginate(statement.options(selectinload(Matter.grid), selectinload(Matter.matter_type))
+                        .order_by(order, Matter.id.desc()), per_page=PER_PAGE)
+        matters = page.items
+    lights = {m.id: services.light(m, now, calendar) for m in matters}
+    return render_page("matters/list.html", fragment="matters/_rows.html", target_id="matter-rows",
+                       box=box, boxes=inbox.BOXES, counts=inbox.counts(current_user), matters=matters, page=page,
+                       lights=lights, query=request.args.get("q", ""),
+                       year_known=workdays.year_is_known(now.year), may_report=_may_report())
+
+
+def _default_box() -> str:
+    level = workflow.user_level(current_user)
+    return {"department": "handle", "grid": "handle"}.get(level, "verify" if level else "all")
+
+
+def _may_report() -> bool:
+    return current_user.role in REPORTING_ROLES
+
+
+def _type_choices(class_code: str | None) -> list[tuple[int, str]]:
+    statement = select(MatterType).where(MatterType.is_active).order_by(MatterType.class_code,
+                                                                        MatterType.sort_order, MatterType.id)
+    if class_code:
+        statement = statement.where(MatterType.class_code == class_code)
+    return [(0, _("（不选）"))] + [(t.id, f"{t.class_label} › {t.path}") for t in db.session.scalars(statement)]
+
+
+def _fill_report_choices(form: ReportForm) -> list[Division]:
+    grids = visible_grids()
+    form.class_code.choices = [("", _("请选择"))] + [(c, str(label)) for c, label in reference.CLASSES.items()]
+    form.type_id.choices = _type_choices(form.class_code.data or None)
+    form.grid_id.choices = [(g.id, grid_label(g)) for g in grids]
+    return grids
+
+
+@bp.route("/matters/new", methods=["GET", "POST"])
+@login_required
+def report_matter():
+    """Report a matter. Possible duplicates are shown before it is saved; the
+    reporter may add the report to one of them instead."""
+    if not _may_report():
+        abort(404)
+    form = ReportForm()
+    grids = _fill_report_choices(form)
+    if request.method == "GET" and len(grids) == 1:
+        form.grid_id.data = grids[0].id
+    duplicates = []
+    if form.validate_on_submit():
+        grid = next((g for g in grids if g.id == form.grid_id.data), None)
+        if grid is None:
+            form.grid_id.errors.append(_("请选择事件所在的网格。"))
+        else:
+            type_id = form.type_id.data or None
+            if not form.not_duplicate.data:
+                duplicates = services.possible_duplicates(grid.id, type_id, form.class_code.data,
+                                                          form.description.data)
+            if not duplicates:
+                return _save_report(form, grid, type_id)
+            form.not_duplicate.data = "1"
+    return render_template("matters/report.html", form=form, duplicates=duplicates)
+
+
+def _save_report(form: ReportForm, grid: Division, type_id: int | None):
+    values = services.MatterValues(
+        class_code=form.class_code.data, description=form.description.data, grid=grid, type_id=type_id,
+        address=form.address.data or "", urgency=form.urgency.data,
+        source=form.source.data if current_user.role != "grid_worker" else "grid_worker",
+        reporter_name=form.reporter_name.data or "", reporter_phone=form.reporter_phone.data or "",
+        involved_text=form.involved_text.data or "")
+    try:
+        jpegs = photos.read_all(form.photos.data)
+        matter = services.report(values, reporter=current_user)
+        photos.attach(matter, jpegs, "report")
+        merge_into = request.form.get("merge_into", type=int)
+        if merge_into:
+            target = get_visible_or_404(Matter, merge_into)
+            services.join_on_report(matter, target, current_user)
+    except services.MatterError as error:
+        db.session.rollback()
+        attach_error(form, error)
+        return render_template("matters/report.html", form=form, duplicates=[])
+    db.session.commit()
+    flash(_("已上报，事件编号 %(number)s。", number=matter.number), "success")
+    return redirect(url_for("matters.matter_detail", matter_id=matter.id))
+
+
+@bp.route("/matters/types")
+@login_required
+def type_options():
+    """The subtype options of a class (htmx swaps them into the report form)."""
+    class_code = request.args.get("class_code", "")
+    return render_template("matters/_type_options.html", choices=_type_choices(class_code or None))
+
+
+def _detail(matter: Matter, form: ActionForm | None = None, failed_action: str | None = None, status: int = 200):
+    actions = workflow.allowed_actions(current_user, matter)
+    form = form or ActionForm()
+    targets = services.dispatch_targets(current_user, matter) if "dispatch" in actions else []
+    form.target.choices = [(f"{level}:{target.id}", f"{reference.label(reference.LEVELS, level)} · {target.name}")
+                           for level, target in targets]
+    calendar = workdays.load_calendar()
+    body = render_template("matters/detail.html", matter=matter, actions=actions, form=form,
+                           failed_action=failed_action, light=services.light(matter, utcnow(), calendar),
+                           steps=matter.steps, photos=matter.photos, extension=matter.pending_extension)
+    return body, status
+
+
+@bp.route("/matters/<int:matter_id>")
+@login_required
+def matter_detail(matter_id: int):
+    return _detail(get_visible_or_404(Matter, matter_id))
+
+
+@bp.route("/matters/<int:matter_id>/act/<action>", methods=["POST"])
+@login_required
+def take_step(matter_id: int, action: str):
+    matter = get_visible_or_404(Matter, matter_id)
+    if action not in workflow.TRANSITIONS:
+        abort(404)
+    if not workflow.may(current_user, matter, action):
+        abort(403)
+    form = ActionForm()
+    if not form.validate_on_submit():
+        return _detail(matter, form, action, 400)
+    options = _options(action, form, matter)
+    try:
+        jpegs = photos.read_all(form.photos.data) if action in ("feed_back", "handle_on_spot") else []
+        step = services.take(matter, action, current_user, note=form.note.data or "", **options)
+        if jpegs:
+            db.session.flush()
+            photos.attach(matter, jpegs, "result", step)
+    except services.MatterError as error:
+        db.session.rollback()
+        attach_error(form, error)
+        return _detail(db.session.get(Matter, matter_id), form, action, 400)
+    db.session.commit()
+    flash(_("已%(action)s。", action=reference.label(reference.ACTIONS, action)), "success")
+    return redirect(url_for("matters.matter_detail", matter_id=matter.id))
+
+
+def _options(action: str, form: ActionForm, matter: Matter) -> dict:
+    if action == "dispatch":
+        level, _sep, target_id = (form.target.data or "").partition(":")
+        target = int(target_id) if target_id.isdigit() else None
+        return {"level": level, "division_id": None if level == "department" else target,
+                "department_id": target if level == "department" else None}
+    if action == "request_extension":
+        return {"days": form.days.data}
+    if action == "rate":
+        return {"rating": form.rating.data or ""}
+    if action == "urge":
+        return {"level": form.level.data or ""}
+    if action == "merge":
+        number = (form.merge_into.data or "").strip()
+        into = db.session.scalar(scoped_select(Matter).where(Matter.number == number)) if number else None
+        return {"into": into}
+    return {}
+
+
+@bp.route("/matters/<int:matter_id>/photos/<int:photo_id>")
+@login_required
+def matter_photo(matter_id: int, photo_id: int):
+    matter = get_visible_or_404(Matter, matter_id)
+    photo = db.session.get(MatterPhoto, photo_id)
+    if photo is None or photo.matter_id != matter.id:
+        abort(404)
+    path = photos.path_of(photo, thumbnail=request.args.get("size") == "thumb")
+    if path is None:
+        abort(404)
+    response = send_file(path, mimetype="image/jpeg", max_age=0)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
