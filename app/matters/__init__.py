@@ -4,7 +4,7 @@ from flask import Blueprint
 
 bp = Blueprint("matters", __name__)
 
-from app.matters import views  # noqa: E402,F401
+from app.matters import dispute_views, views  # noqa: E402,F401
 from app.matters import reference  # noqa: E402
 
 
@@ -15,5 +15,7 @@ def _labels():
             "level_label": lambda code: reference.label(reference.LEVELS, code),
             "rating_label": lambda code: reference.label(reference.RATINGS, code),
             "action_label": lambda code: reference.label(reference.ACTIONS, code),
+            "dispute_type_label": lambda code: reference.label(reference.DISPUTE_TYPES, code),
+            "risk_label": lambda code: reference.label(reference.RISK_LEVELS, code),
             "note_label": lambda code: reference.label(reference.NOTE_LABELS, code) or reference.label(
                 reference.NOTE_LABELS, "")}

@@ -14,7 +14,7 @@ from app.core.rendering import render_page
 from app.core.scoping import get_visible_or_404, scoped_select
 from app.core.timeutil import utcnow
 from app.extensions import db
-from app.matters import bp, inbox, photos, reference, services, workdays, workflow
+from app.matters import bp, dispute_views, inbox, photos, reference, services, workdays, workflow
 from app.matters.forms import ActionForm, ReportForm
 from app.matters.models import Matter, MatterPhoto, MatterType
 from app.org.models import Division
@@ -144,7 +144,8 @@ def _detail(matter: Matter, form: ActionForm | None = None, failed_action: str |
     calendar = workdays.load_calendar()
     body = render_template("matters/detail.html", matter=matter, actions=actions, form=form,
                            failed_action=failed_action, light=services.light(matter, utcnow(), calendar),
-                           steps=matter.steps, photos=matter.photos, extension=matter.pending_extension)
+                           steps=matter.steps, photos=matter.photos, extension=matter.pending_extension,
+                           may_record_dispute=dispute_views.may_record(current_user, matter))
     return body, status
 
 
