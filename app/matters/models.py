@@ -77,6 +77,9 @@ class Matter(db.Model):
     # A hashed client address for throttling the public form; never shown.
     submitter_fingerprint: Mapped[str] = mapped_column(String(64), default="", index=True)
     hotline_number: Mapped[str | None] = mapped_column(String(40), unique=True)
+    # The 12345 hotline's own limit (办结时限) on an imported work order: the 回单 is
+    # judged against it, and it may fall before the loop's own deadline.
+    hotline_due_at: Mapped[datetime | None]
 
     status: Mapped[str] = mapped_column(String(16), default="reported")
     # Who verifies and dispatches now: a division at a level (its staff).
@@ -96,7 +99,7 @@ class Matter(db.Model):
     verify_due_at: Mapped[datetime | None]
     verified_at: Mapped[datetime | None]
     dispatched_at: Mapped[datetime | None]
-    handle_due_at: Mapped[datetime | None]
+    handle_due_at: Mapped[datetime | None] = mapped_column(index=True)  # indicators: "due in the period"
     fed_back_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None] = mapped_column(index=True)
     closed_on_time: Mapped[bool | None]
