@@ -24,7 +24,7 @@ DATA_MODULES = {
     "app/org/scale_demo.py": "county-scale demo place names (records, not UI)",
     "app/registry/scale_demo.py": "county-scale demo names and addresses (records, not UI)",
 }
-DATA_CONSTANTS = {"DEFAULT_DEPARTMENTS", "LANGUAGE_NAMES", "ETHNICITIES"}  # records; languages named in their own tongue
+DATA_CONSTANTS = {"DEFAULT_DEPARTMENTS", "LANGUAGE_NAMES", "ETHNICITIES", "HOLIDAY_INPUT_WORDS"}  # records; languages named in their own tongue
 
 
 def _extracted_messages() -> set[str]:
