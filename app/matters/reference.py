@@ -119,6 +119,9 @@ DISPUTE_TYPES = {
     "demolition": _l("征地拆迁"),
     "other": _l("其他"),
 }
+# City management's two kinds (数字化城市管理): objects and behaviour.
+TYPE_KINDS = {"component": _l("部件（设施、物体）"), "event": _l("事件（行为、现象）")}
+
 RISK_LEVELS = {"low": _l("低"), "medium": _l("中"), "high": _l("高")}
 
 

@@ -63,8 +63,7 @@ class TypeForm(FlaskForm):
     class_code = SelectField(_l("大类"), choices=[(c, str(l)) for c, l in reference.CLASSES.items()])
     parent_id = SelectField(_l("上级小类"), coerce=int, validate_choice=False)
     name = StringField(_l("名称"), validators=[DataRequired(_l("请填写名称。")), Length(max=64)])
-    kind = SelectField(_l("城市管理分类"), choices=[("", _l("（不适用）")), ("component", _l("部件")),
-                                                     ("event", _l("事件"))])
+    kind = SelectField(_l("城市管理分类"), choices=[("", _l("（不适用）"))] + list(reference.TYPE_KINDS.items()))
     time_limit_days = IntegerField(_l("处置时限（工作日）"), validators=[Optional(), NumberRange(
         min=1, max=MAX_DAYS, message=_l("请填写 1 到 60 之间的整数。"))],
         description=_l("不填则按处置单位所在层级的时限。"))
@@ -102,7 +101,7 @@ def matter_types():
             return redirect(url_for("matters.matter_types"), code=303)
     types = list(db.session.scalars(select(MatterType).order_by(MatterType.class_code, MatterType.sort_order,
                                                                 MatterType.id)))
-    return render_template("matters/settings_types.html", form=form, types=types, classes=reference.CLASSES)
+    return render_template("matters/settings_types.html", form=form, types=types, kinds=reference.TYPE_KINDS)
 
 
 @bp.route("/matters/settings/types/<int:type_id>", methods=["GET", "POST"])
