@@ -96,7 +96,11 @@ def load_demo(seed: int = 2024) -> list[tuple[str, str, str]]:
     load_demo_population(grids, rng, _name)
 
     grid, worker = first_worker
-    return create_demo_accounts(county, streets, communities[0], grid, worker)
+    accounts = create_demo_accounts(county, streets, communities[0], grid, worker)
+    from app.matters.demo import load_demo_matters
+    load_demo_matters(grid)
+    db.session.commit()
+    return accounts
 
 
 def create_demo_accounts(county: Division, street: Division, community: Division, grid: Division,
