@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
-from flask_login import login_required
+from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from app.core.i18n import LOCALE_COOKIE
@@ -30,7 +30,10 @@ def index():
             result = coverage(community)
             if not result.complete or result.incomplete_teams:
                 gaps.append(result)
-    return render_template("home/index.html", summaries=summaries, gaps=gaps)
+    from app.matters import inbox
+    waiting = {box: n for box, n in inbox.counts(current_user).items() if n}
+    return render_template("home/index.html", summaries=summaries, gaps=gaps, waiting=waiting,
+                           box_labels=inbox.BOXES)
 
 
 def _scope_roots() -> list[Division]:

@@ -214,3 +214,29 @@ def matter_photo(matter_id: int, photo_id: int):
     response = send_file(path, mimetype="image/jpeg", max_age=0)
     response.headers["Cache-Control"] = "private, no-store"
     return response
+
+
+@bp.route("/matters/<int:matter_id>/residents", methods=["GET", "POST"])
+@login_required
+def matter_residents(matter_id: int):
+    """Link the people involved to their register records (find them as on the
+    resident list; only people the user may see can be linked)."""
+    from app.registry.models import Resident
+    from app.registry.search import filter_residents
+    matter = get_visible_or_404(Matter, matter_id)
+    if not (dispute_views.may_record(current_user, matter) or workflow.is_reporting_grid_worker(current_user, matter)):
+        abort(403)
+    if request.method == "POST":
+        resident = get_visible_or_404(Resident, request.form.get("resident_id", type=int) or 0)
+        if request.form.get("remove"):
+            if resident in matter.residents:
+                matter.residents.remove(resident)
+        elif resident not in matter.residents:
+            matter.residents.append(resident)
+        db.session.commit()
+        return redirect(url_for("matters.matter_residents", matter_id=matter.id, q=request.form.get("q") or None))
+    query = request.args.get("q", "").strip()
+    found = []
+    if query:
+        found = list(db.session.scalars(filter_residents(scoped_select(Resident), query=query).limit(20)))
+    return render_template("matters/residents.html", matter=matter, query=query, found=found)

@@ -199,3 +199,18 @@ def test_the_timeline_is_written_for_every_step(client_as, world):
     assert [(s.action, s.from_status, s.to_status) for s in steps] == [
         ("report", None, "reported"), ("reject", "reported", "invalid")]
     assert steps[1].note == "不属实" and steps[1].actor_id == world.users["station_a"].id
+
+
+def test_people_involved_are_linked_from_the_register_within_scope(client_as, world):
+    worker = client_as("worker_a")
+    report_as(worker, world, description="张伟家门口积水")
+    matter = latest()
+    page = text_of(worker.get(f"/matters/{matter.id}/residents?q=zw"))
+    assert "张伟" in page and "李娜" not in page
+    assert worker.post(f"/matters/{matter.id}/residents",
+                       data={"resident_id": world.residents["a"].id}).status_code == 302
+    assert worker.post(f"/matters/{matter.id}/residents",
+                       data={"resident_id": world.residents["b"].id}).status_code == 404
+    fresh()
+    assert [r.name for r in db.session.get(Matter, matter.id).residents] == ["张伟"]
+    assert "张伟" in text_of(worker.get(f"/matters/{matter.id}"))
