@@ -56,6 +56,10 @@ AUDIT_ACTIONS = {
     "register_imported": _l("导入台账"),
     "care_tag_added": _l("新增关爱标签"), "care_tag_enabled": _l("启用关爱标签"),
     "care_tag_retired": _l("停用关爱标签"),
+    "visit_class_updated": _l("修改走访分类"),
+    "key_person_category_added": _l("新增重点人员类别"), "key_person_category_updated": _l("修改重点人员类别"),
+    "key_person_category_enabled": _l("启用重点人员类别"), "key_person_category_disabled": _l("停用重点人员类别"),
+    "shop_moved": _l("商铺搬迁"),
 }
 
 

@@ -108,7 +108,7 @@ def _rules() -> dict[type, Callable]:
                                 StaffMember, TeamMembership)
     from app.registry.housing_models import House, Rental, RentalTenant, Shop
     from app.registry.keyperson_models import FollowUp, KeyPerson, KeyPersonCategory
-    from app.registry.models import CareTag, Household, HouseholdMember, PopulationEvent, Resident
+    from app.registry.models import CareTag, Household, HouseholdMember, PopulationEvent, Resident, VisitClass
     from app.registry.organisation_models import JointDefenceGroup, JointDefenceMember, Organisation
 
     return {
@@ -129,8 +129,11 @@ def _rules() -> dict[type, Callable]:
         Resident: lambda user, ids: Resident.grid_id.in_(ids),
         HouseholdMember: lambda user, ids: HouseholdMember.household_id.in_(
             select(Household.id).where(Household.grid_id.in_(ids))),
-        PopulationEvent: lambda user, ids: PopulationEvent.grid_id.in_(ids),
+        # A move between grids shows in the feed of the grid left as well.
+        PopulationEvent: lambda user, ids: or_(PopulationEvent.grid_id.in_(ids),
+                                               PopulationEvent.from_grid_id.in_(ids)),
         CareTag: _anyone_signed_in,
+        VisitClass: _anyone_signed_in,
         House: lambda user, ids: House.grid_id.in_(ids),
         Rental: lambda user, ids: Rental.grid_id.in_(ids),
         RentalTenant: lambda user, ids: RentalTenant.rental_id.in_(

@@ -1,11 +1,13 @@
-"""动态信息: the feed of population changes, with corrections shown as before → after
-(personal numbers masked)."""
+"""动态信息: the feed of population changes, with corrections and moves shown as
+before → after (personal numbers masked). A move between grids (a shop's) shows in
+the feed of the grid left as well as the grid reached."""
 from __future__ import annotations
 
 from datetime import date
 
 from flask import request
 from flask_login import login_required
+from sqlalchemy import or_
 from sqlalchemy.orm import selectinload
 
 from app.core.rendering import render_page
@@ -14,7 +16,7 @@ from app.extensions import db
 from app.org.services import visible_grids
 from app.registry import bp, reference
 from app.registry.changes import correction_summaries
-from app.registry.models import PopulationEvent
+from app.registry.models import PopulationEvent, Shop
 
 def _parse_day(text: str | None) -> date | None:
     try:
@@ -33,7 +35,7 @@ def change_feed():
     date_to = _parse_day(request.args.get("to"))
     statement = scoped_select(PopulationEvent)
     if grid_id:
-        statement = statement.where(PopulationEvent.grid_id == grid_id)
+        statement = statement.where(or_(PopulationEvent.grid_id == grid_id, PopulationEvent.from_grid_id == grid_id))
     if kind in reference.EVENT_KINDS:
         statement = statement.where(PopulationEvent.kind == kind)
     else:
@@ -43,11 +45,17 @@ def change_feed():
     if date_to:
         statement = statement.where(PopulationEvent.occurred_on <= date_to)
     statement = statement.options(
-        selectinload(PopulationEvent.grid), selectinload(PopulationEvent.household),
-        selectinload(PopulationEvent.resident), selectinload(PopulationEvent.recorded_by))
+        selectinload(PopulationEvent.grid), selectinload(PopulationEvent.from_grid),
+        selectinload(PopulationEvent.household), selectinload(PopulationEvent.resident),
+        selectinload(PopulationEvent.shop), selectinload(PopulationEvent.recorded_by))
     page = db.paginate(statement.order_by(PopulationEvent.occurred_on.desc(), PopulationEvent.id.desc()),
                        per_page=30)
+    # A shop that moved out of the user's grids is named but not linked (its page is 404).
+    shop_ids = {e.shop_id for e in page.items if e.shop_id}
+    linked_shops = set(db.session.scalars(scoped_select(Shop).with_only_columns(Shop.id)
+                                          .where(Shop.id.in_(shop_ids)))) if shop_ids else set()
     return render_page("registry/changes.html", fragment="registry/_change_rows.html", target_id="change-rows",
-                       page=page, summaries=correction_summaries(page.items), grid_id=grid_id, kind=kind,
+                       page=page, summaries=correction_summaries(page.items), linked_shops=linked_shops,
+                       grid_id=grid_id, kind=kind,
                        date_from=date_from, date_to=date_to, grids=visible_grids(),
                        kinds=reference.EVENT_KINDS)

@@ -10,7 +10,7 @@ from wtforms import (DateField, SelectField, SelectMultipleField, StringField,
 from wtforms.validators import DataRequired, Length, Optional
 
 from app.core.timeutil import local_today
-from app.registry import reference
+from app.registry import reference, visit_classes
 
 REQUIRED = _l("此项为必填项。")
 DATE_MESSAGE = _l("请输入有效日期，格式为 YYYY-MM-DD。")
@@ -49,7 +49,7 @@ class HouseholdEditForm(AddressFieldsMixin, FlaskForm):
     household_number = StringField(_l("户号"), validators=[DataRequired(REQUIRED), Length(max=32)])
     household_type = SelectField(_l("户类型"), choices=_choices(reference.HOUSEHOLD_TYPES),
                                  validate_choice=False)
-    visit_class = SelectField(_l("走访分类"), coerce=int, choices=_choices(reference.VISIT_CLASSES),
+    visit_class = SelectField(_l("走访分类"), coerce=int, choices=visit_classes.choices,
                               validate_choice=False)
     note = TextAreaField(_l("备注"), validators=[Optional(), Length(max=2000)])
     submit = SubmitField(_l("保存"))
@@ -97,7 +97,7 @@ class SplitForm(AddressFieldsMixin, FlaskForm):
     household_number = StringField(_l("新户户号"), validators=[DataRequired(REQUIRED), Length(max=32)])
     household_type = SelectField(_l("户类型"), choices=_choices(reference.HOUSEHOLD_TYPES),
                                  validate_choice=False)
-    visit_class = SelectField(_l("走访分类"), coerce=int, choices=_choices(reference.VISIT_CLASSES),
+    visit_class = SelectField(_l("走访分类"), coerce=int, choices=visit_classes.choices,
                               validate_choice=False)
     day = _day(_l("分户日期"))
     submit = SubmitField(_l("确认分户"))

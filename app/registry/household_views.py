@@ -20,7 +20,7 @@ from app.core.timeutil import local_today
 from app.extensions import db
 from app.org.models import Building, Division
 from app.org.services import grid_label, visible_grids
-from app.registry import bp, reference, services
+from app.registry import bp, reference, services, visit_classes
 from app.registry.household_forms import (AddMemberForm, ChangeHeadForm, HouseholdEditForm, HouseholdForm,
                                           MemberLeaveForm, MergeForm, MoveForm, SplitForm)
 from app.registry.changes import correction_summaries
@@ -78,7 +78,7 @@ def household_list():
     closed = request.args.get("closed") == "1"
     if household_type not in reference.HOUSEHOLD_TYPES:
         household_type = ""
-    if visit_class not in reference.VISIT_CLASSES:
+    if visit_class not in visit_classes.LEVELS:
         visit_class = None
     statement = filter_households(scoped_select(Household), query=query, grid_id=grid_id,
                                   household_type=household_type, visit_class=visit_class, closed=closed)
@@ -89,7 +89,7 @@ def household_list():
                        target_id="household-rows", page=page, query=query, grid_id=grid_id,
                        household_type=household_type, visit_class=visit_class, closed=closed,
                        grids=visible_grids(), types=reference.HOUSEHOLD_TYPES,
-                       visit_classes=reference.VISIT_CLASS_SHORT)
+                       visit_classes=visit_classes.names())
 
 
 @bp.route("/households/new", methods=["GET", "POST"])

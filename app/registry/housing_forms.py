@@ -101,3 +101,15 @@ class ShopEditForm(FlaskForm):
 
 class ShopForm(ShopEditForm):
     grid_id = SelectField(_l("所属网格"), coerce=int, validate_choice=False)
+
+
+class ShopMoveForm(FlaskForm):
+    """商铺搬迁: where to, and when."""
+    grid_id = SelectField(_l("迁往网格"), coerce=int, validate_choice=False)
+    house_id = SelectField(_l("新经营房屋"), coerce=int, validate_choice=False,
+                           description=_l("迁往网格内已登记的房屋；没有登记的，不选房屋，填写新的经营地址。"))
+    address = StringField(_l("新经营地址"), validators=[Optional(), Length(max=200)],
+                          description=_l("未选择房屋时必填。"))
+    day = _date(_l("搬迁日期"), required=True)
+    note = TextAreaField(_l("说明"), validators=[Optional(), Length(max=2000)])
+    submit = SubmitField(_l("确认搬迁"))

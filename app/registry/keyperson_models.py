@@ -19,6 +19,7 @@ class KeyPersonCategory(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(24), unique=True)
     name: Mapped[str] = mapped_column(String(32), unique=True)
+    description: Mapped[str] = mapped_column(Text, default="")
     # [{"key": "start_date", "label": "矫正起始日期", "type": "date"|"text"|"textarea"}]
     fields: Mapped[list] = mapped_column(JSON, default=list)
     # How often the grid must follow up, in days (管控频次).

@@ -65,7 +65,14 @@ class Household(db.Model):
 
     @property
     def visit_class_label(self) -> str:
-        return reference.label(reference.VISIT_CLASS_SHORT, self.visit_class)
+        from app.registry.visit_classes import visit_class_name
+        return visit_class_name(self.visit_class)
+
+    @property
+    def visit_class_info(self):
+        """The class as the county set it: meaning and visit frequency."""
+        from app.registry.visit_classes import visit_class
+        return visit_class(self.visit_class)
 
 
 class Resident(db.Model):
@@ -95,7 +102,9 @@ class Resident(db.Model):
     current_address: Mapped[str] = mapped_column(String(200), default="")
     political_status: Mapped[str] = mapped_column(String(24), default="masses")
     workplace: Mapped[str] = mapped_column(String(100), default="")
-    status: Mapped[str] = mapped_column(String(16), default="active", index=True)
+    # No index of its own: three values, and SQLite (with statistics) would pick it
+    # over the grid and search indexes; (grid_id, status, name) serves the lists.
+    status: Mapped[str] = mapped_column(String(16), default="active")
     note: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
@@ -183,6 +192,23 @@ class ResidentTag(db.Model):
     tag_id: Mapped[int] = mapped_column(ForeignKey("care_tag.id"), primary_key=True, index=True)
 
 
+class VisitClass(db.Model):
+    """一类/二类/三类户: what each class means and how often its households must be
+    visited. The three levels are fixed (households store the level); the county
+    edits names, meanings and frequencies."""
+
+    __tablename__ = "visit_class"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    level: Mapped[int] = mapped_column(unique=True)
+    name: Mapped[str] = mapped_column(String(16), unique=True)
+    description: Mapped[str] = mapped_column(String(200), default="")
+    # At least `visits_required` visits per `visit_period` (month | quarter | year).
+    visits_required: Mapped[int] = mapped_column(default=1)
+    visit_period: Mapped[str] = mapped_column(String(8), default="quarter")
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
 class PopulationEvent(db.Model):
     """动态信息: a dated change (birth, death, moving in or out, a new head, a split or
     merge …) recorded by a named user, with what the register held before and after."""
@@ -195,15 +221,21 @@ class PopulationEvent(db.Model):
     grid_id: Mapped[int] = mapped_column(ForeignKey("division.id"), index=True)
     household_id: Mapped[int | None] = mapped_column(ForeignKey("household.id"), index=True)
     resident_id: Mapped[int | None] = mapped_column(ForeignKey("resident.id"), index=True)
+    # A shop moving (商铺搬迁) is a change of the grid too; the subject is the shop.
+    shop_id: Mapped[int | None] = mapped_column(ForeignKey("shop.id"), index=True)
+    # The grid a subject left when it moved to another: the event shows in both feeds.
+    from_grid_id: Mapped[int | None] = mapped_column(ForeignKey("division.id"), index=True)
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
     before: Mapped[dict | None] = mapped_column(JSON)
     after: Mapped[dict | None] = mapped_column(JSON)
     note: Mapped[str] = mapped_column(Text, default="")
 
-    grid = relationship("Division")
+    grid = relationship("Division", foreign_keys=[grid_id])
+    from_grid = relationship("Division", foreign_keys=[from_grid_id])
     household: Mapped[Household | None] = relationship()
     resident: Mapped[Resident | None] = relationship()
+    shop = relationship("Shop")
     recorded_by = relationship("User")
 
 

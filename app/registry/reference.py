@@ -12,15 +12,8 @@ HOUSEHOLD_TYPES = {
     "rental": _l("出租户"),
 }
 
-# 一类/二类/三类户 (DOMAIN.md): 三类户 are salaried people, private business owners,
-# floating households and others, visited at least twice a quarter. What classes 一
-# and 二 mean is set by each county; the defaults describe the usual practice.
-VISIT_CLASSES = {
-    1: _l("一类户（重点关注：困难、特殊人群、矛盾隐患等）"),
-    2: _l("二类户（一般关注：老人、留守、流动等）"),
-    3: _l("三类户（工薪、个体经营、流动及其他）"),
-}
-VISIT_CLASS_SHORT = {1: _l("一类"), 2: _l("二类"), 3: _l("三类")}
+# 一类/二类/三类户 are a table the county edits (names, meanings, visit frequencies):
+# see app.registry.visit_classes.
 
 RELATIONS = {
     "head": _l("户主"),
@@ -64,6 +57,7 @@ EVENT_KINDS = {
     "move_out": _l("迁出"),
     "household_created": _l("立户"),
     "household_moved": _l("住户搬迁"),
+    "shop_moved": _l("商铺搬迁"),
     "household_closed": _l("销户"),
     "member_joined": _l("加入住户"),
     "member_left": _l("离开住户"),

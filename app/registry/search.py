@@ -16,6 +16,7 @@ from app.core.identity import normalise_text_digits
 from app.org.models import Building
 from app.registry import reference
 from app.registry.models import CareTag, Household, Resident
+from app.registry.visit_classes import LEVELS
 
 LATIN = re.compile(r"^[a-z]+$")
 NUMBERISH = re.compile(r"^[0-9X]+$")
@@ -73,7 +74,7 @@ def filter_households(statement: Select, *, query: str = "", grid_id: int | None
         statement = statement.where(Household.grid_id == grid_id)
     if household_type in reference.HOUSEHOLD_TYPES:
         statement = statement.where(Household.household_type == household_type)
-    if visit_class in reference.VISIT_CLASSES:
+    if visit_class in LEVELS:
         statement = statement.where(Household.visit_class == visit_class)
     if not closed:
         statement = statement.where(Household.status == "active")

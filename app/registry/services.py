@@ -17,6 +17,7 @@ from app.extensions import db
 from app.org.models import Building, Division
 from app.registry import reference
 from app.registry.models import CareTag, Household, HouseholdMember, PopulationEvent, Resident
+from app.registry.visit_classes import LEVELS
 
 
 class RegistryError(RuleError):
@@ -141,10 +142,12 @@ def move_to_grid(resident: Resident, grid_id: int) -> None:
 
 
 def record_event(kind: str, grid_id: int, *, occurred_on: date | None = None, household=None,
-                 resident=None, before=None, after=None, note: str = "", user=None) -> PopulationEvent:
+                 resident=None, shop=None, from_grid_id: int | None = None, before=None, after=None,
+                 note: str = "", user=None) -> PopulationEvent:
+    """One dated change in `grid_id`; `from_grid_id` is the grid its subject left."""
     event = PopulationEvent(kind=kind, occurred_on=occurred_on or local_today(), grid_id=grid_id,
-                            household=household, resident=resident, before=before, after=after,
-                            note=note, recorded_by_id=getattr(user, "id", None))
+                            household=household, resident=resident, shop=shop, from_grid_id=from_grid_id,
+                            before=before, after=after, note=note, recorded_by_id=getattr(user, "id", None))
     db.session.add(event)
     return event
 
@@ -236,7 +239,7 @@ def _clean_household(values: HouseholdValues, grid: Division, existing_id: int |
         raise RegistryError(_("本网格已有该户号。"), "household_number")
     if values.household_type not in reference.HOUSEHOLD_TYPES:
         raise RegistryError(_("请从列表中选择。"), "household_type")
-    if values.visit_class not in reference.VISIT_CLASSES:
+    if values.visit_class not in LEVELS:
         raise RegistryError(_("请从列表中选择。"), "visit_class")
     building = None
     if values.building_id:

@@ -1,4 +1,4 @@
-"""商铺: shops with their licence, operator and 门前三包 duty."""
+"""商铺: shops with their licence, operator and 门前三包 duty, and their moves (搬迁)."""
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
@@ -13,14 +13,18 @@ from app.core.forms import saving
 from app.core.identity import normalise_text_digits
 from app.core.rendering import render_page
 from app.core.scoping import get_visible_or_404, scoped_select
+from app.core.timeutil import local_today
 from app.core.xlsx import Column
 from app.extensions import db
 from app.org.models import Division
 from app.org.services import chosen_grid, grid_label, visible_grids
 from app.registry import bp
 from app.registry import housing_services as services
-from app.registry.housing_forms import ShopEditForm, ShopForm, keep_linked_person_help
+from app.registry import shop_moves
+from app.registry.changes import correction_summaries
+from app.registry.housing_forms import ShopEditForm, ShopForm, ShopMoveForm, keep_linked_person_help
 from app.registry.housing_models import House, Shop
+from app.registry.models import PopulationEvent
 from app.registry.housing_views import (HOUSE_ORDER, PER_PAGE, _buildings_matching,
                                         _matching, _person, _residents_named, _workbook)
 
@@ -159,8 +163,13 @@ def create_shop():
 @bp.route("/shops/<int:shop_id>")
 @login_required
 def shop_detail(shop_id: int):
+    """The shop, and its moves (those in the user's grids)."""
     shop = get_visible_or_404(Shop, shop_id)
-    return render_template("registry/shop_detail.html", shop=shop,
+    moves = list(db.session.scalars(scoped_select(PopulationEvent).where(PopulationEvent.shop_id == shop.id)
+                                    .options(selectinload(PopulationEvent.recorded_by))
+                                    .order_by(PopulationEvent.occurred_on.desc(), PopulationEvent.id.desc())))
+    return render_template("registry/shop_detail.html", shop=shop, moves=moves,
+                           summaries=correction_summaries(moves),
                            can_edit=current_user.can(Permission.EDIT_REGISTERS))
 
 
@@ -182,3 +191,40 @@ def edit_shop(shop_id: int):
             flash(_("已保存。") if changed else _("没有修改。"), "success")
             return _to_shop(shop)
     return render_template("registry/shop_form.html", form=form, shop=shop)
+
+
+@bp.route("/shops/<int:shop_id>/move", methods=["GET", "POST"])
+@login_required
+def move_shop(shop_id: int):
+    """商铺搬迁: a new address in any grid in scope; recorded as a population change.
+    Choosing another grid refreshes the houses offered (htmx); without JS, saving
+    with a house of another grid shows the chosen grid's houses with the error."""
+    shop = get_visible_or_404(Shop, shop_id)
+    require(Permission.EDIT_REGISTERS)
+    grids = visible_grids()
+    form = ShopMoveForm()
+    form.grid_id.choices = [(g.id, grid_label(g)) for g in grids]
+    form.grid_id.render_kw = {"hx-get": url_for("registry.move_shop", shop_id=shop.id),
+                              "hx-target": "#house-field", "hx-trigger": "change"}
+    chosen = (request.form.get("grid_id", type=int) if request.method == "POST"
+              else request.args.get("grid_id", type=int)) or shop.grid_id
+    grid = chosen_grid(grids, chosen)
+    if request.method == "GET":
+        form.grid_id.data = grid.id if grid else None
+        form.house_id.data = 0
+        form.day.data = local_today()
+    form.house_id.choices = _house_choices([grid] if grid else grids, labelled=grid is None)
+    if form.validate_on_submit():
+        if grid is None:
+            form.grid_id.errors = [_("请选择您管辖范围内的在用网格。")]
+        else:
+            values = shop_moves.ShopMoveValues(house_id=form.house_id.data or None,
+                                               address=form.address.data or "", day=form.day.data,
+                                               note=form.note.data or "")
+            with saving(form) as saved:
+                shop_moves.move_shop(shop, grid, values, user=current_user)
+            if saved:
+                flash(_("已登记商铺搬迁。"), "success")
+                return _to_shop(shop)
+    return render_page("registry/shop_move.html", fragment="registry/_shop_house_field.html",
+                       target_id="house-field", form=form, shop=shop)

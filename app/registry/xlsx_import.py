@@ -29,7 +29,7 @@ from app.core.timeutil import local_today
 from app.core.xlsx import ImportColumn, ReadResult, read_table, template_workbook
 from app.extensions import db
 from app.org.models import Building, Division
-from app.registry import reference, services
+from app.registry import reference, services, visit_classes
 from app.registry.models import CareTag, Household, Resident
 
 # --- Spellings -----------------------------------------------------------------------
@@ -74,7 +74,10 @@ HOUSEHOLD_ALIASES = {"registered": (_l("户籍"),), "permanent": (_l("常住"),)
                      "rental": (_l("出租"),)}
 POLITICAL_ALIASES = {"cpc_member": (_l("党员"),), "cpc_probationary": (_l("预备党员"),),
                      "cyl_member": (_l("团员"),)}
-VISIT_ALIASES = {1: (_l("一类户"), "1"), 2: (_l("二类户"), "2"), 3: (_l("三类户"), "3")}
+# The county names its visit classes (app.registry.visit_classes); these spellings are
+# accepted whatever the names are now, so files filled in before a rename still load.
+VISIT_ALIASES = {1: (_l("一类"), _l("一类户"), "1"), 2: (_l("二类"), _l("二类户"), "2"),
+                 3: (_l("三类"), _l("三类户"), "3")}
 
 # Below the request limit (MAX_CONTENT_LENGTH, 8 MiB), so a big file is refused on the form.
 IMPORT_MAX_BYTES = 6 * 1024 * 1024
@@ -119,7 +122,7 @@ def import_columns() -> list[ImportColumn]:
         column("household_type", _l("户类型"), _l("住户类型"), kind="choice",
                choices=_choices(reference.HOUSEHOLD_TYPES, HOUSEHOLD_ALIASES), width=10),
         column("visit_class", _l("户分类"), _l("走访分类"), _l("住户分类"), kind="choice",
-               choices=_choices(reference.VISIT_CLASS_SHORT, VISIT_ALIASES), width=8),
+               choices=_choices(visit_classes.names(), VISIT_ALIASES), width=8),
         column("building", _l("楼栋"), _l("楼号"), _l("楼栋号"), width=10),
         column("unit", _l("单元"), _l("单元号"), width=6),
         column("room", _l("室"), _l("房号"), _l("室号"), _l("门牌号"), width=8),
@@ -150,7 +153,7 @@ def template_bytes(grids: list[Division], tag_names: list[str]) -> bytes:
     if left in), and the notes on how to fill it in."""
     household = {"grid_code": grids[0].code if grids else "", "household_number": _("示例001"),
                  "household_type": str(reference.HOUSEHOLD_TYPES["permanent"]),
-                 "visit_class": str(reference.VISIT_CLASS_SHORT[3]), "building": _("1号楼"), "unit": "1",
+                 "visit_class": visit_classes.visit_class_name(3), "building": _("1号楼"), "unit": "1",
                  "room": "101", "note": str(EXAMPLE_MARKER)}
     examples = [
         {**household, "relation": str(reference.RELATIONS["head"]), "name": _("示例张三"),
@@ -176,8 +179,9 @@ def template_bytes(grids: list[Division], tag_names: list[str]) -> bytes:
           values=join.join(str(v) for v in reference.RELATIONS.values())),
         _("人口类型可填：%(values)s；不填按户籍人口。",
           values=join.join(str(v) for v in reference.POPULATION_TYPES.values())),
-        _("户类型可填：%(values)s；户分类可填：一类、二类、三类。",
-          values=join.join(str(v) for v in reference.HOUSEHOLD_TYPES.values())),
+        _("户类型可填：%(values)s；户分类可填：%(classes)s。",
+          values=join.join(str(v) for v in reference.HOUSEHOLD_TYPES.values()),
+          classes=join.join(visit_classes.names().values())),
         _("政治面貌可填：%(values)s；不填按群众。",
           values=join.join(str(v) for v in reference.POLITICAL_STATUSES.values())),
         _("民族填写全称，如“汉族”。"),

@@ -5,7 +5,7 @@ import re
 import pytest
 from sqlalchemy import select
 
-from app.registry.models import CareTag
+from app.registry.models import CareTag, KeyPersonCategory, VisitClass
 
 from app.core.scoping import scoped_models, scoped_select
 from app.extensions import db
@@ -71,9 +71,10 @@ NOT_RECORDS = {"code", "filename"}
 # Departments are county-wide reference data (duty phone numbers), in everyone's
 # scope by design; their pages are checked for 200/403 below instead of 404.
 COUNTY_WIDE = {"department_id"}
-# County reference lists that only administrators change (care tags): for anyone
-# else every such URL is 404, like any record outside their scope.
-ADMIN_REFERENCE = {"tag_id"}
+# County reference lists that only administrators change (care tags, visit classes,
+# key-person categories): for anyone else every such URL is 404, like any record
+# outside their scope.
+ADMIN_REFERENCE = {"tag_id", "visit_class_id", "category_id"}
 
 
 def out_of_scope_records(world):
@@ -94,6 +95,8 @@ def out_of_scope_records(world):
         "resident_id": [world.residents["b"].id],
         **{f"{name}_id": [record.id] for name, record in world.records["b"].items()},
         "tag_id": [db.session.scalar(select(CareTag.id))],
+        "visit_class_id": [db.session.scalar(select(VisitClass.id))],
+        "category_id": [db.session.scalar(select(KeyPersonCategory.id))],
     }
 
 

@@ -1,0 +1,115 @@
+"""Key-person categories kept by county administrators: the six seeded ones with their
+own fields, adding one (common fields only), renaming, describing, the follow-up
+interval, taking one out of use — audited, and 404 for everyone else."""
+import pytest
+from sqlalchemy import select
+
+from app.auth.models import AuditEvent
+from app.extensions import db
+from app.registry.models import KeyPerson, KeyPersonCategory
+from tests.conftest import fresh, text_of
+
+
+def category(**where) -> KeyPersonCategory:
+    fresh()
+    return db.session.scalar(select(KeyPersonCategory).filter_by(**where))
+
+
+def actions() -> list[str]:
+    fresh()
+    return [e.action for e in db.session.scalars(select(AuditEvent).order_by(AuditEvent.id))]
+
+
+def test_the_page_lists_the_six_categories_with_their_own_fields(client_as, world):
+    page = text_of(client_as("admin").get("/key-person-categories/"))
+    for name in ("社区矫正", "刑满释放（安置帮教）", "社区戒毒/康复", "严重精神障碍", "重点青少年", "重点信访"):
+        assert name in page, name
+    assert "矫正起始日期" in page and "监护人及电话" in page and "30 天" in page and "14 天" in page
+    assert "表8 释解教人员安置帮教情况记录表" in page  # the seeded description
+    assert "新添加的类别只有通用登记项目" in page
+
+
+def test_an_added_category_has_the_common_fields_only(client_as, world):
+    admin = client_as("admin")
+    response = admin.post("/key-person-categories/", data={
+        "name": "涉邪人员", "description": "需重点帮教转化的人员", "follow_up_days": "15"})
+    assert response.status_code == 303
+    added = category(name="涉邪人员")
+    assert (added.code, added.fields, added.follow_up_days, added.is_active) == ("custom1", [], 15, True)
+    assert "key_person_category_added" in actions()
+    assert "仅通用项目" in text_of(admin.get("/key-person-categories/"))
+
+    # Grid workers can list someone under it, with the common fields.
+    worker = client_as("worker_a")
+    resident = world.residents["a"]
+    form = text_of(worker.get(f"/key-persons/new?resident={resident.id}&category={added.id}"))
+    assert "涉邪人员" in form and "该类别没有额外的登记项目" in form and "需重点帮教转化的人员" in form
+    assert "每 15 天至少跟进一次" in form
+    response = worker.post(f"/key-persons/new?resident={resident.id}", data={
+        "resident_id": str(resident.id), "category_id": str(added.id), "shown_category_id": str(added.id),
+        "risk_level": "low", "start_date": "2024-03-01", "responsible_staff_id": "0", "note": "", "submit": "1"})
+    assert response.status_code == 303, text_of(response)
+    fresh()
+    assert db.session.scalar(select(KeyPerson.details).where(KeyPerson.category_id == added.id)) == {}
+
+
+def test_edit_name_description_and_interval(client_as, world):
+    released = category(code="released")
+    admin = client_as("admin")
+    assert "释放日期" in text_of(admin.get(f"/key-person-categories/{released.id}/edit"))
+    response = admin.post(f"/key-person-categories/{released.id}/edit", data={
+        "name": "刑满释放人员", "description": "释放五年内的人员", "follow_up_days": "60"})
+    assert response.status_code == 303
+    released = category(id=released.id)
+    assert (released.name, released.description, released.follow_up_days) == ("刑满释放人员", "释放五年内的人员", 60)
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "key_person_category_updated"))
+    assert event.detail["before"]["follow_up_days"] == 30 and event.detail["after"]["follow_up_days"] == 60
+    # The listing in grid A reads the new name and interval.
+    key_person = world.records["a"]["key_person"]
+    detail = text_of(client_as("worker_a").get(f"/key-persons/{key_person.id}"))
+    assert "刑满释放人员" in detail and "每 60 天至少一次" in detail
+
+
+@pytest.mark.parametrize("data, message", [
+    ({"name": "", "follow_up_days": "30"}, "此项为必填项"),
+    ({"name": "社区矫正", "follow_up_days": "30"}, "已有同名类别"),
+    ({"name": "新类别", "follow_up_days": "0"}, "请填写 1 到 365 之间的整数"),
+    ({"name": "新类别", "follow_up_days": "半月"}, "不是有效的整数"),
+    ({"name": "新类别", "follow_up_days": ""}, "此项为必填项"),
+])
+def test_bad_values_are_refused_at_their_field(client_as, world, data, message):
+    response = client_as("admin").post("/key-person-categories/", data={"description": "", **data})
+    assert response.status_code == 200 and message in text_of(response)
+    assert 'class="error"' in response.get_data(as_text=True)
+    assert category(name="新类别") is None
+
+
+def test_a_category_out_of_use_keeps_its_listings_but_is_not_offered(client_as, world):
+    released = category(code="released")
+    admin = client_as("admin")
+    assert admin.post(f"/key-person-categories/{released.id}/toggle").status_code == 303
+    assert category(id=released.id).is_active is False
+    worker = client_as("worker_a")
+    offered = worker.get("/key-persons/new").get_data(as_text=True)
+    assert "刑满释放（安置帮教）" not in offered and "社区矫正" in offered
+    key_person = world.records["a"]["key_person"]
+    assert worker.get(f"/key-persons/{key_person.id}").status_code == 200
+    admin.post(f"/key-person-categories/{released.id}/toggle")
+    assert category(id=released.id).is_active is True
+    done = actions()
+    assert done.index("key_person_category_disabled") < done.index("key_person_category_enabled")
+    assert "停用重点人员类别" in text_of(admin.get("/admin/audit"))
+
+
+@pytest.mark.parametrize("username", ["worker_a", "station_a", "town_a", "leader_a", "dept"])
+def test_only_county_administrators_see_the_page(client_as, world, username):
+    if username == "town_a":
+        world.users["town_a"].governance_duty = True  # even with the 综治 duty
+        db.session.commit()
+    released = category(code="released")
+    client = client_as(username)
+    assert client.get("/key-person-categories/").status_code == 404
+    assert client.post("/key-person-categories/", data={"name": "x", "follow_up_days": "3"}).status_code == 404
+    assert client.get(f"/key-person-categories/{released.id}/edit").status_code == 404
+    assert client.post(f"/key-person-categories/{released.id}/toggle").status_code == 404
+    assert category(id=released.id).is_active is True and category(name="x") is None
