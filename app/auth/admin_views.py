@@ -60,6 +60,8 @@ AUDIT_ACTIONS = {
     "key_person_category_added": _l("新增重点人员类别"), "key_person_category_updated": _l("修改重点人员类别"),
     "key_person_category_enabled": _l("启用重点人员类别"), "key_person_category_disabled": _l("停用重点人员类别"),
     "shop_moved": _l("商铺搬迁"),
+    "hotline_imported": _l("导入12345热线工单"), "hotline_receipts_exported": _l("导出12345热线回单"),
+    "indicators_exported": _l("导出事件指标"),
 }
 
 

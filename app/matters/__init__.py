@@ -4,7 +4,7 @@ from flask import Blueprint
 
 bp = Blueprint("matters", __name__)
 
-from app.matters import dispute_views, settings_views, views  # noqa: E402,F401
+from app.matters import dispute_views, hotline_views, indicator_views, settings_views, views  # noqa: E402,F401
 from app.matters import reference  # noqa: E402
 
 

@@ -51,6 +51,8 @@ class Matter(db.Model):
     __table_args__ = (
         Index("ix_matter_status_due", "status", "due_at"),
         Index("ix_matter_grid_created", "grid_id", "created_at"),
+        # The indicators' "due in the period", per grid.
+        Index("ix_matter_grid_handle_due", "grid_id", "handle_due_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -99,7 +101,7 @@ class Matter(db.Model):
     verify_due_at: Mapped[datetime | None]
     verified_at: Mapped[datetime | None]
     dispatched_at: Mapped[datetime | None]
-    handle_due_at: Mapped[datetime | None] = mapped_column(index=True)  # indicators: "due in the period"
+    handle_due_at: Mapped[datetime | None]
     fed_back_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None] = mapped_column(index=True)
     closed_on_time: Mapped[bool | None]
