@@ -1,0 +1,89 @@
+"""The register's rules for a resident and a household (app.registry.services
+_clean_resident and _clean_household), without their queries: an import checks
+thousands of rows against what it looked up once, where the services ask the
+database for every record. Same checks, same order, same messages and fields —
+tests/registry/test_import_rules.py runs both on the same values so they cannot
+drift apart."""
+from __future__ import annotations
+
+from datetime import date
+from typing import Callable, Collection
+
+from flask_babel import gettext as _
+
+from app.core.identity import IdType, check_document, check_phone
+from app.registry import reference
+from app.registry.services import HouseholdValues, RegistryError, ResidentValues
+
+ID_TYPES = frozenset(t.value for t in IdType)
+
+
+def clean_resident(values: ResidentValues, refuse_duplicate: Callable[[str], None], today: date) -> dict:
+    """Validated column values (without the pinyin keys), or a RegistryError at the
+    field that is wrong. `refuse_duplicate(number)` raises when someone else in the
+    register holds the ID number."""
+    name = (values.name or "").strip()
+    if not name:
+        raise RegistryError(_("此项为必填项。"), "name")
+    if values.id_type not in ID_TYPES:
+        raise RegistryError(_("请选择证件类型。"), "id_type")
+    cleaned = {"name": name, "id_type": values.id_type, "id_number": None,
+               "sex": values.sex or None, "birth_date": values.birth_date}
+    if (values.id_number or "").strip():
+        check = check_document(values.id_type, values.id_number, today=today)
+        if check.error:
+            raise RegistryError(check.error, "id_number")
+        cleaned["id_number"] = check.number
+        # The ID number is the authority on sex and birth date where it carries them.
+        if check.birth_date:
+            cleaned["birth_date"] = check.birth_date
+        if check.sex:
+            cleaned["sex"] = check.sex
+        refuse_duplicate(check.number)
+    elif values.id_type == IdType.RESIDENT_ID.value and values.population_type != "overseas":
+        raise RegistryError(_("请填写身份证号码（暂无证件的，请选择“其他”证件类型并在备注中说明）。"), "id_number")
+    if values.birth_date and values.birth_date > today:
+        raise RegistryError(_("出生日期不能晚于今天。"), "birth_date")
+    phone = (values.phone or "").strip()
+    if phone:
+        phone_check = check_phone(phone)
+        if phone_check.error:
+            raise RegistryError(phone_check.error, "phone")
+        phone = phone_check.number
+    for key, mapping in (("population_type", reference.POPULATION_TYPES),
+                         ("political_status", reference.POLITICAL_STATUSES)):
+        if getattr(values, key) not in mapping:
+            raise RegistryError(_("请从列表中选择。"), key)
+    if values.ethnicity not in reference.ETHNICITIES:
+        raise RegistryError(_("请从列表中选择民族。"), "ethnicity")
+    cleaned.update(phone=phone, ethnicity=values.ethnicity, population_type=values.population_type,
+                   political_status=values.political_status,
+                   registered_address=values.registered_address.strip(),
+                   current_address=values.current_address.strip(), workplace=values.workplace.strip(),
+                   note=values.note)
+    return cleaned
+
+
+def clean_household(values: HouseholdValues, grid_id: int, *, number_taken: bool,
+                    building_grid: Callable[[int], int | None | bool], visit_levels: Collection[int]) -> dict:
+    """Validated column values, or a RegistryError. `number_taken`: another
+    household of the grid has the number; `building_grid(id)`: the building's grid
+    id (False when there is no such building); `visit_levels`: the visit classes."""
+    number = (values.household_number or "").strip()
+    if not number:
+        raise RegistryError(_("此项为必填项。"), "household_number")
+    if number_taken:
+        raise RegistryError(_("本网格已有该户号。"), "household_number")
+    if values.household_type not in reference.HOUSEHOLD_TYPES:
+        raise RegistryError(_("请从列表中选择。"), "household_type")
+    if values.visit_class not in visit_levels:
+        raise RegistryError(_("请从列表中选择。"), "visit_class")
+    if values.building_id:
+        if building_grid(values.building_id) != grid_id:
+            raise RegistryError(_("请选择本网格内的楼栋。"), "building_id")
+    elif not values.address_text.strip():
+        raise RegistryError(_("请选择楼栋，或填写地址（农村住户）。"), "address_text")
+    return {"household_number": number, "household_type": values.household_type,
+            "visit_class": values.visit_class, "building_id": values.building_id or None,
+            "unit": values.unit.strip(), "room": values.room.strip(),
+            "address_text": values.address_text.strip(), "note": values.note}
