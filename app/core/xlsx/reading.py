@@ -5,6 +5,7 @@ import datetime as dt
 import logging
 import math
 import re
+import weakref
 import zipfile
 from io import BytesIO
 from typing import Any, Iterable, Iterator, Sequence
@@ -222,11 +223,23 @@ def _int(value: Any) -> int:
     raise _Unreadable(_("应填整数：%(value)s", value=shown))
 
 
+# Each choice column's spellings, normalised once: {normalised spelling: stored value},
+# the first spelling winning as in the column's order.
+_NORMALISED_CHOICES: weakref.WeakKeyDictionary[ImportColumn, dict[str, Any]] = weakref.WeakKeyDictionary()
+_NO_CHOICE = object()
+
+
 def _choice(value: Any, column: ImportColumn) -> Any:
     wanted = _normalise(_integral_text(value) if _is_number(value) else value)
-    for spelling, stored in column.choices.items():
-        if _normalise(spelling) == wanted:
-            return stored
+    spellings = _NORMALISED_CHOICES.get(column)
+    if spellings is None:
+        spellings = {}
+        for spelling, stored in column.choices.items():
+            spellings.setdefault(_normalise(spelling), stored)
+        _NORMALISED_CHOICES[column] = spellings
+    stored = spellings.get(wanted, _NO_CHOICE)
+    if stored is not _NO_CHOICE:
+        return stored
     raise _Unreadable(_("“%(value)s”不是可选的值，可选：%(choices)s。",
                         value=str(value).strip(), choices=_join(column.offered_choices)))
 
