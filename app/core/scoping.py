@@ -109,6 +109,7 @@ def _rules() -> dict[type, Callable]:
     from app.registry.housing_models import House, Rental, RentalTenant, Shop
     from app.registry.keyperson_models import FollowUp, KeyPerson, KeyPersonCategory
     from app.registry.models import CareTag, Household, HouseholdMember, PopulationEvent, Resident, VisitClass
+    from app.matters.models import ApiKey, HolidayDay, Matter, MatterPhoto, MatterType, TimeLimit
     from app.registry.organisation_models import JointDefenceGroup, JointDefenceMember, Organisation
 
     return {
@@ -155,7 +156,25 @@ def _rules() -> dict[type, Callable]:
         User: _admin_only,
         LoginSession: _admin_only,
         AuditEvent: _admin_only,
+        # Matters belong to their grid; a department's handlers see the matters ever
+        # dispatched to their department (and nothing else).
+        Matter: _matter_rule,
+        MatterPhoto: lambda user, ids: MatterPhoto.matter_id.in_(
+            select(Matter.id).where(_matter_rule(user, ids))),
+        MatterType: _anyone_signed_in,
+        HolidayDay: _anyone_signed_in,
+        TimeLimit: _anyone_signed_in,
+        ApiKey: _admin_only,
     }
+
+
+def _matter_rule(user, ids) -> ColumnElement[bool]:
+    from app.matters.models import Matter, MatterStep
+    department_id = getattr(user, "scope_department_id", None)
+    if getattr(user, "role", None) == "department_handler" and department_id is not None:
+        return or_(Matter.handler_department_id == department_id,
+                   Matter.id.in_(select(MatterStep.matter_id).where(MatterStep.department_id == department_id)))
+    return Matter.grid_id.in_(ids)
 
 
 def scoped_models() -> tuple[type, ...]:

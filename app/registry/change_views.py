@@ -10,6 +10,7 @@ from flask_login import login_required
 from sqlalchemy import or_
 from sqlalchemy.orm import selectinload
 
+from app.core.pagination import paginate
 from app.core.rendering import render_page
 from app.core.scoping import scoped_select
 from app.extensions import db
@@ -48,7 +49,7 @@ def change_feed():
         selectinload(PopulationEvent.grid), selectinload(PopulationEvent.from_grid),
         selectinload(PopulationEvent.household), selectinload(PopulationEvent.resident),
         selectinload(PopulationEvent.shop), selectinload(PopulationEvent.recorded_by))
-    page = db.paginate(statement.order_by(PopulationEvent.occurred_on.desc(), PopulationEvent.id.desc()),
+    page = paginate(statement.order_by(PopulationEvent.occurred_on.desc(), PopulationEvent.id.desc()),
                        per_page=30)
     # A shop that moved out of the user's grids is named but not linked (its page is 404).
     shop_ids = {e.shop_id for e in page.items if e.shop_id}

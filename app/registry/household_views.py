@@ -14,6 +14,7 @@ from app.auth.decorators import require
 from app.auth.roles import Permission
 from app.core.forms import RuleError, saving
 from app.core.identity import age_on, normalise_text_digits
+from app.core.pagination import paginate
 from app.core.rendering import render_page, wants_fragment
 from app.core.scoping import get_visible_or_404, scoped_select
 from app.core.timeutil import local_today
@@ -84,7 +85,7 @@ def household_list():
                                   household_type=household_type, visit_class=visit_class, closed=closed)
     statement = statement.options(selectinload(Household.grid), selectinload(Household.building),
                                   selectinload(Household.head), selectinload(Household.memberships))
-    page = db.paginate(statement, per_page=PER_PAGE)
+    page = paginate(statement, per_page=PER_PAGE)
     return render_page("registry/household_list.html", fragment="registry/_household_rows.html",
                        target_id="household-rows", page=page, query=query, grid_id=grid_id,
                        household_type=household_type, visit_class=visit_class, closed=closed,

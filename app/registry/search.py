@@ -3,19 +3,20 @@
 People: by Chinese name (two characters included), pinyin initials or
 full pinyin, and fragments of ID or phone numbers — always inside the user's scope.
 
-SQLite's trigram index needs three characters, and most Chinese names have two, so
-names are matched with LIKE on the (indexed, grid-limited) name column; Latin
-letters go to the pinyin columns, digits to ID and phone numbers."""
+Chinese text goes to the name index, Latin letters to the pinyin columns (as
+prefixes, which their B-tree indexes answer) and to the name index (foreign names),
+digits to the ID and phone number index — see search_index.py."""
 from __future__ import annotations
 
 import re
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, and_, or_, select
 
 from app.core.identity import normalise_text_digits
 from app.org.models import Building
 from app.registry import reference
 from app.registry.models import CareTag, Household, Resident
+from app.registry.search_index import name_condition, number_condition
 from app.registry.visit_classes import LEVELS
 
 LATIN = re.compile(r"^[a-z]+$")
@@ -29,16 +30,20 @@ def resident_query_condition(text: str):
         return None
     lowered = query.lower()
     if LATIN.match(lowered):
-        # zs → 张三 (initials), zhangs / zhangsan → 张三 (full pinyin prefix)
-        return or_(Resident.name_initials.startswith(lowered, autoescape=True),
-                   Resident.name_pinyin.startswith(lowered, autoescape=True))
+        # zs → 张三 (initials), zhangs / zhangsan → 张三 (full pinyin prefix), john → JOHN SMITH
+        return or_(starts_with(Resident.name_initials, lowered), starts_with(Resident.name_pinyin, lowered),
+                   name_condition(lowered))
     upper = query.upper()
     if NUMBERISH.match(upper):
-        if len(upper) < 3:
-            return Resident.id_number.endswith(upper, autoescape=True)
-        return or_(Resident.id_number.contains(upper, autoescape=True),
-                   Resident.phone.contains(upper, autoescape=True))
-    return Resident.name.contains(query, autoescape=True)
+        return number_condition(upper)
+    return name_condition(query)
+
+
+def starts_with(column, prefix: str):
+    """column LIKE 'prefix%' written as a range, which any B-tree index answers
+    (SQLite uses an index for LIKE only under rules its case-folding LIKE breaks)."""
+    successor = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+    return and_(column >= prefix, column < successor)
 
 
 def search_residents(statement: Select, text: str) -> Select:
@@ -66,7 +71,8 @@ def filter_households(statement: Select, *, query: str = "", grid_id: int | None
     if query:
         buildings = select(Building.id).where(or_(Building.address.contains(query, autoescape=True),
                                                   Building.number.contains(query, autoescape=True)))
-        heads = select(Resident.id).where(Resident.name.contains(query, autoescape=True))
+        # The head is found the way a person is: name, pinyin, ID or phone fragment.
+        heads = select(Resident.id).where(resident_query_condition(query))
         statement = statement.where(or_(Household.household_number.contains(query, autoescape=True),
                                         Household.address_text.contains(query, autoescape=True),
                                         Household.building_id.in_(buildings), Household.head_id.in_(heads)))
