@@ -23,6 +23,7 @@ DATA_MODULES = {
     "app/registry/demo.py": "demo household addresses (records, not UI)",
     "app/org/scale_demo.py": "county-scale demo place names (records, not UI)",
     "app/registry/scale_demo.py": "county-scale demo names and addresses (records, not UI)",
+    "app/matters/demo.py": "demo matters' descriptions and notes (records, not UI)",
 }
 DATA_CONSTANTS = {"DEFAULT_DEPARTMENTS", "LANGUAGE_NAMES", "ETHNICITIES", "HOLIDAY_INPUT_WORDS"}  # records; languages named in their own tongue
 
