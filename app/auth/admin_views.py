@@ -62,6 +62,7 @@ AUDIT_ACTIONS = {
     "shop_moved": _l("商铺搬迁"),
     "hotline_imported": _l("导入12345热线工单"), "hotline_receipts_exported": _l("导出12345热线回单"),
     "indicators_exported": _l("导出事件指标"),
+    "api_key_created": _l("生成 Open311 接口密钥"), "api_key_disabled": _l("停用 Open311 接口密钥"),
 }
 
 

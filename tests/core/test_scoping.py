@@ -66,15 +66,28 @@ def test_grid_worker_pages_show_only_their_grid(client_as, world):
 
 # --- The URL-map walk --------------------------------------------------------------
 
+# Public pages and the Open311 API (app/public) answer everyone alike, signed in or
+# not, so scope cannot make them 404: they name grids and communities by their
+# division codes and matters by number (never by record id) and show public fields
+# only, masked — tests/public checks what they show.
+PUBLIC_PARAMS = {"grid_code", "community_code", "service_code", "service_request_id", "fmt"}
 # URL parameters that are not records.
-NOT_RECORDS = {"code", "filename"}
+NOT_RECORDS = {"code", "filename"} | PUBLIC_PARAMS
 # Departments are county-wide reference data (duty phone numbers), in everyone's
 # scope by design; their pages are checked for 200/403 below instead of 404.
 COUNTY_WIDE = {"department_id"}
 # County reference lists that only administrators change (care tags, visit classes,
 # key-person categories): for anyone else every such URL is 404, like any record
 # outside their scope.
-ADMIN_REFERENCE = {"tag_id", "visit_class_id", "category_id"}
+ADMIN_REFERENCE = {"tag_id", "visit_class_id", "category_id", "api_key_id"}
+
+
+def _an_api_key_id() -> int:
+    from app.matters.models import ApiKey
+    key = ApiKey(name="walk", key_hash="0" * 64, prefix="walk")
+    db.session.add(key)
+    db.session.commit()
+    return key.id
 
 
 def out_of_scope_records(world):
@@ -97,6 +110,7 @@ def out_of_scope_records(world):
         "tag_id": [db.session.scalar(select(CareTag.id))],
         "visit_class_id": [db.session.scalar(select(VisitClass.id))],
         "category_id": [db.session.scalar(select(KeyPersonCategory.id))],
+        "api_key_id": [_an_api_key_id()],
     }
 
 

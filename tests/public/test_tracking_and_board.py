@@ -1,0 +1,116 @@
+"""The tracking page (status, timeline by unit, result, rating once) and the
+community results board (closed and published only, personal data masked)."""
+from __future__ import annotations
+
+from app.extensions import db
+from app.matters import services as matters
+from app.public import masking
+from tests.conftest import fresh, text_of
+from tests.public.conftest import close, public_report
+
+STAFF = ("town_a", "dept", "station_a", "worker_a", "admin")
+
+
+def test_the_tracking_page_shows_status_and_timeline_by_unit_not_by_person(anonymous, world):
+    matter = public_report(world)
+    close(world, matter, publish=False, result="已更换灯泡。联系人刘芳 13912345678")
+    page = anonymous.get(f"/public/track?code={matter.tracking_code}")
+    assert page.status_code == 200
+    text = text_of(page)
+    assert matter.number in text and "已结案" in text
+    for label in ("上报", "受理核实", "分派", "办结反馈", "核查通过，结案"):
+        assert label in text
+    # Units, not people: the town, the department; the public as 群众.
+    assert "城关镇" in text and "县城市管理局" in text and "群众" in text
+    for username in STAFF:
+        assert username not in text
+    # The result is shown, with the reporter's own data masked.
+    assert "已更换灯泡" in text and "13912345678" not in text and "刘芳" not in text
+    assert "139****5678" in text and "刘*" in text
+
+
+def test_internal_steps_stay_off_the_public_timeline(anonymous, world):
+    matter = public_report(world)
+    matters.take(matter, "urge", world.users["town_a"], note="抓紧办理", level="yellow")
+    db.session.commit()
+    text = text_of(anonymous.get(f"/public/track?code={matter.tracking_code}"))
+    assert "督办" not in text and "抓紧办理" not in text
+
+
+def test_codes_are_case_insensitive_and_unknown_codes_are_404(anonymous, world):
+    matter = public_report(world)
+    assert anonymous.get(f"/public/track?code={matter.tracking_code.lower()}").status_code == 200
+    missing = anonymous.get("/public/track?code=NOPE2345XY")
+    assert missing.status_code == 404 and "没有找到这个查询码" in text_of(missing)
+    assert anonymous.get("/public/track").status_code == 200  # the empty lookup form
+
+
+def test_rating_with_the_code_once(anonymous, world):
+    matter = public_report(world)
+    url = f"/public/track?code={matter.tracking_code}"
+    assert "对办理结果评价" not in text_of(anonymous.get(url))  # not closed yet
+    assert anonymous.post(url, data={"rating": "satisfied"}).status_code == 400
+    close(world, matter)
+    assert "对办理结果评价" in text_of(anonymous.get(url))
+    assert anonymous.post(url, data={"rating": ""}).status_code == 400
+    response = anonymous.post(url, data={"rating": "basically", "note": "修得挺快"})
+    assert response.status_code == 303
+    fresh()
+    matter = db.session.get(type(matter), matter.id)
+    assert matter.rating == "basically" and matter.rating_note == "修得挺快"
+    assert matter.steps[-1].action == "rate" and matter.steps[-1].actor_id is None
+    page = text_of(anonymous.get(response.headers["Location"]))
+    assert "已收到您的评价" in page and "您的评价：基本满意" in page and "对办理结果评价" not in page
+    again = anonymous.post(url, data={"rating": "unsatisfied"})
+    assert again.status_code == 400 and "不能评价" in text_of(again)
+    fresh()
+    assert db.session.get(type(matter), matter.id).rating == "basically"
+
+
+def test_the_board_shows_closed_published_matters_of_the_community_masked(anonymous, world):
+    published = public_report(world, description="北街垃圾堆放")
+    close(world, published, result="已清运垃圾。张伟（身份证610102198001011234）已配合，电话 0917-1234567，王建国到场")
+    # The names the masking knows: linked residents, people involved, reporter, staff.
+    published.residents = [world.residents["a"]]
+    published.involved_text = "王建国、张伟"
+    db.session.commit()
+    unpublished = public_report(world, description="路灯不亮")
+    close(world, unpublished, publish=False, result="未公示的结果")
+    still_open = public_report(world, description="井盖缺失")
+    elsewhere = public_report(world, description="滨河路积水", grid=world.grid_b)
+    matters.take(elsewhere, "verify", world.users["admin"])
+    matters.take(elsewhere, "handle_on_spot", world.users["worker_b"], note="滨河路已疏通")
+    matters.take(elsewhere, "publish", world.users["admin"])
+    db.session.commit()
+
+    page = anonymous.get(f"/public/communities/{world.community_a.code}/board")
+    assert page.status_code == 200
+    text = text_of(page)
+    assert published.number in text and "已清运垃圾" in text
+    assert unpublished.number not in text and still_open.number not in text and "未公示的结果" not in text
+    assert elsewhere.number not in text and "滨河路已疏通" not in text
+    # No names, phones or ID numbers.
+    for secret in ("张伟", "王建国", "610102198001011234", "0917-1234567", "刘芳", "13912345678", *STAFF):
+        assert secret not in text, secret
+    assert "张*（身份证610102********1234）" in text and "王**到场" in text
+    other = text_of(anonymous.get(f"/public/communities/{world.community_b.code}/board"))
+    assert elsewhere.number in other and published.number not in other
+
+
+def test_the_board_keeps_matters_of_a_retired_grid(anonymous, world):
+    matter = public_report(world, grid=world.grid_a2, description="二网格的事")
+    close(world, matter, result="二网格已办结")
+    world.grid_a2.status = "retired"
+    db.session.commit()
+    assert matter.number in text_of(anonymous.get(f"/public/communities/{world.community_a.code}/board"))
+
+
+def test_mask_text():
+    text = "王小明 13812345678，+86 139-1234-5678，座机 010-87654321，身份证 11010519491231002X，邮箱 a.b@example.com"
+    masked = masking.mask_text(text, {"王小明"})
+    assert masked.startswith("王** 138****5678")
+    for secret in ("13812345678", "1234-5678", "87654321", "11010519491231002X", "a.b@"):
+        assert secret not in masked
+    assert "110105********002X" in masked and "***@example.com" in masked
+    # Matter numbers and dates stay readable.
+    assert masking.mask_text("事件 20261122-0007 于 2026-11-22 办结") == "事件 20261122-0007 于 2026-11-22 办结"
