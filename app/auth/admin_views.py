@@ -23,6 +23,8 @@ from app.org.models import Department, Division
 from app.org.services import division_choices
 
 AUDIT_ACTIONS = {
+    "matter_limits_changed": _l("修改事件处置时限"), "matter_type_changed": _l("修改事件小类"),
+    "holidays_changed": _l("录入节假日安排"),
     "login": _l("登录成功"), "login_failed": _l("登录失败"),
     "login_refused_locked": _l("锁定期间尝试登录"), "login_refused_disabled": _l("停用账号尝试登录"),
     "account_locked": _l("账号锁定"), "logout": _l("退出登录"),

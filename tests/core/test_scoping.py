@@ -8,6 +8,7 @@ from sqlalchemy import select
 from app.registry.models import CareTag, KeyPersonCategory, VisitClass
 
 from app.core.scoping import scoped_models, scoped_select
+from app.matters.models import MatterType
 from app.extensions import db
 from app.org.models import (Building, Division, ServiceTeam, StaffAssignment, StaffMember,
                             StaffRole)
@@ -73,13 +74,15 @@ def test_grid_worker_pages_show_only_their_grid(client_as, world):
 PUBLIC_PARAMS = {"grid_code", "community_code", "service_code", "service_request_id", "fmt"}
 # URL parameters that are not records.
 NOT_RECORDS = {"code", "filename"} | PUBLIC_PARAMS
+# Names of a step (the matters loop): walked with one value, not an integer.
+STEP_NAMES = {"action": ["verify"]}
 # Departments are county-wide reference data (duty phone numbers), in everyone's
 # scope by design; their pages are checked for 200/403 below instead of 404.
 COUNTY_WIDE = {"department_id"}
 # County reference lists that only administrators change (care tags, visit classes,
 # key-person categories): for anyone else every such URL is 404, like any record
 # outside their scope.
-ADMIN_REFERENCE = {"tag_id", "visit_class_id", "category_id", "api_key_id"}
+ADMIN_REFERENCE = {"tag_id", "visit_class_id", "category_id", "type_id", "api_key_id"}
 
 
 def _an_api_key_id() -> int:
@@ -110,6 +113,7 @@ def out_of_scope_records(world):
         "tag_id": [db.session.scalar(select(CareTag.id))],
         "visit_class_id": [db.session.scalar(select(VisitClass.id))],
         "category_id": [db.session.scalar(select(KeyPersonCategory.id))],
+        "type_id": [db.session.scalar(select(MatterType.id))],
         "api_key_id": [_an_api_key_id()],
     }
 
@@ -126,7 +130,8 @@ def test_every_url_parameter_is_known(app):
     known = set(NOT_RECORDS) | set(COUNTY_WIDE) | set(ADMIN_REFERENCE) | {
         "division_id", "building_id", "staff_id", "assignment_id", "team_id", "membership_id", "user_id",
         "household_id", "member_id", "resident_id", "key_person_id", "follow_up_id", "house_id",
-        "rental_id", "tenant_id", "shop_id", "organisation_id", "group_id", "group_member_id"}
+        "rental_id", "tenant_id", "shop_id", "organisation_id", "group_id", "group_member_id",
+        "matter_id", "photo_id"} | set(STEP_NAMES)
     unknown = {(rule.rule, arg) for rule in record_rules(app) for arg in rule.arguments if arg not in known}
     assert not unknown, f"add these URL parameters to the scope walk: {unknown}"
 
@@ -134,7 +139,7 @@ def test_every_url_parameter_is_known(app):
 @pytest.mark.parametrize("username", ["worker_a", "dept", "station_a"])
 def test_every_record_url_is_404_out_of_scope(app, world, client_as, username):
     client = client_as(username)
-    records = out_of_scope_records(world)
+    records = {**out_of_scope_records(world), **STEP_NAMES}
     if username == "station_a":  # the station sees grid_a2 and team_a: only test the far side
         records["division_id"] = [world.grid_b.id, world.community_b.id, world.town_b.id]
         records["team_id"] = [world.teams["team_b"].id]
@@ -172,7 +177,7 @@ def test_every_scoped_model_has_a_rule():
 
 def test_record_ids_in_urls_are_integers(app):
     for rule in record_rules(app):
-        for arg in set(rule.arguments) - NOT_RECORDS:
+        for arg in set(rule.arguments) - NOT_RECORDS - set(STEP_NAMES):
             assert re.search(rf"<int:{arg}>", rule.rule), rule.rule
 
 
