@@ -214,3 +214,9 @@ def test_people_involved_are_linked_from_the_register_within_scope(client_as, wo
     fresh()
     assert [r.name for r in db.session.get(Matter, matter.id).residents] == ["张伟"]
     assert "张伟" in text_of(worker.get(f"/matters/{matter.id}"))
+
+
+def test_staff_see_the_tracking_code_to_give_the_reporter(client_as, world):
+    matter = world.records["a"]["matter"]
+    page = text_of(client_as("station_a").get(f"/matters/{matter.id}"))
+    assert matter.tracking_code in page and "/public/track" in page
