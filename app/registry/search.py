@@ -21,6 +21,7 @@ from app.registry.visit_classes import LEVELS
 
 LATIN = re.compile(r"^[a-z]+$")
 NUMBERISH = re.compile(r"^[0-9X]+$")
+ID_FRAGMENT = re.compile(r"^[0-9X]{6,}$")
 
 
 def resident_query_condition(text: str):
@@ -69,13 +70,18 @@ def filter_households(statement: Select, *, query: str = "", grid_id: int | None
     """The household list's filters. The outer statement carries the scope, so the
     building and head look-ups need none of their own."""
     if query:
-        buildings = select(Building.id).where(or_(Building.address.contains(query, autoescape=True),
-                                                  Building.number.contains(query, autoescape=True)))
         # The head is found the way a person is: name, pinyin, ID or phone fragment.
         heads = select(Resident.id).where(resident_query_condition(query))
-        statement = statement.where(or_(Household.household_number.contains(query, autoescape=True),
-                                        Household.address_text.contains(query, autoescape=True),
-                                        Household.building_id.in_(buildings), Household.head_id.in_(heads)))
+        if ID_FRAGMENT.match(normalise_text_digits(query).upper()):
+            # Six or more digits are part of an ID or phone number, never of a household
+            # number or an address: look at heads only, instead of reading every address.
+            statement = statement.where(Household.head_id.in_(heads))
+        else:
+            buildings = select(Building.id).where(or_(Building.address.contains(query, autoescape=True),
+                                                      Building.number.contains(query, autoescape=True)))
+            statement = statement.where(or_(Household.household_number.contains(query, autoescape=True),
+                                            Household.address_text.contains(query, autoescape=True),
+                                            Household.building_id.in_(buildings), Household.head_id.in_(heads)))
     if grid_id:
         statement = statement.where(Household.grid_id == grid_id)
     if household_type in reference.HOUSEHOLD_TYPES:

@@ -108,3 +108,10 @@ def test_the_pager_says_more_than_instead_of_a_total_past_the_cap(client_as, wor
     _register(world, "周一", 50)
     page = text_of(client_as("worker_a").get("/residents/"))
     assert "超过 1 条" in page and "下一页" in page
+
+
+def test_a_household_is_found_by_its_heads_id_fragment(client_as, world):
+    fragment = world.residents["a"].id_number[-6:]
+    page = text_of(client_as("worker_a").get(f"/households/?q={fragment}"))
+    assert "A001" in page
+    assert "A001" not in text_of(client_as("worker_a").get("/households/?q=999999"))
