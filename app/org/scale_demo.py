@@ -17,7 +17,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Callable
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import Column, MetaData, Table, func, insert, select, text
 
 from app.core.timeutil import utcnow
 from app.extensions import db
@@ -95,10 +95,23 @@ def next_id(table) -> int:
     return (db.session.scalar(select(func.max(table.c.id))) or 0) + 1
 
 
-def bulk_insert(table, rows: list[dict], batch: int = BATCH) -> int:
-    """executemany in batches of a few thousand; one transaction for the table."""
+def bulk_insert(table, rows: list[dict], batch: int = BATCH, *, staged: bool = False) -> int:
+    """executemany in batches of a few thousand; one transaction for the table.
+
+    `staged`: for a table with row triggers that feed FTS5 indexes (resident). FTS5
+    writes its pending index data at every statement, so 200,000 single-row inserts
+    leave 200,000 tiny segments to merge (two minutes instead of ten seconds). The rows
+    go to a temporary copy of the table first, then across in one INSERT … SELECT,
+    which fires the same triggers inside one statement."""
+    target = table
+    if staged:
+        db.session.execute(text(f"CREATE TEMP TABLE staged_{table.name} AS SELECT * FROM {table.name} WHERE 0"))
+        target = Table(f"staged_{table.name}", MetaData(), *(Column(c.name) for c in table.columns), schema="temp")
     for start in range(0, len(rows), batch):
-        db.session.execute(insert(table), rows[start:start + batch])
+        db.session.execute(insert(target), rows[start:start + batch])
+    if staged:
+        db.session.execute(text(f"INSERT INTO {table.name} SELECT * FROM temp.staged_{table.name}"))
+        db.session.execute(text(f"DROP TABLE temp.staged_{table.name}"))
     db.session.commit()
     return len(rows)
 

@@ -483,7 +483,8 @@ class _Population:
 
     def write(self) -> dict[str, int]:
         # Residents first: households point at their heads, memberships at both.
-        counts = {"residents": bulk_insert(Resident.__table__, self.resident_rows)}
+        counts = {"residents": bulk_insert(Resident.__table__, self.resident_rows,
+                                           staged=db.engine.dialect.name == "sqlite")}
         counts["households"] = bulk_insert(Household.__table__, self.household_rows)
         counts["household_members"] = bulk_insert(HouseholdMember.__table__, self.member_rows)
         counts["resident_tags"] = bulk_insert(ResidentTag.__table__, self.tag_rows)
