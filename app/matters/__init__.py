@@ -19,3 +19,18 @@ def _labels():
             "risk_label": lambda code: reference.label(reference.RISK_LEVELS, code),
             "note_label": lambda code: reference.label(reference.NOTE_LABELS, code) or reference.label(
                 reference.NOTE_LABELS, "")}
+
+
+@bp.app_template_filter("deadline")
+def _deadline(due_utc) -> str:
+    """A deadline is the end of a working day: shown as "2026-11-23 24:00" rather than
+    the next day's 00:00, which reads as a day less."""
+    from datetime import timedelta
+
+    from app.core.timeutil import to_local
+    if due_utc is None:
+        return ""
+    local = to_local(due_utc)
+    if (local.hour, local.minute, local.second) == (0, 0, 0):
+        return f"{(local - timedelta(days=1)).date().isoformat()} 24:00"
+    return local.strftime("%Y-%m-%d %H:%M")

@@ -78,7 +78,9 @@ def test_the_whole_loop_as_four_people_and_the_public(page, live_server, world_i
     # 2. The town verifies and dispatches to the department.
     log_in(page, live_server, "town_a")
     page.goto(live_server("/matters/?box=verify"))
+    snap(page, "43-matters-inbox")
     page.get_by_role("link", name=number).click()
+    snap(page, "44-matter-detail")
     take_step(page, "受理核实")
     expect(page.locator("h1")).to_contain_text("待派遣")
     take_step(page, "分派", lambda form: form.get_by_label("派往").select_option(label="职能部门 · 县城市管理局"))

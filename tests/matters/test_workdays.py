@@ -57,3 +57,9 @@ def test_administrators_fill_in_a_year_the_package_does_not_know(app):
     calendar = workdays.load_calendar()
     assert not calendar.is_workday(date(2027, 1, 1))
     assert calendar.add_workdays(date(2026, 12, 31), 1) == date(2027, 1, 4)
+
+
+def test_a_deadline_is_shown_as_the_end_of_its_last_day(app):
+    shown = app.jinja_env.filters["deadline"](utc(2026, 10, 11))
+    assert shown == "2026-10-10 24:00"
+    assert app.jinja_env.filters["deadline"](utc(2026, 10, 11, 9, 30)) == "2026-10-11 09:30"
