@@ -220,3 +220,11 @@ def test_staff_see_the_tracking_code_to_give_the_reporter(client_as, world):
     matter = world.records["a"]["matter"]
     page = text_of(client_as("station_a").get(f"/matters/{matter.id}"))
     assert matter.tracking_code in page and "/public/track" in page
+
+
+def test_the_matters_page_leads_to_indicators_hotline_and_settings_by_role(client_as, world):
+    admin = text_of(client_as("admin").get("/matters/"))
+    assert "考核指标" in admin and "12345热线工单" in admin and "事件设置" in admin
+    worker = text_of(client_as("worker_a").get("/matters/"))
+    assert "考核指标" in worker and "12345热线工单" not in worker and "事件设置" not in worker
+    assert "考核指标" not in text_of(client_as("dept").get("/matters/"))
