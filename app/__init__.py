@@ -43,12 +43,13 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     rendering.init_app(app)
     errors.init_app(app)
 
-    from app import auth, cli, home, matters, org, public, registry
+    from app import auth, cli, home, matters, org, printing, public, registry
     app.register_blueprint(auth.bp)
     app.register_blueprint(auth.admin_bp)
     app.register_blueprint(org.bp)
     app.register_blueprint(registry.bp)
     app.register_blueprint(matters.bp)
+    app.register_blueprint(printing.bp)
     app.register_blueprint(public.bp)
     app.register_blueprint(home.bp)
     cli.init_app(app)

@@ -15,6 +15,8 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(seed_demo)
     app.cli.add_command(import_group)
     app.cli.add_command(export_group)
+    from app.printing.cli import print_group
+    app.cli.add_command(print_group)
 
 
 @click.command("serve")

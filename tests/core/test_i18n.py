@@ -20,6 +20,7 @@ DATA_MODULES = {
     "app/org/demo.py": "demo county names and addresses (records, not UI)",
     "app/auth/setup_token.py": "bilingual console banner for the server operator",
     "app/cli.py": "bilingual console output of flask commands",
+    "app/printing/cli.py": "bilingual console output of flask print",
     "app/registry/demo.py": "demo household addresses (records, not UI)",
     "app/org/scale_demo.py": "county-scale demo place names (records, not UI)",
     "app/registry/scale_demo.py": "county-scale demo names and addresses (records, not UI)",

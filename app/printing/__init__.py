@@ -1,0 +1,7 @@
+"""Print and publish: the work-manual ledgers and the one PDF helper behind every
+printed page (pdf.py)."""
+from flask import Blueprint
+
+bp = Blueprint("printing", __name__)
+
+from app.printing import views  # noqa: E402,F401

@@ -1,0 +1,74 @@
+"""`flask print …`: batch printing from the command line (audited as "cli")."""
+from __future__ import annotations
+
+import calendar
+from datetime import date
+from pathlib import Path
+
+import click
+from flask.cli import AppGroup
+
+
+@click.group("print", cls=AppGroup)
+def print_group() -> None:
+    """Print ledgers and notices to PDF (or xlsx for ledgers)."""
+
+
+def parse_period(period: str | None) -> tuple[date, date]:
+    """2026-10 → the month; 2026 → the year; none → this month so far."""
+    from app.core.timeutil import local_today
+    today = local_today()
+    if not period:
+        return today.replace(day=1), today
+    try:
+        if len(period) == 4:
+            year = int(period)
+            return date(year, 1, 1), date(year, 12, 31)
+        year, month = (int(part) for part in period.split("-"))
+        return date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1])
+    except ValueError:
+        raise click.BadParameter(f"{period}: 请写作 2026-10 或 2026 / use 2026-10 or 2026") from None
+
+
+@print_group.command("ledger")
+@click.option("--form", "number", required=True, type=int, help="台账编号 1–14 / ledger number")
+@click.option("--grid", "code", required=True, help="网格或社区编码 / grid or community code")
+@click.option("--period", default=None, help="2026-10 (month) or 2026 (year); default this month")
+@click.option("--blank", is_flag=True, help="空白表 / blank form for handwriting")
+@click.option("--out", required=True, type=click.Path(dir_okay=False, writable=True))
+def print_ledger(number: int, code: str, period: str | None, blank: bool, out: str) -> None:
+    """One ledger of the work manual; .xlsx output when --out ends in .xlsx."""
+    from sqlalchemy import select
+
+    from app.auth import audit
+    from app.core.database import write_transactions
+    from app.extensions import db
+    from app.org.models import Division
+    from app.printing.ledgers import LedgerScope, get_ledger, ledger_pdf, ledger_xlsx
+    from app.printing.views import print_detail, print_summary
+
+    ledger = get_ledger(number)
+    if ledger is None:
+        raise click.BadParameter(f"没有第 {number} 号台账 / no ledger {number}")
+    division = db.session.scalar(select(Division).where(Division.code == code.strip()))
+    if division is None or division.level not in ("grid", "community"):
+        raise click.ClickException(f"没有编码为 {code} 的网格或社区 / no grid or community {code}")
+    start, end = parse_period(period)
+    scope = LedgerScope(division, start, end)
+    if out.endswith(".xlsx"):
+        payload, count = ledger_xlsx(ledger, scope)
+        result, output = None, "xlsx"
+    else:
+        result, count = ledger_pdf(ledger, scope, blank=blank)
+        payload, output = result.pdf, "blank" if blank else "pdf"
+    Path(out).write_bytes(payload)
+    detail = print_detail(f"{ledger.title} ({output})", f"{division.full_name} {scope.period_label}", count, result)
+    db.session.rollback()
+    with write_transactions():
+        audit.record("printed", summary=print_summary(detail), detail=detail, actor_name="cli")
+        db.session.commit()
+    pages = f", {result.pages} 页 / pages" if result else ""
+    click.echo(f"{out}: {count} 条 / records{pages}")
+    if result and result.missing_glyphs:
+        click.echo("字库缺字 / characters missing from the bundled font: "
+                   + "、".join(sorted({m['char'] for m in result.missing_glyphs})), err=True)

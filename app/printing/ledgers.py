@@ -1,0 +1,106 @@
+"""The 14 ledgers (台账) of the grid work manual (DOMAIN.md, 002 篇四): each filled
+from the records of a grid or community for a period, blank with ruled rows for
+handwriting, or as xlsx. A ledger is a title, columns (header, width in mm, value)
+and a query; the PDF and the xlsx are made from the same definition.
+
+Personal numbers are masked in ledgers as everywhere else (a printed page travels
+further than a screen)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Callable, Iterable
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from app.core.xlsx import Column as XlsxColumn
+from app.core.xlsx import write_table
+from app.org.models import Division
+from app.printing.pdf import PrintResult, render_pdf
+
+
+@dataclass(frozen=True)
+class LedgerScope:
+    """A grid or a community, and the period the ledger covers."""
+    division: Division
+    start: date
+    end: date
+
+    def grid_ids(self) -> Any:
+        """The ids of the grids under the division (a grid: itself)."""
+        return select(Division.id).where(Division.level == "grid",
+                                         Division.code.startswith(self.division.code, autoescape=True))
+
+    @property
+    def period_label(self) -> str:
+        return f"{self.start.isoformat()} — {self.end.isoformat()}"
+
+
+@dataclass(frozen=True)
+class LedgerColumn:
+    header: Any
+    width_mm: int
+    value: Callable[[Any], Any]
+
+
+@dataclass(frozen=True)
+class Ledger:
+    number: int
+    title: Any
+    columns: list[LedgerColumn]
+    rows: Callable[[LedgerScope], Iterable[Any]]
+    blank_rows: int = 18
+    landscape: bool = True
+    # Key-person ledgers (forms 7–11) are seen only by those who may see key persons.
+    key_persons: bool = False
+    note: Any = ""
+    extra: dict = field(default_factory=dict)
+
+    def headers(self) -> list[str]:
+        return [str(c.header) for c in self.columns]
+
+    def cells(self, row) -> list[str]:
+        return ["" if (v := c.value(row)) is None else str(v) for c in self.columns]
+
+
+LEDGERS: dict[int, Ledger] = {}
+
+
+def register(ledger: Ledger) -> Ledger:
+    LEDGERS[ledger.number] = ledger
+    return ledger
+
+
+def ledger_pdf(ledger: Ledger, scope: LedgerScope, blank: bool = False) -> tuple[PrintResult, int]:
+    """The PDF and how many records it holds (0 for a blank form)."""
+    rows = [] if blank else [ledger.cells(row) for row in ledger.rows(scope)]
+    result = render_pdf("print/ledger.html", title=f"{ledger.number}. {ledger.title}", ledger=ledger,
+                        scope=scope, rows=rows, blank=blank,
+                        page_size="A4 landscape" if ledger.landscape else "A4")
+    return result, len(rows)
+
+
+def ledger_xlsx(ledger: Ledger, scope: LedgerScope) -> tuple[bytes, int]:
+    rows = [ledger.cells(row) for row in ledger.rows(scope)]
+    columns = [XlsxColumn(lambda r, i=i: r[i], str(c.header), max(6, c.width_mm // 3))
+               for i, c in enumerate(ledger.columns)]
+    title = _("%(title)s（%(unit)s，%(period)s）", title=ledger.title, unit=scope.division.name,
+              period=scope.period_label)
+    return write_table(columns, rows, title=title, sheet_name=str(ledger.title)[:30]), len(rows)
+
+
+def _ledger_modules() -> None:
+    """The ledger definitions register themselves on import."""
+    from app.printing import ledger_forms  # noqa: F401  (registers on import)
+
+
+def get_ledger(number: int) -> Ledger | None:
+    _ledger_modules()
+    return LEDGERS.get(number)
+
+
+def all_ledgers() -> list[Ledger]:
+    _ledger_modules()
+    return [LEDGERS[n] for n in sorted(LEDGERS)]
+

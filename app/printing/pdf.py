@@ -1,0 +1,127 @@
+"""One way to print: Jinja templates rendered by WeasyPrint with the print style
+sheet (A4, repeated table headers, "第 x 页 / 共 y 页", printed-at time, the
+confidentiality mark) and the bundled CJK fonts embedded.
+
+Nothing is fetched over the network while rendering: the URL fetcher serves only
+files under static/ and the upload folder (staff photos), and data: URLs.
+
+The bundled fonts cover GBK. A name with a character beyond it (some rare
+characters of personal names) falls back to a system CJK font when fontconfig has
+one; either way, each such character is listed with the text around it in the
+print's audit entry, so the station can check those records on paper."""
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+from flask import current_app, render_template
+from flask_babel import gettext as _
+from fontTools.ttLib import TTFont
+from markupsafe import Markup
+from weasyprint import HTML
+from weasyprint.text.fonts import FontConfiguration
+from weasyprint.urls import URLFetcher
+
+from app import ROOT
+from app.core.timeutil import to_local, utcnow
+
+FONT_DIR = ROOT / "static" / "fonts"
+FONT_FILES = {"normal": "NotoSansCJKsc-Regular.gbk.woff2", "bold": "NotoSansCJKsc-Bold.gbk.woff2"}
+SNIPPET = 12  # characters either side of a missing glyph in the audit entry
+
+
+@dataclass
+class PrintResult:
+    pdf: bytes
+    pages: int
+    missing_glyphs: list[dict] = field(default_factory=list)
+
+
+class LocalOnlyFetcher(URLFetcher):
+    """file: URLs under the allowed folders and data: URLs; anything else refused."""
+
+    def __init__(self, allowed_roots: list[Path]):
+        super().__init__(allowed_protocols={"file", "data"})
+        self.allowed_roots = [root.resolve() for root in allowed_roots]
+
+    def fetch(self, url, headers=None):
+        if url.startswith("file:"):
+            path = Path(url.split("?", 1)[0].removeprefix("file://")).resolve()
+            if not any(path.is_relative_to(root) for root in self.allowed_roots):
+                raise ValueError(f"not an allowed file: {url}")
+        return super().fetch(url, headers)
+
+
+def font_file(weight: str) -> Path:
+    """The bundled font decompressed once to OpenType in the instance folder
+    (WOFF2 costs about 0.3 s more per render, FACTS.md); the WOFF2 if that fails."""
+    source = FONT_DIR / FONT_FILES[weight]
+    target = Path(current_app.instance_path) / "fonts" / source.name.replace(".woff2", ".otf")
+    if not target.exists():
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            font = TTFont(str(source))
+            font.flavor = None
+            partial = target.with_suffix(".part")
+            font.save(str(partial))
+            partial.replace(target)
+        except OSError:
+            return source
+    return target
+
+
+@cache
+def covered_codepoints() -> frozenset[int]:
+    font = TTFont(str(FONT_DIR / FONT_FILES["normal"]), lazy=True)
+    return frozenset(font.getBestCmap())
+
+
+def missing_glyphs(text: str) -> list[dict]:
+    """Each character the bundled font lacks, with the text around it."""
+    covered = covered_codepoints()
+    found = []
+    for index, char in enumerate(text):
+        if ord(char) > 0x2E7F and ord(char) not in covered and not char.isspace():
+            found.append({"char": char, "context": text[max(0, index - SNIPPET):index + SNIPPET + 1]})
+    return found
+
+
+def font_faces() -> Markup:
+    """@font-face rules for the print style sheet; system CJK fonts after ours."""
+    rules = []
+    for weight in ("normal", "bold"):
+        rules.append("@font-face { font-family: 'Gridbook CJK'; font-weight: %s; src: url('%s'); }"
+                     % (weight, font_file(weight).as_uri()))
+    return Markup("\n".join(rules))
+
+
+def render_pdf(template: str, *, title: str, confidential: bool = True, **context) -> PrintResult:
+    """Render `template` (extending print/base.html) to PDF."""
+    printed_at = to_local(utcnow())
+    html = render_template(template, title=title, confidential=confidential, printed_at=printed_at,
+                           font_faces=font_faces(), page_label=_page_label(), **context)
+    fetcher = LocalOnlyFetcher([ROOT / "static", Path(current_app.config["UPLOAD_FOLDER"]),
+                                Path(current_app.instance_path) / "fonts"])
+    document = HTML(string=html, base_url=str(ROOT / "static") + "/", url_fetcher=fetcher).render(
+        font_config=FontConfiguration())
+    out = io.BytesIO()
+    document.write_pdf(out)
+    return PrintResult(out.getvalue(), len(document.pages), missing_glyphs(_visible_text(html)))
+
+
+def _page_label() -> dict[str, str]:
+    """"第 " counter(page) " 页 / 共 " counter(pages) " 页", from one translated pattern."""
+    pattern = _("第 {page} 页 / 共 {pages} 页")
+    before, rest = pattern.split("{page}", 1)
+    middle, after = rest.split("{pages}", 1)
+    return {"before": before, "middle": middle, "after": after}
+
+
+def _visible_text(html: str) -> str:
+    from html import unescape
+    import re
+    body = html.split("<body", 1)[-1]
+    body = re.sub(r"<style.*?</style>", " ", body, flags=re.S)
+    return unescape(re.sub(r"<[^>]+>", " ", body))

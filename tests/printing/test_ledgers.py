@@ -1,0 +1,82 @@
+"""Ledgers filled from the records, blank for handwriting, and as xlsx; each print audited."""
+from io import BytesIO
+
+import openpyxl
+from sqlalchemy import select
+
+from app.auth.models import AuditEvent
+from app.core.database import write_transactions
+from app.extensions import db
+from app.registry import services
+from tests.conftest import fresh
+from tests.factories import make_id_number
+from tests.printing.helpers import squeezed
+
+
+def _floating(world):
+    with write_transactions():
+        services.register_resident(services.ResidentValues(
+            name="赵流动", id_number=make_id_number("19920304", 41), phone="13612345678",
+            population_type="floating", registered_address="河南省周口市某村", workplace="东关菜市场"),
+            world.grid_a)
+        services.register_resident(services.ResidentValues(
+            name="钱外地", id_number=make_id_number("19930304", 42), population_type="floating"), world.grid_b)
+        db.session.commit()
+
+
+def _get(client, world, **args):
+    query = {"number": 6, "division_id": world.grid_a.id, "start": "2024-01-01", "end": "2026-12-31",
+             "output": "pdf", **args}
+    return client.get("/ledgers/", query_string=query)
+
+
+def test_the_floating_population_ledger_is_filled_masked_and_audited(client_as, world):
+    _floating(world)
+    response = _get(client_as("worker_a"), world)
+    assert response.mimetype == "application/pdf"
+    text = squeezed(response.data)
+    assert "社区流动人口登记表" in text and "赵流动" in text and "钱外地" not in text
+    assert "河南省周口市某村" in text and "136****5678" in text
+    assert make_id_number("19920304", 41) not in text
+    assert "填报单位（盖章）" in text and "第1页/共1页" in text
+    fresh()
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "printed"))
+    assert event.detail["records"] == 1 and "东关一网格" in event.detail["scope"]
+
+
+def test_a_blank_form_has_ruled_rows_and_no_records(client_as, world):
+    _floating(world)
+    text = squeezed(_get(client_as("worker_a"), world, output="blank").data)
+    assert "社区流动人口登记表" in text and "赵流动" not in text and "序号" in text
+
+
+def test_the_xlsx_has_the_same_columns(client_as, world):
+    _floating(world)
+    response = _get(client_as("station_a"), world, output="xlsx", division_id=world.community_a.id)
+    rows = list(openpyxl.load_workbook(BytesIO(response.data)).worksheets[0].iter_rows(values_only=True))
+    assert "姓名" in rows[1] and "证件号码" in rows[1]
+    assert any("赵流动" in (row or ()) for row in rows[2:])
+
+
+def test_another_grid_cannot_be_printed(client_as, world):
+    response = _get(client_as("worker_a"), world, division_id=world.grid_b.id)
+    assert response.status_code == 400 and "管辖范围" in response.get_data(as_text=True)
+    assert client_as("dept").get("/ledgers/").status_code == 404
+
+
+def test_the_command_line_prints_a_ledger_and_audits_it(app, runner, world, tmp_path):
+    _floating(world)
+    out = tmp_path / "6.pdf"
+    result = runner.invoke(args=["print", "ledger", "--form", "6", "--grid", world.grid_a.code,
+                                 "--period", "2026", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "赵流动" in squeezed(out.read_bytes())
+    blank = tmp_path / "6b.pdf"
+    assert runner.invoke(args=["print", "ledger", "--form", "6", "--grid", world.grid_a.code, "--blank",
+                               "--out", str(blank)]).exit_code == 0
+    assert "赵流动" not in squeezed(blank.read_bytes())
+    assert runner.invoke(args=["print", "ledger", "--form", "99", "--grid", world.grid_a.code,
+                               "--out", str(blank)]).exit_code != 0
+    fresh()
+    events = list(db.session.scalars(select(AuditEvent).where(AuditEvent.action == "printed")))
+    assert len(events) == 2 and events[0].actor_name == "cli"
