@@ -1,5 +1,7 @@
 """The ledger definitions, one per form of the work manual. Each registers itself
-in ledgers.LEDGERS; titles and columns are those of the paper forms."""
+in ledgers.LEDGERS; titles and columns are those of the paper forms. Form 6 is
+here; the others are in ledger_forms_area (1–5, 14), ledger_forms_people (7–11)
+and ledger_forms_disputes (12–13), imported at the end."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
@@ -41,3 +43,6 @@ register(Ledger(
         LedgerColumn(_l("备注"), 14, lambda r: r.status_label if r.status != "active" else ""),
     ],
     rows=_floating_residents))
+
+
+from app.printing import ledger_forms_area, ledger_forms_disputes, ledger_forms_people  # noqa: E402,F401
