@@ -111,6 +111,7 @@ def _rules() -> dict[type, Callable]:
     from app.registry.models import CareTag, Household, HouseholdMember, PopulationEvent, Resident, VisitClass
     from app.matters.models import ApiKey, HolidayDay, Matter, MatterPhoto, MatterType, TimeLimit
     from app.registry.organisation_models import JointDefenceGroup, JointDefenceMember, Organisation
+    from app.printing.roster_models import DutyRoster, DutyShift
 
     return {
         Division: lambda user, _ids: division_condition(user),
@@ -165,6 +166,10 @@ def _rules() -> dict[type, Callable]:
         HolidayDay: _anyone_signed_in,
         TimeLimit: _anyone_signed_in,
         ApiKey: _admin_only,
+        # A duty roster belongs to its community (the station); each shift to its roster.
+        DutyRoster: lambda user, ids: DutyRoster.community_id.in_(ids),
+        DutyShift: lambda user, ids: DutyShift.roster_id.in_(
+            select(DutyRoster.id).where(DutyRoster.community_id.in_(ids))),
     }
 
 

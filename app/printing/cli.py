@@ -72,3 +72,78 @@ def print_ledger(number: int, code: str, period: str | None, blank: bool, out: s
     if result and result.missing_glyphs:
         click.echo("字库缺字 / characters missing from the bundled font: "
                    + "、".join(sorted({m['char'] for m in result.missing_glyphs})), err=True)
+
+
+def _division_by_code(code: str, levels: tuple[str, ...]):
+    from sqlalchemy import select
+
+    from app.extensions import db
+    from app.org.models import Division
+    division = db.session.scalar(select(Division).where(Division.code == code.strip()))
+    if division is None or division.level not in levels:
+        raise click.ClickException(f"没有编码为 {code} 的网格 / no grid {code}")
+    return division
+
+
+def _audit_cli(detail: dict) -> None:
+    from app.auth import audit
+    from app.core.database import write_transactions
+    from app.extensions import db
+    from app.printing.views import print_summary
+    db.session.rollback()
+    with write_transactions():
+        audit.record("printed", summary=print_summary(detail), detail=detail, actor_name="cli")
+        db.session.commit()
+
+
+@print_group.command("poster")
+@click.option("--grid", "code", required=True, help="网格编码 / grid code")
+@click.option("--out", required=True, type=click.Path(dir_okay=False, writable=True))
+def print_poster(code: str, out: str) -> None:
+    """上岗公示 poster (A3) of a grid, from today's staff. The QR code points to
+    PUBLIC_BASE_URL + /public/grids/CODE/ (set PUBLIC_BASE_URL for printing)."""
+    from flask import current_app
+
+    from app.printing import publicity
+    from app.printing.views import print_detail
+
+    grid = _division_by_code(code, ("grid",))
+    result, count = publicity.poster_pdf(grid)
+    Path(out).write_bytes(result.pdf)
+    _audit_cli(print_detail("上岗公示", grid.full_name, count, result))
+    click.echo(f"{out}: {count} 人 / staff, {result.pages} 页 / pages")
+    if not current_app.config.get("PUBLIC_BASE_URL"):
+        click.echo("PUBLIC_BASE_URL 未设置，二维码指向 http://localhost / PUBLIC_BASE_URL is not set: "
+                   "the QR code points to http://localhost", err=True)
+
+
+@print_group.command("roster")
+@click.option("--grid", "code", required=True, help="网格或社区编码 / grid or community code")
+@click.option("--period", "kind", type=click.Choice(["week", "month"]), default=None,
+              help="week or month; default the roster covering --date (week first)")
+@click.option("--date", "day", default=None, help="a day of the period (2026-11-23); default today")
+@click.option("--out", required=True, type=click.Path(dir_okay=False, writable=True))
+def print_roster(code: str, kind: str | None, day: str | None, out: str) -> None:
+    """Duty roster notice (A4) of the grid's community (station)."""
+    from app.core.timeutil import local_today
+    from app.printing import publicity
+    from app.printing.views import print_detail
+
+    division = _division_by_code(code, ("grid", "community"))
+    community = division.parent if division.level == "grid" else division
+    try:
+        when = date.fromisoformat(day) if day else local_today()
+    except ValueError:
+        raise click.BadParameter(f"{day}: 请写作 2026-11-23 / use 2026-11-23") from None
+    if kind:
+        roster = publicity.roster_for(community, kind, publicity.period_bounds(kind, when)[0])
+        rosters = [roster] if roster is not None and roster.shifts else []
+    else:
+        rosters = publicity.current_rosters(community, when)
+    if not rosters:
+        raise click.ClickException(f"{community.name} 没有这一期的值班表 / no roster for this period")
+    roster = rosters[0]
+    result = publicity.roster_pdf(roster)
+    Path(out).write_bytes(result.pdf)
+    _audit_cli(print_detail("值班表", publicity.roster_title(roster), len(roster.shifts), result))
+    click.echo(f"{out}: {len(roster.shifts)} 人次 / shifts, {result.pages} 页 / pages")

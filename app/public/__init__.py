@@ -6,4 +6,4 @@ from flask import Blueprint
 
 bp = Blueprint("public", __name__)
 
-from app.public import api_keys, open311, views  # noqa: E402,F401
+from app.public import api_keys, grid_views, open311, views  # noqa: E402,F401
