@@ -72,8 +72,12 @@ def test_grid_worker_pages_show_only_their_grid(client_as, world):
 # division codes and matters by number (never by record id) and show public fields
 # only, masked — tests/public checks what they show.
 PUBLIC_PARAMS = {"grid_code", "community_code", "service_code", "service_request_id", "fmt"}
+# Work-manual pages (/manual/<slug>, /manual/<slug>/versions/<number>) are county-wide
+# reference text every signed-in user reads: named by slug and a page's version
+# number, not records of any division (tests/printing/test_manual.py checks who may edit).
+MANUAL_PARAMS = {"slug", "number"}
 # URL parameters that are not records.
-NOT_RECORDS = {"code", "filename"} | PUBLIC_PARAMS
+NOT_RECORDS = {"code", "filename"} | PUBLIC_PARAMS | MANUAL_PARAMS
 # Names of a step (the matters loop): walked with one value, not an integer.
 STEP_NAMES = {"action": ["verify"]}
 # Departments are county-wide reference data (duty phone numbers), in everyone's

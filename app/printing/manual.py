@@ -1,0 +1,80 @@
+"""Work-manual pages: Markdown rendered to safe HTML, saving with version history,
+and the print version (one printed page break per manual page, each with its
+heading) that the inspection binder will include."""
+from __future__ import annotations
+
+import markdown
+import nh3
+from flask_babel import gettext as _
+from markupsafe import Markup
+from sqlalchemy import func, select
+
+from app.core.timeutil import utcnow
+from app.extensions import db
+from app.printing.manual_models import ManualPage, ManualPageVersion
+from app.printing.pdf import PrintResult, render_pdf
+
+ALLOWED_TAGS = {"p", "br", "hr", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "strong", "em", "b",
+                "i", "u", "s", "del", "blockquote", "code", "pre", "a", "table", "thead", "tbody", "tr",
+                "th", "td", "sup", "sub"}
+ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "th": {"align"}, "td": {"align"}, "ol": {"start"}}
+URL_SCHEMES = {"http", "https", "mailto", "tel"}
+MAX_BODY = 100_000
+MAX_TITLE = 100
+
+
+class ManualError(ValueError):
+    """A save refused (empty or too long)."""
+
+
+def render_markdown(text: str) -> Markup:
+    """Markdown to HTML, then sanitised: no scripts, no event attributes, no
+    javascript: links, whatever the author typed (raw HTML included)."""
+    html = markdown.markdown(text or "", extensions=["tables", "sane_lists"], output_format="html")
+    return Markup(nh3.clean(html, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, url_schemes=URL_SCHEMES,
+                            link_rel="noopener noreferrer"))
+
+
+def ordered_pages() -> list[ManualPage]:
+    """All pages, in manual order (county-wide: every signed-in user reads them all)."""
+    return list(db.session.scalars(select(ManualPage).order_by(ManualPage.sort_order, ManualPage.id)))
+
+
+def page_by_slug(slug: str) -> ManualPage | None:
+    return db.session.scalar(select(ManualPage).where(ManualPage.slug == slug))
+
+
+def current_number(page: ManualPage) -> int:
+    """The current text's version number: one more than the kept versions."""
+    kept = db.session.scalar(select(func.max(ManualPageVersion.number)).where(ManualPageVersion.page_id == page.id))
+    return (kept or 0) + 1
+
+
+def version_of(page: ManualPage, number: int) -> ManualPageVersion | None:
+    return db.session.scalar(select(ManualPageVersion).where(
+        ManualPageVersion.page_id == page.id, ManualPageVersion.number == number))
+
+
+def save_page(page: ManualPage, title: str, body: str, user) -> bool:
+    """Keep the current text as a version, then replace it. False when nothing
+    changed (no version is kept for a save that changes nothing)."""
+    title, body = (title or "").strip(), (body or "").replace("\r\n", "\n").strip() + "\n"
+    if not title:
+        raise ManualError(_("请填写标题。"))
+    if len(title) > MAX_TITLE:
+        raise ManualError(_("标题不能超过 %(n)d 个字。", n=MAX_TITLE))
+    if len(body) > MAX_BODY:
+        raise ManualError(_("正文太长（不能超过 %(n)d 个字符）。", n=MAX_BODY))
+    if title == page.title and body == page.body:
+        return False
+    db.session.add(ManualPageVersion(page=page, number=current_number(page), title=page.title, body=page.body,
+                                     saved_at=page.updated_at, saved_by_id=page.updated_by_id))
+    page.title, page.body = title, body
+    page.updated_at, page.updated_by_id = utcnow(), user.id
+    return True
+
+
+def manual_pdf(pages: list[ManualPage]) -> PrintResult:
+    """The pages as one A4 document: each page starts on a new sheet with its title."""
+    rendered = [(page, render_markdown(page.body)) for page in pages]
+    return render_pdf("print/manual.html", title=_("网格化管理服务工作手册"), confidential=True, pages=rendered)

@@ -1,0 +1,145 @@
+"""Work-manual pages: seeded by the migration, read by every signed-in user, edited
+by county administrators with version history, sanitised, printed as a PDF."""
+import io
+
+from pypdf import PdfReader
+from sqlalchemy import select
+
+from app.auth.models import AuditEvent
+from app.extensions import db
+from app.printing import manual
+from app.printing.manual_models import ManualPage
+from tests.conftest import fresh, text_of
+from tests.printing.helpers import squeezed
+from tests.printing.test_poster import ARTIFACTS, page_png
+
+SEEDED = ["网格长工作职责", "网格员工作职责", "楼栋长工作职责", "巡查制度", "例会制度", "台帐管理制度",
+          "考核办法", "文明卫生公约", "首问责任制", "限时办结制度"]
+
+
+def test_seeded_pages_are_listed_and_rendered(client_as):
+    client = client_as("worker_a")
+    index = text_of(client.get("/manual/"))
+    for title in SEEDED:
+        assert title in index
+    page = client.get("/manual/patrol-rules")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "<ol>" in html and "每周巡查本网格不少于三次" in text_of(page)
+    assert "周一、周四" in text_of(client.get("/manual/grid-worker-duties"))
+    assert "3个工作日内办结" in text_of(client.get("/manual/time-limits"))
+    assert client.get("/manual/no-such-page").status_code == 404
+    assert 'href="/manual/"' in client.get("/registers/").get_data(as_text=True)
+
+
+def test_every_signed_in_role_reads_the_manual_but_only_admins_edit(app, client_as):
+    for username in ("worker_a", "station_a", "town_a", "dept", "leader_a"):
+        client = client_as(username)
+        assert client.get("/manual/grid-chief-duties").status_code == 200
+        assert client.get("/manual/grid-chief-duties/history").status_code == 200
+        assert client.get("/manual/grid-chief-duties/edit").status_code == 404, username
+        assert client.post("/manual/grid-chief-duties/edit", data={"title": "x", "body": "y"}).status_code == 404
+        assert "/manual/grid-chief-duties/edit" not in client.get("/manual/grid-chief-duties").get_data(as_text=True)
+    assert app.test_client().get("/manual/").status_code in (302, 401)
+    fresh()
+    assert "y" != db.session.scalar(select(ManualPage.body).where(ManualPage.slug == "grid-chief-duties"))
+
+
+def test_admin_edit_keeps_the_old_text_in_history(client_as):
+    client = client_as("admin")
+    form = client.get("/manual/meeting-rules/edit")
+    assert form.status_code == 200 and "<textarea" in form.get_data(as_text=True)
+    old_body = db.session.scalar(select(ManualPage.body).where(ManualPage.slug == "meeting-rules"))
+    preview = client.post("/manual/meeting-rules/edit", data={"title": "例会制度", "body": "**预览文字**",
+                                                              "preview": "预览"})
+    assert preview.status_code == 200 and "<strong>预览文字</strong>" in preview.get_data(as_text=True)
+    fresh()
+    assert db.session.scalar(select(ManualPage.body).where(ManualPage.slug == "meeting-rules")) == old_body
+
+    response = client.post("/manual/meeting-rules/edit",
+                           data={"title": "网格例会制度", "body": "每周一上午召开网格例会。\n\n1. 汇报\n2. 安排"})
+    assert response.status_code == 303
+    shown = client.get("/manual/meeting-rules")
+    assert "每周一上午召开网格例会。" in text_of(shown) and "网格例会制度" in text_of(shown)
+    assert "<li>汇报</li>" in shown.get_data(as_text=True)
+
+    history = text_of(client.get("/manual/meeting-rules/history"))
+    assert "例会制度" in history and "网格例会制度" in history
+    assert "admin" in history  # who saved the current text
+    assert "（初始内容）" in history  # the seeded text, kept as version 1
+    old = client.get("/manual/meeting-rules/versions/1")
+    assert old.status_code == 200 and "每周召开一次，由网格长主持" in text_of(old)
+    assert "旧版本" in text_of(old)
+    assert client.get("/manual/meeting-rules/versions/2").status_code == 404  # version 2 is the current text
+
+    client.post("/manual/meeting-rules/edit", data={"title": "网格例会制度", "body": "第三版。"})
+    second = text_of(client.get("/manual/meeting-rules/versions/2"))
+    assert "每周一上午召开网格例会。" in second and "admin" in second
+    fresh()
+    events = list(db.session.scalars(select(AuditEvent).where(AuditEvent.action == "manual_page_saved")))
+    assert len(events) == 2 and events[0].summary == "网格例会制度"
+
+
+def test_saving_unchanged_text_keeps_no_version(client_as):
+    client = client_as("admin")
+    page = db.session.scalar(select(ManualPage).where(ManualPage.slug == "ledger-rules"))
+    client.post("/manual/ledger-rules/edit", data={"title": page.title, "body": page.body})
+    fresh()
+    assert db.session.scalar(select(ManualPage).where(ManualPage.slug == "ledger-rules")).versions == []
+
+
+def test_empty_title_is_refused(client_as):
+    response = client_as("admin").post("/manual/ledger-rules/edit", data={"title": " ", "body": "x"})
+    assert response.status_code == 400 and "请填写标题。" in text_of(response)
+
+
+def test_markdown_is_sanitised(app):
+    html = str(manual.render_markdown(
+        "# 标题\n\n<script>alert(1)</script>\n\n[点我](javascript:alert(1))\n\n"
+        '<a href="javascript:alert(2)" onclick="alert(3)">链接</a> <img src=x onerror="alert(4)">\n\n'
+        '<p onmouseover="alert(5)">段落</p>\n\n[正常链接](https://example.cn/)'))
+    assert "<script" not in html and "alert(1)" not in html
+    assert "javascript:" not in html
+    assert "onclick" not in html and "onerror" not in html and "onmouseover" not in html
+    assert "<img" not in html
+    assert "<h1>标题</h1>" in html and "段落" in html
+    assert 'href="https://example.cn/"' in html
+
+
+def test_sanitised_on_the_page_too(client_as):
+    client = client_as("admin")
+    client.post("/manual/ledger-rules/edit",
+                data={"title": "台帐管理制度", "body": "<script>alert('x')</script>\n\n[a](javascript:alert(1))"})
+    html = client.get("/manual/ledger-rules").get_data(as_text=True)
+    main = html.split('<div class="manual">', 1)[1].split("</div>", 1)[0]
+    assert "<script" not in main and "javascript:" not in main
+
+
+def test_manual_pdf_has_every_page_titled_and_numbered(app, client_as):
+    client = client_as("station_a")
+    response = client.get("/manual/print.pdf")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    pdf = response.data
+    text = squeezed(pdf)
+    for title in SEEDED:
+        assert title in text
+    assert "每周巡查本网格不少于三次" in text
+    pages = len(PdfReader(io.BytesIO(pdf)).pages)
+    assert pages >= len(SEEDED)  # one sheet break per manual page
+    assert f"第1页/共{pages}页" in text and f"第{pages}页/共{pages}页" in text
+    assert "内部资料注意保密" in text
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / "manual-page1.png").write_bytes(page_png(pdf))
+    fresh()
+    event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "printed")
+                               .order_by(AuditEvent.id.desc())).first()
+    assert event.detail["records"] == len(SEEDED) and event.detail["pages"] == pages
+
+
+def test_manual_pdf_function_starts_each_page_on_a_new_sheet(app):
+    pages = manual.ordered_pages()[:2]
+    result = manual.manual_pdf(pages)
+    reader = PdfReader(io.BytesIO(result.pdf))
+    first, second = ("".join(p.extract_text().split()) for p in reader.pages[:2])
+    assert pages[0].title in first and pages[1].title not in first
+    assert pages[1].title in second
