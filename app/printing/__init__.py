@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("printing", __name__)
 
-from app.printing import manual_views, poster_views, views  # noqa: E402,F401
+from app.printing import binder_views, manual_views, poster_views, views  # noqa: E402,F401

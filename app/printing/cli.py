@@ -147,3 +147,31 @@ def print_roster(code: str, kind: str | None, day: str | None, out: str) -> None
     Path(out).write_bytes(result.pdf)
     _audit_cli(print_detail("值班表", publicity.roster_title(roster), len(roster.shifts), result))
     click.echo(f"{out}: {len(roster.shifts)} 人次 / shifts, {result.pages} 页 / pages")
+
+
+@print_group.command("binder")
+@click.option("--grid", "code", required=True, help="网格或社区编码 / grid or community code")
+@click.option("--period", default=None, help="2026-10 (month) or 2026 (year); default this month")
+@click.option("--out", required=True, type=click.Path(dir_okay=False, writable=True))
+def print_binder(code: str, period: str | None, out: str) -> None:
+    """The inspection binder (迎检包) of a grid or community: cover, contents, basics and
+    staff, the work manual, every ledger and the matters closed in the period."""
+    from app.printing.binder import build_binder
+    from app.printing.views import print_detail
+
+    division = _division_by_code(code, ("grid", "community"))
+    start, end = parse_period(period)
+
+    def progress(done: int, total: int, label: str) -> None:
+        click.echo(f"[{done}/{total}] {label}")
+
+    result = build_binder(division, start, end, None, progress=progress)
+    Path(out).write_bytes(result.pdf)
+    detail = print_detail("迎检包 (binder)", f"{division.full_name} {start} — {end}", result.records, result)
+    detail["sections"] = len(result.sections)
+    _audit_cli(detail)
+    click.echo(f"{out}: {len(result.sections)} 部分 / sections, {result.records} 条 / records, "
+               f"{result.pages} 页 / pages")
+    if result.missing_glyphs:
+        click.echo("字库缺字 / characters missing from the bundled font: "
+                   + "、".join(sorted({m['char'] for m in result.missing_glyphs})), err=True)

@@ -77,7 +77,10 @@ PUBLIC_PARAMS = {"grid_code", "community_code", "service_code", "service_request
 # number, not records of any division (tests/printing/test_manual.py checks who may edit).
 MANUAL_PARAMS = {"slug", "number"}
 # URL parameters that are not records.
-NOT_RECORDS = {"code", "filename"} | PUBLIC_PARAMS | MANUAL_PARAMS
+# A binder job's token: jobs belong to the user who started them (anyone else,
+# and any unknown token, gets 404), so it is not a record of a division.
+BINDER_PARAMS = {"token"}
+NOT_RECORDS = {"code", "filename"} | PUBLIC_PARAMS | MANUAL_PARAMS | BINDER_PARAMS
 # Names of a step (the matters loop): walked with one value, not an integer.
 STEP_NAMES = {"action": ["verify"]}
 # Departments are county-wide reference data (duty phone numbers), in everyone's

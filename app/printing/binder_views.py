@@ -1,0 +1,86 @@
+"""The inspection binder from the web: choose a grid or community and a period, the
+binder is built in the background, its page shows the progress (htmx polling, or a
+plain refresh without JavaScript) and ends in a download link for its owner."""
+from __future__ import annotations
+
+from flask import abort, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from wtforms import DateField, SelectField, SubmitField
+from wtforms.validators import DataRequired
+
+from app.core.rendering import render_page
+from app.core.timeutil import local_today
+from app.org.services import division_choices
+from app.printing import binder_jobs, bp
+from app.printing.views import printable_divisions
+
+
+class BinderForm(FlaskForm):
+    division_id = SelectField(_l("网格或社区（村）"), coerce=int, validate_choice=False)
+    start = DateField(_l("起始日期"), validators=[DataRequired(_l("请按 2024-01-05 的格式填写日期。"))])
+    end = DateField(_l("截止日期"), validators=[DataRequired(_l("请按 2024-01-05 的格式填写日期。"))])
+    submit = SubmitField(_l("生成迎检包"))
+
+
+def _no_department_handlers() -> None:
+    if current_user.role == "department_handler":
+        abort(404)
+
+
+@bp.route("/binders/new", methods=["GET", "POST"])
+@login_required
+def binder_new():
+    """The start form; POST starts the job and redirects to its page."""
+    _no_department_handlers()
+    divisions = printable_divisions()
+    form = BinderForm()
+    form.division_id.choices = division_choices(divisions)
+    if request.method == "GET":
+        today = local_today()
+        form.start.data, form.end.data = today.replace(day=1), today
+        return render_template("printing/binder_new.html", form=form)
+    if not form.validate():
+        return render_template("printing/binder_new.html", form=form), 400
+    division = next((d for d in divisions if d.id == form.division_id.data), None)
+    if division is None:
+        form.division_id.errors = [_("请选择您管辖范围内的网格或社区（村）。")]
+        return render_template("printing/binder_new.html", form=form), 400
+    if form.end.data < form.start.data:
+        form.end.errors = [_("截止日期早于起始日期。")]
+        return render_template("printing/binder_new.html", form=form), 400
+    title = _("迎检包：%(unit)s", unit=division.full_name)
+    job = binder_jobs.start(current_user, division.id, form.start.data, form.end.data, title)
+    return redirect(url_for("printing.binder_job", token=job.token), 303)
+
+
+def _own_job(token: str):
+    job = binder_jobs.get(token, current_user)
+    if job is None:
+        abort(404)
+    return job
+
+
+@bp.route("/binders/<token>")
+@login_required
+def binder_job(token: str):
+    """The job's progress (the fragment alone when htmx polls it)."""
+    job = _own_job(token)
+    response = render_page("printing/binder_job.html", "printing/_binder_progress.html", "binder-progress", job=job)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.route("/binders/<token>.pdf")
+@login_required
+def binder_file(token: str):
+    """The finished binder, for the job's owner only."""
+    job = _own_job(token)
+    if job.status != "done" or not job.path:
+        abort(404)
+    response = send_file(job.path, mimetype="application/pdf", as_attachment=True,
+                         download_name=f"{job.title}-{local_today():%Y%m%d}.pdf", max_age=0)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
