@@ -281,9 +281,17 @@ def _dispatch(matter, user, note, now, level: str = "", division_id: int | None 
     matter.dispatched_at = now
     days = handling_days(matter, level)
     _start_clock(matter, days, now)
+    _keep_hotline_limit(matter)
     matter.handle_due_at = matter.due_at
     return {"to": chosen.name, "level": level, "days": days,
             "department_id": chosen.id if level == "department" else None}
+
+
+def _keep_hotline_limit(matter: Matter) -> None:
+    """A 12345 work order carries the hotline's own 办结时限: the handling deadline
+    never runs past it (an approved extension still may)."""
+    if matter.hotline_due_at is not None and matter.due_at is not None and matter.hotline_due_at < matter.due_at:
+        matter.due_at = max(matter.hotline_due_at, matter.stage_started_at)
 
 
 def _escalate(matter, user, note, now):
@@ -313,8 +321,10 @@ def _request_extension(matter, user, note, now, days: int | None = None):
     reason = _required_note(note, _("请写明延期理由。"))
     if not days or days < 1 or days > MAX_EXTENSION_DAYS:
         raise MatterError(_("延期天数须为 1 到 %(n)d 个工作日。", n=MAX_EXTENSION_DAYS), "days")
+    # decision set here, not left to the column default: the pending request must be
+    # seen before the session flushes (approving in the same session).
     db.session.add(ExtensionRequest(matter=matter, days=days, reason=reason, requested_by_id=user.id,
-                                    requested_at=now))
+                                    decision="pending", requested_at=now))
     return {"days": days}
 
 
@@ -385,6 +395,7 @@ def _reopen(matter, user, note, now):
     matter.fed_back_at = None
     days = handling_days(matter, matter.handler_level)
     _start_clock(matter, days, now)
+    _keep_hotline_limit(matter)
     matter.dispatched_at = now
     matter.handle_due_at = matter.due_at
 

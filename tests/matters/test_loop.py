@@ -228,3 +228,22 @@ def test_the_matters_page_leads_to_indicators_hotline_and_settings_by_role(clien
     worker = text_of(client_as("worker_a").get("/matters/"))
     assert "考核指标" in worker and "12345热线工单" not in worker and "事件设置" not in worker
     assert "考核指标" not in text_of(client_as("dept").get("/matters/"))
+
+
+def test_a_hotline_limit_caps_the_handling_deadline_and_a_fresh_extension_is_pending(app, world):
+    from datetime import datetime, timedelta
+    with write_transactions():
+        now = datetime(2026, 11, 16, 2, 0)  # Monday 10:00 in Shanghai
+        matter = services.report(services.MatterValues(class_code="city", description="热线工单", grid=world.grid_a,
+                                                       source="hotline"), now=now)
+        matter.hotline_due_at = now + timedelta(days=1)
+        town = world.users["town_a"]
+        services.take(matter, "verify", town, now=now)
+        services.take(matter, "dispatch", town, now=now, level="department", department_id=world.department.id)
+        assert matter.due_at == matter.hotline_due_at == matter.handle_due_at
+        dept = world.users["dept"]
+        services.take(matter, "request_extension", dept, note="需更换设备", now=now, days=2)
+        assert matter.pending_extension is not None
+        services.take(matter, "approve_extension", town, now=now)
+        assert matter.due_at > matter.hotline_due_at and matter.extension_count == 1
+        db.session.rollback()
