@@ -3,12 +3,8 @@ or nothing), the template, and the 回单 export. Town staff and county administ
 only, each within their scope. The rules live in app.matters.hotline."""
 from __future__ import annotations
 
-import re
-import secrets
-import time
-from pathlib import Path
 
-from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -20,6 +16,7 @@ from app.auth import audit
 from app.auth.roles import Role
 from app.core.forms import RuleError
 from app.core.rendering import xlsx_download
+from app.core.uploads import KeptUploads
 from app.extensions import db
 from app.matters import bp, hotline, hotline_receipts, hotline_sheet
 from app.matters.indicator_views import ReceiptForm, read_period
@@ -27,10 +24,7 @@ from app.org.models import Division
 from app.org.services import chosen_grid, division_choices, visible_grids
 
 HOTLINE_ROLES = (Role.TOWN_STAFF.value, Role.COUNTY_ADMIN.value)
-UPLOAD_SUBFOLDER = "hotline"
-UPLOAD_MAX_AGE = 24 * 3600          # seconds an unconfirmed upload is kept
-SESSION_KEY = "hotline_import"
-_TOKEN = re.compile(r"[0-9a-f]{32}")
+UPLOADS = KeptUploads("hotline", "hotline_import")
 # Numbers of the work orders named in one audit entry (the counts are always complete).
 AUDIT_NUMBERS = 200
 
@@ -53,40 +47,6 @@ def _may_use_hotline() -> list[Division]:
     if current_user.role not in HOTLINE_ROLES:
         abort(403)
     return visible_grids()
-
-
-# --- Kept uploads (the preview's file waits for the confirmation) ---------------------
-
-def _upload_folder() -> Path:
-    return Path(current_app.config["UPLOAD_FOLDER"]) / UPLOAD_SUBFOLDER
-
-
-def _keep_upload(data: bytes) -> str:
-    folder = _upload_folder()
-    folder.mkdir(parents=True, exist_ok=True)
-    cutoff = time.time() - UPLOAD_MAX_AGE
-    for old in folder.glob("*.xlsx"):
-        if old.stat().st_mtime < cutoff:
-            old.unlink(missing_ok=True)
-    token = secrets.token_hex(16)
-    (folder / f"{token}.xlsx").write_bytes(data)
-    session[SESSION_KEY] = token
-    return token
-
-
-def _upload_path(token: str | None) -> Path | None:
-    """The kept upload, only for the session that uploaded it."""
-    if not token or not _TOKEN.fullmatch(token) or session.get(SESSION_KEY) != token:
-        return None
-    path = _upload_folder() / f"{token}.xlsx"
-    return path if path.is_file() else None
-
-
-def _forget_upload(token: str) -> None:
-    path = _upload_path(token)
-    if path is not None:
-        path.unlink(missing_ok=True)
-    session.pop(SESSION_KEY, None)
 
 
 # --- Pages ---------------------------------------------------------------------------
@@ -130,7 +90,7 @@ def hotline_import():
             form.file.errors = [str(error)]
             return _page(form, 400)
         db.session.rollback()
-        token = _keep_upload(data) if report.ok and report.orders else None
+        token = UPLOADS.keep(data) if report.ok and report.orders else None
         confirm = HotlineConfirmForm(formdata=None, token=token or "",
                                      grid_id=str(scope.fixed.id) if scope.fixed else "")
         return render_template("matters/hotline_preview.html", report=report, form=confirm, grid=scope.fixed,
@@ -146,7 +106,7 @@ def hotline_confirm():
     form = HotlineConfirmForm()
     if not form.validate_on_submit():
         abort(400)
-    path = _upload_path(form.token.data)
+    path = UPLOADS.path(form.token.data)
     if path is None:
         flash(_("导入文件已过期或已导入，请重新上传。"), "error")
         return redirect(url_for("matters.hotline_import"), code=303)
@@ -169,7 +129,7 @@ def hotline_confirm():
                          "grid": scope.fixed.code if scope.fixed else None,
                          "work_orders": [o.hotline_number for o in report.orders][:AUDIT_NUMBERS]})
     db.session.commit()
-    _forget_upload(form.token.data)
+    UPLOADS.forget(form.token.data)
     flash(_("导入完成。%(summary)s", summary=report.summary()), "success")
     return redirect(url_for("matters.hotline_import"), code=303)
 

@@ -3,12 +3,8 @@
 (nothing written) → confirm (one transaction). The rules live in xlsx_import."""
 from __future__ import annotations
 
-import re
-import secrets
-import time
-from pathlib import Path
 
-from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -22,17 +18,15 @@ from app.auth.decorators import require
 from app.auth.roles import Permission
 from app.core.forms import RuleError
 from app.core.rendering import xlsx_download
+from app.core.uploads import KeptUploads
 from app.core.scoping import scoped_select
 from app.extensions import db
 from app.org.models import Division
-from app.org.services import division_choices, visible_grids
+from app.org.services import chosen_grid, division_choices, visible_grids
 from app.registry import bp, search, xlsx_export, xlsx_import
 from app.registry.models import CareTag, Household, Resident
 
-UPLOAD_SUBFOLDER = "imports"
-UPLOAD_MAX_AGE = 24 * 3600          # seconds an unconfirmed upload is kept
-_TOKEN = re.compile(r"[0-9a-f]{32}")
-SESSION_KEY = "registry_import"
+UPLOADS = KeptUploads("imports", "registry_import")
 
 
 class ImportForm(FlaskForm):
@@ -120,46 +114,11 @@ def import_template():
 
 # --- Import --------------------------------------------------------------------------
 
-def _upload_folder() -> Path:
-    return Path(current_app.config["UPLOAD_FOLDER"]) / UPLOAD_SUBFOLDER
-
-
-def _keep_upload(data: bytes) -> str:
-    """Store the checked file under a random name (and forget day-old ones)."""
-    folder = _upload_folder()
-    folder.mkdir(parents=True, exist_ok=True)
-    cutoff = time.time() - UPLOAD_MAX_AGE
-    for old in folder.glob("*.xlsx"):
-        if old.stat().st_mtime < cutoff:
-            old.unlink(missing_ok=True)
-    token = secrets.token_hex(16)
-    (folder / f"{token}.xlsx").write_bytes(data)
-    session[SESSION_KEY] = token
-    return token
-
-
-def _upload_path(token: str | None) -> Path | None:
-    """The kept upload, only for the session that uploaded it."""
-    if not token or not _TOKEN.fullmatch(token) or session.get(SESSION_KEY) != token:
-        return None
-    path = _upload_folder() / f"{token}.xlsx"
-    return path if path.is_file() else None
-
-
-def _forget_upload(token: str) -> None:
-    path = _upload_path(token)
-    if path is not None:
-        path.unlink(missing_ok=True)
-    session.pop(SESSION_KEY, None)
-
-
 def _scope(grids: list[Division], grid_id: int | None) -> xlsx_import.ImportScope | None:
     """The grids rows may name; None when a chosen grid is not the user's."""
-    fixed = None
-    if grid_id:
-        fixed = next((g for g in grids if g.id == grid_id), None)
-        if fixed is None:
-            return None
+    fixed = chosen_grid(grids, grid_id) if grid_id else None
+    if grid_id and fixed is None:
+        return None
     return xlsx_import.ImportScope({g.code: g for g in grids}, fixed, current_user._get_current_object())
 
 
@@ -192,7 +151,7 @@ def import_residents():
                 form.file.errors = [str(error)]
             else:
                 db.session.rollback()
-                token = _keep_upload(data) if report.ok else None
+                token = UPLOADS.keep(data) if report.ok else None
                 return _preview(report, token, scope.fixed, form.file.data.filename or "")
     return render_template("registry/import_form.html", form=form)
 
@@ -205,7 +164,7 @@ def confirm_import():
     form = ConfirmForm()
     if not form.validate_on_submit():
         abort(400)
-    path = _upload_path(form.token.data)
+    path = UPLOADS.path(form.token.data)
     if path is None:
         flash(_("导入文件已过期或已导入，请重新上传。"), "error")
         return redirect(url_for("registry.import_residents"), code=303)
@@ -227,6 +186,6 @@ def confirm_import():
                          "households": vars(report.households),
                          "grid": scope.fixed.code if scope.fixed else None})
     db.session.commit()
-    _forget_upload(form.token.data)
+    UPLOADS.forget(form.token.data)
     flash(_("导入完成。%(summary)s", summary=report.summary()), "success")
     return redirect(url_for("registry.resident_list", grid=scope.fixed.id if scope.fixed else None), code=303)
