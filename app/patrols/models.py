@@ -1,0 +1,102 @@
+"""Patrols and their findings, 民情日志 entries and reports to the grid chief. All of
+them belong to a grid (scoped through `grid_id`, as other grid records)."""
+from __future__ import annotations
+
+from datetime import date, datetime, time
+
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.core.timeutil import utcnow
+from app.extensions import db
+
+
+class Patrol(db.Model):
+    """One patrol of a grid by one grid worker: when, and the route or points covered."""
+
+    __tablename__ = "patrol"
+    __table_args__ = (Index("ix_patrol_grid_day", "grid_id", "patrol_date"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    grid_id: Mapped[int] = mapped_column(ForeignKey("division.id"), index=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff_member.id"), index=True)
+    patrol_date: Mapped[date]
+    start_time: Mapped[time]
+    end_time: Mapped[time]
+    route: Mapped[str] = mapped_column(String(300))
+    note: Mapped[str] = mapped_column(Text, default="")
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    grid = relationship("Division")
+    staff = relationship("StaffMember")
+    recorded_by = relationship("User")
+    findings: Mapped[list["PatrolFinding"]] = relationship(
+        back_populates="patrol", order_by="PatrolFinding.id", cascade="all, delete-orphan")
+
+
+class PatrolFinding(db.Model):
+    """Something found on a patrol: handled on the spot (how), or reported as a matter."""
+
+    __tablename__ = "patrol_finding"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patrol_id: Mapped[int] = mapped_column(ForeignKey("patrol.id", ondelete="CASCADE"), index=True)
+    place: Mapped[str] = mapped_column(String(200), default="")
+    description: Mapped[str] = mapped_column(Text)
+    handled_on_spot: Mapped[bool] = mapped_column(default=False)
+    handling: Mapped[str] = mapped_column(String(500), default="")
+    matter_id: Mapped[int | None] = mapped_column(ForeignKey("matter.id"), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    patrol: Mapped[Patrol] = relationship(back_populates="findings")
+    matter = relationship("Matter")
+
+
+class OpinionEntry(db.Model):
+    """A line of the 民情日志: what a resident said, and how it was sorted —
+    当时结办 (settled on the spot, with how) or 限期协办 (a matter with a deadline)."""
+
+    __tablename__ = "opinion_entry"
+    __table_args__ = (Index("ix_opinion_entry_grid_day", "grid_id", "said_on"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    grid_id: Mapped[int] = mapped_column(ForeignKey("division.id"), index=True)
+    said_on: Mapped[date]
+    resident_name: Mapped[str] = mapped_column(String(32), default="")
+    place: Mapped[str] = mapped_column(String(200), default="")
+    category: Mapped[str] = mapped_column(String(16))
+    content: Mapped[str] = mapped_column(Text)
+    disposition: Mapped[str] = mapped_column(String(16))  # settled | assisted
+    settled_note: Mapped[str] = mapped_column(String(500), default="")
+    matter_id: Mapped[int | None] = mapped_column(ForeignKey("matter.id"), unique=True)
+    chief_report_id: Mapped[int | None] = mapped_column(ForeignKey("chief_report.id"), index=True)
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    recorder_name: Mapped[str] = mapped_column(String(32), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    grid = relationship("Division")
+    matter = relationship("Matter")
+    chief_report = relationship("ChiefReport", back_populates="entries")
+
+
+class ChiefReport(db.Model):
+    """Ordinary information reported to the grid chief for one report day (each
+    Monday and Thursday, 002 篇二): who reported, when, which entries, a note."""
+
+    __tablename__ = "chief_report"
+    __table_args__ = (UniqueConstraint("grid_id", "report_day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    grid_id: Mapped[int] = mapped_column(ForeignKey("division.id"), index=True)
+    # The Monday or Thursday this report answers (its due day may be later: holidays).
+    report_day: Mapped[date]
+    reporter_name: Mapped[str] = mapped_column(String(32))
+    chief_name: Mapped[str] = mapped_column(String(32), default="")
+    reported_at: Mapped[datetime] = mapped_column(default=utcnow)
+    note: Mapped[str] = mapped_column(Text, default="")
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+
+    grid = relationship("Division")
+    entries: Mapped[list[OpinionEntry]] = relationship(back_populates="chief_report",
+                                                       order_by="OpinionEntry.said_on, OpinionEntry.id")
