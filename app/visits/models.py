@@ -1,0 +1,56 @@
+"""A visit (入户走访) to a household: when, who went, what kind of visit, what was
+found, the needs raised, the follow-up and the matter it opened, if any."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Column, ForeignKey, Index, String, Table, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.core.timeutil import utcnow
+from app.extensions import db
+
+# Who went (staff of the grid or its station); a visit usually has one or two visitors.
+visit_visitor = Table(
+    "visit_visitor", db.metadata,
+    Column("visit_id", ForeignKey("visit.id", ondelete="CASCADE"), primary_key=True),
+    Column("staff_id", ForeignKey("staff_member.id"), primary_key=True, index=True),
+)
+
+
+class Visit(db.Model):
+    """One visit. It belongs to the grid the household was in on the day (kept even
+    if the household later moves), which is also how it is scoped."""
+
+    __tablename__ = "visit"
+    __table_args__ = (Index("ix_visit_household_day", "household_id", "visited_on"),
+                      Index("ix_visit_grid_day", "grid_id", "visited_on"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    grid_id: Mapped[int] = mapped_column(ForeignKey("division.id"))
+    household_id: Mapped[int] = mapped_column(ForeignKey("household.id"))
+    visited_on: Mapped[date]
+    # routine 常规 | key 重点 | verification 核实 | concentrated 集中 (app.visits.reference)
+    visit_type: Mapped[str] = mapped_column(String(16), default="routine")
+    found: Mapped[str] = mapped_column(Text, default="")
+    needs: Mapped[str] = mapped_column(Text, default="")
+    follow_up: Mapped[str] = mapped_column(Text, default="")
+    matter_id: Mapped[int | None] = mapped_column(ForeignKey("matter.id"), index=True)
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    grid = relationship("Division")
+    household = relationship("Household")
+    matter = relationship("Matter")
+    recorded_by = relationship("User")
+    visitors = relationship("StaffMember", secondary=visit_visitor, order_by="StaffMember.name")
+
+    @property
+    def type_label(self) -> str:
+        from app.visits.reference import VISIT_TYPES
+        return str(VISIT_TYPES.get(self.visit_type, self.visit_type))
+
+    @property
+    def visitor_names(self) -> str:
+        return "、".join(s.name for s in self.visitors)
