@@ -44,6 +44,7 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     errors.init_app(app)
 
     from app import auth, cli, home, matters, org, printing, public, registry
+    from app import supervision
     app.register_blueprint(auth.bp)
     app.register_blueprint(auth.admin_bp)
     app.register_blueprint(org.bp)
@@ -52,6 +53,7 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     app.register_blueprint(printing.bp)
     app.register_blueprint(public.bp)
     app.register_blueprint(home.bp)
+    app.register_blueprint(supervision.bp)
     from app import patrols
     app.register_blueprint(patrols.bp)
     cli.init_app(app)

@@ -112,6 +112,8 @@ def _rules() -> dict[type, Callable]:
     from app.matters.models import ApiKey, HolidayDay, Matter, MatterPhoto, MatterType, TimeLimit
     from app.registry.organisation_models import JointDefenceGroup, JointDefenceMember, Organisation
     from app.printing.roster_models import DutyRoster, DutyShift
+    from app.supervision.models import (AdmittedItem, AssignedTask, Inspection, Meeting, MeetingDecision,
+                                        Recheck, Rectification, TaskTarget, Training)
 
     return {
         Division: lambda user, _ids: division_condition(user),
@@ -170,6 +172,28 @@ def _rules() -> dict[type, Callable]:
         DutyRoster: lambda user, ids: DutyRoster.community_id.in_(ids),
         DutyShift: lambda user, ids: DutyShift.roster_id.in_(
             select(DutyRoster.id).where(DutyRoster.community_id.in_(ids))),
+        # Meetings and trainings belong to the grid, community or town that held them.
+        Meeting: lambda user, ids: Meeting.division_id.in_(ids),
+        MeetingDecision: lambda user, ids: MeetingDecision.meeting_id.in_(
+            select(Meeting.id).where(Meeting.division_id.in_(ids))),
+        Training: lambda user, ids: Training.division_id.in_(ids),
+        # The admission list is county reference data: all read it, administrators edit it.
+        AdmittedItem: _anyone_signed_in,
+        # A task is seen by the level that assigned it and by its targets; a target by
+        # itself (and those above it) and by the assigning level.
+        AssignedTask: lambda user, ids: or_(
+            AssignedTask.issuing_division_id.in_(ids),
+            AssignedTask.id.in_(select(TaskTarget.task_id).where(TaskTarget.division_id.in_(ids)))),
+        TaskTarget: lambda user, ids: or_(
+            TaskTarget.division_id.in_(ids),
+            TaskTarget.task_id.in_(select(AssignedTask.id).where(AssignedTask.issuing_division_id.in_(ids)))),
+        # Inspections belong to the grid inspected; rectifications and re-checks follow.
+        Inspection: lambda user, ids: Inspection.grid_id.in_(ids),
+        Rectification: lambda user, ids: Rectification.inspection_id.in_(
+            select(Inspection.id).where(Inspection.grid_id.in_(ids))),
+        Recheck: lambda user, ids: Recheck.rectification_id.in_(
+            select(Rectification.id).join(Inspection, Inspection.id == Rectification.inspection_id)
+            .where(Inspection.grid_id.in_(ids))),
     }
 
 
