@@ -46,3 +46,4 @@ register(Ledger(
 
 
 from app.printing import ledger_forms_area, ledger_forms_disputes, ledger_forms_people  # noqa: E402,F401
+from app.supervision import ledger as supervision_ledger  # noqa: E402,F401  (form 15, 督导台帐)

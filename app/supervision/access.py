@@ -1,0 +1,47 @@
+"""Who may do what in supervision. Seeing a record is decided by app.core.scoping;
+these say which roles may write, once the record was found in scope.
+
+- Meetings and trainings: anyone who works in the divisions (not leaders, who only
+  read, nor departments) records them for a division in their scope.
+- The admission list: county administrators keep it.
+- Tasks: town staff assign to the grids and communities of their town, county
+  administrators anywhere; a station may turn its own community meeting's decision
+  into a task for the community's grids. The targets (their grid workers and
+  stations) report completion.
+- Inspections and re-checks: town and county staff (the supervision group); the
+  inspected grid's station and workers see them.
+"""
+from __future__ import annotations
+
+RECORDERS = frozenset({"county_admin", "town_staff", "station_staff", "grid_worker"})
+ASSIGNERS = frozenset({"county_admin", "town_staff"})
+SUPERVISORS = frozenset({"county_admin", "town_staff"})
+TARGET_REPORTERS = frozenset({"grid_worker", "station_staff"})
+
+
+def _role(user) -> str | None:
+    return getattr(user, "role", None)
+
+
+def may_record_meetings(user) -> bool:
+    return _role(user) in RECORDERS
+
+
+def may_keep_admission_list(user) -> bool:
+    return _role(user) == "county_admin"
+
+
+def may_assign_tasks(user) -> bool:
+    return _role(user) in ASSIGNERS
+
+
+def may_task_from_meeting(user) -> bool:
+    return _role(user) in ASSIGNERS | {"station_staff"}
+
+
+def may_report_target(user) -> bool:
+    return _role(user) in TARGET_REPORTERS
+
+
+def may_supervise(user) -> bool:
+    return _role(user) in SUPERVISORS

@@ -1,0 +1,120 @@
+"""Supervision (督查/督导): an inspection of a grid or one of its points, each problem
+found becoming a rectification with a deadline, and re-checks (回头看). A failed
+re-check keeps the rectification open and may give it a new deadline; it closes only
+when a re-check passes. Deadlines are local calendar dates: a rectification is
+overdue from the day after its deadline while open. The caller commits."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Select, and_, or_, select
+
+from app.auth import audit
+from app.extensions import db
+from app.org.models import Division
+from app.supervision.models import Inspection, Recheck, Rectification
+from app.supervision.rules import SupervisionError, lines, past_or_today, required_text
+
+STATUS_LABELS = {"open": _l("整改中"), "overdue": _l("逾期未整改"), "passed": _l("已销号")}
+
+
+@dataclass
+class InspectionValues:
+    inspected_on: date | None
+    inspectors: str
+    items_checked: str
+    problems: str = ""
+    deadline: date | None = None
+    point: str = ""
+    note: str = ""
+
+
+def record_inspection(values: InspectionValues, grid: Division | None, user, today: date) -> Inspection:
+    if grid is None or not grid.is_grid or not grid.is_active:
+        raise SupervisionError(_("请选择您管辖范围内的在用网格。"), "grid_id")
+    inspected_on = past_or_today(values.inspected_on, today, "inspected_on")
+    inspection = Inspection(
+        grid_id=grid.id, point=(values.point or "").strip(), inspected_on=inspected_on,
+        inspectors=required_text(values.inspectors, "inspectors", _("请填写检查人员。")),
+        items_checked=required_text(values.items_checked, "items_checked", _("请填写检查内容。")),
+        note=values.note or "", created_by_id=getattr(user, "id", None))
+    problems = lines(values.problems)
+    if problems:
+        if values.deadline is None:
+            raise SupervisionError(_("发现问题时请填写整改期限。"), "deadline")
+        if values.deadline < inspected_on:
+            raise SupervisionError(_("整改期限不能早于检查日期。"), "deadline")
+        for problem in problems:
+            inspection.rectifications.append(Rectification(problem=problem, first_deadline=values.deadline,
+                                                            deadline=values.deadline, status="open"))
+    db.session.add(inspection)
+    db.session.flush()
+    audit.record("inspection_recorded", target=inspection, actor=user,
+                 summary=f"{grid.name} {inspected_on.isoformat()}",
+                 detail={"grid_id": grid.id, "problems": len(problems)})
+    return inspection
+
+
+def record_recheck(rectification: Rectification, checked_on: date | None, passed: bool, note: str,
+                   new_deadline: date | None, user, today: date) -> Recheck:
+    if rectification.status != "open":
+        raise SupervisionError(_("该问题已整改销号。"))
+    checked_on = past_or_today(checked_on, today, "checked_on")
+    if checked_on < rectification.inspection.inspected_on:
+        raise SupervisionError(_("复查日期不能早于检查日期。"), "checked_on")
+    note = (note or "").strip()
+    if passed:
+        new_deadline = None
+        rectification.status, rectification.closed_on = "passed", checked_on
+    else:
+        if not note:
+            raise SupervisionError(_("复查未通过时请写明原因。"), "note")
+        if new_deadline is not None:
+            if new_deadline < checked_on:
+                raise SupervisionError(_("新的整改期限不能早于复查日期。"), "new_deadline")
+            rectification.deadline = new_deadline
+    recheck = Recheck(rectification=rectification, checked_on=checked_on, passed=passed, note=note,
+                      new_deadline=new_deadline, checked_by_id=getattr(user, "id", None))
+    db.session.add(recheck)
+    db.session.flush()
+    audit.record("recheck_recorded", target=rectification, actor=user, summary=rectification.problem[:80],
+                 detail={"passed": passed, "checked_on": checked_on.isoformat(),
+                         "new_deadline": new_deadline.isoformat() if new_deadline else None})
+    return recheck
+
+
+def rectification_status(rectification: Rectification, today: date) -> str:
+    if rectification.status == "passed":
+        return "passed"
+    return "overdue" if rectification.deadline < today else "open"
+
+
+def status_label(code: str) -> str:
+    return str(STATUS_LABELS.get(code, code))
+
+
+# --- Queries for the assessment (考核) -------------------------------------------------------
+
+def overdue_rectifications(today: date, grid_ids=None) -> Select:
+    """Open rectifications whose current deadline has passed (local date); optionally
+    only in the given grids (ids or a select of ids)."""
+    statement = (select(Rectification).join(Inspection, Inspection.id == Rectification.inspection_id)
+                 .where(Rectification.status == "open", Rectification.deadline < today))
+    if grid_ids is not None:
+        statement = statement.where(Inspection.grid_id.in_(grid_ids))
+    return statement
+
+
+def late_rectifications(start: date, end: date, today: date, grid_ids=None) -> Select:
+    """Rectifications first due from start to end that missed that first deadline:
+    closed after it, or still open although it has passed (as of today)."""
+    statement = (select(Rectification).join(Inspection, Inspection.id == Rectification.inspection_id)
+                 .where(Rectification.first_deadline.between(start, end),
+                        or_(Rectification.closed_on > Rectification.first_deadline,
+                            and_(Rectification.status == "open", Rectification.first_deadline < today))))
+    if grid_ids is not None:
+        statement = statement.where(Inspection.grid_id.in_(grid_ids))
+    return statement

@@ -1,0 +1,78 @@
+"""Ledger 15, 督导台帐 (DOMAIN.md: every point supervised 1–2 times a month with a
+supervision ledger): one row per problem found in the scope's grids in the period,
+with its deadline and the last re-check; an inspection that found nothing prints as
+one row saying so. Registered with the ledger machinery of app.printing."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from app.core.timeutil import local_today
+from app.extensions import db
+from app.org.models import Division
+from app.printing.ledgers import Ledger, LedgerColumn, LedgerScope, register
+from app.supervision.inspections import rectification_status, status_label
+from app.supervision.models import Inspection, Rectification
+
+
+@dataclass
+class SupervisionRow:
+    inspection: Inspection
+    rectification: Rectification | None
+
+    @property
+    def problem(self) -> str:
+        return self.rectification.problem if self.rectification else str(_l("未发现问题"))
+
+    @property
+    def deadline(self) -> str:
+        return self.rectification.deadline.isoformat() if self.rectification else ""
+
+    @property
+    def recheck(self) -> str:
+        if self.rectification is None or not self.rectification.rechecks:
+            return ""
+        last = self.rectification.rechecks[-1]
+        result = _l("通过") if last.passed else _l("未通过")
+        return f"{last.checked_on.isoformat()} {result} {last.note}".strip()
+
+    @property
+    def status(self) -> str:
+        if self.rectification is None:
+            return ""
+        return status_label(rectification_status(self.rectification, local_today()))
+
+
+def _rows(scope: LedgerScope) -> list[SupervisionRow]:
+    inspections = db.session.scalars(
+        select(Inspection).join(Division, Division.id == Inspection.grid_id)
+        .where(Inspection.grid_id.in_(scope.grid_ids()), Inspection.inspected_on.between(scope.start, scope.end))
+        .options(selectinload(Inspection.grid),
+                 selectinload(Inspection.rectifications).selectinload(Rectification.rechecks))
+        .order_by(Division.code, Inspection.inspected_on, Inspection.id))
+    rows = []
+    for inspection in inspections:
+        rows.extend(SupervisionRow(inspection, r) for r in inspection.rectifications)
+        if not inspection.rectifications:
+            rows.append(SupervisionRow(inspection, None))
+    return rows
+
+
+register(Ledger(
+    number=15, title=_l("督导台帐"),
+    columns=[
+        LedgerColumn(_l("检查日期"), 20, lambda r: r.inspection.inspected_on.isoformat()),
+        LedgerColumn(_l("网格"), 20, lambda r: r.inspection.grid.name),
+        LedgerColumn(_l("检查点位"), 22, lambda r: r.inspection.point),
+        LedgerColumn(_l("检查人员"), 24, lambda r: r.inspection.inspectors),
+        LedgerColumn(_l("检查内容"), 38, lambda r: r.inspection.items_checked),
+        LedgerColumn(_l("发现问题"), 42, lambda r: r.problem),
+        LedgerColumn(_l("整改期限"), 20, lambda r: r.deadline),
+        LedgerColumn(_l("回头看"), 40, lambda r: r.recheck),
+        LedgerColumn(_l("整改状态"), 20, lambda r: r.status),
+    ],
+    rows=_rows,
+    note=_l("每个点位每月督导 1–2 次；发现的问题逐条列出，回头看一栏为最近一次复查。")))
