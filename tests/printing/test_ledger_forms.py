@@ -39,14 +39,14 @@ def _xlsx_rows(client, world, number, **args) -> list[tuple]:
     return list(openpyxl.load_workbook(BytesIO(response.data)).worksheets[0].iter_rows(values_only=True))
 
 
-def test_all_fourteen_forms_are_registered():
-    assert [ledger.number for ledger in all_ledgers()] == list(range(1, 15))
+def test_all_fourteen_forms_and_the_supervision_ledger_are_registered():
+    assert [ledger.number for ledger in all_ledgers()] == list(range(1, 16))  # 15: 督导台帐 (app/supervision)
     for ledger in all_ledgers():
         # Headers fit on one line: the columns plus the 序号 column within the landscape width.
         assert sum(c.width_mm for c in ledger.columns) + 12 <= 265, ledger.number
 
 
-@pytest.mark.parametrize("number", range(1, 15))
+@pytest.mark.parametrize("number", range(1, 16))
 def test_every_ledger_prints_blank(client_as, world, number):
     text = _text(client_as("worker_a"), world, number, output="blank")
     assert str(get_ledger(number).title) in text and "序号" in text
