@@ -125,6 +125,7 @@ def _register_families(world: World) -> None:
         world.households[key] = household
         world.residents[key] = resident
         _other_registers(world, key, grid, building, household, resident)
+        _supervision_records(world, key, grid)
 
 
 def _other_registers(world: World, key: str, grid, building, household, resident) -> None:
@@ -157,3 +158,28 @@ def _other_registers(world: World, key: str, grid, building, household, resident
                           "rental": rental, "tenant": rental.tenants[0], "shop": shop,
                           "organisation": organisation, "group": group, "group_member": group.members[0],
                           "matter": matter, "photo": photo}
+
+
+def _supervision_records(world: World, key: str, grid) -> None:
+    """A meeting with a decision, a training, an admitted item, a task of the grid's town
+    with its target, and an inspection with a rectification, in each grid."""
+    from app.supervision.models import (AdmittedItem, AssignedTask, Inspection, Meeting, MeetingDecision,
+                                        Rectification, TaskTarget, Training)
+    worker = world.staff[f"worker_{key}"]
+    meeting = Meeting(division_id=grid.id, kind="regular", held_on=START, minutes=f"例会纪要{key}",
+                      attendees=[worker])
+    decision = MeetingDecision(meeting=meeting, position=1, text=f"清理楼道杂物{key}")
+    training = Training(division_id=grid.id, held_on=START, topic=f"信息采集培训{key}", trainer="讲师",
+                        hours=2, attendees=[worker])
+    item = AdmittedItem(name=f"示范准入事项{key}", department=world.department, basis="县委办〔2024〕1号")
+    task = AssignedTask(issuing_division_id=grid.parent.parent_id, title=f"入户核查{key}", source="admitted",
+                        admitted_item=item, deadline=date(2024, 1, 31))
+    target = TaskTarget(task=task, division_id=grid.id)
+    inspection = Inspection(grid_id=grid.id, inspected_on=START, inspectors="督查组", items_checked="台账")
+    rectification = Rectification(inspection=inspection, problem=f"台账不全{key}", first_deadline=START,
+                                  deadline=START)
+    db.session.add_all([meeting, decision, training, item, task, target, inspection, rectification])
+    db.session.flush()
+    world.records[key].update({"meeting": meeting, "decision": decision, "training": training,
+                               "admitted_item": item, "task": task, "target": target,
+                               "inspection": inspection, "rectification": rectification})

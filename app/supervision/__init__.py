@@ -6,3 +6,4 @@ from flask import Blueprint
 bp = Blueprint("supervision", __name__)
 
 from app.supervision import models  # noqa: E402,F401
+from app.supervision import inspection_views, meeting_views, task_views  # noqa: E402,F401
