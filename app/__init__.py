@@ -56,6 +56,8 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     app.register_blueprint(supervision.bp)
     from app import patrols
     app.register_blueprint(patrols.bp)
+    from app import visits
+    app.register_blueprint(visits.bp)
     cli.init_app(app)
     return app
 

@@ -110,6 +110,17 @@ def make_id_number(birth: str = "19800101", sequence: int = 1, region: str = "61
     return first17 + id_check_char(first17)
 
 
+def _visit_records(world: World, key: str, household) -> None:
+    """A visit to the household of each grid, by that grid's worker."""
+    from app.visits.models import Visit
+    visit = Visit(grid_id=household.grid_id, household_id=household.id, visited_on=date(2024, 1, 3),
+                  visit_type="routine", found=f"家中情况正常{key}")
+    visit.visitors = [world.staff[f"worker_{key}"]]
+    db.session.add(visit)
+    db.session.flush()
+    world.records[key]["visit"] = visit
+
+
 def _register_families(world: World) -> None:
     """One household with its head in grid_a (东关一网格) and one in grid_b (滨河一网格)."""
     db.session.flush()
@@ -125,6 +136,7 @@ def _register_families(world: World) -> None:
         world.households[key] = household
         world.residents[key] = resident
         _other_registers(world, key, grid, building, household, resident)
+        _visit_records(world, key, household)
         _supervision_records(world, key, grid)
 
 

@@ -62,6 +62,8 @@ AUDIT_ACTIONS = {
     "care_tag_added": _l("新增关爱标签"), "care_tag_enabled": _l("启用关爱标签"),
     "care_tag_retired": _l("停用关爱标签"),
     "visit_class_updated": _l("修改走访分类"),
+    "visit_recorded": _l("登记入户走访"), "visit_updated": _l("修改走访记录"),
+    "visit_deleted": _l("删除走访记录"), "visit_matter_opened": _l("走访上报为事件"),
     "key_person_category_added": _l("新增重点人员类别"), "key_person_category_updated": _l("修改重点人员类别"),
     "key_person_category_enabled": _l("启用重点人员类别"), "key_person_category_disabled": _l("停用重点人员类别"),
     "shop_moved": _l("商铺搬迁"),

@@ -109,6 +109,7 @@ def _rules() -> dict[type, Callable]:
     from app.registry.housing_models import House, Rental, RentalTenant, Shop
     from app.registry.keyperson_models import FollowUp, KeyPerson, KeyPersonCategory
     from app.registry.models import CareTag, Household, HouseholdMember, PopulationEvent, Resident, VisitClass
+    from app.visits.models import Visit
     from app.matters.models import ApiKey, HolidayDay, Matter, MatterPhoto, MatterType, TimeLimit
     from app.registry.organisation_models import JointDefenceGroup, JointDefenceMember, Organisation
     from app.printing.roster_models import DutyRoster, DutyShift
@@ -131,6 +132,8 @@ def _rules() -> dict[type, Callable]:
         # People and households belong to the grid they live in.
         Household: lambda user, ids: Household.grid_id.in_(ids),
         Resident: lambda user, ids: Resident.grid_id.in_(ids),
+        # A visit belongs to the grid the household was in on the day.
+        Visit: lambda user, ids: Visit.grid_id.in_(ids),
         HouseholdMember: lambda user, ids: HouseholdMember.household_id.in_(
             select(Household.id).where(Household.grid_id.in_(ids))),
         # A move between grids shows in the feed of the grid left as well.

@@ -1,0 +1,160 @@
+"""Quarterly figures over many grids: verification rates by class against their
+targets, the key-group visit quota, and visit coverage (for the dashboard).
+
+核实率 (002 篇四): of the households of a class, the share that had a verification
+visit (核实走访) in the quarter, counted separately for visits made by the grid's own
+(area, 片区) staff — staff assigned to the household's grid on the day — and by the
+workstation (工作站) staff — staff assigned to the grid's community on the day. A
+household counts once per tier however many verifications it had. Households count
+in the class in force on the quarter's last day (or on the day asked, if earlier) and
+only while active.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import and_, or_, select
+
+from app.extensions import db
+from app.org.models import Division, StaffAssignment
+from app.registry.keyperson_models import KeyPerson
+from app.registry.models import Household, HouseholdMember
+from app.registry.visit_classes import period_bounds, visit_classes
+from app.visits import reference
+from app.visits.models import Visit, visit_visitor
+from app.visits.schedule import class_changes, class_on
+
+
+def quarter_of(day: date) -> tuple[date, date]:
+    return period_bounds("quarter", day)
+
+
+def quarter_label(start: date) -> str:
+    return f"{start.year}-Q{(start.month - 1) // 3 + 1}"
+
+
+def parse_quarter(text: str | None, today: date) -> tuple[date, date]:
+    """"2026-Q3" → its first and last day; anything else → the quarter of today."""
+    try:
+        year, q = (text or "").upper().split("-Q")
+        quarter = int(q)
+        if 1 <= quarter <= 4 and 2000 <= int(year) <= 2100:
+            return quarter_of(date(int(year), 3 * quarter - 2, 1))
+    except ValueError:
+        pass
+    return quarter_of(today)
+
+
+def grids_under(division: Division) -> list[Division]:
+    """The active grids of a division (itself, when it is a grid)."""
+    if division.is_grid:
+        return [division]
+    return list(db.session.scalars(select(Division).where(
+        Division.level == "grid", Division.status == "active",
+        Division.code.startswith(division.code, autoescape=True)).order_by(Division.code)))
+
+
+def _classes_at(grid_ids: list[int], day: date) -> dict[int, int]:
+    """{household id: class in force on `day`} of the active households of these grids."""
+    rows = db.session.execute(select(Household.id, Household.visit_class).where(
+        Household.grid_id.in_(grid_ids), Household.status == "active")).all()
+    changes = class_changes([r.id for r in rows])
+    return {r.id: class_on(r.visit_class, changes.get(r.id, []), day)[0] for r in rows}
+
+
+def _verification_tiers(grid_ids: list[int], start: date, end: date) -> dict[str, set[int]]:
+    """{tier: household ids verified in [start, end] by staff of that tier}."""
+    community_of = dict(db.session.execute(select(Division.id, Division.parent_id)
+                                           .where(Division.id.in_(grid_ids))).all())
+    rows = db.session.execute(
+        select(Visit.household_id, Visit.grid_id, Visit.visited_on, visit_visitor.c.staff_id)
+        .join(visit_visitor, visit_visitor.c.visit_id == Visit.id)
+        .where(Visit.grid_id.in_(grid_ids), Visit.visit_type == "verification",
+               Visit.visited_on >= start, Visit.visited_on <= end)).all()
+    staff_ids = {r.staff_id for r in rows}
+    assignments: dict[int, list[StaffAssignment]] = {}
+    if staff_ids:
+        for a in db.session.scalars(select(StaffAssignment).where(StaffAssignment.staff_id.in_(staff_ids))):
+            assignments.setdefault(a.staff_id, []).append(a)
+    verified: dict[str, set[int]] = {tier: set() for tier in reference.TIERS}
+    for row in rows:
+        for a in assignments.get(row.staff_id, []):
+            if not a.is_active_on(row.visited_on):
+                continue
+            if a.division_id == row.grid_id:
+                verified["area"].add(row.household_id)
+            elif a.division_id == community_of.get(row.grid_id):
+                verified["station"].add(row.household_id)
+    return verified
+
+
+@dataclass
+class RateRow:
+    level: int
+    name: str
+    households: int
+    verified: dict[str, int] = field(default_factory=dict)
+    targets: dict[str, int] = field(default_factory=dict)
+
+    def percent(self, tier: str) -> float | None:
+        if not self.households:
+            return None
+        return 100.0 * self.verified.get(tier, 0) / self.households
+
+    def meets(self, tier: str) -> bool | None:
+        rate = self.percent(tier)
+        return None if rate is None else rate + 1e-9 >= self.targets.get(tier, 0)
+
+
+def verification_rates(grid_ids: list[int], start: date, end: date, today: date) -> list[RateRow]:
+    """One row per class: households, verified households per tier, targets."""
+    reference_day = min(end, today)
+    classes = _classes_at(grid_ids, reference_day) if grid_ids else {}
+    verified = _verification_tiers(grid_ids, start, min(end, today)) if grid_ids else {t: set() for t in reference.TIERS}
+    targets = reference.verification_targets()
+    rows = []
+    for info in visit_classes():
+        members = {h for h, level in classes.items() if level == info.level}
+        rows.append(RateRow(info.level, info.name, len(members),
+                            {tier: len(members & verified.get(tier, set())) for tier in reference.TIERS},
+                            {tier: targets.get(tier, {}).get(info.level, 0) for tier in reference.TIERS}))
+    return rows
+
+
+@dataclass
+class KeyGroupQuota:
+    grid_id: int
+    key_households: int
+    visited: int
+
+    @property
+    def required(self) -> int:
+        """At least 3 households, or every one when the grid has fewer."""
+        return min(reference.KEY_GROUP_HOUSEHOLDS_PER_QUARTER, self.key_households)
+
+    @property
+    def met(self) -> bool:
+        return self.visited >= self.required
+
+
+def key_group_quota(grid_ids: list[int], start: date, end: date) -> dict[int, KeyGroupQuota]:
+    """Per grid: households with a key person in the quarter, and how many had a visit
+    (any type) in it. Counts only: key persons' identities stay on their own pages."""
+    key_rows = db.session.execute(
+        select(Household.grid_id, Household.id).distinct()
+        .join(HouseholdMember, HouseholdMember.household_id == Household.id)
+        .join(KeyPerson, KeyPerson.resident_id == HouseholdMember.resident_id)
+        .where(Household.grid_id.in_(grid_ids), Household.status == "active",
+               HouseholdMember.start_date <= end,
+               or_(HouseholdMember.end_date.is_(None), HouseholdMember.end_date >= start),
+               KeyPerson.start_date <= end,
+               or_(KeyPerson.end_date.is_(None), KeyPerson.end_date >= start))).all()
+    key_households: dict[int, set[int]] = {g: set() for g in grid_ids}
+    for grid_id, household_id in key_rows:
+        key_households[grid_id].add(household_id)
+    all_ids = set().union(*key_households.values()) if key_households else set()
+    visited = set(db.session.scalars(select(Visit.household_id).distinct().where(
+        Visit.household_id.in_(all_ids), and_(Visit.visited_on >= start, Visit.visited_on <= end)))) \
+        if all_ids else set()
+    return {g: KeyGroupQuota(g, len(ids), len(ids & visited)) for g, ids in key_households.items()}

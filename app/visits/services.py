@@ -1,0 +1,192 @@
+"""The rules of visits: recording, correcting and deleting one (audited), opening a
+matter from its follow-up in one step, and visit coverage over many grids (used by
+the dashboard). Plain Python over the session; views only pass values in."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from flask_babel import gettext as _
+from sqlalchemy import func, or_, select
+
+from app.auth import audit
+from app.core.forms import RuleError
+from app.core.timeutil import local_today
+from app.extensions import db
+from app.org.models import Division, StaffAssignment, StaffMember
+from app.registry.models import Household
+from app.visits.models import Visit
+from app.visits.reference import VISIT_TYPES
+
+MAX_TEXT = 1000
+
+
+class VisitError(RuleError):
+    """A rule of visits refused the change."""
+
+
+@dataclass
+class VisitValues:
+    visited_on: date | None
+    visit_type: str = "routine"
+    visitor_ids: list[int] = field(default_factory=list)
+    found: str = ""
+    needs: str = ""
+    follow_up: str = ""
+
+
+@dataclass
+class MatterRequest:
+    """打开事件: the follow-up becomes a matter of this class, with this text."""
+    class_code: str
+    description: str
+
+
+def visitor_choices(grid: Division, day: date | None = None) -> list[StaffMember]:
+    """Staff who may be named as visitors: assigned to the grid or to its community
+    (the station) on the day."""
+    day = day or local_today()
+    divisions = [grid.id] + ([grid.parent_id] if grid.parent_id else [])
+    return list(db.session.scalars(
+        select(StaffMember).join(StaffAssignment, StaffAssignment.staff_id == StaffMember.id)
+        .where(StaffAssignment.division_id.in_(divisions), StaffAssignment.start_date <= day,
+               or_(StaffAssignment.end_date.is_(None), StaffAssignment.end_date >= day))
+        .distinct().order_by(StaffMember.name, StaffMember.id)))
+
+
+def _clean(values: VisitValues, grid: Division) -> dict:
+    today = local_today()
+    if values.visited_on is None:
+        raise VisitError(_("请填写走访日期。"), "visited_on")
+    if values.visited_on > today:
+        raise VisitError(_("日期不能晚于今天。"), "visited_on")
+    if values.visit_type not in VISIT_TYPES:
+        raise VisitError(_("请从列表中选择。"), "visit_type")
+    if not values.visitor_ids:
+        raise VisitError(_("请选择走访人员。"), "visitor_ids")
+    allowed = {s.id: s for s in visitor_choices(grid, values.visited_on)}
+    if any(staff_id not in allowed for staff_id in values.visitor_ids):
+        raise VisitError(_("走访人员须为本网格或本社区工作站当日在岗的工作人员。"), "visitor_ids")
+    found = (values.found or "").strip()
+    if not found:
+        raise VisitError(_("请填写走访情况。"), "found")
+    for name in ("found", "needs", "follow_up"):
+        if len((getattr(values, name) or "").strip()) > MAX_TEXT:
+            raise VisitError(_("不能超过 %(n)d 个字。", n=MAX_TEXT), name)
+    return {"visited_on": values.visited_on, "visit_type": values.visit_type, "found": found,
+            "needs": (values.needs or "").strip(), "follow_up": (values.follow_up or "").strip(),
+            "visitors": [allowed[i] for i in dict.fromkeys(values.visitor_ids)]}
+
+
+def _snapshot(visit: Visit) -> dict:
+    return {"visited_on": visit.visited_on.isoformat(), "visit_type": visit.visit_type,
+            "visitors": [s.name for s in visit.visitors], "found": visit.found, "needs": visit.needs,
+            "follow_up": visit.follow_up}
+
+
+def record_visit(household: Household, values: VisitValues, *, user=None,
+                 matter: MatterRequest | None = None) -> Visit:
+    """A visit to an active household, in the grid it is in; with `matter`, the
+    follow-up is reported as a matter that names the visit."""
+    if household.status != "active":
+        raise VisitError(_("该户已销户。"))
+    cleaned = _clean(values, household.grid)
+    visitors = cleaned.pop("visitors")
+    visit = Visit(grid_id=household.grid_id, household_id=household.id,
+                  recorded_by_id=getattr(user, "id", None), **cleaned)
+    visit.visitors = visitors
+    db.session.add(visit)
+    db.session.flush()
+    audit.record("visit_recorded", target=visit, actor=user,
+                 summary=f"{household.household_number} {visit.visited_on:%Y-%m-%d} {visit.type_label}",
+                 detail=_snapshot(visit))
+    if matter is not None:
+        open_matter(visit, matter, user=user)
+    return visit
+
+
+def open_matter(visit: Visit, request: MatterRequest, *, user=None):
+    """Report the visit's follow-up as a matter (the loop's first step) and link it."""
+    from app.matters import services as matters
+    if visit.matter_id is not None:
+        raise VisitError(_("这次走访已转为事件。"))
+    description = (request.description or visit.follow_up or visit.needs).strip()
+    if not description:
+        raise VisitError(_("请填写事件描述。"), "matter_description")
+    household = visit.household
+    note = _("（入户走访 %(day)s，户号 %(number)s）", day=visit.visited_on.isoformat(),
+             number=household.household_number)
+    values = matters.MatterValues(
+        class_code=request.class_code, description=f"{description}\n{note}", grid=household.grid,
+        building_id=household.building_id, address=household.address,
+        resident_ids=[m.resident_id for m in household.current_members])
+    try:
+        matter = matters.report(values, reporter=user)
+    except RuleError as error:
+        field_name = {"class_code": "matter_class", "description": "matter_description"}.get(error.field or "")
+        raise VisitError(str(error), field_name) from error
+    visit.matter_id = matter.id
+    db.session.flush()
+    audit.record("visit_matter_opened", target=visit, actor=user, summary=matter.number,
+                 detail={"matter_id": matter.id, "matter_number": matter.number})
+    return matter
+
+
+def update_visit(visit: Visit, values: VisitValues, *, user=None) -> bool:
+    """Correct a visit (its grid and household stay); audited with before and after."""
+    before = _snapshot(visit)
+    cleaned = _clean(values, visit.grid)
+    visit.visitors = cleaned.pop("visitors")
+    for key, value in cleaned.items():
+        setattr(visit, key, value)
+    db.session.flush()
+    after = _snapshot(visit)
+    if after == before:
+        return False
+    changed = [key for key in after if after[key] != before[key]]
+    audit.record("visit_updated", target=visit, actor=user,
+                 summary=f"{visit.household.household_number} {visit.visited_on:%Y-%m-%d}",
+                 detail={"before": {k: before[k] for k in changed}, "after": {k: after[k] for k in changed}})
+    return True
+
+
+def delete_visit(visit: Visit, *, user=None) -> None:
+    """Remove a visit entered by mistake; one that opened a matter stays (the matter
+    names it)."""
+    if visit.matter_id is not None:
+        raise VisitError(_("这次走访已转为事件，不能删除。"))
+    audit.record("visit_deleted", target=visit, actor=user,
+                 summary=f"{visit.household.household_number} {visit.visited_on:%Y-%m-%d}",
+                 detail=_snapshot(visit))
+    db.session.delete(visit)
+    db.session.flush()
+
+
+# --- For the dashboard ----------------------------------------------------------------
+
+@dataclass
+class VisitCoverage:
+    households: int
+    visited_households: int
+    visits: int
+
+    @property
+    def rate(self) -> float | None:
+        """Share of active households visited in the period (0–1); None without households."""
+        return self.visited_households / self.households if self.households else None
+
+
+def visit_coverage(grid_ids: list[int], period: tuple[date, date]) -> VisitCoverage:
+    """Visit coverage of these grids over `period` (first and last day, inclusive):
+    active households, how many had at least one visit, and the number of visits.
+    The caller limits `grid_ids` to the user's scope."""
+    start, end = period
+    if not grid_ids:
+        return VisitCoverage(0, 0, 0)
+    households = db.session.scalar(select(func.count()).select_from(Household).where(
+        Household.grid_id.in_(grid_ids), Household.status == "active")) or 0
+    in_period = (Visit.grid_id.in_(grid_ids), Visit.visited_on >= start, Visit.visited_on <= end)
+    visited = db.session.scalar(select(func.count(func.distinct(Visit.household_id))).where(
+        *in_period, Visit.household_id.in_(select(Household.id).where(Household.status == "active")))) or 0
+    visits = db.session.scalar(select(func.count()).select_from(Visit).where(*in_period)) or 0
+    return VisitCoverage(households, visited, visits)

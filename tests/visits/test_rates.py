@@ -1,0 +1,151 @@
+"""Verification rates by class and tier, the key-group quota and visit coverage,
+against hand-computed figures."""
+from datetime import date
+
+import pytest
+
+from app.core.database import write_transactions
+from app.extensions import db
+from app.org.models import StaffAssignment, StaffMember, StaffRole
+from app.registry import services as registry
+from app.registry.models import KeyPerson, KeyPersonCategory, PopulationEvent
+from app.visits import rates, services
+from tests.factories import START, make_id_number
+
+TODAY = date(2026, 11, 22)
+Q4 = (date(2026, 10, 1), date(2026, 12, 31))
+
+
+def _households(world, grid, building, prefix, levels):
+    made = []
+    for i, level in enumerate(levels):
+        made.append(registry.create_household(registry.HouseholdValues(
+            household_number=f"{prefix}{i}", visit_class=level, building_id=building.id if building else None,
+            address_text="" if building else f"{prefix}村{i}号"), grid))
+    return made
+
+
+def _visit(household, staff, day=date(2026, 11, 2), kind="verification"):
+    services.record_visit(household, services.VisitValues(visited_on=day, visit_type=kind,
+                                                          visitor_ids=[staff.id], found="核实人口信息"))
+
+
+@pytest.fixture()
+def verified(app, world):
+    """grid_a: 2 class 一, 3 class 二, 5 class 三 (with the factory's A001); the area worker
+    verifies one of each class, the station clerk one class 一; noise that must not count."""
+    with write_transactions():
+        station = StaffMember(home_division=world.community_a, name="站员")
+        db.session.add(station)
+        db.session.add(StaffAssignment(staff=station, division=world.community_a,
+                                       role=StaffRole.OTHER.value, role_note="工作站", start_date=START))
+        db.session.flush()
+        ones = _households(world, world.grid_a, world.building_a, "V1-", [1, 1])
+        twos = _households(world, world.grid_a, world.building_a, "V2-", [2, 2, 2])
+        threes = _households(world, world.grid_a, world.building_a, "V3-", [3, 3, 3, 3])
+        worker = world.staff["worker_a"]
+        _visit(ones[0], worker)
+        _visit(ones[0], worker, date(2026, 11, 9))         # twice: counts once
+        _visit(twos[0], worker)
+        _visit(threes[0], worker)
+        _visit(ones[1], station)
+        _visit(twos[1], worker, kind="routine")            # not a verification
+        _visit(twos[2], worker, date(2026, 9, 30))         # last quarter
+        # grid_a2 (same community): one class 一 household verified by the station.
+        other = _households(world, world.grid_a2, None, "W1-", [1])
+        _visit(other[0], station)
+        db.session.commit()
+    return world
+
+
+def _row(rows, level):
+    return next(r for r in rows if r.level == level)
+
+
+def test_grid_rates_against_targets(verified):
+    world = verified
+    rows = rates.verification_rates([world.grid_a.id], *Q4, TODAY)
+    one, two, three = _row(rows, 1), _row(rows, 2), _row(rows, 3)
+    assert (one.households, one.verified, one.targets) == (2, {"area": 1, "station": 1},
+                                                           {"area": 50, "station": 50})
+    assert one.percent("area") == 50.0 and one.meets("area") and one.meets("station")
+    assert (two.households, two.verified["area"]) == (3, 1)
+    assert round(two.percent("area"), 1) == 33.3 and two.meets("area")
+    assert (three.households, three.verified, three.targets) == (5, {"area": 1, "station": 0},
+                                                                 {"area": 20, "station": 10})
+    assert three.percent("area") == 20.0 and three.meets("area")
+    assert three.percent("station") == 0.0 and three.meets("station") is False
+
+
+def test_community_and_town_rates_sum_the_grids(verified):
+    world = verified
+    for division in (world.community_a, world.town_a):
+        grid_ids = [g.id for g in rates.grids_under(division)]
+        one = _row(rates.verification_rates(grid_ids, *Q4, TODAY), 1)
+        # 3 class 一 households; area verified 1 (grid_a's own worker), station 2.
+        assert (one.households, one.verified) == (3, {"area": 1, "station": 2})
+        assert round(one.percent("area"), 1) == 33.3 and one.meets("area") is False
+        assert round(one.percent("station"), 1) == 66.7 and one.meets("station")
+
+
+def test_targets_come_from_the_settings(verified, app):
+    app.config["VISIT_VERIFICATION_TARGETS"] = {"area": {1: 60, 2: 30, 3: 20}, "station": {1: 50, 2: 30, 3: 10}}
+    one = _row(rates.verification_rates([verified.grid_a.id], *Q4, TODAY), 1)
+    assert one.targets["area"] == 60 and one.meets("area") is False
+
+
+def test_class_for_the_rate_is_the_class_at_quarter_end(verified):
+    world = verified
+    household = db.session.query(registry.Household).filter_by(household_number="V1-0").one()
+    with write_transactions():
+        registry.update_household(household, registry.HouseholdValues(
+            household_number="V1-0", visit_class=3, building_id=world.building_a.id, unit="", room=""))
+        event = db.session.query(PopulationEvent).filter_by(household_id=household.id, kind="corrected").one()
+        event.occurred_on = date(2026, 11, 20)
+        db.session.commit()
+    # Changed on 20 Nov: for Q3 (ended 30 Sep) the household was still class 一.
+    q3 = rates.verification_rates([world.grid_a.id], date(2026, 7, 1), date(2026, 9, 30), TODAY)
+    assert _row(q3, 1).households == 2 and _row(q3, 3).households == 5
+    q4 = rates.verification_rates([world.grid_a.id], *Q4, TODAY)
+    assert _row(q4, 1).households == 1 and _row(q4, 3).households == 6
+    assert _row(q4, 3).verified["area"] == 2
+
+
+def test_key_group_quota_counts_households_not_visits(app, world):
+    with write_transactions():
+        category = db.session.query(KeyPersonCategory).filter_by(code="released").one()
+        homes = _households(world, world.grid_a, world.building_a, "K-", [3, 3, 3])
+        for i, home in enumerate(homes):
+            person = registry.register_resident(registry.ResidentValues(
+                name=f"重点{i}", id_number=make_id_number("19900101", 40 + i)), world.grid_a)
+            registry.add_member(home, person, "head", START)
+            db.session.add(KeyPerson(resident_id=person.id, category=category, grid_id=world.grid_a.id,
+                                     start_date=START))
+        db.session.flush()
+        worker = world.staff["worker_a"]
+        _visit(homes[0], worker, kind="key")
+        _visit(homes[0], worker, date(2026, 11, 3), kind="key")
+        _visit(homes[1], worker, kind="routine")
+        quota = rates.key_group_quota([world.grid_a.id, world.grid_b.id], *Q4)
+        # grid_a: the factory's A001 (a released prisoner) and K-0..2 = 4 key households, 2 visited.
+        assert (quota[world.grid_a.id].key_households, quota[world.grid_a.id].visited) == (4, 2)
+        assert quota[world.grid_a.id].required == 3 and not quota[world.grid_a.id].met
+        # grid_b: one key household, so one is enough; not visited this quarter.
+        assert (quota[world.grid_b.id].required, quota[world.grid_b.id].visited) == (1, 0)
+        _visit(homes[2], worker, kind="key")
+        assert rates.key_group_quota([world.grid_a.id], *Q4)[world.grid_a.id].met
+
+
+def test_visit_coverage(verified):
+    world = verified
+    coverage = services.visit_coverage([world.grid_a.id], Q4)
+    # 10 active households; V1-0 (twice), V2-0, V3-0, V1-1, V2-1 visited in Q4 = 5 households, 6 visits.
+    assert (coverage.households, coverage.visited_households, coverage.visits) == (10, 5, 6)
+    assert coverage.rate == 0.5
+    assert services.visit_coverage([], Q4).rate is None
+
+
+def test_parse_quarter():
+    assert rates.parse_quarter("2026-Q3", TODAY) == (date(2026, 7, 1), date(2026, 9, 30))
+    assert rates.parse_quarter("junk", TODAY) == Q4
+    assert rates.quarter_label(date(2026, 10, 1)) == "2026-Q4"
