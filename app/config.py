@@ -31,6 +31,14 @@ class DefaultConfig:
     # keep a request near ten seconds. Larger sets go by grid or by `flask export`.
     WEB_EXPORT_MAX_ROWS = 30_000
 
+    # Long prints are laid out in worker processes (app/printing/assembly.py): one per
+    # core unless set (GRIDBOOK_PRINT_WORKERS; 1 lays out in the server process).
+    PRINT_WORKERS = None
+    # Finished binders are kept for download this long; laid-out parts in the print
+    # cache this long after their last use.
+    BINDER_KEEP_DAYS = 7
+    PRINT_CACHE_KEEP_DAYS = 45
+
     WTF_CSRF_TIME_LIMIT = 8 * 3600
     # Static files (the 4.5 MB CJK fonts above all) are cached for a day instead of
     # being revalidated on every page of a slow village connection.

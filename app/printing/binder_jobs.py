@@ -1,12 +1,14 @@
 """Binder jobs: a binder takes longer than a request may (FACTS.md: ~0.15 s a page),
 so it is built in a background thread of the server process and its progress kept
 in memory here. A restart loses running jobs; finished files stay on disk under
-instance/binders/. Tokens are random (secrets.token_urlsafe) and a job is shown
+instance/binders/ for BINDER_KEEP_DAYS, and laid-out parts in the print cache for
+PRINT_CACHE_KEEP_DAYS after their last use (both pruned when a binder starts). Tokens are random (secrets.token_urlsafe) and a job is shown
 only to the user who started it."""
 from __future__ import annotations
 
 import secrets
 import threading
+import time
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -28,6 +30,10 @@ class BinderJob:
     label: str = ""
     path: str | None = None
     pages: int = 0
+    reused_parts: int = 0
+    laid_out_parts: int = 0
+    changed_sections: int = 0
+    only_changed: bool = False
     error: str = ""
     thread: threading.Thread | None = field(default=None, repr=False)
 
@@ -46,11 +52,26 @@ def binder_folder(app: Flask) -> Path:
     return folder
 
 
-def start(user, division_id: int, start_day: date, end_day: date, title: str) -> BinderJob:
+def prune_old_files(app: Flask) -> None:
+    """Binders past BINDER_KEEP_DAYS and cached parts unused for PRINT_CACHE_KEEP_DAYS."""
+    from app.printing.assembly import PrintCache
+    cutoff = time.time() - app.config["BINDER_KEEP_DAYS"] * 86400
+    for path in binder_folder(app).glob("*.pdf"):
+        try:
+            if path.stat().st_mtime < cutoff:
+                path.unlink()
+        except OSError:
+            pass
+    PrintCache(Path(app.instance_path) / "print-cache").prune(app.config["PRINT_CACHE_KEEP_DAYS"])
+
+
+def start(user, division_id: int, start_day: date, end_day: date, title: str,
+          only_changed: bool = False) -> BinderJob:
     """Start building the binder in a thread; the job is the caller's to watch."""
     app = current_app._get_current_object()
     locale = str(get_locale() or "zh_CN")
-    job = BinderJob(token=secrets.token_urlsafe(24), owner_id=user.id, title=title)
+    prune_old_files(app)
+    job = BinderJob(token=secrets.token_urlsafe(24), owner_id=user.id, title=title, only_changed=only_changed)
     with _lock:
         _jobs[job.token] = job
     job.thread = threading.Thread(target=_run, args=(app, job, user.id, division_id, start_day, end_day, locale),
@@ -91,16 +112,21 @@ def _run(app: Flask, job: BinderJob, user_id: int, division_id: int, start_day: 
         try:
             user = db.session.get(User, user_id)
             division = db.session.get(Division, division_id)
-            result = build_binder(division, start_day, end_day, user, progress=progress)
+            result = build_binder(division, start_day, end_day, user, progress=progress,
+                                  only_changed=job.only_changed)
             path = binder_folder(app) / f"{job.token}.pdf"
             path.write_bytes(result.pdf)
             detail = print_detail(f"{job.title} (binder)", f"{division.full_name} {start_day} — {end_day}",
                                   result.records, result)
-            detail["sections"] = len(result.sections)
+            detail["sections"] = len(result.included)
+            if job.only_changed:
+                detail["only_changed"] = True
             db.session.rollback()
             with write_transactions():
                 audit.record("printed", summary=print_summary(detail), detail=detail, actor=user)
                 db.session.commit()
+            job.reused_parts, job.laid_out_parts = result.reused_parts, result.laid_out_parts
+            job.changed_sections = sum(1 for s in result.sections if s.changed)
             job.path, job.pages, job.status = str(path), result.pages, "done"
         except Exception as error:  # the page must say it failed rather than spin forever
             app.logger.exception("binder %s failed", job.token[:6])

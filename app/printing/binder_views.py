@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField, SubmitField
+from wtforms import BooleanField, DateField, SelectField, SubmitField
 from wtforms.validators import DataRequired
 
 from app.core.rendering import render_page
@@ -22,6 +22,7 @@ class BinderForm(FlaskForm):
     division_id = SelectField(_l("网格或社区（村）"), coerce=int, validate_choice=False)
     start = DateField(_l("起始日期"), validators=[DataRequired(_l("请按 2024-01-05 的格式填写日期。"))])
     end = DateField(_l("截止日期"), validators=[DataRequired(_l("请按 2024-01-05 的格式填写日期。"))])
+    only_changed = BooleanField(_l("只打印自上次打印以来有变化的部分"))
     submit = SubmitField(_l("生成迎检包"))
 
 
@@ -52,7 +53,8 @@ def binder_new():
         form.end.errors = [_("截止日期早于起始日期。")]
         return render_template("printing/binder_new.html", form=form), 400
     title = _("迎检包：%(unit)s", unit=division.full_name)
-    job = binder_jobs.start(current_user, division.id, form.start.data, form.end.data, title)
+    job = binder_jobs.start(current_user, division.id, form.start.data, form.end.data, title,
+                            only_changed=form.only_changed.data)
     return redirect(url_for("printing.binder_job", token=job.token), 303)
 
 

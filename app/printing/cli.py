@@ -153,7 +153,8 @@ def print_roster(code: str, kind: str | None, day: str | None, out: str) -> None
 @click.option("--grid", "code", required=True, help="网格或社区编码 / grid or community code")
 @click.option("--period", default=None, help="2026-10 (month) or 2026 (year); default this month")
 @click.option("--out", required=True, type=click.Path(dir_okay=False, writable=True))
-def print_binder(code: str, period: str | None, out: str) -> None:
+@click.option("--only-changed", is_flag=True, help="只打印自上次打印以来有变化的部分 / only sections changed since the last binder")
+def print_binder(code: str, period: str | None, out: str, only_changed: bool) -> None:
     """The inspection binder (迎检包) of a grid or community: cover, contents, basics and
     staff, the work manual, every ledger and the matters closed in the period."""
     from app.printing.binder import build_binder
@@ -165,13 +166,13 @@ def print_binder(code: str, period: str | None, out: str) -> None:
     def progress(done: int, total: int, label: str) -> None:
         click.echo(f"[{done}/{total}] {label}")
 
-    result = build_binder(division, start, end, None, progress=progress)
+    result = build_binder(division, start, end, None, progress=progress, only_changed=only_changed)
     Path(out).write_bytes(result.pdf)
     detail = print_detail("迎检包 (binder)", f"{division.full_name} {start} — {end}", result.records, result)
-    detail["sections"] = len(result.sections)
+    detail["sections"] = len(result.included)
     _audit_cli(detail)
-    click.echo(f"{out}: {len(result.sections)} 部分 / sections, {result.records} 条 / records, "
-               f"{result.pages} 页 / pages")
+    click.echo(f"{out}: {len(result.included)} 部分 / sections, {result.records} 条 / records, "
+               f"{result.pages} 页 / pages; {result.reused_parts} 个部分沿用上次排版 / parts reused from the print cache")
     if result.missing_glyphs:
         click.echo("字库缺字 / characters missing from the bundled font: "
                    + "、".join(sorted({m['char'] for m in result.missing_glyphs})), err=True)

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from app.core.xlsx import Column as XlsxColumn
 from app.core.xlsx import write_table
 from app.org.models import Division
-from app.printing.pdf import PrintResult, render_pdf
+from app.printing.pdf import PrintJob, PrintResult, job_missing_glyphs, lay_out, prepare_print
 
 
 @dataclass(frozen=True)
@@ -72,13 +72,39 @@ def register(ledger: Ledger) -> Ledger:
     return ledger
 
 
-def ledger_pdf(ledger: Ledger, scope: LedgerScope, blank: bool = False) -> tuple[PrintResult, int]:
-    """The PDF and how many records it holds (0 for a blank form)."""
+# Rows per part of a long ledger: ~20–30 landscape pages, so a worker process stays
+# near 150 MB whatever the ledger's length (bench/print_bench.py).
+ROWS_PER_PART = 240
+
+
+def ledger_jobs(ledger: Ledger, scope: LedgerScope, blank: bool = False,
+                numbered: bool = True) -> tuple[list[PrintJob], int]:
+    """The ledger as print jobs — one, or one per ROWS_PER_PART rows; a ledger of
+    several parts is laid out without page footers (assembly.join_and_number stamps
+    one numbering over the joined pages) — and how many records it holds."""
     rows = [] if blank else [ledger.cells(row) for row in ledger.rows(scope)]
-    result = render_pdf("print/ledger.html", title=f"{ledger.number}. {ledger.title}", ledger=ledger,
-                        scope=scope, rows=rows, blank=blank,
-                        page_size="A4 landscape" if ledger.landscape else "A4")
-    return result, len(rows)
+    chunks = [rows[i:i + ROWS_PER_PART] for i in range(0, len(rows), ROWS_PER_PART)] or [[]]
+    jobs = [prepare_print("print/ledger.html", title=f"{ledger.number}. {ledger.title}", ledger=ledger,
+                          scope=scope, rows=chunk, blank=blank, first_number=index * ROWS_PER_PART + 1,
+                          first_part=index == 0, last_part=index == len(chunks) - 1,
+                          numbered=numbered and len(chunks) == 1,
+                          page_size="A4 landscape" if ledger.landscape else "A4")
+            for index, chunk in enumerate(chunks)]
+    return jobs, len(rows)
+
+
+def ledger_pdf(ledger: Ledger, scope: LedgerScope, blank: bool = False) -> tuple[PrintResult, int]:
+    """The PDF and how many records it holds (0 for a blank form). A long ledger is
+    laid out in parts on every core (app/printing/assembly.py)."""
+    from app.printing.assembly import join_and_number, lay_out_parts
+    jobs, count = ledger_jobs(ledger, scope, blank)
+    glyphs = [glyph for job in jobs for glyph in job_missing_glyphs(job)]
+    if len(jobs) == 1:
+        laid_out = lay_out(jobs[0])
+        return PrintResult(laid_out.pdf, laid_out.pages, glyphs), count
+    parts = lay_out_parts(jobs)
+    pdf, pages = join_and_number([part.laid_out.pdf for part in parts])
+    return PrintResult(pdf, pages, glyphs), count
 
 
 def ledger_xlsx(ledger: Ledger, scope: LedgerScope) -> tuple[bytes, int]:

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from app.core.timeutil import utcnow
 from app.extensions import db
 from app.printing.manual_models import ManualPage, ManualPageVersion
-from app.printing.pdf import PrintResult, render_pdf
+from app.printing.pdf import PrintJob, PrintResult, job_missing_glyphs, lay_out, prepare_print
 
 ALLOWED_TAGS = {"p", "br", "hr", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "strong", "em", "b",
                 "i", "u", "s", "del", "blockquote", "code", "pre", "a", "table", "thead", "tbody", "tr",
@@ -74,7 +74,14 @@ def save_page(page: ManualPage, title: str, body: str, user) -> bool:
     return True
 
 
-def manual_pdf(pages: list[ManualPage]) -> PrintResult:
+def manual_job(pages: list[ManualPage], numbered: bool = True) -> PrintJob:
     """The pages as one A4 document: each page starts on a new sheet with its title."""
     rendered = [(page, render_markdown(page.body)) for page in pages]
-    return render_pdf("print/manual.html", title=_("网格化管理服务工作手册"), confidential=True, pages=rendered)
+    return prepare_print("print/manual.html", title=_("网格化管理服务工作手册"), confidential=True,
+                         numbered=numbered, pages=rendered)
+
+
+def manual_pdf(pages: list[ManualPage]) -> PrintResult:
+    job = manual_job(pages)
+    laid_out = lay_out(job)
+    return PrintResult(laid_out.pdf, laid_out.pages, job_missing_glyphs(job))

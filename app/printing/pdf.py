@@ -97,21 +97,60 @@ def font_faces() -> Markup:
     return Markup("\n".join(rules))
 
 
-def render_pdf(template: str, *, title: str, confidential: bool = True, **context) -> PrintResult:
-    """Render `template` (extending print/base.html) to PDF."""
-    printed_at = to_local(utcnow())
-    html = render_template(template, title=title, confidential=confidential, printed_at=printed_at,
-                           font_faces=font_faces(), page_label=_page_label(), **context)
-    fetcher = LocalOnlyFetcher([ROOT / "static", Path(current_app.config["UPLOAD_FOLDER"]),
-                                Path(current_app.instance_path) / "fonts"])
-    document = HTML(string=html, base_url=str(ROOT / "static") + "/", url_fetcher=fetcher).render(
+@dataclass(frozen=True)
+class PrintJob:
+    """A page ready for layout: the HTML and where its files may come from. Plain data,
+    so a job can be laid out in another process (app/printing/assembly.py)."""
+    html: str
+    base_url: str
+    allowed_roots: tuple[str, ...]
+    title: str = ""
+
+
+@dataclass(frozen=True)
+class LaidOut:
+    pdf: bytes
+    pages: int
+
+
+def prepare_print(template: str, *, title: str, confidential: bool = True, numbered: bool = True,
+                  **context) -> PrintJob:
+    """Render `template` (extending print/base.html) to HTML for layout.
+
+    numbered=False leaves the printed-at time and "第 x 页 / 共 y 页" out of the page
+    footers: prints made of several parts get them stamped over the joined pages
+    (assembly.number_pages), and without the time the same data gives the same HTML,
+    so a part can be reused from the print cache."""
+    html = render_template(template, title=title, confidential=confidential, numbered=numbered,
+                           printed_at=to_local(utcnow()), font_faces=font_faces(), page_label=page_label(),
+                           **context)
+    roots = (ROOT / "static", Path(current_app.config["UPLOAD_FOLDER"]), Path(current_app.instance_path) / "fonts")
+    return PrintJob(html, str(ROOT / "static") + "/", tuple(str(root) for root in roots), title)
+
+
+def lay_out(job: PrintJob) -> LaidOut:
+    """WeasyPrint's layout and PDF output: the slow part (~0.1 s a table page).
+    Needs no application context."""
+    fetcher = LocalOnlyFetcher([Path(root) for root in job.allowed_roots])
+    document = HTML(string=job.html, base_url=job.base_url, url_fetcher=fetcher).render(
         font_config=FontConfiguration())
     out = io.BytesIO()
     document.write_pdf(out)
-    return PrintResult(out.getvalue(), len(document.pages), missing_glyphs(_visible_text(html)))
+    return LaidOut(out.getvalue(), len(document.pages))
 
 
-def _page_label() -> dict[str, str]:
+def render_pdf(template: str, *, title: str, confidential: bool = True, **context) -> PrintResult:
+    """Render `template` (extending print/base.html) to PDF in this process."""
+    job = prepare_print(template, title=title, confidential=confidential, **context)
+    laid_out = lay_out(job)
+    return PrintResult(laid_out.pdf, laid_out.pages, job_missing_glyphs(job))
+
+
+def job_missing_glyphs(job: PrintJob) -> list[dict]:
+    return missing_glyphs(_visible_text(job.html))
+
+
+def page_label() -> dict[str, str]:
     """"第 " counter(page) " 页 / 共 " counter(pages) " 页", from one translated pattern."""
     pattern = _("第 {page} 页 / 共 {pages} 页")
     before, rest = pattern.split("{page}", 1)

@@ -11,7 +11,7 @@ from app.printing import manual
 from app.printing.manual_models import ManualPage
 from tests.conftest import fresh, text_of
 from tests.printing.helpers import squeezed
-from tests.printing.test_poster import ARTIFACTS, page_png
+from tests.printing.helpers import ARTIFACTS, page_png
 
 SEEDED = ["网格长工作职责", "网格员工作职责", "楼栋长工作职责", "巡查制度", "例会制度", "台帐管理制度",
           "考核办法", "文明卫生公约", "首问责任制", "限时办结制度"]

@@ -1,9 +1,6 @@
 """上岗公示 poster: A3, the grid's staff with work phones and the boundary, no
 residents, a QR code that decodes to the grid's public page; scoped and audited."""
 import io
-import subprocess
-import tempfile
-from pathlib import Path
 
 import pytest
 from PIL import Image
@@ -14,23 +11,11 @@ from app.auth.models import AuditEvent
 from app.extensions import db
 from app.org import photos
 from app.printing import publicity
-from tests.printing.helpers import squeezed
-
-ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
-
+from tests.printing.helpers import ARTIFACTS, page_png, squeezed
 
 def decode_qr(png: bytes) -> list[str]:
     zxingcpp = pytest.importorskip("zxingcpp")
     return [r.text for r in zxingcpp.read_barcodes(Image.open(io.BytesIO(png)))]
-
-
-def page_png(pdf: bytes, dpi: int = 100) -> bytes:
-    with tempfile.TemporaryDirectory() as folder:
-        source = Path(folder) / "in.pdf"
-        source.write_bytes(pdf)
-        subprocess.run(["pdftoppm", "-png", "-r", str(dpi), "-f", "1", "-l", "1", "-singlefile",
-                        str(source), str(Path(folder) / "page")], check=True)
-        return (Path(folder) / "page.png").read_bytes()
 
 
 def with_photo(app, staff):

@@ -81,7 +81,7 @@ def test_roster_pdf_a4_and_cli(client_as, world, runner, tmp_path):
     text = squeezed(response.data)
     assert "东关社区值班表" in text and "员工worker_a" in text and "13800000000" in text
     assert "张伟" not in text and "内部资料" not in text
-    from tests.printing.test_poster import ARTIFACTS, page_png
+    from tests.printing.helpers import ARTIFACTS, page_png
     ARTIFACTS.mkdir(exist_ok=True)
     (ARTIFACTS / "roster-page1.png").write_bytes(page_png(response.data))
     box = PdfReader(io.BytesIO(response.data)).pages[0].mediabox

@@ -1,0 +1,167 @@
+"""Prints made of parts: long ledgers and the inspection binder.
+
+WeasyPrint lays out one document on one core, and its memory grows with the pages of
+that document (~0.1 s and a few MB a table page, FACTS.md). A long print is therefore
+cut into parts of a few dozen pages, laid out in worker processes on every core,
+joined with pypdf, and given one page numbering by stamping "第 x 页 / 共 y 页" and the
+printed-at time over the joined pages (the parts are laid out without them).
+
+Because a part's HTML then holds nothing but its data, the same data gives the same
+HTML: a laid-out part is kept in the print cache (instance/print-cache, named by the
+hash of its HTML) and reused until its data changes."""
+from __future__ import annotations
+
+import hashlib
+import io
+import multiprocessing
+import os
+import time
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Callable, Sequence
+
+import weasyprint
+from flask import current_app, render_template
+from pypdf import PdfReader, PdfWriter
+
+from app.core.timeutil import to_local, utcnow
+from app.printing.pdf import LaidOut, PrintJob, font_faces, lay_out, page_label
+
+# Bump when a change to the print templates or CSS must not reuse cached parts.
+CACHE_VERSION = "1"
+# Worker processes lay out one part each and exit, so their memory goes back to the
+# system; they are forked from a server process that has already imported WeasyPrint.
+_CONTEXT = multiprocessing.get_context("forkserver")
+_CONTEXT.set_forkserver_preload(["app.printing.pdf"])
+
+PartDone = Callable[[int, LaidOut, bool], None]
+
+
+@dataclass(frozen=True)
+class PartOutcome:
+    laid_out: LaidOut
+    cached: bool
+
+
+def part_key(job: PrintJob) -> str:
+    """Names a part by what it prints (its HTML, the layout engine, the fonts)."""
+    digest = hashlib.sha256()
+    for piece in (CACHE_VERSION, weasyprint.__version__, job.base_url, job.html):
+        digest.update(piece.encode())
+        digest.update(b"\0")
+    return digest.hexdigest()[:40]
+
+
+class PrintCache:
+    """Laid-out parts on disk, `<key>.<pages>.pdf`; reuse refreshes the file's time so
+    `prune` drops what has not been used for a while."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        folder.mkdir(parents=True, exist_ok=True)
+
+    def get(self, key: str) -> LaidOut | None:
+        for path in self.folder.glob(f"{key}.*.pdf"):
+            try:
+                pages = int(path.name.split(".")[1])
+                data = path.read_bytes()
+                os.utime(path)
+            except (OSError, ValueError):
+                return None
+            return LaidOut(data, pages)
+        return None
+
+    def put(self, key: str, laid_out: LaidOut) -> None:
+        target = self.folder / f"{key}.{laid_out.pages}.pdf"
+        partial = target.with_suffix(".part")
+        partial.write_bytes(laid_out.pdf)
+        partial.replace(target)
+
+    def prune(self, older_than_days: float) -> int:
+        cutoff = time.time() - older_than_days * 86400
+        removed = 0
+        for path in self.folder.glob("*.pdf"):
+            try:
+                if path.stat().st_mtime < cutoff:
+                    path.unlink()
+                    removed += 1
+            except OSError:
+                pass
+        return removed
+
+
+def print_cache() -> PrintCache:
+    return PrintCache(Path(current_app.instance_path) / "print-cache")
+
+
+def worker_count() -> int:
+    configured = current_app.config.get("PRINT_WORKERS")
+    return max(1, int(configured) if configured else (os.cpu_count() or 1))
+
+
+def lay_out_parts(jobs: Sequence[PrintJob], *, cache: PrintCache | None = None, workers: int | None = None,
+                  on_done: PartDone | None = None) -> list[PartOutcome]:
+    """Lay out every job, in order: cached parts are read back, the others laid out in
+    `workers` processes (in this process when one is enough). on_done(index, laid_out,
+    cached) is called as each part finishes, in the order they finish."""
+    workers = worker_count() if workers is None else workers
+    outcomes: list[PartOutcome | None] = [None] * len(jobs)
+    keys = [part_key(job) for job in jobs]
+    todo = []
+    for index, job in enumerate(jobs):
+        hit = cache.get(keys[index]) if cache is not None else None
+        if hit is not None:
+            outcomes[index] = PartOutcome(hit, True)
+            if on_done:
+                on_done(index, hit, True)
+        else:
+            todo.append(index)
+
+    def finished(index: int, laid_out: LaidOut) -> None:
+        if cache is not None:
+            cache.put(keys[index], laid_out)
+        outcomes[index] = PartOutcome(laid_out, False)
+        if on_done:
+            on_done(index, laid_out, False)
+
+    if len(todo) <= 1 or workers <= 1:
+        for index in todo:
+            finished(index, lay_out(jobs[index]))
+    else:
+        with ProcessPoolExecutor(max_workers=min(workers, len(todo)), mp_context=_CONTEXT,
+                                 max_tasks_per_child=1) as pool:
+            running = {pool.submit(lay_out, jobs[index]): index for index in todo}
+            while running:
+                done, _pending = wait(running, return_when=FIRST_COMPLETED)
+                for future in done:
+                    finished(running.pop(future), future.result())
+    return [outcome for outcome in outcomes if outcome is not None]
+
+
+def join_and_number(pdfs: Sequence[bytes], printed_at: datetime | None = None) -> tuple[bytes, int]:
+    """Join the parts and stamp one page numbering and the printed-at time over them."""
+    writer = PdfWriter()
+    for pdf in pdfs:
+        writer.append(io.BytesIO(pdf))
+    sizes: list[tuple[float, float]] = []
+    page_sizes = []
+    for page in writer.pages:
+        size = (round(float(page.mediabox.width), 2), round(float(page.mediabox.height), 2))
+        if size not in sizes:
+            sizes.append(size)
+        page_sizes.append(sizes.index(size))
+    html = render_template("print/page_numbers.html", sizes=sizes, pages=page_sizes,
+                           printed_at=printed_at or to_local(utcnow()), page_label=page_label(),
+                           font_faces=font_faces())
+    job = PrintJob(html, "", (str(Path(current_app.instance_path) / "fonts"),))
+    overlay = PdfReader(io.BytesIO(lay_out(job).pdf))
+    for page, stamp in zip(writer.pages, overlay.pages):
+        page.merge_page(stamp)
+        # merge_page leaves the content uncompressed: 4× the file without this.
+        page.compress_content_streams()
+    out = io.BytesIO()
+    writer.write(out)
+    writer.close()
+    return out.getvalue(), len(page_sizes)
