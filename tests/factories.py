@@ -170,6 +170,7 @@ def _other_registers(world: World, key: str, grid, building, household, resident
                           "rental": rental, "tenant": rental.tenants[0], "shop": shop,
                           "organisation": organisation, "group": group, "group_member": group.members[0],
                           "matter": matter, "photo": photo}
+    _fieldwork_records(world, key, grid)
 
 
 def _supervision_records(world: World, key: str, grid) -> None:
@@ -195,3 +196,21 @@ def _supervision_records(world: World, key: str, grid) -> None:
     world.records[key].update({"meeting": meeting, "decision": decision, "training": training,
                                "admitted_item": item, "task": task, "target": target,
                                "inspection": inspection, "rectification": rectification})
+
+
+def _fieldwork_records(world: World, key: str, grid) -> None:
+    """A patrol with a finding, a 民情日志 entry and a report to the grid chief in each grid."""
+    from datetime import datetime, time
+
+    from app.patrols.models import ChiefReport, OpinionEntry, Patrol, PatrolFinding
+    patrol = Patrol(grid_id=grid.id, staff_id=world.staff[f"worker_{key}"].id, patrol_date=date(2024, 1, 2),
+                    start_time=time(9, 0), end_time=time(10, 30), route=f"巡查路线{key}")
+    finding = PatrolFinding(patrol=patrol, description=f"井盖破损{key}", place="东关路口")
+    report = ChiefReport(grid_id=grid.id, report_day=START, reporter_name=f"员工worker_{key}",
+                         reported_at=datetime(2024, 1, 1, 3, 0))
+    entry = OpinionEntry(grid_id=grid.id, said_on=START, category="city", content=f"路灯不亮{key}",
+                         disposition="settled", settled_note="当场报修", resident_name="王大爷",
+                         recorder_name=f"员工worker_{key}", chief_report=report)
+    db.session.add_all([patrol, finding, report, entry])
+    db.session.flush()
+    world.records[key].update({"patrol": patrol, "finding": finding, "opinion": entry, "chief_report": report})

@@ -74,6 +74,9 @@ AUDIT_ACTIONS = {
     "admitted_item_created": _l("新增准入事项"), "admitted_item_updated": _l("修改准入事项"),
     "task_assigned": _l("下达交办任务"), "task_target_reported": _l("报告任务完成"),
     "inspection_recorded": _l("记录督查"), "recheck_recorded": _l("记录回头看"),
+    "patrol_recorded": _l("登记巡查"), "patrol_finding_added": _l("登记巡查发现"),
+    "patrol_finding_reported": _l("巡查发现上报为事件"), "opinion_entry_added": _l("记录民情日志"),
+    "chief_report_made": _l("记录向网格长报告"),
 }
 
 

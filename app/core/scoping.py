@@ -115,6 +115,7 @@ def _rules() -> dict[type, Callable]:
     from app.printing.roster_models import DutyRoster, DutyShift
     from app.supervision.models import (AdmittedItem, AssignedTask, Inspection, Meeting, MeetingDecision,
                                         Recheck, Rectification, TaskTarget, Training)
+    from app.patrols.models import ChiefReport, OpinionEntry, Patrol, PatrolFinding
 
     return {
         Division: lambda user, _ids: division_condition(user),
@@ -197,6 +198,12 @@ def _rules() -> dict[type, Callable]:
         Recheck: lambda user, ids: Recheck.rectification_id.in_(
             select(Rectification.id).join(Inspection, Inspection.id == Rectification.inspection_id)
             .where(Inspection.grid_id.in_(ids))),
+        # Patrols, 民情日志 entries and reports to the grid chief belong to their grid.
+        Patrol: lambda user, ids: Patrol.grid_id.in_(ids),
+        PatrolFinding: lambda user, ids: PatrolFinding.patrol_id.in_(
+            select(Patrol.id).where(Patrol.grid_id.in_(ids))),
+        OpinionEntry: lambda user, ids: OpinionEntry.grid_id.in_(ids),
+        ChiefReport: lambda user, ids: ChiefReport.grid_id.in_(ids),
     }
 
 

@@ -1,7 +1,7 @@
 """Ledgers about the area and its staff (forms 1–5 and 14 of the work manual):
 statistics per grid, the service scope with its 四至, the staff and their duties,
-rentals and shops; the survey record and the work log print blank until their
-registers exist (issue 6)."""
+rentals and shops; the survey record from the 民情日志 and the work log from patrols,
+民情日志 entries and household visits (their rows are built in app/patrols/ledger_rows.py)."""
 from __future__ import annotations
 
 from collections import defaultdict
@@ -14,6 +14,7 @@ from sqlalchemy.orm import selectinload
 from app.core.masking import mask_phone
 from app.extensions import db
 from app.org.models import Division, StaffAssignment, StaffRole
+from app.patrols.ledger_rows import survey_rows, work_log_rows
 from app.printing.ledgers import Ledger, LedgerColumn, LedgerScope, register
 from app.registry.housing_services import house_address, person_name, person_phone, shop_address
 from app.registry.models import (CareTag, House, Household, KeyPerson, KeyPersonCategory, Organisation, Rental,
@@ -217,19 +218,19 @@ register(Ledger(
     rows=lambda scope: _assignments(scope, include_unit=True)))
 
 
-# --- 4 社区社情民意调查记录表 (blank until 民情日志, issue 6) ----------------------------------
+# --- 4 社区社情民意调查记录表 (from the 民情日志, app/patrols) ---------------------------------
 
 register(Ledger(
     number=4, title=_l("社区社情民意调查记录表"),
     columns=[
-        LedgerColumn(_l("日期"), 22, lambda row: ""),
-        LedgerColumn(_l("调查对象"), 30, lambda row: ""),
-        LedgerColumn(_l("地址"), 40, lambda row: ""),
-        LedgerColumn(_l("反映问题"), 80, lambda row: ""),
-        LedgerColumn(_l("办理情况"), 50, lambda row: ""),
-        LedgerColumn(_l("记录人"), 20, lambda row: ""),
+        LedgerColumn(_l("日期"), 22, lambda row: row.day.isoformat()),
+        LedgerColumn(_l("调查对象"), 30, lambda row: row.person),
+        LedgerColumn(_l("地址"), 40, lambda row: row.place),
+        LedgerColumn(_l("反映问题"), 80, lambda row: row.issue),
+        LedgerColumn(_l("办理情况"), 50, lambda row: row.handling),
+        LedgerColumn(_l("记录人"), 20, lambda row: row.recorder),
     ],
-    rows=lambda scope: [], note=_l("随民情日志上线后自动填写。")))
+    rows=survey_rows))
 
 
 # --- 5 社区出租房屋商铺登记表 ----------------------------------------------------------------
@@ -300,16 +301,16 @@ register(Ledger(
     rows=_rentals_and_shops))
 
 
-# --- 14 网格化管理工作记录 (blank until the work log, issue 6) ---------------------------------
+# --- 14 网格化管理工作记录 (patrols, 民情日志 and visits, app/patrols) ---------------------------
 
 register(Ledger(
     number=14, title=_l("网格化管理工作记录"),
     columns=[
-        LedgerColumn(_l("日期"), 22, lambda row: ""),
-        LedgerColumn(_l("时间"), 18, lambda row: ""),
-        LedgerColumn(_l("地点"), 36, lambda row: ""),
-        LedgerColumn(_l("工作内容"), 90, lambda row: ""),
-        LedgerColumn(_l("处理结果"), 60, lambda row: ""),
-        LedgerColumn(_l("记录人"), 20, lambda row: ""),
+        LedgerColumn(_l("日期"), 22, lambda row: row.day.isoformat()),
+        LedgerColumn(_l("时间"), 18, lambda row: row.time),
+        LedgerColumn(_l("地点"), 36, lambda row: row.place),
+        LedgerColumn(_l("工作内容"), 90, lambda row: row.content),
+        LedgerColumn(_l("处理结果"), 60, lambda row: row.result),
+        LedgerColumn(_l("记录人"), 20, lambda row: row.recorder),
     ],
-    rows=lambda scope: [], note=_l("随工作日志上线后自动填写。")))
+    rows=work_log_rows))

@@ -138,7 +138,7 @@ def test_every_url_parameter_is_known(app):
         "division_id", "building_id", "staff_id", "assignment_id", "team_id", "membership_id", "user_id",
         "household_id", "member_id", "resident_id", "key_person_id", "follow_up_id", "house_id",
         "rental_id", "tenant_id", "shop_id", "organisation_id", "group_id", "group_member_id",
-        "matter_id", "photo_id", "visit_id",
+        "matter_id", "photo_id", "visit_id", "patrol_id", "finding_id", "opinion_id", "chief_report_id",
         "meeting_id", "decision_id", "training_id", "admitted_item_id", "task_id", "target_id", "inspection_id",
         "rectification_id"} | set(STEP_NAMES)
     unknown = {(rule.rule, arg) for rule in record_rules(app) for arg in rule.arguments if arg not in known}

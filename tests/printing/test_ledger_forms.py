@@ -87,10 +87,67 @@ def test_staff_duties_with_masked_phones(client_as, world):
     assert {"员工chief_a", "员工worker_a", "138****0000"} <= cells and "员工worker_b" not in cells
 
 
-def test_the_survey_and_work_log_are_blank_until_their_registers_exist(client_as, world):
-    for number, note in ((4, "随民情日志上线后自动填写"), (14, "随工作日志上线后自动填写")):
-        text = _text(client_as("worker_a"), world, number)
-        assert str(get_ledger(number).title) in text and note in text and "本期没有记录" in text
+def _opinion(world, **changes):
+    from app.patrols import services as fieldwork
+    values = dict(grid=world.grid_a, said_on=date(2026, 11, 10), category="economy", content="想办个体执照",
+                  disposition="assisted", resident_name="孙老板", place="东关路8号 13912345678")
+    values.update(changes)
+    with write_transactions():
+        entry = fieldwork.record_entry(fieldwork.EntryValues(**values), world.users["worker_a"])
+        db.session.commit()
+    return entry
+
+
+def test_the_survey_record_is_filled_from_the_opinion_log(client_as, world):
+    entry = _opinion(world)
+    text = _text(client_as("worker_a"), world, 4)
+    assert "社区社情民意调查记录表" in text and "调查对象" in text and "随民情日志上线后自动填写" not in text
+    assert "王大爷" in text and "路灯不亮a" in text and "当时结办：当场报修" in text
+    assert "孙老板" in text and "想办个体执照" in text and entry.matter.number in text and "限期协办" in text
+    assert "139****5678" in text and "13912345678" not in text
+    assert "路灯不亮b" not in text
+    rows = _xlsx_rows(client_as("worker_a"), world, 4)
+    header = rows[1]
+    assert [row[header.index("反映问题")] for row in rows[2:]] == ["［城管］路灯不亮a", "［经济］想办个体执照"]
+    outside = _text(client_as("worker_a"), world, 4, start="2025-01-01", end="2025-12-31")
+    assert "路灯不亮a" not in outside and "本期没有记录" in outside
+
+
+def test_the_work_log_holds_patrols_entries_and_visits_by_date(client_as, world):
+    from datetime import time
+
+    from app.patrols import services as fieldwork
+    from app.visits.models import Visit
+    with write_transactions():
+        patrol = fieldwork.record_patrol(fieldwork.PatrolValues(
+            grid=world.grid_a, staff_id=world.staff["worker_a"].id, patrol_date=date(2026, 11, 9),
+            start_time=time(8, 30), end_time=time(9, 45), route="菜市场—1号楼"), world.users["worker_a"])
+        fieldwork.add_finding(patrol, fieldwork.FindingValues("占道经营", handled_on_spot=True, handling="劝离"),
+                              world.users["worker_a"])
+        visit = Visit(grid_id=world.grid_a.id, household_id=world.households["a"].id, visited_on=date(2026, 11, 8),
+                      visit_type="routine", found="老人独居需关照")
+        visit.visitors = [world.staff["worker_a"]]
+        db.session.add(visit)
+        db.session.commit()
+    _opinion(world, said_on=date(2026, 11, 9), disposition="settled", settled_note="已答复", place="")
+    text = _text(client_as("worker_a"), world, 14)
+    assert "网格化管理工作记录" in text and "随工作日志上线后自动填写" not in text
+    assert "08:30" in text and "现场处置：劝离" in text and "井盖破损a" in text and "老人独居需关照" in text
+    assert "巡查路线b" not in text and "路灯不亮b" not in text
+    rows = _xlsx_rows(client_as("worker_a"), world, 14)
+    header = rows[1]
+    # (The shared test county may hold a visit of its own: left out here.)
+    log = [(row[header.index("日期")], row[header.index("工作内容")]) for row in rows[2:]
+           if "家中情况正常" not in row[header.index("工作内容")]]
+    assert log == [
+        ("2024-01-01", "民情日志（城管）：王大爷反映路灯不亮a"),
+        ("2024-01-02", "巡查：井盖破损a"),
+        ("2026-11-08", "入户常规走访：老人独居需关照"),
+        ("2026-11-09", "巡查：占道经营"),
+        ("2026-11-09", "民情日志（经济）：孙老板反映想办个体执照"),
+    ]
+    patrol_row = next(row for row in rows[2:] if row[header.index("工作内容")] == "巡查：占道经营")
+    assert (patrol_row[header.index("时间")], patrol_row[header.index("地点")]) == ("08:30—09:45", "菜市场—1号楼")
 
 
 def test_rentals_and_shops(client_as, world):

@@ -1,0 +1,171 @@
+"""民情日志 pages: quick entry (a row added with htmx, or a plain form), an entry,
+the weekly summary per grid, and the reports to the grid chief with their
+punctuality."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from app.auth.decorators import require
+from app.auth.roles import Permission
+from app.core.forms import attach_error
+from app.core.pagination import paginate
+from app.core.rendering import render_page, wants_fragment
+from app.core.scoping import get_visible_or_404, scoped_select
+from app.core.timeutil import local_today
+from app.extensions import db
+from app.matters import services as matters
+from app.matters import workdays
+from app.org.models import Division
+from app.org.services import chosen_grid, grid_label, visible_grids
+from app.patrols import bp, compliance, reference, services
+from app.patrols.forms import ChiefReportForm, EntryForm, matter_class_choices
+from app.patrols.models import ChiefReport, OpinionEntry
+from app.patrols.picking import grid_ids_of, picked_unit, picked_week, unit_choices
+
+PER_PAGE = 30
+PUNCTUALITY_WEEKS = 4
+
+
+def _entry_form(grids: list[Division]) -> EntryForm:
+    form = EntryForm()
+    form.grid_id.choices = [(g.id, grid_label(g)) for g in grids]
+    form.matter_class.choices = matter_class_choices(_("（按类别默认）"))
+    if request.method == "GET":
+        form.said_on.data = local_today()
+        form.grid_id.data = request.args.get("grid_id", type=int) or (grids[0].id if grids else None)
+    return form
+
+
+def _log_page(form: EntryForm, notice: str = ""):
+    page = paginate(scoped_select(OpinionEntry).order_by(OpinionEntry.said_on.desc(), OpinionEntry.id.desc()),
+                    per_page=PER_PAGE)
+    calendar = workdays.load_calendar()
+    lights = {e.id: matters.light(e.matter, calendar=calendar) for e in page.items if e.matter is not None}
+    return render_page("patrols/log.html", fragment="patrols/_log.html", target_id="opinion-log", form=form,
+                       page=page, lights=lights, notice=notice, may_write=current_user.can(Permission.EDIT_REGISTERS))
+
+
+@bp.route("/opinions/", methods=["GET", "POST"])
+@login_required
+def opinion_log():
+    """The log with its quick-entry row on top. Enter saves; the new line appears
+    at once (htmx) or after a redirect (plain form)."""
+    grids = visible_grids()
+    form = _entry_form(grids)
+    if request.method == "POST":
+        require(Permission.EDIT_REGISTERS)
+        if form.validate_on_submit():
+            grid = chosen_grid(grids, form.grid_id.data)
+            if grid is None:
+                form.grid_id.errors.append(_("请选择网格。"))
+            else:
+                values = services.EntryValues(
+                    grid=grid, said_on=form.said_on.data, category=form.category.data, content=form.content.data,
+                    disposition=form.disposition.data, resident_name=form.resident_name.data or "",
+                    place=form.place.data or "", settled_note=form.settled_note.data or "",
+                    matter_class=form.matter_class.data or "")
+                try:
+                    entry = services.record_entry(values, current_user)
+                except services.FieldworkError as error:
+                    db.session.rollback()
+                    attach_error(form, error)
+                else:
+                    db.session.commit()
+                    message = (_("已记下，并上报为事件 %(number)s。", number=entry.matter.number)
+                               if entry.matter else _("已记下。"))
+                    if not wants_fragment("opinion-log"):
+                        flash(message, "success")
+                        return redirect(url_for("patrols.opinion_log", grid_id=grid.id), 303)
+                    return _log_page(_fresh_form(grids, grid.id, entry.said_on), notice=message)
+    return _log_page(form)
+
+
+def _fresh_form(grids: list[Division], grid_id: int, said_on: date) -> EntryForm:
+    """An empty row for the next entry, keeping the grid and date just used."""
+    form = EntryForm(formdata=None)
+    form.grid_id.choices = [(g.id, grid_label(g)) for g in grids]
+    form.matter_class.choices = matter_class_choices(_("（按类别默认）"))
+    form.grid_id.data, form.said_on.data = grid_id, said_on
+    return form
+
+
+@bp.route("/opinions/<int:opinion_id>")
+@login_required
+def opinion_detail(opinion_id: int):
+    entry = get_visible_or_404(OpinionEntry, opinion_id)
+    light = matters.light(entry.matter) if entry.matter is not None else None
+    return render_template("patrols/opinion.html", entry=entry, light=light)
+
+
+@bp.route("/opinions/summary")
+@login_required
+def opinion_summary():
+    """A week of the log for a grid or community: counts by category and
+    disposition, and the entries."""
+    unit = picked_unit()
+    monday = picked_week()
+    summary = compliance.weekly_summary(grid_ids_of(unit), monday)
+    return render_template("patrols/summary.html", unit=unit, units=unit_choices(), summary=summary,
+                           categories=reference.CATEGORIES, dispositions=reference.DISPOSITIONS,
+                           previous=monday - timedelta(weeks=1), following=monday + timedelta(weeks=1))
+
+
+@bp.route("/opinions/reports")
+@login_required
+def chief_reports():
+    """Report days of the last weeks per grid: reported on time, late, missing."""
+    unit = picked_unit()
+    today = local_today()
+    first = compliance.week_start(today) - timedelta(weeks=PUNCTUALITY_WEEKS - 1)
+    calendar = workdays.load_calendar()
+    grids = list(db.session.scalars(scoped_select(Division).where(
+        Division.id.in_(grid_ids_of(unit)), Division.status == "active").order_by(Division.code)))
+    rows = [(grid, compliance.report_punctuality(grid.id, first, today, calendar=calendar)) for grid in grids]
+    return render_template("patrols/reports.html", unit=unit, units=unit_choices(), rows=rows,
+                           statuses=compliance.REPORT_STATUSES,
+                           may_write=current_user.can(Permission.EDIT_REGISTERS))
+
+
+@bp.route("/opinions/reports/new", methods=["GET", "POST"])
+@login_required
+def new_chief_report():
+    """Record that ordinary information was reported to the grid chief."""
+    require(Permission.EDIT_REGISTERS)
+    grid = get_visible_or_404(Division, request.args.get("grid_id", type=int) or 0)
+    if not grid.is_grid:
+        return redirect(url_for("patrols.chief_reports", division_id=grid.id))
+    form = ChiefReportForm()
+    open_days = compliance.open_report_days(grid.id, local_today())
+    form.report_day.choices = [(d.isoformat(), d.isoformat()) for d in reversed(open_days)]
+    entries = services.unreported_entries(grid.id)
+    chosen = {int(v) for v in request.form.getlist("entry_ids") if v.isdigit()}
+    if request.method == "GET":
+        chosen = {e.id for e in entries}
+    if form.validate_on_submit():
+        try:
+            report_day = date.fromisoformat(form.report_day.data or "")
+        except ValueError:
+            form.report_day.errors.append(_("请选择报告日。"))
+        else:
+            try:
+                services.record_chief_report(grid, report_day, sorted(chosen), form.note.data or "", current_user)
+            except services.FieldworkError as error:
+                db.session.rollback()
+                attach_error(form, error)
+            else:
+                db.session.commit()
+                flash(_("已记录向网格长报告。"), "success")
+                return redirect(url_for("patrols.chief_reports", division_id=grid.id), 303)
+    return render_template("patrols/report_form.html", grid=grid, form=form, entries=entries, chosen=chosen,
+                           open_days=open_days)
+
+
+@bp.route("/opinions/reports/<int:chief_report_id>")
+@login_required
+def chief_report_detail(chief_report_id: int):
+    report = get_visible_or_404(ChiefReport, chief_report_id)
+    return render_template("patrols/report.html", report=report)

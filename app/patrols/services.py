@@ -1,0 +1,225 @@
+"""The rules of patrols and the 民情日志: recording them, turning a finding or a
+限期协办 entry into a matter in one step, and reporting to the grid chief. Plain
+Python over the session; the views only translate forms into these calls.
+
+Patrol compliance and report punctuality live in compliance.py
+(`patrol_compliance(grid_ids, week_start)` is the entry point for dashboards)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from app.auth import audit
+from app.core.forms import RuleError
+from app.core.timeutil import local_today, to_local, utcnow
+from app.extensions import db
+from app.matters import reference as matter_reference
+from app.matters import services as matters
+from app.org.models import GRID_WORKER_ROLES, Division, StaffAssignment, StaffMember, StaffRole
+from app.patrols import reference
+from app.patrols.models import ChiefReport, OpinionEntry, Patrol, PatrolFinding
+
+
+class FieldworkError(RuleError):
+    """A rule of patrols or the 民情日志 refused a change."""
+
+
+# --- Who works a grid -------------------------------------------------------------------
+
+def _assigned(grid_id: int, roles: tuple[str, ...], start: date, end: date) -> list[StaffAssignment]:
+    return list(db.session.scalars(
+        select(StaffAssignment).join(StaffMember, StaffMember.id == StaffAssignment.staff_id)
+        .where(StaffAssignment.division_id == grid_id, StaffAssignment.role.in_(roles),
+               StaffAssignment.start_date <= end,
+               (StaffAssignment.end_date.is_(None)) | (StaffAssignment.end_date >= start))
+        .order_by(StaffMember.name, StaffAssignment.start_date)))
+
+
+def grid_workers(grid_id: int, day: date | None = None) -> list[StaffMember]:
+    """The full- and part-time grid workers assigned to the grid on that day."""
+    day = day or local_today()
+    return list(dict.fromkeys(a.staff for a in _assigned(grid_id, GRID_WORKER_ROLES, day, day)))
+
+
+def grid_chief_names(grid_id: int, day: date) -> list[str]:
+    return list(dict.fromkeys(a.staff.name for a in _assigned(grid_id, (StaffRole.GRID_CHIEF.value,), day, day)))
+
+
+def own_staff(user) -> StaffMember | None:
+    """The staff record linked to the signed-in account (a grid worker's own)."""
+    if user is None or not getattr(user, "id", None):
+        return None
+    return db.session.scalar(select(StaffMember).where(StaffMember.user_id == user.id))
+
+
+def _user_label(user) -> str:
+    staff = own_staff(user)
+    if staff is not None:
+        return staff.name
+    return (getattr(user, "display_name", "") or getattr(user, "username", "") or "")[:32]
+
+
+# --- Patrols ------------------------------------------------------------------------------
+
+@dataclass
+class PatrolValues:
+    grid: Division
+    staff_id: int
+    patrol_date: date
+    start_time: time
+    end_time: time
+    route: str
+    note: str = ""
+
+
+def record_patrol(values: PatrolValues, user) -> Patrol:
+    if not values.grid.is_grid:
+        raise FieldworkError(_("请选择网格。"), "grid_id")
+    if values.patrol_date > local_today():
+        raise FieldworkError(_("巡查日期不能晚于今天。"), "patrol_date")
+    if values.end_time <= values.start_time:
+        raise FieldworkError(_("结束时间应晚于开始时间。"), "end_time")
+    workers = {s.id for s in grid_workers(values.grid.id, values.patrol_date)}
+    if values.staff_id not in workers:
+        raise FieldworkError(_("巡查当天此人不是该网格的网格员。"), "staff_id")
+    if not values.route.strip():
+        raise FieldworkError(_("请填写巡查路线或点位。"), "route")
+    patrol = Patrol(grid_id=values.grid.id, staff_id=values.staff_id, patrol_date=values.patrol_date,
+                    start_time=values.start_time, end_time=values.end_time, route=values.route.strip(),
+                    note=values.note.strip(), recorded_by_id=getattr(user, "id", None))
+    db.session.add(patrol)
+    db.session.flush()
+    audit.record("patrol_recorded", target=patrol, actor=user,
+                 summary=f"{values.grid.name} {values.patrol_date.isoformat()}")
+    return patrol
+
+
+@dataclass
+class FindingValues:
+    description: str
+    place: str = ""
+    handled_on_spot: bool = False
+    handling: str = ""
+
+
+def add_finding(patrol: Patrol, values: FindingValues, user) -> PatrolFinding:
+    if not values.description.strip():
+        raise FieldworkError(_("请填写发现的情况。"), "description")
+    if values.handled_on_spot and not values.handling.strip():
+        raise FieldworkError(_("现场处置的，请写明怎样处置的。"), "handling")
+    finding = PatrolFinding(patrol=patrol, description=values.description.strip(), place=values.place.strip(),
+                            handled_on_spot=values.handled_on_spot,
+                            handling=values.handling.strip() if values.handled_on_spot else "")
+    db.session.add(finding)
+    db.session.flush()
+    audit.record("patrol_finding_added", target=finding, actor=user, summary=values.description.strip()[:60])
+    return finding
+
+
+def report_finding(finding: PatrolFinding, class_code: str, user, now: datetime | None = None):
+    """Open a matter from a finding not handled on the spot; the finding keeps it."""
+    if finding.matter_id is not None:
+        raise FieldworkError(_("这条发现已上报为事件。"))
+    if finding.handled_on_spot:
+        raise FieldworkError(_("已现场处置的发现无需上报。"))
+    patrol = finding.patrol
+    grid = db.session.get(Division, patrol.grid_id)
+    description = _("巡查发现（%(day)s %(route)s）：%(text)s", day=patrol.patrol_date.isoformat(),
+                    route=patrol.route, text=finding.description)
+    matter = matters.report(matters.MatterValues(
+        class_code=class_code, description=description, grid=grid, source="grid_worker",
+        address=finding.place or patrol.route[:200]), reporter=user, now=now)
+    finding.matter = matter
+    audit.record("patrol_finding_reported", target=finding, actor=user, summary=matter.number)
+    return matter
+
+
+# --- 民情日志 -------------------------------------------------------------------------------
+
+@dataclass
+class EntryValues:
+    grid: Division
+    said_on: date
+    category: str
+    content: str
+    disposition: str
+    resident_name: str = ""
+    place: str = ""
+    settled_note: str = ""
+    matter_class: str = ""
+
+
+def record_entry(values: EntryValues, user, now: datetime | None = None) -> OpinionEntry:
+    """One line of the log. A 限期协办 entry opens its matter at once; the matter's
+    deadline follows the loop's working-day rules (app/matters/workdays.py)."""
+    if not values.grid.is_grid:
+        raise FieldworkError(_("请选择网格。"), "grid_id")
+    if values.said_on > local_today():
+        raise FieldworkError(_("日期不能晚于今天。"), "said_on")
+    if values.category not in reference.CATEGORIES:
+        raise FieldworkError(_("请选择类别。"), "category")
+    if not values.content.strip():
+        raise FieldworkError(_("请填写群众反映的内容。"), "content")
+    if values.disposition not in reference.DISPOSITIONS:
+        raise FieldworkError(_("请选择当时结办或限期协办。"), "disposition")
+    if values.disposition == "settled" and not values.settled_note.strip():
+        raise FieldworkError(_("当时结办的，请写明怎样办结的。"), "settled_note")
+    matter_class = values.matter_class or reference.MATTER_CLASS_OF_CATEGORY[values.category]
+    if values.disposition == "assisted" and matter_class not in matter_reference.CLASSES:
+        raise FieldworkError(_("请选择事件大类。"), "matter_class")
+    entry = OpinionEntry(grid_id=values.grid.id, said_on=values.said_on, category=values.category,
+                         content=values.content.strip(), disposition=values.disposition,
+                         resident_name=values.resident_name.strip(), place=values.place.strip(),
+                         settled_note=values.settled_note.strip() if values.disposition == "settled" else "",
+                         recorded_by_id=getattr(user, "id", None), recorder_name=_user_label(user))
+    db.session.add(entry)
+    if values.disposition == "assisted":
+        entry.matter = matters.report(matters.MatterValues(
+            class_code=matter_class, description=_("民情日志（%(category)s）：%(text)s",
+                                                   category=reference.label(reference.CATEGORIES, values.category),
+                                                   text=entry.content),
+            grid=values.grid, source="grid_worker", address=entry.place, reporter_name=entry.resident_name),
+            reporter=user, now=now)
+    db.session.flush()
+    audit.record("opinion_entry_added", target=entry, actor=user,
+                 summary=f"{values.grid.name} {reference.label(reference.DISPOSITIONS, values.disposition)}")
+    return entry
+
+
+# --- Reports to the grid chief ---------------------------------------------------------------
+
+def unreported_entries(grid_id: int) -> list[OpinionEntry]:
+    return list(db.session.scalars(
+        select(OpinionEntry).where(OpinionEntry.grid_id == grid_id, OpinionEntry.chief_report_id.is_(None))
+        .order_by(OpinionEntry.said_on, OpinionEntry.id)))
+
+
+def record_chief_report(grid: Division, report_day: date, entry_ids: list[int], note: str, user,
+                        now: datetime | None = None) -> ChiefReport:
+    """The report is dated when it is saved (not typed in): its punctuality is judged
+    from that time (compliance.report_status)."""
+    from app.patrols.compliance import is_report_day, slot_day
+    now = now or utcnow()
+    if not is_report_day(report_day):
+        raise FieldworkError(_("报告日应为周一或周四。"), "report_day")
+    report_day = slot_day(report_day)
+    if report_day > to_local(now).date():
+        raise FieldworkError(_("报告日还没有到。"), "report_day")
+    if db.session.scalar(select(ChiefReport.id).where(ChiefReport.grid_id == grid.id,
+                                                      ChiefReport.report_day == report_day)) is not None:
+        raise FieldworkError(_("这个报告日已经报告过了。"), "report_day")
+    entries = [e for e in unreported_entries(grid.id) if e.id in set(entry_ids)]
+    if not entries and not note.strip():
+        raise FieldworkError(_("请勾选报告的民情日志，或写明情况（如“本期无一般信息”）。"), "note")
+    report = ChiefReport(grid_id=grid.id, report_day=report_day, reporter_name=_user_label(user),
+                         chief_name="、".join(grid_chief_names(grid.id, to_local(now).date()))[:32],
+                         reported_at=now, note=note.strip(), recorded_by_id=getattr(user, "id", None))
+    report.entries = entries
+    db.session.add(report)
+    db.session.flush()
+    audit.record("chief_report_made", target=report, actor=user,
+                 summary=f"{grid.name} {report_day.isoformat()} ({len(entries)})")
+    return report
