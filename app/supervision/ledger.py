@@ -64,13 +64,13 @@ def _rows(scope: LedgerScope) -> list[SupervisionRow]:
 register(Ledger(
     number=15, title=_l("督导台帐"),
     columns=[
-        LedgerColumn(_l("检查日期"), 20, lambda r: r.inspection.inspected_on.isoformat()),
-        LedgerColumn(_l("网格"), 20, lambda r: r.inspection.grid.name),
+        LedgerColumn(_l("检查日期"), 22, lambda r: r.inspection.inspected_on.isoformat()),
+        LedgerColumn(_l("网格"), 22, lambda r: r.inspection.grid.name),
         LedgerColumn(_l("检查点位"), 22, lambda r: r.inspection.point),
         LedgerColumn(_l("检查人员"), 24, lambda r: r.inspection.inspectors),
-        LedgerColumn(_l("检查内容"), 38, lambda r: r.inspection.items_checked),
-        LedgerColumn(_l("发现问题"), 42, lambda r: r.problem),
-        LedgerColumn(_l("整改期限"), 20, lambda r: r.deadline),
+        LedgerColumn(_l("检查内容"), 34, lambda r: r.inspection.items_checked),
+        LedgerColumn(_l("发现问题"), 40, lambda r: r.problem),
+        LedgerColumn(_l("整改期限"), 22, lambda r: r.deadline),
         LedgerColumn(_l("回头看"), 40, lambda r: r.recheck),
         LedgerColumn(_l("整改状态"), 20, lambda r: r.status),
     ],
