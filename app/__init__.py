@@ -58,6 +58,8 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     app.register_blueprint(patrols.bp)
     from app import visits
     app.register_blueprint(visits.bp)
+    from app import dashboard
+    app.register_blueprint(dashboard.bp)
     cli.init_app(app)
     return app
 

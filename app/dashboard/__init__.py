@@ -1,0 +1,7 @@
+"""统计研判: the dashboard of the user's scope and the town command centre's big screen,
+with server-drawn SVG charts."""
+from flask import Blueprint
+
+bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
+
+from app.dashboard import views  # noqa: E402,F401
