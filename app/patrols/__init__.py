@@ -12,4 +12,26 @@ from app.patrols import reference  # noqa: E402
 @bp.app_context_processor
 def _labels():
     return {"opinion_category_label": lambda code: reference.label(reference.CATEGORIES, code),
-            "disposition_label": lambda code: reference.label(reference.DISPOSITIONS, code)}
+            "disposition_label": lambda code: reference.label(reference.DISPOSITIONS, code),
+            "matter_origins": _matter_origins}
+
+
+def _matter_origins(matter) -> list[tuple[str, str]]:
+    """The patrol finding or 民情日志 entry a matter was opened from, as (label, url),
+    when the user may see it (a department handler sees the matter, not the patrol)."""
+    from flask import url_for
+    from flask_babel import gettext as _
+
+    from app.core.scoping import scoped_select
+    from app.extensions import db
+    from app.patrols.models import OpinionEntry, PatrolFinding
+    origins = []
+    finding = db.session.scalar(scoped_select(PatrolFinding).where(PatrolFinding.matter_id == matter.id))
+    if finding is not None:
+        origins.append((_("巡查发现（%(day)s）", day=finding.patrol.patrol_date.isoformat()),
+                        url_for("patrols.patrol_detail", patrol_id=finding.patrol_id)))
+    entry = db.session.scalar(scoped_select(OpinionEntry).where(OpinionEntry.matter_id == matter.id))
+    if entry is not None:
+        origins.append((_("民情日志（%(day)s）", day=entry.said_on.isoformat()),
+                        url_for("patrols.opinion_detail", opinion_id=entry.id)))
+    return origins

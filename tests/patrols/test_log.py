@@ -157,3 +157,14 @@ def test_reports_page_flags_missing_reports_and_records_one(client_as, world):
     report = db.session.scalar(select(ChiefReport).where(ChiefReport.report_day == day))
     assert [e.id for e in report.entries] == [entry_id] and report.chief_name == "员工chief_a"
     assert client_as("worker_a").get(f"/opinions/reports/{world.records['b']['chief_report'].id}").status_code == 404
+
+
+def test_the_matter_links_back_to_the_entry(client_as, world):
+    client = client_as("worker_a")
+    client.post("/opinions/", data=_form(world))
+    fresh()
+    entry = db.session.scalar(select(OpinionEntry).where(OpinionEntry.content == "路灯坏了三盏"))
+    html = client.get(f"/matters/{entry.matter.id}").get_data(as_text=True)
+    assert f'href="/opinions/{entry.id}"' in html and "民情日志（2026-11-20）" in html
+    page = text_of(client.get(f"/opinions/{entry.id}"))
+    assert entry.matter.number in page and "期限" in page
