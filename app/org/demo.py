@@ -99,6 +99,8 @@ def load_demo(seed: int = 2024) -> list[tuple[str, str, str]]:
     accounts = create_demo_accounts(county, streets, communities[0], grid, worker)
     from app.matters.demo import load_demo_matters
     load_demo_matters(grid)
+    from app.supervision.demo import load_demo_supervision
+    load_demo_supervision(grid)
     db.session.commit()
     return accounts
 
