@@ -53,4 +53,5 @@ class Visit(db.Model):
 
     @property
     def visitor_names(self) -> str:
-        return "、".join(s.name for s in self.visitors)
+        from flask_babel import gettext as _
+        return _("、").join(s.name for s in self.visitors)

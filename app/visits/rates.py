@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import or_, select
 
 from app.extensions import db
 from app.org.models import Division, StaffAssignment
@@ -63,15 +63,17 @@ def _classes_at(grid_ids: list[int], day: date) -> dict[int, int]:
     return {r.id: class_on(r.visit_class, changes.get(r.id, []), day)[0] for r in rows}
 
 
-def _verification_tiers(grid_ids: list[int], start: date, end: date) -> dict[str, set[int]]:
-    """{tier: household ids verified in [start, end] by staff of that tier}."""
+def _verification_tiers(grid_ids: list[int], start: date, end: date,
+                        visit_type: str | None = "verification") -> dict[str, set[int]]:
+    """{tier: household ids with a visit of that type (any type: None) in [start, end]
+    by staff of that tier}."""
     community_of = dict(db.session.execute(select(Division.id, Division.parent_id)
                                            .where(Division.id.in_(grid_ids))).all())
     rows = db.session.execute(
         select(Visit.household_id, Visit.grid_id, Visit.visited_on, visit_visitor.c.staff_id)
         .join(visit_visitor, visit_visitor.c.visit_id == Visit.id)
-        .where(Visit.grid_id.in_(grid_ids), Visit.visit_type == "verification",
-               Visit.visited_on >= start, Visit.visited_on <= end)).all()
+        .where(Visit.grid_id.in_(grid_ids), Visit.visited_on >= start, Visit.visited_on <= end,
+               *([Visit.visit_type == visit_type] if visit_type else []))).all()
     staff_ids = {r.staff_id for r in rows}
     assignments: dict[int, list[StaffAssignment]] = {}
     if staff_ids:
@@ -139,8 +141,11 @@ class KeyGroupQuota:
 
 
 def key_group_quota(grid_ids: list[int], start: date, end: date) -> dict[int, KeyGroupQuota]:
-    """Per grid: households with a key person in the quarter, and how many had a visit
-    (any type) in it. Counts only: key persons' identities stay on their own pages."""
+    """Per grid: households with a key person in the quarter, and how many of them the
+    community visited in it — a visit of any type by staff assigned to the grid's
+    community (the station) on the day; the rule is the community's check on its grids
+    (社区每季度对社区各网格的重点人群进行不少于3家的入户走访). Counts only: key persons'
+    identities stay on their own pages."""
     key_rows = db.session.execute(
         select(Household.grid_id, Household.id).distinct()
         .join(HouseholdMember, HouseholdMember.household_id == Household.id)
@@ -153,8 +158,5 @@ def key_group_quota(grid_ids: list[int], start: date, end: date) -> dict[int, Ke
     key_households: dict[int, set[int]] = {g: set() for g in grid_ids}
     for grid_id, household_id in key_rows:
         key_households[grid_id].add(household_id)
-    all_ids = set().union(*key_households.values()) if key_households else set()
-    visited = set(db.session.scalars(select(Visit.household_id).distinct().where(
-        Visit.household_id.in_(all_ids), and_(Visit.visited_on >= start, Visit.visited_on <= end)))) \
-        if all_ids else set()
+    visited = _verification_tiers(grid_ids, start, end, visit_type=None)["station"] if grid_ids else set()
     return {g: KeyGroupQuota(g, len(ids), len(ids & visited)) for g, ids in key_households.items()}

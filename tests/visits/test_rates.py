@@ -30,16 +30,22 @@ def _visit(household, staff, day=date(2026, 11, 2), kind="verification"):
                                                           visitor_ids=[staff.id], found="核实人口信息"))
 
 
+def _station_clerk(world):
+    """Staff of 东关社区's workstation (assigned to the community, not to a grid)."""
+    station = StaffMember(home_division=world.community_a, name="站员")
+    db.session.add(station)
+    db.session.add(StaffAssignment(staff=station, division=world.community_a,
+                                   role=StaffRole.OTHER.value, role_note="工作站", start_date=START))
+    db.session.flush()
+    return station
+
+
 @pytest.fixture()
 def verified(app, world):
     """grid_a: 2 class 一, 3 class 二, 5 class 三 (with the factory's A001); the area worker
     verifies one of each class, the station clerk one class 一; noise that must not count."""
     with write_transactions():
-        station = StaffMember(home_division=world.community_a, name="站员")
-        db.session.add(station)
-        db.session.add(StaffAssignment(staff=station, division=world.community_a,
-                                       role=StaffRole.OTHER.value, role_note="工作站", start_date=START))
-        db.session.flush()
+        station = _station_clerk(world)
         ones = _households(world, world.grid_a, world.building_a, "V1-", [1, 1])
         twos = _households(world, world.grid_a, world.building_a, "V2-", [2, 2, 2])
         threes = _households(world, world.grid_a, world.building_a, "V3-", [3, 3, 3, 3])
@@ -111,8 +117,9 @@ def test_class_for_the_rate_is_the_class_at_quarter_end(verified):
     assert _row(q4, 3).verified["area"] == 2
 
 
-def test_key_group_quota_counts_households_not_visits(app, world):
+def test_key_group_quota_counts_households_the_station_visited(app, world):
     with write_transactions():
+        station = _station_clerk(world)
         category = db.session.query(KeyPersonCategory).filter_by(code="released").one()
         homes = _households(world, world.grid_a, world.building_a, "K-", [3, 3, 3])
         for i, home in enumerate(homes):
@@ -122,17 +129,17 @@ def test_key_group_quota_counts_households_not_visits(app, world):
             db.session.add(KeyPerson(resident_id=person.id, category=category, grid_id=world.grid_a.id,
                                      start_date=START))
         db.session.flush()
-        worker = world.staff["worker_a"]
-        _visit(homes[0], worker, kind="key")
-        _visit(homes[0], worker, date(2026, 11, 3), kind="key")
-        _visit(homes[1], worker, kind="routine")
+        _visit(homes[0], station, kind="key")
+        _visit(homes[0], station, date(2026, 11, 3), kind="key")   # the same household again
+        _visit(homes[1], station, kind="routine")
+        _visit(homes[2], world.staff["worker_a"], kind="key")      # the grid's own worker: not the community
         quota = rates.key_group_quota([world.grid_a.id, world.grid_b.id], *Q4)
         # grid_a: the factory's A001 (a released prisoner) and K-0..2 = 4 key households, 2 visited.
         assert (quota[world.grid_a.id].key_households, quota[world.grid_a.id].visited) == (4, 2)
         assert quota[world.grid_a.id].required == 3 and not quota[world.grid_a.id].met
         # grid_b: one key household, so one is enough; not visited this quarter.
         assert (quota[world.grid_b.id].required, quota[world.grid_b.id].visited) == (1, 0)
-        _visit(homes[2], worker, kind="key")
+        _visit(homes[2], station, date(2026, 10, 2), kind="key")
         assert rates.key_group_quota([world.grid_a.id], *Q4)[world.grid_a.id].met
 
 
