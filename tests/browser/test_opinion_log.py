@@ -1,0 +1,78 @@
+"""In a real browser: the 民情日志 quick entry from the keyboard only — category by
+arrow keys, Tab through the row, Enter saves it through htmx and the next empty row
+takes the focus; a 限期协办 entry shows its matter and deadline at once."""
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import snap
+from tests.browser.test_scope_and_login import log_in
+
+pytestmark = pytest.mark.browser
+
+
+def _wait_for_focus(page, name: str) -> None:
+    page.wait_for_function("name => document.activeElement && document.activeElement.name === name", arg=name)
+
+
+def test_quick_entries_from_the_keyboard(page, live_server, world_ids):
+    log_in(page, live_server, "worker_a")
+    page.goto(live_server("/opinions/"))
+    _wait_for_focus(page, "category")
+    # 城管 is the first category: one arrow down from "请选择".
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Tab")
+    page.keyboard.type("楼道灯坏了")
+    page.keyboard.press("Tab")
+    page.keyboard.type("周大姐")
+    page.keyboard.press("Tab")
+    page.keyboard.type("1号楼2单元")
+    page.keyboard.press("Tab")          # to 当时结办 (the radio group)
+    page.keyboard.press("Space")
+    page.keyboard.press("Tab")
+    page.keyboard.type("联系物业当场更换")
+    page.keyboard.press("Enter")
+    rows = page.locator("#opinion-log tbody tr")
+    expect(rows.first).to_contain_text("楼道灯坏了")
+    expect(rows.first).to_contain_text("当时结办：联系物业当场更换")
+    _wait_for_focus(page, "category")
+    expect(page.locator("#content")).to_have_value("")
+
+    # A second entry: 经济 (three down), 限期协办 — it becomes a matter with a deadline.
+    for _ in range(4):
+        page.keyboard.press("ArrowDown")
+    page.keyboard.press("Tab")
+    page.keyboard.type("想了解小额贷款政策")
+    for _ in range(3):
+        page.keyboard.press("Tab")
+    page.keyboard.press("ArrowDown")    # 当时结办 → 限期协办
+    page.keyboard.press("Enter")
+    expect(rows.first).to_contain_text("想了解小额贷款政策")
+    expect(rows.first).to_contain_text("限期协办")
+    expect(rows.first).to_contain_text("期限")
+    expect(page.locator("#opinion-log")).to_contain_text("已记下，并上报为事件")
+    assert page.url.endswith("/opinions/")  # no page load: the rows came through htmx
+    snap(page, "opinion-log")
+
+
+def test_a_patrol_with_a_finding_reported_as_a_matter(page, live_server, world_ids):
+    log_in(page, live_server, "worker_a")
+    page.goto(live_server("/patrols/new"))
+    page.get_by_label("开始时间").fill("08:30")
+    page.get_by_label("结束时间").fill("09:40")
+    page.get_by_label("巡查路线或点位").fill("东关路—菜市场—1号楼")
+    page.get_by_role("button", name="保存，再登记发现的情况").click()
+    expect(page.locator("h1")).to_contain_text("巡查")
+    page.get_by_label("发现的情况").fill("1号楼前井盖缺失")
+    page.get_by_label("上报为事件").select_option("city")
+    page.get_by_role("button", name="添加").click()
+    expect(page.locator("#findings")).to_contain_text("已上报，事件编号")
+    expect(page.locator("#findings tbody")).to_contain_text("1号楼前井盖缺失")
+    snap(page, "patrol-detail")
+    page.goto(live_server(f"/patrols/compliance?division_id={world_ids.grid_a}"))
+    expect(page.locator("main")).to_contain_text("员工worker_a")
+    snap(page, "patrol-compliance")
+    page.goto(live_server(f"/opinions/reports?division_id={world_ids.grid_a}"))
+    expect(page.locator("main")).to_contain_text("未报告")
+    snap(page, "chief-reports")
