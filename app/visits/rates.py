@@ -1,5 +1,5 @@
-"""Quarterly figures over many grids: verification rates by class against their
-targets, the key-group visit quota, and visit coverage (for the dashboard).
+"""Quarterly figures over one or many grids: verification rates by class against
+their targets, and the key-group visit quota.
 
 核实率 (002 篇四): of the households of a class, the share that had a verification
 visit (核实走访) in the quarter, counted separately for visits made by the grid's own

@@ -16,7 +16,7 @@ from app.auth.decorators import require
 from app.auth.roles import Permission
 from app.core.forms import saving
 from app.core.pagination import paginate
-from app.core.scoping import get_visible_or_404, may_see_key_persons, scoped_select
+from app.core.scoping import get_visible_or_404, is_visible, may_see_key_persons, scoped_select
 from app.core.timeutil import local_today
 from app.extensions import db
 from app.org.models import Division
@@ -122,7 +122,8 @@ def division_rates(division_id: int):
         Division.parent_id == division.id, Division.status == "active").order_by(Division.code)))
     return render_template("visits/rates.html", division=division, quarter=rates.quarter_label(start),
                            start=start, end=end, rate_rows=rates.verification_rates(grid_ids, start, end, today),
-                           tiers=reference.TIERS, children=children, grid_count=len(grid_ids))
+                           tiers=reference.TIERS, children=children, grid_count=len(grid_ids),
+                           parent_visible=division.parent is not None and is_visible(division.parent))
 
 
 @bp.route("/grids/<int:division_id>/visits")

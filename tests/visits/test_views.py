@@ -141,3 +141,16 @@ def test_visit_lists(world, client_as):
     text = text_of(client.get(f"/visits/grids/{world.grid_a.id}/visits"))
     assert "家中情况正常a" in text and "家中情况正常b" not in text
     assert date(2024, 1, 3).isoformat() in text
+
+
+def test_links_on_the_visit_pages_stay_in_scope(world, client_as):
+    """A grid worker sees only their grid: no link of theirs leads to a 404."""
+    import re
+    client = client_as("worker_a")
+    for page in (f"/visits/grids/{world.grid_a.id}", f"/visits/divisions/{world.grid_a.id}/rates", "/visits/",
+                 f"/visits/{world.records['a']['visit'].id}"):
+        html = client.get(page).get_data(as_text=True)
+        for href in set(re.findall(r'href="(/(?:visits|households)[^"]*)"', html)):
+            if href.endswith(".pdf"):
+                continue
+            assert client.get(href.replace("&amp;", "&")).status_code == 200, (page, href)
