@@ -9,7 +9,6 @@ from sqlalchemy import select
 from app.auth.models import AuditEvent
 from app.core.timeutil import LOCAL_ZONE, local_today
 from app.extensions import db
-from app.matters.models import Matter
 from app.patrols import compliance, services
 from app.patrols.models import ChiefReport, OpinionEntry
 from tests.conftest import fresh, text_of

@@ -1,7 +1,7 @@
 """Patrol pages: saving a patrol, Chinese errors keeping the input, findings added
 with htmx or a plain form, a finding reported as a matter in one step, 404 for
 another grid's patrol, and the weekly compliance page."""
-from datetime import date, time, timedelta
+from datetime import time, timedelta
 
 from sqlalchemy import select
 
