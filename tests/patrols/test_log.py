@@ -167,3 +167,16 @@ def test_the_matter_links_back_to_the_entry(client_as, world):
     assert f'href="/opinions/{entry.id}"' in html and "民情日志（2026-11-20）" in html
     page = text_of(client.get(f"/opinions/{entry.id}"))
     assert entry.matter.number in page and "期限" in page
+
+
+def test_another_grid_cannot_be_written_to(client_as, world):
+    client = client_as("worker_a")
+    assert client.get(f"/opinions/reports/new?grid_id={world.grid_b.id}").status_code == 404
+    assert client.post(f"/opinions/reports/new?grid_id={world.grid_b.id}",
+                       data={"report_day": "2026-11-19", "note": "x"}).status_code == 404
+    html = client.post("/opinions/", data=_form(world, grid_id=world.grid_b.id)).get_data(as_text=True)
+    assert "请选择网格。" in html
+    assert client.get(f"/opinions/summary?division_id={world.community_b.id}").status_code == 404
+    fresh()
+    assert db.session.scalar(select(OpinionEntry).where(OpinionEntry.grid_id == world.grid_b.id,
+                                                        OpinionEntry.content == "路灯坏了三盏")) is None
