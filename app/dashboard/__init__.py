@@ -5,3 +5,10 @@ from flask import Blueprint
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 
 from app.dashboard import views  # noqa: E402,F401
+
+
+@bp.app_template_filter("rate_percent")
+def _rate_percent(value) -> str:
+    """A rate as the indicators write it: "66.7%", or "—" with nothing to divide by."""
+    from app.matters.indicators import percent
+    return percent(value)

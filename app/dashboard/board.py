@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 
 from app.core.scoping import may_see_key_persons
 from app.core.timeutil import utcnow
-from app.dashboard import charts, services
+from app.dashboard import charts, fieldwork, services
 from app.dashboard.filters import Chosen
 from app.matters import indicators
 
@@ -36,6 +36,8 @@ class Board:
     figures: dict[str, Figure]
     generated_at: datetime
     scope_name: str
+    visits: fieldwork.VisitFigures
+    patrols: fieldwork.PatrolFigures
 
     @property
     def on_time_rate(self) -> str:
@@ -84,6 +86,20 @@ def build(user, chosen: Chosen, now: datetime | None = None) -> Board:
                           [(f"{rate.month.month}月", rate.rate) for rate in trend]),
         [(label, rate.on_time, rate.due, indicators.percent(rate.rate)) for label, rate in zip(month_labels, trend)],
         (_("月份"), _("按期办结"), _("应办结"), _("按期办结率")), line=True)
+    visits = fieldwork.visit_figures(user, period, within)
+    patrols = fieldwork.patrol_figures(user, period, within)
+    figures["visits"] = Figure(
+        "chart-visits",
+        charts.bar_chart(_("入户走访覆盖率"), [(row.unit.name, row.percent) for row in visits.units], "%", 100),
+        [(row.unit.name, row.coverage.households, row.coverage.visited_households, row.coverage.visits,
+          indicators.percent(row.percent)) for row in visits.units],
+        (_("单位"), _("在册户数"), _("已走访户数"), _("走访次数"), _("覆盖率")))
+    figures["patrols"] = Figure(
+        "chart-patrols",
+        charts.bar_chart(_("巡查达标率"), [(row.unit.name, row.percent) for row in patrols.units], "%", 100),
+        [(row.unit.name, row.workers, row.met, row.patrols, row.required, indicators.percent(row.percent))
+         for row in patrols.units],
+        (_("单位"), _("网格员"), _("达标人数"), _("巡查次数"), _("应巡查次数"), _("达标率")))
     return Board(chosen, people, keys, matters, services.period_counts(user, period, within, now), trend,
                  services.overdue_matters(user, within, now), figures, now,
-                 _scope_name(user, within))
+                 _scope_name(user, within), visits, patrols)

@@ -13,14 +13,14 @@ from decimal import Decimal
 
 # One size for every chart; the SVG scales to the width it is given.
 WIDTH = 640
-LABEL_WIDTH = 150
+LABEL_WIDTH = 180
 ROW_HEIGHT = 26
 BAR_HEIGHT = 16
 VALUE_ROOM = 70
 COLUMN_HEIGHT = 200
 AXIS_ROOM = 36
 TOP_ROOM = 24
-LEFT_ROOM = 44
+LEFT_ROOM = 60
 
 
 @dataclass(frozen=True)
@@ -47,10 +47,8 @@ class BarChart:
     height: float
     marks: list[Mark] = field(default_factory=list)
     baseline: tuple[float, float, float, float] = (0, 0, 0, 0)
-
-    @property
-    def empty(self) -> bool:
-        return not any(mark.value for mark in self.marks)
+    # Nothing to draw: no values, or only zero counts (a rate of 0.0% is still shown).
+    empty: bool = False
 
 
 @dataclass(frozen=True)
@@ -84,6 +82,8 @@ class LineChart:
 
 
 def _text(value) -> str:
+    if value is None:
+        return "—"
     if isinstance(value, Decimal):
         return f"{value}"
     if isinstance(value, float) and not value.is_integer():
@@ -91,24 +91,39 @@ def _text(value) -> str:
     return f"{int(value):,}"
 
 
-def _scale(values: list[float]) -> float:
-    top = max(values, default=0)
+def _scale(values: list[float | None], maximum: float | None = None) -> float:
+    if maximum:
+        return maximum
+    top = max((value for value in values if value is not None), default=0)
     return top if top > 0 else 1
 
 
-def bar_chart(title: str, rows: list[tuple[str, float]], suffix: str = "") -> BarChart:
-    """Horizontal bars, one row per (label, value), longest value filling the width."""
-    top = _scale([value for _label, value in rows])
+def _nothing_to_draw(values: list, maximum: float | None) -> bool:
+    known = [value for value in values if value is not None]
+    return not known or (maximum is None and not any(known))
+
+
+def _written(value, suffix: str) -> str:
+    """The value as written on the chart; nothing to show reads "—"."""
+    return _text(value) if value is None else _text(value) + suffix
+
+
+def bar_chart(title: str, rows: list[tuple[str, float | None]], suffix: str = "",
+              maximum: float | None = None) -> BarChart:
+    """Horizontal bars, one row per (label, value), the longest value (or `maximum`,
+    100 for percentages) filling the width; a value of None draws no bar and reads "—"."""
+    top = _scale([value for _label, value in rows], maximum)
     room = WIDTH - LABEL_WIDTH - VALUE_ROOM
     marks = []
     for index, (label, value) in enumerate(rows):
         y = TOP_ROOM / 2 + index * ROW_HEIGHT
-        length = room * value / top
+        length = room * float(value or 0) / top
         middle = y + BAR_HEIGHT / 2 + 5
-        marks.append(Mark(label, value, _text(value) + suffix, LABEL_WIDTH, y, round(length, 1), BAR_HEIGHT,
+        marks.append(Mark(label, value, _written(value, suffix), LABEL_WIDTH, y, round(length, 1), BAR_HEIGHT,
                           LABEL_WIDTH - 6, middle, LABEL_WIDTH + round(length, 1) + 5, middle))
     height = TOP_ROOM / 2 + len(rows) * ROW_HEIGHT + 4
-    return BarChart("bars", title, WIDTH, height, marks, (LABEL_WIDTH, 0, LABEL_WIDTH, height - 4))
+    return BarChart("bars", title, WIDTH, height, marks, (LABEL_WIDTH, 0, LABEL_WIDTH, height - 4),
+                    _nothing_to_draw([value for _label, value in rows], maximum))
 
 
 def column_chart(title: str, rows: list[tuple[str, float]], suffix: str = "") -> BarChart:
@@ -123,14 +138,15 @@ def column_chart(title: str, rows: list[tuple[str, float]], suffix: str = "") ->
         length = round(COLUMN_HEIGHT * value / top, 1)
         marks.append(Mark(label, value, _text(value) + suffix, round(centre - column / 2, 1), base - length, column,
                           length, round(centre, 1), base + 18, round(centre, 1), base - length - 5))
-    return BarChart("columns", title, WIDTH, base + AXIS_ROOM, marks, (10, base, WIDTH - 10, base))
+    return BarChart("columns", title, WIDTH, base + AXIS_ROOM, marks, (10, base, WIDTH - 10, base),
+                    _nothing_to_draw([value for _label, value in rows], None))
 
 
 def line_chart(title: str, rows: list[tuple[str, Decimal | float | None]], maximum: float = 100,
                suffix: str = "%") -> LineChart:
     """A line over 0..maximum (a rate in per cent by default); a month without a value
     (nothing was due) leaves a gap and reads "—"."""
-    left, right = LEFT_ROOM, WIDTH - 16
+    left, right = LEFT_ROOM, WIDTH - 28
     bottom = TOP_ROOM + COLUMN_HEIGHT
     step = (right - left) / max(len(rows) - 1, 1) if len(rows) > 1 else 0
     points, segments, run = [], [], []

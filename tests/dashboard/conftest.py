@@ -106,3 +106,32 @@ def scene(world) -> Scene:
         services.take(b1, "handle_on_spot", u["worker_b"], note="已打捞", now=at(6, 10, 10))
         db.session.commit()
     return Scene(world, type_x, type_y, {"A1": a1, "A2": a2, "A3": a3, "A4": a4, "B1": b1})
+
+
+@pytest.fixture()
+def fieldwork(scene) -> Scene:
+    """Households and June 2026 field work on top of the scene.
+
+    Households on the register: grid A A001 (the world's) and A002, grid A2 A2001,
+    grid B B001 (the world's). Visits in June: A001 twice, B001 once; A2001 only in May.
+    Patrols in the week Mon 22 – Sun 28 June (the last week of June that ended): the
+    grid A worker 3 (the quota), the grid B worker 1.
+    """
+    from app.patrols.models import Patrol
+    from app.registry.models import Household
+    from app.visits.models import Visit
+    w = scene.world
+    with write_transactions():
+        a002 = Household(grid_id=w.grid_a.id, household_number="A002")
+        a2001 = Household(grid_id=w.grid_a2.id, household_number="A2001")
+        db.session.add_all([a002, a2001])
+        db.session.flush()
+        for household, day in ((w.households["a"], dt.date(2026, 6, 5)), (w.households["a"], dt.date(2026, 6, 20)),
+                               (w.households["b"], dt.date(2026, 6, 9)), (a2001, dt.date(2026, 5, 30))):
+            db.session.add(Visit(grid_id=household.grid_id, household_id=household.id, visited_on=day))
+        for key, grid, days in (("worker_a", w.grid_a, (22, 24, 26)), ("worker_b", w.grid_b, (23,))):
+            for day in days:
+                db.session.add(Patrol(grid_id=grid.id, staff_id=w.staff[key].id, patrol_date=dt.date(2026, 6, day),
+                                      start_time=dt.time(9), end_time=dt.time(10), route="主街"))
+        db.session.commit()
+    return scene
