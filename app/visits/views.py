@@ -67,11 +67,20 @@ def list_page(items: list) -> ListPage:
 
 @bp.app_context_processor
 def _household_visits():
-    """For the household page's small include: its last visits, in the user's scope."""
+    """For the household page's small include (its last visits) and the matter page
+    (the visit a matter came from), both in the user's scope."""
     def household_visits(household, limit=5):
         return list(db.session.scalars(scoped_select(Visit).where(Visit.household_id == household.id)
                                        .order_by(Visit.visited_on.desc(), Visit.id.desc()).limit(limit)))
-    return {"household_visits": household_visits}
+    def visit_origins(matter) -> list[tuple[str, str]]:
+        """The visit a matter was opened from, as (label, url), when the user may see it."""
+        visit = db.session.scalar(scoped_select(Visit).where(Visit.matter_id == matter.id))
+        if visit is None:
+            return []
+        return [(_("入户走访（%(day)s）", day=visit.visited_on.isoformat()),
+                 url_for("visits.visit_detail", visit_id=visit.id))]
+
+    return {"household_visits": household_visits, "visit_origins": visit_origins}
 
 
 @bp.route("/")

@@ -45,6 +45,9 @@ def test_record_with_a_matter_in_one_step(world, client_as):
     assert matter.grid_id == world.grid_a.id and matter.status == "reported"
     assert "楼道灯坏了两周" in matter.description and household.household_number in matter.description
     assert matter.number in text_of(client.get(f"/visits/{visit.id}"))
+    # The matter links back to the visit.
+    page = client.get(f"/matters/{matter.id}").get_data(as_text=True)
+    assert "入户走访（2026-11-20）" in page and f'href="/visits/{visit.id}"' in page
 
 
 def test_errors_in_chinese_at_the_field_with_input_kept(world, client_as):
