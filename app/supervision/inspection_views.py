@@ -19,7 +19,7 @@ from app.supervision import access, bp
 from app.supervision import inspections as services
 from app.supervision import tasks
 from app.supervision.forms import InspectionForm, RecheckForm
-from app.supervision.models import Inspection, Rectification
+from app.supervision.models import AssignedTask, Inspection, Rectification
 
 PER_PAGE = 30
 
@@ -30,13 +30,18 @@ def hub():
     """Meetings, trainings, tasks and inspections, with what is overdue in the user's scope."""
     today = local_today()
     ids = visible_division_ids(current_user)
+    # Overdue targets of tasks from above (not those this level gave itself).
     overdue_targets = db.session.scalar(select(func.count()).select_from(
-        tasks.overdue_targets(today, ids).subquery()))
+        tasks.overdue_targets(today, ids).where(AssignedTask.issuing_division_id.not_in(ids)).subquery()))
+    # Overdue targets of the tasks this level gave.
+    overdue_given = db.session.scalar(select(func.count()).select_from(
+        tasks.overdue_targets(today).where(AssignedTask.issuing_division_id.in_(ids)).subquery()))
     overdue_rectifications = db.session.scalar(select(func.count()).select_from(
         services.overdue_rectifications(today, ids).subquery()))
-    return render_template("supervision/hub.html", overdue_targets=overdue_targets,
+    return render_template("supervision/hub.html", overdue_targets=overdue_targets, overdue_given=overdue_given,
                            overdue_rectifications=overdue_rectifications,
                            may_assign=access.may_assign_tasks(current_user),
+                           may_give=access.may_task_from_meeting(current_user),
                            may_supervise=access.may_supervise(current_user),
                            may_record=access.may_record_meetings(current_user))
 

@@ -89,14 +89,15 @@ def edit_admitted_item(admitted_item_id: int):
 @bp.route("/tasks/")
 @login_required
 def task_list():
-    """?view=received: the targets in the user's scope (a grid worker: their grid's);
-    otherwise the tasks assigned by the user's level, with completion rates."""
+    """?view=received: the targets in the user's scope (a grid worker: their grid's) of
+    tasks from above; otherwise the tasks assigned by the user's level (or its meetings),
+    with completion rates."""
     view = request.args.get("view") or ("given" if access.may_assign_tasks(current_user) else "received")
     ids = visible_division_ids(current_user)
     today = local_today()
     if view == "received":
         page = paginate(scoped_select(TaskTarget).join(AssignedTask, AssignedTask.id == TaskTarget.task_id)
-                        .where(TaskTarget.division_id.in_(ids))
+                        .where(TaskTarget.division_id.in_(ids), AssignedTask.issuing_division_id.not_in(ids))
                         .options(selectinload(TaskTarget.task), selectinload(TaskTarget.division))
                         .order_by(TaskTarget.completed_on.is_not(None), AssignedTask.deadline, TaskTarget.id),
                         per_page=PER_PAGE)
@@ -109,7 +110,8 @@ def task_list():
                         .order_by(AssignedTask.deadline.desc(), AssignedTask.id.desc()), per_page=PER_PAGE)
         completions = {task.id: services.completion(task.targets, today) for task in page.items}
     return render_template("supervision/task_list.html", page=page, view=view, completions=completions,
-                           may_assign=access.may_assign_tasks(current_user), **_labels())
+                           may_assign=access.may_assign_tasks(current_user),
+                           may_give=access.may_task_from_meeting(current_user), **_labels())
 
 
 def _issuing_division() -> Division:

@@ -78,6 +78,12 @@ def test_overdue_targets_are_flagged_on_the_lists(client_as, world):
     assert "逾期未完成" in text_of(worker.get("/tasks/?view=received"))
     assert "逾期未完成的交办任务：1 项" in text_of(worker.get("/supervision/"))
     assert "入户核查b" not in text_of(worker.get("/tasks/?view=received"))
+    # The town gave that task: it shows among those given, not those received.
+    town = client_as("town_a")
+    assert "本级下达、承办单位逾期未完成：1 个" in text_of(town.get("/supervision/"))
+    assert "入户核查a" not in text_of(town.get("/tasks/?view=received"))
+    given = text_of(town.get("/tasks/?view=given"))
+    assert "入户核查a" in given and "0/1" in given and "入户核查b" not in given
 
 
 def test_meeting_decision_becomes_a_task_marked_as_such(client_as, world):
