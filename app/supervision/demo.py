@@ -14,7 +14,6 @@ from app.core.timeutil import local_today
 from app.extensions import db
 from app.org.models import Department, Division
 from app.supervision import inspections, meetings, tasks
-from app.supervision.models import AdmittedItem
 
 # (item, department short name, basis): typical of a county's 准入事项 list (004 lists 82).
 ADMITTED_ITEMS = [

@@ -16,7 +16,6 @@ from app.core.pagination import paginate
 from app.core.rendering import render_page
 from app.core.scoping import get_visible_or_404, scoped_select
 from app.core.timeutil import local_today
-from app.extensions import db
 from app.org.models import Division
 from app.supervision import access, bp
 from app.supervision import meetings as services
