@@ -101,6 +101,8 @@ def load_demo(seed: int = 2024) -> list[tuple[str, str, str]]:
     load_demo_matters(grid)
     from app.supervision.demo import load_demo_supervision
     load_demo_supervision(grid)
+    from app.visits.demo import load_demo_visits
+    load_demo_visits(grid)
     db.session.commit()
     return accounts
 
