@@ -72,8 +72,12 @@ class VisitFigures:
 def visit_figures(user, period: Period, within: Division | None = None) -> VisitFigures:
     """Households visited at least once in the period, of those on the register."""
     span = (period.first_day, period.last_day)
-    total = visit_coverage(_grid_ids(user, within), span)
     rows = [UnitCoverage(unit, visit_coverage(_grid_ids(user, unit), span)) for unit in units(user, within)]
+    # The units split the scope's grids between them (a household and its visits
+    # belong to one grid), so the whole is their sum: no second pass over the scope.
+    total = VisitCoverage(sum(row.coverage.households for row in rows),
+                          sum(row.coverage.visited_households for row in rows),
+                          sum(row.coverage.visits for row in rows))
     return VisitFigures(total, rows)
 
 
