@@ -71,6 +71,7 @@ AUDIT_ACTIONS = {
     "indicators_exported": _l("导出事件指标"),
     "api_key_created": _l("生成 Open311 接口密钥"), "api_key_disabled": _l("停用 Open311 接口密钥"),
     "meeting_recorded": _l("记录会议"), "training_recorded": _l("记录培训"),
+    "meeting_updated": _l("修改会议记录"), "training_updated": _l("修改培训记录"),
     "admitted_item_created": _l("新增准入事项"), "admitted_item_updated": _l("修改准入事项"),
     "task_assigned": _l("下达交办任务"), "task_target_reported": _l("报告任务完成"),
     "inspection_recorded": _l("记录督查"), "recheck_recorded": _l("记录回头看"),

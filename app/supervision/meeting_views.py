@@ -30,10 +30,32 @@ def _holding_division(divisions: list[Division]) -> Division | None:
     return next((d for d in divisions if d.id == division_id), None)
 
 
-def _attendee_choices(form, division: Division) -> dict:
+def _attendee_choices(form, division: Division, current=()) -> dict:
+    """The division's staff (and, when correcting a record, those already on it)."""
     staff = services.staff_of(division, current_user)
+    staff += [s for s in current if s not in staff]
     form.attendee_ids.choices = [(s.id, s.name) for s in staff]
     return {s.id: s for s in staff}
+
+
+def _meeting_values(form: MeetingForm) -> services.MeetingValues:
+    return services.MeetingValues(kind=form.kind.data, held_on=form.held_on.data, minutes=form.minutes.data or "",
+                                  place=form.place.data or "", host=form.host.data or "",
+                                  decisions=form.decisions.data or "")
+
+
+def _training_values(form: TrainingForm) -> services.TrainingValues:
+    return services.TrainingValues(held_on=form.held_on.data, topic=form.topic.data or "",
+                                   trainer=form.trainer.data or "", hours=form.hours.data,
+                                   place=form.place.data or "", content=form.content.data or "")
+
+
+def _record_or_404(model, record_id: int):
+    """A record in scope (else 404) that the user may correct (else 403)."""
+    record = get_visible_or_404(model, record_id)
+    if not access.may_record_meetings(current_user):
+        abort(403)
+    return record
 
 
 # --- Meetings ------------------------------------------------------------------------------
@@ -73,12 +95,10 @@ def create_meeting():
         form.held_on.data = local_today()
         form.kind.data = "scheduling" if division.level == "town" else "regular"
     if form.validate_on_submit():
-        values = services.MeetingValues(kind=form.kind.data, held_on=form.held_on.data,
-                                        minutes=form.minutes.data or "", place=form.place.data or "",
-                                        host=form.host.data or "", decisions=form.decisions.data or "")
         attendees = [staff[i] for i in form.attendee_ids.data or [] if i in staff]
         with saving(form) as saved:
-            meeting = services.record_meeting(values, division, attendees, current_user, local_today())
+            meeting = services.record_meeting(_meeting_values(form), division, attendees, current_user,
+                                              local_today())
         if saved:
             flash(_("已保存会议记录。"), "success")
             return redirect(url_for("supervision.meeting_detail", meeting_id=meeting.id), 303)
@@ -90,8 +110,29 @@ def create_meeting():
 def meeting_detail(meeting_id: int):
     meeting = get_visible_or_404(Meeting, meeting_id)
     may_task = (access.may_task_from_meeting(current_user) and meeting.division.level in ("town", "community"))
-    return render_template("supervision/meeting_detail.html", meeting=meeting,
-                           kind_label=services.kind_label, may_task=may_task)
+    return render_template("supervision/meeting_detail.html", meeting=meeting, kind_label=services.kind_label,
+                           may_task=may_task, may_edit=access.may_record_meetings(current_user))
+
+
+@bp.route("/meetings/<int:meeting_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_meeting(meeting_id: int):
+    """Correct a meeting's record; new decisions may be added, existing ones stay."""
+    meeting = _record_or_404(Meeting, meeting_id)
+    form = MeetingForm(obj=meeting)
+    staff = _attendee_choices(form, meeting.division, meeting.attendees)
+    if request.method == "GET":
+        form.attendee_ids.data = [s.id for s in meeting.attendees]
+        form.decisions.data = ""
+    form.decisions.label.text = _("补充会议决定")
+    if form.validate_on_submit():
+        attendees = [staff[i] for i in form.attendee_ids.data or [] if i in staff]
+        with saving(form) as saved:
+            services.update_meeting(meeting, _meeting_values(form), attendees, current_user, local_today())
+        if saved:
+            flash(_("已保存会议记录。"), "success")
+            return redirect(url_for("supervision.meeting_detail", meeting_id=meeting.id), 303)
+    return render_template("supervision/meeting_form.html", form=form, division=meeting.division, meeting=meeting)
 
 
 # --- Trainings -----------------------------------------------------------------------------
@@ -122,12 +163,10 @@ def create_training():
     if request.method == "GET":
         form.held_on.data = local_today()
     if form.validate_on_submit():
-        values = services.TrainingValues(held_on=form.held_on.data, topic=form.topic.data or "",
-                                         trainer=form.trainer.data or "", hours=form.hours.data,
-                                         place=form.place.data or "", content=form.content.data or "")
         attendees = [staff[i] for i in form.attendee_ids.data or [] if i in staff]
         with saving(form) as saved:
-            training = services.record_training(values, division, attendees, current_user, local_today())
+            training = services.record_training(_training_values(form), division, attendees, current_user,
+                                                local_today())
         if saved:
             flash(_("已保存培训记录。"), "success")
             return redirect(url_for("supervision.training_detail", training_id=training.id), 303)
@@ -138,7 +177,27 @@ def create_training():
 @login_required
 def training_detail(training_id: int):
     training = get_visible_or_404(Training, training_id)
-    return render_template("supervision/training_detail.html", training=training)
+    return render_template("supervision/training_detail.html", training=training,
+                           may_edit=access.may_record_meetings(current_user))
+
+
+@bp.route("/trainings/<int:training_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_training(training_id: int):
+    training = _record_or_404(Training, training_id)
+    form = TrainingForm(obj=training)
+    staff = _attendee_choices(form, training.division, training.attendees)
+    if request.method == "GET":
+        form.attendee_ids.data = [s.id for s in training.attendees]
+    if form.validate_on_submit():
+        attendees = [staff[i] for i in form.attendee_ids.data or [] if i in staff]
+        with saving(form) as saved:
+            services.update_training(training, _training_values(form), attendees, current_user, local_today())
+        if saved:
+            flash(_("已保存培训记录。"), "success")
+            return redirect(url_for("supervision.training_detail", training_id=training.id), 303)
+    return render_template("supervision/training_form.html", form=form, division=training.division,
+                           training=training)
 
 
 def _period() -> tuple[date, date]:

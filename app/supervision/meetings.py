@@ -86,6 +86,33 @@ def record_meeting(values: MeetingValues, division: Division, attendees: list[St
     return meeting
 
 
+def update_meeting(meeting: Meeting, values: MeetingValues, attendees: list[StaffMember], user,
+                   today: date) -> None:
+    """Correct a meeting's record; decisions are only added (a decision may already
+    have become a task), each line of `values.decisions` as a new one."""
+    if values.kind not in MEETING_KINDS:
+        raise SupervisionError(_("请从列表中选择。"), "kind")
+    before = {"kind": meeting.kind, "held_on": meeting.held_on, "place": meeting.place, "host": meeting.host,
+              "minutes": meeting.minutes, "attendees": {s.id for s in meeting.attendees}}
+    meeting.kind = values.kind
+    meeting.held_on = past_or_today(values.held_on, today, "held_on")
+    meeting.minutes = required_text(values.minutes, "minutes", _("请填写会议纪要。"))
+    meeting.place, meeting.host = (values.place or "").strip(), (values.host or "").strip()
+    meeting.attendees = _attendees(attendees)
+    added = lines(values.decisions)
+    start = max((d.position for d in meeting.decisions), default=0) + 1
+    for position, text in enumerate(added, start=start):
+        meeting.decisions.append(MeetingDecision(position=position, text=text))
+    after = {"kind": meeting.kind, "held_on": meeting.held_on, "place": meeting.place, "host": meeting.host,
+             "minutes": meeting.minutes, "attendees": {s.id for s in meeting.attendees}}
+    changed = [key for key in before if before[key] != after[key]] + (["decisions"] if added else [])
+    if changed:
+        db.session.flush()
+        audit.record("meeting_updated", target=meeting, actor=user,
+                     summary=f"{meeting.division.name} {kind_label(meeting.kind)} {meeting.held_on.isoformat()}",
+                     detail={"changed": changed})
+
+
 @dataclass
 class TrainingValues:
     held_on: date | None
@@ -111,6 +138,29 @@ def record_training(values: TrainingValues, division: Division, attendees: list[
     audit.record("training_recorded", target=training, actor=user, summary=training.topic,
                  detail={"division_id": division.id, "attendees": len(attendees), "hours": str(hours)})
     return training
+
+
+def update_training(training: Training, values: TrainingValues, attendees: list[StaffMember], user,
+                    today: date) -> None:
+    hours = values.hours
+    if hours is None or not (MIN_HOURS <= hours <= MAX_HOURS):
+        raise SupervisionError(_("学时应在 0.5 到 24 之间。"), "hours")
+    before = {"held_on": training.held_on, "topic": training.topic, "trainer": training.trainer,
+              "hours": training.hours, "place": training.place, "content": training.content,
+              "attendees": {s.id for s in training.attendees}}
+    training.held_on = past_or_today(values.held_on, today, "held_on")
+    training.topic = required_text(values.topic, "topic")
+    training.trainer = required_text(values.trainer, "trainer")
+    training.hours, training.place, training.content = hours, (values.place or "").strip(), values.content or ""
+    training.attendees = _attendees(attendees)
+    after = {"held_on": training.held_on, "topic": training.topic, "trainer": training.trainer,
+             "hours": training.hours, "place": training.place, "content": training.content,
+             "attendees": {s.id for s in training.attendees}}
+    changed = [key for key in before if before[key] != after[key]]
+    if changed:
+        db.session.flush()
+        audit.record("training_updated", target=training, actor=user, summary=training.topic,
+                     detail={"changed": changed})
 
 
 @dataclass

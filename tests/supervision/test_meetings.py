@@ -91,3 +91,38 @@ def test_training_form_and_hours_page(client_as, world):
     assert response.status_code == 303
     hours = text_of(client.get(f"/trainings/hours?division={world.community_a.id}"))
     assert "员工worker_a" in hours and "2.5" in hours
+
+
+def test_correcting_a_meeting_keeps_its_decisions_and_adds_new_ones(client_as, world):
+    meeting = world.records["a"]["meeting"]
+    client = client_as("worker_a")
+    page = client.get(f"/meetings/{meeting.id}/edit")
+    assert page.status_code == 200 and "例会纪要a" in page.get_data(as_text=True)
+    response = client.post(f"/meetings/{meeting.id}/edit", data={
+        "kind": "regular", "held_on": "2024-01-02", "minutes": "例会纪要（更正）", "host": "网格长",
+        "attendee_ids": [world.staff["worker_a"].id, world.staff["chief_a"].id], "decisions": "补充：下周复查"})
+    assert response.status_code == 303
+    fresh()
+    corrected = db.session.get(Meeting, meeting.id)
+    assert corrected.minutes == "例会纪要（更正）" and corrected.held_on == date(2024, 1, 2)
+    assert [d.text for d in corrected.decisions] == ["清理楼道杂物a", "补充：下周复查"]
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "meeting_updated"))
+    assert {"held_on", "minutes", "host", "attendees", "decisions"} <= set(event.detail["changed"])
+    response = client.post(f"/meetings/{meeting.id}/edit", data={"kind": "regular", "held_on": "2024-01-02",
+                                                                 "minutes": "", "attendee_ids": []})
+    assert "请填写会议纪要。" in text_of(response)
+    assert client.get(f"/meetings/{world.records['b']['meeting'].id}/edit").status_code == 404
+    assert client_as("leader_a").get(f"/meetings/{meeting.id}/edit").status_code == 403
+
+
+def test_correcting_a_training(client_as, world):
+    training = world.records["a"]["training"]
+    client = client_as("station_a")
+    response = client.post(f"/trainings/{training.id}/edit", data={
+        "held_on": "2024-01-01", "topic": "信息采集培训a", "trainer": "讲师", "hours": "3",
+        "attendee_ids": [world.staff["worker_a"].id]})
+    assert response.status_code == 303
+    fresh()
+    report = services.training_hours([world.staff["worker_a"]], date(2024, 1, 1), date(2024, 1, 31))
+    assert report.rows[0].hours == Decimal("3")
+    assert client.get(f"/trainings/{world.records['b']['training'].id}/edit").status_code == 404
