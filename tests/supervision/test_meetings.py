@@ -126,3 +126,12 @@ def test_correcting_a_training(client_as, world):
     report = services.training_hours([world.staff["worker_a"]], date(2024, 1, 1), date(2024, 1, 31))
     assert report.rows[0].hours == Decimal("3")
     assert client.get(f"/trainings/{world.records['b']['training'].id}/edit").status_code == 404
+
+
+def test_meeting_list_filters_and_answers_htmx_with_the_rows_only(client_as, world):
+    client = client_as("station_a")
+    page = client.get("/meetings/?kind=regular")
+    assert "东关一网格" in text_of(page) and "滨河一网格" not in text_of(page)
+    fragment = client.get("/meetings/?kind=scheduling", headers={"HX-Request": "true", "HX-Target": "meeting-rows"})
+    html = fragment.get_data(as_text=True)
+    assert "<html" not in html and "暂无会议记录。" in html
