@@ -1,10 +1,11 @@
-"""The dashboard's figures for a user's scope, each one GROUP BY query (never a loop
-over residents or matters in Python: a county holds 200,000 people).
+"""The dashboard's figures for a user's scope, each counted in SQL by one aggregate
+query (GROUP BY, or filtered counts in one pass) — never a loop over residents or
+matters in Python: a county holds 200,000 people.
 
 `within` narrows the scope to one division the user may see (its grids). Population
 and key persons are counted as they stand now; matters by when they were reported in
 the period, as the indicators count them (app.matters.indicators, whose definitions
-the on-time trend reuses month by month).
+the on-time trend reuses month by month: 按期办结率 = 按期办结数 ÷ 应办结数).
 """
 from __future__ import annotations
 

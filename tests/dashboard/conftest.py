@@ -63,7 +63,7 @@ def _person(grid, name, sex, birth, population_type="registered", status="active
 @pytest.fixture()
 def scene(world) -> Scene:
     w, u = world, world.users
-    worker, station, town = u["worker_a"], u["station_a"], u["town_a"]
+    worker, station = u["worker_a"], u["station_a"]
     with write_transactions():
         _person(w.grid_a, "王芳", "F", dt.date(2020, 5, 1), "floating")
         old = _person(w.grid_a, "赵老", "M", dt.date(1940, 1, 1))
