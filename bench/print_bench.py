@@ -15,8 +15,10 @@ Measurements (each in a fresh process, so one does not inherit another's memory)
 - binder-cold / binder-warm: that community's binder for the last full month (every
   ledger, every section) with an empty print cache, then again with the cache the cold
   run left (nothing changed: every part reused).
-Peak memory is the largest sum of resident memory of the measuring process and all
-its descendants (the worker processes), sampled every 20 ms from /proc.
+Peak memory is the largest sum of the proportional set size (PSS: resident memory,
+pages shared between processes divided among them, so the forked workers' shared
+libraries count once) of the measuring process and all its descendants (the fork
+server and the worker processes), sampled every 20 ms from /proc.
 
 Prints one JSON object per line: name, value, unit, with pages, seconds, peak_mb."""
 from __future__ import annotations
@@ -28,21 +30,19 @@ import shutil
 import subprocess
 import sys
 import threading
+from itertools import islice
 import time
 from datetime import date, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
-
-
 def emit(name: str, value, unit: str, **extra) -> None:
     print(json.dumps({"name": name, "value": value, "unit": unit, **extra}, ensure_ascii=False), flush=True)
 
 
 class TreeMemory:
-    """Peak of the summed RSS of this process and its descendants."""
+    """Peak of the summed PSS of this process and its descendants."""
 
     def __init__(self, interval: float = 0.02):
         self.root, self.interval, self.peak = os.getpid(), interval, 0
@@ -50,24 +50,22 @@ class TreeMemory:
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def _sample(self) -> int:
-        parents, rss = {}, {}
+        parents = {}
         for entry in os.listdir("/proc"):
             if not entry.isdigit():
                 continue
             try:
                 with open(f"/proc/{entry}/stat") as handle:
-                    fields = handle.read().rsplit(")", 1)[1].split()
-                parents[int(entry)] = int(fields[1])
-                rss[int(entry)] = int(fields[21]) * PAGE_SIZE
+                    parents[int(entry)] = int(handle.read().rsplit(")", 1)[1].split()[1])
             except (OSError, IndexError, ValueError):
                 continue
         total = 0
-        for pid, size in rss.items():
+        for pid in parents:
             ancestor = pid
             while ancestor not in (self.root, 0, 1) and ancestor in parents:
                 ancestor = parents[ancestor]
             if ancestor == self.root:
-                total += size
+                total += _pss(pid)
         return total
 
     def _run(self) -> None:
@@ -83,6 +81,17 @@ class TreeMemory:
         self._stop.set()
         self._thread.join()
         self.peak = max(self.peak, self._sample())
+
+
+def _pss(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as handle:
+            for line in handle:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
 
 
 def last_full_month(today: date) -> tuple[date, date]:
@@ -127,9 +136,14 @@ def run_one(name: str, pages_wanted: int) -> None:
         ledger = ledgers.get_ledger(6)
         scope = ledgers.LedgerScope(community, start, end)
         if name.startswith("ledger"):
-            # ~28 rows a landscape page: cut the ledger to about the pages wanted.
-            rows = list(ledger.rows(scope))[: pages_wanted * 28]
-            cut = ledgers.Ledger(ledger.number, ledger.title, ledger.columns, lambda _scope: rows)
+            # The ledger's cells (12–28 rows a page as addresses wrap), cut to about the
+            # pages wanted, the database rows let go as ledger_pdf would.
+            cells = [ledger.cells(row) for row in islice(ledger.rows(scope), pages_wanted * 28)]
+            db.session.expunge_all()
+            columns = [ledgers.LedgerColumn(c.header, c.width_mm, lambda row, i=i: row[i])
+                       for i, c in enumerate(ledger.columns)]
+            cut = ledgers.Ledger(ledger.number, ledger.title, columns, lambda _scope: cells)
+            rows = cells
             with TreeMemory() as memory:
                 began = time.perf_counter()
                 if name == "ledger-naive":  # one document of every row, as before parts

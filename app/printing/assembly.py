@@ -27,14 +27,15 @@ from flask import current_app, render_template
 from pypdf import PdfReader, PdfWriter
 
 from app.core.timeutil import to_local, utcnow
-from app.printing.pdf import LaidOut, PrintJob, font_faces, lay_out, page_label
+from app.core.pdf_layout import LaidOut, PrintJob, lay_out
+from app.printing.pdf import font_faces, page_label
 
 # Bump when a change to the print templates or CSS must not reuse cached parts.
 CACHE_VERSION = "1"
 # Worker processes lay out one part each and exit, so their memory goes back to the
 # system; they are forked from a server process that has already imported WeasyPrint.
 _CONTEXT = multiprocessing.get_context("forkserver")
-_CONTEXT.set_forkserver_preload(["app.printing.pdf"])
+_CONTEXT.set_forkserver_preload(["app.core.pdf_layout"])
 
 PartDone = Callable[[int, LaidOut, bool], None]
 
@@ -140,11 +141,12 @@ def lay_out_parts(jobs: Sequence[PrintJob], *, cache: PrintCache | None = None, 
     return [outcome for outcome in outcomes if outcome is not None]
 
 
-def join_and_number(pdfs: Sequence[bytes], printed_at: datetime | None = None) -> tuple[bytes, int]:
+def join_and_number(pdfs: Sequence[bytes], title: str, printed_at: datetime | None = None) -> tuple[bytes, int]:
     """Join the parts and stamp one page numbering and the printed-at time over them."""
     writer = PdfWriter()
     for pdf in pdfs:
         writer.append(io.BytesIO(pdf))
+    writer.add_metadata({"/Title": title, "/Producer": "Gridbook"})
     sizes: list[tuple[float, float]] = []
     page_sizes = []
     for page in writer.pages:

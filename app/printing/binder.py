@@ -209,7 +209,8 @@ def build_binder(division: Division, start: date, end: date, user=None,
     if progress is not None:
         progress(done, total, _("封面和目录"))
 
-    pdf, pages = join_and_number([cover.pdf, toc.pdf, *(o.laid_out.pdf for o in outcomes)], to_local(utcnow()))
+    pdf, pages = join_and_number([cover.pdf, toc.pdf, *(o.laid_out.pdf for o in outcomes)], cover_job.title,
+                                  to_local(utcnow()))
     manifest.remember(sections)
     done += 1
     if progress is not None:

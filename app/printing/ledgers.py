@@ -72,9 +72,9 @@ def register(ledger: Ledger) -> Ledger:
     return ledger
 
 
-# Rows per part of a long ledger: ~20–30 landscape pages, so a worker process stays
-# near 150 MB whatever the ledger's length (bench/print_bench.py).
-ROWS_PER_PART = 240
+# Rows per part of a long ledger: ~13 landscape pages, so a worker process stays
+# small whatever the ledger's length (bench/print_bench.py).
+ROWS_PER_PART = 120
 
 
 def ledger_jobs(ledger: Ledger, scope: LedgerScope, blank: bool = False,
@@ -103,7 +103,7 @@ def ledger_pdf(ledger: Ledger, scope: LedgerScope, blank: bool = False) -> tuple
         laid_out = lay_out(jobs[0])
         return PrintResult(laid_out.pdf, laid_out.pages, glyphs), count
     parts = lay_out_parts(jobs)
-    pdf, pages = join_and_number([part.laid_out.pdf for part in parts])
+    pdf, pages = join_and_number([part.laid_out.pdf for part in parts], jobs[0].title)
     return PrintResult(pdf, pages, glyphs), count
 
 

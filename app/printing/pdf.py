@@ -11,7 +11,6 @@ one; either way, each such character is listed with the text around it in the
 print's audit entry, so the station can check those records on paper."""
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -20,11 +19,9 @@ from flask import current_app, render_template
 from flask_babel import gettext as _
 from fontTools.ttLib import TTFont
 from markupsafe import Markup
-from weasyprint import HTML
-from weasyprint.text.fonts import FontConfiguration
-from weasyprint.urls import URLFetcher
 
 from app import ROOT
+from app.core.pdf_layout import LaidOut, LocalOnlyFetcher, PrintJob, lay_out  # noqa: F401 (the print API)
 from app.core.timeutil import to_local, utcnow
 
 FONT_DIR = ROOT / "static" / "fonts"
@@ -37,21 +34,6 @@ class PrintResult:
     pdf: bytes
     pages: int
     missing_glyphs: list[dict] = field(default_factory=list)
-
-
-class LocalOnlyFetcher(URLFetcher):
-    """file: URLs under the allowed folders and data: URLs; anything else refused."""
-
-    def __init__(self, allowed_roots: list[Path]):
-        super().__init__(allowed_protocols={"file", "data"})
-        self.allowed_roots = [root.resolve() for root in allowed_roots]
-
-    def fetch(self, url, headers=None):
-        if url.startswith("file:"):
-            path = Path(url.split("?", 1)[0].removeprefix("file://")).resolve()
-            if not any(path.is_relative_to(root) for root in self.allowed_roots):
-                raise ValueError(f"not an allowed file: {url}")
-        return super().fetch(url, headers)
 
 
 def font_file(weight: str) -> Path:
@@ -97,46 +79,19 @@ def font_faces() -> Markup:
     return Markup("\n".join(rules))
 
 
-@dataclass(frozen=True)
-class PrintJob:
-    """A page ready for layout: the HTML and where its files may come from. Plain data,
-    so a job can be laid out in another process (app/printing/assembly.py)."""
-    html: str
-    base_url: str
-    allowed_roots: tuple[str, ...]
-    title: str = ""
-
-
-@dataclass(frozen=True)
-class LaidOut:
-    pdf: bytes
-    pages: int
-
-
 def prepare_print(template: str, *, title: str, confidential: bool = True, numbered: bool = True,
                   **context) -> PrintJob:
     """Render `template` (extending print/base.html) to HTML for layout.
 
     numbered=False leaves the printed-at time and "第 x 页 / 共 y 页" out of the page
     footers: prints made of several parts get them stamped over the joined pages
-    (assembly.number_pages), and without the time the same data gives the same HTML,
+    (assembly.join_and_number), and without the time the same data gives the same HTML,
     so a part can be reused from the print cache."""
     html = render_template(template, title=title, confidential=confidential, numbered=numbered,
                            printed_at=to_local(utcnow()), font_faces=font_faces(), page_label=page_label(),
                            **context)
     roots = (ROOT / "static", Path(current_app.config["UPLOAD_FOLDER"]), Path(current_app.instance_path) / "fonts")
     return PrintJob(html, str(ROOT / "static") + "/", tuple(str(root) for root in roots), title)
-
-
-def lay_out(job: PrintJob) -> LaidOut:
-    """WeasyPrint's layout and PDF output: the slow part (~0.1 s a table page).
-    Needs no application context."""
-    fetcher = LocalOnlyFetcher([Path(root) for root in job.allowed_roots])
-    document = HTML(string=job.html, base_url=job.base_url, url_fetcher=fetcher).render(
-        font_config=FontConfiguration())
-    out = io.BytesIO()
-    document.write_pdf(out)
-    return LaidOut(out.getvalue(), len(document.pages))
 
 
 def render_pdf(template: str, *, title: str, confidential: bool = True, **context) -> PrintResult:

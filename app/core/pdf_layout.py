@@ -1,0 +1,59 @@
+"""WeasyPrint's layout of a page already rendered to HTML: the slow part of printing
+(~0.1 s a table page, FACTS.md). Kept apart from the Flask app so that the worker
+processes laying out the parts of a long print (app/printing/assembly.py) import
+only this and WeasyPrint, not the whole application.
+
+Nothing is fetched over the network while rendering: the URL fetcher serves only
+files under the allowed folders (static/, the uploads, the decompressed fonts) and
+data: URLs."""
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+from weasyprint import HTML
+from weasyprint.text.fonts import FontConfiguration
+from weasyprint.urls import URLFetcher
+
+
+class LocalOnlyFetcher(URLFetcher):
+    """file: URLs under the allowed folders and data: URLs; anything else refused."""
+
+    def __init__(self, allowed_roots: list[Path]):
+        super().__init__(allowed_protocols={"file", "data"})
+        self.allowed_roots = [root.resolve() for root in allowed_roots]
+
+    def fetch(self, url, headers=None):
+        if url.startswith("file:"):
+            path = Path(url.split("?", 1)[0].removeprefix("file://")).resolve()
+            if not any(path.is_relative_to(root) for root in self.allowed_roots):
+                raise ValueError(f"not an allowed file: {url}")
+        return super().fetch(url, headers)
+
+
+@dataclass(frozen=True)
+class PrintJob:
+    """A page ready for layout: the HTML and where its files may come from. Plain data,
+    so a job can be laid out in another process (app/printing/assembly.py)."""
+    html: str
+    base_url: str
+    allowed_roots: tuple[str, ...]
+    title: str = ""
+
+
+@dataclass(frozen=True)
+class LaidOut:
+    pdf: bytes
+    pages: int
+
+
+def lay_out(job: PrintJob) -> LaidOut:
+    """WeasyPrint's layout and PDF output: the slow part (~0.1 s a table page).
+    Needs no application context."""
+    fetcher = LocalOnlyFetcher([Path(root) for root in job.allowed_roots])
+    document = HTML(string=job.html, base_url=job.base_url, url_fetcher=fetcher).render(
+        font_config=FontConfiguration())
+    out = io.BytesIO()
+    document.write_pdf(out)
+    return LaidOut(out.getvalue(), len(document.pages))
