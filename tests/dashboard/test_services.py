@@ -116,3 +116,8 @@ def test_period_of():
     assert period_of("year", dt.date(2026, 5, 1)) == Period(dt.date(2026, 1, 1), dt.date(2026, 12, 31))
     assert services.months_back(dt.date(2026, 2, 10), 3) == [dt.date(2025, 12, 1), dt.date(2026, 1, 1),
                                                             dt.date(2026, 2, 1)]
+
+
+def test_years_before_a_leap_day():
+    assert services.years_before(dt.date(2028, 2, 29), 18) == dt.date(2010, 2, 28)
+    assert services.years_before(dt.date(2026, 11, 22), 7) == dt.date(2019, 11, 22)
