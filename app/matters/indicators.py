@@ -136,6 +136,13 @@ def _number(condition):
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
+def overdue_condition(now: datetime):
+    """超期: open now past the deadline of the stage it is in (as the 已超期 inbox), or
+    closed late. The one definition, shared with the assessment's scoring rule."""
+    return or_(and_(Matter.status.in_(reference.OPEN_STATUSES), Matter.due_at < now),
+               and_(Matter.status == "closed", Matter.closed_on_time.is_(False)))
+
+
 def per_grid(user, period: Period, within: Division | None = None, now: datetime | None = None) -> dict[int, Counts]:
     """Counts per grid id for the matters the user may see (under `within`)."""
     now = now or utcnow()
@@ -151,8 +158,7 @@ def per_grid(user, period: Period, within: Division | None = None, now: datetime
         _number(and_(Matter.verified_at.is_not(None), Matter.verify_due_at.is_not(None),
                      Matter.verified_at <= Matter.verify_due_at)),
         _number(and_(closed, Matter.rework_count > 0)),
-        _number(or_(and_(Matter.status.in_(reference.OPEN_STATUSES), Matter.due_at < now),
-                    and_(closed, Matter.closed_on_time.is_(False)))),
+        _number(overdue_condition(now)),
         func.coalesce(func.sum(Matter.extension_count), 0),
         _number(Matter.rating.is_not(None)),
         _number(Matter.rating.in_(SATISFIED)),
