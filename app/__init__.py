@@ -60,6 +60,8 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     app.register_blueprint(visits.bp)
     from app import dashboard
     app.register_blueprint(dashboard.bp)
+    from app import assessment
+    app.register_blueprint(assessment.bp)
     cli.init_app(app)
     return app
 

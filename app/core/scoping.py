@@ -116,6 +116,7 @@ def _rules() -> dict[type, Callable]:
     from app.supervision.models import (AdmittedItem, AssignedTask, Inspection, Meeting, MeetingDecision,
                                         Recheck, Rectification, TaskTarget, Training)
     from app.patrols.models import ChiefReport, OpinionEntry, Patrol, PatrolFinding
+    from app.assessment.models import SatisfactionSurvey, ScoringRule, SurveyResponse, WarningCard
 
     return {
         Division: lambda user, _ids: division_condition(user),
@@ -204,6 +205,12 @@ def _rules() -> dict[type, Callable]:
             select(Patrol.id).where(Patrol.grid_id.in_(ids))),
         OpinionEntry: lambda user, ids: OpinionEntry.grid_id.in_(ids),
         ChiefReport: lambda user, ids: ChiefReport.grid_id.in_(ids),
+        # Assessment: the rules are county reference data (all read, administrators
+        # edit); cards and surveys belong to their grid (a worker's card too).
+        ScoringRule: _anyone_signed_in,
+        WarningCard: lambda user, ids: WarningCard.grid_id.in_(ids),
+        SatisfactionSurvey: lambda user, ids: SatisfactionSurvey.grid_id.in_(ids),
+        SurveyResponse: lambda user, ids: SurveyResponse.grid_id.in_(ids),
     }
 
 

@@ -1,0 +1,91 @@
+"""Assessment (考核) records: the scoring rules (data: points, caps, on/off; the
+computation each uses is code, named by `code`), warning cards (黄牌/红牌) issued to
+a grid or a grid worker, and the half-yearly resident satisfaction surveys — a
+station's tally and single anonymous answers from the public page."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.core.timeutil import utcnow
+from app.extensions import db
+from app.org.models import Division, StaffMember
+
+
+class ScoringRule(db.Model):
+    """One line of the assessment rules. Negative points deduct, positive add."""
+
+    __tablename__ = "scoring_rule"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Which computation of app.assessment.computations counts its occurrences.
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(64))
+    basis: Mapped[str] = mapped_column(String(200), default="")
+    points: Mapped[int]
+    # The most a rule may move a score in one month / one year (None: no cap).
+    cap_month: Mapped[int | None]
+    cap_year: Mapped[int | None]
+    applies_to_grid: Mapped[bool] = mapped_column(default=True)
+    applies_to_worker: Mapped[bool] = mapped_column(default=True)
+    is_enabled: Mapped[bool] = mapped_column(default=True)
+    sort_order: Mapped[int] = mapped_column(default=0)
+
+
+class WarningCard(db.Model):
+    """黄牌/红牌 issued by town or county staff to a grid (staff_id empty) or to one
+    grid worker of that grid."""
+
+    __tablename__ = "warning_card"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    grid_id: Mapped[int] = mapped_column(ForeignKey("division.id"), index=True)
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff_member.id"), index=True)
+    colour: Mapped[str] = mapped_column(String(8))  # yellow | red
+    issued_on: Mapped[date] = mapped_column(index=True)
+    reason: Mapped[str] = mapped_column(Text)
+    issuer_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    issuer_name: Mapped[str] = mapped_column(String(64), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    grid: Mapped[Division] = relationship()
+    staff: Mapped[StaffMember | None] = relationship()
+
+
+class SatisfactionSurvey(db.Model):
+    """A station's tally of one grid's half-yearly satisfaction survey (counts only,
+    no names)."""
+
+    __tablename__ = "satisfaction_survey"
+    __table_args__ = (UniqueConstraint("grid_id", "year", "half"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    grid_id: Mapped[int] = mapped_column(ForeignKey("division.id"), index=True)
+    year: Mapped[int]
+    half: Mapped[int]  # 1: January–June, 2: July–December
+    respondents: Mapped[int]
+    satisfied: Mapped[int]
+    basically: Mapped[int]
+    dissatisfied: Mapped[int]
+    note: Mapped[str] = mapped_column(String(200), default="")
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    grid: Mapped[Division] = relationship()
+
+
+class SurveyResponse(db.Model):
+    """One anonymous answer from the grid's public page. Only a salted hash of the
+    client address is kept, for the hourly limit (as the public intake form)."""
+
+    __tablename__ = "survey_response"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    grid_id: Mapped[int] = mapped_column(ForeignKey("division.id"), index=True)
+    year: Mapped[int]
+    half: Mapped[int]
+    answer: Mapped[str] = mapped_column(String(16))  # satisfied | basically | dissatisfied
+    submitter_fingerprint: Mapped[str] = mapped_column(String(64), default="", index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
