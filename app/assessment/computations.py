@@ -1,0 +1,195 @@
+"""What each scoring rule counts: one function per rule code, over the records of a
+set of grids in a period. The points, caps and on/off of a rule are data
+(ScoringRule); how its occurrences are found is here, reusing the definitions of
+the packages that own the records:
+
+- report_missing / report_late: the Monday/Thursday report slots of
+  app.patrols.compliance.report_punctuality whose report day is in the period
+  (未报告 / 逾期报告 as of now; a slot not yet due counts nothing).
+- matter_overdue: matters reported in the period that are 超期 by the matters
+  indicators' own condition (app.matters.indicators.overdue_condition).
+- matter_urged: each 督办 step (黄牌督办/红牌督办) on a matter of the grid in the period.
+- patrol_week_short: each grid worker's week (Monday–Sunday) ending in the period
+  and already over, below the patrol quota (app.patrols.compliance.patrol_compliance).
+- task_target_late / rectification_late: a grid's task targets and inspection
+  rectifications due in the period that missed the deadline (late_targets,
+  late_rectifications of app.supervision).
+- card_yellow / card_red: warning cards issued in the period.
+- satisfaction_bonus: a half-year ending in the period whose satisfaction rate
+  reaches the bonus line (app.assessment.surveys).
+
+Who an occurrence counts for: a grid-wide failing (a missed report, an overdue
+matter …) counts for the grid and for each grid worker assigned to it on that day;
+a patrol week counts for its worker and the grid; a card counts for whom it was
+issued to (the grid, or one worker) only."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Callable
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from app.assessment import surveys
+from app.assessment.models import WarningCard
+from app.core.timeutil import local_day_start_utc, to_local
+from app.extensions import db
+from app.matters import workdays
+from app.matters.indicators import overdue_condition
+from app.matters.models import Matter, MatterStep
+from app.patrols import compliance
+from app.supervision.inspections import late_rectifications
+from app.supervision.tasks import late_targets
+
+
+@dataclass
+class Occurrence:
+    """One thing a rule scores, with the record behind it (an endpoint and its values)."""
+    rule_code: str
+    grid_id: int
+    day: date
+    label: str
+    endpoint: str
+    values: dict
+    staff_id: int | None = None
+    # A card issued to a grid counts for the grid only; one issued to a worker for
+    # that worker only. Everything else counts for the grid and its workers.
+    for_grid: bool = True
+    for_workers: bool = True
+
+
+@dataclass(frozen=True)
+class Context:
+    first: date
+    last: date
+    today: date
+    now: datetime
+
+    @property
+    def start(self) -> datetime:
+        return local_day_start_utc(self.first)
+
+    @property
+    def end(self) -> datetime:
+        return local_day_start_utc(self.last + timedelta(days=1))
+
+
+def _local_day(value: datetime) -> date:
+    return to_local(value).date()
+
+
+def _report_slots(code: str, wanted: str):
+    def compute(grid_ids: list[int], ctx: Context) -> list[Occurrence]:
+        calendar = workdays.load_calendar()
+        found = []
+        for grid_id in grid_ids:
+            for slot in compliance.report_punctuality(grid_id, ctx.first, ctx.last, now=ctx.now, calendar=calendar):
+                if slot.status != wanted:
+                    continue
+                if wanted == "late":
+                    found.append(Occurrence(code, grid_id, slot.report_day,
+                                            _("%(day)s 的报告逾期", day=slot.report_day.isoformat()),
+                                            "patrols.chief_report_detail", {"chief_report_id": slot.report.id}))
+                else:
+                    found.append(Occurrence(code, grid_id, slot.report_day,
+                                            _("%(day)s 未报告", day=slot.report_day.isoformat()),
+                                            "patrols.chief_reports", {"division_id": grid_id}))
+        return found
+    return compute
+
+
+def matters_overdue(grid_ids: list[int], ctx: Context) -> list[Occurrence]:
+    matters = db.session.scalars(select(Matter).where(
+        Matter.grid_id.in_(grid_ids), Matter.status != "merged", Matter.created_at >= ctx.start,
+        Matter.created_at < ctx.end, overdue_condition(ctx.now)).order_by(Matter.created_at))
+    return [Occurrence("matter_overdue", m.grid_id, _local_day(m.created_at),
+                       _("事件 %(number)s 超期", number=m.number), "matters.matter_detail", {"matter_id": m.id})
+            for m in matters]
+
+
+def matters_urged(grid_ids: list[int], ctx: Context) -> list[Occurrence]:
+    rows = db.session.execute(select(MatterStep, Matter).join(Matter, Matter.id == MatterStep.matter_id).where(
+        Matter.grid_id.in_(grid_ids), MatterStep.action == "urge", MatterStep.at >= ctx.start,
+        MatterStep.at < ctx.end).order_by(MatterStep.at))
+    return [Occurrence("matter_urged", matter.grid_id, _local_day(step.at),
+                       _("事件 %(number)s 被督办", number=matter.number), "matters.matter_detail",
+                       {"matter_id": matter.id}) for step, matter in rows]
+
+
+def patrol_weeks_short(grid_ids: list[int], ctx: Context) -> list[Occurrence]:
+    """Weeks are judged when they end: a week belongs to the period holding its Sunday."""
+    found = []
+    monday = compliance.week_start(ctx.first)
+    while monday <= ctx.last:
+        sunday = monday + timedelta(days=6)
+        if ctx.first <= sunday <= ctx.last and sunday < ctx.today:
+            for week in compliance.patrol_compliance(grid_ids, monday, today=ctx.today):
+                if week.behind:
+                    found.append(Occurrence(
+                        "patrol_week_short", week.grid.id, sunday,
+                        _("%(name)s %(first)s 至 %(last)s 巡查 %(done)d 次，应 %(required)d 次", name=week.staff.name,
+                          first=monday.isoformat(), last=sunday.isoformat(), done=week.patrols,
+                          required=week.required),
+                        "patrols.patrol_compliance", {"division_id": week.grid.id, "week": monday.isoformat()},
+                        staff_id=week.staff.id))
+        monday += timedelta(days=7)
+    return found
+
+
+def task_targets_late(grid_ids: list[int], ctx: Context) -> list[Occurrence]:
+    targets = db.session.scalars(late_targets(ctx.first, ctx.last, ctx.today, grid_ids))
+    return [Occurrence("task_target_late", t.division_id, t.task.deadline,
+                       _("“%(title)s”逾期（期限 %(deadline)s）", title=t.task.title, deadline=t.task.deadline.isoformat()),
+                       "supervision.task_target", {"target_id": t.id}) for t in targets]
+
+
+def rectifications_late(grid_ids: list[int], ctx: Context) -> list[Occurrence]:
+    rectifications = db.session.scalars(late_rectifications(ctx.first, ctx.last, ctx.today, grid_ids))
+    return [Occurrence("rectification_late", r.inspection.grid_id, r.first_deadline,
+                       _("整改“%(problem)s”逾期（期限 %(deadline)s）", problem=r.problem[:40],
+                         deadline=r.first_deadline.isoformat()),
+                       "supervision.inspection_detail", {"inspection_id": r.inspection_id}) for r in rectifications]
+
+
+def _cards(colour: str):
+    def compute(grid_ids: list[int], ctx: Context) -> list[Occurrence]:
+        cards = db.session.scalars(select(WarningCard).where(
+            WarningCard.grid_id.in_(grid_ids), WarningCard.colour == colour,
+            WarningCard.issued_on.between(ctx.first, ctx.last)).order_by(WarningCard.issued_on, WarningCard.id))
+        return [Occurrence(f"card_{colour}", c.grid_id, c.issued_on,
+                           _("%(day)s %(reason)s", day=c.issued_on.isoformat(), reason=c.reason[:60]),
+                           "assessment.card_detail", {"card_id": c.id}, staff_id=c.staff_id,
+                           for_grid=c.staff_id is None, for_workers=c.staff_id is not None) for c in cards]
+    return compute
+
+
+def satisfaction_bonus(grid_ids: list[int], ctx: Context) -> list[Occurrence]:
+    found = []
+    for year in range(ctx.first.year, ctx.last.year + 1):
+        for half in (1, 2):
+            end = surveys.half_end(year, half)
+            if not ctx.first <= end <= ctx.last:
+                continue
+            for grid_id, tally in surveys.tallies(grid_ids, year, half).items():
+                if tally.earns_bonus:
+                    found.append(Occurrence(
+                        "satisfaction_bonus", grid_id, end,
+                        _("%(year)d年%(half)s满意率 %(rate)s%%", year=year, half=surveys.half_label(half),
+                          rate=tally.rate),
+                        "assessment.survey_list", {"division_id": grid_id, "year": year}))
+    return found
+
+
+COMPUTATIONS: dict[str, Callable[[list[int], Context], list[Occurrence]]] = {
+    "report_missing": _report_slots("report_missing", "missing"),
+    "report_late": _report_slots("report_late", "late"),
+    "matter_overdue": matters_overdue,
+    "matter_urged": matters_urged,
+    "patrol_week_short": patrol_weeks_short,
+    "task_target_late": task_targets_late,
+    "rectification_late": rectifications_late,
+    "card_yellow": _cards("yellow"),
+    "card_red": _cards("red"),
+    "satisfaction_bonus": satisfaction_bonus,
+}

@@ -1,0 +1,219 @@
+"""The 100-point scoreboards (百分制考核), monthly and annual, per grid and per grid
+worker.
+
+Each subject starts at 100. Every enabled rule that applies to the subject's kind
+adds points × occurrences (negative points deduct); a rule's total is held to its
+cap for the board's period — `cap_month` on a monthly board, `cap_year` on the
+annual one — and occurrences past the cap are listed at 0 points, so the
+breakdown still shows them. The score never goes below 0; bonuses may lift it over
+100.
+
+The annual board is a direct computation over the calendar year's records with the
+yearly caps, not the mean of the months: a year's missed reports and overdue
+matters all count, and the half-yearly survey bonuses both fall inside it.
+
+Thresholds (app.assessment.reference): under 80 通报批评, under 70 培训, under 60 辞退."""
+from __future__ import annotations
+
+import calendar as month_calendar
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from flask_babel import gettext as _
+from sqlalchemy import or_, select
+
+from app.assessment import reference
+from app.assessment.computations import COMPUTATIONS, Context, Occurrence
+from app.assessment.models import ScoringRule
+from app.core.timeutil import local_today, utcnow
+from app.extensions import db
+from app.org.models import GRID_WORKER_ROLES, Division, StaffAssignment, StaffMember
+from app.org.services import grid_label
+
+START_SCORE = 100
+
+
+@dataclass(frozen=True)
+class Period:
+    year: int
+    month: int | None = None  # None: the whole year
+
+    @property
+    def first(self) -> date:
+        return date(self.year, self.month or 1, 1)
+
+    @property
+    def last(self) -> date:
+        if self.month is None:
+            return date(self.year, 12, 31)
+        return date(self.year, self.month, month_calendar.monthrange(self.year, self.month)[1])
+
+    @property
+    def is_year(self) -> bool:
+        return self.month is None
+
+    @property
+    def param(self) -> str:
+        return str(self.year) if self.month is None else f"{self.year}-{self.month:02d}"
+
+    @property
+    def label(self) -> str:
+        if self.month is None:
+            return _("%(year)d年度", year=self.year)
+        return _("%(year)d年%(month)d月", year=self.year, month=self.month)
+
+    @classmethod
+    def parse(cls, text: str | None, today: date) -> "Period":
+        """"2026-10" or "2026"; anything else: the month before today's."""
+        text = (text or "").strip()
+        try:
+            if len(text) == 4:
+                return cls(int(text))
+            year, month = text.split("-")
+            if 1 <= int(month) <= 12 and 2000 <= int(year) <= 2100:
+                return cls(int(year), int(month))
+        except ValueError:
+            pass
+        previous = today.replace(day=1).toordinal() - 1
+        last_month = date.fromordinal(previous)
+        return cls(last_month.year, last_month.month)
+
+
+@dataclass
+class Entry:
+    occurrence: Occurrence
+    points: int
+
+
+@dataclass
+class RuleLine:
+    rule: ScoringRule
+    entries: list[Entry] = field(default_factory=list)
+    capped: bool = False
+
+    @property
+    def points(self) -> int:
+        return sum(e.points for e in self.entries)
+
+
+@dataclass
+class ScoreRow:
+    kind: str  # grid | worker
+    subject: Division | StaffMember
+    label: str
+    grid_names: str
+    lines: list[RuleLine]
+
+    @property
+    def deducted(self) -> int:
+        return sum(line.points for line in self.lines if line.points < 0)
+
+    @property
+    def added(self) -> int:
+        return sum(line.points for line in self.lines if line.points > 0)
+
+    @property
+    def score(self) -> int:
+        return max(0, START_SCORE + sum(line.points for line in self.lines))
+
+    @property
+    def flag(self) -> str | None:
+        return reference.flag_for(self.score)
+
+    @property
+    def flag_label(self) -> str:
+        return str(reference.FLAG_LABELS[self.flag]) if self.flag else ""
+
+
+def active_rules(kind: str) -> list[ScoringRule]:
+    column = ScoringRule.applies_to_grid if kind == "grid" else ScoringRule.applies_to_worker
+    return [rule for rule in db.session.scalars(select(ScoringRule).where(ScoringRule.is_enabled, column)
+                                                .order_by(ScoringRule.sort_order, ScoringRule.id))
+            if rule.code in COMPUTATIONS]
+
+
+def _lines(rules: list[ScoringRule], occurrences: list[Occurrence], period: Period) -> list[RuleLine]:
+    by_code: dict[str, list[Occurrence]] = defaultdict(list)
+    for occurrence in occurrences:
+        by_code[occurrence.rule_code].append(occurrence)
+    lines = []
+    for rule in rules:
+        line = RuleLine(rule)
+        cap = rule.cap_year if period.is_year else rule.cap_month
+        room = abs(cap) if cap is not None else None
+        for occurrence in sorted(by_code.get(rule.code, []), key=lambda o: (o.day, o.label)):
+            points = rule.points
+            if room is not None:
+                allowed = min(abs(points), room)
+                if allowed < abs(points):
+                    line.capped = True
+                room -= allowed
+                points = allowed if points > 0 else -allowed
+            line.entries.append(Entry(occurrence, points))
+        lines.append(line)
+    return lines
+
+
+def _occurrences(rules: list[ScoringRule], grid_ids: list[int], period: Period, today: date,
+                 now: datetime) -> list[Occurrence]:
+    if not grid_ids:
+        return []
+    context = Context(period.first, period.last, today, now)
+    found = []
+    for rule in rules:
+        found.extend(COMPUTATIONS[rule.code](grid_ids, context))
+    return found
+
+
+def grid_board(grids: list[Division], period: Period, today: date | None = None,
+               now: datetime | None = None) -> list[ScoreRow]:
+    """One row per grid, in code order."""
+    today, now = today or local_today(), now or utcnow()
+    rules = active_rules("grid")
+    occurrences = _occurrences(rules, [g.id for g in grids], period, today, now)
+    rows = []
+    for grid in sorted(grids, key=lambda g: g.code):
+        mine = [o for o in occurrences if o.grid_id == grid.id and o.for_grid]
+        rows.append(ScoreRow("grid", grid, grid_label(grid), grid.name, _lines(rules, mine, period)))
+    return rows
+
+
+def _worker_assignments(grid_ids: list[int], period: Period, staff_ids=None) -> list[StaffAssignment]:
+    statement = select(StaffAssignment).where(
+        StaffAssignment.division_id.in_(grid_ids), StaffAssignment.role.in_(GRID_WORKER_ROLES),
+        StaffAssignment.start_date <= period.last,
+        or_(StaffAssignment.end_date.is_(None), StaffAssignment.end_date >= period.first))
+    if staff_ids is not None:
+        statement = statement.where(StaffAssignment.staff_id.in_(staff_ids))
+    return list(db.session.scalars(statement))
+
+
+def worker_board(grids: list[Division], period: Period, today: date | None = None, now: datetime | None = None,
+                 staff_ids=None) -> list[ScoreRow]:
+    """One row per grid worker assigned to any of the grids during the period (only
+    `staff_ids` when given). A grid-wide occurrence counts for the workers assigned to
+    its grid on its day; a worker's own (a patrol week, a card) for that worker."""
+    today, now = today or local_today(), now or utcnow()
+    grid_ids = [g.id for g in grids]
+    assignments = _worker_assignments(grid_ids, period, staff_ids)
+    if not assignments:
+        return []
+    rules = active_rules("worker")
+    occurrences = _occurrences(rules, sorted({a.division_id for a in assignments}), period, today, now)
+    by_staff: dict[int, list[StaffAssignment]] = defaultdict(list)
+    for assignment in assignments:
+        by_staff[assignment.staff_id].append(assignment)
+    names = {g.id: g.name for g in grids}
+    rows = []
+    for staff_id, mine in by_staff.items():
+        staff = mine[0].staff
+
+        def on_duty(occurrence: Occurrence) -> bool:
+            return any(a.division_id == occurrence.grid_id and a.start_date <= occurrence.day
+                       and (a.end_date is None or a.end_date >= occurrence.day) for a in mine)
+        counted = [o for o in occurrences
+                   if o.staff_id == staff_id or (o.staff_id is None and o.for_workers and on_duty(o))]
+        grid_names = "、".join(sorted({names.get(a.division_id, "") for a in mine}))
+        rows.append(ScoreRow("worker", staff, staff.name, grid_names, _lines(rules, counted, period)))
+    return sorted(rows, key=lambda r: (r.grid_names, r.label, r.subject.id))

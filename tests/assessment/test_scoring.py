@@ -1,0 +1,151 @@
+"""Each scoring rule against hand-computed fixtures (tests/assessment/records.py),
+caps, the board totals of two grids and two workers, and the threshold flags."""
+from datetime import date
+
+import pytest
+from sqlalchemy import select
+
+from app.assessment import scoring, services, surveys
+from app.assessment.models import ScoringRule
+from app.extensions import db
+from tests.assessment.records import NOW, TODAY, build_march
+
+MARCH = scoring.Period(2026, 3)
+
+
+def lines_of(row):
+    return {line.rule.code: line for line in row.lines}
+
+
+def points_of(row):
+    return {code: line.points for code, line in lines_of(row).items() if line.entries}
+
+
+@pytest.fixture()
+def march(world):
+    return build_march(world)
+
+
+def grid_rows(world, period=MARCH, grids=None):
+    rows = scoring.grid_board(grids or [world.grid_a, world.grid_b], period, TODAY, NOW)
+    return {row.subject.name: row for row in rows}
+
+
+def worker_rows(world, period=MARCH):
+    rows = scoring.worker_board([world.grid_a, world.grid_b], period, TODAY, NOW)
+    return {row.subject.name: row for row in rows}
+
+
+def test_each_rule_on_its_own_for_grid_a(world, march):
+    row = grid_rows(world)["东关一网格"]
+    assert points_of(row) == {"report_missing": -2, "report_late": -1, "matter_overdue": -4, "matter_urged": -1,
+                              "patrol_week_short": -2, "task_target_late": -3, "rectification_late": -3,
+                              "card_yellow": -5}
+    lines = lines_of(row)
+    assert [e.occurrence.day for e in lines["report_missing"].entries] == [date(2026, 3, 5)]
+    assert [e.occurrence.day for e in lines["report_late"].entries] == [date(2026, 3, 12)]
+    assert [e.occurrence.day for e in lines["patrol_week_short"].entries] == [date(2026, 3, 15)]
+    assert len(lines["matter_overdue"].entries) == 2
+
+
+def test_grid_and_worker_totals_and_flags(world, march):
+    grids = grid_rows(world)
+    assert grids["东关一网格"].score == 79 and grids["东关一网格"].flag_label == "通报批评"
+    assert grids["滨河一网格"].score == 100 and grids["滨河一网格"].flag is None
+    workers = worker_rows(world)
+    assert set(workers) == {"员工worker_a", "员工worker_b"}  # the grid chief is not a grid worker
+    worker_a = workers["员工worker_a"]
+    assert points_of(worker_a)["card_red"] == -10 and points_of(worker_a)["card_yellow"] == -5
+    assert worker_a.score == 69 and worker_a.flag_label == "培训"
+    assert workers["员工worker_b"].score == 100
+
+
+def test_cards_count_only_for_whom_they_were_issued(world, march):
+    grid_cards = [e.occurrence.label for e in lines_of(grid_rows(world)["东关一网格"])["card_yellow"].entries]
+    worker_cards = [e.occurrence.label for e in lines_of(worker_rows(world)["员工worker_a"])["card_yellow"].entries]
+    assert grid_cards == ["2026-03-11 台账不全"]
+    assert worker_cards == ["2026-03-25 迟到"]
+
+
+def test_monthly_cap_keeps_later_occurrences_at_zero(world):
+    # No report at all in March in grid A2: 9 report days × −2 = −18, capped at 10.
+    row = grid_rows(world, grids=[world.grid_a2])["东关二网格"]
+    line = lines_of(row)["report_missing"]
+    assert len(line.entries) == 9 and line.points == -10 and line.capped
+    assert [e.points for e in line.entries] == [-2] * 5 + [0] * 4
+    assert row.score == 90
+
+
+def test_annual_board_uses_the_yearly_cap(world):
+    # From 1 January to 9 April 2026 grid A2 missed well over 20 report days: −40 at most.
+    row = grid_rows(world, period=scoring.Period(2026), grids=[world.grid_a2])["东关二网格"]
+    line = lines_of(row)["report_missing"]
+    assert len(line.entries) > 20 and line.points == -40 and line.capped
+    assert row.score == 60 and row.flag_label == "培训"
+
+
+def test_edited_rule_points_and_disabled_rule(world, march):
+    rule = db.session.scalar(select(ScoringRule).where(ScoringRule.code == "matter_overdue"))
+    services.update_rule(rule, services.RuleValues(-5, None, None, True, True, True), world.users["admin"])
+    red = db.session.scalar(select(ScoringRule).where(ScoringRule.code == "card_red"))
+    services.update_rule(red, services.RuleValues(-10, None, None, True, True, False), world.users["admin"])
+    db.session.commit()
+    assert points_of(grid_rows(world)["东关一网格"])["matter_overdue"] == -10
+    assert "card_red" not in points_of(worker_rows(world)["员工worker_a"])
+
+
+def test_rule_edit_refusals(world):
+    rule = db.session.scalar(select(ScoringRule).where(ScoringRule.code == "matter_overdue"))
+    with pytest.raises(services.RuleError) as refused:
+        services.update_rule(rule, services.RuleValues(0, None, None, True, True, True), world.users["admin"])
+    assert refused.value.field == "points"
+    with pytest.raises(services.RuleError):
+        services.update_rule(rule, services.RuleValues(-2, -1, None, True, True, True), world.users["admin"])
+
+
+def test_worker_assigned_after_the_occurrence_is_not_charged(world, march):
+    from app.org.models import StaffAssignment, StaffMember, StaffRole
+    newcomer = StaffMember(home_division=world.community_a, name="新网格员", phone="")
+    db.session.add(newcomer)
+    db.session.add(StaffAssignment(staff=newcomer, division=world.grid_a, role=StaffRole.PART_TIME_WORKER.value,
+                                   start_date=date(2026, 3, 18)))
+    db.session.commit()
+    row = worker_rows(world)["新网格员"]
+    # Only what fell due from 18 March: the overdue matter reported on 17 March is not theirs,
+    # the task target due 20 March is; patrols: weeks ending 22 and 29 March, none made.
+    points = points_of(row)
+    assert "report_missing" not in points and "matter_overdue" not in points
+    assert points["task_target_late"] == -3
+    assert [e.occurrence.day for e in lines_of(row)["patrol_week_short"].entries] == [date(2026, 3, 22),
+                                                                                    date(2026, 3, 29)]
+
+
+def test_satisfaction_bonus_and_criticised_flag(world):
+    station = world.users["station_a"]
+    surveys.save_station_survey(world.grid_a, surveys.SurveyValues(2026, 1, 50, 40, 6, 4), station, TODAY)
+    surveys.save_station_survey(world.grid_a2, surveys.SurveyValues(2026, 1, 50, 30, 9, 11), station, TODAY)
+    db.session.commit()
+    tallies = surveys.tallies([world.grid_a.id, world.grid_a2.id], 2026, 1)
+    assert str(tallies[world.grid_a.id].rate) == "92.0" and tallies[world.grid_a.id].earns_bonus
+    assert str(tallies[world.grid_a2.id].rate) == "78.0" and tallies[world.grid_a2.id].criticised
+    june = grid_rows(world, period=scoring.Period(2026, 6), grids=[world.grid_a, world.grid_a2])
+    assert points_of(june["东关一网格"]).get("satisfaction_bonus") == 3
+    assert "satisfaction_bonus" not in points_of(june["东关二网格"])
+    # The bonus belongs to June: May's board has none.
+    may = grid_rows(world, period=scoring.Period(2026, 5), grids=[world.grid_a])
+    assert "satisfaction_bonus" not in points_of(may["东关一网格"])
+
+
+def test_station_survey_counts_must_add_up(world):
+    with pytest.raises(services.RuleError) as refused:
+        surveys.save_station_survey(world.grid_a, surveys.SurveyValues(2026, 1, 50, 40, 6, 3),
+                                    world.users["station_a"], TODAY)
+    assert refused.value.field == "respondents"
+
+
+def test_period_parsing():
+    today = date(2026, 11, 22)
+    assert scoring.Period.parse("2026-03", today) == scoring.Period(2026, 3)
+    assert scoring.Period.parse("2025", today) == scoring.Period(2025)
+    assert scoring.Period.parse("nonsense", today) == scoring.Period(2026, 10)
+    assert scoring.Period.parse("", date(2026, 1, 5)) == scoring.Period(2025, 12)
