@@ -214,3 +214,16 @@ def _fieldwork_records(world: World, key: str, grid) -> None:
     db.session.add_all([patrol, finding, report, entry])
     db.session.flush()
     world.records[key].update({"patrol": patrol, "finding": finding, "opinion": entry, "chief_report": report})
+    _assessment_records(world, key, grid)
+
+
+def _assessment_records(world: World, key: str, grid) -> None:
+    """A warning card to the grid's worker and a station's satisfaction survey in each grid."""
+    from app.assessment.models import SatisfactionSurvey, WarningCard
+    card = WarningCard(grid_id=grid.id, staff_id=world.staff[f"worker_{key}"].id, colour="yellow",
+                       issued_on=START, reason=f"台账不全{key}", issuer_name="town")
+    survey = SatisfactionSurvey(grid_id=grid.id, year=2024, half=1, respondents=10, satisfied=8, basically=1,
+                                dissatisfied=1)
+    db.session.add_all([card, survey])
+    db.session.flush()
+    world.records[key].update({"card": card, "survey": survey})

@@ -6,4 +6,4 @@ from flask import Blueprint
 bp = Blueprint("assessment", __name__)
 
 from app.assessment import models  # noqa: E402,F401
-# views imported below once written
+from app.assessment import card_views, public_views, rule_views, survey_views, views  # noqa: E402,F401

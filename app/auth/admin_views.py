@@ -78,6 +78,9 @@ AUDIT_ACTIONS = {
     "patrol_recorded": _l("登记巡查"), "patrol_finding_added": _l("登记巡查发现"),
     "patrol_finding_reported": _l("巡查发现上报为事件"), "opinion_entry_added": _l("记录民情日志"),
     "chief_report_made": _l("记录向网格长报告"),
+    "scoring_rule_updated": _l("修改评分规则"), "warning_card_issued": _l("发出黄牌/红牌"),
+    "survey_recorded": _l("登记满意度调查"), "survey_updated": _l("更正满意度调查"),
+    "assessment_exported": _l("导出考核得分"),
 }
 
 

@@ -140,7 +140,7 @@ def test_every_url_parameter_is_known(app):
         "rental_id", "tenant_id", "shop_id", "organisation_id", "group_id", "group_member_id",
         "matter_id", "photo_id", "visit_id", "patrol_id", "finding_id", "opinion_id", "chief_report_id",
         "meeting_id", "decision_id", "training_id", "admitted_item_id", "task_id", "target_id", "inspection_id",
-        "rectification_id"} | set(STEP_NAMES)
+        "rectification_id", "card_id", "survey_id"} | set(STEP_NAMES)
     unknown = {(rule.rule, arg) for rule in record_rules(app) for arg in rule.arguments if arg not in known}
     assert not unknown, f"add these URL parameters to the scope walk: {unknown}"
 

@@ -1,0 +1,64 @@
+"""Forms of the assessment: a scoring rule's line, a warning card, the station's
+survey tally and the public satisfaction answer. Rules and most messages live in
+the services."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (BooleanField, DateField, IntegerField, RadioField, SelectField, StringField,
+                     SubmitField, TextAreaField)
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
+
+from app.assessment import reference
+from app.core.forms import NumberRange
+
+INTEGER = _l("请填写整数。")
+COUNT = _l("请填写 0 或正整数。")
+
+
+def _count(label):
+    return IntegerField(label, validators=[InputRequired(COUNT), NumberRange(min=0, max=100000, message=COUNT)])
+
+
+class RuleForm(FlaskForm):
+    points = IntegerField(_l("每次分值"), validators=[InputRequired(INTEGER), NumberRange(
+        min=-100, max=100, message=_l("分值应在 -100 到 100 之间。"))])
+    cap_month = IntegerField(_l("每月上限"), validators=[Optional()])
+    cap_year = IntegerField(_l("每年上限"), validators=[Optional()])
+    applies_to_grid = BooleanField(_l("考核网格"))
+    applies_to_worker = BooleanField(_l("考核网格员"))
+    is_enabled = BooleanField(_l("启用"))
+    submit = SubmitField(_l("保存"))
+
+
+class CardForm(FlaskForm):
+    grid_id = SelectField(_l("网格"), coerce=int, validate_choice=False)
+    staff_id = SelectField(_l("发给"), coerce=int, validate_choice=False,
+                           description=_l("选“整个网格”时扣网格的分；选网格员时只扣该网格员的分。"))
+    colour = RadioField(_l("类别"), choices=[(k, v) for k, v in reference.CARD_COLOURS.items()],
+                        validators=[DataRequired(_l("请选择黄牌或红牌。"))])
+    issued_on = DateField(_l("日期"), validators=[DataRequired(_l("请按 2024-01-05 的格式填写日期。"))])
+    reason = TextAreaField(_l("原因"), validators=[DataRequired(_l("请写明原因。")), Length(max=2000)])
+    submit = SubmitField(_l("发出"))
+
+
+class SurveyForm(FlaskForm):
+    grid_id = SelectField(_l("网格"), coerce=int, validate_choice=False)
+    year = IntegerField(_l("年度"), validators=[InputRequired(INTEGER), NumberRange(
+        min=2000, max=2100, message=_l("请填写四位年份。"))])
+    half = SelectField(_l("半年度"), coerce=int, choices=[(k, v) for k, v in reference.HALVES.items()])
+    respondents = _count(_l("受访人数"))
+    satisfied = _count(_l("满意"))
+    basically = _count(_l("基本满意"))
+    dissatisfied = _count(_l("不满意"))
+    note = StringField(_l("备注"), validators=[Optional(), Length(max=200)],
+                       description=_l("调查方式、时间等。不记录受访人姓名。"))
+    submit = SubmitField(_l("保存"))
+
+
+class PublicSurveyForm(FlaskForm):
+    answer = RadioField(_l("您对本网格的服务满意吗？"), choices=[(k, v) for k, v in reference.ANSWERS.items()],
+                        validators=[DataRequired(_l("请选择满意程度。"))])
+    # The honeypot: hidden from people by CSS, filled in by form-filling robots.
+    website = StringField(_l("请勿填写此项"))
+    submit = SubmitField(_l("提交"))
