@@ -214,6 +214,6 @@ def worker_board(grids: list[Division], period: Period, today: date | None = Non
                        and (a.end_date is None or a.end_date >= occurrence.day) for a in mine)
         counted = [o for o in occurrences
                    if o.staff_id == staff_id or (o.staff_id is None and o.for_workers and on_duty(o))]
-        grid_names = "、".join(sorted({names.get(a.division_id, "") for a in mine}))
+        grid_names = _("、").join(sorted({names.get(a.division_id, "") for a in mine}))
         rows.append(ScoreRow("worker", staff, staff.name, grid_names, _lines(rules, counted, period)))
     return sorted(rows, key=lambda r: (r.grid_names, r.label, r.subject.id))

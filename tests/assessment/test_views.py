@@ -246,3 +246,33 @@ def test_public_answers_join_the_station_tally(client_as, app, world):
     year, half = surveys.half_of(local_today())
     tally = surveys.tallies([world.grid_b.id], year, half)[world.grid_b.id]
     assert (tally.total, str(tally.rate), tally.public_answers) == (2, "50.0", 2)
+
+
+def test_rules_page_and_public_form_work_with_csrf(tmp_path, migrated_database):
+    from app.core.database import write_transactions
+    from tests.conftest import login, make_app
+    from tests.factories import build_world
+    app = make_app(tmp_path, migrated_database, WTF_CSRF_ENABLED=True)
+    with app.app_context():
+        with write_transactions():
+            world = build_world()
+        client = app.test_client()
+        page = client.get("/login").get_data(as_text=True)
+        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+        client.post("/login", data={"username": "admin", "password": "Passw0rd!", "csrf_token": token})
+        rule = _rule("card_yellow")
+        html = client.get("/assessment/rules").get_data(as_text=True)
+        token = re.search(rf'name="rule{rule.id}-csrf_token" type="hidden" value="([^"]+)"', html).group(1)
+        prefix = f"rule{rule.id}-"
+        response = client.post("/assessment/rules", data={
+            "code": "card_yellow", prefix + "csrf_token": token, prefix + "points": "-6",
+            prefix + "applies_to_grid": "y", prefix + "applies_to_worker": "y", prefix + "is_enabled": "y"})
+        assert response.status_code == 303
+        assert _rule("card_yellow").points == -6
+        public = app.test_client()
+        grid_page = public.get(f"/public/grids/{world.grid_a.code}/").get_data(as_text=True)
+        assert f"/public/grids/{world.grid_a.code}/survey" in grid_page
+        refused = public.post(f"/public/grids/{world.grid_a.code}/survey", data={"answer": "satisfied"})
+        assert refused.status_code == 400 and "页面已过期" in text_of(refused)
+        db.session.remove()
+        db.engine.dispose()
