@@ -24,6 +24,7 @@ Prints one JSON object per line: name, value, unit, with pages, seconds, peak_mb
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import shutil
@@ -46,10 +47,11 @@ class TreeMemory:
 
     def __init__(self, interval: float = 0.02):
         self.root, self.interval, self.peak = os.getpid(), interval, 0
+        self.peak_main = 0  # this process's share at the peak
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
-    def _sample(self) -> int:
+    def _sample(self) -> tuple[int, int]:
         parents = {}
         for entry in os.listdir("/proc"):
             if not entry.isdigit():
@@ -59,18 +61,25 @@ class TreeMemory:
                     parents[int(entry)] = int(handle.read().rsplit(")", 1)[1].split()[1])
             except (OSError, IndexError, ValueError):
                 continue
-        total = 0
+        total = main = 0
         for pid in parents:
             ancestor = pid
             while ancestor not in (self.root, 0, 1) and ancestor in parents:
                 ancestor = parents[ancestor]
             if ancestor == self.root:
-                total += _pss(pid)
-        return total
+                size = _pss(pid)
+                total += size
+                main += size if pid == self.root else 0
+        return total, main
+
+    def _record(self) -> None:
+        total, main = self._sample()
+        if total > self.peak:
+            self.peak, self.peak_main = total, main
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            self.peak = max(self.peak, self._sample())
+            self._record()
             time.sleep(self.interval)
 
     def __enter__(self):
@@ -80,7 +89,7 @@ class TreeMemory:
     def __exit__(self, *exc):
         self._stop.set()
         self._thread.join()
-        self.peak = max(self.peak, self._sample())
+        self._record()
 
 
 def _pss(pid: int) -> int:
@@ -139,7 +148,7 @@ def run_one(name: str, pages_wanted: int) -> None:
             # The ledger's cells (12–28 rows a page as addresses wrap), cut to about the
             # pages wanted, the database rows let go as ledger_pdf would.
             cells = [ledger.cells(row) for row in islice(ledger.rows(scope), pages_wanted * 28)]
-            db.session.expunge_all()
+            gc.collect()
             columns = [ledgers.LedgerColumn(c.header, c.width_mm, lambda row, i=i: row[i])
                        for i, c in enumerate(ledger.columns)]
             cut = ledgers.Ledger(ledger.number, ledger.title, columns, lambda _scope: cells)
@@ -162,7 +171,7 @@ def run_one(name: str, pages_wanted: int) -> None:
             emit(f"{name}-parts", result.laid_out_parts, "laid out", reused=result.reused_parts,
                  records=result.records)
     emit(name, round(pages / seconds, 2), "pages/s", pages=pages, seconds=round(seconds, 1),
-         peak_mb=round(memory.peak / 2**20), workers=app.config.get("PRINT_WORKERS") or os.cpu_count())
+         peak_mb=round(memory.peak / 2**20), peak_main_mb=round(memory.peak_main / 2**20), workers=app.config.get("PRINT_WORKERS") or os.cpu_count())
 
 
 def main() -> None:

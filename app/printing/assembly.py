@@ -24,11 +24,12 @@ from typing import Callable, Sequence
 
 import weasyprint
 from flask import current_app, render_template
+from flask_babel import gettext as _
 from pypdf import PdfReader, PdfWriter
 
 from app.core.timeutil import to_local, utcnow
 from app.core.pdf_layout import LaidOut, PrintJob, lay_out
-from app.printing.pdf import font_faces, page_label
+from app.printing.pdf import font_faces
 
 # Bump when a change to the print templates or CSS must not reuse cached parts.
 CACHE_VERSION = "1"
@@ -141,6 +142,11 @@ def lay_out_parts(jobs: Sequence[PrintJob], *, cache: PrintCache | None = None, 
     return [outcome for outcome in outcomes if outcome is not None]
 
 
+# Page stamps laid out per part: a few dozen empty pages cost the server process
+# little; longer runs go to the worker processes like any part.
+STAMP_PAGES_PER_PART = 60
+
+
 def join_and_number(pdfs: Sequence[bytes], title: str, printed_at: datetime | None = None) -> tuple[bytes, int]:
     """Join the parts and stamp one page numbering and the printed-at time over them."""
     writer = PdfWriter()
@@ -154,16 +160,23 @@ def join_and_number(pdfs: Sequence[bytes], title: str, printed_at: datetime | No
         if size not in sizes:
             sizes.append(size)
         page_sizes.append(sizes.index(size))
-    html = render_template("print/page_numbers.html", sizes=sizes, pages=page_sizes,
-                           printed_at=printed_at or to_local(utcnow()), page_label=page_label(),
-                           font_faces=font_faces())
-    job = PrintJob(html, "", (str(Path(current_app.instance_path) / "fonts"),))
-    overlay = PdfReader(io.BytesIO(lay_out(job).pdf))
-    for page, stamp in zip(writer.pages, overlay.pages):
+    total = len(page_sizes)
+    pattern = _("第 {page} 页 / 共 {pages} 页")
+    labels = [pattern.format(page=number, pages=total) for number in range(1, total + 1)]
+    printed_at = printed_at or to_local(utcnow())
+    stamp_jobs = []
+    for first in range(0, total, STAMP_PAGES_PER_PART):
+        pages = list(zip(page_sizes, labels))[first:first + STAMP_PAGES_PER_PART]
+        html = render_template("print/page_numbers.html", sizes=sizes, pages=pages, printed_at=printed_at,
+                               font_faces=font_faces())
+        stamp_jobs.append(PrintJob(html, "", (str(Path(current_app.instance_path) / "fonts"),)))
+    stamps = [page for outcome in lay_out_parts(stamp_jobs)
+              for page in PdfReader(io.BytesIO(outcome.laid_out.pdf)).pages]
+    for page, stamp in zip(writer.pages, stamps):
         page.merge_page(stamp)
         # merge_page leaves the content uncompressed: 4× the file without this.
         page.compress_content_streams()
     out = io.BytesIO()
     writer.write(out)
     writer.close()
-    return out.getvalue(), len(page_sizes)
+    return out.getvalue(), total

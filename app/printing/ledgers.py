@@ -72,9 +72,10 @@ def register(ledger: Ledger) -> Ledger:
     return ledger
 
 
-# Rows per part of a long ledger: ~13 landscape pages, so a worker process stays
-# small whatever the ledger's length (bench/print_bench.py).
-ROWS_PER_PART = 120
+# Rows per part of a long ledger: about five pages of wrapped rows. Smaller parts lay
+# out faster (WeasyPrint's table layout grows faster than its rows) and keep each worker
+# small; each part may end on a partly filled page (bench/print_bench.py).
+ROWS_PER_PART = 60
 
 
 def ledger_jobs(ledger: Ledger, scope: LedgerScope, blank: bool = False,

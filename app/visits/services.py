@@ -186,7 +186,9 @@ def visit_coverage(grid_ids: list[int], period: tuple[date, date]) -> VisitCover
     households = db.session.scalar(select(func.count()).select_from(Household).where(
         Household.grid_id.in_(grid_ids), Household.status == "active")) or 0
     in_period = (Visit.grid_id.in_(grid_ids), Visit.visited_on >= start, Visit.visited_on <= end)
-    visited = db.session.scalar(select(func.count(func.distinct(Visit.household_id))).where(
-        *in_period, Visit.household_id.in_(select(Household.id).where(Household.status == "active")))) or 0
+    # A join, not `household_id IN (active households)`: past ~30 grids SQLite scans
+    # every household for the IN list instead of starting from the visit index.
+    visited = db.session.scalar(select(func.count(func.distinct(Visit.household_id))).join(
+        Household, Household.id == Visit.household_id).where(*in_period, Household.status == "active")) or 0
     visits = db.session.scalar(select(func.count()).select_from(Visit).where(*in_period)) or 0
     return VisitCoverage(households, visited, visits)

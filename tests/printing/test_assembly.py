@@ -35,6 +35,7 @@ def _long_ledger(rows: int) -> Ledger:
 
 def test_a_long_ledger_is_laid_out_in_parts_with_one_numbering(app, world, monkeypatch):
     monkeypatch.setattr(ledgers, "ROWS_PER_PART", 25)
+    monkeypatch.setattr(assembly, "STAMP_PAGES_PER_PART", 2)  # the page stamps in parts too
     app.config["PRINT_WORKERS"] = 2
     laid_out_in = []
     real = assembly.lay_out_parts
@@ -45,7 +46,7 @@ def test_a_long_ledger_is_laid_out_in_parts_with_one_numbering(app, world, monke
 
     monkeypatch.setattr(assembly, "lay_out_parts", spy)
     result, count = ledgers.ledger_pdf(_long_ledger(90), LedgerScope(world.grid_a, START, END))
-    assert count == 90 and laid_out_in == [4]  # 25 + 25 + 25 + 15 rows
+    assert count == 90 and laid_out_in[0] == 4  # 25 + 25 + 25 + 15 rows, then the stamps
     pages = _page_texts(result.pdf)
     assert len(pages) == result.pages >= 4
     for number, text in enumerate(pages, start=1):
