@@ -157,21 +157,22 @@ def run_one(name: str, pages_wanted: int) -> None:
                 began = time.perf_counter()
                 if name == "ledger-naive":  # one document of every row, as before parts
                     ledgers.ROWS_PER_PART = len(rows) + 1
-                    pages = lay_out(ledgers.ledger_jobs(cut, scope)[0][0]).pages
+                    laid_out = lay_out(ledgers.ledger_jobs(cut, scope)[0][0])
+                    pages, size = laid_out.pages, len(laid_out.pdf)
                 else:
                     result, _count = ledgers.ledger_pdf(cut, scope)
-                    pages = result.pages
+                    pages, size = result.pages, len(result.pdf)
                 seconds = time.perf_counter() - began
         else:
             with TreeMemory() as memory:
                 began = time.perf_counter()
                 result = build_binder(community, start, end, None)
                 seconds = time.perf_counter() - began
-            pages = result.pages
+            pages, size = result.pages, len(result.pdf)
             emit(f"{name}-parts", result.laid_out_parts, "laid out", reused=result.reused_parts,
                  records=result.records)
     emit(name, round(pages / seconds, 2), "pages/s", pages=pages, seconds=round(seconds, 1),
-         peak_mb=round(memory.peak / 2**20), peak_main_mb=round(memory.peak_main / 2**20), workers=app.config.get("PRINT_WORKERS") or os.cpu_count())
+         peak_mb=round(memory.peak / 2**20), peak_main_mb=round(memory.peak_main / 2**20), file_mib=round(size / 2**20, 1), workers=app.config.get("PRINT_WORKERS") or os.cpu_count())
 
 
 def main() -> None:
