@@ -14,6 +14,9 @@ the packages that own the records:
 - task_target_late / rectification_late: a grid's task targets and inspection
   rectifications due in the period that missed the deadline (late_targets,
   late_rectifications of app.supervision).
+- key_group_visits_short: a grid's quarter ending in the period and already over in
+  which the station visited fewer key-group households than the quota
+  (app.visits.rates.key_group_quota: at least 3, or all when fewer; counts only).
 - card_yellow / card_red: warning cards issued in the period.
 - satisfaction_bonus: a half-year ending in the period whose satisfaction rate
   reaches the bonus line (app.assessment.surveys).
@@ -41,6 +44,7 @@ from app.matters.models import Matter, MatterStep
 from app.patrols import compliance
 from app.supervision.inspections import late_rectifications
 from app.supervision.tasks import late_targets
+from app.visits import rates as visit_rates
 
 
 @dataclass
@@ -152,6 +156,23 @@ def rectifications_late(grid_ids: list[int], ctx: Context) -> list[Occurrence]:
                        "supervision.inspection_detail", {"inspection_id": r.inspection_id}) for r in rectifications]
 
 
+def key_group_visits_short(grid_ids: list[int], ctx: Context) -> list[Occurrence]:
+    found = []
+    start, end = visit_rates.quarter_of(ctx.first)
+    while start <= ctx.last:
+        if ctx.first <= end <= ctx.last and end < ctx.today:
+            label = visit_rates.quarter_label(start)
+            for grid_id, quota in sorted(visit_rates.key_group_quota(grid_ids, start, end).items()):
+                if not quota.met:
+                    found.append(Occurrence(
+                        "key_group_visits_short", grid_id, end,
+                        _("%(quarter)s 重点人群走访 %(visited)d 户，应 %(required)d 户", quarter=label,
+                          visited=quota.visited, required=quota.required),
+                        "visits.division_rates", {"division_id": grid_id, "quarter": label}))
+        start, end = visit_rates.quarter_of(end + timedelta(days=1))
+    return found
+
+
 def _cards(colour: str):
     def compute(grid_ids: list[int], ctx: Context) -> list[Occurrence]:
         cards = db.session.scalars(select(WarningCard).where(
@@ -189,6 +210,7 @@ COMPUTATIONS: dict[str, Callable[[list[int], Context], list[Occurrence]]] = {
     "patrol_week_short": patrol_weeks_short,
     "task_target_late": task_targets_late,
     "rectification_late": rectifications_late,
+    "key_group_visits_short": key_group_visits_short,
     "card_yellow": _cards("yellow"),
     "card_red": _cards("red"),
     "satisfaction_bonus": satisfaction_bonus,

@@ -10,9 +10,11 @@ Grid A (东关一网格, worker_a):
   a rectification due 10 March, closed 20 March               → rectification_late 1 × −3
   a yellow card to the grid                                   → card_yellow −5 (grid only)
   a red and a yellow card to worker_a                         → card_red −10, card_yellow −5 (worker only)
-  Grid A: 100 − 2 − 1 − 2 − 4 − 1 − 3 − 3 − 5 = 79 (通报批评)
-  worker_a: 100 − 2 − 1 − 2 − 4 − 1 − 3 − 3 − 10 − 5 = 69 (培训)
-Grid B (滨河一网格, worker_b): every report on time, 3 patrols every week: 100 and 100.
+  its one key-group household not visited by the station in Q1 → key_group_visits_short −3 (on 31 March)
+  Grid A: 100 − 2 − 1 − 2 − 4 − 1 − 3 − 3 − 5 − 3 = 76 (通报批评)
+  worker_a: 100 − 2 − 1 − 2 − 4 − 1 − 3 − 3 − 10 − 5 − 3 = 66 (培训)
+Grid B (滨河一网格, worker_b): every report on time, 3 patrols every week, its key-group
+household visited by the station on 5 March: 100 and 100.
 """
 from __future__ import annotations
 
@@ -23,7 +25,9 @@ from app.extensions import db
 from app.matters import services as matters
 from app.matters.models import MatterStep
 from app.patrols.models import ChiefReport, Patrol
+from app.org.models import StaffAssignment, StaffMember, StaffRole
 from app.supervision.models import AssignedTask, Inspection, Rectification, TaskTarget
+from app.visits.models import Visit
 
 TODAY = date(2026, 4, 10)
 NOW = datetime(2026, 4, 10, 2, 0)
@@ -75,6 +79,11 @@ def build_march(world):
     rectification = Rectification(inspection=inspection, problem="楼道堆物三月", first_deadline=date(2026, 3, 10),
                                   deadline=date(2026, 3, 10), status="passed", closed_on=date(2026, 3, 20))
     db.session.add_all([task, target, inspection, rectification])
+    station_b = StaffMember(home_division=world.community_b, name="滨河站员", phone="")
+    db.session.add(StaffAssignment(staff=station_b, division=world.community_b, role=StaffRole.OTHER.value,
+                                   start_date=date(2026, 1, 1)))
+    db.session.add(Visit(grid_id=b.id, household_id=world.households["b"].id, visited_on=date(2026, 3, 5),
+                         visitors=[station_b]))
     admin = world.users["admin"]
     cards = [services.issue_card(a, services.CardValues(a.id, None, "yellow", date(2026, 3, 11), "台账不全"),
                                  admin, TODAY),

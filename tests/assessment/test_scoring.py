@@ -40,23 +40,24 @@ def test_each_rule_on_its_own_for_grid_a(world, march):
     row = grid_rows(world)["东关一网格"]
     assert points_of(row) == {"report_missing": -2, "report_late": -1, "matter_overdue": -4, "matter_urged": -1,
                               "patrol_week_short": -2, "task_target_late": -3, "rectification_late": -3,
-                              "card_yellow": -5}
+                              "card_yellow": -5, "key_group_visits_short": -3}
     lines = lines_of(row)
     assert [e.occurrence.day for e in lines["report_missing"].entries] == [date(2026, 3, 5)]
     assert [e.occurrence.day for e in lines["report_late"].entries] == [date(2026, 3, 12)]
     assert [e.occurrence.day for e in lines["patrol_week_short"].entries] == [date(2026, 3, 15)]
     assert len(lines["matter_overdue"].entries) == 2
+    assert [e.occurrence.label for e in lines["key_group_visits_short"].entries] == ["2026-Q1 重点人群走访 0 户，应 1 户"]
 
 
 def test_grid_and_worker_totals_and_flags(world, march):
     grids = grid_rows(world)
-    assert grids["东关一网格"].score == 79 and grids["东关一网格"].flag_label == "通报批评"
+    assert grids["东关一网格"].score == 76 and grids["东关一网格"].flag_label == "通报批评"
     assert grids["滨河一网格"].score == 100 and grids["滨河一网格"].flag is None
     workers = worker_rows(world)
     assert set(workers) == {"员工worker_a", "员工worker_b"}  # the grid chief is not a grid worker
     worker_a = workers["员工worker_a"]
     assert points_of(worker_a)["card_red"] == -10 and points_of(worker_a)["card_yellow"] == -5
-    assert worker_a.score == 69 and worker_a.flag_label == "培训"
+    assert worker_a.score == 66 and worker_a.flag_label == "培训"
     assert workers["员工worker_b"].score == 100
 
 
@@ -65,6 +66,12 @@ def test_cards_count_only_for_whom_they_were_issued(world, march):
     worker_cards = [e.occurrence.label for e in lines_of(worker_rows(world)["员工worker_a"])["card_yellow"].entries]
     assert grid_cards == ["2026-03-11 台账不全"]
     assert worker_cards == ["2026-03-25 迟到"]
+
+
+def test_key_group_quota_counts_only_ended_quarters(world, march):
+    # April's board: Q2 has not ended on 10 April, so nothing yet.
+    april = grid_rows(world, period=scoring.Period(2026, 4))
+    assert "key_group_visits_short" not in points_of(april["东关一网格"])
 
 
 def test_monthly_cap_keeps_later_occurrences_at_zero(world):

@@ -24,12 +24,12 @@ def march(world):
 def test_board_ranks_grids_with_scores_and_flags(client_as, world, march):
     page = text_of(client_as("admin").get("/assessment/?period=2026-03"))
     assert re.search(r"滨河社区 · 滨河一网格 0 0 100", page)
-    assert re.search(r"东关社区 · 东关一网格 -21 0 79 通报批评", page)
+    assert re.search(r"东关社区 · 东关一网格 -24 0 76 通报批评", page)
 
 
 def test_worker_board_and_flag(client_as, world, march):
     page = text_of(client_as("admin").get("/assessment/?period=2026-03&kind=worker"))
-    assert re.search(r"员工worker_a 东关一网格 -31 0 69 培训", page)
+    assert re.search(r"员工worker_a 东关一网格 -34 0 66 培训", page)
     assert "员工chief_a" not in page
 
 
@@ -38,7 +38,7 @@ def test_breakdown_links_go_to_the_records(client_as, world, march):
     response = client.get(f"/assessment/grids/{world.grid_a.id}?period=2026-03")
     assert response.status_code == 200
     html = response.get_data(as_text=True)
-    assert "得分 79" in text_of(response)
+    assert "得分 76" in text_of(response)
     links = set(re.findall(r'<td><a href="([^"]+)">', html))
     expected = {f"/matters/{march['matter'].id}", f"/task-targets/{march['target'].id}",
                 f"/inspections/{march['inspection'].id}", f"/assessment/cards/{march['cards'][0].id}"}
@@ -51,7 +51,7 @@ def test_breakdown_links_go_to_the_records(client_as, world, march):
 
 def test_worker_breakdown_shows_own_cards(client_as, world, march):
     page = text_of(client_as("worker_a").get(f"/assessment/workers/{world.staff['worker_a'].id}?period=2026-03"))
-    assert "得分 69" in page and "红牌警告" in page and "空岗" in page
+    assert "得分 66" in page and "红牌警告" in page and "空岗" in page
 
 
 def test_scope_of_breakdowns(client_as, world, march):
@@ -82,7 +82,7 @@ def test_export_is_the_board_and_audited(client_as, world, march):
     sheet = openpyxl.load_workbook(BytesIO(response.data)).active
     rows = [[c for c in row] for row in sheet.iter_rows(values_only=True)]
     grid_a = next(r for r in rows if r[1] == "东关社区 · 东关一网格")
-    assert grid_a[5] == 79 and grid_a[6] == "通报批评"
+    assert grid_a[5] == 76 and grid_a[6] == "通报批评"
     fresh()
     assert db.session.scalar(select(func.count()).where(AuditEvent.action == "assessment_exported")) == 1
 
