@@ -23,7 +23,7 @@ from datetime import date, datetime
 from flask_babel import gettext as _
 from sqlalchemy import or_, select
 
-from app.assessment import reference
+from app.assessment import reference, surveys
 from app.assessment.computations import COMPUTATIONS, Context, Occurrence
 from app.assessment.models import ScoringRule
 from app.core.timeutil import local_today, utcnow
@@ -104,6 +104,9 @@ class ScoreRow:
     label: str
     grid_names: str
     lines: list[RuleLine]
+    # Half-years ending in the period whose satisfaction rate is under the line
+    # (通报批评 whatever the score): "2026年上半年满意率 78.0%".
+    survey_flags: list[str] = field(default_factory=list)
 
     @property
     def deducted(self) -> int:
@@ -172,11 +175,26 @@ def grid_board(grids: list[Division], period: Period, today: date | None = None,
     today, now = today or local_today(), now or utcnow()
     rules = active_rules("grid")
     occurrences = _occurrences(rules, [g.id for g in grids], period, today, now)
+    flags = _survey_flags([g.id for g in grids], period)
     rows = []
     for grid in sorted(grids, key=lambda g: g.code):
         mine = [o for o in occurrences if o.grid_id == grid.id and o.for_grid]
-        rows.append(ScoreRow("grid", grid, grid_label(grid), grid.name, _lines(rules, mine, period)))
+        rows.append(ScoreRow("grid", grid, grid_label(grid), grid.name, _lines(rules, mine, period),
+                             flags.get(grid.id, [])))
     return rows
+
+
+def _survey_flags(grid_ids: list[int], period: Period) -> dict[int, list[str]]:
+    flags: dict[int, list[str]] = defaultdict(list)
+    if not grid_ids:
+        return flags
+    for half in (1, 2):
+        if period.first <= surveys.half_end(period.year, half) <= period.last:
+            for grid_id, tally in surveys.tallies(grid_ids, period.year, half).items():
+                if tally.criticised:
+                    flags[grid_id].append(_("%(year)d年%(half)s满意率 %(rate)s%%", year=period.year,
+                                            half=surveys.half_label(half), rate=tally.rate))
+    return flags
 
 
 def _worker_assignments(grid_ids: list[int], period: Period, staff_ids=None) -> list[StaffAssignment]:

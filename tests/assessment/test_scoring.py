@@ -138,6 +138,7 @@ def test_satisfaction_bonus_and_criticised_flag(world):
     june = grid_rows(world, period=scoring.Period(2026, 6), grids=[world.grid_a, world.grid_a2])
     assert points_of(june["东关一网格"]).get("satisfaction_bonus") == 3
     assert "satisfaction_bonus" not in points_of(june["东关二网格"])
+    assert june["东关二网格"].survey_flags == ["2026年上半年满意率 78.0%"] and june["东关一网格"].survey_flags == []
     # The bonus belongs to June: May's board has none.
     may = grid_rows(world, period=scoring.Period(2026, 5), grids=[world.grid_a])
     assert "satisfaction_bonus" not in points_of(may["东关一网格"])

@@ -184,6 +184,8 @@ def test_station_enters_a_survey(client_as, world):
     assert survey.respondents == 50
     page = text_of(client.get("/assessment/surveys/?year=2026"))
     assert "78.0% 通报批评" in page
+    board = text_of(client.get("/assessment/?period=2026"))
+    assert "2026年上半年满意率 78.0%，通报批评" in board
     assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "survey_recorded")) is not None
 
 
