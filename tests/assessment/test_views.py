@@ -252,7 +252,7 @@ def test_public_answers_join_the_station_tally(client_as, app, world):
 
 def test_rules_page_and_public_form_work_with_csrf(tmp_path, migrated_database):
     from app.core.database import write_transactions
-    from tests.conftest import login, make_app
+    from tests.conftest import make_app
     from tests.factories import build_world
     app = make_app(tmp_path, migrated_database, WTF_CSRF_ENABLED=True)
     with app.app_context():
