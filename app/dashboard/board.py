@@ -83,7 +83,7 @@ def build(user, chosen: Chosen, now: datetime | None = None) -> Board:
     figures["trend"] = Figure(
         "chart-trend",
         charts.line_chart(_("按期办结率（近 12 个月）"),
-                          [(f"{rate.month.month}月", rate.rate) for rate in trend]),
+                          [(_("%(month)d月", month=rate.month.month), rate.rate) for rate in trend]),
         [(label, rate.on_time, rate.due, indicators.percent(rate.rate)) for label, rate in zip(month_labels, trend)],
         (_("月份"), _("按期办结"), _("应办结"), _("按期办结率")), line=True)
     visits = fieldwork.visit_figures(user, period, within)

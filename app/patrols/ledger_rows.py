@@ -41,7 +41,9 @@ def entry_handling(entry: OpinionEntry) -> str:
     if entry.matter is not None:
         return _("%(label)s：事件 %(number)s（%(status)s）", label=label, number=entry.matter.number,
                  status=entry.matter.status_label)
-    return f"{label}：{masked(entry.settled_note)}" if entry.settled_note else label
+    if entry.settled_note:
+        return _("%(label)s：%(value)s", label=label, value=masked(entry.settled_note))
+    return label
 
 
 @dataclass
@@ -57,7 +59,8 @@ class SurveyRow:
 def survey_rows(scope) -> list[SurveyRow]:
     """Form 4: one row per 民情日志 entry of the scope's grids in the period."""
     return [SurveyRow(day=e.said_on, person=e.resident_name, place=masked(e.place),
-                      issue=f"［{reference.label(reference.CATEGORIES, e.category)}］{masked(e.content)}",
+                      issue=_("［%(category)s］%(text)s", category=reference.label(reference.CATEGORIES, e.category),
+                               text=masked(e.content)),
                       handling=entry_handling(e), recorder=e.recorder_name)
             for e in _entries(scope)]
 
@@ -87,9 +90,9 @@ def _patrol_rows(scope) -> list[WorkLogRow]:
         .options(selectinload(Patrol.staff), selectinload(Patrol.findings).selectinload(PatrolFinding.matter)))
     rows = []
     for p in patrols:
-        found = "；".join(masked(f.description) for f in p.findings)
+        found = _("；").join(masked(f.description) for f in p.findings)
         content = _("巡查：%(found)s", found=found) if found else _("巡查，未发现问题")
-        result = "；".join(_finding_result(f) for f in p.findings)
+        result = _("；").join(_finding_result(f) for f in p.findings)
         rows.append(WorkLogRow(day=p.patrol_date, time=f"{p.start_time:%H:%M}—{p.end_time:%H:%M}",
                                place=masked(p.route), content=content, result=result, recorder=p.staff.name,
                                order=(p.patrol_date, f"{p.start_time:%H:%M}", 0, p.id)))
@@ -123,11 +126,13 @@ def _visit_rows(scope) -> list[WorkLogRow]:
     for v in visits:
         parts = [masked(text) for text in (v.found, v.needs) if text]
         # The type labels already say what it was (常规走访, 核实走访 …).
-        content = _("入户%(type)s", type=v.type_label) + ("：" + "；".join(parts) if parts else "")
+        content = _("入户%(type)s", type=v.type_label)
+        if parts:
+            content = _("%(label)s：%(value)s", label=content, value=_("；").join(parts))
         result = masked(v.follow_up)
         if v.matter is not None:
-            result = "；".join(filter(None, [result, _("上报事件 %(number)s（%(status)s）", number=v.matter.number,
-                                                        status=v.matter.status_label)]))
+            result = _("；").join(filter(None, [result, _("上报事件 %(number)s（%(status)s）", number=v.matter.number,
+                                                           status=v.matter.status_label)]))
         rows.append(WorkLogRow(day=v.visited_on, time="", place=v.household.address if v.household else "",
                                content=content, result=result, recorder=v.visitor_names,
                                order=(v.visited_on, "99", 2, v.id)))

@@ -215,7 +215,7 @@ def record_chief_report(grid: Division, report_day: date, entry_ids: list[int], 
     if not entries and not note.strip():
         raise FieldworkError(_("请勾选报告的民情日志，或写明情况（如“本期无一般信息”）。"), "note")
     report = ChiefReport(grid_id=grid.id, report_day=report_day, reporter_name=_user_label(user),
-                         chief_name="、".join(grid_chief_names(grid.id, to_local(now).date()))[:32],
+                         chief_name=_("、").join(grid_chief_names(grid.id, to_local(now).date()))[:32],
                          reported_at=now, note=note.strip(), recorded_by_id=getattr(user, "id", None))
     report.entries = entries
     db.session.add(report)

@@ -129,7 +129,8 @@ def _target_choices(form, under: Division) -> dict[int, Division]:
         Division.level.in_(services.TARGET_LEVELS), Division.status == "active",
         Division.code.startswith(under.code, autoescape=True), Division.id != under.id)
         .options(selectinload(Division.parent)).order_by(Division.code)))
-    form.target_ids.choices = [(d.id, grid_label(d) if d.is_grid else f"{d.name}（{_('整个社区')}）")
+    form.target_ids.choices = [(d.id, grid_label(d) if d.is_grid
+                                else _("%(name)s（%(description)s）", name=d.name, description=_("整个社区")))
                                for d in targets]
     return {d.id: d for d in targets}
 
@@ -147,7 +148,8 @@ def create_task():
     issuing = _issuing_division()
     form = TaskForm()
     form.admitted_item_id.choices = [(0, _("（请选择）"))] + [
-        (item.id, f"{item.name}（{item.department.name}）") for item in services.active_items()]
+        (item.id, _("%(name)s（%(department)s）", name=item.name, department=item.department.name))
+        for item in services.active_items()]
     offered = _target_choices(form, issuing)
     if form.validate_on_submit():
         values = services.TaskValues(
