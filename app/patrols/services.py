@@ -22,6 +22,10 @@ from app.org.models import GRID_WORKER_ROLES, Division, StaffAssignment, StaffMe
 from app.patrols import reference
 from app.patrols.models import ChiefReport, OpinionEntry, Patrol, PatrolFinding
 
+# Names kept in a record are joined the Chinese way whatever the language of the
+# user who saved it: the record is data, not UI.
+STORED_NAME_SEPARATOR = "、"
+
 
 class FieldworkError(RuleError):
     """A rule of patrols or the 民情日志 refused a change."""
@@ -215,7 +219,7 @@ def record_chief_report(grid: Division, report_day: date, entry_ids: list[int], 
     if not entries and not note.strip():
         raise FieldworkError(_("请勾选报告的民情日志，或写明情况（如“本期无一般信息”）。"), "note")
     report = ChiefReport(grid_id=grid.id, report_day=report_day, reporter_name=_user_label(user),
-                         chief_name=_("、").join(grid_chief_names(grid.id, to_local(now).date()))[:32],
+                         chief_name=STORED_NAME_SEPARATOR.join(grid_chief_names(grid.id, to_local(now).date()))[:32],
                          reported_at=now, note=note.strip(), recorded_by_id=getattr(user, "id", None))
     report.entries = entries
     db.session.add(report)

@@ -28,7 +28,7 @@ DATA_MODULES = {
     "app/supervision/demo.py": "demo admission items, meetings, trainings, tasks and inspections (records, not UI)",
     "app/visits/demo.py": "demo visit findings and needs (records, not UI)",
 }
-DATA_CONSTANTS = {"DEFAULT_DEPARTMENTS", "LANGUAGE_NAMES", "ETHNICITIES", "HOLIDAY_INPUT_WORDS"}  # records; languages named in their own tongue
+DATA_CONSTANTS = {"DEFAULT_DEPARTMENTS", "STORED_NAME_SEPARATOR", "LANGUAGE_NAMES", "ETHNICITIES", "HOLIDAY_INPUT_WORDS"}  # records; languages named in their own tongue
 
 
 def _extracted_messages() -> set[str]:
