@@ -117,14 +117,15 @@ def opinion_summary():
 @bp.route("/opinions/reports")
 @login_required
 def chief_reports():
-    """Report days of the last weeks per grid: reported on time, late, missing."""
+    """Report days of the last weeks per grid (up to the week of ?week=, e.g. from an
+    assessment breakdown): reported on time, late, missing."""
     unit = picked_unit()
-    today = local_today()
-    first = compliance.week_start(today) - timedelta(weeks=PUNCTUALITY_WEEKS - 1)
+    last = min(local_today(), picked_week() + timedelta(days=6))
+    first = compliance.week_start(last) - timedelta(weeks=PUNCTUALITY_WEEKS - 1)
     calendar = workdays.load_calendar()
     grids = list(db.session.scalars(scoped_select(Division).where(
         Division.id.in_(grid_ids_of(unit)), Division.status == "active").order_by(Division.code)))
-    rows = [(grid, compliance.report_punctuality(grid.id, first, today, calendar=calendar)) for grid in grids]
+    rows = [(grid, compliance.report_punctuality(grid.id, first, last, calendar=calendar)) for grid in grids]
     return render_template("patrols/reports.html", unit=unit, units=unit_choices(), rows=rows,
                            statuses=compliance.REPORT_STATUSES,
                            may_write=current_user.can(Permission.EDIT_REGISTERS))
