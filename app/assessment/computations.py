@@ -98,7 +98,8 @@ def _report_slots(code: str, wanted: str):
                 else:
                     found.append(Occurrence(code, grid_id, slot.report_day,
                                             _("%(day)s 未报告", day=slot.report_day.isoformat()),
-                                            "patrols.chief_reports", {"division_id": grid_id}))
+                                            "patrols.chief_reports",
+                                            {"division_id": grid_id, "week": slot.report_day.isoformat()}))
         return found
     return compute
 

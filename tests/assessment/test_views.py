@@ -44,6 +44,10 @@ def test_breakdown_links_go_to_the_records(client_as, world, march):
                 f"/inspections/{march['inspection'].id}", f"/assessment/cards/{march['cards'][0].id}"}
     assert expected <= links
     assert any(link.startswith("/opinions/reports/") for link in links)  # the late report
+    missing = next(link for link in links if link.startswith("/opinions/reports?"))
+    assert "week=2026-03-05" in missing
+    reports_page = text_of(client.get(missing.replace("&amp;", "&")))
+    assert "2026-03-05" in reports_page and "未报告" in reports_page
     assert any(link.startswith("/patrols/compliance?") and "week=2026-03-09" in link for link in links)
     for link in links:
         assert client.get(link.replace("&amp;", "&")).status_code == 200, link
