@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import (BooleanField, DateField, IntegerField, RadioField, SelectField, StringField,
+from wtforms import (BooleanField, DateField, DecimalField, IntegerField, RadioField, SelectField, StringField,
                      SubmitField, TextAreaField)
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
@@ -16,8 +16,9 @@ INTEGER = _l("请填写整数。")
 COUNT = _l("请填写 0 或正整数。")
 
 
-def _count(label):
-    return IntegerField(label, validators=[InputRequired(COUNT), NumberRange(min=0, max=100000, message=COUNT)])
+def _count(label, required=True):
+    first = InputRequired(COUNT) if required else Optional()
+    return IntegerField(label, validators=[first, NumberRange(min=0, max=100000, message=COUNT)])
 
 
 class RuleForm(FlaskForm):
@@ -48,9 +49,11 @@ class SurveyForm(FlaskForm):
         min=2000, max=2100, message=_l("请填写四位年份。"))])
     half = SelectField(_l("半年度"), coerce=int, choices=[(k, v) for k, v in reference.HALVES.items()])
     respondents = _count(_l("受访人数"))
-    satisfied = _count(_l("满意"))
-    basically = _count(_l("基本满意"))
-    dissatisfied = _count(_l("不满意"))
+    satisfied = _count(_l("满意"), required=False)
+    basically = _count(_l("基本满意"), required=False)
+    dissatisfied = _count(_l("不满意"), required=False)
+    score = DecimalField(_l("或：满意度得分"), places=1, validators=[Optional()],
+                         description=_l("调查只给出总得分（0–100 分）时填这里，各项人数留空。"))
     note = StringField(_l("备注"), validators=[Optional(), Length(max=200)],
                        description=_l("调查方式、时间等。不记录受访人姓名。"))
     submit = SubmitField(_l("保存"))

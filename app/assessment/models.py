@@ -5,8 +5,9 @@ station's tally and single anonymous answers from the public page."""
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.timeutil import utcnow
@@ -55,8 +56,8 @@ class WarningCard(db.Model):
 
 
 class SatisfactionSurvey(db.Model):
-    """A station's tally of one grid's half-yearly satisfaction survey (counts only,
-    no names)."""
+    """A station's tally of one grid's half-yearly satisfaction survey (no names):
+    the counts per answer, or an overall score (0–100) over the respondents."""
 
     __tablename__ = "satisfaction_survey"
     __table_args__ = (UniqueConstraint("grid_id", "year", "half"),)
@@ -69,6 +70,8 @@ class SatisfactionSurvey(db.Model):
     satisfied: Mapped[int]
     basically: Mapped[int]
     dissatisfied: Mapped[int]
+    # A survey scored rather than counted (满意度 80 分): the counts stay 0.
+    score: Mapped[Decimal | None] = mapped_column(Numeric(4, 1))
     note: Mapped[str] = mapped_column(String(200), default="")
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     recorded_at: Mapped[datetime] = mapped_column(default=utcnow)

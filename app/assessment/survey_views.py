@@ -52,8 +52,9 @@ def survey_list():
 
 def _values(form: SurveyForm) -> surveys.SurveyValues:
     return surveys.SurveyValues(year=form.year.data, half=form.half.data, respondents=form.respondents.data,
-                                satisfied=form.satisfied.data, basically=form.basically.data,
-                                dissatisfied=form.dissatisfied.data, note=form.note.data or "")
+                                satisfied=form.satisfied.data or 0, basically=form.basically.data or 0,
+                                dissatisfied=form.dissatisfied.data or 0, note=form.note.data or "",
+                                score=form.score.data)
 
 
 def _save(form: SurveyForm, grids: list[Division], survey: SatisfactionSurvey | None):

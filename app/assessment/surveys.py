@@ -4,6 +4,10 @@ A grid's half-year is counted from two sources added together: the station's tal
 (one per grid and half-year, corrected in place) and the single anonymous answers
 residents give on the grid's public page. 满意率 = (满意 + 基本满意) / all answers,
 as a percentage rounded half up to one decimal (the matters indicators' `ratio`).
+A station may enter an overall score (0–100) over its respondents instead of the
+counts: it weighs as `respondents × score / 100` satisfied answers out of
+`respondents`, so a score of 80 from 50 people next to 10 public answers counts
+50 : 10.
 Under SATISFACTION_CRITICISED_BELOW (80) the grid is flagged 通报批评; from
 SATISFACTION_BONUS_FROM (90) the satisfaction_bonus rule adds its points.
 The caller commits."""
@@ -48,14 +52,17 @@ class Tally:
     dissatisfied: int = 0
     station: SatisfactionSurvey | None = None
     public_answers: int = 0
+    # A scored station survey: its respondents and their satisfied-equivalent.
+    scored_respondents: int = 0
+    scored_satisfied: Decimal = Decimal(0)
 
     @property
     def total(self) -> int:
-        return self.satisfied + self.basically + self.dissatisfied
+        return self.satisfied + self.basically + self.dissatisfied + self.scored_respondents
 
     @property
     def rate(self) -> Decimal | None:
-        return ratio(self.satisfied + self.basically, self.total)
+        return ratio(self.satisfied + self.basically + self.scored_satisfied, self.total)
 
     @property
     def criticised(self) -> bool:
@@ -72,7 +79,11 @@ def tallies(grid_ids, year: int, half: int) -> dict[int, Tally]:
     for survey in db.session.scalars(select(SatisfactionSurvey).where(
             SatisfactionSurvey.grid_id.in_(grid_ids), SatisfactionSurvey.year == year,
             SatisfactionSurvey.half == half)):
-        result[survey.grid_id] = Tally(survey.satisfied, survey.basically, survey.dissatisfied, station=survey)
+        tally = Tally(survey.satisfied, survey.basically, survey.dissatisfied, station=survey)
+        if survey.score is not None:
+            tally.scored_respondents = survey.respondents
+            tally.scored_satisfied = Decimal(survey.respondents) * Decimal(survey.score) / 100
+        result[survey.grid_id] = tally
     for grid_id, answer, count in db.session.execute(
             select(SurveyResponse.grid_id, SurveyResponse.answer, func.count()).where(
                 SurveyResponse.grid_id.in_(grid_ids), SurveyResponse.year == year, SurveyResponse.half == half)
@@ -94,16 +105,22 @@ class SurveyValues:
     basically: int
     dissatisfied: int
     note: str = ""
+    score: Decimal | None = None
 
 
 def _check(values: SurveyValues, today: date) -> None:
     if (values.year, values.half) > half_of(today):
         raise RuleError(_("不能登记尚未开始的半年度。"), "half")
-    if values.satisfied + values.basically + values.dissatisfied != values.respondents:
-        raise RuleError(_("满意、基本满意、不满意人数之和应等于受访人数（现为 %(n)d）。",
-                          n=values.satisfied + values.basically + values.dissatisfied), "respondents")
     if values.respondents <= 0:
         raise RuleError(_("受访人数应大于 0。"), "respondents")
+    counted = values.satisfied + values.basically + values.dissatisfied
+    if values.score is not None:
+        if not Decimal(0) <= values.score <= Decimal(100):
+            raise RuleError(_("得分应在 0 到 100 之间。"), "score")
+        if counted:
+            raise RuleError(_("按得分登记时不填各项人数；按人数登记时不填得分。"), "score")
+    elif counted != values.respondents:
+        raise RuleError(_("满意、基本满意、不满意人数之和应等于受访人数（现为 %(n)d）。", n=counted), "respondents")
 
 
 def save_station_survey(grid: Division, values: SurveyValues, user, today: date,
@@ -120,7 +137,7 @@ def save_station_survey(grid: Division, values: SurveyValues, user, today: date,
         db.session.add(survey)
     elif (survey.year, survey.half) != (values.year, values.half):
         raise RuleError(_("半年度不能修改，请另行登记。"), "half")
-    for name in ("respondents", "satisfied", "basically", "dissatisfied"):
+    for name in ("respondents", "satisfied", "basically", "dissatisfied", "score"):
         setattr(survey, name, getattr(values, name))
     survey.note = values.note.strip()[:200]
     survey.recorded_by_id = getattr(user, "id", None)
@@ -128,7 +145,8 @@ def save_station_survey(grid: Division, values: SurveyValues, user, today: date,
     audit.record("survey_recorded" if created else "survey_updated", target=survey, actor=user,
                  summary=f"{grid.name} {values.year} {half_label(values.half)}",
                  detail={"respondents": values.respondents, "satisfied": values.satisfied,
-                         "basically": values.basically, "dissatisfied": values.dissatisfied})
+                         "basically": values.basically, "dissatisfied": values.dissatisfied,
+                         "score": None if values.score is None else str(values.score)})
     return survey
 
 

@@ -157,3 +157,20 @@ def test_period_parsing():
     assert scoring.Period.parse("2025", today) == scoring.Period(2025)
     assert scoring.Period.parse("nonsense", today) == scoring.Period(2026, 10)
     assert scoring.Period.parse("", date(2026, 1, 5)) == scoring.Period(2025, 12)
+
+
+def test_scored_survey_weighs_with_public_answers(world):
+    from decimal import Decimal
+    from app.assessment.models import SurveyResponse
+    surveys.save_station_survey(world.grid_a, surveys.SurveyValues(2026, 1, 40, 0, 0, 0, score=Decimal("75")),
+                                world.users["station_a"], TODAY)
+    for answer in ("satisfied",) * 10:
+        db.session.add(SurveyResponse(grid_id=world.grid_a.id, year=2026, half=1, answer=answer))
+    db.session.commit()
+    tally = surveys.tallies([world.grid_a.id], 2026, 1)[world.grid_a.id]
+    # 40 × 75% = 30 satisfied-equivalent, plus 10 satisfied, out of 50: 80.0%.
+    assert (tally.total, str(tally.rate), tally.criticised) == (50, "80.0", False)
+    with pytest.raises(services.RuleError) as refused:
+        surveys.save_station_survey(world.grid_a2, surveys.SurveyValues(2026, 1, 40, 5, 0, 0, score=Decimal("75")),
+                                    world.users["station_a"], TODAY)
+    assert refused.value.field == "score"

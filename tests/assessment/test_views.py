@@ -207,6 +207,18 @@ def test_station_survey_errors_in_chinese_keep_input(client_as, world):
     assert db.session.scalar(select(func.count(SatisfactionSurvey.id)).where(SatisfactionSurvey.year == 2026)) == 0
 
 
+def test_station_enters_a_scored_survey(client_as, world):
+    client = client_as("station_a")
+    data = {"grid_id": world.grid_a2.id, "year": "2026", "half": "1", "respondents": "30", "score": "76.5"}
+    assert client.post("/assessment/surveys/new", data=data).status_code == 303
+    page = text_of(client.get("/assessment/surveys/?year=2026"))
+    assert "30 人 76.5 分" in page and "76.5% 通报批评" in page
+    data["score"] = "120"
+    response = client.post("/assessment/surveys/new", data=data)
+    assert response.status_code == 400 and "得分应在 0 到 100 之间。" in text_of(response)
+    assert 'value="120"' in response.get_data(as_text=True)
+
+
 def test_survey_entry_roles_and_scope(client_as, world):
     assert client_as("worker_a").get("/assessment/surveys/new").status_code == 403
     survey_b = world.records["b"]["survey"]
