@@ -103,6 +103,8 @@ def load_demo(seed: int = 2024) -> list[tuple[str, str, str]]:
     load_demo_supervision(grid)
     from app.visits.demo import load_demo_visits
     load_demo_visits(grid)
+    from app.assessment.demo import load_demo_assessment
+    load_demo_assessment(grid)
     db.session.commit()
     return accounts
 
