@@ -27,11 +27,14 @@ a patrol week counts for its worker and the grid; a card counts for whom it was
 issued to (the grid, or one worker) only."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
+from collections import defaultdict
 from typing import Callable
 
-from flask_babel import gettext as _
+# Labels are lazy: an annual county board finds tens of thousands of occurrences,
+# and only those on a breakdown page are ever shown.
+from flask_babel import lazy_gettext as _
 from sqlalchemy import select
 
 from app.assessment import surveys
@@ -42,6 +45,7 @@ from app.matters import workdays
 from app.matters.indicators import overdue_condition
 from app.matters.models import Matter, MatterStep
 from app.patrols import compliance
+from app.patrols.models import ChiefReport
 from app.supervision.inspections import late_rectifications
 from app.supervision.tasks import late_targets
 from app.visits import rates as visit_rates
@@ -53,7 +57,7 @@ class Occurrence:
     rule_code: str
     grid_id: int
     day: date
-    label: str
+    label: str  # a lazy string
     endpoint: str
     values: dict
     staff_id: int | None = None
@@ -63,12 +67,14 @@ class Occurrence:
     for_workers: bool = True
 
 
-@dataclass(frozen=True)
+@dataclass
 class Context:
     first: date
     last: date
     today: date
     now: datetime
+    # What two rules share (the report slots of every grid), computed once.
+    memo: dict = field(default_factory=dict)
 
     @property
     def start(self) -> datetime:
@@ -83,12 +89,32 @@ def _local_day(value: datetime) -> date:
     return to_local(value).date()
 
 
+def _punctuality(grid_ids: list[int], ctx: Context) -> dict[int, list[compliance.ReportSlot]]:
+    """report_punctuality for many grids at once: the slots depend on the calendar
+    only, so they are laid out once and each grid's reports attached as
+    report_punctuality does (one query for all grids)."""
+    if "slots" not in ctx.memo:
+        calendar = workdays.load_calendar()
+        template = compliance.report_slots(calendar, ctx.first, ctx.last)
+        reports: dict[int, dict[date, ChiefReport]] = defaultdict(dict)
+        for report in db.session.scalars(select(ChiefReport).where(
+                ChiefReport.grid_id.in_(grid_ids), ChiefReport.report_day.between(ctx.first, ctx.last))):
+            reports[report.grid_id][report.report_day] = report
+        by_grid = {}
+        for grid_id in grid_ids:
+            mine = reports.get(grid_id, {})
+            by_grid[grid_id] = [replace(slot, covers=list(slot.covers), now=ctx.now,
+                                        report=next((mine[d] for d in slot.covers if d in mine), None))
+                                for slot in template]
+        ctx.memo["slots"] = by_grid
+    return ctx.memo["slots"]
+
+
 def _report_slots(code: str, wanted: str):
     def compute(grid_ids: list[int], ctx: Context) -> list[Occurrence]:
-        calendar = workdays.load_calendar()
         found = []
-        for grid_id in grid_ids:
-            for slot in compliance.report_punctuality(grid_id, ctx.first, ctx.last, now=ctx.now, calendar=calendar):
+        for grid_id, slots in _punctuality(grid_ids, ctx).items():
+            for slot in slots:
                 if slot.status != wanted:
                     continue
                 if wanted == "late":

@@ -145,7 +145,7 @@ def _lines(rules: list[ScoringRule], occurrences: list[Occurrence], period: Peri
         line = RuleLine(rule)
         cap = rule.cap_year if period.is_year else rule.cap_month
         room = abs(cap) if cap is not None else None
-        for occurrence in sorted(by_code.get(rule.code, []), key=lambda o: (o.day, o.label)):
+        for occurrence in sorted(by_code.get(rule.code, []), key=lambda o: o.day):
             points = rule.points
             if room is not None:
                 allowed = min(abs(points), room)
@@ -176,9 +176,13 @@ def grid_board(grids: list[Division], period: Period, today: date | None = None,
     rules = active_rules("grid")
     occurrences = _occurrences(rules, [g.id for g in grids], period, today, now)
     flags = _survey_flags([g.id for g in grids], period)
+    by_grid: dict[int, list[Occurrence]] = defaultdict(list)
+    for occurrence in occurrences:
+        if occurrence.for_grid:
+            by_grid[occurrence.grid_id].append(occurrence)
     rows = []
     for grid in sorted(grids, key=lambda g: g.code):
-        mine = [o for o in occurrences if o.grid_id == grid.id and o.for_grid]
+        mine = by_grid.get(grid.id, [])
         rows.append(ScoreRow("grid", grid, grid_label(grid), grid.name, _lines(rules, mine, period),
                              flags.get(grid.id, [])))
     return rows
@@ -222,16 +226,23 @@ def worker_board(grids: list[Division], period: Period, today: date | None = Non
     by_staff: dict[int, list[StaffAssignment]] = defaultdict(list)
     for assignment in assignments:
         by_staff[assignment.staff_id].append(assignment)
+    own: dict[int, list[Occurrence]] = defaultdict(list)
+    shared: dict[int, list[Occurrence]] = defaultdict(list)
+    for occurrence in occurrences:
+        if occurrence.staff_id is not None:
+            own[occurrence.staff_id].append(occurrence)
+        elif occurrence.for_workers:
+            shared[occurrence.grid_id].append(occurrence)
     names = {g.id: g.name for g in grids}
     rows = []
     for staff_id, mine in by_staff.items():
         staff = mine[0].staff
-
-        def on_duty(occurrence: Occurrence) -> bool:
-            return any(a.division_id == occurrence.grid_id and a.start_date <= occurrence.day
-                       and (a.end_date is None or a.end_date >= occurrence.day) for a in mine)
-        counted = [o for o in occurrences
-                   if o.staff_id == staff_id or (o.staff_id is None and o.for_workers and on_duty(o))]
+        counted = list(own.get(staff_id, []))
+        for assignment in mine:
+            counted += [o for o in shared.get(assignment.division_id, []) if assignment.start_date <= o.day
+                        and (assignment.end_date is None or assignment.end_date >= o.day)]
+        # Two assignments to one grid overlapping the same day must not count it twice.
+        counted = list({id(o): o for o in counted}.values())
         grid_names = _("、").join(sorted({names.get(a.division_id, "") for a in mine}))
         rows.append(ScoreRow("worker", staff, staff.name, grid_names, _lines(rules, counted, period)))
     return sorted(rows, key=lambda r: (r.grid_names, r.label, r.subject.id))
