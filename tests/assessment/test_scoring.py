@@ -174,3 +174,14 @@ def test_scored_survey_weighs_with_public_answers(world):
         surveys.save_station_survey(world.grid_a2, surveys.SurveyValues(2026, 1, 40, 5, 0, 0, score=Decimal("75")),
                                     world.users["station_a"], TODAY)
     assert refused.value.field == "score"
+
+
+def test_report_slots_of_many_grids_match_report_punctuality(world, march):
+    from app.assessment.computations import Context, _punctuality
+    from app.patrols import compliance
+    context = Context(date(2026, 3, 1), date(2026, 3, 31), TODAY, NOW)
+    together = _punctuality([world.grid_a.id, world.grid_b.id], context)
+    for grid in (world.grid_a, world.grid_b):
+        alone = compliance.report_punctuality(grid.id, context.first, context.last, now=NOW)
+        assert [(s.report_day, s.status) for s in together[grid.id]] == [(s.report_day, s.status) for s in alone]
+    assert [s.status for s in together[world.grid_a.id]].count("missing") == 1
