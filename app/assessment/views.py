@@ -91,7 +91,8 @@ def board():
     _may_see_boards()
     kind, period, unit = _kind(), _period(), _picked_unit()
     rows = sorted(_rows(kind, period, unit), key=lambda r: (-r.score, r.label))
-    return render_template("assessment/board.html", rows=rows, kind=kind, period=period, unit=unit,
+    flagged = [(reference.FLAG_LABELS[code], sum(1 for r in rows if r.flag == code)) for code in reference.FLAG_ORDER]
+    return render_template("assessment/board.html", rows=rows, flagged=[(label, n) for label, n in flagged if n], kind=kind, period=period, unit=unit,
                            units=_units(), periods=period_choices(local_today()), breakdown_url=breakdown_url,
                            thresholds=reference.thresholds(), grid_label=grid_label)
 

@@ -25,6 +25,9 @@ def test_board_ranks_grids_with_scores_and_flags(client_as, world, march):
     page = text_of(client_as("admin").get("/assessment/?period=2026-03"))
     assert re.search(r"滨河社区 · 滨河一网格 0 0 100", page)
     assert re.search(r"东关社区 · 东关一网格 -24 0 76 通报批评", page)
+    assert "通报批评 1 个" in page and "培训" not in page.split("点击得分")[1]
+    town = text_of(client_as("town_a").get("/assessment/?period=2026-03"))
+    assert "东关一网格" in town and "李家一网格" in town and "滨河一网格" not in town
 
 
 def test_worker_board_and_flag(client_as, world, march):
