@@ -26,6 +26,7 @@ DATA_MODULES = {
     "app/registry/scale_demo.py": "county-scale demo names and addresses (records, not UI)",
     "app/matters/demo.py": "demo matters' descriptions and notes (records, not UI)",
     "app/supervision/demo.py": "demo admission items, meetings, trainings, tasks and inspections (records, not UI)",
+    "app/assessment/demo.py": "demo warning cards and surveys (records, not UI)",
     "app/visits/demo.py": "demo visit findings and needs (records, not UI)",
 }
 DATA_CONSTANTS = {"DEFAULT_DEPARTMENTS", "STORED_NAME_SEPARATOR", "LANGUAGE_NAMES", "ETHNICITIES", "HOLIDAY_INPUT_WORDS"}  # records; languages named in their own tongue
