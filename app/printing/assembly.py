@@ -29,7 +29,7 @@ from pypdf import PdfReader, PdfWriter
 
 from app.core.timeutil import to_local, utcnow
 from app.core.pdf_layout import LaidOut, PrintJob, lay_out
-from app.printing.pdf import font_faces
+from app.printing.pdf import stamp_font_face
 
 # Bump when a change to the print templates or CSS must not reuse cached parts.
 CACHE_VERSION = "1"
@@ -164,11 +164,13 @@ def join_and_number(pdfs: Sequence[bytes], title: str, printed_at: datetime | No
     pattern = _("第 {page} 页 / 共 {pages} 页")
     labels = [pattern.format(page=number, pages=total) for number in range(1, total + 1)]
     printed_at = printed_at or to_local(utcnow())
+    printed_label = _("打印时间：%(t)s", t=printed_at.strftime("%Y-%m-%d %H:%M"))
+    font_face = stamp_font_face(pattern + printed_label)
     stamp_jobs = []
     for first in range(0, total, STAMP_PAGES_PER_PART):
         pages = list(zip(page_sizes, labels))[first:first + STAMP_PAGES_PER_PART]
-        html = render_template("print/page_numbers.html", sizes=sizes, pages=pages, printed_at=printed_at,
-                               font_faces=font_faces())
+        html = render_template("print/page_numbers.html", sizes=sizes, pages=pages, printed_label=printed_label,
+                               font_faces=font_face)
         stamp_jobs.append(PrintJob(html, "", (str(Path(current_app.instance_path) / "fonts"),)))
     stamps = [page for outcome in lay_out_parts(stamp_jobs)
               for page in PdfReader(io.BytesIO(outcome.laid_out.pdf)).pages]

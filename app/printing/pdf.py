@@ -11,6 +11,7 @@ one; either way, each such character is listed with the text around it in the
 print's audit entry, so the station can check those records on paper."""
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -77,6 +78,26 @@ def font_faces() -> Markup:
         rules.append("@font-face { font-family: 'Gridbook CJK'; font-weight: %s; src: url('%s'); }"
                      % (weight, font_file(weight).as_uri()))
     return Markup("\n".join(rules))
+
+
+def stamp_font_face(text: str) -> Markup:
+    """@font-face of a font holding only the characters of `text` (and ASCII), cut from
+    the bundled Regular once and kept in the instance folder: the page stamps of a long
+    print (assembly.join_and_number) then load a few kilobytes instead of 6 MB per part."""
+    from fontTools.subset import Options, Subsetter
+
+    characters = sorted(set(text) | {chr(code) for code in range(0x20, 0x7F)})
+    key = hashlib.sha256("".join(characters).encode()).hexdigest()[:16]
+    target = Path(current_app.instance_path) / "fonts" / f"stamp-{key}.otf"
+    if not target.exists():
+        font = TTFont(str(font_file("normal")))
+        subsetter = Subsetter(Options(layout_features=["*"], name_IDs=["*"], notdef_outline=True))
+        subsetter.populate(unicodes=[ord(c) for c in characters])
+        subsetter.subset(font)
+        partial = target.with_suffix(".part")
+        font.save(str(partial))
+        partial.replace(target)
+    return Markup("@font-face { font-family: 'Gridbook Stamp'; src: url('%s'); }" % target.as_uri())
 
 
 def prepare_print(template: str, *, title: str, confidential: bool = True, numbered: bool = True,
