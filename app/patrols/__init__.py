@@ -5,7 +5,7 @@ from flask import Blueprint
 
 bp = Blueprint("patrols", __name__)
 
-from app.patrols import log_views, models, views  # noqa: E402,F401
+from app.patrols import edit_views, log_views, models, views  # noqa: E402,F401
 from app.patrols import reference  # noqa: E402
 
 

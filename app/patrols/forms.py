@@ -72,3 +72,26 @@ class ChiefReportForm(FlaskForm):
     note = TextAreaField(_l("报告说明"), validators=[Length(max=2000, message=_l("不能超过 2000 个字。"))],
                          description=_l("没有一般信息时写“本期无一般信息”。"))
     submit = SubmitField(_l("记录已报告网格长"))
+
+
+# --- Corrections: the same fields and checks as when recording, grid and worker kept ----
+
+class PatrolEditForm(PatrolForm):
+    grid_id = None
+    staff_id = None
+    submit = SubmitField(_l("保存"))
+
+
+class FindingEditForm(FindingForm):
+    matter_class = None
+    submit = SubmitField(_l("保存"))
+
+
+class EntryEditForm(EntryForm):
+    grid_id = None
+    submit = SubmitField(_l("保存"))
+
+
+class DeleteForm(FlaskForm):
+    """The confirmation of a deletion (a POST with its CSRF token)."""
+    submit = SubmitField(_l("确定删除"))

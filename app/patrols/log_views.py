@@ -98,7 +98,8 @@ def _fresh_form(grids: list[Division], grid_id: int, said_on: date) -> EntryForm
 def opinion_detail(opinion_id: int):
     entry = get_visible_or_404(OpinionEntry, opinion_id)
     light = matters.light(entry.matter) if entry.matter is not None else None
-    return render_template("patrols/opinion.html", entry=entry, light=light)
+    return render_template("patrols/opinion.html", entry=entry, light=light,
+                           may_write=current_user.can(Permission.EDIT_REGISTERS))
 
 
 @bp.route("/opinions/summary")

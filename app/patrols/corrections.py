@@ -1,0 +1,183 @@
+"""Correcting and deleting patrols, their findings and 民情日志 entries entered by
+mistake. A finding or entry that opened a matter keeps its link: the matter names it
+(app/patrols/__init__.py `_matter_origins`), so it cannot be deleted and its
+disposition cannot be changed. Every change is audited with before and after."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, time
+
+from flask_babel import gettext as _
+
+from app.auth import audit
+from app.core.timeutil import local_today
+from app.extensions import db
+from app.matters import reference as matter_reference
+from app.matters import services as matters
+from app.patrols import reference
+from app.patrols.models import OpinionEntry, Patrol, PatrolFinding
+from app.patrols.services import FieldworkError, FindingValues, grid_workers
+
+
+def _changes(before: dict, after: dict) -> dict | None:
+    changed = [key for key in after if after[key] != before[key]]
+    if not changed:
+        return None
+    return {"before": {k: before[k] for k in changed}, "after": {k: after[k] for k in changed}}
+
+
+# --- Patrols ------------------------------------------------------------------------------
+
+@dataclass
+class PatrolChanges:
+    patrol_date: date
+    start_time: time
+    end_time: time
+    route: str
+    note: str = ""
+
+
+def _patrol_snapshot(patrol: Patrol) -> dict:
+    return {"patrol_date": patrol.patrol_date.isoformat(), "start_time": patrol.start_time.strftime("%H:%M"),
+            "end_time": patrol.end_time.strftime("%H:%M"), "route": patrol.route, "note": patrol.note}
+
+
+def update_patrol(patrol: Patrol, values: PatrolChanges, user) -> bool:
+    """Correct when and where a patrol went (its grid and worker stay). Returns
+    whether anything changed."""
+    if values.patrol_date > local_today():
+        raise FieldworkError(_("巡查日期不能晚于今天。"), "patrol_date")
+    if values.end_time <= values.start_time:
+        raise FieldworkError(_("结束时间应晚于开始时间。"), "end_time")
+    if values.patrol_date != patrol.patrol_date and \
+            patrol.staff_id not in {s.id for s in grid_workers(patrol.grid_id, values.patrol_date)}:
+        raise FieldworkError(_("巡查当天此人不是该网格的网格员。"), "patrol_date")
+    if not values.route.strip():
+        raise FieldworkError(_("请填写巡查路线或点位。"), "route")
+    before = _patrol_snapshot(patrol)
+    patrol.patrol_date, patrol.start_time, patrol.end_time = values.patrol_date, values.start_time, values.end_time
+    patrol.route, patrol.note = values.route.strip(), values.note.strip()
+    changes = _changes(before, _patrol_snapshot(patrol))
+    if changes is None:
+        return False
+    db.session.flush()
+    audit.record("patrol_updated", target=patrol, actor=user,
+                 summary=f"{patrol.grid.name} {patrol.patrol_date.isoformat()}", detail=changes)
+    return True
+
+
+def delete_patrol(patrol: Patrol, user) -> None:
+    if any(f.matter_id is not None for f in patrol.findings):
+        raise FieldworkError(_("这次巡查有发现已上报为事件，不能删除。"))
+    audit.record("patrol_deleted", target=patrol, actor=user,
+                 summary=f"{patrol.grid.name} {patrol.patrol_date.isoformat()}",
+                 detail={**_patrol_snapshot(patrol), "staff": patrol.staff.name,
+                         "findings": [f.description for f in patrol.findings]})
+    db.session.delete(patrol)
+    db.session.flush()
+
+
+# --- Findings -----------------------------------------------------------------------------
+
+def _finding_snapshot(finding: PatrolFinding) -> dict:
+    return {"description": finding.description, "place": finding.place,
+            "handled_on_spot": finding.handled_on_spot, "handling": finding.handling}
+
+
+def update_finding(finding: PatrolFinding, values: FindingValues, user) -> bool:
+    if not values.description.strip():
+        raise FieldworkError(_("请填写发现的情况。"), "description")
+    if finding.matter_id is not None and values.handled_on_spot:
+        raise FieldworkError(_("这条发现已上报为事件，不能改为现场处置。"), "handled_on_spot")
+    if values.handled_on_spot and not values.handling.strip():
+        raise FieldworkError(_("现场处置的，请写明怎样处置的。"), "handling")
+    before = _finding_snapshot(finding)
+    finding.description, finding.place = values.description.strip(), values.place.strip()
+    finding.handled_on_spot = values.handled_on_spot
+    finding.handling = values.handling.strip() if values.handled_on_spot else ""
+    changes = _changes(before, _finding_snapshot(finding))
+    if changes is None:
+        return False
+    db.session.flush()
+    audit.record("patrol_finding_updated", target=finding, actor=user,
+                 summary=finding.description[:60], detail=changes)
+    return True
+
+
+def delete_finding(finding: PatrolFinding, user) -> None:
+    if finding.matter_id is not None:
+        raise FieldworkError(_("这条发现已上报为事件，不能删除。"))
+    audit.record("patrol_finding_deleted", target=finding, actor=user, summary=finding.description[:60],
+                 detail=_finding_snapshot(finding))
+    finding.patrol.findings.remove(finding)
+    db.session.delete(finding)
+    db.session.flush()
+
+
+# --- 民情日志 -------------------------------------------------------------------------------
+
+@dataclass
+class EntryChanges:
+    said_on: date
+    category: str
+    content: str
+    disposition: str
+    resident_name: str = ""
+    place: str = ""
+    settled_note: str = ""
+    matter_class: str = ""
+
+
+def _entry_snapshot(entry: OpinionEntry) -> dict:
+    return {"said_on": entry.said_on.isoformat(), "category": entry.category, "content": entry.content,
+            "resident_name": entry.resident_name, "place": entry.place, "disposition": entry.disposition,
+            "settled_note": entry.settled_note}
+
+
+def update_entry(entry: OpinionEntry, values: EntryChanges, user) -> bool:
+    """Correct an entry (its grid stays). An entry that opened a matter stays 限期协办;
+    a 当时结办 entry changed to 限期协办 opens its matter as a new entry would."""
+    if values.said_on > local_today():
+        raise FieldworkError(_("日期不能晚于今天。"), "said_on")
+    if values.category not in reference.CATEGORIES:
+        raise FieldworkError(_("请选择类别。"), "category")
+    if not values.content.strip():
+        raise FieldworkError(_("请填写群众反映的内容。"), "content")
+    if values.disposition not in reference.DISPOSITIONS:
+        raise FieldworkError(_("请选择当时结办或限期协办。"), "disposition")
+    if entry.matter_id is not None and values.disposition != entry.disposition:
+        raise FieldworkError(_("这条民情日志已上报为事件，办理方式不能更改。"), "disposition")
+    if values.disposition == "settled" and not values.settled_note.strip():
+        raise FieldworkError(_("当时结办的，请写明怎样办结的。"), "settled_note")
+    opens_matter = values.disposition == "assisted" and entry.matter_id is None
+    matter_class = values.matter_class or reference.MATTER_CLASS_OF_CATEGORY[values.category]
+    if opens_matter and matter_class not in matter_reference.CLASSES:
+        raise FieldworkError(_("请选择事件大类。"), "matter_class")
+    before = _entry_snapshot(entry)
+    entry.said_on, entry.category, entry.content = values.said_on, values.category, values.content.strip()
+    entry.resident_name, entry.place = values.resident_name.strip(), values.place.strip()
+    entry.disposition = values.disposition
+    entry.settled_note = values.settled_note.strip() if values.disposition == "settled" else ""
+    changes = _changes(before, _entry_snapshot(entry))
+    if changes is None:
+        return False
+    if opens_matter:
+        entry.matter = matters.report(matters.MatterValues(
+            class_code=matter_class, description=_("民情日志（%(category)s）：%(text)s",
+                                                   category=reference.label(reference.CATEGORIES, entry.category),
+                                                   text=entry.content),
+            grid=entry.grid, source="grid_worker", address=entry.place, reporter_name=entry.resident_name),
+            reporter=user)
+    db.session.flush()
+    audit.record("opinion_entry_updated", target=entry, actor=user,
+                 summary=f"{entry.grid.name} {entry.said_on.isoformat()}", detail=changes)
+    return True
+
+
+def delete_entry(entry: OpinionEntry, user) -> None:
+    if entry.matter_id is not None:
+        raise FieldworkError(_("这条民情日志已上报为事件，不能删除。"))
+    audit.record("opinion_entry_deleted", target=entry, actor=user,
+                 summary=f"{entry.grid.name} {entry.said_on.isoformat()}", detail=_entry_snapshot(entry))
+    db.session.delete(entry)
+    db.session.flush()
