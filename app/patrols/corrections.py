@@ -12,11 +12,9 @@ from flask_babel import gettext as _
 from app.auth import audit
 from app.core.timeutil import local_today
 from app.extensions import db
-from app.matters import reference as matter_reference
-from app.matters import services as matters
-from app.patrols import reference
 from app.patrols.models import OpinionEntry, Patrol, PatrolFinding
-from app.patrols.services import FieldworkError, FindingValues, grid_workers
+from app.patrols.services import (EntryChanges, FieldworkError, FindingValues, check_entry,  # noqa: F401
+                                  grid_workers, open_entry_matter)
 
 
 def _changes(before: dict, after: dict) -> dict | None:
@@ -116,18 +114,6 @@ def delete_finding(finding: PatrolFinding, user) -> None:
 
 # --- 民情日志 -------------------------------------------------------------------------------
 
-@dataclass
-class EntryChanges:
-    said_on: date
-    category: str
-    content: str
-    disposition: str
-    resident_name: str = ""
-    place: str = ""
-    settled_note: str = ""
-    matter_class: str = ""
-
-
 def _entry_snapshot(entry: OpinionEntry) -> dict:
     return {"said_on": entry.said_on.isoformat(), "category": entry.category, "content": entry.content,
             "resident_name": entry.resident_name, "place": entry.place, "disposition": entry.disposition,
@@ -137,22 +123,9 @@ def _entry_snapshot(entry: OpinionEntry) -> dict:
 def update_entry(entry: OpinionEntry, values: EntryChanges, user) -> bool:
     """Correct an entry (its grid stays). An entry that opened a matter stays 限期协办;
     a 当时结办 entry changed to 限期协办 opens its matter as a new entry would."""
-    if values.said_on > local_today():
-        raise FieldworkError(_("日期不能晚于今天。"), "said_on")
-    if values.category not in reference.CATEGORIES:
-        raise FieldworkError(_("请选择类别。"), "category")
-    if not values.content.strip():
-        raise FieldworkError(_("请填写群众反映的内容。"), "content")
-    if values.disposition not in reference.DISPOSITIONS:
-        raise FieldworkError(_("请选择当时结办或限期协办。"), "disposition")
-    if entry.matter_id is not None and values.disposition != entry.disposition:
-        raise FieldworkError(_("这条民情日志已上报为事件，办理方式不能更改。"), "disposition")
-    if values.disposition == "settled" and not values.settled_note.strip():
-        raise FieldworkError(_("当时结办的，请写明怎样办结的。"), "settled_note")
     opens_matter = values.disposition == "assisted" and entry.matter_id is None
-    matter_class = values.matter_class or reference.MATTER_CLASS_OF_CATEGORY[values.category]
-    if opens_matter and matter_class not in matter_reference.CLASSES:
-        raise FieldworkError(_("请选择事件大类。"), "matter_class")
+    matter_class = check_entry(values, opens_matter,
+                               kept_disposition=entry.disposition if entry.matter_id is not None else None)
     before = _entry_snapshot(entry)
     entry.said_on, entry.category, entry.content = values.said_on, values.category, values.content.strip()
     entry.resident_name, entry.place = values.resident_name.strip(), values.place.strip()
@@ -162,12 +135,7 @@ def update_entry(entry: OpinionEntry, values: EntryChanges, user) -> bool:
     if changes is None:
         return False
     if opens_matter:
-        entry.matter = matters.report(matters.MatterValues(
-            class_code=matter_class, description=_("民情日志（%(category)s）：%(text)s",
-                                                   category=reference.label(reference.CATEGORIES, entry.category),
-                                                   text=entry.content),
-            grid=entry.grid, source="grid_worker", address=entry.place, reporter_name=entry.resident_name),
-            reporter=user)
+        open_entry_matter(entry, matter_class, user)
     db.session.flush()
     audit.record("opinion_entry_updated", target=entry, actor=user,
                  summary=f"{entry.grid.name} {entry.said_on.isoformat()}", detail=changes)

@@ -6,7 +6,7 @@ Patrol compliance and report punctuality live in compliance.py
 (`patrol_compliance(grid_ids, week_start)` is the entry point for dashboards)."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
 from flask_babel import gettext as _
@@ -144,8 +144,8 @@ def report_finding(finding: PatrolFinding, class_code: str, user, now: datetime 
 # --- 民情日志 -------------------------------------------------------------------------------
 
 @dataclass
-class EntryValues:
-    grid: Division
+class EntryChanges:
+    """What the worker writes about an entry, new or corrected."""
     said_on: date
     category: str
     content: str
@@ -156,11 +156,14 @@ class EntryValues:
     matter_class: str = ""
 
 
-def record_entry(values: EntryValues, user, now: datetime | None = None) -> OpinionEntry:
-    """One line of the log. A 限期协办 entry opens its matter at once; the matter's
-    deadline follows the loop's working-day rules (app/matters/workdays.py)."""
-    if not values.grid.is_grid:
-        raise FieldworkError(_("请选择网格。"), "grid_id")
+@dataclass
+class EntryValues(EntryChanges):
+    grid: Division = field(kw_only=True)
+
+
+def check_entry(values: EntryChanges, opens_matter: bool, kept_disposition: str | None = None) -> str:
+    """The checks of an entry, new or corrected (kept_disposition: an entry that opened
+    a matter keeps its disposition); returns the matter class a 限期协办 entry reports in."""
     if values.said_on > local_today():
         raise FieldworkError(_("日期不能晚于今天。"), "said_on")
     if values.category not in reference.CATEGORIES:
@@ -169,24 +172,40 @@ def record_entry(values: EntryValues, user, now: datetime | None = None) -> Opin
         raise FieldworkError(_("请填写群众反映的内容。"), "content")
     if values.disposition not in reference.DISPOSITIONS:
         raise FieldworkError(_("请选择当时结办或限期协办。"), "disposition")
+    if kept_disposition is not None and values.disposition != kept_disposition:
+        raise FieldworkError(_("这条民情日志已上报为事件，办理方式不能更改。"), "disposition")
     if values.disposition == "settled" and not values.settled_note.strip():
         raise FieldworkError(_("当时结办的，请写明怎样办结的。"), "settled_note")
     matter_class = values.matter_class or reference.MATTER_CLASS_OF_CATEGORY[values.category]
-    if values.disposition == "assisted" and matter_class not in matter_reference.CLASSES:
+    if opens_matter and matter_class not in matter_reference.CLASSES:
         raise FieldworkError(_("请选择事件大类。"), "matter_class")
-    entry = OpinionEntry(grid_id=values.grid.id, said_on=values.said_on, category=values.category,
+    return matter_class
+
+
+def open_entry_matter(entry: OpinionEntry, matter_class: str, user, now: datetime | None = None) -> None:
+    """A 限期协办 entry becomes a matter with the loop's working-day deadline."""
+    entry.matter = matters.report(matters.MatterValues(
+        class_code=matter_class, description=_("民情日志（%(category)s）：%(text)s",
+                                               category=reference.label(reference.CATEGORIES, entry.category),
+                                               text=entry.content),
+        grid=entry.grid, source="grid_worker", address=entry.place, reporter_name=entry.resident_name),
+        reporter=user, now=now)
+
+
+def record_entry(values: EntryValues, user, now: datetime | None = None) -> OpinionEntry:
+    """One line of the log. A 限期协办 entry opens its matter at once; the matter's
+    deadline follows the loop's working-day rules (app/matters/workdays.py)."""
+    if not values.grid.is_grid:
+        raise FieldworkError(_("请选择网格。"), "grid_id")
+    matter_class = check_entry(values, opens_matter=values.disposition == "assisted")
+    entry = OpinionEntry(grid=values.grid, said_on=values.said_on, category=values.category,
                          content=values.content.strip(), disposition=values.disposition,
                          resident_name=values.resident_name.strip(), place=values.place.strip(),
                          settled_note=values.settled_note.strip() if values.disposition == "settled" else "",
                          recorded_by_id=getattr(user, "id", None), recorder_name=_user_label(user))
     db.session.add(entry)
     if values.disposition == "assisted":
-        entry.matter = matters.report(matters.MatterValues(
-            class_code=matter_class, description=_("民情日志（%(category)s）：%(text)s",
-                                                   category=reference.label(reference.CATEGORIES, values.category),
-                                                   text=entry.content),
-            grid=values.grid, source="grid_worker", address=entry.place, reporter_name=entry.resident_name),
-            reporter=user, now=now)
+        open_entry_matter(entry, matter_class, user, now)
     db.session.flush()
     audit.record("opinion_entry_added", target=entry, actor=user,
                  summary=f"{values.grid.name} {reference.label(reference.DISPOSITIONS, values.disposition)}")
