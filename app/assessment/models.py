@@ -37,7 +37,7 @@ class ScoringRule(db.Model):
 
 class WarningCard(db.Model):
     """黄牌/红牌 issued by town or county staff to a grid (staff_id empty) or to one
-    grid worker of that grid."""
+    grid worker of that grid; possibly withdrawn later (撤销)."""
 
     __tablename__ = "warning_card"
 
@@ -50,9 +50,19 @@ class WarningCard(db.Model):
     issuer_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     issuer_name: Mapped[str] = mapped_column(String(64), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # A card issued by mistake or overturned on appeal is withdrawn, not deleted: it
+    # stays on record (who, when, why) and no longer counts in the scoreboards.
+    withdrawn_at: Mapped[datetime | None]
+    withdrawn_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    withdrawn_by_name: Mapped[str] = mapped_column(String(64), default="")
+    withdrawal_reason: Mapped[str] = mapped_column(Text, default="")
 
     grid: Mapped[Division] = relationship()
     staff: Mapped[StaffMember | None] = relationship()
+
+    @property
+    def is_withdrawn(self) -> bool:
+        return self.withdrawn_at is not None
 
 
 class SatisfactionSurvey(db.Model):
