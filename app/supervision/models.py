@@ -116,6 +116,12 @@ class AssignedTask(db.Model):
     deadline: Mapped[date] = mapped_column(index=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # A task given by mistake or overtaken is withdrawn (撤回), not deleted: the
+    # targets saw it, so it stays visible with who withdrew it, when and why.
+    withdrawn_at: Mapped[datetime | None]
+    withdrawn_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    withdrawn_by_name: Mapped[str] = mapped_column(String(64), default="")
+    withdrawal_reason: Mapped[str] = mapped_column(Text, default="")
 
     issuing_division: Mapped[Division] = relationship()
     admitted_item: Mapped[AdmittedItem | None] = relationship()
@@ -125,6 +131,10 @@ class AssignedTask(db.Model):
     @property
     def outside_list(self) -> bool:
         return self.source == "approved"
+
+    @property
+    def is_withdrawn(self) -> bool:
+        return self.withdrawn_at is not None
 
 
 class TaskTarget(db.Model):
@@ -140,6 +150,10 @@ class TaskTarget(db.Model):
     completion_note: Mapped[str] = mapped_column(Text, default="")
     reported_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     reported_at: Mapped[datetime | None]
+    # 代报: a town (or the county) reported for the grid or community; the name is
+    # kept as shown then, so the page names who even if the account changes later.
+    reported_on_behalf: Mapped[bool] = mapped_column(default=False)
+    reported_by_name: Mapped[str] = mapped_column(String(64), default="")
 
     task: Mapped[AssignedTask] = relationship(back_populates="targets")
     division: Mapped[Division] = relationship()
@@ -152,7 +166,14 @@ class Inspection(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     grid_id: Mapped[int] = mapped_column(ForeignKey("division.id"), index=True)
+    # The point: a place registered in the grid (a shop or an organisation, one
+    # nullable foreign key each, so the database keeps the link honest and a place's
+    # page can find its inspections by index) or free text such as a road. `point`
+    # always holds the name as written at the inspection, so rows from before the
+    # links, and points that are not registered places, read the same.
     point: Mapped[str] = mapped_column(String(100), default="")
+    shop_id: Mapped[int | None] = mapped_column(ForeignKey("shop.id"), index=True)
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"), index=True)
     inspected_on: Mapped[date] = mapped_column(index=True)
     inspectors: Mapped[str] = mapped_column(String(200))
     items_checked: Mapped[str] = mapped_column(Text)
@@ -161,8 +182,21 @@ class Inspection(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     grid: Mapped[Division] = relationship()
+    shop = relationship("Shop")
+    organisation = relationship("Organisation")
     rectifications: Mapped[list["Rectification"]] = relationship(
         back_populates="inspection", order_by="Rectification.id", cascade="all, delete-orphan")
+
+    @property
+    def place(self):
+        """The registered shop or organisation inspected, if the point is one."""
+        return self.shop or self.organisation
+
+    @property
+    def point_name(self) -> str:
+        """The place's name as registered now, else the point as written."""
+        place = self.place
+        return place.name if place is not None else self.point
 
 
 class Rectification(db.Model):
