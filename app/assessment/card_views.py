@@ -1,6 +1,7 @@
 """Warning cards (黄牌/红牌): town and county staff issue them to a grid or to one of
-its grid workers; everyone sees the cards of their grids (a grid worker: their
-grid's and their own). Another grid's card is a 404."""
+its grid workers, and withdraw them (撤销) with a reason; everyone sees the cards of
+their grids (a grid worker: their grid's and their own), withdrawn ones marked so.
+Another grid's card is a 404."""
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -9,7 +10,7 @@ from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
 
 from app.assessment import bp, reference, services
-from app.assessment.forms import CardForm
+from app.assessment.forms import CardForm, CardWithdrawForm
 from app.assessment.models import WarningCard
 from app.assessment.views import own_staff_ids
 from app.core.forms import saving
@@ -83,11 +84,43 @@ def issue_card():
     return render_template("assessment/card_form.html", form=form, grid=grid), status
 
 
-@bp.route("/assessment/cards/<int:card_id>")
-@login_required
-def card_detail(card_id: int):
+def _card_or_404(card_id: int) -> WarningCard:
+    """A card of the user's grids; a grid worker's colleague's card is a 404 too."""
     card = get_visible_or_404(WarningCard, card_id)
     own = own_staff_ids()
     if own is not None and card.staff_id is not None and card.staff_id not in own:
         abort(404)
-    return render_template("assessment/card.html", card=card, colours=reference.CARD_COLOURS, grid_label=grid_label)
+    return card
+
+
+@bp.route("/assessment/cards/<int:card_id>")
+@login_required
+def card_detail(card_id: int):
+    card = _card_or_404(card_id)
+    return render_template("assessment/card.html", card=card, colours=reference.CARD_COLOURS, grid_label=grid_label,
+                           may_withdraw=services.may_issue_cards(current_user) and not card.is_withdrawn)
+
+
+@bp.route("/assessment/cards/<int:card_id>/withdraw", methods=["GET", "POST"])
+@login_required
+def withdraw_card(card_id: int):
+    """Withdraw a card (issued by mistake, overturned on appeal): a reason is required."""
+    card = _card_or_404(card_id)
+    if not services.may_issue_cards(current_user):
+        abort(403)
+    form = CardWithdrawForm()
+    status = 200
+    if card.is_withdrawn:
+        form.form_errors.append(_("这张牌已经撤销过了。"))
+        status = 400 if request.method == "POST" else 200
+    elif form.validate_on_submit():
+        with saving(form) as saved:
+            services.withdraw_card(card, form.reason.data or "", current_user)
+        if saved:
+            flash(_("已撤销这张%(colour)s，不再扣分。", colour=reference.CARD_COLOURS[card.colour]), "success")
+            return redirect(url_for("assessment.card_detail", card_id=card.id), 303)
+        status = 400
+    elif request.method == "POST":
+        status = 400
+    return render_template("assessment/card_withdraw.html", card=card, form=form, colours=reference.CARD_COLOURS,
+                           grid_label=grid_label), status

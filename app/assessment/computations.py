@@ -17,7 +17,8 @@ the packages that own the records:
 - key_group_visits_short: a grid's quarter ending in the period and already over in
   which the station visited fewer key-group households than the quota
   (app.visits.rates.key_group_quota: at least 3, or all when fewer; counts only).
-- card_yellow / card_red: warning cards issued in the period.
+- card_yellow / card_red: warning cards issued in the period and not withdrawn (撤销:
+  a withdrawn card is listed apart on the breakdown, never as a deduction).
 - satisfaction_bonus: a half-year ending in the period whose satisfaction rate
   reaches the bonus line (app.assessment.surveys).
 
@@ -203,7 +204,7 @@ def key_group_visits_short(grid_ids: list[int], ctx: Context) -> list[Occurrence
 def _cards(colour: str):
     def compute(grid_ids: list[int], ctx: Context) -> list[Occurrence]:
         cards = db.session.scalars(select(WarningCard).where(
-            WarningCard.grid_id.in_(grid_ids), WarningCard.colour == colour,
+            WarningCard.grid_id.in_(grid_ids), WarningCard.colour == colour, WarningCard.withdrawn_at.is_(None),
             WarningCard.issued_on.between(ctx.first, ctx.last)).order_by(WarningCard.issued_on, WarningCard.id))
         return [Occurrence(f"card_{colour}", c.grid_id, c.issued_on,
                            _("%(day)s %(reason)s", day=c.issued_on.isoformat(), reason=c.reason[:60]),

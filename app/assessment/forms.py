@@ -43,6 +43,13 @@ class CardForm(FlaskForm):
     submit = SubmitField(_l("发出"))
 
 
+class CardWithdrawForm(FlaskForm):
+    reason = TextAreaField(_l("撤销原因"), validators=[
+        DataRequired(_l("请写明撤销原因。")), Length(max=2000, message=_l("不能超过 2000 个字。"))],
+        description=_l("如：误发、申诉后撤销。撤销后这张牌仍留在记录里，但不再扣分。"))
+    submit = SubmitField(_l("撤销这张牌"))
+
+
 class SurveyForm(FlaskForm):
     grid_id = SelectField(_l("网格"), coerce=int, validate_choice=False)
     year = IntegerField(_l("年度"), validators=[InputRequired(INTEGER), NumberRange(

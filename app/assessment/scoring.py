@@ -25,7 +25,7 @@ from sqlalchemy import or_, select
 
 from app.assessment import reference, surveys
 from app.assessment.computations import COMPUTATIONS, Context, Occurrence
-from app.assessment.models import ScoringRule
+from app.assessment.models import ScoringRule, WarningCard
 from app.core.timeutil import local_today, utcnow
 from app.extensions import db
 from app.org.models import GRID_WORKER_ROLES, Division, StaffAssignment, StaffMember
@@ -246,3 +246,16 @@ def worker_board(grids: list[Division], period: Period, today: date | None = Non
         grid_names = _("、").join(sorted({names.get(a.division_id, "") for a in mine}))
         rows.append(ScoreRow("worker", staff, staff.name, grid_names, _lines(rules, counted, period)))
     return sorted(rows, key=lambda r: (r.grid_names, r.label, r.subject.id))
+
+
+def withdrawn_cards(row: ScoreRow, period: Period) -> list[WarningCard]:
+    """The cards issued to the row's subject in the period and withdrawn since: shown
+    on its breakdown as withdrawn, so that a card missing from the deductions is
+    accounted for."""
+    statement = select(WarningCard).where(WarningCard.withdrawn_at.is_not(None),
+                                          WarningCard.issued_on.between(period.first, period.last))
+    if row.kind == "grid":
+        statement = statement.where(WarningCard.grid_id == row.subject.id, WarningCard.staff_id.is_(None))
+    else:
+        statement = statement.where(WarningCard.staff_id == row.subject.id)
+    return list(db.session.scalars(statement.order_by(WarningCard.issued_on, WarningCard.id)))

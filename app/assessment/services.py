@@ -1,9 +1,10 @@
 """Writes of the assessment: the administrators' edits of the scoring rules and the
-warning cards (黄牌/红牌) town and county staff issue. Audited; the caller commits."""
+warning cards (黄牌/红牌) town and county staff issue and withdraw. Audited; the
+caller commits."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from flask_babel import gettext as _
 from sqlalchemy import or_, select
@@ -12,6 +13,7 @@ from app.assessment import reference
 from app.assessment.models import ScoringRule, WarningCard
 from app.auth import audit
 from app.core.forms import RuleError
+from app.core.timeutil import utcnow
 from app.extensions import db
 from app.org.models import GRID_WORKER_ROLES, Division, StaffAssignment, StaffMember
 
@@ -99,4 +101,27 @@ def issue_card(grid: Division, values: CardValues, user, today: date) -> Warning
                  summary=f"{reference.CARD_COLOURS[values.colour]} {grid.name}" + (f" {staff.name}" if staff else ""),
                  detail={"colour": values.colour, "issued_on": values.issued_on.isoformat(),
                          "staff_id": card.staff_id})
+    return card
+
+
+def withdraw_card(card: WarningCard, reason: str, user, now: datetime | None = None) -> WarningCard:
+    """Withdraw a card issued by mistake or overturned on appeal (撤销). It stays on
+    record, marked withdrawn, and no longer counts in the scoreboards."""
+    if not may_issue_cards(user):
+        raise RuleError(_("只有镇（街道）和县级人员可以撤销黄牌或红牌。"))
+    if card.is_withdrawn:
+        raise RuleError(_("这张牌已经撤销过了。"))
+    reason = (reason or "").strip()
+    if not reason:
+        raise RuleError(_("请写明撤销原因。"), "reason")
+    card.withdrawn_at = now or utcnow()
+    card.withdrawn_by_id = getattr(user, "id", None)
+    card.withdrawn_by_name = getattr(user, "display_name", "") or getattr(user, "username", "")
+    card.withdrawal_reason = reason[:2000]
+    db.session.flush()
+    staff = card.staff
+    audit.record("warning_card_withdrawn", target=card, actor=user,
+                 summary=f"{reference.CARD_COLOURS[card.colour]} {card.grid.name}" + (f" {staff.name}" if staff else ""),
+                 detail={"colour": card.colour, "issued_on": card.issued_on.isoformat(), "staff_id": card.staff_id,
+                         "reason": card.withdrawal_reason})
     return card

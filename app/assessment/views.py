@@ -130,7 +130,8 @@ def export_board():
 
 def _render_breakdown(row: scoring.ScoreRow, period: scoring.Period):
     return render_template("assessment/breakdown.html", row=row, period=period,
-                           periods=period_choices(local_today()), thresholds=reference.thresholds())
+                           periods=period_choices(local_today()), thresholds=reference.thresholds(),
+                           withdrawn=scoring.withdrawn_cards(row, period), colours=reference.CARD_COLOURS)
 
 
 @bp.route("/assessment/grids/<int:division_id>")

@@ -82,6 +82,7 @@ AUDIT_ACTIONS = {
     "patrol_finding_updated": _l("修改巡查发现"), "patrol_finding_deleted": _l("删除巡查发现"),
     "opinion_entry_updated": _l("修改民情日志"), "opinion_entry_deleted": _l("删除民情日志"),
     "scoring_rule_updated": _l("修改评分规则"), "warning_card_issued": _l("发出黄牌/红牌"),
+    "warning_card_withdrawn": _l("撤销黄牌/红牌"),
     "survey_recorded": _l("登记满意度调查"), "survey_updated": _l("更正满意度调查"),
     "assessment_exported": _l("导出考核得分"),
 }
