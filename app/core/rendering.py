@@ -8,6 +8,7 @@ from flask_babel import format_date, format_datetime, get_locale
 
 from app.core.i18n import LANGUAGE_NAMES
 from app.core.masking import mask_id_number, mask_phone
+from app.core.scoping import sees_division
 from app.core.timeutil import local_today, to_local
 from app.extensions import htmx
 
@@ -59,6 +60,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["mask_phone"] = mask_phone
     app.jinja_env.filters["mask_id"] = mask_id_number
     app.jinja_env.add_extension("jinja2.ext.do")
+    app.jinja_env.globals["sees_division"] = sees_division
 
     @app.context_processor
     def _globals():

@@ -76,6 +76,19 @@ def division_condition(user, code_column=None) -> ColumnElement[bool]:
     return or_(*[code_column.startswith(prefix, autoescape=True) for prefix in prefixes])
 
 
+def sees_division(division, user=None) -> bool:
+    """Whether the user may open this division's page (the same rule as the query
+    scope, checked in Python on a loaded division: breadcrumbs and links use it so a
+    page never offers a link that would be a 404)."""
+    if user is None:
+        from flask_login import current_user
+        user = current_user
+    prefixes = visible_prefixes(user)
+    if prefixes is EVERYTHING:
+        return True
+    return any(division.code.startswith(prefix) for prefix in prefixes)
+
+
 def visible_division_ids(user) -> Select:
     from app.org.models import Division
     return select(Division.id).where(division_condition(user))
