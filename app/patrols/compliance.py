@@ -16,6 +16,8 @@ the same calendar as the matters loop). Report days that fall due on the same wo
 day (Monday and Thursday inside one long holiday) are answered by one report, the
 slot named after the first of them. A report saved after its due time is late; a
 slot whose due time passed with no report is missing: both are flagged overdue.
+A report entered afterwards for an old report day (补录) keeps its real entry time,
+so its slot turns from missing to late, never to on time.
 """
 from __future__ import annotations
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, RadioField, SelectField, StringField, SubmitField, TextAreaField, TimeField
-from wtforms.validators import DataRequired, InputRequired, Length
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from app.matters import reference as matter_reference
 from app.patrols import reference
@@ -69,6 +69,10 @@ class EntryForm(FlaskForm):
 
 class ChiefReportForm(FlaskForm):
     report_day = SelectField(_l("报告日"), validate_choice=False)
+    # An older report day the station forgot to enter: any earlier Monday or Thursday.
+    other_day = DateField(_l("其他报告日"), validators=[Optional()], format="%Y-%m-%d",
+                          description=_l("补录更早的报告时填写（周一或周四，如 2026-10-12），填写后以此为准。"
+                                         "报告时间记为现在录入的时间，超过截止时间的记为逾期报告。"))
     note = TextAreaField(_l("报告说明"), validators=[Length(max=2000, message=_l("不能超过 2000 个字。"))],
                          description=_l("没有一般信息时写“本期无一般信息”。"))
     submit = SubmitField(_l("记录已报告网格长"))

@@ -132,10 +132,26 @@ def chief_reports():
                            may_write=current_user.can(Permission.EDIT_REGISTERS))
 
 
+def _chosen_report_day(form: ChiefReportForm) -> tuple[date | None, str]:
+    """The report day asked for and the field it came from: an older day typed in
+    其他报告日 wins over the list of recent open days."""
+    if form.other_day.data is not None:
+        return form.other_day.data, "other_day"
+    if not form.report_day.choices:  # no recent open day: only 其他报告日 is shown
+        form.other_day.errors.append(_("请填写其他报告日。"))
+        return None, "other_day"
+    try:
+        return date.fromisoformat(form.report_day.data or ""), "report_day"
+    except ValueError:
+        form.report_day.errors.append(_("请选择报告日，或填写其他报告日。"))
+        return None, "report_day"
+
+
 @bp.route("/opinions/reports/new", methods=["GET", "POST"])
 @login_required
 def new_chief_report():
-    """Record that ordinary information was reported to the grid chief."""
+    """Record that ordinary information was reported to the grid chief: for one of
+    the recent report days without a report, or an older one entered late (补录)."""
     require(Permission.EDIT_REGISTERS)
     grid = get_visible_or_404(Division, request.args.get("grid_id", type=int) or 0)
     if not grid.is_grid:
@@ -147,27 +163,29 @@ def new_chief_report():
     chosen = {int(v) for v in request.form.getlist("entry_ids") if v.isdigit()}
     if request.method == "GET":
         chosen = {e.id for e in entries}
+    status = 400 if request.method == "POST" else 200
     if form.validate_on_submit():
-        try:
-            report_day = date.fromisoformat(form.report_day.data or "")
-        except ValueError:
-            form.report_day.errors.append(_("请选择报告日。"))
-        else:
+        report_day, field_name = _chosen_report_day(form)
+        if report_day is not None:
             try:
                 services.record_chief_report(grid, report_day, sorted(chosen), form.note.data or "", current_user)
             except services.FieldworkError as error:
                 db.session.rollback()
+                if error.field == "report_day":
+                    # The refusal belongs to the field the day was taken from.
+                    error.field = field_name
                 attach_error(form, error)
             else:
                 db.session.commit()
                 flash(_("已记录向网格长报告。"), "success")
                 return redirect(url_for("patrols.chief_reports", division_id=grid.id), 303)
     return render_template("patrols/report_form.html", grid=grid, form=form, entries=entries, chosen=chosen,
-                           open_days=open_days)
+                           open_days=open_days), status
 
 
 @bp.route("/opinions/reports/<int:chief_report_id>")
 @login_required
 def chief_report_detail(chief_report_id: int):
     report = get_visible_or_404(ChiefReport, chief_report_id)
-    return render_template("patrols/report.html", report=report)
+    slot = compliance.report_punctuality(report.grid_id, report.report_day, report.report_day)[0]
+    return render_template("patrols/report.html", report=report, slot=slot, statuses=compliance.REPORT_STATUSES)

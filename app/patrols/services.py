@@ -18,6 +18,7 @@ from app.core.timeutil import local_today, to_local, utcnow
 from app.extensions import db
 from app.matters import reference as matter_reference
 from app.matters import services as matters
+from app.matters import workdays
 from app.org.models import GRID_WORKER_ROLES, Division, StaffAssignment, StaffMember, StaffRole
 from app.patrols import reference
 from app.patrols.models import ChiefReport, OpinionEntry, Patrol, PatrolFinding
@@ -223,11 +224,16 @@ def unreported_entries(grid_id: int) -> list[OpinionEntry]:
 def record_chief_report(grid: Division, report_day: date, entry_ids: list[int], note: str, user,
                         now: datetime | None = None) -> ChiefReport:
     """The report is dated when it is saved (not typed in): its punctuality is judged
-    from that time (compliance.report_status)."""
-    from app.patrols.compliance import is_report_day, slot_day
+    from that time (compliance.ReportSlot.status). A report entered late for an old
+    report day (补录) is therefore late, never on time: nothing the user types can
+    move its time."""
+    from app.patrols.compliance import due_day, is_report_day, slot_day
     now = now or utcnow()
     if not is_report_day(report_day):
         raise FieldworkError(_("报告日应为周一或周四。"), "report_day")
+    if report_day < grid.valid_from:
+        raise FieldworkError(_("这个网格 %(day)s 才设立，报告日不能早于设立日期。",
+                               day=grid.valid_from.isoformat()), "report_day")
     report_day = slot_day(report_day)
     if report_day > to_local(now).date():
         raise FieldworkError(_("报告日还没有到。"), "report_day")
@@ -243,6 +249,9 @@ def record_chief_report(grid: Division, report_day: date, entry_ids: list[int], 
     report.entries = entries
     db.session.add(report)
     db.session.flush()
+    # Recorded in the audit entry too: a report entered after its slot fell due (补录).
+    late = now > workdays.end_of_day_utc(due_day(workdays.load_calendar(), report_day))
     audit.record("chief_report_made", target=report, actor=user,
-                 summary=f"{grid.name} {report_day.isoformat()} ({len(entries)})")
+                 summary=f"{grid.name} {report_day.isoformat()} ({len(entries)})",
+                 detail={"report_day": report_day.isoformat(), "late": late})
     return report

@@ -1,0 +1,138 @@
+"""Reports to the grid chief entered late (补录): any earlier report day without a
+report may be chosen, checked like the recent ones (a Monday or Thursday, holidays
+moving the slot, not in the future, not before the grid was set up, not twice);
+the report keeps its real entry time, so its slot shows 逾期报告."""
+from datetime import date, datetime, timezone
+
+import pytest
+from sqlalchemy import select
+
+from app.auth.models import AuditEvent
+from app.core.timeutil import LOCAL_ZONE, local_today
+from app.extensions import db
+from app.patrols import compliance, services
+from app.patrols.models import ChiefReport
+from tests.conftest import fresh, text_of
+
+
+def _utc(local: str) -> datetime:
+    return datetime.fromisoformat(local).replace(tzinfo=LOCAL_ZONE).astimezone(timezone.utc).replace(tzinfo=None)
+
+
+def _url(world):
+    return f"/opinions/reports/new?grid_id={world.grid_a.id}"
+
+
+def test_an_old_report_day_entered_late_is_late(world):
+    # Monday 2026-09-28 is due by 2026-09-28 24:00; entered on 2026-11-20 10:00.
+    now = _utc("2026-11-20T10:00")
+    report = services.record_chief_report(world.grid_a, date(2026, 9, 28), [], "补录：纸质记录", world.users["worker_a"],
+                                          now=now)
+    db.session.commit()
+    assert report.report_day == date(2026, 9, 28) and report.reported_at == now
+    slot = compliance.report_punctuality(world.grid_a.id, date(2026, 9, 28), date(2026, 9, 28), now=now)[0]
+    assert (slot.due_day, slot.status, slot.overdue) == (date(2026, 9, 28), "late", True)
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "chief_report_made",
+                                                       AuditEvent.target_id == report.id))
+    assert event.detail == {"report_day": "2026-09-28", "late": True}
+
+
+def test_a_holiday_monday_entered_late_answers_its_slot(world):
+    # 10-01 (Thu) and 10-05 (Mon) fall in the National Day holiday: one slot named 10-01,
+    # due at the end of 10-08. Entered on 11-20: late. 10-08 is then already reported.
+    user, now = world.users["worker_a"], _utc("2026-11-20T10:00")
+    report = services.record_chief_report(world.grid_a, date(2026, 10, 5), [], "补录", user, now=now)
+    db.session.commit()
+    assert report.report_day == date(2026, 10, 1)
+    slot = compliance.report_punctuality(world.grid_a.id, date(2026, 10, 1), date(2026, 10, 1), now=now)[0]
+    assert (slot.due_day, slot.status) == (date(2026, 10, 8), "late")
+    with pytest.raises(services.FieldworkError) as refused:
+        services.record_chief_report(world.grid_a, date(2026, 10, 8), [], "再补", user, now=now)
+    assert refused.value.field == "report_day" and "已经报告过了" in str(refused.value)
+
+
+def test_a_report_day_before_the_grid_existed_is_refused(world):
+    world.grid_a.valid_from = date(2026, 9, 1)
+    db.session.commit()
+    user, now = world.users["worker_a"], _utc("2026-11-20T10:00")
+    with pytest.raises(services.FieldworkError) as refused:
+        services.record_chief_report(world.grid_a, date(2026, 8, 31), [], "补录", user, now=now)
+    assert refused.value.field == "report_day" and "2026-09-01" in str(refused.value)
+    # Its first report day, Thursday 2026-09-03, may be entered.
+    assert services.record_chief_report(world.grid_a, date(2026, 9, 3), [], "补录", user,
+                                        now=now).report_day == date(2026, 9, 3)
+
+
+def test_station_enters_an_older_report_from_the_form(client_as, world):
+    client = client_as("worker_a")
+    form = text_of(client.get(_url(world)))
+    assert "其他报告日" in form
+    response = client.post(_url(world), data={"report_day": "", "other_day": "2026-09-28", "note": "补录：纸质记录"})
+    assert response.status_code == 303
+    fresh()
+    report = db.session.scalar(select(ChiefReport).where(ChiefReport.grid_id == world.grid_a.id,
+                                                         ChiefReport.report_day == date(2026, 9, 28)))
+    assert report.note == "补录：纸质记录" and report.reported_at.date() >= date(2026, 11, 20)
+    page = text_of(client.get(f"/opinions/reports?division_id={world.grid_a.id}&week=2026-09-28"))
+    assert "2026-09-28 2026-09-28 24:00" in page
+    row = page.split("2026-09-28 2026-09-28 24:00")[1].split("2026-09-24")[0]
+    assert "逾期报告" in row and "员工worker_a" in row and "按时" not in row
+    detail = text_of(client.get(f"/opinions/reports/{report.id}"))
+    assert "截止 2026-09-28 24:00" in detail and "情况 逾期报告" in detail
+
+
+def test_the_typed_day_wins_over_a_recent_open_day(client_as, world):
+    recent = compliance.open_report_days(world.grid_a.id, local_today())[-1]
+    response = client_as("worker_a").post(_url(world), data={"report_day": recent.isoformat(),
+                                                              "other_day": "2026-10-12", "note": "补录"})
+    assert response.status_code == 303
+    fresh()
+    days = set(db.session.scalars(select(ChiefReport.report_day).where(ChiefReport.grid_id == world.grid_a.id)))
+    assert date(2026, 10, 12) in days and recent not in days
+
+
+@pytest.mark.parametrize("typed, message", [
+    ("2026-09-30", "报告日应为周一或周四。"),              # a Wednesday
+    ("2100-01-04", "报告日还没有到。"),                    # a Monday in the future
+    ("2023-12-28", "这个网格 2024-01-01 才设立，报告日不能早于设立日期。"),  # a Thursday before the grid
+    ("2026-13-40", "不是有效的日期值。"),
+])
+def test_other_day_errors_in_chinese_at_the_field_keep_input(client_as, world, typed, message):
+    response = client_as("worker_a").post(_url(world), data={"report_day": "", "other_day": typed,
+                                                              "note": "本期无一般信息"})
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert f'<span class="error" id="other_day-error">{message}</span>' in html
+    assert f'value="{typed}"' in html and "本期无一般信息" in html
+    fresh()
+    assert db.session.scalar(select(ChiefReport).where(ChiefReport.grid_id == world.grid_a.id,
+                                                       ChiefReport.note == "本期无一般信息")) is None
+
+
+def test_an_already_reported_old_day_is_refused_at_the_field(client_as, world):
+    # The factory's report for Monday 2024-01-01 in grid A.
+    response = client_as("worker_a").post(_url(world), data={"other_day": "2024-01-01", "note": "又补"})
+    assert response.status_code == 400
+    assert '<span class="error" id="other_day-error">这个报告日已经报告过了。</span>' in response.get_data(as_text=True)
+
+
+def test_with_every_recent_day_reported_the_form_still_takes_an_older_one(client_as, world):
+    for day in compliance.open_report_days(world.grid_a.id, local_today()):
+        db.session.add(ChiefReport(grid_id=world.grid_a.id, report_day=day, reporter_name="员工worker_a"))
+    db.session.commit()
+    client = client_as("worker_a")
+    form = client.get(_url(world))
+    assert "最近两周的报告日都已报告" in text_of(form) and 'name="other_day"' in form.get_data(as_text=True)
+    empty = client.post(_url(world), data={"note": "补录"})
+    assert empty.status_code == 400
+    assert '<span class="error" id="other_day-error">请填写其他报告日。</span>' in empty.get_data(as_text=True)
+    assert client.post(_url(world), data={"other_day": "2026-10-12", "note": "补录"}).status_code == 303
+
+
+def test_another_grid_cannot_be_back_entered(client_as, world):
+    response = client_as("worker_a").post(f"/opinions/reports/new?grid_id={world.grid_b.id}",
+                                          data={"other_day": "2026-09-28", "note": "x"})
+    assert response.status_code == 404
+    fresh()
+    assert db.session.scalar(select(ChiefReport).where(ChiefReport.grid_id == world.grid_b.id,
+                                                       ChiefReport.report_day == date(2026, 9, 28))) is None
