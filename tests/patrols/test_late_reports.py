@@ -136,3 +136,19 @@ def test_another_grid_cannot_be_back_entered(client_as, world):
     fresh()
     assert db.session.scalar(select(ChiefReport).where(ChiefReport.grid_id == world.grid_b.id,
                                                        ChiefReport.report_day == date(2026, 9, 28))) is None
+
+
+def test_a_back_entered_report_counts_as_late_on_the_board(world):
+    # The assessment fixture (tests/assessment/records.py): grid A missed 5 March (−2) and
+    # was late on 12 March (−1), 76 in all. Entering 5 March's report on 10 April turns
+    # the missing report into a late one: 76 + 2 − 1 = 77.
+    from app.assessment import scoring
+    from tests.assessment.records import NOW, TODAY, build_march
+    build_march(world)
+    services.record_chief_report(world.grid_a, date(2026, 3, 5), [], "补录：纸质记录", world.users["worker_a"], now=NOW)
+    db.session.commit()
+    row = scoring.grid_board([world.grid_a], scoring.Period(2026, 3), TODAY, NOW)[0]
+    lines = {line.rule.code: line for line in row.lines}
+    assert lines["report_missing"].entries == []
+    assert [e.occurrence.day for e in lines["report_late"].entries] == [date(2026, 3, 5), date(2026, 3, 12)]
+    assert row.score == 77
