@@ -207,6 +207,7 @@ def import_workbook(rows: int, grid_code: str, taken: set[str]) -> bytes:
 
 def bench_import(app, rows: int, profile_it: bool) -> None:
     from app.core.xlsx import read_table
+    from app.org import boundaries
     from app.org import services as org
     from app.org.models import Division, Level
     from app.registry.models import Resident
@@ -216,9 +217,9 @@ def bench_import(app, rows: int, profile_it: bool) -> None:
         community = db.session.scalar(select(Division).where(Division.level == "community", Division.kind == "rural")
                                       .order_by(Division.code))
         # A fresh grid, in this transaction only: it is rolled back with the dry run.
-        grid = org.create_grid(community, code_segment=org.next_free_segment(community, Level.GRID),
-                               name="基准测试网格", kind=community.kind,
-                               values=org.ProfileValues("东", "南", "西", "北", 3000, 10000, 5))
+        grid = boundaries.create_grid(community, code_segment=org.next_free_segment(community, Level.GRID),
+                                      name="基准测试网格", kind=community.kind,
+                                      values=boundaries.ProfileValues("东", "南", "西", "北", 3000, 10000, 5))
         db.session.flush()
         taken = set(db.session.scalars(select(Resident.id_number).where(Resident.id_number.like("650102%"))))
         data = import_workbook(rows, grid.code, taken)

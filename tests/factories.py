@@ -10,6 +10,7 @@ from sqlalchemy import select
 from app.auth.models import User
 from app.auth.roles import Role
 from app.extensions import db
+from app.org import boundaries
 from app.org import services as org
 from app.org.models import (Building, Department, Division, ServiceTeam, StaffAssignment, StaffMember,
                             StaffRole, TeamMembership)
@@ -52,8 +53,8 @@ def make_user(username: str, role: Role, division=None, department=None) -> User
 
 
 def _grid(community, segment, name, east="东街"):
-    return org.create_grid(community, code_segment=segment, name=name, kind=community.kind,
-                           values=org.ProfileValues(east, "南路", "西巷", "北河", 800, 2400, 0.5),
+    return boundaries.create_grid(community, code_segment=segment, name=name, kind=community.kind,
+                           values=boundaries.ProfileValues(east, "南路", "西巷", "北河", 800, 2400, 0.5),
                            valid_from=START)
 
 

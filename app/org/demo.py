@@ -13,7 +13,7 @@ from app.auth.models import User
 from app.auth.roles import Role
 from app.auth.services import generate_temporary_password
 from app.extensions import db
-from app.org import services
+from app.org import boundaries, services
 from app.registry.demo import load_demo_population
 from app.org.models import (Building, Department, Division, ServiceTeam, StaffAssignment,
                             StaffMember, StaffRole, TeamMembership)
@@ -168,14 +168,14 @@ def _assign(member: StaffMember, grid: Division, role: StaffRole) -> None:
 def _grid(community: Division, index: int, urban: bool) -> Division:
     numerals = "一二三四五六"
     name = f"{community.name}第{numerals[index - 1]}网格"
-    values = services.ProfileValues(
+    values = boundaries.ProfileValues(
         boundary_east=f"{'幸福路' if urban else '青龙河'}{'东' if index % 2 else '西'}侧",
         boundary_south=f"{'建设街' if urban else '乡道Y0' + str(index)}",
         boundary_west=f"{'文化巷' if urban else '后山脚'}",
         boundary_north=f"{'人民路' if urban else '村道'}{index}段",
         households_estimate=700 + index * 37, population_estimate=1900 + index * 113,
         area_km2=0.4 + index / 10 if urban else 2 + index)
-    return services.create_grid(community, code_segment=f"{index:03d}", name=name,
+    return boundaries.create_grid(community, code_segment=f"{index:03d}", name=name,
                                 kind=community.kind, values=values, valid_from=START)
 
 

@@ -15,14 +15,14 @@ from app.core.forms import saving
 from app.core.scoping import get_visible_or_404, scoped_select
 from app.core.timeutil import local_today
 from app.extensions import db
-from app.org import bp, services
+from app.org import boundaries, bp, services
 from app.org.forms import (BoundaryForm, DivisionEditForm, DivisionForm, GridForm, MergeForm,
                            SplitForm, kind_choices)
 from app.org.models import KINDS_BY_LEVEL, Building, Division, GridProfile, Level
 
 
-def _profile_values(form) -> services.ProfileValues:
-    return services.ProfileValues(
+def _profile_values(form) -> boundaries.ProfileValues:
+    return boundaries.ProfileValues(
         boundary_east=(form.boundary_east.data or "").strip(),
         boundary_south=(form.boundary_south.data or "").strip(),
         boundary_west=(form.boundary_west.data or "").strip(),
@@ -76,7 +76,7 @@ def _grid_page(grid: Division):
                                         .order_by(Building.number)))
     return render_template("org/grid.html", grid=grid, profile=grid.current_profile,
                            assignments=assignments, check=services.team_check(assignments),
-                           buildings=buildings, changes=services.grid_changes(grid))
+                           buildings=buildings, changes=boundaries.grid_changes(grid))
 
 
 @bp.route("/divisions/<int:division_id>/children/new", methods=["GET", "POST"])
@@ -96,7 +96,7 @@ def create_child(division_id: int):
     if form.validate_on_submit():
         with saving(form) as saved:
             if level == Level.GRID:
-                node = services.create_grid(parent, code_segment=form.code_segment.data,
+                node = boundaries.create_grid(parent, code_segment=form.code_segment.data,
                                             name=form.name.data, kind=form.kind.data,
                                             values=_profile_values(form),
                                             valid_from=form.valid_from.data, user=current_user)
@@ -148,7 +148,7 @@ def redraw_boundary(division_id: int):
         form.reason.data = ""
     if form.validate_on_submit():
         with saving(form) as saved:
-            services.redraw_boundary(grid, _profile_values(form), form.effective_from.data,
+            boundaries.redraw_boundary(grid, _profile_values(form), form.effective_from.data,
                                      form.reason.data.strip(), current_user)
         if saved:
             flash(_("网格边界已更新，旧版本保留在历史中。"), "success")
@@ -163,7 +163,7 @@ def grid_history(division_id: int):
     profiles = list(db.session.scalars(select(GridProfile).where(GridProfile.grid_id == grid.id)
                                        .order_by(GridProfile.effective_from.desc(), GridProfile.id.desc())))
     return render_template("org/grid_history.html", grid=grid, profiles=profiles,
-                           changes=services.grid_changes(grid))
+                           changes=boundaries.grid_changes(grid))
 
 
 @bp.route("/grids/<int:division_id>/split", methods=["GET", "POST"])
@@ -187,13 +187,13 @@ def split_grid(division_id: int):
         for index, part in enumerate(parts):
             if not part["name"]:
                 errors[f"part-{index}-name"] = _("此项为必填项。")
-            specs.append(services.NewGridSpec(
+            specs.append(boundaries.NewGridSpec(
                 code_segment=part["code"], name=part["name"],
-                values=services.ProfileValues(**part["boundary"]),
+                values=boundaries.ProfileValues(**part["boundary"]),
                 building_ids=[b.id for b in buildings if request.form.get(f"building-{b.id}") == str(index)]))
         if not errors:
             try:
-                services.split_grid(grid, specs, form.effective_date.data, form.reason.data.strip(),
+                boundaries.split_grid(grid, specs, form.effective_date.data, form.reason.data.strip(),
                                     current_user)
             except services.OrgError as error:
                 db.session.rollback()
@@ -240,8 +240,8 @@ def merge_grids(division_id: int):
     if form.validate_on_submit():
         chosen = [g for g in grids if g.id in form.grids.data]
         with saving(form) as saved:
-            change = services.merge_grids(
-                chosen, services.NewGridSpec(form.code_segment.data, form.name.data.strip(),
+            change = boundaries.merge_grids(
+                chosen, boundaries.NewGridSpec(form.code_segment.data, form.name.data.strip(),
                                              _profile_values(form)),
                 form.effective_date.data, form.reason.data.strip(), current_user)
         if saved:

@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import select
 
 from app.extensions import db
-from app.org import services
+from app.org import boundaries, services
 from app.org.models import Building, Division, StaffAssignment, StaffMember, StaffRole
 from tests.conftest import fresh, text_of
 from tests.factories import START
@@ -64,8 +64,8 @@ def test_split_must_place_every_building(client_as, world):
 
 def test_split_refuses_a_date_not_after_the_grid_began(world):
     with pytest.raises(services.OrgError):
-        services.split_grid(world.grid_a, [services.NewGridSpec("010", "甲", services.ProfileValues(), [world.building_a.id]),
-                                           services.NewGridSpec("011", "乙", services.ProfileValues())],
+        boundaries.split_grid(world.grid_a, [boundaries.NewGridSpec("010", "甲", boundaries.ProfileValues(), [world.building_a.id]),
+                                           boundaries.NewGridSpec("011", "乙", boundaries.ProfileValues())],
                             START, "x")
 
 
@@ -82,7 +82,7 @@ def test_merge_keeps_history_and_carries_staff_and_buildings(client_as, world):
     assert db.session.get(Building, world.building_a.id).grid_id == merged.id
     carried = db.session.scalars(select(StaffAssignment).where(StaffAssignment.division_id == merged.id))
     assert {(a.staff.name, a.role) for a in carried} == {("员工chief_a", "grid_chief"), ("员工worker_a", "full_time_worker")}
-    changes = services.grid_changes(merged)
+    changes = boundaries.grid_changes(merged)
     assert changes[0].kind == "merge" and {g.name for g in changes[0].grids("before")} == {"东关一网格", "东关二网格"}
     # The grid worker keeps seeing their (new) grid through the carried assignment.
     assert "东关合并网格" in text_of(client_as("worker_a").get("/divisions/"))
@@ -90,7 +90,7 @@ def test_merge_keeps_history_and_carries_staff_and_buildings(client_as, world):
 
 def test_merge_only_within_one_community(world):
     with pytest.raises(services.OrgError, match="同一社区"):
-        services.merge_grids([world.grid_a, world.grid_a3], services.NewGridSpec("030", "x", services.ProfileValues()),
+        boundaries.merge_grids([world.grid_a, world.grid_a3], boundaries.NewGridSpec("030", "x", boundaries.ProfileValues()),
                              date(2025, 1, 1), "x")
 
 
