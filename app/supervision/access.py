@@ -6,8 +6,9 @@ these say which roles may write, once the record was found in scope.
 - The admission list: county administrators keep it.
 - Tasks: town staff assign to the grids and communities of their town, county
   administrators anywhere; a station may turn its own community meeting's decision
-  into a task for the community's grids. The targets (their grid workers and
-  stations) report completion.
+  into a task for the community's grids. The same level corrects or withdraws what
+  it gave. The targets (their grid workers and stations) report completion; town
+  staff and county administrators may report for a target in their scope (代报).
 - Inspections and re-checks: town and county staff (the supervision group); the
   inspected grid's station and workers see them.
 """
@@ -41,6 +42,15 @@ def may_task_from_meeting(user) -> bool:
 
 def may_report_target(user) -> bool:
     return _role(user) in TARGET_REPORTERS
+
+
+def may_manage_task(user, task) -> bool:
+    """The role that gives such a task; the view checks the issuing division is in scope."""
+    return may_task_from_meeting(user) if task.source == "meeting" else may_assign_tasks(user)
+
+
+def may_report_on_behalf(user) -> bool:
+    return _role(user) in SUPERVISORS
 
 
 def may_supervise(user) -> bool:

@@ -86,6 +86,12 @@ class CompletionForm(FlaskForm):
     submit = SubmitField(_l("报告完成"))
 
 
+class WithdrawForm(FlaskForm):
+    reason = TextAreaField(_l("撤回原因"), validators=[DataRequired(_l("请写明撤回原因。")), Length(max=2000)],
+                           description=_l("承办单位会看到撤回原因。"))
+    submit = SubmitField(_l("撤回任务"))
+
+
 class InspectionForm(FlaskForm):
     grid_id = SelectField(_l("网格"), coerce=int, validate_choice=False)
     point = StringField(_l("检查点位"), validators=[Optional(), Length(max=100)],

@@ -139,6 +139,28 @@ def _chosen(form, offered: dict[int, Division]) -> list[Division]:
     return [offered[i] for i in form.target_ids.data or [] if i in offered]
 
 
+def _item_choices(form, keep: int | None = None) -> None:
+    """Active admitted items, and the task's own item even if taken off the list since."""
+    items = services.active_items()
+    if keep and all(item.id != keep for item in items):
+        items.append(db.session.get(AdmittedItem, keep))
+    form.admitted_item_id.choices = [(0, _("（请选择）"))] + [
+        (item.id, _("%(name)s（%(department)s）", name=item.name, department=item.department.name))
+        for item in items]
+
+
+def _task_values(form) -> services.TaskValues:
+    values = services.TaskValues(title=form.title.data or "", content=form.content.data or "",
+                                 deadline=form.deadline.data, source="meeting")
+    if isinstance(form, TaskForm):
+        values.source = form.source.data or ""
+        values.admitted_item_id = form.admitted_item_id.data or None
+        values.approved_by = form.approved_by.data or ""
+        values.approval_document = form.approval_document.data or ""
+        values.approved_on = form.approved_on.data
+    return values
+
+
 @bp.route("/tasks/new", methods=["GET", "POST"])
 @login_required
 def create_task():
@@ -147,18 +169,12 @@ def create_task():
         abort(403)
     issuing = _issuing_division()
     form = TaskForm()
-    form.admitted_item_id.choices = [(0, _("（请选择）"))] + [
-        (item.id, _("%(name)s（%(department)s）", name=item.name, department=item.department.name))
-        for item in services.active_items()]
+    _item_choices(form)
     offered = _target_choices(form, issuing)
     if form.validate_on_submit():
-        values = services.TaskValues(
-            title=form.title.data or "", content=form.content.data or "", deadline=form.deadline.data,
-            source=form.source.data or "", admitted_item_id=form.admitted_item_id.data or None,
-            approved_by=form.approved_by.data or "", approval_document=form.approval_document.data or "",
-            approved_on=form.approved_on.data)
         with saving(form) as saved:
-            task = services.assign_task(values, issuing, _chosen(form, offered), current_user, local_today())
+            task = services.assign_task(_task_values(form), issuing, _chosen(form, offered), current_user,
+                                        local_today())
         if saved:
             flash(_("已下达任务：%(title)s", title=task.title), "success")
             return redirect(url_for("supervision.task_detail", task_id=task.id), 303)
@@ -178,15 +194,21 @@ def task_from_decision(decision_id: int):
         form.title.data = decision.text[:200]
     offered = _target_choices(form, meeting_division)
     if form.validate_on_submit():
-        values = services.TaskValues(title=form.title.data or "", content=form.content.data or "",
-                                     deadline=form.deadline.data, source="meeting")
         with saving(form) as saved:
-            task = services.task_from_decision(decision, values, _chosen(form, offered), current_user,
+            task = services.task_from_decision(decision, _task_values(form), _chosen(form, offered), current_user,
                                                local_today())
         if saved:
             flash(_("已下达任务：%(title)s", title=task.title), "success")
             return redirect(url_for("supervision.task_detail", task_id=task.id), 303)
     return render_template("supervision/task_form.html", form=form, issuing=meeting_division, decision=decision)
+
+
+def _may_manage(task: AssignedTask) -> bool:
+    """The level that gave the task: the role that gives such tasks, with the issuing
+    division in scope (a town sees the county's tasks to its grids, but did not give them)."""
+    return access.may_manage_task(current_user, task) and db.session.scalar(
+        select(Division.id).where(Division.id == task.issuing_division_id,
+                                  Division.id.in_(visible_division_ids(current_user)))) is not None
 
 
 @bp.route("/tasks/<int:task_id>")
@@ -198,29 +220,48 @@ def task_detail(task_id: int):
                                       .options(selectinload(TaskTarget.division)).join(Division,
                                       Division.id == TaskTarget.division_id).order_by(Division.code)))
     return render_template("supervision/task_detail.html", task=task, targets=targets,
-                           completion=services.completion(targets, local_today()), **_labels())
+                           completion=services.completion(targets, local_today()),
+                           may_manage=not task.is_withdrawn and _may_manage(task), **_labels())
+
+
+def _report_mode(target: TaskTarget) -> str | None:
+    """"own" for the target's grid workers and station, "on_behalf" for a town or the
+    county (代报); None if the user may not report (or the target is out of their scope)."""
+    in_scope = db.session.scalar(select(Division.id).where(
+        Division.id == target.division_id, Division.id.in_(visible_division_ids(current_user)))) is not None
+    if not in_scope or target.task.is_withdrawn:
+        return None
+    if access.may_report_target(current_user):
+        return "own"
+    if access.may_report_on_behalf(current_user):
+        return "on_behalf"
+    return None
 
 
 @bp.route("/task-targets/<int:target_id>", methods=["GET", "POST"])
 @login_required
 def task_target(target_id: int):
-    """A target's page: the task, and the completion report of the grid or community."""
+    """A target's page: the task, and the completion report of the grid or community
+    (or made for it by the town: 代报), which may be corrected."""
     target = get_visible_or_404(TaskTarget, target_id)
-    may_report = access.may_report_target(current_user) and db.session.scalar(
-        select(Division.id).where(Division.id == target.division_id,
-                                  Division.id.in_(visible_division_ids(current_user)))) is not None
+    mode = _report_mode(target)
     form = CompletionForm(obj=target)
     if request.method == "GET" and target.completed_on is None:
         form.completed_on.data = local_today()
+    if target.completed_on is not None:
+        form.submit.label.text = _("保存更正")
+    elif mode == "on_behalf":
+        form.submit.label.text = _("代为报告完成")
     if request.method == "POST":
-        if not may_report:
+        if mode is None:
             abort(403)
         if form.validate_on_submit():
+            correcting = target.completed_on is not None
             with saving(form) as saved:
                 services.report_completion(target, form.completed_on.data, form.completion_note.data or "",
-                                           current_user, local_today())
+                                           current_user, local_today(), on_behalf=mode == "on_behalf")
             if saved:
-                flash(_("已报告完成。"), "success")
+                flash(_("已更正完成情况。") if correcting else _("已报告完成。"), "success")
                 return redirect(url_for("supervision.task_target", target_id=target.id), 303)
     return render_template("supervision/task_target.html", target=target, task=target.task, form=form,
-                           may_report=may_report, **_labels())
+                           may_report=mode is not None, on_behalf=mode == "on_behalf", **_labels())

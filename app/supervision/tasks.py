@@ -12,7 +12,9 @@ it is marked "会议决定" and carries the meeting as its basis. It is only all
 targets under the division that held the meeting.
 
 Deadlines are local calendar dates: a target is overdue from the day after its
-deadline while it has not reported completion. The caller commits."""
+deadline while it has not reported completion. A withdrawn task (撤回, see
+app.supervision.task_changes) has no deadline any more: its targets are neither
+overdue nor late, and no longer report. The caller commits."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -32,7 +34,7 @@ from app.supervision.rules import SupervisionError, past_or_today, required_text
 SOURCES = {"admitted": _l("准入事项"), "approved": _l("清单外（已审批）"), "meeting": _l("会议决定")}
 TARGET_LEVELS = ("community", "grid")
 STATUS_LABELS = {"open": _l("办理中"), "overdue": _l("逾期未完成"), "done": _l("已完成"),
-                 "done_late": _l("逾期完成")}
+                 "done_late": _l("逾期完成"), "withdrawn": _l("已撤回")}
 
 
 def source_label(code: str) -> str:
@@ -165,19 +167,45 @@ def task_from_decision(decision: MeetingDecision, values: TaskValues, targets: l
 
 # --- Reporting and status ------------------------------------------------------------------
 
-def report_completion(target: TaskTarget, completed_on: date | None, note: str, user, today: date) -> None:
+def report_completion(target: TaskTarget, completed_on: date | None, note: str, user, today: date,
+                      on_behalf: bool = False) -> None:
+    """The target's completion report, or a correction of it. `on_behalf`: a town or
+    the county reports for the grid or community (代报). A correction keeps what it
+    replaced in the audit log, which is the report's history."""
+    if target.task.is_withdrawn:
+        raise SupervisionError(_("该任务已撤回，不再接受完成报告。"))
+    before = _report_snapshot(target) if target.completed_on is not None else None
     target.completed_on = past_or_today(completed_on, today, "completed_on")
     target.completion_note = required_text(note, "completion_note", _("请填写完成情况。"))
     target.reported_by_id = getattr(user, "id", None)
+    target.reported_by_name = getattr(user, "display_name", "") or getattr(user, "username", "") or ""
+    target.reported_on_behalf = on_behalf
     target.reported_at = utcnow()
     db.session.flush()
-    audit.record("task_target_reported", target=target, actor=user, summary=target.task.title,
-                 detail={"task_id": target.task_id, "division_id": target.division_id,
-                         "completed_on": target.completed_on.isoformat()})
+    detail = {"task_id": target.task_id, "division_id": target.division_id,
+              "completed_on": target.completed_on.isoformat(), "on_behalf": on_behalf}
+    if before is None:
+        audit.record("task_target_reported", target=target, actor=user, summary=target.task.title, detail=detail)
+        return
+    after = _report_snapshot(target)
+    changed = [key for key in ("completed_on", "completion_note") if before[key] != after[key]]
+    audit.record("task_target_report_corrected", target=target, actor=user, summary=target.task.title,
+                 detail={**detail, "changed": changed, "before": before, "after": after})
+
+
+def _report_snapshot(target: TaskTarget) -> dict:
+    return {"completed_on": target.completed_on.isoformat() if target.completed_on else None,
+            "completion_note": target.completion_note, "reported_by": target.reported_by_name,
+            "on_behalf": target.reported_on_behalf,
+            "reported_at": target.reported_at.isoformat() if target.reported_at else None}
 
 
 def target_status(target: TaskTarget, today: date) -> str:
+    """open, overdue, done or done_late; for a withdrawn task, done if it was
+    reported (the deadline no longer applies) and withdrawn otherwise."""
     deadline = target.task.deadline
+    if target.task.is_withdrawn:
+        return "done" if target.completed_on is not None else "withdrawn"
     if target.completed_on is not None:
         return "done_late" if target.completed_on > deadline else "done"
     return "overdue" if deadline < today else "open"
@@ -192,6 +220,8 @@ class Completion:
     done: int
     total: int
     overdue: int
+    # Targets of a withdrawn task that had not reported: not counted in total.
+    withdrawn: int = 0
 
     @property
     def rate(self) -> float | None:
@@ -201,17 +231,20 @@ class Completion:
 
 def completion(targets: list[TaskTarget], today: date) -> Completion:
     statuses = [target_status(t, today) for t in targets]
-    return Completion(done=sum(s in ("done", "done_late") for s in statuses), total=len(statuses),
-                      overdue=statuses.count("overdue"))
+    withdrawn = statuses.count("withdrawn")
+    return Completion(done=sum(s in ("done", "done_late") for s in statuses), total=len(statuses) - withdrawn,
+                      overdue=statuses.count("overdue"), withdrawn=withdrawn)
 
 
 # --- Queries for the assessment (考核) -------------------------------------------------------
 
 def overdue_targets(today: date, division_ids=None) -> Select:
-    """Targets whose deadline has passed (local date) without a completion report;
-    optionally only those of the given divisions (ids or a select of ids)."""
+    """Targets whose deadline has passed (local date) without a completion report,
+    of tasks not withdrawn; optionally only those of the given divisions (ids or a
+    select of ids)."""
     statement = (select(TaskTarget).join(AssignedTask, AssignedTask.id == TaskTarget.task_id)
-                 .where(TaskTarget.completed_on.is_(None), AssignedTask.deadline < today))
+                 .where(TaskTarget.completed_on.is_(None), AssignedTask.deadline < today,
+                        AssignedTask.withdrawn_at.is_(None)))
     if division_ids is not None:
         statement = statement.where(TaskTarget.division_id.in_(division_ids))
     return statement
@@ -219,9 +252,10 @@ def overdue_targets(today: date, division_ids=None) -> Select:
 
 def late_targets(start: date, end: date, today: date, division_ids=None) -> Select:
     """Targets due from start to end that missed the deadline: completed after it, or
-    not completed although it has passed (as of today)."""
+    not completed although it has passed (as of today). A withdrawn task's targets
+    are never late."""
     statement = (select(TaskTarget).join(AssignedTask, AssignedTask.id == TaskTarget.task_id)
-                 .where(AssignedTask.deadline.between(start, end),
+                 .where(AssignedTask.deadline.between(start, end), AssignedTask.withdrawn_at.is_(None),
                         or_(TaskTarget.completed_on > AssignedTask.deadline,
                             and_(TaskTarget.completed_on.is_(None), AssignedTask.deadline < today))))
     if division_ids is not None:
