@@ -160,9 +160,9 @@ def _other_registers(world: World, key: str, grid, building, household, resident
     group.members.append(JointDefenceMember(household_id=household.id))
     db.session.add_all([key_person, house, rental, shop, organisation, group])
     db.session.flush()
-    from app.matters import services as matters
+    from app.matters import reporting
     from app.matters.models import MatterPhoto
-    matter = matters.report(matters.MatterValues(class_code="livelihood", description=f"示范诉求{key}",
+    matter = reporting.report(reporting.MatterValues(class_code="livelihood", description=f"示范诉求{key}",
                                                  grid=grid, source="visit"))
     photo = MatterPhoto(matter=matter, filename="0" * 32 + ".jpg", thumbnail="0" * 32 + ".t.jpg")
     db.session.add(photo)

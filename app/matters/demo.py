@@ -9,7 +9,7 @@ from sqlalchemy import select
 from app.auth.models import User
 from app.core.timeutil import utcnow
 from app.extensions import db
-from app.matters import services
+from app.matters import reporting, services
 from app.matters.models import MatterType
 from app.org.models import Department, Division
 
@@ -36,7 +36,7 @@ def load_demo_matters(grid: Division) -> int:
     for class_code, type_name, description, place, steps, days_ago in DEMO_MATTERS:
         matter_type = db.session.scalar(select(MatterType).where(MatterType.name == type_name))
         moment = utcnow() - timedelta(days=days_ago, hours=2)
-        matter = services.report(services.MatterValues(
+        matter = reporting.report(reporting.MatterValues(
             class_code=class_code, description=description, grid=grid, address=place,
             type_id=matter_type.id if matter_type else None), reporter=worker, now=moment)
         for step in steps:

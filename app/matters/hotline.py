@@ -36,7 +36,7 @@ from app.core.identity import check_phone
 from app.core.timeutil import utcnow
 from app.core.xlsx import read_table
 from app.extensions import db
-from app.matters import reference, services, workdays
+from app.matters import reference, reporting, workdays
 from app.matters.hotline_sheet import (EXAMPLE_PREFIX, BadMoment, fold, import_columns, local_to_utc,
                                        parse_moment, spellings)
 from app.matters.models import Matter
@@ -261,7 +261,7 @@ def _imported_numbers(numbers: list[str]) -> set[str]:
 
 def create_matter(order: WorkOrder, user) -> Matter:
     """One work order as a matter reported at its call time."""
-    matter = services.report(services.MatterValues(
+    matter = reporting.report(reporting.MatterValues(
         class_code=order.class_code, description=order.description, grid=order.grid, source="hotline",
         address=order.address, urgency=order.urgency, reporter_name=order.caller_name,
         reporter_phone=order.caller_phone, hotline_number=order.hotline_number), reporter=user, now=order.called_at)

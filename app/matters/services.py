@@ -1,26 +1,21 @@
-"""Reporting matters and moving them round the loop. Every change goes through
-`take()`, which asks the state machine (workflow.py) first and writes a timeline
-step; nothing else sets a matter's status."""
+"""Moving matters round the loop, and the clock of each stage. Every change after
+the report (app.matters.reporting) goes through `take()`, which asks the state
+machine (workflow.py) first and writes a timeline step; nothing else sets a
+matter's status."""
 from __future__ import annotations
 
-import secrets
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from difflib import SequenceMatcher
+from datetime import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from app.core.forms import RuleError
-from app.core.timeutil import to_local, utcnow
+from app.core.timeutil import utcnow
 from app.extensions import db
 from app.matters import reference, workdays, workflow
-from app.matters.models import ExtensionRequest, Matter, MatterStep, MatterType, TimeLimit
-from app.org.models import Department, Division
+from app.matters.models import ExtensionRequest, Matter, MatterStep, TimeLimit
+from app.org.models import Department
 
-DUPLICATE_WINDOW = timedelta(days=14)
-DUPLICATE_SIMILARITY = 0.5
-TRACKING_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
 MAX_EXTENSION_DAYS = 30
 
 
@@ -52,118 +47,9 @@ def light(matter: Matter, now: datetime | None = None, calendar: workdays.Calend
     return workdays.traffic_light(share)
 
 
-def _start_clock(matter: Matter, days: int, now: datetime) -> None:
+def start_clock(matter: Matter, days: int, now: datetime) -> None:
     matter.stage_started_at = now
     matter.due_at = workdays.deadline_after(workdays.load_calendar(), now, days)
-
-
-# --- Reporting -----------------------------------------------------------------------
-
-@dataclass
-class MatterValues:
-    class_code: str
-    description: str
-    grid: Division
-    source: str = "grid_worker"
-    type_id: int | None = None
-    building_id: int | None = None
-    address: str = ""
-    urgency: str = "normal"
-    reporter_name: str = ""
-    reporter_phone: str = ""
-    is_anonymous: bool = False
-    involved_text: str = ""
-    resident_ids: list[int] = field(default_factory=list)
-    latitude: float | None = None
-    longitude: float | None = None
-    hotline_number: str | None = None
-    submitter_fingerprint: str = ""
-
-
-def next_number(now: datetime) -> str:
-    """20261122-0007. Runs inside the write transaction (BEGIN IMMEDIATE on SQLite),
-    so two reports cannot take the same number."""
-    prefix = to_local(now).strftime("%Y%m%d") + "-"
-    last = db.session.scalar(select(func.max(Matter.number)).where(Matter.number.startswith(prefix)))
-    sequence = int(last.rsplit("-", 1)[1]) + 1 if last else 1
-    return f"{prefix}{sequence:04d}"
-
-
-def _tracking_code() -> str:
-    while True:
-        code = "".join(secrets.choice(TRACKING_ALPHABET) for _ in range(10))
-        if db.session.scalar(select(Matter.id).where(Matter.tracking_code == code)) is None:
-            return code
-
-
-def _community_of(grid: Division) -> Division:
-    return grid.parent if grid.parent is not None else grid
-
-
-def _check_values(values: MatterValues) -> MatterType | None:
-    if values.class_code not in reference.CLASSES:
-        raise MatterError(_("请选择事件大类。"), "class_code")
-    if values.source not in reference.SOURCES:
-        raise MatterError(_("请选择事件来源。"), "source")
-    if values.urgency not in reference.URGENCIES:
-        raise MatterError(_("请选择紧急程度。"), "urgency")
-    if not values.description.strip():
-        raise MatterError(_("请描述事件。"), "description")
-    if not values.grid.is_grid or not values.grid.is_active:
-        raise MatterError(_("请选择事件所在的网格。"), "grid_id")
-    matter_type = None
-    if values.type_id:
-        matter_type = db.session.get(MatterType, values.type_id)
-        if matter_type is None or not matter_type.is_active or matter_type.class_code != values.class_code:
-            raise MatterError(_("所选小类不属于这个大类。"), "type_id")
-    return matter_type
-
-
-def report(values: MatterValues, reporter=None, now: datetime | None = None) -> Matter:
-    """A new matter, waiting for verification at its grid's community station. A
-    staff reporter is its first receiver (首问); otherwise whoever verifies it."""
-    from app.registry.models import Resident
-    now = now or utcnow()
-    matter_type = _check_values(values)
-    matter = Matter(
-        number=next_number(now), tracking_code=_tracking_code(), source=values.source,
-        class_code=values.class_code, matter_type=matter_type, grid_id=values.grid.id,
-        building_id=values.building_id, address=values.address.strip(), description=values.description.strip(),
-        urgency=values.urgency, reporter_id=getattr(reporter, "id", None),
-        reporter_name="" if values.is_anonymous else values.reporter_name.strip(),
-        reporter_phone="" if values.is_anonymous else values.reporter_phone.strip(),
-        is_anonymous=values.is_anonymous, involved_text=values.involved_text.strip(),
-        latitude=values.latitude, longitude=values.longitude, hotline_number=values.hotline_number,
-        submitter_fingerprint=values.submitter_fingerprint, status="reported",
-        owner_level="community", owner_division_id=_community_of(values.grid).id,
-        first_receiver_id=getattr(reporter, "id", None), created_at=now)
-    if values.resident_ids:
-        matter.residents = list(db.session.scalars(select(Resident).where(Resident.id.in_(values.resident_ids))))
-    db.session.add(matter)
-    _start_clock(matter, time_limits()["verify"], now)
-    matter.verify_due_at = matter.due_at
-    _step(matter, "report", None, reporter, now=now)
-    db.session.flush()
-    return matter
-
-
-def possible_duplicates(grid_id: int, type_id: int | None, class_code: str, description: str,
-                        now: datetime | None = None, exclude_id: int | None = None) -> list[Matter]:
-    """Open or recent matters of the same grid and subtype (or class, without one)
-    in the last 14 days whose text is alike."""
-    now = now or utcnow()
-    statement = select(Matter).where(Matter.grid_id == grid_id, Matter.created_at >= now - DUPLICATE_WINDOW,
-                                     Matter.status.notin_(("invalid", "merged")))
-    statement = statement.where(Matter.type_id == type_id) if type_id else statement.where(
-        Matter.class_code == class_code)
-    if exclude_id:
-        statement = statement.where(Matter.id != exclude_id)
-    text = description.strip()
-    found = []
-    for matter in db.session.scalars(statement.order_by(Matter.created_at.desc()).limit(200)):
-        if SequenceMatcher(None, text, matter.description).ratio() >= DUPLICATE_SIMILARITY:
-            found.append(matter)
-    return found
 
 
 # --- The loop ------------------------------------------------------------------------
@@ -174,7 +60,7 @@ def _actor_label(user) -> str:
     return user.display_name or user.username
 
 
-def _step(matter: Matter, action: str, from_status: str | None, user, note: str = "",
+def record_step(matter: Matter, action: str, from_status: str | None, user, note: str = "",
           now: datetime | None = None, department_id: int | None = None, **detail) -> MatterStep:
     step = MatterStep(matter=matter, action=action, from_status=from_status, to_status=matter.status,
                       actor_id=getattr(user, "id", None), actor_label=_actor_label(user), note=note.strip(),
@@ -206,14 +92,14 @@ def take(matter: Matter, action: str, user, *, note: str = "", now: datetime | N
     extra = handler(matter, user, note, now, **options) or {}
     matter.status = workflow.next_status(matter, action) if action in workflow.TRANSITIONS else matter.status
     department_id = extra.pop("department_id", None)
-    return _step(matter, action, before, user, note=note, now=now, department_id=department_id, **extra)
+    return record_step(matter, action, before, user, note=note, now=now, department_id=department_id, **extra)
 
 
 def _verify(matter, user, note, now):
     matter.verified_at = now
     if matter.first_receiver_id is None:
         matter.first_receiver_id = user.id
-    _start_clock(matter, time_limits()["verify"], now)
+    start_clock(matter, time_limits()["verify"], now)
 
 
 def _reject(matter, user, note, now):
@@ -280,7 +166,7 @@ def _dispatch(matter, user, note, now, level: str = "", division_id: int | None 
     matter.dispatcher_id = user.id
     matter.dispatched_at = now
     days = handling_days(matter, level)
-    _start_clock(matter, days, now)
+    start_clock(matter, days, now)
     _keep_hotline_limit(matter)
     matter.handle_due_at = matter.due_at
     return {"to": chosen.name, "level": level, "days": days,
@@ -309,7 +195,7 @@ def _escalate(matter, user, note, now):
         if matter.first_receiver_id is None:
             matter.first_receiver_id = user.id
     limits = time_limits()
-    _start_clock(matter, limits["escalate_to_county"] if upper == "county" else limits["verify"], now)
+    start_clock(matter, limits["escalate_to_county"] if upper == "county" else limits["verify"], now)
     return {"to": division.name, "level": upper}
 
 
@@ -351,14 +237,14 @@ def _send_back(matter, user, note, now):
     _required_note(note, _("请写明退回的理由。"))
     was = matter.handler_label
     matter.handler_level = matter.handler_division_id = matter.handler_department_id = None
-    _start_clock(matter, time_limits()["verify"], now)
+    start_clock(matter, time_limits()["verify"], now)
     return {"from": was}
 
 
 def _feed_back(matter, user, note, now):
     matter.result = _required_note(note, _("请写明办理结果。"))
     matter.fed_back_at = now
-    _start_clock(matter, time_limits()["verify"], now)
+    start_clock(matter, time_limits()["verify"], now)
 
 
 def _pass_check(matter, user, note, now):
@@ -394,7 +280,7 @@ def _reopen(matter, user, note, now):
     matter.closed_on_time = None
     matter.fed_back_at = None
     days = handling_days(matter, matter.handler_level)
-    _start_clock(matter, days, now)
+    start_clock(matter, days, now)
     _keep_hotline_limit(matter)
     matter.dispatched_at = now
     matter.handle_due_at = matter.due_at
@@ -425,7 +311,7 @@ def join_on_report(matter: Matter, into: Matter, reporter) -> MatterStep:
         raise MatterError(_("只能合并刚上报的事件。"), "merge_into")
     extra = _merge(matter, reporter, "", utcnow(), into=into)
     matter.status = "merged"
-    return _step(matter, "merge", "reported", reporter, note=_("上报时并入已有事件"), **extra)
+    return record_step(matter, "merge", "reported", reporter, note=_("上报时并入已有事件"), **extra)
 
 
 def rate_by_code(matter: Matter, rating: str, note: str = "", now: datetime | None = None) -> MatterStep:

@@ -14,7 +14,7 @@ from app.core.rendering import render_page
 from app.core.scoping import get_visible_or_404, scoped_select
 from app.core.timeutil import utcnow
 from app.extensions import db
-from app.matters import bp, dispute_views, inbox, photos, reference, services, workdays, workflow
+from app.matters import bp, dispute_views, inbox, photos, reference, reporting, services, workdays, workflow
 from app.matters.forms import ActionForm, ReportForm
 from app.matters.models import Matter, MatterPhoto, MatterType
 from app.org.models import Division
@@ -95,7 +95,7 @@ def report_matter():
         else:
             type_id = form.type_id.data or None
             if not form.not_duplicate.data:
-                duplicates = services.possible_duplicates(grid.id, type_id, form.class_code.data,
+                duplicates = reporting.possible_duplicates(grid.id, type_id, form.class_code.data,
                                                           form.description.data)
             if not duplicates:
                 return _save_report(form, grid, type_id)
@@ -104,7 +104,7 @@ def report_matter():
 
 
 def _save_report(form: ReportForm, grid: Division, type_id: int | None):
-    values = services.MatterValues(
+    values = reporting.MatterValues(
         class_code=form.class_code.data, description=form.description.data, grid=grid, type_id=type_id,
         address=form.address.data or "", urgency=form.urgency.data,
         source=form.source.data if current_user.role != "grid_worker" else "grid_worker",
@@ -112,7 +112,7 @@ def _save_report(form: ReportForm, grid: Division, type_id: int | None):
         involved_text=form.involved_text.data or "")
     try:
         jpegs = photos.read_all(form.photos.data)
-        matter = services.report(values, reporter=current_user)
+        matter = reporting.report(values, reporter=current_user)
         photos.attach(matter, jpegs, "report")
         merge_into = request.form.get("merge_into", type=int)
         if merge_into:

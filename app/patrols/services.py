@@ -17,8 +17,7 @@ from app.core.forms import RuleError
 from app.core.timeutil import local_today, to_local, utcnow
 from app.extensions import db
 from app.matters import reference as matter_reference
-from app.matters import services as matters
-from app.matters import workdays
+from app.matters import reporting, workdays
 from app.org.models import GRID_WORKER_ROLES, Division, StaffAssignment, StaffMember, StaffRole
 from app.patrols import reference
 from app.patrols.models import ChiefReport, OpinionEntry, Patrol, PatrolFinding
@@ -134,7 +133,7 @@ def report_finding(finding: PatrolFinding, class_code: str, user, now: datetime 
     grid = db.session.get(Division, patrol.grid_id)
     description = _("巡查发现（%(day)s %(route)s）：%(text)s", day=patrol.patrol_date.isoformat(),
                     route=patrol.route, text=finding.description)
-    matter = matters.report(matters.MatterValues(
+    matter = reporting.report(reporting.MatterValues(
         class_code=class_code, description=description, grid=grid, source="grid_worker",
         address=finding.place or patrol.route[:200]), reporter=user, now=now)
     finding.matter = matter
@@ -185,7 +184,7 @@ def check_entry(values: EntryChanges, opens_matter: bool, kept_disposition: str 
 
 def open_entry_matter(entry: OpinionEntry, matter_class: str, user, now: datetime | None = None) -> None:
     """A 限期协办 entry becomes a matter with the loop's working-day deadline."""
-    entry.matter = matters.report(matters.MatterValues(
+    entry.matter = reporting.report(reporting.MatterValues(
         class_code=matter_class, description=_("民情日志（%(category)s）：%(text)s",
                                                category=reference.label(reference.CATEGORIES, entry.category),
                                                text=entry.content),

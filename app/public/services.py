@@ -18,7 +18,7 @@ from app.core.forms import RuleError
 from app.core.identity import check_phone
 from app.core.timeutil import utcnow
 from app.extensions import db
-from app.matters import reference
+from app.matters import reference, reporting
 from app.matters import services as matters
 from app.matters.models import ApiKey, Matter, MatterType
 from app.org.models import Division
@@ -172,7 +172,7 @@ def report(values: PublicReport, fingerprint: str, *, throttle: bool = True,
             raise PublicError(checked.error, "reporter_phone")
         phone = checked.number
     try:
-        return matters.report(matters.MatterValues(
+        return reporting.report(reporting.MatterValues(
             class_code=values.service.class_code, type_id=values.service.type_id,
             description=values.description, grid=values.grid, source="online", address=values.address,
             reporter_name=values.reporter_name[:32], reporter_phone=phone[:32], is_anonymous=values.is_anonymous,

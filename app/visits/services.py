@@ -107,7 +107,7 @@ def record_visit(household: Household, values: VisitValues, *, user=None,
 
 def open_matter(visit: Visit, request: MatterRequest, *, user=None):
     """Report the visit's follow-up as a matter (the loop's first step) and link it."""
-    from app.matters import services as matters
+    from app.matters import reporting
     if visit.matter_id is not None:
         raise VisitError(_("这次走访已转为事件。"))
     description = (request.description or visit.follow_up or visit.needs).strip()
@@ -116,12 +116,12 @@ def open_matter(visit: Visit, request: MatterRequest, *, user=None):
     household = visit.household
     note = _("（入户走访 %(day)s，户号 %(number)s）", day=visit.visited_on.isoformat(),
              number=household.household_number)
-    values = matters.MatterValues(
+    values = reporting.MatterValues(
         class_code=request.class_code, description=f"{description}\n{note}", grid=household.grid,
         building_id=household.building_id, address=household.address,
         resident_ids=[m.resident_id for m in household.current_members])
     try:
-        matter = matters.report(values, reporter=user)
+        matter = reporting.report(values, reporter=user)
     except RuleError as error:
         field_name = {"class_code": "matter_class", "description": "matter_description"}.get(error.field or "")
         raise VisitError(str(error), field_name) from error

@@ -22,7 +22,7 @@ from datetime import date, datetime, time, timedelta
 
 from app.assessment import services
 from app.extensions import db
-from app.matters import services as matters
+from app.matters import reporting
 from app.matters.models import MatterStep
 from app.patrols.models import ChiefReport, Patrol
 from app.org.models import StaffAssignment, StaffMember, StaffRole
@@ -52,7 +52,7 @@ def patrols(grid, staff, short_week=None):
 
 
 def overdue_matter(grid, text, created):
-    matter = matters.report(matters.MatterValues(class_code="livelihood", description=text, grid=grid,
+    matter = reporting.report(reporting.MatterValues(class_code="livelihood", description=text, grid=grid,
                                                  source="visit"))
     matter.created_at = created
     matter.due_at = created + timedelta(days=3)

@@ -31,7 +31,7 @@ from sqlalchemy import select
 
 from app.core.database import write_transactions
 from app.extensions import db
-from app.matters import services
+from app.matters import reporting, services
 from app.matters.hotline_sheet import local_to_utc
 from app.matters.models import Matter, MatterType
 from app.registry.keyperson_models import KeyPerson, KeyPersonCategory
@@ -83,7 +83,7 @@ def scene(world) -> Scene:
                                    .order_by(MatterType.id))
 
         def report(text, grid, when, class_code="city", type_id=None, source="grid_worker", reporter=worker):
-            return services.report(services.MatterValues(class_code=class_code, description=text, grid=grid,
+            return reporting.report(reporting.MatterValues(class_code=class_code, description=text, grid=grid,
                                                          type_id=type_id, source=source), reporter=reporter, now=when)
 
         a1 = report("A1 井盖缺失", w.grid_a, at(6, 1, 9), type_id=type_x.id)

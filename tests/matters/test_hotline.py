@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from app.auth.models import AuditEvent
 from app.core.database import write_transactions
 from app.extensions import db
-from app.matters import services
+from app.matters import reporting, services
 from app.matters.hotline_sheet import BadMoment, local_to_utc, parse_moment
 from app.matters.models import Matter
 from tests.conftest import fresh, text_of
@@ -221,7 +221,7 @@ def test_the_receipt_tells_the_hotline_what_became_of_each_work_order(client_as,
                                 None, world.grid_a.code]]
     confirm(town, upload(town, sheet(rows)))
     first, second, duplicate, third = hotline_matters()  # in work-order number order
-    other_town = services.report(services.MatterValues(class_code="city", description="滨河路积水",
+    other_town = reporting.report(reporting.MatterValues(class_code="city", description="滨河路积水",
                                                        grid=world.grid_b, source="hotline",
                                                        hotline_number="2026112000099"),
                                  now=local(2026, 11, 20, 10, 0))

@@ -1,6 +1,6 @@
 """Indicators against a hand-computed June 2026 (no holidays in the working days
 used; the Dragon Boat Festival, 19–21 June, falls in no deadline here). Every matter
-is driven with explicit times through services.report / take, so the numbers are
+is driven with explicit times through reporting.report / take, so the numbers are
 fixed; each is worked out in the comments."""
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import pytest
 
 from app.core.database import write_transactions
 from app.extensions import db
-from app.matters import indicators, services
+from app.matters import indicators, reporting, services
 from app.matters.hotline_sheet import local_to_utc
 from tests.conftest import text_of
 
@@ -38,7 +38,7 @@ def june(world):
     worker, station, town, dept = u["worker_a"], u["station_a"], u["town_a"], u["dept"]
 
     def report(text, grid, when, reporter=worker):
-        return services.report(services.MatterValues(class_code="city", description=text, grid=grid),
+        return reporting.report(reporting.MatterValues(class_code="city", description=text, grid=grid),
                                reporter=reporter, now=when)
 
     with write_transactions():

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from app.core.database import write_transactions
 from app.extensions import db
-from app.matters import services, workflow
+from app.matters import reporting, services, workflow
 from app.matters.models import Matter, MatterStep
 from tests.conftest import fresh, text_of
 
@@ -162,7 +162,7 @@ EXPECTED = {
 @pytest.fixture()
 def sample(world):
     with write_transactions():
-        matter = services.report(services.MatterValues(class_code="city", description="井盖缺失",
+        matter = reporting.report(reporting.MatterValues(class_code="city", description="井盖缺失",
                                                        grid=world.grid_a), reporter=world.users["worker_a"])
         matter.handler_level, matter.handler_department_id = "department", world.department.id
         # States where the conditional steps apply: an extension pending, an unsatisfied rating.
@@ -234,7 +234,7 @@ def test_a_hotline_limit_caps_the_handling_deadline_and_a_fresh_extension_is_pen
     from datetime import datetime, timedelta
     with write_transactions():
         now = datetime(2026, 11, 16, 2, 0)  # Monday 10:00 in Shanghai
-        matter = services.report(services.MatterValues(class_code="city", description="热线工单", grid=world.grid_a,
+        matter = reporting.report(reporting.MatterValues(class_code="city", description="热线工单", grid=world.grid_a,
                                                        source="hotline"), now=now)
         matter.hotline_due_at = now + timedelta(days=1)
         town = world.users["town_a"]

@@ -13,7 +13,7 @@ from pypdf import PdfReader
 
 from app.core.database import write_transactions
 from app.extensions import db
-from app.matters import services
+from app.matters import reporting, services
 from app.matters.hotline_sheet import local_to_utc
 from app.printing import assembly, binder_jobs, ledgers
 from app.printing.binder import build_binder
@@ -69,7 +69,7 @@ def test_a_short_ledger_stays_one_layout_with_its_own_footer(app, world):
 def _close_a_matter(world, description: str, day: int) -> None:
     with write_transactions():
         worker = world.users["worker_a"]
-        matter = services.report(services.MatterValues(class_code="city", description=description, grid=world.grid_a),
+        matter = reporting.report(reporting.MatterValues(class_code="city", description=description, grid=world.grid_a),
                                  reporter=worker, now=local_to_utc(dt.datetime(2026, 10, day, 9)))
         services.take(matter, "handle_on_spot", worker, note="已处理", now=local_to_utc(dt.datetime(2026, 10, day, 10)))
         db.session.commit()

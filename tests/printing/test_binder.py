@@ -13,7 +13,7 @@ from sqlalchemy import select
 from app.auth.models import AuditEvent
 from app.core.database import write_transactions
 from app.extensions import db
-from app.matters import services
+from app.matters import reporting, services
 from app.matters.hotline_sheet import local_to_utc
 from app.printing import binder_jobs
 from app.printing.binder import build_binder
@@ -27,7 +27,7 @@ START, END = dt.date(2026, 10, 1), dt.date(2026, 10, 31)
 def _closed_matter(world):
     with write_transactions():
         worker = world.users["worker_a"]
-        matter = services.report(services.MatterValues(class_code="city", description="井盖缺失需更换", grid=world.grid_a),
+        matter = reporting.report(reporting.MatterValues(class_code="city", description="井盖缺失需更换", grid=world.grid_a),
                                  reporter=worker, now=local_to_utc(dt.datetime(2026, 10, 12, 9)))
         services.take(matter, "handle_on_spot", worker, note="已更换井盖",
                       now=local_to_utc(dt.datetime(2026, 10, 12, 10)))

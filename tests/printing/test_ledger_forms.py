@@ -10,7 +10,7 @@ from sqlalchemy import event, select
 
 from app.core.database import write_transactions
 from app.extensions import db
-from app.matters import services as matters
+from app.matters import reporting
 from app.matters.models import DisputeScreening, Mediation
 from app.printing.ledgers import LedgerScope, all_ledgers, get_ledger
 from app.registry.models import FollowUp, KeyPerson, KeyPersonCategory, Shop
@@ -222,7 +222,7 @@ def test_category_follow_up_ledgers(client_as, world, number, code, details, sho
 def _dispute(world, key: str, parties: str) -> None:
     grid = world.grid_a if key == "a" else world.grid_b
     with write_transactions():
-        matter = matters.report(matters.MatterValues(class_code="dispute", description=f"楼上漏水纠纷{key}",
+        matter = reporting.report(reporting.MatterValues(class_code="dispute", description=f"楼上漏水纠纷{key}",
                                                      grid=grid, source="visit", involved_text=parties))
         db.session.add(DisputeScreening(matter=matter, parties=parties, dispute_type="neighbour",
                                         risk_level="medium", instability_factors=f"双方情绪激动{key}",

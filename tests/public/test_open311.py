@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from app.core.timeutil import to_local, utcnow
 from app.extensions import db
+from app.matters import reporting
 from app.matters import services as matters
 from app.matters.models import Matter
 from app.public import open311, services
@@ -153,7 +154,7 @@ def test_filters(anonymous, world):
     close(world, closed)
     old = public_report(world, description="很久以前的事")
     old.created_at = utcnow() - timedelta(days=120)
-    hidden = matters.report(matters.MatterValues(class_code="dispute", description="邻里纠纷", grid=world.grid_a))
+    hidden = reporting.report(reporting.MatterValues(class_code="dispute", description="邻里纠纷", grid=world.grid_a))
     db.session.commit()
 
     def numbers(query):
@@ -195,7 +196,7 @@ def test_at_most_1000_requests_newest_first(anonymous, world, monkeypatch):
 
 def test_unknown_and_hidden_requests_are_404(anonymous, world):
     assert_error(anonymous.get("/open311/v2/requests/20000101-0001.json"), 404)
-    hidden = matters.report(matters.MatterValues(class_code="order", description="可疑人员", grid=world.grid_a))
+    hidden = reporting.report(reporting.MatterValues(class_code="order", description="可疑人员", grid=world.grid_a))
     db.session.commit()
     assert_error(anonymous.get(f"/open311/v2/requests/{hidden.number}.json"), 404)
     xml = anonymous.get("/open311/v2/requests/20000101-0001.xml")
