@@ -7,4 +7,4 @@ bp = Blueprint("supervision", __name__)
 
 from app.supervision import models  # noqa: E402,F401
 from app.supervision import inspection_views, meeting_views, task_views  # noqa: E402,F401
-from app.supervision import task_change_views  # noqa: E402,F401
+from app.supervision import inspection_change_views, task_change_views  # noqa: E402,F401

@@ -92,19 +92,42 @@ class WithdrawForm(FlaskForm):
     submit = SubmitField(_l("撤回任务"))
 
 
-class InspectionForm(FlaskForm):
-    grid_id = SelectField(_l("网格"), coerce=int, validate_choice=False)
-    point = StringField(_l("检查点位"), validators=[Optional(), Length(max=100)],
+class InspectionEditForm(FlaskForm):
+    """An inspection's facts; the grid and the problems are set when it is recorded."""
+    place = SelectField(_l("检查场所"), validate_choice=False,
+                        description=_l("本网格登记的商铺、单位；不在其中的点位（如道路）请填在下一栏。"))
+    point = StringField(_l("其他点位"), validators=[Optional(), Length(max=100)],
                         description=_l("如农贸市场、门前三包路段；整个网格可不填。"))
     inspected_on = _date(_l("检查日期"))
     inspectors = StringField(_l("检查人员"), validators=[DataRequired(_l("请填写检查人员。")), Length(max=200)])
     items_checked = TextAreaField(_l("检查内容"), validators=[DataRequired(_l("请填写检查内容。")),
                                                            Length(max=4000)])
+    note = TextAreaField(_l("备注"), validators=[Optional(), Length(max=2000)])
+    submit = SubmitField(_l("保存"))
+
+
+class InspectionForm(InspectionEditForm):
+    grid_id = SelectField(_l("网格"), coerce=int, validate_choice=False)
     problems = TextAreaField(_l("发现问题"), validators=[Optional(), Length(max=4000)],
                              description=_l("每行一个问题，每个问题都要整改和回头看；没有问题可不填。"))
     deadline = _date(_l("整改期限"), required=False)
-    note = TextAreaField(_l("备注"), validators=[Optional(), Length(max=2000)])
+
+
+class ProblemsForm(FlaskForm):
+    problems = TextAreaField(_l("发现问题"), validators=[DataRequired(_l("请填写发现的问题，每行一个。")),
+                                                       Length(max=4000)],
+                             description=_l("每行一个问题，每个问题都要整改和回头看。"))
+    deadline = _date(_l("整改期限"))
     submit = SubmitField(_l("保存"))
+
+
+class ProblemForm(FlaskForm):
+    problem = TextAreaField(_l("问题"), validators=[DataRequired(_l("请填写问题。")), Length(max=4000)])
+    submit = SubmitField(_l("保存"))
+
+
+class ConfirmForm(FlaskForm):
+    submit = SubmitField(_l("确认删除"))
 
 
 class RecheckForm(FlaskForm):

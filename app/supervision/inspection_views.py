@@ -81,35 +81,48 @@ def rectification_list():
                            status_of=services.rectification_status, status_label=services.status_label)
 
 
+def place_choices(form, grid, keep=None) -> None:
+    """The place select: nothing (the whole grid, or a point typed below), then the
+    grid's registered shops and organisations."""
+    form.place.choices = [("", _("（不选）"))] + [
+        (services.place_key(p), services.place_label(p)) for p in (services.places_of(grid, keep) if grid else [])]
+
+
 @bp.route("/inspections/new", methods=["GET", "POST"])
 @login_required
 def create_inspection():
-    """Record an inspection of a grid in scope (?grid=ID preselects)."""
+    """Record an inspection of a grid in scope (?grid=ID; asked for first, so that the
+    grid's registered places can be offered as the point)."""
     if not access.may_supervise(current_user):
         abort(403)
     grids = visible_grids()
     form = InspectionForm()
-    form.grid_id.choices = [(0, _("（请选择）"))] + [(g.id, grid_label(g)) for g in grids]
     if request.method == "GET":
         form.grid_id.data = request.args.get("grid", type=int)
         form.inspected_on.data = local_today()
+    grid = chosen_grid(grids, form.grid_id.data)
+    if grid is None and request.method == "GET":
+        return render_template("supervision/pick_grid.html", grids=grids)
+    form.grid_id.choices = [(0, _("（请选择）"))] + [(g.id, grid_label(g)) for g in grids]
+    place_choices(form, grid)
     if form.validate_on_submit():
-        values = services.InspectionValues(
-            inspected_on=form.inspected_on.data, inspectors=form.inspectors.data or "",
-            items_checked=form.items_checked.data or "", problems=form.problems.data or "",
-            deadline=form.deadline.data, point=form.point.data or "", note=form.note.data or "")
         with saving(form) as saved:
-            inspection = services.record_inspection(values, chosen_grid(grids, form.grid_id.data), current_user,
-                                                    local_today())
+            values = services.InspectionValues(
+                inspected_on=form.inspected_on.data, inspectors=form.inspectors.data or "",
+                items_checked=form.items_checked.data or "", problems=form.problems.data or "",
+                deadline=form.deadline.data, point=form.point.data or "", note=form.note.data or "",
+                place=services.place_from_key(form.place.data, current_user))
+            inspection = services.record_inspection(values, grid, current_user, local_today())
         if saved:
             flash(_("已保存督查记录。"), "success")
             return redirect(url_for("supervision.inspection_detail", inspection_id=inspection.id), 303)
-    return render_template("supervision/inspection_form.html", form=form)
+    return render_template("supervision/inspection_form.html", form=form, inspection=None)
 
 
 @bp.route("/inspections/<int:inspection_id>")
 @login_required
 def inspection_detail(inspection_id: int):
+    """An inspection, its place (linked to the place's page) and its problems."""
     inspection = get_visible_or_404(Inspection, inspection_id)
     return render_template("supervision/inspection_detail.html", inspection=inspection, today=local_today(),
                            status_of=services.rectification_status, status_label=services.status_label,

@@ -2,7 +2,9 @@
 found becoming a rectification with a deadline, and re-checks (回头看). A failed
 re-check keeps the rectification open and may give it a new deadline; it closes only
 when a re-check passes. Deadlines are local calendar dates: a rectification is
-overdue from the day after its deadline while open. The caller commits."""
+overdue from the day after its deadline while open. The point inspected is a shop
+or organisation registered in the grid, or free text (a road, a market). Corrections
+live in app.supervision.inspection_changes. The caller commits."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -13,12 +15,71 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, and_, or_, select
 
 from app.auth import audit
+from app.core.scoping import scoped_select
 from app.extensions import db
 from app.org.models import Division
+from app.registry.housing_models import Shop
+from app.registry.organisation_models import Organisation
 from app.supervision.models import Inspection, Recheck, Rectification
 from app.supervision.rules import SupervisionError, lines, past_or_today, required_text
 
 STATUS_LABELS = {"open": _l("整改中"), "overdue": _l("逾期未整改"), "passed": _l("已销号")}
+PLACE_KINDS = {"shop": (Shop, _l("商铺")), "organisation": (Organisation, _l("单位"))}
+
+
+# --- Points: registered places or free text ----------------------------------------------------
+
+def place_key(place) -> str:
+    """"shop:12" or "organisation:3": how a place is named in a form's choices."""
+    kind = "shop" if isinstance(place, Shop) else "organisation"
+    return f"{kind}:{place.id}"
+
+
+def places_of(grid: Division, keep=None) -> list:
+    """The grid's open shops and its organisations, by name (and `keep`, the place an
+    inspection already names, even if it has closed since)."""
+    places = list(db.session.scalars(select(Shop).where(Shop.grid_id == grid.id, Shop.status == "open")
+                                     .order_by(Shop.name, Shop.id)))
+    places += list(db.session.scalars(select(Organisation).where(Organisation.grid_id == grid.id)
+                                      .order_by(Organisation.name, Organisation.id)))
+    if keep is not None and keep not in places:
+        places.append(keep)
+    return places
+
+
+def place_label(place) -> str:
+    return _("%(kind)s：%(name)s", kind=PLACE_KINDS["shop" if isinstance(place, Shop) else "organisation"][1],
+             name=place.name)
+
+
+def place_from_key(key: str | None, user):
+    """The shop or organisation a form chose, looked up in the user's scope."""
+    if not key:
+        return None
+    kind, _sep, record_id = key.partition(":")
+    if kind not in PLACE_KINDS or not record_id.isdigit():
+        raise SupervisionError(_("请从列表中选择。"), "place")
+    model = PLACE_KINDS[kind][0]
+    place = db.session.scalar(scoped_select(model, user).where(model.id == int(record_id)))
+    if place is None:
+        raise SupervisionError(_("请从列表中选择。"), "place")
+    return place
+
+
+def point_fields(grid: Division, place, point: str) -> dict:
+    """Inspection columns for the point: the place's link and name, or the free text."""
+    point = (point or "").strip()
+    if place is None:
+        return {"point": point, "shop_id": None, "organisation_id": None}
+    if place.grid_id != grid.id:
+        raise SupervisionError(_("所选场所不在%(grid)s。", grid=grid.name), "place")
+    if point:
+        raise SupervisionError(_("已选登记的场所时，不用再填写其他点位。"), "point")
+    return {"point": place.name[:100], "shop_id": place.id if isinstance(place, Shop) else None,
+            "organisation_id": place.id if isinstance(place, Organisation) else None}
+
+
+# --- Recording ---------------------------------------------------------------------------------
 
 
 @dataclass
@@ -30,6 +91,7 @@ class InspectionValues:
     deadline: date | None = None
     point: str = ""
     note: str = ""
+    place: Shop | Organisation | None = None
 
 
 def record_inspection(values: InspectionValues, grid: Division | None, user, today: date) -> Inspection:
@@ -37,7 +99,7 @@ def record_inspection(values: InspectionValues, grid: Division | None, user, tod
         raise SupervisionError(_("请选择您管辖范围内的在用网格。"), "grid_id")
     inspected_on = past_or_today(values.inspected_on, today, "inspected_on")
     inspection = Inspection(
-        grid_id=grid.id, point=(values.point or "").strip(), inspected_on=inspected_on,
+        grid_id=grid.id, **point_fields(grid, values.place, values.point), inspected_on=inspected_on,
         inspectors=required_text(values.inspectors, "inspectors", _("请填写检查人员。")),
         items_checked=required_text(values.items_checked, "items_checked", _("请填写检查内容。")),
         note=values.note or "", created_by_id=getattr(user, "id", None))
@@ -58,10 +120,10 @@ def record_inspection(values: InspectionValues, grid: Division | None, user, tod
     return inspection
 
 
-def record_recheck(rectification: Rectification, checked_on: date | None, passed: bool, note: str,
-                   new_deadline: date | None, user, today: date) -> Recheck:
-    if rectification.status != "open":
-        raise SupervisionError(_("该问题已整改销号。"))
+def apply_recheck(rectification: Rectification, checked_on: date | None, passed: bool, note: str,
+                  new_deadline: date | None, today: date) -> tuple[date, str, date | None]:
+    """Check a re-check's values and put its result on the rectification; returns the
+    checked date, note and new deadline to store."""
     checked_on = past_or_today(checked_on, today, "checked_on")
     if checked_on < rectification.inspection.inspected_on:
         raise SupervisionError(_("复查日期不能早于检查日期。"), "checked_on")
@@ -76,6 +138,14 @@ def record_recheck(rectification: Rectification, checked_on: date | None, passed
             if new_deadline < checked_on:
                 raise SupervisionError(_("新的整改期限不能早于复查日期。"), "new_deadline")
             rectification.deadline = new_deadline
+    return checked_on, note, new_deadline
+
+
+def record_recheck(rectification: Rectification, checked_on: date | None, passed: bool, note: str,
+                   new_deadline: date | None, user, today: date) -> Recheck:
+    if rectification.status != "open":
+        raise SupervisionError(_("该问题已整改销号。"))
+    checked_on, note, new_deadline = apply_recheck(rectification, checked_on, passed, note, new_deadline, today)
     recheck = Recheck(rectification=rectification, checked_on=checked_on, passed=passed, note=note,
                       new_deadline=new_deadline, checked_by_id=getattr(user, "id", None))
     db.session.add(recheck)

@@ -50,7 +50,7 @@ def _rows(scope: LedgerScope) -> list[SupervisionRow]:
     inspections = db.session.scalars(
         select(Inspection).join(Division, Division.id == Inspection.grid_id)
         .where(Inspection.grid_id.in_(scope.grid_ids()), Inspection.inspected_on.between(scope.start, scope.end))
-        .options(selectinload(Inspection.grid),
+        .options(selectinload(Inspection.grid), selectinload(Inspection.shop), selectinload(Inspection.organisation),
                  selectinload(Inspection.rectifications).selectinload(Rectification.rechecks))
         .order_by(Division.code, Inspection.inspected_on, Inspection.id))
     rows = []
@@ -66,7 +66,7 @@ register(Ledger(
     columns=[
         LedgerColumn(_l("检查日期"), 22, lambda r: r.inspection.inspected_on.isoformat()),
         LedgerColumn(_l("网格"), 22, lambda r: r.inspection.grid.name),
-        LedgerColumn(_l("检查点位"), 22, lambda r: r.inspection.point),
+        LedgerColumn(_l("检查点位"), 22, lambda r: r.inspection.point_name),
         LedgerColumn(_l("检查人员"), 24, lambda r: r.inspection.inspectors),
         LedgerColumn(_l("检查内容"), 34, lambda r: r.inspection.items_checked),
         LedgerColumn(_l("发现问题"), 40, lambda r: r.problem),
