@@ -142,7 +142,9 @@ def create_organisation():
 @login_required
 def organisation_detail(organisation_id: int):
     organisation = get_visible_or_404(Organisation, organisation_id)
+    from app.supervision.inspections import inspections_of_place  # here: supervision imports registry models
     return render_template("registry/organisation_detail.html", organisation=organisation,
+                           inspections=inspections_of_place(organisation, current_user),
                            type_label=services.org_type_label(organisation.org_type),
                            can_edit=current_user.can(Permission.EDIT_REGISTERS))
 

@@ -168,8 +168,9 @@ def shop_detail(shop_id: int):
     moves = list(db.session.scalars(scoped_select(PopulationEvent).where(PopulationEvent.shop_id == shop.id)
                                     .options(selectinload(PopulationEvent.recorded_by))
                                     .order_by(PopulationEvent.occurred_on.desc(), PopulationEvent.id.desc())))
+    from app.supervision.inspections import inspections_of_place  # here: supervision imports registry models
     return render_template("registry/shop_detail.html", shop=shop, moves=moves,
-                           summaries=correction_summaries(moves),
+                           summaries=correction_summaries(moves), inspections=inspections_of_place(shop, current_user),
                            can_edit=current_user.can(Permission.EDIT_REGISTERS))
 
 

@@ -162,6 +162,14 @@ def rectification_status(rectification: Rectification, today: date) -> str:
     return "overdue" if rectification.deadline < today else "open"
 
 
+def inspections_of_place(place, user, limit: int = 20) -> list[Inspection]:
+    """The latest inspections of a registered shop or organisation, as the user sees them
+    (for the place's page in the registry)."""
+    column = Inspection.shop_id if isinstance(place, Shop) else Inspection.organisation_id
+    return list(db.session.scalars(scoped_select(Inspection, user).where(column == place.id)
+                                   .order_by(Inspection.inspected_on.desc(), Inspection.id.desc()).limit(limit)))
+
+
 def status_label(code: str) -> str:
     return str(STATUS_LABELS.get(code, code))
 

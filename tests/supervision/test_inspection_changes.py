@@ -5,6 +5,9 @@ and as the pages show them (errors at the field with typed values kept, 403 for
 roles that do not supervise, 404 for another grid, the audit entries)."""
 from datetime import date, timedelta
 
+from io import BytesIO
+
+import openpyxl
 import pytest
 from sqlalchemy import select
 
@@ -169,6 +172,26 @@ def test_recording_at_a_registered_place_on_the_pages(client_as, world):
     detail = town.get(f"/inspections/{inspection.id}").get_data(as_text=True)
     assert f'href="/shops/{shop.id}"' in detail and "便民超市a" in detail
     assert "便民超市a" in text_of(town.get("/inspections/"))
+    # The shop's page lists it; grid B's shop page does not.
+    assert f'href="/inspections/{inspection.id}"' in town.get(f"/shops/{shop.id}").get_data(as_text=True)
+    assert "督查记录" not in text_of(client_as("admin").get(f"/shops/{shop_b.id}"))
+    # The supervision ledger names the point by the shop's name.
+    workbook = openpyxl.load_workbook(BytesIO(town.get("/ledgers/", query_string={
+        "number": 15, "division_id": world.community_a.id, "start": local_today().isoformat(),
+        "end": local_today().isoformat(), "output": "xlsx"}).data))
+    rows = [row for row in workbook.worksheets[0].iter_rows(values_only=True) if row and "门前三包" in row]
+    assert len(rows) == 1 and "便民超市a" in rows[0]
+
+
+def test_an_organisations_page_lists_its_inspections(client_as, world):
+    organisation = world.records["a"]["organisation"]
+    with write_transactions():
+        made = services.record_inspection(services.InspectionValues(
+            inspected_on=local_today(), inspectors="镇督查组", items_checked="消防", place=organisation),
+            world.grid_a, world.users["town_a"], today=local_today())
+        db.session.commit()
+    html = client_as("station_a").get(f"/organisations/{organisation.id}").get_data(as_text=True)
+    assert f'href="/inspections/{made.id}"' in html and "镇督查组" in html
 
 
 def test_editing_an_inspection_on_the_page(client_as, world):
