@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ColumnElement, and_, func, select, true
+from sqlalchemy import ColumnElement, and_, case, func, select, true
 from sqlalchemy.orm import selectinload
 
 from app.core.scoping import scope_condition, scoped_select
@@ -220,12 +220,36 @@ def months_back(last: date, count: int) -> list[date]:
 def on_time_trend(user, last_day: date, within: Division | None = None, months: int = TREND_MONTHS,
                   now: datetime | None = None) -> list[MonthRate]:
     """按期办结率 month by month (the indicators' 按期办结数 ÷ 应办结数), the last
-    `months` months up to `last_day`'s month."""
-    result = []
-    for first in months_back(last_day, months):
-        counts = period_counts(user, month_period(first), within, now)
-        result.append(MonthRate(first, counts.on_time, counts.due))
-    return result
+    `months` months up to `last_day`'s month.
+
+    The indicators' two due cohorts (app.matters.indicators.per_grid) in one query
+    each over the whole span, every matter put in its month by a CASE over the
+    months' bounds — a deadline in (start, end], a matter handled on the spot by its
+    closing time in [start, end) — instead of the indicators' three queries per
+    month (36 at county scale, most of the dashboard's time). `now` is not needed:
+    being due and closed on time do not depend on the clock."""
+    firsts = months_back(last_day, months)
+    periods = [month_period(first) for first in firsts]
+    first_start, last_end = periods[0].start, periods[-1].end
+    base = [scope_condition(Matter, user), Matter.status != "merged", grids_within(Matter.grid_id, within)]
+    on_time = _count_where(and_(Matter.status == "closed", Matter.closed_on_time.is_(True)))
+    by_deadline = case(*[(and_(Matter.handle_due_at > p.start, Matter.handle_due_at <= p.end), index)
+                         for index, p in enumerate(periods)])
+    by_closing = case(*[(and_(Matter.closed_at >= p.start, Matter.closed_at < p.end), index)
+                        for index, p in enumerate(periods)])
+    cohorts = (
+        (by_deadline, [Matter.handle_due_at > first_start, Matter.handle_due_at <= last_end]),
+        (by_closing, [Matter.handle_due_at.is_(None), Matter.closed_at >= first_start, Matter.closed_at < last_end]),
+    )
+    due, done = [0] * len(periods), [0] * len(periods)
+    for bucket, conditions in cohorts:
+        month = bucket.label("month_index")
+        for index, n_due, n_on_time in db.session.execute(
+                select(month, func.count(Matter.id), on_time).where(*base, *conditions).group_by(month)):
+            if index is not None:
+                due[index] += int(n_due)
+                done[index] += int(n_on_time)
+    return [MonthRate(first, done[i], due[i]) for i, first in enumerate(firsts)]
 
 
 @dataclass

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 
 from app.extensions import db
 from app.org.models import Division, StaffAssignment
@@ -23,7 +23,7 @@ from app.registry.models import Household, HouseholdMember
 from app.registry.visit_classes import period_bounds, visit_classes
 from app.visits import reference
 from app.visits.models import Visit, visit_visitor
-from app.visits.schedule import class_changes, class_on
+from app.visits.schedule import class_changes_in_grids, class_on
 
 
 def quarter_of(day: date) -> tuple[date, date]:
@@ -55,12 +55,33 @@ def grids_under(division: Division) -> list[Division]:
         Division.code.startswith(division.code, autoescape=True)).order_by(Division.code)))
 
 
-def _classes_at(grid_ids: list[int], day: date) -> dict[int, int]:
-    """{household id: class in force on `day`} of the active households of these grids."""
+def _class_counts(grid_ids: list[int], day: date) -> tuple[dict[int, int], dict[int, tuple[int, list]]]:
+    """({class: active households of these grids in that class on `day`}, the
+    households that ever changed class). Counted in SQL by the class they are in now;
+    only households with a recorded class change are looked at one by one (a county
+    holds 60,000 households and few changes)."""
+    counts = {int(level): int(number) for level, number in db.session.execute(
+        select(Household.visit_class, func.count()).where(
+            Household.grid_id.in_(grid_ids), Household.status == "active").group_by(Household.visit_class))}
+    changed = class_changes_in_grids(grid_ids)
+    for current, changes in changed.values():
+        level = class_on(current, changes, day)[0]
+        if level != current:
+            counts[current] = counts.get(current, 0) - 1
+            counts[level] = counts.get(level, 0) + 1
+    return counts, changed
+
+
+def _classes_of_verified(grid_ids: list[int], start: date, end: date, day: date,
+                         changed: dict[int, tuple[int, list]]) -> dict[int, int]:
+    """{household id: class on `day`} of the active households of these grids that
+    had a verification visit in [start, end] (the only ones a rate needs one by one)."""
+    verified = select(Visit.household_id).where(Visit.grid_id.in_(grid_ids), Visit.visited_on >= start,
+                                                Visit.visited_on <= end, Visit.visit_type == "verification")
     rows = db.session.execute(select(Household.id, Household.visit_class).where(
-        Household.grid_id.in_(grid_ids), Household.status == "active")).all()
-    changes = class_changes([r.id for r in rows])
-    return {r.id: class_on(r.visit_class, changes.get(r.id, []), day)[0] for r in rows}
+        Household.id.in_(verified), Household.grid_id.in_(grid_ids), Household.status == "active"))
+    return {household_id: class_on(level, changed[household_id][1], day)[0] if household_id in changed else level
+            for household_id, level in rows}
 
 
 def _verification_tiers(grid_ids: list[int], start: date, end: date,
@@ -112,14 +133,18 @@ class RateRow:
 def verification_rates(grid_ids: list[int], start: date, end: date, today: date) -> list[RateRow]:
     """One row per class: households, verified households per tier, targets."""
     reference_day = min(end, today)
-    classes = _classes_at(grid_ids, reference_day) if grid_ids else {}
-    verified = _verification_tiers(grid_ids, start, min(end, today)) if grid_ids else {t: set() for t in reference.TIERS}
+    counts, classes = {}, {}
+    verified = {t: set() for t in reference.TIERS}
+    if grid_ids:
+        counts, changed = _class_counts(grid_ids, reference_day)
+        classes = _classes_of_verified(grid_ids, start, min(end, today), reference_day, changed)
+        verified = _verification_tiers(grid_ids, start, min(end, today))
     targets = reference.verification_targets()
     rows = []
     for info in visit_classes():
-        members = {h for h, level in classes.items() if level == info.level}
-        rows.append(RateRow(info.level, info.name, len(members),
-                            {tier: len(members & verified.get(tier, set())) for tier in reference.TIERS},
+        rows.append(RateRow(info.level, info.name, counts.get(info.level, 0),
+                            {tier: sum(1 for h in verified.get(tier, set()) if classes.get(h) == info.level)
+                             for tier in reference.TIERS},
                             {tier: targets.get(tier, {}).get(info.level, 0) for tier in reference.TIERS}))
     return rows
 

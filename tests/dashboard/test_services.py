@@ -4,10 +4,12 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+from app.core.database import write_transactions
 from app.dashboard import services
+from app.extensions import db
 from app.dashboard.filters import period_of
 from app.matters.indicators import Period
-from tests.dashboard.conftest import TODAY
+from tests.dashboard.conftest import TODAY, at
 
 JUNE = Period(dt.date(2026, 6, 1), dt.date(2026, 6, 30))
 NOW = dt.datetime(2026, 11, 22, 2, 0)  # 10:00 in Beijing
@@ -96,6 +98,26 @@ def test_on_time_trend_by_month(scene):
     assert (county[-1].on_time, county[-1].due, county[-1].rate) == (3, 4, Decimal("75.0"))
     # Twelve months ending in the quarter's or year's last month.
     assert services.on_time_trend(u["admin"], dt.date(2026, 12, 31), now=NOW)[-7].rate == Decimal("75.0")
+
+
+def test_on_time_trend_agrees_with_the_indicators_at_month_bounds(scene):
+    """The trend counts a year in one pass: a deadline at 24:00 on 30 June is June's,
+    a matter handled on the spot and closed at 00:00 on 1 July is July's, month by
+    month as the indicators count each month on its own."""
+    a2, b1 = scene.matters["A2"], scene.matters["B1"]
+    with write_transactions():
+        a2.handle_due_at = at(7, 1, 0)  # the end of 30 June
+        b1.closed_at = at(7, 1, 0)
+        db.session.commit()
+    admin = scene.world.users["admin"]
+    trend = services.on_time_trend(admin, dt.date(2026, 7, 31), now=NOW)
+    for rate in trend:
+        counts = services.period_counts(admin, services.month_period(rate.month), now=NOW)
+        assert (rate.on_time, rate.due) == (counts.on_time, counts.due), rate.month
+    by_month = {rate.month.month: (rate.on_time, rate.due) for rate in trend}
+    assert by_month[6] == (2, 3)  # A1 and A3 on time, A2 due on 30 June; B1 has left June
+    assert by_month[7] == (1, 1)  # B1
+    assert by_month[5] == (0, 1)  # A4, closed late
 
 
 def test_overdue_list(scene):

@@ -3,6 +3,7 @@ against hand-computed figures."""
 from datetime import date
 
 import pytest
+from sqlalchemy import select
 
 from app.core.database import write_transactions
 from app.extensions import db
@@ -10,6 +11,7 @@ from app.org.models import StaffAssignment, StaffMember, StaffRole
 from app.registry import services as registry
 from app.registry.models import KeyPerson, KeyPersonCategory, PopulationEvent
 from app.visits import rates, services
+from app.visits.models import Visit
 from tests.factories import START, make_id_number
 
 TODAY = date(2026, 11, 22)
@@ -115,6 +117,11 @@ def test_class_for_the_rate_is_the_class_at_quarter_end(verified):
     q4 = rates.verification_rates([world.grid_a.id], *Q4, TODAY)
     assert _row(q4, 1).households == 1 and _row(q4, 3).households == 6
     assert _row(q4, 3).verified["area"] == 2
+    # Asked on 19 November, before the change: V1-0 and its verification are class 一's.
+    before = rates.verification_rates([world.grid_a.id], *Q4, date(2026, 11, 19))
+    assert _row(before, 1).households == 2 and _row(before, 3).households == 5
+    assert _row(before, 1).verified["area"] == _row(q4, 1).verified["area"] + 1
+    assert _row(before, 3).verified["area"] == 1
 
 
 def test_key_group_quota_counts_households_the_station_visited(app, world):
@@ -150,6 +157,28 @@ def test_visit_coverage(verified):
     assert (coverage.households, coverage.visited_households, coverage.visits) == (10, 5, 6)
     assert coverage.rate == 0.5
     assert services.visit_coverage([], Q4).rate is None
+
+
+def test_visit_coverage_by_group(verified):
+    """Groups of grids counted in one pass give each group's own figures; a household
+    visited in grid A and, after moving, in grid B counts once in a group holding
+    both grids and once in each group when they are apart."""
+    world = verified
+    moved = db.session.scalar(select(Visit.household_id).where(Visit.grid_id == world.grid_a.id,
+                                                               Visit.visited_on >= Q4[0]).limit(1))
+    with write_transactions():
+        db.session.add(Visit(grid_id=world.grid_b.id, household_id=moved, visited_on=date(2026, 11, 20),
+                             visit_type="routine", found="搬到新网格后走访"))
+        db.session.commit()
+    alone_b = services.visit_coverage([world.grid_b.id], Q4)
+    apart = services.visit_coverage_by_group([[world.grid_a.id], [], [world.grid_b.id]], Q4)
+    assert [(c.households, c.visited_households, c.visits) for c in apart] == [
+        (10, 5, 6), (0, 0, 0), (alone_b.households, alone_b.visited_households, alone_b.visits)]
+    together = services.visit_coverage_by_group([[world.grid_a.id, world.grid_b.id]], Q4)[0]
+    assert together.households == 10 + alone_b.households
+    assert together.visits == 6 + alone_b.visits
+    assert together.visited_households == 5 + alone_b.visited_households - 1
+    assert services.visit_coverage_by_group([], Q4) == []
 
 
 def test_parse_quarter():
