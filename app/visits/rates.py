@@ -85,16 +85,17 @@ def _classes_of_verified(grid_ids: list[int], start: date, end: date, day: date,
 
 
 def _verification_tiers(grid_ids: list[int], start: date, end: date,
-                        visit_type: str | None = "verification") -> dict[str, set[int]]:
+                        visit_type: str | None = "verification", households=None) -> dict[str, set[int]]:
     """{tier: household ids with a visit of that type (any type: None) in [start, end]
-    by staff of that tier}."""
+    by staff of that tier}, among `households` (a select of ids) when given."""
     community_of = dict(db.session.execute(select(Division.id, Division.parent_id)
                                            .where(Division.id.in_(grid_ids))).all())
     rows = db.session.execute(
         select(Visit.household_id, Visit.grid_id, Visit.visited_on, visit_visitor.c.staff_id)
         .join(visit_visitor, visit_visitor.c.visit_id == Visit.id)
         .where(Visit.grid_id.in_(grid_ids), Visit.visited_on >= start, Visit.visited_on <= end,
-               *([Visit.visit_type == visit_type] if visit_type else []))).all()
+               *([Visit.visit_type == visit_type] if visit_type else []),
+               *([Visit.household_id.in_(households)] if households is not None else []))).all()
     staff_ids = {r.staff_id for r in rows}
     assignments: dict[int, list[StaffAssignment]] = {}
     if staff_ids:
@@ -171,17 +172,20 @@ def key_group_quota(grid_ids: list[int], start: date, end: date) -> dict[int, Ke
     community (the station) on the day; the rule is the community's check on its grids
     (社区每季度对社区各网格的重点人群进行不少于3家的入户走访). Counts only: key persons'
     identities stay on their own pages."""
-    key_rows = db.session.execute(
-        select(Household.grid_id, Household.id).distinct()
-        .join(HouseholdMember, HouseholdMember.household_id == Household.id)
-        .join(KeyPerson, KeyPerson.resident_id == HouseholdMember.resident_id)
-        .where(Household.grid_id.in_(grid_ids), Household.status == "active",
-               HouseholdMember.start_date <= end,
-               or_(HouseholdMember.end_date.is_(None), HouseholdMember.end_date >= start),
-               KeyPerson.start_date <= end,
-               or_(KeyPerson.end_date.is_(None), KeyPerson.end_date >= start))).all()
+    keyed = (select(Household.grid_id, Household.id).distinct()
+             .join(HouseholdMember, HouseholdMember.household_id == Household.id)
+             .join(KeyPerson, KeyPerson.resident_id == HouseholdMember.resident_id)
+             .where(Household.grid_id.in_(grid_ids), Household.status == "active",
+                    HouseholdMember.start_date <= end,
+                    or_(HouseholdMember.end_date.is_(None), HouseholdMember.end_date >= start),
+                    KeyPerson.start_date <= end,
+                    or_(KeyPerson.end_date.is_(None), KeyPerson.end_date >= start)))
     key_households: dict[int, set[int]] = {g: set() for g in grid_ids}
-    for grid_id, household_id in key_rows:
+    for grid_id, household_id in db.session.execute(keyed).all():
         key_households[grid_id].add(household_id)
-    visited = _verification_tiers(grid_ids, start, end, visit_type=None)["station"] if grid_ids else set()
+    # Only the key households' visits are read (a county quarter has some 30,000
+    # visits, of which a few thousand are to key households).
+    key_ids = select(keyed.subquery().c.id)
+    visited = (_verification_tiers(grid_ids, start, end, visit_type=None, households=key_ids)["station"]
+               if grid_ids else set())
     return {g: KeyGroupQuota(g, len(ids), len(ids & visited)) for g, ids in key_households.items()}
