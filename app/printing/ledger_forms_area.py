@@ -16,7 +16,8 @@ from app.extensions import db
 from app.org.models import Division, StaffAssignment, StaffRole
 from app.patrols.ledger_rows import survey_rows, work_log_rows
 from app.printing.ledgers import Ledger, LedgerColumn, LedgerScope, register
-from app.registry.housing_services import house_address, person_name, person_phone, shop_address
+from app.registry.housing_services import house_address, person_name, person_phone
+from app.registry.shop_services import shop_address
 from app.registry.models import (CareTag, House, Household, KeyPerson, KeyPersonCategory, Organisation, Rental,
                                  Resident, ResidentTag, Shop)
 

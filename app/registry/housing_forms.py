@@ -8,7 +8,8 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, DecimalField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from app.registry.housing_services import BUSINESS_TYPES, HOUSE_USES, SHOP_STATUSES
+from app.registry.housing_services import HOUSE_USES
+from app.registry.shop_services import BUSINESS_TYPES, SHOP_STATUSES
 
 REQUIRED = _l("此项为必填项。")
 DATE_MESSAGE = _l("请输入有效日期，格式为 YYYY-MM-DD。")

@@ -1,8 +1,8 @@
-"""Rules of the housing registers: houses and their owners, rentals (出租房屋) with
-their landlord, term, 治安责任书 and tenants, and shops (商铺) with their licence,
-operator and 门前三包 duty. People are linked only when the user may see them
-(found by full ID number within the user's scope); otherwise a name and phone are
-kept as text. Every write is audited; summaries never carry ID or phone numbers."""
+"""Rules of the housing registers: houses and their owners, and rentals (出租房屋) with
+their landlord, term, 治安责任书 and tenants; shops are in app.registry.shop_services.
+People are linked only when the user may see them (found by full ID number within the
+user's scope); otherwise a name and phone are kept as text. Every write is audited;
+summaries never carry ID or phone numbers."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -14,13 +14,13 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.auth import audit
-from app.core.identity import check_credit_code, check_phone, normalise_text_digits
+from app.core.identity import check_phone, normalise_text_digits
 from app.core.masking import mask_id_number, mask_phone
 from app.core.scoping import scoped_select
 from app.core.timeutil import local_today
 from app.extensions import db
 from app.org.models import Building, Division
-from app.registry.housing_models import House, Rental, RentalTenant, Shop
+from app.registry.housing_models import House, Rental, RentalTenant
 from app.registry.models import Resident
 from app.registry.services import RegistryError
 
@@ -31,19 +31,6 @@ HOUSE_USES = {
     "vacant": _l("空置"),
     "other": _l("其他"),
 }
-SHOP_STATUSES = {"open": _l("营业中"), "closed": _l("已停业")}
-BUSINESS_TYPES = {
-    "catering": _l("餐饮"),
-    "retail": _l("零售"),
-    "accommodation": _l("住宿"),
-    "services": _l("生活服务"),
-    "entertainment": _l("娱乐场所"),
-    "repair": _l("维修"),
-    "education": _l("教育培训"),
-    "medical": _l("医药卫生"),
-    "other": _l("其他"),
-}
-LICENCE_MAX = 32
 NOT_FOUND = _l("在您的管辖范围内未找到该证件号码的人员。")
 
 
@@ -75,10 +62,6 @@ def person_name(resident: Resident | None, name: str) -> str:
 def person_phone(resident: Resident | None, phone: str) -> str:
     """The phone typed for this role, else the linked resident's own."""
     return phone or (resident.phone if resident is not None else "") or ""
-
-
-def shop_address(shop: Shop) -> str:
-    return shop.address or house_address(shop.house)
 
 
 def rental_expired(rental: Rental, today: date | None = None) -> bool:
@@ -115,7 +98,7 @@ def _phone(value: str, field: str) -> str:
     return check.number
 
 
-def _person(values: PersonValues, current_id: int | None, user, prefix: str,
+def linked_person(values: PersonValues, current_id: int | None, user, prefix: str,
             required: str) -> tuple[int | None, str, str]:
     """(resident id, name, phone) for a role. An ID number wins; a typed name
     unlinks; both empty keep the resident already linked, or are refused."""
@@ -133,12 +116,12 @@ def _person(values: PersonValues, current_id: int | None, user, prefix: str,
     raise RegistryError(required, f"{prefix}_name")
 
 
-def _require_grid(grid: Division) -> None:
+def require_grid(grid: Division) -> None:
     if grid is None or not grid.is_grid or not grid.is_active:
         raise RegistryError(_("请选择您管辖范围内的在用网格。"), "grid_id")
 
 
-def _changed(record, cleaned: dict) -> list[str]:
+def changed_fields(record, cleaned: dict) -> list[str]:
     return [key for key, value in cleaned.items() if getattr(record, key) != value]
 
 
@@ -181,7 +164,7 @@ def _clean_house(values: HouseValues, grid: Division, house: House | None, user)
         raise RegistryError(_("请从列表中选择。"), "use")
     if values.area_m2 is not None and not Decimal("0") < values.area_m2 < Decimal("100000"):
         raise RegistryError(_("面积应大于 0 且小于 100000 平方米。"), "area_m2")
-    owner_id, owner_name, owner_phone = _person(
+    owner_id, owner_name, owner_phone = linked_person(
         values.owner or PersonValues(), house.owner_resident_id if house else None, user, "owner",
         _("请填写房主的证件号码（已登记人员），或房主姓名。"))
     return {"building_id": building.id if building else None, "unit": unit if building else "",
@@ -191,7 +174,7 @@ def _clean_house(values: HouseValues, grid: Division, house: House | None, user)
 
 
 def create_house(values: HouseValues, grid: Division, *, user) -> House:
-    _require_grid(grid)
+    require_grid(grid)
     house = House(grid_id=grid.id, **_clean_house(values, grid, None, user))
     db.session.add(house)
     db.session.flush()
@@ -202,7 +185,7 @@ def create_house(values: HouseValues, grid: Division, *, user) -> House:
 
 def update_house(house: House, values: HouseValues, *, user) -> bool:
     cleaned = _clean_house(values, house.grid, house, user)
-    changed = _changed(house, cleaned)
+    changed = changed_fields(house, cleaned)
     for key in changed:
         setattr(house, key, cleaned[key])
     if changed:
@@ -237,7 +220,7 @@ def _clean_rental(values: RentalValues, current_landlord_id: int | None, user) -
             raise RegistryError(_("已签治安责任书的，请填写签订日期。"), "agreement_date")
         if agreement_date > local_today():
             raise RegistryError(_("日期不能晚于今天。"), "agreement_date")
-    landlord_id, landlord_name, landlord_phone = _person(
+    landlord_id, landlord_name, landlord_phone = linked_person(
         values.landlord or PersonValues(), current_landlord_id, user, "landlord",
         _("请填写出租人的证件号码（已登记人员），或出租人姓名。"))
     return {"landlord_resident_id": landlord_id, "landlord_name": landlord_name,
@@ -259,7 +242,7 @@ def create_rental(house: House, values: RentalValues, *, user) -> Rental:
 
 def update_rental(rental: Rental, values: RentalValues, *, user) -> bool:
     cleaned = _clean_rental(values, rental.landlord_resident_id, user)
-    changed = _changed(rental, cleaned)
+    changed = changed_fields(rental, cleaned)
     for key in changed:
         setattr(rental, key, cleaned[key])
     if changed:
@@ -291,93 +274,6 @@ def remove_tenant(tenant: RentalTenant, *, user) -> None:
     db.session.flush()
 
 
-# --- Shops -----------------------------------------------------------------------------
-
-@dataclass
-class ShopValues:
-    name: str = ""
-    business_type: str = "other"
-    licence_number: str = ""
-    operator: PersonValues = None  # type: ignore[assignment]
-    house_id: int | None = None
-    address: str = ""
-    frontage_duty_signed: bool = False
-    frontage_duty_note: str = ""
-    status: str = "open"
-    note: str = ""
-
-
-def clean_licence(value: str | None) -> str:
-    """营业执照号: 18 characters must be a valid unified social credit code; older
-    registration numbers are kept as typed (up to 32 characters)."""
-    number = normalise_text_digits(value, upper=True)
-    if len(number) == 18:
-        check = check_credit_code(number)
-        if check.error:
-            raise RegistryError(check.error, "licence_number")
-        return check.number
-    if len(number) > LICENCE_MAX:
-        raise RegistryError(_("营业执照号不能超过 %(n)d 个字符。", n=LICENCE_MAX), "licence_number")
-    return number
-
-
-def _clean_shop(values: ShopValues, grid: Division, shop: Shop | None, user) -> dict:
-    name = (values.name or "").strip()
-    if not name:
-        raise RegistryError(_("此项为必填项。"), "name")
-    if values.business_type not in BUSINESS_TYPES:
-        raise RegistryError(_("请从列表中选择。"), "business_type")
-    if values.status not in SHOP_STATUSES:
-        raise RegistryError(_("请从列表中选择。"), "status")
-    house = None
-    if values.house_id:
-        house = db.session.get(House, values.house_id)
-        if house is None or house.grid_id != grid.id:
-            raise RegistryError(_("请选择本网格内的房屋。"), "house_id")
-    address = (values.address or "").strip()
-    if house is None and not address:
-        raise RegistryError(_("请选择房屋，或填写经营地址。"), "address")
-    operator_id, operator_name, operator_phone = _person(
-        values.operator or PersonValues(), shop.operator_resident_id if shop else None, user, "operator",
-        _("请填写经营者的证件号码（已登记人员），或经营者姓名。"))
-    return {"name": name[:100], "business_type": values.business_type,
-            "licence_number": clean_licence(values.licence_number), "house_id": house.id if house else None,
-            "address": address, "operator_resident_id": operator_id, "operator_name": operator_name,
-            "operator_phone": operator_phone, "frontage_duty_signed": bool(values.frontage_duty_signed),
-            "frontage_duty_note": (values.frontage_duty_note or "").strip(), "status": values.status,
-            "note": (values.note or "").strip()}
-
-
-def _mark_shop_house(shop: Shop) -> None:
-    """A house that holds an open shop is used as a shop (unless it is let)."""
-    if shop.house is not None and shop.status == "open" and shop.house.use in ("own", "vacant", "other"):
-        shop.house.use = "shop"
-
-
-def create_shop(values: ShopValues, grid: Division, *, user) -> Shop:
-    _require_grid(grid)
-    shop = Shop(grid_id=grid.id, **_clean_shop(values, grid, None, user))
-    db.session.add(shop)
-    db.session.flush()
-    db.session.refresh(shop, ["house"])
-    _mark_shop_house(shop)
-    audit.record("shop_created", target=shop, actor=user, summary=shop.name)
-    return shop
-
-
-def update_shop(shop: Shop, values: ShopValues, *, user) -> bool:
-    cleaned = _clean_shop(values, shop.grid, shop, user)
-    changed = _changed(shop, cleaned)
-    for key in changed:
-        setattr(shop, key, cleaned[key])
-    if changed:
-        db.session.flush()
-        db.session.refresh(shop, ["house"])
-        _mark_shop_house(shop)
-        audit.record("shop_updated", target=shop, actor=user, summary=shop.name, detail={"fields": changed})
-    return bool(changed)
-
-
 # --- Exports ---------------------------------------------------------------------------
 
 def house_row(house: House) -> dict:
@@ -398,11 +294,3 @@ def rental_row(rental: Rental, today: date) -> dict:
             "agreement_date": rental.agreement_date, "tenant_count": len(rental.tenants),
             "tenants": "; ".join(f"{t.resident.name} {mask_id_number(t.resident.id_number)}".strip()
                                 for t in rental.tenants)}
-
-
-def shop_row(shop: Shop) -> dict:
-    return {"grid": shop.grid.name, "name": shop.name, "business_type": label(BUSINESS_TYPES, shop.business_type),
-            "licence": shop.licence_number, "operator": person_name(shop.operator, shop.operator_name),
-            "operator_phone": mask_phone(person_phone(shop.operator, shop.operator_phone)),
-            "address": shop_address(shop), "duty": str(_("已签")) if shop.frontage_duty_signed else str(_("未签")),
-            "duty_note": shop.frontage_duty_note, "status": label(SHOP_STATUSES, shop.status)}

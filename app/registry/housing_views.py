@@ -26,6 +26,7 @@ from app.org.models import Building
 from app.org.services import chosen_grid, grid_label, visible_grids
 from app.registry import bp
 from app.registry import housing_services as services
+from app.registry import shop_services
 from app.registry.household_views import _building_choices
 from app.registry.housing_forms import (HouseEditForm, HouseForm, keep_linked_person_help)
 from app.registry.housing_models import House, Rental, Shop
@@ -36,12 +37,12 @@ PER_PAGE = 30
 
 @bp.app_context_processor
 def _housing_helpers():
-    return {"house_address": services.house_address, "shop_address": services.shop_address,
+    return {"house_address": services.house_address, "shop_address": shop_services.shop_address,
             "person_name": services.person_name, "person_phone": services.person_phone,
             "rental_expired": services.rental_expired, "house_use_label":
                 lambda code: services.label(services.HOUSE_USES, code),
-            "shop_status_label": lambda code: services.label(services.SHOP_STATUSES, code),
-            "business_type_label": lambda code: services.label(services.BUSINESS_TYPES, code)}
+            "shop_status_label": lambda code: services.label(shop_services.SHOP_STATUSES, code),
+            "business_type_label": lambda code: services.label(shop_services.BUSINESS_TYPES, code)}
 
 
 def _person(form, prefix: str) -> services.PersonValues:

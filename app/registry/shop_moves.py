@@ -16,9 +16,10 @@ from app.core.timeutil import local_today
 from app.extensions import db
 from app.org.models import Division
 from app.registry.housing_models import House, Shop
-from app.registry.housing_services import _mark_shop_house, _require_grid, shop_address
+from app.registry.housing_services import require_grid
 from app.registry.models import PopulationEvent
 from app.registry.services import RegistryError, record_event
+from app.registry.shop_services import mark_shop_house, shop_address
 
 ADDRESS_MAX = 200
 NOTE_MAX = 2000
@@ -53,7 +54,7 @@ def move_shop(shop: Shop, grid: Division, values: ShopMoveValues, *, user=None) 
     """Move an open shop to a house of `grid` or to a typed address there."""
     if shop.status != "open":
         raise RegistryError(_("已停业的商铺不能登记搬迁。"))
-    _require_grid(grid)
+    require_grid(grid)
     if values.day is None:
         raise RegistryError(_("此项为必填项。"), "day")
     if values.day > local_today():
@@ -76,7 +77,7 @@ def move_shop(shop: Shop, grid: Division, values: ShopMoveValues, *, user=None) 
     shop.grid_id, shop.house_id, shop.address = grid.id, house.id if house else None, address
     db.session.flush()
     db.session.refresh(shop, ["house", "grid"])
-    _mark_shop_house(shop)
+    mark_shop_house(shop)
     _free_house(old_house, shop)
     event = record_event("shop_moved", grid.id, occurred_on=values.day, shop=shop,
                          from_grid_id=old_grid_id if old_grid_id != grid.id else None,

@@ -20,6 +20,7 @@ from app.org.models import Division
 from app.org.services import chosen_grid, grid_label, visible_grids
 from app.registry import bp
 from app.registry import housing_services as services
+from app.registry import shop_services
 from app.registry import shop_moves
 from app.registry.changes import correction_summaries
 from app.registry.housing_forms import ShopEditForm, ShopForm, ShopMoveForm, keep_linked_person_help
@@ -49,7 +50,7 @@ def _shop_filters():
             Shop.house_id.in_(houses), Shop.operator_resident_id.in_(_residents_named(query))))
     if grid_id:
         statement = statement.where(Shop.grid_id == grid_id)
-    if status not in services.SHOP_STATUSES:
+    if status not in shop_services.SHOP_STATUSES:
         status = ""
     if status:
         statement = statement.where(Shop.status == status)
@@ -57,7 +58,7 @@ def _shop_filters():
         duty = ""
     if duty:
         statement = statement.where(Shop.frontage_duty_signed.is_(duty == "signed"))
-    if business_type not in services.BUSINESS_TYPES:
+    if business_type not in shop_services.BUSINESS_TYPES:
         business_type = ""
     if business_type:
         statement = statement.where(Shop.business_type == business_type)
@@ -74,8 +75,8 @@ def shop_list():
     filters, statement = _shop_filters()
     page = db.paginate(statement.order_by(*SHOP_ORDER), per_page=PER_PAGE)
     return render_page("registry/shop_list.html", fragment="registry/_shop_rows.html", target_id="shop-rows",
-                       page=page, grids=visible_grids(), statuses=services.SHOP_STATUSES,
-                       types=services.BUSINESS_TYPES, **filters)
+                       page=page, grids=visible_grids(), statuses=shop_services.SHOP_STATUSES,
+                       types=shop_services.BUSINESS_TYPES, **filters)
 
 
 @bp.route("/shops/export.xlsx")
@@ -83,7 +84,7 @@ def shop_list():
 def export_shops():
     """The filtered list of shops; operators' phones masked."""
     _filters, statement = _shop_filters()
-    rows = [services.shop_row(s) for s in db.session.scalars(statement.order_by(*SHOP_ORDER))]
+    rows = [shop_services.shop_row(s) for s in db.session.scalars(statement.order_by(*SHOP_ORDER))]
     columns = [Column("grid", _("网格"), 16), Column("name", _("商铺名称"), 24),
                Column("business_type", _("经营类别"), 10), Column("licence", _("营业执照号"), 22),
                Column("operator", _("经营者"), 12), Column("operator_phone", _("经营者电话"), 15),
@@ -108,8 +109,8 @@ def _house_choices(grids: list[Division], labelled: bool) -> list[tuple[int, str
     return choices
 
 
-def _shop_values(form) -> services.ShopValues:
-    return services.ShopValues(
+def _shop_values(form) -> shop_services.ShopValues:
+    return shop_services.ShopValues(
         name=form.name.data or "", business_type=form.business_type.data or "",
         licence_number=form.licence_number.data or "", operator=_person(form, "operator"),
         house_id=form.house_id.data or None, address=form.address.data or "",
@@ -152,7 +153,7 @@ def create_shop():
             form.grid_id.errors = [_("请选择您管辖范围内的在用网格。")]
         else:
             with saving(form) as saved:
-                shop = services.create_shop(_shop_values(form), grid, user=current_user)
+                shop = shop_services.create_shop(_shop_values(form), grid, user=current_user)
             if saved:
                 flash(_("已登记商铺：%(name)s", name=shop.name), "success")
                 return _to_shop(shop)
@@ -187,7 +188,7 @@ def edit_shop(shop_id: int):
         form.house_id.data = shop.house_id or 0
     if form.validate_on_submit():
         with saving(form) as saved:
-            changed = services.update_shop(shop, _shop_values(form), user=current_user)
+            changed = shop_services.update_shop(shop, _shop_values(form), user=current_user)
         if saved:
             flash(_("已保存。") if changed else _("没有修改。"), "success")
             return _to_shop(shop)

@@ -9,6 +9,7 @@ from playwright.sync_api import expect
 from app.core.database import write_transactions
 from app.extensions import db
 from app.registry import housing_services as housing
+from app.registry import shop_services
 from app.registry.housing_models import House
 from app.org.models import Division
 from tests.browser.conftest import snap
@@ -48,7 +49,7 @@ def test_a_station_moves_a_shop_to_another_grid(page, live_server, world_ids):
         with write_transactions():
             grid_a2 = db.session.query(Division).filter_by(name="东关二网格").one()
             db.session.add(House(grid_id=grid_a2.id, address_text="东关二巷5号", use="vacant"))
-            shop = housing.create_shop(housing.ShopValues(
+            shop = shop_services.create_shop(shop_services.ShopValues(
                 name="东关小吃店", business_type="catering", operator=housing.PersonValues(name="赵强"),
                 address="东关路8号"), db.session.get(Division, world_ids.grid_a), user=None)
             db.session.commit()

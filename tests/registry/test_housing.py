@@ -14,6 +14,7 @@ from app.core.forms import RuleError
 from app.core.timeutil import local_today
 from app.extensions import db
 from app.registry import housing_services as housing
+from app.registry import shop_services
 from app.registry import services
 from app.registry.housing_models import House, Rental, RentalTenant, Shop
 from tests.conftest import fresh, text_of
@@ -284,13 +285,13 @@ def test_shop_in_a_house_of_its_grid(client_as, world):
     ("", ""),
 ])
 def test_licence_numbers_accepted(typed, stored):
-    assert housing.clean_licence(typed) == stored
+    assert shop_services.clean_licence(typed) == stored
 
 
 @pytest.mark.parametrize("typed", [BAD_CODE, "91350100M000100YI3", "X" * 33])
 def test_licence_numbers_refused(app, typed):
     with pytest.raises(RuleError) as refused:
-        housing.clean_licence(typed)
+        shop_services.clean_licence(typed)
     assert refused.value.field == "licence_number"
 
 

@@ -10,6 +10,7 @@ from app.auth.models import AuditEvent
 from app.core.timeutil import local_today
 from app.extensions import db
 from app.registry import housing_services as housing
+from app.registry import shop_services
 from app.registry.housing_models import House, Shop
 from app.registry.models import PopulationEvent
 from tests.conftest import fresh, text_of
@@ -18,7 +19,7 @@ from tests.conftest import fresh, text_of
 @pytest.fixture()
 def shop(world):
     """An open shop at a typed address in grid 东关一网格 (worker_a's)."""
-    created = housing.create_shop(housing.ShopValues(
+    created = shop_services.create_shop(shop_services.ShopValues(
         name="东关小吃店", business_type="catering", operator=housing.PersonValues(name="赵强"),
         address="东关路8号"), world.grid_a, user=world.users["station_a"])
     db.session.commit()
@@ -74,7 +75,7 @@ def test_moving_into_a_house_marks_it_and_frees_the_old_one(client_as, world):
     new_house = House(grid_id=world.grid_a.id, building_id=world.building_a.id, unit="2", room="201", use="vacant")
     db.session.add_all([old_house, new_house])
     db.session.commit()
-    shop = housing.create_shop(housing.ShopValues(name="东关五金", business_type="retail",
+    shop = shop_services.create_shop(shop_services.ShopValues(name="东关五金", business_type="retail",
                                                   operator=housing.PersonValues(name="钱进"), house_id=old_house.id),
                                world.grid_a, user=world.users["worker_a"])
     db.session.commit()
