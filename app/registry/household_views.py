@@ -31,7 +31,7 @@ from app.registry.models import Household, HouseholdMember, PopulationEvent, Res
 PER_PAGE = 30
 
 
-def _building_choices(grids: list[Division], labelled: bool) -> list[tuple[int, str]]:
+def building_choices(grids: list[Division], labelled: bool) -> list[tuple[int, str]]:
     """(0, none) and the buildings of these grids; labelled with their grid when the
     list spans several grids (the page without JS cannot narrow it to one)."""
     names = {g.id: g.name for g in grids}
@@ -110,7 +110,7 @@ def create_household():
         form.household_type.data = "permanent"
         form.visit_class.data = 3
     narrowed = [g for g in grids if g.id == chosen] if wants_fragment("building-field") else []
-    form.building_id.choices = _building_choices(narrowed or grids, labelled=not narrowed)
+    form.building_id.choices = building_choices(narrowed or grids, labelled=not narrowed)
     if form.validate_on_submit():
         grid = next((g for g in grids if g.id == form.grid_id.data), None)
         if grid is None:
@@ -150,7 +150,7 @@ def edit_household(household_id: int):
     household = get_visible_or_404(Household, household_id)
     require(Permission.EDIT_REGISTERS)
     form = HouseholdEditForm(obj=household)
-    form.building_id.choices = _building_choices([household.grid], labelled=False)
+    form.building_id.choices = building_choices([household.grid], labelled=False)
     if request.method == "GET":
         form.building_id.data = household.building_id or 0
     if form.validate_on_submit():
@@ -171,7 +171,7 @@ def move_household(household_id: int):
     grids = visible_grids()
     form = MoveForm(obj=household)
     form.grid_id.choices = [(g.id, grid_label(g)) for g in grids]
-    form.building_id.choices = _building_choices(grids, labelled=True)
+    form.building_id.choices = building_choices(grids, labelled=True)
     if request.method == "GET":
         form.building_id.data = 0
         form.unit.data = form.room.data = form.address_text.data = ""
@@ -285,7 +285,7 @@ def split_household(household_id: int):
     form = SplitForm()
     form.members.choices = _member_choices(candidates)
     form.new_head_id.choices = [(0, _("（请选择）"))] + _member_choices(candidates)
-    form.building_id.choices = _building_choices([household.grid], labelled=False)
+    form.building_id.choices = building_choices([household.grid], labelled=False)
     if request.method == "GET":
         form.building_id.data = household.building_id or 0
         form.unit.data = household.unit

@@ -27,7 +27,7 @@ from app.org.services import chosen_grid, grid_label, visible_grids
 from app.registry import bp
 from app.registry import housing_services as services
 from app.registry import shop_services
-from app.registry.household_views import _building_choices
+from app.registry.household_views import building_choices
 from app.registry.housing_forms import (HouseEditForm, HouseForm, keep_linked_person_help)
 from app.registry.housing_models import House, Rental, Shop
 from app.registry.models import Resident
@@ -45,13 +45,13 @@ def _housing_helpers():
             "business_type_label": lambda code: services.label(shop_services.BUSINESS_TYPES, code)}
 
 
-def _person(form, prefix: str) -> services.PersonValues:
+def person_values(form, prefix: str) -> services.PersonValues:
     return services.PersonValues(id_number=getattr(form, f"{prefix}_id_number").data or "",
                                  name=getattr(form, f"{prefix}_name").data or "",
                                  phone=getattr(form, f"{prefix}_phone").data or "")
 
 
-def _workbook(what: str, columns: list[Column], rows: list, filename: str):
+def register_workbook(what: str, columns: list[Column], rows: list, filename: str):
     """The rows as a workbook download; the export (what, how many) is audited."""
     today = local_today()
     data = write_table(columns, rows, title=_("%(what)s台账（%(day)s）", what=what, day=today.isoformat()),
@@ -60,17 +60,17 @@ def _workbook(what: str, columns: list[Column], rows: list, filename: str):
     return xlsx_download(data, filename)
 
 
-def _matching(query: str, *columns):
+def text_matches(query: str, *columns):
     return or_(*[column.contains(query, autoescape=True) for column in columns])
 
 
-def _buildings_matching(query: str):
+def buildings_matching(query: str):
     return scoped_select(Building).with_only_columns(Building.id).where(
-        _matching(query, Building.address, Building.number, Building.name))
+        text_matches(query, Building.address, Building.number, Building.name))
 
 
-def _residents_named(query: str):
-    return scoped_select(Resident).with_only_columns(Resident.id).where(_matching(query, Resident.name))
+def residents_named(query: str):
+    return scoped_select(Resident).with_only_columns(Resident.id).where(text_matches(query, Resident.name))
 
 
 # --- Houses ----------------------------------------------------------------------------
@@ -86,9 +86,9 @@ def _house_filters():
     building_id = request.args.get("building", type=int)
     statement = scoped_select(House)
     if query:
-        statement = statement.where(or_(_matching(query, House.address_text, House.owner_name, House.room),
-                                        House.building_id.in_(_buildings_matching(query)),
-                                        House.owner_resident_id.in_(_residents_named(query))))
+        statement = statement.where(or_(text_matches(query, House.address_text, House.owner_name, House.room),
+                                        House.building_id.in_(buildings_matching(query)),
+                                        House.owner_resident_id.in_(residents_named(query))))
     if grid_id:
         statement = statement.where(House.grid_id == grid_id)
     if use not in services.HOUSE_USES:
@@ -112,7 +112,7 @@ def house_list():
     chosen = chosen_grid(grids, filters["grid_id"])
     return render_page("registry/house_list.html", fragment="registry/_house_rows.html", target_id="house-rows",
                        page=page, grids=grids, uses=services.HOUSE_USES,
-                       buildings=_building_choices([chosen] if chosen else grids, labelled=chosen is None)[1:],
+                       buildings=building_choices([chosen] if chosen else grids, labelled=chosen is None)[1:],
                        **filters)
 
 
@@ -126,13 +126,13 @@ def export_houses():
                Column("owner", _("房主"), 12), Column("owner_phone", _("房主电话"), 15),
                Column("area", _("面积（平方米）"), 12, kind="int"), Column("rentals", _("在租数"), 8, kind="int"),
                Column("note", _("备注"), 30)]
-    return _workbook(_("房屋"), columns, rows, _("房屋台账"))
+    return register_workbook(_("房屋"), columns, rows, _("房屋台账"))
 
 
 def _house_values(form) -> services.HouseValues:
     return services.HouseValues(
         building_id=form.building_id.data or None, unit=form.unit.data or "", room=form.room.data or "",
-        address_text=form.address_text.data or "", use=form.use.data or "", owner=_person(form, "owner"),
+        address_text=form.address_text.data or "", use=form.use.data or "", owner=person_values(form, "owner"),
         area_m2=form.area_m2.data, note=form.note.data or "")
 
 
@@ -157,7 +157,7 @@ def create_house():
         form.building_id.data = request.args.get("building", type=int) or 0
         form.use.data = "own"
     narrowed = [g for g in grids if g.id == chosen] if wants_fragment("building-field") else []
-    form.building_id.choices = _building_choices(narrowed or grids, labelled=not narrowed)
+    form.building_id.choices = building_choices(narrowed or grids, labelled=not narrowed)
     if form.validate_on_submit():
         grid = chosen_grid(grids, form.grid_id.data)
         if grid is None:
@@ -190,7 +190,7 @@ def edit_house(house_id: int):
     house = get_visible_or_404(House, house_id)
     require(Permission.EDIT_REGISTERS)
     form = HouseEditForm(obj=house)
-    form.building_id.choices = _building_choices([house.grid], labelled=False)
+    form.building_id.choices = building_choices([house.grid], labelled=False)
     if house.owner_resident_id:
         keep_linked_person_help(form.owner_id_number)
     if request.method == "GET":

@@ -21,8 +21,8 @@ from app.registry import bp
 from app.registry import housing_services as services
 from app.registry.housing_forms import RentalForm, TenantForm, keep_linked_person_help
 from app.registry.housing_models import House, Rental, RentalTenant
-from app.registry.housing_views import (PER_PAGE, _buildings_matching, _matching, _person,
-                                        _residents_named, _workbook)
+from app.registry.housing_views import (PER_PAGE, buildings_matching, person_values, register_workbook,
+                                        residents_named, text_matches)
 
 RENTAL_ORDER = (Rental.grid_id, Rental.start_date.desc(), Rental.id.desc())
 AGREEMENT_FILTERS = ("signed", "unsigned")
@@ -38,9 +38,9 @@ def _rental_filters():
     statement = scoped_select(Rental)
     if query:
         houses = scoped_select(House).with_only_columns(House.id).where(or_(
-            _matching(query, House.address_text, House.room), House.building_id.in_(_buildings_matching(query))))
-        statement = statement.where(or_(_matching(query, Rental.landlord_name), Rental.house_id.in_(houses),
-                                        Rental.landlord_resident_id.in_(_residents_named(query))))
+            text_matches(query, House.address_text, House.room), House.building_id.in_(buildings_matching(query))))
+        statement = statement.where(or_(text_matches(query, Rental.landlord_name), Rental.house_id.in_(houses),
+                                        Rental.landlord_resident_id.in_(residents_named(query))))
     if grid_id:
         statement = statement.where(Rental.grid_id == grid_id)
     if agreement not in AGREEMENT_FILTERS:
@@ -82,12 +82,12 @@ def export_rentals():
                Column("term", _("租期状态"), 10), Column("agreement", _("治安责任书"), 10),
                Column("agreement_date", _("签订日期"), 12, kind="date"),
                Column("tenant_count", _("租户人数"), 9, kind="int"), Column("tenants", _("租户"), 50)]
-    return _workbook(_("出租房屋"), columns, rows, _("出租房屋台账"))
+    return register_workbook(_("出租房屋"), columns, rows, _("出租房屋台账"))
 
 
 def _rental_values(form: RentalForm) -> services.RentalValues:
     return services.RentalValues(
-        landlord=_person(form, "landlord"), start_date=form.start_date.data, end_date=form.end_date.data,
+        landlord=person_values(form, "landlord"), start_date=form.start_date.data, end_date=form.end_date.data,
         agreement_signed=bool(form.agreement_signed.data), agreement_date=form.agreement_date.data,
         note=form.note.data or "")
 

@@ -26,8 +26,8 @@ from app.registry.changes import correction_summaries
 from app.registry.housing_forms import ShopEditForm, ShopForm, ShopMoveForm, keep_linked_person_help
 from app.registry.housing_models import House, Shop
 from app.registry.models import PopulationEvent
-from app.registry.housing_views import (HOUSE_ORDER, PER_PAGE, _buildings_matching,
-                                        _matching, _person, _residents_named, _workbook)
+from app.registry.housing_views import (HOUSE_ORDER, PER_PAGE, buildings_matching,
+                                        person_values, register_workbook, residents_named, text_matches)
 
 
 SHOP_ORDER = (Shop.grid_id, Shop.name, Shop.id)
@@ -43,11 +43,11 @@ def _shop_filters():
     statement = scoped_select(Shop)
     if query:
         houses = scoped_select(House).with_only_columns(House.id).where(or_(
-            _matching(query, House.address_text), House.building_id.in_(_buildings_matching(query))))
+            text_matches(query, House.address_text), House.building_id.in_(buildings_matching(query))))
         statement = statement.where(or_(
-            _matching(query, Shop.name, Shop.address, Shop.operator_name),
+            text_matches(query, Shop.name, Shop.address, Shop.operator_name),
             Shop.licence_number.contains(normalise_text_digits(query, upper=True), autoescape=True),
-            Shop.house_id.in_(houses), Shop.operator_resident_id.in_(_residents_named(query))))
+            Shop.house_id.in_(houses), Shop.operator_resident_id.in_(residents_named(query))))
     if grid_id:
         statement = statement.where(Shop.grid_id == grid_id)
     if status not in shop_services.SHOP_STATUSES:
@@ -90,7 +90,7 @@ def export_shops():
                Column("operator", _("经营者"), 12), Column("operator_phone", _("经营者电话"), 15),
                Column("address", _("经营地址"), 30), Column("duty", _("门前三包"), 10),
                Column("duty_note", _("门前三包说明"), 24), Column("status", _("经营状态"), 10)]
-    return _workbook(_("商铺"), columns, rows, _("商铺台账"))
+    return register_workbook(_("商铺"), columns, rows, _("商铺台账"))
 
 
 def _house_choices(grids: list[Division], labelled: bool) -> list[tuple[int, str]]:
@@ -112,7 +112,7 @@ def _house_choices(grids: list[Division], labelled: bool) -> list[tuple[int, str
 def _shop_values(form) -> shop_services.ShopValues:
     return shop_services.ShopValues(
         name=form.name.data or "", business_type=form.business_type.data or "",
-        licence_number=form.licence_number.data or "", operator=_person(form, "operator"),
+        licence_number=form.licence_number.data or "", operator=person_values(form, "operator"),
         house_id=form.house_id.data or None, address=form.address.data or "",
         frontage_duty_signed=bool(form.frontage_duty_signed.data),
         frontage_duty_note=form.frontage_duty_note.data or "", status=form.status.data or "",

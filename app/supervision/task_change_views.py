@@ -14,12 +14,12 @@ from app.org.services import grid_label
 from app.supervision import bp, task_changes
 from app.supervision.forms import DecisionTaskForm, TaskForm, WithdrawForm
 from app.supervision.models import AssignedTask
-from app.supervision.task_views import _chosen, _item_choices, _may_manage, _target_choices, _task_values
+from app.supervision.task_views import chosen_targets, item_choices, may_change_task, target_choices, task_values_from
 
 
 def _managed_task_or_404(task_id: int) -> AssignedTask:
     task = get_visible_or_404(AssignedTask, task_id)
-    if not _may_manage(task):
+    if not may_change_task(task):
         abort(403)
     return task
 
@@ -35,8 +35,8 @@ def edit_task(task_id: int):
         return redirect(url_for("supervision.task_detail", task_id=task.id), 303)
     form = (DecisionTaskForm if task.source == "meeting" else TaskForm)(obj=task)
     if task.source != "meeting":
-        _item_choices(form, task.admitted_item_id)
-    offered = _target_choices(form, task.issuing_division)
+        item_choices(form, task.admitted_item_id)
+    offered = target_choices(form, task.issuing_division)
     kept = [t.division for t in task.targets if t.division_id not in offered]
     form.target_ids.choices += [(d.id, grid_label(d) if d.is_grid else d.name) for d in kept]
     offered.update({d.id: d for d in kept})
@@ -47,7 +47,7 @@ def edit_task(task_id: int):
     form.submit.label.text = _("保存")
     if form.validate_on_submit():
         with saving(form) as saved:
-            changed = task_changes.update_task(task, _task_values(form), _chosen(form, offered), current_user,
+            changed = task_changes.update_task(task, task_values_from(form), chosen_targets(form, offered), current_user,
                                                local_today())
         if saved:
             flash(_("已保存任务。") if changed else _("没有修改。"), "success")

@@ -15,7 +15,7 @@ from app.extensions import db
 from app.org.models import Division
 from app.supervision.models import AssignedTask, TaskTarget
 from app.supervision.rules import SupervisionError, required_text
-from app.supervision.tasks import TaskValues, _check_targets, _source_fields
+from app.supervision.tasks import TaskValues, check_targets, source_fields_of
 
 SOURCE_FIELDS = ("source", "admitted_item_id", "approved_by", "approval_document", "approved_on")
 
@@ -34,7 +34,7 @@ def _source(task: AssignedTask, values: TaskValues, today: date) -> dict:
             and values.admitted_item_id == task.admitted_item_id):
         fields = {"admitted_item_id": task.admitted_item_id}
     else:
-        fields = _source_fields(values, today)
+        fields = source_fields_of(values, today)
     empty = {"admitted_item_id": None, "approved_by": "", "approval_document": "", "approved_on": None}
     return {"source": values.source, **empty, **fields}
 
@@ -61,7 +61,7 @@ def update_task(task: AssignedTask, values: TaskValues, targets: list[Division],
     added = [d for division_id, d in wanted.items() if division_id not in current]
     removed = [t for division_id, t in current.items() if division_id not in wanted]
     if added:
-        _check_targets(added, task.issuing_division)
+        check_targets(added, task.issuing_division)
     for target in removed:
         if target.completed_on is not None:
             raise SupervisionError(_("%(unit)s已报告完成，不能撤下。", unit=target.division.name), "target_ids")

@@ -123,7 +123,7 @@ def _issuing_division() -> Division:
     return division
 
 
-def _target_choices(form, under: Division) -> dict[int, Division]:
+def target_choices(form, under: Division) -> dict[int, Division]:
     """Active grids and communities under `under` that the user sees."""
     targets = list(db.session.scalars(scoped_select(Division, current_user).where(
         Division.level.in_(services.TARGET_LEVELS), Division.status == "active",
@@ -135,11 +135,11 @@ def _target_choices(form, under: Division) -> dict[int, Division]:
     return {d.id: d for d in targets}
 
 
-def _chosen(form, offered: dict[int, Division]) -> list[Division]:
+def chosen_targets(form, offered: dict[int, Division]) -> list[Division]:
     return [offered[i] for i in form.target_ids.data or [] if i in offered]
 
 
-def _item_choices(form, keep: int | None = None) -> None:
+def item_choices(form, keep: int | None = None) -> None:
     """Active admitted items, and the task's own item even if taken off the list since."""
     items = services.active_items()
     if keep and all(item.id != keep for item in items):
@@ -149,7 +149,7 @@ def _item_choices(form, keep: int | None = None) -> None:
         for item in items]
 
 
-def _task_values(form) -> services.TaskValues:
+def task_values_from(form) -> services.TaskValues:
     values = services.TaskValues(title=form.title.data or "", content=form.content.data or "",
                                  deadline=form.deadline.data, source="meeting")
     if isinstance(form, TaskForm):
@@ -169,11 +169,11 @@ def create_task():
         abort(403)
     issuing = _issuing_division()
     form = TaskForm()
-    _item_choices(form)
-    offered = _target_choices(form, issuing)
+    item_choices(form)
+    offered = target_choices(form, issuing)
     if form.validate_on_submit():
         with saving(form) as saved:
-            task = services.assign_task(_task_values(form), issuing, _chosen(form, offered), current_user,
+            task = services.assign_task(task_values_from(form), issuing, chosen_targets(form, offered), current_user,
                                         local_today())
         if saved:
             flash(_("已下达任务：%(title)s", title=task.title), "success")
@@ -192,10 +192,10 @@ def task_from_decision(decision_id: int):
     form = DecisionTaskForm()
     if request.method == "GET":
         form.title.data = decision.text[:200]
-    offered = _target_choices(form, meeting_division)
+    offered = target_choices(form, meeting_division)
     if form.validate_on_submit():
         with saving(form) as saved:
-            task = services.task_from_decision(decision, _task_values(form), _chosen(form, offered), current_user,
+            task = services.task_from_decision(decision, task_values_from(form), chosen_targets(form, offered), current_user,
                                                local_today())
         if saved:
             flash(_("已下达任务：%(title)s", title=task.title), "success")
@@ -203,7 +203,7 @@ def task_from_decision(decision_id: int):
     return render_template("supervision/task_form.html", form=form, issuing=meeting_division, decision=decision)
 
 
-def _may_manage(task: AssignedTask) -> bool:
+def may_change_task(task: AssignedTask) -> bool:
     """The level that gave the task: the role that gives such tasks, with the issuing
     division in scope (a town sees the county's tasks to its grids, but did not give them)."""
     return access.may_manage_task(current_user, task) and db.session.scalar(
@@ -221,7 +221,7 @@ def task_detail(task_id: int):
                                       Division.id == TaskTarget.division_id).order_by(Division.code)))
     return render_template("supervision/task_detail.html", task=task, targets=targets,
                            completion=services.completion(targets, local_today()),
-                           may_manage=not task.is_withdrawn and _may_manage(task), **_labels())
+                           may_manage=not task.is_withdrawn and may_change_task(task), **_labels())
 
 
 def _report_mode(target: TaskTarget) -> str | None:

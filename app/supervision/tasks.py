@@ -101,7 +101,7 @@ class TaskValues:
     approved_on: date | None = None
 
 
-def _check_targets(targets: list[Division], under: Division) -> list[Division]:
+def check_targets(targets: list[Division], under: Division) -> list[Division]:
     if not targets:
         raise SupervisionError(_("请选择下达的网格或社区。"), "target_ids")
     for target in targets:
@@ -111,7 +111,7 @@ def _check_targets(targets: list[Division], under: Division) -> list[Division]:
     return targets
 
 
-def _source_fields(values: TaskValues, today: date) -> dict:
+def source_fields_of(values: TaskValues, today: date) -> dict:
     if values.source == "admitted":
         item = db.session.get(AdmittedItem, values.admitted_item_id) if values.admitted_item_id else None
         if item is None or not item.is_active:
@@ -150,9 +150,9 @@ def _create(values: TaskValues, issuing: Division, targets: list[Division], user
 def assign_task(values: TaskValues, issuing: Division, targets: list[Division], user,
                 today: date) -> AssignedTask:
     """A task from the admission list, or outside it with its approval."""
-    source_fields = _source_fields(values, today)
+    source_fields = source_fields_of(values, today)
     deadline = _deadline(values, today)
-    return _create(values, issuing, _check_targets(targets, issuing), user, source_fields, deadline)
+    return _create(values, issuing, check_targets(targets, issuing), user, source_fields, deadline)
 
 
 def task_from_decision(decision: MeetingDecision, values: TaskValues, targets: list[Division], user,
@@ -161,7 +161,7 @@ def task_from_decision(decision: MeetingDecision, values: TaskValues, targets: l
     meeting_division = decision.meeting.division
     values.source = "meeting"
     deadline = _deadline(values, today)
-    return _create(values, meeting_division, _check_targets(targets, meeting_division), user,
+    return _create(values, meeting_division, check_targets(targets, meeting_division), user,
                    {"meeting_decision_id": decision.id}, deadline)
 
 
