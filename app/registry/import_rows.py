@@ -1,5 +1,5 @@
 """Checking an import of residents and households (one row per person) without
-writing anything: each row meets the register's rules (app.registry.import_rules)
+writing anything: each row meets the register's rules (app.registry.rules)
 against what app.registry.import_lookup found for the whole file, and what the rows
 do becomes a Plan (app.registry.import_plan) for app.registry.import_write.
 
@@ -28,7 +28,7 @@ from app.registry import reference, services
 from app.registry.import_lookup import Found
 from app.registry.import_plan import (Home, ImportProblem, ImportReport, ImportScope, Member, Person, Plan,
                                       home_snapshot, person_snapshot)
-from app.registry.import_rules import clean_household, clean_resident
+from app.registry.rules import clean_household, clean_resident
 from app.registry.models import CareTag
 
 HOUSEHOLD_KEYS = ("household_type", "visit_class", "building", "unit", "room", "address")

@@ -3,25 +3,20 @@ household as a history of memberships, and every change as a dated event with it
 before and after."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import date
 
 from flask_babel import gettext as _
 from pypinyin import Style, lazy_pinyin
 from sqlalchemy import select
 
-from app.core.forms import RuleError
-from app.core.identity import IdType, check_document, check_phone
 from app.core.timeutil import local_today
 from app.extensions import db
 from app.org.models import Building, Division
 from app.registry import reference
 from app.registry.models import CareTag, Household, HouseholdMember, PopulationEvent, Resident
+from app.registry.rules import (HouseholdValues, RegistryError, ResidentValues, clean_household,
+                                 clean_resident)
 from app.registry.visit_classes import LEVELS
-
-
-class RegistryError(RuleError):
-    """A rule of the population register refused the change."""
 
 
 # --- Names ---------------------------------------------------------------------------
@@ -33,24 +28,6 @@ def pinyin_keys(name: str) -> tuple[str, str]:
 
 
 # --- Residents -----------------------------------------------------------------------
-
-@dataclass
-class ResidentValues:
-    name: str
-    id_type: str = IdType.RESIDENT_ID.value
-    id_number: str = ""
-    sex: str | None = None
-    birth_date: date | None = None
-    ethnicity: str = reference.ETHNICITIES[0]
-    phone: str = ""
-    population_type: str = "registered"
-    registered_address: str = ""
-    current_address: str = ""
-    political_status: str = "masses"
-    workplace: str = ""
-    note: str = ""
-    tag_ids: list[int] = field(default_factory=list)
-
 
 TRACKED_FIELDS = ("name", "id_type", "id_number", "sex", "birth_date", "ethnicity", "phone",
                   "population_type", "registered_address", "current_address", "political_status",
@@ -66,47 +43,10 @@ def snapshot(resident: Resident) -> dict:
 
 
 def _clean_resident(values: ResidentValues, existing_id: int | None) -> dict:
-    """Validated column values, or a RegistryError at the field that is wrong."""
-    name = (values.name or "").strip()
-    if not name:
-        raise RegistryError(_("此项为必填项。"), "name")
-    if values.id_type not in {t.value for t in IdType}:
-        raise RegistryError(_("请选择证件类型。"), "id_type")
-    cleaned = {"name": name, "id_type": values.id_type, "id_number": None,
-               "sex": values.sex or None, "birth_date": values.birth_date}
-    if (values.id_number or "").strip():
-        check = check_document(values.id_type, values.id_number)
-        if check.error:
-            raise RegistryError(check.error, "id_number")
-        cleaned["id_number"] = check.number
-        # The ID number is the authority on sex and birth date where it carries them.
-        if check.birth_date:
-            cleaned["birth_date"] = check.birth_date
-        if check.sex:
-            cleaned["sex"] = check.sex
-        _refuse_duplicate(check.number, existing_id)
-    elif values.id_type == IdType.RESIDENT_ID.value and values.population_type != "overseas":
-        raise RegistryError(_("请填写身份证号码（暂无证件的，请选择“其他”证件类型并在备注中说明）。"), "id_number")
-    if values.birth_date and values.birth_date > local_today():
-        raise RegistryError(_("出生日期不能晚于今天。"), "birth_date")
-    phone = (values.phone or "").strip()
-    if phone:
-        phone_check = check_phone(phone)
-        if phone_check.error:
-            raise RegistryError(phone_check.error, "phone")
-        phone = phone_check.number
-    for key, mapping in (("population_type", reference.POPULATION_TYPES),
-                         ("political_status", reference.POLITICAL_STATUSES)):
-        if getattr(values, key) not in mapping:
-            raise RegistryError(_("请从列表中选择。"), key)
-    if values.ethnicity not in reference.ETHNICITIES:
-        raise RegistryError(_("请从列表中选择民族。"), "ethnicity")
-    cleaned.update(phone=phone, ethnicity=values.ethnicity, population_type=values.population_type,
-                   political_status=values.political_status,
-                   registered_address=values.registered_address.strip(),
-                   current_address=values.current_address.strip(), workplace=values.workplace.strip(),
-                   note=values.note)
-    cleaned["name_pinyin"], cleaned["name_initials"] = pinyin_keys(name)
+    """Validated column values with the pinyin keys, or a RegistryError at the field
+    that is wrong (the rules: app.registry.rules; here they ask the database)."""
+    cleaned = clean_resident(values, lambda number: _refuse_duplicate(number, existing_id), local_today())
+    cleaned["name_pinyin"], cleaned["name_initials"] = pinyin_keys(cleaned["name"])
     return cleaned
 
 
@@ -210,18 +150,6 @@ def end_residence(resident: Resident, kind: str, day: date, note: str = "", user
 
 # --- Households ----------------------------------------------------------------------
 
-@dataclass
-class HouseholdValues:
-    household_number: str
-    household_type: str = "permanent"
-    visit_class: int = 3
-    building_id: int | None = None
-    unit: str = ""
-    room: str = ""
-    address_text: str = ""
-    note: str = ""
-
-
 def household_snapshot(household: Household) -> dict:
     return {"household_number": household.household_number, "household_type": household.household_type,
             "visit_class": household.visit_class, "address": household.address,
@@ -230,28 +158,18 @@ def household_snapshot(household: Household) -> dict:
 
 
 def _clean_household(values: HouseholdValues, grid: Division, existing_id: int | None) -> dict:
+    """The rules of app.registry.rules, asking the database for the household
+    number and the building."""
     number = (values.household_number or "").strip()
-    if not number:
-        raise RegistryError(_("此项为必填项。"), "household_number")
     taken = db.session.scalar(select(Household.id).where(Household.grid_id == grid.id,
-                                                         Household.household_number == number))
-    if taken is not None and taken != existing_id:
-        raise RegistryError(_("本网格已有该户号。"), "household_number")
-    if values.household_type not in reference.HOUSEHOLD_TYPES:
-        raise RegistryError(_("请从列表中选择。"), "household_type")
-    if values.visit_class not in LEVELS:
-        raise RegistryError(_("请从列表中选择。"), "visit_class")
-    building = None
-    if values.building_id:
-        building = db.session.get(Building, values.building_id)
-        if building is None or building.grid_id != grid.id:
-            raise RegistryError(_("请选择本网格内的楼栋。"), "building_id")
-    elif not values.address_text.strip():
-        raise RegistryError(_("请选择楼栋，或填写地址（农村住户）。"), "address_text")
-    return {"household_number": number, "household_type": values.household_type,
-            "visit_class": values.visit_class, "building_id": building.id if building else None,
-            "unit": values.unit.strip(), "room": values.room.strip(),
-            "address_text": values.address_text.strip(), "note": values.note}
+                                                         Household.household_number == number)) if number else None
+
+    def building_grid(building_id: int) -> int | None | bool:
+        building = db.session.get(Building, building_id)
+        return False if building is None else building.grid_id
+
+    return clean_household(values, grid.id, number_taken=taken is not None and taken != existing_id,
+                           building_grid=building_grid, visit_levels=LEVELS)
 
 
 def create_household(values: HouseholdValues, grid: Division, *, user=None) -> Household:

@@ -1,6 +1,7 @@
-"""The import checks rows with app.registry.import_rules, a copy of the services'
-rules without their per-record queries. Both run here on the same values: same
-refusal (message and field) or the same cleaned values, so they cannot drift apart."""
+"""The import and the services share the rules of app.registry.rules but answer
+their questions differently (lookups made once per file against per-record queries).
+Both run here on the same values: the same refusal (message and field) or the same
+cleaned values."""
 from __future__ import annotations
 
 import datetime as dt
@@ -8,7 +9,7 @@ import datetime as dt
 import pytest
 
 from app.core.timeutil import local_today
-from app.registry import import_rules, services
+from app.registry import rules, services
 from app.registry.services import HouseholdValues, RegistryError, ResidentValues
 from tests.factories import make_id_number
 
@@ -55,7 +56,7 @@ RESIDENT_CASES = {
 @pytest.mark.parametrize("case", list(RESIDENT_CASES))
 def test_resident_rules_match_the_services(app, world, case):
     values = RESIDENT_CASES[case]
-    ours = outcome(lambda: import_rules.clean_resident(
+    ours = outcome(lambda: rules.clean_resident(
         values, lambda number: services._refuse_duplicate(number, None), TODAY))
     theirs = outcome(lambda: services._clean_resident(values, None))
     if theirs[0] == "ok":
@@ -65,7 +66,7 @@ def test_resident_rules_match_the_services(app, world, case):
 
 def test_a_number_in_the_register_is_refused_alike(app, world):
     values = ResidentValues(name="李娜", id_number=world.residents["b"].id_number)
-    ours = outcome(lambda: import_rules.clean_resident(
+    ours = outcome(lambda: rules.clean_resident(
         values, lambda number: services._refuse_duplicate(number, None), TODAY))
     assert ours == outcome(lambda: services._clean_resident(values, None))
     assert ours[0] == "refused" and "滨河一网格" in ours[1][0] and "李娜" not in ours[1][0]
@@ -101,6 +102,6 @@ def test_household_rules_match_the_services(app, world, case):
         building = db.session.get(Building, building_id)
         return building.grid_id if building is not None else False
 
-    ours = outcome(lambda: import_rules.clean_household(values, world.grid_a.id, number_taken=taken,
+    ours = outcome(lambda: rules.clean_household(values, world.grid_a.id, number_taken=taken,
                                                         building_grid=building_grid, visit_levels=levels))
     assert ours == outcome(lambda: services._clean_household(values, world.grid_a, None))

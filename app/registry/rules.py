@@ -1,19 +1,56 @@
-"""The register's rules for a resident and a household (app.registry.services
-_clean_resident and _clean_household), without their queries: an import checks
-thousands of rows against what it looked up once, where the services ask the
-database for every record. Same checks, same order, same messages and fields —
-tests/registry/test_import_rules.py runs both on the same values so they cannot
-drift apart."""
+"""The register's rules for a resident and a household: the values a form or an
+import row carries, and their checks — without queries. What needs the database
+comes in as arguments (whether the ID number or household number is taken, which grid
+a building is in), so the services (app.registry.services) ask the database once per
+record while an import checks thousands of rows against what it looked up once per
+file (app.registry.import_rows): one set of rules, the same messages at the same
+fields."""
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Callable, Collection
 
 from flask_babel import gettext as _
 
+from app.core.forms import RuleError
 from app.core.identity import IdType, check_document, check_phone
 from app.registry import reference
-from app.registry.services import HouseholdValues, RegistryError, ResidentValues
+
+
+class RegistryError(RuleError):
+    """A rule of the population register refused the change."""
+
+
+@dataclass
+class ResidentValues:
+    name: str
+    id_type: str = IdType.RESIDENT_ID.value
+    id_number: str = ""
+    sex: str | None = None
+    birth_date: date | None = None
+    ethnicity: str = reference.ETHNICITIES[0]
+    phone: str = ""
+    population_type: str = "registered"
+    registered_address: str = ""
+    current_address: str = ""
+    political_status: str = "masses"
+    workplace: str = ""
+    note: str = ""
+    tag_ids: list[int] = field(default_factory=list)
+
+
+@dataclass
+class HouseholdValues:
+    household_number: str
+    household_type: str = "permanent"
+    visit_class: int = 3
+    building_id: int | None = None
+    unit: str = ""
+    room: str = ""
+    address_text: str = ""
+    note: str = ""
+
 
 ID_TYPES = frozenset(t.value for t in IdType)
 
