@@ -46,6 +46,7 @@ from app.core.timeutil import local_day_start_utc, local_today, to_local, utcnow
 from app.extensions import db
 from app.matters import workdays
 from app.matters.models import ExtensionRequest, Matter, MatterStep, MatterType
+from app.matters.reporting import TRACKING_ALPHABET
 from app.matters.services import time_limits
 from app.org.models import GRID_WORKER_ROLES, Department, Division, StaffAssignment, StaffMember
 from app.org.scale_demo import START, next_id
@@ -61,8 +62,6 @@ MARKER = "基准测试·工作站站员"
 DAYS = 365
 MATTERS = 36_000
 BATCH = 5000
-# As the loop writes tracking codes (no 0/O, 1/I).
-TRACKING_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
 ROUTES = ("主街沿线及各楼栋出入口", "背街小巷、垃圾收集点", "沿河步道及桥下", "农贸市场周边、商铺门前",
           "学校周边、公交站", "村组道路、田间机井", "小区地下车库、消防通道", "出租屋集中片区")
