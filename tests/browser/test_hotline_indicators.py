@@ -43,7 +43,7 @@ def upload(page, data: bytes):
     page.get_by_role("button", name="上传并检查").click()
 
 
-def test_hotline_import_receipt_and_indicators(page, live_server, world_ids):
+def test_hotline_import_receipt_and_indicators(on_2026_11_20, page, live_server, world_ids):
     log_in(page, live_server, "town_a")
     page.goto(live_server("/matters/hotline/"))
     snap(page, "45-hotline")

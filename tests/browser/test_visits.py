@@ -64,7 +64,7 @@ def _enter_row(page, household_id: int, found: str, needs: str, arrows: int = 0)
     expect(page.locator(f"#row-{household_id}")).to_contain_text("已保存")
 
 
-def test_route_sheet_and_keyboard_back_entry(page, live_server, world_ids, households):
+def test_route_sheet_and_keyboard_back_entry(on_2026_11_20, page, live_server, world_ids, households):
     log_in(page, live_server, "worker_a")
     page.goto(live_server(f"/visits/grids/{world_ids.grid_a}"))
     expect(page.locator("#due-list")).to_contain_text("C105")
