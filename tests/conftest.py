@@ -4,15 +4,38 @@ from __future__ import annotations
 
 import re
 import shutil
+from datetime import date, datetime, time
 
 import pytest
+import time_machine
 from flask.globals import _cv_app
 from flask.testing import FlaskClient
 
 from app import create_app
 from app.core.database import write_transactions
+from app.core.timeutil import LOCAL_ZONE
 from app.extensions import db
 from tests.factories import PASSWORD, World, build_world
+
+
+def pytest_addoption(parser):
+    parser.addoption("--clock", metavar="YYYY-MM-DD[THH:MM]",
+                     help="run the whole suite as if it were that local day (9:00 unless a time is "
+                          "given), the clock ticking on: finds tests that pass only on some days "
+                          "(a quarter's first day, New Year, a holiday, a month's end)")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def session_clock(request):
+    """--clock moves every process's clock (xdist workers included) for the session."""
+    option = request.config.getoption("--clock")
+    if not option:
+        yield
+        return
+    moment = datetime.fromisoformat(option) if "T" in option else datetime.combine(date.fromisoformat(option),
+                                                                                  time(9, 0))
+    with time_machine.travel(moment.replace(tzinfo=LOCAL_ZONE), tick=True):
+        yield
 
 
 @pytest.fixture(scope="session")
