@@ -25,16 +25,32 @@ def pytest_addoption(parser):
                           "(a quarter's first day, New Year, a holiday, a month's end)")
 
 
-@pytest.fixture(scope="session", autouse=True)
-def session_clock(request):
-    """--clock moves every process's clock (xdist workers included) for the session."""
-    option = request.config.getoption("--clock")
-    if not option:
-        yield
-        return
-    moment = datetime.fromisoformat(option) if "T" in option else datetime.combine(date.fromisoformat(option),
-                                                                                  time(9, 0))
-    with time_machine.travel(moment.replace(tzinfo=LOCAL_ZONE), tick=True):
+def pytest_configure(config):
+    """--clock moves the clock of every process (xdist workers configure too) before
+    the test modules are imported, so their module-level dates agree with it."""
+    option = config.getoption("--clock", default=None)
+    if option:
+        moment = datetime.fromisoformat(option) if "T" in option else datetime.combine(
+            date.fromisoformat(option), time(9, 0))
+        config._session_clock = time_machine.travel(moment.replace(tzinfo=LOCAL_ZONE), tick=True)
+        config._session_clock.start()
+
+
+def pytest_unconfigure(config):
+    clock = getattr(config, "_session_clock", None)
+    if clock is not None:
+        clock.stop()
+
+
+@pytest.fixture()
+def on_2026_11_20():
+    """The whole test — fixtures after this one, a live server's thread and the test
+    itself — runs from 10:00 on Friday 20 November 2026 (Asia/Shanghai), the clock
+    ticking on from there: for tests whose expectations depend on the calendar
+    (which visits fall due within 14 days, what was reported this month). List it
+    first among the test's fixtures (or in usefixtures) so that the world is built on
+    that day."""
+    with time_machine.travel(datetime(2026, 11, 20, 10, 0, tzinfo=LOCAL_ZONE), tick=True):
         yield
 
 

@@ -69,7 +69,9 @@ class PrintCache:
             try:
                 pages = int(path.name.split(".")[1])
                 data = path.read_bytes()
-                os.utime(path)
+                # Marked used now, by the clock the pruning compares against.
+                now = time.time()
+                os.utime(path, (now, now))
             except (OSError, ValueError):
                 return None
             return LaidOut(data, pages)

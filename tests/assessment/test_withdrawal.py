@@ -121,7 +121,7 @@ def test_town_staff_withdraw_from_the_page(client_as, world, march):
     # The grid's breakdown: no yellow-card deduction, the card listed as withdrawn at 0.
     breakdown = text_of(client_as("worker_a").get(f"/assessment/grids/{world.grid_a.id}?period=2026-03"))
     assert "得分 81" in breakdown and "黄牌警告" not in breakdown
-    assert re.search(r"已撤销的黄牌红牌 不扣分 .* 2026-03-11 黄牌 台账不全 已撤销：误发：台账已补齐（town_a，2026-\S+ \S+） 0",
+    assert re.search(r"已撤销的黄牌红牌 不扣分 .* 2026-03-11 黄牌 台账不全 已撤销：误发：台账已补齐（town_a，\d{4}-\S+ \S+） 0",
                      breakdown)
     # Twice: refused, nothing changed.
     again = client.post(f"/assessment/cards/{card.id}/withdraw", data={"reason": "再撤一次"})

@@ -9,16 +9,13 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 
 import pytest
-import time_machine
 from flask import Flask
 from werkzeug.serving import make_server
 
 from app.core.database import write_transactions
-from app.core.timeutil import LOCAL_ZONE
 from app.extensions import db
 from tests.conftest import make_app
 from tests.factories import build_world
@@ -76,19 +73,6 @@ def page(context):
     page.on("requestfailed", on_request_failed)
     yield page
     assert not problems, "\n".join(problems)
-
-
-# --- the clock ---------------------------------------------------------------
-
-@pytest.fixture()
-def on_2026_11_20():
-    """The whole test — fixtures after this one, the live server's thread and the
-    test itself — runs from 10:00 on Friday 20 November 2026 (Asia/Shanghai), the
-    clock ticking on from there: for tests whose expectations depend on the
-    calendar (which visits fall due within 14 days, what was reported this month).
-    List it first among the test's fixtures so that the world is built on that day."""
-    with time_machine.travel(datetime(2026, 11, 20, 10, 0, tzinfo=LOCAL_ZONE), tick=True):
-        yield
 
 
 # --- live server -------------------------------------------------------------

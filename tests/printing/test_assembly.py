@@ -109,7 +109,9 @@ def test_old_binders_and_unused_cached_parts_are_pruned(app):
     old_part, used_part = cache.folder / "a.1.pdf", cache.folder / "b.1.pdf"
     for path in (old_binder, new_binder, old_part, used_part):
         path.write_bytes(b"%PDF-1.7")
-    long_ago = time.time() - 90 * 86400
+    now = time.time()
+    long_ago = now - 90 * 86400
+    os.utime(new_binder, (now, now))
     os.utime(old_binder, (long_ago, long_ago))
     os.utime(old_part, (long_ago, long_ago))
     os.utime(used_part, (long_ago, long_ago))
