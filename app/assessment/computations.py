@@ -10,7 +10,8 @@ the packages that own the records:
   indicators' own condition (app.matters.indicators.overdue_condition).
 - matter_urged: each 督办 step (黄牌督办/红牌督办) on a matter of the grid in the period.
 - patrol_week_short: each grid worker's week (Monday–Sunday) ending in the period
-  and already over, below the patrol quota (app.patrols.compliance.patrol_compliance).
+  and already over, below the patrol quota (app.patrols.compliance.patrol_weeks, the
+  definition patrol_compliance also uses).
 - task_target_late / rectification_late: a grid's task targets and inspection
   rectifications due in the period that missed the deadline (late_targets,
   late_rectifications of app.supervision).
@@ -28,15 +29,14 @@ a patrol week counts for its worker and the grid; a card counts for whom it was
 issued to (the grid, or one worker) only."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from collections import defaultdict
-from typing import Callable
+from typing import Callable, NamedTuple
 
 # Labels are lazy: an annual county board finds tens of thousands of occurrences,
 # and only those on a breakdown page are ever shown.
 from flask_babel import lazy_gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.assessment import surveys
 from app.assessment.models import WarningCard
@@ -90,23 +90,40 @@ def _local_day(value: datetime) -> date:
     return to_local(value).date()
 
 
-def _punctuality(grid_ids: list[int], ctx: Context) -> dict[int, list[compliance.ReportSlot]]:
+class GridSlot(NamedTuple):
+    """One report slot of one grid as the scoreboards read it: its report day, its
+    status (compliance.slot_status) and the report answering it, if any."""
+    report_day: date
+    status: str
+    report_id: int | None
+
+
+def _punctuality(grid_ids: list[int], ctx: Context) -> dict[int, list[GridSlot]]:
     """report_punctuality for many grids at once: the slots depend on the calendar
-    only, so they are laid out once and each grid's reports attached as
-    report_punctuality does (one query for all grids)."""
+    only, so they are laid out once with their due times (each computed once, not
+    once per grid), each grid's reports attached as report_punctuality does (one
+    query for all grids, reading only the id, grid, day and time saved) and each
+    status decided by the same rule as ReportSlot.status."""
     if "slots" not in ctx.memo:
         calendar = workdays.load_calendar()
-        template = compliance.report_slots(calendar, ctx.first, ctx.last)
-        reports: dict[int, dict[date, ChiefReport]] = defaultdict(dict)
-        for report in db.session.scalars(select(ChiefReport).where(
-                ChiefReport.grid_id.in_(grid_ids), ChiefReport.report_day.between(ctx.first, ctx.last))):
-            reports[report.grid_id][report.report_day] = report
-        by_grid = {}
-        for grid_id in grid_ids:
-            mine = reports.get(grid_id, {})
-            by_grid[grid_id] = [replace(slot, covers=list(slot.covers), now=ctx.now,
-                                        report=next((mine[d] for d in slot.covers if d in mine), None))
-                                for slot in template]
+        template = [(slot.report_day, slot.covers, slot.due_at)
+                    for slot in compliance.report_slots(calendar, ctx.first, ctx.last)]
+        unanswered = [GridSlot(day, compliance.slot_status(None, due_at, ctx.now), None)
+                      for day, _covers, due_at in template]
+        by_grid = {grid_id: list(unanswered) for grid_id in grid_ids}
+        slot_of = {day: index for index, (_day, covers, _due) in enumerate(template) for day in covers}
+        answered_by: dict[tuple[int, int], date] = {}
+        for report_id, grid_id, report_day, reported_at in db.session.execute(
+                select(ChiefReport.id, ChiefReport.grid_id, ChiefReport.report_day, ChiefReport.reported_at).where(
+                    ChiefReport.grid_id.in_(grid_ids), ChiefReport.report_day.between(ctx.first, ctx.last))):
+            index = slot_of.get(report_day)
+            # A slot is answered by the report of the first of its days that has one.
+            if index is None or answered_by.get((grid_id, index), report_day) < report_day:
+                continue
+            answered_by[(grid_id, index)] = report_day
+            slot_day, _covers, due_at = template[index]
+            by_grid[grid_id][index] = GridSlot(slot_day, compliance.slot_status(reported_at, due_at, ctx.now),
+                                               report_id)
         ctx.memo["slots"] = by_grid
     return ctx.memo["slots"]
 
@@ -121,7 +138,7 @@ def _report_slots(code: str, wanted: str):
                 if wanted == "late":
                     found.append(Occurrence(code, grid_id, slot.report_day,
                                             _("%(day)s 的报告逾期", day=slot.report_day.isoformat()),
-                                            "patrols.chief_report_detail", {"chief_report_id": slot.report.id}))
+                                            "patrols.chief_report_detail", {"chief_report_id": slot.report_id}))
                 else:
                     found.append(Occurrence(code, grid_id, slot.report_day,
                                             _("%(day)s 未报告", day=slot.report_day.isoformat()),
@@ -131,41 +148,57 @@ def _report_slots(code: str, wanted: str):
     return compute
 
 
+# The matter rules read only the columns their occurrences show: whole rows (thirty
+# columns) for a year of a county's matters would be loaded to be thrown away.
+
 def matters_overdue(grid_ids: list[int], ctx: Context) -> list[Occurrence]:
-    matters = db.session.scalars(select(Matter).where(
+    rows = db.session.execute(select(Matter.id, Matter.number, Matter.grid_id, Matter.created_at).where(
         Matter.grid_id.in_(grid_ids), Matter.status != "merged", Matter.created_at >= ctx.start,
         Matter.created_at < ctx.end, overdue_condition(ctx.now)).order_by(Matter.created_at))
-    return [Occurrence("matter_overdue", m.grid_id, _local_day(m.created_at),
-                       _("事件 %(number)s 超期", number=m.number), "matters.matter_detail", {"matter_id": m.id})
-            for m in matters]
+    return [Occurrence("matter_overdue", grid_id, _local_day(created_at),
+                       _("事件 %(number)s 超期", number=number), "matters.matter_detail", {"matter_id": matter_id})
+            for matter_id, number, grid_id, created_at in rows]
 
 
 def matters_urged(grid_ids: list[int], ctx: Context) -> list[Occurrence]:
-    rows = db.session.execute(select(MatterStep, Matter).join(Matter, Matter.id == MatterStep.matter_id).where(
-        Matter.grid_id.in_(grid_ids), MatterStep.action == "urge", MatterStep.at >= ctx.start,
-        MatterStep.at < ctx.end).order_by(MatterStep.at))
-    return [Occurrence("matter_urged", matter.grid_id, _local_day(step.at),
-                       _("事件 %(number)s 被督办", number=matter.number), "matters.matter_detail",
-                       {"matter_id": matter.id}) for step, matter in rows]
+    # The time window is tested on coalesce(at, at), the same value as `at` but not
+    # the column itself: SQLite's statistics cannot tell that 督办 steps are rare, and
+    # with the bare column it walks every step of the year by time (190,000 at county
+    # scale) instead of the thousand urge steps by action. Ties in time keep the
+    # order of the time index (then id).
+    at = func.coalesce(MatterStep.at, MatterStep.at)
+    rows = db.session.execute(
+        select(MatterStep.at, Matter.id, Matter.number, Matter.grid_id)
+        .join(Matter, Matter.id == MatterStep.matter_id).where(
+            Matter.grid_id.in_(grid_ids), MatterStep.action == "urge", at >= ctx.start, at < ctx.end)
+        .order_by(MatterStep.at, MatterStep.id))
+    return [Occurrence("matter_urged", grid_id, _local_day(at),
+                       _("事件 %(number)s 被督办", number=number), "matters.matter_detail",
+                       {"matter_id": matter_id}) for at, matter_id, number, grid_id in rows]
 
 
 def patrol_weeks_short(grid_ids: list[int], ctx: Context) -> list[Occurrence]:
-    """Weeks are judged when they end: a week belongs to the period holding its Sunday."""
+    """Weeks are judged when they end: a week belongs to the period holding its Sunday,
+    once that Sunday is past. All the period's weeks come from one
+    compliance.patrol_weeks (four queries for a year, not four a week)."""
+    last_sunday = min(ctx.last, ctx.today - timedelta(days=1))
+    # The Monday of the last week whose Sunday is on or before last_sunday.
+    last_monday = compliance.week_start(last_sunday + timedelta(days=1)) - compliance.WEEK
+    first_monday = compliance.week_start(ctx.first)
+    if last_monday < first_monday:
+        return []
     found = []
-    monday = compliance.week_start(ctx.first)
-    while monday <= ctx.last:
+    for monday, weeks in compliance.patrol_weeks(grid_ids, first_monday, last_monday, today=ctx.today).items():
         sunday = monday + timedelta(days=6)
-        if ctx.first <= sunday <= ctx.last and sunday < ctx.today:
-            for week in compliance.patrol_compliance(grid_ids, monday, today=ctx.today):
-                if week.behind:
-                    found.append(Occurrence(
-                        "patrol_week_short", week.grid.id, sunday,
-                        _("%(name)s %(first)s 至 %(last)s 巡查 %(done)d 次，应 %(required)d 次", name=week.staff.name,
-                          first=monday.isoformat(), last=sunday.isoformat(), done=week.patrols,
-                          required=week.required),
-                        "patrols.patrol_compliance", {"division_id": week.grid.id, "week": monday.isoformat()},
-                        staff_id=week.staff.id))
-        monday += timedelta(days=7)
+        for week in weeks:
+            if week.behind:
+                found.append(Occurrence(
+                    "patrol_week_short", week.grid.id, sunday,
+                    _("%(name)s %(first)s 至 %(last)s 巡查 %(done)d 次，应 %(required)d 次", name=week.staff.name,
+                      first=monday.isoformat(), last=sunday.isoformat(), done=week.patrols,
+                      required=week.required),
+                    "patrols.patrol_compliance", {"division_id": week.grid.id, "week": monday.isoformat()},
+                    staff_id=week.staff.id))
     return found
 
 

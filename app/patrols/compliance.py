@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 
 from app.core.timeutil import local_today, utcnow
 from app.extensions import db
@@ -75,47 +75,93 @@ def required_patrols(days_assigned: int, quota: int) -> int:
     return math.ceil(quota * days_assigned / 7) if days_assigned > 0 else 0
 
 
-def _assigned_days(assignments: list[StaffAssignment], first: date, last: date) -> int:
-    days = set()
-    for assignment in assignments:
-        start = max(first, assignment.start_date)
-        end = min(last, assignment.end_date or last)
-        days.update(start + timedelta(days=i) for i in range((end - start).days + 1))
-    return len(days)
+def _assigned_days(spans: list[tuple[date, date | None]], first: date, last: date) -> int:
+    """Days of [first, last] inside any of the assignment spans (start, end; None: still
+    assigned); days two spans share count once. Arithmetic on spans, not sets of
+    days: a year's board asks this for every worker and week."""
+    if len(spans) == 1:  # the usual case, and the same sum as the loop below
+        start, end = spans[0]
+        return max(0, (min(last, end or last) - max(first, start)).days + 1)
+    days, counted_to = 0, first - timedelta(days=1)
+    for start, end in sorted((max(first, start), min(last, end or last)) for start, end in spans):
+        start = max(start, counted_to + timedelta(days=1))
+        if end >= start:
+            days += (end - start).days + 1
+            counted_to = end
+    return days
+
+
+def patrol_weeks(grid_ids, first_day: date, last_day: date, quota: int | None = None,
+                 today: date | None = None) -> dict[date, list[WorkerWeek]]:
+    """Each grid worker of the given grids in every week from the one holding
+    `first_day` to the one holding `last_day`, by Monday: days assigned, patrols
+    required and made. Four queries whatever the number of weeks and grids, so that a
+    year (the annual assessment) costs what a week costs. `grid_ids` may be a list or
+    a select of ids. This is the definition; patrol_compliance is one week of it."""
+    first_monday, last_monday = week_start(first_day), week_start(last_day)
+    if last_monday < first_monday:
+        return {}
+    mondays = [first_monday + WEEK * i for i in range((last_monday - first_monday).days // 7 + 1)]
+    first, last = first_monday, last_monday + timedelta(days=6)
+    quota = reference.patrols_per_week() if quota is None else quota
+    today = today or local_today()
+    weeks: dict[date, list[WorkerWeek]] = {monday: [] for monday in mondays}
+    assignments = db.session.execute(
+        select(StaffAssignment.division_id, StaffAssignment.staff_id, StaffAssignment.start_date,
+               StaffAssignment.end_date).where(
+            StaffAssignment.division_id.in_(grid_ids), StaffAssignment.role.in_(GRID_WORKER_ROLES),
+            StaffAssignment.start_date <= last,
+            (StaffAssignment.end_date.is_(None)) | (StaffAssignment.end_date >= first))).all()
+    if not assignments:
+        return weeks
+    # A worker owes a week when one of their assignments overlaps it (starts by its
+    # Sunday, ends on or after its Monday): the weeks from the one holding the start
+    # to the one holding the end.
+    assigned: dict[date, dict[tuple[int, int], list[tuple[date, date | None]]]] = {
+        monday: defaultdict(list) for monday in mondays}
+    for grid_id, staff_id, start, end in assignments:
+        monday = max(first_monday, week_start(start))
+        until = last_monday if end is None else min(last_monday, week_start(end))
+        while monday <= until:
+            assigned[monday][(grid_id, staff_id)].append((start, end))
+            monday += WEEK
+    grid_set = {grid_id for grid_id, _staff_id, _start, _end in assignments}
+    staff_set = {staff_id for _grid_id, staff_id, _start, _end in assignments}
+    # The week of a patrol as an index into `mondays`, by a CASE over the weeks'
+    # Sundays (the dates are local calendar days, Monday to Sunday, as week_start):
+    # the same on SQLite and PostgreSQL, where date functions differ.
+    week_index = case(*[(Patrol.patrol_date <= monday + timedelta(days=6), index)
+                        for index, monday in enumerate(mondays)]).label("week_index")
+    counts = {(grid_id, staff_id, index): count for grid_id, staff_id, index, count in db.session.execute(
+        select(Patrol.grid_id, Patrol.staff_id, week_index, func.count()).where(
+            Patrol.grid_id.in_(grid_set), Patrol.patrol_date.between(first, last))
+        .group_by(Patrol.grid_id, Patrol.staff_id, week_index))}
+    grids = {g.id: g for g in db.session.scalars(select(Division).where(Division.id.in_(grid_set)))}
+    staff = {s.id: s for s in db.session.scalars(select(StaffMember).where(StaffMember.id.in_(staff_set)))}
+    # Every week lists its workers in the same order: sorted once.
+    order = sorted({(grid_id, staff_id) for grid_id, staff_id, _start, _end in assignments},
+                   key=lambda pair: (grids[pair[0]].code, staff[pair[1]].name, pair[1]))
+    for index, monday in enumerate(mondays):
+        sunday = monday + timedelta(days=6)
+        held = assigned[monday]
+        rows = weeks[monday]
+        for grid_id, staff_id in order:
+            spans = held.get((grid_id, staff_id))
+            if spans is None:
+                continue
+            days = _assigned_days(spans, monday, sunday)
+            rows.append(WorkerWeek(grid=grids[grid_id], staff=staff[staff_id], week_start=monday,
+                                   days_assigned=days, required=required_patrols(days, quota),
+                                   patrols=counts.get((grid_id, staff_id, index), 0), in_progress=today <= sunday))
+    return weeks
 
 
 def patrol_compliance(grid_ids, week_start_day: date, quota: int | None = None,
                       today: date | None = None) -> list[WorkerWeek]:
-    """Each grid worker of the given grids in the week starting on `week_start_day`
-    (a Monday): days assigned, patrols required and made. Three queries whatever
-    the number of grids. `grid_ids` may be a list or a select of ids."""
-    first = week_start(week_start_day)
-    last = first + timedelta(days=6)
-    quota = reference.patrols_per_week() if quota is None else quota
-    today = today or local_today()
-    assignments = list(db.session.scalars(
-        select(StaffAssignment).where(
-            StaffAssignment.division_id.in_(grid_ids), StaffAssignment.role.in_(GRID_WORKER_ROLES),
-            StaffAssignment.start_date <= last,
-            (StaffAssignment.end_date.is_(None)) | (StaffAssignment.end_date >= first))))
-    if not assignments:
-        return []
-    by_pair: dict[tuple[int, int], list[StaffAssignment]] = defaultdict(list)
-    for assignment in assignments:
-        by_pair[(assignment.division_id, assignment.staff_id)].append(assignment)
-    counts = {(grid_id, staff_id): count for grid_id, staff_id, count in db.session.execute(
-        select(Patrol.grid_id, Patrol.staff_id, func.count()).where(
-            Patrol.grid_id.in_({g for g, _s in by_pair}), Patrol.patrol_date.between(first, last))
-        .group_by(Patrol.grid_id, Patrol.staff_id))}
-    grids = {g.id: g for g in db.session.scalars(select(Division).where(Division.id.in_({g for g, _s in by_pair})))}
-    staff = {s.id: s for s in db.session.scalars(select(StaffMember).where(StaffMember.id.in_({s for _g, s in by_pair})))}
-    rows = []
-    for (grid_id, staff_id), pair in by_pair.items():
-        days = _assigned_days(pair, first, last)
-        rows.append(WorkerWeek(grid=grids[grid_id], staff=staff[staff_id], week_start=first, days_assigned=days,
-                               required=required_patrols(days, quota), patrols=counts.get((grid_id, staff_id), 0),
-                               in_progress=today <= last))
-    return sorted(rows, key=lambda r: (r.grid.code, r.staff.name, r.staff.id))
+    """Each grid worker of the given grids in the week holding `week_start_day`
+    (patrol_weeks for one week)."""
+    monday = week_start(week_start_day)
+    return patrol_weeks(grid_ids, monday, monday, quota, today)[monday]
 
 
 @dataclass
@@ -132,9 +178,13 @@ class ComplianceRow:
 def compliance_table(grid_ids, weeks: list[date], quota: int | None = None,
                      today: date | None = None) -> list[ComplianceRow]:
     """One row per grid worker and grid, one cell per week (None: not assigned then)."""
+    if not weeks:
+        return []
+    # One run of weeks from the first to the last asked for (four queries in all).
+    cells = patrol_weeks(grid_ids, min(weeks), max(weeks), quota, today)
     rows: dict[tuple[int, int], ComplianceRow] = {}
     for monday in weeks:
-        for cell in patrol_compliance(grid_ids, monday, quota, today):
+        for cell in cells[week_start(monday)]:
             row = rows.setdefault((cell.grid.id, cell.staff.id), ComplianceRow(cell.grid, cell.staff))
             row.weeks[monday] = cell
     return sorted(rows.values(), key=lambda r: (r.grid.code, r.staff.name, r.staff.id))
@@ -166,13 +216,21 @@ class ReportSlot:
     @property
     def status(self) -> str:
         """on_time | late | missing | pending."""
-        if self.report is not None:
-            return "on_time" if self.report.reported_at <= self.due_at else "late"
-        return "missing" if (self.now or utcnow()) > self.due_at else "pending"
+        return slot_status(self.report.reported_at if self.report is not None else None, self.due_at,
+                           self.now or utcnow())
 
     @property
     def overdue(self) -> bool:
         return self.status in ("late", "missing")
+
+
+def slot_status(reported_at: datetime | None, due_at: datetime, now: datetime) -> str:
+    """A slot's status from when its report was saved (None: no report yet), its due
+    time and the time it is judged at: on_time | late | missing | pending. The one
+    rule, used by ReportSlot and by the assessment's many-grid reading of the slots."""
+    if reported_at is not None:
+        return "on_time" if reported_at <= due_at else "late"
+    return "missing" if now > due_at else "pending"
 
 
 REPORT_STATUSES = {"on_time": _l("按时"), "late": _l("逾期报告"), "missing": _l("未报告"), "pending": _l("未到期")}

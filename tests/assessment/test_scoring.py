@@ -185,3 +185,31 @@ def test_report_slots_of_many_grids_match_report_punctuality(world, march):
         alone = compliance.report_punctuality(grid.id, context.first, context.last, now=NOW)
         assert [(s.report_day, s.status) for s in together[grid.id]] == [(s.report_day, s.status) for s in alone]
     assert [s.status for s in together[world.grid_a.id]].count("missing") == 1
+
+
+def test_a_patrol_week_counts_in_the_month_of_its_sunday(world):
+    # The week of 26 October – 1 November runs into November: November's board judges it.
+    from datetime import datetime, time
+    from app.patrols import services as patrol_services
+    worker = world.staff["worker_a"]
+    for day in (date(2026, 10, 27), date(2026, 11, 1)):
+        patrol_services.record_patrol(patrol_services.PatrolValues(
+            grid=world.grid_a, staff_id=worker.id, patrol_date=day, start_time=time(9, 0), end_time=time(10, 0),
+            route="东关路"), world.users["worker_a"])
+    db.session.commit()
+    today, now = date(2026, 11, 22), datetime(2026, 11, 22, 2, 0)
+
+    def patrol_entries(period):
+        row = scoring.grid_board([world.grid_a], period, today, now)[0]
+        return lines_of(row)["patrol_week_short"].entries
+
+    # October judges the weeks ending on its Sundays 4, 11, 18 and 25 (no patrols in them).
+    assert [e.occurrence.day for e in patrol_entries(scoring.Period(2026, 10))] == [
+        date(2026, 10, 4), date(2026, 10, 11), date(2026, 10, 18), date(2026, 10, 25)]
+    # November: Sundays 1, 8 and 15; the week ending today, Sunday 22, is not over yet.
+    november = patrol_entries(scoring.Period(2026, 11))
+    assert [e.occurrence.day for e in november] == [date(2026, 11, 1), date(2026, 11, 8), date(2026, 11, 15)]
+    first = november[0].occurrence
+    assert str(first.label) == "员工worker_a 2026-10-26 至 2026-11-01 巡查 2 次，应 3 次"
+    assert (first.endpoint, first.values, first.staff_id) == (
+        "patrols.patrol_compliance", {"division_id": world.grid_a.id, "week": "2026-10-26"}, worker.id)

@@ -108,6 +108,75 @@ def test_patrol_of_someone_not_working_the_grid_is_refused(world):
     assert refused.value.field == "end_time"
 
 
+# --- A run of weeks at once (patrol_weeks: the annual board, the compliance table) ----------
+
+OCT_19, OCT_26, NOV_2, NOV_9 = date(2026, 10, 19), date(2026, 10, 26), date(2026, 11, 2), date(2026, 11, 9)
+
+
+def _cells(rows):
+    return [(r.grid.id, r.staff.id, r.week_start, r.days_assigned, r.required, r.patrols, r.in_progress, r.behind)
+            for r in rows]
+
+
+@pytest.fixture()
+def four_weeks(world):
+    """Four weeks of patrols in grids A and B; the week of 26 October runs into November.
+    A newcomer joins grid A on Thursday 29 October and is re-assigned from 2 November
+    (the two assignments overlap on 2–3 November) until Tuesday 10 November."""
+    worker_a, worker_b = world.staff["worker_a"], world.staff["worker_b"]
+    newcomer = _new_worker(world, date(2026, 10, 29), date(2026, 11, 3))
+    db.session.add(StaffAssignment(staff=newcomer, division=world.grid_a, role=StaffRole.PART_TIME_WORKER.value,
+                                   start_date=NOV_2, end_date=date(2026, 11, 10)))
+    db.session.flush()
+    for day in (date(2026, 10, 20), date(2026, 10, 22), date(2026, 10, 25),   # week of 19 Oct: 3
+                date(2026, 10, 27), date(2026, 11, 1),                         # 26 Oct – 1 Nov: 2
+                date(2026, 11, 2), date(2026, 11, 8),                          # week of 2 Nov: 2
+                date(2026, 11, 9), date(2026, 11, 11), date(2026, 11, 15)):    # week of 9 Nov: 3
+        _patrol(world, worker_a, day)
+    for day in (date(2026, 10, 30), date(2026, 11, 1), date(2026, 11, 4)):
+        _patrol(world, newcomer, day)
+    _patrol(world, worker_b, date(2026, 11, 3), grid=world.grid_b)
+    db.session.commit()
+    return worker_a, newcomer, worker_b
+
+
+def test_a_run_of_weeks_is_each_week_on_its_own(world, four_weeks):
+    worker_a, newcomer, worker_b = four_weeks
+    grids = [world.grid_a.id, world.grid_b.id]
+    weeks = compliance.patrol_weeks(grids, OCT_19, NOV_9, today=TODAY)
+    assert list(weeks) == [OCT_19, OCT_26, NOV_2, NOV_9]
+    for monday, rows in weeks.items():
+        assert _cells(rows) == _cells(compliance.patrol_compliance(grids, monday, today=TODAY))
+    # By hand: (worker, days assigned, required, patrols) per week; the grid chief owes none.
+    figures = {monday: [(r.staff.id, r.days_assigned, r.required, r.patrols) for r in rows]
+               for monday, rows in weeks.items()}
+    assert figures == {
+        OCT_19: [(worker_a.id, 7, 3, 3), (worker_b.id, 7, 3, 0)],
+        # 1 November (a Sunday) belongs to the week of 26 October; the newcomer from
+        # Thursday owes ceil(3 × 4 / 7) = 2 and made them.
+        OCT_26: [(worker_a.id, 7, 3, 2), (newcomer.id, 4, 2, 2), (worker_b.id, 7, 3, 0)],
+        # The overlapping assignments count each day once: 7 days, not 9.
+        NOV_2: [(worker_a.id, 7, 3, 2), (newcomer.id, 7, 3, 1), (worker_b.id, 7, 3, 1)],
+        # Leaves on Tuesday: ceil(3 × 2 / 7) = 1.
+        NOV_9: [(worker_a.id, 7, 3, 3), (newcomer.id, 2, 1, 0), (worker_b.id, 7, 3, 0)],
+    }
+    # Seen on Thursday 12 November, the last week is still running: in progress, not behind.
+    running = compliance.patrol_weeks(grids, OCT_19, NOV_9, today=date(2026, 11, 12))
+    assert [(r.in_progress, r.behind) for r in running[NOV_9]] == [(True, False)] * 3
+    assert _cells(running[NOV_9]) == _cells(compliance.patrol_compliance(grids, NOV_9, today=date(2026, 11, 12)))
+
+
+def test_the_compliance_table_matches_the_weeks(world, four_weeks):
+    worker_a, newcomer, _worker_b = four_weeks
+    table = compliance.compliance_table([world.grid_a.id], [OCT_19, OCT_26, NOV_2, NOV_9], today=TODAY)
+    assert [(row.staff.id, row.behind_weeks) for row in table] == [(worker_a.id, 2), (newcomer.id, 2)]
+    newcomer_row = table[1]
+    assert list(newcomer_row.weeks) == [OCT_26, NOV_2, NOV_9]  # not assigned in the week of 19 October
+    for monday, cell in newcomer_row.weeks.items():
+        assert _cells([cell]) == _cells([_row(compliance.patrol_compliance([world.grid_a.id], monday, today=TODAY),
+                                              newcomer)])
+
+
 # --- Reports to the grid chief ------------------------------------------------------------
 
 def _utc(local: str) -> datetime:
