@@ -187,7 +187,7 @@ def test_report_slots_of_many_grids_match_report_punctuality(world, march):
     assert [s.status for s in together[world.grid_a.id]].count("missing") == 1
 
 
-def test_a_patrol_week_counts_in_the_month_of_its_sunday(world):
+def test_a_patrol_week_counts_in_the_month_of_its_sunday(on_2026_11_20, world):
     # The week of 26 October – 1 November runs into November: November's board judges it.
     from datetime import datetime, time
     from app.patrols import services as patrol_services

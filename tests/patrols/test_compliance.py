@@ -140,7 +140,7 @@ def four_weeks(world):
     return worker_a, newcomer, worker_b
 
 
-def test_a_run_of_weeks_is_each_week_on_its_own(world, four_weeks):
+def test_a_run_of_weeks_is_each_week_on_its_own(on_2026_11_20, world, four_weeks):
     worker_a, newcomer, worker_b = four_weeks
     grids = [world.grid_a.id, world.grid_b.id]
     weeks = compliance.patrol_weeks(grids, OCT_19, NOV_9, today=TODAY)
@@ -166,7 +166,7 @@ def test_a_run_of_weeks_is_each_week_on_its_own(world, four_weeks):
     assert _cells(running[NOV_9]) == _cells(compliance.patrol_compliance(grids, NOV_9, today=date(2026, 11, 12)))
 
 
-def test_the_compliance_table_matches_the_weeks(world, four_weeks):
+def test_the_compliance_table_matches_the_weeks(on_2026_11_20, world, four_weeks):
     worker_a, newcomer, _worker_b = four_weeks
     table = compliance.compliance_table([world.grid_a.id], [OCT_19, OCT_26, NOV_2, NOV_9], today=TODAY)
     assert [(row.staff.id, row.behind_weeks) for row in table] == [(worker_a.id, 2), (newcomer.id, 2)]
