@@ -227,7 +227,7 @@ def test_leave(client_as, world):
     assert response.status_code == 303
     fresh()
     ended = db.session.get(HouseholdMember, member.id)
-    assert ended.end_date == local_today()
+    assert ended.end_date.isoformat() == TODAY  # the day typed (TODAY: when the module loaded)
     text = text_of(client.get(f"/households/{household.id}"))
     assert "离开住户" in text and "外出务工" in text
     history = text.split("历史成员关系")[1].split("本户动态")[0]
