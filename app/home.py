@@ -7,9 +7,11 @@ from sqlalchemy import select
 
 from app.core.i18n import LOCALE_COOKIE
 from app.core.scoping import scoped_select
+from app.core.timeutil import local_today
 from app.extensions import db
 from app.org.models import Division
 from app.org.services import coverage, count_children
+from app.worklist import worklist
 
 bp = Blueprint("home", __name__)
 
@@ -17,7 +19,8 @@ bp = Blueprint("home", __name__)
 @bp.route("/")
 @login_required
 def index():
-    """Where the user's scope starts, with counts and the gaps to fill."""
+    """Where the user's scope starts, with counts and the gaps to fill; for grid
+    workers and stations first what there is to do today."""
     roots = _scope_roots()
     summaries = [(root, count_children(root)) for root in roots]
     gaps = []
@@ -33,7 +36,7 @@ def index():
     from app.matters import inbox
     waiting = {box: n for box, n in inbox.counts(current_user).items() if n}
     return render_template("home/index.html", summaries=summaries, gaps=gaps, waiting=waiting,
-                           box_labels=inbox.BOXES)
+                           box_labels=inbox.BOXES, work=worklist(current_user, local_today()))
 
 
 def _scope_roots() -> list[Division]:
