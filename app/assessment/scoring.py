@@ -70,7 +70,8 @@ class Period:
         """"2026-10" or "2026"; anything else: the month before today's."""
         text = (text or "").strip()
         try:
-            if len(text) == 4:
+            # The same years as a month: "0000" or "-001" would make no date (a 500).
+            if len(text) == 4 and text.isdigit() and 2000 <= int(text) <= 2100:
                 return cls(int(text))
             year, month = text.split("-")
             if 1 <= int(month) <= 12 and 2000 <= int(year) <= 2100:

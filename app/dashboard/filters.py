@@ -64,7 +64,9 @@ def period_of(kind: str, month: date) -> Period:
 def _month(field, today: date) -> date:
     text = (field.data or "").strip()
     match = MONTH_PATTERN.match(text)
-    if text and (match is None or not 1 <= int(match.group(2)) <= 12):
+    # Years 0 and 9999 match the pattern but make no date (year 0, or the day after
+    # the period ends): a 500. Refused like month 13.
+    if text and (match is None or not 1 <= int(match.group(2)) <= 12 or not 1 <= int(match.group(1)) <= 9998):
         field.errors = [_("月份格式应为 YYYY-MM。")]
         match = None
     month = date(int(match.group(1)), int(match.group(2)), 1) if match else today.replace(day=1)

@@ -297,3 +297,10 @@ def test_rules_page_and_public_form_work_with_csrf(tmp_path, migrated_database):
         assert refused.status_code == 400 and "页面已过期" in text_of(refused)
         db.session.remove()
         db.engine.dispose()
+
+
+@pytest.mark.parametrize("period", ["0000", "-001", "0000-05"])
+def test_a_period_outside_the_calendar_falls_back_to_last_month(client_as, world, period):
+    # "0000" passed as a year and date(0, 1, 1) raised: a 500 instead of the default board.
+    response = client_as("admin").get(f"/assessment/?period={period}")
+    assert response.status_code == 200

@@ -117,3 +117,12 @@ def test_big_screen_page_and_its_polled_body(scene, client_as):
     assert "<html" not in body and "hx-trigger" not in body
     assert "<svg" in body and "按期办结率" in body and "城关镇" in body
     assert summary(fragment)["实有人口"] == "5"
+
+
+@pytest.mark.parametrize("query", ["period=month&month=0000-01", "period=quarter&month=9999-12"])
+def test_a_month_of_year_zero_is_refused_at_the_field(scene, client_as, query):
+    # "0000-01" matched the pattern and date(0, 1, 1) raised; 9999's last quarter ends
+    # on the day before 10000-01-01, which raised too: a 500 instead of the field's error.
+    response = client_as("admin").get(f"/dashboard/?{query}")
+    assert response.status_code == 200
+    assert "月份格式应为 YYYY-MM。" in text_of(response)
