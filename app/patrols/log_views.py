@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from sqlalchemy.orm import selectinload
 
 from app.auth.decorators import require
 from app.auth.roles import Permission
@@ -41,8 +42,12 @@ def _entry_form(grids: list[Division]) -> EntryForm:
 
 
 def _log_page(form: EntryForm, notice: str = ""):
-    page = paginate(scoped_select(OpinionEntry).order_by(OpinionEntry.said_on.desc(), OpinionEntry.id.desc()),
-                    per_page=PER_PAGE)
+    # Each line shows its grid, its matter (number, deadline, light) and its report:
+    # loaded with the page, not one query per line.
+    page = paginate(scoped_select(OpinionEntry)
+                    .options(selectinload(OpinionEntry.grid), selectinload(OpinionEntry.matter),
+                             selectinload(OpinionEntry.chief_report))
+                    .order_by(OpinionEntry.said_on.desc(), OpinionEntry.id.desc()), per_page=PER_PAGE)
     calendar = workdays.load_calendar()
     lights = {e.id: matters.light(e.matter, calendar=calendar) for e in page.items if e.matter is not None}
     return render_page("patrols/log.html", fragment="patrols/_log.html", target_id="opinion-log", form=form,

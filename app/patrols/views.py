@@ -7,6 +7,7 @@ from datetime import timedelta
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from sqlalchemy.orm import selectinload
 
 from app.auth.decorators import require
 from app.auth.roles import Permission
@@ -36,7 +37,11 @@ def patrol_list():
     if request.args.get("division_id", type=int):
         unit = picked_unit()
         statement = statement.where(Patrol.grid_id.in_(grid_ids_of(unit)))
-    page = paginate(statement.order_by(Patrol.patrol_date.desc(), Patrol.start_time.desc(), Patrol.id.desc()),
+    # The rows show each patrol's grid, worker and number of findings: loaded with the
+    # page, not one query per row.
+    page = paginate(statement.options(selectinload(Patrol.grid), selectinload(Patrol.staff),
+                                      selectinload(Patrol.findings))
+                    .order_by(Patrol.patrol_date.desc(), Patrol.start_time.desc(), Patrol.id.desc()),
                     per_page=PER_PAGE)
     return render_page("patrols/list.html", fragment="patrols/_rows.html", target_id="patrol-rows",
                        page=page, unit=unit, units=unit_choices(),

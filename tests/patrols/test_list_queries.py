@@ -1,0 +1,55 @@
+"""List pages read their rows in a fixed number of queries: a page of 30 patrols or
+民情日志 lines must not cost a query per row (grid, worker, findings, matter)."""
+from datetime import date, time
+
+from sqlalchemy import event
+
+from app.extensions import db
+from app.patrols import services
+from app.patrols.models import Patrol, PatrolFinding
+
+
+def _statements(client, url: str) -> int:
+    seen = []
+
+    def count(*_args):
+        seen.append(1)
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        response = client.get(url)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    assert response.status_code == 200
+    return len(seen)
+
+
+def _patrols(world, number: int, day: date) -> None:
+    for i in range(number):
+        patrol = Patrol(grid_id=world.grid_a.id, staff_id=world.staff["worker_a"].id, patrol_date=day,
+                        start_time=time(8, i), end_time=time(9, i), route=f"路线{day}-{i}")
+        db.session.add_all([patrol, PatrolFinding(patrol=patrol, description=f"发现{i}")])
+    db.session.commit()
+
+
+def test_patrol_list_costs_the_same_for_2_or_12_patrols(client_as, world):
+    client = client_as("worker_a")
+    _patrols(world, 2, date(2026, 11, 2))
+    few = _statements(client, "/patrols/")
+    _patrols(world, 10, date(2026, 11, 3))
+    assert _statements(client, "/patrols/") == few
+
+
+def _entries(world, number: int) -> None:
+    for i in range(number):
+        services.record_entry(services.EntryValues(
+            grid=world.grid_a, said_on=date(2026, 11, 2), category="city", content=f"路灯不亮{i}",
+            disposition="assisted", resident_name="赵阿姨", place="东关路3号"), world.users["worker_a"])
+    db.session.commit()
+
+
+def test_opinion_log_costs_the_same_for_2_or_12_assisted_entries(client_as, world):
+    client = client_as("worker_a")
+    _entries(world, 2)
+    few = _statements(client, "/opinions/")
+    _entries(world, 10)
+    assert _statements(client, "/opinions/") == few
