@@ -141,7 +141,9 @@ def grid_visits(division_id: int):
     """The visits recorded in a grid, newest first."""
     grid = visible_grid_or_404(division_id)
     page = paginate(scoped_select(Visit).where(Visit.grid_id == grid.id)
-                    .options(selectinload(Visit.household), selectinload(Visit.visitors))
+                    # The household's address reads its building: loaded with the page.
+                    .options(selectinload(Visit.household).selectinload(Household.building),
+                             selectinload(Visit.visitors))
                     .order_by(Visit.visited_on.desc(), Visit.id.desc()), per_page=PER_PAGE)
     return render_template("visits/list.html", grid=grid, household=None, page=page)
 
