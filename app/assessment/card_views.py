@@ -70,6 +70,12 @@ def issue_card():
     status = 200
     if request.method == "POST" and "refresh" in request.form:
         pass  # only the grid changed: show its workers
+    elif request.method == "POST" and grid.id != chosen_id:
+        # A grid not offered (another town's, or closed since): refused, not given
+        # to the first grid shown in its place.
+        form.validate()
+        form.grid_id.errors = list(form.grid_id.errors) + [_("请从列表中选择。")]
+        status = 400
     elif form.validate_on_submit():
         with saving(form) as saved:
             card = services.issue_card(grid, services.CardValues(

@@ -304,3 +304,14 @@ def test_a_period_outside_the_calendar_falls_back_to_last_month(client_as, world
     # "0000" passed as a year and date(0, 1, 1) raised: a 500 instead of the default board.
     response = client_as("admin").get(f"/assessment/?period={period}")
     assert response.status_code == 200
+
+
+def test_a_card_posted_for_another_towns_grid_is_refused_not_given_to_the_first_grid(client_as, world):
+    # The grid posted was out of scope and the card silently went to the first grid of the town.
+    response = client_as("town_a").post("/assessment/cards/new", data={
+        "grid_id": world.grid_b.id, "staff_id": 0, "colour": "yellow", "issued_on": "2026-11-20",
+        "reason": "滨河一网格台账不全"})
+    assert response.status_code == 400
+    assert "请从列表中选择。" in text_of(response) and "滨河一网格台账不全" in text_of(response)
+    fresh()
+    assert db.session.scalar(select(func.count(WarningCard.id)).where(WarningCard.reason == "滨河一网格台账不全")) == 0
