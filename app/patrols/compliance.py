@@ -264,9 +264,14 @@ def report_punctuality(grid_id: int, first: date, last: date, now: datetime | No
     """The grid's report slots in the period with the report made for each (if any)."""
     calendar = calendar or workdays.load_calendar()
     now = now or utcnow()
-    slots = report_slots(calendar, first, last)
+    # A slot may begin before `first` (Thursday 10-01 and Monday 10-05 in the National
+    # Day holiday are one slot named 10-01, as slot_day names it when a report is
+    # saved): laid out from as far back as slot_day looks, so that its report is found.
+    slots = [s for s in report_slots(calendar, first - timedelta(days=21), last)
+             if any(first <= d <= last for d in s.covers)]
     reports = {r.report_day: r for r in db.session.scalars(select(ChiefReport).where(
-        ChiefReport.grid_id == grid_id, ChiefReport.report_day.between(first, last)))}
+        ChiefReport.grid_id == grid_id,
+        ChiefReport.report_day.between(slots[0].report_day if slots else first, last)))}
     for slot in slots:
         slot.now = now
         slot.report = next((reports[d] for d in slot.covers if d in reports), None)
