@@ -271,12 +271,15 @@ def worker_board(grids: list[Division], period: Period, today: date | None = Non
     return sorted(rows, key=lambda r: (r.grid_names, r.label, r.subject.id))
 
 
-def withdrawn_cards(row: ScoreRow, period: Period) -> list[WarningCard]:
+def withdrawn_cards(row: ScoreRow, period: Period, grid_ids=None) -> list[WarningCard]:
     """The cards issued to the row's subject in the period and withdrawn since: shown
     on its breakdown as withdrawn, so that a card missing from the deductions is
-    accounted for."""
+    accounted for. `grid_ids`: only those of these grids (the board's), since a
+    worker may also work in a grid of another town that the viewer does not see."""
     statement = select(WarningCard).where(WarningCard.withdrawn_at.is_not(None),
                                           WarningCard.issued_on.between(period.first, period.last))
+    if grid_ids is not None:
+        statement = statement.where(WarningCard.grid_id.in_(grid_ids))
     if row.kind == "grid":
         statement = statement.where(WarningCard.grid_id == row.subject.id, WarningCard.staff_id.is_(None))
     else:

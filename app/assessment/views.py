@@ -128,10 +128,11 @@ def export_board():
     return xlsx_download(payload, _("考核得分"))
 
 
-def _render_breakdown(row: scoring.ScoreRow, period: scoring.Period):
+def _render_breakdown(row: scoring.ScoreRow, period: scoring.Period, grids: list[Division]):
     return render_template("assessment/breakdown.html", row=row, period=period,
                            periods=period_choices(local_today()), thresholds=reference.thresholds(),
-                           withdrawn=scoring.withdrawn_cards(row, period), colours=reference.CARD_COLOURS)
+                           withdrawn=scoring.withdrawn_cards(row, period, [g.id for g in grids]),
+                           colours=reference.CARD_COLOURS)
 
 
 @bp.route("/assessment/grids/<int:division_id>")
@@ -143,7 +144,7 @@ def grid_breakdown(division_id: int):
         abort(404)
     _may_see_boards()
     period = _period()
-    return _render_breakdown(scoring.grid_board([grid], period)[0], period)
+    return _render_breakdown(scoring.grid_board([grid], period)[0], period, [grid])
 
 
 @bp.route("/assessment/workers/<int:staff_id>")
@@ -156,7 +157,8 @@ def worker_breakdown(staff_id: int):
         abort(404)
     _may_see_boards()
     period = _period()
-    rows = scoring.worker_board(_grids(None), period, staff_ids=[staff.id])
+    grids = _grids(None)
+    rows = scoring.worker_board(grids, period, staff_ids=[staff.id])
     if not rows:
         abort(404)
-    return _render_breakdown(rows[0], period)
+    return _render_breakdown(rows[0], period, grids)

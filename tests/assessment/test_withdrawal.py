@@ -158,3 +158,27 @@ def test_who_may_withdraw(client_as, world, march):
     fresh()
     assert not db.session.get(WarningCard, card.id).is_withdrawn
     assert not db.session.get(WarningCard, other.id).is_withdrawn
+
+
+def test_worker_breakdown_lists_only_withdrawn_cards_of_the_viewers_grids(client_as, world):
+    # worker_b works in 滨河一网格 (another town) and, since March, also in 东关一网格.
+    # Town A opens the worker's breakdown: the withdrawn card of the other town's grid
+    # was listed, reason and all.
+    from app.org.models import StaffAssignment, StaffRole
+    worker_b = world.staff["worker_b"]
+    db.session.add(StaffAssignment(staff=worker_b, division=world.grid_a, role=StaffRole.PART_TIME_WORKER.value,
+                                   start_date=date(2026, 3, 1)))
+    theirs = WarningCard(grid_id=world.grid_b.id, staff_id=worker_b.id, colour="yellow",
+                         issued_on=date(2026, 3, 5), reason="滨河一网格的台账问题")
+    ours = WarningCard(grid_id=world.grid_a.id, staff_id=worker_b.id, colour="yellow",
+                       issued_on=date(2026, 3, 6), reason="东关一网格的巡查问题")
+    db.session.add_all([theirs, ours])
+    db.session.flush()
+    for card in (theirs, ours):
+        services.withdraw_card(card, "误发", world.users["admin"])
+    db.session.commit()
+    page = text_of(client_as("town_a").get(f"/assessment/workers/{worker_b.id}?period=2026-03"))
+    assert "东关一网格的巡查问题" in page
+    assert "滨河一网格的台账问题" not in page
+    admin = text_of(client_as("admin").get(f"/assessment/workers/{worker_b.id}?period=2026-03"))
+    assert "东关一网格的巡查问题" in admin and "滨河一网格的台账问题" in admin
