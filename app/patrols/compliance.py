@@ -28,6 +28,7 @@ from datetime import date, datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, func, select
+from sqlalchemy.orm import selectinload
 
 from app.core.timeutil import local_today, utcnow
 from app.extensions import db
@@ -271,7 +272,9 @@ def report_punctuality(grid_id: int, first: date, last: date, now: datetime | No
              if any(first <= d <= last for d in s.covers)]
     reports = {r.report_day: r for r in db.session.scalars(select(ChiefReport).where(
         ChiefReport.grid_id == grid_id,
-        ChiefReport.report_day.between(slots[0].report_day if slots else first, last)))}
+        ChiefReport.report_day.between(slots[0].report_day if slots else first, last))
+        # The reports page shows how many entries each report carried.
+        .options(selectinload(ChiefReport.entries)))}
     for slot in slots:
         slot.now = now
         slot.report = next((reports[d] for d in slot.covers if d in reports), None)
@@ -304,6 +307,8 @@ def weekly_summary(grid_ids, monday: date) -> WeeklySummary:
     entries = list(db.session.scalars(
         select(OpinionEntry).where(OpinionEntry.grid_id.in_(grid_ids),
                                    OpinionEntry.said_on.between(first, first + timedelta(days=6)))
+        # The summary lists each entry's grid and matter: loaded here, not one per entry.
+        .options(selectinload(OpinionEntry.grid), selectinload(OpinionEntry.matter))
         .order_by(OpinionEntry.said_on, OpinionEntry.id)))
     counts: dict[tuple[str, str], int] = defaultdict(int)
     for entry in entries:

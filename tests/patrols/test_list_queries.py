@@ -53,3 +53,36 @@ def test_opinion_log_costs_the_same_for_2_or_12_assisted_entries(client_as, worl
     few = _statements(client, "/opinions/")
     _entries(world, 10)
     assert _statements(client, "/opinions/") == few
+
+
+def test_weekly_summary_costs_the_same_for_2_or_12_assisted_entries(client_as, world):
+    client = client_as("worker_a")
+    url = f"/opinions/summary?division_id={world.grid_a.id}&week=2026-11-02"
+    _entries(world, 2)
+    few = _statements(client, url)
+    _entries(world, 10)
+    assert "路灯不亮9" in client.get(url).get_data(as_text=True)
+    assert _statements(client, url) == few
+
+
+def _reports(world, days) -> None:
+    from datetime import datetime
+
+    from app.patrols.models import ChiefReport, OpinionEntry
+    for day in days:
+        report = ChiefReport(grid_id=world.grid_a.id, report_day=day, reporter_name="员工worker_a",
+                             reported_at=datetime(day.year, day.month, day.day, 3, 0))
+        report.entries = [OpinionEntry(grid_id=world.grid_a.id, said_on=day, category="city", content=f"路灯{day}",
+                                       disposition="settled", settled_note="当场报修")]
+        db.session.add(report)
+    db.session.commit()
+
+
+def test_reports_page_costs_the_same_for_2_or_6_reports(client_as, world):
+    client = client_as("worker_a")
+    # ?week=2026-11-02: the four weeks from Monday 10-12 to Sunday 11-08.
+    url = f"/opinions/reports?division_id={world.grid_a.id}&week=2026-11-02"
+    _reports(world, [date(2026, 10, 12), date(2026, 10, 15)])
+    few = _statements(client, url)
+    _reports(world, [date(2026, 10, 19), date(2026, 10, 22), date(2026, 10, 26), date(2026, 10, 29)])
+    assert _statements(client, url) == few
