@@ -145,6 +145,13 @@ def record_recheck(rectification: Rectification, checked_on: date | None, passed
                    new_deadline: date | None, user, today: date) -> Recheck:
     if rectification.status != "open":
         raise SupervisionError(_("该问题已整改销号。"))
+    # Each re-check is measured against the deadline the one before it set, and the
+    # latest (by date) is the one that may be corrected: an earlier date would move
+    # the deadline back while listing before the re-check that set the current one.
+    previous = rectification.rechecks[-1] if rectification.rechecks else None
+    if checked_on is not None and previous is not None and checked_on < previous.checked_on:
+        raise SupervisionError(_("复查日期不能早于上一次回头看（%(day)s）。", day=previous.checked_on.isoformat()),
+                               "checked_on")
     checked_on, note, new_deadline = apply_recheck(rectification, checked_on, passed, note, new_deadline, today)
     recheck = Recheck(rectification=rectification, checked_on=checked_on, passed=passed, note=note,
                       new_deadline=new_deadline, checked_by_id=getattr(user, "id", None))

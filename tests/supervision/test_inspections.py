@@ -92,3 +92,23 @@ def test_only_grids_are_inspected(world):
         services.record_inspection(services.InspectionValues(date(2026, 11, 20), "督查组", "台账"), world.community_a,
                                    world.users["town_a"], today=date(2026, 11, 22))
     assert refused.value.field == "grid_id"
+
+
+def test_a_recheck_dated_before_the_last_one_is_refused(world, inspection):
+    # A re-check on 27 Nov set the deadline to 4 Dec. A second one typed as 21 Nov
+    # (failed, new deadline 24 Nov) was accepted: it moved the deadline back to 24 Nov,
+    # making the problem overdue, while listing first, so the 27 Nov one still read as
+    # the latest.
+    town = world.users["town_a"]
+    first = inspection.rectifications[0]
+    services.record_recheck(first, date(2026, 11, 27), False, "仍缺两天记录", date(2026, 12, 4), town,
+                            today=date(2026, 11, 27))
+    with pytest.raises(SupervisionError) as refused:
+        services.record_recheck(first, date(2026, 11, 21), False, "补记", date(2026, 11, 24), town,
+                                today=date(2026, 11, 28))
+    assert refused.value.field == "checked_on"
+    assert str(refused.value) == "复查日期不能早于上一次回头看（2026-11-27）。"
+    assert (first.status, first.deadline) == ("open", date(2026, 12, 4)) and len(first.rechecks) == 1
+    # The same day as the last one is fine (two visits on one day).
+    services.record_recheck(first, date(2026, 11, 27), True, "下午复查已补齐", None, town, today=date(2026, 11, 28))
+    assert first.status == "passed"
