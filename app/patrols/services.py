@@ -123,6 +123,16 @@ def add_finding(patrol: Patrol, values: FindingValues, user) -> PatrolFinding:
     return finding
 
 
+def _reported(values: reporting.MatterValues, user, now: datetime | None):
+    """reporting.report, its refusal (an unknown class, a grid closed since) turned
+    into ours: the views catch FieldworkError and show it at the form (the class at
+    the matter_class field), where the loop's own error was a server error."""
+    try:
+        return reporting.report(values, reporter=user, now=now)
+    except RuleError as error:
+        raise FieldworkError(str(error), "matter_class" if error.field == "class_code" else None) from error
+
+
 def report_finding(finding: PatrolFinding, class_code: str, user, now: datetime | None = None):
     """Open a matter from a finding not handled on the spot; the finding keeps it."""
     if finding.matter_id is not None:
@@ -133,9 +143,9 @@ def report_finding(finding: PatrolFinding, class_code: str, user, now: datetime 
     grid = db.session.get(Division, patrol.grid_id)
     description = _("巡查发现（%(day)s %(route)s）：%(text)s", day=patrol.patrol_date.isoformat(),
                     route=patrol.route, text=finding.description)
-    matter = reporting.report(reporting.MatterValues(
+    matter = _reported(reporting.MatterValues(
         class_code=class_code, description=description, grid=grid, source="grid_worker",
-        address=finding.place or patrol.route[:200]), reporter=user, now=now)
+        address=finding.place or patrol.route[:200]), user, now)
     finding.matter = matter
     audit.record("patrol_finding_reported", target=finding, actor=user, summary=matter.number)
     return matter
@@ -184,12 +194,12 @@ def check_entry(values: EntryChanges, opens_matter: bool, kept_disposition: str 
 
 def open_entry_matter(entry: OpinionEntry, matter_class: str, user, now: datetime | None = None) -> None:
     """A 限期协办 entry becomes a matter with the loop's working-day deadline."""
-    entry.matter = reporting.report(reporting.MatterValues(
+    entry.matter = _reported(reporting.MatterValues(
         class_code=matter_class, description=_("民情日志（%(category)s）：%(text)s",
                                                category=reference.label(reference.CATEGORIES, entry.category),
                                                text=entry.content),
         grid=entry.grid, source="grid_worker", address=entry.place, reporter_name=entry.resident_name),
-        reporter=user, now=now)
+        user, now)
 
 
 def record_entry(values: EntryValues, user, now: datetime | None = None) -> OpinionEntry:
