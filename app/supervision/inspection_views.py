@@ -54,7 +54,9 @@ def inspection_list():
     statement = scoped_select(Inspection)
     if grid_id:
         statement = statement.where(Inspection.grid_id == grid_id)
-    page = paginate(statement.options(selectinload(Inspection.grid), selectinload(Inspection.rectifications))
+    # The point column names the registered shop or organisation: loaded with the page, not one a row.
+    page = paginate(statement.options(selectinload(Inspection.grid), selectinload(Inspection.rectifications),
+                                      selectinload(Inspection.shop), selectinload(Inspection.organisation))
                     .order_by(Inspection.inspected_on.desc(), Inspection.id.desc()), per_page=PER_PAGE)
     return render_template("supervision/inspection_list.html", page=page, grids=visible_grids(),
                            grid_id=grid_id, today=local_today(), status_of=services.rectification_status,

@@ -1,0 +1,43 @@
+"""The inspection list reads its rows in a fixed number of queries: inspections of
+registered shops must not cost a query per row for the shop's name."""
+from datetime import date
+
+from sqlalchemy import event
+
+from app.extensions import db
+from app.registry.housing_models import Shop
+from app.supervision.models import Inspection
+
+
+def _statements(client, url: str) -> int:
+    seen = []
+
+    def count(*_args):
+        seen.append(1)
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        response = client.get(url)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    assert response.status_code == 200
+    return len(seen)
+
+
+def _inspections(world, number: int) -> None:
+    for i in range(number):
+        shop = Shop(grid_id=world.grid_a.id, name=f"便民超市{number}-{i}")
+        db.session.add(shop)
+        db.session.flush()
+        db.session.add(Inspection(grid_id=world.grid_a.id, shop_id=shop.id, point=shop.name,
+                                  inspected_on=date(2026, 11, 2), inspectors="督查组", items_checked="门前三包"))
+    db.session.commit()
+
+
+def test_inspection_list_costs_the_same_for_2_or_12_shops_inspected(client_as, world):
+    client = client_as("town_a")
+    _inspections(world, 2)
+    few = _statements(client, "/inspections/")
+    _inspections(world, 10)
+    page = client.get("/inspections/").get_data(as_text=True)
+    assert "便民超市10-9" in page
+    assert _statements(client, "/inspections/") == few
