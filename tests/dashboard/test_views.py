@@ -126,3 +126,17 @@ def test_a_month_of_year_zero_is_refused_at_the_field(scene, client_as, query):
     response = client_as("admin").get(f"/dashboard/?{query}")
     assert response.status_code == 200
     assert "月份格式应为 YYYY-MM。" in text_of(response)
+
+
+
+def test_patrol_figure_links_to_the_week_it_counts(scene, world, client_as):
+    # June 2026 ends on Tuesday the 30th: the last week ended in it is 22–28 June. The
+    # link went to the compliance page's default (this week), not the week counted.
+    client = client_as("admin")
+    response = client.get("/dashboard/?period=month&month=2026-06")
+    assert "2026-06-22 至 2026-06-28" in text_of(response)
+    assert "/patrols/compliance?week=2026-06-22\"" in response.get_data(as_text=True)
+    page = client.get(f"/dashboard/?period=month&month=2026-06&division={world.grid_a.id}").get_data(as_text=True)
+    assert f"/patrols/compliance?week=2026-06-22&amp;division_id={world.grid_a.id}" in page
+    linked = text_of(client.get(f"/patrols/compliance?week=2026-06-22&division_id={world.grid_a.id}"))
+    assert "06-22" in linked
