@@ -14,7 +14,7 @@ from app.core.timeutil import local_today
 from app.extensions import db
 from app.patrols.models import OpinionEntry, Patrol, PatrolFinding
 from app.patrols.services import (EntryChanges, FieldworkError, FindingValues, check_entry,  # noqa: F401
-                                  grid_workers, open_entry_matter)
+                                  check_no_overlap, grid_workers, open_entry_matter)
 
 
 def _changes(before: dict, after: dict) -> dict | None:
@@ -52,6 +52,8 @@ def update_patrol(patrol: Patrol, values: PatrolChanges, user) -> bool:
         raise FieldworkError(_("巡查当天此人不是该网格的网格员。"), "patrol_date")
     if not values.route.strip():
         raise FieldworkError(_("请填写巡查路线或点位。"), "route")
+    check_no_overlap(patrol.grid_id, patrol.staff_id, values.patrol_date, values.start_time, values.end_time,
+                     patrol_id=patrol.id)
     before = _patrol_snapshot(patrol)
     patrol.patrol_date, patrol.start_time, patrol.end_time = values.patrol_date, values.start_time, values.end_time
     patrol.route, patrol.note = values.route.strip(), values.note.strip()

@@ -91,6 +91,7 @@ def record_patrol(values: PatrolValues, user) -> Patrol:
         raise FieldworkError(_("巡查当天此人不是该网格的网格员。"), "staff_id")
     if not values.route.strip():
         raise FieldworkError(_("请填写巡查路线或点位。"), "route")
+    check_no_overlap(values.grid.id, values.staff_id, values.patrol_date, values.start_time, values.end_time)
     patrol = Patrol(grid_id=values.grid.id, staff_id=values.staff_id, patrol_date=values.patrol_date,
                     start_time=values.start_time, end_time=values.end_time, route=values.route.strip(),
                     note=values.note.strip(), recorded_by_id=getattr(user, "id", None))
@@ -99,6 +100,19 @@ def record_patrol(values: PatrolValues, user) -> Patrol:
     audit.record("patrol_recorded", target=patrol, actor=user,
                  summary=f"{values.grid.name} {values.patrol_date.isoformat()}")
     return patrol
+
+
+def check_no_overlap(grid_id: int, staff_id: int, day: date, start: time, end: time,
+                     patrol_id: int | None = None) -> None:
+    """One worker makes one patrol of a grid at a time: a second patrol overlapping
+    the first (a form sent twice, the same patrol typed again) would count twice
+    towards the weekly quota. Patrols that only touch (9–10, 10–11) are two."""
+    overlapping = db.session.scalar(select(Patrol.id).where(
+        Patrol.grid_id == grid_id, Patrol.staff_id == staff_id, Patrol.patrol_date == day,
+        Patrol.start_time < end, Patrol.end_time > start,
+        *([Patrol.id != patrol_id] if patrol_id is not None else [])).limit(1))
+    if overlapping is not None:
+        raise FieldworkError(_("此人这段时间已登记了一次巡查，巡查时间不能重叠。"), "start_time")
 
 
 @dataclass
