@@ -51,6 +51,10 @@ from app.supervision.inspections import late_rectifications
 from app.supervision.tasks import late_targets
 from app.visits import rates as visit_rates
 
+# The longest a report slot runs (report days merged by a long holiday), as
+# compliance.slot_day looks back to name one.
+SLOT_LOOKBACK = timedelta(days=21)
+
 
 @dataclass
 class Occurrence:
@@ -106,8 +110,13 @@ def _punctuality(grid_ids: list[int], ctx: Context) -> dict[int, list[GridSlot]]
     status decided by the same rule as ReportSlot.status."""
     if "slots" not in ctx.memo:
         calendar = workdays.load_calendar()
+        # A slot belongs to the period of its first report day. One that began before
+        # the period (Thu 30 January and Mon 3 February 2025, both in the Spring
+        # Festival, fall due together on 5 February) is laid out whole from three weeks
+        # back, so its later days are not taken for a slot of their own, unreported.
         template = [(slot.report_day, slot.covers, slot.due_at)
-                    for slot in compliance.report_slots(calendar, ctx.first, ctx.last)]
+                    for slot in compliance.report_slots(calendar, ctx.first - SLOT_LOOKBACK, ctx.last)
+                    if slot.report_day >= ctx.first]
         unanswered = [GridSlot(day, compliance.slot_status(None, due_at, ctx.now), None)
                       for day, _covers, due_at in template]
         by_grid = {grid_id: list(unanswered) for grid_id in grid_ids}

@@ -213,3 +213,22 @@ def test_a_patrol_week_counts_in_the_month_of_its_sunday(on_2026_11_20, world):
     assert str(first.label) == "员工worker_a 2026-10-26 至 2026-11-01 巡查 2 次，应 3 次"
     assert (first.endpoint, first.values, first.staff_id) == (
         "patrols.patrol_compliance", {"division_id": world.grid_a.id, "week": "2026-10-26"}, worker.id)
+
+
+def test_a_report_slot_across_a_month_end_counts_in_the_month_it_began(world):
+    # Spring Festival 2025 (28 January – 4 February): Thu 30 January and Mon 3 February
+    # both fall due on Wed 5 February, one slot named 30 January. Reported on 5 February
+    # at 10:00: on time for January; February has no slot of 3 February to miss.
+    from datetime import datetime
+    from app.assessment.computations import Context, _punctuality
+    from app.patrols import services as patrol_services
+    report = patrol_services.record_chief_report(world.grid_a, date(2025, 2, 3), [], "本期无一般信息", world.users["worker_a"],
+                                                 now=datetime(2025, 2, 5, 2, 0))
+    assert report.report_day == date(2025, 1, 30)
+    db.session.commit()
+    after = datetime(2025, 3, 10, 2, 0)
+    january = _punctuality([world.grid_a.id], Context(date(2025, 1, 1), date(2025, 1, 31), after.date(), after))
+    february = _punctuality([world.grid_a.id], Context(date(2025, 2, 1), date(2025, 2, 28), after.date(), after))
+    assert (date(2025, 1, 30), "on_time") in [(s.report_day, s.status) for s in january[world.grid_a.id]]
+    february_days = [s.report_day for s in february[world.grid_a.id]]
+    assert date(2025, 2, 3) not in february_days and february_days[0] == date(2025, 2, 6)
