@@ -60,3 +60,15 @@ def test_public_satisfaction_form(page, live_server, march_world):
     snap(page, "assessment-public-survey")
     page.get_by_role("button", name="提交").click()
     expect(page.get_by_text("谢谢您的评价，已记录。")).to_be_visible()
+
+
+def test_enter_in_the_card_form_issues_the_card(page, live_server, march_world):
+    """Keyboard only: the reason typed, Enter pressed in the date field — the card is
+    issued (Enter used to press the form's first button, which only lists workers)."""
+    log_in(page, live_server, "town_a")
+    page.goto(live_server("/assessment/cards/new"))
+    page.get_by_label("黄牌").check()
+    page.get_by_label("原因", exact=True).fill("民情日志连续两周未记")
+    page.get_by_label("日期", exact=True).press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("黄牌")
+    expect(page.get_by_text("已发出黄牌。")).to_be_visible()
