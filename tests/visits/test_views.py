@@ -157,3 +157,23 @@ def test_links_on_the_visit_pages_stay_in_scope(world, client_as):
             if href.endswith(".pdf"):
                 continue
             assert client.get(href.replace("&amp;", "&")).status_code == 200, (page, href)
+
+
+def test_a_visit_to_a_household_that_moved_away_keeps_only_its_number(world, client_as):
+    """The visit stays with the grid it was made in; the household, moved to another
+    town's grid since, is that grid's record: no link to it, not its new address."""
+    from app.core.database import write_transactions
+    from app.registry import services as registry
+    household = world.households["a"]
+    visit = world.records["a"]["visit"]
+    with write_transactions():
+        registry.move_household(household, world.grid_b, registry.HouseholdValues(
+            household_number="A001", address_text="河西路99号新居"), date(2026, 11, 21))
+        db.session.commit()
+    client = client_as("worker_a")
+    for url in (f"/visits/{visit.id}", f"/visits/{visit.id}/edit", f"/visits/grids/{world.grid_a.id}/visits"):
+        response = client.get(url)
+        html = response.get_data(as_text=True)
+        assert response.status_code == 200, url
+        assert "A001" in html and "已迁出本网格" in html and "河西路99号新居" not in html, url
+        assert f"/households/{household.id}\"" not in html and f"/visits/households/{household.id}" not in html, url
