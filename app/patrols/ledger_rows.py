@@ -18,7 +18,9 @@ from app.org.models import Division
 from app.patrols import reference
 from app.patrols.models import OpinionEntry, Patrol, PatrolFinding
 
-# Numbers that look like a phone or an ID in free text are masked in print, as on screen.
+# Numbers that look like a phone or an ID in free text are masked in print: the paper
+# manual is read by inspectors and left on desks, while on screen only the grid's own
+# staff, who took the note, read it.
 _PHONE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
 _ID = re.compile(r"(?<![0-9Xx])\d{17}[0-9Xx](?![0-9Xx])")
 
