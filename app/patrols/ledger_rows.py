@@ -19,8 +19,8 @@ from app.patrols import reference
 from app.patrols.models import OpinionEntry, Patrol, PatrolFinding
 
 # Numbers that look like a phone or an ID in free text are masked in print: the paper
-# manual is read by inspectors and left on desks, while on screen only the grid's own
-# staff, who took the note, read it.
+# manual is read by inspectors and left on desks, while on screen only those whose
+# scope holds the grid read the note as it was taken.
 _PHONE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
 _ID = re.compile(r"(?<![0-9Xx])\d{17}[0-9Xx](?![0-9Xx])")
 
