@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import re
 import shutil
+from contextlib import contextmanager
 from datetime import date, datetime, time
 
 import pytest
 import time_machine
 from flask.globals import _cv_app
 from flask.testing import FlaskClient
+from sqlalchemy import event
 
 from app import create_app
 from app.core.database import write_transactions
@@ -150,3 +152,26 @@ def text_of(response) -> str:
     html = response.get_data(as_text=True)
     html = re.sub(r"<(script|style)[^>]*>.*?</\1>", " ", html, flags=re.S)
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+@contextmanager
+def counting_statements():
+    """The SQL statements run inside the block, one entry each: for tests that a page
+    or a ledger costs a fixed number of queries, not one per row."""
+    seen: list[int] = []
+
+    def count(*_args):
+        seen.append(1)
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        yield seen
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+
+
+def statements_of(client, url: str) -> int:
+    """How many SQL statements one GET of `url` takes (it must answer 200)."""
+    with counting_statements() as seen:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(seen)

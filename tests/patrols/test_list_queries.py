@@ -2,25 +2,10 @@
 民情日志 lines must not cost a query per row (grid, worker, findings, matter)."""
 from datetime import date, time
 
-from sqlalchemy import event
-
 from app.extensions import db
 from app.patrols import services
 from app.patrols.models import Patrol, PatrolFinding
-
-
-def _statements(client, url: str) -> int:
-    seen = []
-
-    def count(*_args):
-        seen.append(1)
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        response = client.get(url)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
-    assert response.status_code == 200
-    return len(seen)
+from tests.conftest import statements_of
 
 
 def _patrols(world, number: int, day: date) -> None:
@@ -34,9 +19,9 @@ def _patrols(world, number: int, day: date) -> None:
 def test_patrol_list_costs_the_same_for_2_or_12_patrols(client_as, world):
     client = client_as("worker_a")
     _patrols(world, 2, date(2026, 11, 2))
-    few = _statements(client, "/patrols/")
+    few = statements_of(client, "/patrols/")
     _patrols(world, 10, date(2026, 11, 3))
-    assert _statements(client, "/patrols/") == few
+    assert statements_of(client, "/patrols/") == few
 
 
 def _entries(world, number: int) -> None:
@@ -50,19 +35,19 @@ def _entries(world, number: int) -> None:
 def test_opinion_log_costs_the_same_for_2_or_12_assisted_entries(client_as, world):
     client = client_as("worker_a")
     _entries(world, 2)
-    few = _statements(client, "/opinions/")
+    few = statements_of(client, "/opinions/")
     _entries(world, 10)
-    assert _statements(client, "/opinions/") == few
+    assert statements_of(client, "/opinions/") == few
 
 
 def test_weekly_summary_costs_the_same_for_2_or_12_assisted_entries(client_as, world):
     client = client_as("worker_a")
     url = f"/opinions/summary?division_id={world.grid_a.id}&week=2026-11-02"
     _entries(world, 2)
-    few = _statements(client, url)
+    few = statements_of(client, url)
     _entries(world, 10)
     assert "路灯不亮9" in client.get(url).get_data(as_text=True)
-    assert _statements(client, url) == few
+    assert statements_of(client, url) == few
 
 
 def _reports(world, days) -> None:
@@ -83,6 +68,6 @@ def test_reports_page_costs_the_same_for_2_or_6_reports(client_as, world):
     # ?week=2026-11-02: the four weeks from Monday 10-12 to Sunday 11-08.
     url = f"/opinions/reports?division_id={world.grid_a.id}&week=2026-11-02"
     _reports(world, [date(2026, 10, 12), date(2026, 10, 15)])
-    few = _statements(client, url)
+    few = statements_of(client, url)
     _reports(world, [date(2026, 10, 19), date(2026, 10, 22), date(2026, 10, 26), date(2026, 10, 29)])
-    assert _statements(client, url) == few
+    assert statements_of(client, url) == few

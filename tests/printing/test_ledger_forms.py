@@ -6,7 +6,7 @@ from io import BytesIO
 
 import openpyxl
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from app.core.database import write_transactions
 from app.extensions import db
@@ -14,6 +14,7 @@ from app.matters import reporting
 from app.matters.models import DisputeScreening, Mediation
 from app.printing.ledgers import LedgerScope, all_ledgers, get_ledger
 from app.registry.models import FollowUp, KeyPerson, KeyPersonCategory, Shop
+from tests.conftest import counting_statements
 from tests.factories import make_id_number
 from tests.printing.helpers import squeezed
 
@@ -258,15 +259,8 @@ def _statements(number: int, world) -> tuple[int, int]:
     db.session.expire_all()
     ledger = get_ledger(number)
     scope = LedgerScope(world.community_a, date(2024, 1, 1), date(2026, 12, 31))
-    seen = []
-
-    def count(*_args):
-        seen.append(1)
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
+    with counting_statements() as seen:
         rows = [ledger.cells(row) for row in ledger.rows(scope)]
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
     return len(seen), len(rows)
 
 

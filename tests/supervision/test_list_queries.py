@@ -2,25 +2,10 @@
 registered shops must not cost a query per row for the shop's name."""
 from datetime import date
 
-from sqlalchemy import event
-
 from app.extensions import db
 from app.registry.housing_models import Shop
 from app.supervision.models import Inspection
-
-
-def _statements(client, url: str) -> int:
-    seen = []
-
-    def count(*_args):
-        seen.append(1)
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        response = client.get(url)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
-    assert response.status_code == 200
-    return len(seen)
+from tests.conftest import statements_of
 
 
 def _inspections(world, number: int) -> None:
@@ -36,8 +21,8 @@ def _inspections(world, number: int) -> None:
 def test_inspection_list_costs_the_same_for_2_or_12_shops_inspected(client_as, world):
     client = client_as("town_a")
     _inspections(world, 2)
-    few = _statements(client, "/inspections/")
+    few = statements_of(client, "/inspections/")
     _inspections(world, 10)
     page = client.get("/inspections/").get_data(as_text=True)
     assert "便民超市10-9" in page
-    assert _statements(client, "/inspections/") == few
+    assert statements_of(client, "/inspections/") == few

@@ -2,26 +2,11 @@
 not cost a query per building."""
 from datetime import date
 
-from sqlalchemy import event
-
 from app.extensions import db
 from app.org.models import Building
 from app.registry import services as registry
 from app.visits.models import Visit
-
-
-def _statements(client, url: str) -> int:
-    seen = []
-
-    def count(*_args):
-        seen.append(1)
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        response = client.get(url)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
-    assert response.status_code == 200
-    return len(seen)
+from tests.conftest import statements_of
 
 
 def _visits_in_new_buildings(world, number: int, first: int) -> None:
@@ -42,8 +27,8 @@ def _visits_in_new_buildings(world, number: int, first: int) -> None:
 def test_grid_visit_list_costs_the_same_for_2_or_12_buildings(client_as, world):
     client = client_as("worker_a")
     _visits_in_new_buildings(world, 2, 10)
-    few = _statements(client, f"/visits/grids/{world.grid_a.id}/visits")
+    few = statements_of(client, f"/visits/grids/{world.grid_a.id}/visits")
     _visits_in_new_buildings(world, 10, 20)
     html = client.get(f"/visits/grids/{world.grid_a.id}/visits").get_data(as_text=True)
     assert "东关路25号" in html
-    assert _statements(client, f"/visits/grids/{world.grid_a.id}/visits") == few
+    assert statements_of(client, f"/visits/grids/{world.grid_a.id}/visits") == few
