@@ -51,10 +51,6 @@ from app.supervision.inspections import late_rectifications
 from app.supervision.tasks import late_targets
 from app.visits import rates as visit_rates
 
-# The longest a report slot runs (report days merged by a long holiday), as
-# compliance.slot_day looks back to name one.
-SLOT_LOOKBACK = timedelta(days=21)
-
 
 @dataclass
 class Occurrence:
@@ -115,7 +111,7 @@ def _punctuality(grid_ids: list[int], ctx: Context) -> dict[int, list[GridSlot]]
         # Festival, fall due together on 5 February) is laid out whole from three weeks
         # back, so its later days are not taken for a slot of their own, unreported.
         template = [(slot.report_day, slot.covers, slot.due_at)
-                    for slot in compliance.report_slots(calendar, ctx.first - SLOT_LOOKBACK, ctx.last)
+                    for slot in compliance.report_slots(calendar, ctx.first - compliance.SLOT_LOOKBACK, ctx.last)
                     if slot.report_day >= ctx.first]
         unanswered = [GridSlot(day, compliance.slot_status(None, due_at, ctx.now), None)
                       for day, _covers, due_at in template]

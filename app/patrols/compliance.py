@@ -39,6 +39,9 @@ from app.patrols.models import ChiefReport, OpinionEntry, Patrol
 
 WEEK = timedelta(days=7)
 REPORT_WEEKDAYS = (0, 3)  # Monday, Thursday
+# The longest a report slot runs (report days merged by a long holiday): how far back
+# slots are laid out to find the one a day belongs to.
+SLOT_LOOKBACK = timedelta(days=21)
 
 
 def week_start(day: date) -> date:
@@ -256,7 +259,7 @@ def slot_day(report_day: date, calendar: workdays.Calendar | None = None) -> dat
     """The report day naming the slot `report_day` belongs to (the first report day
     falling due on the same working day)."""
     calendar = calendar or workdays.load_calendar()
-    slots = report_slots(calendar, report_day - timedelta(days=21), report_day)
+    slots = report_slots(calendar, report_day - SLOT_LOOKBACK, report_day)
     return next(s.report_day for s in slots if report_day in s.covers)
 
 
@@ -268,7 +271,7 @@ def report_punctuality(grid_id: int, first: date, last: date, now: datetime | No
     # A slot may begin before `first` (Thursday 10-01 and Monday 10-05 in the National
     # Day holiday are one slot named 10-01, as slot_day names it when a report is
     # saved): laid out from as far back as slot_day looks, so that its report is found.
-    slots = [s for s in report_slots(calendar, first - timedelta(days=21), last)
+    slots = [s for s in report_slots(calendar, first - SLOT_LOOKBACK, last)
              if any(first <= d <= last for d in s.covers)]
     reports = {r.report_day: r for r in db.session.scalars(select(ChiefReport).where(
         ChiefReport.grid_id == grid_id,
