@@ -132,8 +132,15 @@ def world(app) -> World:
 
 
 def login(client, username: str, password: str = PASSWORD, follow: bool = False):
-    return client.post("/login", data={"username": username, "password": password},
-                       follow_redirects=follow)
+    """Sign a Flask test client in through the login page as rendered: the page is
+    read, its form must offer username and password, and its hidden fields (the CSRF
+    token) are sent back with what a person types."""
+    from tests.web import rendered_form_fields
+    page = client.get("/login")
+    fields = rendered_form_fields(page.get_data(as_text=True), action="/login")
+    assert "username" in fields and "password" in fields, fields
+    fields.update(username=username, password=password)
+    return client.post("/login", data=fields, follow_redirects=follow)
 
 
 @pytest.fixture()
@@ -144,6 +151,26 @@ def client_as(app, world):
         response = login(c, username)
         assert response.status_code == 302, response.get_data(as_text=True)[:500]
         return c
+    return make
+
+
+@pytest.fixture()
+def web(app):
+    """An anonymous browser-like client that reads forms from pages (tests/web.py)."""
+    from tests.web import Web
+    return Web(app)
+
+
+@pytest.fixture()
+def web_as(app, world):
+    """web_as("worker_a") → a browser-like client signed in through the login form."""
+    from tests.web import Web
+
+    def make(username: str):
+        browser = Web(app)
+        response = browser.sign_in(username)
+        assert response.status_int == 302, response.text[:500]
+        return browser
     return make
 
 

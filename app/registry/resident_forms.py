@@ -25,13 +25,7 @@ class MultiCheckboxField(SelectMultipleField):
 
 
 class ResidentForm(FlaskForm):
-    grid_id = SelectField(_l("所属网格"), coerce=int, validate_choice=False)
-    reason = SelectField(_l("登记原因"), choices=[
-        ("registered", _l("首次登记（已居住的人员）")), ("birth", _l("出生")), ("move_in", _l("迁入"))])
-    occurred_on = DateField(_l("变动日期"), validators=[Optional()], format="%Y-%m-%d",
-                            description=_l("出生或迁入的日期；首次登记可不填。"))
-    household_id = HiddenField()
-    relation = SelectField(_l("与户主关系"), choices=_choices(reference.RELATIONS))
+    """A person's own details: what 修改 corrects."""
     name = StringField(_l("姓名"), validators=[DataRequired(REQUIRED), Length(max=64)])
     id_type = SelectField(_l("证件类型"), choices=id_type_choices)
     id_number = StringField(_l("证件号码"), validators=[Optional(), Length(max=40)],
@@ -48,6 +42,19 @@ class ResidentForm(FlaskForm):
     tag_ids = MultiCheckboxField(_l("关爱标签"), coerce=int, validate_choice=False)
     note = TextAreaField(_l("备注"), validators=[Optional(), Length(max=2000)])
     submit = SubmitField(_l("保存"))
+
+
+class NewResidentForm(ResidentForm):
+    """Registering a person adds why they enter the register and where: a grid
+    (登记人员 from the list) or a household and the relation to its head (登记新人员入户).
+    The view removes the one of grid_id and relation the page does not show."""
+    grid_id = SelectField(_l("所属网格"), coerce=int, validate_choice=False)
+    household_id = HiddenField()
+    relation = SelectField(_l("与户主关系"), choices=_choices(reference.RELATIONS))
+    reason = SelectField(_l("登记原因"), choices=[
+        ("registered", _l("首次登记（已居住的人员）")), ("birth", _l("出生")), ("move_in", _l("迁入"))])
+    occurred_on = DateField(_l("变动日期"), validators=[Optional()], format="%Y-%m-%d",
+                            description=_l("出生或迁入的日期；首次登记可不填。"))
 
 
 class LeaveForm(FlaskForm):

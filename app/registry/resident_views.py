@@ -22,7 +22,7 @@ from app.org.models import Division
 from app.org.services import division_choices, visible_grids
 from app.registry import bp, services
 from app.registry.models import CareTag, Household, HouseholdMember, KeyPerson, PopulationEvent, Resident
-from app.registry.resident_forms import LeaveForm, ResidentForm
+from app.registry.resident_forms import LeaveForm, NewResidentForm, ResidentForm
 from app.registry.search import filter_residents
 
 PER_PAGE = 30
@@ -54,7 +54,6 @@ def resident_list():
 
 
 def _fill_choices(form: ResidentForm) -> None:
-    form.grid_id.choices = division_choices(visible_grids())
     form.tag_ids.choices = [(t.id, t.name) for t in db.session.scalars(
         select(CareTag).where(CareTag.is_active).order_by(CareTag.name))]
 
@@ -78,19 +77,30 @@ def create_resident():
     if household_id:
         household = get_visible_or_404(Household, household_id)
     require(Permission.EDIT_REGISTERS)
-    form = ResidentForm()
+    form = NewResidentForm()
     _fill_choices(form)
-    if not form.grid_id.choices:
+    grid_choices = division_choices(visible_grids())
+    if not grid_choices:
         abort(404)
+    # The household decides the grid; without one the page asks for a grid and no relation.
+    if household is not None:
+        del form.grid_id
+    else:
+        del form.relation
+        form.grid_id.choices = grid_choices
     if request.method == "GET":
-        form.grid_id.data = household.grid_id if household else request.args.get("grid", type=int)
-        if household:
+        if household is not None:
             form.household_id.data = str(household.id)
             form.relation.data = request.args.get("relation") or ("head" if household.head_id is None else "child")
+        else:
+            form.grid_id.data = request.args.get("grid", type=int)
     if form.validate_on_submit():
         grid = db.session.get(Division, household.grid_id if household else form.grid_id.data)
-        if grid is None or grid.id not in {value for value, _label in form.grid_id.choices}:
-            form.grid_id.errors = [_("请选择您管辖范围内的网格。")]
+        if grid is None or grid.id not in {value for value, _label in grid_choices}:
+            if household is None:
+                form.grid_id.errors = [_("请选择您管辖范围内的网格。")]
+            else:
+                form.form_errors.append(_("请选择您管辖范围内的网格。"))
         else:
             with saving(form) as saved:
                 resident = services.register_resident(_values(form), grid, reason=form.reason.data,

@@ -1,4 +1,5 @@
-"""Resident pages: registration, duplicates, masking, the audited "show", search."""
+"""Resident pages: registration, duplicates, masking, the audited "show", search —
+forms filled and sent as rendered (tests/web.py)."""
 from sqlalchemy import select
 
 from app.auth.models import AuditEvent
@@ -6,51 +7,63 @@ from app.extensions import db
 from app.registry.models import PopulationEvent, Resident
 from tests.conftest import fresh, text_of
 from tests.factories import make_id_number
+from tests.web import choose, form_on, press, visible_text
 
 
-def _form(world, **overrides):
-    data = {"grid_id": str(world.grid_a.id), "reason": "registered", "name": "王小明", "id_type": "resident_id",
-            "id_number": make_id_number("20100304", 21), "sex": "", "ethnicity": "汉族", "phone": "13700001111",
-            "population_type": "registered", "political_status": "masses", "relation": "head"}
-    data.update(overrides)
-    return data
+def _type_a_person(form, number=None, **typed):
+    """What a station types for a new person; the rest stays as the page offers it."""
+    form["name"] = "王小明"
+    form["id_number"] = number or make_id_number("20100304", 21)
+    form["phone"] = "13700001111"
+    for name, value in typed.items():
+        form[name] = value
+    return form
 
 
-def test_register_a_resident_through_the_page(client_as, world):
-    client = client_as("worker_a")
-    response = client.post("/residents/new", data=_form(world, tag_ids=[]))
-    assert response.status_code == 303
+def test_register_a_resident_through_the_page(web_as, world):
+    """登记人员 on the resident list: no household, the grid chosen on the form."""
+    web = web_as("worker_a")
+    page = web.get("/residents/").click(description="登记人员")
+    form = _type_a_person(form_on(page))
+    choose(form, "grid_id", "东关一网格")
+    response = press(form, "保存")
+    assert response.status_int == 303, visible_text(response)[:600]
     fresh()
     resident = db.session.scalar(select(Resident).where(Resident.name == "王小明"))
     assert resident.grid_id == world.grid_a.id and resident.sex == "M" and str(resident.birth_date) == "2010-03-04"
-    page = text_of(client.get(response.headers["Location"]))
-    assert "王小明" in page and "137****1111" in page and "13700001111" not in page
-    assert resident.id_number not in page and resident.masked_id in page
+    detail = visible_text(response.follow())
+    assert "已登记：王小明" in detail and "137****1111" in detail and "13700001111" not in detail
+    assert resident.id_number not in detail and resident.masked_id in detail
 
 
-def test_register_into_a_household(client_as, world):
-    client = client_as("worker_a")
+def test_register_into_a_household(web_as, world):
+    web = web_as("worker_a")
     home = world.households["a"]
-    response = client.post(f"/residents/new?household={home.id}", data=_form(world, relation="child",
-                                                                            household_id=str(home.id)))
-    assert response.status_code == 303
+    page = web.get(f"/households/{home.id}").click(description="登记新人员入户")
+    form = _type_a_person(form_on(page))
+    choose(form, "relation", "子女")
+    response = press(form, "保存")
+    assert response.status_int == 303, visible_text(response)[:600]
     fresh()
     assert {m.resident.name for m in db.session.get(type(home), home.id).current_members} == {"张伟", "王小明"}
 
 
-def test_a_bad_id_number_is_shown_at_the_field_and_the_form_keeps_the_input(client_as, world):
+def test_a_bad_id_number_is_shown_at_the_field_and_the_form_keeps_the_input(web_as, world):
     number = make_id_number("20100304", 21)
     broken = number[:-1] + ("1" if number[-1] != "1" else "2")
-    response = client_as("worker_a").post("/residents/new", data=_form(world, id_number=broken, workplace="县一小"))
-    page = text_of(response)
-    assert "校验位不正确" in page
-    assert 'value="县一小"' in response.get_data(as_text=True) and 'value="王小明"' in response.get_data(as_text=True)
+    web = web_as("worker_a")
+    form = _type_a_person(form_on(web.get("/residents/new")), number=broken, workplace="县一小")
+    response = press(form, "保存")
+    assert response.status_int == 200 and "校验位不正确" in visible_text(response)
+    again = form_on(response)
+    assert again["workplace"].value == "县一小" and again["name"].value == "王小明"
 
 
-def test_duplicate_across_grids_names_only_the_station(client_as, world):
+def test_duplicate_across_grids_names_only_the_station(web_as, world):
     other = world.residents["b"]
-    response = client_as("worker_a").post("/residents/new", data=_form(world, id_number=other.id_number))
-    page = text_of(response)
+    web = web_as("worker_a")
+    response = press(_type_a_person(form_on(web.get("/residents/new")), number=other.id_number), "保存")
+    page = visible_text(response)
     assert "滨河社区" in page and "不要重复登记" in page
     assert "李娜" not in page and other.phone not in page
 
@@ -83,22 +96,40 @@ def test_search_by_name_pinyin_initials_and_number_fragments(client_as, world):
     assert "<html" not in body and "李娜" in body and "张伟" not in body
 
 
-def test_edit_keeps_before_and_after(client_as, world):
+def test_edit_from_the_resident_page_saves_and_keeps_before_and_after(web_as, world):
+    """修改 on a resident's page: the form as rendered, one field changed."""
     resident = world.residents["a"]
-    client = client_as("station_a")
-    response = client.post(f"/residents/{resident.id}/edit", data=_form(
-        world, name="张伟", id_number=resident.id_number, phone="13912345678", workplace="县农机站"))
-    assert response.status_code == 303
+    web = web_as("station_a")
+    form = form_on(web.get(f"/residents/{resident.id}").click(description="修改"))
+    form["workplace"] = "县农机站"
+    response = press(form, "保存")
+    assert response.status_int == 303, visible_text(response)[:600]
+    assert "已保存" in visible_text(response.follow())
     fresh()
     event = db.session.scalar(select(PopulationEvent).where(PopulationEvent.kind == "corrected"))
     assert event.after == {"workplace": "县农机站"}
+    assert db.session.get(Resident, resident.id).phone == "13912345678"
 
 
-def test_death_is_recorded_from_the_detail_page(client_as, world):
+def test_a_refused_edit_says_why_and_keeps_what_was_typed(web_as, world):
+    resident = world.residents["a"]
+    web = web_as("station_a")
+    form = form_on(web.get(f"/residents/{resident.id}/edit"))
+    form["name"] = ""
+    form["workplace"] = "县农机站"
+    response = press(form, "保存")
+    assert response.status_int == 200 and "此项为必填项" in visible_text(response)
+    assert form_on(response)["workplace"].value == "县农机站"
+
+
+def test_death_is_recorded_from_the_detail_page(web_as, world):
     resident = world.residents["b"]
-    client = client_as("worker_b")
-    response = client.post(f"/residents/{resident.id}/leave", data={"kind": "death", "day": "2025-01-02", "note": ""})
-    assert response.status_code == 303
+    web = web_as("worker_b")
+    form = form_on(web.get(f"/residents/{resident.id}"), action="/leave")
+    form["kind"] = "death"
+    form["day"] = "2025-01-02"
+    response = press(form, "确认")
+    assert response.status_int == 303
     fresh()
     assert db.session.get(Resident, resident.id).status == "deceased"
-    assert "已死亡" in text_of(client.get(f"/residents/{resident.id}"))
+    assert "已死亡" in visible_text(response.follow())
