@@ -19,6 +19,8 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
         instance_path=instance_path or os.environ.get("GRIDBOOK_INSTANCE") or str(ROOT / "instance"),
         instance_relative_config=True,
     )
+    from app.core.text import CleanedRequest
+    app.request_class = CleanedRequest
     app.config.from_object("app.config.DefaultConfig")
     if test_config is None:
         app.config.from_pyfile("config.py", silent=True)

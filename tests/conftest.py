@@ -158,6 +158,7 @@ def client_as(app, world):
 def web(app):
     """An anonymous browser-like client that reads forms from pages (tests/web.py)."""
     from tests.web import Web
+    app.config["WTF_CSRF_ENABLED"] = True  # pages render the token; forms send it back
     return Web(app)
 
 
@@ -165,6 +166,7 @@ def web(app):
 def web_as(app, world):
     """web_as("worker_a") → a browser-like client signed in through the login form."""
     from tests.web import Web
+    app.config["WTF_CSRF_ENABLED"] = True  # pages render the token; forms send it back
 
     def make(username: str):
         browser = Web(app)

@@ -115,6 +115,28 @@ def press(form: Form, text: str, **kwargs):
     return form.submit(**kwargs)
 
 
+def htmx_submit(form: Form, button: str | None = None, **kwargs):
+    """Send the form as htmx does when JavaScript is on: to its hx-post URL (the
+    form's or the pressed button's, else its action) with the HX-Request header and
+    the target htmx would name. The response is the fragment htmx swaps in."""
+    element = form.html.find("form")
+    url, name, value = element.get("hx-post"), None, None
+    if button is not None:
+        buttons = [b for b in form.html.find_all(["button", "input"])
+                   if (b.get("type") or ("submit" if b.name == "button" else "")).lower() == "submit"
+                   and button in (b.get("value", "") if b.name == "input" else b.get_text(" ", strip=True))]
+        assert buttons, f"no button {button!r} in the form {form.action}"
+        url = buttons[0].get("hx-post") or url
+        name, value = buttons[0].get("name"), buttons[0].get("value")
+    headers = {"HX-Request": "true", **kwargs.pop("headers", {})}
+    target = element.get("hx-target") or ""
+    if target.startswith("#"):
+        headers["HX-Target"] = target[1:]
+    fields = form.submit_fields(name, submit_value=value) if name else form.submit_fields()
+    return form.response.goto(url or form.action, method="post", params=fields, headers=headers,
+                              content_type=form.enctype, **kwargs)
+
+
 def options(form: Form, name: str) -> list[tuple[str, str]]:
     """(value, visible text) of a select's options, as rendered."""
     field = form[name]

@@ -9,14 +9,18 @@ from xml.etree import ElementTree
 
 from flask import current_app
 
+from app.core.text import clean_text
 from app.core.timeutil import to_local
+
 
 def _xml_value(value) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
-    return str(value)
+    # Rows stored before control characters were refused on input must not make the
+    # whole feed unparseable.
+    return clean_text(str(value))
 
 
 def xml_document(root: str, item: str, rows: list[dict] | dict) -> bytes:
