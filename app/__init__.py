@@ -31,7 +31,7 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     _fill_instance_defaults(app)
 
     from app import extensions
-    from app.core import database, errors, i18n, rendering, security
+    from app.core import database, errors, i18n, once, rendering, security
 
     extensions.db.init_app(app)
     extensions.migrate.init_app(app, extensions.db, directory=str(ROOT / "migrations"),
@@ -42,6 +42,9 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     with app.app_context():
         database.configure_engine(extensions.db.engine)
     security.init_app(app)
+    once.init_app(app)  # after security: its before_request marks write transactions
+    from app.auth import kept_forms
+    kept_forms.init_app(app)
     rendering.init_app(app)
     errors.init_app(app)
 

@@ -4,13 +4,12 @@ the services."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (BooleanField, DateField, DecimalField, IntegerField, RadioField, SelectField, StringField,
                      SubmitField, TextAreaField)
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from app.assessment import reference
-from app.core.forms import NumberRange
+from app.core.forms import Form, NumberRange
 
 INTEGER = _l("请填写整数。")
 COUNT = _l("请填写 0 或正整数。")
@@ -21,7 +20,7 @@ def _count(label, required=True):
     return IntegerField(label, validators=[first, NumberRange(min=0, max=100000, message=COUNT)])
 
 
-class RuleForm(FlaskForm):
+class RuleForm(Form):
     points = IntegerField(_l("每次分值"), validators=[InputRequired(INTEGER), NumberRange(
         min=-100, max=100, message=_l("分值应在 -100 到 100 之间。"))])
     cap_month = IntegerField(_l("每月上限"), validators=[Optional()])
@@ -32,7 +31,7 @@ class RuleForm(FlaskForm):
     submit = SubmitField(_l("保存"))
 
 
-class CardForm(FlaskForm):
+class CardForm(Form):
     grid_id = SelectField(_l("网格"), coerce=int, validate_choice=False)
     staff_id = SelectField(_l("发给"), coerce=int, validate_choice=False,
                            description=_l("选“整个网格”时扣网格的分；选网格员时只扣该网格员的分。"))
@@ -43,14 +42,14 @@ class CardForm(FlaskForm):
     submit = SubmitField(_l("发出"))
 
 
-class CardWithdrawForm(FlaskForm):
+class CardWithdrawForm(Form):
     reason = TextAreaField(_l("撤销原因"), validators=[
         DataRequired(_l("请写明撤销原因。")), Length(max=2000, message=_l("不能超过 2000 个字。"))],
         description=_l("如：误发、申诉后撤销。撤销后这张牌仍留在记录里，但不再扣分。"))
     submit = SubmitField(_l("撤销这张牌"))
 
 
-class SurveyForm(FlaskForm):
+class SurveyForm(Form):
     grid_id = SelectField(_l("网格"), coerce=int, validate_choice=False)
     year = IntegerField(_l("年度"), validators=[InputRequired(INTEGER), NumberRange(
         min=2000, max=2100, message=_l("请填写四位年份。"))])
@@ -66,7 +65,7 @@ class SurveyForm(FlaskForm):
     submit = SubmitField(_l("保存"))
 
 
-class PublicSurveyForm(FlaskForm):
+class PublicSurveyForm(Form):
     answer = RadioField(_l("您对本网格的服务满意吗？"), choices=[(k, v) for k, v in reference.ANSWERS.items()],
                         validators=[DataRequired(_l("请选择满意程度。"))])
     # The honeypot: hidden from people by CSS, filled in by form-filling robots.

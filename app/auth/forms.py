@@ -2,16 +2,16 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from app.auth.roles import ROLE_LABELS, Role
+from app.core.forms import Form
 
 REQUIRED = _l("此项为必填项。")
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     username = StringField(_l("用户名"), validators=[DataRequired(REQUIRED), Length(max=64)])
     password = PasswordField(_l("密码"), validators=[DataRequired(REQUIRED)])
     submit = SubmitField(_l("登录"))
@@ -23,7 +23,7 @@ class NewPasswordMixin:
     confirm = PasswordField(_l("确认新密码"), validators=[DataRequired(REQUIRED)])
 
 
-class SetupForm(NewPasswordMixin, FlaskForm):
+class SetupForm(NewPasswordMixin, Form):
     token = StringField(_l("设置口令"), validators=[DataRequired(REQUIRED)],
                         description=_l("服务器启动时在控制台显示的口令。"))
     county_code = StringField(_l("县（市、区）行政区划代码"), validators=[
@@ -36,7 +36,7 @@ class SetupForm(NewPasswordMixin, FlaskForm):
     submit = SubmitField(_l("创建管理员并开始使用"))
 
 
-class ChangePasswordForm(NewPasswordMixin, FlaskForm):
+class ChangePasswordForm(NewPasswordMixin, Form):
     current_password = PasswordField(_l("当前密码"), validators=[DataRequired(REQUIRED)])
     submit = SubmitField(_l("修改密码"))
 
@@ -55,7 +55,7 @@ class AccountFieldsMixin:
                                    description=_l("仅对镇（街道）工作人员有效。"))
 
 
-class UserCreateForm(AccountFieldsMixin, FlaskForm):
+class UserCreateForm(AccountFieldsMixin, Form):
     username = StringField(_l("用户名"), validators=[
         DataRequired(REQUIRED), Length(min=3, max=64, message=_l("用户名长度为 3–64 个字符。")),
         Regexp(r"^[A-Za-z0-9_.\-]+$", message=_l("用户名只能包含字母、数字、下划线、点和短横线。"))])
@@ -65,11 +65,11 @@ class UserCreateForm(AccountFieldsMixin, FlaskForm):
     submit = SubmitField(_l("创建账号"))
 
 
-class UserEditForm(AccountFieldsMixin, FlaskForm):
+class UserEditForm(AccountFieldsMixin, Form):
     submit = SubmitField(_l("保存"))
 
 
-class AuditFilterForm(FlaskForm):
+class AuditFilterForm(Form):
     class Meta:
         csrf = False  # a GET filter changes nothing
 

@@ -126,3 +126,40 @@ class AuditLogIsAppendOnly(RuntimeError):
 @event.listens_for(AuditEvent, "before_delete")
 def _refuse_audit_changes(_mapper, _connection, target):
     raise AuditLogIsAppendOnly(f"audit event {target.id} cannot be changed or deleted")
+
+
+class FormSubmission(db.Model):
+    """A form sent once: its one-time token (made when the page was rendered) and the
+    answer the first sending got. The same rendered form sent again — a double click,
+    back and resend, a retry after a timeout — gets that answer instead of creating
+    a second record (app/core/once.py). Rows are pruned after a day."""
+
+    __tablename__ = "form_submission"
+
+    token: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    # The first answer, once it is known: a redirect's target, or a page/fragment.
+    status_code: Mapped[int | None]
+    location: Mapped[str | None] = mapped_column(String(2000))
+    content_type: Mapped[str | None] = mapped_column(String(128))
+    body: Mapped[str | None] = mapped_column(Text)
+    headers: Mapped[dict | None] = mapped_column(JSON)
+
+
+class KeptForm(db.Model):
+    """What a person typed into a form they sent after their session had ended for
+    inactivity: kept for that account only, for a short while, and put back into the
+    same form after they sign in again (app/auth/kept_forms.py)."""
+
+    __tablename__ = "kept_form"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    # Where the form was sent, and the page it was on (where it is filled in again).
+    action_path: Mapped[str] = mapped_column(String(2000))
+    page_path: Mapped[str] = mapped_column(String(2000))
+    # [[name, value], …] in the order sent; files cannot be kept, only their fields named.
+    fields: Mapped[list] = mapped_column(JSON)
+    file_fields: Mapped[list] = mapped_column(JSON, default=list)

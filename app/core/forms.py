@@ -4,9 +4,24 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 
+from flask_wtf import FlaskForm
+from markupsafe import Markup
 from wtforms.validators import NumberRange as _NumberRange
 
+from app.core.once import once_field
 from app.extensions import db
+
+
+class Form(FlaskForm):
+    """The application's form: as Flask-WTF's, and a form that is sent by POST also
+    carries a one-time token (app/core/once.py), so that sending the same rendered
+    form twice saves once. GET filters (Meta.csrf = False) carry none."""
+
+    def hidden_tag(self, *fields):
+        tags = super().hidden_tag(*fields)
+        if getattr(type(self).Meta, "csrf", None) is False:
+            return tags
+        return Markup(tags) + once_field()
 
 
 def attach_error(form, error) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Flask, current_app, flash, g, redirect, request, url_for
+from flask import Flask, current_app, flash, g, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import AnonymousUserMixin, current_user
@@ -45,7 +45,8 @@ def _load_user(token: str):
             end_session(token, "idle")
             db.session.commit()
         return None
-    if now - state.last_seen_at > TOUCH_INTERVAL:
+    # A short timeout (a test's seconds) is touched more often than once a minute.
+    if now - state.last_seen_at > min(TOUCH_INTERVAL, current_app.config["IDLE_TIMEOUT"] / 6):
         if request.method in SAFE_METHODS:
             # A separate short transaction: upgrading this request's read
             # transaction to a write could fail with SQLITE_BUSY.
@@ -104,16 +105,29 @@ def _teardown(_exc):
 
 
 def _unauthorized():
+    kept = None
+    if request.method == "POST":
+        # A form sent after the session ended for inactivity: keep what was typed for
+        # that account, to be put back after it signs in again (app/auth/kept_forms.py).
+        from app.auth import kept_forms
+        owner = kept_forms.owner_of_idle_session(session.get("_user_id"))
+        if owner is not None:
+            kept = kept_forms.keep_posted_form(owner)
     reason = g.get("session_end_reason")
-    if reason == "idle":
+    if kept is not None:
+        flash(_("由于长时间未操作，您已自动退出。您填写的内容已保留（未保存），重新登录后可以核对并保存。"), "warning")
+    elif reason == "idle":
         flash(_("由于长时间未操作，您已自动退出，请重新登录。"), "warning")
     else:
         flash(_("请先登录。"), "info")
+    if kept is not None:
+        next_path = url_for("kept_forms.resume", kept_id=kept.id)
+    else:
+        next_path = request.full_path.rstrip("?") if request.method == "GET" else None
     if request.headers.get("HX-Request"):
         response = current_app.response_class(status=401)
-        response.headers["HX-Redirect"] = url_for("auth.login")
+        response.headers["HX-Redirect"] = url_for("auth.login", next=next_path)
         return response
-    next_path = request.full_path.rstrip("?") if request.method == "GET" else None
     return redirect(url_for("auth.login", next=next_path))
 
 

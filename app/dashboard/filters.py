@@ -8,9 +8,9 @@ from datetime import date
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField
 
+from app.core.forms import Form
 from app.core.scoping import get_visible_or_404, scoped_select
 from app.core.timeutil import local_today
 from app.extensions import db
@@ -22,7 +22,7 @@ KINDS = {"month": _l("月"), "quarter": _l("季度"), "year": _l("年")}
 MONTH_PATTERN = re.compile(r"^(\d{4})-(\d{2})$")
 
 
-class DashboardForm(FlaskForm):
+class DashboardForm(Form):
     class Meta:
         csrf = False
 

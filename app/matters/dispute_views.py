@@ -7,10 +7,10 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from app.core.forms import Form
 from app.core.scoping import get_visible_or_404
 from app.core.timeutil import local_today
 from app.extensions import db
@@ -24,7 +24,7 @@ def _choices(table: dict) -> list[tuple[str, str]]:
     return [(code, str(label)) for code, label in table.items()]
 
 
-class ScreeningForm(FlaskForm):
+class ScreeningForm(Form):
     parties = TextAreaField(_l("当事人"), validators=[DataRequired(_l("请填写当事人。")), Length(max=1000)],
                             description=_l("各方姓名及关系，如“张某（房东）与李某（租户）”。"))
     dispute_type = SelectField(_l("纠纷类型"), choices=_choices(reference.DISPUTE_TYPES))
@@ -35,7 +35,7 @@ class ScreeningForm(FlaskForm):
     submit = SubmitField(_l("保存排查记录"))
 
 
-class MediationForm(FlaskForm):
+class MediationForm(Form):
     held_on = DateField(_l("调解日期"), validators=[DataRequired(DATE_MESSAGE)])
     mediators = StringField(_l("调解人"), validators=[DataRequired(_l("请填写调解人。")), Length(max=200)])
     place = StringField(_l("调解地点"), validators=[Length(max=100)])

@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
 from wtforms import HiddenField, IntegerField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from app.core.forms import Form
 from app.matters import reference
 
 
@@ -14,7 +14,7 @@ def _choices(table: dict) -> list[tuple[str, str]]:
     return [(code, str(label)) for code, label in table.items()]
 
 
-class ReportForm(FlaskForm):
+class ReportForm(Form):
     class_code = SelectField(_l("事件大类"), validators=[DataRequired(_l("请选择事件大类。"))])
     type_id = SelectField(_l("事件小类"), coerce=int, validate_choice=False,
                           description=_l("小类决定处置时限；不确定时可不选。"))
@@ -35,7 +35,7 @@ class ReportForm(FlaskForm):
     submit = SubmitField(_l("上报"))
 
 
-class ActionForm(FlaskForm):
+class ActionForm(Form):
     """One form for every step; each action reads the fields it needs."""
     note = TextAreaField(_l("说明"), validators=[Length(max=2000, message=_l("说明不能超过 2000 个字。"))])
     target = SelectField(_l("派往"), validate_choice=False)

@@ -9,11 +9,11 @@ from flask import abort, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, StringField
 
 from app.auth import audit
 from app.auth.roles import Role
+from app.core.forms import Form
 from app.core.rendering import xlsx_download
 from app.core.scoping import get_visible_or_404, scoped_select
 from app.core.timeutil import local_today
@@ -26,7 +26,7 @@ from app.org.services import division_choices
 DATE_FORMAT = "%Y-%m-%d"
 
 
-class PeriodForm(FlaskForm):
+class PeriodForm(Form):
     """Which days and which part of the user's scope (a GET filter: no CSRF)."""
 
     class Meta:

@@ -9,13 +9,13 @@ from datetime import date
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from sqlalchemy import delete, select
 from wtforms import BooleanField, IntegerField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from app.auth import audit
 from app.auth.decorators import admin_required
+from app.core.forms import Form
 from app.core.timeutil import local_today
 from app.extensions import db
 from app.matters import bp, reference, workdays
@@ -59,7 +59,7 @@ def time_limits():
 
 # --- Subtypes ------------------------------------------------------------------------
 
-class TypeForm(FlaskForm):
+class TypeForm(Form):
     class_code = SelectField(_l("大类"), choices=[(c, str(l)) for c, l in reference.CLASSES.items()])
     parent_id = SelectField(_l("上级小类"), coerce=int, validate_choice=False)
     name = StringField(_l("名称"), validators=[DataRequired(_l("请填写名称。")), Length(max=64)])
@@ -135,7 +135,7 @@ LINE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})\s+(%s|%s)\s*(.*)$"
                   % (HOLIDAY_INPUT_WORDS["rest"], HOLIDAY_INPUT_WORDS["work"]))
 
 
-class HolidayForm(FlaskForm):
+class HolidayForm(Form):
     lines = TextAreaField(_l("节假日安排"), validators=[DataRequired(_l("请填写至少一行。"))],
                           description=_l("每行一天：日期、“休”或“班”、名称。例如：2027-01-01 休 元旦；"
                                          "2027-02-07 班 春节调休。"))

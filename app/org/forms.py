@@ -2,12 +2,11 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (DateField, DecimalField, IntegerField, SelectField, SelectMultipleField,
                      StringField, SubmitField, TextAreaField)
 from wtforms.validators import DataRequired, Length, Optional
 
-from app.core.forms import NumberRange
+from app.core.forms import Form, NumberRange
 
 from app.org.models import KIND_LABELS
 
@@ -20,7 +19,7 @@ def kind_choices(kinds):
     return [(k, str(KIND_LABELS[k])) for k in kinds]
 
 
-class DivisionForm(FlaskForm):
+class DivisionForm(Form):
     code_segment = StringField(_l("代码"), validators=[DataRequired(REQUIRED)])
     name = StringField(_l("名称"), validators=[DataRequired(REQUIRED), Length(max=64)])
     kind = SelectField(_l("类型"), validators=[DataRequired(REQUIRED)])
@@ -29,7 +28,7 @@ class DivisionForm(FlaskForm):
     submit = SubmitField(_l("保存"))
 
 
-class DivisionEditForm(FlaskForm):
+class DivisionEditForm(Form):
     name = StringField(_l("名称"), validators=[DataRequired(REQUIRED), Length(max=64)])
     kind = SelectField(_l("类型"), validators=[DataRequired(REQUIRED)])
     note = TextAreaField(_l("备注"), validators=[Optional(), Length(max=2000)])
@@ -53,13 +52,13 @@ class GridForm(ProfileFieldsMixin, DivisionForm):
     pass
 
 
-class BoundaryForm(ProfileFieldsMixin, FlaskForm):
+class BoundaryForm(ProfileFieldsMixin, Form):
     effective_from = DateField(_l("生效日期"), validators=[DataRequired(DATE_MESSAGE)], format="%Y-%m-%d")
     reason = StringField(_l("调整原因"), validators=[DataRequired(REQUIRED), Length(max=200)])
     submit = SubmitField(_l("保存新版本"))
 
 
-class SplitForm(FlaskForm):
+class SplitForm(Form):
     effective_date = DateField(_l("生效日期"), validators=[DataRequired(DATE_MESSAGE)], format="%Y-%m-%d")
     reason = StringField(_l("拆分原因"), validators=[DataRequired(REQUIRED), Length(max=200)])
     part_count = IntegerField(_l("拆分为几个网格"), default=2, validators=[
@@ -67,7 +66,7 @@ class SplitForm(FlaskForm):
     submit = SubmitField(_l("确认拆分"))
 
 
-class MergeForm(ProfileFieldsMixin, FlaskForm):
+class MergeForm(ProfileFieldsMixin, Form):
     grids = SelectMultipleField(_l("要合并的网格"), coerce=int,
                                 validators=[DataRequired(_l("请至少选择两个网格。"))])
     code_segment = StringField(_l("新网格代码"), validators=[DataRequired(REQUIRED)])
@@ -77,7 +76,7 @@ class MergeForm(ProfileFieldsMixin, FlaskForm):
     submit = SubmitField(_l("确认合并"))
 
 
-class BuildingForm(FlaskForm):
+class BuildingForm(Form):
     number = StringField(_l("楼栋编号"), validators=[DataRequired(REQUIRED), Length(max=32)],
                          description=_l("如 3号楼、A栋、五组。"))
     name = StringField(_l("名称"), validators=[Optional(), Length(max=64)])

@@ -5,12 +5,12 @@ rules (phone format, dates, uniqueness) live in app.org.staff_services."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (BooleanField, DateField, SelectField, StringField, SubmitField,
                      TextAreaField)
 from wtforms.validators import DataRequired, Length, Optional
 
+from app.core.forms import Form
 from app.org.forms import DATE_MESSAGE, REQUIRED
 from app.org.models import STAFF_ROLE_LABELS, TEAM_TYPE_LABELS
 
@@ -25,7 +25,7 @@ def team_type_choices():
     return [(value, str(label)) for value, label in TEAM_TYPE_LABELS.items()]
 
 
-class StaffForm(FlaskForm):
+class StaffForm(Form):
     name = StringField(_l("姓名"), validators=[DataRequired(REQUIRED), Length(max=32, message=TOO_LONG)])
     phone = StringField(_l("联系电话"), validators=[Optional(), Length(max=32, message=TOO_LONG)],
                         render_kw={"type": "tel"},
@@ -41,7 +41,7 @@ class StaffForm(FlaskForm):
     submit = SubmitField(_l("保存"))
 
 
-class AssignmentForm(FlaskForm):
+class AssignmentForm(Form):
     division_id = SelectField(_l("网格"), coerce=int, validate_choice=False)
     role = SelectField(_l("岗位"), choices=role_choices, validators=[DataRequired(REQUIRED)])
     role_note = StringField(_l("岗位名称"), validators=[Optional(), Length(max=32, message=TOO_LONG)],
@@ -52,11 +52,11 @@ class AssignmentForm(FlaskForm):
     submit = SubmitField(_l("添加岗位"))
 
 
-class EndAssignmentForm(FlaskForm):
+class EndAssignmentForm(Form):
     end_date = DateField(_l("结束日期"), validators=[DataRequired(DATE_MESSAGE)], format="%Y-%m-%d")
 
 
-class TeamForm(FlaskForm):
+class TeamForm(Form):
     division_id = SelectField(_l("所属镇（街道）或社区（村）"), coerce=int, validate_choice=False)
     team_type = SelectField(_l("团队类型"), choices=team_type_choices,
                             validators=[DataRequired(REQUIRED)])
@@ -67,14 +67,14 @@ class TeamForm(FlaskForm):
     submit = SubmitField(_l("保存"))
 
 
-class MemberForm(FlaskForm):
+class MemberForm(Form):
     staff_id = SelectField(_l("人员"), coerce=int, validate_choice=False)
     duty = StringField(_l("分工"), validators=[Optional(), Length(max=32, message=TOO_LONG)],
                        description=_l("如 队长、联络员。"))
     submit = SubmitField(_l("加入团队"))
 
 
-class DepartmentForm(FlaskForm):
+class DepartmentForm(Form):
     name = StringField(_l("部门名称"), validators=[DataRequired(REQUIRED), Length(max=64, message=TOO_LONG)])
     short_name = StringField(_l("简称"), validators=[Optional(), Length(max=16, message=TOO_LONG)],
                              description=_l("如 城管、民政。"))

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, RadioField, SelectField, StringField, SubmitField, TextAreaField, TimeField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
+from app.core.forms import Form
 from app.matters import reference as matter_reference
 from app.patrols import reference
 
@@ -19,7 +19,7 @@ def matter_class_choices(blank) -> list[tuple[str, str]]:
     return [("", str(blank))] + _choices(matter_reference.CLASSES)
 
 
-class PatrolForm(FlaskForm):
+class PatrolForm(Form):
     grid_id = SelectField(_l("网格"), coerce=int, validate_choice=False)
     staff_id = SelectField(_l("网格员"), coerce=int, validate_choice=False)
     patrol_date = DateField(_l("巡查日期"), validators=[InputRequired(_l("请填写巡查日期。"))])
@@ -32,7 +32,7 @@ class PatrolForm(FlaskForm):
     submit = SubmitField(_l("保存，再登记发现的情况"))
 
 
-class FindingForm(FlaskForm):
+class FindingForm(Form):
     description = StringField(_l("发现的情况"), validators=[
         DataRequired(_l("请填写发现的情况。")), Length(max=1000, message=_l("不能超过 1000 个字。"))])
     place = StringField(_l("地点"), validators=[Length(max=200, message=_l("不能超过 200 个字。"))])
@@ -43,13 +43,13 @@ class FindingForm(FlaskForm):
     submit = SubmitField(_l("添加"))
 
 
-class FindingReportForm(FlaskForm):
+class FindingReportForm(Form):
     class_code = SelectField(_l("事件大类"), validators=[DataRequired(_l("请选择事件大类。"))],
                              choices=lambda: matter_class_choices(_l("请选择")))
     submit = SubmitField(_l("上报为事件"))
 
 
-class EntryForm(FlaskForm):
+class EntryForm(Form):
     grid_id = SelectField(_l("网格"), coerce=int, validate_choice=False)
     said_on = DateField(_l("日期"), validators=[InputRequired(_l("请填写日期。"))])
     category = SelectField(_l("类别"), choices=lambda: [("", str(_l("请选择")))] + _choices(reference.CATEGORIES),
@@ -67,7 +67,7 @@ class EntryForm(FlaskForm):
     submit = SubmitField(_l("记下"))
 
 
-class ChiefReportForm(FlaskForm):
+class ChiefReportForm(Form):
     report_day = SelectField(_l("报告日"), validate_choice=False)
     # An older report day the station forgot to enter: any earlier Monday or Thursday.
     other_day = DateField(_l("其他报告日"), validators=[Optional()], format="%Y-%m-%d",
@@ -96,6 +96,6 @@ class EntryEditForm(EntryForm):
     submit = SubmitField(_l("保存"))
 
 
-class DeleteForm(FlaskForm):
+class DeleteForm(Form):
     """The confirmation of a deletion (a POST with its CSRF token)."""
     submit = SubmitField(_l("确定删除"))

@@ -7,10 +7,10 @@ from flask import abort, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, SelectField, SubmitField
 from wtforms.validators import DataRequired
 
+from app.core.forms import Form
 from app.core.rendering import render_page
 from app.core.timeutil import local_today
 from app.org.services import division_choices
@@ -18,7 +18,7 @@ from app.printing import binder_jobs, bp
 from app.printing.views import printable_divisions
 
 
-class BinderForm(FlaskForm):
+class BinderForm(Form):
     division_id = SelectField(_l("网格或社区（村）"), coerce=int, validate_choice=False)
     start = DateField(_l("起始日期"), validators=[DataRequired(_l("请按 2024-01-05 的格式填写日期。"))])
     end = DateField(_l("截止日期"), validators=[DataRequired(_l("请按 2024-01-05 的格式填写日期。"))])

@@ -9,11 +9,11 @@ from flask import abort, render_template, request, send_file
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, SelectField, SubmitField
 from wtforms.validators import DataRequired
 
 from app.auth import audit
+from app.core.forms import Form
 from app.core.rendering import xlsx_download
 from app.core.scoping import may_see_key_persons, scoped_select
 from app.core.timeutil import local_today
@@ -27,7 +27,7 @@ from app.printing.pdf import PrintResult
 FORMATS = {"pdf": _l("PDF（按记录填好）"), "blank": _l("空白表（手写用）"), "xlsx": _l("Excel")}
 
 
-class LedgerForm(FlaskForm):
+class LedgerForm(Form):
     class Meta:
         csrf = False  # a GET form that only reads
 

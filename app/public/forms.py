@@ -2,15 +2,15 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
 from wtforms import BooleanField, RadioField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
+from app.core.forms import Form
 from app.matters import reference
 
 
-class PublicReportForm(FlaskForm):
+class PublicReportForm(Form):
     # Choices (grouped by class) come from services.catalogue(): the Open311 codes.
     service = SelectField(_l("问题类别"), validators=[DataRequired(_l("请选择问题类别。"))])
     address = StringField(_l("地点"), validators=[
@@ -29,7 +29,7 @@ class PublicReportForm(FlaskForm):
     submit = SubmitField(_l("提交"))
 
 
-class TrackForm(FlaskForm):
+class TrackForm(Form):
     class Meta:
         csrf = False  # a GET form: looking a code up changes nothing
 
@@ -37,14 +37,14 @@ class TrackForm(FlaskForm):
     submit = SubmitField(_l("查询"))
 
 
-class RatingForm(FlaskForm):
+class RatingForm(Form):
     rating = RadioField(_l("满意程度"), choices=[(code, label) for code, label in reference.RATINGS.items()],
                         validators=[DataRequired(_l("请选择满意程度。"))])
     note = TextAreaField(_l("评价意见"), validators=[Length(max=200, message=_l("评价意见不能超过 200 个字。"))])
     submit = SubmitField(_l("提交评价"))
 
 
-class ApiKeyForm(FlaskForm):
+class ApiKeyForm(Form):
     name = StringField(_l("使用单位或应用"), validators=[
         DataRequired(_l("请填写使用这个密钥的单位或应用。")), Length(max=64)])
     submit = SubmitField(_l("生成密钥"))

@@ -4,11 +4,11 @@ the rules themselves (and their messages) live in app.registry.services."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (DateField, SelectField, SelectMultipleField, StringField,
                      SubmitField, TextAreaField, ValidationError, widgets)
 from wtforms.validators import DataRequired, Length, Optional
 
+from app.core.forms import Form
 from app.core.timeutil import local_today
 from app.registry import reference, visit_classes
 
@@ -45,7 +45,7 @@ class AddressFieldsMixin:
     address_text = StringField(_l("地址（农村住户）"), validators=[Optional(), Length(max=200)])
 
 
-class HouseholdEditForm(AddressFieldsMixin, FlaskForm):
+class HouseholdEditForm(AddressFieldsMixin, Form):
     household_number = StringField(_l("户号"), validators=[DataRequired(REQUIRED), Length(max=32)])
     household_type = SelectField(_l("户类型"), choices=_choices(reference.HOUSEHOLD_TYPES),
                                  validate_choice=False)
@@ -59,7 +59,7 @@ class HouseholdForm(HouseholdEditForm):
     grid_id = SelectField(_l("所属网格"), coerce=int, validate_choice=False)
 
 
-class MoveForm(AddressFieldsMixin, FlaskForm):
+class MoveForm(AddressFieldsMixin, Form):
     grid_id = SelectField(_l("迁往网格"), coerce=int, validate_choice=False)
     household_number = StringField(_l("户号"), validators=[DataRequired(REQUIRED), Length(max=32)],
                                    description=_l("迁往其他网格且户号已被占用时，请改用新户号。"))
@@ -67,7 +67,7 @@ class MoveForm(AddressFieldsMixin, FlaskForm):
     submit = SubmitField(_l("确认搬迁"))
 
 
-class AddMemberForm(FlaskForm):
+class AddMemberForm(Form):
     id_number = StringField(_l("证件号码"), validators=[DataRequired(REQUIRED), Length(max=40)],
                             description=_l("请输入完整的证件号码；只查找您管辖范围内已登记的人员。"))
     relation = SelectField(_l("与户主关系"), choices=_choices(reference.RELATIONS), validate_choice=False)
@@ -75,13 +75,13 @@ class AddMemberForm(FlaskForm):
     submit = SubmitField(_l("加入本户"))
 
 
-class MemberLeaveForm(FlaskForm):
+class MemberLeaveForm(Form):
     day = _day(_l("离户日期"))
     note = StringField(_l("说明"), validators=[Optional(), Length(max=200)])
     submit = SubmitField(_l("确认离户"))
 
 
-class ChangeHeadForm(FlaskForm):
+class ChangeHeadForm(Form):
     new_head_id = SelectField(_l("新户主"), coerce=int, validate_choice=False)
     old_head_relation = SelectField(_l("原户主与新户主的关系"),
                                     choices=_choices(reference.RELATIONS, exclude=("head",)),
@@ -90,7 +90,7 @@ class ChangeHeadForm(FlaskForm):
     submit = SubmitField(_l("确认变更户主"))
 
 
-class SplitForm(AddressFieldsMixin, FlaskForm):
+class SplitForm(AddressFieldsMixin, Form):
     members = MultiCheckboxField(_l("分出的成员"), coerce=int, validate_choice=False)
     new_head_id = SelectField(_l("新户户主"), coerce=int, validate_choice=False,
                               description=_l("须是分出的成员之一。"))
@@ -103,7 +103,7 @@ class SplitForm(AddressFieldsMixin, FlaskForm):
     submit = SubmitField(_l("确认分户"))
 
 
-class MergeForm(FlaskForm):
+class MergeForm(Form):
     other_number = StringField(_l("并入本户的户号"), validators=[DataRequired(REQUIRED), Length(max=32)],
                                description=_l("同一网格内另一户的户号；该户全部成员并入本户，该户销户。"))
     day = _day(_l("并户日期"))

@@ -4,10 +4,10 @@ app.registry.housing_services."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, DecimalField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from app.core.forms import Form
 from app.registry.housing_services import HOUSE_USES
 from app.registry.shop_services import BUSINESS_TYPES, SHOP_STATUSES
 
@@ -45,7 +45,7 @@ def keep_linked_person_help(field, owner_is_landlord: bool = False) -> None:
     field.description = OWNER_IS_LANDLORD_HELP if owner_is_landlord else KEEP_HELP
 
 
-class HouseEditForm(FlaskForm):
+class HouseEditForm(Form):
     building_id = SelectField(_l("楼栋"), coerce=int, validate_choice=False,
                               description=_l("楼房选择楼栋并填写单元、房号；平房、农房不选楼栋，填写地址。"))
     unit = StringField(_l("单元"), validators=[Optional(), Length(max=16)])
@@ -64,7 +64,7 @@ class HouseForm(HouseEditForm):
     grid_id = SelectField(_l("所属网格"), coerce=int, validate_choice=False)
 
 
-class RentalForm(FlaskForm):
+class RentalForm(Form):
     landlord_id_number = _id_number(_l("出租人证件号码"))
     landlord_name = _name(_l("出租人姓名"))
     landlord_phone = _phone(_l("出租人电话"))
@@ -76,13 +76,13 @@ class RentalForm(FlaskForm):
     submit = SubmitField(_l("保存"))
 
 
-class TenantForm(FlaskForm):
+class TenantForm(Form):
     id_number = StringField(_l("租户证件号码"), validators=[DataRequired(REQUIRED), Length(max=40)],
                             description=_l("请输入完整的证件号码；只查找您管辖范围内已登记的人员。"))
     submit = SubmitField(_l("添加租户"))
 
 
-class ShopEditForm(FlaskForm):
+class ShopEditForm(Form):
     name = StringField(_l("商铺名称"), validators=[DataRequired(REQUIRED), Length(max=100)])
     business_type = SelectField(_l("经营类别"), choices=_choices(BUSINESS_TYPES), validate_choice=False)
     licence_number = StringField(_l("营业执照号"), validators=[Optional(), Length(max=40)],
@@ -104,7 +104,7 @@ class ShopForm(ShopEditForm):
     grid_id = SelectField(_l("所属网格"), coerce=int, validate_choice=False)
 
 
-class ShopMoveForm(FlaskForm):
+class ShopMoveForm(Form):
     """商铺搬迁: where to, and when."""
     grid_id = SelectField(_l("迁往网格"), coerce=int, validate_choice=False)
     house_id = SelectField(_l("新经营房屋"), coerce=int, validate_choice=False,

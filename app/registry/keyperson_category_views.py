@@ -6,13 +6,12 @@ from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import IntegerField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from app.auth.decorators import admin_required
-from app.core.forms import saving
+from app.core.forms import Form, saving
 from app.extensions import db
 from app.registry import bp
 from app.registry import keyperson_categories as rules
@@ -22,7 +21,7 @@ from app.registry.keyperson_services import category_fields
 REQUIRED = _l("此项为必填项。")
 
 
-class CategoryForm(FlaskForm):
+class CategoryForm(Form):
     name = StringField(_l("类别名称"), validators=[DataRequired(REQUIRED), Length(max=rules.NAME_MAX)])
     description = TextAreaField(_l("说明"), validators=[Optional(), Length(max=rules.DESCRIPTION_MAX)],
                                 description=_l("哪些人员列入此类；登记重点人员选择该类别时显示。"))

@@ -3,10 +3,10 @@ so the listing form is a class built per category (`key_person_form`)."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField, HiddenField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from app.core.forms import Form
 from app.registry import keyperson_services as rules
 from app.registry.keyperson_models import KeyPersonCategory
 from app.registry.resident_forms import DATE_MESSAGE, REQUIRED
@@ -16,7 +16,7 @@ def _choices(mapping):
     return lambda: [(code, str(text)) for code, text in mapping.items()]
 
 
-class KeyPersonForm(FlaskForm):
+class KeyPersonForm(Form):
     # Which resident: from the resident page (hidden id) or by the full ID number.
     resident_id = HiddenField()
     id_number = StringField(_l("证件号码"), validators=[Optional(), Length(max=40)],
@@ -66,7 +66,7 @@ def detail_values(form: KeyPersonForm, category: KeyPersonCategory | None) -> di
             for spec in rules.category_fields(category)}
 
 
-class FollowUpForm(FlaskForm):
+class FollowUpForm(Form):
     follow_up_date = DateField(_l("跟进日期"), validators=[DataRequired(DATE_MESSAGE)], format="%Y-%m-%d")
     kind = SelectField(_l("方式"), choices=_choices(rules.FOLLOW_UP_KINDS))
     performed_by = StringField(_l("跟进人"), validators=[DataRequired(REQUIRED), Length(max=64)])
@@ -75,7 +75,7 @@ class FollowUpForm(FlaskForm):
     submit = SubmitField(_l("保存跟进记录"))
 
 
-class CloseForm(FlaskForm):
+class CloseForm(Form):
     end_date = DateField(_l("解除日期"), validators=[DataRequired(DATE_MESSAGE)], format="%Y-%m-%d")
     reason = StringField(_l("解除原因"), validators=[Optional(), Length(max=200)])
     submit = SubmitField(_l("解除列管"))

@@ -4,12 +4,11 @@ app.registry.organisation_services."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (IntegerField, SelectField, SelectMultipleField, StringField, SubmitField,
                      TextAreaField, widgets)
 from wtforms.validators import DataRequired, Length, Optional
 
-from app.core.forms import NumberRange
+from app.core.forms import Form, NumberRange
 from app.registry.organisation_services import ORG_TYPES
 
 REQUIRED = _l("此项为必填项。")
@@ -27,7 +26,7 @@ def _count(label):
                         render_kw={"min": 0, "inputmode": "numeric"})
 
 
-class OrganisationForm(FlaskForm):
+class OrganisationForm(Form):
     grid_id = SelectField(_l("所属网格"), coerce=int, validate_choice=False)
     name = StringField(_l("名称"), validators=[DataRequired(REQUIRED), Length(max=100)])
     org_type = SelectField(_l("类型"), choices=lambda: [(k, str(v)) for k, v in ORG_TYPES.items()],
@@ -45,7 +44,7 @@ class OrganisationForm(FlaskForm):
     submit = SubmitField(_l("保存"))
 
 
-class GroupForm(FlaskForm):
+class GroupForm(Form):
     grid_id = SelectField(_l("所属网格"), coerce=int, validate_choice=False)
     name = StringField(_l("组名"), validators=[DataRequired(REQUIRED), Length(max=64)],
                        description=_l("如“第一联防组”；同一网格内不可重名。"))
@@ -53,7 +52,7 @@ class GroupForm(FlaskForm):
     submit = SubmitField(_l("建组"))
 
 
-class GroupEditForm(FlaskForm):
+class GroupEditForm(Form):
     name = StringField(_l("组名"), validators=[DataRequired(REQUIRED), Length(max=64)])
     leader_resident_id = SelectField(_l("组长"), coerce=int, validate_choice=False,
                                      description=_l("本组住户的成员，或本网格的在册人员。"))
@@ -61,6 +60,6 @@ class GroupEditForm(FlaskForm):
     submit = SubmitField(_l("保存"))
 
 
-class AddHouseholdsForm(FlaskForm):
+class AddHouseholdsForm(Form):
     household_ids = MultiCheckboxField(_l("本网格尚未编组的住户"), coerce=int, validate_choice=False)
     submit = SubmitField(_l("加入本组"))

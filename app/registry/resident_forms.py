@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (DateField, HiddenField, SelectField, SelectMultipleField, StringField,
                      SubmitField, TextAreaField, widgets)
 from wtforms.validators import DataRequired, Length, Optional
 
+from app.core.forms import Form
 from app.core.identity import id_type_choices
 from app.registry import reference
 
@@ -24,7 +24,7 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = widgets.CheckboxInput()
 
 
-class ResidentForm(FlaskForm):
+class ResidentForm(Form):
     """A person's own details: what 修改 corrects."""
     name = StringField(_l("姓名"), validators=[DataRequired(REQUIRED), Length(max=64)])
     id_type = SelectField(_l("证件类型"), choices=id_type_choices)
@@ -57,7 +57,7 @@ class NewResidentForm(ResidentForm):
                             description=_l("出生或迁入的日期；首次登记可不填。"))
 
 
-class LeaveForm(FlaskForm):
+class LeaveForm(Form):
     kind = SelectField(_l("变动类型"), choices=[("move_out", _l("迁出")), ("death", _l("死亡"))])
     day = DateField(_l("日期"), validators=[DataRequired(DATE_MESSAGE)], format="%Y-%m-%d")
     note = StringField(_l("说明"), validators=[Optional(), Length(max=200)])

@@ -6,13 +6,12 @@ from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 from wtforms import IntegerField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from app.auth.decorators import admin_required
-from app.core.forms import saving
+from app.core.forms import Form, saving
 from app.extensions import db
 from app.registry import bp
 from app.registry import visit_classes as rules
@@ -21,7 +20,7 @@ from app.registry.models import Household, VisitClass
 REQUIRED = _l("此项为必填项。")
 
 
-class VisitClassForm(FlaskForm):
+class VisitClassForm(Form):
     name = StringField(_l("名称"), validators=[DataRequired(REQUIRED), Length(max=16)],
                        description=_l("列表、导出和导入中显示的简称，如“一类”。"))
     description = StringField(_l("含义"), validators=[Optional(), Length(max=200)],

@@ -4,11 +4,11 @@ their messages live in the services."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (BooleanField, DateField, DecimalField, RadioField, SelectField, StringField, SubmitField,
                      TextAreaField)
 from wtforms.validators import DataRequired, Length, Optional
 
+from app.core.forms import Form
 from app.registry.organisation_forms import MultiCheckboxField
 from app.supervision.meetings import MEETING_KINDS
 
@@ -21,7 +21,7 @@ def _date(label, required=True, description=None):
     return DateField(label, validators=validators, description=description)
 
 
-class MeetingForm(FlaskForm):
+class MeetingForm(Form):
     kind = SelectField(_l("会议类型"), choices=lambda: [(k, str(v)) for k, v in MEETING_KINDS.items()],
                        validate_choice=False)
     held_on = _date(_l("会议日期"))
@@ -35,7 +35,7 @@ class MeetingForm(FlaskForm):
     submit = SubmitField(_l("保存"))
 
 
-class TrainingForm(FlaskForm):
+class TrainingForm(Form):
     held_on = _date(_l("培训日期"))
     topic = StringField(_l("培训主题"), validators=[DataRequired(REQUIRED), Length(max=200)])
     trainer = StringField(_l("授课人"), validators=[DataRequired(REQUIRED), Length(max=64)])
@@ -47,7 +47,7 @@ class TrainingForm(FlaskForm):
     submit = SubmitField(_l("保存"))
 
 
-class ItemForm(FlaskForm):
+class ItemForm(Form):
     name = StringField(_l("事项名称"), validators=[DataRequired(REQUIRED), Length(max=200)])
     department_id = SelectField(_l("提出部门"), coerce=int, validate_choice=False)
     basis = TextAreaField(_l("准入依据"), validators=[DataRequired(_l("请填写准入依据。")), Length(max=2000)],
@@ -56,7 +56,7 @@ class ItemForm(FlaskForm):
     submit = SubmitField(_l("保存"))
 
 
-class TaskForm(FlaskForm):
+class TaskForm(Form):
     title = StringField(_l("任务名称"), validators=[DataRequired(REQUIRED), Length(max=200)])
     content = TextAreaField(_l("任务要求"), validators=[Optional(), Length(max=4000)])
     source = RadioField(_l("任务来源"), choices=[("admitted", _l("准入事项清单内")),
@@ -71,7 +71,7 @@ class TaskForm(FlaskForm):
     submit = SubmitField(_l("下达"))
 
 
-class DecisionTaskForm(FlaskForm):
+class DecisionTaskForm(Form):
     title = StringField(_l("任务名称"), validators=[DataRequired(REQUIRED), Length(max=200)])
     content = TextAreaField(_l("任务要求"), validators=[Optional(), Length(max=4000)])
     target_ids = MultiCheckboxField(_l("下达给"), coerce=int, validate_choice=False)
@@ -79,20 +79,20 @@ class DecisionTaskForm(FlaskForm):
     submit = SubmitField(_l("下达"))
 
 
-class CompletionForm(FlaskForm):
+class CompletionForm(Form):
     completed_on = _date(_l("完成日期"))
     completion_note = TextAreaField(_l("完成情况"), validators=[DataRequired(_l("请填写完成情况。")),
                                                              Length(max=4000)])
     submit = SubmitField(_l("报告完成"))
 
 
-class WithdrawForm(FlaskForm):
+class WithdrawForm(Form):
     reason = TextAreaField(_l("撤回原因"), validators=[DataRequired(_l("请写明撤回原因。")), Length(max=2000)],
                            description=_l("承办单位会看到撤回原因。"))
     submit = SubmitField(_l("撤回任务"))
 
 
-class InspectionEditForm(FlaskForm):
+class InspectionEditForm(Form):
     """An inspection's facts; the grid and the problems are set when it is recorded."""
     place = SelectField(_l("检查场所"), validate_choice=False,
                         description=_l("本网格登记的商铺、单位；不在其中的点位（如道路）请填在下一栏。"))
@@ -113,7 +113,7 @@ class InspectionForm(InspectionEditForm):
     deadline = _date(_l("整改期限"), required=False)
 
 
-class ProblemsForm(FlaskForm):
+class ProblemsForm(Form):
     problems = TextAreaField(_l("发现问题"), validators=[DataRequired(_l("请填写发现的问题，每行一个。")),
                                                        Length(max=4000)],
                              description=_l("每行一个问题，每个问题都要整改和回头看。"))
@@ -121,16 +121,16 @@ class ProblemsForm(FlaskForm):
     submit = SubmitField(_l("保存"))
 
 
-class ProblemForm(FlaskForm):
+class ProblemForm(Form):
     problem = TextAreaField(_l("问题"), validators=[DataRequired(_l("请填写问题。")), Length(max=4000)])
     submit = SubmitField(_l("保存"))
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     submit = SubmitField(_l("确认删除"))
 
 
-class RecheckForm(FlaskForm):
+class RecheckForm(Form):
     checked_on = _date(_l("复查日期"))
     result = RadioField(_l("复查结果"), choices=[("passed", _l("通过，销号")), ("failed", _l("未通过，继续整改"))],
                         validators=[DataRequired(_l("请选择复查结果。"))], validate_choice=False)

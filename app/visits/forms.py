@@ -3,11 +3,11 @@ the back-entry sheet (the day and who went)."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (BooleanField, DateField, SelectField, SelectMultipleField, SubmitField, TextAreaField)
 from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from app.core.forms import Form
 from app.matters.reference import CLASSES
 from app.visits.reference import VISIT_TYPES
 from app.visits.services import MAX_TEXT
@@ -25,7 +25,7 @@ class CheckboxesField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class VisitForm(FlaskForm):
+class VisitForm(Form):
     visited_on = DateField(_l("走访日期"), validators=[DataRequired(DATE_MESSAGE)], format="%Y-%m-%d")
     visit_type = SelectField(_l("走访类型"), choices=type_choices, validate_choice=False)
     # Checked against the grid's staff by the service (its message names the rule).
@@ -45,13 +45,13 @@ class NewVisitForm(VisitForm):
                                        description=_l("不填则使用“后续跟进”或“群众诉求”的内容。"))
 
 
-class OpenMatterForm(FlaskForm):
+class OpenMatterForm(Form):
     matter_class = NewVisitForm.matter_class
     matter_description = NewVisitForm.matter_description
     submit = SubmitField(_l("上报为事件"))
 
 
-class EntryCommonForm(FlaskForm):
+class EntryCommonForm(Form):
     """The back-entry sheet's day and visitors, shared by every row."""
     visited_on = DateField(_l("走访日期"), validators=[DataRequired(DATE_MESSAGE)], format="%Y-%m-%d")
     visitor_ids = CheckboxesField(_l("走访人员"), coerce=int, validate_choice=False)

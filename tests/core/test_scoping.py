@@ -80,7 +80,10 @@ MANUAL_PARAMS = {"slug", "number"}
 # A binder job's token: jobs belong to the user who started them (anyone else,
 # and any unknown token, gets 404), so it is not a record of a division.
 BINDER_PARAMS = {"token"}
-NOT_RECORDS = {"code", "filename"} | PUBLIC_PARAMS | MANUAL_PARAMS | BINDER_PARAMS
+# A form kept across the idle timeout belongs to the account that typed it; anyone
+# else is sent to the start page with nothing shown (tests/auth/test_kept_forms.py).
+KEPT_FORM_PARAMS = {"kept_id"}
+NOT_RECORDS = {"code", "filename"} | PUBLIC_PARAMS | MANUAL_PARAMS | BINDER_PARAMS | KEPT_FORM_PARAMS
 # Names of a step (the matters loop): walked with one value, not an integer.
 STEP_NAMES = {"action": ["verify"]}
 # Departments are county-wide reference data (duty phone numbers), in everyone's

@@ -1,0 +1,165 @@
+"""One record per rendered form, however often it is sent.
+
+Every form that creates something carries a one-time token, made when the page is
+rendered (`{{ once_field() }}` in the template). The first POST with a token claims
+it — a row in form_submission, written in the same transaction as whatever the view
+writes, so the claim commits exactly when the record does — and its answer (the
+redirect, or the htmx fragment) is kept with the row. The same rendered form sent
+again — a double click, back and resend, a retry after a timeout, a repeated htmx
+request — finds the claim and gets the first answer again; nothing new is created.
+
+Two sendings at the same moment are settled by the primary key, not by a check
+before writing: the second insert waits for the first transaction (a row lock on
+PostgreSQL, the write lock on SQLite), then fails, and the second request answers
+with what the first one created. A refused form (nothing committed) leaves no
+claim, and its page is rendered again with a fresh token.
+"""
+from __future__ import annotations
+
+import re
+import secrets
+import time
+from datetime import timedelta
+
+from flask import Flask, Response, current_app, flash, g, redirect, request
+from flask_babel import gettext as _
+from flask_login import current_user
+from markupsafe import Markup
+from sqlalchemy import delete, event, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from app.core.timeutil import utcnow
+from app.extensions import db
+
+FIELD = "_once"
+TOKEN_SHAPE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+KEEP_FOR = timedelta(days=1)
+# Answers kept to be sent again: pages and fragments up to this size (a redirect
+# keeps only its target).
+MAX_KEPT_BODY = 512 * 1024
+KEPT_HEADERS = ("HX-Trigger", "HX-Redirect", "HX-Location", "HX-Retarget", "HX-Reswap", "HX-Refresh")
+# How long a second sending waits for the first one's answer before saying so.
+WAIT_FOR_FIRST = 10.0
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def once_field() -> Markup:
+    """The hidden input carrying a fresh token; new on every rendering, so a form
+    shown again after a refusal is a new sending."""
+    return Markup(f'<input type="hidden" name="{FIELD}" value="{new_token()}">')
+
+
+def _posted_token() -> str | None:
+    if request.method != "POST":
+        return None
+    token = request.form.get(FIELD, "")
+    return token if TOKEN_SHAPE.match(token) else None
+
+
+def _before_request():
+    token = _posted_token()
+    if token is None:
+        return None
+    # Anonymous posts to pages that need a login are answered by the login page
+    # (app/core/security.py keeps what was typed); they claim nothing.
+    if not current_user.is_authenticated and request.blueprint != "public":
+        return None
+    from app.auth.models import FormSubmission
+    user_id = current_user.id if current_user.is_authenticated else None
+    existing = db.session.get(FormSubmission, token)
+    if existing is not None:
+        return _answer_again(existing, user_id)
+    claim = FormSubmission(token=token, user_id=user_id, created_at=utcnow())
+    db.session.add(claim)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        # Sent twice at once: the other request holds the claim.
+        db.session.rollback()
+        return _answer_again(db.session.get(FormSubmission, token), user_id)
+    g.once_claim = token
+    g.once_committed = False
+    return None
+
+
+def _on_commit(session: Session) -> None:
+    # Only the request's own session commits the claim it flushed.
+    from flask import has_request_context
+    if has_request_context() and g.get("once_claim") and session is db.session():
+        g.once_committed = True
+
+
+def _after_request(response: Response) -> Response:
+    token = g.pop("once_claim", None)
+    if token is None or not g.get("once_committed"):
+        return response
+    from app.auth.models import FormSubmission
+    kept = {"status_code": response.status_code, "location": response.headers.get("Location"),
+            "content_type": response.content_type, "body": None,
+            "headers": {k: response.headers[k] for k in KEPT_HEADERS if k in response.headers} or None}
+    if response.location is None and not response.direct_passthrough and response.status_code < 400:
+        data = response.get_data()
+        if len(data) <= MAX_KEPT_BODY:
+            kept["body"] = data.decode(response.charset or "utf-8", errors="replace")
+    db.session.rollback()  # nothing of the view's is pending after its commit
+    stored = db.session.execute(FormSubmission.__table__.update()
+                                .where(FormSubmission.token == token).values(**kept))
+    if stored.rowcount == 0:
+        # The view rolled the claim back before committing its own work: claim it now.
+        db.session.add(FormSubmission(token=token, user_id=current_user.get_id() and current_user.id,
+                                      created_at=utcnow(), **kept))
+    db.session.execute(delete(FormSubmission).where(FormSubmission.created_at < utcnow() - KEEP_FOR))
+    db.session.commit()
+    return response
+
+
+def _answer_again(existing, user_id: int | None):
+    """The first sending's answer, for the same form sent again."""
+    from app.auth.models import FormSubmission
+    if existing is None or existing.user_id != user_id:
+        # A token of someone else's page: not theirs to replay, nothing to create.
+        return Response(_("这份表单已经提交过，请刷新页面后重新填写。"), status=409,
+                        content_type="text/plain; charset=utf-8")
+    deadline = time.monotonic() + WAIT_FOR_FIRST
+    while existing.status_code is None and time.monotonic() < deadline:
+        # The first sending is still being answered.
+        db.session.rollback()
+        time.sleep(0.2)
+        existing = db.session.get(FormSubmission, existing.token)
+    db.session.rollback()
+    if existing.status_code is None:
+        return _already_sent(None)
+    if existing.location:
+        return _already_sent(existing.location, existing.status_code)
+    if existing.body is not None:
+        response = Response(existing.body, status=existing.status_code, content_type=existing.content_type)
+        for name, value in (existing.headers or {}).items():
+            response.headers[name] = value
+        return response
+    return _already_sent(None)
+
+
+def _already_sent(location: str | None, status: int = 303):
+    flash(_("这份表单已经提交过，没有重复保存。"), "info")
+    if location is None:
+        location = request.referrer or request.path
+        status = 303
+    if request.headers.get("HX-Request"):
+        response = Response(status=200)
+        response.headers["HX-Redirect"] = location
+        return response
+    return redirect(location, code=status if 300 <= status < 400 else 303)
+
+
+def init_app(app: Flask) -> None:
+    # After security's before_request (which marks write transactions) and Flask-WTF's
+    # CSRF check: a forged post claims nothing.
+    app.before_request(_before_request)
+    app.after_request(_after_request)
+    app.jinja_env.globals["once_field"] = once_field
+    if not event.contains(Session, "after_commit", _on_commit):
+        event.listen(Session, "after_commit", _on_commit)
