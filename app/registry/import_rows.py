@@ -3,11 +3,15 @@ writing anything: each row meets the register's rules (app.registry.rules)
 against what app.registry.import_lookup found for the whole file, and what the rows
 do becomes a Plan (app.registry.import_plan) for app.registry.import_write.
 
-Rows are checked household by household in file order. As when each row ran the
-services in a SAVEPOINT of its own, a row's changes count only when all of it
-passes (a refused head leaves the household without one for the rows after it),
-and each refusal is the services' message at the same row and column. Events get
-their before/after snapshots only when the plan is to be written (not in a preview).
+Rows are checked household by household in file order. Every row meets every
+rule and each refusal is listed, with the services' message, at its row and column:
+several in one row, and the rows of a household whose 户主 row was refused (with a
+note saying why they cannot join it yet). A row that cannot take part at all (its
+grid is wrong, or it repeats an earlier row's number) is still checked on its own
+values. As when each row ran the services in a SAVEPOINT of its own, a row's changes
+count only when all of it passes (a refused head leaves the household without one
+for the rows after it). Events get their before/after snapshots only when the plan
+is to be written (not in a preview).
 """
 from __future__ import annotations
 
@@ -28,7 +32,7 @@ from app.registry import reference, services
 from app.registry.import_lookup import Found
 from app.registry.import_plan import (Home, ImportProblem, ImportReport, ImportScope, Member, Person, Plan,
                                       home_snapshot, person_snapshot)
-from app.registry.rules import clean_household, clean_resident
+from app.registry.rules import check_household, check_resident
 from app.registry.models import CareTag
 
 HOUSEHOLD_KEYS = ("household_type", "visit_class", "building", "unit", "room", "address")
@@ -47,10 +51,11 @@ NEW_HOUSEHOLD = {"household_type": "permanent", "visit_class": 3, "building_id":
 class _Row:
     number: int
     values: dict
-    grid: Division
+    grid: Division | None          # None: no grid of the user's (the row is checked on its own)
     id_key: str | None
     tag_ids: list[int] | None      # None: nothing written in the cell
     relation: str | None
+    alone: bool = False            # checked on its own values only (no grid, or a repeated person)
 
 
 class RowCheck:
@@ -86,14 +91,22 @@ class RowCheck:
         key = FIELD_COLUMNS.get(error.field, error.field)
         self.problem(row_number, key if key in self.headers else None, error)
 
+    def refused_all(self, row_number: int, errors: list[RuleError]) -> None:
+        for error in errors:
+            self.refused(row_number, error)
+
     def run(self) -> tuple[ImportReport, Plan]:
         for problem in self.table.problems:
             self.problem(problem.row_number, problem.key, problem.message)
         seen_ids: dict[str, int] = {}
         groups: dict[tuple, list[_Row]] = {}
+        alone: list[_Row] = []
         for data in self.table.rows:
             row = self._prepare(data.row_number, data.values, seen_ids)
             if row is None:
+                continue
+            if row.alone:
+                alone.append(row)
                 continue
             number = row.values.get("household_number")
             key = (row.grid.id, number) if number else ("single", row.number)
@@ -103,7 +116,9 @@ class RowCheck:
             if rows[0].values.get("household_number"):
                 self._household(rows)
             else:
-                self._resident_row(rows[0], None, head_failed=False)
+                self._resident_row(rows[0], None, failed_head=None)
+        for row in alone:
+            self._alone(row)
         self.report.problems.sort(key=lambda p: p.row_number)
         return self.report, self.plan
 
@@ -114,8 +129,7 @@ class RowCheck:
             self.problem(number, "name", _("这是模板中的示例行，请删除后再导入。"))
             return None
         grid = self._grid(number, values)
-        if grid is None:
-            return None
+        alone = grid is None
         id_key = None
         if values.get("id_number"):
             id_key = check_document(values.get("id_type") or IdType.RESIDENT_ID.value, values["id_number"],
@@ -123,15 +137,16 @@ class RowCheck:
             if id_key in seen_ids:
                 self.problem(number, "id_number", _("与第 %(row)d 行是同一人（证件号码相同），请只保留一行。",
                                                     row=seen_ids[id_key]))
-                return None
-            seen_ids[id_key] = number
+                alone = True
+            else:
+                seen_ids[id_key] = number
         ethnicity = values.get("ethnicity")
         if ethnicity and ethnicity not in reference.ETHNICITIES and ethnicity + ETHNIC_SUFFIX in reference.ETHNICITIES:
             values["ethnicity"] = ethnicity + ETHNIC_SUFFIX
         relation = values.get("relation")
         if relation and not values.get("household_number"):
             self.problem(number, "relation", _("填写了与户主关系，但没有填写户号。"))
-        return _Row(number, values, grid, id_key, self._tag_ids(number, values.get("tags")), relation)
+        return _Row(number, values, grid, id_key, self._tag_ids(number, values.get("tags")), relation, alone)
 
     def _grid(self, number: int, values: dict) -> Division | None:
         code = normalise_text_digits(values.get("grid_code"))
@@ -185,12 +200,13 @@ class RowCheck:
         ordered = heads[:1] + [r for r in rows if not heads or r is not heads[0]]
         home, outcome = self._find_or_create_household(ordered)
         joined_before = self.members_added
-        # Without a head row a new household refuses its members (the rule says why).
-        head_failed = False
+        # Without a head row a new household refuses its members (the rule says why);
+        # with a refused one, its other rows are checked and told so.
+        failed_head = None
         for row in ordered:
-            ok = self._resident_row(row, home, head_failed=head_failed)
+            ok = self._resident_row(row, home, failed_head=failed_head)
             if row.relation == "head" and not ok:
-                head_failed = True
+                failed_head = row.number
         if outcome == "unchanged" and self.members_added > joined_before:
             outcome = "updated"  # the household gained members
         if outcome:
@@ -214,17 +230,18 @@ class RowCheck:
 
     def _find_or_create_household(self, rows: list[_Row]) -> tuple[Home | None, str | None]:
         """The household and whether it was created, updated or left unchanged; None
-        when it could not be made (its people are then checked but not put into it)."""
+        when it could not be made (its people are then checked but not put into it).
+        Every refusal of its values is listed, each at the row that gave the value."""
         grid, number = rows[0].grid, rows[0].values["household_number"]
         given, sources = self._household_values(rows)
         first = rows[0].number
-        building_id = None
+        building_id, building_unknown = None, False
         if given.get("building"):
             building_id = self.found.building_ids.get((grid.id, given["building"]))
             if building_id is None:
+                building_unknown = True
                 self.problem(sources["building"], "building",
                              _("本网格没有楼栋“%(name)s”，请先在网格页面添加楼栋，或改填地址。", name=given["building"]))
-                return None, None
         existing = self.found.homes.get((grid.id, number))
         base = existing.fields if existing is not None else NEW_HOUSEHOLD
         values = services.HouseholdValues(
@@ -233,81 +250,116 @@ class RowCheck:
             building_id=building_id or (base["building_id"] if "address" not in given else None),
             unit=given.get("unit") or base["unit"], room=given.get("room") or base["room"],
             address_text=given.get("address") or base["address_text"], note=base["note"])
-        try:
-            if existing is None:
-                if not self._grid_ok(grid):
-                    raise services.RegistryError(_("请选择在用的网格。"), "grid_id")
-                home = Home(None, {"grid_id": grid.id, "status": "active",
-                                   **self._clean_household(values, grid.id, None)})
-                self.found.homes[(grid.id, number)] = home
-                self.plan.new_homes.append(home)
-                self._event("household_created", grid.id, household=home, after=lambda: self._home_snapshot(home))
-                return home, "created"
+        errors: list[RuleError] = []
+        cleaned = None
+        if existing is None:
+            if not self._grid_ok(grid):
+                errors.append(services.RegistryError(_("请选择在用的网格。"), "grid_id"))
+            cleaned, found = self._check_household(values, grid.id, None)
+            errors += found
+        else:
             before = _household_fields(existing.fields)
             if before != (values.household_type, values.visit_class, values.building_id, values.unit,
                           values.room, values.address_text):
-                cleaned = self._clean_household(values, existing.fields["grid_id"], existing)
-                snapshot = self._home_snapshot(existing) if self.record else None
-                if any(existing.fields[key] != value for key, value in cleaned.items()):
-                    existing.fields.update(cleaned)
-                    self.plan.home_changed(existing)
-                    after = self._home_snapshot(existing) if self.record else None
-                    if after != snapshot:
-                        self._event("corrected", existing.fields["grid_id"], household=existing,
-                                    before=snapshot, after=after)
-        except RuleError as error:
-            key = FIELD_COLUMNS.get(error.field, error.field)
-            self.problem(sources.get(key, first), key if key in self.headers else None, error)
+                cleaned, found = self._check_household(values, existing.fields["grid_id"], existing)
+                errors += found
+        if building_unknown:
+            # The building named is the problem (listed above), not a missing address.
+            errors = [e for e in errors if e.field not in ("address_text", "building_id")]
+        if errors or building_unknown:
+            for error in errors:
+                key = FIELD_COLUMNS.get(error.field, error.field)
+                self.problem(sources.get(key, first), key if key in self.headers else None, error)
             return None, None
+        if existing is None:
+            home = Home(None, {"grid_id": grid.id, "status": "active", **cleaned})
+            self.found.homes[(grid.id, number)] = home
+            self.plan.new_homes.append(home)
+            self._event("household_created", grid.id, household=home, after=lambda: self._home_snapshot(home))
+            return home, "created"
+        if cleaned is not None:
+            snapshot = self._home_snapshot(existing) if self.record else None
+            if any(existing.fields[key] != value for key, value in cleaned.items()):
+                existing.fields.update(cleaned)
+                self.plan.home_changed(existing)
+                after = self._home_snapshot(existing) if self.record else None
+                if after != snapshot:
+                    self._event("corrected", existing.fields["grid_id"], household=existing,
+                                before=snapshot, after=after)
         return existing, "updated" if _household_fields(existing.fields) != before else "unchanged"
 
-    def _clean_household(self, values: services.HouseholdValues, grid_id: int, existing: Home | None) -> dict:
+    def _check_household(self, values: services.HouseholdValues, grid_id: int,
+                         existing: Home | None) -> tuple[dict, list[RuleError]]:
         taken = self.found.homes.get((grid_id, (values.household_number or "").strip()))
         buildings = self.found.buildings
-        return clean_household(values, grid_id, number_taken=taken is not None and taken is not existing,
+        return check_household(values, grid_id, number_taken=taken is not None and taken is not existing,
                                building_grid=lambda i: buildings[i].grid_id if i in buildings else False,
                                visit_levels=self.visit_levels)
 
     # --- one person
 
-    def _resident_row(self, row: _Row, home: Home | None, *, head_failed: bool) -> bool:
-        try:
-            outcome = self._resident(row, home, head_failed=head_failed)
-        except RuleError as error:
-            self.refused(row.number, error)
+    def _resident_row(self, row: _Row, home: Home | None, *, failed_head: int | None) -> bool:
+        """Check one row, list each of its refusals; True when it passed."""
+        outcome, errors = self._resident(row, home, failed_head=failed_head)
+        if errors:
+            self.refused_all(row.number, errors)
             return False
         self.report.residents.add(outcome)
         return True
 
-    def _resident(self, row: _Row, home: Home | None, *, head_failed: bool) -> str:
-        """Check one row and, only when all of it passes, take its changes into the
-        plan; a refusal raises before anything is kept."""
+    def _alone(self, row: _Row) -> None:
+        """A row that cannot take part (no grid of the user's, or a person repeated):
+        its own values still meet the rules, each refusal listed; nothing is kept."""
+        person = self.found.known.get(row.id_key) if row.id_key else None
+        if person is not None and not self.found.may_see(person):
+            person = None
+        if person is None:
+            _cleaned, errors = check_resident(self._new_values(row), self._refuse_duplicate, self.today)
+        else:
+            _cleaned, errors = check_resident(self._merged_values(row, person), self._duplicate_check(person),
+                                              self.today)
+        self.refused_all(row.number, errors)
+
+    def _resident(self, row: _Row, home: Home | None, *,
+                  failed_head: int | None) -> tuple[str | None, list[RuleError]]:
+        """Check one row against every rule and, only when all of it passes, take its
+        changes into the plan. Returns the outcome and the refusals (none: kept)."""
+        errors: list[RuleError] = []
         person = self._find_person(row, home)
         if person is not None and not self.found.may_see(person):
             person = None  # registering it again meets the duplicate refusal, which names only the station
         if person is None:
             if not self._grid_ok(row.grid):
-                raise services.RegistryError(_("请选择在用的网格。"), "grid_id")
-            cleaned = clean_resident(self._new_values(row), self._refuse_duplicate, self.today)
+                errors.append(services.RegistryError(_("请选择在用的网格。"), "grid_id"))
+            cleaned, found = check_resident(self._new_values(row), self._refuse_duplicate, self.today)
+            errors += found
             tags = {i: self.active_tags[i] for i in row.tag_ids or [] if i in self.active_tags}
             outcome, changed = "created", []
         else:
             status = person.fields["status"]
             if status != "active":
-                raise services.RegistryError(_("该人员已不在册（%(status)s），请在人员页面处理。",
-                                               status=reference.label(reference.RESIDENT_STATUSES, status)),
-                                             "id_number")
+                errors.append(services.RegistryError(
+                    _("该人员已不在册（%(status)s），请在人员页面处理。",
+                      status=reference.label(reference.RESIDENT_STATUSES, status)), "id_number"))
             if home is None and person.fields["grid_id"] != row.grid.id:
-                raise services.RegistryError(_("此人已登记在 %(grid)s，与本行网格不一致；迁往其他网格请在住户页面办理。",
-                                               grid=self._grid_name(person.fields["grid_id"])), "grid_id")
-            cleaned = clean_resident(self._merged_values(row, person), self._duplicate_check(person), self.today)
+                errors.append(services.RegistryError(
+                    _("此人已登记在 %(grid)s，与本行网格不一致；迁往其他网格请在住户页面办理。",
+                      grid=self._grid_name(person.fields["grid_id"])), "grid_id"))
+            cleaned, found = check_resident(self._merged_values(row, person), self._duplicate_check(person),
+                                            self.today)
+            errors += found
             tag_ids = row.tag_ids if row.tag_ids is not None else list(person.tags)
             tags = {i: self.active_tags[i] for i in tag_ids if i in self.active_tags}
             changed = [key for key in services.TRACKED_FIELDS if key in cleaned and cleaned[key] != person.fields[key]]
             if sorted(tags.values()) != sorted(person.tags.values()):
                 changed.append("tags")
             outcome = "updated" if changed else "unchanged"
-        joins = self._joining(row, home, person if outcome != "created" else None, head_failed)
+        try:
+            joins = self._joining(row, home, person if outcome != "created" else None, failed_head)
+        except RuleError as error:
+            errors.append(error)
+        if errors:
+            return None, errors
         # The whole row passed: keep it.
         if person is None:
             person = Person(None, {**cleaned, "grid_id": row.grid.id, "status": "active"}, tags)
@@ -321,7 +373,7 @@ class RowCheck:
             self._join(home, person, row.relation)
             if outcome == "unchanged":
                 outcome = "updated"
-        return outcome
+        return outcome, []
 
     def _find_person(self, row: _Row, home: Home | None) -> Person | None:
         if row.id_key:
@@ -355,13 +407,12 @@ class RowCheck:
                 self._refuse_duplicate(id_number)
         return refuse
 
-    def _joining(self, row: _Row, home: Home | None, person: Person | None, head_failed: bool) -> bool:
+    def _joining(self, row: _Row, home: Home | None, person: Person | None, failed_head: int | None) -> bool:
         """Whether the row puts the person into the household (services.add_member's
-        rules); raises when it may not. `person` is None for someone new."""
+        rules); raises when it may not. `person` is None for someone new;
+        `failed_head` the row number of the household's refused 户主 row."""
         if home is None or row.relation is None:
             return False
-        if row.relation != "head" and head_failed and home.head is None:
-            return False  # the head's row is refused already; joining would only repeat it
         current = person.membership if person is not None else None
         if current is not None and current.home is home:
             if current.relation != row.relation:
@@ -371,6 +422,10 @@ class RowCheck:
                       new=reference.label(reference.RELATIONS, row.relation)),
                     "relation")
             return False
+        if row.relation != "head" and failed_head is not None and home.head is None:
+            # Nobody heads the household until that row is put right: say so here.
+            raise services.RegistryError(_("本户户主所在的第 %(row)d 行未通过检查，改正后本行才能入户。",
+                                           row=failed_head))
         if home.fields["status"] != "active":
             raise services.RegistryError(_("该户已销户。"))
         if person is not None and person.fields["status"] != "active":

@@ -224,18 +224,23 @@ def task_detail(task_id: int):
                            may_manage=not task.is_withdrawn and may_change_task(task), **_labels())
 
 
-def _report_mode(target: TaskTarget) -> str | None:
+def _reporter(target: TaskTarget) -> str | None:
     """"own" for the target's grid workers and station, "on_behalf" for a town or the
     county (代报); None if the user may not report (or the target is out of their scope)."""
     in_scope = db.session.scalar(select(Division.id).where(
         Division.id == target.division_id, Division.id.in_(visible_division_ids(current_user)))) is not None
-    if not in_scope or target.task.is_withdrawn:
+    if not in_scope:
         return None
     if access.may_report_target(current_user):
         return "own"
     if access.may_report_on_behalf(current_user):
         return "on_behalf"
     return None
+
+
+def _report_mode(target: TaskTarget) -> str | None:
+    """How the user reports the target now: as _reporter, and nobody once the task is withdrawn."""
+    return None if target.task.is_withdrawn else _reporter(target)
 
 
 @bp.route("/task-targets/<int:target_id>", methods=["GET", "POST"])
@@ -253,6 +258,10 @@ def task_target(target_id: int):
     elif mode == "on_behalf":
         form.submit.label.text = _("代为报告完成")
     if request.method == "POST":
+        if mode is None and target.task.is_withdrawn and _reporter(target) is not None:
+            # The form was opened before the task was withdrawn: say so, not "no permission".
+            flash(_("该任务已撤回，不再接受完成报告。"), "error")
+            return redirect(url_for("supervision.task_target", target_id=target.id), 303)
         if mode is None:
             abort(403)
         if form.validate_on_submit():

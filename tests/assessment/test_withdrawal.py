@@ -13,6 +13,7 @@ from app.auth.models import AuditEvent
 from app.extensions import db
 from tests.assessment.records import NOW, TODAY, build_march
 from tests.conftest import fresh, text_of
+from tests.web import forge, form_on, press, visible_text
 
 MARCH = scoring.Period(2026, 3)
 
@@ -100,12 +101,17 @@ def test_withdraw_rules(world, march):
     assert card.withdrawal_reason == "误发"
 
 
-def test_town_staff_withdraw_from_the_page(client_as, world, march):
+def test_town_staff_withdraw_from_the_page(web_as, client_as, world, march):
     card = march["cards"][0]
-    client = client_as("town_a")
-    assert "撤销这张牌" in text_of(client.get(f"/assessment/cards/{card.id}"))
-    response = client.post(f"/assessment/cards/{card.id}/withdraw", data={"reason": "误发：台账已补齐"})
-    assert response.status_code == 303 and response.location.endswith(f"/assessment/cards/{card.id}")
+    web = web_as("town_a")
+    # A second tab opened on the same form before the card is withdrawn.
+    stale = form_on(web.get(f"/assessment/cards/{card.id}/withdraw"))
+    page = web.get("/assessment/cards/").click(href=f"/assessment/cards/{card.id}$")
+    form = form_on(page.click(description="撤销这张牌"))
+    form["reason"] = "误发：台账已补齐"
+    response = press(form, "撤销这张牌")
+    assert response.status_int == 303 and response.location.endswith(f"/assessment/cards/{card.id}")
+    assert "已撤销这张黄牌，不再扣分。" in visible_text(response.follow())
     fresh()
     saved = db.session.get(WarningCard, card.id)
     assert saved.is_withdrawn and saved.withdrawal_reason == "误发：台账已补齐"
@@ -123,23 +129,28 @@ def test_town_staff_withdraw_from_the_page(client_as, world, march):
     assert "得分 81" in breakdown and "黄牌警告" not in breakdown
     assert re.search(r"已撤销的黄牌红牌 不扣分 .* 2026-03-11 黄牌 台账不全 已撤销：误发：台账已补齐（town_a，\d{4}-\S+ \S+） 0",
                      breakdown)
-    # Twice: refused, nothing changed.
-    again = client.post(f"/assessment/cards/{card.id}/withdraw", data={"reason": "再撤一次"})
-    assert again.status_code == 400 and "这张牌已经撤销过了。" in text_of(again)
+    # Twice, from the other tab: refused, nothing changed.
+    stale["reason"] = "再撤一次"
+    again = press(stale, "撤销这张牌", status=400)
+    assert "这张牌已经撤销过了。" in visible_text(again)
     fresh()
     assert db.session.get(WarningCard, card.id).withdrawal_reason == "误发：台账已补齐"
     assert db.session.scalar(select(func.count()).where(AuditEvent.action == "warning_card_withdrawn")) == 1
 
 
-def test_withdraw_form_errors_in_chinese_keep_input(client_as, world, march):
+def test_withdraw_form_errors_in_chinese_keep_input(web_as, world, march):
     card = march["cards"][1]
-    client = client_as("admin")
-    response = client.post(f"/assessment/cards/{card.id}/withdraw", data={"reason": "  "})
-    assert response.status_code == 400 and "请写明撤销原因。" in text_of(response)
+    web = web_as("admin")
+    form = form_on(web.get(f"/assessment/cards/{card.id}").click(description="撤销这张牌"))
+    form["reason"] = "  "
+    response = press(form, "撤销这张牌", status=400)
+    assert "请写明撤销原因。" in visible_text(response)
     long_reason = "申诉" * 1001
-    response = client.post(f"/assessment/cards/{card.id}/withdraw", data={"reason": long_reason})
-    assert response.status_code == 400 and "不能超过 2000 个字。" in text_of(response)
-    assert long_reason in response.get_data(as_text=True)
+    form = form_on(response)
+    form["reason"] = long_reason
+    response = press(form, "撤销这张牌", status=400)
+    assert "不能超过 2000 个字。" in visible_text(response)
+    assert form_on(response)["reason"].value == long_reason
     fresh()
     assert not db.session.get(WarningCard, card.id).is_withdrawn
 
@@ -149,12 +160,22 @@ def test_who_may_withdraw(client_as, world, march):
     for username in ("worker_a", "station_a", "leader_a"):
         client = client_as(username)
         assert client.get(f"/assessment/cards/{card.id}/withdraw").status_code == 403, username
-        assert client.post(f"/assessment/cards/{card.id}/withdraw", data={"reason": "x"}).status_code == 403, username
         assert "撤销这张牌" not in text_of(client.get(f"/assessment/cards/{card.id}"))
-    # Another grid's card: 404 for town staff of the other town and for grid B's worker.
-    other = world.records["b"]["card"]
-    assert client_as("town_a").post(f"/assessment/cards/{other.id}/withdraw", data={"reason": "x"}).status_code == 404
     assert client_as("worker_b").get(f"/assessment/cards/{card.id}/withdraw").status_code == 404
+    fresh()
+    assert not db.session.get(WarningCard, card.id).is_withdrawn
+
+
+def test_forged_withdrawals_by_other_roles_and_of_another_towns_card_are_refused(web_as, world, march):
+    """No page offers these withdrawals: hand-built posts, refused 403 (a role that may
+    not) or 404 (a card out of scope)."""
+    card = march["cards"][0]
+    for username in ("worker_a", "station_a", "leader_a"):
+        response = forge(web_as(username), f"/assessment/cards/{card.id}/withdraw", {"reason": "x"})
+        assert response.status_int == 403, username
+    other = world.records["b"]["card"]
+    response = forge(web_as("town_a"), f"/assessment/cards/{other.id}/withdraw", {"reason": "x"})
+    assert response.status_int == 404
     fresh()
     assert not db.session.get(WarningCard, card.id).is_withdrawn
     assert not db.session.get(WarningCard, other.id).is_withdrawn

@@ -31,8 +31,11 @@ RESIDENT_CASES = {
         name="周一", id_number=next(n for n in (make_id_number("19800808", s) for s in range(60, 200))
                                    if n.endswith("X")).lower()),
     "old 15-digit number": ResidentValues(name="老号", id_number="610102700101123"),
-    "sex and birth from the number win": ResidentValues(name="甲", id_number=make_id_number("19900101", 8),
-                                                        sex="F", birth_date=dt.date(1991, 1, 1)),
+    "sex contradicting the number": ResidentValues(name="甲", id_number=make_id_number("19900101", 8),
+                                                   sex="F"),
+    "birth date contradicting the number": ResidentValues(name="甲", id_number=make_id_number("19900101", 8),
+                                                          birth_date=dt.date(1991, 1, 1)),
+    "sex and birth from the number": ResidentValues(name="甲", id_number=make_id_number("19900101", 8)),
     "no name": ResidentValues(name="  ", id_number=make_id_number("19800101", 9)),
     "unknown ID type": ResidentValues(name="乙", id_type="library_card", id_number="123"),
     "bad check digit": ResidentValues(name="丙", id_number=make_id_number("19800101", 10)[:-1] + "0"),

@@ -20,6 +20,7 @@ from app.supervision import inspections as services
 from app.supervision.models import Inspection, Rectification
 from app.supervision.rules import SupervisionError
 from tests.conftest import fresh, text_of
+from tests.web import choose, forge, form_on, options, press, visible_text
 
 DEADLINE = date(2026, 11, 25)
 
@@ -152,35 +153,60 @@ def test_correcting_the_latest_recheck(world, inspection):
 
 # --- Pages ---------------------------------------------------------------------------------
 
-def test_recording_at_a_registered_place_on_the_pages(client_as, world):
-    town = client_as("town_a")
-    assert "下一步" in text_of(town.get("/inspections/new"))
-    shop, shop_b = world.records["a"]["shop"], world.records["b"]["shop"]
-    page = text_of(town.get(f"/inspections/new?grid={world.grid_a.id}"))
-    assert "商铺：便民超市a" in page and "单位：示范有限公司a" in page and "便民超市b" not in page
-    data = {"grid_id": world.grid_a.id, "place": f"shop:{shop.id}", "point": "东关路",
-            "inspected_on": local_today().isoformat(), "inspectors": "镇督查组", "items_checked": "门前三包"}
-    response = town.post("/inspections/new", data=data)
-    assert 'id="point-error"' in response.get_data(as_text=True)
-    assert "已选登记的场所时，不用再填写其他点位。" in text_of(response) and "门前三包" in text_of(response)
-    response = town.post("/inspections/new", data={**data, "place": f"shop:{shop_b.id}", "point": ""})
-    assert 'id="place-error"' in response.get_data(as_text=True)
-    response = town.post("/inspections/new", data={**data, "point": ""})
-    assert response.status_code == 303
+def _new_inspection_form(web, grid):
+    """记录督查: the grid chosen on the first step, then its form."""
+    page = web.get("/inspections/").click(description="记录督查")
+    assert "下一步" in visible_text(page)
+    pick = next(f for key, f in page.forms.items() if isinstance(key, int) and "grid" in f.fields)
+    pick["grid"] = str(grid.id)
+    return form_on(press(pick, "下一步"))
+
+
+def test_recording_at_a_registered_place_on_the_pages(web_as, client_as, world):
+    town = web_as("town_a")
+    shop = world.records["a"]["shop"]
+    form = _new_inspection_form(town, world.grid_a)
+    offered = [label for _value, label in options(form, "place")]
+    assert "商铺：便民超市a" in offered and "单位：示范有限公司a" in offered
+    assert not any("便民超市b" in label for label in offered)
+    choose(form, "place", "商铺：便民超市a")
+    form["point"] = "东关路"
+    form["inspectors"] = "镇督查组"
+    form["items_checked"] = "门前三包"
+    response = press(form, "保存")
+    assert 'id="point-error"' in response.text
+    assert "已选登记的场所时，不用再填写其他点位。" in visible_text(response) and "门前三包" in visible_text(response)
+    form = form_on(response)
+    assert form["place"].value == f"shop:{shop.id}"
+    form["point"] = ""
+    response = press(form, "保存")
+    assert response.status_int == 303
     fresh()
     inspection = db.session.scalar(select(Inspection).where(Inspection.shop_id == shop.id))
-    detail = town.get(f"/inspections/{inspection.id}").get_data(as_text=True)
+    detail = response.follow().text
     assert f'href="/shops/{shop.id}"' in detail and "便民超市a" in detail
-    assert "便民超市a" in text_of(town.get("/inspections/"))
+    assert "便民超市a" in visible_text(town.get("/inspections/"))
     # The shop's page lists it; grid B's shop page does not.
-    assert f'href="/inspections/{inspection.id}"' in town.get(f"/shops/{shop.id}").get_data(as_text=True)
-    assert "督查记录" not in text_of(client_as("admin").get(f"/shops/{shop_b.id}"))
+    assert f'href="/inspections/{inspection.id}"' in town.get(f"/shops/{shop.id}").text
+    assert "督查记录" not in text_of(client_as("admin").get(f"/shops/{world.records['b']['shop'].id}"))
     # The supervision ledger names the point by the shop's name.
-    workbook = openpyxl.load_workbook(BytesIO(town.get("/ledgers/", query_string={
+    workbook = openpyxl.load_workbook(BytesIO(town.get("/ledgers/", params={
         "number": 15, "division_id": world.community_a.id, "start": local_today().isoformat(),
-        "end": local_today().isoformat(), "output": "xlsx"}).data))
+        "end": local_today().isoformat(), "output": "xlsx"}).body))
     rows = [row for row in workbook.worksheets[0].iter_rows(values_only=True) if row and "门前三包" in row]
     assert len(rows) == 1 and "便民超市a" in rows[0]
+
+
+def test_a_forged_place_of_another_grid_is_refused_at_the_field(web_as, world):
+    """Grid B's shop is never offered for 东关一网格: a tampered place key."""
+    town = web_as("town_a")
+    shop_b = world.records["b"]["shop"]
+    response = forge(town, "/inspections/new", {
+        "grid_id": world.grid_a.id, "place": f"shop:{shop_b.id}", "point": "",
+        "inspected_on": local_today().isoformat(), "inspectors": "镇督查组", "items_checked": "门前三包"})
+    assert 'id="place-error"' in response.text
+    fresh()
+    assert db.session.scalar(select(Inspection).where(Inspection.shop_id == shop_b.id)) is None
 
 
 def test_an_organisations_page_lists_its_inspections(client_as, world):
@@ -194,56 +220,82 @@ def test_an_organisations_page_lists_its_inspections(client_as, world):
     assert f'href="/inspections/{made.id}"' in html and "镇督查组" in html
 
 
-def test_editing_an_inspection_on_the_page(client_as, world):
+def test_editing_an_inspection_on_the_page(web_as, world):
     inspection = world.records["a"]["inspection"]
-    town = client_as("town_a")
-    page = town.get(f"/inspections/{inspection.id}/edit")
-    assert page.status_code == 200 and "便民超市a" in text_of(page)
-    data = {"place": "", "point": "东关路", "inspected_on": "2024-01-01", "inspectors": "",
-            "items_checked": "台账和巡查记录", "note": ""}
-    response = town.post(f"/inspections/{inspection.id}/edit", data=data)
-    html = response.get_data(as_text=True)
-    assert 'id="inspectors-error"' in html and "台账和巡查记录" in html and "东关路" in html
+    town = web_as("town_a")
+    detail = town.get(f"/inspections/{inspection.id}")
+    page = detail.click(description="修改", href=f"/inspections/{inspection.id}/edit")
+    assert "便民超市a" in visible_text(page)
+    form = form_on(page)
+    assert form["place"].value == "" and form["inspected_on"].value == "2024-01-01"
+    assert "grid_id" not in form.fields and "problems" not in form.fields
+    form["point"] = "东关路"
+    form["inspectors"] = ""
+    form["items_checked"] = "台账和巡查记录"
+    response = press(form, "保存")
+    assert 'id="inspectors-error"' in response.text
+    form = form_on(response)
+    assert form["items_checked"].value == "台账和巡查记录" and form["point"].value == "东关路"
     # Its problem was due on 2024-01-01: the inspection cannot move after that.
-    response = town.post(f"/inspections/{inspection.id}/edit", data={**data, "inspectors": "镇督查组",
-                                                                      "inspected_on": "2024-01-02"})
-    assert 'id="inspected_on-error"' in response.get_data(as_text=True)
-    assert "检查日期不能晚于已定的整改期限或回头看日期（2024-01-01）。" in text_of(response)
-    response = town.post(f"/inspections/{inspection.id}/edit", data={**data, "inspectors": "镇督查组"})
-    assert response.status_code == 303
+    form["inspectors"] = "镇督查组"
+    form["inspected_on"] = "2024-01-02"
+    response = press(form, "保存")
+    assert 'id="inspected_on-error"' in response.text
+    assert "检查日期不能晚于已定的整改期限或回头看日期（2024-01-01）。" in visible_text(response)
+    form = form_on(response)
+    form["inspected_on"] = "2024-01-01"
+    response = press(form, "保存")
+    assert response.status_int == 303
     fresh()
     assert (db.session.get(Inspection, inspection.id).point, _last("inspection_updated").detail["changed"]) == (
         "东关路", ["inspectors", "items_checked", "point"])
     # Further problems and a corrected problem, from the detail page's links.
-    assert "补充发现的问题" in text_of(town.get(f"/inspections/{inspection.id}"))
-    response = town.post(f"/inspections/{inspection.id}/problems", data={"problems": "路灯损坏", "deadline": ""})
-    assert 'id="deadline-error"' in response.get_data(as_text=True) and "路灯损坏" in response.get_data(as_text=True)
-    deadline = (local_today() + timedelta(days=3)).isoformat()
-    assert town.post(f"/inspections/{inspection.id}/problems",
-                     data={"problems": "路灯损坏", "deadline": deadline}).status_code == 303
+    detail = response.follow()
+    form = form_on(detail.click(description="补充发现的问题"))
+    form["problems"] = "路灯损坏"
+    response = press(form, "保存")
+    assert 'id="deadline-error"' in response.text and form_on(response)["problems"].value == "路灯损坏"
+    form = form_on(response)
+    form["deadline"] = (local_today() + timedelta(days=3)).isoformat()
+    response = press(form, "保存")
+    assert response.status_int == 303
     fresh()
     added = db.session.scalar(select(Rectification).where(Rectification.problem == "路灯损坏"))
-    assert town.post(f"/rectifications/{added.id}/edit", data={"problem": "东关路路灯损坏"}).status_code == 303
+    form = form_on(response.follow().click(href=f"/rectifications/{added.id}/edit$"))
+    assert form["problem"].value == "路灯损坏"
+    form["problem"] = "东关路路灯损坏"
+    assert press(form, "保存").status_int == 303
+    fresh()
+    assert db.session.get(Rectification, added.id).problem == "东关路路灯损坏"
 
 
-def test_correcting_and_deleting_a_recheck_on_the_pages(client_as, world):
+def test_correcting_and_deleting_a_recheck_on_the_pages(web_as, world):
     rectification = world.records["a"]["rectification"]
-    town = client_as("town_a")
-    today = local_today().isoformat()
-    assert town.post(f"/rectifications/{rectification.id}/recheck",
-                     data={"checked_on": today, "result": "passed", "note": "已补齐"}).status_code == 303
-    detail = text_of(town.get(f"/inspections/{rectification.inspection_id}"))
-    assert "已销号" in detail and "更正最近一次回头看" in detail
-    response = town.post(f"/rectifications/{rectification.id}/recheck/edit",
-                         data={"checked_on": today, "result": "failed", "note": ""})
-    assert 'id="note-error"' in response.get_data(as_text=True) and "复查未通过时请写明原因。" in text_of(response)
-    assert town.post(f"/rectifications/{rectification.id}/recheck/edit",
-                     data={"checked_on": today, "result": "failed", "note": "还缺一本"}).status_code == 303
+    town = web_as("town_a")
+    detail = town.get(f"/inspections/{rectification.inspection_id}")
+    form = form_on(detail.click(href=f"/rectifications/{rectification.id}/recheck$"))
+    assert form["checked_on"].value == local_today().isoformat()
+    form["result"] = "passed"
+    form["note"] = "已补齐"
+    response = press(form, "保存")
+    assert response.status_int == 303
+    detail = response.follow()
+    assert "已销号" in visible_text(detail) and "更正最近一次回头看" in visible_text(detail)
+    form = form_on(detail.click(description="更正最近一次回头看"))
+    assert form["result"].value == "passed" and form["note"].value == "已补齐"
+    form["result"] = "failed"
+    form["note"] = ""
+    response = press(form, "保存")
+    assert 'id="note-error"' in response.text and "复查未通过时请写明原因。" in visible_text(response)
+    form = form_on(response)
+    form["note"] = "还缺一本"
+    response = press(form, "保存")
+    assert response.status_int == 303
     fresh()
     assert db.session.get(Rectification, rectification.id).status == "open"
-    page = text_of(town.get(f"/rectifications/{rectification.id}/recheck/delete"))
-    assert "确认删除" in page and "未通过" in page and "恢复为之前的期限" in page
-    assert town.post(f"/rectifications/{rectification.id}/recheck/delete", data={}).status_code == 303
+    page = response.follow().click(description="删除最近一次回头看")
+    assert "确认删除" in visible_text(page) and "未通过" in visible_text(page) and "恢复为之前的期限" in visible_text(page)
+    assert press(form_on(page), "确认删除").status_int == 303
     fresh()
     assert db.session.get(Rectification, rectification.id).rechecks == []
     assert [e.action for e in db.session.scalars(select(AuditEvent).where(

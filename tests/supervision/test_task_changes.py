@@ -15,6 +15,7 @@ from app.supervision import task_changes, tasks
 from app.supervision.models import AssignedTask, Meeting, MeetingDecision, TaskTarget
 from app.supervision.rules import SupervisionError
 from tests.conftest import fresh, text_of
+from tests.web import choose, forge, form_on, press, tick, visible_text
 
 TODAY = date(2026, 11, 22)
 DEADLINE = date(2026, 11, 30)
@@ -136,53 +137,68 @@ def test_reports_on_behalf_and_corrections_keep_their_history(world, task):
 
 # --- Pages ---------------------------------------------------------------------------------
 
-def _page_task(client, world, **overrides):
-    data = {"title": "汛期隐患排查", "content": "排查低洼地带", "source": "admitted",
-            "admitted_item_id": str(world.records["a"]["admitted_item"].id),
-            "target_ids": [world.grid_a.id, world.grid_a2.id],
-            "deadline": (local_today() + timedelta(days=7)).isoformat()}
-    data.update(overrides)
-    assert client.post("/tasks/new", data=data).status_code == 303
+def _page_task(web, world, title="汛期隐患排查"):
+    """A task given on the page 下达任务: from the list, to both grids of 东关社区."""
+    form = form_on(web.get("/tasks/?view=given").click(description="下达任务"))
+    form["title"] = title
+    form["content"] = "排查低洼地带"
+    choose(form, "admitted_item_id", "示范准入事项a")
+    tick(form, "target_ids", "东关社区 · 东关一网格")
+    tick(form, "target_ids", "东关社区 · 东关二网格")
+    form["deadline"] = (local_today() + timedelta(days=7)).isoformat()
+    assert press(form, "下达").status_int == 303
     fresh()
-    return db.session.scalar(select(AssignedTask).where(AssignedTask.title == data["title"]))
+    return db.session.scalar(select(AssignedTask).where(AssignedTask.title == title))
 
 
-def test_the_assigning_level_edits_a_task_and_errors_keep_the_typed_values(client_as, world):
-    town = client_as("town_a")
+def _edit_form(web, task):
+    return form_on(web.get(f"/tasks/{task.id}").click(description="修改", href=f"/tasks/{task.id}/edit"))
+
+
+def test_the_assigning_level_edits_a_task_and_errors_keep_the_typed_values(web_as, world):
+    town = web_as("town_a")
     task = _page_task(town, world)
-    page = town.get(f"/tasks/{task.id}/edit")
-    assert page.status_code == 200 and "汛期隐患排查" in page.get_data(as_text=True)
-    yesterday = (local_today() - timedelta(days=1)).isoformat()
-    data = {"title": "汛期隐患复查", "content": "排查低洼地带和河堤", "source": "approved", "admitted_item_id": "0",
-            "approved_by": "", "approval_document": "城政办〔2026〕20号", "target_ids": [world.grid_a.id],
-            "deadline": yesterday}
-    response = town.post(f"/tasks/{task.id}/edit", data=data)
-    html = response.get_data(as_text=True)
-    assert response.status_code == 200 and 'id="approved_by-error"' in html
-    assert "准入清单外的事项须有审批记录，请填写此项。" in text_of(response)
-    assert "汛期隐患复查" in html and "城政办〔2026〕20号" in html
-    data.update(approved_by="王镇长", approved_on=local_today().isoformat())
-    response = town.post(f"/tasks/{task.id}/edit", data=data)
-    assert 'id="deadline-error"' in response.get_data(as_text=True) and "完成期限不能早于今天。" in text_of(response)
-    data["deadline"] = (local_today() + timedelta(days=10)).isoformat()
-    assert town.post(f"/tasks/{task.id}/edit", data=data).status_code == 303
+    form = _edit_form(town, task)
+    assert form["title"].value == "汛期隐患排查"
+    assert sorted(box.value for box in form.fields["target_ids"] if box.checked) == sorted(
+        [str(world.grid_a.id), str(world.grid_a2.id)])
+    form["title"] = "汛期隐患复查"
+    form["content"] = "排查低洼地带和河堤"
+    form["source"] = "approved"
+    form["approval_document"] = "城政办〔2026〕20号"
+    tick(form, "target_ids", "东关社区 · 东关二网格", checked=False)
+    form["deadline"] = (local_today() - timedelta(days=1)).isoformat()
+    response = press(form, "保存")
+    assert response.status_int == 200 and 'id="approved_by-error"' in response.text
+    assert "准入清单外的事项须有审批记录，请填写此项。" in visible_text(response)
+    form = form_on(response)
+    assert form["title"].value == "汛期隐患复查" and form["approval_document"].value == "城政办〔2026〕20号"
+    form["approved_by"] = "王镇长"
+    form["approved_on"] = local_today().isoformat()
+    response = press(form, "保存")
+    assert 'id="deadline-error"' in response.text and "完成期限不能早于今天。" in visible_text(response)
+    form = form_on(response)
+    form["deadline"] = (local_today() + timedelta(days=10)).isoformat()
+    response = press(form, "保存")
+    assert response.status_int == 303 and "已保存任务。" in visible_text(response.follow())
     fresh()
     task = db.session.get(AssignedTask, task.id)
     assert (task.title, task.source, [t.division_id for t in task.targets]) == ("汛期隐患复查", "approved",
                                                                                  [world.grid_a.id])
-    assert "清单外·已审批" in text_of(town.get(f"/tasks/{task.id}"))
+    assert "清单外·已审批" in visible_text(town.get(f"/tasks/{task.id}"))
     assert "targets" in _events("task_updated")[-1].detail["changed"]
 
 
-def test_who_may_edit_and_withdraw(client_as, world):
-    town = client_as("town_a")
+def test_who_may_edit_and_withdraw(web_as, client_as, world):
+    town = web_as("town_a")
     task = _page_task(town, world)
     # The target's worker and station see the task but did not give it; the leader only reads.
     for who in ("worker_a", "station_a", "leader_a"):
         client = client_as(who)
         assert client.get(f"/tasks/{task.id}").status_code == 200
         assert client.get(f"/tasks/{task.id}/edit").status_code == 403
-        assert client.post(f"/tasks/{task.id}/withdraw", data={"reason": "x"}).status_code == 403
+        assert client.get(f"/tasks/{task.id}/withdraw").status_code == 403
+        assert "撤回" not in text_of(client.get(f"/tasks/{task.id}"))
     # Another town's staff and grid B's worker do not see it at all.
     assert client_as("worker_b").get(f"/tasks/{task.id}/edit").status_code == 404
     assert client_as("worker_b").get(f"/tasks/{task.id}/withdraw").status_code == 404
@@ -192,12 +208,22 @@ def test_who_may_edit_and_withdraw(client_as, world):
         county_task = db.session.get(AssignedTask, world.records["a"]["task"].id)
         county_task.issuing_division_id = world.county.id
         db.session.commit()
-    assert town.get(f"/tasks/{county_task.id}/edit").status_code == 403
+    assert town.get(f"/tasks/{county_task.id}/edit", expect_errors=True).status_int == 403
     assert client_as("admin").get(f"/tasks/{county_task.id}/edit").status_code == 200
-    assert "修改" in text_of(town.get(f"/tasks/{task.id}")) and "撤回" in text_of(town.get(f"/tasks/{task.id}"))
+    detail = visible_text(town.get(f"/tasks/{task.id}"))
+    assert "修改" in detail and "撤回" in detail
 
 
-def test_a_meeting_task_is_edited_by_the_station_that_held_the_meeting(client_as, world):
+def test_forged_withdrawals_by_levels_that_did_not_give_the_task_are_403(web_as, world):
+    """The worker, station and leader are offered no 撤回 form: hand-built posts."""
+    task = _page_task(web_as("town_a"), world)
+    for who in ("worker_a", "station_a", "leader_a"):
+        assert forge(web_as(who), f"/tasks/{task.id}/withdraw", {"reason": "x"}).status_int == 403, who
+    fresh()
+    assert not db.session.get(AssignedTask, task.id).is_withdrawn
+
+
+def test_a_meeting_task_is_edited_by_the_station_that_held_the_meeting(web_as, client_as, world):
     meeting = Meeting(division_id=world.community_a.id, kind="regular", held_on=local_today(), minutes="纪要")
     decision = MeetingDecision(meeting=meeting, position=1, text="清理楼道杂物")
     db.session.add(meeting)
@@ -205,72 +231,105 @@ def test_a_meeting_task_is_edited_by_the_station_that_held_the_meeting(client_as
     task = tasks.task_from_decision(decision, tasks.TaskValues("清理楼道杂物", "", local_today(), "meeting"),
                                     [world.grid_a], world.users["station_a"], today=local_today())
     db.session.commit()
-    station = client_as("station_a")
-    response = station.post(f"/tasks/{task.id}/edit", data={
-        "title": "清理楼道杂物和电动车", "target_ids": [world.grid_a.id, world.grid_a2.id],
-        "deadline": local_today().isoformat()})
-    assert response.status_code == 303
+    station = web_as("station_a")
+    form = _edit_form(station, task)
+    assert "source" not in form.fields and "admitted_item_id" not in form.fields
+    form["title"] = "清理楼道杂物和电动车"
+    tick(form, "target_ids", "东关社区 · 东关二网格")
+    response = press(form, "保存")
+    assert response.status_int == 303
     fresh()
     task = db.session.get(AssignedTask, task.id)
     assert task.title == "清理楼道杂物和电动车" and task.source == "meeting" and len(task.targets) == 2
     assert client_as("worker_a").get(f"/tasks/{task.id}/edit").status_code == 403
 
 
-def test_withdrawing_on_the_page(client_as, world):
-    town = client_as("town_a")
+def _withdraw(web, task, reason, **kwargs):
+    form = form_on(web.get(f"/tasks/{task.id}").click(description="撤回", href=f"/tasks/{task.id}/withdraw"))
+    form["reason"] = reason
+    return press(form, "撤回任务", **kwargs)
+
+
+def test_withdrawing_on_the_page(web_as, world):
+    town = web_as("town_a")
     task = _page_task(town, world)
-    response = town.post(f"/tasks/{task.id}/withdraw", data={"reason": ""})
-    assert 'id="reason-error"' in response.get_data(as_text=True) and "请写明撤回原因。" in text_of(response)
-    assert town.post(f"/tasks/{task.id}/withdraw", data={"reason": "与防汛检查重复"}).status_code == 303
-    detail = text_of(town.get(f"/tasks/{task.id}"))
-    assert "已撤回" in detail and "与防汛检查重复" in detail and "town_a" in detail
-    assert "撤回时未报告 2 个" in detail
-    assert town.get(f"/tasks/{task.id}/edit").status_code == 303
-    worker = client_as("worker_a")
+    worker = web_as("worker_a")
     fresh()
     target = _target(db.session.get(AssignedTask, task.id), world.grid_a)
-    page = text_of(worker.get(f"/task-targets/{target.id}"))
+    # The worker opened the report form before the town withdrew the task.
+    stale = form_on(worker.get(f"/task-targets/{target.id}"))
+    response = _withdraw(town, task, "")
+    assert 'id="reason-error"' in response.text and "请写明撤回原因。" in visible_text(response)
+    response = _withdraw(town, task, "与防汛检查重复")
+    assert response.status_int == 303
+    detail = visible_text(response.follow())
+    assert "已撤回" in detail and "与防汛检查重复" in detail and "town_a" in detail
+    assert "撤回时未报告 2 个" in detail
+    assert town.get(f"/tasks/{task.id}/edit").status_int == 303
+    page = visible_text(worker.get(f"/task-targets/{target.id}"))
     assert "已撤回" in page and "与防汛检查重复" in page and "报告完成" not in page
-    assert worker.post(f"/task-targets/{target.id}", data={"completed_on": local_today().isoformat(),
-                                                           "completion_note": "做完了"}).status_code == 403
-    assert "已撤回" in text_of(worker.get("/tasks/?view=received"))
-    assert "已撤回" in text_of(town.get("/tasks/?view=given"))
+    # Sent anyway: refused, and the worker reads why (not "no permission").
+    stale["completion_note"] = "做完了"
+    refused = press(stale, "报告完成")
+    assert refused.status_int == 303
+    assert "该任务已撤回，不再接受完成报告。" in visible_text(refused.follow())
+    fresh()
+    assert db.session.get(TaskTarget, target.id).completed_on is None
+    assert "已撤回" in visible_text(worker.get("/tasks/?view=received"))
+    assert "已撤回" in visible_text(town.get("/tasks/?view=given"))
 
 
-def test_a_town_reports_on_behalf_and_the_worker_corrects(client_as, world):
-    town = client_as("town_a")
+def _report(web, target, note, button):
+    form = form_on(web.get(f"/task-targets/{target.id}"))
+    assert form["completed_on"].value == local_today().isoformat()
+    form["completion_note"] = note
+    return press(form, button)
+
+
+def test_a_town_reports_on_behalf_and_the_worker_corrects(web_as, world):
+    town = web_as("town_a")
     task = _page_task(town, world)
     target = _target(task, world.grid_a)
-    assert "代为报告完成" in text_of(town.get(f"/task-targets/{target.id}"))
-    response = town.post(f"/task-targets/{target.id}", data={"completed_on": local_today().isoformat(),
-                                                             "completion_note": ""})
-    assert 'id="completion_note-error"' in response.get_data(as_text=True)
-    assert town.post(f"/task-targets/{target.id}", data={"completed_on": local_today().isoformat(),
-                                                         "completion_note": "电话核实已完成"}).status_code == 303
-    for page in (town.get(f"/task-targets/{target.id}"), town.get(f"/tasks/{task.id}")):
-        assert "代报" in text_of(page) and "town_a" in text_of(page)
-    worker = client_as("worker_a")
-    assert worker.post(f"/task-targets/{target.id}", data={"completed_on": local_today().isoformat(),
-                                                           "completion_note": "已排查 36 户"}).status_code == 303
+    assert "代为报告完成" in visible_text(town.get(f"/task-targets/{target.id}"))
+    response = _report(town, target, "", "代为报告完成")
+    assert 'id="completion_note-error"' in response.text
+    response = _report(town, target, "电话核实已完成", "代为报告完成")
+    assert response.status_int == 303
+    for page in (response.follow(), town.get(f"/tasks/{task.id}")):
+        assert "代报" in visible_text(page) and "town_a" in visible_text(page)
+    worker = web_as("worker_a")
+    form = form_on(worker.get(f"/task-targets/{target.id}"))
+    assert form["completion_note"].value == "电话核实已完成"
+    form["completion_note"] = "已排查 36 户"
+    assert press(form, "保存更正").status_int == 303
     fresh()
     target = db.session.get(TaskTarget, target.id)
     assert (target.completion_note, target.reported_on_behalf, target.reported_by_name) == (
         "已排查 36 户", False, "worker_a")
     assert _events("task_target_report_corrected")[-1].detail["before"]["completion_note"] == "电话核实已完成"
-    # A leader reads but does not report; another town's worker sees nothing.
-    leader = client_as("leader_a")
-    assert leader.post(f"/task-targets/{target.id}", data={"completed_on": local_today().isoformat(),
-                                                           "completion_note": "x"}).status_code == 403
-    assert client_as("worker_b").post(f"/task-targets/{target.id}", data={}).status_code == 404
 
 
-def test_withdrawn_tasks_leave_the_hub_and_the_assessment(client_as, world):
+def test_forged_reports_by_a_leader_and_another_towns_worker_are_refused(web_as, world):
+    """A leader reads but is offered no report form (403); grid B's worker does not
+    see the target at all (404): hand-built posts."""
+    task = _page_task(web_as("town_a"), world)
+    target = _target(task, world.grid_a)
+    leader = web_as("leader_a")
+    assert "报告完成" not in visible_text(leader.get(f"/task-targets/{target.id}"))
+    assert forge(leader, f"/task-targets/{target.id}", {"completed_on": local_today().isoformat(),
+                                                        "completion_note": "x"}).status_int == 403
+    assert forge(web_as("worker_b"), f"/task-targets/{target.id}", {}).status_int == 404
+    fresh()
+    assert db.session.get(TaskTarget, target.id).completed_on is None
+
+
+def test_withdrawn_tasks_leave_the_hub_and_the_assessment(web_as, client_as, world):
     # The world's task of grid A (2024) is overdue until its town withdraws it.
     worker = client_as("worker_a")
     assert "逾期未完成的交办任务：1 项" in text_of(worker.get("/supervision/"))
-    town = client_as("town_a")
+    town = web_as("town_a")
     task = world.records["a"]["task"]
-    assert town.post(f"/tasks/{task.id}/withdraw", data={"reason": "重复下达"}).status_code == 303
+    assert _withdraw(town, task, "重复下达").status_int == 303
     assert "逾期未完成的交办任务" not in text_of(worker.get("/supervision/"))
     fresh()
     assert db.session.scalar(select(func.count()).select_from(

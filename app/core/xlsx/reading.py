@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 from openpyxl.utils.datetime import WINDOWS_EPOCH, from_excel
 
 from app.core.forms import RuleError
+from app.core.text import clean_text
 from app.core.xlsx.columns import (HEADER_SCAN_ROWS, MAX_MEMBERS, MAX_RATIO, MAX_UNCOMPRESSED, MIB,
                                    _FULL_WIDTH, ImportColumn, Problem, ReadResult, RowData)
 
@@ -22,6 +23,13 @@ log = logging.getLogger(__name__)
 
 def _not_xlsx() -> RuleError:
     return RuleError(_("只能导入 Excel .xlsx 文件（WPS 请另存为 .xlsx）。"))
+
+
+# A password-protected .xlsx is no ZIP: Excel and WPS wrap it in an OLE compound file
+# (this magic) holding the streams EncryptionInfo and EncryptedPackage. A legacy .xls
+# is an OLE file too, but without that stream: it is refused as not an .xlsx.
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")
 
 
 def _megabytes(size: int) -> str:
@@ -37,6 +45,8 @@ def _check_zip(data: bytes, max_bytes: int) -> None:
     directory promises far more than a register (an xlsx bomb)."""
     if len(data) > max_bytes:
         raise RuleError(_("文件超过 %(limit)s，请拆分后分批导入。", limit=_megabytes(max_bytes)))
+    if data.startswith(_OLE_MAGIC) and _ENCRYPTED_PACKAGE in data:
+        raise RuleError(_("文件已加密，请取消密码后再导入。"))
     if not data.startswith(b"PK\x03\x04"):
         raise _not_xlsx()
     try:
@@ -249,7 +259,7 @@ def _text(value: Any) -> str:
         return _integral_text(value)
     if isinstance(value, dt.datetime) and value.time() == dt.time():
         value = value.date()
-    text = str(value).strip()
+    text = clean_text(str(value)).strip()
     if text.startswith("'") and text[1:2] and text[1] in "=+-@":
         text = text[1:]  # our own export escaped it (escape_formula)
     return text
