@@ -131,20 +131,19 @@ def _refuse_audit_changes(_mapper, _connection, target):
 class FormSubmission(db.Model):
     """A form sent once: its one-time token (made when the page was rendered) and the
     answer the first sending got. The same rendered form sent again — a double click,
-    back and resend, a retry after a timeout — gets that answer instead of creating
-    a second record (app/core/once.py). Rows are pruned after a day."""
+    back and resend, a retry after a timeout — is sent where the first one led instead of
+    creating a second record (app/core/once.py). Rows are pruned after a day."""
 
     __tablename__ = "form_submission"
 
     token: Mapped[str] = mapped_column(String(64), primary_key=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
-    # The first answer, once it is known: a redirect's target, or a page/fragment.
+    # Once the first sending is answered: its status, and where it led (the redirect's
+    # target, or the page the form was on). Never the answer itself: a page may show
+    # what must not be stored (a new API key, a revealed ID number).
     status_code: Mapped[int | None]
     location: Mapped[str | None] = mapped_column(String(2000))
-    content_type: Mapped[str | None] = mapped_column(String(128))
-    body: Mapped[str | None] = mapped_column(Text)
-    headers: Mapped[dict | None] = mapped_column(JSON)
 
 
 class KeptForm(db.Model):

@@ -1,12 +1,15 @@
 """One record per rendered form, however often it is sent.
 
-Every form that creates something carries a one-time token, made when the page is
-rendered (`{{ once_field() }}` in the template). The first POST with a token claims
-it — a row in form_submission, written in the same transaction as whatever the view
-writes, so the claim commits exactly when the record does — and its answer (the
-redirect, or the htmx fragment) is kept with the row. The same rendered form sent
-again — a double click, back and resend, a retry after a timeout, a repeated htmx
-request — finds the claim and gets the first answer again; nothing new is created.
+Every POST form carries a one-time token, made when the page is rendered
+(app.core.forms.Form.hidden_tag, the post_button macro, or `{{ once_field() }}` in a
+hand-written form). The first POST with a token claims it — a row in
+form_submission, written in the same transaction as whatever the view writes, so
+the claim commits exactly when the record does — and where its answer led is kept
+with the row: the redirect's target, or else the page the form was sent from. The
+same rendered form sent again — a double click, back and resend, a retry after a
+timeout, a repeated htmx request — finds the claim and is sent there, with a note
+that it had already been sent; nothing new is created. Answers themselves are never
+kept: a page may show what must not be stored (a new API key, a revealed ID number).
 
 Two sendings at the same moment are settled by the primary key, not by a check
 before writing: the second insert waits for the first transaction (a row lock on
@@ -25,7 +28,7 @@ from flask import Flask, Response, current_app, flash, g, redirect, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
-from sqlalchemy import delete, event, select
+from sqlalchemy import delete, event
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -35,16 +38,18 @@ from app.extensions import db
 FIELD = "_once"
 TOKEN_SHAPE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 KEEP_FOR = timedelta(days=1)
-# Answers kept to be sent again: pages and fragments up to this size (a redirect
-# keeps only its target).
-MAX_KEPT_BODY = 512 * 1024
-KEPT_HEADERS = ("HX-Trigger", "HX-Redirect", "HX-Location", "HX-Retarget", "HX-Reswap", "HX-Refresh")
 # How long a second sending waits for the first one's answer before saying so.
 WAIT_FOR_FIRST = 10.0
 
 
 def new_token() -> str:
     return secrets.token_urlsafe(24)
+
+
+def once_token() -> str:
+    """A fresh token for a part of a page that is sent on its own (htmx hx-vals on a
+    row of a sheet whose rows are saved one by one)."""
+    return new_token()
 
 
 def once_field() -> Markup:
@@ -93,35 +98,41 @@ def _on_commit(session: Session) -> None:
         g.once_committed = True
 
 
+def _sent_from() -> str:
+    """The page the form was on: htmx names it; a plain form is sent from its page."""
+    from urllib.parse import urlsplit
+    for url in (request.headers.get("HX-Current-URL"), request.referrer):
+        if url:
+            parts = urlsplit(url)
+            if not parts.netloc or parts.netloc == request.host:
+                return (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    return request.full_path.rstrip("?")
+
+
 def _after_request(response: Response) -> Response:
     token = g.pop("once_claim", None)
     if token is None or not g.get("once_committed"):
         return response
     from app.auth.models import FormSubmission
-    kept = {"status_code": response.status_code, "location": response.headers.get("Location"),
-            "content_type": response.content_type, "body": None,
-            "headers": {k: response.headers[k] for k in KEPT_HEADERS if k in response.headers} or None}
-    if response.location is None and not response.direct_passthrough and response.status_code < 400:
-        data = response.get_data()
-        if len(data) <= MAX_KEPT_BODY:
-            kept["body"] = data.decode(response.charset or "utf-8", errors="replace")
+    location = response.headers.get("Location") or response.headers.get("HX-Redirect") or _sent_from()
+    answered = {"status_code": response.status_code, "location": location[:2000]}
     db.session.rollback()  # nothing of the view's is pending after its commit
     stored = db.session.execute(FormSubmission.__table__.update()
-                                .where(FormSubmission.token == token).values(**kept))
+                                .where(FormSubmission.token == token).values(**answered))
     if stored.rowcount == 0:
         # The view rolled the claim back before committing its own work: claim it now.
         db.session.add(FormSubmission(token=token, user_id=current_user.get_id() and current_user.id,
-                                      created_at=utcnow(), **kept))
+                                      created_at=utcnow(), **answered))
     db.session.execute(delete(FormSubmission).where(FormSubmission.created_at < utcnow() - KEEP_FOR))
     db.session.commit()
     return response
 
 
 def _answer_again(existing, user_id: int | None):
-    """The first sending's answer, for the same form sent again."""
+    """Where the first sending led, for the same form sent again."""
     from app.auth.models import FormSubmission
     if existing is None or existing.user_id != user_id:
-        # A token of someone else's page: not theirs to replay, nothing to create.
+        # A token of someone else's page: not theirs to follow, nothing to create.
         return Response(_("这份表单已经提交过，请刷新页面后重新填写。"), status=409,
                         content_type="text/plain; charset=utf-8")
     deadline = time.monotonic() + WAIT_FOR_FIRST
@@ -131,28 +142,14 @@ def _answer_again(existing, user_id: int | None):
         time.sleep(0.2)
         existing = db.session.get(FormSubmission, existing.token)
     db.session.rollback()
-    if existing.status_code is None:
-        return _already_sent(None)
-    if existing.location:
-        return _already_sent(existing.location, existing.status_code)
-    if existing.body is not None:
-        response = Response(existing.body, status=existing.status_code, content_type=existing.content_type)
-        for name, value in (existing.headers or {}).items():
-            response.headers[name] = value
-        return response
-    return _already_sent(None)
-
-
-def _already_sent(location: str | None, status: int = 303):
+    location = existing.location if existing.status_code is not None else None
     flash(_("这份表单已经提交过，没有重复保存。"), "info")
-    if location is None:
-        location = request.referrer or request.path
-        status = 303
+    location = location or _sent_from()
     if request.headers.get("HX-Request"):
         response = Response(status=200)
         response.headers["HX-Redirect"] = location
         return response
-    return redirect(location, code=status if 300 <= status < 400 else 303)
+    return redirect(location, code=303)
 
 
 def init_app(app: Flask) -> None:
@@ -161,5 +158,6 @@ def init_app(app: Flask) -> None:
     app.before_request(_before_request)
     app.after_request(_after_request)
     app.jinja_env.globals["once_field"] = once_field
+    app.jinja_env.globals["once_token"] = once_token
     if not event.contains(Session, "after_commit", _on_commit):
         event.listen(Session, "after_commit", _on_commit)

@@ -1,4 +1,4 @@
-"""form_submission (one-time form tokens and the first answer) and kept_form (typing kept across the idle timeout)
+"""form_submission (one-time form tokens and where the first sending led) and kept_form (typing kept across the idle timeout)
 
 Revision ID: 019ccf858bbb
 Revises: c5d8e2f4a917
@@ -24,9 +24,6 @@ def upgrade():
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('status_code', sa.Integer(), nullable=True),
     sa.Column('location', sa.String(length=2000), nullable=True),
-    sa.Column('content_type', sa.String(length=128), nullable=True),
-    sa.Column('body', sa.Text(), nullable=True),
-    sa.Column('headers', sa.JSON(), nullable=True),
     sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], name=op.f('fk_form_submission_user_id_user_account'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('token', name=op.f('pk_form_submission'))
     )
