@@ -17,14 +17,21 @@ def _labels():
             "action_label": lambda code: reference.label(reference.ACTIONS, code),
             "dispute_type_label": lambda code: reference.label(reference.DISPUTE_TYPES, code),
             "risk_label": lambda code: reference.label(reference.RISK_LEVELS, code),
-            "note_label": lambda code: reference.label(reference.NOTE_LABELS, code) or reference.label(
-                reference.NOTE_LABELS, "")}
+            "note_label": _note_label}
+
+
+def _note_label(action: str) -> str:
+    """What the note of a step is called on its form; "说明" for the steps without a
+    name of their own (never the action's code)."""
+    return str(reference.NOTE_LABELS.get(action) or reference.NOTE_LABELS[""])
 
 
 @bp.app_template_filter("deadline")
-def _deadline(due_utc) -> str:
-    """A deadline is the end of a working day: shown as "2026-11-23 24:00" rather than
-    the next day's 00:00, which reads as a day less."""
+def deadline_text(due_utc) -> str:
+    """The one wording of a matter's deadline, on staff pages (inbox, matter page,
+    dashboards) and public ones (the tracking page) alike. A deadline is the end of a
+    working day: "2026-11-23 24:00", never the next day's "2026-11-24 00:00", which
+    reads as a day more."""
     from datetime import timedelta
 
     from app.core.timeutil import to_local

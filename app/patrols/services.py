@@ -155,8 +155,10 @@ def report_finding(finding: PatrolFinding, class_code: str, user, now: datetime 
         raise FieldworkError(_("已现场处置的发现无需上报。"))
     patrol = finding.patrol
     grid = db.session.get(Division, patrol.grid_id)
-    description = _("巡查发现（%(day)s %(route)s）：%(text)s", day=patrol.patrol_date.isoformat(),
-                    route=patrol.route, text=finding.description)
+    # The finding's own words first (inboxes show a matter's first words); where it
+    # came from after them, as a visit's matter has it (app/visits/services.py).
+    origin = _("（巡查发现 %(day)s，%(route)s）", day=patrol.patrol_date.isoformat(), route=patrol.route)
+    description = f"{finding.description}\n{origin}"
     matter = _reported(reporting.MatterValues(
         class_code=class_code, description=description, grid=grid, source="grid_worker",
         address=finding.place or patrol.route[:200]), user, now)
@@ -208,10 +210,10 @@ def check_entry(values: EntryChanges, opens_matter: bool, kept_disposition: str 
 
 def open_entry_matter(entry: OpinionEntry, matter_class: str, user, now: datetime | None = None) -> None:
     """A 限期协办 entry becomes a matter with the loop's working-day deadline."""
+    # What the resident said first; the log it came from after it.
+    origin = _("（民情日志，%(category)s）", category=reference.label(reference.CATEGORIES, entry.category))
     entry.matter = _reported(reporting.MatterValues(
-        class_code=matter_class, description=_("民情日志（%(category)s）：%(text)s",
-                                               category=reference.label(reference.CATEGORIES, entry.category),
-                                               text=entry.content),
+        class_code=matter_class, description=f"{entry.content}\n{origin}",
         grid=entry.grid, source="grid_worker", address=entry.place, reporter_name=entry.resident_name),
         user, now)
 

@@ -18,6 +18,7 @@ from app.matters import reporting, services
 from app.matters.hotline_sheet import BadMoment, local_to_utc, parse_moment
 from app.matters.models import Matter
 from tests.conftest import fresh, text_of
+from tests.web import Upload, choose, forge, form_on, press, visible_text
 
 HEADER = ["工单编号", "来电时间", "诉求内容", "地址", "办结时限", "类别", "紧急程度", "网格编码"]
 
@@ -37,20 +38,28 @@ def sheet(rows, header=HEADER, title: str | None = "12345政务服务便民热�
     return out.getvalue()
 
 
-def upload(client, data: bytes, grid_id: int | str = 0):
-    return client.post("/matters/hotline/", data={"file": (BytesIO(data), "12345.xlsx"), "grid_id": str(grid_id)},
-                       content_type="multipart/form-data")
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def upload(web, data: bytes, grid=None, **kwargs):
+    """导入工单 on the hotline page: the file chosen, the grid chosen by its name or
+    left as the page offers it (每行的网格), 上传并检查 pressed."""
+    form = form_on(web.get("/matters/hotline/"), button="上传并检查")
+    form["file"] = Upload("12345.xlsx", data, XLSX)
+    if grid is not None:
+        choose(form, "grid_id", grid.name)
+    return press(form, "上传并检查", **kwargs)
 
 
 def token_of(response) -> str | None:
-    match = re.search(r'name="token"[^>]*value="([0-9a-f]{32})"', response.get_data(as_text=True))
+    match = re.search(r'name="token"[^>]*value="([0-9a-f]{32})"', response.text)
     return match.group(1) if match else None
 
 
-def confirm(client, preview, grid_id: int | str = ""):
-    token = token_of(preview)
-    assert token, text_of(preview)
-    return client.post("/matters/hotline/confirm", data={"token": token, "grid_id": str(grid_id or "")})
+def confirm(preview):
+    """确认导入 on the preview, as rendered (its hidden token and grid)."""
+    assert token_of(preview), visible_text(preview)
+    return press(form_on(preview, button="确认导入"), "确认导入")
 
 
 def hotline_matters() -> list[Matter]:
@@ -60,7 +69,7 @@ def hotline_matters() -> list[Matter]:
 
 def problems(page) -> list[tuple[int, str, str]]:
     """(row, column, message) of the preview's problem table."""
-    html = page.get_data(as_text=True)
+    html = page.text
     table = html.split('id="import-problems"', 1)[1].split("</table>", 1)[0]
     cells = re.findall(r"<tr><td class=\"num\">(\d+)</td><td>(.*?)</td><td>(.*?)</td></tr>", table)
     return [(int(row), column, message) for row, column, message in cells]
@@ -83,36 +92,36 @@ def good_rows(world):
     ]
 
 
-def test_a_bad_row_writes_nothing_and_every_problem_is_listed_by_row(client_as, world):
-    client = client_as("town_a")
+def test_a_bad_row_writes_nothing_and_every_problem_is_listed_by_row(web_as, world):
+    web = web_as("town_a")
     rows = good_rows(world)
     rows[1][5] = "交通运输"                 # row 4: not one of the six classes
     rows[2][1] = "昨天下午"                  # row 5: a call time nobody can read
     rows[2][7] = world.grid_b.code          # row 5: another town's grid
     rows.append(["2026112000001", "2026-11-22 08:00", "重复的工单", None, None, "城市管理", None,
                  world.grid_a.code])        # row 6: the same number as row 3
-    page = upload(client, sheet(rows))
-    assert page.status_code == 200
+    page = upload(web, sheet(rows))
+    assert page.status_int == 200
     found = problems(page)
     assert [row for row, _column, _message in found] == [4, 5, 5, 6]
     assert found[0][1] == "类别" and "不是可选的值" in found[0][2] and "矛盾纠纷" in found[0][2]
     assert found[1][1] == "来电时间" and "日期时间无法识别：昨天下午" in found[1][2]
     assert found[2][1] == "网格编码" and "不在您的管辖范围内" in found[2][2]
     assert found[3][1] == "工单编号" and "与第 3 行重复" in found[3][2]
-    assert "未写入任何数据" in text_of(page) and token_of(page) is None
+    assert "未写入任何数据" in visible_text(page) and token_of(page) is None
     assert hotline_matters() == []
 
 
-def test_the_fixed_file_imports_and_importing_it_again_creates_nothing(client_as, world):
-    client = client_as("town_a")
+def test_the_fixed_file_imports_and_importing_it_again_creates_nothing(web_as, world):
+    web = web_as("town_a")
     data = sheet(good_rows(world))
-    preview = upload(client, data)
-    page = text_of(preview)
-    assert re.search(r'id="count-new">3<', preview.get_data(as_text=True)) and "检查通过，尚未写入" in page
+    preview = upload(web, data)
+    page = visible_text(preview)
+    assert re.search(r'id="count-new">3<', preview.text) and "检查通过，尚未写入" in page
     assert hotline_matters() == []
-    response = confirm(client, preview)
-    assert response.status_code == 303
-    assert "新建 3 件，跳过已导入的 0 件" in text_of(client.get(response.headers["Location"]))
+    response = confirm(preview)
+    assert response.status_int == 303
+    assert "新建 3 件，跳过已导入的 0 件" in visible_text(response.follow())
 
     first, second, third = hotline_matters()
     assert (first.hotline_number, first.class_code, first.urgency, first.grid_id) == (
@@ -134,50 +143,55 @@ def test_the_fixed_file_imports_and_importing_it_again_creates_nothing(client_as
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "hotline_imported"))
     assert event.detail["created"] == 3 and event.detail["work_orders"][0] == "2026112000001"
 
-    again = upload(client, data)
-    html = again.get_data(as_text=True)
+    again = upload(web, data)
+    html = again.text
     assert re.search(r'id="count-new">0<', html) and re.search(r'id="count-skipped">3<', html)
-    assert token_of(again) is None and "没有需要新建的工单" in text_of(again)
+    assert token_of(again) is None and "没有需要新建的工单" in visible_text(again)
     # One new work order among the old: only it is created.
     rows = good_rows(world) + [["2026112200004", "2026-11-22 07:45", "路灯不亮", None, None, "城管", "普通",
                                 world.grid_a.code]]
-    response = confirm(client, upload(client, sheet(rows)))
-    assert "新建 1 件，跳过已导入的 3 件" in text_of(client.get(response.headers["Location"]))
+    response = confirm(upload(web, sheet(rows)))
+    assert "新建 1 件，跳过已导入的 3 件" in visible_text(response.follow())
     assert len(hotline_matters()) == 4
 
 
-def test_a_chosen_grid_takes_rows_without_one_and_refuses_rows_naming_another(client_as, world):
-    client = client_as("town_a")
+def test_a_chosen_grid_takes_rows_without_one_and_refuses_rows_naming_another(web_as, world):
+    web = web_as("town_a")
     rows = [["A-1", "2026-11-20 10:00", "噪音扰民", None, None, "社会治安", None, None],
             ["A-2", "2026-11-20 11:00", "占道经营", None, None, "城市管理", None, world.grid_a3.code]]
-    page = upload(client, sheet(rows, title=None), grid_id=world.grid_a.id)
+    page = upload(web, sheet(rows, title=None), grid=world.grid_a)
     assert problems(page) == [(3, "网格编码", "与导入页面选定的网格（东关一网格）不一致。")]
     rows[1][7] = None
-    confirm(client, upload(client, sheet(rows, title=None), grid_id=world.grid_a.id), world.grid_a.id)
+    preview = upload(web, sheet(rows, title=None), grid=world.grid_a)
+    assert form_on(preview, button="确认导入")["grid_id"].value == str(world.grid_a.id)
+    confirm(preview)
     assert {m.grid_id for m in hotline_matters()} == {world.grid_a.id}
 
 
-def test_without_a_grid_or_with_a_future_call_or_the_template_example_rows_are_refused(client_as, world):
-    client = client_as("admin")
+def test_without_a_grid_or_with_a_future_call_or_the_template_example_rows_are_refused(web_as, world):
+    web = web_as("admin")
     rows = [["B-1", "2026-11-20 10:00", "噪音扰民", None, None, "社会治安", None, None],
             ["B-2", "2099-01-01 10:00", "占道经营", None, None, "城市管理", "特急", world.grid_a.code],
             ["B-3", "2026-11-20 10:00", "占道经营", None, "2026-11-19", "城市管理", None, world.grid_a.code]]
-    found = problems(upload(client, sheet(rows)))
+    found = problems(upload(web, sheet(rows)))
     assert found == [(3, "网格编码", "请填写网格编码，或在导入页面选定网格。"),
                      (4, "来电时间", "来电时间晚于当前时间。"),
                      (5, "办结时限", "办结时限早于来电时间。")]
-    template = client.get("/matters/hotline/template.xlsx")
-    assert template.status_code == 200
-    found = problems(upload(client, template.data))
+    template = web.get("/matters/hotline/").click(description="下载导入模板")
+    assert template.status_int == 200
+    found = problems(upload(web, template.body))
     assert found and found[0][1] == "工单编号" and "示例行" in found[0][2]
 
 
-def test_only_town_staff_and_county_administrators_use_the_hotline(client_as, world):
+def test_only_town_staff_and_county_administrators_use_the_hotline(web_as, client_as, world):
+    """The other roles never see the page: their uploads are forged requests."""
     for username in ("worker_a", "station_a", "dept", "leader_a"):
-        client = client_as(username)
-        assert client.get("/matters/hotline/").status_code == 403, username
-        assert client.get("/matters/hotline/receipts.xlsx").status_code == 403, username
-        assert upload(client, sheet(good_rows(world))).status_code == 403, username
+        web = web_as(username)
+        assert web.get("/matters/hotline/", expect_errors=True).status_int == 403, username
+        assert web.get("/matters/hotline/receipts.xlsx", expect_errors=True).status_int == 403, username
+        forged = forge(web, "/matters/hotline/", {"grid_id": "0"},
+                       upload_files=[("file", "12345.xlsx", sheet(good_rows(world)))])
+        assert forged.status_int == 403, username
     assert client_as("admin").get("/matters/hotline/").status_code == 200
     page = text_of(client_as("town_a").get("/matters/hotline/"))
     assert "导入工单" in page and "导出回单" in page
@@ -215,11 +229,11 @@ def receipt(client, **args) -> list[list]:
     return [list(row) for row in ws.iter_rows(values_only=True)]
 
 
-def test_the_receipt_tells_the_hotline_what_became_of_each_work_order(client_as, world):
+def test_the_receipt_tells_the_hotline_what_became_of_each_work_order(web_as, client_as, world):
     town = client_as("town_a")
     rows = good_rows(world) + [["2026112000009", "2026-11-20 12:00", "重复反映井盖缺失", None, None, "城市管理",
                                 None, world.grid_a.code]]
-    confirm(town, upload(town, sheet(rows)))
+    confirm(upload(web_as("town_a"), sheet(rows)))
     first, second, duplicate, third = hotline_matters()  # in work-order number order
     other_town = reporting.report(reporting.MatterValues(class_code="city", description="滨河路积水",
                                                        grid=world.grid_b, source="hotline",

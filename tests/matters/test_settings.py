@@ -1,4 +1,5 @@
-"""Administrators keep the time limits, the subtype tree and holiday data."""
+"""Administrators keep the time limits, the subtype tree and holiday data — the
+settings pages' forms filled and sent as rendered (tests/web.py)."""
 from datetime import date
 
 from sqlalchemy import select
@@ -6,48 +7,75 @@ from sqlalchemy import select
 from app.extensions import db
 from app.matters import services, workdays
 from app.matters.models import HolidayDay, MatterType, TimeLimit
-from tests.conftest import fresh, text_of
+from tests.conftest import fresh
+from tests.web import choose, form_on, press, visible_text
 
 
-def test_time_limits_are_edited_and_refused_out_of_range(client_as, world):
-    admin = client_as("admin")
-    form = {key: "3" for key in ("verify", "grid", "community", "town", "department", "county",
-                                 "escalate_to_county")}
-    page = text_of(admin.post("/matters/settings/limits", data={**form, "town": "0"}))
-    assert "请填写 1 到 60 之间的整数" in page
-    assert admin.post("/matters/settings/limits", data={**form, "town": "7"}).status_code == 303
+def test_time_limits_are_edited_and_refused_out_of_range(web_as, world):
+    admin = web_as("admin")
+    form = form_on(admin.get("/matters/settings/limits"), button="保存")
+    form["town"] = "0"
+    response = press(form, "保存", status=200)
+    assert "请填写 1 到 60 之间的整数" in visible_text(response)
+    again = form_on(response, button="保存")
+    assert again["town"].value == "0"  # what was typed is kept
+    again["town"] = "7"
+    assert press(again, "保存").status_int == 303
     fresh()
     assert db.session.get(TimeLimit, "town").days == 7
     assert services.time_limits()["town"] == 7
-    assert client_as("town_a").get("/matters/settings/limits").status_code == 404
+    assert web_as("town_a").get("/matters/settings/limits", expect_errors=True).status_int == 404
 
 
-def test_a_subtype_with_its_own_limit_sets_the_deadline(client_as, world):
-    admin = client_as("admin")
-    group = db.session.scalar(select(MatterType).where(MatterType.name == "公用设施"))
-    response = admin.post("/matters/settings/types", data={
-        "class_code": "city", "parent_id": group.id, "name": "充电桩损坏", "kind": "component",
-        "time_limit_days": "2", "is_active": "y"})
-    assert response.status_code == 303
+def test_a_subtype_with_its_own_limit_sets_the_deadline(web_as, world):
+    admin = web_as("admin")
+    form = form_on(admin.get("/matters/settings/types"), button="保存")
+    choose(form, "class_code", "城市管理")
+    choose(form, "parent_id", "城市管理 › 公用设施")
+    form["name"] = "充电桩损坏"
+    choose(form, "kind", "部件（设施、物体）")
+    form["time_limit_days"] = "2"
+    assert form["is_active"].checked  # 启用 is ticked as the page offers it
+    assert press(form, "保存").status_int == 303
     fresh()
+    group = db.session.scalar(select(MatterType).where(MatterType.name == "公用设施"))
     added = db.session.scalar(select(MatterType).where(MatterType.name == "充电桩损坏"))
-    assert added.parent_id == group.id and added.time_limit_days == 2
-    page = text_of(admin.post("/matters/settings/types", data={
-        "class_code": "order", "parent_id": group.id, "name": "错类", "kind": ""}))
-    assert "上级小类不属于所选大类" in page
-    assert client_as("worker_a").get(f"/matters/settings/types/{added.id}").status_code == 404
+    assert added.parent_id == group.id and added.time_limit_days == 2 and added.is_active
+    # The page lists every group whatever the class: a mismatch is said at the field.
+    form = form_on(admin.get("/matters/settings/types"), button="保存")
+    choose(form, "class_code", "社会治安")
+    choose(form, "parent_id", "城市管理 › 公用设施")
+    form["name"] = "错类"
+    assert "上级小类不属于所选大类" in visible_text(press(form, "保存", status=200))
+    assert web_as("worker_a").get(f"/matters/settings/types/{added.id}", expect_errors=True).status_int == 404
 
 
-def test_holiday_lines_are_checked_and_saved(client_as, world):
-    admin = client_as("admin")
-    page = text_of(admin.post("/matters/settings/holidays", data={"lines": "2027-01-01 休 元旦\n2027-13-01 休"}))
+def test_a_subtype_is_edited_from_the_list(web_as, world):
+    """修改 through its link on the list: the edit form as rendered, two fields changed."""
+    admin = web_as("admin")
+    page = admin.get("/matters/settings/types").click(description="井盖缺失或破损")
+    form = form_on(page, button="保存")
+    form["time_limit_days"] = "3"
+    form["is_active"] = False
+    assert press(form, "保存").status_int == 303
+    fresh()
+    edited = db.session.scalar(select(MatterType).where(MatterType.name == "井盖缺失或破损"))
+    assert edited.time_limit_days == 3 and not edited.is_active and edited.class_code == "city"
+
+
+def test_holiday_lines_are_checked_and_saved(web_as, world):
+    admin = web_as("admin")
+    form = form_on(admin.get("/matters/settings/holidays"), button="保存")
+    form["lines"] = "2027-01-01 休 元旦\n2027-13-01 休"
+    page = visible_text(press(form, "保存", status=200))
     assert "第 2 行" in page and "2027-01-01 休 元旦" in page
     fresh()
     assert db.session.scalar(select(HolidayDay)) is None
-    response = admin.post("/matters/settings/holidays", data={
-        "lines": "2027-01-01 休 元旦\n2027-02-06 休 春节\n2027-02-20 班 春节调休"})
-    assert response.status_code == 303
+    form = form_on(admin.get("/matters/settings/holidays"), button="保存")
+    form["lines"] = "2027-01-01 休 元旦\n2027-02-06 休 春节\n2027-02-20 班 春节调休"
+    response = press(form, "保存")
+    assert response.status_int == 303
     fresh()
     calendar = workdays.load_calendar()
     assert not calendar.is_workday(date(2027, 1, 1)) and calendar.is_workday(date(2027, 2, 20))
-    assert "2027-02-20" in text_of(admin.get("/matters/settings/holidays?year=2027"))
+    assert "2027-02-20" in visible_text(response.follow())

@@ -1,6 +1,9 @@
 """Open311 GeoReport v2 at /open311/v2/: responses checked against the spec's field
 lists (http://wiki.open311.org/GeoReport_v2), its filters, POST with and without an
-API key, errors in the spec's format, and no personal data in any response."""
+API key, errors in the spec's format, and no personal data in any response.
+
+Open311 is an API, not a page form: its POSTs are built here as a client application
+(a 12345 platform, a city-services app) sends them, never read from a page."""
 from __future__ import annotations
 
 import json
@@ -37,7 +40,8 @@ def api_key(world):
     return raw
 
 
-def post(client, api_key, world, fmt="json", **extra):
+def api_post(client, api_key, world, fmt="json", **extra):
+    """An Open311 client application's POST /requests (an API call, not a page form)."""
     data = {"api_key": api_key, "service_code": "city", "address_id": world.grid_a.code, "lat": "34.2655",
             "long": "108.9542", "address_string": "东关路1号门口", "description": "井盖缺失，有人差点掉下去",
             "jurisdiction_id": "990101", **PERSONAL, **extra}
@@ -86,7 +90,7 @@ def test_discovery(anonymous, world):
 
 
 def test_requests_have_the_spec_fields_and_public_values_only(anonymous, world, api_key):
-    response = post(anonymous, api_key, world)
+    response = api_post(anonymous, api_key, world)
     number = as_json(response)[0]["service_request_id"]
     fresh()
     matter = db.session.scalar(select(Matter).where(Matter.number == number))
@@ -126,7 +130,7 @@ def test_an_open_request_expects_its_deadline(anonymous, world):
 
 
 def test_no_personal_data_in_any_response(anonymous, world, api_key):
-    number = as_json(post(anonymous, api_key, world, description="刘芳家门口井盖缺失，电话13912345678"))[0][
+    number = as_json(api_post(anonymous, api_key, world, description="刘芳家门口井盖缺失，电话13912345678"))[0][
         "service_request_id"]
     fresh()
     matter = db.session.scalar(select(Matter).where(Matter.number == number))
@@ -203,8 +207,8 @@ def test_unknown_and_hidden_requests_are_404(anonymous, world):
     assert xml.status_code == 404 and ElementTree.fromstring(xml.get_data()).find("error/code").text == "404"
 
 
-def test_post_creates_an_online_matter_and_keeps_contact_data_private(anonymous, world, api_key):
-    response = post(anonymous, api_key, world, media_url="http://example.com/photo.jpg")
+def test_api_post_creates_an_online_matter_and_keeps_contact_data_private(anonymous, world, api_key):
+    response = api_post(anonymous, api_key, world, media_url="http://example.com/photo.jpg")
     assert response.status_code == 200
     body = as_json(response)
     assert list(body[0]) == ["service_request_id", "service_notice", "account_id"]
@@ -219,42 +223,42 @@ def test_post_creates_an_online_matter_and_keeps_contact_data_private(anonymous,
     # The notice tells the submitter their tracking code (only this response carries it).
     assert matter.tracking_code in body[0]["service_notice"]
     assert "刘芳" not in response.get_data(as_text=True) and "13912345678" not in response.get_data(as_text=True)
-    xml = ElementTree.fromstring(post(anonymous, api_key, world, fmt="xml").get_data())
+    xml = ElementTree.fromstring(api_post(anonymous, api_key, world, fmt="xml").get_data())
     assert xml.tag == "service_requests" and xml.find("request/service_request_id").text
 
 
-def test_post_needs_a_valid_key(anonymous, world, api_key):
+def test_api_post_needs_a_valid_key(anonymous, world, api_key):
     before = db.session.scalar(select(db.func.count(Matter.id)))
-    assert_error(post(anonymous, "", world), 403)
-    assert_error(post(anonymous, "wrong-key", world), 403)
-    xml = post(anonymous, "wrong-key", world, fmt="xml")
+    assert_error(api_post(anonymous, "", world), 403)
+    assert_error(api_post(anonymous, "wrong-key", world), 403)
+    xml = api_post(anonymous, "wrong-key", world, fmt="xml")
     assert xml.status_code == 403 and ElementTree.fromstring(xml.get_data()).find("error/code").text == "403"
     key = db.session.scalar(select(services.ApiKey))
     key.is_active = False
     db.session.commit()
-    assert_error(post(anonymous, api_key, world), 403)
+    assert_error(api_post(anonymous, api_key, world), 403)
     fresh()
     assert db.session.scalar(select(db.func.count(Matter.id))) == before
 
 
-def test_post_refuses_bad_input_with_the_spec_errors(app, anonymous, world, api_key):
+def test_api_post_refuses_bad_input_with_the_spec_errors(app, anonymous, world, api_key):
     before = db.session.scalar(select(db.func.count(Matter.id)))
-    assert_error(post(anonymous, api_key, world, service_code=""), 400)
-    assert_error(post(anonymous, api_key, world, service_code="nonsense"), 404)
-    assert_error(post(anonymous, api_key, world, service_code="dispute"), 404)
-    assert_error(post(anonymous, api_key, world, description=""), 400)
-    assert_error(post(anonymous, api_key, world, lat="north", long="east"), 400)
-    assert_error(post(anonymous, api_key, world, lat="", long="", address_string="", address_id=""), 400)
-    assert_error(post(anonymous, api_key, world, address_id="990101009009009"), 400)
-    assert_error(post(anonymous, api_key, world, address_id="", **{"attribute[grid_code]": "1"}), 400)
-    assert_error(post(anonymous, api_key, world, address_id=""), 400)  # no grid, no default
+    assert_error(api_post(anonymous, api_key, world, service_code=""), 400)
+    assert_error(api_post(anonymous, api_key, world, service_code="nonsense"), 404)
+    assert_error(api_post(anonymous, api_key, world, service_code="dispute"), 404)
+    assert_error(api_post(anonymous, api_key, world, description=""), 400)
+    assert_error(api_post(anonymous, api_key, world, lat="north", long="east"), 400)
+    assert_error(api_post(anonymous, api_key, world, lat="", long="", address_string="", address_id=""), 400)
+    assert_error(api_post(anonymous, api_key, world, address_id="990101009009009"), 400)
+    assert_error(api_post(anonymous, api_key, world, address_id="", **{"attribute[grid_code]": "1"}), 400)
+    assert_error(api_post(anonymous, api_key, world, address_id=""), 400)  # no grid, no default
     fresh()
     assert db.session.scalar(select(db.func.count(Matter.id))) == before
     # A grid by attribute, or the county's default grid.
-    assert post(anonymous, api_key, world, address_id="",
-                **{"attribute[grid_code]": world.grid_b.code}).status_code == 200
+    assert api_post(anonymous, api_key, world, address_id="",
+                    **{"attribute[grid_code]": world.grid_b.code}).status_code == 200
     assert db.session.scalar(select(Matter).order_by(Matter.id.desc())).grid_id == world.grid_b.id
     app.config["OPEN311_DEFAULT_GRID"] = world.grid_a2.code
-    assert post(anonymous, api_key, world, address_id="").status_code == 200
+    assert api_post(anonymous, api_key, world, address_id="").status_code == 200
     fresh()
     assert db.session.scalar(select(Matter).order_by(Matter.id.desc())).grid_id == world.grid_a2.id

@@ -7,6 +7,7 @@ from app.matters import services as matters
 from app.public import masking
 from tests.conftest import fresh, text_of
 from tests.public.conftest import close, public_report
+from tests.web import forge, form_on, press, visible_text
 
 STAFF = ("town_a", "dept", "station_a", "worker_a", "admin")
 
@@ -45,26 +46,47 @@ def test_codes_are_case_insensitive_and_unknown_codes_are_404(anonymous, world):
     assert anonymous.get("/public/track").status_code == 200  # the empty lookup form
 
 
-def test_rating_with_the_code_once(anonymous, world):
+def rating_form(web, url):
+    return form_on(web.get(url), button="提交评价")
+
+
+def test_rating_with_the_code_once(web, world):
     matter = public_report(world)
     url = f"/public/track?code={matter.tracking_code}"
-    assert "对办理结果评价" not in text_of(anonymous.get(url))  # not closed yet
-    assert anonymous.post(url, data={"rating": "satisfied"}).status_code == 400
+    assert "对办理结果评价" not in visible_text(web.get(url))  # not closed yet
     close(world, matter)
-    assert "对办理结果评价" in text_of(anonymous.get(url))
-    assert anonymous.post(url, data={"rating": ""}).status_code == 400
-    response = anonymous.post(url, data={"rating": "basically", "note": "修得挺快"})
-    assert response.status_code == 303
+    assert "对办理结果评价" in visible_text(web.get(url))
+    # Sent without choosing: refused at the field.
+    refused = press(rating_form(web, url), "提交评价", status=400)
+    assert "请选择满意程度" in visible_text(refused)
+    # The same person has the page open twice (a second tab): both forms are rated below.
+    second_tab = rating_form(web, url)
+    form = form_on(refused, button="提交评价")
+    form["rating"] = "basically"
+    form["note"] = "修得挺快"
+    response = press(form, "提交评价")
+    assert response.status_int == 303
     fresh()
     matter = db.session.get(type(matter), matter.id)
     assert matter.rating == "basically" and matter.rating_note == "修得挺快"
     assert matter.steps[-1].action == "rate" and matter.steps[-1].actor_id is None
-    page = text_of(anonymous.get(response.headers["Location"]))
+    page = visible_text(response.follow())
     assert "已收到您的评价" in page and "您的评价：基本满意" in page and "对办理结果评价" not in page
-    again = anonymous.post(url, data={"rating": "unsatisfied"})
-    assert again.status_code == 400 and "不能评价" in text_of(again)
+    second_tab["rating"] = "unsatisfied"
+    again = press(second_tab, "提交评价", status=400)
+    assert "不能评价" in visible_text(again)
     fresh()
     assert db.session.get(type(matter), matter.id).rating == "basically"
+
+
+def test_a_forged_rating_of_an_open_matter_is_refused(web, world):
+    """Forged request: the tracking page offers no rating form before the matter is closed."""
+    matter = public_report(world)
+    url = f"/public/track?code={matter.tracking_code}"
+    assert "提交评价" not in web.get(url).text
+    assert forge(web, url, {"rating": "satisfied"}).status_int == 400
+    fresh()
+    assert db.session.get(type(matter), matter.id).rating is None
 
 
 def test_the_board_shows_closed_published_matters_of_the_community_masked(anonymous, world):
@@ -114,3 +136,26 @@ def test_mask_text():
     assert "110105********002X" in masked and "***@example.com" in masked
     # Matter numbers and dates stay readable.
     assert masking.mask_text("事件 20261122-0007 于 2026-11-22 办结") == "事件 20261122-0007 于 2026-11-22 办结"
+
+
+def _cell_after(html: str, heading: str) -> str:
+    """The text of the cell next to the table heading `heading`."""
+    from bs4 import BeautifulSoup
+    th = BeautifulSoup(html, "html.parser").find("th", string=heading)
+    assert th is not None, heading
+    return th.find_next_sibling("td").get_text(" ", strip=True)
+
+
+def test_a_deadline_reads_the_same_to_staff_and_public(web, web_as, world):
+    """Issue #12: not "12-08 24:00" on the matter page and "12-09 00:00" on the
+    tracking page. A handling deadline ends a working day: both say 24:00 of that day."""
+    matter = public_report(world)
+    town = world.users["town_a"]
+    matters.take(matter, "verify", town)
+    matters.take(matter, "dispatch", town, level="department", department_id=world.department.id)
+    db.session.commit()
+    staff = _cell_after(web_as("town_a").get(f"/matters/{matter.id}").text, "本环节期限")
+    public = _cell_after(web.get(f"/public/track?code={matter.tracking_code}").text, "本环节办理期限")
+    assert staff.endswith(" 24:00") and public == staff
+    inbox = visible_text(web_as("dept").get("/matters/?box=handle"))
+    assert staff in inbox
