@@ -93,16 +93,18 @@ def new_patrol():
     return render_template("patrols/form.html", form=form)
 
 
-def _finding_form() -> FindingForm:
-    form = FindingForm()
+def _finding_form(*, empty: bool = False) -> FindingForm:
+    """The add-a-finding form: bound to what was posted, or empty for the next
+    finding (after an htmx add, so a second click does not file the same again)."""
+    form = FindingForm(formdata=None) if empty else FindingForm()
     form.matter_class.choices = matter_class_choices(_("（不上报）"))
     return form
 
 
 def _detail(patrol: Patrol, form: FindingForm | None = None, notice: str = ""):
     return render_page("patrols/detail.html", fragment="patrols/_findings.html", target_id="findings",
-                       patrol=patrol, form=form or _finding_form(), report_form=FindingReportForm(), notice=notice,
-                       may_write=current_user.can(Permission.EDIT_REGISTERS))
+                       patrol=patrol, form=form or _finding_form(empty=True), report_form=FindingReportForm(),
+                       notice=notice, may_write=current_user.can(Permission.EDIT_REGISTERS))
 
 
 @bp.route("/patrols/<int:patrol_id>")

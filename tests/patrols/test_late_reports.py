@@ -12,15 +12,12 @@ from app.core.timeutil import LOCAL_ZONE, local_today
 from app.extensions import db
 from app.patrols import compliance, services
 from app.patrols.models import ChiefReport
-from tests.conftest import fresh, text_of
+from tests.conftest import fresh
+from tests.web import forge, form_on, press, visible_text
 
 
 def _utc(local: str) -> datetime:
     return datetime.fromisoformat(local).replace(tzinfo=LOCAL_ZONE).astimezone(timezone.utc).replace(tzinfo=None)
-
-
-def _url(world):
-    return f"/opinions/reports/new?grid_id={world.grid_a.id}"
 
 
 def test_an_old_report_day_entered_late_is_late(world):
@@ -63,29 +60,39 @@ def test_a_report_day_before_the_grid_existed_is_refused(world):
                                         now=now).report_day == date(2026, 9, 3)
 
 
-def test_station_enters_an_older_report_from_the_form(client_as, world):
-    client = client_as("worker_a")
-    form = text_of(client.get(_url(world)))
-    assert "其他报告日" in form
-    response = client.post(_url(world), data={"report_day": "", "other_day": "2026-09-28", "note": "补录：纸质记录"})
-    assert response.status_code == 303
+def _report_form(web, world):
+    """记录报告 on the grid's row of the reports page."""
+    page = web.get(f"/opinions/reports?division_id={world.grid_a.id}").click(description="记录报告")
+    return form_on(page, button="记录已报告网格长")
+
+
+def test_station_enters_an_older_report_from_the_form(web_as, world):
+    web = web_as("worker_a")
+    form = _report_form(web, world)
+    assert "其他报告日" in visible_text(form.response)
+    form["other_day"] = "2026-09-28"
+    form["note"] = "补录：纸质记录"
+    response = press(form, "记录已报告网格长")
+    assert response.status_int == 303
     fresh()
     report = db.session.scalar(select(ChiefReport).where(ChiefReport.grid_id == world.grid_a.id,
                                                          ChiefReport.report_day == date(2026, 9, 28)))
     assert report.note == "补录：纸质记录" and report.reported_at.date() >= date(2026, 11, 20)
-    page = text_of(client.get(f"/opinions/reports?division_id={world.grid_a.id}&week=2026-09-28"))
+    page = visible_text(web.get(f"/opinions/reports?division_id={world.grid_a.id}&week=2026-09-28"))
     assert "2026-09-28 2026-09-28 24:00" in page
     row = page.split("2026-09-28 2026-09-28 24:00")[1].split("2026-09-24")[0]
     assert "逾期报告" in row and "员工worker_a" in row and "按时" not in row
-    detail = text_of(client.get(f"/opinions/reports/{report.id}"))
+    detail = visible_text(web.get(f"/opinions/reports/{report.id}"))
     assert "截止 2026-09-28 24:00" in detail and "情况 逾期报告" in detail
 
 
-def test_the_typed_day_wins_over_a_recent_open_day(client_as, world):
+def test_the_typed_day_wins_over_a_recent_open_day(web_as, world):
     recent = compliance.open_report_days(world.grid_a.id, local_today())[-1]
-    response = client_as("worker_a").post(_url(world), data={"report_day": recent.isoformat(),
-                                                              "other_day": "2026-10-12", "note": "补录"})
-    assert response.status_code == 303
+    form = _report_form(web_as("worker_a"), world)
+    form["report_day"] = recent.isoformat()
+    form["other_day"] = "2026-10-12"
+    form["note"] = "补录"
+    assert press(form, "记录已报告网格长").status_int == 303
     fresh()
     days = set(db.session.scalars(select(ChiefReport.report_day).where(ChiefReport.grid_id == world.grid_a.id)))
     assert date(2026, 10, 12) in days and recent not in days
@@ -97,42 +104,50 @@ def test_the_typed_day_wins_over_a_recent_open_day(client_as, world):
     ("2023-12-28", "这个网格 2024-01-01 才设立，报告日不能早于设立日期。"),  # a Thursday before the grid
     ("2026-13-40", "不是有效的日期值。"),
 ])
-def test_other_day_errors_in_chinese_at_the_field_keep_input(client_as, world, typed, message):
-    response = client_as("worker_a").post(_url(world), data={"report_day": "", "other_day": typed,
-                                                              "note": "本期无一般信息"})
-    assert response.status_code == 400
-    html = response.get_data(as_text=True)
-    assert f'<span class="error" id="other_day-error">{message}</span>' in html
-    assert f'value="{typed}"' in html and "本期无一般信息" in html
+def test_other_day_errors_in_chinese_at_the_field_keep_input(web_as, world, typed, message):
+    form = _report_form(web_as("worker_a"), world)
+    form["other_day"] = typed
+    form["note"] = "本期无一般信息"
+    response = press(form, "记录已报告网格长", status=400)
+    assert f'<span class="error" id="other_day-error">{message}</span>' in response.text
+    again = form_on(response, button="记录已报告网格长")
+    assert again["other_day"].value == typed and again["note"].value == "本期无一般信息"
     fresh()
     assert db.session.scalar(select(ChiefReport).where(ChiefReport.grid_id == world.grid_a.id,
                                                        ChiefReport.note == "本期无一般信息")) is None
 
 
-def test_an_already_reported_old_day_is_refused_at_the_field(client_as, world):
+def test_an_already_reported_old_day_is_refused_at_the_field(web_as, world):
     # The factory's report for Monday 2024-01-01 in grid A.
-    response = client_as("worker_a").post(_url(world), data={"other_day": "2024-01-01", "note": "又补"})
-    assert response.status_code == 400
-    assert '<span class="error" id="other_day-error">这个报告日已经报告过了。</span>' in response.get_data(as_text=True)
+    form = _report_form(web_as("worker_a"), world)
+    form["other_day"] = "2024-01-01"
+    form["note"] = "又补"
+    response = press(form, "记录已报告网格长", status=400)
+    assert '<span class="error" id="other_day-error">这个报告日已经报告过了。</span>' in response.text
 
 
-def test_with_every_recent_day_reported_the_form_still_takes_an_older_one(client_as, world):
+def test_with_every_recent_day_reported_the_form_still_takes_an_older_one(web_as, world):
     for day in compliance.open_report_days(world.grid_a.id, local_today()):
         db.session.add(ChiefReport(grid_id=world.grid_a.id, report_day=day, reporter_name="员工worker_a"))
     db.session.commit()
-    client = client_as("worker_a")
-    form = client.get(_url(world))
-    assert "最近两周的报告日都已报告" in text_of(form) and 'name="other_day"' in form.get_data(as_text=True)
-    empty = client.post(_url(world), data={"note": "补录"})
-    assert empty.status_code == 400
-    assert '<span class="error" id="other_day-error">请填写其他报告日。</span>' in empty.get_data(as_text=True)
-    assert client.post(_url(world), data={"other_day": "2026-10-12", "note": "补录"}).status_code == 303
+    form = _report_form(web_as("worker_a"), world)
+    assert "最近两周的报告日都已报告" in visible_text(form.response)
+    assert "report_day" not in form.fields and "other_day" in form.fields
+    form["note"] = "补录"
+    empty = press(form, "记录已报告网格长", status=400)
+    assert '<span class="error" id="other_day-error">请填写其他报告日。</span>' in empty.text
+    form = form_on(empty, button="记录已报告网格长")
+    form["other_day"] = "2026-10-12"
+    assert press(form, "记录已报告网格长").status_int == 303
 
 
-def test_another_grid_cannot_be_back_entered(client_as, world):
-    response = client_as("worker_a").post(f"/opinions/reports/new?grid_id={world.grid_b.id}",
-                                          data={"other_day": "2026-09-28", "note": "x"})
-    assert response.status_code == 404
+def test_another_grid_cannot_be_back_entered_by_a_forged_post(web_as, world):
+    """Forged request: the reports page offers worker_a no form for grid B."""
+    web = web_as("worker_a")
+    assert f"grid_id={world.grid_b.id}" not in web.get("/opinions/reports").text
+    response = forge(web, f"/opinions/reports/new?grid_id={world.grid_b.id}",
+                     {"other_day": "2026-09-28", "note": "x"})
+    assert response.status_int == 404
     fresh()
     assert db.session.scalar(select(ChiefReport).where(ChiefReport.grid_id == world.grid_b.id,
                                                        ChiefReport.report_day == date(2026, 9, 28))) is None

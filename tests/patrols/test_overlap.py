@@ -10,6 +10,7 @@ from app.extensions import db
 from app.patrols import corrections, services
 from app.patrols.models import Patrol
 from tests.conftest import fresh
+from tests.web import form_on, press
 
 DAY = date(2026, 11, 3)
 
@@ -31,14 +32,23 @@ def test_an_overlapping_patrol_is_refused_one_that_touches_is_not(world):
         [DAY, date(2026, 11, 4)]))) == 3
 
 
-def test_the_form_sent_twice_shows_the_refusal_at_the_field(client_as, world):
-    client = client_as("worker_a")
-    data = {"grid_id": world.grid_a.id, "staff_id": world.staff["worker_a"].id, "patrol_date": DAY.isoformat(),
-            "start_time": "08:30", "end_time": "10:00", "route": "东关路—菜市场—1号楼", "note": ""}
-    assert client.post("/patrols/new", data=data).status_code == 303
-    html = client.post("/patrols/new", data=data).get_data(as_text=True)
+def test_the_same_patrol_typed_again_shows_the_refusal_at_the_field(web_as, world):
+    web = web_as("worker_a")
+
+    def typed_patrol():
+        form = form_on(web.get("/patrols/").click(description="登记巡查"), button="保存")
+        for name, value in (("patrol_date", DAY.isoformat()), ("start_time", "08:30"), ("end_time", "10:00"),
+                            ("route", "东关路—菜市场—1号楼")):
+            form[name] = value
+        return form
+
+    first = typed_patrol()
+    assert press(first, "保存").status_int == 303
+    press(first, "保存")  # the same rendered form sent again (back and resend)
+    response = press(typed_patrol(), "保存")
+    html = response.text
     assert "此人这段时间已登记了一次巡查，巡查时间不能重叠。" in html and "start_time-error" in html
-    assert 'value="东关路—菜市场—1号楼"' in html
+    assert form_on(response, button="保存")["route"].value == "东关路—菜市场—1号楼"
     fresh()
     assert db.session.scalar(select(func.count(Patrol.id)).where(Patrol.route == "东关路—菜市场—1号楼")) == 1
 
