@@ -13,6 +13,7 @@ from app.extensions import db
 from app.org import bp
 from app.org.forms import BuildingForm
 from app.org.models import Building, Division, Level, StaffAssignment, StaffMember, StaffRole
+from app.org.ordering import people_in_order
 
 
 def _fill_choices(form: BuildingForm, community: Division) -> None:
@@ -24,12 +25,11 @@ def _fill_choices(form: BuildingForm, community: Division) -> None:
     if db.session.scalar(scoped_select(Division).where(Division.id == community.id)) is not None:
         choices.insert(0, (0, _("（暂未入格）")))
     form.grid_id.choices = choices
-    chiefs = db.session.scalars(
+    chiefs = people_in_order(db.session.scalars(
         scoped_select(StaffMember).where(StaffMember.id.in_(
             select(StaffAssignment.staff_id).join(Division, Division.id == StaffAssignment.division_id)
             .where(Division.parent_id == community.id,
-                   StaffAssignment.role == StaffRole.BUILDING_CHIEF.value)))
-        .order_by(StaffMember.name))
+                   StaffAssignment.role == StaffRole.BUILDING_CHIEF.value)))))
     form.chief_staff_id.choices = [(0, _("（无）"))] + [(s.id, s.name) for s in chiefs]
 
 
@@ -108,6 +108,10 @@ def edit_building(building_id: int):
         abort(403)
     form = BuildingForm(obj=building)
     _fill_choices(form, building.community)
+    if building.chief is not None and building.chief_staff_id not in dict(form.chief_staff_id.choices):
+        # A chief the user does not otherwise see (say, of a neighbouring grid) stays
+        # offered and selected, so saving the form does not drop them unseen.
+        form.chief_staff_id.choices.append((building.chief_staff_id, building.chief.name))
     if request.method == "GET":
         form.grid_id.data = building.grid_id or 0
         form.chief_staff_id.data = building.chief_staff_id or 0

@@ -16,6 +16,7 @@ from app.core.forms import RuleError
 from app.core.timeutil import local_today
 from app.extensions import db
 from app.org.models import GRID_WORKER_ROLES, KINDS_BY_LEVEL, Building, Division, Level, StaffAssignment, StaffRole
+from app.org.ordering import buildings_in_order
 
 
 class OrgError(RuleError):
@@ -203,9 +204,8 @@ def coverage(community: Division, day: date | None = None) -> Coverage:
         grids_without_worker=[g for g in grids if checks[g.id].workers == 0],
         grids_without_boundary=[g for g in grids
                                 if g.current_profile is None or not g.current_profile.has_boundary],
-        buildings_without_grid=list(db.session.scalars(
-            select(Building).where(Building.community_id == community.id, Building.grid_id.is_(None))
-            .order_by(Building.number))),
+        buildings_without_grid=buildings_in_order(db.session.scalars(
+            select(Building).where(Building.community_id == community.id, Building.grid_id.is_(None)))),
         incomplete_teams=[(g, checks[g.id]) for g in grids if not checks[g.id].complete],
     )
 

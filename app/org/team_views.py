@@ -17,6 +17,7 @@ from app.org import bp
 from app.org import staff_services as rules
 from app.org.models import (Department, Division, ServiceTeam, StaffAssignment, StaffMember,
                             TeamMembership)
+from app.org.ordering import people_in_order, sort_key
 from app.org.services import division_choices
 from app.org.staff_forms import DepartmentForm, MemberForm, TeamForm
 from app.org.staff_views import active_divisions, visible_division
@@ -84,19 +85,19 @@ def _member_choices(form: MemberForm, team: ServiceTeam) -> None:
     above = [a.id for a in team.division.ancestors()]
     posted = select(StaffAssignment.staff_id).where(StaffAssignment.division_id.in_(under))
     members = select(TeamMembership.staff_id).where(TeamMembership.team_id == team.id)
-    candidates = db.session.scalars(scoped_select(StaffMember).where(
+    candidates = people_in_order(db.session.scalars(scoped_select(StaffMember).where(
         or_(StaffMember.home_division_id.in_(under), StaffMember.home_division_id.in_(above),
             StaffMember.id.in_(posted)),
-        StaffMember.id.not_in(members)).order_by(StaffMember.name, StaffMember.id))
+        StaffMember.id.not_in(members))))
     form.staff_id.choices = [(0, _("（请选择）"))] + [
         (s.id, f"{s.name} {s.phone}".strip()) for s in candidates]
 
 
 def _team_page(team: ServiceTeam, member_form: MemberForm | None = None):
-    memberships = list(db.session.scalars(
+    memberships = sorted(db.session.scalars(
         scoped_select(TeamMembership).where(TeamMembership.team_id == team.id)
-        .join(StaffMember, StaffMember.id == TeamMembership.staff_id)
-        .order_by(StaffMember.name, TeamMembership.id)))
+        .options(selectinload(TeamMembership.staff))),
+        key=lambda m: (sort_key(m.staff.name), m.id))
     can_edit = current_user.can(Permission.EDIT_GRID_DATA)
     if can_edit and member_form is None:
         member_form = MemberForm(formdata=None)

@@ -19,6 +19,7 @@ from app.org import boundaries, bp, services
 from app.org.forms import (BoundaryForm, DivisionEditForm, DivisionForm, GridForm, MergeForm,
                            SplitForm, kind_choices)
 from app.org.models import KINDS_BY_LEVEL, Building, Division, GridProfile, Level
+from app.org.ordering import buildings_in_order
 
 
 def _profile_values(form) -> boundaries.ProfileValues:
@@ -64,16 +65,15 @@ def division_detail(division_id: int):
     checks = services.team_checks([k for k in kids if k.is_grid and k.is_active])
     buildings = []
     if node.level == Level.COMMUNITY.value:
-        buildings = list(db.session.scalars(scoped_select(Building).where(Building.community_id == node.id)
-                                            .order_by(Building.number)))
+        buildings = buildings_in_order(db.session.scalars(
+            scoped_select(Building).where(Building.community_id == node.id)))
     return render_template("org/division.html", node=node, kids=kids, checks=checks,
                            buildings=buildings, counts=services.count_children(node))
 
 
 def _grid_page(grid: Division):
     assignments = services.active_assignments([grid.id])
-    buildings = list(db.session.scalars(scoped_select(Building).where(Building.grid_id == grid.id)
-                                        .order_by(Building.number)))
+    buildings = buildings_in_order(db.session.scalars(scoped_select(Building).where(Building.grid_id == grid.id)))
     return render_template("org/grid.html", grid=grid, profile=grid.current_profile,
                            assignments=assignments, check=services.team_check(assignments),
                            buildings=buildings, changes=boundaries.grid_changes(grid))
@@ -178,8 +178,7 @@ def split_grid(division_id: int):
     if request.method == "GET":
         form.part_count.data = request.args.get("parts", 2, type=int)
     count = max(2, min(6, form.part_count.data or 2))
-    buildings = list(db.session.scalars(select(Building).where(Building.grid_id == grid.id)
-                                        .order_by(Building.number)))
+    buildings = buildings_in_order(db.session.scalars(select(Building).where(Building.grid_id == grid.id)))
     parts = _read_parts(count, grid)
     errors: dict[str, str] = {}
     if request.method == "POST" and request.form.get("confirm") == "1" and form.validate_on_submit():

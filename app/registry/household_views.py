@@ -20,6 +20,7 @@ from app.core.scoping import get_visible_or_404, scoped_select
 from app.core.timeutil import local_today
 from app.extensions import db
 from app.org.models import Building, Division
+from app.org.ordering import buildings_in_order
 from app.org.services import grid_label, visible_grids
 from app.registry import bp, reference, services, visit_classes
 from app.registry.household_forms import (AddMemberForm, ChangeHeadForm, HouseholdEditForm, HouseholdForm,
@@ -35,8 +36,9 @@ def building_choices(grids: list[Division], labelled: bool) -> list[tuple[int, s
     """(0, none) and the buildings of these grids; labelled with their grid when the
     list spans several grids (the page without JS cannot narrow it to one)."""
     names = {g.id: g.name for g in grids}
-    buildings = db.session.scalars(scoped_select(Building).where(
-        Building.grid_id.in_(list(names))).order_by(Building.grid_id, Building.number))
+    buildings = buildings_in_order(db.session.scalars(scoped_select(Building).where(
+        Building.grid_id.in_(list(names)))))
+    buildings.sort(key=lambda b: b.grid_id)  # by grid, each grid's buildings 1号楼, 2号楼 … 10号楼
     choices = [(0, _("（无楼栋，填写地址）"))]
     for b in buildings:
         text = f"{b.label} {b.address}".strip()

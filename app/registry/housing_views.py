@@ -10,7 +10,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import or_
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import aliased, selectinload
 
 from app.auth import audit
 from app.auth.decorators import require
@@ -23,6 +23,7 @@ from app.core.timeutil import local_today
 from app.core.xlsx import Column, write_table
 from app.extensions import db
 from app.org.models import Building
+from app.org.ordering import natural_order
 from app.org.services import chosen_grid, grid_label, visible_grids
 from app.registry import bp
 from app.registry import housing_services as services
@@ -75,7 +76,15 @@ def residents_named(query: str):
 
 # --- Houses ----------------------------------------------------------------------------
 
-HOUSE_ORDER = (House.grid_id, House.building_id, House.unit, House.room, House.address_text, House.id)
+def in_house_order(statement):
+    """Houses by grid, then building, unit and room with their numbers in order
+    (1号楼, 2号楼 … 10号楼; 101, 102 … 1001), houses without a building after them.
+    The lists are paged by the database and nothing sort-ready is stored for these
+    numbers, so app.org.ordering.natural_order: length, then text."""
+    building = aliased(Building, name="house_building")  # not the one the search subqueries read
+    return statement.outerjoin(building, building.id == House.building_id).order_by(
+        House.grid_id, House.building_id.is_(None), *natural_order(building.number), House.building_id,
+        *natural_order(House.unit), *natural_order(House.room), House.address_text, House.id)
 
 
 def _house_filters():
@@ -107,7 +116,7 @@ def _house_filters():
 def house_list():
     """Houses the user may see; ?q= matches the address or the owner's name."""
     filters, statement = _house_filters()
-    page = paginate(statement.order_by(*HOUSE_ORDER), per_page=PER_PAGE)
+    page = paginate(in_house_order(statement), per_page=PER_PAGE)
     grids = visible_grids()
     chosen = chosen_grid(grids, filters["grid_id"])
     return render_page("registry/house_list.html", fragment="registry/_house_rows.html", target_id="house-rows",
@@ -121,7 +130,7 @@ def house_list():
 def export_houses():
     """The filtered list of houses; owners' phones masked."""
     _filters, statement = _house_filters()
-    rows = [services.house_row(h) for h in db.session.scalars(statement.order_by(*HOUSE_ORDER))]
+    rows = [services.house_row(h) for h in db.session.scalars(in_house_order(statement))]
     columns = [Column("grid", _("网格"), 16), Column("address", _("地址"), 30), Column("use", _("房屋用途"), 10),
                Column("owner", _("房主"), 12), Column("owner_phone", _("房主电话"), 15),
                Column("area", _("面积（平方米）"), 12, kind="int"), Column("rentals", _("在租数"), 8, kind="int"),

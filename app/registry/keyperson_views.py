@@ -26,6 +26,7 @@ from app.core.timeutil import local_today
 from app.core.xlsx import Column, write_table
 from app.extensions import db
 from app.org.models import StaffMember
+from app.org.ordering import people_in_order
 from app.org.services import visible_grids
 from app.registry import bp
 from app.registry import keyperson_services as rules
@@ -94,7 +95,7 @@ def _filtered(filters: Filters):
     return statement.options(
         selectinload(KeyPerson.resident), selectinload(KeyPerson.category), selectinload(KeyPerson.grid),
         selectinload(KeyPerson.follow_ups), selectinload(KeyPerson.responsible_staff),
-    ).order_by(KeyPerson.grid_id, Resident.name, KeyPerson.id)
+    ).order_by(KeyPerson.grid_id, Resident.name_pinyin, Resident.name, KeyPerson.id)  # pinyin: app.org.ordering
 
 
 def _all_categories() -> list[KeyPersonCategory]:
@@ -150,7 +151,7 @@ def export_key_persons():
 # --- Listing a person ------------------------------------------------------------------
 
 def _staff_choices(current_id: int | None = None) -> list[tuple[int, str]]:
-    staff = list(db.session.scalars(scoped_select(StaffMember).order_by(StaffMember.name, StaffMember.id)))
+    staff = people_in_order(db.session.scalars(scoped_select(StaffMember)))
     if current_id and current_id not in {s.id for s in staff}:
         kept = db.session.get(StaffMember, current_id)
         if kept is not None:

@@ -62,7 +62,9 @@ def filter_residents(statement: Select, *, query: str = "", grid_id: int | None 
         statement = statement.where(Resident.tags.any(CareTag.id == tag_id))
     if status in reference.RESIDENT_STATUSES:
         statement = statement.where(Resident.status == status)
-    return statement.order_by(Resident.grid_id, Resident.name, Resident.id)
+    # Names in pinyin order (李四, 王五, 张三) by the stored key search uses, so the
+    # database pages them (see app.org.ordering); the name itself breaks ties.
+    return statement.order_by(Resident.grid_id, Resident.name_pinyin, Resident.name, Resident.id)
 
 
 def filter_households(statement: Select, *, query: str = "", grid_id: int | None = None,

@@ -26,7 +26,7 @@ from app.registry.changes import correction_summaries
 from app.registry.housing_forms import ShopEditForm, ShopForm, ShopMoveForm, keep_linked_person_help
 from app.registry.housing_models import House, Shop
 from app.registry.models import PopulationEvent
-from app.registry.housing_views import (HOUSE_ORDER, PER_PAGE, buildings_matching,
+from app.registry.housing_views import (PER_PAGE, buildings_matching, in_house_order,
                                         person_values, register_workbook, residents_named, text_matches)
 
 
@@ -101,8 +101,8 @@ def _house_choices(grids: list[Division], labelled: bool) -> list[tuple[int, str
     if labelled and len(grids) > 1:
         return choices
     names = {g.id: g.name for g in grids}
-    houses = db.session.scalars(scoped_select(House).where(House.grid_id.in_(list(names)))
-                                .options(selectinload(House.building)).order_by(*HOUSE_ORDER))
+    houses = db.session.scalars(in_house_order(scoped_select(House).where(House.grid_id.in_(list(names)))
+                                               .options(selectinload(House.building))))
     for h in houses:
         text = services.house_address(h)
         choices.append((h.id, f"{names[h.grid_id]} · {text}" if labelled else text))

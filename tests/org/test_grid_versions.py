@@ -8,6 +8,7 @@ from app.extensions import db
 from app.org import boundaries, services
 from app.org.models import Building, Division, StaffAssignment, StaffMember, StaffRole
 from tests.conftest import fresh, text_of
+from tests.web import form_on, options, press, visible_text
 from tests.factories import START
 
 
@@ -19,45 +20,63 @@ def _add_buildings(world, count):
     return [world.building_a] + buildings
 
 
-def test_split_through_the_page(client_as, world):
+def _split_form(web, world):
+    """拆分网格 on the grid's page."""
+    page = web.get(f"/divisions/{world.grid_a.id}").click(description="拆分网格")
+    assert "新网格 2" in visible_text(page) and "新网格 3" not in visible_text(page)  # two parts unless changed
+    return form_on(page)
+
+
+def test_split_through_the_page(web_as, world):
     buildings = _add_buildings(world, 2)
-    client = client_as("town_a")
-    form = client.get(f"/grids/{world.grid_a.id}/split?parts=2").get_data(as_text=True)
-    assert "新网格 2" in form
-    data = {"confirm": "1", "part_count": "2", "effective_date": "2025-07-01", "reason": "人口增长",
-            "part-0-code": "010", "part-0-name": "东关一网格北", "part-0-boundary_east": "东街",
-            "part-0-boundary_south": "中街", "part-0-boundary_west": "西巷", "part-0-boundary_north": "北河",
-            "part-1-code": "011", "part-1-name": "东关一网格南"}
-    data.update({f"building-{b.id}": "0" if i < 2 else "1" for i, b in enumerate(buildings)})
-    response = client.post(f"/grids/{world.grid_a.id}/split", data=data)
-    assert response.status_code == 303, text_of(response)
+    web = web_as("town_a")
+    form = _split_form(web, world)
+    # Every building starts in the first new grid; the person moves the third one.
+    assert all(form[f"building-{b.id}"].value == "0" for b in buildings)
+    for field, value in {"effective_date": "2025-07-01", "reason": "人口增长",
+                         "part-0-code": "010", "part-0-name": "东关一网格北", "part-0-boundary_east": "东街",
+                         "part-0-boundary_south": "中街", "part-0-boundary_west": "西巷",
+                         "part-0-boundary_north": "北河", "part-1-code": "011", "part-1-name": "东关一网格南",
+                         f"building-{buildings[2].id}": "1"}.items():
+        form[field] = value
+    response = press(form, "确认拆分")
+    assert response.status_int == 303, visible_text(response)[:600]
+    assert "网格已拆分" in visible_text(response.follow())
     fresh()
     old = db.session.get(Division, world.grid_a.id)
     assert old.status == "retired" and old.valid_to == date(2025, 6, 30)
     assert old.current_profile is None  # its last version was closed, not deleted
     north, south = (db.session.scalar(select(Division).where(Division.name == n)) for n in ("东关一网格北", "东关一网格南"))
     assert north.code == "990101001001010" and north.valid_from == date(2025, 7, 1)
+    assert north.current_profile.boundary_north == "北河"
     assert {b.grid_id for b in db.session.scalars(select(Building).where(Building.id.in_([b.id for b in buildings[:2]])))} == {north.id}
     assert db.session.get(Building, buildings[2].id).grid_id == south.id
     # The old grid's staff assignments ended the day before.
     ended = db.session.scalars(select(StaffAssignment).where(StaffAssignment.division_id == old.id))
     assert {a.end_date for a in ended} == {date(2025, 6, 30)}
-    history = text_of(client.get(f"/grids/{old.id}/history"))
+    history = visible_text(web.get(f"/grids/{old.id}/history"))
     assert "拆分" in history and "东关一网格北" in history and "东关一网格南" in history
     # Retired grids leave the default tree but stay reachable.
-    assert "东关一网格北" in text_of(client.get("/divisions/"))
-    assert "已撤销" in text_of(client.get("/divisions/?retired=1"))
+    assert "东关一网格北" in visible_text(web.get("/divisions/"))
+    assert "已撤销" in visible_text(web.get("/divisions/?retired=1"))
 
 
-def test_split_must_place_every_building(client_as, world):
-    buildings = _add_buildings(world, 1)
-    client = client_as("town_a")
-    data = {"confirm": "1", "part_count": "2", "effective_date": "2025-07-01", "reason": "x",
-            "part-0-code": "010", "part-0-name": "甲", "part-1-code": "011", "part-1-name": "乙"}
-    data[f"building-{buildings[0].id}"] = "0"  # the second building is left out
-    response = client.post(f"/grids/{world.grid_a.id}/split", data=data)
-    assert "每个楼栋都须分到一个新网格" in text_of(response)
-    assert 'value="甲"' in response.get_data(as_text=True)
+def test_split_must_place_every_building_even_one_added_while_the_form_was_open(web_as, world):
+    """The page places every building it shows; one added to the grid after the page
+    was opened is in no new grid, and the split is refused."""
+    _add_buildings(world, 1)
+    web = web_as("town_a")
+    form = _split_form(web, world)
+    for field, value in {"effective_date": "2025-07-01", "reason": "x", "part-0-code": "010",
+                         "part-0-name": "甲", "part-1-code": "011", "part-1-name": "乙"}.items():
+        form[field] = value
+    late = Building(community=world.community_a, grid=world.grid_a, number="新建楼", address="东关路50号")
+    db.session.add(late)
+    db.session.commit()
+    response = press(form, "确认拆分")
+    assert response.status_int == 200
+    assert "每个楼栋都须分到一个新网格" in visible_text(response)
+    assert form_on(response)["part-0-name"].value == "甲"
     fresh()
     assert db.session.get(Division, world.grid_a.id).status == "active"
 
@@ -69,15 +88,27 @@ def test_split_refuses_a_date_not_after_the_grid_began(world):
                             START, "x")
 
 
-def test_merge_keeps_history_and_carries_staff_and_buildings(client_as, world):
-    client = client_as("town_a")
-    response = client.post(f"/divisions/{world.community_a.id}/merge", data={
-        "grids": [str(world.grid_a.id), str(world.grid_a2.id)], "code_segment": "020", "name": "东关合并网格",
-        "effective_date": "2025-09-01", "reason": "网格调整", "boundary_east": "东街", "boundary_south": "南路",
-        "boundary_west": "西巷", "boundary_north": "北河"})
-    assert response.status_code == 303, text_of(response)
+def _merge_form(web, world):
+    """合并网格 on the community's page."""
+    return form_on(web.get(f"/divisions/{world.community_a.id}").click(description="合并网格"))
+
+
+def test_merge_keeps_history_and_carries_staff_and_buildings(web_as, world):
+    web = web_as("town_a")
+    form = _merge_form(web, world)
+    offered = [text for _value, text in options(form, "grids")]
+    assert any("东关一网格" in text for text in offered) and any("东关二网格" in text for text in offered)
+    form["grids"] = [str(world.grid_a.id), str(world.grid_a2.id)]
+    for field, value in {"code_segment": "020", "name": "东关合并网格", "effective_date": "2025-09-01",
+                         "reason": "网格调整", "boundary_east": "东街", "boundary_south": "南路",
+                         "boundary_west": "西巷", "boundary_north": "北河"}.items():
+        form[field] = value
+    response = press(form, "确认合并")
+    assert response.status_int == 303, visible_text(response)[:600]
+    assert "网格已合并" in visible_text(response.follow())
     fresh()
     merged = db.session.scalar(select(Division).where(Division.name == "东关合并网格"))
+    assert merged.code == "990101001001020"
     assert {db.session.get(Division, g).status for g in (world.grid_a.id, world.grid_a2.id)} == {"retired"}
     assert db.session.get(Building, world.building_a.id).grid_id == merged.id
     carried = db.session.scalars(select(StaffAssignment).where(StaffAssignment.division_id == merged.id))
@@ -85,7 +116,7 @@ def test_merge_keeps_history_and_carries_staff_and_buildings(client_as, world):
     changes = boundaries.grid_changes(merged)
     assert changes[0].kind == "merge" and {g.name for g in changes[0].grids("before")} == {"东关一网格", "东关二网格"}
     # The grid worker keeps seeing their (new) grid through the carried assignment.
-    assert "东关合并网格" in text_of(client_as("worker_a").get("/divisions/"))
+    assert "东关合并网格" in visible_text(web_as("worker_a").get("/divisions/"))
 
 
 def test_merge_only_within_one_community(world):
@@ -94,10 +125,16 @@ def test_merge_only_within_one_community(world):
                              date(2025, 1, 1), "x")
 
 
-def test_merge_page_needs_two_grids(client_as, world):
-    response = client_as("town_a").post(f"/divisions/{world.community_a.id}/merge", data={
-        "grids": [str(world.grid_a.id)], "code_segment": "020", "name": "x", "effective_date": "2025-09-01", "reason": "x"})
-    assert "至少需要选择两个网格" in text_of(response)
+def test_merge_page_needs_two_grids(web_as, world):
+    web = web_as("town_a")
+    form = _merge_form(web, world)
+    form["grids"] = [str(world.grid_a.id)]
+    form["name"] = "x"
+    form["reason"] = "x"
+    response = press(form, "确认合并")
+    assert response.status_int == 200 and "至少需要选择两个网格" in visible_text(response)
+    fresh()
+    assert db.session.get(Division, world.grid_a.id).status == "active"
 
 
 def test_coverage_lists_the_gaps(client_as, world):

@@ -14,17 +14,11 @@ from app.extensions import db
 from app.registry import keyperson_services as rules
 from app.registry.models import FollowUp, KeyPerson, KeyPersonCategory, Resident
 from tests.conftest import fresh, text_of
+from tests.web import choose, forge, form_on, press, visible_text
 
 
 def category(code: str) -> KeyPersonCategory:
     return db.session.scalar(select(KeyPersonCategory).where(KeyPersonCategory.code == code))
-
-
-def _form(cat: KeyPersonCategory, **overrides) -> dict:
-    data = {"category_id": str(cat.id), "shown_category_id": str(cat.id), "risk_level": "medium",
-            "start_date": "2024-03-01", "responsible_staff_id": "0", "note": "", "submit": "保存"}
-    data.update(overrides)
-    return data
 
 
 def _events(action: str) -> list[AuditEvent]:
@@ -32,98 +26,130 @@ def _events(action: str) -> list[AuditEvent]:
     return list(db.session.scalars(select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)))
 
 
+def _show_category(form, cat: KeyPersonCategory):
+    """Choose a category and press 更新字段, as without JavaScript: the page comes back
+    with that category's own fields; the form on it is returned."""
+    choose(form, "category_id", cat.name)
+    response = press(form, "更新字段")
+    assert response.status_int == 200, visible_text(response)[:600]
+    return form_on(response, button="更新字段")
+
+
+def _listing_page(web, resident) -> object:
+    """列为重点人员 on the resident's page."""
+    return web.get(f"/residents/{resident.id}").click(description="列为重点人员")
+
+
 # --- Listing a person with the category's own fields -----------------------------------
 
-def test_create_with_category_fields_and_see_them_on_the_detail_page(client_as, world):
-    client = client_as("worker_a")
+def test_create_with_category_fields_and_see_them_on_the_detail_page(web_as, world):
+    web = web_as("worker_a")
     resident = world.residents["a"]
     mental = category("mental")
-    response = client.post(f"/key-persons/new?resident={resident.id}", data=_form(
-        mental, resident_id=str(resident.id), risk_level="high",
-        responsible_staff_id=str(world.staff["worker_a"].id),
-        detail_diagnosis="精神分裂症", detail_guardian="张母 13900000000", detail_medication="规律服药\n每月复诊"))
-    assert response.status_code == 303, text_of(response)
+    form = _show_category(form_on(_listing_page(web, resident)), mental)
+    choose(form, "risk_level", "高")
+    form["start_date"] = "2024-03-01"
+    choose(form, "responsible_staff_id", "员工worker_a")
+    form["detail_diagnosis"] = "精神分裂症"
+    form["detail_guardian"] = "张母 13900000000"
+    form["detail_medication"] = "规律服药\n每月复诊"
+    response = press(form, "保存")
+    assert response.status_int == 303, visible_text(response)[:600]
     fresh()
     created = db.session.scalar(select(KeyPerson).where(KeyPerson.category_id == mental.id))
     assert created.grid_id == resident.grid_id and created.risk_level == "high"
+    assert created.start_date == date(2024, 3, 1) and created.responsible_staff_id == world.staff["worker_a"].id
     assert created.details == {"diagnosis": "精神分裂症", "guardian": "张母 13900000000",
                                "medication": "规律服药\n每月复诊"}
     assert [e.target_id for e in _events("key_person_created")] == [created.id]
-    page = text_of(client.get(response.headers["Location"]))
+    page = visible_text(response.follow())
     for text in ("严重精神障碍", "诊断", "精神分裂症", "监护人及电话", "张母 13900000000", "服药情况", "规律服药",
                  "高", "员工worker_a", resident.masked_id):
         assert text in page, text
     assert resident.id_number not in page
 
 
-def test_create_by_typing_the_full_id_number_only_within_scope(client_as, world):
-    client = client_as("worker_a")
+def test_create_by_typing_the_full_id_number_only_within_scope(web_as, world):
+    web = web_as("worker_a")
     youth = category("youth")
     outside = world.residents["b"]
-    response = client.post("/key-persons/new", data=_form(youth, id_number=outside.id_number))
-    assert "在您的管辖范围内未找到该证件号码的人员" in text_of(response)
-    assert "李娜" not in text_of(response)
-    response = client.post("/key-persons/new", data=_form(youth, id_number=world.residents["a"].id_number.lower(),
-                                                         detail_school_or_work="县职中"))
-    assert response.status_code == 303
+    form = form_on(web.get("/key-persons/").click(description="新增重点人员"))
+    form = _show_category(form, youth)
+    form["id_number"] = outside.id_number
+    response = press(form, "保存")
+    assert response.status_int == 200
+    assert "在您的管辖范围内未找到该证件号码的人员" in visible_text(response)
+    assert "李娜" not in visible_text(response)
+    form = form_on(response, button="更新字段")
+    form["id_number"] = world.residents["a"].id_number.lower()
+    form["detail_school_or_work"] = "县职中"
+    response = press(form, "保存")
+    assert response.status_int == 303, visible_text(response)[:600]
     fresh()
-    assert db.session.scalar(select(KeyPerson).where(KeyPerson.category_id == youth.id)).details == {
-        "school_or_work": "县职中"}
+    created = db.session.scalar(select(KeyPerson).where(KeyPerson.category_id == youth.id))
+    assert created.resident_id == world.residents["a"].id and created.details == {"school_or_work": "县职中"}
 
 
 def test_a_resident_out_of_scope_is_404_on_the_new_page(client_as, world):
     assert client_as("worker_a").get(f"/key-persons/new?resident={world.residents['b'].id}").status_code == 404
 
 
-def test_changing_the_category_rerenders_its_fields_without_saving(client_as, world):
-    client = client_as("worker_a")
+def test_changing_the_category_rerenders_its_fields_without_saving(web_as, world):
+    web = web_as("worker_a")
     resident = world.residents["a"]
     correction, drug = category("correction"), category("drug")
     # Without JS: the 更新字段 button.
-    response = client.post(f"/key-persons/new?resident={resident.id}",
-                           data=_form(drug, shown_category_id=str(correction.id), refresh="更新字段", submit=None))
-    page = text_of(response)
-    assert response.status_code == 200 and "协议签订情况" in page and "执行机关" not in page
-    # Saving while another category's fields are shown also re-renders instead.
-    response = client.post(f"/key-persons/new?resident={resident.id}",
-                           data=_form(drug, shown_category_id=str(correction.id)))
-    assert response.status_code == 200 and "协议签订情况" in text_of(response)
-    assert 'name="shown_category_id" value="%d"' % drug.id in response.get_data(as_text=True)
+    form = _show_category(form_on(_listing_page(web, resident)), correction)
+    assert "执行机关" in form.text and "协议签订情况" not in form.text
+    # Saving while another category's fields are shown re-renders instead.
+    choose(form, "category_id", drug.name)
+    response = press(form, "保存")
+    page = visible_text(response)
+    assert response.status_int == 200 and "协议签订情况" in page and "执行机关" not in page
+    assert "已按所选类别显示对应的登记项目" in page
+    form = form_on(response, button="更新字段")
+    assert form["shown_category_id"].value == str(drug.id) and form["category_id"].value == str(drug.id)
     fresh()
     assert db.session.scalar(select(KeyPerson).where(KeyPerson.category_id == drug.id)) is None
-    # With htmx: only the fields fragment.
-    fragment = client.get(f"/key-persons/new?category_id={correction.id}",
-                          headers={"HX-Request": "true", "HX-Target": "category-fields"})
-    body = fragment.get_data(as_text=True)
-    assert "<html" not in body and "矫正起始日期" in body and 'type="date"' in body
+    form = _show_category(form, correction)
+    assert "执行机关" in form.text and "协议签订情况" not in form.text
+    # With htmx: only the fields fragment, from the select's hx-get.
+    page = _listing_page(web, resident)
+    select_tag = page.html.find("select", attrs={"name": "category_id"})
+    fragment = web.get(f"{select_tag['hx-get']}?category_id={correction.id}",
+                       headers={"HX-Request": "true", "HX-Target": select_tag["hx-target"].lstrip("#")})
+    assert "<html" not in fragment.text and "矫正起始日期" in fragment.text and 'type="date"' in fragment.text
     assert "Vary" in fragment.headers
 
 
-def test_a_bad_date_in_a_category_field_is_shown_at_that_field(client_as, world):
-    client = client_as("worker_a")
-    response = client.post(f"/key-persons/new?resident={world.residents['a'].id}",
-                           data=_form(category("correction"), detail_correction_start="2024-13-40",
-                                      detail_executing_authority="县司法局"))
-    body = response.get_data(as_text=True)
-    assert response.status_code == 200
-    assert 'id="detail_correction_start-error">请输入有效日期' in body
-    assert 'value="县司法局"' in body
+def test_a_bad_date_in_a_category_field_is_shown_at_that_field(web_as, world):
+    web = web_as("worker_a")
+    form = _show_category(form_on(_listing_page(web, world.residents["a"])), category("correction"))
+    form["detail_correction_start"] = "2024-13-40"
+    form["detail_executing_authority"] = "县司法局"
+    response = press(form, "保存")
+    assert response.status_int == 200
+    assert 'id="detail_correction_start-error">请输入有效日期' in response.text
+    assert form_on(response, button="更新字段")["detail_executing_authority"].value == "县司法局"
     fresh()
     assert db.session.scalar(select(KeyPerson).where(KeyPerson.category_id == category("correction").id)) is None
 
 
-def test_the_same_active_category_twice_is_refused_at_the_field(client_as, world):
-    client = client_as("worker_a")
+def test_the_same_active_category_twice_is_refused_at_the_field(web_as, world):
+    web = web_as("worker_a")
     existing = world.records["a"]["key_person"]
     resident = world.residents["a"]
-    response = client.post(f"/key-persons/new?resident={resident.id}", data=_form(existing.category))
-    body = response.get_data(as_text=True)
-    assert response.status_code == 200
-    assert 'id="category_id-error">该人员已在“刑满释放（安置帮教）”类别中列管' in body
+    form = _show_category(form_on(_listing_page(web, resident)), existing.category)
+    response = press(form, "保存")
+    assert response.status_int == 200
+    assert 'id="category_id-error">该人员已在“刑满释放（安置帮教）”类别中列管' in response.text
     # Once closed, the person may be listed under that category again.
-    assert client.post(f"/key-persons/{existing.id}/close", data={"end_date": "2024-05-01"}).status_code == 303
-    again = client.post(f"/key-persons/new?resident={resident.id}", data=_form(existing.category))
-    assert again.status_code == 303
+    close = form_on(web.get(f"/key-persons/{existing.id}"), action="/close")
+    close["end_date"] = "2024-05-01"
+    assert press(close, "解除列管").status_int == 303
+    form = _show_category(form_on(_listing_page(web, resident)), existing.category)
+    again = press(form, "保存")
+    assert again.status_int == 303, visible_text(again)[:600]
     fresh()
     statuses = db.session.scalars(select(KeyPerson.status).where(KeyPerson.resident_id == resident.id))
     assert sorted(statuses) == ["active", "closed"]
@@ -145,75 +171,100 @@ def test_rules_refuse_a_duplicate_directly(world):
 
 # --- Follow-ups ------------------------------------------------------------------------
 
-def test_follow_up_added_and_next_due_must_be_after_the_date(client_as, world):
-    client = client_as("worker_a")
+def _follow_up_form(page):
+    return form_on(page, action="/follow-ups")
+
+
+def test_follow_up_added_and_next_due_must_be_after_the_date(web_as, world):
+    web = web_as("worker_a")
     key_person = world.records["a"]["key_person"]
-    url = f"/key-persons/{key_person.id}/follow-ups"
-    refused = client.post(url, data={"follow_up_date": "2024-03-01", "kind": "assistance",
-                                     "performed_by": "员工worker_a", "content": "帮助联系就业",
-                                     "next_due_date": "2024-03-01"})
-    assert refused.status_code == 200
-    assert 'id="next_due_date-error">下次跟进日期须晚于本次跟进日期' in refused.get_data(as_text=True)
-    missing = client.post(url, data={"follow_up_date": "2024-03-01", "kind": "assistance", "performed_by": "x",
-                                     "content": ""})
-    assert 'id="content-error"' in missing.get_data(as_text=True)
-    response = client.post(url, data={"follow_up_date": "2024-03-01", "kind": "assistance",
-                                      "performed_by": "员工worker_a", "content": "帮助联系就业", "next_due_date": ""})
-    assert response.status_code == 303 and response.headers["Location"].endswith("#follow-ups")
+    form = _follow_up_form(web.get(f"/key-persons/{key_person.id}"))
+    form["follow_up_date"] = "2024-03-01"
+    choose(form, "kind", "帮扶")
+    form["performed_by"] = "员工worker_a"
+    form["content"] = "帮助联系就业"
+    form["next_due_date"] = "2024-03-01"
+    refused = press(form, "保存跟进记录")
+    assert refused.status_int == 200
+    assert 'id="next_due_date-error">下次跟进日期须晚于本次跟进日期' in refused.text
+    form = _follow_up_form(refused)
+    assert form["content"].value == "帮助联系就业" and form["kind"].value == "assistance"
+    form["content"] = ""
+    missing = press(form, "保存跟进记录")
+    assert 'id="content-error"' in missing.text
+    form = _follow_up_form(missing)
+    form["content"] = "帮助联系就业"
+    form["next_due_date"] = ""
+    response = press(form, "保存跟进记录")
+    assert response.status_int == 303 and response.headers["Location"].endswith("#follow-ups")
     fresh()
     added = db.session.scalar(select(FollowUp).where(FollowUp.content == "帮助联系就业"))
     # Left empty, the next due date follows the category's interval (30 days).
     assert added.next_due_date == date(2024, 3, 31) and added.recorded_by_id == world.users["worker_a"].id
-    page = text_of(client.get(f"/key-persons/{key_person.id}"))
+    page = visible_text(response.follow())
+    assert "已添加跟进记录" in page
     assert "帮助联系就业" in page and "帮扶" in page and "跟进记录（2 次）" in page
     # The first follow-up's next contact came after its due date (2024-02-01).
     assert "未按期" in page
 
 
-def test_follow_up_form_defaults(client_as, world):
+def test_follow_up_form_defaults(web_as, world):
     key_person = world.records["a"]["key_person"]
-    body = client_as("worker_a").get(f"/key-persons/{key_person.id}").get_data(as_text=True)
+    form = _follow_up_form(web_as("worker_a").get(f"/key-persons/{key_person.id}"))
     today = local_today()
-    assert f'name="follow_up_date" required type="date" value="{today.isoformat()}"' in body
-    assert f'name="next_due_date" type="date" value="{(today + timedelta(days=30)).isoformat()}"' in body
-    assert 'name="performed_by" required type="text" value="worker_a"' in body
+    assert form["follow_up_date"].value == today.isoformat()
+    assert form["next_due_date"].value == (today + timedelta(days=30)).isoformat()
+    assert form["performed_by"].value == "worker_a" and form["kind"].value == "education"
 
 
-def test_edit_a_follow_up(client_as, world):
+def test_edit_a_follow_up(web_as, world):
     follow_up = world.records["a"]["follow_up"]
-    client = client_as("station_a")
-    assert client.get(f"/follow-ups/{follow_up.id}/edit").status_code == 200
-    response = client.post(f"/follow-ups/{follow_up.id}/edit", data={
-        "follow_up_date": "2024-01-02", "kind": "control", "performed_by": "员工", "content": "上门谈心，情绪稳定",
-        "next_due_date": "2024-01-01"})
-    assert 'id="next_due_date-error"' in response.get_data(as_text=True)
-    response = client.post(f"/follow-ups/{follow_up.id}/edit", data={
-        "follow_up_date": "2024-01-02", "kind": "control", "performed_by": "员工", "content": "上门谈心，情绪稳定",
-        "next_due_date": "2024-02-02"})
-    assert response.status_code == 303
+    web = web_as("station_a")
+    page = web.get(f"/key-persons/{follow_up.key_person_id}").click(href=f"/follow-ups/{follow_up.id}/edit")
+    form = form_on(page)
+    assert form["content"].value == "上门谈心"
+    form["follow_up_date"] = "2024-01-02"
+    choose(form, "kind", "管控")
+    form["content"] = "上门谈心，情绪稳定"
+    form["next_due_date"] = "2024-01-01"
+    response = press(form, "保存")
+    assert response.status_int == 200 and 'id="next_due_date-error"' in response.text
+    form = form_on(response)
+    form["next_due_date"] = "2024-02-02"
+    response = press(form, "保存")
+    assert response.status_int == 303, visible_text(response)[:600]
     fresh()
-    assert db.session.get(FollowUp, follow_up.id).kind == "control"
+    edited = db.session.get(FollowUp, follow_up.id)
+    assert (edited.kind, edited.content, edited.follow_up_date) == ("control", "上门谈心，情绪稳定", date(2024, 1, 2))
     assert _events("follow_up_updated")[0].actor_name == "station_a"
 
 
-def test_edit_and_close_a_key_person(client_as, world):
+def test_edit_and_close_a_key_person(web_as, world):
     key_person = world.records["a"]["key_person"]
-    client = client_as("worker_a")
-    form = client.get(f"/key-persons/{key_person.id}/edit").get_data(as_text=True)
-    assert 'value="盗窃罪"' in form and 'name="category_id"' not in form
-    response = client.post(f"/key-persons/{key_person.id}/edit", data={
-        "risk_level": "high", "start_date": "2024-01-01", "responsible_staff_id": "0", "note": "",
-        "detail_release_date": "2023-06-01", "detail_original_charge": "盗窃罪", "detail_sentence": "二年"})
-    assert response.status_code == 303
-    early = client.post(f"/key-persons/{key_person.id}/close", data={"end_date": "2023-12-31"})
-    assert 'id="end_date-error">解除日期不能早于列管日期' in early.get_data(as_text=True)
-    assert client.post(f"/key-persons/{key_person.id}/close",
-                       data={"end_date": "2024-06-30", "reason": "帮教期满"}).status_code == 303
+    web = web_as("worker_a")
+    page = web.get(f"/key-persons/{key_person.id}").click(href=f"/key-persons/{key_person.id}/edit")
+    form = form_on(page)
+    assert form["detail_original_charge"].value == "盗窃罪" and "category_id" not in form.fields
+    choose(form, "risk_level", "高")
+    form["start_date"] = "2024-01-01"
+    form["detail_sentence"] = "二年"
+    response = press(form, "保存")
+    assert response.status_int == 303, visible_text(response)[:600]
+    close = form_on(response.follow(), action="/close")
+    close["end_date"] = "2023-12-31"
+    early = press(close, "解除列管")
+    assert 'id="end_date-error">解除日期不能早于列管日期' in early.text
+    close = form_on(early, action="/close")
+    close["end_date"] = "2024-06-30"
+    close["reason"] = "帮教期满"
+    closed_page = press(close, "解除列管")
+    assert closed_page.status_int == 303
     fresh()
     closed = db.session.get(KeyPerson, key_person.id)
     assert (closed.status, closed.end_date, closed.risk_level) == ("closed", date(2024, 6, 30), "high")
-    assert closed.details["sentence"] == "二年" and "帮教期满" in closed.note
-    page = text_of(client.get(f"/key-persons/{key_person.id}"))
+    assert closed.details == {"release_date": "2023-06-01", "original_charge": "盗窃罪", "sentence": "二年"}
+    assert "帮教期满" in closed.note
+    page = visible_text(closed_page.follow())
     assert "已解除" in page and "已逾期" not in page and "添加跟进记录" not in page
 
 
@@ -300,15 +351,17 @@ def test_every_view_of_the_detail_page_is_audited(client_as, world):
 
 
 @pytest.mark.parametrize("username", ["leader_a", "admin", "town_a", "dept"])
-def test_those_who_may_not_see_key_persons_get_404(client_as, world, username):
-    client = client_as(username)
+def test_those_who_may_not_see_key_persons_get_404_even_to_a_forged_close(web_as, world, username):
+    web = web_as(username)
     key_person = world.records["a"]["key_person"]
     for url in ("/key-persons/", "/key-persons/export.xlsx", f"/key-persons/{key_person.id}",
                 f"/key-persons/{key_person.id}/edit", f"/key-persons/new?resident={world.residents['a'].id}",
                 f"/follow-ups/{world.records['a']['follow_up'].id}/edit"):
-        assert client.get(url).status_code == 404, url
-    assert client.post(f"/key-persons/{key_person.id}/close", data={"end_date": "2024-05-01"}).status_code == 404
+        assert web.get(url, expect_errors=True).status_int == 404, url
+    assert forge(web, f"/key-persons/{key_person.id}/close", {"end_date": "2024-05-01"}).status_int == 404
     assert _events("key_person_viewed") == []
+    fresh()
+    assert db.session.get(KeyPerson, key_person.id).status == "active"
 
 
 def test_town_staff_with_the_governance_duty_see_their_towns(client_as, world):
@@ -321,13 +374,13 @@ def test_town_staff_with_the_governance_duty_see_their_towns(client_as, world):
     assert client.get(f"/key-persons/{world.records['b']['key_person'].id}").status_code == 404
 
 
-def test_another_grids_worker_gets_404(client_as, world):
-    client = client_as("worker_b")
+def test_another_grids_worker_gets_404_even_to_a_forged_follow_up(web_as, world):
+    web = web_as("worker_b")
     key_person = world.records["a"]["key_person"]
-    assert client.get(f"/key-persons/{key_person.id}").status_code == 404
-    assert client.post(f"/key-persons/{key_person.id}/follow-ups", data={}).status_code == 404
-    assert client.get(f"/follow-ups/{world.records['a']['follow_up'].id}/edit").status_code == 404
-    page = text_of(client.get("/key-persons/"))
+    assert web.get(f"/key-persons/{key_person.id}", expect_errors=True).status_int == 404
+    assert forge(web, f"/key-persons/{key_person.id}/follow-ups", {}).status_int == 404
+    assert web.get(f"/follow-ups/{world.records['a']['follow_up'].id}/edit", expect_errors=True).status_int == 404
+    page = visible_text(web.get("/key-persons/"))
     assert "李娜" in page and "张伟" not in page
 
 

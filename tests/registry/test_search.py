@@ -1,5 +1,7 @@
-"""One search box over residents, households and organisations, within scope."""
+"""One search box over residents, households and organisations, within scope; people
+in pinyin order; the care-tag list (its forms sent as rendered, tests/web.py)."""
 from tests.conftest import text_of
+from tests.web import form_on, options, press, visible_text
 
 
 def test_search_finds_people_households_and_organisations_in_scope(client_as, world):
@@ -25,20 +27,82 @@ def test_the_header_search_box_is_on_every_page(client_as, world):
     assert 'action="/search"' in page
 
 
-def test_admins_keep_the_care_tag_list(client_as, world):
+def test_admins_keep_the_care_tag_list(web_as, client_as, world):
     from sqlalchemy import select
 
     from app.extensions import db
     from app.registry.models import CareTag
     from tests.conftest import fresh
-    client = client_as("admin")
-    assert client.post("/care-tags/", data={"name": "重点优抚对象"}).status_code == 303
-    assert "已有同名标签" in text_of(client.post("/care-tags/", data={"name": "重点优抚对象"}))
+    web = web_as("admin")
+
+    def add(name):
+        form = form_on(web.get("/care-tags/"), button="添加")
+        form["name"] = name
+        return press(form, "添加")
+
+    assert add("重点优抚对象").status_int == 303
+    assert "已有同名标签" in visible_text(add("重点优抚对象"))
     fresh()
     tag = db.session.scalar(select(CareTag).where(CareTag.name == "重点优抚对象"))
-    client.post(f"/care-tags/{tag.id}/toggle")
+    assert press(form_on(web.get("/care-tags/"), action=f"/care-tags/{tag.id}/toggle"), "停用").status_int == 303
     fresh()
     assert db.session.get(CareTag, tag.id).is_active is False
     form = client_as("worker_a").get("/residents/new").get_data(as_text=True)
     assert "重点优抚对象" not in form and "留守儿童" in form
     assert client_as("station_a").get("/care-tags/").status_code == 404
+
+
+# --- Pinyin order ------------------------------------------------------------------------
+
+def three_people(world):
+    """张三, 李四, 王五 registered in that order in 东关一网格."""
+    from app.extensions import db
+    from app.registry import services
+    from tests.factories import make_id_number
+    people = [services.register_resident(services.ResidentValues(
+        name=name, id_number=make_id_number("19900101", 60 + n)), world.grid_a)
+        for n, name in enumerate(("张三", "李四", "王五"))]
+    db.session.commit()
+    return people
+
+
+def names_in(text, names=("张伟", "张三", "李四", "王五")):
+    """The names in the order they appear."""
+    import re
+    return re.findall("|".join(names), text)
+
+
+def test_people_are_listed_in_pinyin_order(client_as, world):
+    """李四, 王五, 张三, 张伟 (li, wang, zhangsan, zhangwei) — not 张三, 张伟, 李四, 王五
+    as their code points would have them — on the resident list, the search page and the
+    resident export's page order."""
+    three_people(world)
+    client = client_as("worker_a")
+    expected = ["李四", "王五", "张三", "张伟"]
+    assert names_in(text_of(client.get(f"/residents/?grid={world.grid_a.id}"))) == expected
+    rows = client.get("/residents/?q=", headers={"HX-Request": "true", "HX-Target": "resident-rows"})
+    assert names_in(text_of(rows)) == expected
+    # All three were born on 1 January 1990: their ID numbers share 19900101.
+    people = text_of(client.get("/search?q=19900101")).split("人员（")[1].split("住户（")[0]
+    assert names_in(people) == ["李四", "王五", "张三"]
+
+
+def test_people_offered_as_choices_are_in_pinyin_order(web_as, world):
+    """The responsible staff offered when listing a key person, and a building's chief
+    on the building form: 李四, 王五, 张三."""
+    from app.extensions import db
+    from app.org.models import StaffAssignment, StaffMember, StaffRole
+    from tests.factories import START
+    for name in ("张三", "李四", "王五"):
+        member = StaffMember(home_division=world.community_a, name=name, phone="13800000001")
+        db.session.add(member)
+        db.session.add(StaffAssignment(staff=member, division=world.grid_a, role=StaffRole.BUILDING_CHIEF.value,
+                                       start_date=START))
+    db.session.commit()
+    web = web_as("station_a")
+    resident = world.residents["a"]
+    form = form_on(web.get(f"/residents/{resident.id}").click(description="列为重点人员"))
+    assert names_in(" ".join(text for _value, text in options(form, "responsible_staff_id")),
+                    ("张三", "李四", "王五")) == ["李四", "王五", "张三"]
+    building = form_on(web.get(f"/buildings/{world.building_a.id}").click(description="修改"))
+    assert [text for _value, text in options(building, "chief_staff_id")][1:] == ["李四", "王五", "张三"]
