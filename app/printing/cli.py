@@ -137,7 +137,7 @@ def print_roster(code: str, kind: str | None, day: str | None, out: str) -> None
         raise click.BadParameter(f"{day}: 请写作 2026-11-23 / use 2026-11-23") from None
     if kind:
         roster = publicity.roster_for(community, kind, publicity.period_bounds(kind, when)[0])
-        rosters = [roster] if roster is not None and roster.shifts else []
+        rosters = [roster] if roster is not None and not roster.is_empty else []
     else:
         rosters = publicity.current_rosters(community, when)
     if not rosters:

@@ -122,10 +122,7 @@ def roster_edit(division_id: int):
                                     start=start.isoformat()), 303)
     candidates = publicity.roster_candidates(community, start, roster)
     chosen = {(s.day, s.staff_id) for s in roster.shifts} if roster else set()
-    notes = {}
-    if roster:
-        for shift in roster.shifts:
-            notes.setdefault(shift.day, shift.note)
+    notes = {day: roster.note_on(day) for day in days} if roster else {}
     return render_template(
         "printing/roster.html", community=community, kind=kind, kinds=publicity.PERIOD_KINDS, start=start,
         end=end, days=days, candidates=candidates, chosen=chosen, notes=notes, roster=roster,
@@ -141,7 +138,7 @@ def roster_pdf(division_id: int):
     community = _community(division_id)
     kind, start = _period()
     roster = publicity.roster_for(community, kind, start)
-    if roster is None or not roster.shifts:
+    if roster is None or roster.is_empty:
         abort(404)
     result = publicity.roster_pdf(roster)
     detail = print_detail(_("值班表"), publicity.roster_title(roster), len(roster.shifts), result)

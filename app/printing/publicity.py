@@ -165,7 +165,8 @@ def roster_candidates(community: Division, day: date | None = None,
 
 def save_roster(community: Division, kind: str, start: date, on_duty: dict[date, set[int]],
                 notes: dict[date, str], user=None) -> DutyRoster:
-    """Replace the period's shifts with `on_duty` (day → staff ids); notes per day."""
+    """Replace the period's shifts with `on_duty` (day → staff ids) and its notes (day →
+    text): a note is kept whether or not anyone is on duty that day."""
     start, end = period_bounds(kind, start)
     allowed = {s.id for s in roster_candidates(community, start, roster_for(community, kind, start))}
     roster = roster_for(community, kind, start)
@@ -174,12 +175,16 @@ def save_roster(community: Division, kind: str, start: date, on_duty: dict[date,
         db.session.add(roster)
     roster.shifts.clear()
     db.session.flush()
+    day_notes = {}
     for day in days_of(start, end):
         note = (notes.get(day) or "").strip()[:100]
+        if note:
+            day_notes[day.isoformat()] = note
         for staff_id in sorted(on_duty.get(day, set())):
             if staff_id not in allowed:
                 raise RosterError(_("只能安排本社区（村）的工作人员值班。"))
-            roster.shifts.append(DutyShift(day=day, staff_id=staff_id, note=note))
+            roster.shifts.append(DutyShift(day=day, staff_id=staff_id))
+    roster.day_notes = day_notes
     roster.updated_at = utcnow()
     roster.updated_by_id = getattr(user, "id", None)
     return roster
@@ -191,7 +196,7 @@ def current_rosters(community: Division, day: date | None = None) -> list[DutyRo
     rosters = db.session.scalars(select(DutyRoster).where(
         DutyRoster.community_id == community.id, DutyRoster.period_start <= day,
         DutyRoster.period_end >= day))
-    return sorted((r for r in rosters if r.shifts), key=lambda r: r.period_kind != "week")
+    return sorted((r for r in rosters if not r.is_empty), key=lambda r: r.period_kind != "week")
 
 
 @dataclass
@@ -202,11 +207,9 @@ class RosterDay:
 
 
 def roster_days(roster: DutyRoster) -> list[RosterDay]:
-    by_day: dict[date, RosterDay] = {d: RosterDay(d, [], "") for d in days_of(roster.period_start, roster.period_end)}
+    by_day = {d: RosterDay(d, [], roster.note_on(d)) for d in days_of(roster.period_start, roster.period_end)}
     for shift in roster.shifts:
-        entry = by_day[shift.day]
-        entry.staff.append(shift.staff)
-        entry.note = entry.note or shift.note
+        by_day[shift.day].staff.append(shift.staff)
     return list(by_day.values())
 
 

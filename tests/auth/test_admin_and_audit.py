@@ -1,54 +1,71 @@
-"""Account administration and the append-only audit log."""
+"""Account administration and the append-only audit log. Forms are filled and sent
+as rendered (tests/web.py)."""
 import pytest
 from sqlalchemy import select
 
 from app.auth.models import AuditEvent, AuditLogIsAppendOnly, User
 from app.extensions import db
-from tests.conftest import fresh, login, text_of
+from tests.conftest import fresh, text_of
+from tests.web import Web, choose, form_on, press, visible_text
+
+# What an administrator types for a new grid worker; the scope is chosen per test.
+NEW_USER = {"username": "newworker", "display_name": "新网格员", "password": "Welcome123",
+            "confirm": "Welcome123"}
 
 
-def _new_user(**overrides):
-    data = {"username": "newworker", "display_name": "新网格员", "role": "grid_worker", "phone": "",
-            "scope_division_id": "0", "scope_department_id": "0", "password": "Welcome123", "confirm": "Welcome123"}
-    data.update(overrides)
-    return data
+def new_user_form(web, **typed):
+    """/admin/users/new, reached from the account list, with 新网格员 typed in."""
+    form = form_on(web.get("/admin/users/").click(description="新建账号"))
+    for name, value in {**NEW_USER, **typed}.items():
+        form[name] = value
+    choose(form, "role", "网格员")
+    return form
 
 
-def test_admin_creates_an_account_that_must_change_its_password(app, client_as, world):
-    admin = client_as("admin")
-    response = admin.post("/admin/users/new", data=_new_user(scope_division_id=str(world.grid_a.id)))
-    assert response.status_code == 303
+def test_admin_creates_an_account_that_must_change_its_password(app, web_as, world):
+    admin = web_as("admin")
+    form = new_user_form(admin)
+    choose(form, "scope_division_id", "东关一网格")
+    response = press(form, "创建账号")
+    assert response.status_int == 303
     fresh()
     user = db.session.scalar(select(User).where(User.username == "newworker"))
     assert user.scope_division_id == world.grid_a.id and user.must_change_password
-    client = app.test_client()
-    assert login(client, "newworker", "Welcome123").headers["Location"].endswith("/password")
+    assert "newworker" in visible_text(response.follow())
+    newcomer = Web(app)
+    assert newcomer.sign_in("newworker", "Welcome123").headers["Location"].endswith("/password")
 
 
-@pytest.mark.parametrize("overrides, message", [
-    ({}, "请选择账号的管辖范围"),
-    ({"scope_division_id": "TOWN"}, "该角色的管辖范围必须是一个网格"),
-    ({"role": "department_handler"}, "必须选择所属部门"),
-    ({"username": "admin", "scope_division_id": "GRID"}, "用户名已存在"),
-    ({"password": "short", "confirm": "short", "scope_division_id": "GRID"}, "至少需要 8 个字符"),
-    ({"confirm": "Other1234", "scope_division_id": "GRID"}, "两次输入的密码不一致"),
+@pytest.mark.parametrize("typed, scope, role, message", [
+    ({}, None, None, "请选择账号的管辖范围"),
+    ({}, "城关镇", None, "该角色的管辖范围必须是一个网格"),
+    ({}, None, "职能部门经办人", "必须选择所属部门"),
+    ({"username": "admin"}, "东关一网格", None, "用户名已存在"),
+    ({"password": "short", "confirm": "short"}, "东关一网格", None, "至少需要 8 个字符"),
+    ({"confirm": "Other1234"}, "东关一网格", None, "两次输入的密码不一致"),
 ])
-def test_account_errors_are_shown_at_the_field_and_keep_the_input(client_as, world, overrides, message):
-    ids = {"TOWN": str(world.town_a.id), "GRID": str(world.grid_a.id)}
-    overrides = {k: ids.get(v, v) for k, v in overrides.items()}
-    response = client_as("admin").post("/admin/users/new", data=_new_user(**overrides))
-    assert response.status_code == 200
-    assert message in text_of(response)
-    assert 'value="新网格员"' in response.get_data(as_text=True)
+def test_account_errors_are_shown_at_the_field_and_keep_the_input(web_as, world, typed, scope, role, message):
+    form = new_user_form(web_as("admin"), **typed)
+    if scope:
+        choose(form, "scope_division_id", scope)
+    if role:
+        choose(form, "role", role)
+    response = press(form, "创建账号")
+    assert response.status_int == 200
+    assert message in visible_text(response)
+    assert form_on(response)["display_name"].value == "新网格员"
 
 
-def test_role_and_scope_changes_are_audited_and_end_sessions(client_as, world):
+def test_role_and_scope_changes_are_audited_and_end_sessions(client_as, web_as, world):
     worker = client_as("worker_a")
-    admin = client_as("admin")
-    response = admin.post(f"/admin/users/{world.users['worker_a'].id}/edit", data={
-        "display_name": "worker_a", "role": "station_staff", "scope_division_id": str(world.community_a.id),
-        "scope_department_id": "0", "phone": ""})
-    assert response.status_code == 303
+    admin = web_as("admin")
+    page = admin.get(f"/admin/users/{world.users['worker_a'].id}").click(description="修改角色与范围")
+    form = form_on(page)
+    assert form["display_name"].value == "worker_a"
+    choose(form, "role", "工作站")
+    choose(form, "scope_division_id", "东关社区")
+    response = press(form, "保存")
+    assert response.status_int == 303
     fresh()
     actions = [e.action for e in db.session.scalars(select(AuditEvent).where(
         AuditEvent.target_type == "user_account", AuditEvent.target_id == world.users["worker_a"].id))]
@@ -63,27 +80,36 @@ def test_non_admins_get_404_on_account_pages(client_as, world):
         assert client.get("/admin/audit").status_code == 404
 
 
-def test_audit_log_records_logins_failures_and_lockouts_with_ip(client, world):
-    login(client, "worker_a", "nope-nope-1")
-    login(client, "ghost", "nope-nope-1")
-    login(client, "worker_a")
+def test_audit_log_records_logins_failures_and_lockouts_with_ip(web, world):
+    web.extra_environ["REMOTE_ADDR"] = "203.0.113.9"  # the browser's address, as a server sees it
+    web.sign_in("worker_a", "nope-nope-1")
+    web.sign_in("ghost", "nope-nope-1")
+    web.sign_in("worker_a")
     fresh()
     events = list(db.session.scalars(select(AuditEvent).order_by(AuditEvent.id)))
     assert [(e.action, e.actor_name) for e in events][-3:] == [
         ("login_failed", "worker_a"), ("login_failed", "ghost"), ("login", "worker_a")]
-    assert events[-1].ip_address == "127.0.0.1"
+    assert {e.ip_address for e in events[-3:]} == {"203.0.113.9"}
 
 
-def test_admin_filters_the_audit_log(client_as, world):
+def test_admin_filters_the_audit_log(client_as, web_as, world):
     client = client_as("admin")
-    other = client_as("worker_a")
-    other.post("/logout")
+    other = web_as("worker_a")
+    sign_out(other)
     page = text_of(client.get("/admin/audit?action=logout"))
     assert "退出登录" in page and "worker_a" in page
     page = text_of(client.get("/admin/audit?action=logout&actor=station"))
     assert "worker_a" not in page
     page = text_of(client.get("/admin/audit?date_from=2020-13-01"))
     assert "日期格式应为 YYYY-MM-DD" in page
+
+
+def sign_out(web):
+    """Press 退出 in the page header (a navigation form: form_on leaves it aside)."""
+    page = web.get("/")
+    forms = [f for k, f in page.forms.items() if isinstance(k, int) and (f.action or "").endswith("/logout")]
+    assert len(forms) == 1, [f.action for f in page.forms.values()]
+    return press(forms[0], "退出")
 
 
 def test_the_audit_log_cannot_be_changed_from_the_app(world):
@@ -130,19 +156,19 @@ def test_every_audited_action_has_a_label():
     assert used and used <= set(AUDIT_ACTIONS), used - set(AUDIT_ACTIONS)
 
 
-def test_governance_duty_is_set_by_admins_and_audited(client_as, world):
-    client = client_as("admin")
-    response = client.post(f"/admin/users/{world.users['town_a'].id}/edit", data={
-        "display_name": "town_a", "role": "town_staff", "scope_division_id": str(world.town_a.id),
-        "scope_department_id": "0", "phone": "", "governance_duty": "y"})
-    assert response.status_code == 303
+def test_governance_duty_is_set_by_admins_and_audited(web_as, world):
+    admin = web_as("admin")
+    form = form_on(admin.get(f"/admin/users/{world.users['town_a'].id}/edit"))
+    form["governance_duty"] = True
+    response = press(form, "保存")
+    assert response.status_int == 303
     fresh()
     assert db.session.get(User, world.users["town_a"].id).governance_duty is True
     event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "scope_changed")).all()[-1]
     assert event.detail == {"governance_duty": True}
-    # The duty means nothing for other roles.
-    client.post(f"/admin/users/{world.users['station_a'].id}/edit", data={
-        "display_name": "station_a", "role": "station_staff", "scope_division_id": str(world.community_a.id),
-        "scope_department_id": "0", "phone": "", "governance_duty": "y"})
+    # The duty means nothing for other roles: ticked for a station account, it is not kept.
+    form = form_on(admin.get(f"/admin/users/{world.users['station_a'].id}/edit"))
+    form["governance_duty"] = True
+    press(form, "保存")
     fresh()
     assert db.session.get(User, world.users["station_a"].id).governance_duty is False

@@ -1,5 +1,6 @@
 """Grid staff: create and edit, phone rules, photos checked by content, the scoped
-photo route, linked accounts, assignments, and what another grid's worker sees."""
+photo route, linked accounts, assignments, and what another grid's worker sees.
+Forms are filled and sent as rendered (tests/web.py)."""
 import io
 import os
 import re
@@ -16,6 +17,7 @@ from app.org import staff_services as rules
 from app.org.models import StaffAssignment, StaffMember
 from app.org.services import OrgError
 from tests.conftest import fresh, text_of
+from tests.web import Upload, choose, forge, form_on, options, press, visible_text
 
 
 def image_bytes(size=(40, 30), fmt="PNG", **save_args) -> bytes:
@@ -24,15 +26,20 @@ def image_bytes(size=(40, 30), fmt="PNG", **save_args) -> bytes:
     return out.getvalue()
 
 
-def staff_form(world, **overrides):
-    data = {"name": "张三", "phone": "13912345678", "home_division_id": str(world.grid_a.id),
-            "note": "负责一号楼"}
-    data.update(overrides)
-    return data
+def new_staff_form(web, **typed):
+    """/staff/new as rendered, with what a station types for 张三."""
+    form = form_on(web.get("/staff/new"))
+    form["name"] = "张三"
+    form["phone"] = "13912345678"
+    choose(form, "home_division_id", "东关一网格")
+    form["note"] = "负责一号楼"
+    for name, value in typed.items():
+        form[name] = value
+    return form
 
 
-def post_staff(client, url, data):
-    return client.post(url, data=data, content_type="multipart/form-data")
+def photo(data: bytes, name: str = "me.png", mimetype: str = "image/png") -> Upload:
+    return Upload(name, data, mimetype)
 
 
 def by_name(name):
@@ -49,13 +56,14 @@ def audited(action, target_id=None):
 
 # --- Create and edit -----------------------------------------------------------------
 
-def test_station_creates_and_edits_a_staff_member_with_a_photo(app, client_as, world):
-    client = client_as("station_a")
-    form_page = client.get("/staff/new")
-    assert 'enctype="multipart/form-data"' in form_page.get_data(as_text=True)
-    response = post_staff(client, "/staff/new", staff_form(
-        world, photo=(io.BytesIO(image_bytes()), "me.png")))
-    assert response.status_code == 303
+def test_station_creates_and_edits_a_staff_member_with_a_photo(app, web_as, world):
+    web = web_as("station_a")
+    page = web.get("/staff/").click(description="新建人员")
+    assert 'enctype="multipart/form-data"' in page.text
+    form = new_staff_form(web)
+    form["photo"] = photo(image_bytes())
+    response = press(form, "保存")
+    assert response.status_int == 303
     staff = by_name("张三")
     assert staff.phone == "13912345678" and staff.home_division_id == world.grid_a.id
     assert staff.note == "负责一号楼" and staff.user_id is None
@@ -63,48 +71,56 @@ def test_station_creates_and_edits_a_staff_member_with_a_photo(app, client_as, w
     assert re.fullmatch(r"[0-9a-f]{32}\.jpg", staff.photo_filename) and stored.is_file()
     with Image.open(stored) as saved:
         assert saved.format == "JPEG"
-    photo = client.get(f"/staff/{staff.id}/photo")
-    assert photo.status_code == 200 and photo.mimetype == "image/jpeg"
-    assert photo.data == stored.read_bytes()
+    photo_response = web.get(f"/staff/{staff.id}/photo")
+    assert photo_response.status_int == 200 and photo_response.content_type == "image/jpeg"
+    assert photo_response.body == stored.read_bytes()
     assert audited("staff_created", staff.id)
 
-    page = text_of(client.get(f"/staff/{staff.id}"))
+    detail = response.follow()
+    page = visible_text(detail)
     assert "张三" in page and "13912345678" in page and "东关一网格" in page
 
-    response = post_staff(client, f"/staff/{staff.id}/edit", staff_form(
-        world, name="张三丰", phone="0917-1234567", home_division_id=str(world.community_a.id), note=""))
-    assert response.status_code == 303
+    form = form_on(detail.click(description="修改"))
+    assert form["name"].value == "张三" and form["note"].value == "负责一号楼"
+    form["name"] = "张三丰"
+    form["phone"] = "0917-1234567"
+    choose(form, "home_division_id", "东关社区")
+    form["note"] = ""
+    response = press(form, "保存")
+    assert response.status_int == 303
     staff = by_name("张三丰")
     assert staff.phone == "0917-1234567" and staff.home_division_id == world.community_a.id
     assert staff.note == "" and stored.is_file()  # no new upload: the photo stays
     assert audited("staff_updated", staff.id)
 
 
-def test_a_new_photo_replaces_the_old_file_and_removing_deletes_it(app, client_as, world):
-    client = client_as("station_a")
-    post_staff(client, "/staff/new", staff_form(world, photo=(io.BytesIO(image_bytes()), "a.png")))
+def test_a_new_photo_replaces_the_old_file_and_removing_deletes_it(app, web_as, world):
+    web = web_as("station_a")
+    press(new_staff_form(web, photo=photo(image_bytes(), "a.png")), "保存")
     staff = by_name("张三")
     first = Path(app.config["UPLOAD_FOLDER"]) / "staff" / staff.photo_filename
-    post_staff(client, f"/staff/{staff.id}/edit", staff_form(
-        world, photo=(io.BytesIO(image_bytes(fmt="JPEG")), "b.jpg")))
+    form = form_on(web.get(f"/staff/{staff.id}/edit"))
+    form["photo"] = photo(image_bytes(fmt="JPEG"), "b.jpg", "image/jpeg")
+    press(form, "保存")
     staff = by_name("张三")
     second = Path(app.config["UPLOAD_FOLDER"]) / "staff" / staff.photo_filename
     assert second.is_file() and not first.exists()
-    assert "remove_photo" in client.get(f"/staff/{staff.id}/edit").get_data(as_text=True)
-    post_staff(client, f"/staff/{staff.id}/edit", staff_form(world, remove_photo="y"))
+    form = form_on(web.get(f"/staff/{staff.id}/edit"))
+    form["remove_photo"] = True
+    press(form, "保存")
     staff = by_name("张三")
     assert staff.photo_filename is None and not second.exists()
-    assert client.get(f"/staff/{staff.id}/photo").status_code == 404
+    assert web.get(f"/staff/{staff.id}/photo", expect_errors=True).status_int == 404
     assert audited("staff_photo_removed", staff.id)
+    assert "remove_photo" not in form_on(web.get(f"/staff/{staff.id}/edit")).fields  # nothing to remove now
 
 
-def test_photos_are_shrunk_and_lose_their_exif(app, client_as, world):
+def test_photos_are_shrunk_and_lose_their_exif(app, web_as, world):
     exif = Image.Exif()
     exif[0x010F] = "SecretCam"  # Make
     exif[0x0112] = 6            # Orientation: rotate 90° when shown
     big = image_bytes((1600, 1200), fmt="JPEG", exif=exif.tobytes())
-    client = client_as("station_a")
-    post_staff(client, "/staff/new", staff_form(world, photo=(io.BytesIO(big), "big.jpg")))
+    press(new_staff_form(web_as("station_a"), photo=photo(big, "big.jpg", "image/jpeg")), "保存")
     stored = Path(app.config["UPLOAD_FOLDER"]) / "staff" / by_name("张三").photo_filename
     with Image.open(stored) as saved:
         assert max(saved.size) <= photos.LONG_SIDE
@@ -115,15 +131,14 @@ def test_photos_are_shrunk_and_lose_their_exif(app, client_as, world):
 
 @pytest.mark.parametrize("phone", ["12345678901", "1380000000", "138000000001", "2345678",
                                    "0917-123", "abc", "+86 138 0000 0000"])
-def test_invalid_phone_is_refused_at_the_field_and_the_input_is_kept(client_as, world, phone):
-    client = client_as("station_a")
-    response = post_staff(client, "/staff/new", staff_form(world, phone=phone, note="备注保留"))
-    assert response.status_code == 200
-    html = response.get_data(as_text=True)
-    assert "电话号码格式不正确" in text_of(response)
-    assert 'id="phone-error"' in html  # the message sits at the phone field
-    assert 'value="张三"' in html and "备注保留" in html
-    assert f'selected value="{world.grid_a.id}"' in html
+def test_invalid_phone_is_refused_at_the_field_and_the_input_is_kept(web_as, world, phone):
+    response = press(new_staff_form(web_as("station_a"), phone=phone, note="备注保留"), "保存")
+    assert response.status_int == 200
+    assert "电话号码格式不正确" in visible_text(response)
+    assert 'id="phone-error"' in response.text  # the message sits at the phone field
+    again = form_on(response)
+    assert again["name"].value == "张三" and again["note"].value == "备注保留"
+    assert again["home_division_id"].value == str(world.grid_a.id)
     assert by_name("张三") is None
 
 
@@ -140,35 +155,45 @@ def test_service_numbers_only_for_departments():
         rules.clean_phone("12345")
 
 
-def test_name_and_home_unit_are_required(client_as, world):
-    client = client_as("station_a")
-    response = post_staff(client, "/staff/new", staff_form(world, name="", home_division_id="0"))
-    assert "此项为必填项" in text_of(response)
-    response = post_staff(client, "/staff/new", staff_form(world, home_division_id="0"))
-    assert "请选择您管辖范围内" in text_of(response)
-    # A unit outside the station's scope is refused even if typed into the request.
-    response = post_staff(client, "/staff/new", staff_form(world, home_division_id=str(world.grid_b.id)))
-    assert "请选择您管辖范围内" in text_of(response) and by_name("张三") is None
+def test_name_and_home_unit_are_required(web_as, world):
+    web = web_as("station_a")
+    form = new_staff_form(web, name="")
+    choose(form, "home_division_id", "（请选择）")
+    response = press(form, "保存")
+    assert "此项为必填项" in visible_text(response)
+    form = new_staff_form(web)
+    choose(form, "home_division_id", "（请选择）")
+    assert "请选择您管辖范围内" in visible_text(press(form, "保存"))
+    assert by_name("张三") is None
+
+
+def test_forged_home_unit_outside_scope_is_refused(web_as, world):
+    """The page does not offer another town's grid: only a hand-built request names it."""
+    web = web_as("station_a")
+    offered = [value for value, _label in options(form_on(web.get("/staff/new")), "home_division_id")]
+    assert str(world.grid_b.id) not in offered
+    response = forge(web, "/staff/new", {"name": "张三", "phone": "13912345678",
+                                         "home_division_id": str(world.grid_b.id), "note": ""})
+    assert "请选择您管辖范围内" in visible_text(response) and by_name("张三") is None
 
 
 # --- Photos checked by content -------------------------------------------------------
 
-def test_a_text_file_renamed_jpg_is_refused(app, client_as, world):
-    client = client_as("station_a")
-    response = post_staff(client, "/staff/new", staff_form(
-        world, photo=(io.BytesIO(b"not really a picture\n" * 20), "photo.jpg")))
-    assert "照片须为 JPEG 或 PNG 图片。" in text_of(response)
-    assert 'value="张三"' in response.get_data(as_text=True)
+def test_a_text_file_renamed_jpg_is_refused(app, web_as, world):
+    form = new_staff_form(web_as("station_a"), photo=photo(b"not really a picture\n" * 20, "photo.jpg",
+                                                            "image/jpeg"))
+    response = press(form, "保存")
+    assert "照片须为 JPEG 或 PNG 图片。" in visible_text(response)
+    assert form_on(response)["name"].value == "张三"
     assert by_name("张三") is None
     folder = Path(app.config["UPLOAD_FOLDER"]) / "staff"
     assert not folder.exists() or not any(folder.iterdir())
 
 
-def test_other_image_formats_are_refused(client_as, world):
-    client = client_as("station_a")
-    response = post_staff(client, "/staff/new", staff_form(
-        world, photo=(io.BytesIO(image_bytes(fmt="GIF")), "photo.png")))
-    assert "照片须为 JPEG 或 PNG 图片。" in text_of(response) and by_name("张三") is None
+def test_other_image_formats_are_refused(web_as, world):
+    form = new_staff_form(web_as("station_a"), photo=photo(image_bytes(fmt="GIF"), "photo.png"))
+    response = press(form, "保存")
+    assert "照片须为 JPEG 或 PNG 图片。" in visible_text(response) and by_name("张三") is None
 
 
 def test_a_truncated_png_is_refused():
@@ -178,29 +203,26 @@ def test_a_truncated_png_is_refused():
     assert caught.value.field == "photo"
 
 
-def test_an_oversized_image_is_refused(app, client_as, world):
+def test_an_oversized_image_is_refused(app, web_as, world):
     noise = Image.frombytes("RGB", (1000, 1000), os.urandom(3 * 1000 * 1000))
     out = io.BytesIO()
     noise.save(out, format="PNG")
     assert out.tell() > app.config["PHOTO_MAX_BYTES"]
-    out.seek(0)
-    client = client_as("station_a")
-    response = post_staff(client, "/staff/new", staff_form(world, photo=(out, "big.png")))
-    assert "照片不能超过 2 MB。" in text_of(response) and by_name("张三") is None
+    response = press(new_staff_form(web_as("station_a"), photo=photo(out.getvalue(), "big.png")), "保存")
+    assert "照片不能超过 2 MB。" in visible_text(response) and by_name("张三") is None
 
 
-def test_a_good_photo_with_another_error_asks_to_choose_it_again(client_as, world):
-    client = client_as("station_a")
-    response = post_staff(client, "/staff/new", staff_form(
-        world, phone="123", photo=(io.BytesIO(image_bytes()), "me.png")))
-    page = text_of(response)
+def test_a_good_photo_with_another_error_asks_to_choose_it_again(web_as, world):
+    response = press(new_staff_form(web_as("station_a"), phone="123", photo=photo(image_bytes())), "保存")
+    page = visible_text(response)
     assert "电话号码格式不正确" in page and "请重新选择照片" in page
 
 
-def test_photo_route_is_scoped(app, client_as, world):
+def test_photo_route_is_scoped(app, client_as, web_as, world):
     worker_a = world.staff["worker_a"]
-    post_staff(client_as("station_a"), f"/staff/{worker_a.id}/edit", staff_form(
-        world, name=worker_a.name, photo=(io.BytesIO(image_bytes()), "me.png")))
+    form = form_on(web_as("station_a").get(f"/staff/{worker_a.id}/edit"))
+    form["photo"] = photo(image_bytes())
+    assert press(form, "保存").status_int == 303
     assert client_as("worker_a").get(f"/staff/{worker_a.id}/photo").status_code == 200
     assert client_as("worker_b").get(f"/staff/{worker_a.id}/photo").status_code == 404
     # In scope but without a photo: 404 too.
@@ -209,28 +231,35 @@ def test_photo_route_is_scoped(app, client_as, world):
 
 # --- Linked accounts -----------------------------------------------------------------
 
-def test_only_county_admins_link_accounts(client_as, world):
+def test_only_county_admins_link_accounts(web_as, world):
     chief = world.staff["chief_a"]
-    station = client_as("station_a")
-    assert 'name="user_id"' not in station.get(f"/staff/{chief.id}/edit").get_data(as_text=True)
-    post_staff(station, f"/staff/{chief.id}/edit",
-               staff_form(world, name=chief.name, user_id=str(world.users["town_a"].id)))
-    assert by_name(chief.name).user_id is None  # the field is not there for them
+    station_form = form_on(web_as("station_a").get(f"/staff/{chief.id}/edit"))
+    assert "user_id" not in station_form.fields  # the field is not there for them
 
-    admin = client_as("admin")
-    html = admin.get(f"/staff/{chief.id}/edit").get_data(as_text=True)
-    assert 'name="user_id"' in html
+    admin = web_as("admin")
+    form = form_on(admin.get(f"/staff/{chief.id}/edit"))
+    offered = [value for value, _label in options(form, "user_id")]
     # worker_b's account already belongs to another staff member: not offered.
-    assert f'value="{world.users["worker_b"].id}"' not in re.search(
-        r'<select[^>]*name="user_id".*?</select>', html, re.S).group(0)
-    response = post_staff(admin, f"/staff/{chief.id}/edit",
-                          staff_form(world, name=chief.name, user_id=str(world.users["worker_b"].id)))
-    assert "该账号不可选" in text_of(response)
-    response = post_staff(admin, f"/staff/{chief.id}/edit",
-                          staff_form(world, name=chief.name, user_id=str(world.users["town_a"].id)))
-    assert response.status_code == 303
+    assert str(world.users["worker_b"].id) not in offered
+    choose(form, "user_id", "town_a")
+    response = press(form, "保存")
+    assert response.status_int == 303
     assert by_name(chief.name).user_id == world.users["town_a"].id
     assert audited("staff_account_linked", chief.id)
+
+
+def test_forged_account_links_are_refused(web_as, world):
+    """A station's edit page has no account field, and the admin's does not offer an
+    account already linked to someone else: hand-built requests only."""
+    chief = world.staff["chief_a"]
+    fields = {"name": chief.name, "phone": chief.phone, "home_division_id": str(chief.home_division_id),
+              "note": "", "submit": "保存"}
+    forge(web_as("station_a"), f"/staff/{chief.id}/edit", {**fields, "user_id": str(world.users["town_a"].id)})
+    assert by_name(chief.name).user_id is None  # ignored: the field is not theirs
+    response = forge(web_as("admin"), f"/staff/{chief.id}/edit",
+                     {**fields, "user_id": str(world.users["worker_b"].id)})
+    assert "该账号不可选" in visible_text(response)
+    assert by_name(chief.name).user_id is None
 
 
 def test_grid_workers_may_view_but_not_edit(client_as, world):
@@ -244,86 +273,121 @@ def test_grid_workers_may_view_but_not_edit(client_as, world):
 
 # --- Assignments ---------------------------------------------------------------------
 
-def test_add_and_end_an_assignment(client_as, world):
-    client = client_as("station_a")
+def assignment_form(page, **typed):
+    """The 添加岗位 form on a staff page, with a volunteer post in 东关二网格 typed in."""
+    form = form_on(page, action="/assignments", button="添加岗位")
+    choose(form, "division_id", "东关二网格")
+    choose(form, "role", "志愿者")
+    form["start_date"] = "2024-03-01"
+    for name, value in typed.items():
+        if name in ("division_id", "role"):
+            choose(form, name, value)
+        else:
+            form[name] = value
+    return form
+
+
+def test_add_and_end_an_assignment(web_as, world):
+    web = web_as("station_a")
     chief = world.staff["chief_a"]
-    page = client.get(f"/staff/{chief.id}").get_data(as_text=True)
-    assert 'name="start_date"' in page
-    response = client.post(f"/staff/{chief.id}/assignments", data={
-        "division_id": str(world.grid_a2.id), "role": "volunteer", "start_date": "2024-03-01"})
-    assert response.status_code == 303
+    page = web.get(f"/staff/{chief.id}")
+    response = press(assignment_form(page), "添加岗位")
+    assert response.status_int == 303
     fresh()
     assignment = db.session.scalar(select(StaffAssignment).where(
         StaffAssignment.staff_id == chief.id, StaffAssignment.division_id == world.grid_a2.id))
     assert assignment.role == "volunteer" and assignment.end_date is None
     assert audited("assignment_added", assignment.id)
-    page = text_of(client.get(f"/staff/{chief.id}"))
+    detail = response.follow()
+    second_tab = web.get(f"/staff/{chief.id}")  # the page open twice
+    page = visible_text(detail)
     assert "东关二网格" in page and "志愿者" in page and "2024-03-01" in page
 
-    response = client.post(f"/assignments/{assignment.id}/end", data={"end_date": "2024-02-01"})
-    assert response.status_code == 200
-    assert "结束日期不能早于起始日期" in text_of(response)
-    assert 'value="2024-02-01"' in response.get_data(as_text=True)
+    end = form_on(detail, action=f"/assignments/{assignment.id}/end")
+    end["end_date"] = "2024-02-01"
+    response = press(end, "结束岗位")
+    assert response.status_int == 200
+    assert "结束日期不能早于起始日期" in visible_text(response)
+    assert form_on(response, action=f"/assignments/{assignment.id}/end")["end_date"].value == "2024-02-01"
     fresh()
     assert db.session.get(StaffAssignment, assignment.id).end_date is None
 
-    response = client.post(f"/assignments/{assignment.id}/end", data={"end_date": "2024-06-30"})
-    assert response.status_code == 303
+    end = form_on(response, action=f"/assignments/{assignment.id}/end")
+    end["end_date"] = "2024-06-30"
+    response = press(end, "结束岗位")
+    assert response.status_int == 303
     fresh()
     assert db.session.get(StaffAssignment, assignment.id).end_date.isoformat() == "2024-06-30"
     assert audited("assignment_ended", assignment.id)
-    response = client.post(f"/assignments/{assignment.id}/end", data={"end_date": "2024-07-30"})
-    assert "已于 2024-06-30 结束" in text_of(response)
+    # From the tab opened before, where the post still shows as current.
+    stale = form_on(second_tab, action=f"/assignments/{assignment.id}/end")
+    stale["end_date"] = "2024-07-30"
+    assert "已于 2024-06-30 结束" in visible_text(press(stale, "结束岗位"))
 
 
-@pytest.mark.parametrize("overrides,message", [
+@pytest.mark.parametrize("typed,message", [
     ({"end_date": "2024-02-01"}, "结束日期不能早于起始日期"),
-    ({"role": "other"}, "请填写岗位名称"),
-    ({"division_id": "0"}, "请选择您管辖范围内的网格"),
+    ({"role": "其他"}, "请填写岗位名称"),
+    ({"division_id": "（请选择网格）"}, "请选择您管辖范围内的网格"),
     ({"start_date": "2024-13-01"}, "有效日期"),
     ({"start_date": "2023-06-01"}, "不能早于网格设立日期"),
 ])
-def test_assignment_errors_are_shown_at_the_field(client_as, world, overrides, message):
-    client = client_as("station_a")
+def test_assignment_errors_are_shown_at_the_field(web_as, world, typed, message):
+    web = web_as("station_a")
     chief = world.staff["chief_a"]
-    data = {"division_id": str(world.grid_a2.id), "role": "volunteer", "start_date": "2024-03-01"}
-    data.update(overrides)
-    response = client.post(f"/staff/{chief.id}/assignments", data=data)
-    assert response.status_code == 200 and message in text_of(response)
+    response = press(assignment_form(web.get(f"/staff/{chief.id}"), **typed), "添加岗位")
+    assert response.status_int == 200 and message in visible_text(response)
     fresh()
     assert len(db.session.get(StaffMember, chief.id).assignments) == 1
 
 
-def test_assignment_needs_a_visible_active_grid(client_as, world):
-    client = client_as("station_a")
+@pytest.mark.parametrize("division", ["grid_b", "community_a"])
+def test_forged_assignment_to_a_unit_not_offered_is_refused(web_as, world, division):
+    """Another town's grid and a community are not offered as a post's grid."""
+    web = web_as("station_a")
     chief = world.staff["chief_a"]
-    base = {"role": "volunteer", "start_date": "2024-03-01"}
-    for division in (world.grid_b, world.community_a):
-        response = client.post(f"/staff/{chief.id}/assignments", data={**base, "division_id": str(division.id)})
-        assert "请选择您管辖范围内的网格" in text_of(response)
+    unit = getattr(world, division)
+    page = web.get(f"/staff/{chief.id}")
+    offered = [v for v, _label in options(form_on(page, action="/assignments", button="添加岗位"), "division_id")]
+    assert str(unit.id) not in offered
+    response = forge(web, f"/staff/{chief.id}/assignments",
+                     {"role": "volunteer", "start_date": "2024-03-01", "division_id": str(unit.id)})
+    assert "请选择您管辖范围内的网格" in visible_text(response)
+    fresh()
+    assert len(db.session.get(StaffMember, chief.id).assignments) == 1
+
+
+def test_assignment_needs_an_active_grid(web_as, world):
+    web = web_as("station_a")
+    chief = world.staff["chief_a"]
+    form = assignment_form(web.get(f"/staff/{chief.id}"))  # 东关二网格 offered when the page was read
     world.grid_a2.status = "retired"
     db.session.commit()
-    response = client.post(f"/staff/{chief.id}/assignments", data={**base, "division_id": str(world.grid_a2.id)})
-    assert "请选择您管辖范围内的网格" in text_of(response) or "已撤销" in text_of(response)
-    response = client.post(f"/staff/{chief.id}/assignments", data={
-        **base, "role": "other", "role_note": "调解员", "division_id": str(world.grid_a.id)})
-    assert response.status_code == 303
+    response = press(form, "添加岗位")
+    assert "请选择您管辖范围内的网格" in visible_text(response) or "已撤销" in visible_text(response)
+    form = form_on(response, action="/assignments", button="添加岗位")
+    assert not any("东关二网格" in label for _value, label in options(form, "division_id"))
+    choose(form, "division_id", "东关一网格")
+    choose(form, "role", "其他")
+    form["role_note"] = "调解员"
+    form["start_date"] = "2024-03-01"
+    response = press(form, "添加岗位")
+    assert response.status_int == 303
     fresh()
     assert {a.role_label for a in db.session.get(StaffMember, chief.id).assignments} == {"网格长", "调解员"}
 
 
-def test_overlapping_same_post_is_refused(client_as, world):
-    client = client_as("station_a")
+def test_overlapping_same_post_is_refused(web_as, world):
+    web = web_as("station_a")
     worker = world.staff["worker_a"]
-    response = client.post(f"/staff/{worker.id}/assignments", data={
-        "division_id": str(world.grid_a.id), "role": "full_time_worker", "start_date": "2024-05-01"})
-    assert "时间重叠" in text_of(response)
+    form = assignment_form(web.get(f"/staff/{worker.id}"), division_id="东关一网格", role="专职网格员",
+                           start_date="2024-05-01")
+    assert "时间重叠" in visible_text(press(form, "添加岗位"))
 
 
-def test_assignments_of_another_grid_cannot_be_ended(client_as, world):
-    client = client_as("station_a")
+def test_forged_end_of_another_grids_assignment_is_404(web_as, world):
     other = world.staff["worker_b"].assignments[0]
-    assert client.post(f"/assignments/{other.id}/end", data={"end_date": "2024-06-30"}).status_code == 404
+    assert forge(web_as("station_a"), f"/assignments/{other.id}/end", {"end_date": "2024-06-30"}).status_int == 404
 
 
 # --- Lists and scoping ---------------------------------------------------------------

@@ -1,6 +1,7 @@
 """The inspection binder (迎检包): sections rendered apart and joined, a contents page
 whose numbers are the pages the sections really start on, the background job with
-its progress page and owner-only download, and the command line."""
+its progress page and owner-only download, and the command line. The start form is
+filled and sent as rendered (tests/web.py)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -20,6 +21,7 @@ from app.printing.binder import build_binder
 from app.printing.ledgers import all_ledgers
 from tests.conftest import fresh, text_of
 from tests.printing.helpers import squeezed
+from tests.web import choose, forge, form_on, options, press
 
 START, END = dt.date(2026, 10, 1), dt.date(2026, 10, 31)
 
@@ -80,15 +82,16 @@ def test_key_person_ledgers_only_for_those_who_may_see_key_persons(app, world):
         assert (f"{ledger.number}. {ledger.title}" in titles) != ledger.key_persons, ledger.number
 
 
-def test_web_job_progress_download_and_owner_only(app, world, client_as):
+def test_web_job_progress_download_and_owner_only(app, world, client_as, web_as):
     _closed_matter(world)
     client = client_as("station_a")
-    assert "/binders/new" in client.get("/ledgers/").get_data(as_text=True)
-    form = client.get("/binders/new")
-    assert form.status_code == 200
-    response = client.post("/binders/new", data={"division_id": world.grid_a.id, "start": "2026-10-01",
-                                                 "end": "2026-10-31"})
-    assert response.status_code == 303
+    web = web_as("station_a")
+    form = form_on(web.get("/ledgers/").click(href="/binders/new"))
+    choose(form, "division_id", "东关一网格")
+    form["start"] = "2026-10-01"
+    form["end"] = "2026-10-31"
+    response = press(form, "生成迎检包")
+    assert response.status_int == 303
     location = response.headers["Location"]
     token = location.rsplit("/", 1)[-1]
     page = client.get(location)
@@ -132,11 +135,24 @@ def test_running_job_page_refreshes_without_js(app, world, client_as):
         binder_jobs._jobs.pop(job.token, None)
 
 
-def test_out_of_scope_division_is_refused(app, world, client_as):
-    client = client_as("worker_a")
-    response = client.post("/binders/new", data={"division_id": world.grid_b.id, "start": "2026-10-01",
-                                                 "end": "2026-10-31"})
-    assert response.status_code == 400
+def test_forged_binder_for_an_out_of_scope_division_is_refused(app, world, web_as):
+    """worker_a's form offers only their own grid: another grid only by a hand-built request."""
+    web = web_as("worker_a")
+    offered = [value for value, _label in options(form_on(web.get("/binders/new")), "division_id")]
+    assert str(world.grid_b.id) not in offered
+    response = forge(web, "/binders/new", {"division_id": world.grid_b.id, "start": "2026-10-01",
+                                           "end": "2026-10-31"})
+    assert response.status_int == 400
+    assert "Location" not in response.headers
+
+
+def test_an_end_before_the_start_is_refused_at_the_field(app, world, web_as):
+    form = form_on(web_as("worker_a").get("/binders/new"))
+    form["start"] = "2026-10-31"
+    form["end"] = "2026-10-01"
+    response = press(form, "生成迎检包", expect_errors=True)
+    assert response.status_int == 400 and "截止日期早于起始日期" in response.text
+    assert form_on(response)["start"].value == "2026-10-31"
 
 
 def test_cli_writes_the_binder(app, world, runner, tmp_path):

@@ -1,5 +1,6 @@
 """Work-manual pages: seeded by the migration, read by every signed-in user, edited
-by county administrators with version history, sanitised, printed as a PDF."""
+by county administrators with version history, sanitised, printed as a PDF. The edit
+form is filled and sent as rendered (tests/web.py)."""
 import io
 
 from pypdf import PdfReader
@@ -10,6 +11,7 @@ from app.extensions import db
 from app.printing import manual
 from app.printing.manual_models import ManualPage
 from tests.conftest import fresh, text_of
+from tests.web import forge, form_on, press, visible_text
 from tests.printing.helpers import squeezed
 from tests.printing.helpers import ARTIFACTS, page_png
 
@@ -32,65 +34,79 @@ def test_seeded_pages_are_listed_and_rendered(client_as):
     assert 'href="/manual/"' in client.get("/registers/").get_data(as_text=True)
 
 
-def test_every_signed_in_role_reads_the_manual_but_only_admins_edit(app, client_as):
+def edit_form(web, slug, **typed):
+    """The 编辑 page of a manual page, reached from the page, with what is typed."""
+    form = form_on(web.get(f"/manual/{slug}").click(description="编辑", href="/edit"))
+    for name, value in typed.items():
+        form[name] = value
+    return form
+
+
+def test_every_signed_in_role_reads_the_manual_but_only_admins_edit(app, client_as, web_as):
     for username in ("worker_a", "station_a", "town_a", "dept", "leader_a"):
         client = client_as(username)
         assert client.get("/manual/grid-chief-duties").status_code == 200
         assert client.get("/manual/grid-chief-duties/history").status_code == 200
         assert client.get("/manual/grid-chief-duties/edit").status_code == 404, username
-        assert client.post("/manual/grid-chief-duties/edit", data={"title": "x", "body": "y"}).status_code == 404
         assert "/manual/grid-chief-duties/edit" not in client.get("/manual/grid-chief-duties").get_data(as_text=True)
+    # Forged: no page offers these roles the edit form.
+    response = forge(web_as("station_a"), "/manual/grid-chief-duties/edit", {"title": "x", "body": "y"})
+    assert response.status_int == 404
     assert app.test_client().get("/manual/").status_code in (302, 401)
     fresh()
     assert "y" != db.session.scalar(select(ManualPage.body).where(ManualPage.slug == "grid-chief-duties"))
 
 
-def test_admin_edit_keeps_the_old_text_in_history(client_as):
-    client = client_as("admin")
-    form = client.get("/manual/meeting-rules/edit")
-    assert form.status_code == 200 and "<textarea" in form.get_data(as_text=True)
+def test_admin_edit_keeps_the_old_text_in_history(web_as):
+    web = web_as("admin")
+    form = edit_form(web, "meeting-rules")
+    assert "<textarea" in form.text
     old_body = db.session.scalar(select(ManualPage.body).where(ManualPage.slug == "meeting-rules"))
-    preview = client.post("/manual/meeting-rules/edit", data={"title": "例会制度", "body": "**预览文字**",
-                                                              "preview": "预览"})
-    assert preview.status_code == 200 and "<strong>预览文字</strong>" in preview.get_data(as_text=True)
+    assert form["body"].value.strip() == old_body.strip()  # the current text, as rendered
+    form["body"] = "**预览文字**"
+    preview = press(form, "预览")
+    assert preview.status_int == 200 and "<strong>预览文字</strong>" in preview.text
+    assert form_on(preview)["body"].value.strip() == "**预览文字**"  # still being edited
     fresh()
     assert db.session.scalar(select(ManualPage.body).where(ManualPage.slug == "meeting-rules")) == old_body
 
-    response = client.post("/manual/meeting-rules/edit",
-                           data={"title": "网格例会制度", "body": "每周一上午召开网格例会。\n\n1. 汇报\n2. 安排"})
-    assert response.status_code == 303
-    shown = client.get("/manual/meeting-rules")
-    assert "每周一上午召开网格例会。" in text_of(shown) and "网格例会制度" in text_of(shown)
-    assert "<li>汇报</li>" in shown.get_data(as_text=True)
+    form = form_on(preview)
+    form["title"] = "网格例会制度"
+    form["body"] = "每周一上午召开网格例会。\n\n1. 汇报\n2. 安排"
+    response = press(form, "保存")
+    assert response.status_int == 303
+    shown = response.follow()
+    assert "每周一上午召开网格例会。" in visible_text(shown) and "网格例会制度" in visible_text(shown)
+    assert "<li>汇报</li>" in shown.text
 
-    history = text_of(client.get("/manual/meeting-rules/history"))
+    history = visible_text(shown.click(description="修改记录"))
     assert "例会制度" in history and "网格例会制度" in history
     assert "admin" in history  # who saved the current text
     assert "（初始内容）" in history  # the seeded text, kept as version 1
-    old = client.get("/manual/meeting-rules/versions/1")
-    assert old.status_code == 200 and "每周召开一次，由网格长主持" in text_of(old)
-    assert "旧版本" in text_of(old)
-    assert client.get("/manual/meeting-rules/versions/2").status_code == 404  # version 2 is the current text
+    old = web.get("/manual/meeting-rules/versions/1")
+    assert old.status_int == 200 and "每周召开一次，由网格长主持" in visible_text(old)
+    assert "旧版本" in visible_text(old)
+    assert web.get("/manual/meeting-rules/versions/2", expect_errors=True).status_int == 404  # the current text
 
-    client.post("/manual/meeting-rules/edit", data={"title": "网格例会制度", "body": "第三版。"})
-    second = text_of(client.get("/manual/meeting-rules/versions/2"))
+    press(edit_form(web, "meeting-rules", body="第三版。"), "保存")
+    second = visible_text(web.get("/manual/meeting-rules/versions/2"))
     assert "每周一上午召开网格例会。" in second and "admin" in second
     fresh()
     events = list(db.session.scalars(select(AuditEvent).where(AuditEvent.action == "manual_page_saved")))
     assert len(events) == 2 and events[0].summary == "网格例会制度"
 
 
-def test_saving_unchanged_text_keeps_no_version(client_as):
-    client = client_as("admin")
-    page = db.session.scalar(select(ManualPage).where(ManualPage.slug == "ledger-rules"))
-    client.post("/manual/ledger-rules/edit", data={"title": page.title, "body": page.body})
+def test_saving_unchanged_text_keeps_no_version(web_as):
+    web = web_as("admin")
+    response = press(edit_form(web, "ledger-rules"), "保存")  # saved as rendered, nothing typed
+    assert response.status_int == 303 and "内容没有变化" in visible_text(response.follow())
     fresh()
     assert db.session.scalar(select(ManualPage).where(ManualPage.slug == "ledger-rules")).versions == []
 
 
-def test_empty_title_is_refused(client_as):
-    response = client_as("admin").post("/manual/ledger-rules/edit", data={"title": " ", "body": "x"})
-    assert response.status_code == 400 and "请填写标题。" in text_of(response)
+def test_empty_title_is_refused(web_as):
+    response = press(edit_form(web_as("admin"), "ledger-rules", title=" "), "保存", expect_errors=True)
+    assert response.status_int == 400 and "请填写标题。" in visible_text(response)
 
 
 def test_markdown_is_sanitised(app):
@@ -106,11 +122,10 @@ def test_markdown_is_sanitised(app):
     assert 'href="https://example.cn/"' in html
 
 
-def test_sanitised_on_the_page_too(client_as):
-    client = client_as("admin")
-    client.post("/manual/ledger-rules/edit",
-                data={"title": "台帐管理制度", "body": "<script>alert('x')</script>\n\n[a](javascript:alert(1))"})
-    html = client.get("/manual/ledger-rules").get_data(as_text=True)
+def test_sanitised_on_the_page_too(web_as):
+    web = web_as("admin")
+    form = edit_form(web, "ledger-rules", body="<script>alert('x')</script>\n\n[a](javascript:alert(1))")
+    html = press(form, "保存").follow().text
     main = html.split('<div class="manual">', 1)[1].split("</div>", 1)[0]
     assert "<script" not in main and "javascript:" not in main
 
