@@ -49,7 +49,8 @@ class Web(TestApp):
     """A browser-like client: keeps cookies, reads forms from pages."""
 
     def __init__(self, app, **kwargs):
-        super().__init__(_IsolatedWsgi(app), extra_environ={"HTTP_HOST": "localhost"}, lint=False, **kwargs)
+        super().__init__(_IsolatedWsgi(app), extra_environ={"HTTP_HOST": "localhost", "REMOTE_ADDR": "127.0.0.1"},
+                         lint=False, **kwargs)
         self.flask_app = app
 
     def sign_in(self, username: str, password: str = PASSWORD):
@@ -203,8 +204,9 @@ def rendered_form_fields(html: str, *, action: str) -> dict[str, str]:
 
 
 def csrf_token_of(web: Web) -> str:
-    """The signed-in session's CSRF token, as any page carries it for htmx."""
-    page = web.get("/")
+    """The session's CSRF token, as any page carries it for htmx (the login page for
+    someone not signed in)."""
+    page = web.get("/").maybe_follow()
     match = re.search(r'"X-CSRFToken": "([^"]*)"', page.text)
     return match.group(1) if match else ""
 

@@ -7,7 +7,7 @@ from app.extensions import db
 from app.registry.models import PopulationEvent, Resident
 from tests.conftest import fresh, text_of
 from tests.factories import make_id_number
-from tests.web import choose, form_on, press, visible_text
+from tests.web import choose, forge, form_on, press, visible_text
 
 
 def _type_a_person(form, number=None, **typed):
@@ -68,16 +68,24 @@ def test_duplicate_across_grids_names_only_the_station(web_as, world):
     assert "李娜" not in page and other.phone not in page
 
 
-def test_reveal_shows_full_numbers_and_is_audited(client_as, world):
-    client = client_as("worker_a")
+def test_reveal_shows_full_numbers_and_is_audited(web_as, world):
+    web = web_as("worker_a")
     resident = world.residents["a"]
-    assert resident.id_number not in client.get(f"/residents/{resident.id}").get_data(as_text=True)
-    response = client.post(f"/residents/{resident.id}/reveal")
-    assert resident.id_number in text_of(response) and "13912345678" in text_of(response)
+    page = web.get(f"/residents/{resident.id}")
+    assert resident.id_number not in page.text
+    response = press(form_on(page, action="/reveal"), "显示完整证件号和电话")
+    assert resident.id_number in visible_text(response) and "13912345678" in visible_text(response)
     fresh()
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "personal_data_revealed"))
     assert event.actor_name == "worker_a" and event.target_id == resident.id
-    assert client_as("leader_a").post(f"/residents/{resident.id}/reveal").status_code == 403
+
+
+def test_forged_reveal_by_a_leader_is_refused(web_as, world):
+    """A leader's page offers no 显示完整 button; posting to it anyway is 403."""
+    resident = world.residents["a"]
+    leader = web_as("leader_a")
+    assert "显示完整证件号" not in leader.get(f"/residents/{resident.id}").text
+    assert forge(leader, f"/residents/{resident.id}/reveal").status_int == 403
 
 
 def test_list_masks_and_is_scoped(client_as, world):
