@@ -197,6 +197,10 @@ def set_user_status(user_id: int):
 def reset_user_password(user_id: int):
     """Show the one-time password once; it is never stored in clear."""
     user = get_visible_or_404(User, user_id)
+    if user.id == current_user.id:
+        # It would end this very session: one's own password is changed under 改密码.
+        flash(_("不能在这里重置自己的密码，请用“改密码”。"), "error")
+        return redirect(url_for("admin.user_detail", user_id=user.id), code=303)
     temporary = services.reset_password(user)
     db.session.commit()
     events = db.session.scalars(select(AuditEvent).where(AuditEvent.target_type == "user_account",

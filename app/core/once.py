@@ -69,9 +69,10 @@ def _before_request():
     token = _posted_token()
     if token is None:
         return None
-    # Anonymous posts to pages that need a login are answered by the login page
-    # (app/core/security.py keeps what was typed); they claim nothing.
-    if not current_user.is_authenticated and request.blueprint != "public":
+    # Anonymous posts count only on the public pages (/public/…: a report, a rating,
+    # a satisfaction answer); anywhere else the login page answers them
+    # (app/core/security.py keeps what was typed) and they claim nothing.
+    if not current_user.is_authenticated and not request.path.startswith("/public/"):
         return None
     from app.auth.models import FormSubmission
     user_id = current_user.id if current_user.is_authenticated else None

@@ -141,6 +141,8 @@ def redraw_boundary(division_id: int):
     """Record a new version of the grid's 四至 and size from an effective date."""
     grid = _grid_or_404(division_id)
     require(Permission.EDIT_GRID_DATA)
+    if not grid.is_active:
+        abort(404)  # a retired grid keeps its last boundary, as its page says
     current = grid.current_profile
     form = BoundaryForm(obj=current)
     if request.method == "GET":
