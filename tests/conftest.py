@@ -95,7 +95,8 @@ def make_app(tmp_path, template, **overrides):
         "TESTING": True,
         "SECRET_KEY": "test-secret",
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}",
-        "WTF_CSRF_ENABLED": False,
+        # On, as in production: forms are sent as rendered (tests/web.py), with their token.
+        "WTF_CSRF_ENABLED": True,
         "UPLOAD_FOLDER": str(tmp_path / "uploads"),
         # Fast hashes: the rules are tested, not the cost (production keeps scrypt).
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
@@ -158,7 +159,6 @@ def client_as(app, world):
 def web(app):
     """An anonymous browser-like client that reads forms from pages (tests/web.py)."""
     from tests.web import Web
-    app.config["WTF_CSRF_ENABLED"] = True  # pages render the token; forms send it back
     return Web(app)
 
 
@@ -166,7 +166,6 @@ def web(app):
 def web_as(app, world):
     """web_as("worker_a") → a browser-like client signed in through the login form."""
     from tests.web import Web
-    app.config["WTF_CSRF_ENABLED"] = True  # pages render the token; forms send it back
 
     def make(username: str):
         browser = Web(app)

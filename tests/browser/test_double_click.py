@@ -1,0 +1,47 @@
+"""In a real browser: a double click on an htmx add files one record, and the form is
+emptied after the add, so a second click cannot file the same finding again."""
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.matters.models import Matter
+from app.patrols.models import PatrolFinding
+from tests.browser.test_scope_and_login import log_in
+
+pytestmark = pytest.mark.browser
+
+
+def _counts(live_app) -> tuple[int, int]:
+    with live_app.app_context():
+        findings = db.session.scalar(select(func.count()).select_from(PatrolFinding)
+                                     .where(PatrolFinding.description == "1号楼前井盖缺失"))
+        matters = db.session.scalar(select(func.count()).select_from(Matter)
+                                    .where(Matter.description.like("1号楼前井盖缺失%")))
+        db.session.remove()
+    return findings, matters
+
+
+def test_a_double_click_on_add_files_one_finding_and_one_matter(page, live_app, live_server, world_ids):
+    log_in(page, live_server, "worker_a")
+    page.goto(live_server("/patrols/new"))
+    page.get_by_label("开始时间").fill("08:30")
+    page.get_by_label("结束时间").fill("09:40")
+    page.get_by_label("巡查路线或点位").fill("东关路—菜市场—1号楼")
+    page.get_by_role("button", name="保存，再登记发现的情况").click()
+    expect(page.locator("h1")).to_contain_text("巡查")
+    page.get_by_label("发现的情况").fill("1号楼前井盖缺失")
+    page.get_by_label("上报为事件").select_option("city")
+    page.get_by_role("button", name="添加").dblclick()
+    expect(page.locator("#findings tbody")).to_contain_text("1号楼前井盖缺失")
+    page.wait_for_load_state("networkidle")
+    expect(page.locator("#findings tbody tr")).to_have_count(1)
+    expect(page.get_by_label("发现的情况")).to_have_value("")  # emptied: nothing to send again
+    assert _counts(live_app) == (1, 1)
+
+    # Clicked again on the emptied form: refused at the field, nothing filed.
+    page.get_by_role("button", name="添加").click()
+    expect(page.locator("#findings")).to_contain_text("请填写")
+    assert _counts(live_app) == (1, 1)
