@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.matters.models import Matter
 from app.patrols.models import PatrolFinding
-from tests.browser.test_scope_and_login import log_in
+from tests.browser.test_opinion_log import record_patrol
 
 pytestmark = pytest.mark.browser
 
@@ -25,13 +25,7 @@ def _counts(live_app) -> tuple[int, int]:
 
 
 def test_a_double_click_on_add_files_one_finding_and_one_matter(page, live_app, live_server, world_ids):
-    log_in(page, live_server, "worker_a")
-    page.goto(live_server("/patrols/new"))
-    page.get_by_label("开始时间").fill("08:30")
-    page.get_by_label("结束时间").fill("09:40")
-    page.get_by_label("巡查路线或点位").fill("东关路—菜市场—1号楼")
-    page.get_by_role("button", name="保存，再登记发现的情况").click()
-    expect(page.locator("h1")).to_contain_text("巡查")
+    record_patrol(page, live_server)
     page.get_by_label("发现的情况").fill("1号楼前井盖缺失")
     page.get_by_label("上报为事件").select_option("city")
     page.get_by_role("button", name="添加").dblclick()

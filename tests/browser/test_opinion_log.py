@@ -56,7 +56,8 @@ def test_quick_entries_from_the_keyboard(page, live_server, world_ids):
     snap(page, "opinion-log")
 
 
-def test_a_patrol_with_a_finding_reported_as_a_matter(page, live_server, world_ids):
+def record_patrol(page, live_server) -> None:
+    """As worker_a: a patrol of this morning, up to its page where findings are added."""
     log_in(page, live_server, "worker_a")
     page.goto(live_server("/patrols/new"))
     page.get_by_label("开始时间").fill("08:30")
@@ -64,6 +65,10 @@ def test_a_patrol_with_a_finding_reported_as_a_matter(page, live_server, world_i
     page.get_by_label("巡查路线或点位").fill("东关路—菜市场—1号楼")
     page.get_by_role("button", name="保存，再登记发现的情况").click()
     expect(page.locator("h1")).to_contain_text("巡查")
+
+
+def test_a_patrol_with_a_finding_reported_as_a_matter(page, live_server, world_ids):
+    record_patrol(page, live_server)
     page.get_by_label("发现的情况").fill("1号楼前井盖缺失")
     page.get_by_label("上报为事件").select_option("city")
     page.get_by_role("button", name="添加").click()

@@ -284,3 +284,14 @@ def test_a_receipt_for_a_division_outside_the_scope_is_404_and_bad_dates_are_sai
     response = town.get("/matters/hotline/receipts.xlsx", query_string={"date_from": "2026-11-30",
                                                                         "date_to": "2026-11-01"})
     assert response.status_code == 400 and "截止日期不能早于起始日期" in text_of(response)
+
+
+def test_confirming_the_same_preview_twice_imports_once(web_as, world):
+    """A double click on 确认导入 creates each work order's matter once."""
+    web = web_as("town_a")
+    preview = upload(web, sheet(good_rows(world)))
+    form = form_on(preview, button="确认导入")
+    assert press(form, "确认导入").status_int == 303
+    again = press(form, "确认导入")
+    assert again.status_int == 303 and "已经提交过，没有重复保存" in visible_text(again.follow())
+    assert len(hotline_matters()) == 3

@@ -586,3 +586,17 @@ def test_example_ids_are_well_formed():
     from app.registry.xlsx_import import _example_id
     number = _example_id("19800101", 11)
     assert len(number) == 18 and id_check_char(number[:17]) == number[17]
+
+
+def test_confirming_the_same_preview_twice_imports_once(app, web_as, world):
+    """A double click on 确认导入, or back to the preview and 确认导入 again: one import."""
+    web = web_as("worker_a")
+    preview = upload(web, sheet(family(world)), world.grid_a)
+    form = confirm_form(preview)
+    first = press(form, "确认导入")
+    assert first.status_int == 303
+    after_first = counts()
+    again = press(form, "确认导入")
+    assert again.status_int == 303 and again.headers["Location"] == first.headers["Location"]
+    assert "已经提交过，没有重复保存" in visible_text(again.follow())
+    assert counts() == after_first and after_first["Resident"] >= 3
