@@ -142,15 +142,18 @@ def test_import_with_problems_then_corrected(page, live_server, world_ids):
     upload(page, live_server, world_ids.grid_a, "登记表-有误.xlsx", import_sheet(headers, bad_rows))
     main = page.locator("main")
     expect(main).to_contain_text("共 3 行数据")
-    expect(page.get_by_role("alert")).to_contain_text("发现 2 个问题，未写入任何数据")
+    expect(page.get_by_role("alert")).to_contain_text("发现 3 个问题，未写入任何数据")
     problems = page.locator("#import-problems tbody tr")
-    expect(problems).to_have_count(2)
+    # Every row is checked: the child's row is fine itself, but its 户主 row failed.
+    expect(problems).to_have_count(3)
     # Excel row numbers: title row 1, header row 2, data from row 3.
     expect(problems.nth(0).locator("td")).to_have_text(["3", headers["id_number"],
                                                         "身份证号码校验位不正确，请核对。"])
     expect(problems.nth(1).locator("td").nth(0)).to_have_text("4")
     expect(problems.nth(1).locator("td").nth(1)).to_have_text(headers["relation"])
     expect(problems.nth(1).locator("td").nth(2)).to_contain_text("“邻居”不是可选的值，可选：户主、配偶、子女")
+    expect(problems.nth(2).locator("td").nth(0)).to_have_text("5")
+    expect(problems.nth(2).locator("td").nth(2)).to_contain_text("本户户主所在的第 3 行未通过检查")
     expect(page.get_by_role("button", name="确认导入")).to_have_count(0)
     snap(page, "21-import-preview")
 
