@@ -16,7 +16,7 @@ from datetime import timedelta
 from urllib.parse import urlencode, urljoin, urlsplit
 
 import lxml.html
-from flask import Blueprint, Flask, Response, abort, flash, redirect, request, url_for
+from flask import Blueprint, Flask, Response, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import escape

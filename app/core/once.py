@@ -24,7 +24,7 @@ import secrets
 import time
 from datetime import timedelta
 
-from flask import Flask, Response, current_app, flash, g, redirect, request
+from flask import Flask, Response, flash, g, redirect, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
@@ -125,7 +125,10 @@ def _after_request(response: Response) -> Response:
         db.session.add(FormSubmission(token=token, user_id=current_user.get_id() and current_user.id,
                                       created_at=utcnow(), **answered))
     db.session.execute(delete(FormSubmission).where(FormSubmission.created_at < utcnow() - KEEP_FOR))
-    db.session.commit()
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()  # claimed meanwhile by the same form sent again: it is answered
     return response
 
 
@@ -137,13 +140,14 @@ def _answer_again(existing, user_id: int | None):
         return Response(_("这份表单已经提交过，请刷新页面后重新填写。"), status=409,
                         content_type="text/plain; charset=utf-8")
     deadline = time.monotonic() + WAIT_FOR_FIRST
-    while existing.status_code is None and time.monotonic() < deadline:
+    token = existing.token
+    while existing is not None and existing.status_code is None and time.monotonic() < deadline:
         # The first sending is still being answered.
         db.session.rollback()
         time.sleep(0.2)
-        existing = db.session.get(FormSubmission, existing.token)
+        existing = db.session.get(FormSubmission, token)
     db.session.rollback()
-    location = existing.location if existing.status_code is not None else None
+    location = existing.location if existing is not None and existing.status_code is not None else None
     flash(_("这份表单已经提交过，没有重复保存。"), "info")
     location = location or _sent_from()
     if request.headers.get("HX-Request"):

@@ -18,7 +18,7 @@ from app.registry.models import Resident
 from tests.conftest import fresh
 from tests.printing.helpers import squeezed
 from tests.public.conftest import public_report
-from tests.web import choose, form_on, options, press
+from tests.web import form_on, options, press
 
 VERTICAL_TAB = "\x0b"
 
