@@ -27,7 +27,9 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
         app.config.from_prefixed_env("GRIDBOOK")
     else:
         app.config.update(test_config)
-    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    from app.core import private_files
+    private_files.private_folder(app.instance_path)
+    private_files.tighten(app.instance_path)
     _fill_instance_defaults(app)
 
     from app import extensions
@@ -72,18 +74,41 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
 
 
 def _fill_instance_defaults(app: Flask) -> None:
-    """A database in instance/ and a secret key generated once and kept there."""
+    """A database in instance/ and a secret key generated once and kept there, both
+    readable by the server's account only (app/core/private_files.py)."""
+    from app.core import private_files
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         app.config["SQLALCHEMY_DATABASE_URI"] = (
             "sqlite:///" + str(Path(app.instance_path) / "gridbook.sqlite3"))
+    _create_sqlite_file(app)
     if not app.config.get("SECRET_KEY"):
         key_file = Path(app.instance_path) / "secret_key"
-        if not key_file.exists():
-            key_file.write_text(secrets.token_hex(32))
-            os.chmod(key_file, 0o600)
+        private_files.create_private(key_file, secrets.token_hex(32))
+        private_files.tighten(key_file)
         app.config["SECRET_KEY"] = key_file.read_text().strip()
     app.config.setdefault("UPLOAD_FOLDER", str(Path(app.instance_path) / "uploads"))
+    private_files.private_folder(app.config["UPLOAD_FOLDER"])
+    private_files.tighten(app.config["UPLOAD_FOLDER"])
     # Durations may be given in minutes (instance/config.py, GRIDBOOK_* variables).
-    for key in ("IDLE_TIMEOUT", "LOGIN_FAILURE_WINDOW", "LOGIN_LOCK_DURATION"):
+    for key in ("IDLE_TIMEOUT", "SESSION_ABSOLUTE_TIMEOUT", "LOGIN_FAILURE_WINDOW", "LOGIN_LOCK_DURATION",
+                "LOGIN_ADDRESS_LOCK_DURATION"):
         if isinstance(app.config[key], (int, float)):
             app.config[key] = timedelta(minutes=app.config[key])
+
+
+def _create_sqlite_file(app: Flask) -> None:
+    """SQLite creates its database on the first connection with the umask's mode
+    (often readable by everyone), and its -wal and -shm files take the mode of the
+    database: an empty file made 0600 beforehand is taken as a new database."""
+    from sqlalchemy.engine import make_url
+
+    from app.core import private_files
+    url = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    name = url.database or ""
+    if url.get_backend_name() != "sqlite" or name in ("", ":memory:") or name.startswith("file:"):
+        return
+    path = Path(name)
+    if not path.is_absolute():
+        path = Path(app.instance_path) / path  # as Flask-SQLAlchemy resolves it
+    if path.parent.is_dir():
+        private_files.create_private(path, b"")

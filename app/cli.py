@@ -29,6 +29,7 @@ def serve(host: str, port: int, threads: int) -> None:
 
     from app.auth.services import any_user_exists
     from app.auth.setup_token import issue_setup_token
+    from app.core import addresses
 
     upgrade()
     with write_transactions():
@@ -37,6 +38,12 @@ def serve(host: str, port: int, threads: int) -> None:
     if not any_user_exists():
         issue_setup_token(current_app, announce=True)
     click.echo(f"网格通 Gridbook: http://{host}:{port}/")
+    if addresses.configured_base_url() is None:
+        click.echo(f"注意：PUBLIC_BASE_URL 未设置，查询链接、Open311 回复和海报二维码中的地址是 "
+                   f"{addresses.DEVELOPMENT_BASE_URL}，只适合本机试用 / PUBLIC_BASE_URL is not set: "
+                   f"tracking links, Open311 replies and poster QR codes point to "
+                   f"{addresses.DEVELOPMENT_BASE_URL} (this machine only). Set GRIDBOOK_PUBLIC_BASE_URL "
+                   f"(README: Headers and public addresses).", err=True)
     waitress_serve(current_app._get_current_object(), host=host, port=port, threads=threads)
 
 

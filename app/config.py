@@ -10,22 +10,47 @@ class DefaultConfig:
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
-    # Behind HTTPS set GRIDBOOK_SECURE_COOKIES=1 (see README, deployment).
+    # True whenever PUBLIC_BASE_URL starts with https:// (app/core/security.py); may
+    # also be set on its own (GRIDBOOK_SESSION_COOKIE_SECURE=true).
     SESSION_COOKIE_SECURE = False
     SESSION_COOKIE_NAME = "gridbook_session"
+    # The address the public reaches the app at, e.g. https://wgt.example.gov.cn (with
+    # any path prefix, no trailing slash needed): tracking links, Open311 replies and
+    # the posters' QR codes are built from it, never from the request's Host header.
+    # https:// here also turns on HSTS and Secure cookies. Unset, those addresses use
+    # http://127.0.0.1:5000 (one machine only) and `flask serve` warns.
+    PUBLIC_BASE_URL = None
     # The server ends a session after this much inactivity (LoginSession.last_seen_at).
     IDLE_TIMEOUT = timedelta(minutes=30)
+    # …and this long after sign-in, however active (LoginSession.created_at).
+    SESSION_ABSOLUTE_TIMEOUT = timedelta(hours=12)
     PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
 
     # Werkzeug's scrypt (about 80 ms per check on these machines).
     PASSWORD_HASH_METHOD = "scrypt"
+    # This many wrong passwords within the window lock the username for the duration;
+    # a username that matches no account is counted and locked alike.
     LOGIN_MAX_FAILURES = 5
     LOGIN_FAILURE_WINDOW = timedelta(minutes=15)
     LOGIN_LOCK_DURATION = timedelta(minutes=15)
+    # This many failed sign-ins from one client address within LOGIN_FAILURE_WINDOW,
+    # whatever the usernames, pause sign-in from that address for the duration.
+    LOGIN_ADDRESS_MAX_FAILURES = 20
+    LOGIN_ADDRESS_LOCK_DURATION = timedelta(minutes=15)
+    # A password older than this many days must be changed at the next sign-in
+    # (等保 口令定期更换); 0 turns it off.
+    PASSWORD_MAX_AGE_DAYS = 0
 
     # Uploads (staff photos now, matter photos later): the request as a whole.
     MAX_CONTENT_LENGTH = 8 * 1024 * 1024
     PHOTO_MAX_BYTES = 2 * 1024 * 1024
+    # A photo larger than this many pixels is refused from its header, before a pixel
+    # is decoded (decoding costs 3-4 bytes a pixel: 40 megapixels about 160 MB).
+    PHOTO_MAX_PIXELS = 40_000_000
+    # An imported xlsx whose sheet spans more rows than this (blank rows included) is
+    # refused: by the size the sheet records, before its rows are read, and while
+    # reading if that size was wrong. Rows with data have their own limit (50,000).
+    IMPORT_MAX_ROWS = 100_000
 
     # A web export writes about 3,000 rows a second (bench/xlsx_export.py): 30,000 rows
     # keep a request near ten seconds. Larger sets go by grid or by `flask export`.
@@ -38,6 +63,16 @@ class DefaultConfig:
     # cache this long after their last use.
     BINDER_KEEP_DAYS = 7
     PRINT_CACHE_KEEP_DAYS = 45
+
+    # Registering or importing an ID number held outside the account's scope names
+    # the community and grid holding it (audited: id_number_located). Past this many
+    # such answers a local day, an account is told only that the number is registered
+    # in the county (app/registry/locating.py).
+    LOCATE_DAILY_LIMIT = 20
+    # Anonymous answers on a grid's public satisfaction page are shown apart and join
+    # the official 满意率 (its 通报批评 flag and bonus) only from this many in the grid's
+    # half-year on (app/assessment/surveys.py).
+    PUBLIC_SURVEY_MIN_ANSWERS = 30
 
     WTF_CSRF_TIME_LIMIT = 8 * 3600
     # Static files (the 4.5 MB CJK fonts above all) are cached for a day instead of

@@ -56,7 +56,8 @@ def set_language(code: str):
         target = url_for("home.index")
     response = redirect(target, code=303)
     if code in current_app.config["LANGUAGES"]:
-        response.set_cookie(LOCALE_COOKIE, code, max_age=365 * 24 * 3600, httponly=True, samesite="Lax")
+        response.set_cookie(LOCALE_COOKIE, code, max_age=365 * 24 * 3600, httponly=True, samesite="Lax",
+                            secure=current_app.config["SESSION_COOKIE_SECURE"])
     return response
 
 

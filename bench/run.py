@@ -99,7 +99,7 @@ def prepare(app) -> dict:
             select(Resident.name, func.count()).where(func.length(Resident.name) == 2)
             .group_by(Resident.name).order_by(func.count().desc()).limit(1)).one()
         return {"passwords": passwords, "grid_id": grid.id, "grid_code": grid.code, "resident_id": resident_id,
-                "id_fragment": id_number[-6:], "household_id": household_id, "name": name,
+                "id_fragment": id_number[-4:], "household_id": household_id, "name": name,
                 "name_count": name_count, "residents": residents}
 
 

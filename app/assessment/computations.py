@@ -40,6 +40,9 @@ from sqlalchemy import func, select
 
 from app.assessment import surveys
 from app.assessment.models import WarningCard
+# Free text is cut short here, so its numbers are masked first (a cut number would no
+# longer be recognised where the line is shown).
+from app.core.masking import mask_numbers
 from app.core.timeutil import local_day_start_utc, to_local
 from app.extensions import db
 from app.matters import workdays
@@ -217,7 +220,7 @@ def task_targets_late(grid_ids: list[int], ctx: Context) -> list[Occurrence]:
 def rectifications_late(grid_ids: list[int], ctx: Context) -> list[Occurrence]:
     rectifications = db.session.scalars(late_rectifications(ctx.first, ctx.last, ctx.today, grid_ids))
     return [Occurrence("rectification_late", r.inspection.grid_id, r.first_deadline,
-                       _("整改“%(problem)s”逾期（期限 %(deadline)s）", problem=r.problem[:40],
+                       _("整改“%(problem)s”逾期（期限 %(deadline)s）", problem=mask_numbers(r.problem)[:40],
                          deadline=r.first_deadline.isoformat()),
                        "supervision.inspection_detail", {"inspection_id": r.inspection_id}) for r in rectifications]
 
@@ -245,7 +248,7 @@ def _cards(colour: str):
             WarningCard.grid_id.in_(grid_ids), WarningCard.colour == colour, WarningCard.withdrawn_at.is_(None),
             WarningCard.issued_on.between(ctx.first, ctx.last)).order_by(WarningCard.issued_on, WarningCard.id))
         return [Occurrence(f"card_{colour}", c.grid_id, c.issued_on,
-                           _("%(day)s %(reason)s", day=c.issued_on.isoformat(), reason=c.reason[:60]),
+                           _("%(day)s %(reason)s", day=c.issued_on.isoformat(), reason=mask_numbers(c.reason)[:60]),
                            "assessment.card_detail", {"card_id": c.id}, staff_id=c.staff_id,
                            for_grid=c.staff_id is None, for_workers=c.staff_id is not None) for c in cards]
     return compute

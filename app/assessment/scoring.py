@@ -110,6 +110,9 @@ class ScoreRow:
     # Half-years ending in the period whose satisfaction rate is under the line
     # (通报批评 whatever the score): "2026年上半年满意率 78.0%".
     survey_flags: list[str] = field(default_factory=list)
+    # The same half-years' public answers, shown apart: how many, their own rate and
+    # whether they count towards the 满意率 yet.
+    public_surveys: list[str] = field(default_factory=list)
 
     @property
     def deducted(self) -> int:
@@ -183,7 +186,7 @@ def grid_board(grids: list[Division], period: Period, today: date | None = None,
     today, now = today or local_today(), now or utcnow()
     rules = active_rules("grid")
     occurrences = _occurrences(rules, [g.id for g in grids], period, today, now)
-    flags = _survey_flags([g.id for g in grids], period)
+    flags, public = _survey_notes([g.id for g in grids], period)
     by_grid: dict[int, list[Occurrence]] = defaultdict(list)
     for occurrence in occurrences:
         if occurrence.for_grid:
@@ -193,7 +196,7 @@ def grid_board(grids: list[Division], period: Period, today: date | None = None,
     for grid in sorted(grids, key=lambda g: g.code):
         mine = by_grid.get(grid.id, [])
         rows.append(ScoreRow("grid", grid, labels[grid.id], grid.name, _lines(rules, mine, period),
-                             flags.get(grid.id, [])))
+                             flags.get(grid.id, []), public.get(grid.id, [])))
     return rows
 
 
@@ -210,17 +213,25 @@ def _grid_labels(grids: list[Division]) -> dict[int, str]:
     return labels
 
 
-def _survey_flags(grid_ids: list[int], period: Period) -> dict[int, list[str]]:
+def _survey_notes(grid_ids: list[int], period: Period) -> tuple[dict[int, list[str]], dict[int, list[str]]]:
+    """Per grid, the half-years ending in the period: those flagged for their
+    official 满意率, and what their public answers were (apart)."""
     flags: dict[int, list[str]] = defaultdict(list)
+    public: dict[int, list[str]] = defaultdict(list)
     if not grid_ids:
-        return flags
+        return flags, public
     for half in (1, 2):
         if period.first <= surveys.half_end(period.year, half) <= period.last:
             for grid_id, tally in surveys.tallies(grid_ids, period.year, half).items():
                 if tally.criticised:
                     flags[grid_id].append(_("%(year)d年%(half)s满意率 %(rate)s%%", year=period.year,
                                             half=surveys.half_label(half), rate=tally.rate))
-    return flags
+                if tally.public.total:
+                    public[grid_id].append(_(
+                        "%(year)d年%(half)s网上评价 %(n)d 份（满意及基本满意 %(rate)s%%）：%(note)s",
+                        year=period.year, half=surveys.half_label(half), n=tally.public.total,
+                        rate=tally.public.rate, note=tally.public.note))
+    return flags, public
 
 
 def _worker_assignments(grid_ids: list[int], period: Period, staff_ids=None) -> list[StaffAssignment]:

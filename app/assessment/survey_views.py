@@ -1,5 +1,6 @@
 """Satisfaction surveys at the station: the rates of the user's grids per half-year
-(station tally plus public answers, under 80 % flagged 通报批评), and the station's
+(the station's tally, with the public answers shown apart and counted only from
+PUBLIC_SURVEY_MIN_ANSWERS on; under 80 % flagged 通报批评), and the station's
 entry of a grid's tally. Stations, town and county staff enter; everyone in scope
 reads. Another grid's survey is a 404."""
 from __future__ import annotations
@@ -47,7 +48,8 @@ def survey_list():
                            years=range(today.year, today.year - 5, -1), grid_label=grid_label,
                            half_labels=reference.HALVES, may_record=may_record_surveys(current_user),
                            criticised_below=reference.satisfaction_criticised_below(),
-                           bonus_from=reference.satisfaction_bonus_from(), open_half=surveys.half_of(today))
+                           bonus_from=reference.satisfaction_bonus_from(), open_half=surveys.half_of(today),
+                           public_min=surveys.public_min_answers())
 
 
 def _values(form: SurveyForm) -> surveys.SurveyValues:

@@ -1,19 +1,22 @@
 """Half-yearly resident satisfaction surveys (002 篇八: 每半年满意度调查, 80 分以下批评).
 
-A grid's half-year is counted from two sources added together: the station's tally
-(one per grid and half-year, corrected in place) and the single anonymous answers
-residents give on the grid's public page. 满意率 = (满意 + 基本满意) / all answers,
-as a percentage rounded half up to one decimal (the matters indicators' `ratio`).
+A grid's half-year has two sources: the station's tally (one per grid and half-year,
+corrected in place) and the single anonymous answers residents give on the grid's
+public page. The public answers are shown apart from the station's; they join the
+official 满意率 — and so its 通报批评 flag and bonus points — only once the half-year
+holds at least PUBLIC_SURVEY_MIN_ANSWERS (30) of them: a handful of anonymous
+clicks cannot mark a grid. 满意率 = (满意 + 基本满意) / all answers counted, as a
+percentage rounded half up to one decimal (the matters indicators' `ratio`).
 A station may enter an overall score (0–100) over its respondents instead of the
 counts: it weighs as `respondents × score / 100` satisfied answers out of
-`respondents`, so a score of 80 from 50 people next to 10 public answers counts
-50 : 10.
+`respondents`, so a score of 80 from 50 people next to 30 counted public answers
+counts 50 : 30.
 Under SATISFACTION_CRITICISED_BELOW (80) the grid is flagged 通报批评; from
 SATISFACTION_BONUS_FROM (90) the satisfaction_bonus rule adds its points.
 The caller commits."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
@@ -30,6 +33,7 @@ from app.matters.indicators import ratio
 from app.org.models import Division
 
 DEFAULT_RESPONSES_PER_HOUR = 3
+DEFAULT_PUBLIC_MIN_ANSWERS = 30
 THROTTLE_WINDOW = timedelta(hours=1)
 
 
@@ -45,24 +49,67 @@ def half_label(half: int) -> str:
     return str(reference.HALVES[half])
 
 
+def public_min_answers() -> int:
+    """Public answers a half-year needs before they count towards the 满意率."""
+    return int(current_app.config.get("PUBLIC_SURVEY_MIN_ANSWERS", DEFAULT_PUBLIC_MIN_ANSWERS))
+
+
+@dataclass
+class PublicAnswers:
+    """The anonymous answers of one grid's half-year, on their own."""
+    satisfied: int = 0
+    basically: int = 0
+    dissatisfied: int = 0
+    minimum: int = DEFAULT_PUBLIC_MIN_ANSWERS
+
+    @property
+    def total(self) -> int:
+        return self.satisfied + self.basically + self.dissatisfied
+
+    @property
+    def rate(self) -> Decimal | None:
+        return ratio(self.satisfied + self.basically, self.total)
+
+    @property
+    def counted(self) -> bool:
+        """Enough of them to count towards the official 满意率."""
+        return self.total > 0 and self.total >= self.minimum
+
+    @property
+    def note(self) -> str:
+        if not self.total:
+            return ""
+        if self.counted:
+            return _("已计入满意率")
+        return _("样本不足（%(n)d 份，不足 %(min)d 份），不计入满意率", n=self.total, min=self.minimum)
+
+
 @dataclass
 class Tally:
+    """The station's counts (satisfied, basically, dissatisfied or a score) and the
+    public answers apart; `total` and `rate` are the official ones."""
     satisfied: int = 0
     basically: int = 0
     dissatisfied: int = 0
     station: SatisfactionSurvey | None = None
-    public_answers: int = 0
+    public: PublicAnswers = field(default_factory=PublicAnswers)
     # A scored station survey: its respondents and their satisfied-equivalent.
     scored_respondents: int = 0
     scored_satisfied: Decimal = Decimal(0)
 
     @property
+    def public_answers(self) -> int:
+        return self.public.total
+
+    @property
     def total(self) -> int:
-        return self.satisfied + self.basically + self.dissatisfied + self.scored_respondents
+        counted = self.public.total if self.public.counted else 0
+        return self.satisfied + self.basically + self.dissatisfied + self.scored_respondents + counted
 
     @property
     def rate(self) -> Decimal | None:
-        return ratio(self.satisfied + self.basically + self.scored_satisfied, self.total)
+        public = self.public.satisfied + self.public.basically if self.public.counted else 0
+        return ratio(self.satisfied + self.basically + self.scored_satisfied + public, self.total)
 
     @property
     def criticised(self) -> bool:
@@ -74,12 +121,15 @@ class Tally:
 
 
 def tallies(grid_ids, year: int, half: int) -> dict[int, Tally]:
-    """Per grid id with any answers: the station's counts plus the public answers."""
+    """Per grid id with any answers: the station's counts and the public answers
+    (counted in the official rate only from `public_min_answers()` on)."""
     result: dict[int, Tally] = {}
+    minimum = public_min_answers()
     for survey in db.session.scalars(select(SatisfactionSurvey).where(
             SatisfactionSurvey.grid_id.in_(grid_ids), SatisfactionSurvey.year == year,
             SatisfactionSurvey.half == half)):
-        tally = Tally(survey.satisfied, survey.basically, survey.dissatisfied, station=survey)
+        tally = Tally(survey.satisfied, survey.basically, survey.dissatisfied, station=survey,
+                      public=PublicAnswers(minimum=minimum))
         if survey.score is not None:
             tally.scored_respondents = survey.respondents
             tally.scored_satisfied = Decimal(survey.respondents) * Decimal(survey.score) / 100
@@ -88,9 +138,9 @@ def tallies(grid_ids, year: int, half: int) -> dict[int, Tally]:
             select(SurveyResponse.grid_id, SurveyResponse.answer, func.count()).where(
                 SurveyResponse.grid_id.in_(grid_ids), SurveyResponse.year == year, SurveyResponse.half == half)
             .group_by(SurveyResponse.grid_id, SurveyResponse.answer)):
-        tally = result.setdefault(grid_id, Tally())
-        setattr(tally, answer, getattr(tally, answer) + count)
-        tally.public_answers += count
+        tally = result.setdefault(grid_id, Tally(public=PublicAnswers(minimum=minimum)))
+        if answer in reference.ANSWERS:
+            setattr(tally.public, answer, getattr(tally.public, answer) + count)
     return result
 
 

@@ -107,6 +107,7 @@ def board_columns(kind: str) -> list[Column]:
         Column(lambda r: r[1].score, _("得分"), 8, "int"),
         Column(lambda r: r[1].flag_label, _("处理"), 10),
         Column(lambda r: _("；").join(r[1].survey_flags), _("满意率低于要求"), 24),
+        Column(lambda r: _("；").join(r[1].public_surveys), _("网上评价（另列）"), 40),
         Column(lambda r: _("；").join(f"{line.rule.name} {line.points}" for line in r[1].lines if line.entries),
                _("扣分、加分明细"), 60),
     ]

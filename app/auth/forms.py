@@ -19,7 +19,7 @@ class LoginForm(Form):
 
 class NewPasswordMixin:
     password = PasswordField(_l("新密码"), validators=[DataRequired(REQUIRED)],
-                             description=_l("至少 8 位，含小写字母、大写字母、数字、符号中的至少两类。"))
+                             description=_l("至少 8 位，含小写字母、大写字母、数字、符号中的至少两类；不能包含用户名，不能是常见密码。"))
     confirm = PasswordField(_l("确认新密码"), validators=[DataRequired(REQUIRED)])
 
 

@@ -46,16 +46,27 @@ def _same_site_path(url: str | None) -> str | None:
     return path + (f"?{parts.query}" if parts.query else "")
 
 
-def owner_of_idle_session(token: str | None) -> int | None:
-    """The account whose session `token` was, if it ended for inactivity recently."""
+# Sessions the clock ended, not the person: for inactivity, or at the absolute
+# session lifetime (SESSION_ABSOLUTE_TIMEOUT) in the middle of work.
+ENDED_BY_TIME = ("idle", "expired")
+
+
+def ended_by_time(token: str | None) -> tuple[int, str] | None:
+    """(account, "idle" or "expired") when session `token` ended so recently."""
     if not token:
         return None
     login_session = db.session.scalar(select(LoginSession).where(LoginSession.token == token))
-    if login_session is None or login_session.end_reason != "idle":
+    if login_session is None or login_session.end_reason not in ENDED_BY_TIME:
         return None
     if login_session.ended_at is not None and utcnow() - login_session.ended_at > KEEP_FOR:
         return None
-    return login_session.user_id
+    return login_session.user_id, login_session.end_reason
+
+
+def owner_of_idle_session(token: str | None) -> int | None:
+    """The account whose session `token` was, if the clock ended it recently."""
+    ended = ended_by_time(token)
+    return ended[0] if ended else None
 
 
 def keep_posted_form(user_id: int) -> KeptForm | None:

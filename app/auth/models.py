@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import current_app, has_app_context
-from sqlalchemy import JSON, ForeignKey, String, Text, event
+from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -34,6 +34,8 @@ class User(db.Model):
     locked_until: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
+    # When the password was last set (PASSWORD_MAX_AGE_DAYS counts from here).
+    password_changed_at: Mapped[datetime | None]
 
     scope_division = relationship("Division", foreign_keys=[scope_division_id])
     scope_department = relationship("Department", foreign_keys=[scope_department_id])
@@ -69,6 +71,7 @@ class User(db.Model):
     def set_password(self, password: str) -> None:
         method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt") if has_app_context() else "scrypt"
         self.password_hash = generate_password_hash(password, method=method)
+        self.password_changed_at = utcnow()
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
@@ -78,6 +81,28 @@ class User(db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.username} {self.role}>"
+
+
+class LoginThrottle(db.Model):
+    """Failed sign-ins counted for what is not an account: a username that matches no
+    account (counted as an account's are, so that an unknown name is refused and
+    locked exactly as a real one — nothing tells them apart), and a client address
+    (many failures from one address, whatever the usernames, pause sign-in from it).
+    Rows whose window and lock have both passed are deleted as new failures come."""
+
+    __tablename__ = "login_throttle"
+    __table_args__ = (UniqueConstraint("kind", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))  # "username" or "address"
+    key: Mapped[str] = mapped_column(String(128))
+    # The same names as on User: app/auth/services.py counts either alike.
+    failed_login_count: Mapped[int] = mapped_column(default=0)
+    first_failed_login_at: Mapped[datetime | None] = mapped_column(index=True)
+    locked_until: Mapped[datetime | None]
+
+    def is_locked(self, now: datetime) -> bool:
+        return self.locked_until is not None and self.locked_until > now
 
 
 class LoginSession(db.Model):

@@ -45,6 +45,14 @@ ROLE_SCOPE_LEVELS = {
 }
 
 
+# Who may see a full ID or phone number (after an audited "show") and read free text
+# with the numbers typed into it: those who work with the person. Leaders read
+# statistics, departments only their matters: they see numbers masked everywhere
+# (README, "Free text in prints and exports").
+REVEAL_ROLES = frozenset({Role.COUNTY_ADMIN.value, Role.TOWN_STAFF.value, Role.STATION_STAFF.value,
+                          Role.GRID_WORKER.value})
+
+
 class Permission(str, enum.Enum):
     MANAGE_ACCOUNTS = "manage_accounts"
     VIEW_AUDIT = "view_audit"

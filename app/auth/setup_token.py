@@ -8,12 +8,13 @@ default password ever exists.
 from __future__ import annotations
 
 import hmac
-import os
 import secrets
 import sys
 from pathlib import Path
 
 from flask import Flask
+
+from app.core import private_files
 
 
 def _token_path(app: Flask) -> Path:
@@ -24,13 +25,11 @@ def issue_setup_token(app: Flask, announce: bool = False) -> str:
     """Create the token if there is none yet and return it. It is printed when it
     is created, and again whenever `announce` asks (the server start does)."""
     path = _token_path(app)
-    created = not path.exists()
-    if created:
-        token = secrets.token_urlsafe(18)
-        path.write_text(token)
-        os.chmod(path, 0o600)
-    else:
-        token = path.read_text().strip()
+    # Created 0600 from its first moment (never written first and restricted after);
+    # a second process starting at the same time reads the first one's token.
+    created = private_files.create_private(path, secrets.token_urlsafe(18))
+    private_files.tighten(path)
+    token = path.read_text().strip()
     if announce or created:
         banner = "=" * 64
         print(f"\n{banner}\n网格通 首次设置口令 / Gridbook setup token: {token}\n"

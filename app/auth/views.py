@@ -57,7 +57,7 @@ def login():
         return redirect(url_for("home.index"))
     form = LoginForm()
     if form.validate_on_submit():
-        result = services.authenticate(form.username.data, form.password.data)
+        result = services.authenticate(form.username.data, form.password.data, address=request.remote_addr)
         if result.user is None:
             db.session.commit()  # the failure count and the audit entry must stay
             form.password.errors.append(result.error)
@@ -98,4 +98,7 @@ def change_password():
         if saved:
             flash(_("密码已修改。"), "success")
             return redirect(url_for("home.index"))
-    return render_template("auth/change_password.html", form=form)
+    user = current_user._get_current_object()
+    # Why the change is asked for: the password's age (PASSWORD_MAX_AGE_DAYS), or a reset.
+    expired_after_days = services.password_max_age_days() if services.password_expired(user) else None
+    return render_template("auth/change_password.html", form=form, expired_after_days=expired_after_days)

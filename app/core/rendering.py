@@ -3,11 +3,16 @@ from __future__ import annotations
 
 from io import BytesIO
 
-from flask import Flask, Response, make_response, render_template, request, send_file
+from flask import Flask, Response, has_request_context, make_response, render_template, request, send_file
 from flask_babel import format_date, format_datetime, get_locale
+from flask_babel.speaklater import LazyString
+from flask_login import current_user
+from jinja2 import pass_environment
+from jinja2.filters import do_truncate
+from markupsafe import Markup, escape
 
 from app.core.i18n import LANGUAGE_NAMES
-from app.core.masking import mask_id_number, mask_phone
+from app.core.masking import is_printing, mask_id_number, mask_numbers, mask_phone
 from app.core.scoping import sees_division
 from app.core.timeutil import local_today, to_local
 from app.extensions import htmx
@@ -54,7 +59,60 @@ def _local_date(value, fmt="yyyy-MM-dd"):
     return "" if value is None else format_date(value, fmt)
 
 
+def numbers_masked() -> bool:
+    """Whether what is rendered now shows ID numbers and mobiles masked: in every print,
+    and on the pages of anyone who may not see full numbers (anonymous visitors,
+    leaders, department handlers; REVEAL_ROLES may)."""
+    if is_printing():
+        return True
+    if not has_request_context():
+        return False
+    from app.auth.roles import REVEAL_ROLES  # (app.auth imports this module)
+    return not (current_user.is_authenticated and current_user.role in REVEAL_ROLES)
+
+
+def _finalize(value):
+    """Every value a template outputs ({{ … }}) passes here: text gets its ID numbers
+    and mobiles masked when numbers_masked(). Markup (form widgets, the output of
+    `_()` with values) is left alone: values put into a translated sentence go through
+    the `free_text` filter, and numbers that are not personal (staff work phones,
+    licence and credit codes, 12345 work order numbers) through `not_personal`."""
+    if type(value) is not str:
+        if not isinstance(value, LazyString):
+            return value
+        # A lazy translation would go out unescaped (LazyString.__html__), values and all.
+        value = str(value)
+    if len(value) < 11 or not numbers_masked():
+        return value
+    return mask_numbers(value)
+
+
+def _free_text(value) -> str:
+    """For a value put into a translated sentence: masked as _finalize would mask it."""
+    text = "" if value is None else str(value)
+    return mask_numbers(text) if numbers_masked() else text
+
+
+@pass_environment
+def _truncate(env, value, *args, **kwargs) -> str:
+    """Jinja's truncate, masking first: a number cut in half would not be found after."""
+    text = "" if value is None else str(value)
+    if numbers_masked():
+        text = mask_numbers(text)
+    return do_truncate(env, text, *args, **kwargs)
+
+
+def _not_personal(value) -> Markup:
+    """A number shown as it is to everyone: a staff member's or department's work
+    phone (on the public posters anyway), a licence or credit code, a 12345 work order."""
+    return escape("" if value is None else value)
+
+
 def init_app(app: Flask) -> None:
+    app.jinja_env.finalize = _finalize
+    app.jinja_env.filters["free_text"] = _free_text
+    app.jinja_env.filters["not_personal"] = _not_personal
+    app.jinja_env.filters["truncate"] = _truncate
     app.jinja_env.filters["local_datetime"] = _local_datetime
     app.jinja_env.filters["local_date"] = _local_date
     app.jinja_env.filters["mask_phone"] = mask_phone

@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import AnonymousUserMixin, current_user
 from sqlalchemy import update
 
+from app.core.addresses import public_url, served_over_https
 from app.core.database import mark_write_transaction, reset_write_transaction
 from app.core.timeutil import utcnow
 from app.extensions import db, login_manager
@@ -18,6 +19,14 @@ SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 # last_seen_at is written at most this often, so reading pages is not a write storm.
 TOUCH_INTERVAL = timedelta(seconds=60)
 OPEN_ENDPOINTS = ("static", "auth.setup", "auth.login", "home.set_language", "home.health")
+# Scripts only from the app's own files: no inline <script>, no on…= handlers, no
+# hx-on, no eval (htmx runs with allowEval false: templates/_htmx_config.html). Inline
+# style= attributes remain in a few templates, hence 'unsafe-inline' for styles only.
+CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+                           "img-src 'self'; font-src 'self'; connect-src 'self'; object-src 'none'; "
+                           "base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
+# Sent when PUBLIC_BASE_URL is https: browsers then use only https for a year.
+STRICT_TRANSPORT_SECURITY = "max-age=31536000"
 
 
 class Anonymous(AnonymousUserMixin):
@@ -38,11 +47,12 @@ def _load_user(token: str):
     from app.auth.services import end_session, load_session_user
 
     now = utcnow()
-    user, state = load_session_user(token, current_app.config["IDLE_TIMEOUT"], now)
+    user, state = load_session_user(token, current_app.config["IDLE_TIMEOUT"], now,
+                                    current_app.config["SESSION_ABSOLUTE_TIMEOUT"])
     if user is None:
         g.session_end_reason = state
-        if state == "idle":
-            end_session(token, "idle")
+        if state in ("idle", "expired"):
+            end_session(token, state)
             db.session.commit()
         return None
     # A short timeout (a test's seconds) is touched more often than once a minute.
@@ -92,6 +102,11 @@ def _after_request(response):
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("Referrer-Policy", "same-origin")
+    if response.mimetype != "application/pdf":
+        # (A PDF runs no script of ours; a policy on it can stop the browser's viewer.)
+        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    if served_over_https(current_app.config):
+        response.headers.setdefault("Strict-Transport-Security", STRICT_TRANSPORT_SECURITY)
     if request.endpoint != "static":
         # Pages hold residents' data; shared station PCs must not keep copies.
         response.headers.setdefault("Cache-Control", "no-store")
@@ -107,17 +122,25 @@ def _teardown(_exc):
 def _unauthorized():
     kept = None
     if request.method == "POST":
-        # A form sent after the session ended for inactivity: keep what was typed for
-        # that account, to be put back after it signs in again (app/auth/kept_forms.py).
+        # A form sent after the session ended for inactivity or at its absolute lifetime:
+        # keep what was typed for that account, to be put back after it signs in again
+        # (app/auth/kept_forms.py).
         from app.auth import kept_forms
-        owner = kept_forms.owner_of_idle_session(session.get("_user_id"))
-        if owner is not None:
-            kept = kept_forms.keep_posted_form(owner)
+        ended = kept_forms.ended_by_time(session.get("_user_id"))
+        if ended is not None:
+            kept = kept_forms.keep_posted_form(ended[0])
+            if kept is not None:
+                g.session_end_reason = ended[1]
     reason = g.get("session_end_reason")
-    if kept is not None:
+    if kept is not None and reason == "expired":
+        flash(_("您已连续登录超过规定时长，为了安全已自动退出。您填写的内容已保留（未保存），重新登录后可以核对并保存。"),
+              "warning")
+    elif kept is not None:
         flash(_("由于长时间未操作，您已自动退出。您填写的内容已保留（未保存），重新登录后可以核对并保存。"), "warning")
     elif reason == "idle":
         flash(_("由于长时间未操作，您已自动退出，请重新登录。"), "warning")
+    elif reason == "expired":
+        flash(_("您已连续登录超过规定时长，为了安全已自动退出，请重新登录。"), "warning")
     else:
         flash(_("请先登录。"), "info")
     if kept is not None:
@@ -131,7 +154,21 @@ def _unauthorized():
     return redirect(url_for("auth.login", next=next_path))
 
 
+def _apply_https_settings(app: Flask) -> None:
+    """PUBLIC_BASE_URL starting with https:// means the county serves over HTTPS:
+    cookies are sent over HTTPS only and every response carries HSTS."""
+    base = str(app.config.get("PUBLIC_BASE_URL") or "").strip()
+    if base and not base.lower().startswith(("http://", "https://")):
+        raise ValueError(f"PUBLIC_BASE_URL must start with https:// or http:// (got {base!r}), "
+                         "e.g. https://wgt.example.gov.cn")
+    if served_over_https(app.config):
+        app.config["SESSION_COOKIE_SECURE"] = True
+        app.config["REMEMBER_COOKIE_SECURE"] = True
+
+
 def init_app(app: Flask) -> None:
+    _apply_https_settings(app)
+    app.add_template_global(public_url)  # the address given to outsiders, in templates
     login_manager.init_app(app)
     login_manager.anonymous_user = Anonymous
     login_manager.login_view = "auth.login"

@@ -1,6 +1,7 @@
 """Uploads kept between a preview and its confirmation (the Excel imports): the
 checked file waits under a random name, tied to the session that uploaded it,
-and day-old files that were never confirmed are removed on the next upload."""
+and day-old files that were never confirmed are removed on the next upload. Kept
+files are readable by the server's account only."""
 from __future__ import annotations
 
 import re
@@ -10,6 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from flask import current_app, session
+
+from app.core.private_files import private_folder, write_private
 
 MAX_AGE = 24 * 3600  # seconds an unconfirmed upload is kept
 _TOKEN = re.compile(r"[0-9a-f]{32}")
@@ -26,14 +29,13 @@ class KeptUploads:
 
     def keep(self, data: bytes) -> str:
         """Store the checked file under a random name (and forget day-old ones)."""
-        folder = self.folder()
-        folder.mkdir(parents=True, exist_ok=True)
+        folder = private_folder(self.folder())
         cutoff = time.time() - MAX_AGE
         for old in folder.glob(f"*{self.suffix}"):
             if old.stat().st_mtime < cutoff:
                 old.unlink(missing_ok=True)
         token = secrets.token_hex(16)
-        (folder / f"{token}{self.suffix}").write_bytes(data)
+        write_private(folder / f"{token}{self.suffix}", data)
         session[self.session_key] = token
         return token
 

@@ -94,7 +94,7 @@ def _yes_no(value: bool | None) -> str:
 
 def receipt_columns(now: datetime) -> list[Column]:
     return [
-        Column("hotline_number", _("工单编号"), 20),
+        Column("hotline_number", _("工单编号"), 20, not_personal=True),
         Column(lambda m: _local(m.created_at), _("来电时间"), 17, "datetime"),
         Column(lambda m: _local(m.hotline_due_at), _("办结时限"), 17, "datetime"),
         Column(handling_unit, _("办理单位"), 20),

@@ -1,10 +1,14 @@
 """Staff photos: checked by content (never by file name), re-encoded and stored.
 
-An upload is trusted only after Pillow has parsed it as a JPEG or PNG. It is then
-re-encoded as a fresh JPEG, which drops EXIF (GPS position, camera serial) and
-anything smuggled after the image data, and shrunk to what a duty board needs.
-Files live under UPLOAD_FOLDER/staff/ with random names; the database keeps only
-the name, and the photo route serves it after the scoping check."""
+An upload is trusted only after Pillow has parsed it as a JPEG or PNG. Its size in
+pixels is read from the header and checked against PHOTO_MAX_PIXELS before a single
+pixel is decoded (a 40-megapixel PNG can be a few kilobytes and hundreds of
+megabytes once decoded). It is then shrunk (a JPEG decoded at a fraction of its
+size where that suffices) and re-encoded as a fresh JPEG without EXIF (GPS
+position, camera serial), XMP, ICC profile, comments or text chunks, nor anything
+smuggled after the image data. Files live under UPLOAD_FOLDER/staff/ with random
+names, readable by the server's account only; the database keeps only the name, and
+the photo route serves it after the scoping check."""
 from __future__ import annotations
 
 import io
@@ -13,15 +17,17 @@ import secrets
 import warnings
 from pathlib import Path
 
+from flask import current_app, has_app_context
 from flask_babel import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from app.core.private_files import private_folder, write_private
 from app.org.services import OrgError
 
 ACCEPTED_FORMATS = ("JPEG", "PNG")
 LONG_SIDE = 600
-# Far above any phone camera, far below what would exhaust memory when decoded.
-MAX_PIXELS = 60_000_000
+# The default of the PHOTO_MAX_PIXELS setting (app/config.py).
+MAX_PIXELS = 40_000_000
 JPEG_QUALITY = 85
 SUBFOLDER = "staff"
 _NAME = re.compile(r"^[0-9a-f]{32}\.jpg$")
@@ -43,33 +49,60 @@ def read_upload(file_storage, max_bytes: int) -> bytes | None:
     return data
 
 
+def max_pixels() -> int:
+    if has_app_context():
+        return int(current_app.config.get("PHOTO_MAX_PIXELS") or MAX_PIXELS)
+    return MAX_PIXELS
+
+
+def too_many_pixels(limit: int) -> OrgError:
+    return OrgError(_("照片尺寸过大（最多 %(n)s 万像素），请缩小后再上传。", n=f"{limit / 10_000:g}"), "photo")
+
+
 def normalise(data: bytes, long_side: int = LONG_SIDE) -> bytes:
     """A clean JPEG from the upload (no longer than `long_side` pixels), or an
     OrgError on the photo field."""
     not_an_image = OrgError(_("照片须为 JPEG 或 PNG 图片。"), "photo")
+    limit = max_pixels()
     try:
         with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(data)) as probe:
-                if probe.format not in ACCEPTED_FORMATS:
-                    raise not_an_image
-                if probe.width * probe.height > MAX_PIXELS:
-                    raise OrgError(_("照片尺寸过大，请缩小后再上传。"), "photo")
+            # Our own limit decides, before Pillow's (which only warns below 179 MP).
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            # Image.open reads the header only: width and height are known here, no
+            # pixel has been decoded yet. Only the JPEG and PNG readers are tried.
+            with Image.open(io.BytesIO(data), formats=ACCEPTED_FORMATS) as probe:
+                if probe.width * probe.height > limit:
+                    raise too_many_pixels(limit)
                 probe.verify()
             # verify() leaves the image unusable; open again to decode it.
-            with Image.open(io.BytesIO(data)) as image:
-                image.load()
+            with Image.open(io.BytesIO(data), formats=ACCEPTED_FORMATS) as image:
+                image = _shrunk(image, long_side)
                 image = ImageOps.exif_transpose(image)
                 image = _to_rgb(image)
-                image.thumbnail((long_side, long_side), Image.Resampling.LANCZOS)
+                # Nothing of the upload's metadata goes on: Pillow would carry a JPEG
+                # comment (or a PNG text chunk named "comment") into the new file.
+                image.info = {}
                 out = io.BytesIO()
                 image.save(out, format="JPEG", quality=JPEG_QUALITY, optimize=True)
     except OrgError:
         raise
-    except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning,
-            OSError, SyntaxError, ValueError):
+    except Image.DecompressionBombError:
+        raise too_many_pixels(limit) from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
         raise not_an_image from None
     return out.getvalue()
+
+
+def _shrunk(image: Image.Image, long_side: int) -> Image.Image:
+    """The image no longer than `long_side`, shrunk before anything else is done to
+    it: a JPEG is decoded at 1/2 to 1/8 of its size where that suffices (draft), a
+    PNG reduced by whole factors before the fine resampling."""
+    if image.mode == "1":
+        image = image.convert("L")  # shrinking a 1-bit or palette image would pick pixels
+    elif image.mode not in ("L", "LA", "RGB", "RGBA", "CMYK"):
+        image = image.convert("RGBA" if "transparency" in image.info or image.mode == "PA" else "RGB")
+    image.thumbnail((long_side, long_side), Image.Resampling.LANCZOS)
+    return image
 
 
 def _to_rgb(image: Image.Image) -> Image.Image:
@@ -88,10 +121,9 @@ def folder(upload_root: str) -> Path:
 
 def save(jpeg: bytes, upload_root: str) -> str:
     """Write the photo under a new random name; returns the name."""
-    target = folder(upload_root)
-    target.mkdir(parents=True, exist_ok=True)
+    target = private_folder(folder(upload_root))
     name = secrets.token_hex(16) + ".jpg"
-    (target / name).write_bytes(jpeg)
+    write_private(target / name, jpeg)
     return name
 
 

@@ -1,10 +1,12 @@
 """Rows of the work-manual ledgers filled from field work: form 4 (社区社情民意调查记录表)
 from the 民情日志, form 14 (网格化管理工作记录) from patrols, 民情日志 entries and
 household visits, date-ordered. The ledger definitions (titles, columns) stay in
-app/printing/ledger_forms_area.py. Three or four queries whatever the period."""
+app/printing/ledger_forms_area.py. Three or four queries whatever the period.
+
+Rows hold the text as written: ID numbers and mobiles typed into it are masked where
+every ledger is printed and exported (app/printing/ledgers.py)."""
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date
 
@@ -12,22 +14,10 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from app.core.masking import mask_id_number, mask_phone
 from app.extensions import db
 from app.org.models import Division
 from app.patrols import reference
 from app.patrols.models import OpinionEntry, Patrol, PatrolFinding
-
-# Numbers that look like a phone or an ID in free text are masked in print: the paper
-# manual is read by inspectors and left on desks, while on screen only those whose
-# scope holds the grid read the note as it was taken.
-_PHONE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
-_ID = re.compile(r"(?<![0-9Xx])\d{17}[0-9Xx](?![0-9Xx])")
-
-
-def masked(text: str) -> str:
-    text = _ID.sub(lambda m: mask_id_number(m.group(0)), text or "")
-    return _PHONE.sub(lambda m: mask_phone(m.group(0)), text)
 
 
 def _entries(scope) -> list[OpinionEntry]:
@@ -44,7 +34,7 @@ def entry_handling(entry: OpinionEntry) -> str:
         return _("%(label)s：事件 %(number)s（%(status)s）", label=label, number=entry.matter.number,
                  status=entry.matter.status_label)
     if entry.settled_note:
-        return _("%(label)s：%(value)s", label=label, value=masked(entry.settled_note))
+        return _("%(label)s：%(value)s", label=label, value=entry.settled_note)
     return label
 
 
@@ -60,9 +50,9 @@ class SurveyRow:
 
 def survey_rows(scope) -> list[SurveyRow]:
     """Form 4: one row per 民情日志 entry of the scope's grids in the period."""
-    return [SurveyRow(day=e.said_on, person=e.resident_name, place=masked(e.place),
+    return [SurveyRow(day=e.said_on, person=e.resident_name, place=e.place,
                       issue=_("［%(category)s］%(text)s", category=reference.label(reference.CATEGORIES, e.category),
-                               text=masked(e.content)),
+                               text=e.content),
                       handling=entry_handling(e), recorder=e.recorder_name)
             for e in _entries(scope)]
 
@@ -80,7 +70,7 @@ class WorkLogRow:
 
 def _finding_result(finding: PatrolFinding) -> str:
     if finding.handled_on_spot:
-        return _("现场处置：%(how)s", how=masked(finding.handling))
+        return _("现场处置：%(how)s", how=finding.handling)
     if finding.matter is not None:
         return _("上报事件 %(number)s（%(status)s）", number=finding.matter.number, status=finding.matter.status_label)
     return _("未处置")
@@ -92,11 +82,11 @@ def _patrol_rows(scope) -> list[WorkLogRow]:
         .options(selectinload(Patrol.staff), selectinload(Patrol.findings).selectinload(PatrolFinding.matter)))
     rows = []
     for p in patrols:
-        found = _("；").join(masked(f.description) for f in p.findings)
+        found = _("；").join(f.description for f in p.findings)
         content = _("巡查：%(found)s", found=found) if found else _("巡查，未发现问题")
         result = _("；").join(_finding_result(f) for f in p.findings)
         rows.append(WorkLogRow(day=p.patrol_date, time=f"{p.start_time:%H:%M}—{p.end_time:%H:%M}",
-                               place=masked(p.route), content=content, result=result, recorder=p.staff.name,
+                               place=p.route, content=content, result=result, recorder=p.staff.name,
                                order=(p.patrol_date, f"{p.start_time:%H:%M}", 0, p.id)))
     return rows
 
@@ -106,8 +96,8 @@ def _entry_rows(scope) -> list[WorkLogRow]:
     for e in _entries(scope):
         who = e.resident_name or _("群众")
         content = _("民情日志（%(category)s）：%(who)s反映%(text)s",
-                    category=reference.label(reference.CATEGORIES, e.category), who=who, text=masked(e.content))
-        rows.append(WorkLogRow(day=e.said_on, time="", place=masked(e.place), content=content,
+                    category=reference.label(reference.CATEGORIES, e.category), who=who, text=e.content)
+        rows.append(WorkLogRow(day=e.said_on, time="", place=e.place, content=content,
                                result=entry_handling(e), recorder=e.recorder_name,
                                order=(e.said_on, "99", 1, e.id)))
     return rows
@@ -126,12 +116,12 @@ def _visit_rows(scope) -> list[WorkLogRow]:
                  selectinload(Visit.matter)))
     rows = []
     for v in visits:
-        parts = [masked(text) for text in (v.found, v.needs) if text]
+        parts = [text for text in (v.found, v.needs) if text]
         # The type labels already say what it was (常规走访, 核实走访 …).
         content = _("入户%(type)s", type=v.type_label)
         if parts:
             content = _("%(label)s：%(value)s", label=content, value=_("；").join(parts))
-        result = masked(v.follow_up)
+        result = v.follow_up
         if v.matter is not None:
             result = _("；").join(filter(None, [result, _("上报事件 %(number)s（%(status)s）", number=v.matter.number,
                                                            status=v.matter.status_label)]))

@@ -27,6 +27,7 @@ from flask import current_app, render_template
 from flask_babel import gettext as _
 from pypdf import PdfReader, PdfWriter
 
+from app.core.private_files import private_folder, write_private
 from app.core.timeutil import to_local, utcnow
 from app.core.pdf_layout import LaidOut, PrintJob, lay_out
 from app.printing.pdf import stamp_font_face
@@ -61,8 +62,7 @@ class PrintCache:
     `prune` drops what has not been used for a while."""
 
     def __init__(self, folder: Path):
-        self.folder = folder
-        folder.mkdir(parents=True, exist_ok=True)
+        self.folder = private_folder(folder)
 
     def get(self, key: str) -> LaidOut | None:
         for path in self.folder.glob(f"{key}.*.pdf"):
@@ -80,7 +80,7 @@ class PrintCache:
     def put(self, key: str, laid_out: LaidOut) -> None:
         target = self.folder / f"{key}.{laid_out.pages}.pdf"
         partial = target.with_suffix(".part")
-        partial.write_bytes(laid_out.pdf)
+        write_private(partial, laid_out.pdf)
         partial.replace(target)
 
     def prune(self, older_than_days: float) -> int:

@@ -26,6 +26,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from app.core.private_files import private_folder, write_private
 from app.core.scoping import may_see_key_persons
 from app.core.timeutil import local_day_start_utc, local_today, to_local, utcnow
 from app.extensions import db
@@ -156,9 +157,9 @@ class BinderManifest:
     def remember(self, sections: list[BinderSection]) -> None:
         known = self.read()
         known.update({s.key: s.digest for s in sections if s.included})
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        private_folder(self.path.parent)
         partial = self.path.with_suffix(".part")
-        partial.write_text(json.dumps(known, ensure_ascii=False))
+        write_private(partial, json.dumps(known, ensure_ascii=False))
         partial.replace(self.path)
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from flask import Flask, current_app
 from flask_babel import force_locale, get_locale
 
+from app.core.private_files import private_folder, write_private
 from app.extensions import db
 
 
@@ -47,9 +48,7 @@ _lock = threading.Lock()
 
 
 def binder_folder(app: Flask) -> Path:
-    folder = Path(app.instance_path) / "binders"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+    return private_folder(Path(app.instance_path) / "binders")
 
 
 def prune_old_files(app: Flask) -> None:
@@ -115,7 +114,7 @@ def _run(app: Flask, job: BinderJob, user_id: int, division_id: int, start_day: 
             result = build_binder(division, start_day, end_day, user, progress=progress,
                                   only_changed=job.only_changed)
             path = binder_folder(app) / f"{job.token}.pdf"
-            path.write_bytes(result.pdf)
+            write_private(path, result.pdf)
             detail = print_detail(f"{job.title} (binder)", f"{division.full_name} {start_day} — {end_day}",
                                   result.records, result)
             detail["sections"] = len(result.included)

@@ -102,8 +102,7 @@ def _audit_cli(detail: dict) -> None:
 def print_poster(code: str, out: str) -> None:
     """上岗公示 poster (A3) of a grid, from today's staff. The QR code points to
     PUBLIC_BASE_URL + /public/grids/CODE/ (set PUBLIC_BASE_URL for printing)."""
-    from flask import current_app
-
+    from app.core import addresses
     from app.printing import publicity
     from app.printing.views import print_detail
 
@@ -112,9 +111,9 @@ def print_poster(code: str, out: str) -> None:
     Path(out).write_bytes(result.pdf)
     _audit_cli(print_detail("上岗公示", grid.full_name, count, result))
     click.echo(f"{out}: {count} 人 / staff, {result.pages} 页 / pages")
-    if not current_app.config.get("PUBLIC_BASE_URL"):
-        click.echo("PUBLIC_BASE_URL 未设置，二维码指向 http://localhost / PUBLIC_BASE_URL is not set: "
-                   "the QR code points to http://localhost", err=True)
+    if addresses.configured_base_url() is None:
+        click.echo(f"PUBLIC_BASE_URL 未设置，二维码指向 {addresses.DEVELOPMENT_BASE_URL} / PUBLIC_BASE_URL "
+                   f"is not set: the QR code points to {addresses.DEVELOPMENT_BASE_URL}", err=True)
 
 
 @print_group.command("roster")

@@ -295,7 +295,7 @@ register(Ledger(
         LedgerColumn(_l("联系电话"), 26, lambda row: row.phone),
         LedgerColumn(_l("承租人数"), 18, lambda row: row.tenants),
         LedgerColumn(_l("租赁期限"), 38, lambda row: row.term),
-        LedgerColumn(_l("营业执照号"), 30, lambda row: row.licence),
+        LedgerColumn(_l("营业执照号"), 30, lambda row: row.licence, not_personal=True),
         LedgerColumn(_l("责任书签订"), 28, lambda row: row.signed),
         LedgerColumn(_l("网格"), 18, lambda row: row.grid),
     ],

@@ -4,7 +4,8 @@ handwriting, or as xlsx. A ledger is a title, columns (header, width in mm, valu
 and a query; the PDF and the xlsx are made from the same definition.
 
 Personal numbers are masked in ledgers as everywhere else (a printed page travels
-further than a screen)."""
+further than a screen): every cell, free text included, in the PDF (app.printing.pdf
+masks what a print template outputs) and in the xlsx (app.core.xlsx masks text cells)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -42,6 +43,10 @@ class LedgerColumn:
     header: Any
     width_mm: int
     value: Callable[[Any], Any]
+    # Every cell is printed and exported with the ID numbers and mobiles in it masked
+    # (app.core.masking.mask_numbers), free text included; a column of numbers that
+    # are not personal (licence numbers) is marked here and kept as written.
+    not_personal: bool = False
 
 
 @dataclass(frozen=True)
@@ -110,7 +115,7 @@ def ledger_pdf(ledger: Ledger, scope: LedgerScope, blank: bool = False) -> tuple
 
 def ledger_xlsx(ledger: Ledger, scope: LedgerScope) -> tuple[bytes, int]:
     rows = [ledger.cells(row) for row in ledger.rows(scope)]
-    columns = [XlsxColumn(lambda r, i=i: r[i], str(c.header), max(6, c.width_mm // 3))
+    columns = [XlsxColumn(lambda r, i=i: r[i], str(c.header), max(6, c.width_mm // 3), not_personal=c.not_personal)
                for i, c in enumerate(ledger.columns)]
     title = _("%(title)s（%(unit)s，%(period)s）", title=ledger.title, unit=scope.division.name,
               period=scope.period_label)

@@ -22,6 +22,7 @@ from fontTools.ttLib import TTFont
 from markupsafe import Markup
 
 from app import ROOT
+from app.core.masking import printing
 from app.core.pdf_layout import LaidOut, LocalOnlyFetcher, PrintJob, lay_out  # noqa: F401 (the print API)
 from app.core.timeutil import to_local, utcnow
 
@@ -107,10 +108,14 @@ def prepare_print(template: str, *, title: str, confidential: bool = True, numbe
     numbered=False leaves the printed-at time and "第 x 页 / 共 y 页" out of the page
     footers: prints made of several parts get them stamped over the joined pages
     (assembly.join_and_number), and without the time the same data gives the same HTML,
-    so a part can be reused from the print cache."""
-    html = render_template(template, title=title, confidential=confidential, numbered=numbered,
-                           printed_at=to_local(utcnow()), font_faces=font_faces(), page_label=page_label(),
-                           **context)
+    so a part can be reused from the print cache.
+
+    ID numbers and mobiles are masked in whatever the template prints, free text
+    included; numbers that are not personal are marked `|not_personal`."""
+    with printing():  # every value the template outputs is masked (app.core.rendering)
+        html = render_template(template, title=title, confidential=confidential, numbered=numbered,
+                               printed_at=to_local(utcnow()), font_faces=font_faces(), page_label=page_label(),
+                               **context)
     roots = (ROOT / "static", Path(current_app.config["UPLOAD_FOLDER"]), Path(current_app.instance_path) / "fonts")
     return PrintJob(html, str(ROOT / "static") + "/", tuple(str(root) for root in roots), title)
 

@@ -14,6 +14,7 @@ from flask_login import current_user, login_required
 
 from app.auth import audit
 from app.auth.roles import Permission
+from app.core import addresses
 from app.core.scoping import get_visible_or_404, scoped_select
 from app.core.timeutil import local_today
 from app.extensions import db
@@ -41,7 +42,9 @@ def publicity_index():
     """Grids with their posters, stations with their rosters."""
     if current_user.role == "department_handler":
         abort(404)
-    return render_template("printing/publicity.html", grids=_visible("grid"), communities=_visible("community"))
+    return render_template("printing/publicity.html", grids=_visible("grid"), communities=_visible("community"),
+                           public_address_missing=addresses.configured_base_url() is None,
+                           fallback_address=addresses.DEVELOPMENT_BASE_URL)
 
 
 @bp.route("/grids/<int:division_id>/poster.pdf")

@@ -10,11 +10,12 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 import segno
-from flask import current_app, has_request_context, url_for
+from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from app.core.addresses import public_url
 from app.core.timeutil import local_today, utcnow
 from app.extensions import db
 from app.org import photos
@@ -58,16 +59,10 @@ def grid_staff(grid: Division, day: date | None = None) -> list[PostedStaff]:
 
 
 def public_grid_url(grid: Division) -> str:
-    """The absolute address of the grid's public page: PUBLIC_BASE_URL when set (the
-    address residents reach, e.g. https://wg.example.gov.cn), else the request's host."""
-    base = (current_app.config.get("PUBLIC_BASE_URL") or "").rstrip("/")
-    if base:
-        with current_app.test_request_context("/"):
-            return base + url_for("public.grid", grid_code=grid.code)
-    if has_request_context():
-        return url_for("public.grid", grid_code=grid.code, _external=True)
-    with current_app.test_request_context("/", base_url="http://localhost"):
-        return url_for("public.grid", grid_code=grid.code, _external=True)
+    """The absolute address of the grid's public page, from PUBLIC_BASE_URL (the
+    address residents reach, e.g. https://wg.example.gov.cn), never from the request's
+    host (app/core/addresses.py)."""
+    return public_url("public.grid", grid_code=grid.code)
 
 
 def qr_code(url: str) -> segno.QRCode:

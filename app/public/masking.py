@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import re
 
-from app.core.masking import mask_id_number, mask_phone
+from app.core.masking import mask_id_number, mask_numbers, mask_phone
 from app.matters.models import Matter
 
-_ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])(?:\d{17}[\dXx]|\d{15})(?![0-9A-Za-z])")
-_MOBILE = re.compile(r"(?<!\d)(?:\+?86[- ]?)?(1[3-9]\d)[- ]?(\d{4})[- ]?(\d{4})(?!\d)")
+# Beyond what every output masks (app.core.masking.mask_numbers): first-generation
+# 15-digit ID numbers (inside the application a 15-digit run is a grid code),
+# landlines and e-mail addresses.
+_OLD_ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])\d{15}(?![0-9A-Za-z])")
 _LANDLINE = re.compile(r"(?<!\d)(0\d{2,3})-?(\d{7,8})(?!\d)")
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 # Separators between names in 涉及人员: ASCII and full-width commas, 、, semicolons, brackets.
@@ -38,8 +40,8 @@ def mask_text(text: str, names: set[str] | frozenset[str] = frozenset()) -> str:
     addresses masked, and the given names shortened to their first character."""
     if not text:
         return ""
-    text = _ID_NUMBER.sub(lambda m: mask_id_number(m.group(0)), text)
-    text = _MOBILE.sub(lambda m: mask_phone("".join(m.groups())), text)
+    text = mask_numbers(text)
+    text = _OLD_ID_NUMBER.sub(lambda m: mask_id_number(m.group(0)), text)
     text = _LANDLINE.sub(lambda m: mask_phone(f"{m.group(1)}-{m.group(2)}"), text)
     text = _EMAIL.sub(lambda m: "***@" + m.group(0).rsplit("@", 1)[1], text)
     for name in sorted(names, key=len, reverse=True):

@@ -13,11 +13,12 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from flask import current_app, request, url_for
+from flask import current_app, request
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from app.core.addresses import public_url
 from app.core.timeutil import to_local, utcnow
 from app.extensions import csrf, db
 from app.matters import reference
@@ -72,7 +73,7 @@ def open311_service_definition(service_code: str, fmt: str):
 @bp.route(f"/open311/discovery.{FORMATS}")
 def open311_discovery(fmt: str):
     """Service Discovery: where the GeoReport v2 endpoint is and what it speaks."""
-    endpoint = url_for("public.open311_services", fmt="json", _external=True).rsplit("/services.json", 1)[0]
+    endpoint = public_url("public.open311_services", fmt="json").rsplit("/services.json", 1)[0]
     payload = {"changeset": "2026-01-01T00:00:00+08:00", "contact": _("县网格化服务管理中心"),
                "key_service": _("向县级管理员申请 API 密钥。"),
                "endpoints": [{"specification": SPEC_URL, "url": endpoint, "changeset": "2026-01-01T00:00:00+08:00",
@@ -298,7 +299,7 @@ def open311_create_request(fmt: str):
         # No column for these: kept on the report step for the first receiver, never returned.
         matter.steps[0].detail = {**(matter.steps[0].detail or {}), "open311": extra}
     db.session.commit()
-    tracking_url = url_for("public.track", code=matter.tracking_code, _external=True)
+    tracking_url = public_url("public.track", code=matter.tracking_code)
     notice = _("已受理，将在 %(n)d 个工作日内核实。查询码 %(code)s，可在 %(url)s 查询进度、办结后评价。",
                n=time_limits()["verify"], code=matter.tracking_code, url=tracking_url)
     return output.respond(fmt, [{"service_request_id": matter.number, "service_notice": notice, "account_id": None}],

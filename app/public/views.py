@@ -6,8 +6,10 @@ from __future__ import annotations
 from flask import abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from app.core.addresses import public_url
 from app.core.forms import attach_error
 from app.core.pagination import paginate
+from app.core.timeutil import utcnow
 from app.extensions import db
 from app.matters import photos
 from app.matters.services import MatterError
@@ -62,12 +64,16 @@ def _save(form: PublicReportForm, grid):
             raise services.PublicError(_("请选择问题类别。"), "service")
         if len(chosen) > services.MAX_PUBLIC_PHOTOS:
             raise services.PublicError(_("最多上传 %(n)d 张照片。", n=services.MAX_PUBLIC_PHOTOS), "photos")
-        jpegs = photos.read_all(chosen)
+        fingerprint = services.client_fingerprint(f"ip:{request.remote_addr}")
+        # Every cheap refusal comes before a photo is decoded: the hourly limit, each
+        # photo's size, then what report() checks (the limit again, as it writes).
+        services.check_throttle(fingerprint, utcnow())
+        uploads = photos.read_files(chosen)
         matter = services.report(services.PublicReport(
             service=service, grid=grid, description=form.description.data, address=form.address.data,
             reporter_name=form.reporter_name.data or "", reporter_phone=form.reporter_phone.data or "",
-            is_anonymous=form.anonymous.data), services.client_fingerprint(f"ip:{request.remote_addr}"))
-        photos.attach(matter, jpegs, "report")
+            is_anonymous=form.anonymous.data), fingerprint)
+        photos.attach(matter, photos.clean_all(uploads), "report")
     except (services.PublicError, MatterError) as error:
         db.session.rollback()
         attach_error(form, error)
@@ -108,7 +114,7 @@ def track():
         timeline=services.public_timeline(matter), names=names, mask=masking.mask_text,
         mask_name=masking.mask_name, may_rate=matter.status == "closed" and matter.rating is None,
         is_new=request.args.get("new") == "1", rated=request.args.get("rated") == "1",
-        tracking_url=url_for("public.track", code=matter.tracking_code, _external=True)), status
+        tracking_url=public_url("public.track", code=matter.tracking_code)), status
 
 
 @bp.route("/public/communities/<community_code>/board")

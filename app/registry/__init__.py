@@ -5,8 +5,9 @@ from flask import Blueprint
 bp = Blueprint("registry", __name__)
 
 from app.registry import (change_views, group_views, household_views, housing_views,  # noqa: E402,F401
-                          hub_views, io_views, keyperson_category_views, keyperson_views, organisation_views,
-                          rental_views, resident_views, search_views, shop_views, tag_views, visit_class_views)
+                          hub_views, io_views, keyperson_category_views, keyperson_views, locating,
+                          organisation_views, rental_views, resident_views, search_views, shop_views, tag_views,
+                          visit_class_views)
 from app.registry import reference  # noqa: E402
 
 

@@ -28,7 +28,7 @@ from app.core.timeutil import local_today
 from app.core.xlsx import ReadResult
 from app.extensions import db
 from app.org.models import Division
-from app.registry import reference, services
+from app.registry import locating, reference, services
 from app.registry.import_lookup import Found
 from app.registry.import_plan import (Home, ImportProblem, ImportReport, ImportScope, Member, Person, Plan,
                                       home_snapshot, person_snapshot)
@@ -390,16 +390,12 @@ class RowCheck:
     def _refuse_duplicate(self, id_number: str) -> None:
         """For someone new: the number must not be in the register already. The
         message names the station that holds it — and nothing else about a person
-        the user may not be allowed to see."""
+        the user may not be allowed to see; naming it is audited and limited
+        (app.registry.locating)."""
         holder = self.found.known.get(id_number)
         if holder is None:
             return
-        grid = db.session.get(Division, holder.fields["grid_id"])
-        community = grid.parent if grid is not None else None
-        raise services.RegistryError(
-            _("该证件号码已登记在 %(community)s %(grid)s，请联系该工作站核实，不要重复登记。",
-              community=community.full_name if community else "", grid=grid.name if grid else ""),
-            "id_number")
+        raise locating.duplicate_refusal(id_number, holder.id, holder.fields["grid_id"])
 
     def _duplicate_check(self, person: Person) -> Callable[[str], None]:
         def refuse(id_number: str) -> None:

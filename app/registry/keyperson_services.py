@@ -122,8 +122,8 @@ def create_key_person(resident: Resident, category: KeyPersonCategory, values: K
                            note=(values.note or "").strip(), status="active")
     db.session.add(key_person)
     db.session.flush()
-    audit.record("key_person_created", target=key_person, actor=user,
-                 summary=f"{resident.masked_id or resident.name} {category.name}")
+    # By record number and category only: the audit log identifies nobody.
+    audit.record("key_person_created", target=key_person, actor=user, summary=category.name)
     return key_person
 
 

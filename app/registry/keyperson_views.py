@@ -109,6 +109,10 @@ def key_person_list():
     _require_access()
     filters = Filters.from_args(request.args)
     page = db.paginate(_filtered(filters), per_page=PER_PAGE)
+    # Every sight of key persons is audited, once per page (or htmx fragment): who
+    # were on it, by record number only.
+    audit.record_now("key_persons_listed", summary=_("第 %(page)d 页，%(n)d 人", page=page.page, n=len(page.items)),
+                     detail={"key_person_ids": [k.id for k in page.items]})
     return render_page("registry/keyperson_list.html", fragment="registry/_keyperson_rows.html",
                        target_id="key-person-rows", page=page, filters=filters, rules=rules,
                        categories=_all_categories(), grids=visible_grids(), today=local_today())
@@ -253,11 +257,19 @@ def edit_key_person(key_person_id: int):
         if saved:
             flash(_("已保存。") if changed else _("没有修改。"), "success")
             return _to_detail(key_person)
+    _audit_sight(key_person)
     return render_template("registry/keyperson_form.html", form=form, category=key_person.category,
                            resident=key_person.resident, key_person=key_person, refreshed=False)
 
 
 # --- Detail, follow-ups, closing -------------------------------------------------------
+
+def _audit_sight(key_person: KeyPerson) -> None:
+    """A page showing this key person was seen. The entry names the listing by its
+    number and category only: no name, no ID digits, so that reading the audit log
+    (which those without access to key persons may) identifies nobody."""
+    audit.record_now("key_person_viewed", target=key_person, summary=key_person.category.name)
+
 
 def _new_follow_up_form(key_person: KeyPerson) -> FollowUpForm:
     today = local_today()
@@ -269,8 +281,7 @@ def _new_follow_up_form(key_person: KeyPerson) -> FollowUpForm:
 def _detail(key_person: KeyPerson, follow_up_form: FollowUpForm | None = None,
             close_form: CloseForm | None = None):
     """The page; every showing of it is audited (personal data of a special group)."""
-    audit.record_now("key_person_viewed", target=key_person,
-                     summary=f"{key_person.resident.masked_id or key_person.resident.name} {key_person.category.name}")
+    _audit_sight(key_person)
     today = local_today()
     others = list(db.session.scalars(scoped_select(KeyPerson).where(
         KeyPerson.resident_id == key_person.resident_id, KeyPerson.id != key_person.id)
@@ -325,6 +336,7 @@ def edit_follow_up(follow_up_id: int):
         if saved:
             flash(_("已保存。") if changed else _("没有修改。"), "success")
             return _to_detail(key_person, "follow-ups")
+    _audit_sight(key_person)
     return render_template("registry/keyperson_follow_up_form.html", form=form, follow_up=follow_up,
                            key_person=key_person, rules=rules)
 

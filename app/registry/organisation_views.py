@@ -77,7 +77,7 @@ def export_organisations():
         Column(lambda o: o.grid.full_name, _("网格"), 24),
         Column("name", _("名称"), 30),
         Column(lambda o: services.org_type_label(o.org_type), _("类型"), 10),
-        Column(lambda o: o.credit_code or "", _("统一社会信用代码"), 22),
+        Column(lambda o: o.credit_code or "", _("统一社会信用代码"), 22, not_personal=True),
         Column("address", _("地址"), 30),
         Column("contact_name", _("联系人"), 10),
         Column(lambda o: mask_phone(o.contact_phone), _("联系电话"), 15),

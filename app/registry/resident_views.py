@@ -11,7 +11,7 @@ from sqlalchemy.orm import selectinload
 
 from app.auth import audit
 from app.auth.decorators import require
-from app.auth.roles import Permission, Role
+from app.auth.roles import REVEAL_ROLES, Permission
 from app.core.forms import saving
 from app.core.pagination import paginate
 from app.core.rendering import render_page
@@ -26,10 +26,8 @@ from app.registry.resident_forms import LeaveForm, NewResidentForm, ResidentForm
 from app.registry.search import filter_residents
 
 PER_PAGE = 30
-# Who may see a full ID or phone number (after an audited "show"): those who work
-# with the person. Leaders read statistics, departments only their matters.
-REVEAL_ROLES = {Role.COUNTY_ADMIN.value, Role.TOWN_STAFF.value, Role.STATION_STAFF.value,
-                Role.GRID_WORKER.value}
+# REVEAL_ROLES (app.auth.roles): who may see a full ID or phone number, after an
+# audited "show".
 
 
 @bp.route("/residents/")
@@ -121,6 +119,11 @@ def _detail(resident: Resident, revealed: bool = False):
         PopulationEvent.resident_id == resident.id).order_by(PopulationEvent.recorded_at.desc()).limit(30)))
     key_persons = list(db.session.scalars(scoped_select(KeyPerson).where(
         KeyPerson.resident_id == resident.id).order_by(KeyPerson.start_date.desc())))
+    if key_persons and may_see_key_persons(current_user):
+        # The page's key-person block is a sight of key persons too: audited.
+        audit.record_now("key_persons_listed", target=resident,
+                         summary=_("人员页面上的重点人员 %(n)d 条", n=len(key_persons)),
+                         detail={"key_person_ids": [k.id for k in key_persons]})
     return render_template("registry/resident_detail.html", resident=resident, revealed=revealed,
                            events=events, can_reveal=current_user.role in REVEAL_ROLES,
                            key_persons=key_persons,
@@ -154,16 +157,40 @@ def edit_resident(resident_id: int):
     require(Permission.EDIT_REGISTERS)
     form = ResidentForm(obj=resident)
     _fill_choices(form)
+    _ask_for_numbers_anew(form, resident)
     if request.method == "GET":
         form.tag_ids.data = [t.id for t in resident.tags]
         form.sex.data = resident.sex or ""
     if form.validate_on_submit():
+        values = _values(form)
+        # Left empty: kept as registered (the page never showed them).
+        values.id_number = values.id_number or resident.id_number or ""
+        values.phone = values.phone or resident.phone or ""
+        if values.birth_date is None and values.id_number == resident.id_number:
+            values.birth_date = resident.birth_date
         with saving(form) as saved:
-            changed = services.update_resident(resident, _values(form), user=current_user)
+            changed = services.update_resident(resident, values, user=current_user)
         if saved:
             flash(_("已保存。") if changed else _("没有修改。"), "success")
             return redirect(url_for("registry.resident_detail", resident_id=resident.id), code=303)
     return render_template("registry/resident_form.html", form=form, resident=resident, household=None)
+
+
+def _ask_for_numbers_anew(form: ResidentForm, resident: Resident) -> None:
+    """The edit page shows the ID number, phone and birth date masked, never in full
+    (only the audited 显示完整 does): their fields come empty, with the masked value
+    beside them, and are kept when left empty. Correcting one means typing it whole."""
+    if request.method == "GET":
+        form.id_number.data, form.phone.data, form.birth_date.data = "", "", None
+    keep = _("不修改请留空；更正时请输入完整的新值。")
+    form.id_number.description = _("当前：%(value)s。", value=resident.masked_id or "—") + keep
+    form.phone.description = _("当前：%(value)s。", value=resident.masked_phone or "—") + keep
+    form.birth_date.description = _("当前：%(value)s。", value=_birth_year_text(resident)) + _(
+        "不修改请留空；居民身份证号码已含出生日期。")
+
+
+def _birth_year_text(resident: Resident) -> str:
+    return _("%(year)d年", year=resident.birth_date.year) if resident.birth_date else "—"
 
 
 @bp.route("/residents/<int:resident_id>/leave", methods=["POST"])

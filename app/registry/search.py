@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import Select, and_, or_, select
+from sqlalchemy import Select, and_, false, or_, select
 
 from app.core.identity import normalise_text_digits
 from app.org.models import Building
@@ -36,7 +36,9 @@ def resident_query_condition(text: str):
                    name_condition(lowered))
     upper = query.upper()
     if NUMBERISH.match(upper):
-        return number_condition(upper)
+        # A fragment masks hide (not a whole number, not the last 4) matches nobody.
+        condition = number_condition(upper)
+        return condition if condition is not None else false()
     return name_condition(query)
 
 

@@ -16,7 +16,7 @@ the scope. Other databases (PostgreSQL) get the plain LIKE conditions.
 """
 from __future__ import annotations
 
-from sqlalchemy import column, or_, select, table
+from sqlalchemy import and_, column, func, or_, select, table
 from sqlalchemy.sql.elements import ColumnElement
 
 from app.extensions import db
@@ -49,13 +49,30 @@ def name_condition(text: str) -> ColumnElement[bool]:
     return Resident.id.in_(_matching_ids(NAME_INDEX, _phrase(characters)))
 
 
-def number_condition(digits: str) -> ColumnElement[bool]:
-    """Residents whose ID or phone number contains `digits` (0-9 and X).
-    Shorter than a trigram, only the end of the ID number is looked at (the last
-    digit or two), which needs no index to be useful."""
-    if len(digits) < TRIGRAM:
-        return Resident.id_number.endswith(digits, autoescape=True)
-    if not _has_full_text():
-        return or_(Resident.id_number.contains(digits, autoescape=True),
-                   Resident.phone.contains(digits, autoescape=True))
-    return Resident.id.in_(_matching_ids(NUMBER_INDEX, _phrase([digits])))
+# What a search may match in a number is what every masked view shows of it
+# (app/core/masking.py): the last 4 characters of a resident ID number (15 or 18
+# long) and of a mobile (11 digits). Matching any other run of digits would let
+# anyone recover the hidden digits by asking one digit at a time (a masked phone
+# came back whole in 36 searches). A whole number matches only itself.
+VISIBLE_TAIL = 4
+WHOLE_ID_LENGTHS = (15, 18)
+MOBILE_LENGTH = 11
+
+
+def number_condition(digits: str) -> ColumnElement[bool] | None:
+    """Residents whose number `digits` (0-9 and X) is — a whole ID or mobile number —
+    or whose ID or mobile ends with it (up to the 4 characters masks show). None
+    for any other fragment: it matches nobody."""
+    if len(digits) in WHOLE_ID_LENGTHS:
+        return Resident.id_number == digits
+    if len(digits) == MOBILE_LENGTH and digits.isdigit():
+        return Resident.phone == digits
+    if len(digits) > VISIBLE_TAIL:
+        return None
+    ends = or_(and_(func.length(Resident.id_number).in_(WHOLE_ID_LENGTHS),
+                    Resident.id_number.endswith(digits, autoescape=True)),
+               and_(func.length(Resident.phone) == MOBILE_LENGTH, Resident.phone.endswith(digits, autoescape=True)))
+    if len(digits) < TRIGRAM or not _has_full_text():
+        return ends
+    # The trigram index narrows a county to the few containing the digits.
+    return and_(Resident.id.in_(_matching_ids(NUMBER_INDEX, _phrase([digits]))), ends)

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from app.core.timeutil import local_today
 from app.extensions import db
 from app.org.models import Building, Division
-from app.registry import reference
+from app.registry import locating, reference
 from app.registry.models import CareTag, Household, HouseholdMember, PopulationEvent, Resident
 from app.registry.rules import (HouseholdValues, RegistryError, ResidentValues, clean_household,
                                  clean_resident)
@@ -52,17 +52,13 @@ def _clean_resident(values: ResidentValues, existing_id: int | None) -> dict:
 
 def _refuse_duplicate(id_number: str, existing_id: int | None) -> None:
     """One record per ID number in the county. The message names the station that
-    holds it — and nothing else about a person the user may not be allowed to see."""
+    holds it — and nothing else about a person the user may not be allowed to see;
+    naming it is audited and limited (app.registry.locating)."""
     other = db.session.execute(
         select(Resident.id, Resident.grid_id).where(Resident.id_number == id_number)).first()
     if other is None or other.id == existing_id:
         return
-    grid = db.session.get(Division, other.grid_id)
-    community = grid.parent if grid is not None else None
-    raise RegistryError(
-        _("该证件号码已登记在 %(community)s %(grid)s，请联系该工作站核实，不要重复登记。",
-          community=community.full_name if community else "", grid=grid.name if grid else ""),
-        "id_number")
+    raise locating.duplicate_refusal(id_number, other.id, other.grid_id)
 
 
 def _tags(tag_ids: list[int]) -> list[CareTag]:

@@ -86,7 +86,8 @@ def export_shops():
     _filters, statement = _shop_filters()
     rows = [shop_services.shop_row(s) for s in db.session.scalars(statement.order_by(*SHOP_ORDER))]
     columns = [Column("grid", _("网格"), 16), Column("name", _("商铺名称"), 24),
-               Column("business_type", _("经营类别"), 10), Column("licence", _("营业执照号"), 22),
+               Column("business_type", _("经营类别"), 10),
+               Column("licence", _("营业执照号"), 22, not_personal=True),
                Column("operator", _("经营者"), 12), Column("operator_phone", _("经营者电话"), 15),
                Column("address", _("经营地址"), 30), Column("duty", _("门前三包"), 10),
                Column("duty_note", _("门前三包说明"), 24), Column("status", _("经营状态"), 10)]

@@ -27,7 +27,8 @@ def _community(grid: Division | None) -> str:
 
 
 def resident_export_columns() -> list[Column]:
-    """ID and phone numbers masked (Resident.masked_id / masked_phone), never in full."""
+    """ID and phone numbers masked (Resident.masked_id / masked_phone), never in full,
+    and nothing that gives their hidden digits back (the birth year, not the date)."""
     return [
         Column(lambda r: _community(r.grid), _("社区（村）"), 14),
         Column(lambda r: r.grid.name, _("网格"), 14),
@@ -38,7 +39,8 @@ def resident_export_columns() -> list[Column]:
         Column(lambda r: r.id_type_label, _("证件类型"), 12),
         Column(lambda r: r.masked_id, _("证件号码"), 22),
         Column(lambda r: r.sex_label, _("性别"), 6),
-        Column("birth_date", _("出生日期"), 12, "date"),
+        # The year only: beside the masked ID the full date would give its digits back.
+        Column(lambda r: r.birth_date.year if r.birth_date else None, _("出生年份"), 8, "int"),
         Column("ethnicity", _("民族"), 8),
         Column(lambda r: r.masked_phone, _("联系电话"), 15),
         Column(lambda r: r.population_type_label, _("人口类型"), 10),

@@ -159,9 +159,10 @@ def test_period_parsing():
     assert scoring.Period.parse("", date(2026, 1, 5)) == scoring.Period(2025, 12)
 
 
-def test_scored_survey_weighs_with_public_answers(world):
+def test_scored_survey_weighs_with_public_answers(app, world):
     from decimal import Decimal
     from app.assessment.models import SurveyResponse
+    app.config["PUBLIC_SURVEY_MIN_ANSWERS"] = 10  # ten answers are enough to count here
     surveys.save_station_survey(world.grid_a, surveys.SurveyValues(2026, 1, 40, 0, 0, 0, score=Decimal("75")),
                                 world.users["station_a"], TODAY)
     for answer in ("satisfied",) * 10:

@@ -345,14 +345,16 @@ def test_public_honeypot_and_missing_answer(web, world):
     assert db.session.scalar(select(func.count(SurveyResponse.id))) == 0
 
 
-def test_public_answers_join_the_station_tally(web, world):
+def test_public_answers_are_kept_apart_from_the_station_tally(web, world):
+    """Two answers are listed, not counted (fewer than PUBLIC_SURVEY_MIN_ANSWERS;
+    tests/assessment/test_public_answers.py)."""
     from app.assessment import surveys
     for answer in ("satisfied", "dissatisfied"):
         assert _answer(web, world.grid_b, answer).status_int == 303
     fresh()
     year, half = surveys.half_of(local_today())
     tally = surveys.tallies([world.grid_b.id], year, half)[world.grid_b.id]
-    assert (tally.total, str(tally.rate), tally.public_answers) == (2, "50.0", 2)
+    assert (tally.total, tally.rate, tally.public_answers, str(tally.public.rate)) == (0, None, 2, "50.0")
 
 
 def test_an_expired_public_page_is_refused_with_a_message(web, world):

@@ -9,8 +9,8 @@ from tests.conftest import fresh, text_of
 from tests.web import Web, choose, form_on, press, visible_text
 
 # What an administrator types for a new grid worker; the scope is chosen per test.
-NEW_USER = {"username": "newworker", "display_name": "新网格员", "password": "Welcome123",
-            "confirm": "Welcome123"}
+NEW_USER = {"username": "newworker", "display_name": "新网格员", "password": "Wangge#2026",
+            "confirm": "Wangge#2026"}
 
 
 def new_user_form(web, **typed):
@@ -33,7 +33,7 @@ def test_admin_creates_an_account_that_must_change_its_password(app, web_as, wor
     assert user.scope_division_id == world.grid_a.id and user.must_change_password
     assert "newworker" in visible_text(response.follow())
     newcomer = Web(app)
-    assert newcomer.sign_in("newworker", "Welcome123").headers["Location"].endswith("/password")
+    assert newcomer.sign_in("newworker", "Wangge#2026").headers["Location"].endswith("/password")
 
 
 @pytest.mark.parametrize("typed, scope, role, message", [

@@ -16,6 +16,7 @@ from tests.web import form_on, press, visible_text
 
 
 def _idle(minutes: int = 31) -> None:
+    fresh()  # the pages read may have written (audit): start from what they committed
     db.session.execute(update(LoginSession).values(last_seen_at=utcnow() - timedelta(minutes=minutes)))
     db.session.commit()
 

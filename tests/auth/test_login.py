@@ -20,7 +20,7 @@ from tests.web import Web, form_on, press, visible_text
     ("abcdefgh", False),         # one class
     ("12345678", False),         # one class
     ("ABCDEFGH", False),
-    ("abcdefg1", True),          # lower + digit
+    ("wangge2026", True),        # lower + digit
     ("ABCDEFG!", True),          # upper + symbol
     ("网格通网格通ab", True),     # non-ASCII counts as a symbol class
 ])

@@ -12,7 +12,7 @@ from tests.web import form_on, press, visible_text
 
 # What the person setting up the county types (the token comes from the console).
 TYPED = {"county_code": "990102", "county_name": "测试县", "username": "chief",
-         "display_name": "县管理员", "password": "Abcdefg1", "confirm": "Abcdefg1"}
+         "display_name": "县管理员", "password": "Kaishi#2024", "confirm": "Kaishi#2024"}
 
 
 def _token(app) -> str:
@@ -61,7 +61,7 @@ def test_setup_creates_admin_county_and_departments_then_disappears(web, app):
     assert db.session.scalar(select(Department).where(Department.short_name == "公安")) is not None
     assert not (Path(app.instance_path) / "setup_token").exists()
     assert web.get("/setup", expect_errors=True).status_int == 404
-    assert web.sign_in("chief", "Abcdefg1").status_int == 302  # the new administrator signs in
+    assert web.sign_in("chief", "Kaishi#2024").status_int == 302  # the new administrator signs in
 
 
 def test_a_forged_setup_after_the_first_is_404(web, app):

@@ -50,7 +50,8 @@ def browser_context_args(browser_context_args):
 @pytest.fixture()
 def page(context):
     """pytest-playwright's page, with short timeouts, and failing the test on any
-    server error (5xx), missing static file or uncaught JavaScript error."""
+    server error (5xx), missing static file, uncaught JavaScript error or anything
+    the Content-Security-Policy blocked."""
     page = context.new_page()
     page.set_default_timeout(5_000)
     page.set_default_navigation_timeout(10_000)
@@ -70,6 +71,10 @@ def page(context):
             problems.append(f"request failed: {request.url} ({request.failure})")
 
     page.on("pageerror", lambda error: problems.append(f"JavaScript error: {error}"))
+    # Anything the Content-Security-Policy blocks (an inline script or handler, an
+    # eval, a foreign source) is reported on the console: every browser test fails on it.
+    page.on("console", lambda message: problems.append(f"CSP violation: {message.text}")
+            if "Content Security Policy" in message.text else None)
     page.on("requestfailed", on_request_failed)
     yield page
     assert not problems, "\n".join(problems)

@@ -271,10 +271,12 @@ class Person:
     sex: str
 
 
+# The numbers are written as given here (not_personal), to be read back: a text cell
+# is otherwise written with its ID numbers and mobiles masked (tests/core/test_free_text_masking.py).
 EXPORT = [
     Column("name", "姓名", 8),
-    Column("id_number", "身份证号", 22),
-    Column("phone", "联系电话", 14),
+    Column("id_number", "身份证号", 22, not_personal=True),
+    Column("phone", "联系电话", 14, not_personal=True),
     Column("born", "出生日期", 12, "date"),
     Column("household_size", "家庭人数", 8, "int"),
     Column(lambda p: {"M": "男", "F": "女"}[p.sex], "性别", 6),

@@ -85,7 +85,7 @@ def test_services_json_and_xml(anonymous, world):
 def test_discovery(anonymous, world):
     body = as_json(anonymous.get("/open311/discovery.json"))
     endpoint = body["endpoints"][0]
-    assert endpoint["url"] == "http://localhost/open311/v2" and "text/xml" in endpoint["formats"]
+    assert endpoint["url"] == "http://127.0.0.1:5000/open311/v2" and "text/xml" in endpoint["formats"]
     assert ElementTree.fromstring(anonymous.get("/open311/discovery.xml").get_data()).tag == "discovery"
 
 

@@ -6,7 +6,7 @@ from io import BytesIO
 
 import openpyxl
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.auth.models import AuditEvent
 from app.core.timeutil import local_today
@@ -399,3 +399,30 @@ def test_export_masks_id_numbers_and_is_audited(client_as, world):
     assert "已逾期" in cells and any("原罪名：盗窃罪" in cell for cell in cells)
     events = _events("key_persons_exported")
     assert [(e.actor_name, e.summary) for e in events] == [("worker_a", "1")]
+
+
+def test_every_page_that_shows_a_key_person_is_audited_once_without_id_digits(web_as, world):
+    """The list (and its htmx fragment), the edit page, a follow-up's edit page and the
+    resident page's key-person block each leave one entry; none names the person or
+    shows digits of the ID number (the audit log is read by those who may not see
+    key persons)."""
+    key_person = world.records["a"]["key_person"]
+    resident = key_person.resident
+    web = web_as("worker_a")
+    for url, headers in (("/key-persons/", {}), ("/key-persons/?q=", {"HX-Request": "true"}),
+                         (f"/key-persons/{key_person.id}/edit", {}),
+                         (f"/follow-ups/{world.records['a']['follow_up'].id}/edit", {}),
+                         (f"/residents/{resident.id}", {})):
+        fresh()
+        before = db.session.scalar(select(func.count()).select_from(AuditEvent))
+        web.get(url, headers=headers)
+        fresh()
+        entries = list(db.session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(3)))
+        added = db.session.scalar(select(func.count()).select_from(AuditEvent)) - before
+        assert added == 1, (url, added)
+        assert entries[0].action in ("key_person_viewed", "key_persons_listed"), url
+    fresh()
+    for event in db.session.scalars(select(AuditEvent).where(AuditEvent.action.like("key_person%"))):
+        text = f"{event.summary} {event.detail}"
+        assert resident.id_number[-4:] not in text and resident.id_number[:6] not in text
+        assert resident.name not in text

@@ -96,7 +96,8 @@ def test_list_masks_and_is_scoped(client_as, world):
 
 def test_search_by_name_pinyin_initials_and_number_fragments(client_as, world):
     client = client_as("admin")
-    for query in ("张伟", "zw", "zhangw", world.residents["a"].id_number[-6:], "1234567"):
+    number = world.residents["a"].id_number
+    for query in ("张伟", "zw", "zhangw", number[-4:], number, "5678", "13912345678"):
         page = text_of(client.get(f"/residents/?q={query}"))
         assert "张伟" in page and "李娜" not in page, query
     fragment = client.get("/residents/?q=ln", headers={"HX-Request": "true", "HX-Target": "resident-rows"})
@@ -141,3 +142,41 @@ def test_death_is_recorded_from_the_detail_page(web_as, world):
     fresh()
     assert db.session.get(Resident, resident.id).status == "deceased"
     assert "已死亡" in visible_text(response.follow())
+
+
+def test_the_edit_page_shows_numbers_masked_and_keeps_them_when_left_empty(web_as, world):
+    """Only the audited 显示完整 shows a full number: the edit page shows the masked
+    value beside an empty field, and an empty field keeps what is registered."""
+    resident = world.residents["a"]
+    web = web_as("station_a")
+    page = web.get(f"/residents/{resident.id}/edit")
+    assert resident.id_number not in page.text and "13912345678" not in page.text
+    assert resident.masked_id in visible_text(page) and "139****5678" in visible_text(page)
+    assert str(resident.birth_date) not in page.text
+    form = form_on(page)
+    assert form["id_number"].value == "" and form["phone"].value == ""
+    form["workplace"] = "县农机站"
+    assert press(form, "保存").status_int == 303
+    fresh()
+    saved = db.session.get(Resident, resident.id)
+    assert saved.phone == "13912345678" and saved.id_number == resident.id_number
+    assert saved.birth_date == resident.birth_date
+
+
+def test_a_corrected_phone_is_typed_whole(web_as, world):
+    resident = world.residents["a"]
+    web = web_as("station_a")
+    form = form_on(web.get(f"/residents/{resident.id}/edit"))
+    form["phone"] = "13800001234"
+    assert press(form, "保存").status_int == 303
+    fresh()
+    assert db.session.get(Resident, resident.id).phone == "13800001234"
+
+
+def test_the_detail_page_shows_the_birth_year_until_the_numbers_are_revealed(web_as, world):
+    resident = world.residents["a"]
+    web = web_as("worker_a")
+    page = web.get(f"/residents/{resident.id}")
+    assert f"{resident.birth_date.year}年" in visible_text(page) and str(resident.birth_date) not in page.text
+    revealed = press(form_on(page, action="/reveal"), "显示完整证件号和电话")
+    assert str(resident.birth_date) in visible_text(revealed)

@@ -35,12 +35,16 @@ _FULL_WIDTH = {0xFF01 + i: 0x21 + i for i in range(94)} | {0x3000: 0x20}
 class Column:
     """One exported column. `key` is a dict key, an attribute name, or a callable
     taking the row; `width` is in characters; `choices` become a drop-down list in
-    `template_workbook`."""
+    `template_workbook`. Text cells are written with the ID numbers and mobiles in them
+    masked (app.core.masking.mask_numbers), free text included; `not_personal` keeps
+    a column of numbers that are not personal data (licence and credit codes, 12345
+    work order numbers) as written."""
     key: str | Callable[[Any], Any]
     header: str
     width: float = 12
     kind: str = "text"  # text | date | datetime | int
     choices: Sequence[str] = ()
+    not_personal: bool = False
 
     def __post_init__(self):
         if self.kind not in WRITE_KINDS:

@@ -11,6 +11,7 @@ from io import BytesIO
 from typing import Any, Iterable, Iterator, Sequence
 
 import openpyxl
+from flask import current_app, has_app_context
 from flask_babel import gettext as _
 from openpyxl.utils.datetime import WINDOWS_EPOCH, from_excel
 
@@ -110,10 +111,10 @@ def _as_written(value: Any) -> str:
     return _REMARK.sub("", text) or text
 
 
-def _rows(sheet, min_row: int = 1, max_row: int | None = None) -> Iterator[tuple]:
+def _rows(sheet, min_row: int = 1, max_row: int | None = None, max_col: int | None = None) -> Iterator[tuple]:
     """Rows of values; openpyxl's own failures (a broken sheet) become the refusal."""
     try:
-        yield from sheet.iter_rows(min_row=min_row, max_row=max_row, values_only=True)
+        yield from sheet.iter_rows(min_row=min_row, max_row=max_row, max_col=max_col, values_only=True)
     except Exception as error:  # openpyxl raises many kinds on a damaged sheet
         log.info("unreadable worksheet: %r", error)
         raise _not_xlsx() from error
@@ -124,6 +125,32 @@ def _with_upper_row(row: Sequence[Any], above: Sequence[Any]) -> list[Any]:
     (姓名 merged down over both rows, 联系方式 over 电话 | 微信)."""
     return [row[p] if p < len(row) and _normalise(row[p]) else (above[p] if p < len(above) else None)
             for p in range(max(len(row), len(above)))]
+
+
+# The default of the IMPORT_MAX_ROWS setting (app/config.py).
+MAX_SHEET_ROWS = 100_000
+
+
+def sheet_row_limit() -> int:
+    if has_app_context():
+        return int(current_app.config.get("IMPORT_MAX_ROWS") or MAX_SHEET_ROWS)
+    return MAX_SHEET_ROWS
+
+
+def _too_many_rows(sheet_title: str, limit: int) -> RuleError:
+    return RuleError(_("工作表“%(sheet)s”超过 %(limit)d 行（空行也算在内），请删除多余的行或拆分后分批导入。",
+                       sheet=sheet_title, limit=limit))
+
+
+def _check_declared_sizes(book, limit: int) -> None:
+    """Refuse a sheet whose recorded size (<dimension ref="A1:K5000000">, read by
+    openpyxl from the start of the sheet) passes the limit, before any row is read:
+    openpyxl hands out every missing row up to the last one, so one cell at row
+    5,000,000 of a 5 KB file would cost five million empty rows. A size recorded
+    too small is caught while reading (read_table stops at the limit)."""
+    for sheet in book.worksheets:
+        if (sheet.max_row or 0) > limit:
+            raise _too_many_rows(sheet.title, limit)
 
 
 def _locate_header(book, index: _HeaderIndex, columns: Sequence[ImportColumn]):
@@ -285,11 +312,14 @@ def _clean_cell(value: Any, column: ImportColumn, epoch: dt.datetime = WINDOWS_E
 
 
 def read_table(data: bytes, columns: Sequence[ImportColumn], max_bytes: int = 10 * MIB,
-               max_rows: int = 50_000) -> ReadResult:
+               max_rows: int = 50_000, max_sheet_rows: int | None = None) -> ReadResult:
     """Read the register in an uploaded .xlsx: the header row is found, every
     non-blank row below it cleaned. Unreadable files raise RuleError; unreadable
-    cells become Problems (the row is kept, that value is None)."""
+    cells become Problems (the row is kept, that value is None). `max_rows` bounds
+    the rows with data, `max_sheet_rows` (IMPORT_MAX_ROWS) the sheet's rows, blank
+    ones included: by its recorded size before reading, and as read."""
     index = _HeaderIndex(columns)
+    max_sheet_rows = max_sheet_rows or sheet_row_limit()
     _check_zip(data, max_bytes)
     try:
         book = openpyxl.load_workbook(BytesIO(data), read_only=True, data_only=True)
@@ -297,10 +327,16 @@ def read_table(data: bytes, columns: Sequence[ImportColumn], max_bytes: int = 10
         log.info("not an xlsx workbook: %r", error)
         raise _not_xlsx() from error
     try:
+        _check_declared_sizes(book, max_sheet_rows)
         sheet, header_row, positions, written = _locate_header(book, index, columns)
         epoch = book.epoch
         result = ReadResult([], [], header_row, sheet.title, written)
-        for row_number, row in enumerate(_rows(sheet, header_row + 1), header_row + 1):
+        # Only as wide as the columns read: a cell far to the right (column XFD) does
+        # not make every row 16,384 cells long.
+        width = max(positions) + 1
+        for row_number, row in enumerate(_rows(sheet, header_row + 1, max_col=width), header_row + 1):
+            if row_number > max_sheet_rows:
+                raise _too_many_rows(sheet.title, max_sheet_rows)
             cells = {p: row[p] if p < len(row) else None for p in positions}
             if all(_blank(v) for v in cells.values()):
                 continue

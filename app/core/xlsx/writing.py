@@ -15,6 +15,7 @@ from openpyxl.styles import Alignment
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from app.core.masking import mask_numbers
 from app.core.xlsx.columns import (BOLD, CENTER, DATE_FORMAT, DATETIME_FORMAT, EXAMPLE_FONT,
                                    FORMULA_START, MAX_CELL_CHARS, TEMPLATE_ROWS, TEXT_FORMAT,
                                    TITLE_FONT, Column, ImportColumn)
@@ -68,6 +69,8 @@ class _RowCells:
                 out.append(None)
                 continue
             value, number_format = _typed(value, column.kind)
+            if number_format == TEXT_FORMAT and not column.not_personal:
+                value = mask_numbers(value)
             cell = self.cells.get((index, number_format))
             if cell is None:
                 cell = self.cells[index, number_format] = WriteOnlyCell(self.sheet)
@@ -90,7 +93,8 @@ def write_table(columns: Sequence[Column], rows: Iterable[Mapping | object], tit
                 sheet_name: str | None = None) -> bytes:
     """An .xlsx of `rows`: optional merged bold title row, bold frozen header row
     (repeated on every printed page), one row per item. `sheet_name` defaults to the
-    title. Rows are streamed: pass a generator for big registers."""
+    title. Rows are streamed: pass a generator for big registers. ID numbers and
+    mobiles in text cells are masked, except in columns marked `not_personal`."""
     book = openpyxl.Workbook(write_only=True)
     sheet = book.create_sheet(_sheet_title(sheet_name or title))
     for index, column in enumerate(columns, 1):

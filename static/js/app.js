@@ -1,0 +1,50 @@
+/* The page behaviour that used to sit in inline handlers (onclick=, hx-on), moved
+   here so that the Content-Security-Policy allows scripts from the app's own files
+   only (app/core/security.py). Written for old browsers: ES5, no Element.closest.
+   Without JavaScript every form still works: the question is not asked, Enter in the
+   back-entry sheet sends the whole sheet. */
+(function () {
+  function ancestor(node, test) {
+    while (node && node.nodeType === 1) {
+      if (test(node)) { return node; }
+      node = node.parentNode;
+    }
+    return null;
+  }
+  function hasClass(node, name) {
+    return (' ' + (node.className || '') + ' ').indexOf(' ' + name + ' ') >= 0;
+  }
+
+  // A button with data-confirm asks first (post_button(confirm=…) in _macros.html).
+  document.addEventListener('click', function (event) {
+    var button = ancestor(event.target, function (node) { return node.hasAttribute('data-confirm'); });
+    if (button && !window.confirm(button.getAttribute('data-confirm'))) {
+      event.preventDefault();
+    }
+  }, false);
+
+  // The visit back-entry sheet (visits/entry.html): Enter in a row not yet saved
+  // sends that row alone (its hx-trigger is "save-row") instead of the whole sheet.
+  function isOpenEntryRow(node) {
+    return node.tagName === 'TR' && hasClass(node, 'entry-row') && node.hasAttribute('hx-post');
+  }
+  document.addEventListener('keydown', function (event) {
+    var enter = event.key === 'Enter' || event.keyCode === 13;
+    if (!enter || !window.htmx) { return; }
+    var row = ancestor(event.target, isOpenEntryRow);
+    if (row) {
+      event.preventDefault();
+      window.htmx.trigger(row, 'save-row');
+    }
+  }, false);
+
+  // After a row comes back from the server, the cursor goes to the first field
+  // marked wrong, else to the first row not yet saved.
+  document.addEventListener('htmx:load', function (event) {
+    var form = ancestor(event.target, function (node) { return node.id === 'entry-form'; });
+    if (!form) { return; }
+    var field = form.querySelector('.entry-row [aria-invalid=true]') ||
+                form.querySelector('.entry-row:not(.saved) select');
+    if (field) { field.focus(); }
+  }, false);
+})();
