@@ -13,7 +13,7 @@ The form is filled on the server (lxml), so this works with JavaScript off.
 from __future__ import annotations
 
 from datetime import timedelta
-from urllib.parse import urlencode, urljoin, urlsplit
+from urllib.parse import urlencode, urljoin
 
 import lxml.html
 from flask import Blueprint, Flask, Response, flash, redirect, request, url_for
@@ -23,7 +23,7 @@ from markupsafe import escape
 from sqlalchemy import delete, select
 
 from app.auth.models import KeptForm, LoginSession
-from app.core.once import FIELD as ONCE_FIELD
+from app.core.once import FIELD as ONCE_FIELD, sent_from
 from app.core.timeutil import utcnow
 from app.extensions import db
 
@@ -34,16 +34,6 @@ NOT_KEPT = {"csrf_token", ONCE_FIELD}
 MAX_KEPT_CHARS = 200_000
 
 bp = Blueprint("kept_forms", __name__)
-
-
-def _same_site_path(url: str | None) -> str | None:
-    if not url:
-        return None
-    parts = urlsplit(url)
-    if parts.netloc and parts.netloc != request.host:
-        return None
-    path = parts.path or "/"
-    return path + (f"?{parts.query}" if parts.query else "")
 
 
 # Sessions the clock ended, not the person: for inactivity, or at the absolute
@@ -63,21 +53,13 @@ def ended_by_time(token: str | None) -> tuple[int, str] | None:
     return login_session.user_id, login_session.end_reason
 
 
-def owner_of_idle_session(token: str | None) -> int | None:
-    """The account whose session `token` was, if the clock ended it recently."""
-    ended = ended_by_time(token)
-    return ended[0] if ended else None
-
-
 def keep_posted_form(user_id: int) -> KeptForm | None:
     """Keep this request's form for `user_id`; None when there is nothing to keep."""
     fields = [[name, value] for name, value in request.form.items(multi=True) if name not in NOT_KEPT]
     if not fields or sum(len(value) for _name, value in fields) > MAX_KEPT_CHARS:
         return None
     files = sorted({name for name, upload in request.files.items(multi=True) if upload.filename})
-    # htmx names the page it was on; a plain form is sent from its page (Referer).
-    page = (_same_site_path(request.headers.get("HX-Current-URL"))
-            or _same_site_path(request.referrer) or request.full_path.rstrip("?"))
+    page = sent_from()
     db.session.execute(delete(KeptForm).where(KeptForm.created_at < utcnow() - KEEP_FOR))
     kept = KeptForm(user_id=user_id, action_path=request.full_path.rstrip("?"), page_path=page,
                     fields=fields, file_fields=files, created_at=utcnow())

@@ -23,6 +23,7 @@ import re
 import secrets
 import time
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 from flask import Flask, Response, flash, g, redirect, request
 from flask_babel import gettext as _
@@ -43,13 +44,9 @@ WAIT_FOR_FIRST = 10.0
 
 
 def new_token() -> str:
+    """A fresh token; templates call it `once_token()` for a part of a page that is
+    sent on its own (htmx hx-vals on a row of a sheet whose rows are saved one by one)."""
     return secrets.token_urlsafe(24)
-
-
-def once_token() -> str:
-    """A fresh token for a part of a page that is sent on its own (htmx hx-vals on a
-    row of a sheet whose rows are saved one by one)."""
-    return new_token()
 
 
 def once_field() -> Markup:
@@ -99,9 +96,9 @@ def _on_commit(session: Session) -> None:
         g.once_committed = True
 
 
-def _sent_from() -> str:
-    """The page the form was on: htmx names it; a plain form is sent from its page."""
-    from urllib.parse import urlsplit
+def sent_from() -> str:
+    """The page the form was on (same site only): htmx names it; a plain form is sent
+    from its page (Referer); else the address it was sent to."""
     for url in (request.headers.get("HX-Current-URL"), request.referrer):
         if url:
             parts = urlsplit(url)
@@ -115,7 +112,7 @@ def _after_request(response: Response) -> Response:
     if token is None or not g.get("once_committed"):
         return response
     from app.auth.models import FormSubmission
-    location = response.headers.get("Location") or response.headers.get("HX-Redirect") or _sent_from()
+    location = response.headers.get("Location") or response.headers.get("HX-Redirect") or sent_from()
     answered = {"status_code": response.status_code, "location": location[:2000]}
     db.session.rollback()  # nothing of the view's is pending after its commit
     stored = db.session.execute(FormSubmission.__table__.update()
@@ -149,7 +146,7 @@ def _answer_again(existing, user_id: int | None):
     db.session.rollback()
     location = existing.location if existing is not None and existing.status_code is not None else None
     flash(_("这份表单已经提交过，没有重复保存。"), "info")
-    location = location or _sent_from()
+    location = location or sent_from()
     if request.headers.get("HX-Request"):
         response = Response(status=200)
         response.headers["HX-Redirect"] = location
@@ -163,6 +160,6 @@ def init_app(app: Flask) -> None:
     app.before_request(_before_request)
     app.after_request(_after_request)
     app.jinja_env.globals["once_field"] = once_field
-    app.jinja_env.globals["once_token"] = once_token
+    app.jinja_env.globals["once_token"] = new_token
     if not event.contains(Session, "after_commit", _on_commit):
         event.listen(Session, "after_commit", _on_commit)
