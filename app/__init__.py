@@ -45,6 +45,8 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
         database.configure_engine(extensions.db.engine)
     security.init_app(app)
     once.init_app(app)  # after security: its before_request marks write transactions
+    from app.auth import duties
+    duties.init_app(app)  # after security: the forced password change comes first
     from app.auth import kept_forms
     kept_forms.init_app(app)
     rendering.init_app(app)

@@ -1,4 +1,4 @@
-"""flask sub-commands: serve, seed-demo, import and export of registers."""
+"""flask sub-commands: serve, seed-demo, import and export of registers, accounts."""
 from __future__ import annotations
 
 import click
@@ -15,6 +15,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(seed_demo)
     app.cli.add_command(import_group)
     app.cli.add_command(export_group)
+    app.cli.add_command(accounts_group)
     from app.printing.cli import print_group
     app.cli.add_command(print_group)
 
@@ -45,6 +46,43 @@ def serve(host: str, port: int, threads: int) -> None:
                    f"{addresses.DEVELOPMENT_BASE_URL} (this machine only). Set GRIDBOOK_PUBLIC_BASE_URL "
                    f"(README: Headers and public addresses).", err=True)
     waitress_serve(current_app._get_current_object(), host=host, port=port, threads=threads)
+
+
+@click.group("accounts")
+def accounts_group() -> None:
+    """Accounts that must exist before anyone can manage accounts from the web."""
+
+
+@accounts_group.command("create-administrators")
+@click.option("--system", "system_username", default="sysadmin", show_default=True)
+@click.option("--security", "security_username", default="secadmin", show_default=True)
+@click.option("--audit", "audit_username", default="auditor", show_default=True)
+def create_administrators(system_username: str, security_username: str, audit_username: str) -> None:
+    """Create the administrators of 三员分立 that the database lacks (after upgrading a
+    database set up before them), each with a temporary password printed once."""
+    from sqlalchemy import select
+
+    from app.auth.models import User
+    from app.auth.roles import Role
+    from app.auth.services import AccountError, create_administrators as create
+
+    wanted = {Role.SYSTEM_ADMIN: system_username, Role.SECURITY_ADMIN: security_username,
+              Role.AUDIT_ADMIN: audit_username}
+    missing = {role: name for role, name in wanted.items()
+               if db.session.scalar(select(User.id).where(
+                   (User.role == role.value) | (User.second_role == role.value)).limit(1)) is None}
+    if not missing:
+        click.echo("三员账号均已存在 / all three administrators exist.")
+        return
+    try:
+        with write_transactions():
+            created = create(missing)
+            db.session.commit()
+    except AccountError as error:
+        raise click.ClickException(str(error)) from None
+    for user, password in created:
+        click.echo(f"{user.role_enum.label}\t{user.username}\t{password}")
+    click.echo("临时密码只显示这一次，首次登录须修改 / temporary passwords are shown once.")
 
 
 @click.command("seed-demo")

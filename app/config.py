@@ -73,6 +73,16 @@ class DefaultConfig:
     # the official 满意率 (its 通报批评 flag and bonus) only from this many in the grid's
     # half-year on (app/assessment/surveys.py).
     PUBLIC_SURVEY_MIN_ANSWERS = 30
+    # A refused request (another grid's record, a page the role may not open) is
+    # logged; this many refusals of one account within this many minutes raise an
+    # alert the audit administrator sees first (app/auth/refusals.py).
+    REFUSED_BURST_COUNT = 10
+    REFUSED_BURST_MINUTES = 10
+    # 三员分立: whether one account may hold two of the three administrator roles.
+    ADMIN_DUTIES_COMBINED = False
+    # The settings above from PASSWORD_MAX_AGE_DAYS on (except the upload limits) can
+    # be changed while running by the system or security administrator
+    # (app/core/settings.py); the value here is then only the default.
 
     WTF_CSRF_TIME_LIMIT = 8 * 3600
     # Static files (the 4.5 MB CJK fonts above all) are cached for a day instead of

@@ -20,7 +20,10 @@ bp = Blueprint("home", __name__)
 @login_required
 def index():
     """Where the user's scope starts, with counts and the gaps to fill; for grid
-    workers and stations first what there is to do today."""
+    workers and stations first what there is to do today; for the administrators of
+    三员分立, what waits for them."""
+    if current_user.has_admin_duties_only:
+        return _administrator_home()
     roots = _scope_roots()
     summaries = [(root, count_children(root)) for root in roots]
     gaps = []
@@ -37,6 +40,24 @@ def index():
     waiting = {box: n for box, n in inbox.counts(current_user).items() if n}
     return render_template("home/index.html", summaries=summaries, gaps=gaps, waiting=waiting,
                            box_labels=inbox.BOXES, work=worklist(current_user, local_today()))
+
+
+def _administrator_home():
+    from app.auth import duties
+    from app.auth.models import User
+    from app.auth.roles import Permission
+    from app.auth.services import locked_addresses
+    from app.core.timeutil import utcnow
+
+    awaiting = locked = addresses = alerts = None
+    if current_user.can(Permission.MANAGE_ACCESS):
+        awaiting = list(db.session.scalars(select(User).where(User.role.is_(None)).order_by(User.username)))
+        locked = list(db.session.scalars(select(User).where(User.locked_until > utcnow()).order_by(User.username)))
+        addresses = locked_addresses()
+    if current_user.can(Permission.VIEW_AUDIT):
+        alerts = duties.open_alerts()
+    return render_template("home/administrator.html", awaiting=awaiting, locked=locked,
+                           addresses=addresses, alerts=alerts)
 
 
 def _scope_roots() -> list[Division]:

@@ -84,6 +84,9 @@ def build_world() -> World:
         "worker_b": make_user("worker_b", Role.GRID_WORKER, grid_b),
         "dept": make_user("dept", Role.DEPARTMENT_HANDLER, department=department),
         "leader_a": make_user("leader_a", Role.LEADER, town_a),
+        "sysadmin": make_user("sysadmin", Role.SYSTEM_ADMIN),
+        "secadmin": make_user("secadmin", Role.SECURITY_ADMIN),
+        "auditor": make_user("auditor", Role.AUDIT_ADMIN),
     }
     for key, grid, role in (("chief_a", grid_a, StaffRole.GRID_CHIEF),
                             ("worker_a", grid_a, StaffRole.FULL_TIME_WORKER),

@@ -29,9 +29,11 @@ def test_seed_demo_builds_the_demo_county(app, runner):
     assert db.session.scalar(select(func.count()).select_from(Household)) == 240
     assert db.session.scalar(select(func.count()).select_from(Resident)) > 400
     roles = set(db.session.scalars(select(User.role)))
-    assert roles == {"county_admin", "town_staff", "station_staff", "grid_worker", "department_handler", "leader"}
+    assert roles == {"county_admin", "town_staff", "station_staff", "grid_worker", "department_handler", "leader",
+                     "system_admin", "security_admin", "audit_admin"}
     passwords = dict(re.findall(r"^\s+(\w+)\s+(\S+)\s", result.output, flags=re.M))
-    assert set(passwords) == {"admin", "town", "station", "grid", "dept", "leader"}
+    assert set(passwords) == {"admin", "town", "station", "grid", "dept", "leader", "sysadmin", "secadmin",
+                              "auditor"}
     client = app.test_client()
     assert login(client, "grid", passwords["grid"]).status_code == 302
     tree = text_of(client.get("/divisions/"))

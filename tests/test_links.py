@@ -72,6 +72,9 @@ def walk(client, pages_seen: list | None = None) -> tuple[int, list[str]]:
     return pages, problems
 
 
+ADMINISTRATORS = ("sysadmin", "secadmin", "auditor")
+
+
 @pytest.fixture()
 def demo_accounts(app):
     with write_transactions():
@@ -94,7 +97,9 @@ def test_every_linked_page_opens_for_every_demo_account(app, demo_accounts, loca
         client.set_cookie(LOCALE_COOKIE, locale)
         assert login(client, username, password).status_code == 302
         pages, problems = walk(client)
-        assert pages > 40, f"{username} reached only {pages} pages"
+        # The administrators of 三员分立 reach their own few pages; everyone else the county's.
+        least = 3 if username in ADMINISTRATORS else 40
+        assert pages > least, f"{username} reached only {pages} pages"
         report += [f"{username} ({role}): {problem}" for problem in problems]
     assert not report, "\n".join(report)
 
@@ -185,6 +190,8 @@ MAY_REFUSE_VALID_INPUT: dict[tuple[str, str], str] = {
                                    "household over first (tests/registry/test_household_views.py)",
     ("/households/N/members/N/leave", "确认离户"): "the same: the first member reached is the head",
     ("/matters/N/act/merge", "合并为重复事件"): "asks for the number of the matter this one duplicates",
+    ("/admin/users/N/access", "保存授权"): "the walk keeps the role and scope already given, so nothing changes "
+                                       "and nothing is written (tests/auth/test_admin_and_audit.py gives roles)",
 }
 # Never sent by the walk: they end or change the walking account itself.
 NOT_COMPLETED = re.compile(r"logout|password|/setup|/login|/lang/")

@@ -28,6 +28,7 @@ from app.assessment import reference
 from app.assessment.models import SatisfactionSurvey, SurveyResponse
 from app.auth import audit
 from app.core.forms import RuleError
+from app.core.settings import setting
 from app.extensions import db
 from app.matters.indicators import ratio
 from app.org.models import Division
@@ -51,7 +52,7 @@ def half_label(half: int) -> str:
 
 def public_min_answers() -> int:
     """Public answers a half-year needs before they count towards the 满意率."""
-    return int(current_app.config.get("PUBLIC_SURVEY_MIN_ANSWERS", DEFAULT_PUBLIC_MIN_ANSWERS))
+    return setting("PUBLIC_SURVEY_MIN_ANSWERS") or DEFAULT_PUBLIC_MIN_ANSWERS
 
 
 @dataclass

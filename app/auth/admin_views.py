@@ -1,19 +1,24 @@
-"""Account administration and the audit log (county administrators)."""
+"""The pages of 三员分立: accounts and system settings (系统管理员), roles, scopes,
+unlocking and security settings (安全管理员), the audit log (审计管理员)."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
+from flask_login import current_user, login_required
 from sqlalchemy import or_, select
 
-from app.auth import admin_bp, services
-from app.auth.decorators import admin_required
-from app.auth.forms import AuditFilterForm, UserCreateForm, UserEditForm
-from app.auth.models import AuditEvent, User
-from app.auth.roles import Role
+from wtforms import BooleanField, IntegerField
+from wtforms.validators import InputRequired, NumberRange
+
+from app.auth import admin_bp, audit, duties, services
+from app.auth.decorators import duty_required
+from app.auth.forms import REQUIRED, AccessForm, AuditFilterForm, SettingsForm, UserCreateForm, UserEditForm
+from app.auth.models import AuditEvent, LoginThrottle, User
+from app.auth.roles import Permission, Role
+from app.core import settings as system_settings
 from app.core.forms import saving
 from app.core.rendering import render_page
 from app.core.scoping import get_visible_or_404, scoped_select
@@ -94,12 +99,22 @@ AUDIT_ACTIONS = {
     "warning_card_withdrawn": _l("撤销黄牌/红牌"),
     "survey_recorded": _l("登记满意度调查"), "survey_updated": _l("更正满意度调查"),
     "assessment_exported": _l("导出考核得分"),
+    "account_updated": _l("修改账号信息"), "account_unlocked": _l("解除账号锁定"),
+    "address_unlocked": _l("解除网络地址暂停登录"),
+    "login_refused_awaiting_role": _l("未授权账号尝试登录"),
+    "setting_changed": _l("修改系统设置"),
+    duties.REFUSED: _l("越权访问被拒绝"), duties.BURST: _l("越权访问告警"),
+    duties.ACKNOWLEDGED: _l("告警已阅"),
 }
+
+ACCOUNT_PAGES = (Permission.MANAGE_ACCOUNTS, Permission.MANAGE_ACCESS)
 
 
 def _fill_scope_choices(form) -> None:
+    # The security administrator sees no records of the county, yet gives scopes in
+    # all of it: the whole tree is offered here.
     form.scope_division_id.choices = [(0, _("（无）"))] + division_choices(
-        db.session.scalars(scoped_select(Division).order_by(Division.code)))
+        db.session.scalars(select(Division).where(Division.status == "active").order_by(Division.code)))
     form.scope_department_id.choices = [(0, _("（无）"))] + [
         (d.id, d.name) for d in db.session.scalars(select(Department).order_by(Department.name))]
 
@@ -112,11 +127,11 @@ def _scope_from(form):
 
 
 @admin_bp.route("/users/")
-@admin_required
+@duty_required(*ACCOUNT_PAGES)
 def users():
-    """All accounts, searchable by name."""
+    """All accounts, searchable by name; those waiting for a role first."""
     query = request.args.get("q", "").strip()
-    statement = scoped_select(User).order_by(User.username)
+    statement = scoped_select(User).order_by(User.role.is_not(None), User.username)
     if query:
         like = f"%{query}%"
         statement = statement.where(or_(User.username.ilike(like), User.display_name.ilike(like)))
@@ -126,62 +141,84 @@ def users():
 
 
 @admin_bp.route("/users/new", methods=["GET", "POST"])
-@admin_required
+@duty_required(Permission.MANAGE_ACCOUNTS)
 def create_user():
+    """A new account, without a role: the security administrator gives it one."""
     form = UserCreateForm()
-    _fill_scope_choices(form)
     if form.validate_on_submit():
-        division, department = _scope_from(form)
         with saving(form) as saved:
             user = services.create_user(
-                username=form.username.data, display_name=form.display_name.data,
-                role=Role(form.role.data), password=form.password.data, confirm=form.confirm.data,
-                division=division, department=department, phone=form.phone.data,
-                governance_duty=form.governance_duty.data)
+                username=form.username.data, display_name=form.display_name.data, role=None,
+                password=form.password.data, confirm=form.confirm.data, phone=form.phone.data)
         if saved:
-            flash(_("账号 %(name)s 已创建。", name=user.username), "success")
+            flash(_("账号 %(name)s 已创建，请安全管理员为其分配角色和管辖范围后方可登录。", name=user.username),
+                  "success")
             return redirect(url_for("admin.user_detail", user_id=user.id), code=303)
     return render_template("admin/user_form.html", form=form, user=None)
 
 
+def _detail(user: User, temporary_password: str | None = None):
+    return render_template("admin/user_detail.html", user=user, temporary_password=temporary_password,
+                           now=utcnow())
+
+
 @admin_bp.route("/users/<int:user_id>")
-@admin_required
+@duty_required(*ACCOUNT_PAGES)
 def user_detail(user_id: int):
-    user = get_visible_or_404(User, user_id)
-    events = db.session.scalars(select(AuditEvent)
-                                .where(or_(AuditEvent.actor_id == user.id,
-                                           (AuditEvent.target_type == "user_account")
-                                           & (AuditEvent.target_id == user.id)))
-                                .order_by(AuditEvent.occurred_at.desc()).limit(20))
-    return render_template("admin/user_detail.html", user=user, events=list(events),
-                           actions=AUDIT_ACTIONS, temporary_password=None)
+    return _detail(get_visible_or_404(User, user_id))
 
 
 @admin_bp.route("/users/<int:user_id>/edit", methods=["GET", "POST"])
-@admin_required
+@duty_required(Permission.MANAGE_ACCOUNTS)
 def edit_user(user_id: int):
     user = get_visible_or_404(User, user_id)
     form = UserEditForm(obj=user)
-    _fill_scope_choices(form)
-    if request.method == "GET":
-        form.scope_division_id.data = user.scope_division_id or 0
-        form.scope_department_id.data = user.scope_department_id or 0
     if form.validate_on_submit():
-        division, department = _scope_from(form)
         with saving(form) as saved:
-            if user.id == current_user.id and form.role.data != Role.COUNTY_ADMIN.value:
-                raise services.AccountError(_("不能取消自己的管理员角色。"), "role")
-            services.update_role_and_scope(user, Role(form.role.data), division, department,
-                                           form.display_name.data, form.phone.data,
-                                           form.governance_duty.data)
+            services.update_details(user, form.display_name.data, form.phone.data)
         if saved:
             flash(_("账号已保存。"), "success")
             return redirect(url_for("admin.user_detail", user_id=user.id), code=303)
     return render_template("admin/user_form.html", form=form, user=user)
 
 
+@admin_bp.route("/users/<int:user_id>/access", methods=["GET", "POST"])
+@duty_required(Permission.MANAGE_ACCESS)
+def user_access(user_id: int):
+    """The role, a second administrator duty where allowed, and the scope."""
+    user = get_visible_or_404(User, user_id)
+    form = AccessForm(obj=user)
+    _fill_scope_choices(form)
+    if request.method == "GET":
+        form.role.data = user.role or ""
+        form.second_role.data = user.second_role or ""
+        form.scope_division_id.data = user.scope_division_id or 0
+        form.scope_department_id.data = user.scope_department_id or 0
+    if form.validate_on_submit():
+        division, department = _scope_from(form)
+        with saving(form) as saved:
+            services.set_access(user, Role(form.role.data), division, department,
+                                governance_duty=form.governance_duty.data,
+                                second_role=_second_role(form.second_role.data),
+                                acting=current_user)
+        if saved:
+            flash(_("授权已保存。"), "success")
+            return redirect(url_for("admin.user_detail", user_id=user.id), code=303)
+    return render_template("admin/user_access.html", form=form, user=user,
+                           combining_allowed=system_settings.setting("ADMIN_DUTIES_COMBINED"))
+
+
+def _second_role(value: str | None) -> Role | None:
+    if not value:
+        return None
+    try:
+        return Role(value)
+    except ValueError:
+        raise services.AccountError(_("不是有效的选择。"), "second_role") from None
+
+
 @admin_bp.route("/users/<int:user_id>/status", methods=["POST"])
-@admin_required
+@duty_required(Permission.MANAGE_ACCOUNTS)
 def set_user_status(user_id: int):
     user = get_visible_or_404(User, user_id)
     enable = request.form.get("enabled") == "1"
@@ -197,7 +234,7 @@ def set_user_status(user_id: int):
 
 
 @admin_bp.route("/users/<int:user_id>/reset", methods=["POST"])
-@admin_required
+@duty_required(Permission.MANAGE_ACCOUNTS)
 def reset_user_password(user_id: int):
     """Show the one-time password once; it is never stored in clear."""
     user = get_visible_or_404(User, user_id)
@@ -207,11 +244,80 @@ def reset_user_password(user_id: int):
         return redirect(url_for("admin.user_detail", user_id=user.id), code=303)
     temporary = services.reset_password(user)
     db.session.commit()
-    events = db.session.scalars(select(AuditEvent).where(AuditEvent.target_type == "user_account",
-                                                         AuditEvent.target_id == user.id)
-                                .order_by(AuditEvent.occurred_at.desc()).limit(20))
-    return render_template("admin/user_detail.html", user=user, events=list(events),
-                           actions=AUDIT_ACTIONS, temporary_password=temporary)
+    return _detail(user, temporary)
+
+
+@admin_bp.route("/users/<int:user_id>/unlock", methods=["POST"])
+@duty_required(Permission.MANAGE_ACCESS)
+def unlock_user(user_id: int):
+    user = get_visible_or_404(User, user_id)
+    services.unlock(user)
+    db.session.commit()
+    flash(_("账号已解除锁定。"), "success")
+    return redirect(url_for("admin.user_detail", user_id=user.id), code=303)
+
+
+SETTING_GROUPS = {
+    system_settings.SYSTEM: (Permission.SYSTEM_SETTINGS, _l("系统设置")),
+    system_settings.SECURITY: (Permission.SECURITY_SETTINGS, _l("安全设置")),
+}
+
+
+def _settings_form(group: str):
+    """A form with one field per setting of the group, filled with the values in force."""
+    class GroupForm(SettingsForm):
+        pass
+
+    for spec in system_settings.specs_of(group):
+        if spec.kind is bool:
+            field = BooleanField(spec.label, description=spec.help)
+        else:
+            field = IntegerField(spec.label, description=spec.help, validators=[
+                InputRequired(REQUIRED),
+                NumberRange(spec.minimum, spec.maximum,
+                            message=_l("请输入 %(low)d 到 %(high)d 之间的整数。", low=spec.minimum,
+                                       high=spec.maximum))])
+        setattr(GroupForm, spec.name, field)
+    data = {spec.name: system_settings.setting(spec.name) for spec in system_settings.specs_of(group)}
+    return GroupForm(data=data)
+
+
+@admin_bp.route("/settings/<group>", methods=["GET", "POST"])
+@login_required
+def settings(group: str):
+    """The system settings (系统管理员) or the security settings (安全管理员)."""
+    if group not in SETTING_GROUPS or not current_user.can(SETTING_GROUPS[group][0]):
+        duties.refuse(404)
+    form = _settings_form(group)
+    if form.validate_on_submit():
+        with saving(form) as saved:
+            changed = 0
+            for spec in system_settings.specs_of(group):
+                if spec.name == "ADMIN_DUTIES_COMBINED" and not form[spec.name].data:
+                    combined = services.combined_accounts()
+                    if combined:
+                        raise services.AccountError(_(
+                            "以下账号仍兼任两个管理员角色，请先取消兼任：%(names)s",
+                            names=", ".join(user.username for user in combined)), spec.name)
+                changed += system_settings.change(spec.name, form[spec.name].data, current_user)
+        if saved:
+            flash(_("设置已保存（%(n)d 项有改动）。", n=changed), "success")
+            return redirect(url_for("admin.settings", group=group), code=303)
+    locked = services.locked_addresses() if group == system_settings.SECURITY else []
+    return render_template("admin/settings.html", form=form, group=group, title=SETTING_GROUPS[group][1],
+                           locked_addresses=locked)
+
+
+@admin_bp.route("/settings/security/addresses/<int:throttle_id>/unlock", methods=["POST"])
+@duty_required(Permission.MANAGE_ACCESS)
+def unlock_address(throttle_id: int):
+    throttle = db.session.get(LoginThrottle, throttle_id)
+    if throttle is None or throttle.kind != "address":
+        abort(404)
+    services.unlock_address(throttle)
+    db.session.commit()
+    flash(_("该网络地址已恢复登录。"), "success")
+    return redirect(url_for("admin.settings", group=system_settings.SECURITY), code=303)
 
 
 def _parse_day(text: str | None):
@@ -224,9 +330,9 @@ def _parse_day(text: str | None):
 
 
 @admin_bp.route("/audit")
-@admin_required
+@duty_required(Permission.VIEW_AUDIT)
 def audit_log():
-    """The audit log, filtered by who, what and when."""
+    """The audit log, filtered by who, what and when; open alerts first."""
     form = AuditFilterForm(request.args)
     form.action.choices = [("", _("全部"))] + [(k, str(v)) for k, v in AUDIT_ACTIONS.items()]
     statement = scoped_select(AuditEvent).order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc())
@@ -245,4 +351,18 @@ def audit_log():
                 statement = statement.where(
                     AuditEvent.occurred_at < local_day_start_utc(day + timedelta(days=1)))
     page = db.paginate(statement, per_page=50)
-    return render_template("admin/audit.html", form=form, page=page, actions=AUDIT_ACTIONS)
+    return render_template("admin/audit.html", form=form, page=page, actions=AUDIT_ACTIONS,
+                           alerts=duties.open_alerts())
+
+
+@admin_bp.route("/audit/alerts/<int:event_id>/read", methods=["POST"])
+@duty_required(Permission.VIEW_AUDIT)
+def acknowledge_alert(event_id: int):
+    """Mark an alert as read: a new entry, since the log itself never changes."""
+    alert = get_visible_or_404(AuditEvent, event_id)
+    if alert.action != duties.BURST:
+        abort(404)
+    audit.record(duties.ACKNOWLEDGED, target=alert, summary=alert.summary)
+    db.session.commit()
+    flash(_("告警已标记为已阅。"), "success")
+    return redirect(url_for("admin.audit_log"), code=303)

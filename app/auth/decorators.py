@@ -7,6 +7,7 @@ from functools import wraps
 from flask import abort
 from flask_login import current_user, login_required
 
+from app.auth.duties import refuse
 from app.auth.roles import Permission
 
 
@@ -23,14 +24,28 @@ def permission_required(permission: Permission):
 
 
 def admin_required(view):
-    """County administrators only. Others get 404: account pages are records too."""
+    """County administrators only. Others get 404: the county's settings are records too."""
     @wraps(view)
     @login_required
     def wrapped(*args, **kwargs):
         if not current_user.is_county_admin:
-            abort(404)
+            refuse(404)
         return view(*args, **kwargs)
     return wrapped
+
+
+def duty_required(*permissions: Permission):
+    """An administrator's page of 三员分立 (accounts, security, audit): for an account
+    holding any of the permissions; others get 404, as for any record not theirs."""
+    def decorator(view):
+        @wraps(view)
+        @login_required
+        def wrapped(*args, **kwargs):
+            if not any(current_user.can(permission) for permission in permissions):
+                refuse(404)
+            return view(*args, **kwargs)
+        return wrapped
+    return decorator
 
 
 def require(permission: Permission) -> None:

@@ -8,7 +8,7 @@ from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from app.auth.roles import Permission, Role, role_has
+from app.auth.roles import ADMIN_DUTY_ROLES, Permission, Role, role_has
 from app.core.timeutil import utcnow
 from app.extensions import db
 
@@ -20,7 +20,12 @@ class User(db.Model):
     username: Mapped[str] = mapped_column(String(64), unique=True)
     display_name: Mapped[str] = mapped_column(String(64))
     password_hash: Mapped[str] = mapped_column(String(256))
-    role: Mapped[str] = mapped_column(String(32))
+    # None while the account waits for the security administrator to give it a role
+    # (三员分立: the system administrator creates accounts but cannot authorise them).
+    role: Mapped[str | None] = mapped_column(String(32))
+    # A second administrator duty, only where the county's audited setting allows one
+    # account to hold two of the three (app/auth/duties.py).
+    second_role: Mapped[str | None] = mapped_column(String(32))
     # Exactly one of the two scopes is set: a division node, or a department.
     scope_division_id: Mapped[int | None] = mapped_column(ForeignKey("division.id"), index=True)
     scope_department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"), index=True)
@@ -61,8 +66,23 @@ class User(db.Model):
     def role_enum(self) -> Role:
         return Role(self.role)
 
+    @property
+    def roles(self) -> tuple[Role, ...]:
+        return tuple(Role(value) for value in (self.role, self.second_role) if value)
+
+    @property
+    def is_awaiting_role(self) -> bool:
+        return self.role is None
+
+    @property
+    def has_admin_duties_only(self) -> bool:
+        """One of the three administrators (三员) and nothing else: such an account
+        reaches only its own pages (app/auth/duties.py)."""
+        roles = self.roles
+        return bool(roles) and all(role in ADMIN_DUTY_ROLES for role in roles)
+
     def can(self, permission: Permission) -> bool:
-        return role_has(self.role, permission)
+        return any(role_has(role, permission) for role in (self.role, self.second_role))
 
     @property
     def is_county_admin(self) -> bool:

@@ -17,8 +17,9 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from app.auth import audit
 from app.auth.models import LoginSession, LoginThrottle, User
 from app.auth.passwords import password_problem
-from app.auth.roles import Role
+from app.auth.roles import ADMIN_DUTY_ROLES, Role
 from app.core.forms import RuleError
+from app.core.settings import setting
 from app.core.timeutil import utcnow
 from app.extensions import db
 
@@ -134,6 +135,9 @@ def authenticate(username: str, password: str, now: datetime | None = None,
     if not user.is_enabled:
         audit.record("login_refused_disabled", target=user, actor=user)
         return LoginResult(None, _("该账号已停用，请联系管理员。"))
+    if user.is_awaiting_role:
+        audit.record("login_refused_awaiting_role", target=user, actor=user)
+        return LoginResult(None, _("该账号尚未授权，请联系安全管理员分配角色和管辖范围。"))
     user.failed_login_count = 0
     user.first_failed_login_at = None
     user.locked_until = None
@@ -153,7 +157,7 @@ def _failed(user: User | None, holder: User | LoginThrottle | None, name: str, a
     config = current_app.config
     if holder is None:
         holder = _throttle("username", name.lower(), create=True)
-    limit = config["LOGIN_MAX_FAILURES"]
+    limit = setting("LOGIN_MAX_FAILURES")
     failures = _count_failure(holder, now, limit, config["LOGIN_LOCK_DURATION"])
     if user is not None:
         audit.record("login_failed", target=user, actor=user, detail={"failures": failures})
@@ -169,7 +173,7 @@ def _failed(user: User | None, holder: User | LoginThrottle | None, name: str, a
                          summary=_("未知用户名，连续登录失败，锁定 %(m)d 分钟。", m=minutes))
     if address:
         by_address = _throttle("address", address, create=True)
-        address_limit = config["LOGIN_ADDRESS_MAX_FAILURES"]
+        address_limit = setting("LOGIN_ADDRESS_MAX_FAILURES")
         lock_for = config["LOGIN_ADDRESS_LOCK_DURATION"]
         if _count_failure(by_address, now, address_limit, lock_for) >= address_limit:
             paused = int(lock_for.total_seconds() // 60)
@@ -183,7 +187,7 @@ def _failed(user: User | None, holder: User | LoginThrottle | None, name: str, a
 
 def password_max_age_days() -> int:
     """PASSWORD_MAX_AGE_DAYS as a number of days; 0 when off."""
-    return max(0, int(current_app.config.get("PASSWORD_MAX_AGE_DAYS") or 0))
+    return max(0, setting("PASSWORD_MAX_AGE_DAYS"))
 
 
 def password_expired(user: User, now: datetime | None = None) -> bool:
@@ -258,8 +262,11 @@ def change_password(user: User, current: str, new: str, confirm: str, keep_token
 
 
 def check_scope(role: Role, division, department) -> None:
-    """An account hangs from a division of the level its role needs, or a department."""
+    """An account hangs from a division of the level its role needs, or a department;
+    the three administrators of 三员分立 from nothing."""
     level = role.scope_level
+    if level == "":
+        return
     if level is None:
         if department is None:
             raise AccountError(_("职能部门经办人必须选择所属部门。"), "scope_department_id")
@@ -272,44 +279,97 @@ def check_scope(role: Role, division, department) -> None:
                            "scope_division_id")
 
 
-def create_user(*, username: str, display_name: str, role: Role, password: str, confirm: str,
+def create_user(*, username: str, display_name: str, role: Role | None, password: str, confirm: str,
                 division=None, department=None, phone: str | None = None,
                 must_change_password: bool = True, governance_duty: bool = False) -> User:
+    """A new account. Without a role it waits for the security administrator to give it
+    one (三员分立: accounts are created by the system administrator, authorised by the
+    security administrator) and cannot sign in until then."""
     username = username.strip()
     if find_user(username) is not None:
         raise AccountError(_("用户名已存在。"), "username")
     validate_new_password(password, confirm, username)
-    check_scope(role, division, department)
-    user = User(username=username, display_name=display_name.strip(), role=role.value,
-                scope_division=division if role.scope_level else None,
-                scope_department=department if role.scope_level is None else None,
-                phone=phone or None, must_change_password=must_change_password,
-                governance_duty=governance_duty and role == Role.TOWN_STAFF)
+    user = User(username=username, display_name=display_name.strip(), phone=phone or None,
+                must_change_password=must_change_password)
+    if role is not None:
+        check_scope(role, division, department)
+        _assign(user, role, None, division, department, governance_duty)
     user.set_password(password)
     db.session.add(user)
     db.session.flush()
     audit.record("account_created", target=user,
-                 summary=f"{user.username} · {role.label} · {_scope_text(user)}")
+                 summary=f"{user.username} · {_roles_text(user)} · {_scope_text(user)}")
     return user
 
 
-def update_role_and_scope(user: User, role: Role, division, department, display_name: str,
-                          phone: str | None, governance_duty: bool = False) -> None:
-    check_scope(role, division, department)
-    before = {"role": user.role, "scope": _scope_text(user), "duty": user.governance_duty}
-    user.governance_duty = governance_duty and role == Role.TOWN_STAFF
+def create_administrators(usernames: dict[Role, str], form=None) -> list[tuple[User, str]]:
+    """The three administrators of 三员分立 at first setup, each with a temporary
+    password (shown once) to be changed at the first sign-in."""
+    field_of = {Role.SYSTEM_ADMIN: "system_username", Role.SECURITY_ADMIN: "security_username",
+                Role.AUDIT_ADMIN: "audit_username"}
+    created = []
+    for role, username in usernames.items():
+        if find_user(username.strip()) is not None or username.strip() in (
+                user.username for user, _password in created):
+            raise AccountError(_("用户名已存在。"), field_of[role])
+        temporary = generate_temporary_password(username.strip())
+        user = create_user(username=username, display_name=role.label, role=role, password=temporary,
+                           confirm=temporary, must_change_password=True)
+        created.append((user, temporary))
+    return created
+
+
+def _assign(user: User, role: Role, second_role: Role | None, division, department,
+            governance_duty: bool) -> None:
     user.role = role.value
+    user.second_role = second_role.value if second_role is not None else None
     user.scope_division = division if role.scope_level else None
     user.scope_department = department if role.scope_level is None else None
+    user.governance_duty = governance_duty and role == Role.TOWN_STAFF
+
+
+def update_details(user: User, display_name: str, phone: str | None) -> None:
+    """What the system administrator keeps up to date: the name and the phone."""
+    before = (user.display_name, user.phone)
     user.display_name = display_name.strip()
     user.phone = phone or None
-    after = {"role": user.role, "scope": _scope_text(user)}
-    if before["role"] != after["role"]:
-        audit.record("role_changed", target=user, detail={"before": before["role"], "after": after["role"]},
-                     summary=f"{Role(before['role']).label} → {role.label}")
-    if before["scope"] != after["scope"]:
-        audit.record("scope_changed", target=user, detail={"before": before["scope"], "after": after["scope"]},
-                     summary=f"{before['scope']} → {after['scope']}")
+    if before != (user.display_name, user.phone):
+        audit.record("account_updated", target=user, summary=user.display_name)
+
+
+def check_second_role(role: Role, second_role: Role | None) -> None:
+    """Two administrator duties in one account only where the county's setting allows
+    it, and never all three (or an administrator duty beside a working role)."""
+    if second_role is None:
+        return
+    if not setting("ADMIN_DUTIES_COMBINED"):
+        raise AccountError(_("本县未开启“允许一人兼任两个管理员角色”，不能兼任。"), "second_role")
+    if role not in ADMIN_DUTY_ROLES or second_role not in ADMIN_DUTY_ROLES:
+        raise AccountError(_("只有系统管理员、安全管理员、审计管理员三者之间可以兼任。"), "second_role")
+    if role == second_role:
+        raise AccountError(_("兼任的角色不能与主角色相同。"), "second_role")
+
+
+def set_access(user: User, role: Role, division, department, governance_duty: bool = False,
+               second_role: Role | None = None, acting: User | None = None) -> None:
+    """What the security administrator decides: the role (and a second administrator
+    duty where allowed), the scope, the comprehensive-governance duty."""
+    check_scope(role, division, department)
+    check_second_role(role, second_role)
+    if acting is not None and user.id == acting.id and Role.SECURITY_ADMIN not in (role, second_role):
+        raise AccountError(_("不能取消自己的安全管理员角色。"), "role")
+    before = {"roles": _roles_text(user), "scope": _scope_text(user), "duty": user.governance_duty,
+              "role": user.role, "second_role": user.second_role}
+    _assign(user, role, second_role, division, department, governance_duty)
+    if (before["role"], before["second_role"]) != (user.role, user.second_role):
+        audit.record("role_changed", target=user,
+                     detail={"before": [before["role"], before["second_role"]],
+                             "after": [user.role, user.second_role]},
+                     summary=f"{before['roles']} → {_roles_text(user)}")
+        end_all_sessions(user, "scope_changed")
+    if before["scope"] != _scope_text(user):
+        audit.record("scope_changed", target=user, detail={"before": before["scope"], "after": _scope_text(user)},
+                     summary=f"{before['scope']} → {_scope_text(user)}")
         # A narrower scope must apply now, not at the next login.
         end_all_sessions(user, "scope_changed")
     if before["duty"] != user.governance_duty:
@@ -317,6 +377,30 @@ def update_role_and_scope(user: User, role: Role, division, department, display_
         audit.record("scope_changed", target=user, detail={"governance_duty": user.governance_duty},
                      summary=_("综治职责：%(v)s", v=_("是") if user.governance_duty else _("否")))
         end_all_sessions(user, "scope_changed")
+
+
+def unlock(user: User) -> None:
+    """End a lock from wrong passwords before its time (the security administrator)."""
+    user.locked_until = None
+    user.failed_login_count = 0
+    user.first_failed_login_at = None
+    audit.record("account_unlocked", target=user)
+
+
+def unlock_address(throttle: LoginThrottle) -> None:
+    address = throttle.key
+    db.session.delete(throttle)
+    audit.record("address_unlocked", summary=address)
+
+
+def locked_addresses(now: datetime | None = None) -> list[LoginThrottle]:
+    now = now or utcnow()
+    return list(db.session.scalars(select(LoginThrottle).where(
+        LoginThrottle.kind == "address", LoginThrottle.locked_until > now).order_by(LoginThrottle.key)))
+
+
+def combined_accounts() -> list[User]:
+    return list(db.session.scalars(select(User).where(User.second_role.is_not(None)).order_by(User.username)))
 
 
 def set_enabled(user: User, enabled: bool, acting: User) -> None:
@@ -347,6 +431,12 @@ def generate_temporary_password(username: str | None = None) -> str:
         candidate = "".join(secrets.choice(alphabet) for _ in range(12))
         if password_problem(candidate, username) is None:
             return candidate
+
+
+def _roles_text(user: User) -> str:
+    if user.role is None:
+        return _("待授权")
+    return " + ".join(role.label for role in user.roles)
 
 
 def _scope_text(user: User) -> str:

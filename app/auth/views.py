@@ -44,10 +44,14 @@ def setup():
                     username=form.username.data, display_name=form.display_name.data,
                     role=Role.COUNTY_ADMIN, password=form.password.data, confirm=form.confirm.data,
                     division=county, must_change_password=False)
+                administrators = services.create_administrators({
+                    Role.SYSTEM_ADMIN: form.system_username.data,
+                    Role.SECURITY_ADMIN: form.security_username.data,
+                    Role.AUDIT_ADMIN: form.audit_username.data}, form)
             if saved:
                 discard_setup_token(current_app)
-                flash(_("管理员账号已创建，请登录。"), "success")
-                return redirect(url_for("auth.login"))
+                return render_template("auth/setup_done.html", administrators=administrators,
+                                       county_admin=form.username.data)
     return render_template("auth/setup.html", form=form)
 
 

@@ -43,6 +43,8 @@ def _compute_prefixes(user) -> list[str] | None:
     from app.auth.roles import Role
     from app.org.models import Division, StaffAssignment, StaffMember
 
+    if user.role is None or user.has_admin_duties_only:
+        return []  # 三员 see no records of the county, only accounts, settings and the log
     role = Role(user.role)
     if role == Role.COUNTY_ADMIN:
         return EVERYTHING
@@ -106,6 +108,18 @@ def may_see_key_persons(user) -> bool:
 
 def _admin_only(user, _visible_ids) -> ColumnElement[bool]:
     return true() if user.is_county_admin else false()
+
+
+def _account_managers(user, _visible_ids) -> ColumnElement[bool]:
+    """Accounts and their sessions: the system administrator (who creates them) and the
+    security administrator (who gives them roles and scopes)."""
+    from app.auth.roles import Permission
+    return true() if user.can(Permission.MANAGE_ACCOUNTS) or user.can(Permission.MANAGE_ACCESS) else false()
+
+
+def _auditors(user, _visible_ids) -> ColumnElement[bool]:
+    from app.auth.roles import Permission
+    return true() if user.can(Permission.VIEW_AUDIT) else false()
 
 
 def _anyone_signed_in(_user, _visible_ids) -> ColumnElement[bool]:
@@ -174,9 +188,9 @@ def _rules() -> dict[type, Callable]:
         # Departments are county-wide reference data: their contacts are public duty
         # numbers, so everyone signed in may read them (only administrators edit).
         Department: _anyone_signed_in,
-        User: _admin_only,
-        LoginSession: _admin_only,
-        AuditEvent: _admin_only,
+        User: _account_managers,
+        LoginSession: _account_managers,
+        AuditEvent: _auditors,
         # Matters belong to their grid; a department's handlers see the matters ever
         # dispatched to their department (and nothing else).
         Matter: _matter_rule,
@@ -262,6 +276,10 @@ def get_visible_or_404(model: type, record_id: int, user=None):
     record = db.session.scalar(
         scoped_select(model, user).where(model.id == record_id))
     if record is None:
+        if db.session.get(model, record_id) is not None:
+            # There, but not for this user: a refused request (app/auth/duties.py).
+            from app.auth.duties import refuse
+            refuse(404, getattr(model, "__tablename__", None), record_id)
         abort(404)
     return record
 

@@ -35,6 +35,7 @@ class Anonymous(AnonymousUserMixin):
     username = None
     display_name = ""
     is_county_admin = False
+    has_admin_duties_only = False
     must_change_password = False
 
     def can(self, _permission) -> bool:

@@ -10,7 +10,7 @@ from datetime import date
 from sqlalchemy import select
 
 from app.auth.models import User
-from app.auth.roles import Role
+from app.auth.roles import ADMIN_DUTY_ROLES, Role
 from app.auth.services import generate_temporary_password
 from app.extensions import db
 from app.org import boundaries, services
@@ -121,13 +121,19 @@ def create_demo_accounts(county: Division, street: Division, community: Division
         ("grid", Role.GRID_WORKER, grid, None, worker),
         ("dept", Role.DEPARTMENT_HANDLER, None, department, None),
         ("leader", Role.LEADER, county, None, None),
+        # 三员分立: accounts, authorisation and the audit log in three hands.
+        ("sysadmin", Role.SYSTEM_ADMIN, None, None, None),
+        ("secadmin", Role.SECURITY_ADMIN, None, None, None),
+        ("auditor", Role.AUDIT_ADMIN, None, None, None),
     ]
     printed = []
     for username, role, division, dept, staff in accounts:
         if db.session.scalar(select(User.id).where(User.username == username)):
             continue
         password = generate_temporary_password()
-        user = User(username=username, display_name=staff.name if staff else f"演示{role.label}",
+        user = User(username=username,
+                    display_name=staff.name if staff else (role.label if role in ADMIN_DUTY_ROLES
+                                                           else f"演示{role.label}"),
                     role=role.value, scope_division=division, scope_department=dept)
         user.set_password(password)
         db.session.add(user)

@@ -16,6 +16,7 @@ from sqlalchemy import func, or_, select
 
 from app.auth import audit
 from app.auth.models import User
+from app.auth.roles import ADMIN_DUTY_ROLES, Role
 from app.core.scoping import scoped_select
 from app.extensions import db
 from app.org.models import (TEAM_TYPE_LABELS, Department, Division, Level, ServiceTeam,
@@ -108,13 +109,16 @@ def set_photo(staff: StaffMember, filename: str | None) -> str | None:
     return old
 
 
-def linkable_users(actor, staff: StaffMember | None = None) -> list[User]:
-    """Accounts the actor may see that no other staff member is linked to."""
+def linkable_users(staff: StaffMember | None = None) -> list[User]:
+    """Working accounts that no other staff member is linked to, for the county
+    administrator to say which person signs in with which account. Not the three
+    administrators of 三员分立 nor accounts still awaiting a role: they do no grid work."""
     taken = select(StaffMember.user_id).where(StaffMember.user_id.is_not(None))
     if staff is not None and staff.id is not None:
         taken = taken.where(StaffMember.id != staff.id)
+    working = [role.value for role in Role if role not in ADMIN_DUTY_ROLES]
     return list(db.session.scalars(
-        scoped_select(User, actor).where(User.id.not_in(taken)).order_by(User.username)))
+        select(User).where(User.id.not_in(taken), User.role.in_(working)).order_by(User.username)))
 
 
 def link_user(staff: StaffMember, user: User | None) -> bool:

@@ -142,7 +142,7 @@ def _prepare(form: StaffForm, staff: StaffMember | None) -> None:
         del form.user_id
         return
     labels = {}
-    for user in rules.linkable_users(current_user, staff):
+    for user in rules.linkable_users(staff):
         labels[user.id] = _("%(username)s（%(name)s，%(role)s）", username=user.username,
                             name=user.display_name, role=user.role_enum.label)
     form.user_id.choices = [(0, _("（不关联账号）"))] + list(labels.items())
@@ -164,7 +164,7 @@ def _chosen_user(form: StaffForm) -> User | None:
     allowed = {value for value, _label in form.user_id.choices}
     if form.user_id.data not in allowed:
         raise OrgError(_("该账号不可选（可能已关联其他人员）。"), "user_id")
-    return get_visible_or_404(User, form.user_id.data)
+    return db.session.get(User, form.user_id.data)  # one of the choices offered above
 
 
 def _save_staff(form: StaffForm, staff: StaffMember | None):

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import Response, current_app, g, has_request_context, request
+from flask import Response, g, has_request_context, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
@@ -29,6 +29,7 @@ from app.auth import audit
 from app.auth.models import AuditEvent
 from app.core.masking import mask_id_number
 from app.core.scoping import sees_division
+from app.core.settings import setting
 from app.core.timeutil import local_day_start_utc, local_today
 from app.extensions import db
 from app.org.models import Division
@@ -37,11 +38,10 @@ from app.registry.models import Resident
 from app.registry.rules import RegistryError
 
 ACTION = "id_number_located"
-DEFAULT_DAILY_LIMIT = 20
 
 
 def daily_limit() -> int:
-    return int(current_app.config.get("LOCATE_DAILY_LIMIT", DEFAULT_DAILY_LIMIT))
+    return setting("LOCATE_DAILY_LIMIT")
 
 
 @dataclass

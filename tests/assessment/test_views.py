@@ -68,6 +68,7 @@ def test_scope_of_breakdowns(client_as, world, march):
     assert worker.get(f"/assessment/grids/{world.grid_b.id}?period=2026-03").status_code == 404
     assert worker.get(f"/assessment/grids/{world.community_a.id}").status_code == 404
     assert worker.get(f"/assessment/workers/{world.staff['worker_b'].id}").status_code == 404
+    fresh()  # the refusals above were logged: a write after this test's read began
     colleague = StaffMember(home_division=world.community_a, name="同事网格员", phone="")
     db.session.add(colleague)
     db.session.add(StaffAssignment(staff=colleague, division=world.grid_a, role=StaffRole.PART_TIME_WORKER.value,

@@ -8,7 +8,7 @@ from app.extensions import db
 from tests.conftest import fresh, text_of
 from tests.web import Web, choose, form_on, press, visible_text
 
-# What an administrator types for a new grid worker; the scope is chosen per test.
+# What the system administrator types for a new account.
 NEW_USER = {"username": "newworker", "display_name": "新网格员", "password": "Wangge#2026",
             "confirm": "Wangge#2026"}
 
@@ -18,54 +18,66 @@ def new_user_form(web, **typed):
     form = form_on(web.get("/admin/users/").click(description="新建账号"))
     for name, value in {**NEW_USER, **typed}.items():
         form[name] = value
-    choose(form, "role", "网格员")
     return form
 
 
-def test_admin_creates_an_account_that_must_change_its_password(app, web_as, world):
-    admin = web_as("admin")
-    form = new_user_form(admin)
-    choose(form, "scope_division_id", "东关一网格")
-    response = press(form, "创建账号")
+def access_form(web, user_id: int, role: str = "网格员"):
+    """The security administrator's 分配角色与范围 page for an account, the role chosen."""
+    form = form_on(web.get(f"/admin/users/{user_id}").click(description="分配角色与范围"))
+    choose(form, "role", role)
+    return form
+
+
+def test_an_account_is_created_by_one_administrator_and_authorised_by_another(app, web_as, world):
+    response = press(new_user_form(web_as("sysadmin")), "创建账号")
     assert response.status_int == 303
+    assert "安全管理员为其分配角色" in visible_text(response.follow())
     fresh()
     user = db.session.scalar(select(User).where(User.username == "newworker"))
-    assert user.scope_division_id == world.grid_a.id and user.must_change_password
-    assert "newworker" in visible_text(response.follow())
+    assert user.role is None and user.must_change_password
+    # Until authorised it cannot sign in, whatever its password.
     newcomer = Web(app)
+    assert "尚未授权" in visible_text(newcomer.sign_in("newworker", "Wangge#2026"))
+    security = web_as("secadmin")
+    assert "newworker" in visible_text(security.get("/"))  # waiting on the security administrator's start page
+    form = access_form(security, user.id)
+    choose(form, "scope_division_id", "东关一网格")
+    assert press(form, "保存授权").status_int == 303
+    fresh()
+    user = db.session.get(User, user.id)
+    assert user.role == "grid_worker" and user.scope_division_id == world.grid_a.id
     assert newcomer.sign_in("newworker", "Wangge#2026").headers["Location"].endswith("/password")
 
 
-@pytest.mark.parametrize("typed, scope, role, message", [
-    ({}, None, None, "请选择账号的管辖范围"),
-    ({}, "城关镇", None, "该角色的管辖范围必须是一个网格"),
-    ({}, None, "职能部门经办人", "必须选择所属部门"),
-    ({"username": "admin"}, "东关一网格", None, "用户名已存在"),
-    ({"password": "short", "confirm": "short"}, "东关一网格", None, "至少需要 8 个字符"),
-    ({"confirm": "Other1234"}, "东关一网格", None, "两次输入的密码不一致"),
+@pytest.mark.parametrize("typed, message", [
+    ({"username": "admin"}, "用户名已存在"),
+    ({"password": "short", "confirm": "short"}, "至少需要 8 个字符"),
+    ({"confirm": "Other1234"}, "两次输入的密码不一致"),
 ])
-def test_account_errors_are_shown_at_the_field_and_keep_the_input(web_as, world, typed, scope, role, message):
-    form = new_user_form(web_as("admin"), **typed)
-    if scope:
-        choose(form, "scope_division_id", scope)
-    if role:
-        choose(form, "role", role)
-    response = press(form, "创建账号")
+def test_account_errors_are_shown_at_the_field_and_keep_the_input(web_as, world, typed, message):
+    response = press(new_user_form(web_as("sysadmin"), **typed), "创建账号")
     assert response.status_int == 200
     assert message in visible_text(response)
     assert form_on(response)["display_name"].value == "新网格员"
 
 
+@pytest.mark.parametrize("scope, role, message", [
+    (None, "网格员", "请选择账号的管辖范围"),
+    ("城关镇", "网格员", "该角色的管辖范围必须是一个网格"),
+    (None, "职能部门经办人", "必须选择所属部门"),
+])
+def test_access_errors_are_shown_at_the_field(web_as, world, scope, role, message):
+    form = access_form(web_as("secadmin"), world.users["worker_a"].id, role)
+    choose(form, "scope_division_id", scope or "（无）")
+    response = press(form, "保存授权")
+    assert response.status_int == 200 and message in visible_text(response)
+
+
 def test_role_and_scope_changes_are_audited_and_end_sessions(client_as, web_as, world):
     worker = client_as("worker_a")
-    admin = web_as("admin")
-    page = admin.get(f"/admin/users/{world.users['worker_a'].id}").click(description="修改角色与范围")
-    form = form_on(page)
-    assert form["display_name"].value == "worker_a"
-    choose(form, "role", "工作站")
+    form = access_form(web_as("secadmin"), world.users["worker_a"].id, "村（社区）工作站（网格长、站员）")
     choose(form, "scope_division_id", "东关社区")
-    response = press(form, "保存")
-    assert response.status_int == 303
+    assert press(form, "保存授权").status_int == 303
     fresh()
     actions = [e.action for e in db.session.scalars(select(AuditEvent).where(
         AuditEvent.target_type == "user_account", AuditEvent.target_id == world.users["worker_a"].id))]
@@ -73,8 +85,21 @@ def test_role_and_scope_changes_are_audited_and_end_sessions(client_as, web_as, 
     assert worker.get("/").status_code == 302  # a new scope applies at once
 
 
-def test_non_admins_get_404_on_account_pages(client_as, world):
-    for username in ("town_a", "station_a", "worker_a", "leader_a", "dept"):
+def test_the_system_administrator_edits_names_not_roles(web_as, world):
+    sysadmin = web_as("sysadmin")
+    page = sysadmin.get(f"/admin/users/{world.users['worker_a'].id}")
+    assert "分配角色与范围" not in visible_text(page)
+    form = form_on(page.click(description="修改姓名与电话"))
+    assert "role" not in form.fields and "scope_division_id" not in form.fields
+    form["display_name"] = "张网格"
+    assert press(form, "保存").status_int == 303
+    fresh()
+    assert db.session.get(User, world.users["worker_a"].id).display_name == "张网格"
+    assert sysadmin.get(f"/admin/users/{world.users['worker_a'].id}/access", expect_errors=True).status_int == 404
+
+
+def test_non_administrators_get_404_on_account_pages(client_as, world):
+    for username in ("admin", "town_a", "station_a", "worker_a", "leader_a", "dept"):
         client = client_as(username)
         assert client.get("/admin/users/").status_code == 404
         assert client.get("/admin/audit").status_code == 404
@@ -92,8 +117,8 @@ def test_audit_log_records_logins_failures_and_lockouts_with_ip(web, world):
     assert {e.ip_address for e in events[-3:]} == {"203.0.113.9"}
 
 
-def test_admin_filters_the_audit_log(client_as, web_as, world):
-    client = client_as("admin")
+def test_the_audit_administrator_filters_the_audit_log(client_as, web_as, world):
+    client = client_as("auditor")
     other = web_as("worker_a")
     sign_out(other)
     page = text_of(client.get("/admin/audit?action=logout"))
@@ -128,7 +153,7 @@ def test_the_audit_log_cannot_be_changed_from_the_app(world):
 
 
 def test_account_search_answers_htmx_with_just_the_rows(client_as, world):
-    client = client_as("admin")
+    client = client_as("sysadmin")
     full = client.get("/admin/users/?q=worker")
     assert "<html" in full.get_data(as_text=True) and "HX-Request" in full.headers["Vary"]
     fragment = client.get("/admin/users/?q=worker_b", headers={"HX-Request": "true", "HX-Target": "user-rows"})
@@ -156,19 +181,18 @@ def test_every_audited_action_has_a_label():
     assert used and used <= set(AUDIT_ACTIONS), used - set(AUDIT_ACTIONS)
 
 
-def test_governance_duty_is_set_by_admins_and_audited(web_as, world):
-    admin = web_as("admin")
-    form = form_on(admin.get(f"/admin/users/{world.users['town_a'].id}/edit"))
+def test_governance_duty_is_set_by_the_security_administrator_and_audited(web_as, world):
+    security = web_as("secadmin")
+    form = access_form(security, world.users["town_a"].id, "镇（街道）工作人员")
     form["governance_duty"] = True
-    response = press(form, "保存")
-    assert response.status_int == 303
+    assert press(form, "保存授权").status_int == 303
     fresh()
     assert db.session.get(User, world.users["town_a"].id).governance_duty is True
     event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "scope_changed")).all()[-1]
     assert event.detail == {"governance_duty": True}
     # The duty means nothing for other roles: ticked for a station account, it is not kept.
-    form = form_on(admin.get(f"/admin/users/{world.users['station_a'].id}/edit"))
+    form = access_form(security, world.users["station_a"].id, "村（社区）工作站（网格长、站员）")
     form["governance_duty"] = True
-    press(form, "保存")
+    press(form, "保存授权")
     fresh()
     assert db.session.get(User, world.users["station_a"].id).governance_duty is False

@@ -128,7 +128,7 @@ def test_activity_keeps_the_session_alive(web, world):
 
 def test_disabled_account_cannot_log_in_and_its_sessions_end(web_as, world):
     station = web_as("station_a")
-    admin = web_as("admin")
+    admin = web_as("sysadmin")
     detail = admin.get(f"/admin/users/{world.users['station_a'].id}")
     assert press(form_on(detail, button="停用账号"), "停用账号").status_int == 303
     assert station.get("/").status_int == 302
@@ -137,7 +137,7 @@ def test_disabled_account_cannot_log_in_and_its_sessions_end(web_as, world):
 
 
 def test_reset_forces_a_new_password_at_next_login(app, web_as, world):
-    admin = web_as("admin")
+    admin = web_as("sysadmin")
     detail = admin.get(f"/admin/users/{world.users['worker_a'].id}")
     response = press(form_on(detail, button="重置密码"), "重置密码")
     temporary = response.html.find(id="temporary-password").get_text(strip=True)

@@ -8,7 +8,7 @@ from app.auth.models import User
 from app.extensions import db
 from app.org.models import Department, Division
 from tests.conftest import text_of
-from tests.web import form_on, press, visible_text
+from tests.web import Web, form_on, press, visible_text
 
 # What the person setting up the county types (the token comes from the console).
 TYPED = {"county_code": "990102", "county_name": "测试县", "username": "chief",
@@ -52,16 +52,23 @@ def test_wrong_token_is_refused_and_the_form_keeps_what_was_typed(web, app):
 
 def test_setup_creates_admin_county_and_departments_then_disappears(web, app):
     response = press(setup_form(web), "创建管理员")
-    assert response.status_int == 302 and response.headers["Location"].endswith("/login")
-    assert "管理员账号已创建" in visible_text(response.follow())
-    user = db.session.scalar(select(User))
-    assert user.username == "chief" and user.role == "county_admin"
-    assert user.scope_division.code == "990102"
+    assert response.status_int == 200
+    done = visible_text(response)
+    assert "首次设置完成" in done
+    user = db.session.scalar(select(User).where(User.username == "chief"))
+    assert user.role == "county_admin" and user.scope_division.code == "990102"
+    # 三员分立: the three administrators, each with a temporary password shown once.
+    rows = {row.find_all("td")[1].get_text(): row.find_all("td")[2].get_text()
+            for row in response.html.find("table").find("tbody").find_all("tr")}
+    assert set(rows) == {"sysadmin", "secadmin", "auditor"}
+    roles = dict(db.session.execute(select(User.username, User.role).where(User.username.in_(rows))).all())
+    assert roles == {"sysadmin": "system_admin", "secadmin": "security_admin", "auditor": "audit_admin"}
     assert db.session.scalar(select(Division.name)) == "测试县"
     assert db.session.scalar(select(Department).where(Department.short_name == "公安")) is not None
     assert not (Path(app.instance_path) / "setup_token").exists()
     assert web.get("/setup", expect_errors=True).status_int == 404
     assert web.sign_in("chief", "Kaishi#2024").status_int == 302  # the new administrator signs in
+    assert Web(web.flask_app).sign_in("auditor", rows["auditor"]).headers["Location"].endswith("/password")
 
 
 def test_a_forged_setup_after_the_first_is_404(web, app):

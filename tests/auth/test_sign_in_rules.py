@@ -142,14 +142,12 @@ def test_setup_refuses_a_common_password_and_the_username(web, app):
 
 
 def test_an_administrator_cannot_give_a_new_account_a_common_password(web_as, world):
-    admin = web_as("admin")
+    admin = web_as("sysadmin")
     for password, message in (("1qaz2wsx", "这是常见密码，很容易被猜中，请换一个。"),
                               ("Newworker#1", "密码不能包含用户名。")):
         form = form_on(admin.get("/admin/users/new"))
         form["username"] = "newworker"
         form["display_name"] = "新网格员"
-        form["role"] = "grid_worker"
-        form["scope_division_id"] = str(world.grid_a.id)
         form["password"] = form["confirm"] = password
         response = press(form, "创建账号")
         assert response.status_int == 200 and error_at(response, "password") == message

@@ -23,7 +23,7 @@ def test_first_run_builds_a_county_down_to_a_building(page, live_server):
     # "/" redirects to the first-run page while no account exists.
     page.goto(live_server("/"))
     expect(page).to_have_url(live_server("/setup"))
-    expect(page.get_by_role("heading", level=1)).to_have_text("首次设置：创建县级管理员")
+    expect(page.get_by_role("heading", level=1)).to_have_text("首次设置：创建本县和管理员")
     expect(page.locator("html")).to_have_attribute("lang", "zh-CN")
     token_file = live_server.instance_path / "setup_token"
     assert token_file.exists(), "GET /setup should write <instance>/setup_token"
@@ -32,15 +32,21 @@ def test_first_run_builds_a_county_down_to_a_building(page, live_server):
     page.get_by_label("设置口令").fill(token_file.read_text().strip())
     page.get_by_label("县（市、区）行政区划代码").fill("990102")
     page.get_by_label("县（市、区）名称").fill("清河县")
-    page.get_by_label("管理员用户名").fill(ADMIN)
+    page.get_by_label("县级管理员用户名").fill(ADMIN)
     page.get_by_label("姓名").fill("王建国")
     page.locator("#password").fill(ADMIN_PASSWORD)
     page.locator("#confirm").fill(ADMIN_PASSWORD)
     submit(page, "创建管理员并开始使用")
 
-    expect(page).to_have_url(live_server("/login"))
-    expect(page.get_by_role("status")).to_have_text("管理员账号已创建，请登录。")
+    # The three administrators of 三员分立 are listed once with their temporary passwords.
+    expect(page.get_by_role("heading", level=1)).to_have_text("首次设置完成")
+    rows = page.locator("tbody tr")
+    expect(rows).to_have_count(3)
+    expect(rows.nth(0)).to_contain_text("系统管理员")
+    expect(rows.nth(0)).to_contain_text("sysadmin")
     assert not token_file.exists(), "the setup token must be discarded after use"
+    page.get_by_role("link", name="去登录").click()
+    expect(page).to_have_url(live_server("/login"))
     snap(page, "02-login")
 
     page.get_by_label("用户名").fill(ADMIN)

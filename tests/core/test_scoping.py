@@ -83,7 +83,10 @@ BINDER_PARAMS = {"token"}
 # A form kept across the idle timeout belongs to the account that typed it; anyone
 # else is sent to the start page with nothing shown (tests/auth/test_kept_forms.py).
 KEPT_FORM_PARAMS = {"kept_id"}
-NOT_RECORDS = {"code", "filename"} | PUBLIC_PARAMS | MANUAL_PARAMS | BINDER_PARAMS | KEPT_FORM_PARAMS
+# The administrators' settings pages are named by group (system, security).
+SETTING_GROUPS = {"group"}
+NOT_RECORDS = ({"code", "filename"} | PUBLIC_PARAMS | MANUAL_PARAMS | BINDER_PARAMS | KEPT_FORM_PARAMS
+               | SETTING_GROUPS)
 # Names of a step (the matters loop): walked with one value, not an integer.
 STEP_NAMES = {"action": ["verify"]}
 # Departments are county-wide reference data (duty phone numbers), in everyone's
@@ -93,6 +96,8 @@ COUNTY_WIDE = {"department_id"}
 # key-person categories): for anyone else every such URL is 404, like any record
 # outside their scope.
 ADMIN_REFERENCE = {"tag_id", "visit_class_id", "category_id", "type_id", "api_key_id"}
+# Records only the administrators of 三员分立 handle: audit alerts, paused addresses.
+ADMINISTRATION = {"event_id", "throttle_id"}
 
 
 def _an_api_key_id() -> int:
@@ -125,7 +130,21 @@ def out_of_scope_records(world):
         "category_id": [db.session.scalar(select(KeyPersonCategory.id))],
         "type_id": [db.session.scalar(select(MatterType.id))],
         "api_key_id": [_an_api_key_id()],
+        **_administration_records(),
     }
+
+
+def _administration_records() -> dict[str, list[int]]:
+    from datetime import timedelta
+
+    from app.auth.models import AuditEvent, LoginThrottle
+    from app.core.timeutil import utcnow
+    alert = AuditEvent(action="refusal_burst", actor_name="worker_b", summary="walk")
+    paused = LoginThrottle(kind="address", key="198.51.100.7", failed_login_count=20,
+                           locked_until=utcnow() + timedelta(minutes=15))
+    db.session.add_all([alert, paused])
+    db.session.commit()
+    return {"event_id": [alert.id], "throttle_id": [paused.id]}
 
 
 def record_rules(app):
@@ -137,7 +156,7 @@ def record_rules(app):
 
 def test_every_url_parameter_is_known(app):
     """A new record route must be added to the walk below (and scoped in the app)."""
-    known = set(NOT_RECORDS) | set(COUNTY_WIDE) | set(ADMIN_REFERENCE) | {
+    known = set(NOT_RECORDS) | set(COUNTY_WIDE) | set(ADMIN_REFERENCE) | ADMINISTRATION | {
         "division_id", "building_id", "staff_id", "assignment_id", "team_id", "membership_id", "user_id",
         "household_id", "member_id", "resident_id", "key_person_id", "follow_up_id", "house_id",
         "rental_id", "tenant_id", "shop_id", "organisation_id", "group_id", "group_member_id",

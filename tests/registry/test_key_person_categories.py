@@ -125,7 +125,7 @@ def test_a_category_out_of_use_keeps_its_listings_but_is_not_offered(web_as, cli
     assert category(id=released.id).is_active is True
     done = actions()
     assert done.index("key_person_category_disabled") < done.index("key_person_category_enabled")
-    assert "停用重点人员类别" in visible_text(admin.get("/admin/audit"))
+    assert "停用重点人员类别" in visible_text(web_as("auditor").get("/admin/audit"))
 
 
 @pytest.mark.parametrize("username", ["worker_a", "station_a", "town_a", "leader_a", "dept"])

@@ -116,7 +116,7 @@ def test_the_audit_page_shows_these_entries_without_full_id_digits(app, web_as, 
     web = web_as("worker_a")
     register(web, held_in_grid_b[0])
     register(web, held_in_grid_b[1])
-    page = web_as("admin").get("/admin/audit")
+    page = web_as("auditor").get("/admin/audit")
     form = next(f for f in page.forms.values() if "actor" in f.fields)
     choose(form, "action", "获知证件号码登记地")
     text = visible_text(form.submit())

@@ -64,7 +64,7 @@ def test_admin_changes_a_frequency_and_the_household_page_shows_it(web_as, clien
     assert (row(3).name, row(3).visits_required, row(3).visit_period) == ("三类户", 3, "month")
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "visit_class_updated"))
     assert event.detail["before"]["visits_required"] == 2 and event.detail["after"]["visits_required"] == 3
-    assert "修改走访分类" in text_of(admin.get("/admin/audit"))
+    assert "修改走访分类" in text_of(client_as("auditor").get("/admin/audit"))
 
     # The household (class 3 in the factory) reads the new name and frequency.
     worker = client_as("worker_a")

@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 from openpyxl.utils.datetime import WINDOWS_EPOCH, from_excel
 
 from app.core.forms import RuleError
+from app.core.settings import setting
 from app.core.text import clean_text
 from app.core.xlsx.columns import (HEADER_SCAN_ROWS, MAX_MEMBERS, MAX_RATIO, MAX_UNCOMPRESSED, MIB,
                                    _FULL_WIDTH, ImportColumn, Problem, ReadResult, RowData)
@@ -133,7 +134,7 @@ MAX_SHEET_ROWS = 100_000
 
 def sheet_row_limit() -> int:
     if has_app_context():
-        return int(current_app.config.get("IMPORT_MAX_ROWS") or MAX_SHEET_ROWS)
+        return setting("IMPORT_MAX_ROWS") or MAX_SHEET_ROWS
     return MAX_SHEET_ROWS
 
 
