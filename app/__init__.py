@@ -27,6 +27,10 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
         app.config.from_prefixed_env("GRIDBOOK")
     else:
         app.config.update(test_config)
+    proxies = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if proxies:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
     from app.core import private_files
     private_files.private_folder(app.instance_path)
     private_files.tighten(app.instance_path)

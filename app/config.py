@@ -40,6 +40,12 @@ class DefaultConfig:
     # A password older than this many days must be changed at the next sign-in
     # (等保 口令定期更换); 0 turns it off.
     PASSWORD_MAX_AGE_DAYS = 0
+    # How many reverse proxies (nginx, a county gateway) stand in front of the app and
+    # add X-Forwarded-For / X-Forwarded-Proto. 0: the address that connects is the
+    # client's. Behind one proxy set 1 (GRIDBOOK_TRUSTED_PROXIES=1): the sign-in
+    # throttle per address and the audit log then see the browser's address, not the
+    # proxy's. Never set it when there is no proxy: anyone could then claim any address.
+    TRUSTED_PROXIES = 0
 
     # Uploads (staff photos now, matter photos later): the request as a whole.
     MAX_CONTENT_LENGTH = 8 * 1024 * 1024

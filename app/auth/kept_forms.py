@@ -16,7 +16,7 @@ from datetime import timedelta
 from urllib.parse import urlencode, urljoin
 
 import lxml.html
-from flask import Blueprint, Flask, Response, flash, redirect, request, url_for
+from flask import Blueprint, Flask, Response, flash, g, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import escape
@@ -172,7 +172,18 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
 
     @app.context_processor
-    def _idle_timeout():
-        return {"idle_timeout_seconds": int(app.config["IDLE_TIMEOUT"].total_seconds())}
+    def _session_timeouts():
+        """Seconds to the idle timeout, and left of the session's absolute lifetime
+        (SESSION_ABSOLUTE_TIMEOUT since sign-in), for the warnings of session.js."""
+        if not current_user.is_authenticated:  # (also loads the session: sets the start)
+            return {"idle_timeout_seconds": int(app.config["IDLE_TIMEOUT"].total_seconds()),
+                    "session_seconds_left": None}
+        started = g.get("login_session_started_at")
+        lifetime = app.config.get("SESSION_ABSOLUTE_TIMEOUT")
+        left = None
+        if started is not None and lifetime:
+            left = max(0, int((started + lifetime - utcnow()).total_seconds()))
+        return {"idle_timeout_seconds": int(app.config["IDLE_TIMEOUT"].total_seconds()),
+                "session_seconds_left": left}
 
     app.after_request(_after_request)

@@ -11,6 +11,7 @@ from app.auth import bp, services
 from app.auth.forms import ChangePasswordForm, LoginForm, SetupForm
 from app.auth.roles import Role
 from app.core.forms import saving
+from app.core.settings import setting
 from app.auth.setup_token import discard_setup_token, issue_setup_token, setup_token_matches
 from app.extensions import db
 from app.org import services as org_services
@@ -75,7 +76,8 @@ def login():
             if result.user.must_change_password:
                 return redirect(url_for("auth.change_password"))
             return redirect(_safe_next(request.args.get("next")))
-    return render_template("auth/login.html", form=form)
+    return render_template("auth/login.html", form=form, max_failures=setting("LOGIN_MAX_FAILURES"),
+                           lock_minutes=int(current_app.config["LOGIN_LOCK_DURATION"].total_seconds() // 60))
 
 
 @bp.route("/logout", methods=["POST"])

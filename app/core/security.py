@@ -67,6 +67,8 @@ def _load_user(token: str):
         else:
             state.last_seen_at = now
             db.session.commit()
+    # For the warning before the session's absolute lifetime ends (static/js/session.js).
+    g.login_session_started_at = state.created_at
     return user
 
 

@@ -6,12 +6,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask import has_request_context
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.auth import audit
 from app.core.identity import check_credit_code, check_phone
+from app.core.scoping import sees_division
 from app.extensions import db
 from app.org.models import Division
 from app.registry.models import Household, HouseholdMember, Resident
@@ -62,15 +64,19 @@ TRACKED = ("grid_id", "name", "org_type", "credit_code", "address", "contact_nam
 
 def _refuse_duplicate_code(code: str, existing_id: int | None) -> None:
     """One organisation per credit code in the county. The message names the grid
-    that holds it and nothing about an organisation the user may not see."""
+    that holds it only when the user may see that grid: elsewhere the code cannot be
+    used to learn where an organisation is registered (as for ID numbers)."""
     other = db.session.execute(
         select(Organisation.id, Organisation.grid_id).where(Organisation.credit_code == code)).first()
     if other is None or other.id == existing_id:
         return
     grid = db.session.get(Division, other.grid_id)
-    raise RegistryError(
-        _("该统一社会信用代码已登记在 %(grid)s，请联系该网格核实，不要重复登记。",
-          grid=grid.full_name if grid else ""), "credit_code")
+    if grid is not None and (not has_request_context() or sees_division(grid)):
+        raise RegistryError(
+            _("该统一社会信用代码已登记在 %(grid)s，请联系该网格核实，不要重复登记。", grid=grid.full_name),
+            "credit_code")
+    raise RegistryError(_("该统一社会信用代码已在本县其他网格登记，请联系县级管理员核实，不要重复登记。"),
+                        "credit_code")
 
 
 def _count(value: int | None, field: str) -> int | None:

@@ -101,6 +101,39 @@ def test_many_failures_from_one_address_pause_sign_in_from_it(app, world):
                              .where(AuditEvent.action == "address_locked")) == 1
 
 
+@pytest.mark.parametrize("proxies", [0, 1])
+def test_behind_a_proxy_the_browsers_address_is_counted(tmp_path, migrated_database, proxies):
+    """All requests come from the proxy (10.0.0.1), each naming its browser in
+    X-Forwarded-For. With TRUSTED_PROXIES=1 failures count per browser, and the audit
+    log shows the browser's address; without it the header is ignored (anyone could
+    write it), so all count against the one address that connects."""
+    from app.core.database import write_transactions
+    from tests.factories import build_world
+    app = make_app(tmp_path, migrated_database, TRUSTED_PROXIES=proxies, LOGIN_ADDRESS_MAX_FAILURES=5)
+    with app.app_context():
+        with write_transactions():
+            build_world()
+        browsers = []
+        for address in ("203.0.113.5", "203.0.113.6"):
+            web = Web(app)
+            web.extra_environ["REMOTE_ADDR"] = "10.0.0.1"
+            web.extra_environ["HTTP_X_FORWARDED_FOR"] = address
+            browsers.append(web)
+        for attempt in range(5):
+            sign_in(browsers[0], ["no_such_one", "worker_b"][attempt % 2], "bad-pass-1")
+        other = sign_in(browsers[1], "leader_a")
+        fresh()
+        addresses = set(db.session.scalars(select(AuditEvent.ip_address).where(AuditEvent.ip_address.is_not(None))))
+        if proxies:
+            assert other.status_int == 302
+            assert addresses == {"203.0.113.5", "203.0.113.6"}
+        else:
+            assert "本网络地址已暂停登录" in visible_text(other)
+            assert addresses == {"10.0.0.1"}
+        db.session.remove()
+        db.engine.dispose()
+
+
 # --- The password rule ---------------------------------------------------------------
 
 @pytest.mark.parametrize("password", ["password1", "Password1", "P@ssw0rd", "Qwerty123", "1qaz2WSX",

@@ -69,3 +69,25 @@ def test_the_warning_keeps_the_session_and_a_form_sent_after_it_ended_comes_back
     page.get_by_role("button", name="保存", exact=True).click()
     expect(page.locator("main")).to_contain_text("已保存")
     assert _workplace(live_app, resident_id) == "县农机站"
+
+
+def test_the_page_warns_before_the_sessions_lifetime_runs_out(page, live_app, live_server, world_ids):
+    """No click extends the absolute lifetime: the warning asks to save, then says it ended,
+    and a form sent after it is kept as after an idle timeout."""
+    resident_id = _resident_id(live_app)
+    log_in(page, live_server, "station_a")
+    # Seconds instead of 12 hours: the warning shows 10 minutes before the end, so here at once.
+    live_app.config["SESSION_ABSOLUTE_TIMEOUT"] = timedelta(seconds=12)
+    try:
+        page.goto(live_server(f"/residents/{resident_id}/edit"))
+        page.get_by_label("工作单位或学校").fill("县农机站")
+        warning = page.locator("#session-warning")
+        expect(warning).to_contain_text("无法延长", timeout=5_000)
+        expect(warning.get_by_role("button", name="继续工作")).to_be_hidden()
+        expect(warning).to_contain_text("已连续登录超过规定时长", timeout=15_000)
+        page.wait_for_timeout(1_000)  # the server's clock, not only the page's, has run out
+        page.get_by_role("button", name="保存", exact=True).click()
+        expect(page.locator("main")).to_contain_text("您填写的内容已保留")
+        assert _workplace(live_app, resident_id) != "县农机站"
+    finally:
+        live_app.config["SESSION_ABSOLUTE_TIMEOUT"] = timedelta(hours=12)

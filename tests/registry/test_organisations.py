@@ -145,7 +145,7 @@ def test_bad_values_are_refused_at_their_field_with_input_kept(web_as, world, fi
     assert organisation_named("东关物业服务中心") is None
 
 
-def test_duplicate_credit_code_is_refused_naming_only_the_grid(web_as, world):
+def test_duplicate_credit_code_is_refused_naming_no_grid_out_of_scope(web_as, world):
     other = world.records["b"]["organisation"]
     other.credit_code = VALID_CODE
     db.session.commit()
@@ -153,7 +153,8 @@ def test_duplicate_credit_code_is_refused_naming_only_the_grid(web_as, world):
     response = register_an_organisation(web, credit_code=VALID_CODE)
     assert response.status_int == 200
     text = visible_text(response)
-    assert "已登记在" in text and "滨河一网格" in text
+    # Held in a grid this worker cannot see: refused without saying where.
+    assert "已在本县其他网格登记" in text and "滨河" not in text
     assert "示范有限公司b" not in text  # nothing about the other grid's organisation itself
     assert organisation_named("东关物业服务中心") is None
     # Saving the organisation that holds the code, as its edit page shows it, is not a
@@ -330,3 +331,15 @@ def test_leader_reads_but_forged_writes_are_403(web_as, world):
                 f"/joint-defence/{group.id}/members/{member.id}/remove"):
         assert forge(web, url, {}).status_int == 403, url
     assert "登记组织" not in visible_text(web.get("/organisations/"))
+
+
+def test_duplicate_credit_code_in_ones_own_scope_names_the_grid(web_as, world):
+    """The town sees both of its grids: the refusal says which one holds the code."""
+    held = world.records["a"]["organisation"]
+    held.credit_code = VALID_CODE
+    db.session.commit()
+    form = form_on(web_as("town_a").get("/organisations/new"))
+    form["name"] = "另一家公司"
+    form["credit_code"] = VALID_CODE
+    response = press(form, "保存")
+    assert "已登记在" in visible_text(response) and "东关一网格" in visible_text(response)
