@@ -16,7 +16,7 @@ from datetime import timedelta
 from urllib.parse import urlencode, urljoin
 
 import lxml.html
-from flask import Blueprint, Flask, Response, flash, g, redirect, request, url_for
+from flask import Blueprint, Flask, Response, flash, g, has_request_context, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import escape
@@ -175,7 +175,8 @@ def init_app(app: Flask) -> None:
     def _session_timeouts():
         """Seconds to the idle timeout, and left of the session's absolute lifetime
         (SESSION_ABSOLUTE_TIMEOUT since sign-in), for the warnings of session.js."""
-        if not current_user.is_authenticated:  # (also loads the session: sets the start)
+        # (Prints rendered by a command or a worker process have no request and no user.)
+        if not has_request_context() or not current_user.is_authenticated:  # (loads the session: its start)
             return {"idle_timeout_seconds": int(app.config["IDLE_TIMEOUT"].total_seconds()),
                     "session_seconds_left": None}
         started = g.get("login_session_started_at")

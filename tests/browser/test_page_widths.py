@@ -1,5 +1,6 @@
 """Every screen fits 1024×768: the demo county walked in Chromium at 1024 px as the
-county administrator, a station and a grid worker — one page per route shape,
+county administrator, a station, a grid worker and the security and audit
+administrators (whose walks are short: the account, settings and audit pages) — one page per route shape,
 reached by following links from the home page — and none needs sideways scrolling.
 Wide tables must wrap or scroll inside their own box, not push the page."""
 from __future__ import annotations
@@ -20,7 +21,7 @@ from tests.test_links import NOT_WALKED, _shape
 
 pytestmark = pytest.mark.browser
 
-ACCOUNTS = ("admin", "station", "grid")
+ACCOUNTS = ("admin", "station", "grid", "secadmin", "auditor")
 
 
 @pytest.fixture()
