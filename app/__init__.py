@@ -1,4 +1,5 @@
 """Gridbook (网格通): grid management for counties, towns and villages."""
+
 from __future__ import annotations
 
 import os
@@ -20,6 +21,7 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
         instance_relative_config=True,
     )
     from app.core.text import CleanedRequest
+
     app.request_class = CleanedRequest
     app.config.from_object("app.config.DefaultConfig")
     if test_config is None:
@@ -30,8 +32,10 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     proxies = int(app.config.get("TRUSTED_PROXIES") or 0)
     if proxies:
         from werkzeug.middleware.proxy_fix import ProxyFix
+
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
     from app.core import private_files
+
     private_files.private_folder(app.instance_path)
     private_files.tighten(app.instance_path)
     _fill_instance_defaults(app)
@@ -40,8 +44,7 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     from app.core import database, errors, i18n, once, rendering, security
 
     extensions.db.init_app(app)
-    extensions.migrate.init_app(app, extensions.db, directory=str(ROOT / "migrations"),
-                                render_as_batch=True)
+    extensions.migrate.init_app(app, extensions.db, directory=str(ROOT / "migrations"), render_as_batch=True)
     extensions.csrf.init_app(app)
     extensions.htmx.init_app(app)
     i18n.init_app(app)
@@ -50,14 +53,16 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     security.init_app(app)
     once.init_app(app)  # after security: its before_request marks write transactions
     from app.auth import duties
+
     duties.init_app(app)  # after security: the forced password change comes first
     from app.auth import kept_forms
+
     kept_forms.init_app(app)
     rendering.init_app(app)
     errors.init_app(app)
 
-    from app import auth, cli, home, matters, org, printing, public, registry
-    from app import supervision
+    from app import auth, cli, home, matters, org, printing, public, registry, supervision
+
     app.register_blueprint(auth.bp)
     app.register_blueprint(auth.admin_bp)
     app.register_blueprint(org.bp)
@@ -68,12 +73,16 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     app.register_blueprint(home.bp)
     app.register_blueprint(supervision.bp)
     from app import patrols
+
     app.register_blueprint(patrols.bp)
     from app import visits
+
     app.register_blueprint(visits.bp)
     from app import dashboard
+
     app.register_blueprint(dashboard.bp)
     from app import assessment
+
     app.register_blueprint(assessment.bp)
     cli.init_app(app)
     return app
@@ -83,9 +92,9 @@ def _fill_instance_defaults(app: Flask) -> None:
     """A database in instance/ and a secret key generated once and kept there, both
     readable by the server's account only (app/core/private_files.py)."""
     from app.core import private_files
+
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
-        app.config["SQLALCHEMY_DATABASE_URI"] = (
-            "sqlite:///" + str(Path(app.instance_path) / "gridbook.sqlite3"))
+        app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + str(Path(app.instance_path) / "gridbook.sqlite3")
     _create_sqlite_file(app)
     if not app.config.get("SECRET_KEY"):
         key_file = Path(app.instance_path) / "secret_key"
@@ -96,8 +105,13 @@ def _fill_instance_defaults(app: Flask) -> None:
     private_files.private_folder(app.config["UPLOAD_FOLDER"])
     private_files.tighten(app.config["UPLOAD_FOLDER"])
     # Durations may be given in minutes (instance/config.py, GRIDBOOK_* variables).
-    for key in ("IDLE_TIMEOUT", "SESSION_ABSOLUTE_TIMEOUT", "LOGIN_FAILURE_WINDOW", "LOGIN_LOCK_DURATION",
-                "LOGIN_ADDRESS_LOCK_DURATION"):
+    for key in (
+        "IDLE_TIMEOUT",
+        "SESSION_ABSOLUTE_TIMEOUT",
+        "LOGIN_FAILURE_WINDOW",
+        "LOGIN_LOCK_DURATION",
+        "LOGIN_ADDRESS_LOCK_DURATION",
+    ):
         if isinstance(app.config[key], (int, float)):
             app.config[key] = timedelta(minutes=app.config[key])
 
@@ -109,6 +123,7 @@ def _create_sqlite_file(app: Flask) -> None:
     from sqlalchemy.engine import make_url
 
     from app.core import private_files
+
     url = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
     name = url.database or ""
     if url.get_backend_name() != "sqlite" or name in ("", ":memory:") or name.startswith("file:"):

@@ -1,4 +1,5 @@
 """flask sub-commands: serve, seed-demo, import and export of registers, accounts."""
+
 from __future__ import annotations
 
 import click
@@ -17,6 +18,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(export_group)
     app.cli.add_command(accounts_group)
     from app.printing.cli import print_group
+
     app.cli.add_command(print_group)
 
 
@@ -40,11 +42,14 @@ def serve(host: str, port: int, threads: int) -> None:
         issue_setup_token(current_app, announce=True)
     click.echo(f"网格通 Gridbook: http://{host}:{port}/")
     if addresses.configured_base_url() is None:
-        click.echo(f"注意：PUBLIC_BASE_URL 未设置，查询链接、Open311 回复和海报二维码中的地址是 "
-                   f"{addresses.DEVELOPMENT_BASE_URL}，只适合本机试用 / PUBLIC_BASE_URL is not set: "
-                   f"tracking links, Open311 replies and poster QR codes point to "
-                   f"{addresses.DEVELOPMENT_BASE_URL} (this machine only). Set GRIDBOOK_PUBLIC_BASE_URL "
-                   f"(README: Headers and public addresses).", err=True)
+        click.echo(
+            f"注意：PUBLIC_BASE_URL 未设置，查询链接、Open311 回复和海报二维码中的地址是 "
+            f"{addresses.DEVELOPMENT_BASE_URL}，只适合本机试用 / PUBLIC_BASE_URL is not set: "
+            f"tracking links, Open311 replies and poster QR codes point to "
+            f"{addresses.DEVELOPMENT_BASE_URL} (this machine only). Set GRIDBOOK_PUBLIC_BASE_URL "
+            f"(README: Headers and public addresses).",
+            err=True,
+        )
     waitress_serve(current_app._get_current_object(), host=host, port=port, threads=threads)
 
 
@@ -64,13 +69,22 @@ def create_administrators(system_username: str, security_username: str, audit_us
 
     from app.auth.models import User
     from app.auth.roles import Role
-    from app.auth.services import AccountError, create_administrators as create
+    from app.auth.services import AccountError
+    from app.auth.services import create_administrators as create
 
-    wanted = {Role.SYSTEM_ADMIN: system_username, Role.SECURITY_ADMIN: security_username,
-              Role.AUDIT_ADMIN: audit_username}
-    missing = {role: name for role, name in wanted.items()
-               if db.session.scalar(select(User.id).where(
-                   (User.role == role.value) | (User.second_role == role.value)).limit(1)) is None}
+    wanted = {
+        Role.SYSTEM_ADMIN: system_username,
+        Role.SECURITY_ADMIN: security_username,
+        Role.AUDIT_ADMIN: audit_username,
+    }
+    missing = {
+        role: name
+        for role, name in wanted.items()
+        if db.session.scalar(
+            select(User.id).where((User.role == role.value) | (User.second_role == role.value)).limit(1)
+        )
+        is None
+    }
     if not missing:
         click.echo("三员账号均已存在 / all three administrators exist.")
         return
@@ -86,9 +100,14 @@ def create_administrators(system_username: str, security_username: str, audit_us
 
 
 @click.command("seed-demo")
-@click.option("--scale", type=click.Choice(["small", "county"]), default="small", show_default=True,
-              help="small: 24 grids, about 600 people; county: 300 grids, 60,000 households, "
-                   "200,000 people (bulk-loaded, for trying the app at size and for bench/run.py)")
+@click.option(
+    "--scale",
+    type=click.Choice(["small", "county"]),
+    default="small",
+    show_default=True,
+    help="small: 24 grids, about 600 people; county: 300 grids, 60,000 households, "
+    "200,000 people (bulk-loaded, for trying the app at size and for bench/run.py)",
+)
 def seed_demo(scale: str) -> None:
     """Load a demo county (refuses when the database already holds divisions)."""
     import time
@@ -100,6 +119,7 @@ def seed_demo(scale: str) -> None:
         try:
             if scale == "county":
                 from app.registry.scale_demo import load_county_demo
+
                 report = load_county_demo(progress=click.echo)
                 accounts = report.accounts
             else:
@@ -110,8 +130,10 @@ def seed_demo(scale: str) -> None:
         db.session.commit()
     if scale == "county":
         click.echo("  " + ", ".join(f"{key} {value:,}" for key, value in report.counts.items()))
-        click.echo(f"演示县已载入，用时 {time.perf_counter() - started:.1f} 秒 / "
-                   f"county-scale demo loaded in {time.perf_counter() - started:.1f} s.")
+        click.echo(
+            f"演示县已载入，用时 {time.perf_counter() - started:.1f} 秒 / "
+            f"county-scale demo loaded in {time.perf_counter() - started:.1f} s."
+        )
     else:
         click.echo("演示数据已载入 / demo county loaded.")
     click.echo("演示账号（密码只显示这一次）/ demo accounts (passwords are shown only once):")
@@ -120,6 +142,7 @@ def seed_demo(scale: str) -> None:
 
 
 # --- Excel in and out ------------------------------------------------------------------
+
 
 @click.group("import", cls=AppGroup)
 def import_group() -> None:
@@ -168,18 +191,31 @@ def import_residents(file: str, grid_code: str, dry_run: bool) -> None:
         if not report.ok:
             db.session.rollback()
             for problem in report.problems:
-                click.echo(f"第 {problem.row_number} 行 / row {problem.row_number}"
-                           f"  [{problem.column or '-'}]  {problem.message}", err=True)
-            click.echo(f"{len(report.problems)} 个问题，未写入任何数据 / "
-                       f"{len(report.problems)} problems, nothing written.", err=True)
+                click.echo(
+                    f"第 {problem.row_number} 行 / row {problem.row_number}"
+                    f"  [{problem.column or '-'}]  {problem.message}",
+                    err=True,
+                )
+            click.echo(
+                f"{len(report.problems)} 个问题，未写入任何数据 / {len(report.problems)} problems, nothing written.",
+                err=True,
+            )
             raise click.exceptions.Exit(1)
         if dry_run:
             db.session.rollback()
             click.echo(f"检查通过（未写入）/ check passed (dry run, nothing written): {counts}")
             return
-        audit.record("register_imported", summary=counts, actor_name="cli",
-                     detail={"rows": report.rows, "grid": grid.code, "residents": vars(report.residents),
-                             "households": vars(report.households)})
+        audit.record(
+            "register_imported",
+            summary=counts,
+            actor_name="cli",
+            detail={
+                "rows": report.rows,
+                "grid": grid.code,
+                "residents": vars(report.residents),
+                "households": vars(report.households),
+            },
+        )
         db.session.commit()
         refresh_query_statistics(db.session)
         db.session.commit()
@@ -208,11 +244,16 @@ def _export(kind: str, grid_code: str | None, out: str) -> None:
     Path(out).write_bytes(payload)
     db.session.rollback()  # end the read; the audit entry takes the write lock at BEGIN
     with write_transactions():
-        audit.record("register_exported", summary=f"{register} {rows.count} 条", actor_name="cli",
-                     detail={"register": kind, "rows": rows.count, "grid": grid_code, "file": str(out)})
+        audit.record(
+            "register_exported",
+            summary=f"{register} {rows.count} 条",
+            actor_name="cli",
+            detail={"register": kind, "rows": rows.count, "grid": grid_code, "file": str(out)},
+        )
         db.session.commit()
-    click.echo(f"已导出 {rows.count} 条到 {out}（证件号码和电话已脱敏）/ "
-               f"exported {rows.count} rows to {out} (numbers masked)")
+    click.echo(
+        f"已导出 {rows.count} 条到 {out}（证件号码和电话已脱敏）/ exported {rows.count} rows to {out} (numbers masked)"
+    )
 
 
 @export_group.command("residents")

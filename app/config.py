@@ -1,5 +1,6 @@
 """Safe defaults. instance/config.py overrides them; secrets come from the
 environment or are generated once into the instance folder."""
+
 from datetime import timedelta
 
 
@@ -47,7 +48,7 @@ class DefaultConfig:
     # proxy's. Never set it when there is no proxy: anyone could then claim any address.
     TRUSTED_PROXIES = 0
 
-    # Uploads (staff photos now, matter photos later): the request as a whole.
+    # Uploads (staff, matter and finding photos, imported sheets): the request as a whole.
     MAX_CONTENT_LENGTH = 8 * 1024 * 1024
     PHOTO_MAX_BYTES = 2 * 1024 * 1024
     # A photo larger than this many pixels is refused from its header, before a pixel

@@ -1,4 +1,5 @@
 """Bare extension objects; create_app() binds them to the app."""
+
 from flask_babel import Babel
 from flask_htmx import HTMX
 from flask_login import LoginManager

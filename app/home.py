@@ -1,4 +1,5 @@
 """The start page, language switch and a health check."""
+
 from __future__ import annotations
 
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
@@ -10,7 +11,7 @@ from app.core.scoping import scoped_select
 from app.core.timeutil import local_today
 from app.extensions import db
 from app.org.models import Division
-from app.org.services import coverage, count_children
+from app.org.services import count_children, coverage
 from app.worklist import worklist
 
 bp = Blueprint("home", __name__)
@@ -28,18 +29,34 @@ def index():
     summaries = [(root, count_children(root)) for root in roots]
     gaps = []
     for root in roots:
-        communities = ([root] if root.level == "community" else
-                       list(db.session.scalars(scoped_select(Division).where(
-                           Division.level == "community", Division.status == "active",
-                           Division.code.startswith(root.code)).order_by(Division.code))))
+        communities = (
+            [root]
+            if root.level == "community"
+            else list(
+                db.session.scalars(
+                    scoped_select(Division)
+                    .where(
+                        Division.level == "community", Division.status == "active", Division.code.startswith(root.code)
+                    )
+                    .order_by(Division.code)
+                )
+            )
+        )
         for community in communities[:50]:
             result = coverage(community)
             if not result.complete or result.incomplete_teams:
                 gaps.append(result)
     from app.matters import inbox
+
     waiting = {box: n for box, n in inbox.counts(current_user).items() if n}
-    return render_template("home/index.html", summaries=summaries, gaps=gaps, waiting=waiting,
-                           box_labels=inbox.BOXES, work=worklist(current_user, local_today()))
+    return render_template(
+        "home/index.html",
+        summaries=summaries,
+        gaps=gaps,
+        waiting=waiting,
+        box_labels=inbox.BOXES,
+        work=worklist(current_user, local_today()),
+    )
 
 
 def _administrator_home():
@@ -56,8 +73,9 @@ def _administrator_home():
         addresses = locked_addresses()
     if current_user.can(Permission.VIEW_AUDIT):
         alerts = duties.open_alerts()
-    return render_template("home/administrator.html", awaiting=awaiting, locked=locked,
-                           addresses=addresses, alerts=alerts)
+    return render_template(
+        "home/administrator.html", awaiting=awaiting, locked=locked, addresses=addresses, alerts=alerts
+    )
 
 
 def _scope_roots() -> list[Division]:
@@ -77,8 +95,14 @@ def set_language(code: str):
         target = url_for("home.index")
     response = redirect(target, code=303)
     if code in current_app.config["LANGUAGES"]:
-        response.set_cookie(LOCALE_COOKIE, code, max_age=365 * 24 * 3600, httponly=True, samesite="Lax",
-                            secure=current_app.config["SESSION_COOKIE_SECURE"])
+        response.set_cookie(
+            LOCALE_COOKIE,
+            code,
+            max_age=365 * 24 * 3600,
+            httponly=True,
+            samesite="Lax",
+            secure=current_app.config["SESSION_COOKIE_SECURE"],
+        )
     return response
 
 

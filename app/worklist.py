@@ -5,6 +5,7 @@ schedule, patrol quota, report days, task and rectification status), only gather
 per grid of the user's scope. The cost stays a handful of queries whatever the number
 of grids (a station has up to about nine), plus one per grid for its report days.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -40,8 +41,9 @@ class GridWork:
 
     @property
     def empty(self) -> bool:
-        return not (self.visits_overdue or self.visits_due or self.patrols_short or self.report_days
-                    or self.rectifications_open)
+        return not (
+            self.visits_overdue or self.visits_due or self.patrols_short or self.report_days or self.rectifications_open
+        )
 
 
 @dataclass
@@ -79,11 +81,16 @@ def worklist(user, today: date) -> Worklist | None:
 def _visits(user, work: dict[int, GridWork], today: date) -> None:
     from app.registry.models import Household
     from app.visits import schedule
+
     # All grids' households at once: due_for_route costs the same few queries for one
     # grid or nine. The building is loaded because the route order reads it.
-    households = list(db.session.scalars(scoped_select(Household, user).where(
-        Household.grid_id.in_(list(work)), Household.status == "active")
-        .options(selectinload(Household.building))))
+    households = list(
+        db.session.scalars(
+            scoped_select(Household, user)
+            .where(Household.grid_id.in_(list(work)), Household.status == "active")
+            .options(selectinload(Household.building))
+        )
+    )
     for status in schedule.due_for_route(households, today, DUE_WITHIN_DAYS):
         row = work[status.household.grid_id]
         if status.is_overdue:
@@ -94,6 +101,7 @@ def _visits(user, work: dict[int, GridWork], today: date) -> None:
 
 def _patrols(user, work: dict[int, GridWork], today: date) -> None:
     from app.patrols import compliance
+
     for week in compliance.patrol_compliance(list(work), today, today=today):
         # A grid worker sees their own quota, not their colleagues'; a station sees all.
         if user.role == "grid_worker" and week.staff.user_id != user.id:
@@ -105,6 +113,7 @@ def _patrols(user, work: dict[int, GridWork], today: date) -> None:
 def _reports(work: dict[int, GridWork], today: date) -> None:
     from app.matters import workdays
     from app.patrols import compliance
+
     calendar = workdays.load_calendar()
     for grid_id, row in work.items():
         row.report_days = compliance.open_report_days(grid_id, today, calendar=calendar)
@@ -113,10 +122,13 @@ def _reports(work: dict[int, GridWork], today: date) -> None:
 def _rectifications(user, work: dict[int, GridWork], today: date) -> None:
     from app.supervision import inspections
     from app.supervision.models import Inspection, Rectification
+
     open_ones = db.session.execute(
-        scoped_select(Rectification, user).join(Inspection, Inspection.id == Rectification.inspection_id)
+        scoped_select(Rectification, user)
+        .join(Inspection, Inspection.id == Rectification.inspection_id)
         .where(Rectification.status == "open", Inspection.grid_id.in_(list(work)))
-        .with_only_columns(Inspection.grid_id, Rectification)).all()
+        .with_only_columns(Inspection.grid_id, Rectification)
+    ).all()
     for grid_id, rectification in open_ones:
         row = work[grid_id]
         row.rectifications_open += 1
@@ -129,12 +141,18 @@ def _tasks(user, today: date) -> tuple[int, int]:
     and how many of those are overdue; withdrawn tasks are left out by target_status."""
     from app.supervision import tasks
     from app.supervision.models import AssignedTask, TaskTarget
+
     ids = visible_division_ids(user)
     targets = db.session.scalars(
-        scoped_select(TaskTarget, user).join(AssignedTask, AssignedTask.id == TaskTarget.task_id)
-        .where(TaskTarget.division_id.in_(ids), AssignedTask.issuing_division_id.not_in(ids),
-               TaskTarget.completed_on.is_(None))
-        .options(selectinload(TaskTarget.task))).all()
+        scoped_select(TaskTarget, user)
+        .join(AssignedTask, AssignedTask.id == TaskTarget.task_id)
+        .where(
+            TaskTarget.division_id.in_(ids),
+            AssignedTask.issuing_division_id.not_in(ids),
+            TaskTarget.completed_on.is_(None),
+        )
+        .options(selectinload(TaskTarget.task))
+    ).all()
     found = defaultdict(int)
     for target in targets:
         found[tasks.target_status(target, today)] += 1

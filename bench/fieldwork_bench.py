@@ -21,6 +21,7 @@ per line. Every response must be 200 (a 404 stops the run).
 --only runs the measurements whose name contains TEXT; --profile NAME prints a
 cProfile of five requests of that measurement to stderr; --sql NAME prints that
 measurement's ten slowest SQL statements of one request, with SQLite's query plan."""
+
 from __future__ import annotations
 
 import argparse
@@ -32,12 +33,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import run as base  # noqa: E402  bench/run.py
-from sqlalchemy import event, func, select  # noqa: E402
+import run as base
+from sqlalchemy import event, func, select
 
-from app import create_app  # noqa: E402
-from app.core.database import write_transactions  # noqa: E402
-from app.extensions import db  # noqa: E402
+from app import create_app
+from app.core.database import write_transactions
+from app.extensions import db
 
 emit = base.emit
 
@@ -65,11 +66,16 @@ def dataset(app) -> dict:
         town = db.session.scalar(select(Division).where(Division.level == "town").order_by(Division.code))
         grid_counts = func.count(Division.id)
         community_id = db.session.execute(
-            select(Division.parent_id, grid_counts).where(Division.level == "grid",
-                                                          Division.code.startswith(town.code))
-            .group_by(Division.parent_id).order_by(grid_counts.desc(), Division.parent_id).limit(1)).first()[0]
-        sizes = {name: db.session.scalar(select(func.count()).select_from(model))
-                 for name, model in (("matters", Matter), ("visits", Visit), ("patrols", Patrol))}
+            select(Division.parent_id, grid_counts)
+            .where(Division.level == "grid", Division.code.startswith(town.code))
+            .group_by(Division.parent_id)
+            .order_by(grid_counts.desc(), Division.parent_id)
+            .limit(1)
+        ).first()[0]
+        sizes = {
+            name: db.session.scalar(select(func.count()).select_from(model))
+            for name, model in (("matters", Matter), ("visits", Visit), ("patrols", Patrol))
+        }
         return {"county_id": county.id, "town_id": town.id, "community_id": community_id, **sizes}
 
 
@@ -89,8 +95,11 @@ class SqlTimer:
             self.statements.append((time.perf_counter() - conn.info.pop("bench_started"), statement, parameters))
 
     def report(self, app, label: str) -> None:
-        print(f"--- slowest SQL: {label} ({len(self.statements)} statements, "
-              f"{sum(s[0] for s in self.statements) * 1000:.0f} ms in all)", file=sys.stderr)
+        print(
+            f"--- slowest SQL: {label} ({len(self.statements)} statements, "
+            f"{sum(s[0] for s in self.statements) * 1000:.0f} ms in all)",
+            file=sys.stderr,
+        )
         with app.app_context():
             connection = db.session.connection()
             # SQLite does most of a query's work while its rows are fetched, after the
@@ -153,12 +162,23 @@ def main() -> None:
     load(app)
     setup = base.prepare(app)
     setup.update(dataset(app))
-    emit("dataset", setup["matters"], "matters", visits=setup["visits"], patrols=setup["patrols"],
-         residents=setup["residents"], grid=setup["grid_code"], database=app.config["SQLALCHEMY_DATABASE_URI"])
+    emit(
+        "dataset",
+        setup["matters"],
+        "matters",
+        visits=setup["visits"],
+        patrols=setup["patrols"],
+        residents=setup["residents"],
+        grid=setup["grid_code"],
+        database=app.config["SQLALCHEMY_DATABASE_URI"],
+    )
     counter, timer = base.QueryCounter(engine), SqlTimer(engine)
-    clients = {"admin": base.login(app, "bench_admin", setup["passwords"]["bench_admin"]),
-               "grid": base.login(app, "bench_grid", setup["passwords"]["bench_grid"])}
+    clients = {
+        "admin": base.login(app, "bench_admin", setup["passwords"]["bench_admin"]),
+        "grid": base.login(app, "bench_grid", setup["passwords"]["bench_grid"]),
+    }
     from app.core.timeutil import local_today
+
     for name, who, url in pages(setup, local_today()):
         if args.only and args.only not in name:
             continue
@@ -170,7 +190,7 @@ def main() -> None:
         result = base.time_requests(client, url, args.requests, counter, warmup=args.warmup)
         emit(name, result["p95"], "ms", **result, requests=args.requests, url=url)
         if args.profile == name:
-            base.profile(name, lambda: [client.get(url) for _ in range(5)])
+            base.profile(name, lambda client=client, url=url: [client.get(url) for _ in range(5)])
         if args.sql == name:
             timer.statements, timer.on = [], True
             client.get(url)

@@ -9,7 +9,7 @@ Run against a county database (the instance folder, or GRIDBOOK_INSTANCE) after
 Measurements (each in a fresh process, so one does not inherit another's memory):
 - ledger-naive: the floating-population ledger (form 6) of the community with the
   most rows, cut to about --pages pages, laid out as ONE WeasyPrint document — what
-  printing did before parts (FACTS.md: ~0.15 s and ~5 MB a page).
+  printing did before parts (docs/benchmarks.md: ~0.15 s and ~5 MB a page).
 - ledger-parts: the same ledger through ledgers.ledger_pdf: parts of ROWS_PER_PART rows
   laid out in worker processes on every core, joined, one numbering stamped.
 - binder-cold / binder-warm: that community's binder for the last full month (every
@@ -21,6 +21,7 @@ libraries count once) of the measuring process and all its descendants (the fork
 server and the worker processes), sampled every 20 ms from /proc.
 
 Prints one JSON object per line: name, value, unit, with pages, seconds, peak_mb."""
+
 from __future__ import annotations
 
 import argparse
@@ -31,12 +32,13 @@ import shutil
 import subprocess
 import sys
 import threading
-from itertools import islice
 import time
 from datetime import date, timedelta
+from itertools import islice
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
 
 def emit(name: str, value, unit: str, **extra) -> None:
     print(json.dumps({"name": name, "value": value, "unit": unit, **extra}, ensure_ascii=False), flush=True)
@@ -115,11 +117,16 @@ def busiest_community(app):
     from app.extensions import db
     from app.org.models import Division
     from app.registry.models import Resident
+
     with app.app_context():
-        community_of = dict(db.session.execute(select(Division.id, Division.parent_id).where(
-            Division.level == "grid")).all())
-        counts = db.session.execute(select(Resident.grid_id, func.count()).where(
-            Resident.population_type.in_(("floating", "overseas"))).group_by(Resident.grid_id)).all()
+        community_of = dict(
+            db.session.execute(select(Division.id, Division.parent_id).where(Division.level == "grid")).all()
+        )
+        counts = db.session.execute(
+            select(Resident.grid_id, func.count())
+            .where(Resident.population_type.in_(("floating", "overseas")))
+            .group_by(Resident.grid_id)
+        ).all()
         per_community: dict[int, int] = {}
         for grid_id, count in counts:
             per_community[community_of[grid_id]] = per_community.get(community_of[grid_id], 0) + count
@@ -129,13 +136,14 @@ def busiest_community(app):
 
 def run_one(name: str, pages_wanted: int) -> None:
     """One measurement, in this (fresh) process."""
+    from sqlalchemy import select
+
     from app import create_app
     from app.extensions import db
     from app.org.models import Division
     from app.printing import ledgers
     from app.printing.binder import build_binder
     from app.printing.pdf import lay_out
-    from sqlalchemy import select
 
     app = create_app()
     code = os.environ["BENCH_COMMUNITY"]
@@ -149,8 +157,10 @@ def run_one(name: str, pages_wanted: int) -> None:
             # pages wanted, the database rows let go as ledger_pdf would.
             cells = [ledger.cells(row) for row in islice(ledger.rows(scope), pages_wanted * 28)]
             gc.collect()
-            columns = [ledgers.LedgerColumn(c.header, c.width_mm, lambda row, i=i: row[i])
-                       for i, c in enumerate(ledger.columns)]
+            columns = [
+                ledgers.LedgerColumn(c.header, c.width_mm, lambda row, i=i: row[i])
+                for i, c in enumerate(ledger.columns)
+            ]
             cut = ledgers.Ledger(ledger.number, ledger.title, columns, lambda _scope: cells)
             rows = cells
             with TreeMemory() as memory:
@@ -169,10 +179,18 @@ def run_one(name: str, pages_wanted: int) -> None:
                 result = build_binder(community, start, end, None)
                 seconds = time.perf_counter() - began
             pages, size = result.pages, len(result.pdf)
-            emit(f"{name}-parts", result.laid_out_parts, "laid out", reused=result.reused_parts,
-                 records=result.records)
-    emit(name, round(pages / seconds, 2), "pages/s", pages=pages, seconds=round(seconds, 1),
-         peak_mb=round(memory.peak / 2**20), peak_main_mb=round(memory.peak_main / 2**20), file_mib=round(size / 2**20, 1), workers=app.config.get("PRINT_WORKERS") or os.cpu_count())
+            emit(f"{name}-parts", result.laid_out_parts, "laid out", reused=result.reused_parts, records=result.records)
+    emit(
+        name,
+        round(pages / seconds, 2),
+        "pages/s",
+        pages=pages,
+        seconds=round(seconds, 1),
+        peak_mb=round(memory.peak / 2**20),
+        peak_main_mb=round(memory.peak_main / 2**20),
+        file_mib=round(size / 2**20, 1),
+        workers=app.config.get("PRINT_WORKERS") or os.cpu_count(),
+    )
 
 
 def main() -> None:
@@ -186,6 +204,7 @@ def main() -> None:
         return
 
     from app import create_app
+
     app = create_app()
     code = busiest_community(app)
     cache = Path(app.instance_path) / "print-cache"

@@ -22,6 +22,7 @@ file checked again (every row now found in the register), both timed.
 
 Prints one JSON object per line: name, value, unit; request timings also carry
 p50/p95/mean in ms and the number of SQL statements per request."""
+
 from __future__ import annotations
 
 import argparse
@@ -42,13 +43,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import openpyxl  # noqa: E402
-from sqlalchemy import event, func, select  # noqa: E402
+import openpyxl
+from sqlalchemy import event, func, select
 
-from app import create_app  # noqa: E402
-from app.core.database import write_transactions  # noqa: E402
-from app.core.identity import id_check_char  # noqa: E402
-from app.extensions import db  # noqa: E402
+from app import create_app
+from app.core.database import write_transactions
+from app.core.identity import id_check_char
+from app.extensions import db
 
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
@@ -58,6 +59,7 @@ def emit(name: str, value, unit: str, **extra) -> None:
 
 
 # --- set-up ----------------------------------------------------------------------------
+
 
 def prepare(app) -> dict:
     """Benchmark accounts (fresh random passwords) and the records the requests use."""
@@ -69,14 +71,19 @@ def prepare(app) -> dict:
     with app.app_context(), write_transactions():
         county = db.session.scalar(select(Division).where(Division.level == "county"))
         demo_worker = db.session.scalar(select(User).where(User.username == "grid"))
-        grid = demo_worker.scope_division if demo_worker and demo_worker.scope_division else db.session.scalar(
-            select(Division).where(Division.level == "grid").order_by(Division.code))
+        grid = (
+            demo_worker.scope_division
+            if demo_worker and demo_worker.scope_division
+            else db.session.scalar(select(Division).where(Division.level == "grid").order_by(Division.code))
+        )
         residents = db.session.scalar(select(func.count()).select_from(Resident))
         if county is None or grid is None or residents < 1000:
             sys.exit("Load the county first: flask --app app seed-demo --scale county")
         passwords = {}
-        for username, role, scope in (("bench_admin", Role.COUNTY_ADMIN, county),
-                                      ("bench_grid", Role.GRID_WORKER, grid)):
+        for username, role, scope in (
+            ("bench_admin", Role.COUNTY_ADMIN, county),
+            ("bench_grid", Role.GRID_WORKER, grid),
+        ):
             user = db.session.scalar(select(User).where(User.username == username))
             if user is None:
                 user = User(username=username, display_name=username, role=role.value)
@@ -89,18 +96,38 @@ def prepare(app) -> dict:
         db.session.commit()
 
         rng = random.Random(7)
-        in_grid = list(db.session.execute(select(Resident.id, Resident.id_number).where(
-            Resident.grid_id == grid.id, Resident.status == "active")))
+        in_grid = list(
+            db.session.execute(
+                select(Resident.id, Resident.id_number).where(Resident.grid_id == grid.id, Resident.status == "active")
+            )
+        )
         resident_id, id_number = rng.choice(in_grid)
-        household_id = rng.choice(list(db.session.scalars(select(Household.id).where(
-            Household.grid_id == grid.id, Household.status == "active"))))
+        household_id = rng.choice(
+            list(
+                db.session.scalars(
+                    select(Household.id).where(Household.grid_id == grid.id, Household.status == "active")
+                )
+            )
+        )
         # The most common two-character name in the county (张伟, 王芳 …).
         name, name_count = db.session.execute(
-            select(Resident.name, func.count()).where(func.length(Resident.name) == 2)
-            .group_by(Resident.name).order_by(func.count().desc()).limit(1)).one()
-        return {"passwords": passwords, "grid_id": grid.id, "grid_code": grid.code, "resident_id": resident_id,
-                "id_fragment": id_number[-4:], "household_id": household_id, "name": name,
-                "name_count": name_count, "residents": residents}
+            select(Resident.name, func.count())
+            .where(func.length(Resident.name) == 2)
+            .group_by(Resident.name)
+            .order_by(func.count().desc())
+            .limit(1)
+        ).one()
+        return {
+            "passwords": passwords,
+            "grid_id": grid.id,
+            "grid_code": grid.code,
+            "resident_id": resident_id,
+            "id_fragment": id_number[-4:],
+            "household_id": household_id,
+            "name": name,
+            "name_count": name_count,
+            "residents": residents,
+        }
 
 
 def login(app, username: str, password: str):
@@ -117,6 +144,7 @@ def login(app, username: str, password: str):
 
 
 # --- requests ----------------------------------------------------------------------------
+
 
 class QueryCounter:
     def __init__(self, engine):
@@ -145,9 +173,12 @@ def time_requests(client, url: str, requests: int, counter: QueryCounter, warmup
         times.append((time.perf_counter() - start) * 1000)
         if response.status_code != 200:
             sys.exit(f"GET {url}: {response.status_code}")
-    return {"p50": round(percentile(times, 0.50), 1), "p95": round(percentile(times, 0.95), 1),
-            "mean": round(statistics.fmean(times), 1),
-            "queries": round((counter.count - before) / requests, 1)}
+    return {
+        "p50": round(percentile(times, 0.50), 1),
+        "p95": round(percentile(times, 0.95), 1),
+        "mean": round(statistics.fmean(times), 1),
+        "queries": round((counter.count - before) / requests, 1),
+    }
 
 
 def profile(label: str, action) -> None:
@@ -161,6 +192,7 @@ def profile(label: str, action) -> None:
 
 
 # --- import ------------------------------------------------------------------------------
+
 
 def import_workbook(rows: int, grid_code: str, taken: set[str]) -> bytes:
     """`rows` people in households of one to five, every cell as a station writes it."""
@@ -188,15 +220,20 @@ def import_workbook(rows: int, grid_code: str, taken: set[str]) -> bytes:
                     taken.add(number)
                     break
             role = "head" if position == 0 else "spouse" if position == 1 else "child"
-            values = {"grid_code": grid_code, "household_number": f"B{household:05d}",
-                      "relation": relation[role], "name": family + "".join(rng.sample(given, rng.choice((1, 2)))),
-                      "id_number": number, "ethnicity": "汉族",
-                      "phone": f"1{rng.choice('3578')}{rng.randrange(10 ** 9):09d}" if rng.random() < 0.8 else "",
-                      "population_type": str(reference.POPULATION_TYPES["registered"]),
-                      "household_type": str(reference.HOUSEHOLD_TYPES["permanent"]) if position == 0 else "",
-                      "visit_class": "三类" if position == 0 else "",
-                      "address": f"基准村{household // 40 + 1}组{household}号" if position == 0 else "",
-                      "political_status": str(reference.POLITICAL_STATUSES["masses"])}
+            values = {
+                "grid_code": grid_code,
+                "household_number": f"B{household:05d}",
+                "relation": relation[role],
+                "name": family + "".join(rng.sample(given, rng.choice((1, 2)))),
+                "id_number": number,
+                "ethnicity": "汉族",
+                "phone": f"1{rng.choice('3578')}{rng.randrange(10**9):09d}" if rng.random() < 0.8 else "",
+                "population_type": str(reference.POPULATION_TYPES["registered"]),
+                "household_type": str(reference.HOUSEHOLD_TYPES["permanent"]) if position == 0 else "",
+                "visit_class": "三类" if position == 0 else "",
+                "address": f"基准村{household // 40 + 1}组{household}号" if position == 0 else "",
+                "political_status": str(reference.POLITICAL_STATUSES["masses"]),
+            }
             # Blank cells are left out, as in a sheet people fill in.
             sheet.append([values.get(c.key) or None for c in columns])
             written += 1
@@ -214,12 +251,17 @@ def bench_import(app, rows: int, profile_it: bool) -> None:
     from app.registry.xlsx_import import ImportScope, import_columns, run_import
 
     with app.app_context(), write_transactions():
-        community = db.session.scalar(select(Division).where(Division.level == "community", Division.kind == "rural")
-                                      .order_by(Division.code))
+        community = db.session.scalar(
+            select(Division).where(Division.level == "community", Division.kind == "rural").order_by(Division.code)
+        )
         # A fresh grid, in this transaction only: it is rolled back with the dry run.
-        grid = boundaries.create_grid(community, code_segment=org.next_free_segment(community, Level.GRID),
-                                      name="基准测试网格", kind=community.kind,
-                                      values=boundaries.ProfileValues("东", "南", "西", "北", 3000, 10000, 5))
+        grid = boundaries.create_grid(
+            community,
+            code_segment=org.next_free_segment(community, Level.GRID),
+            name="基准测试网格",
+            kind=community.kind,
+            values=boundaries.ProfileValues("东", "南", "西", "北", 3000, 10000, 5),
+        )
         db.session.flush()
         taken = set(db.session.scalars(select(Resident.id_number).where(Resident.id_number.like("650102%"))))
         data = import_workbook(rows, grid.code, taken)
@@ -246,16 +288,37 @@ def bench_import(app, rows: int, profile_it: bool) -> None:
         if not (written.ok and again.ok and again.residents.unchanged == rows):
             sys.exit(f"import not written as checked: {written.summary()} / {again.summary()}")
         db.session.rollback()
-    emit("import_validated_rows_per_second", round(rows / seconds), "rows/s", rows=rows,
-         seconds=round(seconds, 2), read_seconds=round(read_seconds, 2), file_kib=round(len(data) / 1024),
-         created=report.residents.created, households=report.households.created, target=2000)
-    emit("import_written_rows_per_second", round(rows / write_seconds), "rows/s", rows=rows,
-         seconds=round(write_seconds, 2))
-    emit("import_revalidated_rows_per_second", round(rows / again_seconds), "rows/s", rows=rows,
-         seconds=round(again_seconds, 2), unchanged=again.residents.unchanged)
+    emit(
+        "import_validated_rows_per_second",
+        round(rows / seconds),
+        "rows/s",
+        rows=rows,
+        seconds=round(seconds, 2),
+        read_seconds=round(read_seconds, 2),
+        file_kib=round(len(data) / 1024),
+        created=report.residents.created,
+        households=report.households.created,
+        target=2000,
+    )
+    emit(
+        "import_written_rows_per_second",
+        round(rows / write_seconds),
+        "rows/s",
+        rows=rows,
+        seconds=round(write_seconds, 2),
+    )
+    emit(
+        "import_revalidated_rows_per_second",
+        round(rows / again_seconds),
+        "rows/s",
+        rows=rows,
+        seconds=round(again_seconds, 2),
+        unchanged=again.residents.unchanged,
+    )
 
 
 # --- main --------------------------------------------------------------------------------
+
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -270,14 +333,29 @@ def main() -> None:
         engine = db.engine
         sqlite_version = db.session.connection().exec_driver_sql("select sqlite_version()").scalar()
         db.session.remove()
-    emit("machine", os.cpu_count(), "cpus", python=platform.python_version(), sqlite=sqlite_version,
-         sqlite_module=sqlite3.sqlite_version, database=app.config["SQLALCHEMY_DATABASE_URI"])
+    emit(
+        "machine",
+        os.cpu_count(),
+        "cpus",
+        python=platform.python_version(),
+        sqlite=sqlite_version,
+        sqlite_module=sqlite3.sqlite_version,
+        database=app.config["SQLALCHEMY_DATABASE_URI"],
+    )
     setup = prepare(app)
-    emit("dataset", setup["residents"], "residents", grid=setup["grid_code"], common_name=setup["name"],
-         name_matches_in_county=setup["name_count"])
+    emit(
+        "dataset",
+        setup["residents"],
+        "residents",
+        grid=setup["grid_code"],
+        common_name=setup["name"],
+        name_matches_in_county=setup["name_count"],
+    )
     counter = QueryCounter(engine)
-    clients = {"admin": login(app, "bench_admin", setup["passwords"]["bench_admin"]),
-               "grid": login(app, "bench_grid", setup["passwords"]["bench_grid"])}
+    clients = {
+        "admin": login(app, "bench_admin", setup["passwords"]["bench_admin"]),
+        "grid": login(app, "bench_grid", setup["passwords"]["bench_grid"]),
+    }
     pages = [
         ("resident_list", "/residents/", 30),
         ("resident_detail", f"/residents/{setup['resident_id']}", 30),
@@ -298,7 +376,7 @@ def main() -> None:
             result = time_requests(client, url, args.requests, counter)
             emit(name, result["p95"], "ms", **result, target_p95=target)
             if args.profile == name:
-                profile(name, lambda: [client.get(url) for _ in range(50)])
+                profile(name, lambda client=client, url=url: [client.get(url) for _ in range(50)])
     if not args.only or args.only in "import_validated_rows_per_second":
         bench_import(app, args.import_rows, args.profile == "import")
 

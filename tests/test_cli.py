@@ -1,4 +1,5 @@
 """flask seed-demo: the demo county, with passwords printed once."""
+
 import re
 
 from sqlalchemy import func, select
@@ -20,20 +21,31 @@ def test_seed_demo_builds_the_demo_county(app, runner):
     fresh()
     assert [_count(level) for level in ("county", "town", "community", "grid")] == [1, 2, 4, 24]
     grids = list(db.session.scalars(select(Division).where(Division.level == "grid")))
-    assert all(db.session.scalar(select(func.count()).select_from(Building).where(Building.grid_id == g.id)) >= 3
-               for g in grids)
+    assert all(
+        db.session.scalar(select(func.count()).select_from(Building).where(Building.grid_id == g.id)) >= 3
+        for g in grids
+    )
     checks = services.team_checks(grids)
     assert all(check.workers >= 1 and check.chiefs >= 1 for check in checks.values())
     assert sum(not check.complete for check in checks.values()) == 1
     from app.registry.models import Household, Resident
+
     assert db.session.scalar(select(func.count()).select_from(Household)) == 240
     assert db.session.scalar(select(func.count()).select_from(Resident)) > 400
     roles = set(db.session.scalars(select(User.role)))
-    assert roles == {"county_admin", "town_staff", "station_staff", "grid_worker", "department_handler", "leader",
-                     "system_admin", "security_admin", "audit_admin"}
+    assert roles == {
+        "county_admin",
+        "town_staff",
+        "station_staff",
+        "grid_worker",
+        "department_handler",
+        "leader",
+        "system_admin",
+        "security_admin",
+        "audit_admin",
+    }
     passwords = dict(re.findall(r"^\s+(\w+)\s+(\S+)\s", result.output, flags=re.M))
-    assert set(passwords) == {"admin", "town", "station", "grid", "dept", "leader", "sysadmin", "secadmin",
-                              "auditor"}
+    assert set(passwords) == {"admin", "town", "station", "grid", "dept", "leader", "sysadmin", "secadmin", "auditor"}
     client = app.test_client()
     assert login(client, "grid", passwords["grid"]).status_code == 302
     tree = text_of(client.get("/divisions/"))
@@ -43,4 +55,3 @@ def test_seed_demo_builds_the_demo_county(app, runner):
 def test_seed_demo_refuses_a_database_with_data(app, runner, world):
     result = runner.invoke(args=["seed-demo"])
     assert result.exit_code != 0 and "已有区划数据" in result.output
-

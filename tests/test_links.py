@@ -3,6 +3,7 @@ is refused: the demo county is walked as each demo account, following every link
 (and htmx GET) on every page reached, at most a few URLs per route shape. A 500
 anywhere, or a 403/404/405 behind a link the user was offered, fails with the page
 that offered it. Run in both languages."""
+
 from __future__ import annotations
 
 import re
@@ -15,8 +16,8 @@ import pytest
 from sqlalchemy import event
 
 from app.auth.models import User
-from app.core.i18n import LOCALE_COOKIE
 from app.core.database import write_transactions
+from app.core.i18n import LOCALE_COOKIE
 from app.extensions import db
 from app.org.demo import load_demo
 from tests.conftest import login
@@ -117,8 +118,9 @@ class PostForms(HTMLParser):
         if tag == "form" and (attributes.get("method") or "get").lower() == "post":
             self._current = {"action": attributes.get("action") or "", "fields": []}
         elif self._current is not None and tag in ("input", "textarea", "select") and attributes.get("name"):
-            self._current["fields"].append((tag, attributes.get("type") or "", attributes["name"],
-                                            attributes.get("value") or ""))
+            self._current["fields"].append(
+                (tag, attributes.get("type") or "", attributes["name"], attributes.get("value") or "")
+            )
 
     def handle_endtag(self, tag):
         if tag == "form" and self._current is not None:
@@ -187,11 +189,11 @@ MAY_REFUSE_VALID_INPUT: dict[tuple[str, str], str] = {
     ("/households/N/members", "加入本户"): "asks for the ID number of someone already registered",
     ("/binders/new", "生成迎检包"): "starts a print job: files in instance/, no row (tests/printing/test_binder.py)",
     ("/residents/N/leave", "确认"): "the walk picks the first resident, a household head, who must hand the "
-                                   "household over first (tests/registry/test_household_views.py)",
+    "household over first (tests/registry/test_household_views.py)",
     ("/households/N/members/N/leave", "确认离户"): "the same: the first member reached is the head",
     ("/matters/N/act/merge", "合并为重复事件"): "asks for the number of the matter this one duplicates",
     ("/admin/users/N/access", "保存授权"): "the walk keeps the role and scope already given, so nothing changes "
-                                       "and nothing is written (tests/auth/test_admin_and_audit.py gives roles)",
+    "and nothing is written (tests/auth/test_admin_and_audit.py gives roles)",
 }
 # Never sent by the walk: they end or change the walking account itself.
 NOT_COMPLETED = re.compile(r"logout|password|/setup|/login|/lang/")
@@ -199,7 +201,9 @@ NOT_COMPLETED = re.compile(r"logout|password|/setup|/login|/lang/")
 # are bookkeeping of every request.
 BOOKKEEPING = re.compile(r"\b(login_session|form_submission|kept_form)\b", re.I)
 DML = re.compile(r"^\s*(INSERT|UPDATE|DELETE)\b", re.I)
-ENDING = re.compile(r"删除|撤销|撤回|撤除|结束|停用|移除|离户|迁出|死亡|注销|合并|拆分|delete|remove|end|retire|merge|split")
+ENDING = re.compile(
+    r"删除|撤销|撤回|撤除|结束|停用|移除|离户|迁出|死亡|注销|合并|拆分|delete|remove|end|retire|merge|split"
+)
 STRUCTURE = re.compile(r"^/(divisions|grids)/")
 # Fields a person fills together because the app checks them against each other.
 TYPED_TOGETHER: dict[tuple[str, str], dict[str, str]] = {
@@ -212,7 +216,9 @@ ERROR_LINK = re.compile(r'<div class="flash flash-error error-summary".*?</div>'
 
 def _tiny_jpeg() -> bytes:
     from io import BytesIO
+
     from PIL import Image
+
     buffer = BytesIO()
     Image.new("RGB", (64, 48), (200, 120, 40)).save(buffer, "JPEG")
     return buffer.getvalue()
@@ -237,6 +243,7 @@ class _Person:
             return f"walk{self.count}"
         if low in ("id_number", "owner_id_number_new"):
             from tests.factories import make_id_number
+
             return make_id_number("19800101", 100 + self.count % 800)
         if "phone" in low or "mobile" in low:
             return f"1380013{self.count % 10000:04d}"
@@ -261,6 +268,7 @@ class _Person:
     def first_pass(self, form, key=None) -> None:
         from webtest import Upload
         from webtest.forms import Checkbox, File, Hidden, MultipleSelect, Radio, Select, Submit
+
         self.typed_in: set[str] = set()
         changed = False
         for name, fields in form.fields.items():
@@ -284,8 +292,9 @@ class _Person:
                         field.value = [photo] if "multiple" in field.attrs else photo
                 elif not field.value and (field.attrs.get("type") or "") == "password":
                     field.value = "Walk-pass-2026"
-                elif not field.value and (field.tag == "textarea" or (field.attrs.get("type") or "text") in (
-                        "text", "tel", "search", "email")):
+                elif not field.value and (
+                    field.tag == "textarea" or (field.attrs.get("type") or "text") in ("text", "tel", "search", "email")
+                ):
                     if name.endswith("id_number") and name != "id_number":
                         continue  # someone else's number: only if the form insists
                     field.value = self.typed(name, field)
@@ -299,6 +308,7 @@ class _Person:
 
     def _choose(self, field) -> bool:
         from webtest.forms import MultipleSelect
+
         texts = [(value, text or "") for value, _selected, text in field.options]
         current = field.value
         placeholder = {value for value, text in texts if PLACEHOLDER.search(text) or value == ""}
@@ -317,17 +327,22 @@ class _Person:
         """An edit form already filled: correct one text, or else one number, as a
         person would (saving nothing changed is no save)."""
         from webtest.forms import Checkbox, File, Hidden, MultipleSelect, Radio, Select, Submit
+
         numbers = []
         for name, fields in form.fields.items():
             field = fields[0]
             kind = (field.attrs.get("type") or "text").lower()
-            if not name or not field.value or isinstance(
-                    field, (Checkbox, File, Hidden, MultipleSelect, Radio, Select, Submit)):
+            if (
+                not name
+                or not field.value
+                or isinstance(field, (Checkbox, File, Hidden, MultipleSelect, Radio, Select, Submit))
+            ):
                 continue
             if kind == "number" and re.fullmatch(r"-?\d+", field.value):
                 numbers.append(field)
             elif (field.tag == "textarea" or kind == "text") and not re.search(
-                    r"phone|number|code|segment|username", name):
+                r"phone|number|code|segment|username", name
+            ):
                 field.value = (field.value + "（核）")[: int(field.attrs.get("maxlength") or 200)]
                 return
         if numbers:
@@ -336,6 +351,7 @@ class _Person:
     def second_pass(self, form, refused_html: str) -> bool:
         """Answer a refusal: returns False when it names no field to change."""
         from webtest.forms import Checkbox, MultipleSelect, Select
+
         summary = ERROR_LINK.search(refused_html)
         # Fields the page marks: linked from the summary, or a message beside them.
         ids = set(re.findall(r'href="#([^"]+)"', summary.group(0))) if summary else set()
@@ -362,7 +378,7 @@ class _Person:
                         field.value, acted = list(field.value or []) + [offered[0]], True  # one more
                 elif isinstance(field, Select):
                     offered = [v for v, _s, t in field.options if v and not PLACEHOLDER.search(t or "")]
-                    later = offered[offered.index(field.value) + 1:] if field.value in offered else offered
+                    later = offered[offered.index(field.value) + 1 :] if field.value in offered else offered
                     if later:
                         field.value, acted = later[0], True
                 elif not field.value:
@@ -382,6 +398,7 @@ def _statements(engine):
 
     def record(_conn, _cursor, statement, *_args):
         seen.append(statement)
+
     event.listen(engine, "before_cursor_execute", record)
     try:
         yield seen
@@ -391,6 +408,7 @@ def _statements(engine):
 
 def _form_key(form, page_path: str) -> tuple[str, str]:
     from tests.web import _buttons
+
     action = (form.action or page_path).split("?")[0]
     labels = [label for _name, _value, label in _buttons(form)]
     return _shape(action), (labels[0] if labels else "")
@@ -399,6 +417,7 @@ def _form_key(form, page_path: str) -> tuple[str, str]:
 def _press_first_button(form):
     """Submit with the form's first button, as a click (or Enter in a field) does."""
     from tests.web import _buttons
+
     buttons = _buttons(form)
     if buttons and buttons[0][0]:
         return form.submit(buttons[0][0], value=buttons[0][1], expect_errors=True)
@@ -408,8 +427,13 @@ def _press_first_button(form):
 def _saved(response, writes) -> bool:
     if response.status_int in (301, 302, 303):
         return "/login" not in response.headers.get("Location", "") and bool(writes)
-    return response.status_int == 200 and bool(writes) and not ERROR_LINK.search(response.text) \
-        and 'class="error"' not in response.text and "flash-error" not in response.text
+    return (
+        response.status_int == 200
+        and bool(writes)
+        and not ERROR_LINK.search(response.text)
+        and 'class="error"' not in response.text
+        and "flash-error" not in response.text
+    )
 
 
 @pytest.fixture()
@@ -421,12 +445,14 @@ def demo_database(app, demo_accounts):
     return path
 
 
-def _complete_forms(app, username: str, password: str, pages: list[tuple[str, str]], ending: bool,
-                    failures: list[str]) -> int:
+def _complete_forms(
+    app, username: str, password: str, pages: list[tuple[str, str]], ending: bool, failures: list[str]
+) -> int:
     """Send each form of `pages` (those that end or remove something, or the others)
     once as a person fills it, then once more as it was; returns how many saved."""
     from app.core.timeutil import local_today
     from tests.web import Web, post_forms
+
     completed = 0
     with app.app_context():
         engine = db.engine
@@ -440,8 +466,12 @@ def _complete_forms(app, username: str, password: str, pages: list[tuple[str, st
                 continue
             for index, form in enumerate(post_forms(web.get(url, expect_errors=True))):
                 key = _form_key(form, urlparse(url).path)
-                if NOT_COMPLETED.search(key[0]) or key in done or key in MAY_REFUSE_VALID_INPUT \
-                        or bool(ENDING.search(key[0] + key[1])) != ending:
+                if (
+                    NOT_COMPLETED.search(key[0])
+                    or key in done
+                    or key in MAY_REFUSE_VALID_INPUT
+                    or bool(ENDING.search(key[0] + key[1])) != ending
+                ):
                     continue
                 done.add(key)
                 page = web.get(url, expect_errors=True)  # fresh tokens for each form
@@ -452,8 +482,11 @@ def _complete_forms(app, username: str, password: str, pages: list[tuple[str, st
                 person.first_pass(form, key)
                 with _statements(engine) as statements:
                     response = _press_first_button(form)
-                again = [f for f in (post_forms(response) if response.status_int in (200, 400) else [])
-                         if _form_key(f, response.request.path) == key]
+                again = [
+                    f
+                    for f in (post_forms(response) if response.status_int in (200, 400) else [])
+                    if _form_key(f, response.request.path) == key
+                ]
                 if not _saved(response, _business_writes(statements)) and again:
                     # The page again, what was typed kept: answer what it says.
                     form = again[0]
@@ -465,14 +498,18 @@ def _complete_forms(app, username: str, password: str, pages: list[tuple[str, st
                     said = [text.strip() for text in said if text.strip()][:4]
                     if not said:
                         from tests.web import visible_text
+
                         said = [visible_text(response)[-300:], str(form.submit_fields())]
                     failures.append(f"{username} {key} {url} → {response.status_int}: {said}")
                     continue
                 completed += 1
                 with _statements(engine) as statements:
                     _press_first_button(form)  # the same rendered form again
-                inserts = [s for s in _business_writes(statements)
-                           if s.lstrip().upper().startswith("INSERT") and "audit_event" not in s]
+                inserts = [
+                    s
+                    for s in _business_writes(statements)
+                    if s.lstrip().upper().startswith("INSERT") and "audit_event" not in s
+                ]
                 if inserts:
                     failures.append(f"{username} {key} sent twice wrote again: {inserts[:2]}")
         db.session.remove()
@@ -490,6 +527,7 @@ def test_every_form_can_be_completed_by_every_demo_account(tmp_path, demo_databa
     the demo county: one for the forms that add and change, a fresh one for those
     that end or remove (so that they do not take away what the others work on)."""
     from tests.conftest import make_app
+
     completed, failures = 0, []
     for username, _role, password in demo_accounts:
         pages: list[tuple[str, str]] = []
@@ -505,7 +543,9 @@ def test_every_form_can_be_completed_by_every_demo_account(tmp_path, demo_databa
                     db.session.remove()
             completed += _complete_forms(app, username, password, pages, ending, failures)
     with capsys.disabled():
-        print(f"\nform walk: {completed} forms completed by the demo accounts, each sent twice; "
-              f"{len(MAY_REFUSE_VALID_INPUT)} listed as refusing valid input")
+        print(
+            f"\nform walk: {completed} forms completed by the demo accounts, each sent twice; "
+            f"{len(MAY_REFUSE_VALID_INPUT)} listed as refusing valid input"
+        )
     assert not failures, f"{len(failures)} forms could not be completed:\n" + "\n".join(failures)
     assert completed > 200

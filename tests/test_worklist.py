@@ -1,6 +1,7 @@
 """今日工作 on the start page: grid workers and stations see, per grid of their scope,
 the visits, patrols, reports, tasks and rectifications waiting, with hand-computed
 counts on Friday 20 November 2026; other roles do not get the panel."""
+
 import re
 from datetime import date, datetime, time
 
@@ -13,16 +14,26 @@ from tests.conftest import text_of
 
 
 def _household(world, grid, building, number, level, registered):
-    household = registry.create_household(registry.HouseholdValues(
-        household_number=number, visit_class=level, building_id=building.id, unit="2", room="301"), grid)
+    household = registry.create_household(
+        registry.HouseholdValues(
+            household_number=number, visit_class=level, building_id=building.id, unit="2", room="301"
+        ),
+        grid,
+    )
     household.created_at = registered
     return household
 
 
 def _task(world, key, title, deadline, **fields):
     grid = getattr(world, f"grid_{key}")
-    task = AssignedTask(issuing_division_id=grid.parent.parent_id, title=title, source="admitted",
-                        admitted_item=world.records[key]["admitted_item"], deadline=deadline, **fields)
+    task = AssignedTask(
+        issuing_division_id=grid.parent.parent_id,
+        title=title,
+        source="admitted",
+        admitted_item=world.records[key]["admitted_item"],
+        deadline=deadline,
+        **fields,
+    )
     target = TaskTarget(task=task, division_id=grid.id)
     db.session.add_all([task, target])
     return target
@@ -42,19 +53,44 @@ def _work_of(world):
         _household(world, world.grid_a, world.building_a, "W2", 1, datetime(2026, 11, 14, 2, 0))
         _household(world, world.grid_a, world.building_a, "W3", 3, datetime(2026, 11, 20, 2, 0))
         _household(world, world.grid_b, world.building_b, "W4", 3, datetime(2025, 1, 1))
-        db.session.add(Patrol(grid_id=world.grid_a.id, staff_id=world.staff["worker_a"].id,
-                              patrol_date=date(2026, 11, 18), start_time=time(9, 0), end_time=time(10, 0),
-                              route="东关路"))
-        db.session.add(ChiefReport(grid_id=world.grid_a.id, report_day=date(2026, 11, 16),
-                                   reporter_name="员工worker_a", reported_at=datetime(2026, 11, 16, 3, 0)))
+        db.session.add(
+            Patrol(
+                grid_id=world.grid_a.id,
+                staff_id=world.staff["worker_a"].id,
+                patrol_date=date(2026, 11, 18),
+                start_time=time(9, 0),
+                end_time=time(10, 0),
+                route="东关路",
+            )
+        )
+        db.session.add(
+            ChiefReport(
+                grid_id=world.grid_a.id,
+                report_day=date(2026, 11, 16),
+                reporter_name="员工worker_a",
+                reported_at=datetime(2026, 11, 16, 3, 0),
+            )
+        )
         _task(world, "a", "年底前清查出租房", date(2026, 12, 31))
-        _task(world, "a", "已撤回的任务", date(2026, 11, 1), withdrawn_at=datetime(2026, 11, 2, 1, 0),
-              withdrawal_reason="重复下达")
+        _task(
+            world,
+            "a",
+            "已撤回的任务",
+            date(2026, 11, 1),
+            withdrawn_at=datetime(2026, 11, 2, 1, 0),
+            withdrawal_reason="重复下达",
+        )
         done = _task(world, "a", "已完成的任务", date(2026, 11, 10))
         done.completed_on = date(2026, 11, 9)
         done.completion_note = "已完成"
-        db.session.add(Rectification(inspection=world.records["a"]["inspection"], problem="消防通道堵塞",
-                                     first_deadline=date(2026, 12, 1), deadline=date(2026, 12, 1)))
+        db.session.add(
+            Rectification(
+                inspection=world.records["a"]["inspection"],
+                problem="消防通道堵塞",
+                first_deadline=date(2026, 12, 1),
+                deadline=date(2026, 12, 1),
+            )
+        )
         db.session.commit()
 
 
@@ -130,12 +166,25 @@ def test_nothing_to_do_shows_one_line(on_2026_11_20, client_as, world):
     with write_transactions():
         grid = world.grid_b
         for day in (16, 17, 18):
-            db.session.add(Patrol(grid_id=grid.id, staff_id=world.staff["worker_b"].id,
-                                  patrol_date=date(2026, 11, day), start_time=time(9, 0), end_time=time(10, 0),
-                                  route="滨河路"))
+            db.session.add(
+                Patrol(
+                    grid_id=grid.id,
+                    staff_id=world.staff["worker_b"].id,
+                    patrol_date=date(2026, 11, day),
+                    start_time=time(9, 0),
+                    end_time=time(10, 0),
+                    route="滨河路",
+                )
+            )
         for day in (2, 5, 9, 12, 16, 19):
-            db.session.add(ChiefReport(grid_id=grid.id, report_day=date(2026, 11, day), reporter_name="员工worker_b",
-                                       reported_at=datetime(2026, 11, day, 3, 0)))
+            db.session.add(
+                ChiefReport(
+                    grid_id=grid.id,
+                    report_day=date(2026, 11, day),
+                    reporter_name="员工worker_b",
+                    reported_at=datetime(2026, 11, day, 3, 0),
+                )
+            )
         target = world.records["b"]["target"]
         target.completed_on = date(2024, 1, 30)
         target.completion_note = "已完成"

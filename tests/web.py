@@ -16,6 +16,7 @@ a form that can be completed here can be completed in a browser.
 Hand-built posts (`web.post(url, params)`) are for forged requests only — CSRF, scope,
 tampering — and such tests say so in their names.
 """
+
 from __future__ import annotations
 
 import re
@@ -49,8 +50,12 @@ class Web(TestApp):
     """A browser-like client: keeps cookies, reads forms from pages."""
 
     def __init__(self, app, **kwargs):
-        super().__init__(_IsolatedWsgi(app), extra_environ={"HTTP_HOST": "localhost", "REMOTE_ADDR": "127.0.0.1"},
-                         lint=False, **kwargs)
+        super().__init__(
+            _IsolatedWsgi(app),
+            extra_environ={"HTTP_HOST": "localhost", "REMOTE_ADDR": "127.0.0.1"},
+            lint=False,
+            **kwargs,
+        )
         self.flask_app = app
 
     def sign_in(self, username: str, password: str = PASSWORD):
@@ -67,8 +72,9 @@ def post_forms(page) -> list[Form]:
     return [f for f in forms if (f.method or "get").lower() == "post" and not NAVIGATION_ACTIONS.search(f.action or "")]
 
 
-def form_on(page, *, action: str | None = None, field: str | None = None, button: str | None = None,
-            form_id: str | None = None) -> Form:
+def form_on(
+    page, *, action: str | None = None, field: str | None = None, button: str | None = None, form_id: str | None = None
+) -> Form:
     """The one POST form of `page` that matches: its action ends with `action`, it has
     a field named `field`, a submit button reading `button`, or the id `form_id`.
     Several matching forms are an error: the test must say which."""
@@ -85,8 +91,10 @@ def form_on(page, *, action: str | None = None, field: str | None = None, button
         matches.append(form)
     if len(matches) != 1:
         described = [(f.action, sorted(k for k in f.fields if k)) for f in post_forms(page)]
-        raise AssertionError(f"{len(matches)} forms match action={action!r} field={field!r} "
-                             f"button={button!r} on {page.request.url}: {described}")
+        raise AssertionError(
+            f"{len(matches)} forms match action={action!r} field={field!r} "
+            f"button={button!r} on {page.request.url}: {described}"
+        )
     return matches[0]
 
 
@@ -123,9 +131,12 @@ def htmx_submit(form: Form, button: str | None = None, **kwargs):
     element = form.html.find("form")
     url, name, value = element.get("hx-post"), None, None
     if button is not None:
-        buttons = [b for b in form.html.find_all(["button", "input"])
-                   if (b.get("type") or ("submit" if b.name == "button" else "")).lower() == "submit"
-                   and button in (b.get("value", "") if b.name == "input" else b.get_text(" ", strip=True))]
+        buttons = [
+            b
+            for b in form.html.find_all(["button", "input"])
+            if (b.get("type") or ("submit" if b.name == "button" else "")).lower() == "submit"
+            and button in (b.get("value", "") if b.name == "input" else b.get_text(" ", strip=True))
+        ]
         assert buttons, f"no button {button!r} in the form {form.action}"
         url = buttons[0].get("hx-post") or url
         name, value = buttons[0].get("name"), buttons[0].get("value")
@@ -134,8 +145,9 @@ def htmx_submit(form: Form, button: str | None = None, **kwargs):
     if target.startswith("#"):
         headers["HX-Target"] = target[1:]
     fields = form.submit_fields(name, submit_value=value) if name else form.submit_fields()
-    return form.response.goto(url or form.action, method="post", params=fields, headers=headers,
-                              content_type=form.enctype, **kwargs)
+    return form.response.goto(
+        url or form.action, method="post", params=fields, headers=headers, content_type=form.enctype, **kwargs
+    )
 
 
 def options(form: Form, name: str) -> list[tuple[str, str]]:
@@ -157,14 +169,14 @@ def _option_texts(form: Form, name: str) -> dict[str, str]:
 
 def _unescape(text: str) -> str:
     import html
+
     return html.unescape(text)
 
 
 def choose(form: Form, name: str, text: str) -> str:
     """Select the option whose visible text contains `text`; returns its value."""
     offered = options(form, name)
-    found = [value for value, label in offered if label == text] or [
-        value for value, label in offered if text in label]
+    found = [value for value, label in offered if label == text] or [value for value, label in offered if text in label]
     assert len(found) == 1, f"{len(found)} options of {name} read {text!r}: {options(form, name)}"
     form[name] = found[0]
     return found[0]
@@ -193,13 +205,17 @@ def rendered_form_fields(html: str, *, action: str) -> dict[str, str]:
     values the page rendered (hidden inputs included): for signing a plain Flask test
     client in through the page (tests/conftest.py login)."""
     from bs4 import BeautifulSoup
+
     soup = BeautifulSoup(html, "html.parser")
     for form in soup.find_all("form"):
         # A form without an action posts back to its own page.
         target = form.get("action") or action
         if (form.get("method") or "get").lower() == "post" and target.split("?")[0].endswith(action):
-            return {element["name"]: element.get("value", "") for element in form.find_all(["input", "textarea"])
-                    if element.get("name") and (element.get("type") or "text") not in ("submit", "button")}
+            return {
+                element["name"]: element.get("value", "")
+                for element in form.find_all(["input", "textarea"])
+                if element.get("name") and (element.get("type") or "text") not in ("submit", "button")
+            }
     raise AssertionError(f"no POST form for {action}")
 
 
@@ -217,8 +233,7 @@ def forge(web: Web, url: str, params=None, *, headers=None, upload_files=None, e
     session's CSRF token, as an attacker holding a valid session would; everything
     else is what the test wrote, not what a page rendered."""
     pairs = list(params.items()) if isinstance(params, dict) else list(params or [])
-    items = [(name, item) for name, value in pairs
-             for item in (value if isinstance(value, (list, tuple)) else [value])]
+    items = [(name, item) for name, value in pairs for item in (value if isinstance(value, (list, tuple)) else [value])]
     items.append(("csrf_token", csrf_token_of(web)))
     return web.post(url, items, headers=headers, upload_files=upload_files, expect_errors=expect_errors)
 

@@ -1,9 +1,16 @@
 """Assessment (考核): scoring rules kept as data and applied to the records, monthly
 and annual 100-point scoreboards per grid and per grid worker with every point
 traced to its record, warning cards (黄牌/红牌) and half-yearly satisfaction surveys."""
+
 from flask import Blueprint
 
 bp = Blueprint("assessment", __name__)
 
-from app.assessment import models  # noqa: E402,F401
-from app.assessment import card_views, public_views, rule_views, survey_views, views  # noqa: E402,F401
+from app.assessment import (  # noqa: E402
+    card_views,
+    models,
+    public_views,
+    rule_views,
+    survey_views,
+    views,
+)

@@ -2,6 +2,7 @@
 its grid workers, and withdraw them (撤销) with a reason; everyone sees the cards of
 their grids (a grid worker: their grid's and their own), withdrawn ones marked so.
 Another grid's card is a 404."""
+
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -37,16 +38,27 @@ def _visible_cards():
 @login_required
 def card_list():
     """Cards issued in the user's grids, newest first."""
-    statement = _visible_cards().options(selectinload(WarningCard.grid), selectinload(WarningCard.staff)).order_by(
-        WarningCard.issued_on.desc(), WarningCard.id.desc())
+    statement = (
+        _visible_cards()
+        .options(selectinload(WarningCard.grid), selectinload(WarningCard.staff))
+        .order_by(WarningCard.issued_on.desc(), WarningCard.id.desc())
+    )
     page = paginate(statement, per_page=PER_PAGE)
-    return render_template("assessment/cards.html", page=page, colours=reference.CARD_COLOURS,
-                           may_issue=services.may_issue_cards(current_user), grid_label=grid_label)
+    return render_template(
+        "assessment/cards.html",
+        page=page,
+        colours=reference.CARD_COLOURS,
+        may_issue=services.may_issue_cards(current_user),
+        grid_label=grid_label,
+    )
 
 
 def _grid_choices() -> list[Division]:
-    return list(db.session.scalars(scoped_select(Division).where(
-        Division.level == "grid", Division.status == "active").order_by(Division.code)))
+    return list(
+        db.session.scalars(
+            scoped_select(Division).where(Division.level == "grid", Division.status == "active").order_by(Division.code)
+        )
+    )
 
 
 @bp.route("/assessment/cards/new", methods=["GET", "POST"])
@@ -78,9 +90,14 @@ def issue_card():
         status = 400
     elif form.validate_on_submit():
         with saving(form) as saved:
-            card = services.issue_card(grid, services.CardValues(
-                grid.id, form.staff_id.data or None, form.colour.data, form.issued_on.data, form.reason.data or ""),
-                current_user, local_today())
+            card = services.issue_card(
+                grid,
+                services.CardValues(
+                    grid.id, form.staff_id.data or None, form.colour.data, form.issued_on.data, form.reason.data or ""
+                ),
+                current_user,
+                local_today(),
+            )
         if saved:
             flash(_("已发出%(colour)s。", colour=reference.CARD_COLOURS[card.colour]), "success")
             return redirect(url_for("assessment.card_detail", card_id=card.id), 303)
@@ -103,8 +120,13 @@ def _card_or_404(card_id: int) -> WarningCard:
 @login_required
 def card_detail(card_id: int):
     card = _card_or_404(card_id)
-    return render_template("assessment/card.html", card=card, colours=reference.CARD_COLOURS, grid_label=grid_label,
-                           may_withdraw=services.may_issue_cards(current_user) and not card.is_withdrawn)
+    return render_template(
+        "assessment/card.html",
+        card=card,
+        colours=reference.CARD_COLOURS,
+        grid_label=grid_label,
+        may_withdraw=services.may_issue_cards(current_user) and not card.is_withdrawn,
+    )
 
 
 @bp.route("/assessment/cards/<int:card_id>/withdraw", methods=["GET", "POST"])
@@ -128,5 +150,6 @@ def withdraw_card(card_id: int):
         status = 400
     elif request.method == "POST":
         status = 400
-    return render_template("assessment/card_withdraw.html", card=card, form=form, colours=reference.CARD_COLOURS,
-                           grid_label=grid_label), status
+    return render_template(
+        "assessment/card_withdraw.html", card=card, form=form, colours=reference.CARD_COLOURS, grid_label=grid_label
+    ), status

@@ -27,11 +27,13 @@ Who an occurrence counts for: a grid-wide failing (a missed report, an overdue
 matter …) counts for the grid and for each grid worker assigned to it on that day;
 a patrol week counts for its worker and the grid; a card counts for whom it was
 issued to (the grid, or one worker) only."""
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Callable, NamedTuple
+from typing import NamedTuple
 
 # Labels are lazy: an annual county board finds tens of thousands of occurrences,
 # and only those on a breakdown page are ever shown.
@@ -40,6 +42,7 @@ from sqlalchemy import func, select
 
 from app.assessment import surveys
 from app.assessment.models import WarningCard
+
 # Free text is cut short here, so its numbers are masked first (a cut number would no
 # longer be recognised where the line is shown).
 from app.core.masking import mask_numbers
@@ -58,6 +61,7 @@ from app.visits import rates as visit_rates
 @dataclass
 class Occurrence:
     """One thing a rule scores, with the record behind it (an endpoint and its values)."""
+
     rule_code: str
     grid_id: int
     day: date
@@ -96,6 +100,7 @@ def _local_day(value: datetime) -> date:
 class GridSlot(NamedTuple):
     """One report slot of one grid as the scoreboards read it: its report day, its
     status (compliance.slot_status) and the report answering it, if any."""
+
     report_day: date
     status: str
     report_id: int | None
@@ -113,25 +118,31 @@ def _punctuality(grid_ids: list[int], ctx: Context) -> dict[int, list[GridSlot]]
         # the period (Thu 30 January and Mon 3 February 2025, both in the Spring
         # Festival, fall due together on 5 February) is laid out whole from three weeks
         # back, so its later days are not taken for a slot of their own, unreported.
-        template = [(slot.report_day, slot.covers, slot.due_at)
-                    for slot in compliance.report_slots(calendar, ctx.first - compliance.SLOT_LOOKBACK, ctx.last)
-                    if slot.report_day >= ctx.first]
-        unanswered = [GridSlot(day, compliance.slot_status(None, due_at, ctx.now), None)
-                      for day, _covers, due_at in template]
+        template = [
+            (slot.report_day, slot.covers, slot.due_at)
+            for slot in compliance.report_slots(calendar, ctx.first - compliance.SLOT_LOOKBACK, ctx.last)
+            if slot.report_day >= ctx.first
+        ]
+        unanswered = [
+            GridSlot(day, compliance.slot_status(None, due_at, ctx.now), None) for day, _covers, due_at in template
+        ]
         by_grid = {grid_id: list(unanswered) for grid_id in grid_ids}
         slot_of = {day: index for index, (_day, covers, _due) in enumerate(template) for day in covers}
         answered_by: dict[tuple[int, int], date] = {}
         for report_id, grid_id, report_day, reported_at in db.session.execute(
-                select(ChiefReport.id, ChiefReport.grid_id, ChiefReport.report_day, ChiefReport.reported_at).where(
-                    ChiefReport.grid_id.in_(grid_ids), ChiefReport.report_day.between(ctx.first, ctx.last))):
+            select(ChiefReport.id, ChiefReport.grid_id, ChiefReport.report_day, ChiefReport.reported_at).where(
+                ChiefReport.grid_id.in_(grid_ids), ChiefReport.report_day.between(ctx.first, ctx.last)
+            )
+        ):
             index = slot_of.get(report_day)
             # A slot is answered by the report of the first of its days that has one.
             if index is None or answered_by.get((grid_id, index), report_day) < report_day:
                 continue
             answered_by[(grid_id, index)] = report_day
             slot_day, _covers, due_at = template[index]
-            by_grid[grid_id][index] = GridSlot(slot_day, compliance.slot_status(reported_at, due_at, ctx.now),
-                                               report_id)
+            by_grid[grid_id][index] = GridSlot(
+                slot_day, compliance.slot_status(reported_at, due_at, ctx.now), report_id
+            )
         ctx.memo["slots"] = by_grid
     return ctx.memo["slots"]
 
@@ -144,28 +155,59 @@ def _report_slots(code: str, wanted: str):
                 if slot.status != wanted:
                     continue
                 if wanted == "late":
-                    found.append(Occurrence(code, grid_id, slot.report_day,
-                                            _("%(day)s 的报告逾期", day=slot.report_day.isoformat()),
-                                            "patrols.chief_report_detail", {"chief_report_id": slot.report_id}))
+                    found.append(
+                        Occurrence(
+                            code,
+                            grid_id,
+                            slot.report_day,
+                            _("%(day)s 的报告逾期", day=slot.report_day.isoformat()),
+                            "patrols.chief_report_detail",
+                            {"chief_report_id": slot.report_id},
+                        )
+                    )
                 else:
-                    found.append(Occurrence(code, grid_id, slot.report_day,
-                                            _("%(day)s 未报告", day=slot.report_day.isoformat()),
-                                            "patrols.chief_reports",
-                                            {"division_id": grid_id, "week": slot.report_day.isoformat()}))
+                    found.append(
+                        Occurrence(
+                            code,
+                            grid_id,
+                            slot.report_day,
+                            _("%(day)s 未报告", day=slot.report_day.isoformat()),
+                            "patrols.chief_reports",
+                            {"division_id": grid_id, "week": slot.report_day.isoformat()},
+                        )
+                    )
         return found
+
     return compute
 
 
 # The matter rules read only the columns their occurrences show: whole rows (thirty
 # columns) for a year of a county's matters would be loaded to be thrown away.
 
+
 def matters_overdue(grid_ids: list[int], ctx: Context) -> list[Occurrence]:
-    rows = db.session.execute(select(Matter.id, Matter.number, Matter.grid_id, Matter.created_at).where(
-        Matter.grid_id.in_(grid_ids), Matter.status != "merged", Matter.created_at >= ctx.start,
-        Matter.created_at < ctx.end, overdue_condition(ctx.now)).order_by(Matter.created_at))
-    return [Occurrence("matter_overdue", grid_id, _local_day(created_at),
-                       _("事件 %(number)s 超期", number=number), "matters.matter_detail", {"matter_id": matter_id})
-            for matter_id, number, grid_id, created_at in rows]
+    rows = db.session.execute(
+        select(Matter.id, Matter.number, Matter.grid_id, Matter.created_at)
+        .where(
+            Matter.grid_id.in_(grid_ids),
+            Matter.status != "merged",
+            Matter.created_at >= ctx.start,
+            Matter.created_at < ctx.end,
+            overdue_condition(ctx.now),
+        )
+        .order_by(Matter.created_at)
+    )
+    return [
+        Occurrence(
+            "matter_overdue",
+            grid_id,
+            _local_day(created_at),
+            _("事件 %(number)s 超期", number=number),
+            "matters.matter_detail",
+            {"matter_id": matter_id},
+        )
+        for matter_id, number, grid_id, created_at in rows
+    ]
 
 
 def matters_urged(grid_ids: list[int], ctx: Context) -> list[Occurrence]:
@@ -177,12 +219,21 @@ def matters_urged(grid_ids: list[int], ctx: Context) -> list[Occurrence]:
     at = func.coalesce(MatterStep.at, MatterStep.at)
     rows = db.session.execute(
         select(MatterStep.at, Matter.id, Matter.number, Matter.grid_id)
-        .join(Matter, Matter.id == MatterStep.matter_id).where(
-            Matter.grid_id.in_(grid_ids), MatterStep.action == "urge", at >= ctx.start, at < ctx.end)
-        .order_by(MatterStep.at, MatterStep.id))
-    return [Occurrence("matter_urged", grid_id, _local_day(at),
-                       _("事件 %(number)s 被督办", number=number), "matters.matter_detail",
-                       {"matter_id": matter_id}) for at, matter_id, number, grid_id in rows]
+        .join(Matter, Matter.id == MatterStep.matter_id)
+        .where(Matter.grid_id.in_(grid_ids), MatterStep.action == "urge", at >= ctx.start, at < ctx.end)
+        .order_by(MatterStep.at, MatterStep.id)
+    )
+    return [
+        Occurrence(
+            "matter_urged",
+            grid_id,
+            _local_day(at),
+            _("事件 %(number)s 被督办", number=number),
+            "matters.matter_detail",
+            {"matter_id": matter_id},
+        )
+        for at, matter_id, number, grid_id in rows
+    ]
 
 
 def patrol_weeks_short(grid_ids: list[int], ctx: Context) -> list[Occurrence]:
@@ -200,29 +251,59 @@ def patrol_weeks_short(grid_ids: list[int], ctx: Context) -> list[Occurrence]:
         sunday = monday + timedelta(days=6)
         for week in weeks:
             if week.behind:
-                found.append(Occurrence(
-                    "patrol_week_short", week.grid.id, sunday,
-                    _("%(name)s %(first)s 至 %(last)s 巡查 %(done)d 次，应 %(required)d 次", name=week.staff.name,
-                      first=monday.isoformat(), last=sunday.isoformat(), done=week.patrols,
-                      required=week.required),
-                    "patrols.patrol_compliance", {"division_id": week.grid.id, "week": monday.isoformat()},
-                    staff_id=week.staff.id))
+                found.append(
+                    Occurrence(
+                        "patrol_week_short",
+                        week.grid.id,
+                        sunday,
+                        _(
+                            "%(name)s %(first)s 至 %(last)s 巡查 %(done)d 次，应 %(required)d 次",
+                            name=week.staff.name,
+                            first=monday.isoformat(),
+                            last=sunday.isoformat(),
+                            done=week.patrols,
+                            required=week.required,
+                        ),
+                        "patrols.patrol_compliance",
+                        {"division_id": week.grid.id, "week": monday.isoformat()},
+                        staff_id=week.staff.id,
+                    )
+                )
     return found
 
 
 def task_targets_late(grid_ids: list[int], ctx: Context) -> list[Occurrence]:
     targets = db.session.scalars(late_targets(ctx.first, ctx.last, ctx.today, grid_ids))
-    return [Occurrence("task_target_late", t.division_id, t.task.deadline,
-                       _("“%(title)s”逾期（期限 %(deadline)s）", title=t.task.title, deadline=t.task.deadline.isoformat()),
-                       "supervision.task_target", {"target_id": t.id}) for t in targets]
+    return [
+        Occurrence(
+            "task_target_late",
+            t.division_id,
+            t.task.deadline,
+            _("“%(title)s”逾期（期限 %(deadline)s）", title=t.task.title, deadline=t.task.deadline.isoformat()),
+            "supervision.task_target",
+            {"target_id": t.id},
+        )
+        for t in targets
+    ]
 
 
 def rectifications_late(grid_ids: list[int], ctx: Context) -> list[Occurrence]:
     rectifications = db.session.scalars(late_rectifications(ctx.first, ctx.last, ctx.today, grid_ids))
-    return [Occurrence("rectification_late", r.inspection.grid_id, r.first_deadline,
-                       _("整改“%(problem)s”逾期（期限 %(deadline)s）", problem=mask_numbers(r.problem)[:40],
-                         deadline=r.first_deadline.isoformat()),
-                       "supervision.inspection_detail", {"inspection_id": r.inspection_id}) for r in rectifications]
+    return [
+        Occurrence(
+            "rectification_late",
+            r.inspection.grid_id,
+            r.first_deadline,
+            _(
+                "整改“%(problem)s”逾期（期限 %(deadline)s）",
+                problem=mask_numbers(r.problem)[:40],
+                deadline=r.first_deadline.isoformat(),
+            ),
+            "supervision.inspection_detail",
+            {"inspection_id": r.inspection_id},
+        )
+        for r in rectifications
+    ]
 
 
 def key_group_visits_short(grid_ids: list[int], ctx: Context) -> list[Occurrence]:
@@ -233,24 +314,52 @@ def key_group_visits_short(grid_ids: list[int], ctx: Context) -> list[Occurrence
             label = visit_rates.quarter_label(start)
             for grid_id, quota in sorted(visit_rates.key_group_quota(grid_ids, start, end).items()):
                 if not quota.met:
-                    found.append(Occurrence(
-                        "key_group_visits_short", grid_id, end,
-                        _("%(quarter)s 重点人群走访 %(visited)d 户，应 %(required)d 户", quarter=label,
-                          visited=quota.visited, required=quota.required),
-                        "visits.division_rates", {"division_id": grid_id, "quarter": label}))
+                    found.append(
+                        Occurrence(
+                            "key_group_visits_short",
+                            grid_id,
+                            end,
+                            _(
+                                "%(quarter)s 重点人群走访 %(visited)d 户，应 %(required)d 户",
+                                quarter=label,
+                                visited=quota.visited,
+                                required=quota.required,
+                            ),
+                            "visits.division_rates",
+                            {"division_id": grid_id, "quarter": label},
+                        )
+                    )
         start, end = visit_rates.quarter_of(end + timedelta(days=1))
     return found
 
 
 def _cards(colour: str):
     def compute(grid_ids: list[int], ctx: Context) -> list[Occurrence]:
-        cards = db.session.scalars(select(WarningCard).where(
-            WarningCard.grid_id.in_(grid_ids), WarningCard.colour == colour, WarningCard.withdrawn_at.is_(None),
-            WarningCard.issued_on.between(ctx.first, ctx.last)).order_by(WarningCard.issued_on, WarningCard.id))
-        return [Occurrence(f"card_{colour}", c.grid_id, c.issued_on,
-                           _("%(day)s %(reason)s", day=c.issued_on.isoformat(), reason=mask_numbers(c.reason)[:60]),
-                           "assessment.card_detail", {"card_id": c.id}, staff_id=c.staff_id,
-                           for_grid=c.staff_id is None, for_workers=c.staff_id is not None) for c in cards]
+        cards = db.session.scalars(
+            select(WarningCard)
+            .where(
+                WarningCard.grid_id.in_(grid_ids),
+                WarningCard.colour == colour,
+                WarningCard.withdrawn_at.is_(None),
+                WarningCard.issued_on.between(ctx.first, ctx.last),
+            )
+            .order_by(WarningCard.issued_on, WarningCard.id)
+        )
+        return [
+            Occurrence(
+                f"card_{colour}",
+                c.grid_id,
+                c.issued_on,
+                _("%(day)s %(reason)s", day=c.issued_on.isoformat(), reason=mask_numbers(c.reason)[:60]),
+                "assessment.card_detail",
+                {"card_id": c.id},
+                staff_id=c.staff_id,
+                for_grid=c.staff_id is None,
+                for_workers=c.staff_id is not None,
+            )
+            for c in cards
+        ]
+
     return compute
 
 
@@ -263,11 +372,21 @@ def satisfaction_bonus(grid_ids: list[int], ctx: Context) -> list[Occurrence]:
                 continue
             for grid_id, tally in surveys.tallies(grid_ids, year, half).items():
                 if tally.earns_bonus:
-                    found.append(Occurrence(
-                        "satisfaction_bonus", grid_id, end,
-                        _("%(year)d年%(half)s满意率 %(rate)s%%", year=year, half=surveys.half_label(half),
-                          rate=tally.rate),
-                        "assessment.survey_list", {"division_id": grid_id, "year": year}))
+                    found.append(
+                        Occurrence(
+                            "satisfaction_bonus",
+                            grid_id,
+                            end,
+                            _(
+                                "%(year)d年%(half)s满意率 %(rate)s%%",
+                                year=year,
+                                half=surveys.half_label(half),
+                                rate=tally.rate,
+                            ),
+                            "assessment.survey_list",
+                            {"division_id": grid_id, "year": year},
+                        )
+                    )
     return found
 
 

@@ -1,11 +1,21 @@
 """Forms of the assessment: a scoring rule's line, a warning card, the station's
 survey tally and the public satisfaction answer. Rules and most messages live in
 the services."""
+
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import (BooleanField, DateField, DecimalField, IntegerField, RadioField, SelectField, StringField,
-                     SubmitField, TextAreaField)
+from wtforms import (
+    BooleanField,
+    DateField,
+    DecimalField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from app.assessment import reference
@@ -21,8 +31,10 @@ def _count(label, required=True):
 
 
 class RuleForm(Form):
-    points = IntegerField(_l("每次分值"), validators=[InputRequired(INTEGER), NumberRange(
-        min=-100, max=100, message=_l("分值应在 -100 到 100 之间。"))])
+    points = IntegerField(
+        _l("每次分值"),
+        validators=[InputRequired(INTEGER), NumberRange(min=-100, max=100, message=_l("分值应在 -100 到 100 之间。"))],
+    )
     cap_month = IntegerField(_l("每月上限"), validators=[Optional()])
     cap_year = IntegerField(_l("每年上限"), validators=[Optional()])
     applies_to_grid = BooleanField(_l("考核网格"))
@@ -33,41 +45,59 @@ class RuleForm(Form):
 
 class CardForm(Form):
     grid_id = SelectField(_l("网格"), coerce=int, validate_choice=False)
-    staff_id = SelectField(_l("发给"), coerce=int, validate_choice=False,
-                           description=_l("选“整个网格”时扣网格的分；选网格员时只扣该网格员的分。"))
-    colour = RadioField(_l("类别"), choices=[(k, v) for k, v in reference.CARD_COLOURS.items()],
-                        validators=[DataRequired(_l("请选择黄牌或红牌。"))])
+    staff_id = SelectField(
+        _l("发给"),
+        coerce=int,
+        validate_choice=False,
+        description=_l("选“整个网格”时扣网格的分；选网格员时只扣该网格员的分。"),
+    )
+    colour = RadioField(
+        _l("类别"),
+        choices=[(k, v) for k, v in reference.CARD_COLOURS.items()],
+        validators=[DataRequired(_l("请选择黄牌或红牌。"))],
+    )
     issued_on = DateField(_l("日期"), validators=[DataRequired(_l("请按 2024-01-05 的格式填写日期。"))])
     reason = TextAreaField(_l("原因"), validators=[DataRequired(_l("请写明原因。")), Length(max=2000)])
     submit = SubmitField(_l("发出"))
 
 
 class CardWithdrawForm(Form):
-    reason = TextAreaField(_l("撤销原因"), validators=[
-        DataRequired(_l("请写明撤销原因。")), Length(max=2000, message=_l("不能超过 2000 个字。"))],
-        description=_l("如：误发、申诉后撤销。撤销后这张牌仍留在记录里，但不再扣分。"))
+    reason = TextAreaField(
+        _l("撤销原因"),
+        validators=[DataRequired(_l("请写明撤销原因。")), Length(max=2000, message=_l("不能超过 2000 个字。"))],
+        description=_l("如：误发、申诉后撤销。撤销后这张牌仍留在记录里，但不再扣分。"),
+    )
     submit = SubmitField(_l("撤销这张牌"))
 
 
 class SurveyForm(Form):
     grid_id = SelectField(_l("网格"), coerce=int, validate_choice=False)
-    year = IntegerField(_l("年度"), validators=[InputRequired(INTEGER), NumberRange(
-        min=2000, max=2100, message=_l("请填写四位年份。"))])
+    year = IntegerField(
+        _l("年度"), validators=[InputRequired(INTEGER), NumberRange(min=2000, max=2100, message=_l("请填写四位年份。"))]
+    )
     half = SelectField(_l("半年度"), coerce=int, choices=[(k, v) for k, v in reference.HALVES.items()])
     respondents = _count(_l("受访人数"))
     satisfied = _count(_l("满意"), required=False)
     basically = _count(_l("基本满意"), required=False)
     dissatisfied = _count(_l("不满意"), required=False)
-    score = DecimalField(_l("或：满意度得分"), places=1, validators=[Optional()],
-                         description=_l("调查只给出总得分（0–100 分）时填这里，各项人数留空。"))
-    note = StringField(_l("备注"), validators=[Optional(), Length(max=200)],
-                       description=_l("调查方式、时间等。不记录受访人姓名。"))
+    score = DecimalField(
+        _l("或：满意度得分"),
+        places=1,
+        validators=[Optional()],
+        description=_l("调查只给出总得分（0–100 分）时填这里，各项人数留空。"),
+    )
+    note = StringField(
+        _l("备注"), validators=[Optional(), Length(max=200)], description=_l("调查方式、时间等。不记录受访人姓名。")
+    )
     submit = SubmitField(_l("保存"))
 
 
 class PublicSurveyForm(Form):
-    answer = RadioField(_l("您对本网格的服务满意吗？"), choices=[(k, v) for k, v in reference.ANSWERS.items()],
-                        validators=[DataRequired(_l("请选择满意程度。"))])
+    answer = RadioField(
+        _l("您对本网格的服务满意吗？"),
+        choices=[(k, v) for k, v in reference.ANSWERS.items()],
+        validators=[DataRequired(_l("请选择满意程度。"))],
+    )
     # The honeypot: hidden from people by CSS, filled in by form-filling robots.
     website = StringField(_l("请勿填写此项"))
     submit = SubmitField(_l("提交"))

@@ -2,6 +2,7 @@
 computation each uses is code, named by `code`), warning cards (黄牌/红牌) issued to
 a grid or a grid worker, and the half-yearly resident satisfaction surveys — a
 station's tally and single anonymous answers from the public page."""
+
 from __future__ import annotations
 
 from datetime import date, datetime

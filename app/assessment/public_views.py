@@ -1,6 +1,7 @@
 """The public satisfaction form of a grid (no login): one anonymous answer per
 submission for the current half-year, with the intake form's honeypot and an
 hourly limit per client (a salted hash of its address, never the address)."""
+
 from __future__ import annotations
 
 from flask import abort, redirect, render_template, request, url_for
@@ -28,9 +29,13 @@ def public_survey(grid_code: str):
             status = 400
         elif form.validate_on_submit():
             try:
-                surveys.add_public_answer(grid, form.answer.data,
-                                          public.client_fingerprint(f"ip:{request.remote_addr}"), utcnow(),
-                                          local_today())
+                surveys.add_public_answer(
+                    grid,
+                    form.answer.data,
+                    public.client_fingerprint(f"ip:{request.remote_addr}"),
+                    utcnow(),
+                    local_today(),
+                )
             except RuleError as error:
                 db.session.rollback()
                 attach_error(form, error)
@@ -41,5 +46,11 @@ def public_survey(grid_code: str):
         else:
             status = 400
     year, half = surveys.half_of(local_today())
-    return render_template("assessment/public_survey.html", form=form, grid=grid, year=year,
-                           half=surveys.half_label(half), thanks=request.args.get("thanks") == "1"), status
+    return render_template(
+        "assessment/public_survey.html",
+        form=form,
+        grid=grid,
+        year=year,
+        half=surveys.half_label(half),
+        thanks=request.args.get("thanks") == "1",
+    ), status

@@ -4,6 +4,7 @@ Thresholds (002 篇八: 年终百分制考核, 70 分以下教育培训, 60 分�
 批评教育) default here and may be overridden in instance/config.py:
 ASSESSMENT_THRESHOLDS = {"criticised": 80, "retrain": 70, "dismiss": 60},
 SATISFACTION_CRITICISED_BELOW = 80 and SATISFACTION_BONUS_FROM = 90 (percent)."""
+
 from __future__ import annotations
 
 from flask import current_app
@@ -20,6 +21,7 @@ CARD_COLOURS = {"yellow": _l("黄牌"), "red": _l("红牌")}
 ANSWERS = {"satisfied": _l("满意"), "basically": _l("基本满意"), "dissatisfied": _l("不满意")}
 HALVES = {1: _l("上半年"), 2: _l("下半年")}
 KINDS = {"grid": _l("网格"), "worker": _l("网格员")}
+
 
 def thresholds() -> dict[str, int]:
     return {**DEFAULT_THRESHOLDS, **current_app.config.get("ASSESSMENT_THRESHOLDS", {})}

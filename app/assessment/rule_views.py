@@ -2,6 +2,7 @@
 on/off (audited); for anyone else the page does not exist (404, as the other
 administrators' reference pages). What each rule counts is code and is described
 on the page."""
+
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
@@ -18,8 +19,7 @@ from app.extensions import db
 
 
 def _form_for(rule: ScoringRule, posted: bool) -> RuleForm:
-    return RuleForm(prefix=f"rule{rule.id}", obj=None if posted else rule,
-                    formdata=request.form if posted else None)
+    return RuleForm(prefix=f"rule{rule.id}", obj=None if posted else rule, formdata=request.form if posted else None)
 
 
 @bp.route("/assessment/rules", methods=["GET", "POST"])
@@ -35,10 +35,18 @@ def rules():
         form = forms[posted.id]
         if form.validate():
             with saving(form) as saved:
-                changed = services.update_rule(posted, services.RuleValues(
-                    points=form.points.data, cap_month=form.cap_month.data, cap_year=form.cap_year.data,
-                    applies_to_grid=form.applies_to_grid.data, applies_to_worker=form.applies_to_worker.data,
-                    is_enabled=form.is_enabled.data), current_user)
+                changed = services.update_rule(
+                    posted,
+                    services.RuleValues(
+                        points=form.points.data,
+                        cap_month=form.cap_month.data,
+                        cap_year=form.cap_year.data,
+                        applies_to_grid=form.applies_to_grid.data,
+                        applies_to_worker=form.applies_to_worker.data,
+                        is_enabled=form.is_enabled.data,
+                    ),
+                    current_user,
+                )
             if saved:
                 flash(_("已保存“%(name)s”。", name=posted.name) if changed else _("没有改动。"), "success")
                 return redirect(url_for("assessment.rules"), 303)

@@ -13,6 +13,7 @@ yearly caps, not the mean of the months: a year's missed reports and overdue
 matters all count, and the half-yearly survey bonuses both fall inside it.
 
 Thresholds (app.assessment.reference): under 80 通报批评, under 70 培训, under 60 辞退."""
+
 from __future__ import annotations
 
 import calendar as month_calendar
@@ -66,8 +67,8 @@ class Period:
         return _("%(year)d年%(month)d月", year=self.year, month=self.month)
 
     @classmethod
-    def parse(cls, text: str | None, today: date) -> "Period":
-        """"2026-10" or "2026"; anything else: the month before today's."""
+    def parse(cls, text: str | None, today: date) -> Period:
+        """ "2026-10" or "2026"; anything else: the month before today's."""
         text = (text or "").strip()
         try:
             # The same years as a month: "0000" or "-001" would make no date (a 500).
@@ -137,9 +138,13 @@ class ScoreRow:
 
 def active_rules(kind: str) -> list[ScoringRule]:
     column = ScoringRule.applies_to_grid if kind == "grid" else ScoringRule.applies_to_worker
-    return [rule for rule in db.session.scalars(select(ScoringRule).where(ScoringRule.is_enabled, column)
-                                                .order_by(ScoringRule.sort_order, ScoringRule.id))
-            if rule.code in COMPUTATIONS]
+    return [
+        rule
+        for rule in db.session.scalars(
+            select(ScoringRule).where(ScoringRule.is_enabled, column).order_by(ScoringRule.sort_order, ScoringRule.id)
+        )
+        if rule.code in COMPUTATIONS
+    ]
 
 
 _day_of = attrgetter("day")
@@ -169,8 +174,9 @@ def _lines(rules: list[ScoringRule], occurrences: list[Occurrence], period: Peri
     return lines
 
 
-def _occurrences(rules: list[ScoringRule], grid_ids: list[int], period: Period, today: date,
-                 now: datetime) -> list[Occurrence]:
+def _occurrences(
+    rules: list[ScoringRule], grid_ids: list[int], period: Period, today: date, now: datetime
+) -> list[Occurrence]:
     if not grid_ids:
         return []
     context = Context(period.first, period.last, today, now)
@@ -180,8 +186,9 @@ def _occurrences(rules: list[ScoringRule], grid_ids: list[int], period: Period, 
     return found
 
 
-def grid_board(grids: list[Division], period: Period, today: date | None = None,
-               now: datetime | None = None) -> list[ScoreRow]:
+def grid_board(
+    grids: list[Division], period: Period, today: date | None = None, now: datetime | None = None
+) -> list[ScoreRow]:
     """One row per grid, in code order."""
     today, now = today or local_today(), now or utcnow()
     rules = active_rules("grid")
@@ -195,8 +202,17 @@ def grid_board(grids: list[Division], period: Period, today: date | None = None,
     rows = []
     for grid in sorted(grids, key=lambda g: g.code):
         mine = by_grid.get(grid.id, [])
-        rows.append(ScoreRow("grid", grid, labels[grid.id], grid.name, _lines(rules, mine, period),
-                             flags.get(grid.id, []), public.get(grid.id, [])))
+        rows.append(
+            ScoreRow(
+                "grid",
+                grid,
+                labels[grid.id],
+                grid.name,
+                _lines(rules, mine, period),
+                flags.get(grid.id, []),
+                public.get(grid.id, []),
+            )
+        )
     return rows
 
 
@@ -206,8 +222,11 @@ def _grid_labels(grids: list[Division]) -> dict[int, str]:
     in the session instead of fetched one at a time (60 queries on a county board)."""
     if not grids:
         return {}
-    communities = list(db.session.scalars(select(Division).where(
-        Division.id.in_({g.parent_id for g in grids if g.parent_id is not None}))))
+    communities = list(
+        db.session.scalars(
+            select(Division).where(Division.id.in_({g.parent_id for g in grids if g.parent_id is not None}))
+        )
+    )
     labels = {grid.id: grid_label(grid) for grid in grids}
     del communities  # held until the labels are made (the session keeps only weak references)
     return labels
@@ -224,29 +243,44 @@ def _survey_notes(grid_ids: list[int], period: Period) -> tuple[dict[int, list[s
         if period.first <= surveys.half_end(period.year, half) <= period.last:
             for grid_id, tally in surveys.tallies(grid_ids, period.year, half).items():
                 if tally.criticised:
-                    flags[grid_id].append(_("%(year)d年%(half)s满意率 %(rate)s%%", year=period.year,
-                                            half=surveys.half_label(half), rate=tally.rate))
+                    flags[grid_id].append(
+                        _(
+                            "%(year)d年%(half)s满意率 %(rate)s%%",
+                            year=period.year,
+                            half=surveys.half_label(half),
+                            rate=tally.rate,
+                        )
+                    )
                 if tally.public.total:
-                    public[grid_id].append(_(
-                        "%(year)d年%(half)s网上评价 %(n)d 份（满意及基本满意 %(rate)s%%）：%(note)s",
-                        year=period.year, half=surveys.half_label(half), n=tally.public.total,
-                        rate=tally.public.rate, note=tally.public.note))
+                    public[grid_id].append(
+                        _(
+                            "%(year)d年%(half)s网上评价 %(n)d 份（满意及基本满意 %(rate)s%%）：%(note)s",
+                            year=period.year,
+                            half=surveys.half_label(half),
+                            n=tally.public.total,
+                            rate=tally.public.rate,
+                            note=tally.public.note,
+                        )
+                    )
     return flags, public
 
 
 def _worker_assignments(grid_ids: list[int], period: Period, staff_ids=None) -> list[StaffAssignment]:
     statement = select(StaffAssignment).where(
-        StaffAssignment.division_id.in_(grid_ids), StaffAssignment.role.in_(GRID_WORKER_ROLES),
+        StaffAssignment.division_id.in_(grid_ids),
+        StaffAssignment.role.in_(GRID_WORKER_ROLES),
         StaffAssignment.start_date <= period.last,
-        or_(StaffAssignment.end_date.is_(None), StaffAssignment.end_date >= period.first))
+        or_(StaffAssignment.end_date.is_(None), StaffAssignment.end_date >= period.first),
+    )
     if staff_ids is not None:
         statement = statement.where(StaffAssignment.staff_id.in_(staff_ids))
     # Each row names its worker: the staff come with their assignments (one query, not one a worker).
     return list(db.session.scalars(statement.options(joinedload(StaffAssignment.staff))))
 
 
-def worker_board(grids: list[Division], period: Period, today: date | None = None, now: datetime | None = None,
-                 staff_ids=None) -> list[ScoreRow]:
+def worker_board(
+    grids: list[Division], period: Period, today: date | None = None, now: datetime | None = None, staff_ids=None
+) -> list[ScoreRow]:
     """One row per grid worker assigned to any of the grids during the period (only
     `staff_ids` when given). A grid-wide occurrence counts for the workers assigned to
     its grid on its day; a worker's own (a patrol week, a card) for that worker."""
@@ -273,8 +307,11 @@ def worker_board(grids: list[Division], period: Period, today: date | None = Non
         staff = mine[0].staff
         counted = list(own.get(staff_id, []))
         for assignment in mine:
-            counted += [o for o in shared.get(assignment.division_id, []) if assignment.start_date <= o.day
-                        and (assignment.end_date is None or assignment.end_date >= o.day)]
+            counted += [
+                o
+                for o in shared.get(assignment.division_id, [])
+                if assignment.start_date <= o.day and (assignment.end_date is None or assignment.end_date >= o.day)
+            ]
         # Two assignments to one grid overlapping the same day must not count it twice.
         counted = list({id(o): o for o in counted}.values())
         grid_names = _("、").join(sorted({names.get(a.division_id, "") for a in mine}))
@@ -287,8 +324,9 @@ def withdrawn_cards(row: ScoreRow, period: Period, grid_ids=None) -> list[Warnin
     on its breakdown as withdrawn, so that a card missing from the deductions is
     accounted for. `grid_ids`: only those of these grids (the board's), since a
     worker may also work in a grid of another town that the viewer does not see."""
-    statement = select(WarningCard).where(WarningCard.withdrawn_at.is_not(None),
-                                          WarningCard.issued_on.between(period.first, period.last))
+    statement = select(WarningCard).where(
+        WarningCard.withdrawn_at.is_not(None), WarningCard.issued_on.between(period.first, period.last)
+    )
     if grid_ids is not None:
         statement = statement.where(WarningCard.grid_id.in_(grid_ids))
     if row.kind == "grid":

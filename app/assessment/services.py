@@ -1,6 +1,7 @@
 """Writes of the assessment: the administrators' edits of the scoring rules and the
 warning cards (黄牌/红牌) town and county staff issue and withdraw. Audited; the
 caller commits."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -52,8 +53,13 @@ def update_rule(rule: ScoringRule, values: RuleValues, user) -> list[str]:
         setattr(rule, name, getattr(values, name))
     if changed:
         db.session.flush()
-        audit.record("scoring_rule_updated", target=rule, actor=user, summary=rule.name,
-                     detail={name: [before[name], getattr(values, name)] for name in changed})
+        audit.record(
+            "scoring_rule_updated",
+            target=rule,
+            actor=user,
+            summary=rule.name,
+            detail={name: [before[name], getattr(values, name)] for name in changed},
+        )
     return changed
 
 
@@ -68,12 +74,20 @@ class CardValues:
 
 def workers_of(grid: Division, day: date) -> list[StaffMember]:
     """The grid workers assigned to the grid on the day."""
-    return list(db.session.scalars(
-        select(StaffMember).join(StaffAssignment, StaffAssignment.staff_id == StaffMember.id).where(
-            StaffAssignment.division_id == grid.id, StaffAssignment.role.in_(GRID_WORKER_ROLES),
-            StaffAssignment.start_date <= day,
-            or_(StaffAssignment.end_date.is_(None), StaffAssignment.end_date >= day))
-        .order_by(StaffMember.name).distinct()))
+    return list(
+        db.session.scalars(
+            select(StaffMember)
+            .join(StaffAssignment, StaffAssignment.staff_id == StaffMember.id)
+            .where(
+                StaffAssignment.division_id == grid.id,
+                StaffAssignment.role.in_(GRID_WORKER_ROLES),
+                StaffAssignment.start_date <= day,
+                or_(StaffAssignment.end_date.is_(None), StaffAssignment.end_date >= day),
+            )
+            .order_by(StaffMember.name)
+            .distinct()
+        )
+    )
 
 
 def issue_card(grid: Division, values: CardValues, user, today: date) -> WarningCard:
@@ -92,15 +106,24 @@ def issue_card(grid: Division, values: CardValues, user, today: date) -> Warning
         staff = next((s for s in workers_of(grid, values.issued_on) if s.id == values.staff_id), None)
         if staff is None:
             raise RuleError(_("该网格员当天不在这个网格。"), "staff_id")
-    card = WarningCard(grid_id=grid.id, staff_id=staff.id if staff else None, colour=values.colour,
-                       issued_on=values.issued_on, reason=reason[:2000], issuer_id=getattr(user, "id", None),
-                       issuer_name=getattr(user, "display_name", "") or getattr(user, "username", ""))
+    card = WarningCard(
+        grid_id=grid.id,
+        staff_id=staff.id if staff else None,
+        colour=values.colour,
+        issued_on=values.issued_on,
+        reason=reason[:2000],
+        issuer_id=getattr(user, "id", None),
+        issuer_name=getattr(user, "display_name", "") or getattr(user, "username", ""),
+    )
     db.session.add(card)
     db.session.flush()
-    audit.record("warning_card_issued", target=card, actor=user,
-                 summary=f"{reference.CARD_COLOURS[values.colour]} {grid.name}" + (f" {staff.name}" if staff else ""),
-                 detail={"colour": values.colour, "issued_on": values.issued_on.isoformat(),
-                         "staff_id": card.staff_id})
+    audit.record(
+        "warning_card_issued",
+        target=card,
+        actor=user,
+        summary=f"{reference.CARD_COLOURS[values.colour]} {grid.name}" + (f" {staff.name}" if staff else ""),
+        detail={"colour": values.colour, "issued_on": values.issued_on.isoformat(), "staff_id": card.staff_id},
+    )
     return card
 
 
@@ -120,8 +143,16 @@ def withdraw_card(card: WarningCard, reason: str, user, now: datetime | None = N
     card.withdrawal_reason = reason[:2000]
     db.session.flush()
     staff = card.staff
-    audit.record("warning_card_withdrawn", target=card, actor=user,
-                 summary=f"{reference.CARD_COLOURS[card.colour]} {card.grid.name}" + (f" {staff.name}" if staff else ""),
-                 detail={"colour": card.colour, "issued_on": card.issued_on.isoformat(), "staff_id": card.staff_id,
-                         "reason": card.withdrawal_reason})
+    audit.record(
+        "warning_card_withdrawn",
+        target=card,
+        actor=user,
+        summary=f"{reference.CARD_COLOURS[card.colour]} {card.grid.name}" + (f" {staff.name}" if staff else ""),
+        detail={
+            "colour": card.colour,
+            "issued_on": card.issued_on.isoformat(),
+            "staff_id": card.staff_id,
+            "reason": card.withdrawal_reason,
+        },
+    )
     return card

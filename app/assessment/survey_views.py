@@ -3,6 +3,7 @@
 PUBLIC_SURVEY_MIN_ANSWERS on; under 80 % flagged 通报批评), and the station's
 entry of a grid's tally. Stations, town and county staff enter; everyone in scope
 reads. Another grid's survey is a 404."""
+
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -44,19 +45,34 @@ def survey_list():
     grids = _grids(unit)
     ids = [g.id for g in grids]
     halves = {half: surveys.tallies(ids, year, half) for half in (1, 2)}
-    return render_template("assessment/surveys.html", grids=grids, halves=halves, year=year, unit=unit,
-                           years=range(today.year, today.year - 5, -1), grid_label=grid_label,
-                           half_labels=reference.HALVES, may_record=may_record_surveys(current_user),
-                           criticised_below=reference.satisfaction_criticised_below(),
-                           bonus_from=reference.satisfaction_bonus_from(), open_half=surveys.half_of(today),
-                           public_min=surveys.public_min_answers())
+    return render_template(
+        "assessment/surveys.html",
+        grids=grids,
+        halves=halves,
+        year=year,
+        unit=unit,
+        years=range(today.year, today.year - 5, -1),
+        grid_label=grid_label,
+        half_labels=reference.HALVES,
+        may_record=may_record_surveys(current_user),
+        criticised_below=reference.satisfaction_criticised_below(),
+        bonus_from=reference.satisfaction_bonus_from(),
+        open_half=surveys.half_of(today),
+        public_min=surveys.public_min_answers(),
+    )
 
 
 def _values(form: SurveyForm) -> surveys.SurveyValues:
-    return surveys.SurveyValues(year=form.year.data, half=form.half.data, respondents=form.respondents.data,
-                                satisfied=form.satisfied.data or 0, basically=form.basically.data or 0,
-                                dissatisfied=form.dissatisfied.data or 0, note=form.note.data or "",
-                                score=form.score.data)
+    return surveys.SurveyValues(
+        year=form.year.data,
+        half=form.half.data,
+        respondents=form.respondents.data,
+        satisfied=form.satisfied.data or 0,
+        basically=form.basically.data or 0,
+        dissatisfied=form.dissatisfied.data or 0,
+        note=form.note.data or "",
+        score=form.score.data,
+    )
 
 
 def _save(form: SurveyForm, grids: list[Division], survey: SatisfactionSurvey | None):
@@ -68,8 +84,15 @@ def _save(form: SurveyForm, grids: list[Division], survey: SatisfactionSurvey | 
         survey = surveys.save_station_survey(grid, _values(form), current_user, local_today(), survey)
     if not saved:
         return None
-    flash(_("已保存%(grid)s %(year)d年%(half)s的满意度调查。", grid=grid.name, year=survey.year,
-            half=surveys.half_label(survey.half)), "success")
+    flash(
+        _(
+            "已保存%(grid)s %(year)d年%(half)s的满意度调查。",
+            grid=grid.name,
+            year=survey.year,
+            half=surveys.half_label(survey.half),
+        ),
+        "success",
+    )
     return redirect(url_for("assessment.survey_list", year=survey.year), 303)
 
 

@@ -14,6 +14,7 @@ counts 50 : 30.
 Under SATISFACTION_CRITICISED_BELOW (80) the grid is flagged 通报批评; from
 SATISFACTION_BONUS_FROM (90) the satisfaction_bonus rule adds its points.
 The caller commits."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -58,6 +59,7 @@ def public_min_answers() -> int:
 @dataclass
 class PublicAnswers:
     """The anonymous answers of one grid's half-year, on their own."""
+
     satisfied: int = 0
     basically: int = 0
     dissatisfied: int = 0
@@ -89,6 +91,7 @@ class PublicAnswers:
 class Tally:
     """The station's counts (satisfied, basically, dissatisfied or a score) and the
     public answers apart; `total` and `rate` are the official ones."""
+
     satisfied: int = 0
     basically: int = 0
     dissatisfied: int = 0
@@ -126,19 +129,27 @@ def tallies(grid_ids, year: int, half: int) -> dict[int, Tally]:
     (counted in the official rate only from `public_min_answers()` on)."""
     result: dict[int, Tally] = {}
     minimum = public_min_answers()
-    for survey in db.session.scalars(select(SatisfactionSurvey).where(
-            SatisfactionSurvey.grid_id.in_(grid_ids), SatisfactionSurvey.year == year,
-            SatisfactionSurvey.half == half)):
-        tally = Tally(survey.satisfied, survey.basically, survey.dissatisfied, station=survey,
-                      public=PublicAnswers(minimum=minimum))
+    for survey in db.session.scalars(
+        select(SatisfactionSurvey).where(
+            SatisfactionSurvey.grid_id.in_(grid_ids), SatisfactionSurvey.year == year, SatisfactionSurvey.half == half
+        )
+    ):
+        tally = Tally(
+            survey.satisfied,
+            survey.basically,
+            survey.dissatisfied,
+            station=survey,
+            public=PublicAnswers(minimum=minimum),
+        )
         if survey.score is not None:
             tally.scored_respondents = survey.respondents
             tally.scored_satisfied = Decimal(survey.respondents) * Decimal(survey.score) / 100
         result[survey.grid_id] = tally
     for grid_id, answer, count in db.session.execute(
-            select(SurveyResponse.grid_id, SurveyResponse.answer, func.count()).where(
-                SurveyResponse.grid_id.in_(grid_ids), SurveyResponse.year == year, SurveyResponse.half == half)
-            .group_by(SurveyResponse.grid_id, SurveyResponse.answer)):
+        select(SurveyResponse.grid_id, SurveyResponse.answer, func.count())
+        .where(SurveyResponse.grid_id.in_(grid_ids), SurveyResponse.year == year, SurveyResponse.half == half)
+        .group_by(SurveyResponse.grid_id, SurveyResponse.answer)
+    ):
         tally = result.setdefault(grid_id, Tally(public=PublicAnswers(minimum=minimum)))
         if answer in reference.ANSWERS:
             setattr(tally.public, answer, getattr(tally.public, answer) + count)
@@ -146,6 +157,7 @@ def tallies(grid_ids, year: int, half: int) -> dict[int, Tally]:
 
 
 # --- The station's entry --------------------------------------------------------------
+
 
 @dataclass
 class SurveyValues:
@@ -174,14 +186,19 @@ def _check(values: SurveyValues, today: date) -> None:
         raise RuleError(_("满意、基本满意、不满意人数之和应等于受访人数（现为 %(n)d）。", n=counted), "respondents")
 
 
-def save_station_survey(grid: Division, values: SurveyValues, user, today: date,
-                        survey: SatisfactionSurvey | None = None) -> SatisfactionSurvey:
+def save_station_survey(
+    grid: Division, values: SurveyValues, user, today: date, survey: SatisfactionSurvey | None = None
+) -> SatisfactionSurvey:
     """Record (or correct) the station's tally for the grid and half-year."""
     _check(values, today)
     if survey is None:
-        survey = db.session.scalar(select(SatisfactionSurvey).where(
-            SatisfactionSurvey.grid_id == grid.id, SatisfactionSurvey.year == values.year,
-            SatisfactionSurvey.half == values.half))
+        survey = db.session.scalar(
+            select(SatisfactionSurvey).where(
+                SatisfactionSurvey.grid_id == grid.id,
+                SatisfactionSurvey.year == values.year,
+                SatisfactionSurvey.half == values.half,
+            )
+        )
     created = survey is None
     if created:
         survey = SatisfactionSurvey(grid_id=grid.id, year=values.year, half=values.half)
@@ -193,15 +210,24 @@ def save_station_survey(grid: Division, values: SurveyValues, user, today: date,
     survey.note = values.note.strip()[:200]
     survey.recorded_by_id = getattr(user, "id", None)
     db.session.flush()
-    audit.record("survey_recorded" if created else "survey_updated", target=survey, actor=user,
-                 summary=f"{grid.name} {values.year} {half_label(values.half)}",
-                 detail={"respondents": values.respondents, "satisfied": values.satisfied,
-                         "basically": values.basically, "dissatisfied": values.dissatisfied,
-                         "score": None if values.score is None else str(values.score)})
+    audit.record(
+        "survey_recorded" if created else "survey_updated",
+        target=survey,
+        actor=user,
+        summary=f"{grid.name} {values.year} {half_label(values.half)}",
+        detail={
+            "respondents": values.respondents,
+            "satisfied": values.satisfied,
+            "basically": values.basically,
+            "dissatisfied": values.dissatisfied,
+            "score": None if values.score is None else str(values.score),
+        },
+    )
     return survey
 
 
 # --- Public answers ---------------------------------------------------------------------
+
 
 class SurveyThrottled(RuleError):
     """This client answered the most times an hour allows."""
@@ -218,12 +244,16 @@ def add_public_answer(grid: Division, answer: str, fingerprint: str, now: dateti
     if answer not in reference.ANSWERS:
         raise RuleError(_("请选择满意程度。"), "answer")
     limit = responses_per_hour()
-    recent = db.session.scalar(select(func.count(SurveyResponse.id)).where(
-        SurveyResponse.submitter_fingerprint == fingerprint, SurveyResponse.created_at >= now - THROTTLE_WINDOW))
+    recent = db.session.scalar(
+        select(func.count(SurveyResponse.id)).where(
+            SurveyResponse.submitter_fingerprint == fingerprint, SurveyResponse.created_at >= now - THROTTLE_WINDOW
+        )
+    )
     if recent >= limit:
         raise SurveyThrottled(_("提交过于频繁：同一网络每小时最多评价 %(n)d 次，请稍后再试。", n=limit))
     year, half = half_of(today)
-    response = SurveyResponse(grid_id=grid.id, year=year, half=half, answer=answer,
-                              submitter_fingerprint=fingerprint, created_at=now)
+    response = SurveyResponse(
+        grid_id=grid.id, year=year, half=half, answer=answer, submitter_fingerprint=fingerprint, created_at=now
+    )
     db.session.add(response)
     return response

@@ -2,6 +2,7 @@
 user's scope; each row opens its breakdown, every deduction and bonus linked to the
 record behind it; the board as xlsx (audited). A grid worker sees their own grid's
 row and their own; another grid's or another worker's breakdown is a 404."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -44,8 +45,13 @@ def period_choices(today: date) -> list[tuple[str, str]]:
 
 
 def _units() -> list[Division]:
-    return list(db.session.scalars(scoped_select(Division).where(
-        Division.level.in_(("town", "community", "grid")), Division.status == "active").order_by(Division.code)))
+    return list(
+        db.session.scalars(
+            scoped_select(Division)
+            .where(Division.level.in_(("town", "community", "grid")), Division.status == "active")
+            .order_by(Division.code)
+        )
+    )
 
 
 def _picked_unit() -> Division | None:
@@ -92,9 +98,19 @@ def board():
     kind, period, unit = _kind(), _period(), _picked_unit()
     rows = sorted(_rows(kind, period, unit), key=lambda r: (-r.score, r.label))
     flagged = [(reference.FLAG_LABELS[code], sum(1 for r in rows if r.flag == code)) for code in reference.FLAG_ORDER]
-    return render_template("assessment/board.html", rows=rows, flagged=[(label, n) for label, n in flagged if n], kind=kind, period=period, unit=unit,
-                           units=_units(), periods=period_choices(local_today()), breakdown_url=breakdown_url,
-                           thresholds=reference.thresholds(), grid_label=grid_label)
+    return render_template(
+        "assessment/board.html",
+        rows=rows,
+        flagged=[(label, n) for label, n in flagged if n],
+        kind=kind,
+        period=period,
+        unit=unit,
+        units=_units(),
+        periods=period_choices(local_today()),
+        breakdown_url=breakdown_url,
+        thresholds=reference.thresholds(),
+        grid_label=grid_label,
+    )
 
 
 def board_columns(kind: str) -> list[Column]:
@@ -108,8 +124,11 @@ def board_columns(kind: str) -> list[Column]:
         Column(lambda r: r[1].flag_label, _("处理"), 10),
         Column(lambda r: _("；").join(r[1].survey_flags), _("满意率低于要求"), 24),
         Column(lambda r: _("；").join(r[1].public_surveys), _("网上评价（另列）"), 40),
-        Column(lambda r: _("；").join(f"{line.rule.name} {line.points}" for line in r[1].lines if line.entries),
-               _("扣分、加分明细"), 60),
+        Column(
+            lambda r: _("；").join(f"{line.rule.name} {line.points}" for line in r[1].lines if line.entries),
+            _("扣分、加分明细"),
+            60,
+        ),
     ]
 
 
@@ -123,17 +142,24 @@ def export_board():
     scope = unit.name if unit else _("全部（我的管辖范围）")
     title = _("%(period)s%(kind)s考核得分（%(scope)s）", period=period.label, kind=reference.KINDS[kind], scope=scope)
     payload = write_table(board_columns(kind), list(enumerate(rows, 1)), title=title, sheet_name=_("考核得分"))
-    audit.record_now("assessment_exported", summary=title,
-                     detail={"period": period.param, "kind": kind, "division": unit.code if unit else None,
-                             "rows": len(rows)})
+    audit.record_now(
+        "assessment_exported",
+        summary=title,
+        detail={"period": period.param, "kind": kind, "division": unit.code if unit else None, "rows": len(rows)},
+    )
     return xlsx_download(payload, _("考核得分"))
 
 
 def _render_breakdown(row: scoring.ScoreRow, period: scoring.Period, grids: list[Division]):
-    return render_template("assessment/breakdown.html", row=row, period=period,
-                           periods=period_choices(local_today()), thresholds=reference.thresholds(),
-                           withdrawn=scoring.withdrawn_cards(row, period, [g.id for g in grids]),
-                           colours=reference.CARD_COLOURS)
+    return render_template(
+        "assessment/breakdown.html",
+        row=row,
+        period=period,
+        periods=period_choices(local_today()),
+        thresholds=reference.thresholds(),
+        withdrawn=scoring.withdrawn_cards(row, period, [g.id for g in grids]),
+        colours=reference.CARD_COLOURS,
+    )
 
 
 @bp.route("/assessment/grids/<int:division_id>")

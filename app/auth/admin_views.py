@@ -1,5 +1,6 @@
 """The pages of 三员分立: accounts and system settings (系统管理员), roles, scopes,
 unlocking and security settings (安全管理员), the audit log (审计管理员)."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -9,7 +10,6 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import or_, select
-
 from wtforms import BooleanField, IntegerField
 from wtforms.validators import InputRequired, NumberRange
 
@@ -31,79 +31,132 @@ AUDIT_ACTIONS = {
     "printed": _l("打印或导出台账"),
     "roster_saved": _l("保存值班表"),
     "manual_page_saved": _l("修改工作手册"),
-    "matter_limits_changed": _l("修改事件处置时限"), "matter_type_changed": _l("修改事件小类"),
+    "matter_limits_changed": _l("修改事件处置时限"),
+    "matter_type_changed": _l("修改事件小类"),
     "holidays_changed": _l("录入节假日安排"),
-    "login": _l("登录成功"), "login_failed": _l("登录失败"),
-    "login_refused_locked": _l("锁定期间尝试登录"), "login_refused_disabled": _l("停用账号尝试登录"),
-    "account_locked": _l("账号锁定"), "logout": _l("退出登录"),
-    "address_locked": _l("网络地址暂停登录"), "login_refused_address": _l("网络地址暂停期间尝试登录"),
+    "login": _l("登录成功"),
+    "login_failed": _l("登录失败"),
+    "login_refused_locked": _l("锁定期间尝试登录"),
+    "login_refused_disabled": _l("停用账号尝试登录"),
+    "account_locked": _l("账号锁定"),
+    "logout": _l("退出登录"),
+    "address_locked": _l("网络地址暂停登录"),
+    "login_refused_address": _l("网络地址暂停期间尝试登录"),
     "password_expired": _l("密码到期须修改"),
-    "account_created": _l("创建账号"), "account_enabled": _l("启用账号"),
-    "account_disabled": _l("停用账号"), "password_reset": _l("重置密码"),
-    "password_changed": _l("修改密码"), "role_changed": _l("角色变更"),
+    "account_created": _l("创建账号"),
+    "account_enabled": _l("启用账号"),
+    "account_disabled": _l("停用账号"),
+    "password_reset": _l("重置密码"),
+    "password_changed": _l("修改密码"),
+    "role_changed": _l("角色变更"),
     "scope_changed": _l("管辖范围变更"),
-    "division_created": _l("新建区划"), "grid_boundary_changed": _l("调整网格边界"),
-    "grid_split": _l("拆分网格"), "grid_merged": _l("合并网格"), "building_created": _l("新建楼栋"),
-    "staff_created": _l("新增网格力量"), "staff_updated": _l("修改网格力量"),
-    "staff_photo_changed": _l("更换照片"), "staff_photo_removed": _l("删除照片"),
-    "staff_account_linked": _l("关联账号"), "staff_account_unlinked": _l("取消关联账号"),
-    "assignment_added": _l("新增任职"), "assignment_ended": _l("结束任职"),
-    "team_created": _l("新建服务团队"), "team_updated": _l("修改服务团队"),
-    "team_member_added": _l("团队增加成员"), "team_member_removed": _l("团队移出成员"),
-    "department_created": _l("新增职能部门"), "department_updated": _l("修改职能部门"),
-    "department_deactivated": _l("停用职能部门"), "department_reactivated": _l("启用职能部门"),
+    "division_created": _l("新建区划"),
+    "grid_boundary_changed": _l("调整网格边界"),
+    "grid_split": _l("拆分网格"),
+    "grid_merged": _l("合并网格"),
+    "building_created": _l("新建楼栋"),
+    "staff_created": _l("新增网格力量"),
+    "staff_updated": _l("修改网格力量"),
+    "staff_photo_changed": _l("更换照片"),
+    "staff_photo_removed": _l("删除照片"),
+    "staff_account_linked": _l("关联账号"),
+    "staff_account_unlinked": _l("取消关联账号"),
+    "assignment_added": _l("新增任职"),
+    "assignment_ended": _l("结束任职"),
+    "team_created": _l("新建服务团队"),
+    "team_updated": _l("修改服务团队"),
+    "team_member_added": _l("团队增加成员"),
+    "team_member_removed": _l("团队移出成员"),
+    "department_created": _l("新增职能部门"),
+    "department_updated": _l("修改职能部门"),
+    "department_deactivated": _l("停用职能部门"),
+    "department_reactivated": _l("启用职能部门"),
     "personal_data_revealed": _l("查看完整证件号和电话"),
     "id_number_located": _l("获知证件号码登记地"),
     "register_exported": _l("导出台账"),
-    "key_person_created": _l("列为重点人员"), "key_person_updated": _l("修改重点人员信息"),
-    "key_person_closed": _l("解除列管"), "key_person_viewed": _l("查看重点人员"),
-    "key_persons_exported": _l("导出重点人员"), "key_persons_listed": _l("查看重点人员名单"),
+    "key_person_created": _l("列为重点人员"),
+    "key_person_updated": _l("修改重点人员信息"),
+    "key_person_closed": _l("解除列管"),
+    "key_person_viewed": _l("查看重点人员"),
+    "key_persons_exported": _l("导出重点人员"),
+    "key_persons_listed": _l("查看重点人员名单"),
     "follow_up_added": _l("添加跟进记录"),
     "follow_up_updated": _l("修改跟进记录"),
-    "house_created": _l("登记房屋"), "house_updated": _l("修改房屋"),
-    "rental_created": _l("登记出租房屋"), "rental_updated": _l("修改出租房屋"),
-    "tenant_added": _l("添加租户"), "tenant_removed": _l("移出租户"),
-    "shop_created": _l("登记商铺"), "shop_updated": _l("修改商铺"),
-    "organisation_created": _l("登记组织"), "organisation_updated": _l("修改组织"),
-    "group_created": _l("新建联防组"), "group_updated": _l("修改联防组"),
-    "group_member_added": _l("联防组加入住户"), "group_member_removed": _l("联防组移出住户"),
+    "house_created": _l("登记房屋"),
+    "house_updated": _l("修改房屋"),
+    "rental_created": _l("登记出租房屋"),
+    "rental_updated": _l("修改出租房屋"),
+    "tenant_added": _l("添加租户"),
+    "tenant_removed": _l("移出租户"),
+    "shop_created": _l("登记商铺"),
+    "shop_updated": _l("修改商铺"),
+    "organisation_created": _l("登记组织"),
+    "organisation_updated": _l("修改组织"),
+    "group_created": _l("新建联防组"),
+    "group_updated": _l("修改联防组"),
+    "group_member_added": _l("联防组加入住户"),
+    "group_member_removed": _l("联防组移出住户"),
     "register_imported": _l("导入台账"),
-    "care_tag_added": _l("新增关爱标签"), "care_tag_enabled": _l("启用关爱标签"),
+    "care_tag_added": _l("新增关爱标签"),
+    "care_tag_enabled": _l("启用关爱标签"),
     "care_tag_retired": _l("停用关爱标签"),
     "visit_class_updated": _l("修改走访分类"),
-    "visit_recorded": _l("登记入户走访"), "visit_updated": _l("修改走访记录"),
-    "visit_deleted": _l("删除走访记录"), "visit_matter_opened": _l("走访上报为事件"),
-    "key_person_category_added": _l("新增重点人员类别"), "key_person_category_updated": _l("修改重点人员类别"),
-    "key_person_category_enabled": _l("启用重点人员类别"), "key_person_category_disabled": _l("停用重点人员类别"),
+    "visit_recorded": _l("登记入户走访"),
+    "visit_updated": _l("修改走访记录"),
+    "visit_deleted": _l("删除走访记录"),
+    "visit_matter_opened": _l("走访上报为事件"),
+    "key_person_category_added": _l("新增重点人员类别"),
+    "key_person_category_updated": _l("修改重点人员类别"),
+    "key_person_category_enabled": _l("启用重点人员类别"),
+    "key_person_category_disabled": _l("停用重点人员类别"),
     "shop_moved": _l("商铺搬迁"),
-    "hotline_imported": _l("导入12345热线工单"), "hotline_receipts_exported": _l("导出12345热线回单"),
+    "hotline_imported": _l("导入12345热线工单"),
+    "hotline_receipts_exported": _l("导出12345热线回单"),
     "indicators_exported": _l("导出事件指标"),
-    "api_key_created": _l("生成 Open311 接口密钥"), "api_key_disabled": _l("停用 Open311 接口密钥"),
-    "meeting_recorded": _l("记录会议"), "training_recorded": _l("记录培训"),
-    "meeting_updated": _l("修改会议记录"), "training_updated": _l("修改培训记录"),
-    "admitted_item_created": _l("新增准入事项"), "admitted_item_updated": _l("修改准入事项"),
-    "task_assigned": _l("下达交办任务"), "task_target_reported": _l("报告任务完成"),
-    "inspection_recorded": _l("记录督查"), "recheck_recorded": _l("记录回头看"),
-    "task_updated": _l("修改交办任务"), "task_withdrawn": _l("撤回交办任务"),
+    "api_key_created": _l("生成 Open311 接口密钥"),
+    "api_key_disabled": _l("停用 Open311 接口密钥"),
+    "meeting_recorded": _l("记录会议"),
+    "training_recorded": _l("记录培训"),
+    "meeting_updated": _l("修改会议记录"),
+    "training_updated": _l("修改培训记录"),
+    "admitted_item_created": _l("新增准入事项"),
+    "admitted_item_updated": _l("修改准入事项"),
+    "task_assigned": _l("下达交办任务"),
+    "task_target_reported": _l("报告任务完成"),
+    "inspection_recorded": _l("记录督查"),
+    "recheck_recorded": _l("记录回头看"),
+    "task_updated": _l("修改交办任务"),
+    "task_withdrawn": _l("撤回交办任务"),
     "task_target_report_corrected": _l("更正任务完成情况"),
-    "inspection_updated": _l("修改督查记录"), "rectifications_added": _l("补充督查发现的问题"),
-    "rectification_updated": _l("更正整改问题"), "recheck_updated": _l("更正回头看"),
+    "inspection_updated": _l("修改督查记录"),
+    "rectifications_added": _l("补充督查发现的问题"),
+    "rectification_updated": _l("更正整改问题"),
+    "recheck_updated": _l("更正回头看"),
     "recheck_deleted": _l("删除回头看"),
-    "patrol_recorded": _l("登记巡查"), "patrol_finding_added": _l("登记巡查发现"),
-    "patrol_finding_reported": _l("巡查发现上报为事件"), "opinion_entry_added": _l("记录民情日志"),
+    "patrol_recorded": _l("登记巡查"),
+    "patrol_finding_added": _l("登记巡查发现"),
+    "patrol_finding_reported": _l("巡查发现上报为事件"),
+    "opinion_entry_added": _l("记录民情日志"),
     "chief_report_made": _l("记录向网格长报告"),
-    "patrol_updated": _l("修改巡查"), "patrol_deleted": _l("删除巡查"),
-    "patrol_finding_updated": _l("修改巡查发现"), "patrol_finding_deleted": _l("删除巡查发现"),
-    "opinion_entry_updated": _l("修改民情日志"), "opinion_entry_deleted": _l("删除民情日志"),
-    "scoring_rule_updated": _l("修改评分规则"), "warning_card_issued": _l("发出黄牌/红牌"),
+    "patrol_updated": _l("修改巡查"),
+    "patrol_deleted": _l("删除巡查"),
+    "patrol_finding_updated": _l("修改巡查发现"),
+    "patrol_finding_deleted": _l("删除巡查发现"),
+    "opinion_entry_updated": _l("修改民情日志"),
+    "opinion_entry_deleted": _l("删除民情日志"),
+    "scoring_rule_updated": _l("修改评分规则"),
+    "warning_card_issued": _l("发出黄牌/红牌"),
     "warning_card_withdrawn": _l("撤销黄牌/红牌"),
-    "survey_recorded": _l("登记满意度调查"), "survey_updated": _l("更正满意度调查"),
+    "survey_recorded": _l("登记满意度调查"),
+    "survey_updated": _l("更正满意度调查"),
     "assessment_exported": _l("导出考核得分"),
-    "account_updated": _l("修改账号信息"), "account_unlocked": _l("解除账号锁定"),
+    "account_updated": _l("修改账号信息"),
+    "account_unlocked": _l("解除账号锁定"),
     "address_unlocked": _l("解除网络地址暂停登录"),
     "login_refused_awaiting_role": _l("未授权账号尝试登录"),
     "setting_changed": _l("修改系统设置"),
-    duties.REFUSED: _l("越权访问被拒绝"), duties.BURST: _l("越权访问告警"),
+    duties.REFUSED: _l("越权访问被拒绝"),
+    duties.BURST: _l("越权访问告警"),
     duties.ACKNOWLEDGED: _l("告警已阅"),
 }
 
@@ -114,15 +167,16 @@ def _fill_scope_choices(form) -> None:
     # The security administrator sees no records of the county, yet gives scopes in
     # all of it: the whole tree is offered here.
     form.scope_division_id.choices = [(0, _("（无）"))] + division_choices(
-        db.session.scalars(select(Division).where(Division.status == "active").order_by(Division.code)))
+        db.session.scalars(select(Division).where(Division.status == "active").order_by(Division.code))
+    )
     form.scope_department_id.choices = [(0, _("（无）"))] + [
-        (d.id, d.name) for d in db.session.scalars(select(Department).order_by(Department.name))]
+        (d.id, d.name) for d in db.session.scalars(select(Department).order_by(Department.name))
+    ]
 
 
 def _scope_from(form):
     division = db.session.get(Division, form.scope_division_id.data) if form.scope_division_id.data else None
-    department = (db.session.get(Department, form.scope_department_id.data)
-                  if form.scope_department_id.data else None)
+    department = db.session.get(Department, form.scope_department_id.data) if form.scope_department_id.data else None
     return division, department
 
 
@@ -136,8 +190,15 @@ def users():
         like = f"%{query}%"
         statement = statement.where(or_(User.username.ilike(like), User.display_name.ilike(like)))
     page = db.paginate(statement, per_page=50)
-    return render_page("admin/users.html", fragment="admin/_user_rows.html", target_id="user-rows",
-                       page=page, query=query, now=utcnow(), roles={r.value: r.label for r in Role})
+    return render_page(
+        "admin/users.html",
+        fragment="admin/_user_rows.html",
+        target_id="user-rows",
+        page=page,
+        query=query,
+        now=utcnow(),
+        roles={r.value: r.label for r in Role},
+    )
 
 
 @admin_bp.route("/users/new", methods=["GET", "POST"])
@@ -148,18 +209,23 @@ def create_user():
     if form.validate_on_submit():
         with saving(form) as saved:
             user = services.create_user(
-                username=form.username.data, display_name=form.display_name.data, role=None,
-                password=form.password.data, confirm=form.confirm.data, phone=form.phone.data)
+                username=form.username.data,
+                display_name=form.display_name.data,
+                role=None,
+                password=form.password.data,
+                confirm=form.confirm.data,
+                phone=form.phone.data,
+            )
         if saved:
-            flash(_("账号 %(name)s 已创建，请安全管理员为其分配角色和管辖范围后方可登录。", name=user.username),
-                  "success")
+            flash(
+                _("账号 %(name)s 已创建，请安全管理员为其分配角色和管辖范围后方可登录。", name=user.username), "success"
+            )
             return redirect(url_for("admin.user_detail", user_id=user.id), code=303)
     return render_template("admin/user_form.html", form=form, user=None)
 
 
 def _detail(user: User, temporary_password: str | None = None):
-    return render_template("admin/user_detail.html", user=user, temporary_password=temporary_password,
-                           now=utcnow())
+    return render_template("admin/user_detail.html", user=user, temporary_password=temporary_password, now=utcnow())
 
 
 @admin_bp.route("/users/<int:user_id>")
@@ -197,15 +263,24 @@ def user_access(user_id: int):
     if form.validate_on_submit():
         division, department = _scope_from(form)
         with saving(form) as saved:
-            services.set_access(user, Role(form.role.data), division, department,
-                                governance_duty=form.governance_duty.data,
-                                second_role=_second_role(form.second_role.data),
-                                acting=current_user)
+            services.set_access(
+                user,
+                Role(form.role.data),
+                division,
+                department,
+                governance_duty=form.governance_duty.data,
+                second_role=_second_role(form.second_role.data),
+                acting=current_user,
+            )
         if saved:
             flash(_("授权已保存。"), "success")
             return redirect(url_for("admin.user_detail", user_id=user.id), code=303)
-    return render_template("admin/user_access.html", form=form, user=user,
-                           combining_allowed=system_settings.setting("ADMIN_DUTIES_COMBINED"))
+    return render_template(
+        "admin/user_access.html",
+        form=form,
+        user=user,
+        combining_allowed=system_settings.setting("ADMIN_DUTIES_COMBINED"),
+    )
 
 
 def _second_role(value: str | None) -> Role | None:
@@ -265,6 +340,7 @@ SETTING_GROUPS = {
 
 def _settings_form(group: str):
     """A form with one field per setting of the group, filled with the values in force."""
+
     class GroupForm(SettingsForm):
         pass
 
@@ -272,11 +348,18 @@ def _settings_form(group: str):
         if spec.kind is bool:
             field = BooleanField(spec.label, description=spec.help)
         else:
-            field = IntegerField(spec.label, description=spec.help, validators=[
-                InputRequired(REQUIRED),
-                NumberRange(spec.minimum, spec.maximum,
-                            message=_l("请输入 %(low)d 到 %(high)d 之间的整数。", low=spec.minimum,
-                                       high=spec.maximum))])
+            field = IntegerField(
+                spec.label,
+                description=spec.help,
+                validators=[
+                    InputRequired(REQUIRED),
+                    NumberRange(
+                        spec.minimum,
+                        spec.maximum,
+                        message=_l("请输入 %(low)d 到 %(high)d 之间的整数。", low=spec.minimum, high=spec.maximum),
+                    ),
+                ],
+            )
         setattr(GroupForm, spec.name, field)
     data = {spec.name: system_settings.setting(spec.name) for spec in system_settings.specs_of(group)}
     return GroupForm(data=data)
@@ -296,16 +379,21 @@ def settings(group: str):
                 if spec.name == "ADMIN_DUTIES_COMBINED" and not form[spec.name].data:
                     combined = services.combined_accounts()
                     if combined:
-                        raise services.AccountError(_(
-                            "以下账号仍兼任两个管理员角色，请先取消兼任：%(names)s",
-                            names=", ".join(user.username for user in combined)), spec.name)
+                        raise services.AccountError(
+                            _(
+                                "以下账号仍兼任两个管理员角色，请先取消兼任：%(names)s",
+                                names=", ".join(user.username for user in combined),
+                            ),
+                            spec.name,
+                        )
                 changed += system_settings.change(spec.name, form[spec.name].data, current_user)
         if saved:
             flash(_("设置已保存（%(n)d 项有改动）。", n=changed), "success")
             return redirect(url_for("admin.settings", group=group), code=303)
     locked = services.locked_addresses() if group == system_settings.SECURITY else []
-    return render_template("admin/settings.html", form=form, group=group, title=SETTING_GROUPS[group][1],
-                           locked_addresses=locked)
+    return render_template(
+        "admin/settings.html", form=form, group=group, title=SETTING_GROUPS[group][1], locked_addresses=locked
+    )
 
 
 @admin_bp.route("/settings/security/addresses/<int:throttle_id>/unlock", methods=["POST"])
@@ -348,11 +436,9 @@ def audit_log():
             if bound == "from":
                 statement = statement.where(AuditEvent.occurred_at >= local_day_start_utc(day))
             else:
-                statement = statement.where(
-                    AuditEvent.occurred_at < local_day_start_utc(day + timedelta(days=1)))
+                statement = statement.where(AuditEvent.occurred_at < local_day_start_utc(day + timedelta(days=1)))
     page = db.paginate(statement, per_page=50)
-    return render_template("admin/audit.html", form=form, page=page, actions=AUDIT_ACTIONS,
-                           alerts=duties.open_alerts())
+    return render_template("admin/audit.html", form=form, page=page, actions=AUDIT_ACTIONS, alerts=duties.open_alerts())
 
 
 @admin_bp.route("/audit/alerts/<int:event_id>/read", methods=["POST"])

@@ -1,5 +1,6 @@
 """Writing the audit log. Callers pass what happened; who and from where come
 from the request when there is one."""
+
 from __future__ import annotations
 
 from flask import has_request_context, request
@@ -15,8 +16,15 @@ def client_ip() -> str | None:
     return request.remote_addr
 
 
-def record(action: str, *, target=None, summary: str = "", detail: dict | None = None,
-           actor=None, actor_name: str | None = None) -> AuditEvent:
+def record(
+    action: str,
+    *,
+    target=None,
+    summary: str = "",
+    detail: dict | None = None,
+    actor=None,
+    actor_name: str | None = None,
+) -> AuditEvent:
     """Add an audit event to the current transaction (committed with the change it
     describes, so a rolled-back change leaves no misleading entry)."""
     if actor is None and has_request_context() and current_user.is_authenticated:

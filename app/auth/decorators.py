@@ -1,5 +1,6 @@
 """View guards. Missing permission on a page: 403. Records outside one's scope are
 404 (see app.core.scoping), so their existence is not revealed."""
+
 from __future__ import annotations
 
 from functools import wraps
@@ -19,24 +20,29 @@ def permission_required(permission: Permission):
             if not current_user.can(permission):
                 abort(403)
             return view(*args, **kwargs)
+
         return wrapped
+
     return decorator
 
 
 def admin_required(view):
     """County administrators only. Others get 404: the county's settings are records too."""
+
     @wraps(view)
     @login_required
     def wrapped(*args, **kwargs):
         if not current_user.is_county_admin:
             refuse(404)
         return view(*args, **kwargs)
+
     return wrapped
 
 
 def duty_required(*permissions: Permission):
     """An administrator's page of 三员分立 (accounts, security, audit): for an account
     holding any of the permissions; others get 404, as for any record not theirs."""
+
     def decorator(view):
         @wraps(view)
         @login_required
@@ -44,7 +50,9 @@ def duty_required(*permissions: Permission):
             if not any(current_user.can(permission) for permission in permissions):
                 refuse(404)
             return view(*args, **kwargs)
+
         return wrapped
+
     return decorator
 
 

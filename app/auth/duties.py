@@ -11,6 +11,7 @@
   refusal_burst alert is written, which the audit administrator's page lists first
   until it is marked as read.
 """
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -64,8 +65,11 @@ def _log_refusal(response):
 
     db.session.rollback()  # the refused view's own work, if any, is not saved
     with write_transactions():
-        audit.record(REFUSED, summary=f"{request.method} {request.path}"[:500],
-                     detail={"status": response.status_code, **{k: v for k, v in refused.items() if v}})
+        audit.record(
+            REFUSED,
+            summary=f"{request.method} {request.path}"[:500],
+            detail={"status": response.status_code, **{k: v for k, v in refused.items() if v}},
+        )
         db.session.flush()
         _raise_burst_alert(current_user._get_current_object())
         db.session.commit()
@@ -83,17 +87,27 @@ def _raise_burst_alert(user) -> None:
     threshold = setting("REFUSED_BURST_COUNT")
     minutes = setting("REFUSED_BURST_MINUTES")
     since = utcnow() - timedelta(minutes=minutes)
-    count = db.session.scalar(select(func.count(AuditEvent.id)).where(
-        AuditEvent.actor_id == user.id, AuditEvent.action == REFUSED, AuditEvent.occurred_at >= since))
+    count = db.session.scalar(
+        select(func.count(AuditEvent.id)).where(
+            AuditEvent.actor_id == user.id, AuditEvent.action == REFUSED, AuditEvent.occurred_at >= since
+        )
+    )
     if count < threshold:
         return
-    already = db.session.scalar(select(AuditEvent.id).where(
-        AuditEvent.actor_id == user.id, AuditEvent.action == BURST, AuditEvent.occurred_at >= since).limit(1))
+    already = db.session.scalar(
+        select(AuditEvent.id)
+        .where(AuditEvent.actor_id == user.id, AuditEvent.action == BURST, AuditEvent.occurred_at >= since)
+        .limit(1)
+    )
     if already is None:
         from flask_babel import gettext as _
-        audit.record(BURST, target=user, summary=_(
-            "%(m)d 分钟内 %(n)d 次越权访问被拒绝。", m=minutes, n=count),
-            detail={"count": count, "minutes": minutes})
+
+        audit.record(
+            BURST,
+            target=user,
+            summary=_("%(m)d 分钟内 %(n)d 次越权访问被拒绝。", m=minutes, n=count),
+            detail={"count": count, "minutes": minutes},
+        )
 
 
 def open_alerts():
@@ -101,10 +115,16 @@ def open_alerts():
     from app.auth.models import AuditEvent
     from app.extensions import db
 
-    read = select(AuditEvent.target_id).where(AuditEvent.action == ACKNOWLEDGED,
-                                              AuditEvent.target_type == "audit_event")
-    return list(db.session.scalars(select(AuditEvent).where(
-        AuditEvent.action == BURST, AuditEvent.id.not_in(read)).order_by(AuditEvent.id.desc())))
+    read = select(AuditEvent.target_id).where(
+        AuditEvent.action == ACKNOWLEDGED, AuditEvent.target_type == "audit_event"
+    )
+    return list(
+        db.session.scalars(
+            select(AuditEvent)
+            .where(AuditEvent.action == BURST, AuditEvent.id.not_in(read))
+            .order_by(AuditEvent.id.desc())
+        )
+    )
 
 
 def init_app(app: Flask) -> None:

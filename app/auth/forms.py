@@ -1,4 +1,5 @@
 """Forms for sign-in, first-run setup, password changes and accounts."""
+
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
@@ -18,21 +19,32 @@ class LoginForm(Form):
 
 
 USERNAME_RULES = [
-    DataRequired(REQUIRED), Length(min=3, max=64, message=_l("用户名长度为 3–64 个字符。")),
-    Regexp(r"^[A-Za-z0-9_.\-]+$", message=_l("用户名只能包含字母、数字、下划线、点和短横线。"))]
+    DataRequired(REQUIRED),
+    Length(min=3, max=64, message=_l("用户名长度为 3–64 个字符。")),
+    Regexp(r"^[A-Za-z0-9_.\-]+$", message=_l("用户名只能包含字母、数字、下划线、点和短横线。")),
+]
 
 
 class NewPasswordMixin:
-    password = PasswordField(_l("新密码"), validators=[DataRequired(REQUIRED)],
-                             description=_l("至少 8 位，含小写字母、大写字母、数字、符号中的至少两类；不能包含用户名，不能是常见密码。"))
+    password = PasswordField(
+        _l("新密码"),
+        validators=[DataRequired(REQUIRED)],
+        description=_l("至少 8 位，含小写字母、大写字母、数字、符号中的至少两类；不能包含用户名，不能是常见密码。"),
+    )
     confirm = PasswordField(_l("确认新密码"), validators=[DataRequired(REQUIRED)])
 
 
 class SetupForm(NewPasswordMixin, Form):
-    token = StringField(_l("设置口令"), validators=[DataRequired(REQUIRED)],
-                        description=_l("服务器启动时在控制台显示的口令。"))
-    county_code = StringField(_l("县（市、区）行政区划代码"), validators=[
-        DataRequired(REQUIRED), Regexp(r"^\d{6}$", message=_l("请输入 6 位数字的行政区划代码（GB/T 2260）。"))])
+    token = StringField(
+        _l("设置口令"), validators=[DataRequired(REQUIRED)], description=_l("服务器启动时在控制台显示的口令。")
+    )
+    county_code = StringField(
+        _l("县（市、区）行政区划代码"),
+        validators=[
+            DataRequired(REQUIRED),
+            Regexp(r"^\d{6}$", message=_l("请输入 6 位数字的行政区划代码（GB/T 2260）。")),
+        ],
+    )
     county_name = StringField(_l("县（市、区）名称"), validators=[DataRequired(REQUIRED), Length(max=64)])
     username = StringField(_l("县级管理员用户名"), validators=USERNAME_RULES)
     display_name = StringField(_l("姓名"), validators=[DataRequired(REQUIRED), Length(max=64)])
@@ -53,20 +65,23 @@ def role_choices():
 
 
 def second_role_choices():
-    return [("", _l("（不兼任）"))] + [(role.value, str(ROLE_LABELS[role])) for role in Role
-                                       if role in ADMIN_DUTY_ROLES]
+    return [("", _l("（不兼任）"))] + [
+        (role.value, str(ROLE_LABELS[role])) for role in Role if role in ADMIN_DUTY_ROLES
+    ]
 
 
 class AccountDetailsMixin:
     """What the system administrator keeps: who the account is."""
+
     display_name = StringField(_l("姓名"), validators=[DataRequired(REQUIRED), Length(max=64)])
     phone = StringField(_l("联系电话"), validators=[Optional(), Length(max=32)])
 
 
 class UserCreateForm(AccountDetailsMixin, Form):
     username = StringField(_l("用户名"), validators=USERNAME_RULES)
-    password = PasswordField(_l("初始密码"), validators=[DataRequired(REQUIRED)],
-                             description=_l("用户首次登录后必须修改。"))
+    password = PasswordField(
+        _l("初始密码"), validators=[DataRequired(REQUIRED)], description=_l("用户首次登录后必须修改。")
+    )
     confirm = PasswordField(_l("确认初始密码"), validators=[DataRequired(REQUIRED)])
     submit = SubmitField(_l("创建账号"))
 
@@ -77,19 +92,26 @@ class UserEditForm(AccountDetailsMixin, Form):
 
 class AccessForm(Form):
     """What the security administrator decides: the role and the scope."""
+
     role = SelectField(_l("角色"), choices=role_choices, validators=[DataRequired(REQUIRED)])
     # Rendered only where the county allows two duties: absent, it is empty.
-    second_role = SelectField(_l("兼任管理员角色"), choices=second_role_choices, validate_choice=False,
-                              description=_l("仅在本县开启“允许一人兼任两个管理员角色”后可选。"))
+    second_role = SelectField(
+        _l("兼任管理员角色"),
+        choices=second_role_choices,
+        validate_choice=False,
+        description=_l("仅在本县开启“允许一人兼任两个管理员角色”后可选。"),
+    )
     scope_division_id = SelectField(_l("管辖范围（区划或网格）"), coerce=int, validate_choice=False)
     scope_department_id = SelectField(_l("所属职能部门"), coerce=int, validate_choice=False)
-    governance_duty = BooleanField(_l("承担综治工作（可查看本镇重点人员）"),
-                                   description=_l("仅对镇（街道）工作人员有效。"))
+    governance_duty = BooleanField(
+        _l("承担综治工作（可查看本镇重点人员）"), description=_l("仅对镇（街道）工作人员有效。")
+    )
     submit = SubmitField(_l("保存授权"))
 
 
 class SettingsForm(Form):
     """One field per setting of a group, added by app/auth/admin_views.py."""
+
     submit = SubmitField(_l("保存设置"))
 
 

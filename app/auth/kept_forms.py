@@ -10,6 +10,7 @@ for them. Another account signing in on the same PC never sees it.
 
 The form is filled on the server (lxml), so this works with JavaScript off.
 """
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -23,7 +24,8 @@ from markupsafe import escape
 from sqlalchemy import delete, select
 
 from app.auth.models import KeptForm, LoginSession
-from app.core.once import FIELD as ONCE_FIELD, sent_from
+from app.core.once import FIELD as ONCE_FIELD
+from app.core.once import sent_from
 from app.core.timeutil import utcnow
 from app.extensions import db
 
@@ -61,8 +63,14 @@ def keep_posted_form(user_id: int) -> KeptForm | None:
     files = sorted({name for name, upload in request.files.items(multi=True) if upload.filename})
     page = sent_from()
     db.session.execute(delete(KeptForm).where(KeptForm.created_at < utcnow() - KEEP_FOR))
-    kept = KeptForm(user_id=user_id, action_path=request.full_path.rstrip("?"), page_path=page,
-                    fields=fields, file_fields=files, created_at=utcnow())
+    kept = KeptForm(
+        user_id=user_id,
+        action_path=request.full_path.rstrip("?"),
+        page_path=page,
+        fields=fields,
+        file_fields=files,
+        created_at=utcnow(),
+    )
     db.session.add(kept)
     db.session.commit()
     return kept
@@ -144,13 +152,19 @@ def _notice(kept: KeptForm):
     if kept.file_fields:
         text += " " + _("照片等文件无法保留，请重新选择。")
     return lxml.html.fragment_fromstring(
-        f'<div class="flash flash-warning kept-notice" role="alert">{escape(text)}</div>')
+        f'<div class="flash flash-warning kept-notice" role="alert">{escape(text)}</div>'
+    )
 
 
 def _after_request(response: Response) -> Response:
     kept_id = request.args.get(QUERY_KEY)
-    if not kept_id or request.method != "GET" or response.status_code != 200 \
-            or response.mimetype != "text/html" or response.direct_passthrough:
+    if (
+        not kept_id
+        or request.method != "GET"
+        or response.status_code != 200
+        or response.mimetype != "text/html"
+        or response.direct_passthrough
+    ):
         return response
     kept = _kept_for_current_user(kept_id)
     if kept is None:
@@ -177,14 +191,15 @@ def init_app(app: Flask) -> None:
         (SESSION_ABSOLUTE_TIMEOUT since sign-in), for the warnings of session.js."""
         # (Prints rendered by a command or a worker process have no request and no user.)
         if not has_request_context() or not current_user.is_authenticated:  # (loads the session: its start)
-            return {"idle_timeout_seconds": int(app.config["IDLE_TIMEOUT"].total_seconds()),
-                    "session_seconds_left": None}
+            return {
+                "idle_timeout_seconds": int(app.config["IDLE_TIMEOUT"].total_seconds()),
+                "session_seconds_left": None,
+            }
         started = g.get("login_session_started_at")
         lifetime = app.config.get("SESSION_ABSOLUTE_TIMEOUT")
         left = None
         if started is not None and lifetime:
             left = max(0, int((started + lifetime - utcnow()).total_seconds()))
-        return {"idle_timeout_seconds": int(app.config["IDLE_TIMEOUT"].total_seconds()),
-                "session_seconds_left": left}
+        return {"idle_timeout_seconds": int(app.config["IDLE_TIMEOUT"].total_seconds()), "session_seconds_left": left}
 
     app.after_request(_after_request)

@@ -1,4 +1,5 @@
 """Accounts, their server-side login sessions, and the append-only audit log."""
+
 from __future__ import annotations
 
 from datetime import datetime

@@ -3,6 +3,7 @@ containing the username, and not a common password (common_passwords.txt beside 
 file, its source named there). Every way a password is set — first-run setup, an
 administrator creating an account, changing one's password, a generated one-time
 password — goes through password_problem()."""
+
 from __future__ import annotations
 
 import string

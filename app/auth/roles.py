@@ -1,4 +1,5 @@
 """Roles and what each may do. The one place that answers "may this user do X"."""
+
 from __future__ import annotations
 
 import enum
@@ -64,8 +65,9 @@ ADMIN_DUTY_ROLES = frozenset({Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN, Role.AUDIT
 # with the numbers typed into it: those who work with the person. Leaders read
 # statistics, departments only their matters: they see numbers masked everywhere
 # (README, "Free text in prints and exports").
-REVEAL_ROLES = frozenset({Role.COUNTY_ADMIN.value, Role.TOWN_STAFF.value, Role.STATION_STAFF.value,
-                          Role.GRID_WORKER.value})
+REVEAL_ROLES = frozenset(
+    {Role.COUNTY_ADMIN.value, Role.TOWN_STAFF.value, Role.STATION_STAFF.value, Role.GRID_WORKER.value}
+)
 
 
 class Permission(str, enum.Enum):
@@ -90,13 +92,19 @@ class Permission(str, enum.Enum):
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     # The county administrator runs the county's grid work, not its accounts or its log.
-    Role.COUNTY_ADMIN: frozenset({Permission.MANAGE_DEPARTMENTS, Permission.EDIT_STRUCTURE,
-                                 Permission.EDIT_GRID_DATA, Permission.EDIT_BUILDINGS,
-                                 Permission.EDIT_REGISTERS}),
-    Role.TOWN_STAFF: frozenset({Permission.EDIT_STRUCTURE, Permission.EDIT_GRID_DATA,
-                                Permission.EDIT_BUILDINGS, Permission.EDIT_REGISTERS}),
-    Role.STATION_STAFF: frozenset({Permission.EDIT_GRID_DATA, Permission.EDIT_BUILDINGS,
-                                   Permission.EDIT_REGISTERS}),
+    Role.COUNTY_ADMIN: frozenset(
+        {
+            Permission.MANAGE_DEPARTMENTS,
+            Permission.EDIT_STRUCTURE,
+            Permission.EDIT_GRID_DATA,
+            Permission.EDIT_BUILDINGS,
+            Permission.EDIT_REGISTERS,
+        }
+    ),
+    Role.TOWN_STAFF: frozenset(
+        {Permission.EDIT_STRUCTURE, Permission.EDIT_GRID_DATA, Permission.EDIT_BUILDINGS, Permission.EDIT_REGISTERS}
+    ),
+    Role.STATION_STAFF: frozenset({Permission.EDIT_GRID_DATA, Permission.EDIT_BUILDINGS, Permission.EDIT_REGISTERS}),
     Role.GRID_WORKER: frozenset({Permission.EDIT_BUILDINGS, Permission.EDIT_REGISTERS}),
     Role.DEPARTMENT_HANDLER: frozenset(),
     Role.LEADER: frozenset(),

@@ -2,6 +2,7 @@
 
 Plain functions over the database session; views pass in what the request said.
 """
+
 from __future__ import annotations
 
 import secrets
@@ -61,19 +62,21 @@ def _throttle(kind: str, key: str, create: bool = False) -> LoginThrottle | None
             with db.session.begin_nested():
                 db.session.add(row)
         except IntegrityError:  # the same name or address failed meanwhile
-            row = db.session.scalar(select(LoginThrottle).where(LoginThrottle.kind == kind,
-                                                                LoginThrottle.key == key))
+            row = db.session.scalar(select(LoginThrottle).where(LoginThrottle.kind == kind, LoginThrottle.key == key))
     return row
 
 
 def _prune_throttles(now: datetime) -> None:
     """Rows whose window and lock have both passed count for nothing any more."""
     window_start = now - current_app.config["LOGIN_FAILURE_WINDOW"]
-    db.session.execute(delete(LoginThrottle)
-                       .where(or_(LoginThrottle.locked_until.is_(None), LoginThrottle.locked_until <= now),
-                              or_(LoginThrottle.first_failed_login_at.is_(None),
-                                  LoginThrottle.first_failed_login_at < window_start))
-                       .execution_options(synchronize_session=False))
+    db.session.execute(
+        delete(LoginThrottle)
+        .where(
+            or_(LoginThrottle.locked_until.is_(None), LoginThrottle.locked_until <= now),
+            or_(LoginThrottle.first_failed_login_at.is_(None), LoginThrottle.first_failed_login_at < window_start),
+        )
+        .execution_options(synchronize_session=False)
+    )
 
 
 def _count_failure(holder: User | LoginThrottle, now: datetime, limit: int, lock_for: timedelta) -> int:
@@ -102,8 +105,7 @@ def _address_paused(minutes: int) -> str:
     return _("登录失败次数过多，本网络地址已暂停登录，请 %(m)d 分钟后再试。", m=minutes)
 
 
-def authenticate(username: str, password: str, now: datetime | None = None,
-                 address: str | None = None) -> LoginResult:
+def authenticate(username: str, password: str, now: datetime | None = None, address: str | None = None) -> LoginResult:
     """Check a login and apply the lockout rules. Records the outcome in the audit
     log; the caller commits.
 
@@ -146,13 +148,18 @@ def authenticate(username: str, password: str, now: datetime | None = None,
     expired = password_expired(user, now)
     if expired and not user.must_change_password:
         user.must_change_password = True
-        audit.record("password_expired", target=user, actor=user,
-                     summary=_("密码已使用超过 %(d)d 天，须修改。", d=password_max_age_days()))
+        audit.record(
+            "password_expired",
+            target=user,
+            actor=user,
+            summary=_("密码已使用超过 %(d)d 天，须修改。", d=password_max_age_days()),
+        )
     return LoginResult(user, password_expired=expired)
 
 
-def _failed(user: User | None, holder: User | LoginThrottle | None, name: str, address: str | None,
-            now: datetime) -> LoginResult:
+def _failed(
+    user: User | None, holder: User | LoginThrottle | None, name: str, address: str | None, now: datetime
+) -> LoginResult:
     """A wrong password, or any password for a username that matches no account."""
     config = current_app.config
     if holder is None:
@@ -166,19 +173,24 @@ def _failed(user: User | None, holder: User | LoginThrottle | None, name: str, a
     minutes = int(config["LOGIN_LOCK_DURATION"].total_seconds() // 60)
     if failures >= limit:
         if user is not None:
-            audit.record("account_locked", target=user, actor=user,
-                         summary=_("连续登录失败，账号锁定 %(m)d 分钟。", m=minutes))
+            audit.record(
+                "account_locked", target=user, actor=user, summary=_("连续登录失败，账号锁定 %(m)d 分钟。", m=minutes)
+            )
         else:
-            audit.record("account_locked", actor_name=name,
-                         summary=_("未知用户名，连续登录失败，锁定 %(m)d 分钟。", m=minutes))
+            audit.record(
+                "account_locked", actor_name=name, summary=_("未知用户名，连续登录失败，锁定 %(m)d 分钟。", m=minutes)
+            )
     if address:
         by_address = _throttle("address", address, create=True)
         address_limit = setting("LOGIN_ADDRESS_MAX_FAILURES")
         lock_for = config["LOGIN_ADDRESS_LOCK_DURATION"]
         if _count_failure(by_address, now, address_limit, lock_for) >= address_limit:
             paused = int(lock_for.total_seconds() // 60)
-            audit.record("address_locked", actor_name=name,
-                         summary=_("同一网络地址登录失败 %(n)d 次，暂停登录 %(m)d 分钟。", n=address_limit, m=paused))
+            audit.record(
+                "address_locked",
+                actor_name=name,
+                summary=_("同一网络地址登录失败 %(n)d 次，暂停登录 %(m)d 分钟。", n=address_limit, m=paused),
+            )
             return LoginResult(None, _address_paused(paused))
     if failures >= limit:
         return LoginResult(None, _("密码错误次数过多，账号已被锁定 %(m)d 分钟。", m=minutes))
@@ -198,27 +210,33 @@ def password_expired(user: User, now: datetime | None = None) -> bool:
 
 
 def start_session(user: User, ip: str | None, user_agent: str | None) -> LoginSession:
-    login_session = LoginSession(token=secrets.token_urlsafe(32), user=user, ip_address=ip,
-                                 user_agent=(user_agent or "")[:256])
+    login_session = LoginSession(
+        token=secrets.token_urlsafe(32), user=user, ip_address=ip, user_agent=(user_agent or "")[:256]
+    )
     db.session.add(login_session)
     user.login_session_token = login_session.token
     return login_session
 
 
 def end_session(token: str, reason: str) -> None:
-    db.session.execute(update(LoginSession)
-                       .where(LoginSession.token == token, LoginSession.ended_at.is_(None))
-                       .values(ended_at=utcnow(), end_reason=reason))
+    db.session.execute(
+        update(LoginSession)
+        .where(LoginSession.token == token, LoginSession.ended_at.is_(None))
+        .values(ended_at=utcnow(), end_reason=reason)
+    )
 
 
 def end_all_sessions(user: User, reason: str) -> None:
-    db.session.execute(update(LoginSession)
-                       .where(LoginSession.user_id == user.id, LoginSession.ended_at.is_(None))
-                       .values(ended_at=utcnow(), end_reason=reason))
+    db.session.execute(
+        update(LoginSession)
+        .where(LoginSession.user_id == user.id, LoginSession.ended_at.is_(None))
+        .values(ended_at=utcnow(), end_reason=reason)
+    )
 
 
-def load_session_user(token: str, idle_timeout: timedelta, now: datetime | None = None,
-                      absolute_timeout: timedelta | None = None):
+def load_session_user(
+    token: str, idle_timeout: timedelta, now: datetime | None = None, absolute_timeout: timedelta | None = None
+):
     """The user behind a live session token, or (None, reason) when it has ended:
     "idle" after `idle_timeout` without a request, "expired" once `absolute_timeout`
     has passed since sign-in however active it was."""
@@ -254,10 +272,13 @@ def change_password(user: User, current: str, new: str, confirm: str, keep_token
     user.set_password(new)
     user.must_change_password = False
     # Other devices signed in with the old password are signed out.
-    db.session.execute(update(LoginSession)
-                       .where(LoginSession.user_id == user.id, LoginSession.ended_at.is_(None),
-                              LoginSession.token != (keep_token or ""))
-                       .values(ended_at=utcnow(), end_reason="password_changed"))
+    db.session.execute(
+        update(LoginSession)
+        .where(
+            LoginSession.user_id == user.id, LoginSession.ended_at.is_(None), LoginSession.token != (keep_token or "")
+        )
+        .values(ended_at=utcnow(), end_reason="password_changed")
+    )
     audit.record("password_changed", target=user)
 
 
@@ -275,13 +296,23 @@ def check_scope(role: Role, division, department) -> None:
         raise AccountError(_("请选择账号的管辖范围。"), "scope_division_id")
     if level != "any" and division.level != level:
         from app.org.models import Level
-        raise AccountError(_("该角色的管辖范围必须是一个%(level)s。", level=Level(level).label),
-                           "scope_division_id")
+
+        raise AccountError(_("该角色的管辖范围必须是一个%(level)s。", level=Level(level).label), "scope_division_id")
 
 
-def create_user(*, username: str, display_name: str, role: Role | None, password: str, confirm: str,
-                division=None, department=None, phone: str | None = None,
-                must_change_password: bool = True, governance_duty: bool = False) -> User:
+def create_user(
+    *,
+    username: str,
+    display_name: str,
+    role: Role | None,
+    password: str,
+    confirm: str,
+    division=None,
+    department=None,
+    phone: str | None = None,
+    must_change_password: bool = True,
+    governance_duty: bool = False,
+) -> User:
     """A new account. Without a role it waits for the security administrator to give it
     one (三员分立: accounts are created by the system administrator, authorised by the
     security administrator) and cannot sign in until then."""
@@ -289,38 +320,50 @@ def create_user(*, username: str, display_name: str, role: Role | None, password
     if find_user(username) is not None:
         raise AccountError(_("用户名已存在。"), "username")
     validate_new_password(password, confirm, username)
-    user = User(username=username, display_name=display_name.strip(), phone=phone or None,
-                must_change_password=must_change_password)
+    user = User(
+        username=username,
+        display_name=display_name.strip(),
+        phone=phone or None,
+        must_change_password=must_change_password,
+    )
     if role is not None:
         check_scope(role, division, department)
         _assign(user, role, None, division, department, governance_duty)
     user.set_password(password)
     db.session.add(user)
     db.session.flush()
-    audit.record("account_created", target=user,
-                 summary=f"{user.username} · {_roles_text(user)} · {_scope_text(user)}")
+    audit.record("account_created", target=user, summary=f"{user.username} · {_roles_text(user)} · {_scope_text(user)}")
     return user
 
 
 def create_administrators(usernames: dict[Role, str], form=None) -> list[tuple[User, str]]:
     """The three administrators of 三员分立 at first setup, each with a temporary
     password (shown once) to be changed at the first sign-in."""
-    field_of = {Role.SYSTEM_ADMIN: "system_username", Role.SECURITY_ADMIN: "security_username",
-                Role.AUDIT_ADMIN: "audit_username"}
+    field_of = {
+        Role.SYSTEM_ADMIN: "system_username",
+        Role.SECURITY_ADMIN: "security_username",
+        Role.AUDIT_ADMIN: "audit_username",
+    }
     created = []
     for role, username in usernames.items():
         if find_user(username.strip()) is not None or username.strip() in (
-                user.username for user, _password in created):
+            user.username for user, _password in created
+        ):
             raise AccountError(_("用户名已存在。"), field_of[role])
         temporary = generate_temporary_password(username.strip())
-        user = create_user(username=username, display_name=role.label, role=role, password=temporary,
-                           confirm=temporary, must_change_password=True)
+        user = create_user(
+            username=username,
+            display_name=role.label,
+            role=role,
+            password=temporary,
+            confirm=temporary,
+            must_change_password=True,
+        )
         created.append((user, temporary))
     return created
 
 
-def _assign(user: User, role: Role, second_role: Role | None, division, department,
-            governance_duty: bool) -> None:
+def _assign(user: User, role: Role, second_role: Role | None, division, department, governance_duty: bool) -> None:
     user.role = role.value
     user.second_role = second_role.value if second_role is not None else None
     user.scope_division = division if role.scope_level else None
@@ -350,32 +393,54 @@ def check_second_role(role: Role, second_role: Role | None) -> None:
         raise AccountError(_("兼任的角色不能与主角色相同。"), "second_role")
 
 
-def set_access(user: User, role: Role, division, department, governance_duty: bool = False,
-               second_role: Role | None = None, acting: User | None = None) -> None:
+def set_access(
+    user: User,
+    role: Role,
+    division,
+    department,
+    governance_duty: bool = False,
+    second_role: Role | None = None,
+    acting: User | None = None,
+) -> None:
     """What the security administrator decides: the role (and a second administrator
     duty where allowed), the scope, the comprehensive-governance duty."""
     check_scope(role, division, department)
     check_second_role(role, second_role)
     if acting is not None and user.id == acting.id and Role.SECURITY_ADMIN not in (role, second_role):
         raise AccountError(_("不能取消自己的安全管理员角色。"), "role")
-    before = {"roles": _roles_text(user), "scope": _scope_text(user), "duty": user.governance_duty,
-              "role": user.role, "second_role": user.second_role}
+    before = {
+        "roles": _roles_text(user),
+        "scope": _scope_text(user),
+        "duty": user.governance_duty,
+        "role": user.role,
+        "second_role": user.second_role,
+    }
     _assign(user, role, second_role, division, department, governance_duty)
     if (before["role"], before["second_role"]) != (user.role, user.second_role):
-        audit.record("role_changed", target=user,
-                     detail={"before": [before["role"], before["second_role"]],
-                             "after": [user.role, user.second_role]},
-                     summary=f"{before['roles']} → {_roles_text(user)}")
+        audit.record(
+            "role_changed",
+            target=user,
+            detail={"before": [before["role"], before["second_role"]], "after": [user.role, user.second_role]},
+            summary=f"{before['roles']} → {_roles_text(user)}",
+        )
         end_all_sessions(user, "scope_changed")
     if before["scope"] != _scope_text(user):
-        audit.record("scope_changed", target=user, detail={"before": before["scope"], "after": _scope_text(user)},
-                     summary=f"{before['scope']} → {_scope_text(user)}")
+        audit.record(
+            "scope_changed",
+            target=user,
+            detail={"before": before["scope"], "after": _scope_text(user)},
+            summary=f"{before['scope']} → {_scope_text(user)}",
+        )
         # A narrower scope must apply now, not at the next login.
         end_all_sessions(user, "scope_changed")
     if before["duty"] != user.governance_duty:
         # Seeing key persons is a change of what the account may see: audited as scope.
-        audit.record("scope_changed", target=user, detail={"governance_duty": user.governance_duty},
-                     summary=_("综治职责：%(v)s", v=_("是") if user.governance_duty else _("否")))
+        audit.record(
+            "scope_changed",
+            target=user,
+            detail={"governance_duty": user.governance_duty},
+            summary=_("综治职责：%(v)s", v=_("是") if user.governance_duty else _("否")),
+        )
         end_all_sessions(user, "scope_changed")
 
 
@@ -395,8 +460,13 @@ def unlock_address(throttle: LoginThrottle) -> None:
 
 def locked_addresses(now: datetime | None = None) -> list[LoginThrottle]:
     now = now or utcnow()
-    return list(db.session.scalars(select(LoginThrottle).where(
-        LoginThrottle.kind == "address", LoginThrottle.locked_until > now).order_by(LoginThrottle.key)))
+    return list(
+        db.session.scalars(
+            select(LoginThrottle)
+            .where(LoginThrottle.kind == "address", LoginThrottle.locked_until > now)
+            .order_by(LoginThrottle.key)
+        )
+    )
 
 
 def combined_accounts() -> list[User]:

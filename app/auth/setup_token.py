@@ -5,6 +5,7 @@ While no account exists, the server writes a random token to instance/setup_toke
 read the console may create the first administrator; nobody else can, and no
 default password ever exists.
 """
+
 from __future__ import annotations
 
 import hmac
@@ -32,9 +33,12 @@ def issue_setup_token(app: Flask, announce: bool = False) -> str:
     token = path.read_text().strip()
     if announce or created:
         banner = "=" * 64
-        print(f"\n{banner}\n网格通 首次设置口令 / Gridbook setup token: {token}\n"
-              f"在浏览器中打开 /setup 并输入此口令以创建第一个管理员账号。\n{banner}\n",
-              file=sys.stderr, flush=True)
+        print(
+            f"\n{banner}\n网格通 首次设置口令 / Gridbook setup token: {token}\n"
+            f"在浏览器中打开 /setup 并输入此口令以创建第一个管理员账号。\n{banner}\n",
+            file=sys.stderr,
+            flush=True,
+        )
     return token
 
 

@@ -1,4 +1,5 @@
 """First-run setup, sign-in, sign-out and password change."""
+
 from __future__ import annotations
 
 from urllib.parse import urlsplit
@@ -10,9 +11,9 @@ from flask_login import current_user, login_required, login_user, logout_user
 from app.auth import bp, services
 from app.auth.forms import ChangePasswordForm, LoginForm, SetupForm
 from app.auth.roles import Role
+from app.auth.setup_token import discard_setup_token, issue_setup_token, setup_token_matches
 from app.core.forms import saving
 from app.core.settings import setting
-from app.auth.setup_token import discard_setup_token, issue_setup_token, setup_token_matches
 from app.extensions import db
 from app.org import services as org_services
 
@@ -38,21 +39,30 @@ def setup():
             form.token.errors.append(_("设置口令不正确，请查看服务器控制台输出。"))
         else:
             with saving(form) as saved:
-                county = org_services.create_county(code=form.county_code.data,
-                                                    name=form.county_name.data.strip())
+                county = org_services.create_county(code=form.county_code.data, name=form.county_name.data.strip())
                 org_services.ensure_default_departments()
                 services.create_user(
-                    username=form.username.data, display_name=form.display_name.data,
-                    role=Role.COUNTY_ADMIN, password=form.password.data, confirm=form.confirm.data,
-                    division=county, must_change_password=False)
-                administrators = services.create_administrators({
-                    Role.SYSTEM_ADMIN: form.system_username.data,
-                    Role.SECURITY_ADMIN: form.security_username.data,
-                    Role.AUDIT_ADMIN: form.audit_username.data}, form)
+                    username=form.username.data,
+                    display_name=form.display_name.data,
+                    role=Role.COUNTY_ADMIN,
+                    password=form.password.data,
+                    confirm=form.confirm.data,
+                    division=county,
+                    must_change_password=False,
+                )
+                administrators = services.create_administrators(
+                    {
+                        Role.SYSTEM_ADMIN: form.system_username.data,
+                        Role.SECURITY_ADMIN: form.security_username.data,
+                        Role.AUDIT_ADMIN: form.audit_username.data,
+                    },
+                    form,
+                )
             if saved:
                 discard_setup_token(current_app)
-                return render_template("auth/setup_done.html", administrators=administrators,
-                                       county_admin=form.username.data)
+                return render_template(
+                    "auth/setup_done.html", administrators=administrators, county_admin=form.username.data
+                )
     return render_template("auth/setup.html", form=form)
 
 
@@ -68,16 +78,19 @@ def login():
             form.password.errors.append(result.error)
         else:
             session.clear()
-            services.start_session(result.user, request.remote_addr,
-                                   request.headers.get("User-Agent"))
+            services.start_session(result.user, request.remote_addr, request.headers.get("User-Agent"))
             db.session.commit()
             login_user(result.user)
             session.permanent = True
             if result.user.must_change_password:
                 return redirect(url_for("auth.change_password"))
             return redirect(_safe_next(request.args.get("next")))
-    return render_template("auth/login.html", form=form, max_failures=setting("LOGIN_MAX_FAILURES"),
-                           lock_minutes=int(current_app.config["LOGIN_LOCK_DURATION"].total_seconds() // 60))
+    return render_template(
+        "auth/login.html",
+        form=form,
+        max_failures=setting("LOGIN_MAX_FAILURES"),
+        lock_minutes=int(current_app.config["LOGIN_LOCK_DURATION"].total_seconds() // 60),
+    )
 
 
 @bp.route("/logout", methods=["POST"])
@@ -99,8 +112,13 @@ def change_password():
     if form.validate_on_submit():
         user = current_user._get_current_object()
         with saving(form) as saved:
-            services.change_password(user, form.current_password.data, form.password.data,
-                                     form.confirm.data, keep_token=user.login_session_token)
+            services.change_password(
+                user,
+                form.current_password.data,
+                form.password.data,
+                form.confirm.data,
+                keep_token=user.login_session_token,
+            )
         if saved:
             flash(_("密码已修改。"), "success")
             return redirect(url_for("home.index"))

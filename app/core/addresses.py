@@ -2,6 +2,7 @@
 to someone outside the current page: tracking links, Open311 replies and discovery,
 the QR code on posters. Never built from the request's Host header, which the sender
 of the request chooses."""
+
 from __future__ import annotations
 
 from flask import current_app

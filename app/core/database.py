@@ -7,6 +7,7 @@ and then writes fails at once with SQLITE_BUSY when another writer got in betwee
 concurrent writers wait their turn instead. Reads keep plain deferred BEGIN so
 they never queue behind writers.
 """
+
 from __future__ import annotations
 
 import contextlib

@@ -7,6 +7,7 @@ view did not handle is logged (by Flask) and answered with the 500 page after th
 database session is rolled back; if even that page cannot be rendered (the
 database is gone), a bare page without the site's frame says the same.
 """
+
 from __future__ import annotations
 
 import logging
@@ -38,19 +39,24 @@ def _texts(code: int) -> tuple[str, str]:
         limit = current_app.config.get("MAX_CONTENT_LENGTH") or 0
         return _("文件过大"), _(
             "一次提交的内容合计超过 %(mb)s MB，没有收到。请按浏览器的“后退”返回（已填写的内容仍在），"
-            "缩小或减少照片、文件后再提交。", mb=_megabytes(limit))
+            "缩小或减少照片、文件后再提交。",
+            mb=_megabytes(limit),
+        )
     if code == 429:
         return _("操作过于频繁"), _("请稍后再试。")
     if code >= 500:
         return _("服务器出错"), _(
-            "处理您的请求时出错，这次操作可能没有完成。请稍后重试；如果一再出现，请告诉系统管理员出错的时间和操作。")
+            "处理您的请求时出错，这次操作可能没有完成。请稍后重试；如果一再出现，请告诉系统管理员出错的时间和操作。"
+        )
     return _("无法完成请求"), _("这个请求无法完成（错误代码 %(code)d）。请返回上一页重试。", code=code)
 
 
 def _bare(code: int, title: str, message: str) -> str:
-    return (f'<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>{code} · {escape(title)}'
-            f'</title></head><body><h1>{code} · {escape(title)}</h1><p>{escape(message)}</p>'
-            f'<p><a href="/">{escape(_("返回首页"))}</a></p></body></html>')
+    return (
+        f'<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>{code} · {escape(title)}'
+        f"</title></head><body><h1>{code} · {escape(title)}</h1><p>{escape(message)}</p>"
+        f'<p><a href="/">{escape(_("返回首页"))}</a></p></body></html>'
+    )
 
 
 def page(code: int, title: str | None = None, message: str | None = None):
@@ -79,6 +85,7 @@ def init_app(app: Flask) -> None:
         # Reached in production (PROPAGATE_EXCEPTIONS off) for any exception a view
         # did not handle; Flask has logged it with its traceback already.
         from app.extensions import db
+
         try:
             db.session.rollback()
         except Exception:

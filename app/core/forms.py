@@ -1,5 +1,6 @@
 """Form helpers shared by every feature: rule errors shown at their field, and
 validators that do not pile a second message onto a value that failed to parse."""
+
 from __future__ import annotations
 
 from contextlib import contextmanager
@@ -65,10 +66,10 @@ class _Outcome:
 def saving(form):
     """Run a change: commit it, or roll it back and show the refusal at its field.
 
-        with saving(form) as saved:
-            node = services.create_child(...)
-        if saved:
-            return redirect(...)
+    with saving(form) as saved:
+        node = services.create_child(...)
+    if saved:
+        return redirect(...)
     """
     outcome = _Outcome()
     try:

@@ -1,4 +1,5 @@
 """Locale selection: zh_CN unless the person chose English (a cookie)."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -15,6 +16,7 @@ TRANSLATIONS_DIR = Path(__file__).resolve().parent.parent / "translations"
 
 def select_locale() -> str:
     from flask import current_app
+
     chosen = request.cookies.get(LOCALE_COOKIE) if request else None
     if chosen in current_app.config["LANGUAGES"]:
         return chosen
@@ -22,5 +24,4 @@ def select_locale() -> str:
 
 
 def init_app(app: Flask) -> None:
-    babel.init_app(app, locale_selector=select_locale,
-                   default_translation_directories=str(TRANSLATIONS_DIR))
+    babel.init_app(app, locale_selector=select_locale, default_translation_directories=str(TRANSLATIONS_DIR))

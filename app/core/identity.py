@@ -6,6 +6,7 @@ Every check returns a small frozen result: `.ok`, the normalised `.number`, what
 the number itself tells (birth date, sex) and `.error`, a message for the person,
 translated only when something is wrong (so valid input needs no app context).
 """
+
 from __future__ import annotations
 
 import enum
@@ -40,6 +41,7 @@ def normalise_text_digits(value: str | None, *, upper: bool = False) -> str:
 # ---------------------------------------------------------------------------
 # Results
 
+
 class _Checked:
     error: str | None
 
@@ -51,6 +53,7 @@ class _Checked:
         """Return self when valid, else raise the refusal for a form field."""
         if self.error is not None:
             from app.core.forms import RuleError  # imported late: keeps this module light
+
             raise RuleError(self.error, field=field)
         return self
 
@@ -93,8 +96,8 @@ def id_type_choices() -> list[tuple[str, str]]:
 class IdCheck(_Checked):
     number: str
     birth_date: date | None = None
-    sex: str | None = None              # MALE / FEMALE
-    region_code: str | None = None      # first 6 digits, when the number has one
+    sex: str | None = None  # MALE / FEMALE
+    region_code: str | None = None  # first 6 digits, when the number has one
     converted_from_15: bool = False
     error: str | None = None
     id_type: IdType | None = None
@@ -113,7 +116,7 @@ class CodeCheck(_Checked):
 class PhoneKind(str, enum.Enum):
     MOBILE = "mobile"
     LANDLINE = "landline"
-    SHORT = "short"          # service numbers such as 110 or 12345
+    SHORT = "short"  # service numbers such as 110 or 12345
 
 
 @dataclass(frozen=True)
@@ -156,15 +159,45 @@ def _message(key: str) -> str:
 # ---------------------------------------------------------------------------
 # Resident ID (GB 11643-1999) and the numbers built the same way
 
-PROVINCE_CODES = frozenset({
-    "11", "12", "13", "14", "15",                    # 北京 天津 河北 山西 内蒙古
-    "21", "22", "23",                                # 辽宁 吉林 黑龙江
-    "31", "32", "33", "34", "35", "36", "37",        # 上海 江苏 浙江 安徽 福建 江西 山东
-    "41", "42", "43", "44", "45", "46",              # 河南 湖北 湖南 广东 广西 海南
-    "50", "51", "52", "53", "54",                    # 重庆 四川 贵州 云南 西藏
-    "61", "62", "63", "64", "65",                    # 陕西 甘肃 青海 宁夏 新疆
-    "71", "81", "82", "83",                          # 台湾 香港 澳门 台湾(居住证)
-})
+PROVINCE_CODES = frozenset(
+    {
+        "11",
+        "12",
+        "13",
+        "14",
+        "15",  # 北京 天津 河北 山西 内蒙古
+        "21",
+        "22",
+        "23",  # 辽宁 吉林 黑龙江
+        "31",
+        "32",
+        "33",
+        "34",
+        "35",
+        "36",
+        "37",  # 上海 江苏 浙江 安徽 福建 江西 山东
+        "41",
+        "42",
+        "43",
+        "44",
+        "45",
+        "46",  # 河南 湖北 湖南 广东 广西 海南
+        "50",
+        "51",
+        "52",
+        "53",
+        "54",  # 重庆 四川 贵州 云南 西藏
+        "61",
+        "62",
+        "63",
+        "64",
+        "65",  # 陕西 甘肃 青海 宁夏 新疆
+        "71",
+        "81",
+        "82",
+        "83",  # 台湾 香港 澳门 台湾(居住证)
+    }
+)
 HMT_REGIONS = frozenset({"810000", "820000", "830000"})
 EARLIEST_BIRTH = date(1900, 1, 1)
 
@@ -190,8 +223,7 @@ def _sex(sequence_digit: str) -> str:
     return MALE if int(sequence_digit) % 2 else FEMALE
 
 
-def _check_18(number: str, today: date, *, messages: str, id_type: IdType,
-              converted: bool = False) -> IdCheck:
+def _check_18(number: str, today: date, *, messages: str, id_type: IdType, converted: bool = False) -> IdCheck:
     """Date and check character of an 18-character number laid out like a resident
     ID (region 6, birth date 8, sequence 3, check 1); the format is already known.
     `messages` is "id" or "doc": which wording the refusals use."""
@@ -202,8 +234,14 @@ def _check_18(number: str, today: date, *, messages: str, id_type: IdType,
         return IdCheck(number, error=_message(f"{messages}_future"), id_type=id_type)
     if not converted and id_check_char(number[:17]) != number[17]:
         return IdCheck(number, error=_message(f"{messages}_check"), id_type=id_type)
-    return IdCheck(number, birth_date=born, sex=_sex(number[16]), region_code=number[:6],
-                   converted_from_15=converted, id_type=id_type)
+    return IdCheck(
+        number,
+        birth_date=born,
+        sex=_sex(number[16]),
+        region_code=number[:6],
+        converted_from_15=converted,
+        id_type=id_type,
+    )
 
 
 def check_resident_id(value: str | None, *, today: date | None = None) -> IdCheck:
@@ -220,11 +258,9 @@ def check_resident_id(value: str | None, *, today: date | None = None) -> IdChec
     if number[:2] not in PROVINCE_CODES:
         original = normalise_text_digits(value, upper=True) if converted else number
         return IdCheck(original, error=_message("id_region"), id_type=IdType.RESIDENT_ID)
-    result = _check_18(number, today, messages="id", id_type=IdType.RESIDENT_ID,
-                       converted=converted)
+    result = _check_18(number, today, messages="id", id_type=IdType.RESIDENT_ID, converted=converted)
     if converted and not result.ok:
-        return IdCheck(normalise_text_digits(value, upper=True), error=result.error,
-                       id_type=IdType.RESIDENT_ID)
+        return IdCheck(normalise_text_digits(value, upper=True), error=result.error, id_type=IdType.RESIDENT_ID)
     return result
 
 
@@ -360,7 +396,7 @@ def check_phone(value: str | None, *, allow_short: bool = False) -> PhoneCheck:
     if mobile:
         return PhoneCheck(mobile.group(1), PhoneKind.MOBILE)
     if international and not rest.startswith("0"):
-        rest = "0" + rest            # +86 917 1234567: the trunk 0 is left off abroad
+        rest = "0" + rest  # +86 917 1234567: the trunk 0 is left off abroad
     split = _LANDLINE_SPLIT.fullmatch(rest)
     if split:
         return _landline(*split.groups())

@@ -5,12 +5,13 @@ is the one pass over free text (descriptions, results, notes, minutes …): ever
 18-character resident ID number and every 11-digit mobile typed into it is masked
 the same way. Prints, exports, the public side and the screens of those who may not
 see full numbers all use it (README, "Free text in prints and exports")."""
+
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Iterator
 
 
 def mask_phone(value: str | None) -> str:
@@ -44,7 +45,8 @@ _CHECK = r"[0-9Xx\uff10-\uff19\uff38\uff58]"
 _NUMBERS = re.compile(
     rf"(?<!\d)(?:(?P<id1>\d{{6}}){_SEP}(?P<id2>\d{{8}}){_SEP}(?P<id3>\d{{3}}{_CHECK})(?!\d)"
     rf"|(?:[+\uff0b]?[8\uff18][6\uff16]{_SEP})?(?P<m1>[1\uff11][3-9\uff13-\uff19]\d){_SEP}(?P<m2>\d{{4}}){_SEP}"
-    rf"(?P<m3>\d{{4}})(?!\d))")
+    rf"(?P<m3>\d{{4}})(?!\d))"
+)
 
 
 def _masked_match(match: re.Match) -> str:

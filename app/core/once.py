@@ -17,6 +17,7 @@ PostgreSQL, the write lock on SQLite), then fails, and the second request answer
 with what the first one created. A refused form (nothing committed) leaves no
 claim, and its page is rendered again with a fresh token.
 """
+
 from __future__ import annotations
 
 import re
@@ -72,6 +73,7 @@ def _before_request():
     if not current_user.is_authenticated and not request.path.startswith("/public/"):
         return None
     from app.auth.models import FormSubmission
+
     user_id = current_user.id if current_user.is_authenticated else None
     existing = db.session.get(FormSubmission, token)
     if existing is not None:
@@ -92,6 +94,7 @@ def _before_request():
 def _on_commit(session: Session) -> None:
     # Only the request's own session commits the claim it flushed.
     from flask import has_request_context
+
     if has_request_context() and g.get("once_claim") and session is db.session():
         g.once_committed = True
 
@@ -112,15 +115,20 @@ def _after_request(response: Response) -> Response:
     if token is None or not g.get("once_committed"):
         return response
     from app.auth.models import FormSubmission
+
     location = response.headers.get("Location") or response.headers.get("HX-Redirect") or sent_from()
     answered = {"status_code": response.status_code, "location": location[:2000]}
     db.session.rollback()  # nothing of the view's is pending after its commit
-    stored = db.session.execute(FormSubmission.__table__.update()
-                                .where(FormSubmission.token == token).values(**answered))
+    stored = db.session.execute(
+        FormSubmission.__table__.update().where(FormSubmission.token == token).values(**answered)
+    )
     if stored.rowcount == 0:
         # The view rolled the claim back before committing its own work: claim it now.
-        db.session.add(FormSubmission(token=token, user_id=current_user.get_id() and current_user.id,
-                                      created_at=utcnow(), **answered))
+        db.session.add(
+            FormSubmission(
+                token=token, user_id=current_user.get_id() and current_user.id, created_at=utcnow(), **answered
+            )
+        )
     db.session.execute(delete(FormSubmission).where(FormSubmission.created_at < utcnow() - KEEP_FOR))
     try:
         db.session.commit()
@@ -132,10 +140,12 @@ def _after_request(response: Response) -> Response:
 def _answer_again(existing, user_id: int | None):
     """Where the first sending led, for the same form sent again."""
     from app.auth.models import FormSubmission
+
     if existing is None or existing.user_id != user_id:
         # A token of someone else's page: not theirs to follow, nothing to create.
-        return Response(_("这份表单已经提交过，请刷新页面后重新填写。"), status=409,
-                        content_type="text/plain; charset=utf-8")
+        return Response(
+            _("这份表单已经提交过，请刷新页面后重新填写。"), status=409, content_type="text/plain; charset=utf-8"
+        )
     deadline = time.monotonic() + WAIT_FOR_FIRST
     token = existing.token
     while existing is not None and existing.status_code is None and time.monotonic() < deadline:

@@ -6,6 +6,7 @@ past what the user could page to: below the cap the pager says "第 2 / 5 页，
 条" as usual; above it, "第 2 页，超过 1,000 条" and a next link — a nudge to narrow
 the search. Statistics pages count properly; they are not lists.
 """
+
 from __future__ import annotations
 
 from math import ceil
@@ -55,5 +56,11 @@ class CappedPagination(SelectPagination):
 def paginate(statement: sa.Select, per_page: int, count_cap: int | None = None) -> CappedPagination:
     """A page of `statement` (page number from ?page=, 404 past the end) with a
     capped count. `per_page` is fixed by the page, never taken from the URL."""
-    return CappedPagination(select=statement, session=db.session(), page=None, per_page=per_page,
-                            max_per_page=per_page, count_cap=count_cap or COUNT_CAP)
+    return CappedPagination(
+        select=statement,
+        session=db.session(),
+        page=None,
+        per_page=per_page,
+        max_per_page=per_page,
+        count_cap=count_cap or COUNT_CAP,
+    )

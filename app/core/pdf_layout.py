@@ -1,11 +1,12 @@
 """WeasyPrint's layout of a page already rendered to HTML: the slow part of printing
-(~0.1 s a table page, FACTS.md). Kept apart from the Flask app so that the worker
+(~0.1 s a table page, docs/benchmarks.md). Kept apart from the Flask app so that the worker
 processes laying out the parts of a long print (app/printing/assembly.py) import
 only this and WeasyPrint, not the whole application.
 
 Nothing is fetched over the network while rendering: the URL fetcher serves only
 files under the allowed folders (static/, the uploads, the decompressed fonts) and
 data: URLs."""
+
 from __future__ import annotations
 
 import io
@@ -36,6 +37,7 @@ class LocalOnlyFetcher(URLFetcher):
 class PrintJob:
     """A page ready for layout: the HTML and where its files may come from. Plain data,
     so a job can be laid out in another process (app/printing/assembly.py)."""
+
     html: str
     base_url: str
     allowed_roots: tuple[str, ...]
@@ -52,8 +54,7 @@ def lay_out(job: PrintJob) -> LaidOut:
     """WeasyPrint's layout and PDF output: the slow part (~0.1 s a table page).
     Needs no application context."""
     fetcher = LocalOnlyFetcher([Path(root) for root in job.allowed_roots])
-    document = HTML(string=job.html, base_url=job.base_url, url_fetcher=fetcher).render(
-        font_config=FontConfiguration())
+    document = HTML(string=job.html, base_url=job.base_url, url_fetcher=fetcher).render(font_config=FontConfiguration())
     out = io.BytesIO()
     document.write_pdf(out)
     return LaidOut(out.getvalue(), len(document.pages))

@@ -8,6 +8,7 @@ are given at creation (os.open, mkdir), never applied after writing, so there is
 moment when a file is readable by others. On Windows the modes mean little; there
 the instance folder's access list decides.
 """
+
 from __future__ import annotations
 
 import logging

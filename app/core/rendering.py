@@ -1,4 +1,5 @@
 """Page-or-fragment rendering, template filters and the few globals templates need."""
+
 from __future__ import annotations
 
 from io import BytesIO
@@ -24,8 +25,7 @@ def wants_fragment(target_id: str) -> bool:
     return bool(htmx) and not htmx.boosted and htmx.target == target_id
 
 
-def render_page(template: str, fragment: str | None = None, target_id: str | None = None,
-                **context) -> Response:
+def render_page(template: str, fragment: str | None = None, target_id: str | None = None, **context) -> Response:
     """Render the whole page, or only `fragment` when htmx targets `target_id`.
     The page template includes the same fragment, so both stay in step."""
     if fragment and target_id and wants_fragment(target_id):
@@ -43,8 +43,13 @@ XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.she
 def xlsx_download(payload: bytes, name: str) -> Response:
     """An xlsx attachment named `name-YYYYMMDD.xlsx`; never kept in a cache (it may
     hold personal data, and station PCs are shared)."""
-    response = send_file(BytesIO(payload), mimetype=XLSX_MIMETYPE, as_attachment=True,
-                         download_name=f"{name}-{local_today():%Y%m%d}.xlsx", max_age=0)
+    response = send_file(
+        BytesIO(payload),
+        mimetype=XLSX_MIMETYPE,
+        as_attachment=True,
+        download_name=f"{name}-{local_today():%Y%m%d}.xlsx",
+        max_age=0,
+    )
     response.headers["Cache-Control"] = "private, no-store"
     return response
 
@@ -68,6 +73,7 @@ def numbers_masked() -> bool:
     if not has_request_context():
         return False
     from app.auth.roles import REVEAL_ROLES  # (app.auth imports this module)
+
     return not (current_user.is_authenticated and current_user.role in REVEAL_ROLES)
 
 
@@ -122,6 +128,8 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def _globals():
-        return {"current_path": request.path if request else "/",
-                "locale_code": str(get_locale() or "zh_CN"),
-                "language_names": LANGUAGE_NAMES}
+        return {
+            "current_path": request.path if request else "/",
+            "locale_code": str(get_locale() or "zh_CN"),
+            "language_names": LANGUAGE_NAMES,
+        }

@@ -4,16 +4,19 @@ A user's scope is a set of division-code prefixes (codes nest, so "under X" is
 "code starts with X's code"). County administrators see everything; town staff,
 stations and leaders see what is under their node; a grid worker sees the grid
 of their account plus every grid their linked staff record is assigned to today;
-a department handler sees no division records (their matters come later).
+a department handler sees no division records, only the matters ever dispatched to
+their department (`_matter_rule`); the three administrators of 三员分立 see no
+records of the county at all, only accounts or the audit log.
 
 Every query for records goes through `scoped_select()` or `get_visible_or_404()`.
 Each record type says how it hangs from the division tree in `_rules()`; a type with
 no rule cannot be queried through here, which the URL-map test turns into a failure.
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cache
-from typing import Callable
 
 from flask import abort, g, has_request_context
 from flask_login import current_user
@@ -59,9 +62,12 @@ def _compute_prefixes(user) -> list[str] | None:
             select(Division.code)
             .join(StaffAssignment, StaffAssignment.division_id == Division.id)
             .join(StaffMember, StaffMember.id == StaffAssignment.staff_id)
-            .where(StaffMember.user_id == user.id,
-                   StaffAssignment.start_date <= today,
-                   or_(StaffAssignment.end_date.is_(None), StaffAssignment.end_date >= today)))
+            .where(
+                StaffMember.user_id == user.id,
+                StaffAssignment.start_date <= today,
+                or_(StaffAssignment.end_date.is_(None), StaffAssignment.end_date >= today),
+            )
+        )
         prefixes.extend(code for code in assigned if code not in prefixes)
     return prefixes
 
@@ -69,6 +75,7 @@ def _compute_prefixes(user) -> list[str] | None:
 def division_condition(user, code_column=None) -> ColumnElement[bool]:
     if code_column is None:
         from app.org.models import Division
+
         code_column = Division.code
     prefixes = visible_prefixes(user)
     if prefixes is EVERYTHING:
@@ -84,6 +91,7 @@ def sees_division(division, user=None) -> bool:
     page never offers a link that would be a 404)."""
     if user is None:
         from flask_login import current_user
+
         user = current_user
     prefixes = visible_prefixes(user)
     if prefixes is EVERYTHING:
@@ -93,6 +101,7 @@ def sees_division(division, user=None) -> bool:
 
 def visible_division_ids(user) -> Select:
     from app.org.models import Division
+
     return select(Division.id).where(division_condition(user))
 
 
@@ -114,11 +123,13 @@ def _account_managers(user, _visible_ids) -> ColumnElement[bool]:
     """Accounts and their sessions: the system administrator (who creates them) and the
     security administrator (who gives them roles and scopes)."""
     from app.auth.roles import Permission
+
     return true() if user.can(Permission.MANAGE_ACCOUNTS) or user.can(Permission.MANAGE_ACCESS) else false()
 
 
 def _auditors(user, _visible_ids) -> ColumnElement[bool]:
     from app.auth.roles import Permission
+
     return true() if user.can(Permission.VIEW_AUDIT) else false()
 
 
@@ -130,20 +141,28 @@ def _anyone_signed_in(_user, _visible_ids) -> ColumnElement[bool]:
 def _rules() -> dict[type, Callable]:
     """How each record type hangs from the division tree. Built on first use: the
     feature packages import this module, so it cannot import their models at load."""
+    from app.assessment.models import SatisfactionSurvey, ScoringRule, SurveyResponse, WarningCard
     from app.auth.models import AuditEvent, LoginSession, User
-    from app.org.models import (Building, Department, Division, ServiceTeam, StaffAssignment,
-                                StaffMember, TeamMembership)
+    from app.matters.models import ApiKey, HolidayDay, Matter, MatterPhoto, MatterType, TimeLimit
+    from app.org.models import Building, Department, Division, ServiceTeam, StaffAssignment, StaffMember, TeamMembership
+    from app.patrols.models import ChiefReport, OpinionEntry, Patrol, PatrolFinding
+    from app.printing.roster_models import DutyRoster, DutyShift
     from app.registry.housing_models import House, Rental, RentalTenant, Shop
     from app.registry.keyperson_models import FollowUp, KeyPerson, KeyPersonCategory
     from app.registry.models import CareTag, Household, HouseholdMember, PopulationEvent, Resident, VisitClass
-    from app.visits.models import Visit
-    from app.matters.models import ApiKey, HolidayDay, Matter, MatterPhoto, MatterType, TimeLimit
     from app.registry.organisation_models import JointDefenceGroup, JointDefenceMember, Organisation
-    from app.printing.roster_models import DutyRoster, DutyShift
-    from app.supervision.models import (AdmittedItem, AssignedTask, Inspection, Meeting, MeetingDecision,
-                                        Recheck, Rectification, TaskTarget, Training)
-    from app.patrols.models import ChiefReport, OpinionEntry, Patrol, PatrolFinding
-    from app.assessment.models import SatisfactionSurvey, ScoringRule, SurveyResponse, WarningCard
+    from app.supervision.models import (
+        AdmittedItem,
+        AssignedTask,
+        Inspection,
+        Meeting,
+        MeetingDecision,
+        Recheck,
+        Rectification,
+        TaskTarget,
+        Training,
+    )
+    from app.visits.models import Visit
 
     return {
         Division: lambda user, _ids: division_condition(user),
@@ -152,38 +171,42 @@ def _rules() -> dict[type, Callable]:
         Building: lambda user, ids: or_(Building.grid_id.in_(ids), Building.community_id.in_(ids)),
         StaffMember: lambda user, ids: or_(
             StaffMember.home_division_id.in_(ids),
-            StaffMember.id.in_(select(StaffAssignment.staff_id)
-                               .where(StaffAssignment.division_id.in_(ids)))),
+            StaffMember.id.in_(select(StaffAssignment.staff_id).where(StaffAssignment.division_id.in_(ids))),
+        ),
         StaffAssignment: lambda user, ids: StaffAssignment.division_id.in_(ids),
         ServiceTeam: lambda user, ids: ServiceTeam.division_id.in_(ids),
         TeamMembership: lambda user, ids: TeamMembership.team_id.in_(
-            select(ServiceTeam.id).where(ServiceTeam.division_id.in_(ids))),
+            select(ServiceTeam.id).where(ServiceTeam.division_id.in_(ids))
+        ),
         # People and households belong to the grid they live in.
         Household: lambda user, ids: Household.grid_id.in_(ids),
         Resident: lambda user, ids: Resident.grid_id.in_(ids),
         # A visit belongs to the grid the household was in on the day.
         Visit: lambda user, ids: Visit.grid_id.in_(ids),
         HouseholdMember: lambda user, ids: HouseholdMember.household_id.in_(
-            select(Household.id).where(Household.grid_id.in_(ids))),
+            select(Household.id).where(Household.grid_id.in_(ids))
+        ),
         # A move between grids shows in the feed of the grid left as well.
-        PopulationEvent: lambda user, ids: or_(PopulationEvent.grid_id.in_(ids),
-                                               PopulationEvent.from_grid_id.in_(ids)),
+        PopulationEvent: lambda user, ids: or_(PopulationEvent.grid_id.in_(ids), PopulationEvent.from_grid_id.in_(ids)),
         CareTag: _anyone_signed_in,
         VisitClass: _anyone_signed_in,
         House: lambda user, ids: House.grid_id.in_(ids),
         Rental: lambda user, ids: Rental.grid_id.in_(ids),
-        RentalTenant: lambda user, ids: RentalTenant.rental_id.in_(
-            select(Rental.id).where(Rental.grid_id.in_(ids))),
+        RentalTenant: lambda user, ids: RentalTenant.rental_id.in_(select(Rental.id).where(Rental.grid_id.in_(ids))),
         Shop: lambda user, ids: Shop.grid_id.in_(ids),
         Organisation: lambda user, ids: Organisation.grid_id.in_(ids),
         JointDefenceGroup: lambda user, ids: JointDefenceGroup.grid_id.in_(ids),
         JointDefenceMember: lambda user, ids: JointDefenceMember.group_id.in_(
-            select(JointDefenceGroup.id).where(JointDefenceGroup.grid_id.in_(ids))),
+            select(JointDefenceGroup.id).where(JointDefenceGroup.grid_id.in_(ids))
+        ),
         # Key persons: only the grid's workers, its station and the town's
         # comprehensive-governance (综治) staff — not leaders, not other town staff.
         KeyPerson: lambda user, ids: KeyPerson.grid_id.in_(ids) if may_see_key_persons(user) else false(),
-        FollowUp: lambda user, ids: FollowUp.key_person_id.in_(
-            select(KeyPerson.id).where(KeyPerson.grid_id.in_(ids))) if may_see_key_persons(user) else false(),
+        FollowUp: lambda user, ids: (
+            FollowUp.key_person_id.in_(select(KeyPerson.id).where(KeyPerson.grid_id.in_(ids)))
+            if may_see_key_persons(user)
+            else false()
+        ),
         KeyPersonCategory: _anyone_signed_in,
         # Departments are county-wide reference data: their contacts are public duty
         # numbers, so everyone signed in may read them (only administrators edit).
@@ -194,8 +217,7 @@ def _rules() -> dict[type, Callable]:
         # Matters belong to their grid; a department's handlers see the matters ever
         # dispatched to their department (and nothing else).
         Matter: _matter_rule,
-        MatterPhoto: lambda user, ids: MatterPhoto.matter_id.in_(
-            select(Matter.id).where(_matter_rule(user, ids))),
+        MatterPhoto: lambda user, ids: MatterPhoto.matter_id.in_(select(Matter.id).where(_matter_rule(user, ids))),
         MatterType: _anyone_signed_in,
         HolidayDay: _anyone_signed_in,
         TimeLimit: _anyone_signed_in,
@@ -203,11 +225,13 @@ def _rules() -> dict[type, Callable]:
         # A duty roster belongs to its community (the station); each shift to its roster.
         DutyRoster: lambda user, ids: DutyRoster.community_id.in_(ids),
         DutyShift: lambda user, ids: DutyShift.roster_id.in_(
-            select(DutyRoster.id).where(DutyRoster.community_id.in_(ids))),
+            select(DutyRoster.id).where(DutyRoster.community_id.in_(ids))
+        ),
         # Meetings and trainings belong to the grid, community or town that held them.
         Meeting: lambda user, ids: Meeting.division_id.in_(ids),
         MeetingDecision: lambda user, ids: MeetingDecision.meeting_id.in_(
-            select(Meeting.id).where(Meeting.division_id.in_(ids))),
+            select(Meeting.id).where(Meeting.division_id.in_(ids))
+        ),
         Training: lambda user, ids: Training.division_id.in_(ids),
         # The admission list is county reference data: all read it, administrators edit it.
         AdmittedItem: _anyone_signed_in,
@@ -215,21 +239,25 @@ def _rules() -> dict[type, Callable]:
         # itself (and those above it) and by the assigning level.
         AssignedTask: lambda user, ids: or_(
             AssignedTask.issuing_division_id.in_(ids),
-            AssignedTask.id.in_(select(TaskTarget.task_id).where(TaskTarget.division_id.in_(ids)))),
+            AssignedTask.id.in_(select(TaskTarget.task_id).where(TaskTarget.division_id.in_(ids))),
+        ),
         TaskTarget: lambda user, ids: or_(
             TaskTarget.division_id.in_(ids),
-            TaskTarget.task_id.in_(select(AssignedTask.id).where(AssignedTask.issuing_division_id.in_(ids)))),
+            TaskTarget.task_id.in_(select(AssignedTask.id).where(AssignedTask.issuing_division_id.in_(ids))),
+        ),
         # Inspections belong to the grid inspected; rectifications and re-checks follow.
         Inspection: lambda user, ids: Inspection.grid_id.in_(ids),
         Rectification: lambda user, ids: Rectification.inspection_id.in_(
-            select(Inspection.id).where(Inspection.grid_id.in_(ids))),
+            select(Inspection.id).where(Inspection.grid_id.in_(ids))
+        ),
         Recheck: lambda user, ids: Recheck.rectification_id.in_(
-            select(Rectification.id).join(Inspection, Inspection.id == Rectification.inspection_id)
-            .where(Inspection.grid_id.in_(ids))),
+            select(Rectification.id)
+            .join(Inspection, Inspection.id == Rectification.inspection_id)
+            .where(Inspection.grid_id.in_(ids))
+        ),
         # Patrols, 民情日志 entries and reports to the grid chief belong to their grid.
         Patrol: lambda user, ids: Patrol.grid_id.in_(ids),
-        PatrolFinding: lambda user, ids: PatrolFinding.patrol_id.in_(
-            select(Patrol.id).where(Patrol.grid_id.in_(ids))),
+        PatrolFinding: lambda user, ids: PatrolFinding.patrol_id.in_(select(Patrol.id).where(Patrol.grid_id.in_(ids))),
         OpinionEntry: lambda user, ids: OpinionEntry.grid_id.in_(ids),
         ChiefReport: lambda user, ids: ChiefReport.grid_id.in_(ids),
         # Assessment: the rules are county reference data (all read, administrators
@@ -243,10 +271,13 @@ def _rules() -> dict[type, Callable]:
 
 def _matter_rule(user, ids) -> ColumnElement[bool]:
     from app.matters.models import Matter, MatterStep
+
     department_id = getattr(user, "scope_department_id", None)
     if getattr(user, "role", None) == "department_handler" and department_id is not None:
-        return or_(Matter.handler_department_id == department_id,
-                   Matter.id.in_(select(MatterStep.matter_id).where(MatterStep.department_id == department_id)))
+        return or_(
+            Matter.handler_department_id == department_id,
+            Matter.id.in_(select(MatterStep.matter_id).where(MatterStep.department_id == department_id)),
+        )
     return Matter.grid_id.in_(ids)
 
 
@@ -273,12 +304,12 @@ def scoped_select(model: type, user=None) -> Select:
 def get_visible_or_404(model: type, record_id: int, user=None):
     """The record if the user may see it; otherwise 404, so another grid's record
     looks exactly like one that does not exist."""
-    record = db.session.scalar(
-        scoped_select(model, user).where(model.id == record_id))
+    record = db.session.scalar(scoped_select(model, user).where(model.id == record_id))
     if record is None:
         if db.session.get(model, record_id) is not None:
             # There, but not for this user: a refused request (app/auth/duties.py).
             from app.auth.duties import refuse
+
             refuse(404, getattr(model, "__tablename__", None), record_id)
         abort(404)
     return record
@@ -286,5 +317,4 @@ def get_visible_or_404(model: type, record_id: int, user=None):
 
 def is_visible(record, user=None) -> bool:
     model = type(record)
-    return db.session.scalar(
-        select(model.id).where(scope_condition(model, user), model.id == record.id)) is not None
+    return db.session.scalar(select(model.id).where(scope_condition(model, user), model.id == record.id)) is not None

@@ -1,5 +1,6 @@
 """Request-level security: who is signed in, first-run redirect, forced password
 change, write transactions, and response headers."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -22,9 +23,11 @@ OPEN_ENDPOINTS = ("static", "auth.setup", "auth.login", "home.set_language", "ho
 # Scripts only from the app's own files: no inline <script>, no on…= handlers, no
 # hx-on, no eval (htmx runs with allowEval false: templates/_htmx_config.html). Inline
 # style= attributes remain in a few templates, hence 'unsafe-inline' for styles only.
-CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-                           "img-src 'self'; font-src 'self'; connect-src 'self'; object-src 'none'; "
-                           "base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self'; font-src 'self'; connect-src 'self'; object-src 'none'; "
+    "base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
 # Sent when PUBLIC_BASE_URL is https: browsers then use only https for a year.
 STRICT_TRANSPORT_SECURITY = "max-age=31536000"
 
@@ -48,8 +51,9 @@ def _load_user(token: str):
     from app.auth.services import end_session, load_session_user
 
     now = utcnow()
-    user, state = load_session_user(token, current_app.config["IDLE_TIMEOUT"], now,
-                                    current_app.config["SESSION_ABSOLUTE_TIMEOUT"])
+    user, state = load_session_user(
+        token, current_app.config["IDLE_TIMEOUT"], now, current_app.config["SESSION_ABSOLUTE_TIMEOUT"]
+    )
     if user is None:
         g.session_end_reason = state
         if state in ("idle", "expired"):
@@ -62,8 +66,7 @@ def _load_user(token: str):
             # A separate short transaction: upgrading this request's read
             # transaction to a write could fail with SQLITE_BUSY.
             with db.engine.begin() as connection:
-                connection.execute(update(LoginSession).where(LoginSession.id == state.id)
-                                   .values(last_seen_at=now))
+                connection.execute(update(LoginSession).where(LoginSession.id == state.id).values(last_seen_at=now))
         else:
             state.last_seen_at = now
             db.session.commit()
@@ -82,8 +85,11 @@ def _before_request():
         if endpoint != "auth.setup":
             return redirect(url_for("auth.setup"))
         return None
-    if (current_user.is_authenticated and current_user.must_change_password
-            and endpoint not in ("auth.change_password", "auth.logout", "home.set_language")):
+    if (
+        current_user.is_authenticated
+        and current_user.must_change_password
+        and endpoint not in ("auth.change_password", "auth.logout", "home.set_language")
+    ):
         flash(_("请先修改密码后再继续。"), "warning")
         return redirect(url_for("auth.change_password"))
     return None
@@ -95,6 +101,7 @@ def _setup_done() -> bool:
     if current_app.extensions.get("gridbook_setup_done"):
         return True
     from app.auth.services import any_user_exists
+
     done = any_user_exists()
     if done:
         current_app.extensions["gridbook_setup_done"] = True
@@ -129,6 +136,7 @@ def _unauthorized():
         # keep what was typed for that account, to be put back after it signs in again
         # (app/auth/kept_forms.py).
         from app.auth import kept_forms
+
         ended = kept_forms.ended_by_time(session.get("_user_id"))
         if ended is not None:
             kept = kept_forms.keep_posted_form(ended[0])
@@ -136,8 +144,10 @@ def _unauthorized():
                 g.session_end_reason = ended[1]
     reason = g.get("session_end_reason")
     if kept is not None and reason == "expired":
-        flash(_("您已连续登录超过规定时长，为了安全已自动退出。您填写的内容已保留（未保存），重新登录后可以核对并保存。"),
-              "warning")
+        flash(
+            _("您已连续登录超过规定时长，为了安全已自动退出。您填写的内容已保留（未保存），重新登录后可以核对并保存。"),
+            "warning",
+        )
     elif kept is not None:
         flash(_("由于长时间未操作，您已自动退出。您填写的内容已保留（未保存），重新登录后可以核对并保存。"), "warning")
     elif reason == "idle":
@@ -162,8 +172,9 @@ def _apply_https_settings(app: Flask) -> None:
     cookies are sent over HTTPS only and every response carries HSTS."""
     base = str(app.config.get("PUBLIC_BASE_URL") or "").strip()
     if base and not base.lower().startswith(("http://", "https://")):
-        raise ValueError(f"PUBLIC_BASE_URL must start with https:// or http:// (got {base!r}), "
-                         "e.g. https://wgt.example.gov.cn")
+        raise ValueError(
+            f"PUBLIC_BASE_URL must start with https:// or http:// (got {base!r}), e.g. https://wgt.example.gov.cn"
+        )
     if served_over_https(app.config):
         app.config["SESSION_COOKIE_SECURE"] = True
         app.config["REMEMBER_COOKIE_SECURE"] = True

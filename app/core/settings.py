@@ -4,6 +4,7 @@ saved here overrides it, and every change is written to the audit log with its o
 and new value. Which administrator of 三员分立 may change which setting is named
 per setting: the system administrator the system settings, the security
 administrator the security settings (app/auth/admin_views.py)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -41,33 +42,84 @@ class SettingSpec:
     maximum: int = 1_000_000
 
 
-SPECS: dict[str, SettingSpec] = {spec.name: spec for spec in (
-    SettingSpec("IMPORT_MAX_ROWS", _l("导入表格最多行数"),
-                _l("表格的行数（含空行）超过此数即拒绝导入，不读取其中的行。"), SYSTEM,
-                minimum=1_000, maximum=1_000_000),
-    SettingSpec("PUBLIC_SURVEY_MIN_ANSWERS", _l("公众满意度计入最少份数"),
-                _l("网格半年内的公众在线答卷达到此数，才计入正式满意率及其通报。"), SYSTEM,
-                minimum=1, maximum=10_000),
-    SettingSpec("PASSWORD_MAX_AGE_DAYS", _l("密码最长使用天数"),
-                _l("密码使用超过此天数，下次登录须修改；0 表示不限。"), SECURITY, maximum=3650),
-    SettingSpec("LOGIN_MAX_FAILURES", _l("账号锁定前允许的密码错误次数"),
-                _l("15 分钟内密码错误达到此数，账号锁定 15 分钟。"), SECURITY, minimum=3, maximum=20),
-    SettingSpec("LOGIN_ADDRESS_MAX_FAILURES", _l("同一网络地址暂停登录前允许的失败次数"),
-                _l("15 分钟内同一网络地址登录失败达到此数（不论用户名），该地址暂停登录 15 分钟。"),
-                SECURITY, minimum=5, maximum=1_000),
-    SettingSpec("LOCATE_DAILY_LIMIT", _l("每个账号每天获知证件号登记地的次数"),
-                _l("登记或导入他处已登记的证件号码时告知所在社区和网格的次数上限，超过后只告知已在本县登记。"),
-                SECURITY, maximum=1_000),
-    SettingSpec("REFUSED_BURST_COUNT", _l("越权访问告警次数"),
-                _l("一个账号在下列分钟数内被拒绝访问达到此数，即向审计管理员告警。"), SECURITY,
-                minimum=2, maximum=1_000),
-    SettingSpec("REFUSED_BURST_MINUTES", _l("越权访问告警统计分钟数"),
-                _l("统计被拒绝访问次数的时间段。"), SECURITY, minimum=1, maximum=1_440),
-    SettingSpec("ADMIN_DUTIES_COMBINED", _l("允许一人兼任两个管理员角色"),
-                _l("三员分立：系统管理员、安全管理员、审计管理员原则上由三人分别担任。人员不足的县可开启此项，"
-                   "由安全管理员给一个账号第二个管理员角色；三个角色不能由一人兼任。"),
-                SECURITY, kind=bool, maximum=1),
-)}
+SPECS: dict[str, SettingSpec] = {
+    spec.name: spec
+    for spec in (
+        SettingSpec(
+            "IMPORT_MAX_ROWS",
+            _l("导入表格最多行数"),
+            _l("表格的行数（含空行）超过此数即拒绝导入，不读取其中的行。"),
+            SYSTEM,
+            minimum=1_000,
+            maximum=1_000_000,
+        ),
+        SettingSpec(
+            "PUBLIC_SURVEY_MIN_ANSWERS",
+            _l("公众满意度计入最少份数"),
+            _l("网格半年内的公众在线答卷达到此数，才计入正式满意率及其通报。"),
+            SYSTEM,
+            minimum=1,
+            maximum=10_000,
+        ),
+        SettingSpec(
+            "PASSWORD_MAX_AGE_DAYS",
+            _l("密码最长使用天数"),
+            _l("密码使用超过此天数，下次登录须修改；0 表示不限。"),
+            SECURITY,
+            maximum=3650,
+        ),
+        SettingSpec(
+            "LOGIN_MAX_FAILURES",
+            _l("账号锁定前允许的密码错误次数"),
+            _l("15 分钟内密码错误达到此数，账号锁定 15 分钟。"),
+            SECURITY,
+            minimum=3,
+            maximum=20,
+        ),
+        SettingSpec(
+            "LOGIN_ADDRESS_MAX_FAILURES",
+            _l("同一网络地址暂停登录前允许的失败次数"),
+            _l("15 分钟内同一网络地址登录失败达到此数（不论用户名），该地址暂停登录 15 分钟。"),
+            SECURITY,
+            minimum=5,
+            maximum=1_000,
+        ),
+        SettingSpec(
+            "LOCATE_DAILY_LIMIT",
+            _l("每个账号每天获知证件号登记地的次数"),
+            _l("登记或导入他处已登记的证件号码时告知所在社区和网格的次数上限，超过后只告知已在本县登记。"),
+            SECURITY,
+            maximum=1_000,
+        ),
+        SettingSpec(
+            "REFUSED_BURST_COUNT",
+            _l("越权访问告警次数"),
+            _l("一个账号在下列分钟数内被拒绝访问达到此数，即向审计管理员告警。"),
+            SECURITY,
+            minimum=2,
+            maximum=1_000,
+        ),
+        SettingSpec(
+            "REFUSED_BURST_MINUTES",
+            _l("越权访问告警统计分钟数"),
+            _l("统计被拒绝访问次数的时间段。"),
+            SECURITY,
+            minimum=1,
+            maximum=1_440,
+        ),
+        SettingSpec(
+            "ADMIN_DUTIES_COMBINED",
+            _l("允许一人兼任两个管理员角色"),
+            _l(
+                "三员分立：系统管理员、安全管理员、审计管理员原则上由三人分别担任。人员不足的县可开启此项，"
+                "由安全管理员给一个账号第二个管理员角色；三个角色不能由一人兼任。"
+            ),
+            SECURITY,
+            kind=bool,
+            maximum=1,
+        ),
+    )
+}
 
 
 def _saved() -> dict[str, str]:
@@ -105,8 +157,11 @@ def change(name: str, value, actor) -> bool:
     row.value = str(int(value))
     row.changed_at = utcnow()
     row.changed_by_id = getattr(actor, "id", None)
-    audit.record("setting_changed", summary=f"{spec.label}: {_shown(before)} → {_shown(value)}",
-                 detail={"setting": name, "before": int(before), "after": int(value)})
+    audit.record(
+        "setting_changed",
+        summary=f"{spec.label}: {_shown(before)} → {_shown(value)}",
+        detail={"setting": name, "before": int(before), "after": int(value)},
+    )
     if has_request_context():
         g.pop("_system_settings", None)
     return True
@@ -115,6 +170,7 @@ def change(name: str, value, actor) -> bool:
 def _shown(value) -> str:
     if isinstance(value, bool):
         from flask_babel import gettext as _
+
         return _("开启") if value else _("关闭")
     return str(value)
 

@@ -8,6 +8,7 @@ request class below), every imported cell — and again where text leaves in a
 format that cannot carry them (XML, xlsx), for rows stored before this rule.
 Tab and newline stay; a carriage return becomes a newline (browsers send CRLF).
 """
+
 from __future__ import annotations
 
 import re
@@ -33,8 +34,10 @@ class CleanedParameters(ImmutableMultiDict):
 
     def __init__(self, mapping=None):
         if mapping is not None:
-            mapping = [(key, clean_text(value) if isinstance(value, str) else value)
-                       for key, value in iter_multi_items(mapping)]
+            mapping = [
+                (key, clean_text(value) if isinstance(value, str) else value)
+                for key, value in iter_multi_items(mapping)
+            ]
         super().__init__(mapping)
 
 

@@ -1,12 +1,13 @@
 """Time helpers: the database stores naive UTC; people see Asia/Shanghai."""
-from datetime import date, datetime, time, timezone
+
+from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 LOCAL_ZONE = ZoneInfo("Asia/Shanghai")
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def local_today() -> date:
@@ -16,9 +17,9 @@ def local_today() -> date:
 def to_local(value: datetime | None) -> datetime | None:
     if value is None:
         return None
-    return value.replace(tzinfo=timezone.utc).astimezone(LOCAL_ZONE)
+    return value.replace(tzinfo=UTC).astimezone(LOCAL_ZONE)
 
 
 def local_day_start_utc(day: date) -> datetime:
     """Midnight of a local calendar day, as the naive UTC the database stores."""
-    return datetime.combine(day, time.min, tzinfo=LOCAL_ZONE).astimezone(timezone.utc).replace(tzinfo=None)
+    return datetime.combine(day, time.min, tzinfo=LOCAL_ZONE).astimezone(UTC).replace(tzinfo=None)

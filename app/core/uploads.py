@@ -2,6 +2,7 @@
 checked file waits under a random name, tied to the session that uploaded it,
 and day-old files that were never confirmed are removed on the next upload. Kept
 files are readable by the server's account only."""
+
 from __future__ import annotations
 
 import re
@@ -20,7 +21,7 @@ _TOKEN = re.compile(r"[0-9a-f]{32}")
 
 @dataclass(frozen=True)
 class KeptUploads:
-    subfolder: str    # under UPLOAD_FOLDER
+    subfolder: str  # under UPLOAD_FOLDER
     session_key: str  # one waiting upload per session and kind
     suffix: str = ".xlsx"
 

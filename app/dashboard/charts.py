@@ -6,6 +6,7 @@ written on or next to its mark (a black-and-white print still reads), text uses 
 page's own font (the bundled CJK face), and the output is small and the same every
 time. The numbers also go in a table beside each chart.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -26,6 +27,7 @@ LEFT_ROOM = 60
 @dataclass(frozen=True)
 class Mark:
     """A bar or column: its rectangle, its label and the value written on it."""
+
     label: str
     value: float
     text: str
@@ -108,8 +110,9 @@ def _written(value, suffix: str) -> str:
     return _text(value) if value is None else _text(value) + suffix
 
 
-def bar_chart(title: str, rows: list[tuple[str, float | None]], suffix: str = "",
-              maximum: float | None = None) -> BarChart:
+def bar_chart(
+    title: str, rows: list[tuple[str, float | None]], suffix: str = "", maximum: float | None = None
+) -> BarChart:
     """Horizontal bars, one row per (label, value), the longest value (or `maximum`,
     100 for percentages) filling the width; a value of None draws no bar and reads "—"."""
     top = _scale([value for _label, value in rows], maximum)
@@ -119,11 +122,31 @@ def bar_chart(title: str, rows: list[tuple[str, float | None]], suffix: str = ""
         y = TOP_ROOM / 2 + index * ROW_HEIGHT
         length = room * float(value or 0) / top
         middle = y + BAR_HEIGHT / 2 + 5
-        marks.append(Mark(label, value, _written(value, suffix), LABEL_WIDTH, y, round(length, 1), BAR_HEIGHT,
-                          LABEL_WIDTH - 6, middle, LABEL_WIDTH + round(length, 1) + 5, middle))
+        marks.append(
+            Mark(
+                label,
+                value,
+                _written(value, suffix),
+                LABEL_WIDTH,
+                y,
+                round(length, 1),
+                BAR_HEIGHT,
+                LABEL_WIDTH - 6,
+                middle,
+                LABEL_WIDTH + round(length, 1) + 5,
+                middle,
+            )
+        )
     height = TOP_ROOM / 2 + len(rows) * ROW_HEIGHT + 4
-    return BarChart("bars", title, WIDTH, height, marks, (LABEL_WIDTH, 0, LABEL_WIDTH, height - 4),
-                    _nothing_to_draw([value for _label, value in rows], maximum))
+    return BarChart(
+        "bars",
+        title,
+        WIDTH,
+        height,
+        marks,
+        (LABEL_WIDTH, 0, LABEL_WIDTH, height - 4),
+        _nothing_to_draw([value for _label, value in rows], maximum),
+    )
 
 
 def column_chart(title: str, rows: list[tuple[str, float]], suffix: str = "") -> BarChart:
@@ -136,14 +159,35 @@ def column_chart(title: str, rows: list[tuple[str, float]], suffix: str = "") ->
     for index, (label, value) in enumerate(rows):
         centre = 10 + slot * index + slot / 2
         length = round(COLUMN_HEIGHT * value / top, 1)
-        marks.append(Mark(label, value, _text(value) + suffix, round(centre - column / 2, 1), base - length, column,
-                          length, round(centre, 1), base + 18, round(centre, 1), base - length - 5))
-    return BarChart("columns", title, WIDTH, base + AXIS_ROOM, marks, (10, base, WIDTH - 10, base),
-                    _nothing_to_draw([value for _label, value in rows], None))
+        marks.append(
+            Mark(
+                label,
+                value,
+                _text(value) + suffix,
+                round(centre - column / 2, 1),
+                base - length,
+                column,
+                length,
+                round(centre, 1),
+                base + 18,
+                round(centre, 1),
+                base - length - 5,
+            )
+        )
+    return BarChart(
+        "columns",
+        title,
+        WIDTH,
+        base + AXIS_ROOM,
+        marks,
+        (10, base, WIDTH - 10, base),
+        _nothing_to_draw([value for _label, value in rows], None),
+    )
 
 
-def line_chart(title: str, rows: list[tuple[str, Decimal | float | None]], maximum: float = 100,
-               suffix: str = "%") -> LineChart:
+def line_chart(
+    title: str, rows: list[tuple[str, Decimal | float | None]], maximum: float = 100, suffix: str = "%"
+) -> LineChart:
     """A line over 0..maximum (a rate in per cent by default); a month without a value
     (nothing was due) leaves a gap and reads "—"."""
     left, right = LEFT_ROOM, WIDTH - 28
@@ -163,6 +207,8 @@ def line_chart(title: str, rows: list[tuple[str, Decimal | float | None]], maxim
         run.append(f"{x},{y}")
     if run:
         segments.append(" ".join(run))
-    ticks = [Tick(f"{int(maximum * share)}{suffix}", round(bottom - COLUMN_HEIGHT * share, 1))
-             for share in (0, 0.25, 0.5, 0.75, 1)]
+    ticks = [
+        Tick(f"{int(maximum * share)}{suffix}", round(bottom - COLUMN_HEIGHT * share, 1))
+        for share in (0, 0.25, 0.5, 0.75, 1)
+    ]
     return LineChart(title, WIDTH, bottom + AXIS_ROOM, points, ticks, segments, left, right, bottom)

@@ -3,6 +3,7 @@ patrol compliance (app.patrols.compliance.patrol_compliance), for the whole scop
 for each unit one level down (a county's towns, a town's communities, a community's
 grids), so the figures point at who is behind. The rules are those modules'; this
 one only chooses the grids and adds them up."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -31,8 +32,9 @@ def _grid_ids(user, under: Division | None) -> list[int]:
 def _grid_ids_by_unit(user, chosen: list[Division]) -> list[list[int]]:
     """The visible grids under each unit, in one query (codes nest: a grid belongs
     to the unit whose code starts its own)."""
-    grids = db.session.execute(select(Division.id, Division.code).where(
-        scope_condition(Division, user), Division.level == Level.GRID.value)).all()
+    grids = db.session.execute(
+        select(Division.id, Division.code).where(scope_condition(Division, user), Division.level == Level.GRID.value)
+    ).all()
     return [[grid_id for grid_id, code in grids if code.startswith(unit.code)] for unit in chosen]
 
 
@@ -43,17 +45,26 @@ def units(user, within: Division | None) -> list[Division]:
     if within is not None:
         tops = [within]
     else:
-        visible = list(db.session.scalars(scoped_select(Division, user).where(Division.status == "active")
-                                          .order_by(Division.code)))
-        tops = [node for node in visible if not any(node.code.startswith(other.code) and node is not other
-                                                    for other in visible)]
+        visible = list(
+            db.session.scalars(scoped_select(Division, user).where(Division.status == "active").order_by(Division.code))
+        )
+        tops = [
+            node
+            for node in visible
+            if not any(node.code.startswith(other.code) and node is not other for other in visible)
+        ]
     result = []
     for top in tops:
         if top.level == Level.GRID.value:
             result.append(top)
             continue
-        result.extend(db.session.scalars(scoped_select(Division, user).where(
-            Division.parent_id == top.id, Division.status == "active").order_by(Division.code)))
+        result.extend(
+            db.session.scalars(
+                scoped_select(Division, user)
+                .where(Division.parent_id == top.id, Division.status == "active")
+                .order_by(Division.code)
+            )
+        )
     return result
 
 
@@ -87,9 +98,11 @@ def visit_figures(user, period: Period, within: Division | None = None) -> Visit
     rows = [UnitCoverage(unit, unit_coverage) for unit, unit_coverage in zip(chosen, coverage)]
     # The units split the scope's grids between them (a household and its visits
     # belong to one grid), so the whole is their sum: no second pass over the scope.
-    total = VisitCoverage(sum(row.coverage.households for row in rows),
-                          sum(row.coverage.visited_households for row in rows),
-                          sum(row.coverage.visits for row in rows))
+    total = VisitCoverage(
+        sum(row.coverage.households for row in rows),
+        sum(row.coverage.visited_households for row in rows),
+        sum(row.coverage.visits for row in rows),
+    )
     return VisitFigures(total, rows)
 
 

@@ -1,5 +1,6 @@
 """The dashboard's filter: a month, quarter or year, and a division within the
 user's scope (a plain GET form, no CSRF)."""
+
 from __future__ import annotations
 
 import re
@@ -75,10 +76,16 @@ def _month(field, today: date) -> date:
 
 
 def division_options(user) -> list[tuple[int, str]]:
-    return [(0, _("全部（我的管辖范围）"))] + division_choices(db.session.scalars(
-        scoped_select(Division, user).where(
-            Division.level.in_((Level.TOWN.value, Level.COMMUNITY.value, Level.GRID.value)),
-            Division.status == "active").order_by(Division.code)))
+    return [(0, _("全部（我的管辖范围）"))] + division_choices(
+        db.session.scalars(
+            scoped_select(Division, user)
+            .where(
+                Division.level.in_((Level.TOWN.value, Level.COMMUNITY.value, Level.GRID.value)),
+                Division.status == "active",
+            )
+            .order_by(Division.code)
+        )
+    )
 
 
 def read_filters(form: DashboardForm, user) -> Chosen:

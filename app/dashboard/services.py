@@ -7,6 +7,7 @@ and key persons are counted as they stand now; matters by when they were reporte
 the period, as the indicators count them (app.matters.indicators, whose definitions
 the on-time trend reuses month by month: 按期办结率 = 按期办结数 ÷ 应办结数).
 """
+
 from __future__ import annotations
 
 from collections import Counter
@@ -82,8 +83,7 @@ class Population:
         return rows
 
     def type_rows(self) -> list[tuple[str, int]]:
-        return [(str(label), self.by_type.get(code, 0))
-                for code, label in registry_reference.POPULATION_TYPES.items()]
+        return [(str(label), self.by_type.get(code, 0)) for code, label in registry_reference.POPULATION_TYPES.items()]
 
 
 def population(user, within: Division | None = None, today: date | None = None) -> Population:
@@ -97,9 +97,10 @@ def population(user, within: Division | None = None, today: date | None = None) 
     figures.append(("age", UNKNOWN, Resident.birth_date.is_(None)))
     figures += [("under", lower, Resident.birth_date > years_before(today, lower)) for _c, _l, lower in AGE_BANDS[1:]]
     row = db.session.execute(
-        select(func.count(), *[_count_where(condition) for _figure, _code, condition in figures])
-        .where(scope_condition(Resident, user), Resident.status == "active",
-               grids_within(Resident.grid_id, within))).one()
+        select(func.count(), *[_count_where(condition) for _figure, _code, condition in figures]).where(
+            scope_condition(Resident, user), Resident.status == "active", grids_within(Resident.grid_id, within)
+        )
+    ).one()
     result = Population(total=int(row[0]))
     younger_than = {0: 0}
     for (figure, code, _condition), number in zip(figures, row[1:]):
@@ -118,21 +119,33 @@ def population(user, within: Division | None = None, today: date | None = None) 
 def key_persons(user, within: Division | None = None) -> list[tuple[str, int]]:
     """Key persons under management (在管) per category — counts only, and only for
     those who may see key persons (the scope rule gives others nothing)."""
-    counts = dict(db.session.execute(
-        select(KeyPerson.category_id, func.count())
-        .where(scope_condition(KeyPerson, user), KeyPerson.status == "active",
-               grids_within(KeyPerson.grid_id, within))
-        .group_by(KeyPerson.category_id)).all())
+    counts = dict(
+        db.session.execute(
+            select(KeyPerson.category_id, func.count())
+            .where(
+                scope_condition(KeyPerson, user), KeyPerson.status == "active", grids_within(KeyPerson.grid_id, within)
+            )
+            .group_by(KeyPerson.category_id)
+        ).all()
+    )
     categories = db.session.scalars(select(KeyPersonCategory).order_by(KeyPersonCategory.id))
-    return [(category.name, counts.get(category.id, 0)) for category in categories
-            if category.is_active or counts.get(category.id)]
+    return [
+        (category.name, counts.get(category.id, 0))
+        for category in categories
+        if category.is_active or counts.get(category.id)
+    ]
 
 
 def _reported_in(user, period: indicators.Period, within: Division | None) -> list:
     """Conditions of the indicators' reported cohort: reported in the period, merged
     duplicates left out."""
-    return [scope_condition(Matter, user), Matter.status != "merged", grids_within(Matter.grid_id, within),
-            Matter.created_at >= period.start, Matter.created_at < period.end]
+    return [
+        scope_condition(Matter, user),
+        Matter.status != "merged",
+        grids_within(Matter.grid_id, within),
+        Matter.created_at >= period.start,
+        Matter.created_at < period.end,
+    ]
 
 
 @dataclass
@@ -158,9 +171,11 @@ class MatterBreakdown:
 
 def matter_breakdown(user, period: indicators.Period, within: Division | None = None) -> MatterBreakdown:
     """Matters reported in the period by class, status (now) and source, in one query."""
-    statement = (select(Matter.class_code, Matter.status, Matter.source, func.count())
-                 .where(*_reported_in(user, period, within))
-                 .group_by(Matter.class_code, Matter.status, Matter.source))
+    statement = (
+        select(Matter.class_code, Matter.status, Matter.source, func.count())
+        .where(*_reported_in(user, period, within))
+        .group_by(Matter.class_code, Matter.status, Matter.source)
+    )
     result = MatterBreakdown()
     classes, statuses, sources = Counter(), Counter(), Counter()
     for class_code, status, source, number in db.session.execute(statement):
@@ -172,22 +187,33 @@ def matter_breakdown(user, period: indicators.Period, within: Division | None = 
     return result
 
 
-def top_types(user, period: indicators.Period, within: Division | None = None,
-              limit: int = TOP_TYPES) -> list[tuple[str, int]]:
+def top_types(
+    user, period: indicators.Period, within: Division | None = None, limit: int = TOP_TYPES
+) -> list[tuple[str, int]]:
     """The matter subtypes reported most often in the period (matters without a
     subtype are not a type and are left out), most first."""
     number = func.count(Matter.id)
     rows = db.session.execute(
-        select(Matter.type_id, number).where(*_reported_in(user, period, within), Matter.type_id.is_not(None))
-        .group_by(Matter.type_id).order_by(number.desc(), Matter.type_id).limit(limit)).all()
-    types = {t.id: t for t in db.session.scalars(
-        select(MatterType).where(MatterType.id.in_([type_id for type_id, _n in rows]))
-        .options(selectinload(MatterType.parent)))}
+        select(Matter.type_id, number)
+        .where(*_reported_in(user, period, within), Matter.type_id.is_not(None))
+        .group_by(Matter.type_id)
+        .order_by(number.desc(), Matter.type_id)
+        .limit(limit)
+    ).all()
+    types = {
+        t.id: t
+        for t in db.session.scalars(
+            select(MatterType)
+            .where(MatterType.id.in_([type_id for type_id, _n in rows]))
+            .options(selectinload(MatterType.parent))
+        )
+    }
     return [(f"{types[type_id].class_label} › {types[type_id].path}", n) for type_id, n in rows]
 
 
-def period_counts(user, period: indicators.Period, within: Division | None = None,
-                  now: datetime | None = None) -> indicators.Counts:
+def period_counts(
+    user, period: indicators.Period, within: Division | None = None, now: datetime | None = None
+) -> indicators.Counts:
     """The indicators of the whole scope (under `within`) for one period."""
     total = indicators.Counts()
     for counts in indicators.per_grid(user, period, within, now).values():
@@ -217,8 +243,9 @@ def months_back(last: date, count: int) -> list[date]:
     return [date((index - back) // 12, (index - back) % 12 + 1, 1) for back in range(count - 1, -1, -1)]
 
 
-def on_time_trend(user, last_day: date, within: Division | None = None, months: int = TREND_MONTHS,
-                  now: datetime | None = None) -> list[MonthRate]:
+def on_time_trend(
+    user, last_day: date, within: Division | None = None, months: int = TREND_MONTHS, now: datetime | None = None
+) -> list[MonthRate]:
     """按期办结率 month by month (the indicators' 按期办结数 ÷ 应办结数), the last
     `months` months up to `last_day`'s month.
 
@@ -233,10 +260,15 @@ def on_time_trend(user, last_day: date, within: Division | None = None, months: 
     first_start, last_end = periods[0].start, periods[-1].end
     base = [scope_condition(Matter, user), Matter.status != "merged", grids_within(Matter.grid_id, within)]
     on_time = _count_where(and_(Matter.status == "closed", Matter.closed_on_time.is_(True)))
-    by_deadline = case(*[(and_(Matter.handle_due_at > p.start, Matter.handle_due_at <= p.end), index)
-                         for index, p in enumerate(periods)])
-    by_closing = case(*[(and_(Matter.closed_at >= p.start, Matter.closed_at < p.end), index)
-                        for index, p in enumerate(periods)])
+    by_deadline = case(
+        *[
+            (and_(Matter.handle_due_at > p.start, Matter.handle_due_at <= p.end), index)
+            for index, p in enumerate(periods)
+        ]
+    )
+    by_closing = case(
+        *[(and_(Matter.closed_at >= p.start, Matter.closed_at < p.end), index) for index, p in enumerate(periods)]
+    )
     cohorts = (
         (by_deadline, [Matter.handle_due_at > first_start, Matter.handle_due_at <= last_end]),
         (by_closing, [Matter.handle_due_at.is_(None), Matter.closed_at >= first_start, Matter.closed_at < last_end]),
@@ -245,7 +277,8 @@ def on_time_trend(user, last_day: date, within: Division | None = None, months: 
     for bucket, conditions in cohorts:
         month = bucket.label("month_index")
         for index, n_due, n_on_time in db.session.execute(
-                select(month, func.count(Matter.id), on_time).where(*base, *conditions).group_by(month)):
+            select(month, func.count(Matter.id), on_time).where(*base, *conditions).group_by(month)
+        ):
             if index is not None:
                 due[index] += int(n_due)
                 done[index] += int(n_on_time)
@@ -259,17 +292,28 @@ class OverdueList:
     lights: dict[int, str | None]
 
 
-def overdue_matters(user, within: Division | None = None, now: datetime | None = None,
-                    limit: int = OVERDUE_LIST_LIMIT) -> OverdueList:
+def overdue_matters(
+    user, within: Division | None = None, now: datetime | None = None, limit: int = OVERDUE_LIST_LIMIT
+) -> OverdueList:
     """Open matters of the scope past the deadline of the stage they are in, the
     longest overdue first (as the inbox's 已超期, but for the whole scope)."""
     now = now or utcnow()
-    condition = and_(Matter.status.in_(reference.OPEN_STATUSES), Matter.due_at.is_not(None), Matter.due_at < now,
-                     grids_within(Matter.grid_id, within))
+    condition = and_(
+        Matter.status.in_(reference.OPEN_STATUSES),
+        Matter.due_at.is_not(None),
+        Matter.due_at < now,
+        grids_within(Matter.grid_id, within),
+    )
     total = db.session.scalar(select(func.count(Matter.id)).where(scope_condition(Matter, user), condition))
-    matters = list(db.session.scalars(
-        scoped_select(Matter, user).where(condition).order_by(Matter.due_at, Matter.id).limit(limit)
-        .options(selectinload(Matter.grid).selectinload(Division.parent))))
+    matters = list(
+        db.session.scalars(
+            scoped_select(Matter, user)
+            .where(condition)
+            .order_by(Matter.due_at, Matter.id)
+            .limit(limit)
+            .options(selectinload(Matter.grid).selectinload(Division.parent))
+        )
+    )
     # Past its stage's deadline a matter's light is red whatever the working-day
     # calendar says (workdays.share_used), so the clock need not be read for each.
     return OverdueList(total, matters, {m.id: workdays.RED for m in matters})

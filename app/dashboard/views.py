@@ -1,4 +1,5 @@
 """The dashboard page and the command centre's big screen (one set of figures)."""
+
 from __future__ import annotations
 
 from flask import abort, request
@@ -41,6 +42,12 @@ def screen():
     """The big screen (1920×1080, no navigation): htmx swaps its body every minute;
     without JavaScript the page reloads itself every five minutes."""
     form, figures = _board()
-    return render_page("dashboard/screen.html", fragment="dashboard/_screen_body.html", target_id="screen-body",
-                       form=form, board=figures, refresh=SCREEN_REFRESH_SECONDS,
-                       fallback_refresh=SCREEN_FALLBACK_REFRESH_SECONDS)
+    return render_page(
+        "dashboard/screen.html",
+        fragment="dashboard/_screen_body.html",
+        target_id="screen-body",
+        form=form,
+        board=figures,
+        refresh=SCREEN_REFRESH_SECONDS,
+        fallback_refresh=SCREEN_FALLBACK_REFRESH_SECONDS,
+    )

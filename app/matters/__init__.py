@@ -1,23 +1,32 @@
 """The matters loop (事件闭环): report → verify → dispatch → handle → feed back →
 check → close → publish → evaluate, on Chinese working-day deadlines."""
+
 from flask import Blueprint
 
 bp = Blueprint("matters", __name__)
 
-from app.matters import dispute_views, hotline_views, indicator_views, settings_views, views  # noqa: E402,F401
-from app.matters import reference  # noqa: E402
+from app.matters import (  # noqa: E402
+    dispute_views,
+    hotline_views,
+    indicator_views,
+    reference,
+    settings_views,
+    views,
+)
 
 
 @bp.app_context_processor
 def _labels():
-    return {"light_label": lambda code: reference.label(reference.LIGHTS, code),
-            "urge_label": lambda code: reference.label(reference.URGE_LEVELS, code),
-            "level_label": lambda code: reference.label(reference.LEVELS, code),
-            "rating_label": lambda code: reference.label(reference.RATINGS, code),
-            "action_label": lambda code: reference.label(reference.ACTIONS, code),
-            "dispute_type_label": lambda code: reference.label(reference.DISPUTE_TYPES, code),
-            "risk_label": lambda code: reference.label(reference.RISK_LEVELS, code),
-            "note_label": _note_label}
+    return {
+        "light_label": lambda code: reference.label(reference.LIGHTS, code),
+        "urge_label": lambda code: reference.label(reference.URGE_LEVELS, code),
+        "level_label": lambda code: reference.label(reference.LEVELS, code),
+        "rating_label": lambda code: reference.label(reference.RATINGS, code),
+        "action_label": lambda code: reference.label(reference.ACTIONS, code),
+        "dispute_type_label": lambda code: reference.label(reference.DISPUTE_TYPES, code),
+        "risk_label": lambda code: reference.label(reference.RISK_LEVELS, code),
+        "note_label": _note_label,
+    }
 
 
 def _note_label(action: str) -> str:
@@ -35,6 +44,7 @@ def deadline_text(due_utc) -> str:
     from datetime import timedelta
 
     from app.core.timeutil import to_local
+
     if due_utc is None:
         return ""
     local = to_local(due_utc)

@@ -1,6 +1,7 @@
 """矛盾纠纷: the screening record (排查, work-manual form 12) and mediation records
 (调解, form 13) of a dispute matter. Kept by those who work on it: its owner,
 its handler and the grid's workers."""
+
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, url_for
@@ -25,12 +26,16 @@ def _choices(table: dict) -> list[tuple[str, str]]:
 
 
 class ScreeningForm(Form):
-    parties = TextAreaField(_l("当事人"), validators=[DataRequired(_l("请填写当事人。")), Length(max=1000)],
-                            description=_l("各方姓名及关系，如“张某（房东）与李某（租户）”。"))
+    parties = TextAreaField(
+        _l("当事人"),
+        validators=[DataRequired(_l("请填写当事人。")), Length(max=1000)],
+        description=_l("各方姓名及关系，如“张某（房东）与李某（租户）”。"),
+    )
     dispute_type = SelectField(_l("纠纷类型"), choices=_choices(reference.DISPUTE_TYPES))
     risk_level = SelectField(_l("风险等级"), choices=_choices(reference.RISK_LEVELS))
-    instability_factors = TextAreaField(_l("不稳定因素"), validators=[Length(max=2000)],
-                                        description=_l("可能激化、引发群体性事件或极端行为的因素。"))
+    instability_factors = TextAreaField(
+        _l("不稳定因素"), validators=[Length(max=2000)], description=_l("可能激化、引发群体性事件或极端行为的因素。")
+    )
     screened_on = DateField(_l("排查日期"), validators=[DataRequired(DATE_MESSAGE)])
     submit = SubmitField(_l("保存排查记录"))
 
@@ -56,8 +61,7 @@ class MediationForm(Form):
 
 
 def may_record(user, matter: Matter) -> bool:
-    return (workflow.is_owner(user, matter) or workflow.is_handler(user, matter)
-            or workflow.is_grid_worker(user, matter))
+    return workflow.is_owner(user, matter) or workflow.is_handler(user, matter) or workflow.is_grid_worker(user, matter)
 
 
 def _dispute_or_404(matter_id: int) -> Matter:
@@ -97,10 +101,17 @@ def add_mediation(matter_id: int):
     if not form.is_submitted():
         form.held_on.data = local_today()
     if form.validate_on_submit():
-        mediation = Mediation(matter=matter, recorded_by_id=current_user.id, process=form.course.data,
-                              held_on=form.held_on.data, mediators=form.mediators.data, place=form.place.data or "",
-                              agreed=form.agreed.data, agreement_text=form.agreement_text.data or "",
-                              follow_up=form.follow_up.data or "")
+        mediation = Mediation(
+            matter=matter,
+            recorded_by_id=current_user.id,
+            process=form.course.data,
+            held_on=form.held_on.data,
+            mediators=form.mediators.data,
+            place=form.place.data or "",
+            agreed=form.agreed.data,
+            agreement_text=form.agreement_text.data or "",
+            follow_up=form.follow_up.data or "",
+        )
         db.session.add(mediation)
         db.session.commit()
         flash(_("已保存调解记录。"), "success")

@@ -23,6 +23,7 @@ Dates: Excel date cells, serial numbers (1900 date system), and text such as
 2026-11-20 09:30, 2026/11/20 9:30, 2026.11.20, 2026年11月20日 9时30分, 20261120 or
 202611200930, read as Beijing time (app.matters.hotline_sheet).
 """
+
 from __future__ import annotations
 
 import re
@@ -37,28 +38,37 @@ from app.core.timeutil import utcnow
 from app.core.xlsx import read_table
 from app.extensions import db
 from app.matters import reference, reporting, workdays
-from app.matters.hotline_sheet import (EXAMPLE_PREFIX, BadMoment, fold, import_columns, local_to_utc,
-                                       parse_moment, spellings)
+from app.matters.hotline_sheet import (
+    EXAMPLE_PREFIX,
+    BadMoment,
+    fold,
+    import_columns,
+    local_to_utc,
+    parse_moment,
+    spellings,
+)
 from app.matters.models import Matter
 from app.org.models import Division
 from app.org.services import grid_label
 
-IMPORT_MAX_BYTES = 6 * 1024 * 1024   # below the request limit (MAX_CONTENT_LENGTH)
+IMPORT_MAX_BYTES = 6 * 1024 * 1024  # below the request limit (MAX_CONTENT_LENGTH)
 CHUNK = 500
 # A call "in the future" by more than this is a typing error, not a clock difference.
 CLOCK_TOLERANCE = timedelta(minutes=10)
-MAX_NUMBER = 40      # Matter.hotline_number
-MAX_ADDRESS = 200    # Matter.address
-MAX_NAME = 32        # Matter.reporter_name / reporter_phone
+MAX_NUMBER = 40  # Matter.hotline_number
+MAX_ADDRESS = 200  # Matter.address
+MAX_NAME = 32  # Matter.reporter_name / reporter_phone
 MAX_DESCRIPTION = 2000
 
 
 # --- Checking ------------------------------------------------------------------------
 
+
 @dataclass
 class HotlineScope:
     """Where an import may put work orders: the user's grids, and the one grid chosen
     on the page (rows without a grid go there)."""
+
     grids: list[Division]
     fixed: Division | None = None
     user: object = None
@@ -74,18 +84,19 @@ class HotlineProblem:
 @dataclass
 class WorkOrder:
     """One checked row, ready to become a matter."""
+
     row_number: int
     hotline_number: str
-    called_at: datetime        # naive UTC
+    called_at: datetime  # naive UTC
     description: str
     class_code: str
     urgency: str
     grid: Division
     address: str = ""
-    due_at: datetime | None = None   # naive UTC
+    due_at: datetime | None = None  # naive UTC
     caller_name: str = ""
     caller_phone: str = ""
-    matter_number: str = ""   # once created
+    matter_number: str = ""  # once created
 
     @property
     def class_label(self) -> str:
@@ -106,8 +117,8 @@ class Skipped:
 class HotlineReport:
     sheet_name: str = ""
     rows: int = 0
-    orders: list[WorkOrder] = field(default_factory=list)     # to create (or created)
-    skipped: list[Skipped] = field(default_factory=list)      # imported before
+    orders: list[WorkOrder] = field(default_factory=list)  # to create (or created)
+    skipped: list[Skipped] = field(default_factory=list)  # imported before
     problems: list[HotlineProblem] = field(default_factory=list)
 
     @property
@@ -115,8 +126,9 @@ class HotlineReport:
         return not self.problems
 
     def summary(self) -> str:
-        return _("新建 %(created)d 件，跳过已导入的 %(skipped)d 件。", created=len(self.orders),
-                 skipped=len(self.skipped))
+        return _(
+            "新建 %(created)d 件，跳过已导入的 %(skipped)d 件。", created=len(self.orders), skipped=len(self.skipped)
+        )
 
 
 def _compact(text: str) -> str:
@@ -180,13 +192,13 @@ class _RowReader:
         try:
             return parse_moment(value)
         except BadMoment:
-            self.problem(row.row_number, key, _("日期时间无法识别：%(value)s（可写作 2026-11-20 09:30）",
-                                                value=value))
+            self.problem(row.row_number, key, _("日期时间无法识别：%(value)s（可写作 2026-11-20 09:30）", value=value))
             return None
 
 
-def check(data: bytes, scope: HotlineScope, *, now: datetime | None = None,
-          max_bytes: int = IMPORT_MAX_BYTES) -> HotlineReport:
+def check(
+    data: bytes, scope: HotlineScope, *, now: datetime | None = None, max_bytes: int = IMPORT_MAX_BYTES
+) -> HotlineReport:
     """Read and check a hotline file; writes nothing. A file that cannot be read at
     all raises RuleError (from read_table)."""
     now = now or utcnow()
@@ -206,8 +218,7 @@ def check(data: bytes, scope: HotlineScope, *, now: datetime | None = None,
         if number.startswith(examples):
             reader.problem(row.row_number, "hotline_number", _("这是模板的示例行，请删除后再导入。"))
         elif number and number in first_row:
-            reader.problem(row.row_number, "hotline_number",
-                           _("工单编号与第 %(row)d 行重复。", row=first_row[number]))
+            reader.problem(row.row_number, "hotline_number", _("工单编号与第 %(row)d 行重复。", row=first_row[number]))
         elif number:
             first_row[number] = row.row_number
         description = reader.text(row, "description", MAX_DESCRIPTION)
@@ -235,9 +246,21 @@ def check(data: bytes, scope: HotlineScope, *, now: datetime | None = None,
             reader.problem(row.row_number, "grid", str(error))
         if len(report.problems) > before or row.row_number in unreadable_rows:
             continue
-        candidates.append(WorkOrder(row.row_number, number, called_at, description, row.values["class_code"],
-                                    row.values.get("urgency") or "normal", grid, address, due_at,
-                                    caller_name, caller_phone))
+        candidates.append(
+            WorkOrder(
+                row.row_number,
+                number,
+                called_at,
+                description,
+                row.values["class_code"],
+                row.values.get("urgency") or "normal",
+                grid,
+                address,
+                due_at,
+                caller_name,
+                caller_phone,
+            )
+        )
     report.problems.sort(key=lambda p: p.row_number)
     imported = _imported_numbers([order.hotline_number for order in candidates])
     for order in candidates:
@@ -252,19 +275,31 @@ def _imported_numbers(numbers: list[str]) -> set[str]:
     """The work-order numbers already in the county (any scope: the number is unique)."""
     found: set[str] = set()
     for start in range(0, len(numbers), CHUNK):
-        chunk = numbers[start:start + CHUNK]
+        chunk = numbers[start : start + CHUNK]
         found.update(db.session.scalars(select(Matter.hotline_number).where(Matter.hotline_number.in_(chunk))))
     return found
 
 
 # --- Applying ------------------------------------------------------------------------
 
+
 def create_matter(order: WorkOrder, user) -> Matter:
     """One work order as a matter reported at its call time."""
-    matter = reporting.report(reporting.MatterValues(
-        class_code=order.class_code, description=order.description, grid=order.grid, source="hotline",
-        address=order.address, urgency=order.urgency, reporter_name=order.caller_name,
-        reporter_phone=order.caller_phone, hotline_number=order.hotline_number), reporter=user, now=order.called_at)
+    matter = reporting.report(
+        reporting.MatterValues(
+            class_code=order.class_code,
+            description=order.description,
+            grid=order.grid,
+            source="hotline",
+            address=order.address,
+            urgency=order.urgency,
+            reporter_name=order.caller_name,
+            reporter_phone=order.caller_phone,
+            hotline_number=order.hotline_number,
+        ),
+        reporter=user,
+        now=order.called_at,
+    )
     matter.hotline_due_at = order.due_at
     if order.due_at is not None and matter.due_at is not None and order.due_at < matter.due_at:
         # The hotline wants it sooner than the loop's verification limit: its limit wins.
@@ -272,8 +307,9 @@ def create_matter(order: WorkOrder, user) -> Matter:
     return matter
 
 
-def run_import(data: bytes, scope: HotlineScope, *, dry_run: bool, now: datetime | None = None,
-               max_bytes: int = IMPORT_MAX_BYTES) -> HotlineReport:
+def run_import(
+    data: bytes, scope: HotlineScope, *, dry_run: bool, now: datetime | None = None, max_bytes: int = IMPORT_MAX_BYTES
+) -> HotlineReport:
     """Check (dry_run), or check and apply when no row has a problem: every work order
     in one SAVEPOINT, rolled back if any fails. The caller commits."""
     report = check(data, scope, now=now, max_bytes=max_bytes)

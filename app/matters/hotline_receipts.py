@@ -10,6 +10,7 @@ caller's name or phone (the hotline has them), not the rating note.
 closed after it, or still open past it; without one, with the loop's handling
 deadline (a matter closed late, or open past its current deadline).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -33,7 +34,7 @@ from app.org.services import grid_label
 class ReceiptFilter:
     first_day: date
     last_day: date
-    within: Division | None = None    # a division in the user's scope, or all of it
+    within: Division | None = None  # a division in the user's scope, or all of it
     closed_only: bool = False
 
 
@@ -42,10 +43,12 @@ def receipt_statement(user, chosen: ReceiptFilter) -> Select:
     statement = scoped_select(Matter, user).where(
         Matter.hotline_number.is_not(None),
         Matter.created_at >= local_day_start_utc(chosen.first_day),
-        Matter.created_at < local_day_start_utc(chosen.last_day + timedelta(days=1)))
+        Matter.created_at < local_day_start_utc(chosen.last_day + timedelta(days=1)),
+    )
     if chosen.within is not None:
-        statement = statement.where(Matter.grid_id.in_(
-            select(Division.id).where(Division.code.startswith(chosen.within.code, autoescape=True))))
+        statement = statement.where(
+            Matter.grid_id.in_(select(Division.id).where(Division.code.startswith(chosen.within.code, autoescape=True)))
+        )
     if chosen.closed_only:
         statement = statement.where(Matter.status == "closed")
     return statement.order_by(Matter.created_at, Matter.hotline_number)
@@ -69,8 +72,10 @@ def handling_result(matter: Matter) -> str:
     if matter.status == "invalid":
         return _("不予受理：%(reason)s", reason=matter.invalid_reason)
     if matter.status == "merged" and matter.merged_into is not None:
-        return _("与工单 %(number)s 为同一事项，已合并办理。",
-                 number=matter.merged_into.hotline_number or matter.merged_into.number)
+        return _(
+            "与工单 %(number)s 为同一事项，已合并办理。",
+            number=matter.merged_into.hotline_number or matter.merged_into.number,
+        )
     return matter.result or ""
 
 
@@ -108,13 +113,24 @@ def receipt_columns(now: datetime) -> list[Column]:
 
 
 def receipt_rows(statement: Select) -> list[Matter]:
-    return list(db.session.scalars(statement.options(
-        selectinload(Matter.handler_department), selectinload(Matter.handler_division),
-        selectinload(Matter.owner_division), selectinload(Matter.merged_into))))
+    return list(
+        db.session.scalars(
+            statement.options(
+                selectinload(Matter.handler_department),
+                selectinload(Matter.handler_division),
+                selectinload(Matter.owner_division),
+                selectinload(Matter.merged_into),
+            )
+        )
+    )
 
 
 def receipt_bytes(matters: list[Matter], chosen: ReceiptFilter, now: datetime | None = None) -> bytes:
-    title = _("12345热线工单回单（来电 %(first)s 至 %(last)s，共 %(n)d 件，%(day)s 导出）",
-              first=chosen.first_day.isoformat(), last=chosen.last_day.isoformat(), n=len(matters),
-              day=local_today().isoformat())
+    title = _(
+        "12345热线工单回单（来电 %(first)s 至 %(last)s，共 %(n)d 件，%(day)s 导出）",
+        first=chosen.first_day.isoformat(),
+        last=chosen.last_day.isoformat(),
+        n=len(matters),
+        day=local_today().isoformat(),
+    )
     return write_table(receipt_columns(now or utcnow()), matters, title=title, sheet_name=_("回单"))

@@ -1,8 +1,8 @@
 """12345 hotline pages: upload work orders → preview (nothing written) → confirm (all
 or nothing), the template, and the 回单 export. Town staff and county administrators
 only, each within their scope. The rules live in app.matters.hotline."""
-from __future__ import annotations
 
+from __future__ import annotations
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -30,8 +30,12 @@ AUDIT_NUMBERS = 200
 
 class HotlineImportForm(Form):
     file = FileField(_l("热线工单文件（.xlsx）"), validators=[FileRequired(_l("请选择要导入的文件。"))])
-    grid_id = SelectField(_l("导入到网格"), coerce=int, validate_choice=False,
-                          description=_l("选定网格时，表中未填网格的工单都进入这个网格；不选则按每行的网格编码或网格名称。"))
+    grid_id = SelectField(
+        _l("导入到网格"),
+        coerce=int,
+        validate_choice=False,
+        description=_l("选定网格时，表中未填网格的工单都进入这个网格；不选则按每行的网格编码或网格名称。"),
+    )
     submit = SubmitField(_l("上传并检查"))
 
 
@@ -49,6 +53,7 @@ def _may_use_hotline() -> list[Division]:
 
 
 # --- Pages ---------------------------------------------------------------------------
+
 
 def _scope(grids: list[Division], grid_id: int | None) -> hotline.HotlineScope | None:
     """None when a chosen grid is not one of the user's."""
@@ -90,10 +95,16 @@ def hotline_import():
             return _page(form, 400)
         db.session.rollback()
         token = UPLOADS.keep(data) if report.ok and report.orders else None
-        confirm = HotlineConfirmForm(formdata=None, token=token or "",
-                                     grid_id=str(scope.fixed.id) if scope.fixed else "")
-        return render_template("matters/hotline_preview.html", report=report, form=confirm, grid=scope.fixed,
-                               filename=form.file.data.filename or "")
+        confirm = HotlineConfirmForm(
+            formdata=None, token=token or "", grid_id=str(scope.fixed.id) if scope.fixed else ""
+        )
+        return render_template(
+            "matters/hotline_preview.html",
+            report=report,
+            form=confirm,
+            grid=scope.fixed,
+            filename=form.file.data.filename or "",
+        )
     return _page(form, 400 if request.method == "POST" else 200)
 
 
@@ -121,12 +132,17 @@ def hotline_confirm():
     if not report.ok:
         # Something changed since the preview: nothing is kept, the problems are shown.
         db.session.rollback()
-        return render_template("matters/hotline_preview.html", report=report, form=None, grid=scope.fixed,
-                               filename="")
-    audit.record("hotline_imported", summary=report.summary(),
-                 detail={"created": len(report.orders), "skipped": len(report.skipped),
-                         "grid": scope.fixed.code if scope.fixed else None,
-                         "work_orders": [o.hotline_number for o in report.orders][:AUDIT_NUMBERS]})
+        return render_template("matters/hotline_preview.html", report=report, form=None, grid=scope.fixed, filename="")
+    audit.record(
+        "hotline_imported",
+        summary=report.summary(),
+        detail={
+            "created": len(report.orders),
+            "skipped": len(report.skipped),
+            "grid": scope.fixed.code if scope.fixed else None,
+            "work_orders": [o.hotline_number for o in report.orders][:AUDIT_NUMBERS],
+        },
+    )
     db.session.commit()
     UPLOADS.forget(form.token.data)
     flash(_("导入完成。%(summary)s", summary=report.summary()), "success")
@@ -150,8 +166,9 @@ def hotline_receipts_export():
     if not chosen.valid:
         flash(_("请改正回单的日期。"), "error")
         return _page(_import_form(visible_grids()), 400)
-    choice = hotline_receipts.ReceiptFilter(chosen.period.first_day, chosen.period.last_day, chosen.within,
-                                            bool(form.closed_only.data))
+    choice = hotline_receipts.ReceiptFilter(
+        chosen.period.first_day, chosen.period.last_day, chosen.within, bool(form.closed_only.data)
+    )
     statement = hotline_receipts.receipt_statement(current_user, choice)
     limit = current_app.config["WEB_EXPORT_MAX_ROWS"]
     matters = hotline_receipts.receipt_rows(statement.limit(limit + 1))
@@ -159,8 +176,15 @@ def hotline_receipts_export():
         flash(_("符合条件的工单超过 %(n)d 件，请缩短日期范围或选择更小的范围后分批导出。", n=limit), "error")
         return _page(_import_form(visible_grids()), 400)
     payload = hotline_receipts.receipt_bytes(matters, choice)
-    audit.record_now("hotline_receipts_exported", summary=_("回单 %(n)d 件", n=len(matters)),
-                     detail={"from": choice.first_day.isoformat(), "to": choice.last_day.isoformat(),
-                             "division": choice.within.code if choice.within else None,
-                             "closed_only": choice.closed_only, "rows": len(matters)})
+    audit.record_now(
+        "hotline_receipts_exported",
+        summary=_("回单 %(n)d 件", n=len(matters)),
+        detail={
+            "from": choice.first_day.isoformat(),
+            "to": choice.last_day.isoformat(),
+            "division": choice.within.code if choice.within else None,
+            "closed_only": choice.closed_only,
+            "rows": len(matters),
+        },
+    )
     return xlsx_download(payload, _("12345热线回单"))

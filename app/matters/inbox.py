@@ -1,6 +1,7 @@
 """Each user's inboxes: the matters waiting for a step they may take. The SQL
 conditions mirror workflow.is_owner / is_handler / is_checker; the detail page
 still asks the state machine before offering a step."""
+
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
@@ -8,9 +9,9 @@ from sqlalchemy import and_, false, or_, select
 
 from app.core.scoping import scoped_select, visible_division_ids
 from app.core.timeutil import utcnow
+from app.extensions import db
 from app.matters import reference, services, workdays, workflow
 from app.matters.models import Matter
-from app.extensions import db
 
 BOXES = {
     "verify": _l("待核实"),
@@ -83,9 +84,11 @@ def soon_due(user) -> list[Matter]:
 def counts(user) -> dict[str, int]:
     """How many matters wait in each box (the soon-due box counted by its clock)."""
     from sqlalchemy import func
+
     result = {}
     for box in ("verify", "dispatch", "handle", "check", "overdue"):
-        result[box] = db.session.scalar(select(func.count()).select_from(
-            box_statement(user, box).order_by(None).subquery()))
+        result[box] = db.session.scalar(
+            select(func.count()).select_from(box_statement(user, box).order_by(None).subquery())
+        )
     result["soon"] = len(soon_due(user))
     return result

@@ -1,5 +1,6 @@
 """The indicators page and its xlsx (definitions in app.matters.indicators), and the
 period / scope filter the 12345 回单 shares."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -38,8 +39,9 @@ class PeriodForm(Form):
 
 
 class IndicatorForm(PeriodForm):
-    level = SelectField(_l("分组"), choices=[(code, label) for code, label in indicators.LEVELS.items()],
-                        default="grid")
+    level = SelectField(
+        _l("分组"), choices=[(code, label) for code, label in indicators.LEVELS.items()], default="grid"
+    )
 
 
 class ReceiptForm(PeriodForm):
@@ -67,9 +69,13 @@ def _day(field) -> date | None | bool:
 def read_period(form: PeriodForm) -> Chosen:
     """The period and division the form asks for; by default this month so far, all
     of the user's scope. A division outside the scope is 404."""
-    form.division.choices = [(0, _("全部（我的管辖范围）"))] + division_choices(db.session.scalars(
-        scoped_select(Division).where(Division.level.in_((Level.TOWN.value, Level.COMMUNITY.value)),
-                                      Division.status == "active").order_by(Division.code)))
+    form.division.choices = [(0, _("全部（我的管辖范围）"))] + division_choices(
+        db.session.scalars(
+            scoped_select(Division)
+            .where(Division.level.in_((Level.TOWN.value, Level.COMMUNITY.value)), Division.status == "active")
+            .order_by(Division.code)
+        )
+    )
     today = local_today()
     first, last = _day(form.date_from), _day(form.date_to)
     valid = first is not False and last is not False
@@ -106,8 +112,13 @@ def indicator_table():
     _may_see_indicators()
     form, chosen, level = _filters()
     table = indicators.compute(current_user, chosen.period, level, chosen.within)
-    return render_template("matters/indicators.html", form=form, table=table, percent=indicators.percent,
-                           level_label=str(indicators.LEVELS[level]))
+    return render_template(
+        "matters/indicators.html",
+        form=form,
+        table=table,
+        percent=indicators.percent,
+        level_label=str(indicators.LEVELS[level]),
+    )
 
 
 def _rate(attribute: str):
@@ -119,7 +130,7 @@ def _excel_rate(value):
 
 
 def indicator_columns(level: str) -> list[Column]:
-    counts = lambda name: (lambda row: getattr(row.counts, name))  # noqa: E731
+    counts = lambda name: lambda row: getattr(row.counts, name)
     return [
         Column("code", _("区划编码"), 17),
         Column("label", str(indicators.UNIT_HEADERS[level]), 24),
@@ -150,11 +161,23 @@ def export_indicators():
     table = indicators.compute(current_user, chosen.period, level, chosen.within)
     total = indicators.IndicatorRow("", _("合计"), table.total)
     scope = chosen.within.name if chosen.within else _("全部（我的管辖范围）")
-    title = _("事件指标（%(first)s 至 %(last)s，%(scope)s，%(level)s）", first=chosen.period.first_day.isoformat(),
-              last=chosen.period.last_day.isoformat(), scope=scope, level=str(indicators.LEVELS[level]))
+    title = _(
+        "事件指标（%(first)s 至 %(last)s，%(scope)s，%(level)s）",
+        first=chosen.period.first_day.isoformat(),
+        last=chosen.period.last_day.isoformat(),
+        scope=scope,
+        level=str(indicators.LEVELS[level]),
+    )
     payload = write_table(indicator_columns(level), [*table.rows, total], title=title, sheet_name=_("事件指标"))
-    audit.record_now("indicators_exported", summary=title,
-                     detail={"from": chosen.period.first_day.isoformat(), "to": chosen.period.last_day.isoformat(),
-                             "level": level, "division": chosen.within.code if chosen.within else None,
-                             "rows": len(table.rows)})
+    audit.record_now(
+        "indicators_exported",
+        summary=title,
+        detail={
+            "from": chosen.period.first_day.isoformat(),
+            "to": chosen.period.last_day.isoformat(),
+            "level": level,
+            "division": chosen.within.code if chosen.within else None,
+            "rows": len(table.rows),
+        },
+    )
     return xlsx_download(payload, _("事件指标"))

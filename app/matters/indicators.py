@@ -33,6 +33,7 @@ grid and created time; the due cohort through the index on grid and handling
 deadline, and the closing time for matters handled on the spot); grids are then
 rolled up to communities and towns in Python.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
@@ -96,7 +97,7 @@ class Counts:
     rated: int = 0
     satisfied: int = 0
 
-    def add(self, other: "Counts") -> None:
+    def add(self, other: Counts) -> None:
         for f in fields(self):
             setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
 
@@ -139,8 +140,10 @@ def _number(condition):
 def overdue_condition(now: datetime):
     """超期: open now past the deadline of the stage it is in (as the 已超期 inbox), or
     closed late. The one definition, shared with the assessment's scoring rule."""
-    return or_(and_(Matter.status.in_(reference.OPEN_STATUSES), Matter.due_at < now),
-               and_(Matter.status == "closed", Matter.closed_on_time.is_(False)))
+    return or_(
+        and_(Matter.status.in_(reference.OPEN_STATUSES), Matter.due_at < now),
+        and_(Matter.status == "closed", Matter.closed_on_time.is_(False)),
+    )
 
 
 def per_grid(user, period: Period, within: Division | None = None, now: datetime | None = None) -> dict[int, Counts]:
@@ -149,36 +152,70 @@ def per_grid(user, period: Period, within: Division | None = None, now: datetime
     start, end = period.start, period.end
     base = [scope_condition(Matter, user), Matter.status != "merged"]
     if within is not None:
-        base.append(Matter.grid_id.in_(select(Division.id).where(
-            Division.code.startswith(within.code, autoescape=True))))
+        base.append(
+            Matter.grid_id.in_(select(Division.id).where(Division.code.startswith(within.code, autoescape=True)))
+        )
     closed = Matter.status == "closed"
-    reported = select(
-        Matter.grid_id, func.count(Matter.id), _number(closed),
-        _number(Matter.verified_at.is_not(None)),
-        _number(and_(Matter.verified_at.is_not(None), Matter.verify_due_at.is_not(None),
-                     Matter.verified_at <= Matter.verify_due_at)),
-        _number(and_(closed, Matter.rework_count > 0)),
-        _number(overdue_condition(now)),
-        func.coalesce(func.sum(Matter.extension_count), 0),
-        _number(Matter.rating.is_not(None)),
-        _number(Matter.rating.in_(SATISFIED)),
-    ).where(*base, Matter.created_at >= start, Matter.created_at < end).group_by(Matter.grid_id)
+    reported = (
+        select(
+            Matter.grid_id,
+            func.count(Matter.id),
+            _number(closed),
+            _number(Matter.verified_at.is_not(None)),
+            _number(
+                and_(
+                    Matter.verified_at.is_not(None),
+                    Matter.verify_due_at.is_not(None),
+                    Matter.verified_at <= Matter.verify_due_at,
+                )
+            ),
+            _number(and_(closed, Matter.rework_count > 0)),
+            _number(overdue_condition(now)),
+            func.coalesce(func.sum(Matter.extension_count), 0),
+            _number(Matter.rating.is_not(None)),
+            _number(Matter.rating.in_(SATISFIED)),
+        )
+        .where(*base, Matter.created_at >= start, Matter.created_at < end)
+        .group_by(Matter.grid_id)
+    )
     # Due: by the handling deadline, or (handled on the spot) by the closing time. Two
     # queries rather than one OR, so each runs on its own index. A deadline is the end
     # of a day (24:00 is the next day's 00:00) and belongs to the day it ends: (start, end].
     on_time = _number(and_(closed, Matter.closed_on_time.is_(True)))
-    due_by_deadline = select(Matter.grid_id, func.count(Matter.id), on_time).where(
-        *base, Matter.handle_due_at > start, Matter.handle_due_at <= end).group_by(Matter.grid_id)
-    due_on_the_spot = select(Matter.grid_id, func.count(Matter.id), on_time).where(
-        *base, Matter.handle_due_at.is_(None), Matter.closed_at >= start, Matter.closed_at < end
-    ).group_by(Matter.grid_id)
+    due_by_deadline = (
+        select(Matter.grid_id, func.count(Matter.id), on_time)
+        .where(*base, Matter.handle_due_at > start, Matter.handle_due_at <= end)
+        .group_by(Matter.grid_id)
+    )
+    due_on_the_spot = (
+        select(Matter.grid_id, func.count(Matter.id), on_time)
+        .where(*base, Matter.handle_due_at.is_(None), Matter.closed_at >= start, Matter.closed_at < end)
+        .group_by(Matter.grid_id)
+    )
     result: dict[int, Counts] = {}
     for grid_id, *values in db.session.execute(reported):
-        (n_reported, n_closed, n_verified, n_verified_on_time, n_reworked, n_overdue, n_extensions, n_rated,
-         n_satisfied) = map(int, values)
-        result[grid_id] = Counts(reported=n_reported, closed=n_closed, verified=n_verified,
-                                 verified_on_time=n_verified_on_time, reworked=n_reworked, overdue=n_overdue,
-                                 extensions=n_extensions, rated=n_rated, satisfied=n_satisfied)
+        (
+            n_reported,
+            n_closed,
+            n_verified,
+            n_verified_on_time,
+            n_reworked,
+            n_overdue,
+            n_extensions,
+            n_rated,
+            n_satisfied,
+        ) = map(int, values)
+        result[grid_id] = Counts(
+            reported=n_reported,
+            closed=n_closed,
+            verified=n_verified,
+            verified_on_time=n_verified_on_time,
+            reworked=n_reworked,
+            overdue=n_overdue,
+            extensions=n_extensions,
+            rated=n_rated,
+            satisfied=n_satisfied,
+        )
     for statement in (due_by_deadline, due_on_the_spot):
         for grid_id, n_due, n_on_time in db.session.execute(statement):
             counts = result.setdefault(grid_id, Counts())
@@ -193,8 +230,9 @@ def _grids(user, within: Division | None, with_data: set[int]) -> list[Division]
     statement = scoped_select(Division, user).where(Division.level == Level.GRID.value)
     if within is not None:
         statement = statement.where(Division.code.startswith(within.code, autoescape=True))
-    statement = statement.where(or_(Division.status == "active", Division.id.in_(with_data)) if with_data
-                                else Division.status == "active")
+    statement = statement.where(
+        or_(Division.status == "active", Division.id.in_(with_data)) if with_data else Division.status == "active"
+    )
     return list(db.session.scalars(statement.options(selectinload(Division.parent).selectinload(Division.parent))))
 
 
@@ -209,8 +247,9 @@ def _unit(grid: Division, level: str) -> tuple[str, str]:
     return grid.code, grid_label(grid)
 
 
-def compute(user, period: Period, level: str = "grid", within: Division | None = None,
-            now: datetime | None = None) -> IndicatorTable:
+def compute(
+    user, period: Period, level: str = "grid", within: Division | None = None, now: datetime | None = None
+) -> IndicatorTable:
     """The indicators of the user's scope (under `within`), one row per grid,
     community or town, in code order, with the total."""
     counts = per_grid(user, period, within, now)

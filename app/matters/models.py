@@ -1,4 +1,5 @@
 """Matters (事件/诉求) and everything on their way round the loop."""
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -40,7 +41,8 @@ class MatterType(db.Model):
 
 
 matter_resident = Table(
-    "matter_resident", db.metadata,
+    "matter_resident",
+    db.metadata,
     Column("matter_id", ForeignKey("matter.id"), primary_key=True),
     Column("resident_id", ForeignKey("resident.id"), primary_key=True, index=True),
 )
@@ -131,12 +133,13 @@ class Matter(db.Model):
     dispatcher = relationship("User", foreign_keys=[dispatcher_id])
     merged_into = relationship("Matter", remote_side=[id])
     residents = relationship("Resident", secondary=matter_resident, order_by="Resident.name")
-    steps = relationship("MatterStep", back_populates="matter", order_by="MatterStep.id",
-                         cascade="all, delete-orphan")
-    photos = relationship("MatterPhoto", back_populates="matter", order_by="MatterPhoto.id",
-                          cascade="all, delete-orphan")
-    extensions = relationship("ExtensionRequest", back_populates="matter", order_by="ExtensionRequest.id",
-                              cascade="all, delete-orphan")
+    steps = relationship("MatterStep", back_populates="matter", order_by="MatterStep.id", cascade="all, delete-orphan")
+    photos = relationship(
+        "MatterPhoto", back_populates="matter", order_by="MatterPhoto.id", cascade="all, delete-orphan"
+    )
+    extensions = relationship(
+        "ExtensionRequest", back_populates="matter", order_by="ExtensionRequest.id", cascade="all, delete-orphan"
+    )
 
     @property
     def status_label(self) -> str:

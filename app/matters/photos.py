@@ -1,6 +1,7 @@
 """Photos of a matter (what was found, what was done): checked by content and
 re-encoded by the same code as staff photos (app/org/photos.py), kept with a
 thumbnail under UPLOAD_FOLDER/matters/, served only after the scope check."""
+
 from __future__ import annotations
 
 import secrets
@@ -61,8 +62,13 @@ def attach(matter: Matter, jpegs: list[bytes], stage: str, step=None) -> list[Ma
         name = secrets.token_hex(16)
         write_private(folder / f"{name}.jpg", jpeg)
         write_private(folder / f"{name}.t.jpg", image_files.normalise(jpeg, THUMBNAIL_SIDE))
-        photo = MatterPhoto(matter=matter, step_id=getattr(step, "id", None), stage=stage,
-                            filename=f"{name}.jpg", thumbnail=f"{name}.t.jpg")
+        photo = MatterPhoto(
+            matter=matter,
+            step_id=getattr(step, "id", None),
+            stage=stage,
+            filename=f"{name}.jpg",
+            thumbnail=f"{name}.t.jpg",
+        )
         db.session.add(photo)
         added.append(photo)
     return added

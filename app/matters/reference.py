@@ -1,9 +1,10 @@
 """Codes of the matters loop and their labels (UI strings, translated)."""
+
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-# The six classes of reportable matters (DOMAIN.md, 004).
+# The six classes of reportable matters (docs/domain.md, 004).
 CLASSES = {
     "city": _l("城市管理"),
     "order": _l("社会治安"),
@@ -47,7 +48,7 @@ LEVELS = {
 }
 ESCALATION = {"grid": "community", "community": "town", "town": "county"}
 
-# Time limits in working days (DOMAIN.md, 002 篇七/篇八), configurable per county:
+# Time limits in working days (docs/domain.md, 002 篇七/篇八), configurable per county:
 # handling at each level, verifying a report, and sending on to the county.
 DEFAULT_TIME_LIMITS = {
     "verify": 1,

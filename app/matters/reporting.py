@@ -2,6 +2,7 @@
 the checks of what was typed, and the search for possible duplicates shown before it
 is saved. A new matter starts the loop (app.matters.services) waiting for its
 community station to verify it."""
+
 from __future__ import annotations
 
 import secrets
@@ -88,20 +89,35 @@ def report(values: MatterValues, reporter=None, now: datetime | None = None) -> 
     """A new matter, waiting for verification at its grid's community station. A
     staff reporter is its first receiver (首问); otherwise whoever verifies it."""
     from app.registry.models import Resident
+
     now = now or utcnow()
     matter_type = _check_values(values)
     matter = Matter(
-        number=next_number(now), tracking_code=_tracking_code(), source=values.source,
-        class_code=values.class_code, matter_type=matter_type, grid_id=values.grid.id,
-        building_id=values.building_id, address=values.address.strip(), description=values.description.strip(),
-        urgency=values.urgency, reporter_id=getattr(reporter, "id", None),
+        number=next_number(now),
+        tracking_code=_tracking_code(),
+        source=values.source,
+        class_code=values.class_code,
+        matter_type=matter_type,
+        grid_id=values.grid.id,
+        building_id=values.building_id,
+        address=values.address.strip(),
+        description=values.description.strip(),
+        urgency=values.urgency,
+        reporter_id=getattr(reporter, "id", None),
         reporter_name="" if values.is_anonymous else values.reporter_name.strip(),
         reporter_phone="" if values.is_anonymous else values.reporter_phone.strip(),
-        is_anonymous=values.is_anonymous, involved_text=values.involved_text.strip(),
-        latitude=values.latitude, longitude=values.longitude, hotline_number=values.hotline_number,
-        submitter_fingerprint=values.submitter_fingerprint, status="reported",
-        owner_level="community", owner_division_id=_community_of(values.grid).id,
-        first_receiver_id=getattr(reporter, "id", None), created_at=now)
+        is_anonymous=values.is_anonymous,
+        involved_text=values.involved_text.strip(),
+        latitude=values.latitude,
+        longitude=values.longitude,
+        hotline_number=values.hotline_number,
+        submitter_fingerprint=values.submitter_fingerprint,
+        status="reported",
+        owner_level="community",
+        owner_division_id=_community_of(values.grid).id,
+        first_receiver_id=getattr(reporter, "id", None),
+        created_at=now,
+    )
     if values.resident_ids:
         matter.residents = list(db.session.scalars(select(Resident).where(Resident.id.in_(values.resident_ids))))
     db.session.add(matter)
@@ -112,15 +128,25 @@ def report(values: MatterValues, reporter=None, now: datetime | None = None) -> 
     return matter
 
 
-def possible_duplicates(grid_id: int, type_id: int | None, class_code: str, description: str,
-                        now: datetime | None = None, exclude_id: int | None = None) -> list[Matter]:
+def possible_duplicates(
+    grid_id: int,
+    type_id: int | None,
+    class_code: str,
+    description: str,
+    now: datetime | None = None,
+    exclude_id: int | None = None,
+) -> list[Matter]:
     """Open or recent matters of the same grid and subtype (or class, without one)
     in the last 14 days whose text is alike."""
     now = now or utcnow()
-    statement = select(Matter).where(Matter.grid_id == grid_id, Matter.created_at >= now - DUPLICATE_WINDOW,
-                                     Matter.status.notin_(("invalid", "merged")))
-    statement = statement.where(Matter.type_id == type_id) if type_id else statement.where(
-        Matter.class_code == class_code)
+    statement = select(Matter).where(
+        Matter.grid_id == grid_id,
+        Matter.created_at >= now - DUPLICATE_WINDOW,
+        Matter.status.notin_(("invalid", "merged")),
+    )
+    statement = (
+        statement.where(Matter.type_id == type_id) if type_id else statement.where(Matter.class_code == class_code)
+    )
     if exclude_id:
         statement = statement.where(Matter.id != exclude_id)
     text = description.strip()

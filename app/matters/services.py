@@ -2,6 +2,7 @@
 the report (app.matters.reporting) goes through `take()`, which asks the state
 machine (workflow.py) first and writes a timeline step; nothing else sets a
 matter's status."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -24,6 +25,7 @@ class MatterError(RuleError):
 
 
 # --- Time limits ---------------------------------------------------------------------
+
 
 def time_limits() -> dict[str, int]:
     limits = dict(reference.DEFAULT_TIME_LIMITS)
@@ -54,17 +56,35 @@ def start_clock(matter: Matter, days: int, now: datetime) -> None:
 
 # --- The loop ------------------------------------------------------------------------
 
+
 def _actor_label(user) -> str:
     if user is None:
         return _("群众")
     return user.display_name or user.username
 
 
-def record_step(matter: Matter, action: str, from_status: str | None, user, note: str = "",
-          now: datetime | None = None, department_id: int | None = None, **detail) -> MatterStep:
-    step = MatterStep(matter=matter, action=action, from_status=from_status, to_status=matter.status,
-                      actor_id=getattr(user, "id", None), actor_label=_actor_label(user), note=note.strip(),
-                      at=now or utcnow(), department_id=department_id, detail=detail)
+def record_step(
+    matter: Matter,
+    action: str,
+    from_status: str | None,
+    user,
+    note: str = "",
+    now: datetime | None = None,
+    department_id: int | None = None,
+    **detail,
+) -> MatterStep:
+    step = MatterStep(
+        matter=matter,
+        action=action,
+        from_status=from_status,
+        to_status=matter.status,
+        actor_id=getattr(user, "id", None),
+        actor_label=_actor_label(user),
+        note=note.strip(),
+        at=now or utcnow(),
+        department_id=department_id,
+        detail=detail,
+    )
     db.session.add(step)
     return step
 
@@ -147,17 +167,31 @@ def dispatch_targets(user, matter: Matter) -> list[tuple[str, object]]:
         if workflow.RANK[target_level] <= rank and workflow.covers(user, division):
             targets.append((target_level, division))
     if rank >= workflow.RANK["town"]:
-        targets.extend(("department", department) for department in db.session.scalars(
-            select(Department).where(Department.is_active).order_by(Department.name)))
+        targets.extend(
+            ("department", department)
+            for department in db.session.scalars(
+                select(Department).where(Department.is_active).order_by(Department.name)
+            )
+        )
     return targets
 
 
-def _dispatch(matter, user, note, now, level: str = "", division_id: int | None = None,
-              department_id: int | None = None):
+def _dispatch(
+    matter, user, note, now, level: str = "", division_id: int | None = None, department_id: int | None = None
+):
     allowed = dispatch_targets(user, matter)
-    chosen = next((target for lvl, target in allowed if lvl == level and (
-        (lvl == "department" and target.id == department_id) or (lvl != "department" and target.id == division_id))),
-        None)
+    chosen = next(
+        (
+            target
+            for lvl, target in allowed
+            if lvl == level
+            and (
+                (lvl == "department" and target.id == department_id)
+                or (lvl != "department" and target.id == division_id)
+            )
+        ),
+        None,
+    )
     if chosen is None:
         raise MatterError(_("请选择可以派往的处置单位。"), "target")
     matter.handler_level = level
@@ -169,8 +203,12 @@ def _dispatch(matter, user, note, now, level: str = "", division_id: int | None 
     start_clock(matter, days, now)
     _keep_hotline_limit(matter)
     matter.handle_due_at = matter.due_at
-    return {"to": chosen.name, "level": level, "days": days,
-            "department_id": chosen.id if level == "department" else None}
+    return {
+        "to": chosen.name,
+        "level": level,
+        "days": days,
+        "department_id": chosen.id if level == "department" else None,
+    }
 
 
 def _keep_hotline_limit(matter: Matter) -> None:
@@ -209,8 +247,11 @@ def _request_extension(matter, user, note, now, days: int | None = None):
         raise MatterError(_("延期天数须为 1 到 %(n)d 个工作日。", n=MAX_EXTENSION_DAYS), "days")
     # decision set here, not left to the column default: the pending request must be
     # seen before the session flushes (approving in the same session).
-    db.session.add(ExtensionRequest(matter=matter, days=days, reason=reason, requested_by_id=user.id,
-                                    decision="pending", requested_at=now))
+    db.session.add(
+        ExtensionRequest(
+            matter=matter, days=days, reason=reason, requested_by_id=user.id, decision="pending", requested_at=now
+        )
+    )
     return {"days": days}
 
 
@@ -250,7 +291,8 @@ def _feed_back(matter, user, note, now):
 def _pass_check(matter, user, note, now):
     matter.closed_at = now
     matter.closed_on_time = matter.handle_due_at is None or (
-        matter.fed_back_at is not None and matter.fed_back_at <= matter.handle_due_at)
+        matter.fed_back_at is not None and matter.fed_back_at <= matter.handle_due_at
+    )
     matter.due_at = None
 
 
@@ -295,11 +337,23 @@ def _urge(matter, user, note, now, level: str = ""):
 
 
 _HANDLERS = {
-    "verify": _verify, "reject": _reject, "merge": _merge, "handle_on_spot": _handle_on_spot,
-    "dispatch": _dispatch, "escalate": _escalate, "progress": _progress,
-    "request_extension": _request_extension, "approve_extension": _approve_extension,
-    "refuse_extension": _refuse_extension, "send_back": _send_back, "feed_back": _feed_back,
-    "pass_check": _pass_check, "rework": _rework, "publish": _publish, "rate": _rate, "reopen": _reopen,
+    "verify": _verify,
+    "reject": _reject,
+    "merge": _merge,
+    "handle_on_spot": _handle_on_spot,
+    "dispatch": _dispatch,
+    "escalate": _escalate,
+    "progress": _progress,
+    "request_extension": _request_extension,
+    "approve_extension": _approve_extension,
+    "refuse_extension": _refuse_extension,
+    "send_back": _send_back,
+    "feed_back": _feed_back,
+    "pass_check": _pass_check,
+    "rework": _rework,
+    "publish": _publish,
+    "rate": _rate,
+    "reopen": _reopen,
     "urge": _urge,
 }
 

@@ -1,6 +1,7 @@
 """County settings of the matters loop, kept by administrators: the time limits of
 each level, the subtype tree with its own limits, and holiday data for the years
 chinesecalendar does not know yet."""
+
 from __future__ import annotations
 
 import re
@@ -26,6 +27,7 @@ MAX_DAYS = 60
 
 # --- Time limits ---------------------------------------------------------------------
 
+
 @bp.route("/matters/settings/limits", methods=["GET", "POST"])
 @admin_required
 def time_limits():
@@ -48,25 +50,34 @@ def time_limits():
                 row.days = days
                 db.session.add(row)
             if changed:
-                audit.record("matter_limits_changed", summary=", ".join(f"{k}={v}" for k, v in changed.items()),
-                             detail=changed)
+                audit.record(
+                    "matter_limits_changed", summary=", ".join(f"{k}={v}" for k, v in changed.items()), detail=changed
+                )
             db.session.commit()
             flash(_("已保存处置时限。新的时限用于此后开始的环节。"), "success")
             return redirect(url_for("matters.time_limits"), code=303)
-    return render_template("matters/settings_limits.html", values=values, errors=errors,
-                           labels=reference.TIME_LIMIT_LABELS, max_days=MAX_DAYS)
+    return render_template(
+        "matters/settings_limits.html",
+        values=values,
+        errors=errors,
+        labels=reference.TIME_LIMIT_LABELS,
+        max_days=MAX_DAYS,
+    )
 
 
 # --- Subtypes ------------------------------------------------------------------------
 
+
 class TypeForm(Form):
-    class_code = SelectField(_l("大类"), choices=[(c, str(l)) for c, l in reference.CLASSES.items()])
+    class_code = SelectField(_l("大类"), choices=[(code, str(label)) for code, label in reference.CLASSES.items()])
     parent_id = SelectField(_l("上级小类"), coerce=int, validate_choice=False)
     name = StringField(_l("名称"), validators=[DataRequired(_l("请填写名称。")), Length(max=64)])
     kind = SelectField(_l("城市管理分类"), choices=[("", _l("（不适用）"))] + list(reference.TYPE_KINDS.items()))
-    time_limit_days = IntegerField(_l("处置时限（工作日）"), validators=[Optional(), NumberRange(
-        min=1, max=MAX_DAYS, message=_l("请填写 1 到 60 之间的整数。"))],
-        description=_l("不填则按处置单位所在层级的时限。"))
+    time_limit_days = IntegerField(
+        _l("处置时限（工作日）"),
+        validators=[Optional(), NumberRange(min=1, max=MAX_DAYS, message=_l("请填写 1 到 60 之间的整数。"))],
+        description=_l("不填则按处置单位所在层级的时限。"),
+    )
     is_active = BooleanField(_l("启用"), default=True)
     submit = SubmitField(_l("保存"))
 
@@ -75,8 +86,9 @@ def _parent_choices(class_code: str | None, exclude: int | None = None) -> list[
     statement = select(MatterType).where(MatterType.parent_id.is_(None)).order_by(MatterType.sort_order)
     if class_code:
         statement = statement.where(MatterType.class_code == class_code)
-    return [(0, _("（无，作为分组）"))] + [(t.id, f"{t.class_label} › {t.name}")
-                                       for t in db.session.scalars(statement) if t.id != exclude]
+    return [(0, _("（无，作为分组）"))] + [
+        (t.id, f"{t.class_label} › {t.name}") for t in db.session.scalars(statement) if t.id != exclude
+    ]
 
 
 @bp.route("/matters/settings/types", methods=["GET", "POST"])
@@ -90,17 +102,24 @@ def matter_types():
         if parent is not None and parent.class_code != form.class_code.data:
             form.parent_id.errors.append(_("上级小类不属于所选大类。"))
         else:
-            matter_type = MatterType(class_code=form.class_code.data, parent=parent, name=form.name.data.strip(),
-                                     kind=form.kind.data, time_limit_days=form.time_limit_days.data,
-                                     is_active=form.is_active.data, sort_order=99)
+            matter_type = MatterType(
+                class_code=form.class_code.data,
+                parent=parent,
+                name=form.name.data.strip(),
+                kind=form.kind.data,
+                time_limit_days=form.time_limit_days.data,
+                is_active=form.is_active.data,
+                sort_order=99,
+            )
             db.session.add(matter_type)
             db.session.flush()
             audit.record("matter_type_changed", target=matter_type, summary=matter_type.path)
             db.session.commit()
             flash(_("已添加：%(name)s", name=matter_type.path), "success")
             return redirect(url_for("matters.matter_types"), code=303)
-    types = list(db.session.scalars(select(MatterType).order_by(MatterType.class_code, MatterType.sort_order,
-                                                                MatterType.id)))
+    types = list(
+        db.session.scalars(select(MatterType).order_by(MatterType.class_code, MatterType.sort_order, MatterType.id))
+    )
     return render_template("matters/settings_types.html", form=form, types=types, kinds=reference.TYPE_KINDS)
 
 
@@ -131,14 +150,17 @@ def edit_matter_type(type_id: int):
 # The words of the State Council's notices, which administrators copy from: input
 # syntax, not UI text (the help text explaining it is translated).
 HOLIDAY_INPUT_WORDS = {"rest": "休", "work": "班", "wide_space": "\u3000"}
-LINE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})\s+(%s|%s)\s*(.*)$"
-                  % (HOLIDAY_INPUT_WORDS["rest"], HOLIDAY_INPUT_WORDS["work"]))
+LINE = re.compile(
+    r"^(\d{4})-(\d{1,2})-(\d{1,2})\s+(%s|%s)\s*(.*)$" % (HOLIDAY_INPUT_WORDS["rest"], HOLIDAY_INPUT_WORDS["work"])
+)
 
 
 class HolidayForm(Form):
-    lines = TextAreaField(_l("节假日安排"), validators=[DataRequired(_l("请填写至少一行。"))],
-                          description=_l("每行一天：日期、“休”或“班”、名称。例如：2027-01-01 休 元旦；"
-                                         "2027-02-07 班 春节调休。"))
+    lines = TextAreaField(
+        _l("节假日安排"),
+        validators=[DataRequired(_l("请填写至少一行。"))],
+        description=_l("每行一天：日期、“休”或“班”、名称。例如：2027-01-01 休 元旦；2027-02-07 班 春节调休。"),
+    )
     replace_year = BooleanField(_l("替换该年已录入的全部数据"))
     submit = SubmitField(_l("保存"))
 
@@ -177,18 +199,33 @@ def holidays():
         else:
             year = years.pop()
             if form.replace_year.data:
-                db.session.execute(delete(HolidayDay).where(HolidayDay.day.between(date(year, 1, 1),
-                                                                                  date(year, 12, 31))))
+                db.session.execute(
+                    delete(HolidayDay).where(HolidayDay.day.between(date(year, 1, 1), date(year, 12, 31)))
+                )
             for day, is_workday, name in days:
                 row = db.session.scalar(select(HolidayDay).where(HolidayDay.day == day)) or HolidayDay(day=day)
                 row.is_workday, row.name = is_workday, name
                 db.session.add(row)
-            audit.record("holidays_changed", summary=_("%(year)d 年 %(n)d 天", year=year, n=len(days)),
-                         detail={"year": year, "days": len(days), "replaced": form.replace_year.data})
+            audit.record(
+                "holidays_changed",
+                summary=_("%(year)d 年 %(n)d 天", year=year, n=len(days)),
+                detail={"year": year, "days": len(days), "replaced": form.replace_year.data},
+            )
             db.session.commit()
             flash(_("已保存 %(n)d 天的安排。", n=len(days)), "success")
             return redirect(url_for("matters.holidays", year=year), code=303)
-    rows = list(db.session.scalars(select(HolidayDay).where(HolidayDay.day.between(
-        date(year, 1, 1), date(year, 12, 31))).order_by(HolidayDay.day)))
-    return render_template("matters/settings_holidays.html", form=form, year=year, rows=rows,
-                           package_years=workdays.package_years(), known=workdays.year_is_known(year))
+    rows = list(
+        db.session.scalars(
+            select(HolidayDay)
+            .where(HolidayDay.day.between(date(year, 1, 1), date(year, 12, 31)))
+            .order_by(HolidayDay.day)
+        )
+    )
+    return render_template(
+        "matters/settings_holidays.html",
+        form=form,
+        year=year,
+        rows=rows,
+        package_years=workdays.package_years(),
+        known=workdays.year_is_known(year),
+    )

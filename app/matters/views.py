@@ -1,5 +1,6 @@
 """Staff pages of the matters loop: inboxes, reporting, a matter with its timeline
 and the steps the user may take, photos."""
+
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
@@ -41,14 +42,28 @@ def matter_list():
         if number:
             statement = statement.where(Matter.number.contains(number, autoescape=True))
         order = Matter.due_at if box != "all" else Matter.created_at.desc()
-        page = paginate(statement.options(selectinload(Matter.grid), selectinload(Matter.matter_type))
-                        .order_by(order, Matter.id.desc()), per_page=PER_PAGE)
+        page = paginate(
+            statement.options(selectinload(Matter.grid), selectinload(Matter.matter_type)).order_by(
+                order, Matter.id.desc()
+            ),
+            per_page=PER_PAGE,
+        )
         matters = page.items
     lights = {m.id: services.light(m, now, calendar) for m in matters}
-    return render_page("matters/list.html", fragment="matters/_rows.html", target_id="matter-rows",
-                       box=box, boxes=inbox.BOXES, counts=inbox.counts(current_user), matters=matters, page=page,
-                       lights=lights, query=request.args.get("q", ""),
-                       year_known=workdays.year_is_known(now.year), may_report=_may_report())
+    return render_page(
+        "matters/list.html",
+        fragment="matters/_rows.html",
+        target_id="matter-rows",
+        box=box,
+        boxes=inbox.BOXES,
+        counts=inbox.counts(current_user),
+        matters=matters,
+        page=page,
+        lights=lights,
+        query=request.args.get("q", ""),
+        year_known=workdays.year_is_known(now.year),
+        may_report=_may_report(),
+    )
 
 
 def _default_box() -> str:
@@ -61,8 +76,11 @@ def _may_report() -> bool:
 
 
 def _type_choices(class_code: str | None) -> list[tuple[int, str]]:
-    statement = select(MatterType).where(MatterType.is_active).order_by(MatterType.class_code,
-                                                                        MatterType.sort_order, MatterType.id)
+    statement = (
+        select(MatterType)
+        .where(MatterType.is_active)
+        .order_by(MatterType.class_code, MatterType.sort_order, MatterType.id)
+    )
     if class_code:
         statement = statement.where(MatterType.class_code == class_code)
     return [(0, _("（不选）"))] + [(t.id, f"{t.class_label} › {t.path}") for t in db.session.scalars(statement)]
@@ -95,8 +113,9 @@ def report_matter():
         else:
             type_id = form.type_id.data or None
             if not form.not_duplicate.data:
-                duplicates = reporting.possible_duplicates(grid.id, type_id, form.class_code.data,
-                                                          form.description.data)
+                duplicates = reporting.possible_duplicates(
+                    grid.id, type_id, form.class_code.data, form.description.data
+                )
             if not duplicates:
                 return _save_report(form, grid, type_id)
             form.not_duplicate.data = "1"
@@ -105,11 +124,17 @@ def report_matter():
 
 def _save_report(form: ReportForm, grid: Division, type_id: int | None):
     values = reporting.MatterValues(
-        class_code=form.class_code.data, description=form.description.data, grid=grid, type_id=type_id,
-        address=form.address.data or "", urgency=form.urgency.data,
+        class_code=form.class_code.data,
+        description=form.description.data,
+        grid=grid,
+        type_id=type_id,
+        address=form.address.data or "",
+        urgency=form.urgency.data,
         source=form.source.data if current_user.role != "grid_worker" else "grid_worker",
-        reporter_name=form.reporter_name.data or "", reporter_phone=form.reporter_phone.data or "",
-        involved_text=form.involved_text.data or "")
+        reporter_name=form.reporter_name.data or "",
+        reporter_phone=form.reporter_phone.data or "",
+        involved_text=form.involved_text.data or "",
+    )
     try:
         jpegs = photos.read_all(form.photos.data)
         matter = reporting.report(values, reporter=current_user)
@@ -139,13 +164,23 @@ def _detail(matter: Matter, form: ActionForm | None = None, failed_action: str |
     actions = workflow.allowed_actions(current_user, matter)
     form = form or ActionForm()
     targets = services.dispatch_targets(current_user, matter) if "dispatch" in actions else []
-    form.target.choices = [(f"{level}:{target.id}", f"{reference.label(reference.LEVELS, level)} · {target.name}")
-                           for level, target in targets]
+    form.target.choices = [
+        (f"{level}:{target.id}", f"{reference.label(reference.LEVELS, level)} · {target.name}")
+        for level, target in targets
+    ]
     calendar = workdays.load_calendar()
-    body = render_template("matters/detail.html", matter=matter, actions=actions, form=form,
-                           failed_action=failed_action, light=services.light(matter, utcnow(), calendar),
-                           steps=matter.steps, photos=matter.photos, extension=matter.pending_extension,
-                           may_record_dispute=dispute_views.may_record(current_user, matter))
+    body = render_template(
+        "matters/detail.html",
+        matter=matter,
+        actions=actions,
+        form=form,
+        failed_action=failed_action,
+        light=services.light(matter, utcnow(), calendar),
+        steps=matter.steps,
+        photos=matter.photos,
+        extension=matter.pending_extension,
+        may_record_dispute=dispute_views.may_record(current_user, matter),
+    )
     return body, status
 
 
@@ -186,8 +221,11 @@ def _options(action: str, form: ActionForm, matter: Matter) -> dict:
     if action == "dispatch":
         level, _sep, target_id = (form.target.data or "").partition(":")
         target = int(target_id) if target_id.isdigit() else None
-        return {"level": level, "division_id": None if level == "department" else target,
-                "department_id": target if level == "department" else None}
+        return {
+            "level": level,
+            "division_id": None if level == "department" else target,
+            "department_id": target if level == "department" else None,
+        }
     if action == "request_extension":
         return {"days": form.days.data}
     if action == "rate":
@@ -223,6 +261,7 @@ def matter_residents(matter_id: int):
     resident list; only people the user may see can be linked)."""
     from app.registry.models import Resident
     from app.registry.search import filter_residents
+
     matter = get_visible_or_404(Matter, matter_id)
     if not (dispute_views.may_record(current_user, matter) or workflow.is_reporting_grid_worker(current_user, matter)):
         abort(403)

@@ -8,15 +8,16 @@ Which days are worked comes from, in order:
    year);
 3. otherwise Monday to Friday, and the app warns (`year_is_known`).
 
-Deadlines (DOMAIN.md, 002 篇七/篇八): "within N working days" counts from the day
+Deadlines (docs/domain.md, 002 篇七/篇八): "within N working days" counts from the day
 after the start, as Chinese administrative practice does (期间开始之日不计入), and
 ends at the end of the Nth working day. The time used is measured in working time
 only: holidays and weekends do not eat into the handler's allowance.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 import chinese_calendar
 from sqlalchemy import select
@@ -30,6 +31,7 @@ DAY = timedelta(days=1)
 @dataclass(frozen=True)
 class Calendar:
     """Working days from the package plus the administrators' own entries."""
+
     overrides: dict[date, bool]
 
     def is_workday(self, day: date) -> bool:
@@ -75,8 +77,9 @@ def package_years() -> range:
 
 def load_calendar() -> Calendar:
     from app.matters.models import HolidayDay
+
     rows = db.session.execute(select(HolidayDay.day, HolidayDay.is_workday)).all()
-    return Calendar({day: is_workday for day, is_workday in rows})
+    return Calendar(dict(rows))
 
 
 def year_is_known(year: int) -> bool:
@@ -84,6 +87,7 @@ def year_is_known(year: int) -> bool:
     if year in package_years():
         return True
     from app.matters.models import HolidayDay
+
     first, last = date(year, 1, 1), date(year, 12, 31)
     return db.session.scalar(select(HolidayDay.id).where(HolidayDay.day.between(first, last)).limit(1)) is not None
 
@@ -91,7 +95,7 @@ def year_is_known(year: int) -> bool:
 def end_of_day_utc(day: date) -> datetime:
     """Local midnight at the end of `day`, as the naive UTC the database keeps."""
     end_local = datetime.combine(day + DAY, time.min, tzinfo=LOCAL_ZONE)
-    return end_local.astimezone(timezone.utc).replace(tzinfo=None)
+    return end_local.astimezone(UTC).replace(tzinfo=None)
 
 
 def deadline_after(calendar: Calendar, started_utc: datetime, workdays: int) -> datetime:

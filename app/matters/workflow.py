@@ -15,10 +15,11 @@ Parts a user can play on a matter:
 - grid worker: a grid worker whose scope covers the matter's grid (on-the-spot handling);
 - superior: town staff over the grid and county administrators (督办).
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from app.auth.roles import Role
 from app.matters.models import Matter
@@ -40,6 +41,7 @@ def user_level(user) -> str | None:
 def covers(user, division) -> bool:
     """The user's scope includes this division (codes nest)."""
     from app.core.scoping import visible_prefixes
+
     if division is None:
         return False
     prefixes = visible_prefixes(user)
@@ -59,15 +61,20 @@ def is_handler(user, matter: Matter) -> bool:
     if matter.handler_level is None:
         return False
     if matter.handler_level == "department":
-        return (getattr(user, "role", None) == Role.DEPARTMENT_HANDLER.value
-                and user.scope_department_id is not None
-                and user.scope_department_id == matter.handler_department_id)
+        return (
+            getattr(user, "role", None) == Role.DEPARTMENT_HANDLER.value
+            and user.scope_department_id is not None
+            and user.scope_department_id == matter.handler_department_id
+        )
     return user_level(user) == matter.handler_level and covers(user, matter.handler_division)
 
 
 def is_reporting_grid_worker(user, matter: Matter) -> bool:
-    return (matter.reporter_id is not None and matter.reporter_id == getattr(user, "id", None)
-            and getattr(user, "role", None) == Role.GRID_WORKER.value)
+    return (
+        matter.reporter_id is not None
+        and matter.reporter_id == getattr(user, "id", None)
+        and getattr(user, "role", None) == Role.GRID_WORKER.value
+    )
 
 
 def is_checker(user, matter: Matter) -> bool:

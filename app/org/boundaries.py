@@ -2,6 +2,7 @@
 version, redrawing a boundary (a new dated version, the old one kept), and splitting
 and merging grids — the old grids retire on the change date, the new ones start on
 it, and the change is recorded with the grids on both sides for the history."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -27,26 +28,36 @@ class ProfileValues:
     area_km2: float | None = None
 
 
-def _new_profile(grid: Division, values: ProfileValues, effective_from: date, reason: str,
-                 user=None) -> GridProfile:
-    profile = GridProfile(grid=grid, effective_from=effective_from, reason=reason,
-                          recorded_by_id=getattr(user, "id", None), **values.__dict__)
+def _new_profile(grid: Division, values: ProfileValues, effective_from: date, reason: str, user=None) -> GridProfile:
+    profile = GridProfile(
+        grid=grid,
+        effective_from=effective_from,
+        reason=reason,
+        recorded_by_id=getattr(user, "id", None),
+        **values.__dict__,
+    )
     db.session.add(profile)
     return profile
 
 
-def create_grid(community: Division, *, code_segment: str, name: str, kind: str,
-                values: ProfileValues, valid_from: date | None = None, user=None) -> Division:
+def create_grid(
+    community: Division,
+    *,
+    code_segment: str,
+    name: str,
+    kind: str,
+    values: ProfileValues,
+    valid_from: date | None = None,
+    user=None,
+) -> Division:
     if community.level != Level.COMMUNITY.value:
         raise OrgError(_("网格只能建在社区（村）下。"))
-    grid = create_child(community, code_segment=code_segment, name=name, kind=kind,
-                        valid_from=valid_from)
+    grid = create_child(community, code_segment=code_segment, name=name, kind=kind, valid_from=valid_from)
     _new_profile(grid, values, grid.valid_from, _("新建网格"), user)
     return grid
 
 
-def redraw_boundary(grid: Division, values: ProfileValues, effective_from: date, reason: str,
-                    user=None) -> GridProfile:
+def redraw_boundary(grid: Division, values: ProfileValues, effective_from: date, reason: str, user=None) -> GridProfile:
     """Close the current version the day before and open a new one."""
     if not grid.is_grid:
         raise OrgError(_("只有网格有四至边界。"))
@@ -55,13 +66,15 @@ def redraw_boundary(grid: Division, values: ProfileValues, effective_from: date,
     current = grid.current_profile
     if current is not None:
         if effective_from <= current.effective_from:
-            raise OrgError(_("生效日期须晚于当前版本的生效日期（%(d)s）。",
-                             d=current.effective_from.isoformat()), "effective_from")
+            raise OrgError(
+                _("生效日期须晚于当前版本的生效日期（%(d)s）。", d=current.effective_from.isoformat()), "effective_from"
+            )
         current.effective_to = effective_from - timedelta(days=1)
     profile = _new_profile(grid, values, effective_from, reason, user)
     db.session.flush()
-    audit.record("grid_boundary_changed", target=grid, summary=reason,
-                 detail={"effective_from": effective_from.isoformat()})
+    audit.record(
+        "grid_boundary_changed", target=grid, summary=reason, detail={"effective_from": effective_from.isoformat()}
+    )
     return profile
 
 
@@ -74,8 +87,9 @@ def _retire(grid: Division, effective_date: date) -> None:
     for profile in grid.profiles:
         if profile.effective_to is None:
             profile.effective_to = last_day
-    for assignment in db.session.scalars(select(StaffAssignment).where(
-            StaffAssignment.division_id == grid.id, StaffAssignment.end_date.is_(None))):
+    for assignment in db.session.scalars(
+        select(StaffAssignment).where(StaffAssignment.division_id == grid.id, StaffAssignment.end_date.is_(None))
+    ):
         assignment.end_date = max(last_day, assignment.start_date)
 
 
@@ -95,8 +109,7 @@ class NewGridSpec:
     building_ids: list[int] = field(default_factory=list)
 
 
-def split_grid(grid: Division, parts: list[NewGridSpec], effective_date: date, reason: str,
-               user=None) -> GridChange:
+def split_grid(grid: Division, parts: list[NewGridSpec], effective_date: date, reason: str, user=None) -> GridChange:
     """Replace one grid by two or more; its buildings go to the part chosen for each."""
     _check_change_date([grid], effective_date)
     if len(parts) < 2:
@@ -109,25 +122,36 @@ def split_grid(grid: Division, parts: list[NewGridSpec], effective_date: date, r
         raise OrgError(_("只能分配原网格内的楼栋。"), "buildings")
     if set(buildings) - set(chosen):
         raise OrgError(_("原网格的每个楼栋都须分到一个新网格（无缝覆盖）。"), "buildings")
-    change = GridChange(kind="split", effective_date=effective_date, reason=reason,
-                        recorded_by_id=getattr(user, "id", None))
+    change = GridChange(
+        kind="split", effective_date=effective_date, reason=reason, recorded_by_id=getattr(user, "id", None)
+    )
     db.session.add(change)
     change.links.append(GridChangeLink(grid=grid, side="before"))
     _retire(grid, effective_date)
     for part in parts:
-        new_grid = create_grid(grid.parent, code_segment=part.code_segment, name=part.name,
-                               kind=grid.kind, values=part.values, valid_from=effective_date, user=user)
+        new_grid = create_grid(
+            grid.parent,
+            code_segment=part.code_segment,
+            name=part.name,
+            kind=grid.kind,
+            values=part.values,
+            valid_from=effective_date,
+            user=user,
+        )
         change.links.append(GridChangeLink(grid=new_grid, side="after"))
         for bid in part.building_ids:
             buildings[bid].grid = new_grid
     db.session.flush()
-    audit.record("grid_split", target=grid, summary=reason,
-                 detail={"into": [link.grid.code for link in change.links if link.side == "after"]})
+    audit.record(
+        "grid_split",
+        target=grid,
+        summary=reason,
+        detail={"into": [link.grid.code for link in change.links if link.side == "after"]},
+    )
     return change
 
 
-def merge_grids(grids: list[Division], into: NewGridSpec, effective_date: date, reason: str,
-                user=None) -> GridChange:
+def merge_grids(grids: list[Division], into: NewGridSpec, effective_date: date, reason: str, user=None) -> GridChange:
     """Replace two or more grids of one community by one; buildings and the open
     staff assignments move to the new grid."""
     if len(grids) < 2:
@@ -136,18 +160,31 @@ def merge_grids(grids: list[Division], into: NewGridSpec, effective_date: date, 
         raise OrgError(_("只能合并同一社区（村）内的网格。"), "grids")
     _check_change_date(grids, effective_date)
     community = grids[0].parent
-    change = GridChange(kind="merge", effective_date=effective_date, reason=reason,
-                        recorded_by_id=getattr(user, "id", None))
+    change = GridChange(
+        kind="merge", effective_date=effective_date, reason=reason, recorded_by_id=getattr(user, "id", None)
+    )
     db.session.add(change)
     carried = []
     for grid in grids:
         change.links.append(GridChangeLink(grid=grid, side="before"))
-        carried.extend(db.session.scalars(select(StaffAssignment).where(
-            StaffAssignment.division_id == grid.id, StaffAssignment.end_date.is_(None))))
+        carried.extend(
+            db.session.scalars(
+                select(StaffAssignment).where(
+                    StaffAssignment.division_id == grid.id, StaffAssignment.end_date.is_(None)
+                )
+            )
+        )
     for grid in grids:
         _retire(grid, effective_date)
-    new_grid = create_grid(community, code_segment=into.code_segment, name=into.name,
-                           kind=grids[0].kind, values=into.values, valid_from=effective_date, user=user)
+    new_grid = create_grid(
+        community,
+        code_segment=into.code_segment,
+        name=into.name,
+        kind=grids[0].kind,
+        values=into.values,
+        valid_from=effective_date,
+        user=user,
+    )
     change.links.append(GridChangeLink(grid=new_grid, side="after"))
     for building in db.session.scalars(select(Building).where(Building.grid_id.in_([g.id for g in grids]))):
         building.grid = new_grid
@@ -157,16 +194,27 @@ def merge_grids(grids: list[Division], into: NewGridSpec, effective_date: date, 
         if key in seen:
             continue
         seen.add(key)
-        db.session.add(StaffAssignment(staff_id=old.staff_id, division=new_grid, role=old.role,
-                                       role_note=old.role_note, start_date=effective_date))
+        db.session.add(
+            StaffAssignment(
+                staff_id=old.staff_id,
+                division=new_grid,
+                role=old.role,
+                role_note=old.role_note,
+                start_date=effective_date,
+            )
+        )
     db.session.flush()
-    audit.record("grid_merged", target=new_grid, summary=reason,
-                 detail={"from": [g.code for g in grids]})
+    audit.record("grid_merged", target=new_grid, summary=reason, detail={"from": [g.code for g in grids]})
     return change
 
 
 def grid_changes(grid: Division) -> list[GridChange]:
     """Splits and merges this grid took part in, oldest first."""
-    return list(db.session.scalars(
-        select(GridChange).join(GridChangeLink).where(GridChangeLink.grid_id == grid.id)
-        .order_by(GridChange.effective_date, GridChange.id)))
+    return list(
+        db.session.scalars(
+            select(GridChange)
+            .join(GridChangeLink)
+            .where(GridChangeLink.grid_id == grid.id)
+            .order_by(GridChange.effective_date, GridChange.id)
+        )
+    )

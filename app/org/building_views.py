@@ -1,4 +1,5 @@
 """Buildings (楼栋): created in a community, placed in one of its grids."""
+
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -17,19 +18,29 @@ from app.org.ordering import people_in_order
 
 
 def _fill_choices(form: BuildingForm, community: Division) -> None:
-    grids = list(db.session.scalars(scoped_select(Division).where(
-        Division.parent_id == community.id, Division.level == Level.GRID.value,
-        Division.status == "active").order_by(Division.code)))
+    grids = list(
+        db.session.scalars(
+            scoped_select(Division)
+            .where(Division.parent_id == community.id, Division.level == Level.GRID.value, Division.status == "active")
+            .order_by(Division.code)
+        )
+    )
     choices = [(g.id, f"{g.code} {g.name}") for g in grids]
     # Only those who may see the community itself may leave a building outside all grids.
     if db.session.scalar(scoped_select(Division).where(Division.id == community.id)) is not None:
         choices.insert(0, (0, _("（暂未入格）")))
     form.grid_id.choices = choices
-    chiefs = people_in_order(db.session.scalars(
-        scoped_select(StaffMember).where(StaffMember.id.in_(
-            select(StaffAssignment.staff_id).join(Division, Division.id == StaffAssignment.division_id)
-            .where(Division.parent_id == community.id,
-                   StaffAssignment.role == StaffRole.BUILDING_CHIEF.value)))))
+    chiefs = people_in_order(
+        db.session.scalars(
+            scoped_select(StaffMember).where(
+                StaffMember.id.in_(
+                    select(StaffAssignment.staff_id)
+                    .join(Division, Division.id == StaffAssignment.division_id)
+                    .where(Division.parent_id == community.id, StaffAssignment.role == StaffRole.BUILDING_CHIEF.value)
+                )
+            )
+        )
+    )
     form.chief_staff_id.choices = [(0, _("（无）"))] + [(s.id, s.name) for s in chiefs]
 
 
@@ -53,8 +64,7 @@ def _apply(form: BuildingForm, building: Building) -> str | None:
 
 
 def _number_taken(community_id: int, number: str, exclude_id: int | None = None) -> bool:
-    statement = select(Building.id).where(Building.community_id == community_id,
-                                          Building.number == number.strip())
+    statement = select(Building.id).where(Building.community_id == community_id, Building.number == number.strip())
     if exclude_id:
         statement = statement.where(Building.id != exclude_id)
     return db.session.scalar(statement) is not None
@@ -127,5 +137,4 @@ def edit_building(building_id: int):
             db.session.commit()
             flash(_("楼栋已保存。"), "success")
             return redirect(url_for("org.building_detail", building_id=building.id), code=303)
-    return render_template("org/building_form.html", form=form, community=building.community,
-                           building=building)
+    return render_template("org/building_form.html", form=form, community=building.community, building=building)

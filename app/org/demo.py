@@ -1,7 +1,8 @@
 """A demo county for trying Gridbook: 1 county, 2 towns/streets, 4 communities/villages,
 24 grids with buildings, staff for every grid, service teams, departments, about ten
-households per grid with their members, and one account per role. Names and phone numbers are made up; passwords are random and
-returned to the caller to print once."""
+households per grid with their members, and one account per role. Names and phone
+numbers are made up; passwords are random and returned to the caller to print once."""
+
 from __future__ import annotations
 
 import random
@@ -14,12 +15,20 @@ from app.auth.roles import ADMIN_DUTY_ROLES, Role
 from app.auth.services import generate_temporary_password
 from app.extensions import db
 from app.org import boundaries, services
+from app.org.models import (
+    Building,
+    Department,
+    Division,
+    ServiceTeam,
+    StaffAssignment,
+    StaffMember,
+    StaffRole,
+    TeamMembership,
+)
 from app.registry.demo import load_demo_population
-from app.org.models import (Building, Department, Division, ServiceTeam, StaffAssignment,
-                            StaffMember, StaffRole, TeamMembership)
 
-SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎余潘杜戴夏钟汪田任姜范方石姚谭廖邹熊金陆郝孔白崔康毛邱秦江史顾侯邵孟龙万段雷钱汤尹黎易常武乔贺赖龚文"
-GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红建国志文斌海燕晨浩宇欣怡子涵梓轩雨桐佳琪俊杰思远嘉怡雪梅德福春生秋菊凤珍喆堃玥"
+SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎余潘杜戴夏钟汪田任姜范方石姚谭廖邹熊金陆郝孔白崔康毛邱秦江史顾侯邵孟龙万段雷钱汤尹黎易常武乔贺赖龚文"  # noqa: E501
+GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红建国志文斌海燕晨浩宇欣怡子涵梓轩雨桐佳琪俊杰思远嘉怡雪梅德福春生秋菊凤珍喆堃玥"  # noqa: E501
 START = date(2024, 1, 1)
 
 
@@ -69,12 +78,17 @@ def load_demo(seed: int = 2024) -> list[tuple[str, str, str]]:
                 patrollers.append(volunteer)
             for number in range(1, 5 if urban else 4):
                 label = f"{(index - 1) * 4 + number}号楼" if urban else f"{index}组{number}片"
-                building = Building(community=community, grid=grid, number=label,
-                                    name="" if urban else f"{community.name}{index}组",
-                                    address=(f"{community.name}幸福路{(index - 1) * 4 + number}号" if urban
-                                             else f"{community.name}{index}组"),
-                                    floors=rng.choice((6, 7, 11, 18)) if urban else None,
-                                    units=rng.choice((2, 3, 4)) if urban else None)
+                building = Building(
+                    community=community,
+                    grid=grid,
+                    number=label,
+                    name="" if urban else f"{community.name}{index}组",
+                    address=(
+                        f"{community.name}幸福路{(index - 1) * 4 + number}号" if urban else f"{community.name}{index}组"
+                    ),
+                    floors=rng.choice((6, 7, 11, 18)) if urban else None,
+                    units=rng.choice((2, 3, 4)) if urban else None,
+                )
                 if urban:
                     building_chief = _staff(rng, community)
                     _assign(building_chief, grid, StaffRole.BUILDING_CHIEF)
@@ -83,8 +97,7 @@ def load_demo(seed: int = 2024) -> list[tuple[str, str, str]]:
             mediators.append(party_head)
         if urban:
             # A new building not yet placed in a grid: a coverage gap to fix.
-            db.session.add(Building(community=community, number="新建1号楼",
-                                    address=f"{community.name}幸福路新建1号"))
+            db.session.add(Building(community=community, number="新建1号楼", address=f"{community.name}幸福路新建1号"))
         _team(community, "mediation", f"{community.name}纠纷调解队", mediators[:3])
         _team(community, "patrol", f"{community.name}治安巡防队", patrollers[:6])
     health = [_staff(rng, town, "（卫生院）") for _ in range(3)]
@@ -98,19 +111,24 @@ def load_demo(seed: int = 2024) -> list[tuple[str, str, str]]:
     grid, worker = first_worker
     accounts = create_demo_accounts(county, streets, communities[0], grid, worker)
     from app.matters.demo import load_demo_matters
+
     load_demo_matters(grid)
     from app.supervision.demo import load_demo_supervision
+
     load_demo_supervision(grid)
     from app.visits.demo import load_demo_visits
+
     load_demo_visits(grid)
     from app.assessment.demo import load_demo_assessment
+
     load_demo_assessment(grid)
     db.session.commit()
     return accounts
 
 
-def create_demo_accounts(county: Division, street: Division, community: Division, grid: Division,
-                         worker: StaffMember) -> list[tuple[str, str, str]]:
+def create_demo_accounts(
+    county: Division, street: Division, community: Division, grid: Division, worker: StaffMember
+) -> list[tuple[str, str, str]]:
     """One account per role (the 城管 handler for the department); (username, role
     label, password) for those created — an existing username is left alone."""
     department = db.session.scalar(select(Department).where(Department.short_name == "城管"))
@@ -131,10 +149,13 @@ def create_demo_accounts(county: Division, street: Division, community: Division
         if db.session.scalar(select(User.id).where(User.username == username)):
             continue
         password = generate_temporary_password()
-        user = User(username=username,
-                    display_name=staff.name if staff else (role.label if role in ADMIN_DUTY_ROLES
-                                                           else f"演示{role.label}"),
-                    role=role.value, scope_division=division, scope_department=dept)
+        user = User(
+            username=username,
+            display_name=staff.name if staff else (role.label if role in ADMIN_DUTY_ROLES else f"演示{role.label}"),
+            role=role.value,
+            scope_division=division,
+            scope_department=dept,
+        )
         user.set_password(password)
         db.session.add(user)
         if staff is not None:
@@ -160,9 +181,12 @@ def _name(rng: random.Random) -> str:
 
 
 def _staff(rng: random.Random, home: Division, suffix: str = "", phone_prefix: str = "138") -> StaffMember:
-    member = StaffMember(home_division=home, name=_name(rng),
-                         phone=f"{phone_prefix}{rng.randint(0, 99999999):08d}",
-                         note=suffix.strip("（）"))
+    member = StaffMember(
+        home_division=home,
+        name=_name(rng),
+        phone=f"{phone_prefix}{rng.randint(0, 99999999):08d}",
+        note=suffix.strip("（）"),
+    )
     db.session.add(member)
     return member
 
@@ -179,10 +203,13 @@ def _grid(community: Division, index: int, urban: bool) -> Division:
         boundary_south=f"{'建设街' if urban else '乡道Y0' + str(index)}",
         boundary_west=f"{'文化巷' if urban else '后山脚'}",
         boundary_north=f"{'人民路' if urban else '村道'}{index}段",
-        households_estimate=700 + index * 37, population_estimate=1900 + index * 113,
-        area_km2=0.4 + index / 10 if urban else 2 + index)
-    return boundaries.create_grid(community, code_segment=f"{index:03d}", name=name,
-                                kind=community.kind, values=values, valid_from=START)
+        households_estimate=700 + index * 37,
+        population_estimate=1900 + index * 113,
+        area_km2=0.4 + index / 10 if urban else 2 + index,
+    )
+    return boundaries.create_grid(
+        community, code_segment=f"{index:03d}", name=name, kind=community.kind, values=values, valid_from=START
+    )
 
 
 def _team(division: Division, team_type: str, name: str, members: list[StaffMember]) -> None:

@@ -1,5 +1,6 @@
 """The division tree (县 → 镇/街道 → 社区/村 → 网格), grid versions, buildings,
 grid staff and their assignments, service teams and functional departments."""
+
 from __future__ import annotations
 
 import enum
@@ -25,7 +26,7 @@ class Level(str, enum.Enum):
         return str(LEVEL_LABELS[self])
 
     @property
-    def child(self) -> "Level | None":
+    def child(self) -> Level | None:
         order = list(Level)
         index = order.index(self)
         return order[index + 1] if index + 1 < len(order) else None
@@ -85,11 +86,11 @@ class Division(db.Model):
     note: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    parent: Mapped["Division | None"] = relationship(remote_side=[id], back_populates="children")
-    children: Mapped[list["Division"]] = relationship(
-        back_populates="parent", order_by="Division.code")
-    profiles: Mapped[list["GridProfile"]] = relationship(
-        back_populates="grid", order_by="GridProfile.effective_from.desc(), GridProfile.id.desc()")
+    parent: Mapped[Division | None] = relationship(remote_side=[id], back_populates="children")
+    children: Mapped[list[Division]] = relationship(back_populates="parent", order_by="Division.code")
+    profiles: Mapped[list[GridProfile]] = relationship(
+        back_populates="grid", order_by="GridProfile.effective_from.desc(), GridProfile.id.desc()"
+    )
 
     @property
     def level_enum(self) -> Level:
@@ -112,13 +113,13 @@ class Division(db.Model):
         return str(STATUS_LABELS.get(self.status, self.status))
 
     @property
-    def current_profile(self) -> "GridProfile | None":
+    def current_profile(self) -> GridProfile | None:
         for profile in self.profiles:
             if profile.effective_to is None:
                 return profile
         return None
 
-    def ancestors(self) -> list["Division"]:
+    def ancestors(self) -> list[Division]:
         """From the root down to the parent."""
         chain, node = [], self.parent
         while node is not None:
@@ -160,8 +161,9 @@ class GridProfile(db.Model):
 
     @property
     def has_boundary(self) -> bool:
-        return all(s.strip() for s in (self.boundary_east, self.boundary_south,
-                                       self.boundary_west, self.boundary_north))
+        return all(
+            s.strip() for s in (self.boundary_east, self.boundary_south, self.boundary_west, self.boundary_north)
+        )
 
 
 class GridChange(db.Model):
@@ -176,7 +178,7 @@ class GridChange(db.Model):
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    links: Mapped[list["GridChangeLink"]] = relationship(back_populates="change")
+    links: Mapped[list[GridChangeLink]] = relationship(back_populates="change")
     recorded_by = relationship("User")
 
     def grids(self, side: str) -> list[Division]:
@@ -217,7 +219,7 @@ class Building(db.Model):
 
     community: Mapped[Division] = relationship(foreign_keys=[community_id])
     grid: Mapped[Division | None] = relationship(foreign_keys=[grid_id])
-    chief: Mapped["StaffMember | None"] = relationship(foreign_keys=[chief_staff_id])
+    chief: Mapped[StaffMember | None] = relationship(foreign_keys=[chief_staff_id])
 
     @property
     def label(self) -> str:
@@ -269,8 +271,9 @@ class StaffMember(db.Model):
 
     home_division: Mapped[Division] = relationship()
     user = relationship("User")
-    assignments: Mapped[list["StaffAssignment"]] = relationship(
-        back_populates="staff", order_by="StaffAssignment.start_date.desc()")
+    assignments: Mapped[list[StaffAssignment]] = relationship(
+        back_populates="staff", order_by="StaffAssignment.start_date.desc()"
+    )
 
 
 class StaffAssignment(db.Model):
@@ -321,8 +324,7 @@ class ServiceTeam(db.Model):
     note: Mapped[str] = mapped_column(Text, default="")
 
     division: Mapped[Division] = relationship()
-    memberships: Mapped[list["TeamMembership"]] = relationship(
-        back_populates="team", cascade="all, delete-orphan")
+    memberships: Mapped[list[TeamMembership]] = relationship(back_populates="team", cascade="all, delete-orphan")
 
     @property
     def type_label(self) -> str:

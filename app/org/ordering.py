@@ -12,6 +12,7 @@ gives the same order whenever the names differ only in their numbers (1号楼 �
 
 It lives in app.org because buildings are org's and the registry already builds on
 org; the registry uses it for its own lists."""
+
 from __future__ import annotations
 
 import re
@@ -36,8 +37,7 @@ def sort_key(text: str | None) -> tuple:
     parts = DIGITS.split((text or "").strip())
     # split() alternates text and digits (text first), so the same position always
     # holds the same kind of value and the tuples compare.
-    return tuple((int(part), part) if index % 2 else (_spelled(part), part)
-                 for index, part in enumerate(parts))
+    return tuple((int(part), part) if index % 2 else (_spelled(part), part) for index, part in enumerate(parts))
 
 
 def _spelled(text: str) -> str:

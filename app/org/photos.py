@@ -9,6 +9,7 @@ position, camera serial), XMP, ICC profile, comments or text chunks, nor anythin
 smuggled after the image data. Files live under UPLOAD_FOLDER/staff/ with random
 names, readable by the server's account only; the database keeps only the name, and
 the photo route serves it after the scoping check."""
+
 from __future__ import annotations
 
 import io

@@ -9,13 +9,14 @@ table), not through the services: the services check and audit one record at a
 time, which is right for people and far too slow for a whole county. The rows are
 what the services would write (codes nest, every grid has a profile, staff are
 assigned from the start date). The population is app.registry.scale_demo's."""
+
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Callable
 
 from sqlalchemy import Column, MetaData, Table, func, insert, select, text
 
@@ -23,29 +24,89 @@ from app.core.timeutil import utcnow
 from app.extensions import db
 from app.org import services
 from app.org.demo import DemoAlreadyLoaded
-from app.org.models import (Building, Department, Division, GridProfile, ServiceTeam, StaffAssignment,
-                            StaffMember, StaffRole, TeamMembership)
+from app.org.models import (
+    Building,
+    Department,
+    Division,
+    GridProfile,
+    ServiceTeam,
+    StaffAssignment,
+    StaffMember,
+    StaffRole,
+    TeamMembership,
+)
 
 START = date(2024, 1, 1)
 BATCH = 5000
 
 # (segment, name, kind): two streets (街道) of the county seat, six towns, two townships.
 TOWNS = (
-    ("001", "城关街道", "street"), ("002", "城东街道", "street"),
-    ("003", "青山镇", "town"), ("004", "柳河镇", "town"), ("005", "白石镇", "town"),
-    ("006", "龙泉镇", "town"), ("007", "桃园镇", "town"), ("008", "红星镇", "town"),
-    ("009", "清水乡", "township"), ("010", "石门乡", "township"),
+    ("001", "城关街道", "street"),
+    ("002", "城东街道", "street"),
+    ("003", "青山镇", "town"),
+    ("004", "柳河镇", "town"),
+    ("005", "白石镇", "town"),
+    ("006", "龙泉镇", "town"),
+    ("007", "桃园镇", "town"),
+    ("008", "红星镇", "town"),
+    ("009", "清水乡", "township"),
+    ("010", "石门乡", "township"),
 )
 STREET_COMMUNITIES = (
-    ("东门", "东大街"), ("西街", "西大街"), ("南关", "南关路"), ("北苑", "北苑路"), ("幸福", "幸福路"),
-    ("和平", "和平路"), ("建设", "建设路"), ("文化", "文化路"), ("朝阳", "朝阳路"), ("新华", "新华街"),
-    ("胜利", "胜利路"), ("光明", "光明路"),
+    ("东门", "东大街"),
+    ("西街", "西大街"),
+    ("南关", "南关路"),
+    ("北苑", "北苑路"),
+    ("幸福", "幸福路"),
+    ("和平", "和平路"),
+    ("建设", "建设路"),
+    ("文化", "文化路"),
+    ("朝阳", "朝阳路"),
+    ("新华", "新华街"),
+    ("胜利", "胜利路"),
+    ("光明", "光明路"),
 )
 VILLAGES = (
-    "李家庄", "王家沟", "石桥", "枣园", "杨家坪", "柳溪", "桃花", "马家湾", "河西", "东坡",
-    "南岭", "北沟", "上河", "下河", "张家堡", "刘家寨", "赵家湾", "陈家坝", "黄土岭", "红旗",
-    "前进", "新庄", "老庄", "双河", "三岔", "五里铺", "十里铺", "白杨", "槐树", "梨园",
-    "杏花", "金河", "银湾", "龙王庙", "凤凰", "马鞍山", "牛家岭", "高家台", "孙家湾", "周家庄",
+    "李家庄",
+    "王家沟",
+    "石桥",
+    "枣园",
+    "杨家坪",
+    "柳溪",
+    "桃花",
+    "马家湾",
+    "河西",
+    "东坡",
+    "南岭",
+    "北沟",
+    "上河",
+    "下河",
+    "张家堡",
+    "刘家寨",
+    "赵家湾",
+    "陈家坝",
+    "黄土岭",
+    "红旗",
+    "前进",
+    "新庄",
+    "老庄",
+    "双河",
+    "三岔",
+    "五里铺",
+    "十里铺",
+    "白杨",
+    "槐树",
+    "梨园",
+    "杏花",
+    "金河",
+    "银湾",
+    "龙王庙",
+    "凤凰",
+    "马鞍山",
+    "牛家岭",
+    "高家台",
+    "孙家湾",
+    "周家庄",
 )
 NUMERALS = ("一", "二", "三", "四", "五", "六", "七", "八", "九", "十", "十一", "十二")
 STAFF_PHONE_PREFIXES = ("138", "139", "135", "137", "150", "151", "158", "187", "188")
@@ -64,18 +125,19 @@ class BuildingInfo:
 @dataclass
 class GridInfo:
     """What the population generator needs to know about a grid."""
+
     id: int
     code: str
     name: str
-    kind: str                      # urban | rural
+    kind: str  # urban | rural
     community_id: int
     community_name: str
     town_name: str
-    street: str                    # the urban community's street, or the village name
+    street: str  # the urban community's street, or the village name
     buildings: list[BuildingInfo] = field(default_factory=list)
     worker_staff_id: int = 0
     worker_name: str = ""
-    households: int = 0            # how many households the population puts here
+    households: int = 0  # how many households the population puts here
 
 
 @dataclass
@@ -90,6 +152,7 @@ class CountyTree:
 
 
 # --- helpers -----------------------------------------------------------------------------
+
 
 def next_id(table) -> int:
     return (db.session.scalar(select(func.max(table.c.id))) or 0) + 1
@@ -108,7 +171,7 @@ def bulk_insert(table, rows: list[dict], batch: int = BATCH, *, staged: bool = F
         db.session.execute(text(f"CREATE TEMP TABLE staged_{table.name} AS SELECT * FROM {table.name} WHERE 0"))
         target = Table(f"staged_{table.name}", MetaData(), *(Column(c.name) for c in table.columns), schema="temp")
     for start in range(0, len(rows), batch):
-        db.session.execute(insert(target), rows[start:start + batch])
+        db.session.execute(insert(target), rows[start : start + batch])
     if staged:
         db.session.execute(text(f"INSERT INTO {table.name} SELECT * FROM temp.staged_{table.name}"))
         db.session.execute(text(f"DROP TABLE temp.staged_{table.name}"))
@@ -141,8 +204,8 @@ def _county() -> Division:
 
 # --- the tree ----------------------------------------------------------------------------
 
-def build_county_tree(rng: random.Random, name: Callable[[random.Random], str],
-                      households: int = 60_000) -> CountyTree:
+
+def build_county_tree(rng: random.Random, name: Callable[[random.Random], str], households: int = 60_000) -> CountyTree:
     """Insert the tree, buildings, staff, teams and departments; return what the
     population needs. `name(rng)` gives a made-up full name."""
     county = _county()
@@ -153,9 +216,21 @@ def build_county_tree(rng: random.Random, name: Callable[[random.Random], str],
 
     def division(parent_id, code, name_, level, kind) -> int:
         new_id = division_id()
-        divisions.append({"id": new_id, "parent_id": parent_id, "level": level, "code": code, "name": name_,
-                          "kind": kind, "status": "active", "valid_from": START, "valid_to": None, "note": "",
-                          "created_at": now})
+        divisions.append(
+            {
+                "id": new_id,
+                "parent_id": parent_id,
+                "level": level,
+                "code": code,
+                "name": name_,
+                "kind": kind,
+                "status": "active",
+                "valid_from": START,
+                "valid_to": None,
+                "note": "",
+                "created_at": now,
+            }
+        )
         return new_id
 
     # Communities: (id, code, name, kind, street, town name, grid count)
@@ -169,7 +244,9 @@ def build_county_tree(rng: random.Random, name: Callable[[random.Random], str],
         town_code = county.code + segment
         if kind == "street":
             offset = 0 if segment == "001" else 6
-            specs = [(f"{prefix}社区", "urban", street, 9) for prefix, street in STREET_COMMUNITIES[offset:offset + 6]]
+            specs = [
+                (f"{prefix}社区", "urban", street, 9) for prefix, street in STREET_COMMUNITIES[offset : offset + 6]
+            ]
         else:
             seat = town_name[:-1]
             specs = [(f"{seat}社区", "urban", f"{seat}大街", 6)]
@@ -191,8 +268,9 @@ def build_county_tree(rng: random.Random, name: Callable[[random.Random], str],
             grid_code = f"{code}{index:03d}"
             grid_name = f"{community_name}第{NUMERALS[index - 1]}网格"
             grid_id = division(community_id, grid_code, grid_name, "grid", kind)
-            tree.grids.append(GridInfo(grid_id, grid_code, grid_name, kind, community_id, community_name,
-                                       town_name, street))
+            tree.grids.append(
+                GridInfo(grid_id, grid_code, grid_name, kind, community_id, community_name, town_name, street)
+            )
     _share_households(rng, tree.grids, households)
 
     tree.counts["divisions"] = bulk_insert(Division.__table__, divisions)
@@ -209,7 +287,7 @@ def _share_households(rng: random.Random, grids: list[GridInfo], total: int) -> 
     shares = [w * scale for w in weights]
     counts = [int(s) for s in shares]
     by_remainder = sorted(range(len(grids)), key=lambda i: shares[i] - counts[i], reverse=True)
-    for i in by_remainder[:total - sum(counts)]:
+    for i in by_remainder[: total - sum(counts)]:
         counts[i] += 1
     for grid, count in zip(grids, counts):
         grid.households = count
@@ -220,17 +298,23 @@ def _profiles(rng: random.Random, grids: list[GridInfo], now) -> list[dict]:
     for grid in grids:
         urban = grid.kind == "urban"
         index = int(grid.code[-3:])
-        rows.append({
-            "grid_id": grid.id, "effective_from": START, "effective_to": None,
-            "boundary_east": f"{grid.street}{'东段' if index % 2 else '中段'}" if urban else "河沟东岸",
-            "boundary_south": f"{grid.street}{index}号楼南侧" if urban else f"乡道Y{index:03d}",
-            "boundary_west": f"{grid.street}{index}巷" if urban else "后山脚",
-            "boundary_north": f"{grid.street}{index + 1}巷" if urban else f"{grid.street}村道{index}段",
-            "households_estimate": round(grid.households * rng.uniform(0.95, 1.05)),
-            "population_estimate": round(grid.households * rng.uniform(3.1, 3.5)),
-            "area_km2": Decimal(f"{rng.uniform(0.2, 0.9):.3f}") if urban else Decimal(f"{rng.uniform(2, 9):.3f}"),
-            "reason": "新建网格", "recorded_by_id": None, "recorded_at": now,
-        })
+        rows.append(
+            {
+                "grid_id": grid.id,
+                "effective_from": START,
+                "effective_to": None,
+                "boundary_east": f"{grid.street}{'东段' if index % 2 else '中段'}" if urban else "河沟东岸",
+                "boundary_south": f"{grid.street}{index}号楼南侧" if urban else f"乡道Y{index:03d}",
+                "boundary_west": f"{grid.street}{index}巷" if urban else "后山脚",
+                "boundary_north": f"{grid.street}{index + 1}巷" if urban else f"{grid.street}村道{index}段",
+                "households_estimate": round(grid.households * rng.uniform(0.95, 1.05)),
+                "population_estimate": round(grid.households * rng.uniform(3.1, 3.5)),
+                "area_km2": Decimal(f"{rng.uniform(0.2, 0.9):.3f}") if urban else Decimal(f"{rng.uniform(2, 9):.3f}"),
+                "reason": "新建网格",
+                "recorded_by_id": None,
+                "recorded_at": now,
+            }
+        )
     return rows
 
 
@@ -243,18 +327,45 @@ def _buildings_and_staff(rng: random.Random, name, tree: CountyTree, communities
     def person(home_id: int, note: str = "", prefix: str | None = None) -> tuple[int, str]:
         new_id, full_name = staff_id(), name(rng)
         phone = f"{prefix or rng.choice(STAFF_PHONE_PREFIXES)}{rng.randint(0, 99_999_999):08d}"
-        staff.append({"id": new_id, "home_division_id": home_id, "name": full_name, "phone": phone,
-                      "photo_filename": None, "user_id": None, "note": note, "created_at": now})
+        staff.append(
+            {
+                "id": new_id,
+                "home_division_id": home_id,
+                "name": full_name,
+                "phone": phone,
+                "photo_filename": None,
+                "user_id": None,
+                "note": note,
+                "created_at": now,
+            }
+        )
         return new_id, full_name
 
     def assign(member_id: int, division_id: int, role: StaffRole) -> None:
-        assignments.append({"id": assignment_id(), "staff_id": member_id, "division_id": division_id,
-                            "role": role.value, "role_note": "", "start_date": START, "end_date": None})
+        assignments.append(
+            {
+                "id": assignment_id(),
+                "staff_id": member_id,
+                "division_id": division_id,
+                "role": role.value,
+                "role_note": "",
+                "start_date": START,
+                "end_date": None,
+            }
+        )
 
     def team(division_id: int, team_type: str, team_name: str, members: list[int]) -> None:
         new_id = team_id()
-        teams.append({"id": new_id, "division_id": division_id, "team_type": team_type, "custom_type": "",
-                      "name": team_name, "note": ""})
+        teams.append(
+            {
+                "id": new_id,
+                "division_id": division_id,
+                "team_type": team_type,
+                "custom_type": "",
+                "name": team_name,
+                "note": "",
+            }
+        )
         for member in dict.fromkeys(members):
             memberships.append({"id": membership_id(), "team_id": new_id, "staff_id": member, "duty": ""})
 
@@ -291,28 +402,55 @@ def _buildings_and_staff(rng: random.Random, name, tree: CountyTree, communities
                     capacity += floors * units * rooms
                     chief_id, _ = person(community_id)
                     assign(chief_id, grid.id, StaffRole.BUILDING_CHIEF)
-                    info = BuildingInfo(building_id(), f"{number}号楼", f"{street}{number * 2 - 1}号",
-                                        units, floors, rooms)
+                    info = BuildingInfo(
+                        building_id(), f"{number}号楼", f"{street}{number * 2 - 1}号", units, floors, rooms
+                    )
                     grid.buildings.append(info)
-                    buildings.append({"id": info.id, "community_id": community_id, "grid_id": grid.id,
-                                      "number": info.number, "name": "", "address": info.address,
-                                      "floors": floors, "units": units, "chief_staff_id": chief_id,
-                                      "note": "", "created_at": now})
+                    buildings.append(
+                        {
+                            "id": info.id,
+                            "community_id": community_id,
+                            "grid_id": grid.id,
+                            "number": info.number,
+                            "name": "",
+                            "address": info.address,
+                            "floors": floors,
+                            "units": units,
+                            "chief_staff_id": chief_id,
+                            "note": "",
+                            "created_at": now,
+                        }
+                    )
             else:
                 # Rural: the grid covers a few 村民小组 (片组).
                 for _index in range(rng.choice((3, 4, 5))):
                     number += 1
                     info = BuildingInfo(building_id(), f"{number}组", f"{street}村{number}组")
                     grid.buildings.append(info)
-                    buildings.append({"id": info.id, "community_id": community_id, "grid_id": grid.id,
-                                      "number": info.number, "name": f"{community_name}{number}组",
-                                      "address": info.address, "floors": None, "units": None,
-                                      "chief_staff_id": None, "note": "", "created_at": now})
+                    buildings.append(
+                        {
+                            "id": info.id,
+                            "community_id": community_id,
+                            "grid_id": grid.id,
+                            "number": info.number,
+                            "name": f"{community_name}{number}组",
+                            "address": info.address,
+                            "floors": None,
+                            "units": None,
+                            "chief_staff_id": None,
+                            "note": "",
+                            "created_at": now,
+                        }
+                    )
         team(community_id, "mediation", f"{community_name}纠纷调解队", party_heads[:4])
         team(community_id, "patrol", f"{community_name}治安巡防队", volunteers[:8])
     for town_id, town_name in towns:
-        team(town_id, "health", f"{town_name}医疗卫生服务队",
-             [person(town_id, "卫生院")[0] for _ in range(rng.choice((3, 4, 5)))])
+        team(
+            town_id,
+            "health",
+            f"{town_name}医疗卫生服务队",
+            [person(town_id, "卫生院")[0] for _ in range(rng.choice((3, 4, 5)))],
+        )
 
     # Staff before what points at them (assignments, building chiefs, teams).
     tree.counts["staff"] = bulk_insert(StaffMember.__table__, staff)
@@ -333,6 +471,7 @@ def _departments(rng: random.Random, name) -> None:
 
 
 # --- accounts ----------------------------------------------------------------------------
+
 
 def create_demo_accounts(tree: CountyTree) -> list[tuple[str, str, str]]:
     """The six accounts of the small demo, scoped the same way (see app.org.demo)."""

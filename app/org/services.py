@@ -1,12 +1,13 @@
 """Rules for the division tree: codes, creation and renaming, grid labels and
 choices, coverage, the 1+1+1+X team check and the default departments. Grids'
 boundary versions, splits and merges are in app.org.boundaries."""
+
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
-from typing import Iterable
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
@@ -25,6 +26,7 @@ class OrgError(RuleError):
 
 # --- Codes ---------------------------------------------------------------------------
 
+
 def child_code(parent: Division | None, segment: str, level: Level) -> str:
     """The full code of a new node: the parent's code followed by this level's digits."""
     segment = (segment or "").strip()
@@ -38,15 +40,16 @@ def child_code(parent: Division | None, segment: str, level: Level) -> str:
 
 def _check_code_free(code: str) -> None:
     if db.session.scalar(select(Division.id).where(Division.code == code)) is not None:
-        raise OrgError(_("代码 %(code)s 已被使用（代码一经使用不再分配，已撤销的网格也保留其代码）。", code=code),
-                       "code_segment")
+        raise OrgError(
+            _("代码 %(code)s 已被使用（代码一经使用不再分配，已撤销的网格也保留其代码）。", code=code), "code_segment"
+        )
 
 
 def next_free_segment(parent: Division, level: Level) -> str:
     """The lowest unused segment under a parent: a sensible default in forms."""
     digits = level.code_digits
     used = set(db.session.scalars(select(Division.code).where(Division.parent_id == parent.id)))
-    for number in range(1, 10 ** digits):
+    for number in range(1, 10**digits):
         candidate = str(number).zfill(digits)
         if parent.code + candidate not in used:
             return candidate
@@ -55,18 +58,19 @@ def next_free_segment(parent: Division, level: Level) -> str:
 
 # --- Divisions -----------------------------------------------------------------------
 
+
 def create_county(*, code: str, name: str, kind: str = "county") -> Division:
     full = child_code(None, code, Level.COUNTY)
     _check_code_free(full)
-    county = Division(level=Level.COUNTY.value, code=full, name=name, kind=kind,
-                      valid_from=local_today())
+    county = Division(level=Level.COUNTY.value, code=full, name=name, kind=kind, valid_from=local_today())
     db.session.add(county)
     db.session.flush()
     return county
 
 
-def create_child(parent: Division, *, code_segment: str, name: str, kind: str,
-                 valid_from: date | None = None, note: str = "") -> Division:
+def create_child(
+    parent: Division, *, code_segment: str, name: str, kind: str, valid_from: date | None = None, note: str = ""
+) -> Division:
     level = parent.level_enum.child
     if level is None:
         raise OrgError(_("网格下不能再建下级区划；楼栋请在网格页面添加。"))
@@ -77,14 +81,21 @@ def create_child(parent: Division, *, code_segment: str, name: str, kind: str,
     name = name.strip()
     if not name:
         raise OrgError(_("此项为必填项。"), "name")
-    if db.session.scalar(select(Division.id).where(Division.parent_id == parent.id,
-                                                   Division.name == name,
-                                                   Division.status == "active")):
+    if db.session.scalar(
+        select(Division.id).where(Division.parent_id == parent.id, Division.name == name, Division.status == "active")
+    ):
         raise OrgError(_("同一上级下已有同名的%(level)s。", level=level.label), "name")
     code = child_code(parent, code_segment, level)
     _check_code_free(code)
-    node = Division(parent=parent, level=level.value, code=code, name=name, kind=kind,
-                    valid_from=valid_from or local_today(), note=note)
+    node = Division(
+        parent=parent,
+        level=level.value,
+        code=code,
+        name=name,
+        kind=kind,
+        valid_from=valid_from or local_today(),
+        note=note,
+    )
     db.session.add(node)
     db.session.flush()
     audit.record("division_created", target=node, summary=f"{node.code} {node.name}")
@@ -102,12 +113,18 @@ def rename_division(node: Division, *, name: str, kind: str, note: str) -> None:
 def visible_grids(user=None) -> list[Division]:
     """The active grids the user may see, in code order (for grid pickers)."""
     from app.core.scoping import scoped_select
-    return list(db.session.scalars(scoped_select(Division, user).where(
-        Division.level == Level.GRID.value, Division.status == "active").order_by(Division.code)))
+
+    return list(
+        db.session.scalars(
+            scoped_select(Division, user)
+            .where(Division.level == Level.GRID.value, Division.status == "active")
+            .order_by(Division.code)
+        )
+    )
 
 
 def grid_label(grid: Division) -> str:
-    """"东关社区 · 东关一网格": a grid named with its community, for pickers."""
+    """ "东关社区 · 东关一网格": a grid named with its community, for pickers."""
     return f"{grid.parent.name} · {grid.name}" if grid.parent else grid.name
 
 
@@ -119,27 +136,34 @@ def chosen_grid(grids: list[Division], grid_id: int | None) -> Division | None:
 def division_choices(divisions: Iterable[Division]) -> list[tuple[int, str]]:
     """Options for a select: indented by level, code first so a clerk can type it."""
     indent = {"county": "", "town": "\u00a0" * 2, "community": "\u00a0" * 4, "grid": "\u00a0" * 6}
-    return [(d.id, f"{indent[d.level]}{d.code} {d.name}" + ("" if d.is_active else _("（已撤销）")))
-            for d in divisions]
+    return [(d.id, f"{indent[d.level]}{d.code} {d.name}" + ("" if d.is_active else _("（已撤销）"))) for d in divisions]
 
 
 # --- Teams and coverage --------------------------------------------------------------
+
 
 def active_assignments(division_ids: list[int], day: date | None = None) -> list[StaffAssignment]:
     day = day or local_today()
     if not division_ids:
         return []
-    return list(db.session.scalars(
-        select(StaffAssignment).where(
-            StaffAssignment.division_id.in_(division_ids), StaffAssignment.start_date <= day,
-            (StaffAssignment.end_date.is_(None)) | (StaffAssignment.end_date >= day))
-        .order_by(StaffAssignment.role, StaffAssignment.id)))
+    return list(
+        db.session.scalars(
+            select(StaffAssignment)
+            .where(
+                StaffAssignment.division_id.in_(division_ids),
+                StaffAssignment.start_date <= day,
+                (StaffAssignment.end_date.is_(None)) | (StaffAssignment.end_date >= day),
+            )
+            .order_by(StaffAssignment.role, StaffAssignment.id)
+        )
+    )
 
 
 @dataclass
 class TeamCheck:
     """The "1+1+1+X" check: 1 grid chief, 1 party-organisation head, 1 full- or
     part-time grid worker, and X (at least one) volunteers."""
+
     chiefs: int
     party_heads: int
     workers: int
@@ -191,8 +215,7 @@ class Coverage:
 
     @property
     def complete(self) -> bool:
-        return not (self.grids_without_worker or self.grids_without_boundary
-                    or self.buildings_without_grid)
+        return not (self.grids_without_worker or self.grids_without_boundary or self.buildings_without_grid)
 
 
 def coverage(community: Division, day: date | None = None) -> Coverage:
@@ -202,18 +225,22 @@ def coverage(community: Division, day: date | None = None) -> Coverage:
     return Coverage(
         community=community,
         grids_without_worker=[g for g in grids if checks[g.id].workers == 0],
-        grids_without_boundary=[g for g in grids
-                                if g.current_profile is None or not g.current_profile.has_boundary],
-        buildings_without_grid=buildings_in_order(db.session.scalars(
-            select(Building).where(Building.community_id == community.id, Building.grid_id.is_(None)))),
+        grids_without_boundary=[g for g in grids if g.current_profile is None or not g.current_profile.has_boundary],
+        buildings_without_grid=buildings_in_order(
+            db.session.scalars(
+                select(Building).where(Building.community_id == community.id, Building.grid_id.is_(None))
+            )
+        ),
         incomplete_teams=[(g, checks[g.id]) for g in grids if not checks[g.id].complete],
     )
 
 
 def count_children(node: Division) -> dict[str, int]:
-    rows = db.session.execute(select(Division.level, func.count()).where(
-        Division.code.startswith(node.code), Division.id != node.id, Division.status == "active")
-        .group_by(Division.level))
+    rows = db.session.execute(
+        select(Division.level, func.count())
+        .where(Division.code.startswith(node.code), Division.id != node.id, Division.status == "active")
+        .group_by(Division.level)
+    )
     return dict(rows.all())
 
 
@@ -222,15 +249,24 @@ def count_children(node: Division) -> dict[str, int]:
 # The departments named in the source documents (职能部门), created with the county so
 # that matters can be dispatched from day one; contacts are filled in afterwards.
 DEFAULT_DEPARTMENTS = (
-    ("县公安局", "公安"), ("县城市管理局", "城管"), ("县民政局", "民政"),
-    ("县人力资源和社会保障局", "人社"), ("县生态环境分局", "环保"), ("县应急管理局", "安监"),
-    ("县市场监督管理局", "市场监管"), ("县住房和城乡建设局", "住建"), ("县卫生健康局", "卫健"),
-    ("县司法局", "司法"), ("县信访局", "信访"), ("县供电公司", "供电"),
+    ("县公安局", "公安"),
+    ("县城市管理局", "城管"),
+    ("县民政局", "民政"),
+    ("县人力资源和社会保障局", "人社"),
+    ("县生态环境分局", "环保"),
+    ("县应急管理局", "安监"),
+    ("县市场监督管理局", "市场监管"),
+    ("县住房和城乡建设局", "住建"),
+    ("县卫生健康局", "卫健"),
+    ("县司法局", "司法"),
+    ("县信访局", "信访"),
+    ("县供电公司", "供电"),
 )
 
 
 def ensure_default_departments() -> int:
     from app.org.models import Department
+
     existing = set(db.session.scalars(select(Department.name)))
     added = 0
     for name, short in DEFAULT_DEPARTMENTS:

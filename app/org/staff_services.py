@@ -5,6 +5,7 @@ resolve ids through app.core.scoping first, so a record passed in here is one th
 user may see; a `None` division means "not visible or not found". Each write is
 audited in the same transaction; the caller commits.
 """
+
 from __future__ import annotations
 
 import re
@@ -17,10 +18,18 @@ from sqlalchemy import func, or_, select
 from app.auth import audit
 from app.auth.models import User
 from app.auth.roles import ADMIN_DUTY_ROLES, Role
-from app.core.scoping import scoped_select
 from app.extensions import db
-from app.org.models import (TEAM_TYPE_LABELS, Department, Division, Level, ServiceTeam,
-                            StaffAssignment, StaffMember, StaffRole, TeamMembership)
+from app.org.models import (
+    TEAM_TYPE_LABELS,
+    Department,
+    Division,
+    Level,
+    ServiceTeam,
+    StaffAssignment,
+    StaffMember,
+    StaffRole,
+    TeamMembership,
+)
 from app.org.services import OrgError
 
 MOBILE = re.compile(r"^1[3-9]\d{9}$")
@@ -42,13 +51,17 @@ def clean_phone(value: str | None, field: str = "phone", service_numbers: bool =
     if service_numbers and SERVICE_NUMBER.match(phone):
         return phone
     if service_numbers:
-        raise OrgError(_("电话号码格式不正确：请填写 11 位手机号、带区号的座机号"
-                         "（如 0917-1234567）或服务热线（如 12345）。"), field)
-    raise OrgError(_("电话号码格式不正确：请填写 11 位手机号（如 13800000000）"
-                     "或带区号的座机号（如 0917-1234567）。"), field)
+        raise OrgError(
+            _("电话号码格式不正确：请填写 11 位手机号、带区号的座机号（如 0917-1234567）或服务热线（如 12345）。"),
+            field,
+        )
+    raise OrgError(
+        _("电话号码格式不正确：请填写 11 位手机号（如 13800000000）或带区号的座机号（如 0917-1234567）。"), field
+    )
 
 
 # --- Staff ---------------------------------------------------------------------------
+
 
 @dataclass
 class StaffValues:
@@ -73,27 +86,29 @@ def _check_staff(values: StaffValues, current_home_id: int | None = None) -> tup
 
 def create_staff(values: StaffValues, *, photo_filename: str | None = None) -> StaffMember:
     name, phone = _check_staff(values)
-    staff = StaffMember(name=name, phone=phone, home_division=values.home_division,
-                        note=values.note or "", photo_filename=photo_filename)
+    staff = StaffMember(
+        name=name,
+        phone=phone,
+        home_division=values.home_division,
+        note=values.note or "",
+        photo_filename=photo_filename,
+    )
     db.session.add(staff)
     db.session.flush()
-    audit.record("staff_created", target=staff,
-                 summary=f"{staff.name} {values.home_division.code}")
+    audit.record("staff_created", target=staff, summary=f"{staff.name} {values.home_division.code}")
     return staff
 
 
 def update_staff(staff: StaffMember, values: StaffValues) -> list[str]:
     """Apply the values; returns the names of the fields that changed."""
     name, phone = _check_staff(values, staff.home_division_id)
-    new = {"name": name, "phone": phone, "home_division_id": values.home_division.id,
-           "note": values.note or ""}
+    new = {"name": name, "phone": phone, "home_division_id": values.home_division.id, "note": values.note or ""}
     changed = [key for key, value in new.items() if getattr(staff, key) != value]
     for key in changed:
         setattr(staff, key, new[key])
     if changed:
         staff.home_division = values.home_division
-        audit.record("staff_updated", target=staff, summary=staff.name,
-                     detail={"fields": changed})
+        audit.record("staff_updated", target=staff, summary=staff.name, detail={"fields": changed})
     return changed
 
 
@@ -104,8 +119,7 @@ def set_photo(staff: StaffMember, filename: str | None) -> str | None:
     if old == filename:
         return None
     staff.photo_filename = filename
-    audit.record("staff_photo_changed" if filename else "staff_photo_removed",
-                 target=staff, summary=staff.name)
+    audit.record("staff_photo_changed" if filename else "staff_photo_removed", target=staff, summary=staff.name)
     return old
 
 
@@ -117,8 +131,9 @@ def linkable_users(staff: StaffMember | None = None) -> list[User]:
     if staff is not None and staff.id is not None:
         taken = taken.where(StaffMember.id != staff.id)
     working = [role.value for role in Role if role not in ADMIN_DUTY_ROLES]
-    return list(db.session.scalars(
-        select(User).where(User.id.not_in(taken), User.role.in_(working)).order_by(User.username)))
+    return list(
+        db.session.scalars(select(User).where(User.id.not_in(taken), User.role.in_(working)).order_by(User.username))
+    )
 
 
 def link_user(staff: StaffMember, user: User | None) -> bool:
@@ -126,22 +141,26 @@ def link_user(staff: StaffMember, user: User | None) -> bool:
     if (user.id if user else None) == staff.user_id:
         return False
     if user is not None:
-        other = db.session.scalar(select(StaffMember).where(StaffMember.user_id == user.id,
-                                                            StaffMember.id != staff.id))
+        other = db.session.scalar(select(StaffMember).where(StaffMember.user_id == user.id, StaffMember.id != staff.id))
         if other is not None:
             raise OrgError(_("该账号已关联人员 %(name)s。", name=other.name), "user_id")
     previous = staff.user.username if staff.user is not None else None
     staff.user = user
-    audit.record("staff_account_linked" if user else "staff_account_unlinked", target=staff,
-                 summary=staff.name,
-                 detail={"user": user.username if user else None, "previous": previous})
+    audit.record(
+        "staff_account_linked" if user else "staff_account_unlinked",
+        target=staff,
+        summary=staff.name,
+        detail={"user": user.username if user else None, "previous": previous},
+    )
     return True
 
 
 # --- Assignments ---------------------------------------------------------------------
 
-def add_assignment(staff: StaffMember, *, division: Division | None, role: str, role_note: str,
-                   start_date: date, end_date: date | None) -> StaffAssignment:
+
+def add_assignment(
+    staff: StaffMember, *, division: Division | None, role: str, role_note: str, start_date: date, end_date: date | None
+) -> StaffAssignment:
     """A post in a grid. Grids only: the 1+1+1+X check counts per grid, and an
     assignment widens the scope of a linked grid-worker account to its division."""
     if division is None or not division.is_grid:
@@ -160,25 +179,40 @@ def add_assignment(staff: StaffMember, *, division: Division | None, role: str, 
     if start_date is None:
         raise OrgError(_("请输入有效日期，格式为 YYYY-MM-DD。"), "start_date")
     if start_date < division.valid_from:
-        raise OrgError(_("起始日期不能早于网格设立日期（%(d)s）。", d=division.valid_from.isoformat()),
-                       "start_date")
+        raise OrgError(_("起始日期不能早于网格设立日期（%(d)s）。", d=division.valid_from.isoformat()), "start_date")
     if end_date is not None and end_date < start_date:
         raise OrgError(_("结束日期不能早于起始日期。"), "end_date")
-    overlapping = db.session.scalar(select(StaffAssignment.id).where(
-        StaffAssignment.staff_id == staff.id, StaffAssignment.division_id == division.id,
-        StaffAssignment.role == role_enum.value,
-        or_(StaffAssignment.end_date.is_(None), StaffAssignment.end_date >= start_date),
-        *([StaffAssignment.start_date <= end_date] if end_date else [])))
+    overlapping = db.session.scalar(
+        select(StaffAssignment.id).where(
+            StaffAssignment.staff_id == staff.id,
+            StaffAssignment.division_id == division.id,
+            StaffAssignment.role == role_enum.value,
+            or_(StaffAssignment.end_date.is_(None), StaffAssignment.end_date >= start_date),
+            *([StaffAssignment.start_date <= end_date] if end_date else []),
+        )
+    )
     if overlapping is not None:
         raise OrgError(_("该人员在此网格已有同一岗位的任职记录，时间重叠。"), "division_id")
-    assignment = StaffAssignment(staff=staff, division=division, role=role_enum.value,
-                                 role_note=role_note, start_date=start_date, end_date=end_date)
+    assignment = StaffAssignment(
+        staff=staff,
+        division=division,
+        role=role_enum.value,
+        role_note=role_note,
+        start_date=start_date,
+        end_date=end_date,
+    )
     db.session.add(assignment)
     db.session.flush()
-    audit.record("assignment_added", target=assignment,
-                 summary=f"{staff.name} {division.code} {division.name} {assignment.role_label}",
-                 detail={"staff_id": staff.id, "start": start_date.isoformat(),
-                         "end": end_date.isoformat() if end_date else None})
+    audit.record(
+        "assignment_added",
+        target=assignment,
+        summary=f"{staff.name} {division.code} {division.name} {assignment.role_label}",
+        detail={
+            "staff_id": staff.id,
+            "start": start_date.isoformat(),
+            "end": end_date.isoformat() if end_date else None,
+        },
+    )
     return assignment
 
 
@@ -188,15 +222,18 @@ def end_assignment(assignment: StaffAssignment, end_date: date | None) -> None:
     if end_date is None:
         raise OrgError(_("请输入有效日期，格式为 YYYY-MM-DD。"), "end_date")
     if end_date < assignment.start_date:
-        raise OrgError(_("结束日期不能早于起始日期（%(d)s）。", d=assignment.start_date.isoformat()),
-                       "end_date")
+        raise OrgError(_("结束日期不能早于起始日期（%(d)s）。", d=assignment.start_date.isoformat()), "end_date")
     assignment.end_date = end_date
-    audit.record("assignment_ended", target=assignment,
-                 summary=f"{assignment.staff.name} {assignment.division.code} {assignment.role_label}",
-                 detail={"staff_id": assignment.staff_id, "end": end_date.isoformat()})
+    audit.record(
+        "assignment_ended",
+        target=assignment,
+        summary=f"{assignment.staff.name} {assignment.division.code} {assignment.role_label}",
+        detail={"staff_id": assignment.staff_id, "end": end_date.isoformat()},
+    )
 
 
 # --- Service teams -------------------------------------------------------------------
+
 
 @dataclass
 class TeamValues:
@@ -221,9 +258,13 @@ def _check_team(values: TeamValues, current_division_id: int | None = None) -> d
     name = (values.name or "").strip()
     if not name:
         raise OrgError(_("此项为必填项。"), "name")
-    return {"division_id": division.id, "team_type": values.team_type,
-            "custom_type": custom if values.team_type == "custom" else "",
-            "name": name, "note": values.note or ""}
+    return {
+        "division_id": division.id,
+        "team_type": values.team_type,
+        "custom_type": custom if values.team_type == "custom" else "",
+        "name": name,
+        "note": values.note or "",
+    }
 
 
 def create_team(values: TeamValues) -> ServiceTeam:
@@ -249,27 +290,32 @@ def update_team(team: ServiceTeam, values: TeamValues) -> list[str]:
 def add_member(team: ServiceTeam, staff: StaffMember | None, duty: str) -> TeamMembership:
     if staff is None:
         raise OrgError(_("请选择您管辖范围内的人员。"), "staff_id")
-    exists = db.session.scalar(select(TeamMembership.id).where(
-        TeamMembership.team_id == team.id, TeamMembership.staff_id == staff.id))
+    exists = db.session.scalar(
+        select(TeamMembership.id).where(TeamMembership.team_id == team.id, TeamMembership.staff_id == staff.id)
+    )
     if exists is not None:
         raise OrgError(_("%(name)s 已在本团队中。", name=staff.name), "staff_id")
     membership = TeamMembership(team=team, staff=staff, duty=(duty or "").strip())
     db.session.add(membership)
     db.session.flush()
-    audit.record("team_member_added", target=team, summary=f"{team.name} {staff.name}",
-                 detail={"staff_id": staff.id, "duty": membership.duty})
+    audit.record(
+        "team_member_added",
+        target=team,
+        summary=f"{team.name} {staff.name}",
+        detail={"staff_id": staff.id, "duty": membership.duty},
+    )
     return membership
 
 
 def remove_member(membership: TeamMembership) -> None:
     team, staff = membership.team, membership.staff
-    audit.record("team_member_removed", target=team, summary=f"{team.name} {staff.name}",
-                 detail={"staff_id": staff.id})
+    audit.record("team_member_removed", target=team, summary=f"{team.name} {staff.name}", detail={"staff_id": staff.id})
     team.memberships.remove(membership)
     db.session.flush()
 
 
 # --- Functional departments ----------------------------------------------------------
+
 
 @dataclass
 class DepartmentValues:
@@ -290,10 +336,14 @@ def _check_department(values: DepartmentValues, exclude_id: int | None = None) -
         same = same.where(Department.id != exclude_id)
     if db.session.scalar(same) is not None:
         raise OrgError(_("已有名为“%(name)s”的职能部门。", name=name), "name")
-    return {"name": name, "short_name": (values.short_name or "").strip(),
-            "contact_name": (values.contact_name or "").strip(),
-            "phone": clean_phone(values.phone, service_numbers=True), "address": (values.address or "").strip(),
-            "duties": (values.duties or "").strip()}
+    return {
+        "name": name,
+        "short_name": (values.short_name or "").strip(),
+        "contact_name": (values.contact_name or "").strip(),
+        "phone": clean_phone(values.phone, service_numbers=True),
+        "address": (values.address or "").strip(),
+        "duties": (values.duties or "").strip(),
+    }
 
 
 def create_department(values: DepartmentValues) -> Department:
@@ -310,8 +360,7 @@ def update_department(department: Department, values: DepartmentValues) -> list[
     for key in changed:
         setattr(department, key, fields[key])
     if changed:
-        audit.record("department_updated", target=department, summary=department.name,
-                     detail={"fields": changed})
+        audit.record("department_updated", target=department, summary=department.name, detail={"fields": changed})
     return changed
 
 
@@ -321,6 +370,7 @@ def set_department_active(department: Department, active: bool) -> bool:
     if department.is_active == active:
         return False
     department.is_active = active
-    audit.record("department_reactivated" if active else "department_deactivated",
-                 target=department, summary=department.name)
+    audit.record(
+        "department_reactivated" if active else "department_deactivated", target=department, summary=department.name
+    )
     return True

@@ -1,5 +1,6 @@
 """Grid staff (people who work the grids): list, create, edit, photo, and their
 assignments to grids. Rules live in app.org.staff_services and app.org.photos."""
+
 from __future__ import annotations
 
 from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
@@ -8,8 +9,8 @@ from flask_login import current_user, login_required
 from sqlalchemy import or_
 from sqlalchemy.orm import selectinload
 
-from app.auth.models import User
 from app.auth.decorators import require
+from app.auth.models import User
 from app.auth.roles import Permission
 from app.core.forms import attach_error, saving
 from app.core.scoping import get_visible_or_404, scoped_select
@@ -17,8 +18,7 @@ from app.core.timeutil import local_today
 from app.extensions import db
 from app.org import bp, photos
 from app.org import staff_services as rules
-from app.org.models import (Division, Level, StaffAssignment, StaffMember, StaffRole,
-                            TeamMembership)
+from app.org.models import Division, Level, StaffAssignment, StaffMember, StaffRole, TeamMembership
 from app.org.services import OrgError, division_choices
 from app.org.staff_forms import AssignmentForm, EndAssignmentForm, StaffForm
 
@@ -33,8 +33,13 @@ def visible_division(division_id: int | None) -> Division | None:
 
 
 def active_divisions(levels) -> list[Division]:
-    return list(db.session.scalars(scoped_select(Division).where(
-        Division.level.in_(levels), Division.status == "active").order_by(Division.code)))
+    return list(
+        db.session.scalars(
+            scoped_select(Division)
+            .where(Division.level.in_(levels), Division.status == "active")
+            .order_by(Division.code)
+        )
+    )
 
 
 def _upload_root() -> str:
@@ -43,15 +48,22 @@ def _upload_root() -> str:
 
 # --- List and detail -----------------------------------------------------------------
 
+
 def _current_posts(staff_ids: list[int]) -> dict[int, list[StaffAssignment]]:
     today = local_today()
     posts: dict[int, list[StaffAssignment]] = {sid: [] for sid in staff_ids}
     if not staff_ids:
         return posts
-    for assignment in db.session.scalars(scoped_select(StaffAssignment).where(
-            StaffAssignment.staff_id.in_(staff_ids), StaffAssignment.start_date <= today,
-            or_(StaffAssignment.end_date.is_(None), StaffAssignment.end_date >= today))
-            .options(selectinload(StaffAssignment.division)).order_by(StaffAssignment.start_date)):
+    for assignment in db.session.scalars(
+        scoped_select(StaffAssignment)
+        .where(
+            StaffAssignment.staff_id.in_(staff_ids),
+            StaffAssignment.start_date <= today,
+            or_(StaffAssignment.end_date.is_(None), StaffAssignment.end_date >= today),
+        )
+        .options(selectinload(StaffAssignment.division))
+        .order_by(StaffAssignment.start_date)
+    ):
         posts[assignment.staff_id].append(assignment)
     return posts
 
@@ -64,36 +76,61 @@ def staff_list():
     role = request.args.get("role", "")
     statement = scoped_select(StaffMember)
     if query:
-        statement = statement.where(or_(StaffMember.name.contains(query, autoescape=True),
-                                        StaffMember.phone.contains(query, autoescape=True)))
+        statement = statement.where(
+            or_(StaffMember.name.contains(query, autoescape=True), StaffMember.phone.contains(query, autoescape=True))
+        )
     if role in {r.value for r in StaffRole}:
         today = local_today()
-        holders = scoped_select(StaffAssignment).with_only_columns(StaffAssignment.staff_id).where(
-            StaffAssignment.role == role, StaffAssignment.start_date <= today,
-            or_(StaffAssignment.end_date.is_(None), StaffAssignment.end_date >= today))
+        holders = (
+            scoped_select(StaffAssignment)
+            .with_only_columns(StaffAssignment.staff_id)
+            .where(
+                StaffAssignment.role == role,
+                StaffAssignment.start_date <= today,
+                or_(StaffAssignment.end_date.is_(None), StaffAssignment.end_date >= today),
+            )
+        )
         statement = statement.where(StaffMember.id.in_(holders))
     else:
         role = ""
-    page = db.paginate(statement.options(selectinload(StaffMember.home_division))
-                       .order_by(StaffMember.name, StaffMember.id), per_page=PER_PAGE)
-    return render_template("org/staff_list.html", page=page, query=query, role=role,
-                           roles=list(StaffRole), posts=_current_posts([s.id for s in page.items]))
+    page = db.paginate(
+        statement.options(selectinload(StaffMember.home_division)).order_by(StaffMember.name, StaffMember.id),
+        per_page=PER_PAGE,
+    )
+    return render_template(
+        "org/staff_list.html",
+        page=page,
+        query=query,
+        role=role,
+        roles=list(StaffRole),
+        posts=_current_posts([s.id for s in page.items]),
+    )
 
 
 def _grid_choices(form: AssignmentForm) -> None:
-    form.division_id.choices = [(0, _("（请选择网格）"))] + division_choices(
-        active_divisions([Level.GRID.value]))
+    form.division_id.choices = [(0, _("（请选择网格）"))] + division_choices(active_divisions([Level.GRID.value]))
 
 
-def _detail_page(staff: StaffMember, assignment_form: AssignmentForm | None = None,
-                 end_errors: dict[int, str] | None = None, end_values: dict[int, str] | None = None):
-    assignments = list(db.session.scalars(
-        scoped_select(StaffAssignment).where(StaffAssignment.staff_id == staff.id)
-        .order_by(StaffAssignment.end_date.is_not(None), StaffAssignment.start_date.desc(),
-                  StaffAssignment.id.desc())))
-    memberships = list(db.session.scalars(
-        scoped_select(TeamMembership).where(TeamMembership.staff_id == staff.id)
-        .order_by(TeamMembership.id)))
+def _detail_page(
+    staff: StaffMember,
+    assignment_form: AssignmentForm | None = None,
+    end_errors: dict[int, str] | None = None,
+    end_values: dict[int, str] | None = None,
+):
+    assignments = list(
+        db.session.scalars(
+            scoped_select(StaffAssignment)
+            .where(StaffAssignment.staff_id == staff.id)
+            .order_by(
+                StaffAssignment.end_date.is_not(None), StaffAssignment.start_date.desc(), StaffAssignment.id.desc()
+            )
+        )
+    )
+    memberships = list(
+        db.session.scalars(
+            scoped_select(TeamMembership).where(TeamMembership.staff_id == staff.id).order_by(TeamMembership.id)
+        )
+    )
     can_edit = current_user.can(Permission.EDIT_GRID_DATA)
     if can_edit and assignment_form is None:
         assignment_form = AssignmentForm(formdata=None)
@@ -101,10 +138,17 @@ def _detail_page(staff: StaffMember, assignment_form: AssignmentForm | None = No
         assignment_form.start_date.data = local_today()
         if staff.home_division.is_grid:
             assignment_form.division_id.data = staff.home_division_id
-    return render_template("org/staff_detail.html", staff=staff, assignments=assignments,
-                           memberships=memberships, can_edit=can_edit, form=assignment_form,
-                           end_errors=end_errors or {}, end_values=end_values or {},
-                           today=local_today())
+    return render_template(
+        "org/staff_detail.html",
+        staff=staff,
+        assignments=assignments,
+        memberships=memberships,
+        can_edit=can_edit,
+        form=assignment_form,
+        end_errors=end_errors or {},
+        end_values=end_values or {},
+        today=local_today(),
+    )
 
 
 @bp.route("/staff/<int:staff_id>")
@@ -129,13 +173,16 @@ def staff_photo(staff_id: int):
 
 # --- Create and edit -----------------------------------------------------------------
 
+
 def _prepare(form: StaffForm, staff: StaffMember | None) -> None:
     divisions = active_divisions(rules.HOME_LEVELS)
     if staff is not None and staff.home_division not in divisions:
         divisions.append(staff.home_division)  # keep the current unit selectable
     form.home_division_id.choices = [(0, _("（请选择）"))] + division_choices(divisions)
-    form.photo.description = _("JPEG 或 PNG，不超过 %(mb)s MB；保存时自动缩小并去除拍摄信息。",
-                               mb=photos.megabytes(current_app.config["PHOTO_MAX_BYTES"]))
+    form.photo.description = _(
+        "JPEG 或 PNG，不超过 %(mb)s MB；保存时自动缩小并去除拍摄信息。",
+        mb=photos.megabytes(current_app.config["PHOTO_MAX_BYTES"]),
+    )
     if staff is None or not staff.photo_filename:
         del form.remove_photo
     if not current_user.is_county_admin:
@@ -143,8 +190,12 @@ def _prepare(form: StaffForm, staff: StaffMember | None) -> None:
         return
     labels = {}
     for user in rules.linkable_users(staff):
-        labels[user.id] = _("%(username)s（%(name)s，%(role)s）", username=user.username,
-                            name=user.display_name, role=user.role_enum.label)
+        labels[user.id] = _(
+            "%(username)s（%(name)s，%(role)s）",
+            username=user.username,
+            name=user.display_name,
+            role=user.role_enum.label,
+        )
     form.user_id.choices = [(0, _("（不关联账号）"))] + list(labels.items())
 
 
@@ -154,8 +205,9 @@ def _values(form: StaffForm, staff: StaffMember | None) -> rules.StaffValues:
         home = staff.home_division
     else:
         home = visible_division(chosen)
-    return rules.StaffValues(name=form.name.data or "", phone=form.phone.data or "",
-                             home_division=home, note=form.note.data or "")
+    return rules.StaffValues(
+        name=form.name.data or "", phone=form.phone.data or "", home_division=home, note=form.note.data or ""
+    )
 
 
 def _chosen_user(form: StaffForm) -> User | None:
@@ -237,14 +289,14 @@ def edit_staff(staff_id: int):
     _prepare(form, staff)
     if request.method == "GET" and form.user_id is not None:
         form.user_id.data = staff.user_id or 0
-    if form.validate_on_submit():
-        if _save_staff(form, staff) is not None:
-            flash(_("已保存。"), "success")
-            return redirect(url_for("org.staff_detail", staff_id=staff.id), code=303)
+    if form.validate_on_submit() and _save_staff(form, staff) is not None:
+        flash(_("已保存。"), "success")
+        return redirect(url_for("org.staff_detail", staff_id=staff.id), code=303)
     return render_template("org/staff_form.html", form=form, staff=staff)
 
 
 # --- Assignments ---------------------------------------------------------------------
+
 
 @bp.route("/staff/<int:staff_id>/assignments", methods=["POST"])
 @login_required
@@ -256,13 +308,17 @@ def add_assignment(staff_id: int):
     _grid_choices(form)
     if form.validate_on_submit():
         with saving(form) as saved:
-            rules.add_assignment(staff, division=visible_division(form.division_id.data),
-                                 role=form.role.data, role_note=form.role_note.data or "",
-                                 start_date=form.start_date.data, end_date=form.end_date.data)
+            rules.add_assignment(
+                staff,
+                division=visible_division(form.division_id.data),
+                role=form.role.data,
+                role_note=form.role_note.data or "",
+                start_date=form.start_date.data,
+                end_date=form.end_date.data,
+            )
         if saved:
             flash(_("岗位已添加。"), "success")
-            return redirect(url_for("org.staff_detail", staff_id=staff.id, _anchor="assignments"),
-                            code=303)
+            return redirect(url_for("org.staff_detail", staff_id=staff.id, _anchor="assignments"), code=303)
     return _detail_page(staff, assignment_form=form)
 
 
@@ -283,9 +339,11 @@ def end_assignment(assignment_id: int):
         else:
             db.session.commit()
             flash(_("岗位已结束。"), "success")
-            return redirect(url_for("org.staff_detail", staff_id=assignment.staff_id,
-                                    _anchor="assignments"), code=303)
+            return redirect(url_for("org.staff_detail", staff_id=assignment.staff_id, _anchor="assignments"), code=303)
     else:
         message = (form.end_date.errors or [_("页面已过期，请刷新后重新提交。")])[0]
-    return _detail_page(assignment.staff, end_errors={assignment.id: str(message)},
-                        end_values={assignment.id: request.form.get("end_date", "")})
+    return _detail_page(
+        assignment.staff,
+        end_errors={assignment.id: str(message)},
+        end_values={assignment.id: request.form.get("end_date", "")},
+    )

@@ -1,5 +1,6 @@
 """Service teams at community or town level and their members; functional
 departments (county-wide reference data, edited by county administrators only)."""
+
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -15,8 +16,7 @@ from app.core.scoping import get_visible_or_404, scoped_select
 from app.extensions import db
 from app.org import bp
 from app.org import staff_services as rules
-from app.org.models import (Department, Division, ServiceTeam, StaffAssignment, StaffMember,
-                            TeamMembership)
+from app.org.models import Department, Division, ServiceTeam, StaffAssignment, StaffMember, TeamMembership
 from app.org.ordering import people_in_order, sort_key
 from app.org.services import division_choices
 from app.org.staff_forms import DepartmentForm, MemberForm, TeamForm
@@ -27,19 +27,34 @@ PER_PAGE = 30
 
 # --- Service teams -------------------------------------------------------------------
 
+
 @bp.route("/teams/")
 @login_required
 def team_list():
     """Teams in the user's scope, with how many members each has."""
-    page = db.paginate(scoped_select(ServiceTeam).join(Division, Division.id == ServiceTeam.division_id)
-                       .options(selectinload(ServiceTeam.division))
-                       .order_by(Division.code, ServiceTeam.name, ServiceTeam.id), per_page=PER_PAGE)
+    page = db.paginate(
+        scoped_select(ServiceTeam)
+        .join(Division, Division.id == ServiceTeam.division_id)
+        .options(selectinload(ServiceTeam.division))
+        .order_by(Division.code, ServiceTeam.name, ServiceTeam.id),
+        per_page=PER_PAGE,
+    )
     ids = [team.id for team in page.items]
-    counts = dict(db.session.execute(
-        scoped_select(TeamMembership).with_only_columns(TeamMembership.team_id, func.count())
-        .where(TeamMembership.team_id.in_(ids)).group_by(TeamMembership.team_id)).all()) if ids else {}
-    return render_template("org/team_list.html", page=page, counts=counts,
-                           can_edit=current_user.can(Permission.EDIT_GRID_DATA))
+    counts = (
+        dict(
+            db.session.execute(
+                scoped_select(TeamMembership)
+                .with_only_columns(TeamMembership.team_id, func.count())
+                .where(TeamMembership.team_id.in_(ids))
+                .group_by(TeamMembership.team_id)
+            ).all()
+        )
+        if ids
+        else {}
+    )
+    return render_template(
+        "org/team_list.html", page=page, counts=counts, can_edit=current_user.can(Permission.EDIT_GRID_DATA)
+    )
 
 
 def _team_choices(form: TeamForm, team: ServiceTeam | None) -> None:
@@ -52,9 +67,13 @@ def _team_choices(form: TeamForm, team: ServiceTeam | None) -> None:
 def _team_values(form: TeamForm, team: ServiceTeam | None) -> rules.TeamValues:
     chosen = form.division_id.data
     division = team.division if team is not None and chosen == team.division_id else visible_division(chosen)
-    return rules.TeamValues(division=division, team_type=form.team_type.data or "",
-                            custom_type=form.custom_type.data or "", name=form.name.data or "",
-                            note=form.note.data or "")
+    return rules.TeamValues(
+        division=division,
+        team_type=form.team_type.data or "",
+        custom_type=form.custom_type.data or "",
+        name=form.name.data or "",
+        note=form.note.data or "",
+    )
 
 
 @bp.route("/teams/new", methods=["GET", "POST"])
@@ -85,25 +104,37 @@ def _member_choices(form: MemberForm, team: ServiceTeam) -> None:
     above = [a.id for a in team.division.ancestors()]
     posted = select(StaffAssignment.staff_id).where(StaffAssignment.division_id.in_(under))
     members = select(TeamMembership.staff_id).where(TeamMembership.team_id == team.id)
-    candidates = people_in_order(db.session.scalars(scoped_select(StaffMember).where(
-        or_(StaffMember.home_division_id.in_(under), StaffMember.home_division_id.in_(above),
-            StaffMember.id.in_(posted)),
-        StaffMember.id.not_in(members))))
-    form.staff_id.choices = [(0, _("（请选择）"))] + [
-        (s.id, f"{s.name} {s.phone}".strip()) for s in candidates]
+    candidates = people_in_order(
+        db.session.scalars(
+            scoped_select(StaffMember).where(
+                or_(
+                    StaffMember.home_division_id.in_(under),
+                    StaffMember.home_division_id.in_(above),
+                    StaffMember.id.in_(posted),
+                ),
+                StaffMember.id.not_in(members),
+            )
+        )
+    )
+    form.staff_id.choices = [(0, _("（请选择）"))] + [(s.id, f"{s.name} {s.phone}".strip()) for s in candidates]
 
 
 def _team_page(team: ServiceTeam, member_form: MemberForm | None = None):
-    memberships = sorted(db.session.scalars(
-        scoped_select(TeamMembership).where(TeamMembership.team_id == team.id)
-        .options(selectinload(TeamMembership.staff))),
-        key=lambda m: (sort_key(m.staff.name), m.id))
+    memberships = sorted(
+        db.session.scalars(
+            scoped_select(TeamMembership)
+            .where(TeamMembership.team_id == team.id)
+            .options(selectinload(TeamMembership.staff))
+        ),
+        key=lambda m: (sort_key(m.staff.name), m.id),
+    )
     can_edit = current_user.can(Permission.EDIT_GRID_DATA)
     if can_edit and member_form is None:
         member_form = MemberForm(formdata=None)
         _member_choices(member_form, team)
-    return render_template("org/team_detail.html", team=team, memberships=memberships,
-                           can_edit=can_edit, form=member_form)
+    return render_template(
+        "org/team_detail.html", team=team, memberships=memberships, can_edit=can_edit, form=member_form
+    )
 
 
 @bp.route("/teams/<int:team_id>")
@@ -162,21 +193,28 @@ def remove_team_member(team_id: int, membership_id: int):
 
 # --- Functional departments ----------------------------------------------------------
 
+
 def _department_values(form: DepartmentForm) -> rules.DepartmentValues:
     return rules.DepartmentValues(
-        name=form.name.data or "", short_name=form.short_name.data or "",
-        contact_name=form.contact_name.data or "", phone=form.phone.data or "",
-        address=form.address.data or "", duties=form.duties.data or "")
+        name=form.name.data or "",
+        short_name=form.short_name.data or "",
+        contact_name=form.contact_name.data or "",
+        phone=form.phone.data or "",
+        address=form.address.data or "",
+        duties=form.duties.data or "",
+    )
 
 
 @bp.route("/departments/")
 @login_required
 def department_list():
     """Every signed-in user may read the departments and their duty numbers."""
-    departments = db.session.scalars(scoped_select(Department)
-                                     .order_by(Department.is_active.desc(), Department.name))
-    return render_template("org/department_list.html", departments=list(departments),
-                           can_manage=current_user.can(Permission.MANAGE_DEPARTMENTS))
+    departments = db.session.scalars(scoped_select(Department).order_by(Department.is_active.desc(), Department.name))
+    return render_template(
+        "org/department_list.html",
+        departments=list(departments),
+        can_manage=current_user.can(Permission.MANAGE_DEPARTMENTS),
+    )
 
 
 @bp.route("/departments/new", methods=["GET", "POST"])
@@ -197,8 +235,9 @@ def create_department():
 @login_required
 def department_detail(department_id: int):
     department = get_visible_or_404(Department, department_id)
-    return render_template("org/department_detail.html", department=department,
-                           can_manage=current_user.can(Permission.MANAGE_DEPARTMENTS))
+    return render_template(
+        "org/department_detail.html", department=department, can_manage=current_user.can(Permission.MANAGE_DEPARTMENTS)
+    )
 
 
 @bp.route("/departments/<int:department_id>/edit", methods=["GET", "POST"])

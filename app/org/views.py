@@ -1,5 +1,6 @@
 """The division tree, division and grid pages, boundary versions, splits, merges
 and the coverage view."""
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -16,8 +17,7 @@ from app.core.scoping import get_visible_or_404, scoped_select
 from app.core.timeutil import local_today
 from app.extensions import db
 from app.org import boundaries, bp, services
-from app.org.forms import (BoundaryForm, DivisionEditForm, DivisionForm, GridForm, MergeForm,
-                           SplitForm, kind_choices)
+from app.org.forms import BoundaryForm, DivisionEditForm, DivisionForm, GridForm, MergeForm, SplitForm, kind_choices
 from app.org.models import KINDS_BY_LEVEL, Building, Division, GridProfile, Level
 from app.org.ordering import buildings_in_order
 
@@ -60,23 +60,39 @@ def division_detail(division_id: int):
     node = get_visible_or_404(Division, division_id)
     if node.is_grid:
         return _grid_page(node)
-    kids = list(db.session.scalars(scoped_select(Division).where(Division.parent_id == node.id)
-                                   .order_by(Division.status, Division.code)))
+    kids = list(
+        db.session.scalars(
+            scoped_select(Division).where(Division.parent_id == node.id).order_by(Division.status, Division.code)
+        )
+    )
     checks = services.team_checks([k for k in kids if k.is_grid and k.is_active])
     buildings = []
     if node.level == Level.COMMUNITY.value:
-        buildings = buildings_in_order(db.session.scalars(
-            scoped_select(Building).where(Building.community_id == node.id)))
-    return render_template("org/division.html", node=node, kids=kids, checks=checks,
-                           buildings=buildings, counts=services.count_children(node))
+        buildings = buildings_in_order(
+            db.session.scalars(scoped_select(Building).where(Building.community_id == node.id))
+        )
+    return render_template(
+        "org/division.html",
+        node=node,
+        kids=kids,
+        checks=checks,
+        buildings=buildings,
+        counts=services.count_children(node),
+    )
 
 
 def _grid_page(grid: Division):
     assignments = services.active_assignments([grid.id])
     buildings = buildings_in_order(db.session.scalars(scoped_select(Building).where(Building.grid_id == grid.id)))
-    return render_template("org/grid.html", grid=grid, profile=grid.current_profile,
-                           assignments=assignments, check=services.team_check(assignments),
-                           buildings=buildings, changes=boundaries.grid_changes(grid))
+    return render_template(
+        "org/grid.html",
+        grid=grid,
+        profile=grid.current_profile,
+        assignments=assignments,
+        check=services.team_check(assignments),
+        buildings=buildings,
+        changes=boundaries.grid_changes(grid),
+    )
 
 
 @bp.route("/divisions/<int:division_id>/children/new", methods=["GET", "POST"])
@@ -96,15 +112,25 @@ def create_child(division_id: int):
     if form.validate_on_submit():
         with saving(form) as saved:
             if level == Level.GRID:
-                node = boundaries.create_grid(parent, code_segment=form.code_segment.data,
-                                            name=form.name.data, kind=form.kind.data,
-                                            values=_profile_values(form),
-                                            valid_from=form.valid_from.data, user=current_user)
+                node = boundaries.create_grid(
+                    parent,
+                    code_segment=form.code_segment.data,
+                    name=form.name.data,
+                    kind=form.kind.data,
+                    values=_profile_values(form),
+                    valid_from=form.valid_from.data,
+                    user=current_user,
+                )
                 node.note = form.note.data or ""
             else:
-                node = services.create_child(parent, code_segment=form.code_segment.data,
-                                             name=form.name.data, kind=form.kind.data,
-                                             valid_from=form.valid_from.data, note=form.note.data or "")
+                node = services.create_child(
+                    parent,
+                    code_segment=form.code_segment.data,
+                    name=form.name.data,
+                    kind=form.kind.data,
+                    valid_from=form.valid_from.data,
+                    note=form.note.data or "",
+                )
         if saved:
             flash(_("已新建%(level)s：%(name)s", level=level.label, name=node.name), "success")
             return redirect(url_for("org.division_detail", division_id=node.id), code=303)
@@ -120,8 +146,7 @@ def edit_division(division_id: int):
     form.kind.choices = kind_choices(KINDS_BY_LEVEL[node.level_enum])
     if form.validate_on_submit():
         with saving(form) as saved:
-            services.rename_division(node, name=form.name.data, kind=form.kind.data,
-                                     note=form.note.data or "")
+            services.rename_division(node, name=form.name.data, kind=form.kind.data, note=form.note.data or "")
         if saved:
             flash(_("已保存。"), "success")
             return redirect(url_for("org.division_detail", division_id=node.id), code=303)
@@ -150,8 +175,9 @@ def redraw_boundary(division_id: int):
         form.reason.data = ""
     if form.validate_on_submit():
         with saving(form) as saved:
-            boundaries.redraw_boundary(grid, _profile_values(form), form.effective_from.data,
-                                     form.reason.data.strip(), current_user)
+            boundaries.redraw_boundary(
+                grid, _profile_values(form), form.effective_from.data, form.reason.data.strip(), current_user
+            )
         if saved:
             flash(_("网格边界已更新，旧版本保留在历史中。"), "success")
             return redirect(url_for("org.division_detail", division_id=grid.id), code=303)
@@ -162,10 +188,14 @@ def redraw_boundary(division_id: int):
 @login_required
 def grid_history(division_id: int):
     grid = _grid_or_404(division_id)
-    profiles = list(db.session.scalars(select(GridProfile).where(GridProfile.grid_id == grid.id)
-                                       .order_by(GridProfile.effective_from.desc(), GridProfile.id.desc())))
-    return render_template("org/grid_history.html", grid=grid, profiles=profiles,
-                           changes=boundaries.grid_changes(grid))
+    profiles = list(
+        db.session.scalars(
+            select(GridProfile)
+            .where(GridProfile.grid_id == grid.id)
+            .order_by(GridProfile.effective_from.desc(), GridProfile.id.desc())
+        )
+    )
+    return render_template("org/grid_history.html", grid=grid, profiles=profiles, changes=boundaries.grid_changes(grid))
 
 
 @bp.route("/grids/<int:division_id>/split", methods=["GET", "POST"])
@@ -188,14 +218,17 @@ def split_grid(division_id: int):
         for index, part in enumerate(parts):
             if not part["name"]:
                 errors[f"part-{index}-name"] = _("此项为必填项。")
-            specs.append(boundaries.NewGridSpec(
-                code_segment=part["code"], name=part["name"],
-                values=boundaries.ProfileValues(**part["boundary"]),
-                building_ids=[b.id for b in buildings if request.form.get(f"building-{b.id}") == str(index)]))
+            specs.append(
+                boundaries.NewGridSpec(
+                    code_segment=part["code"],
+                    name=part["name"],
+                    values=boundaries.ProfileValues(**part["boundary"]),
+                    building_ids=[b.id for b in buildings if request.form.get(f"building-{b.id}") == str(index)],
+                )
+            )
         if not errors:
             try:
-                boundaries.split_grid(grid, specs, form.effective_date.data, form.reason.data.strip(),
-                                    current_user)
+                boundaries.split_grid(grid, specs, form.effective_date.data, form.reason.data.strip(), current_user)
             except services.OrgError as error:
                 db.session.rollback()
                 errors[error.field or "form"] = str(error)
@@ -203,8 +236,9 @@ def split_grid(division_id: int):
                 db.session.commit()
                 flash(_("网格已拆分，原网格保留在历史中。"), "success")
                 return redirect(url_for("org.division_detail", division_id=grid.parent_id), code=303)
-    return render_template("org/split_form.html", form=form, grid=grid, parts=parts,
-                           buildings=buildings, errors=errors, count=count)
+    return render_template(
+        "org/split_form.html", form=form, grid=grid, parts=parts, buildings=buildings, errors=errors, count=count
+    )
 
 
 def _read_parts(count: int, grid: Division) -> list[dict]:
@@ -215,12 +249,16 @@ def _read_parts(count: int, grid: Division) -> list[dict]:
     parts = []
     for index in range(count):
         prefix = f"part-{index}-"
-        parts.append({
-            "code": request.form.get(prefix + "code", free[index] if index < len(free) else ""),
-            "name": request.form.get(prefix + "name", f"{grid.name}{index + 1}").strip(),
-            "boundary": {side: request.form.get(prefix + side, "").strip()
-                         for side in ("boundary_east", "boundary_south", "boundary_west", "boundary_north")},
-        })
+        parts.append(
+            {
+                "code": request.form.get(prefix + "code", free[index] if index < len(free) else ""),
+                "name": request.form.get(prefix + "name", f"{grid.name}{index + 1}").strip(),
+                "boundary": {
+                    side: request.form.get(prefix + side, "").strip()
+                    for side in ("boundary_east", "boundary_south", "boundary_west", "boundary_north")
+                },
+            }
+        )
     return parts
 
 
@@ -242,9 +280,12 @@ def merge_grids(division_id: int):
         chosen = [g for g in grids if g.id in form.grids.data]
         with saving(form) as saved:
             change = boundaries.merge_grids(
-                chosen, boundaries.NewGridSpec(form.code_segment.data, form.name.data.strip(),
-                                             _profile_values(form)),
-                form.effective_date.data, form.reason.data.strip(), current_user)
+                chosen,
+                boundaries.NewGridSpec(form.code_segment.data, form.name.data.strip(), _profile_values(form)),
+                form.effective_date.data,
+                form.reason.data.strip(),
+                current_user,
+            )
         if saved:
             new_grid = change.grids("after")[0]
             flash(_("网格已合并，原网格保留在历史中。"), "success")

@@ -19,6 +19,7 @@ slot whose due time passed with no report is missing: both are flagged overdue.
 A report entered afterwards for an old report day (补录) keeps its real entry time,
 so its slot turns from missing to late, never to on time.
 """
+
 from __future__ import annotations
 
 import math
@@ -50,6 +51,7 @@ def week_start(day: date) -> date:
 
 
 # --- Patrol compliance ----------------------------------------------------------------------
+
 
 @dataclass
 class WorkerWeek:
@@ -95,8 +97,9 @@ def _assigned_days(spans: list[tuple[date, date | None]], first: date, last: dat
     return days
 
 
-def patrol_weeks(grid_ids, first_day: date, last_day: date, quota: int | None = None,
-                 today: date | None = None) -> dict[date, list[WorkerWeek]]:
+def patrol_weeks(
+    grid_ids, first_day: date, last_day: date, quota: int | None = None, today: date | None = None
+) -> dict[date, list[WorkerWeek]]:
     """Each grid worker of the given grids in every week from the one holding
     `first_day` to the one holding `last_day`, by Monday: days assigned, patrols
     required and made. Four queries whatever the number of weeks and grids, so that a
@@ -111,18 +114,23 @@ def patrol_weeks(grid_ids, first_day: date, last_day: date, quota: int | None = 
     today = today or local_today()
     weeks: dict[date, list[WorkerWeek]] = {monday: [] for monday in mondays}
     assignments = db.session.execute(
-        select(StaffAssignment.division_id, StaffAssignment.staff_id, StaffAssignment.start_date,
-               StaffAssignment.end_date).where(
-            StaffAssignment.division_id.in_(grid_ids), StaffAssignment.role.in_(GRID_WORKER_ROLES),
+        select(
+            StaffAssignment.division_id, StaffAssignment.staff_id, StaffAssignment.start_date, StaffAssignment.end_date
+        ).where(
+            StaffAssignment.division_id.in_(grid_ids),
+            StaffAssignment.role.in_(GRID_WORKER_ROLES),
             StaffAssignment.start_date <= last,
-            (StaffAssignment.end_date.is_(None)) | (StaffAssignment.end_date >= first))).all()
+            (StaffAssignment.end_date.is_(None)) | (StaffAssignment.end_date >= first),
+        )
+    ).all()
     if not assignments:
         return weeks
     # A worker owes a week when one of their assignments overlaps it (starts by its
     # Sunday, ends on or after its Monday): the weeks from the one holding the start
     # to the one holding the end.
     assigned: dict[date, dict[tuple[int, int], list[tuple[date, date | None]]]] = {
-        monday: defaultdict(list) for monday in mondays}
+        monday: defaultdict(list) for monday in mondays
+    }
     for grid_id, staff_id, start, end in assignments:
         monday = max(first_monday, week_start(start))
         until = last_monday if end is None else min(last_monday, week_start(end))
@@ -134,17 +142,24 @@ def patrol_weeks(grid_ids, first_day: date, last_day: date, quota: int | None = 
     # The week of a patrol as an index into `mondays`, by a CASE over the weeks'
     # Sundays (the dates are local calendar days, Monday to Sunday, as week_start):
     # the same on SQLite and PostgreSQL, where date functions differ.
-    week_index = case(*[(Patrol.patrol_date <= monday + timedelta(days=6), index)
-                        for index, monday in enumerate(mondays)]).label("week_index")
-    counts = {(grid_id, staff_id, index): count for grid_id, staff_id, index, count in db.session.execute(
-        select(Patrol.grid_id, Patrol.staff_id, week_index, func.count()).where(
-            Patrol.grid_id.in_(grid_set), Patrol.patrol_date.between(first, last))
-        .group_by(Patrol.grid_id, Patrol.staff_id, week_index))}
+    week_index = case(
+        *[(Patrol.patrol_date <= monday + timedelta(days=6), index) for index, monday in enumerate(mondays)]
+    ).label("week_index")
+    counts = {
+        (grid_id, staff_id, index): count
+        for grid_id, staff_id, index, count in db.session.execute(
+            select(Patrol.grid_id, Patrol.staff_id, week_index, func.count())
+            .where(Patrol.grid_id.in_(grid_set), Patrol.patrol_date.between(first, last))
+            .group_by(Patrol.grid_id, Patrol.staff_id, week_index)
+        )
+    }
     grids = {g.id: g for g in db.session.scalars(select(Division).where(Division.id.in_(grid_set)))}
     staff = {s.id: s for s in db.session.scalars(select(StaffMember).where(StaffMember.id.in_(staff_set)))}
     # Every week lists its workers in the same order: sorted once.
-    order = sorted({(grid_id, staff_id) for grid_id, staff_id, _start, _end in assignments},
-                   key=lambda pair: (grids[pair[0]].code, staff[pair[1]].name, pair[1]))
+    order = sorted(
+        {(grid_id, staff_id) for grid_id, staff_id, _start, _end in assignments},
+        key=lambda pair: (grids[pair[0]].code, staff[pair[1]].name, pair[1]),
+    )
     for index, monday in enumerate(mondays):
         sunday = monday + timedelta(days=6)
         held = assigned[monday]
@@ -154,14 +169,23 @@ def patrol_weeks(grid_ids, first_day: date, last_day: date, quota: int | None = 
             if spans is None:
                 continue
             days = _assigned_days(spans, monday, sunday)
-            rows.append(WorkerWeek(grid=grids[grid_id], staff=staff[staff_id], week_start=monday,
-                                   days_assigned=days, required=required_patrols(days, quota),
-                                   patrols=counts.get((grid_id, staff_id, index), 0), in_progress=today <= sunday))
+            rows.append(
+                WorkerWeek(
+                    grid=grids[grid_id],
+                    staff=staff[staff_id],
+                    week_start=monday,
+                    days_assigned=days,
+                    required=required_patrols(days, quota),
+                    patrols=counts.get((grid_id, staff_id, index), 0),
+                    in_progress=today <= sunday,
+                )
+            )
     return weeks
 
 
-def patrol_compliance(grid_ids, week_start_day: date, quota: int | None = None,
-                      today: date | None = None) -> list[WorkerWeek]:
+def patrol_compliance(
+    grid_ids, week_start_day: date, quota: int | None = None, today: date | None = None
+) -> list[WorkerWeek]:
     """Each grid worker of the given grids in the week holding `week_start_day`
     (patrol_weeks for one week)."""
     monday = week_start(week_start_day)
@@ -179,8 +203,9 @@ class ComplianceRow:
         return sum(1 for w in self.weeks.values() if w.behind)
 
 
-def compliance_table(grid_ids, weeks: list[date], quota: int | None = None,
-                     today: date | None = None) -> list[ComplianceRow]:
+def compliance_table(
+    grid_ids, weeks: list[date], quota: int | None = None, today: date | None = None
+) -> list[ComplianceRow]:
     """One row per grid worker and grid, one cell per week (None: not assigned then)."""
     if not weeks:
         return []
@@ -195,6 +220,7 @@ def compliance_table(grid_ids, weeks: list[date], quota: int | None = None,
 
 
 # --- Reports to the grid chief --------------------------------------------------------------
+
 
 def is_report_day(day: date) -> bool:
     return day.weekday() in REPORT_WEEKDAYS
@@ -220,8 +246,9 @@ class ReportSlot:
     @property
     def status(self) -> str:
         """on_time | late | missing | pending."""
-        return slot_status(self.report.reported_at if self.report is not None else None, self.due_at,
-                           self.now or utcnow())
+        return slot_status(
+            self.report.reported_at if self.report is not None else None, self.due_at, self.now or utcnow()
+        )
 
     @property
     def overdue(self) -> bool:
@@ -263,36 +290,46 @@ def slot_day(report_day: date, calendar: workdays.Calendar | None = None) -> dat
     return next(s.report_day for s in slots if report_day in s.covers)
 
 
-def report_punctuality(grid_id: int, first: date, last: date, now: datetime | None = None,
-                       calendar: workdays.Calendar | None = None) -> list[ReportSlot]:
+def report_punctuality(
+    grid_id: int, first: date, last: date, now: datetime | None = None, calendar: workdays.Calendar | None = None
+) -> list[ReportSlot]:
     """The grid's report slots in the period with the report made for each (if any)."""
     calendar = calendar or workdays.load_calendar()
     now = now or utcnow()
     # A slot may begin before `first` (Thursday 10-01 and Monday 10-05 in the National
     # Day holiday are one slot named 10-01, as slot_day names it when a report is
     # saved): laid out from as far back as slot_day looks, so that its report is found.
-    slots = [s for s in report_slots(calendar, first - SLOT_LOOKBACK, last)
-             if any(first <= d <= last for d in s.covers)]
-    reports = {r.report_day: r for r in db.session.scalars(select(ChiefReport).where(
-        ChiefReport.grid_id == grid_id,
-        ChiefReport.report_day.between(slots[0].report_day if slots else first, last))
-        # The reports page shows how many entries each report carried.
-        .options(selectinload(ChiefReport.entries)))}
+    slots = [
+        s for s in report_slots(calendar, first - SLOT_LOOKBACK, last) if any(first <= d <= last for d in s.covers)
+    ]
+    reports = {
+        r.report_day: r
+        for r in db.session.scalars(
+            select(ChiefReport)
+            .where(
+                ChiefReport.grid_id == grid_id,
+                ChiefReport.report_day.between(slots[0].report_day if slots else first, last),
+            )
+            # The reports page shows how many entries each report carried.
+            .options(selectinload(ChiefReport.entries))
+        )
+    }
     for slot in slots:
         slot.now = now
         slot.report = next((reports[d] for d in slot.covers if d in reports), None)
     return slots
 
 
-def open_report_days(grid_id: int, today: date, lookback_weeks: int = 2,
-                     calendar: workdays.Calendar | None = None) -> list[date]:
+def open_report_days(
+    grid_id: int, today: date, lookback_weeks: int = 2, calendar: workdays.Calendar | None = None
+) -> list[date]:
     """Report days (slots) of the last weeks up to today that have no report yet."""
     first = week_start(today) - WEEK * lookback_weeks
-    return [s.report_day for s in report_punctuality(grid_id, first, today, calendar=calendar)
-            if s.report is None]
+    return [s.report_day for s in report_punctuality(grid_id, first, today, calendar=calendar) if s.report is None]
 
 
 # --- Weekly summary of the 民情日志 ---------------------------------------------------------
+
 
 @dataclass
 class WeeklySummary:
@@ -301,18 +338,24 @@ class WeeklySummary:
     entries: list[OpinionEntry]
 
     def count(self, category: str | None = None, disposition: str | None = None) -> int:
-        return sum(n for (c, d), n in self.counts.items()
-                   if (category is None or c == category) and (disposition is None or d == disposition))
+        return sum(
+            n
+            for (c, d), n in self.counts.items()
+            if (category is None or c == category) and (disposition is None or d == disposition)
+        )
 
 
 def weekly_summary(grid_ids, monday: date) -> WeeklySummary:
     first = week_start(monday)
-    entries = list(db.session.scalars(
-        select(OpinionEntry).where(OpinionEntry.grid_id.in_(grid_ids),
-                                   OpinionEntry.said_on.between(first, first + timedelta(days=6)))
-        # The summary lists each entry's grid and matter: loaded here, not one per entry.
-        .options(selectinload(OpinionEntry.grid), selectinload(OpinionEntry.matter))
-        .order_by(OpinionEntry.said_on, OpinionEntry.id)))
+    entries = list(
+        db.session.scalars(
+            select(OpinionEntry)
+            .where(OpinionEntry.grid_id.in_(grid_ids), OpinionEntry.said_on.between(first, first + timedelta(days=6)))
+            # The summary lists each entry's grid and matter: loaded here, not one per entry.
+            .options(selectinload(OpinionEntry.grid), selectinload(OpinionEntry.matter))
+            .order_by(OpinionEntry.said_on, OpinionEntry.id)
+        )
+    )
     counts: dict[tuple[str, str], int] = defaultdict(int)
     for entry in entries:
         counts[(entry.category, entry.disposition)] += 1

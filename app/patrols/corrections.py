@@ -2,6 +2,7 @@
 mistake. A finding or entry that opened a matter keeps its link: the matter names it
 (app/patrols/__init__.py `_matter_origins`), so it cannot be deleted and its
 disposition cannot be changed. Every change is audited with before and after."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -13,8 +14,15 @@ from app.auth import audit
 from app.core.timeutil import local_today
 from app.extensions import db
 from app.patrols.models import OpinionEntry, Patrol, PatrolFinding
-from app.patrols.services import (EntryChanges, FieldworkError, FindingValues, check_entry,  # noqa: F401
-                                  check_no_overlap, grid_workers, open_entry_matter)
+from app.patrols.services import (
+    EntryChanges,
+    FieldworkError,
+    FindingValues,
+    check_entry,
+    check_no_overlap,
+    grid_workers,
+    open_entry_matter,
+)
 
 
 def _changes(before: dict, after: dict) -> dict | None:
@@ -26,6 +34,7 @@ def _changes(before: dict, after: dict) -> dict | None:
 
 # --- Patrols ------------------------------------------------------------------------------
 
+
 @dataclass
 class PatrolChanges:
     patrol_date: date
@@ -36,8 +45,13 @@ class PatrolChanges:
 
 
 def _patrol_snapshot(patrol: Patrol) -> dict:
-    return {"patrol_date": patrol.patrol_date.isoformat(), "start_time": patrol.start_time.strftime("%H:%M"),
-            "end_time": patrol.end_time.strftime("%H:%M"), "route": patrol.route, "note": patrol.note}
+    return {
+        "patrol_date": patrol.patrol_date.isoformat(),
+        "start_time": patrol.start_time.strftime("%H:%M"),
+        "end_time": patrol.end_time.strftime("%H:%M"),
+        "route": patrol.route,
+        "note": patrol.note,
+    }
 
 
 def update_patrol(patrol: Patrol, values: PatrolChanges, user) -> bool:
@@ -47,13 +61,15 @@ def update_patrol(patrol: Patrol, values: PatrolChanges, user) -> bool:
         raise FieldworkError(_("巡查日期不能晚于今天。"), "patrol_date")
     if values.end_time <= values.start_time:
         raise FieldworkError(_("结束时间应晚于开始时间。"), "end_time")
-    if values.patrol_date != patrol.patrol_date and \
-            patrol.staff_id not in {s.id for s in grid_workers(patrol.grid_id, values.patrol_date)}:
+    if values.patrol_date != patrol.patrol_date and patrol.staff_id not in {
+        s.id for s in grid_workers(patrol.grid_id, values.patrol_date)
+    }:
         raise FieldworkError(_("巡查当天此人不是该网格的网格员。"), "patrol_date")
     if not values.route.strip():
         raise FieldworkError(_("请填写巡查路线或点位。"), "route")
-    check_no_overlap(patrol.grid_id, patrol.staff_id, values.patrol_date, values.start_time, values.end_time,
-                     patrol_id=patrol.id)
+    check_no_overlap(
+        patrol.grid_id, patrol.staff_id, values.patrol_date, values.start_time, values.end_time, patrol_id=patrol.id
+    )
     before = _patrol_snapshot(patrol)
     patrol.patrol_date, patrol.start_time, patrol.end_time = values.patrol_date, values.start_time, values.end_time
     patrol.route, patrol.note = values.route.strip(), values.note.strip()
@@ -61,27 +77,44 @@ def update_patrol(patrol: Patrol, values: PatrolChanges, user) -> bool:
     if changes is None:
         return False
     db.session.flush()
-    audit.record("patrol_updated", target=patrol, actor=user,
-                 summary=f"{patrol.grid.name} {patrol.patrol_date.isoformat()}", detail=changes)
+    audit.record(
+        "patrol_updated",
+        target=patrol,
+        actor=user,
+        summary=f"{patrol.grid.name} {patrol.patrol_date.isoformat()}",
+        detail=changes,
+    )
     return True
 
 
 def delete_patrol(patrol: Patrol, user) -> None:
     if any(f.matter_id is not None for f in patrol.findings):
         raise FieldworkError(_("这次巡查有发现已上报为事件，不能删除。"))
-    audit.record("patrol_deleted", target=patrol, actor=user,
-                 summary=f"{patrol.grid.name} {patrol.patrol_date.isoformat()}",
-                 detail={**_patrol_snapshot(patrol), "staff": patrol.staff.name,
-                         "findings": [f.description for f in patrol.findings]})
+    audit.record(
+        "patrol_deleted",
+        target=patrol,
+        actor=user,
+        summary=f"{patrol.grid.name} {patrol.patrol_date.isoformat()}",
+        detail={
+            **_patrol_snapshot(patrol),
+            "staff": patrol.staff.name,
+            "findings": [f.description for f in patrol.findings],
+        },
+    )
     db.session.delete(patrol)
     db.session.flush()
 
 
 # --- Findings -----------------------------------------------------------------------------
 
+
 def _finding_snapshot(finding: PatrolFinding) -> dict:
-    return {"description": finding.description, "place": finding.place,
-            "handled_on_spot": finding.handled_on_spot, "handling": finding.handling}
+    return {
+        "description": finding.description,
+        "place": finding.place,
+        "handled_on_spot": finding.handled_on_spot,
+        "handling": finding.handling,
+    }
 
 
 def update_finding(finding: PatrolFinding, values: FindingValues, user) -> bool:
@@ -99,16 +132,20 @@ def update_finding(finding: PatrolFinding, values: FindingValues, user) -> bool:
     if changes is None:
         return False
     db.session.flush()
-    audit.record("patrol_finding_updated", target=finding, actor=user,
-                 summary=finding.description[:60], detail=changes)
+    audit.record("patrol_finding_updated", target=finding, actor=user, summary=finding.description[:60], detail=changes)
     return True
 
 
 def delete_finding(finding: PatrolFinding, user) -> None:
     if finding.matter_id is not None:
         raise FieldworkError(_("这条发现已上报为事件，不能删除。"))
-    audit.record("patrol_finding_deleted", target=finding, actor=user, summary=finding.description[:60],
-                 detail=_finding_snapshot(finding))
+    audit.record(
+        "patrol_finding_deleted",
+        target=finding,
+        actor=user,
+        summary=finding.description[:60],
+        detail=_finding_snapshot(finding),
+    )
     finding.patrol.findings.remove(finding)
     db.session.delete(finding)
     db.session.flush()
@@ -116,18 +153,26 @@ def delete_finding(finding: PatrolFinding, user) -> None:
 
 # --- 民情日志 -------------------------------------------------------------------------------
 
+
 def _entry_snapshot(entry: OpinionEntry) -> dict:
-    return {"said_on": entry.said_on.isoformat(), "category": entry.category, "content": entry.content,
-            "resident_name": entry.resident_name, "place": entry.place, "disposition": entry.disposition,
-            "settled_note": entry.settled_note}
+    return {
+        "said_on": entry.said_on.isoformat(),
+        "category": entry.category,
+        "content": entry.content,
+        "resident_name": entry.resident_name,
+        "place": entry.place,
+        "disposition": entry.disposition,
+        "settled_note": entry.settled_note,
+    }
 
 
 def update_entry(entry: OpinionEntry, values: EntryChanges, user) -> bool:
     """Correct an entry (its grid stays). An entry that opened a matter stays 限期协办;
     a 当时结办 entry changed to 限期协办 opens its matter as a new entry would."""
     opens_matter = values.disposition == "assisted" and entry.matter_id is None
-    matter_class = check_entry(values, opens_matter,
-                               kept_disposition=entry.disposition if entry.matter_id is not None else None)
+    matter_class = check_entry(
+        values, opens_matter, kept_disposition=entry.disposition if entry.matter_id is not None else None
+    )
     before = _entry_snapshot(entry)
     entry.said_on, entry.category, entry.content = values.said_on, values.category, values.content.strip()
     entry.resident_name, entry.place = values.resident_name.strip(), values.place.strip()
@@ -139,15 +184,25 @@ def update_entry(entry: OpinionEntry, values: EntryChanges, user) -> bool:
     if opens_matter:
         open_entry_matter(entry, matter_class, user)
     db.session.flush()
-    audit.record("opinion_entry_updated", target=entry, actor=user,
-                 summary=f"{entry.grid.name} {entry.said_on.isoformat()}", detail=changes)
+    audit.record(
+        "opinion_entry_updated",
+        target=entry,
+        actor=user,
+        summary=f"{entry.grid.name} {entry.said_on.isoformat()}",
+        detail=changes,
+    )
     return True
 
 
 def delete_entry(entry: OpinionEntry, user) -> None:
     if entry.matter_id is not None:
         raise FieldworkError(_("这条民情日志已上报为事件，不能删除。"))
-    audit.record("opinion_entry_deleted", target=entry, actor=user,
-                 summary=f"{entry.grid.name} {entry.said_on.isoformat()}", detail=_entry_snapshot(entry))
+    audit.record(
+        "opinion_entry_deleted",
+        target=entry,
+        actor=user,
+        summary=f"{entry.grid.name} {entry.said_on.isoformat()}",
+        detail=_entry_snapshot(entry),
+    )
     db.session.delete(entry)
     db.session.flush()

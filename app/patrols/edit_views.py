@@ -1,5 +1,6 @@
 """Correcting and deleting patrols, findings and 民情日志 entries. Each deletion asks
 on a confirmation page first (a plain POST form, no script needed)."""
+
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -48,6 +49,7 @@ def _confirm_delete(form: DeleteForm, what: str, back: str, delete, done: str):
 
 # --- Patrols ------------------------------------------------------------------------------
 
+
 @bp.route("/patrols/<int:patrol_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit_patrol(patrol_id: int):
@@ -55,15 +57,23 @@ def edit_patrol(patrol_id: int):
     require(Permission.EDIT_REGISTERS)
     form = PatrolEditForm(obj=patrol)
     if form.validate_on_submit():
-        values = corrections.PatrolChanges(patrol_date=form.patrol_date.data, start_time=form.start_time.data,
-                                           end_time=form.end_time.data, route=form.route.data or "",
-                                           note=form.note.data or "")
+        values = corrections.PatrolChanges(
+            patrol_date=form.patrol_date.data,
+            start_time=form.start_time.data,
+            end_time=form.end_time.data,
+            route=form.route.data or "",
+            note=form.note.data or "",
+        )
         if _saved(form, lambda: corrections.update_patrol(patrol, values, current_user)):
             return redirect(url_for("patrols.patrol_detail", patrol_id=patrol_id), 303)
         patrol = db.session.get(Patrol, patrol_id)
-    return render_template("patrols/edit_form.html", form=form, patrol=patrol,
-                           title=_("修改巡查 %(day)s", day=patrol.patrol_date.isoformat()),
-                           back=url_for("patrols.patrol_detail", patrol_id=patrol_id))
+    return render_template(
+        "patrols/edit_form.html",
+        form=form,
+        patrol=patrol,
+        title=_("修改巡查 %(day)s", day=patrol.patrol_date.isoformat()),
+        back=url_for("patrols.patrol_detail", patrol_id=patrol_id),
+    )
 
 
 @bp.route("/patrols/<int:patrol_id>/delete", methods=["GET", "POST"])
@@ -75,13 +85,23 @@ def delete_patrol(patrol_id: int):
     if request.method == "GET" and any(f.matter_id is not None for f in patrol.findings):
         flash(_("这次巡查有发现已上报为事件，不能删除。"), "error")
         return redirect(back, 303)
-    what = _("巡查 %(day)s %(route)s（%(count)s 条发现）", day=patrol.patrol_date.isoformat(),
-             route=patrol.route, count=len(patrol.findings))
-    return _confirm_delete(DeleteForm(), what, back, lambda: corrections.delete_patrol(patrol, current_user),
-                           url_for("patrols.patrol_list"))
+    what = _(
+        "巡查 %(day)s %(route)s（%(count)s 条发现）",
+        day=patrol.patrol_date.isoformat(),
+        route=patrol.route,
+        count=len(patrol.findings),
+    )
+    return _confirm_delete(
+        DeleteForm(),
+        what,
+        back,
+        lambda: corrections.delete_patrol(patrol, current_user),
+        url_for("patrols.patrol_list"),
+    )
 
 
 # --- Findings -----------------------------------------------------------------------------
+
 
 def _visible_finding(patrol_id: int, finding_id: int) -> PatrolFinding:
     patrol = get_visible_or_404(Patrol, patrol_id)
@@ -98,13 +118,23 @@ def edit_finding(patrol_id: int, finding_id: int):
     require(Permission.EDIT_REGISTERS)
     form = FindingEditForm(obj=finding)
     if form.validate_on_submit():
-        values = services.FindingValues(description=form.description.data or "", place=form.place.data or "",
-                                        handled_on_spot=form.handled_on_spot.data, handling=form.handling.data or "")
+        values = services.FindingValues(
+            description=form.description.data or "",
+            place=form.place.data or "",
+            handled_on_spot=form.handled_on_spot.data,
+            handling=form.handling.data or "",
+        )
         if _saved(form, lambda: corrections.update_finding(finding, values, current_user)):
             return redirect(url_for("patrols.patrol_detail", patrol_id=patrol_id), 303)
         finding = db.session.get(PatrolFinding, finding_id)
-    return render_template("patrols/edit_form.html", form=form, patrol=finding.patrol, finding=finding,
-                           title=_("修改发现的情况"), back=url_for("patrols.patrol_detail", patrol_id=patrol_id))
+    return render_template(
+        "patrols/edit_form.html",
+        form=form,
+        patrol=finding.patrol,
+        finding=finding,
+        title=_("修改发现的情况"),
+        back=url_for("patrols.patrol_detail", patrol_id=patrol_id),
+    )
 
 
 @bp.route("/patrols/<int:patrol_id>/findings/<int:finding_id>/delete", methods=["GET", "POST"])
@@ -116,11 +146,17 @@ def delete_finding(patrol_id: int, finding_id: int):
     if request.method == "GET" and finding.matter_id is not None:
         flash(_("这条发现已上报为事件，不能删除。"), "error")
         return redirect(back, 303)
-    return _confirm_delete(DeleteForm(), _("发现的情况：%(text)s", text=finding.description), back,
-                           lambda: corrections.delete_finding(finding, current_user), back)
+    return _confirm_delete(
+        DeleteForm(),
+        _("发现的情况：%(text)s", text=finding.description),
+        back,
+        lambda: corrections.delete_finding(finding, current_user),
+        back,
+    )
 
 
 # --- 民情日志 -------------------------------------------------------------------------------
+
 
 @bp.route("/opinions/<int:opinion_id>/edit", methods=["GET", "POST"])
 @login_required
@@ -131,10 +167,15 @@ def edit_opinion(opinion_id: int):
     form.matter_class.choices = matter_class_choices(_("（按类别默认）"))
     if form.validate_on_submit():
         values = corrections.EntryChanges(
-            said_on=form.said_on.data, category=form.category.data, content=form.content.data or "",
-            disposition=form.disposition.data, resident_name=form.resident_name.data or "",
-            place=form.place.data or "", settled_note=form.settled_note.data or "",
-            matter_class=form.matter_class.data or "")
+            said_on=form.said_on.data,
+            category=form.category.data,
+            content=form.content.data or "",
+            disposition=form.disposition.data,
+            resident_name=form.resident_name.data or "",
+            place=form.place.data or "",
+            settled_note=form.settled_note.data or "",
+            matter_class=form.matter_class.data or "",
+        )
         if _saved(form, lambda: corrections.update_entry(entry, values, current_user)):
             return redirect(url_for("patrols.opinion_detail", opinion_id=opinion_id), 303)
         entry = db.session.get(OpinionEntry, opinion_id)
@@ -150,5 +191,10 @@ def delete_opinion(opinion_id: int):
         flash(_("这条民情日志已上报为事件，不能删除。"), "error")
         return redirect(url_for("patrols.opinion_detail", opinion_id=opinion_id), 303)
     what = _("民情日志 %(day)s：%(text)s", day=entry.said_on.isoformat(), text=entry.content)
-    return _confirm_delete(DeleteForm(), what, url_for("patrols.opinion_detail", opinion_id=opinion_id),
-                           lambda: corrections.delete_entry(entry, current_user), url_for("patrols.opinion_log"))
+    return _confirm_delete(
+        DeleteForm(),
+        what,
+        url_for("patrols.opinion_detail", opinion_id=opinion_id),
+        lambda: corrections.delete_entry(entry, current_user),
+        url_for("patrols.opinion_log"),
+    )

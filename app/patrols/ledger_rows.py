@@ -5,6 +5,7 @@ app/printing/ledger_forms_area.py. Three or four queries whatever the period.
 
 Rows hold the text as written: ID numbers and mobiles typed into it are masked where
 every ledger is printed and exported (app/printing/ledgers.py)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -21,18 +22,26 @@ from app.patrols.models import OpinionEntry, Patrol, PatrolFinding
 
 
 def _entries(scope) -> list[OpinionEntry]:
-    return list(db.session.scalars(
-        select(OpinionEntry).join(Division, Division.id == OpinionEntry.grid_id)
-        .where(OpinionEntry.grid_id.in_(scope.grid_ids()), OpinionEntry.said_on.between(scope.start, scope.end))
-        .options(selectinload(OpinionEntry.matter))
-        .order_by(OpinionEntry.said_on, Division.code, OpinionEntry.id)))
+    return list(
+        db.session.scalars(
+            select(OpinionEntry)
+            .join(Division, Division.id == OpinionEntry.grid_id)
+            .where(OpinionEntry.grid_id.in_(scope.grid_ids()), OpinionEntry.said_on.between(scope.start, scope.end))
+            .options(selectinload(OpinionEntry.matter))
+            .order_by(OpinionEntry.said_on, Division.code, OpinionEntry.id)
+        )
+    )
 
 
 def entry_handling(entry: OpinionEntry) -> str:
     label = reference.label(reference.DISPOSITIONS, entry.disposition)
     if entry.matter is not None:
-        return _("%(label)s：事件 %(number)s（%(status)s）", label=label, number=entry.matter.number,
-                 status=entry.matter.status_label)
+        return _(
+            "%(label)s：事件 %(number)s（%(status)s）",
+            label=label,
+            number=entry.matter.number,
+            status=entry.matter.status_label,
+        )
     if entry.settled_note:
         return _("%(label)s：%(value)s", label=label, value=entry.settled_note)
     return label
@@ -50,11 +59,19 @@ class SurveyRow:
 
 def survey_rows(scope) -> list[SurveyRow]:
     """Form 4: one row per 民情日志 entry of the scope's grids in the period."""
-    return [SurveyRow(day=e.said_on, person=e.resident_name, place=e.place,
-                      issue=_("［%(category)s］%(text)s", category=reference.label(reference.CATEGORIES, e.category),
-                               text=e.content),
-                      handling=entry_handling(e), recorder=e.recorder_name)
-            for e in _entries(scope)]
+    return [
+        SurveyRow(
+            day=e.said_on,
+            person=e.resident_name,
+            place=e.place,
+            issue=_(
+                "［%(category)s］%(text)s", category=reference.label(reference.CATEGORIES, e.category), text=e.content
+            ),
+            handling=entry_handling(e),
+            recorder=e.recorder_name,
+        )
+        for e in _entries(scope)
+    ]
 
 
 @dataclass
@@ -78,16 +95,26 @@ def _finding_result(finding: PatrolFinding) -> str:
 
 def _patrol_rows(scope) -> list[WorkLogRow]:
     patrols = db.session.scalars(
-        select(Patrol).where(Patrol.grid_id.in_(scope.grid_ids()), Patrol.patrol_date.between(scope.start, scope.end))
-        .options(selectinload(Patrol.staff), selectinload(Patrol.findings).selectinload(PatrolFinding.matter)))
+        select(Patrol)
+        .where(Patrol.grid_id.in_(scope.grid_ids()), Patrol.patrol_date.between(scope.start, scope.end))
+        .options(selectinload(Patrol.staff), selectinload(Patrol.findings).selectinload(PatrolFinding.matter))
+    )
     rows = []
     for p in patrols:
         found = _("；").join(f.description for f in p.findings)
         content = _("巡查：%(found)s", found=found) if found else _("巡查，未发现问题")
         result = _("；").join(_finding_result(f) for f in p.findings)
-        rows.append(WorkLogRow(day=p.patrol_date, time=f"{p.start_time:%H:%M}—{p.end_time:%H:%M}",
-                               place=p.route, content=content, result=result, recorder=p.staff.name,
-                               order=(p.patrol_date, f"{p.start_time:%H:%M}", 0, p.id)))
+        rows.append(
+            WorkLogRow(
+                day=p.patrol_date,
+                time=f"{p.start_time:%H:%M}—{p.end_time:%H:%M}",
+                place=p.route,
+                content=content,
+                result=result,
+                recorder=p.staff.name,
+                order=(p.patrol_date, f"{p.start_time:%H:%M}", 0, p.id),
+            )
+        )
     return rows
 
 
@@ -95,11 +122,23 @@ def _entry_rows(scope) -> list[WorkLogRow]:
     rows = []
     for e in _entries(scope):
         who = e.resident_name or _("群众")
-        content = _("民情日志（%(category)s）：%(who)s反映%(text)s",
-                    category=reference.label(reference.CATEGORIES, e.category), who=who, text=e.content)
-        rows.append(WorkLogRow(day=e.said_on, time="", place=e.place, content=content,
-                               result=entry_handling(e), recorder=e.recorder_name,
-                               order=(e.said_on, "99", 1, e.id)))
+        content = _(
+            "民情日志（%(category)s）：%(who)s反映%(text)s",
+            category=reference.label(reference.CATEGORIES, e.category),
+            who=who,
+            text=e.content,
+        )
+        rows.append(
+            WorkLogRow(
+                day=e.said_on,
+                time="",
+                place=e.place,
+                content=content,
+                result=entry_handling(e),
+                recorder=e.recorder_name,
+                order=(e.said_on, "99", 1, e.id),
+            )
+        )
     return rows
 
 
@@ -110,10 +149,16 @@ def _visit_rows(scope) -> list[WorkLogRow]:
     except ImportError:  # pragma: no cover - visits ship with the application
         return []
     from app.registry.models import Household
+
     visits = db.session.scalars(
-        select(Visit).where(Visit.grid_id.in_(scope.grid_ids()), Visit.visited_on.between(scope.start, scope.end))
-        .options(selectinload(Visit.household).selectinload(Household.building), selectinload(Visit.visitors),
-                 selectinload(Visit.matter)))
+        select(Visit)
+        .where(Visit.grid_id.in_(scope.grid_ids()), Visit.visited_on.between(scope.start, scope.end))
+        .options(
+            selectinload(Visit.household).selectinload(Household.building),
+            selectinload(Visit.visitors),
+            selectinload(Visit.matter),
+        )
+    )
     rows = []
     for v in visits:
         parts = [text for text in (v.found, v.needs) if text]
@@ -123,11 +168,26 @@ def _visit_rows(scope) -> list[WorkLogRow]:
             content = _("%(label)s：%(value)s", label=content, value=_("；").join(parts))
         result = v.follow_up
         if v.matter is not None:
-            result = _("；").join(filter(None, [result, _("上报事件 %(number)s（%(status)s）", number=v.matter.number,
-                                                           status=v.matter.status_label)]))
-        rows.append(WorkLogRow(day=v.visited_on, time="", place=v.household.address if v.household else "",
-                               content=content, result=result, recorder=v.visitor_names,
-                               order=(v.visited_on, "99", 2, v.id)))
+            result = _("；").join(
+                filter(
+                    None,
+                    [
+                        result,
+                        _("上报事件 %(number)s（%(status)s）", number=v.matter.number, status=v.matter.status_label),
+                    ],
+                )
+            )
+        rows.append(
+            WorkLogRow(
+                day=v.visited_on,
+                time="",
+                place=v.household.address if v.household else "",
+                content=content,
+                result=result,
+                recorder=v.visitor_names,
+                order=(v.visited_on, "99", 2, v.id),
+            )
+        )
     return rows
 
 

@@ -1,6 +1,7 @@
 """民情日志 pages: quick entry (a row added with htmx, or a plain form), an entry,
 the weekly summary per grid, and the reports to the grid chief with their
 punctuality."""
+
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -44,14 +45,26 @@ def _entry_form(grids: list[Division]) -> EntryForm:
 def _log_page(form: EntryForm, notice: str = ""):
     # Each line shows its grid, its matter (number, deadline, light) and its report:
     # loaded with the page, not one query per line.
-    page = paginate(scoped_select(OpinionEntry)
-                    .options(selectinload(OpinionEntry.grid), selectinload(OpinionEntry.matter),
-                             selectinload(OpinionEntry.chief_report))
-                    .order_by(OpinionEntry.said_on.desc(), OpinionEntry.id.desc()), per_page=PER_PAGE)
+    page = paginate(
+        scoped_select(OpinionEntry)
+        .options(
+            selectinload(OpinionEntry.grid), selectinload(OpinionEntry.matter), selectinload(OpinionEntry.chief_report)
+        )
+        .order_by(OpinionEntry.said_on.desc(), OpinionEntry.id.desc()),
+        per_page=PER_PAGE,
+    )
     calendar = workdays.load_calendar()
     lights = {e.id: matters.light(e.matter, calendar=calendar) for e in page.items if e.matter is not None}
-    return render_page("patrols/log.html", fragment="patrols/_log.html", target_id="opinion-log", form=form,
-                       page=page, lights=lights, notice=notice, may_write=current_user.can(Permission.EDIT_REGISTERS))
+    return render_page(
+        "patrols/log.html",
+        fragment="patrols/_log.html",
+        target_id="opinion-log",
+        form=form,
+        page=page,
+        lights=lights,
+        notice=notice,
+        may_write=current_user.can(Permission.EDIT_REGISTERS),
+    )
 
 
 @bp.route("/opinions/", methods=["GET", "POST"])
@@ -69,10 +82,16 @@ def opinion_log():
                 form.grid_id.errors.append(_("请选择网格。"))
             else:
                 values = services.EntryValues(
-                    grid=grid, said_on=form.said_on.data, category=form.category.data, content=form.content.data,
-                    disposition=form.disposition.data, resident_name=form.resident_name.data or "",
-                    place=form.place.data or "", settled_note=form.settled_note.data or "",
-                    matter_class=form.matter_class.data or "")
+                    grid=grid,
+                    said_on=form.said_on.data,
+                    category=form.category.data,
+                    content=form.content.data,
+                    disposition=form.disposition.data,
+                    resident_name=form.resident_name.data or "",
+                    place=form.place.data or "",
+                    settled_note=form.settled_note.data or "",
+                    matter_class=form.matter_class.data or "",
+                )
                 try:
                     entry = services.record_entry(values, current_user)
                 except services.FieldworkError as error:
@@ -80,8 +99,11 @@ def opinion_log():
                     attach_error(form, error)
                 else:
                     db.session.commit()
-                    message = (_("已记下，并上报为事件 %(number)s。", number=entry.matter.number)
-                               if entry.matter else _("已记下。"))
+                    message = (
+                        _("已记下，并上报为事件 %(number)s。", number=entry.matter.number)
+                        if entry.matter
+                        else _("已记下。")
+                    )
                     if not wants_fragment("opinion-log"):
                         flash(message, "success")
                         return redirect(url_for("patrols.opinion_log", grid_id=grid.id), 303)
@@ -103,8 +125,9 @@ def _fresh_form(grids: list[Division], grid_id: int, said_on: date) -> EntryForm
 def opinion_detail(opinion_id: int):
     entry = get_visible_or_404(OpinionEntry, opinion_id)
     light = matters.light(entry.matter) if entry.matter is not None else None
-    return render_template("patrols/opinion.html", entry=entry, light=light,
-                           may_write=current_user.can(Permission.EDIT_REGISTERS))
+    return render_template(
+        "patrols/opinion.html", entry=entry, light=light, may_write=current_user.can(Permission.EDIT_REGISTERS)
+    )
 
 
 @bp.route("/opinions/summary")
@@ -115,9 +138,16 @@ def opinion_summary():
     unit = picked_unit()
     monday = picked_week()
     summary = compliance.weekly_summary(grid_ids_of(unit), monday)
-    return render_template("patrols/summary.html", unit=unit, units=unit_choices(), summary=summary,
-                           categories=reference.CATEGORIES, dispositions=reference.DISPOSITIONS,
-                           previous=monday - timedelta(weeks=1), following=monday + timedelta(weeks=1))
+    return render_template(
+        "patrols/summary.html",
+        unit=unit,
+        units=unit_choices(),
+        summary=summary,
+        categories=reference.CATEGORIES,
+        dispositions=reference.DISPOSITIONS,
+        previous=monday - timedelta(weeks=1),
+        following=monday + timedelta(weeks=1),
+    )
 
 
 @bp.route("/opinions/reports")
@@ -129,12 +159,22 @@ def chief_reports():
     last = min(local_today(), picked_week() + timedelta(days=6))
     first = compliance.week_start(last) - timedelta(weeks=PUNCTUALITY_WEEKS - 1)
     calendar = workdays.load_calendar()
-    grids = list(db.session.scalars(scoped_select(Division).where(
-        Division.id.in_(grid_ids_of(unit)), Division.status == "active").order_by(Division.code)))
+    grids = list(
+        db.session.scalars(
+            scoped_select(Division)
+            .where(Division.id.in_(grid_ids_of(unit)), Division.status == "active")
+            .order_by(Division.code)
+        )
+    )
     rows = [(grid, compliance.report_punctuality(grid.id, first, last, calendar=calendar)) for grid in grids]
-    return render_template("patrols/reports.html", unit=unit, units=unit_choices(), rows=rows,
-                           statuses=compliance.REPORT_STATUSES,
-                           may_write=current_user.can(Permission.EDIT_REGISTERS))
+    return render_template(
+        "patrols/reports.html",
+        unit=unit,
+        units=unit_choices(),
+        rows=rows,
+        statuses=compliance.REPORT_STATUSES,
+        may_write=current_user.can(Permission.EDIT_REGISTERS),
+    )
 
 
 def _chosen_report_day(form: ChiefReportForm) -> tuple[date | None, str]:
@@ -184,8 +224,9 @@ def new_chief_report():
                 db.session.commit()
                 flash(_("已记录向网格长报告。"), "success")
                 return redirect(url_for("patrols.chief_reports", division_id=grid.id), 303)
-    return render_template("patrols/report_form.html", grid=grid, form=form, entries=entries, chosen=chosen,
-                           open_days=open_days), status
+    return render_template(
+        "patrols/report_form.html", grid=grid, form=form, entries=entries, chosen=chosen, open_days=open_days
+    ), status
 
 
 @bp.route("/opinions/reports/<int:chief_report_id>")

@@ -1,5 +1,6 @@
 """Patrols and their findings, 民情日志 entries and reports to the grid chief. All of
 them belong to a grid (scoped through `grid_id`, as other grid records)."""
+
 from __future__ import annotations
 
 from datetime import date, datetime, time
@@ -31,8 +32,9 @@ class Patrol(db.Model):
     grid = relationship("Division")
     staff = relationship("StaffMember")
     recorded_by = relationship("User")
-    findings: Mapped[list["PatrolFinding"]] = relationship(
-        back_populates="patrol", order_by="PatrolFinding.id", cascade="all, delete-orphan")
+    findings: Mapped[list[PatrolFinding]] = relationship(
+        back_populates="patrol", order_by="PatrolFinding.id", cascade="all, delete-orphan"
+    )
 
 
 class PatrolFinding(db.Model):
@@ -98,5 +100,6 @@ class ChiefReport(db.Model):
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
 
     grid = relationship("Division")
-    entries: Mapped[list[OpinionEntry]] = relationship(back_populates="chief_report",
-                                                       order_by="OpinionEntry.said_on, OpinionEntry.id")
+    entries: Mapped[list[OpinionEntry]] = relationship(
+        back_populates="chief_report", order_by="OpinionEntry.said_on, OpinionEntry.id"
+    )

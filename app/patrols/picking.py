@@ -1,4 +1,5 @@
 """Choosing the grid or community a page is about, among those the user may see."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -17,8 +18,13 @@ from app.patrols.compliance import week_start
 
 def unit_choices() -> list[tuple[int, str]]:
     """Visible communities and grids, communities first (for page pickers)."""
-    units = list(db.session.scalars(scoped_select(Division).where(
-        Division.level.in_(("community", "grid")), Division.status == "active").order_by(Division.code)))
+    units = list(
+        db.session.scalars(
+            scoped_select(Division)
+            .where(Division.level.in_(("community", "grid")), Division.status == "active")
+            .order_by(Division.code)
+        )
+    )
     return [(d.id, grid_label(d) if d.level == "grid" else d.name) for d in units]
 
 
@@ -42,8 +48,7 @@ def picked_unit() -> Division:
 
 def grid_ids_of(unit: Division):
     """The grids under a community (or the grid itself)."""
-    return select(Division.id).where(Division.level == "grid",
-                                     Division.code.startswith(unit.code, autoescape=True))
+    return select(Division.id).where(Division.level == "grid", Division.code.startswith(unit.code, autoescape=True))
 
 
 def picked_week(name: str = "week") -> date:

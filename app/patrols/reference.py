@@ -1,4 +1,5 @@
 """Codes of patrols and the 民情日志, their labels, and the rules kept as settings."""
+
 from __future__ import annotations
 
 from flask import current_app

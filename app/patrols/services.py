@@ -4,6 +4,7 @@ Python over the session; the views only translate forms into these calls.
 
 Patrol compliance and report punctuality live in compliance.py
 (`patrol_compliance(grid_ids, week_start)` is the entry point for dashboards)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -33,13 +34,21 @@ class FieldworkError(RuleError):
 
 # --- Who works a grid -------------------------------------------------------------------
 
+
 def _assigned(grid_id: int, roles: tuple[str, ...], start: date, end: date) -> list[StaffAssignment]:
-    return list(db.session.scalars(
-        select(StaffAssignment).join(StaffMember, StaffMember.id == StaffAssignment.staff_id)
-        .where(StaffAssignment.division_id == grid_id, StaffAssignment.role.in_(roles),
-               StaffAssignment.start_date <= end,
-               (StaffAssignment.end_date.is_(None)) | (StaffAssignment.end_date >= start))
-        .order_by(StaffMember.name, StaffAssignment.start_date)))
+    return list(
+        db.session.scalars(
+            select(StaffAssignment)
+            .join(StaffMember, StaffMember.id == StaffAssignment.staff_id)
+            .where(
+                StaffAssignment.division_id == grid_id,
+                StaffAssignment.role.in_(roles),
+                StaffAssignment.start_date <= end,
+                (StaffAssignment.end_date.is_(None)) | (StaffAssignment.end_date >= start),
+            )
+            .order_by(StaffMember.name, StaffAssignment.start_date)
+        )
+    )
 
 
 def grid_workers(grid_id: int, day: date | None = None) -> list[StaffMember]:
@@ -68,6 +77,7 @@ def _user_label(user) -> str:
 
 # --- Patrols ------------------------------------------------------------------------------
 
+
 @dataclass
 class PatrolValues:
     grid: Division
@@ -92,25 +102,42 @@ def record_patrol(values: PatrolValues, user) -> Patrol:
     if not values.route.strip():
         raise FieldworkError(_("请填写巡查路线或点位。"), "route")
     check_no_overlap(values.grid.id, values.staff_id, values.patrol_date, values.start_time, values.end_time)
-    patrol = Patrol(grid_id=values.grid.id, staff_id=values.staff_id, patrol_date=values.patrol_date,
-                    start_time=values.start_time, end_time=values.end_time, route=values.route.strip(),
-                    note=values.note.strip(), recorded_by_id=getattr(user, "id", None))
+    patrol = Patrol(
+        grid_id=values.grid.id,
+        staff_id=values.staff_id,
+        patrol_date=values.patrol_date,
+        start_time=values.start_time,
+        end_time=values.end_time,
+        route=values.route.strip(),
+        note=values.note.strip(),
+        recorded_by_id=getattr(user, "id", None),
+    )
     db.session.add(patrol)
     db.session.flush()
-    audit.record("patrol_recorded", target=patrol, actor=user,
-                 summary=f"{values.grid.name} {values.patrol_date.isoformat()}")
+    audit.record(
+        "patrol_recorded", target=patrol, actor=user, summary=f"{values.grid.name} {values.patrol_date.isoformat()}"
+    )
     return patrol
 
 
-def check_no_overlap(grid_id: int, staff_id: int, day: date, start: time, end: time,
-                     patrol_id: int | None = None) -> None:
+def check_no_overlap(
+    grid_id: int, staff_id: int, day: date, start: time, end: time, patrol_id: int | None = None
+) -> None:
     """One worker makes one patrol of a grid at a time: a second patrol overlapping
     the first (a form sent twice, the same patrol typed again) would count twice
     towards the weekly quota. Patrols that only touch (9–10, 10–11) are two."""
-    overlapping = db.session.scalar(select(Patrol.id).where(
-        Patrol.grid_id == grid_id, Patrol.staff_id == staff_id, Patrol.patrol_date == day,
-        Patrol.start_time < end, Patrol.end_time > start,
-        *([Patrol.id != patrol_id] if patrol_id is not None else [])).limit(1))
+    overlapping = db.session.scalar(
+        select(Patrol.id)
+        .where(
+            Patrol.grid_id == grid_id,
+            Patrol.staff_id == staff_id,
+            Patrol.patrol_date == day,
+            Patrol.start_time < end,
+            Patrol.end_time > start,
+            *([Patrol.id != patrol_id] if patrol_id is not None else []),
+        )
+        .limit(1)
+    )
     if overlapping is not None:
         raise FieldworkError(_("此人这段时间已登记了一次巡查，巡查时间不能重叠。"), "start_time")
 
@@ -128,9 +155,13 @@ def add_finding(patrol: Patrol, values: FindingValues, user) -> PatrolFinding:
         raise FieldworkError(_("请填写发现的情况。"), "description")
     if values.handled_on_spot and not values.handling.strip():
         raise FieldworkError(_("现场处置的，请写明怎样处置的。"), "handling")
-    finding = PatrolFinding(patrol=patrol, description=values.description.strip(), place=values.place.strip(),
-                            handled_on_spot=values.handled_on_spot,
-                            handling=values.handling.strip() if values.handled_on_spot else "")
+    finding = PatrolFinding(
+        patrol=patrol,
+        description=values.description.strip(),
+        place=values.place.strip(),
+        handled_on_spot=values.handled_on_spot,
+        handling=values.handling.strip() if values.handled_on_spot else "",
+    )
     db.session.add(finding)
     db.session.flush()
     audit.record("patrol_finding_added", target=finding, actor=user, summary=values.description.strip()[:60])
@@ -159,9 +190,17 @@ def report_finding(finding: PatrolFinding, class_code: str, user, now: datetime 
     # came from after them, as a visit's matter has it (app/visits/services.py).
     origin = _("（巡查发现 %(day)s，%(route)s）", day=patrol.patrol_date.isoformat(), route=patrol.route)
     description = f"{finding.description}\n{origin}"
-    matter = _reported(reporting.MatterValues(
-        class_code=class_code, description=description, grid=grid, source="grid_worker",
-        address=finding.place or patrol.route[:200]), user, now)
+    matter = _reported(
+        reporting.MatterValues(
+            class_code=class_code,
+            description=description,
+            grid=grid,
+            source="grid_worker",
+            address=finding.place or patrol.route[:200],
+        ),
+        user,
+        now,
+    )
     finding.matter = matter
     audit.record("patrol_finding_reported", target=finding, actor=user, summary=matter.number)
     return matter
@@ -169,9 +208,11 @@ def report_finding(finding: PatrolFinding, class_code: str, user, now: datetime 
 
 # --- 民情日志 -------------------------------------------------------------------------------
 
+
 @dataclass
 class EntryChanges:
     """What the worker writes about an entry, new or corrected."""
+
     said_on: date
     category: str
     content: str
@@ -212,10 +253,18 @@ def open_entry_matter(entry: OpinionEntry, matter_class: str, user, now: datetim
     """A 限期协办 entry becomes a matter with the loop's working-day deadline."""
     # What the resident said first; the log it came from after it.
     origin = _("（民情日志，%(category)s）", category=reference.label(reference.CATEGORIES, entry.category))
-    entry.matter = _reported(reporting.MatterValues(
-        class_code=matter_class, description=f"{entry.content}\n{origin}",
-        grid=entry.grid, source="grid_worker", address=entry.place, reporter_name=entry.resident_name),
-        user, now)
+    entry.matter = _reported(
+        reporting.MatterValues(
+            class_code=matter_class,
+            description=f"{entry.content}\n{origin}",
+            grid=entry.grid,
+            source="grid_worker",
+            address=entry.place,
+            reporter_name=entry.resident_name,
+        ),
+        user,
+        now,
+    )
 
 
 def record_entry(values: EntryValues, user, now: datetime | None = None) -> OpinionEntry:
@@ -224,59 +273,92 @@ def record_entry(values: EntryValues, user, now: datetime | None = None) -> Opin
     if not values.grid.is_grid:
         raise FieldworkError(_("请选择网格。"), "grid_id")
     matter_class = check_entry(values, opens_matter=values.disposition == "assisted")
-    entry = OpinionEntry(grid=values.grid, said_on=values.said_on, category=values.category,
-                         content=values.content.strip(), disposition=values.disposition,
-                         resident_name=values.resident_name.strip(), place=values.place.strip(),
-                         settled_note=values.settled_note.strip() if values.disposition == "settled" else "",
-                         recorded_by_id=getattr(user, "id", None), recorder_name=_user_label(user))
+    entry = OpinionEntry(
+        grid=values.grid,
+        said_on=values.said_on,
+        category=values.category,
+        content=values.content.strip(),
+        disposition=values.disposition,
+        resident_name=values.resident_name.strip(),
+        place=values.place.strip(),
+        settled_note=values.settled_note.strip() if values.disposition == "settled" else "",
+        recorded_by_id=getattr(user, "id", None),
+        recorder_name=_user_label(user),
+    )
     db.session.add(entry)
     if values.disposition == "assisted":
         open_entry_matter(entry, matter_class, user, now)
     db.session.flush()
-    audit.record("opinion_entry_added", target=entry, actor=user,
-                 summary=f"{values.grid.name} {reference.label(reference.DISPOSITIONS, values.disposition)}")
+    audit.record(
+        "opinion_entry_added",
+        target=entry,
+        actor=user,
+        summary=f"{values.grid.name} {reference.label(reference.DISPOSITIONS, values.disposition)}",
+    )
     return entry
 
 
 # --- Reports to the grid chief ---------------------------------------------------------------
 
+
 def unreported_entries(grid_id: int) -> list[OpinionEntry]:
-    return list(db.session.scalars(
-        select(OpinionEntry).where(OpinionEntry.grid_id == grid_id, OpinionEntry.chief_report_id.is_(None))
-        .order_by(OpinionEntry.said_on, OpinionEntry.id)))
+    return list(
+        db.session.scalars(
+            select(OpinionEntry)
+            .where(OpinionEntry.grid_id == grid_id, OpinionEntry.chief_report_id.is_(None))
+            .order_by(OpinionEntry.said_on, OpinionEntry.id)
+        )
+    )
 
 
-def record_chief_report(grid: Division, report_day: date, entry_ids: list[int], note: str, user,
-                        now: datetime | None = None) -> ChiefReport:
+def record_chief_report(
+    grid: Division, report_day: date, entry_ids: list[int], note: str, user, now: datetime | None = None
+) -> ChiefReport:
     """The report is dated when it is saved (not typed in): its punctuality is judged
     from that time (compliance.ReportSlot.status). A report entered late for an old
     report day (补录) is therefore late, never on time: nothing the user types can
     move its time."""
     from app.patrols.compliance import due_day, is_report_day, slot_day
+
     now = now or utcnow()
     if not is_report_day(report_day):
         raise FieldworkError(_("报告日应为周一或周四。"), "report_day")
     if report_day < grid.valid_from:
-        raise FieldworkError(_("这个网格 %(day)s 才设立，报告日不能早于设立日期。",
-                               day=grid.valid_from.isoformat()), "report_day")
+        raise FieldworkError(
+            _("这个网格 %(day)s 才设立，报告日不能早于设立日期。", day=grid.valid_from.isoformat()), "report_day"
+        )
     report_day = slot_day(report_day)
     if report_day > to_local(now).date():
         raise FieldworkError(_("报告日还没有到。"), "report_day")
-    if db.session.scalar(select(ChiefReport.id).where(ChiefReport.grid_id == grid.id,
-                                                      ChiefReport.report_day == report_day)) is not None:
+    if (
+        db.session.scalar(
+            select(ChiefReport.id).where(ChiefReport.grid_id == grid.id, ChiefReport.report_day == report_day)
+        )
+        is not None
+    ):
         raise FieldworkError(_("这个报告日已经报告过了。"), "report_day")
     entries = [e for e in unreported_entries(grid.id) if e.id in set(entry_ids)]
     if not entries and not note.strip():
         raise FieldworkError(_("请勾选报告的民情日志，或写明情况（如“本期无一般信息”）。"), "note")
-    report = ChiefReport(grid_id=grid.id, report_day=report_day, reporter_name=_user_label(user),
-                         chief_name=STORED_NAME_SEPARATOR.join(grid_chief_names(grid.id, to_local(now).date()))[:32],
-                         reported_at=now, note=note.strip(), recorded_by_id=getattr(user, "id", None))
+    report = ChiefReport(
+        grid_id=grid.id,
+        report_day=report_day,
+        reporter_name=_user_label(user),
+        chief_name=STORED_NAME_SEPARATOR.join(grid_chief_names(grid.id, to_local(now).date()))[:32],
+        reported_at=now,
+        note=note.strip(),
+        recorded_by_id=getattr(user, "id", None),
+    )
     report.entries = entries
     db.session.add(report)
     db.session.flush()
     # Recorded in the audit entry too: a report entered after its slot fell due (补录).
     late = now > workdays.end_of_day_utc(due_day(workdays.load_calendar(), report_day))
-    audit.record("chief_report_made", target=report, actor=user,
-                 summary=f"{grid.name} {report_day.isoformat()} ({len(entries)})",
-                 detail={"report_day": report_day.isoformat(), "late": late})
+    audit.record(
+        "chief_report_made",
+        target=report,
+        actor=user,
+        summary=f"{grid.name} {report_day.isoformat()} ({len(entries)})",
+        detail={"report_day": report_day.isoformat(), "late": late},
+    )
     return report

@@ -1,5 +1,6 @@
 """Patrol pages: the list, recording a patrol, its findings (add a row with htmx,
 or as a plain form), a finding reported as a matter, and weekly compliance."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -39,13 +40,21 @@ def patrol_list():
         statement = statement.where(Patrol.grid_id.in_(grid_ids_of(unit)))
     # The rows show each patrol's grid, worker and number of findings: loaded with the
     # page, not one query per row.
-    page = paginate(statement.options(selectinload(Patrol.grid), selectinload(Patrol.staff),
-                                      selectinload(Patrol.findings))
-                    .order_by(Patrol.patrol_date.desc(), Patrol.start_time.desc(), Patrol.id.desc()),
-                    per_page=PER_PAGE)
-    return render_page("patrols/list.html", fragment="patrols/_rows.html", target_id="patrol-rows",
-                       page=page, unit=unit, units=unit_choices(),
-                       may_write=current_user.can(Permission.EDIT_REGISTERS))
+    page = paginate(
+        statement.options(
+            selectinload(Patrol.grid), selectinload(Patrol.staff), selectinload(Patrol.findings)
+        ).order_by(Patrol.patrol_date.desc(), Patrol.start_time.desc(), Patrol.id.desc()),
+        per_page=PER_PAGE,
+    )
+    return render_page(
+        "patrols/list.html",
+        fragment="patrols/_rows.html",
+        target_id="patrol-rows",
+        page=page,
+        unit=unit,
+        units=unit_choices(),
+        may_write=current_user.can(Permission.EDIT_REGISTERS),
+    )
 
 
 def _fill_patrol_choices(form: PatrolForm) -> list[Division]:
@@ -77,10 +86,15 @@ def new_patrol():
         if grid is None:
             form.grid_id.errors.append(_("请选择网格。"))
         else:
-            values = services.PatrolValues(grid=grid, staff_id=form.staff_id.data or 0,
-                                           patrol_date=form.patrol_date.data, start_time=form.start_time.data,
-                                           end_time=form.end_time.data, route=form.route.data or "",
-                                           note=form.note.data or "")
+            values = services.PatrolValues(
+                grid=grid,
+                staff_id=form.staff_id.data or 0,
+                patrol_date=form.patrol_date.data,
+                start_time=form.start_time.data,
+                end_time=form.end_time.data,
+                route=form.route.data or "",
+                note=form.note.data or "",
+            )
             try:
                 patrol = services.record_patrol(values, current_user)
             except services.FieldworkError as error:
@@ -102,9 +116,16 @@ def _finding_form(*, empty: bool = False) -> FindingForm:
 
 
 def _detail(patrol: Patrol, form: FindingForm | None = None, notice: str = ""):
-    return render_page("patrols/detail.html", fragment="patrols/_findings.html", target_id="findings",
-                       patrol=patrol, form=form or _finding_form(empty=True), report_form=FindingReportForm(),
-                       notice=notice, may_write=current_user.can(Permission.EDIT_REGISTERS))
+    return render_page(
+        "patrols/detail.html",
+        fragment="patrols/_findings.html",
+        target_id="findings",
+        patrol=patrol,
+        form=form or _finding_form(empty=True),
+        report_form=FindingReportForm(),
+        notice=notice,
+        may_write=current_user.can(Permission.EDIT_REGISTERS),
+    )
 
 
 @bp.route("/patrols/<int:patrol_id>")
@@ -121,8 +142,12 @@ def add_finding(patrol_id: int):
     require(Permission.EDIT_REGISTERS)
     form = _finding_form()
     if form.validate_on_submit():
-        values = services.FindingValues(description=form.description.data, place=form.place.data or "",
-                                        handled_on_spot=form.handled_on_spot.data, handling=form.handling.data or "")
+        values = services.FindingValues(
+            description=form.description.data,
+            place=form.place.data or "",
+            handled_on_spot=form.handled_on_spot.data,
+            handling=form.handling.data or "",
+        )
         try:
             finding = services.add_finding(patrol, values, current_user)
             matter = None
@@ -174,6 +199,13 @@ def patrol_compliance():
     last = picked_week()
     weeks = [last - timedelta(weeks=i) for i in reversed(range(COMPLIANCE_WEEKS))]
     rows = compliance.compliance_table(grid_ids_of(unit), weeks)
-    return render_template("patrols/compliance.html", unit=unit, units=unit_choices(), weeks=weeks, rows=rows,
-                           quota=reference.patrols_per_week(), previous=last - timedelta(weeks=COMPLIANCE_WEEKS),
-                           following=last + timedelta(weeks=COMPLIANCE_WEEKS))
+    return render_template(
+        "patrols/compliance.html",
+        unit=unit,
+        units=unit_choices(),
+        weeks=weeks,
+        rows=rows,
+        quota=reference.patrols_per_week(),
+        previous=last - timedelta(weeks=COMPLIANCE_WEEKS),
+        following=last + timedelta(weeks=COMPLIANCE_WEEKS),
+    )

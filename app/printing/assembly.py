@@ -1,7 +1,7 @@
 """Prints made of parts: long ledgers and the inspection binder.
 
 WeasyPrint lays out one document on one core, and its memory grows with the pages of
-that document (~0.1 s and a few MB a table page, FACTS.md). A long print is therefore
+that document (~0.1 s and a few MB a table page, docs/benchmarks.md). A long print is therefore
 cut into parts of a few dozen pages, laid out in worker processes on every core,
 joined with pypdf, and given one page numbering by stamping "第 x 页 / 共 y 页" and the
 printed-at time over the joined pages (the parts are laid out without them).
@@ -9,6 +9,7 @@ printed-at time over the joined pages (the parts are laid out without them).
 Because a part's HTML then holds nothing but its data, the same data gives the same
 HTML: a laid-out part is kept in the print cache (instance/print-cache, named by the
 hash of its HTML) and reused until its data changes."""
+
 from __future__ import annotations
 
 import hashlib
@@ -16,20 +17,20 @@ import io
 import multiprocessing
 import os
 import time
+from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Callable, Sequence
 
 import weasyprint
 from flask import current_app, render_template
 from flask_babel import gettext as _
 from pypdf import PdfReader, PdfWriter
 
+from app.core.pdf_layout import LaidOut, PrintJob, lay_out
 from app.core.private_files import private_folder, write_private
 from app.core.timeutil import to_local, utcnow
-from app.core.pdf_layout import LaidOut, PrintJob, lay_out
 from app.printing.pdf import stamp_font_face
 
 # Bump when a change to the print templates or CSS must not reuse cached parts.
@@ -105,8 +106,13 @@ def worker_count() -> int:
     return max(1, int(configured) if configured else (os.cpu_count() or 1))
 
 
-def lay_out_parts(jobs: Sequence[PrintJob], *, cache: PrintCache | None = None, workers: int | None = None,
-                  on_done: PartDone | None = None) -> list[PartOutcome]:
+def lay_out_parts(
+    jobs: Sequence[PrintJob],
+    *,
+    cache: PrintCache | None = None,
+    workers: int | None = None,
+    on_done: PartDone | None = None,
+) -> list[PartOutcome]:
     """Lay out every job, in order: cached parts are read back, the others laid out in
     `workers` processes (in this process when one is enough). on_done(index, laid_out,
     cached) is called as each part finishes, in the order they finish."""
@@ -114,7 +120,7 @@ def lay_out_parts(jobs: Sequence[PrintJob], *, cache: PrintCache | None = None, 
     outcomes: list[PartOutcome | None] = [None] * len(jobs)
     keys = [part_key(job) for job in jobs]
     todo = []
-    for index, job in enumerate(jobs):
+    for index in range(len(jobs)):
         hit = cache.get(keys[index]) if cache is not None else None
         if hit is not None:
             outcomes[index] = PartOutcome(hit, True)
@@ -134,8 +140,9 @@ def lay_out_parts(jobs: Sequence[PrintJob], *, cache: PrintCache | None = None, 
         for index in todo:
             finished(index, lay_out(jobs[index]))
     else:
-        with ProcessPoolExecutor(max_workers=min(workers, len(todo)), mp_context=_CONTEXT,
-                                 max_tasks_per_child=1) as pool:
+        with ProcessPoolExecutor(
+            max_workers=min(workers, len(todo)), mp_context=_CONTEXT, max_tasks_per_child=1
+        ) as pool:
             running = {pool.submit(lay_out, jobs[index]): index for index in todo}
             while running:
                 done, _pending = wait(running, return_when=FIRST_COMPLETED)
@@ -170,12 +177,14 @@ def join_and_number(pdfs: Sequence[bytes], title: str, printed_at: datetime | No
     font_face = stamp_font_face(pattern + printed_label)
     stamp_jobs = []
     for first in range(0, total, STAMP_PAGES_PER_PART):
-        pages = list(zip(page_sizes, labels))[first:first + STAMP_PAGES_PER_PART]
-        html = render_template("print/page_numbers.html", sizes=sizes, pages=pages, printed_label=printed_label,
-                               font_faces=font_face)
+        pages = list(zip(page_sizes, labels))[first : first + STAMP_PAGES_PER_PART]
+        html = render_template(
+            "print/page_numbers.html", sizes=sizes, pages=pages, printed_label=printed_label, font_faces=font_face
+        )
         stamp_jobs.append(PrintJob(html, "", (str(Path(current_app.instance_path) / "fonts"),)))
-    stamps = [page for outcome in lay_out_parts(stamp_jobs)
-              for page in PdfReader(io.BytesIO(outcome.laid_out.pdf)).pages]
+    stamps = [
+        page for outcome in lay_out_parts(stamp_jobs) for page in PdfReader(io.BytesIO(outcome.laid_out.pdf)).pages
+    ]
     for page, stamp in zip(writer.pages, stamps):
         page.merge_page(stamp)
         # merge_page leaves the content uncompressed: 4× the file without this.

@@ -12,14 +12,15 @@ the one the contents give.
 A station may print only what changed: sections whose content differs from the last
 binder printed for the same unit and period (the manifest kept beside the binders);
 the contents then list every section and mark those left out as unchanged."""
+
 from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Callable
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -75,37 +76,64 @@ class BinderResult:
 def grid_chiefs(division: Division, start: date, end: date) -> list[str]:
     """Names of the grid chiefs of the grid (or of the community's grids) in the period."""
     scope = LedgerScope(division, start, end)
-    rows = db.session.scalars(select(StaffAssignment).options(selectinload(StaffAssignment.staff)).where(
-        StaffAssignment.role == StaffRole.GRID_CHIEF.value, StaffAssignment.division_id.in_(scope.grid_ids()),
-        StaffAssignment.start_date <= end,
-        (StaffAssignment.end_date.is_(None)) | (StaffAssignment.end_date >= start)))
+    rows = db.session.scalars(
+        select(StaffAssignment)
+        .options(selectinload(StaffAssignment.staff))
+        .where(
+            StaffAssignment.role == StaffRole.GRID_CHIEF.value,
+            StaffAssignment.division_id.in_(scope.grid_ids()),
+            StaffAssignment.start_date <= end,
+            (StaffAssignment.end_date.is_(None)) | (StaffAssignment.end_date >= start),
+        )
+    )
     return list(dict.fromkeys(a.staff.name for a in rows))
 
 
 def staff_of(division: Division, start: date, end: date) -> list[StaffAssignment]:
     """Staff assigned to the division or its grids during the period."""
     ids = select(Division.id).where(Division.code.startswith(division.code, autoescape=True))
-    return list(db.session.scalars(select(StaffAssignment).options(
-        selectinload(StaffAssignment.staff), selectinload(StaffAssignment.division)).where(
-        StaffAssignment.division_id.in_(ids), StaffAssignment.start_date <= end,
-        (StaffAssignment.end_date.is_(None)) | (StaffAssignment.end_date >= start)).order_by(
-        StaffAssignment.division_id, StaffAssignment.role, StaffAssignment.id)))
+    return list(
+        db.session.scalars(
+            select(StaffAssignment)
+            .options(selectinload(StaffAssignment.staff), selectinload(StaffAssignment.division))
+            .where(
+                StaffAssignment.division_id.in_(ids),
+                StaffAssignment.start_date <= end,
+                (StaffAssignment.end_date.is_(None)) | (StaffAssignment.end_date >= start),
+            )
+            .order_by(StaffAssignment.division_id, StaffAssignment.role, StaffAssignment.id)
+        )
+    )
 
 
 def closed_matters(division: Division, start: date, end: date) -> list[Matter]:
     """Matters of the grid (or the community's grids) closed in the period, local days."""
     scope = LedgerScope(division, start, end)
-    return list(db.session.scalars(select(Matter).options(selectinload(Matter.steps), selectinload(Matter.grid)).where(
-        Matter.grid_id.in_(scope.grid_ids()), Matter.closed_at.is_not(None),
-        Matter.closed_at >= local_day_start_utc(start),
-        Matter.closed_at < local_day_start_utc(end + timedelta(days=1))).order_by(Matter.closed_at, Matter.id)))
+    return list(
+        db.session.scalars(
+            select(Matter)
+            .options(selectinload(Matter.steps), selectinload(Matter.grid))
+            .where(
+                Matter.grid_id.in_(scope.grid_ids()),
+                Matter.closed_at.is_not(None),
+                Matter.closed_at >= local_day_start_utc(start),
+                Matter.closed_at < local_day_start_utc(end + timedelta(days=1)),
+            )
+            .order_by(Matter.closed_at, Matter.id)
+        )
+    )
 
 
 def _grids_of(division: Division) -> list[Division]:
     if division.level == "grid":
         return [division]
-    return list(db.session.scalars(select(Division).where(
-        Division.level == "grid", Division.code.startswith(division.code, autoescape=True)).order_by(Division.code)))
+    return list(
+        db.session.scalars(
+            select(Division)
+            .where(Division.level == "grid", Division.code.startswith(division.code, autoescape=True))
+            .order_by(Division.code)
+        )
+    )
 
 
 def _names(division: Division) -> dict[str, str]:
@@ -122,9 +150,24 @@ def plan_sections(division: Division, start: date, end: date, user=None) -> list
     sections = []
     title = _("网格基本情况和工作力量")
     staff = staff_of(division, start, end)
-    sections.append(BinderSection("basics", title, len(staff), [prepare_print(
-        "print/binder_basics.html", title=title, numbered=False, division=division, grids=_grids_of(division),
-        staff=staff, period=period)]))
+    sections.append(
+        BinderSection(
+            "basics",
+            title,
+            len(staff),
+            [
+                prepare_print(
+                    "print/binder_basics.html",
+                    title=title,
+                    numbered=False,
+                    division=division,
+                    grids=_grids_of(division),
+                    staff=staff,
+                    period=period,
+                )
+            ],
+        )
+    )
     pages = ordered_pages()
     sections.append(BinderSection("manual", _("工作手册"), len(pages), [manual_job(pages, numbered=False)]))
     for ledger in all_ledgers():
@@ -134,10 +177,26 @@ def plan_sections(division: Division, start: date, end: date, user=None) -> list
         sections.append(BinderSection(f"ledger-{ledger.number}", f"{ledger.number}. {ledger.title}", count, jobs))
     title = _("本期办结事项")
     matters = closed_matters(division, start, end)
-    chunks = [matters[i:i + MATTERS_PER_PART] for i in range(0, len(matters), MATTERS_PER_PART)] or [[]]
-    sections.append(BinderSection("matters", title, len(matters), [prepare_print(
-        "print/binder_matters.html", title=title, numbered=False, division=division, matters=chunk,
-        period=period, first_part=index == 0) for index, chunk in enumerate(chunks)]))
+    chunks = [matters[i : i + MATTERS_PER_PART] for i in range(0, len(matters), MATTERS_PER_PART)] or [[]]
+    sections.append(
+        BinderSection(
+            "matters",
+            title,
+            len(matters),
+            [
+                prepare_print(
+                    "print/binder_matters.html",
+                    title=title,
+                    numbered=False,
+                    division=division,
+                    matters=chunk,
+                    period=period,
+                    first_part=index == 0,
+                )
+                for index, chunk in enumerate(chunks)
+            ],
+        )
+    )
     return sections
 
 
@@ -163,8 +222,9 @@ class BinderManifest:
         partial.replace(self.path)
 
 
-def build_binder(division: Division, start: date, end: date, user=None,
-                 progress: Progress | None = None, only_changed: bool = False) -> BinderResult:
+def build_binder(
+    division: Division, start: date, end: date, user=None, progress: Progress | None = None, only_changed: bool = False
+) -> BinderResult:
     """The binder of `division` for start–end (see plan_sections for `user`).
     progress(done, total, label) is called as parts finish. only_changed prints only
     the sections that differ from the last binder of this unit and period."""
@@ -189,9 +249,16 @@ def build_binder(division: Division, start: date, end: date, user=None,
         section.pages += outcome.laid_out.pages
 
     scope = LedgerScope(division, start, end)
-    cover_job = prepare_print("print/binder_cover.html", title=_("网格工作台账（迎检包）"), numbered=False,
-                              division=division, names=_names(division), period=scope.period_label,
-                              chiefs=grid_chiefs(division, start, end), printed_on=local_today())
+    cover_job = prepare_print(
+        "print/binder_cover.html",
+        title=_("网格工作台账（迎检包）"),
+        numbered=False,
+        division=division,
+        names=_names(division),
+        period=scope.period_label,
+        chiefs=grid_chiefs(division, start, end),
+        printed_on=local_today(),
+    )
     cover = lay_out(cover_job)
     # The contents' own length moves every section: lay it out until it stops changing.
     toc_pages, toc, toc_job = 1, None, None
@@ -200,8 +267,15 @@ def build_binder(division: Division, start: date, end: date, user=None,
         for section in included:
             section.start_page = page
             page += section.pages
-        toc_job = prepare_print("print/binder_toc.html", title=_("目录"), numbered=False, sections=sections,
-                                only_changed=only_changed, division=division, period=scope.period_label)
+        toc_job = prepare_print(
+            "print/binder_toc.html",
+            title=_("目录"),
+            numbered=False,
+            sections=sections,
+            only_changed=only_changed,
+            division=division,
+            period=scope.period_label,
+        )
         toc = lay_out(toc_job)
         if toc.pages == toc_pages:
             break
@@ -210,13 +284,21 @@ def build_binder(division: Division, start: date, end: date, user=None,
     if progress is not None:
         progress(done, total, _("封面和目录"))
 
-    pdf, pages = join_and_number([cover.pdf, toc.pdf, *(o.laid_out.pdf for o in outcomes)], cover_job.title,
-                                  to_local(utcnow()))
+    pdf, pages = join_and_number(
+        [cover.pdf, toc.pdf, *(o.laid_out.pdf for o in outcomes)], cover_job.title, to_local(utcnow())
+    )
     manifest.remember(sections)
     done += 1
     if progress is not None:
         progress(done, total, _("装订"))
     glyphs = [g for job in [cover_job, toc_job, *(j for _s, j in jobs)] for g in job_missing_glyphs(job)]
     reused = sum(1 for o in outcomes if o.cached)
-    return BinderResult(pdf, pages, sections, sum(s.records for s in included), glyphs,
-                        reused_parts=reused, laid_out_parts=len(outcomes) - reused)
+    return BinderResult(
+        pdf,
+        pages,
+        sections,
+        sum(s.records for s in included),
+        glyphs,
+        reused_parts=reused,
+        laid_out_parts=len(outcomes) - reused,
+    )

@@ -1,9 +1,11 @@
-"""Binder jobs: a binder takes longer than a request may (FACTS.md: ~0.15 s a page),
-so it is built in a background thread of the server process and its progress kept
-in memory here. A restart loses running jobs; finished files stay on disk under
-instance/binders/ for BINDER_KEEP_DAYS, and laid-out parts in the print cache for
-PRINT_CACHE_KEEP_DAYS after their last use (both pruned when a binder starts). Tokens are random (secrets.token_urlsafe) and a job is shown
-only to the user who started it."""
+"""Binder jobs: a binder takes longer than a request may (WeasyPrint lays out about
+0.15 s a page on these machines), so it is built in a background thread of the server
+process and its progress kept in memory here. A restart loses running jobs; finished
+files stay on disk under instance/binders/ for BINDER_KEEP_DAYS, and laid-out parts in
+the print cache for PRINT_CACHE_KEEP_DAYS after their last use (both pruned when a
+binder starts). Tokens are random (secrets.token_urlsafe) and a job is shown only to
+the user who started it."""
+
 from __future__ import annotations
 
 import secrets
@@ -54,6 +56,7 @@ def binder_folder(app: Flask) -> Path:
 def prune_old_files(app: Flask) -> None:
     """Binders past BINDER_KEEP_DAYS and cached parts unused for PRINT_CACHE_KEEP_DAYS."""
     from app.printing.assembly import PrintCache
+
     cutoff = time.time() - app.config["BINDER_KEEP_DAYS"] * 86400
     for path in binder_folder(app).glob("*.pdf"):
         try:
@@ -64,8 +67,7 @@ def prune_old_files(app: Flask) -> None:
     PrintCache(Path(app.instance_path) / "print-cache").prune(app.config["PRINT_CACHE_KEEP_DAYS"])
 
 
-def start(user, division_id: int, start_day: date, end_day: date, title: str,
-          only_changed: bool = False) -> BinderJob:
+def start(user, division_id: int, start_day: date, end_day: date, title: str, only_changed: bool = False) -> BinderJob:
     """Start building the binder in a thread; the job is the caller's to watch."""
     app = current_app._get_current_object()
     locale = str(get_locale() or "zh_CN")
@@ -73,8 +75,12 @@ def start(user, division_id: int, start_day: date, end_day: date, title: str,
     job = BinderJob(token=secrets.token_urlsafe(24), owner_id=user.id, title=title, only_changed=only_changed)
     with _lock:
         _jobs[job.token] = job
-    job.thread = threading.Thread(target=_run, args=(app, job, user.id, division_id, start_day, end_day, locale),
-                                  name=f"binder-{job.token[:6]}", daemon=True)
+    job.thread = threading.Thread(
+        target=_run,
+        args=(app, job, user.id, division_id, start_day, end_day, locale),
+        name=f"binder-{job.token[:6]}",
+        daemon=True,
+    )
     job.thread.start()
     return job
 
@@ -95,8 +101,9 @@ def wait(token: str, timeout: float | None = None) -> BinderJob | None:
     return job
 
 
-def _run(app: Flask, job: BinderJob, user_id: int, division_id: int, start_day: date, end_day: date,
-         locale: str) -> None:
+def _run(
+    app: Flask, job: BinderJob, user_id: int, division_id: int, start_day: date, end_day: date, locale: str
+) -> None:
     from app.auth import audit
     from app.auth.models import User
     from app.core.database import write_transactions
@@ -111,12 +118,12 @@ def _run(app: Flask, job: BinderJob, user_id: int, division_id: int, start_day: 
         try:
             user = db.session.get(User, user_id)
             division = db.session.get(Division, division_id)
-            result = build_binder(division, start_day, end_day, user, progress=progress,
-                                  only_changed=job.only_changed)
+            result = build_binder(division, start_day, end_day, user, progress=progress, only_changed=job.only_changed)
             path = binder_folder(app) / f"{job.token}.pdf"
             write_private(path, result.pdf)
-            detail = print_detail(f"{job.title} (binder)", f"{division.full_name} {start_day} — {end_day}",
-                                  result.records, result)
+            detail = print_detail(
+                f"{job.title} (binder)", f"{division.full_name} {start_day} — {end_day}", result.records, result
+            )
             detail["sections"] = len(result.included)
             if job.only_changed:
                 detail["only_changed"] = True

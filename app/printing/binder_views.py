@@ -1,6 +1,7 @@
 """The inspection binder from the web: choose a grid or community and a period, the
 binder is built in the background, its page shows the progress (htmx polling, or a
 plain refresh without JavaScript) and ends in a download link for its owner."""
+
 from __future__ import annotations
 
 from flask import abort, redirect, render_template, request, send_file, url_for
@@ -53,8 +54,9 @@ def binder_new():
         form.end.errors = [_("截止日期早于起始日期。")]
         return render_template("printing/binder_new.html", form=form), 400
     title = _("迎检包：%(unit)s", unit=division.full_name)
-    job = binder_jobs.start(current_user, division.id, form.start.data, form.end.data, title,
-                            only_changed=form.only_changed.data)
+    job = binder_jobs.start(
+        current_user, division.id, form.start.data, form.end.data, title, only_changed=form.only_changed.data
+    )
     return redirect(url_for("printing.binder_job", token=job.token), 303)
 
 
@@ -82,7 +84,12 @@ def binder_file(token: str):
     job = _own_job(token)
     if job.status != "done" or not job.path:
         abort(404)
-    response = send_file(job.path, mimetype="application/pdf", as_attachment=True,
-                         download_name=f"{job.title}-{local_today():%Y%m%d}.pdf", max_age=0)
+    response = send_file(
+        job.path,
+        mimetype="application/pdf",
+        as_attachment=True,
+        download_name=f"{job.title}-{local_today():%Y%m%d}.pdf",
+        max_age=0,
+    )
     response.headers["Cache-Control"] = "private, no-store"
     return response

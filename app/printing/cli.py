@@ -1,4 +1,5 @@
 """`flask print …`: batch printing from the command line (audited as "cli")."""
+
 from __future__ import annotations
 
 import calendar
@@ -17,6 +18,7 @@ def print_group() -> None:
 def parse_period(period: str | None) -> tuple[date, date]:
     """2026-10 → the month; 2026 → the year; none → this month so far."""
     from app.core.timeutil import local_today
+
     today = local_today()
     if not period:
         return today.replace(day=1), today
@@ -70,8 +72,11 @@ def print_ledger(number: int, code: str, period: str | None, blank: bool, out: s
     pages = f", {result.pages} 页 / pages" if result else ""
     click.echo(f"{out}: {count} 条 / records{pages}")
     if result and result.missing_glyphs:
-        click.echo("字库缺字 / characters missing from the bundled font: "
-                   + "、".join(sorted({m['char'] for m in result.missing_glyphs})), err=True)
+        click.echo(
+            "字库缺字 / characters missing from the bundled font: "
+            + "、".join(sorted({m["char"] for m in result.missing_glyphs})),
+            err=True,
+        )
 
 
 def _division_by_code(code: str, levels: tuple[str, ...]):
@@ -79,6 +84,7 @@ def _division_by_code(code: str, levels: tuple[str, ...]):
 
     from app.extensions import db
     from app.org.models import Division
+
     division = db.session.scalar(select(Division).where(Division.code == code.strip()))
     if division is None or division.level not in levels:
         raise click.ClickException(f"没有编码为 {code} 的网格 / no grid {code}")
@@ -90,6 +96,7 @@ def _audit_cli(detail: dict) -> None:
     from app.core.database import write_transactions
     from app.extensions import db
     from app.printing.views import print_summary
+
     db.session.rollback()
     with write_transactions():
         audit.record("printed", summary=print_summary(detail), detail=detail, actor_name="cli")
@@ -112,14 +119,22 @@ def print_poster(code: str, out: str) -> None:
     _audit_cli(print_detail("上岗公示", grid.full_name, count, result))
     click.echo(f"{out}: {count} 人 / staff, {result.pages} 页 / pages")
     if addresses.configured_base_url() is None:
-        click.echo(f"PUBLIC_BASE_URL 未设置，二维码指向 {addresses.DEVELOPMENT_BASE_URL} / PUBLIC_BASE_URL "
-                   f"is not set: the QR code points to {addresses.DEVELOPMENT_BASE_URL}", err=True)
+        click.echo(
+            f"PUBLIC_BASE_URL 未设置，二维码指向 {addresses.DEVELOPMENT_BASE_URL} / PUBLIC_BASE_URL "
+            f"is not set: the QR code points to {addresses.DEVELOPMENT_BASE_URL}",
+            err=True,
+        )
 
 
 @print_group.command("roster")
 @click.option("--grid", "code", required=True, help="网格或社区编码 / grid or community code")
-@click.option("--period", "kind", type=click.Choice(["week", "month"]), default=None,
-              help="week or month; default the roster covering --date (week first)")
+@click.option(
+    "--period",
+    "kind",
+    type=click.Choice(["week", "month"]),
+    default=None,
+    help="week or month; default the roster covering --date (week first)",
+)
 @click.option("--date", "day", default=None, help="a day of the period (2026-11-23); default today")
 @click.option("--out", required=True, type=click.Path(dir_okay=False, writable=True))
 def print_roster(code: str, kind: str | None, day: str | None, out: str) -> None:
@@ -152,7 +167,11 @@ def print_roster(code: str, kind: str | None, day: str | None, out: str) -> None
 @click.option("--grid", "code", required=True, help="网格或社区编码 / grid or community code")
 @click.option("--period", default=None, help="2026-10 (month) or 2026 (year); default this month")
 @click.option("--out", required=True, type=click.Path(dir_okay=False, writable=True))
-@click.option("--only-changed", is_flag=True, help="只打印自上次打印以来有变化的部分 / only sections changed since the last binder")
+@click.option(
+    "--only-changed",
+    is_flag=True,
+    help="只打印自上次打印以来有变化的部分 / only sections changed since the last binder",
+)
 def print_binder(code: str, period: str | None, out: str, only_changed: bool) -> None:
     """The inspection binder (迎检包) of a grid or community: cover, contents, basics and
     staff, the work manual, every ledger and the matters closed in the period."""
@@ -170,8 +189,13 @@ def print_binder(code: str, period: str | None, out: str, only_changed: bool) ->
     detail = print_detail("迎检包 (binder)", f"{division.full_name} {start} — {end}", result.records, result)
     detail["sections"] = len(result.included)
     _audit_cli(detail)
-    click.echo(f"{out}: {len(result.included)} 部分 / sections, {result.records} 条 / records, "
-               f"{result.pages} 页 / pages; {result.reused_parts} 个部分沿用上次排版 / parts reused from the print cache")
+    click.echo(
+        f"{out}: {len(result.included)} 部分 / sections, {result.records} 条 / records, "
+        f"{result.pages} 页 / pages; {result.reused_parts} 个部分沿用上次排版 / parts reused from the print cache"
+    )
     if result.missing_glyphs:
-        click.echo("字库缺字 / characters missing from the bundled font: "
-                   + "、".join(sorted({m['char'] for m in result.missing_glyphs})), err=True)
+        click.echo(
+            "字库缺字 / characters missing from the bundled font: "
+            + "、".join(sorted({m["char"] for m in result.missing_glyphs})),
+            err=True,
+        )

@@ -2,6 +2,7 @@
 statistics per grid, the service scope with its 四至, the staff and their duties,
 rentals and shops; the survey record from the 民情日志 and the work log from patrols,
 民情日志 entries and household visits (their rows are built in app/patrols/ledger_rows.py)."""
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -17,19 +18,34 @@ from app.org.models import Division, StaffAssignment, StaffRole
 from app.patrols.ledger_rows import survey_rows, work_log_rows
 from app.printing.ledgers import Ledger, LedgerColumn, LedgerScope, register
 from app.registry.housing_services import house_address, person_name, person_phone
+from app.registry.models import (
+    CareTag,
+    House,
+    Household,
+    KeyPerson,
+    KeyPersonCategory,
+    Organisation,
+    Rental,
+    Resident,
+    ResidentTag,
+    Shop,
+)
 from app.registry.shop_services import shop_address
-from app.registry.models import (CareTag, House, Household, KeyPerson, KeyPersonCategory, Organisation, Rental,
-                                 Resident, ResidentTag, Shop)
 
 
 def _grids(scope: LedgerScope) -> list[Division]:
-    return list(db.session.scalars(
-        select(Division).where(Division.id.in_(scope.grid_ids()), Division.status == "active")
-        .options(selectinload(Division.profiles)).order_by(Division.code)))
+    return list(
+        db.session.scalars(
+            select(Division)
+            .where(Division.id.in_(scope.grid_ids()), Division.status == "active")
+            .options(selectinload(Division.profiles))
+            .order_by(Division.code)
+        )
+    )
 
 
 def _count_by_grid(statement) -> dict[int, int]:
-    return {grid_id: count for grid_id, count in db.session.execute(statement)}
+    return dict(db.session.execute(statement).tuples().all())
 
 
 def _period_overlaps(start_column, end_column, scope: LedgerScope):
@@ -62,36 +78,65 @@ def _statistics(scope: LedgerScope) -> list[GridStatistics]:
             if grid_id in rows:
                 rows[grid_id].counts[key] += count
 
-    add("households", _count_by_grid(select(Household.grid_id, func.count()).where(
-        Household.grid_id.in_(in_scope), Household.status == "active").group_by(Household.grid_id)))
+    add(
+        "households",
+        _count_by_grid(
+            select(Household.grid_id, func.count())
+            .where(Household.grid_id.in_(in_scope), Household.status == "active")
+            .group_by(Household.grid_id)
+        ),
+    )
     for grid_id, population_type, count in db.session.execute(
-            select(Resident.grid_id, Resident.population_type, func.count())
-            .where(Resident.grid_id.in_(in_scope), Resident.status == "active")
-            .group_by(Resident.grid_id, Resident.population_type)):
+        select(Resident.grid_id, Resident.population_type, func.count())
+        .where(Resident.grid_id.in_(in_scope), Resident.status == "active")
+        .group_by(Resident.grid_id, Resident.population_type)
+    ):
         if grid_id in rows:
             rows[grid_id].counts["residents"] += count
             rows[grid_id].counts[population_type] += count
     for grid_id, code, count in db.session.execute(
-            select(KeyPerson.grid_id, KeyPersonCategory.code, func.count())
-            .join(KeyPersonCategory, KeyPerson.category_id == KeyPersonCategory.id)
-            .where(KeyPerson.grid_id.in_(in_scope), KeyPerson.status == "active")
-            .group_by(KeyPerson.grid_id, KeyPersonCategory.code)):
+        select(KeyPerson.grid_id, KeyPersonCategory.code, func.count())
+        .join(KeyPersonCategory, KeyPerson.category_id == KeyPersonCategory.id)
+        .where(KeyPerson.grid_id.in_(in_scope), KeyPerson.status == "active")
+        .group_by(KeyPerson.grid_id, KeyPersonCategory.code)
+    ):
         if grid_id in rows:
             rows[grid_id].counts["key_persons"] += count
             rows[grid_id].counts[code if code in KEY_PERSON_COLUMNS else "key_other"] += count
-    add("rentals", _count_by_grid(select(Rental.grid_id, func.count()).where(
-        Rental.grid_id.in_(in_scope), _period_overlaps(Rental.start_date, Rental.end_date, scope))
-        .group_by(Rental.grid_id)))
-    add("shops", _count_by_grid(select(Shop.grid_id, func.count()).where(
-        Shop.grid_id.in_(in_scope), Shop.status == "open").group_by(Shop.grid_id)))
-    add("organisations", _count_by_grid(select(Organisation.grid_id, func.count()).where(
-        Organisation.grid_id.in_(in_scope)).group_by(Organisation.grid_id)))
-    add("cared", _count_by_grid(
-        select(Resident.grid_id, func.count(distinct(Resident.id)))
-        .join(ResidentTag, ResidentTag.resident_id == Resident.id)
-        .join(CareTag, CareTag.id == ResidentTag.tag_id)
-        .where(Resident.grid_id.in_(in_scope), Resident.status == "active", CareTag.is_active.is_(True))
-        .group_by(Resident.grid_id)))
+    add(
+        "rentals",
+        _count_by_grid(
+            select(Rental.grid_id, func.count())
+            .where(Rental.grid_id.in_(in_scope), _period_overlaps(Rental.start_date, Rental.end_date, scope))
+            .group_by(Rental.grid_id)
+        ),
+    )
+    add(
+        "shops",
+        _count_by_grid(
+            select(Shop.grid_id, func.count())
+            .where(Shop.grid_id.in_(in_scope), Shop.status == "open")
+            .group_by(Shop.grid_id)
+        ),
+    )
+    add(
+        "organisations",
+        _count_by_grid(
+            select(Organisation.grid_id, func.count())
+            .where(Organisation.grid_id.in_(in_scope))
+            .group_by(Organisation.grid_id)
+        ),
+    )
+    add(
+        "cared",
+        _count_by_grid(
+            select(Resident.grid_id, func.count(distinct(Resident.id)))
+            .join(ResidentTag, ResidentTag.resident_id == Resident.id)
+            .join(CareTag, CareTag.id == ResidentTag.tag_id)
+            .where(Resident.grid_id.in_(in_scope), Resident.status == "active", CareTag.is_active.is_(True))
+            .group_by(Resident.grid_id)
+        ),
+    )
     return [rows[grid.id] for grid in grids]
 
 
@@ -99,31 +144,39 @@ def _number(key: str):
     return lambda row: row[key]
 
 
-register(Ledger(
-    number=1, title=_l("责任区基本情况统计表"),
-    columns=[
-        LedgerColumn(_l("网格"), 26, lambda row: row.grid.name),
-        LedgerColumn(_l("户数"), 12, _number("households")),
-        LedgerColumn(_l("总人口"), 15, _number("residents")),
-        LedgerColumn(_l("户籍人口"), 18, _number("registered")),
-        LedgerColumn(_l("流动人口"), 18, _number("floating")),
-        LedgerColumn(_l("境外人员"), 18, _number("overseas")),
-        LedgerColumn(_l("重点人员"), 18, _number("key_persons")),
-        LedgerColumn(_l("矫正"), 11, _number("correction")),
-        LedgerColumn(_l("刑释"), 11, _number("released")),
-        LedgerColumn(_l("戒毒"), 11, _number("drug")),
-        LedgerColumn(_l("青少年"), 15, _number("youth")),
-        LedgerColumn(_l("出租房屋"), 18, _number("rentals")),
-        LedgerColumn(_l("商铺"), 12, _number("shops")),
-        LedgerColumn(_l("单位组织"), 18, _number("organisations")),
-        LedgerColumn(_l("关爱对象"), 18, _number("cared")),
-    ],
-    rows=_statistics, blank_rows=12,
-    note=_l("户数、人口、重点人员、商铺、单位组织和关爱对象为打印时在册的数目；出租房屋为本期内在租的数目。"
-            "矫正、刑释、戒毒、青少年为重点人员中的社区矫正、刑满释放、社区戒毒/康复和重点青少年。")))
+register(
+    Ledger(
+        number=1,
+        title=_l("责任区基本情况统计表"),
+        columns=[
+            LedgerColumn(_l("网格"), 26, lambda row: row.grid.name),
+            LedgerColumn(_l("户数"), 12, _number("households")),
+            LedgerColumn(_l("总人口"), 15, _number("residents")),
+            LedgerColumn(_l("户籍人口"), 18, _number("registered")),
+            LedgerColumn(_l("流动人口"), 18, _number("floating")),
+            LedgerColumn(_l("境外人员"), 18, _number("overseas")),
+            LedgerColumn(_l("重点人员"), 18, _number("key_persons")),
+            LedgerColumn(_l("矫正"), 11, _number("correction")),
+            LedgerColumn(_l("刑释"), 11, _number("released")),
+            LedgerColumn(_l("戒毒"), 11, _number("drug")),
+            LedgerColumn(_l("青少年"), 15, _number("youth")),
+            LedgerColumn(_l("出租房屋"), 18, _number("rentals")),
+            LedgerColumn(_l("商铺"), 12, _number("shops")),
+            LedgerColumn(_l("单位组织"), 18, _number("organisations")),
+            LedgerColumn(_l("关爱对象"), 18, _number("cared")),
+        ],
+        rows=_statistics,
+        blank_rows=12,
+        note=_l(
+            "户数、人口、重点人员、商铺、单位组织和关爱对象为打印时在册的数目；出租房屋为本期内在租的数目。"
+            "矫正、刑释、戒毒、青少年为重点人员中的社区矫正、刑满释放、社区戒毒/康复和重点青少年。"
+        ),
+    )
+)
 
 
 # --- 2 社区综合服务站服务范围 ---------------------------------------------------------------
+
 
 @dataclass
 class GridScope:
@@ -143,12 +196,15 @@ def _assignments(scope: LedgerScope, include_unit: bool = False) -> list[StaffAs
     where = StaffAssignment.division_id.in_(scope.grid_ids())
     if include_unit:
         where = or_(where, StaffAssignment.division_id == scope.division.id)
-    return list(db.session.scalars(
-        select(StaffAssignment).where(where, _period_overlaps(StaffAssignment.start_date,
-                                                              StaffAssignment.end_date, scope))
-        .options(selectinload(StaffAssignment.staff), selectinload(StaffAssignment.division))
-        .join(Division, Division.id == StaffAssignment.division_id)
-        .order_by(Division.code, StaffAssignment.role, StaffAssignment.start_date, StaffAssignment.id)))
+    return list(
+        db.session.scalars(
+            select(StaffAssignment)
+            .where(where, _period_overlaps(StaffAssignment.start_date, StaffAssignment.end_date, scope))
+            .options(selectinload(StaffAssignment.staff), selectinload(StaffAssignment.division))
+            .join(Division, Division.id == StaffAssignment.division_id)
+            .order_by(Division.code, StaffAssignment.role, StaffAssignment.start_date, StaffAssignment.id)
+        )
+    )
 
 
 def _names(names: list[str]) -> str:
@@ -158,45 +214,65 @@ def _names(names: list[str]) -> str:
 def _service_scope(scope: LedgerScope) -> list[GridScope]:
     grids = _grids(scope)
     in_scope = scope.grid_ids()
-    households = _count_by_grid(select(Household.grid_id, func.count()).where(
-        Household.grid_id.in_(in_scope), Household.status == "active").group_by(Household.grid_id))
-    residents = _count_by_grid(select(Resident.grid_id, func.count()).where(
-        Resident.grid_id.in_(in_scope), Resident.status == "active").group_by(Resident.grid_id))
+    households = _count_by_grid(
+        select(Household.grid_id, func.count())
+        .where(Household.grid_id.in_(in_scope), Household.status == "active")
+        .group_by(Household.grid_id)
+    )
+    residents = _count_by_grid(
+        select(Resident.grid_id, func.count())
+        .where(Resident.grid_id.in_(in_scope), Resident.status == "active")
+        .group_by(Resident.grid_id)
+    )
     chiefs, workers = defaultdict(list), defaultdict(list)
     for assignment in _assignments(scope):
         if assignment.role == StaffRole.GRID_CHIEF.value:
             chiefs[assignment.division_id].append(assignment.staff.name)
         elif assignment.role in (StaffRole.FULL_TIME_WORKER.value, StaffRole.PART_TIME_WORKER.value):
             workers[assignment.division_id].append(assignment.staff.name)
-    return [GridScope(grid, households.get(grid.id, 0), residents.get(grid.id, 0),
-                      list(dict.fromkeys(chiefs[grid.id])), list(dict.fromkeys(workers[grid.id])))
-            for grid in grids]
+    return [
+        GridScope(
+            grid,
+            households.get(grid.id, 0),
+            residents.get(grid.id, 0),
+            list(dict.fromkeys(chiefs[grid.id])),
+            list(dict.fromkeys(workers[grid.id])),
+        )
+        for grid in grids
+    ]
 
 
-register(Ledger(
-    number=2, title=_l("社区综合服务站服务范围"),
-    columns=[
-        LedgerColumn(_l("网格"), 26, lambda row: row.grid.name),
-        LedgerColumn(_l("东至"), 30, lambda row: row.boundary("east")),
-        LedgerColumn(_l("南至"), 30, lambda row: row.boundary("south")),
-        LedgerColumn(_l("西至"), 30, lambda row: row.boundary("west")),
-        LedgerColumn(_l("北至"), 30, lambda row: row.boundary("north")),
-        LedgerColumn(_l("户数"), 14, lambda row: row.households),
-        LedgerColumn(_l("人口"), 14, lambda row: row.residents),
-        LedgerColumn(_l("网格长"), 24, lambda row: _names(row.chiefs)),
-        LedgerColumn(_l("网格员"), 34, lambda row: _names(row.workers)),
-    ],
-    rows=_service_scope, blank_rows=12))
+register(
+    Ledger(
+        number=2,
+        title=_l("社区综合服务站服务范围"),
+        columns=[
+            LedgerColumn(_l("网格"), 26, lambda row: row.grid.name),
+            LedgerColumn(_l("东至"), 30, lambda row: row.boundary("east")),
+            LedgerColumn(_l("南至"), 30, lambda row: row.boundary("south")),
+            LedgerColumn(_l("西至"), 30, lambda row: row.boundary("west")),
+            LedgerColumn(_l("北至"), 30, lambda row: row.boundary("north")),
+            LedgerColumn(_l("户数"), 14, lambda row: row.households),
+            LedgerColumn(_l("人口"), 14, lambda row: row.residents),
+            LedgerColumn(_l("网格长"), 24, lambda row: _names(row.chiefs)),
+            LedgerColumn(_l("网格员"), 34, lambda row: _names(row.workers)),
+        ],
+        rows=_service_scope,
+        blank_rows=12,
+    )
+)
 
 
 # --- 3 社区网格管理员协管员工作职责 ---------------------------------------------------------
 
-# The duties of each post, summarised from the work manual (DOMAIN.md, 002 篇二/篇九, 004).
+# The duties of each post, summarised from the work manual (docs/domain.md, 002 篇二/篇九, 004).
 ROLE_DUTIES = {
-    StaffRole.GRID_CHIEF.value: _l("统筹网格工作，督促网格员巡查走访、信息上报和事件处置；"
-                                   "主持网格例会，协调化解矛盾纠纷，对网格内重大事项负责。"),
-    StaffRole.FULL_TIME_WORKER.value: _l("信息采集、现场处置、发现上报、代办服务；每周巡查不少于3次，"
-                                         "走访入户，排查隐患和矛盾纠纷，严守居民个人信息。"),
+    StaffRole.GRID_CHIEF.value: _l(
+        "统筹网格工作，督促网格员巡查走访、信息上报和事件处置；主持网格例会，协调化解矛盾纠纷，对网格内重大事项负责。"
+    ),
+    StaffRole.FULL_TIME_WORKER.value: _l(
+        "信息采集、现场处置、发现上报、代办服务；每周巡查不少于3次，走访入户，排查隐患和矛盾纠纷，严守居民个人信息。"
+    ),
     StaffRole.PART_TIME_WORKER.value: _l("协助网格员采集信息、巡查走访、发现上报，参与矛盾纠纷调解和便民服务。"),
     StaffRole.BUILDING_CHIEF.value: _l("掌握本楼栋住户和人员变动，及时向网格员报告，协助宣传和调解。"),
     StaffRole.PARTY_HEAD.value: _l("组织网格内党员发挥作用，联系群众，协助网格长开展工作。"),
@@ -205,36 +281,48 @@ ROLE_DUTIES = {
 }
 
 
-register(Ledger(
-    number=3, title=_l("社区网格管理员协管员工作职责"),
-    columns=[
-        LedgerColumn(_l("姓名"), 20, lambda a: a.staff.name),
-        LedgerColumn(_l("职务"), 24, lambda a: a.role_label),
-        LedgerColumn(_l("网格"), 28, lambda a: a.division.name),
-        LedgerColumn(_l("联系电话"), 26, lambda a: mask_phone(a.staff.phone)),
-        LedgerColumn(_l("任职时间"), 40, lambda a: f"{a.start_date.isoformat()}—"
-                     f"{a.end_date.isoformat() if a.end_date else ''}"),
-        LedgerColumn(_l("工作职责"), 110, lambda a: ROLE_DUTIES.get(a.role, "")),
-    ],
-    rows=lambda scope: _assignments(scope, include_unit=True)))
+register(
+    Ledger(
+        number=3,
+        title=_l("社区网格管理员协管员工作职责"),
+        columns=[
+            LedgerColumn(_l("姓名"), 20, lambda a: a.staff.name),
+            LedgerColumn(_l("职务"), 24, lambda a: a.role_label),
+            LedgerColumn(_l("网格"), 28, lambda a: a.division.name),
+            LedgerColumn(_l("联系电话"), 26, lambda a: mask_phone(a.staff.phone)),
+            LedgerColumn(
+                _l("任职时间"),
+                40,
+                lambda a: f"{a.start_date.isoformat()}—{a.end_date.isoformat() if a.end_date else ''}",
+            ),
+            LedgerColumn(_l("工作职责"), 110, lambda a: ROLE_DUTIES.get(a.role, "")),
+        ],
+        rows=lambda scope: _assignments(scope, include_unit=True),
+    )
+)
 
 
 # --- 4 社区社情民意调查记录表 (from the 民情日志, app/patrols) ---------------------------------
 
-register(Ledger(
-    number=4, title=_l("社区社情民意调查记录表"),
-    columns=[
-        LedgerColumn(_l("日期"), 22, lambda row: row.day.isoformat()),
-        LedgerColumn(_l("调查对象"), 30, lambda row: row.person),
-        LedgerColumn(_l("地址"), 40, lambda row: row.place),
-        LedgerColumn(_l("反映问题"), 80, lambda row: row.issue),
-        LedgerColumn(_l("办理情况"), 50, lambda row: row.handling),
-        LedgerColumn(_l("记录人"), 20, lambda row: row.recorder),
-    ],
-    rows=survey_rows))
+register(
+    Ledger(
+        number=4,
+        title=_l("社区社情民意调查记录表"),
+        columns=[
+            LedgerColumn(_l("日期"), 22, lambda row: row.day.isoformat()),
+            LedgerColumn(_l("调查对象"), 30, lambda row: row.person),
+            LedgerColumn(_l("地址"), 40, lambda row: row.place),
+            LedgerColumn(_l("反映问题"), 80, lambda row: row.issue),
+            LedgerColumn(_l("办理情况"), 50, lambda row: row.handling),
+            LedgerColumn(_l("记录人"), 20, lambda row: row.recorder),
+        ],
+        rows=survey_rows,
+    )
+)
 
 
 # --- 5 社区出租房屋商铺登记表 ----------------------------------------------------------------
+
 
 @dataclass
 class HousingRow:
@@ -259,59 +347,89 @@ def _rentals_and_shops(scope: LedgerScope) -> list[HousingRow]:
     """Rentals let during the period, then the open shops."""
     in_scope = scope.grid_ids()
     rentals = db.session.scalars(
-        select(Rental).where(Rental.grid_id.in_(in_scope), _period_overlaps(Rental.start_date, Rental.end_date, scope))
+        select(Rental)
+        .where(Rental.grid_id.in_(in_scope), _period_overlaps(Rental.start_date, Rental.end_date, scope))
         .join(Division, Division.id == Rental.grid_id)
-        .options(selectinload(Rental.house).selectinload(House.building),
-                 selectinload(Rental.landlord), selectinload(Rental.tenants))
-        .order_by(Division.code, Rental.start_date, Rental.id))
+        .options(
+            selectinload(Rental.house).selectinload(House.building),
+            selectinload(Rental.landlord),
+            selectinload(Rental.tenants),
+        )
+        .order_by(Division.code, Rental.start_date, Rental.id)
+    )
     grid_names = dict(db.session.execute(select(Division.id, Division.name).where(Division.id.in_(in_scope))).all())
-    rows = [HousingRow(
-        kind=str(_l("出租房屋")), place=house_address(r.house), person=person_name(r.landlord, r.landlord_name),
-        phone=mask_phone(person_phone(r.landlord, r.landlord_phone)), tenants=str(len(r.tenants)),
-        term=f"{r.start_date.isoformat()}—{r.end_date.isoformat() if r.end_date else ''}", licence="",
-        signed=_signed(_l("治安责任书"), r.agreement_signed, r.agreement_date),
-        grid=grid_names.get(r.grid_id, "")) for r in rentals]
+    rows = [
+        HousingRow(
+            kind=str(_l("出租房屋")),
+            place=house_address(r.house),
+            person=person_name(r.landlord, r.landlord_name),
+            phone=mask_phone(person_phone(r.landlord, r.landlord_phone)),
+            tenants=str(len(r.tenants)),
+            term=f"{r.start_date.isoformat()}—{r.end_date.isoformat() if r.end_date else ''}",
+            licence="",
+            signed=_signed(_l("治安责任书"), r.agreement_signed, r.agreement_date),
+            grid=grid_names.get(r.grid_id, ""),
+        )
+        for r in rentals
+    ]
     shops = db.session.scalars(
-        select(Shop).where(Shop.grid_id.in_(in_scope), Shop.status == "open")
+        select(Shop)
+        .where(Shop.grid_id.in_(in_scope), Shop.status == "open")
         .join(Division, Division.id == Shop.grid_id)
-        .options(selectinload(Shop.house).selectinload(House.building),
-                 selectinload(Shop.operator))
-        .order_by(Division.code, Shop.name, Shop.id))
-    rows += [HousingRow(
-        kind=str(_l("商铺")), place=f"{s.name} {shop_address(s)}".strip(),
-        person=person_name(s.operator, s.operator_name), phone=mask_phone(person_phone(s.operator, s.operator_phone)),
-        tenants="", term="", licence=s.licence_number,
-        signed=_signed(_l("门前三包"), s.frontage_duty_signed), grid=grid_names.get(s.grid_id, ""))
-        for s in shops]
+        .options(selectinload(Shop.house).selectinload(House.building), selectinload(Shop.operator))
+        .order_by(Division.code, Shop.name, Shop.id)
+    )
+    rows += [
+        HousingRow(
+            kind=str(_l("商铺")),
+            place=f"{s.name} {shop_address(s)}".strip(),
+            person=person_name(s.operator, s.operator_name),
+            phone=mask_phone(person_phone(s.operator, s.operator_phone)),
+            tenants="",
+            term="",
+            licence=s.licence_number,
+            signed=_signed(_l("门前三包"), s.frontage_duty_signed),
+            grid=grid_names.get(s.grid_id, ""),
+        )
+        for s in shops
+    ]
     return rows
 
 
-register(Ledger(
-    number=5, title=_l("社区出租房屋商铺登记表"),
-    columns=[
-        LedgerColumn(_l("类别"), 18, lambda row: row.kind),
-        LedgerColumn(_l("地址（店名）"), 50, lambda row: row.place),
-        LedgerColumn(_l("房东/经营者"), 26, lambda row: row.person),
-        LedgerColumn(_l("联系电话"), 26, lambda row: row.phone),
-        LedgerColumn(_l("承租人数"), 18, lambda row: row.tenants),
-        LedgerColumn(_l("租赁期限"), 38, lambda row: row.term),
-        LedgerColumn(_l("营业执照号"), 30, lambda row: row.licence, not_personal=True),
-        LedgerColumn(_l("责任书签订"), 28, lambda row: row.signed),
-        LedgerColumn(_l("网格"), 18, lambda row: row.grid),
-    ],
-    rows=_rentals_and_shops))
+register(
+    Ledger(
+        number=5,
+        title=_l("社区出租房屋商铺登记表"),
+        columns=[
+            LedgerColumn(_l("类别"), 18, lambda row: row.kind),
+            LedgerColumn(_l("地址（店名）"), 50, lambda row: row.place),
+            LedgerColumn(_l("房东/经营者"), 26, lambda row: row.person),
+            LedgerColumn(_l("联系电话"), 26, lambda row: row.phone),
+            LedgerColumn(_l("承租人数"), 18, lambda row: row.tenants),
+            LedgerColumn(_l("租赁期限"), 38, lambda row: row.term),
+            LedgerColumn(_l("营业执照号"), 30, lambda row: row.licence, not_personal=True),
+            LedgerColumn(_l("责任书签订"), 28, lambda row: row.signed),
+            LedgerColumn(_l("网格"), 18, lambda row: row.grid),
+        ],
+        rows=_rentals_and_shops,
+    )
+)
 
 
 # --- 14 网格化管理工作记录 (patrols, 民情日志 and visits, app/patrols) ---------------------------
 
-register(Ledger(
-    number=14, title=_l("网格化管理工作记录"),
-    columns=[
-        LedgerColumn(_l("日期"), 22, lambda row: row.day.isoformat()),
-        LedgerColumn(_l("时间"), 18, lambda row: row.time),
-        LedgerColumn(_l("地点"), 36, lambda row: row.place),
-        LedgerColumn(_l("工作内容"), 90, lambda row: row.content),
-        LedgerColumn(_l("处理结果"), 60, lambda row: row.result),
-        LedgerColumn(_l("记录人"), 20, lambda row: row.recorder),
-    ],
-    rows=work_log_rows))
+register(
+    Ledger(
+        number=14,
+        title=_l("网格化管理工作记录"),
+        columns=[
+            LedgerColumn(_l("日期"), 22, lambda row: row.day.isoformat()),
+            LedgerColumn(_l("时间"), 18, lambda row: row.time),
+            LedgerColumn(_l("地点"), 36, lambda row: row.place),
+            LedgerColumn(_l("工作内容"), 90, lambda row: row.content),
+            LedgerColumn(_l("处理结果"), 60, lambda row: row.result),
+            LedgerColumn(_l("记录人"), 20, lambda row: row.recorder),
+        ],
+        rows=work_log_rows,
+    )
+)

@@ -1,4 +1,5 @@
-"""The 14 ledgers (台账) of the grid work manual (DOMAIN.md, 002 篇四): each filled
+"""The ledgers (台账) of the grid work manual — the 14 the manual names, and the
+督导台帐 (15) of supervision (docs/domain.md, 002 篇四): each filled
 from the records of a grid or community for a period, blank with ruled rows for
 handwriting, or as xlsx. A ledger is a title, columns (header, width in mm, value)
 and a query; the PDF and the xlsx are made from the same definition.
@@ -6,11 +7,13 @@ and a query; the PDF and the xlsx are made from the same definition.
 Personal numbers are masked in ledgers as everywhere else (a printed page travels
 further than a screen): every cell, free text included, in the PDF (app.printing.pdf
 masks what a print template outputs) and in the xlsx (app.core.xlsx masks text cells)."""
+
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -24,14 +27,16 @@ from app.printing.pdf import PrintJob, PrintResult, job_missing_glyphs, lay_out,
 @dataclass(frozen=True)
 class LedgerScope:
     """A grid or a community, and the period the ledger covers."""
+
     division: Division
     start: date
     end: date
 
     def grid_ids(self) -> Any:
         """The ids of the grids under the division (a grid: itself)."""
-        return select(Division.id).where(Division.level == "grid",
-                                         Division.code.startswith(self.division.code, autoescape=True))
+        return select(Division.id).where(
+            Division.level == "grid", Division.code.startswith(self.division.code, autoescape=True)
+        )
 
     @property
     def period_label(self) -> str:
@@ -83,19 +88,30 @@ def register(ledger: Ledger) -> Ledger:
 ROWS_PER_PART = 60
 
 
-def ledger_jobs(ledger: Ledger, scope: LedgerScope, blank: bool = False,
-                numbered: bool = True) -> tuple[list[PrintJob], int]:
+def ledger_jobs(
+    ledger: Ledger, scope: LedgerScope, blank: bool = False, numbered: bool = True
+) -> tuple[list[PrintJob], int]:
     """The ledger as print jobs — one, or one per ROWS_PER_PART rows; a ledger of
     several parts is laid out without page footers (assembly.join_and_number stamps
     one numbering over the joined pages) — and how many records it holds."""
     rows = [] if blank else [ledger.cells(row) for row in ledger.rows(scope)]
-    chunks = [rows[i:i + ROWS_PER_PART] for i in range(0, len(rows), ROWS_PER_PART)] or [[]]
-    jobs = [prepare_print("print/ledger.html", title=f"{ledger.number}. {ledger.title}", ledger=ledger,
-                          scope=scope, rows=chunk, blank=blank, first_number=index * ROWS_PER_PART + 1,
-                          first_part=index == 0, last_part=index == len(chunks) - 1,
-                          numbered=numbered and len(chunks) == 1,
-                          page_size="A4 landscape" if ledger.landscape else "A4")
-            for index, chunk in enumerate(chunks)]
+    chunks = [rows[i : i + ROWS_PER_PART] for i in range(0, len(rows), ROWS_PER_PART)] or [[]]
+    jobs = [
+        prepare_print(
+            "print/ledger.html",
+            title=f"{ledger.number}. {ledger.title}",
+            ledger=ledger,
+            scope=scope,
+            rows=chunk,
+            blank=blank,
+            first_number=index * ROWS_PER_PART + 1,
+            first_part=index == 0,
+            last_part=index == len(chunks) - 1,
+            numbered=numbered and len(chunks) == 1,
+            page_size="A4 landscape" if ledger.landscape else "A4",
+        )
+        for index, chunk in enumerate(chunks)
+    ]
     return jobs, len(rows)
 
 
@@ -103,6 +119,7 @@ def ledger_pdf(ledger: Ledger, scope: LedgerScope, blank: bool = False) -> tuple
     """The PDF and how many records it holds (0 for a blank form). A long ledger is
     laid out in parts on every core (app/printing/assembly.py)."""
     from app.printing.assembly import join_and_number, lay_out_parts
+
     jobs, count = ledger_jobs(ledger, scope, blank)
     glyphs = [glyph for job in jobs for glyph in job_missing_glyphs(job)]
     if len(jobs) == 1:
@@ -115,10 +132,13 @@ def ledger_pdf(ledger: Ledger, scope: LedgerScope, blank: bool = False) -> tuple
 
 def ledger_xlsx(ledger: Ledger, scope: LedgerScope) -> tuple[bytes, int]:
     rows = [ledger.cells(row) for row in ledger.rows(scope)]
-    columns = [XlsxColumn(lambda r, i=i: r[i], str(c.header), max(6, c.width_mm // 3), not_personal=c.not_personal)
-               for i, c in enumerate(ledger.columns)]
-    title = _("%(title)s（%(unit)s，%(period)s）", title=ledger.title, unit=scope.division.name,
-              period=scope.period_label)
+    columns = [
+        XlsxColumn(lambda r, i=i: r[i], str(c.header), max(6, c.width_mm // 3), not_personal=c.not_personal)
+        for i, c in enumerate(ledger.columns)
+    ]
+    title = _(
+        "%(title)s（%(unit)s，%(period)s）", title=ledger.title, unit=scope.division.name, period=scope.period_label
+    )
     return write_table(columns, rows, title=title, sheet_name=str(ledger.title)[:30]), len(rows)
 
 
@@ -135,4 +155,3 @@ def get_ledger(number: int) -> Ledger | None:
 def all_ledgers() -> list[Ledger]:
     _ledger_modules()
     return [LEDGERS[n] for n in sorted(LEDGERS)]
-

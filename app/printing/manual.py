@@ -1,6 +1,7 @@
 """Work-manual pages: Markdown rendered to safe HTML, saving with version history,
 and the print version (one printed page break per manual page, each with its
 heading) that the inspection binder will include."""
+
 from __future__ import annotations
 
 import markdown
@@ -14,9 +15,39 @@ from app.extensions import db
 from app.printing.manual_models import ManualPage, ManualPageVersion
 from app.printing.pdf import PrintJob, PrintResult, job_missing_glyphs, lay_out, prepare_print
 
-ALLOWED_TAGS = {"p", "br", "hr", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "strong", "em", "b",
-                "i", "u", "s", "del", "blockquote", "code", "pre", "a", "table", "thead", "tbody", "tr",
-                "th", "td", "sup", "sub"}
+ALLOWED_TAGS = {
+    "p",
+    "br",
+    "hr",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "ul",
+    "ol",
+    "li",
+    "strong",
+    "em",
+    "b",
+    "i",
+    "u",
+    "s",
+    "del",
+    "blockquote",
+    "code",
+    "pre",
+    "a",
+    "table",
+    "thead",
+    "tbody",
+    "tr",
+    "th",
+    "td",
+    "sup",
+    "sub",
+}
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "th": {"align"}, "td": {"align"}, "ol": {"start"}}
 URL_SCHEMES = {"http", "https", "mailto", "tel"}
 MAX_BODY = 100_000
@@ -31,8 +62,15 @@ def render_markdown(text: str) -> Markup:
     """Markdown to HTML, then sanitised: no scripts, no event attributes, no
     javascript: links, whatever the author typed (raw HTML included)."""
     html = markdown.markdown(text or "", extensions=["tables", "sane_lists"], output_format="html")
-    return Markup(nh3.clean(html, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, url_schemes=URL_SCHEMES,
-                            link_rel="noopener noreferrer"))
+    return Markup(
+        nh3.clean(
+            html,
+            tags=ALLOWED_TAGS,
+            attributes=ALLOWED_ATTRIBUTES,
+            url_schemes=URL_SCHEMES,
+            link_rel="noopener noreferrer",
+        )
+    )
 
 
 def ordered_pages() -> list[ManualPage]:
@@ -51,8 +89,9 @@ def current_number(page: ManualPage) -> int:
 
 
 def version_of(page: ManualPage, number: int) -> ManualPageVersion | None:
-    return db.session.scalar(select(ManualPageVersion).where(
-        ManualPageVersion.page_id == page.id, ManualPageVersion.number == number))
+    return db.session.scalar(
+        select(ManualPageVersion).where(ManualPageVersion.page_id == page.id, ManualPageVersion.number == number)
+    )
 
 
 def save_page(page: ManualPage, title: str, body: str, user) -> bool:
@@ -67,8 +106,16 @@ def save_page(page: ManualPage, title: str, body: str, user) -> bool:
         raise ManualError(_("正文太长（不能超过 %(n)d 个字符）。", n=MAX_BODY))
     if title == page.title and body == page.body:
         return False
-    db.session.add(ManualPageVersion(page=page, number=current_number(page), title=page.title, body=page.body,
-                                     saved_at=page.updated_at, saved_by_id=page.updated_by_id))
+    db.session.add(
+        ManualPageVersion(
+            page=page,
+            number=current_number(page),
+            title=page.title,
+            body=page.body,
+            saved_at=page.updated_at,
+            saved_by_id=page.updated_by_id,
+        )
+    )
     page.title, page.body = title, body
     page.updated_at, page.updated_by_id = utcnow(), user.id
     return True
@@ -77,8 +124,9 @@ def save_page(page: ManualPage, title: str, body: str, user) -> bool:
 def manual_job(pages: list[ManualPage], numbered: bool = True) -> PrintJob:
     """The pages as one A4 document: each page starts on a new sheet with its title."""
     rendered = [(page, render_markdown(page.body)) for page in pages]
-    return prepare_print("print/manual.html", title=_("网格化管理服务工作手册"), confidential=True,
-                         numbered=numbered, pages=rendered)
+    return prepare_print(
+        "print/manual.html", title=_("网格化管理服务工作手册"), confidential=True, numbered=numbered, pages=rendered
+    )
 
 
 def manual_pdf(pages: list[ManualPage]) -> PrintResult:

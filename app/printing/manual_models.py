@@ -2,6 +2,7 @@
 of 网格长, 网格员 and 楼栋长 and the working rules — that county administrators edit.
 Every save keeps the text it replaces as a ManualPageVersion (who, when), so the
 history of a rule can be shown and an old wording read again."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -29,8 +30,9 @@ class ManualPage(db.Model):
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
 
     updated_by: Mapped[User | None] = relationship()
-    versions: Mapped[list["ManualPageVersion"]] = relationship(
-        back_populates="page", cascade="all, delete-orphan", order_by="ManualPageVersion.number.desc()")
+    versions: Mapped[list[ManualPageVersion]] = relationship(
+        back_populates="page", cascade="all, delete-orphan", order_by="ManualPageVersion.number.desc()"
+    )
 
 
 class ManualPageVersion(db.Model):

@@ -1,6 +1,7 @@
 """Work-manual pages for staff: the list, each page and its history for everyone
 signed in; the editor for county administrators only (404 for others, as
 for the other county reference lists); the whole manual as a PDF (audited)."""
+
 from __future__ import annotations
 
 from io import BytesIO
@@ -23,9 +24,12 @@ from app.printing.views import print_detail, print_summary
 
 class ManualPageForm(Form):
     title = StringField(_l("标题"), validators=[DataRequired(_l("请填写标题。")), Length(max=manual.MAX_TITLE)])
-    body = TextAreaField(_l("正文（Markdown）"), validators=[Length(max=manual.MAX_BODY)],
-                         description=_l("空一行另起一段；“1. ”开头为编号列表，“- ”开头为列表，“## ”开头为小标题，**加粗**。"),
-                         render_kw={"rows": 24, "cols": 90})
+    body = TextAreaField(
+        _l("正文（Markdown）"),
+        validators=[Length(max=manual.MAX_BODY)],
+        description=_l("空一行另起一段；“1. ”开头为编号列表，“- ”开头为列表，“## ”开头为小标题，**加粗**。"),
+        render_kw={"rows": 24, "cols": 90},
+    )
     preview = SubmitField(_l("预览"))
     submit = SubmitField(_l("保存"))
 
@@ -52,8 +56,13 @@ def manual_print():
     result = manual.manual_pdf(pages)
     detail = print_detail(_("工作手册"), _("全县"), len(pages), result)
     audit.record_now("printed", summary=print_summary(detail), detail=detail)
-    response = send_file(BytesIO(result.pdf), mimetype="application/pdf", as_attachment=True,
-                         download_name=f"{_('工作手册')}-{local_today():%Y%m%d}.pdf", max_age=0)
+    response = send_file(
+        BytesIO(result.pdf),
+        mimetype="application/pdf",
+        as_attachment=True,
+        download_name=f"{_('工作手册')}-{local_today():%Y%m%d}.pdf",
+        max_age=0,
+    )
     response.headers["Cache-Control"] = "private, no-store"
     return response
 
@@ -84,8 +93,12 @@ def manual_edit(slug: str):
                 form.body.errors = [str(error)]
             else:
                 if changed:
-                    audit.record("manual_page_saved", target=page, summary=page.title,
-                                 detail={"slug": page.slug, "version": manual.current_number(page)})
+                    audit.record(
+                        "manual_page_saved",
+                        target=page,
+                        summary=page.title,
+                        detail={"slug": page.slug, "version": manual.current_number(page)},
+                    )
                     db.session.commit()
                     flash(_("已保存，原内容已存入修改记录。"), "success")
                 else:
@@ -111,5 +124,6 @@ def manual_version(slug: str, number: int):
     version = manual.version_of(page, number)
     if version is None:
         abort(404)
-    return render_template("printing/manual_version.html", page=page, version=version,
-                           html=manual.render_markdown(version.body))
+    return render_template(
+        "printing/manual_version.html", page=page, version=version, html=manual.render_markdown(version.body)
+    )

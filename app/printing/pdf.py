@@ -9,6 +9,7 @@ The bundled fonts cover GBK. A name with a character beyond it (some rare
 characters of personal names) falls back to a system CJK font when fontconfig has
 one; either way, each such character is listed with the text around it in the
 print's audit entry, so the station can check those records on paper."""
+
 from __future__ import annotations
 
 import hashlib
@@ -40,7 +41,7 @@ class PrintResult:
 
 def font_file(weight: str) -> Path:
     """The bundled font decompressed once to OpenType in the instance folder
-    (WOFF2 costs about 0.3 s more per render, FACTS.md); the WOFF2 if that fails."""
+    (WOFF2 costs about 0.3 s more per render, docs/benchmarks.md); the WOFF2 if that fails."""
     source = FONT_DIR / FONT_FILES[weight]
     target = Path(current_app.instance_path) / "fonts" / source.name.replace(".woff2", ".otf")
     if not target.exists():
@@ -68,7 +69,7 @@ def missing_glyphs(text: str) -> list[dict]:
     found = []
     for index, char in enumerate(text):
         if ord(char) > 0x2E7F and ord(char) not in covered and not char.isspace():
-            found.append({"char": char, "context": text[max(0, index - SNIPPET):index + SNIPPET + 1]})
+            found.append({"char": char, "context": text[max(0, index - SNIPPET) : index + SNIPPET + 1]})
     return found
 
 
@@ -76,8 +77,10 @@ def font_faces() -> Markup:
     """@font-face rules for the print style sheet; system CJK fonts after ours."""
     rules = []
     for weight in ("normal", "bold"):
-        rules.append("@font-face { font-family: 'Gridbook CJK'; font-weight: %s; src: url('%s'); }"
-                     % (weight, font_file(weight).as_uri()))
+        rules.append(
+            "@font-face { font-family: 'Gridbook CJK'; font-weight: %s; src: url('%s'); }"
+            % (weight, font_file(weight).as_uri())
+        )
     return Markup("\n".join(rules))
 
 
@@ -101,8 +104,9 @@ def stamp_font_face(text: str) -> Markup:
     return Markup("@font-face { font-family: 'Gridbook Stamp'; src: url('%s'); }" % target.as_uri())
 
 
-def prepare_print(template: str, *, title: str, confidential: bool = True, numbered: bool = True,
-                  **context) -> PrintJob:
+def prepare_print(
+    template: str, *, title: str, confidential: bool = True, numbered: bool = True, **context
+) -> PrintJob:
     """Render `template` (extending print/base.html) to HTML for layout.
 
     numbered=False leaves the printed-at time and "第 x 页 / 共 y 页" out of the page
@@ -113,9 +117,16 @@ def prepare_print(template: str, *, title: str, confidential: bool = True, numbe
     ID numbers and mobiles are masked in whatever the template prints, free text
     included; numbers that are not personal are marked `|not_personal`."""
     with printing():  # every value the template outputs is masked (app.core.rendering)
-        html = render_template(template, title=title, confidential=confidential, numbered=numbered,
-                               printed_at=to_local(utcnow()), font_faces=font_faces(), page_label=page_label(),
-                               **context)
+        html = render_template(
+            template,
+            title=title,
+            confidential=confidential,
+            numbered=numbered,
+            printed_at=to_local(utcnow()),
+            font_faces=font_faces(),
+            page_label=page_label(),
+            **context,
+        )
     roots = (ROOT / "static", Path(current_app.config["UPLOAD_FOLDER"]), Path(current_app.instance_path) / "fonts")
     return PrintJob(html, str(ROOT / "static") + "/", tuple(str(root) for root in roots), title)
 
@@ -132,7 +143,7 @@ def job_missing_glyphs(job: PrintJob) -> list[dict]:
 
 
 def page_label() -> dict[str, str]:
-    """"第 " counter(page) " 页 / 共 " counter(pages) " 页", from one translated pattern."""
+    """ "第 " counter(page) " 页 / 共 " counter(pages) " 页", from one translated pattern."""
     pattern = _("第 {page} 页 / 共 {pages} 页")
     before, rest = pattern.split("{page}", 1)
     middle, after = rest.split("{pages}", 1)
@@ -140,8 +151,9 @@ def page_label() -> dict[str, str]:
 
 
 def _visible_text(html: str) -> str:
-    from html import unescape
     import re
+    from html import unescape
+
     body = html.split("<body", 1)[-1]
     body = re.sub(r"<style.*?</style>", " ", body, flags=re.S)
     return unescape(re.sub(r"<[^>]+>", " ", body))

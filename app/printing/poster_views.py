@@ -3,6 +3,7 @@ stations, the A3 poster per grid, the roster editor (dates × staff, a plain for
 checkboxes: Tab/Space with the keyboard, no JavaScript needed) and the A4 roster
 notice. Posters and notices are made on demand from today's data, so a poster
 printed after a staff change shows the new staff. Every PDF is audited as a print."""
+
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -19,21 +20,32 @@ from app.core.scoping import get_visible_or_404, scoped_select
 from app.core.timeutil import local_today
 from app.extensions import db
 from app.org.models import Division
-from app.printing import bp, publicity
-from app.printing import roster_models  # noqa: F401  (the models, for Alembic and the app)
+from app.printing import (
+    bp,
+    publicity,
+    roster_models,  # noqa: F401  (the models, for Alembic and the app)
+)
 from app.printing.views import print_detail, print_summary
 
 
 def _pdf_response(pdf: bytes, name: str):
-    response = send_file(BytesIO(pdf), mimetype="application/pdf", as_attachment=True,
-                         download_name=f"{name}-{local_today():%Y%m%d}.pdf", max_age=0)
+    response = send_file(
+        BytesIO(pdf),
+        mimetype="application/pdf",
+        as_attachment=True,
+        download_name=f"{name}-{local_today():%Y%m%d}.pdf",
+        max_age=0,
+    )
     response.headers["Cache-Control"] = "private, no-store"
     return response
 
 
 def _visible(level: str) -> list[Division]:
-    return list(db.session.scalars(scoped_select(Division).where(
-        Division.level == level, Division.status == "active").order_by(Division.code)))
+    return list(
+        db.session.scalars(
+            scoped_select(Division).where(Division.level == level, Division.status == "active").order_by(Division.code)
+        )
+    )
 
 
 @bp.route("/publicity/")
@@ -42,9 +54,13 @@ def publicity_index():
     """Grids with their posters, stations with their rosters."""
     if current_user.role == "department_handler":
         abort(404)
-    return render_template("printing/publicity.html", grids=_visible("grid"), communities=_visible("community"),
-                           public_address_missing=addresses.configured_base_url() is None,
-                           fallback_address=addresses.DEVELOPMENT_BASE_URL)
+    return render_template(
+        "printing/publicity.html",
+        grids=_visible("grid"),
+        communities=_visible("community"),
+        public_address_missing=addresses.configured_base_url() is None,
+        fallback_address=addresses.DEVELOPMENT_BASE_URL,
+    )
 
 
 @bp.route("/grids/<int:division_id>/poster.pdf")
@@ -112,8 +128,11 @@ def roster_edit(division_id: int):
         on_duty, notes = _selection(days)
         try:
             roster = publicity.save_roster(community, kind, start, on_duty, notes, current_user)
-            audit.record("roster_saved", target=community,
-                         summary=publicity.roster_title(roster) + " · " + _("%(n)d 人次", n=len(roster.shifts)))
+            audit.record(
+                "roster_saved",
+                target=community,
+                summary=publicity.roster_title(roster) + " · " + _("%(n)d 人次", n=len(roster.shifts)),
+            )
         except publicity.RosterError as exc:
             db.session.rollback()
             error, status = str(exc), 400
@@ -121,17 +140,30 @@ def roster_edit(division_id: int):
         else:
             db.session.commit()
             flash(_("值班表已保存。"), "success")
-            return redirect(url_for("printing.roster_edit", division_id=community.id, kind=kind,
-                                    start=start.isoformat()), 303)
+            return redirect(
+                url_for("printing.roster_edit", division_id=community.id, kind=kind, start=start.isoformat()), 303
+            )
     candidates = publicity.roster_candidates(community, start, roster)
     chosen = {(s.day, s.staff_id) for s in roster.shifts} if roster else set()
     notes = {day: roster.note_on(day) for day in days} if roster else {}
     return render_template(
-        "printing/roster.html", community=community, kind=kind, kinds=publicity.PERIOD_KINDS, start=start,
-        end=end, days=days, candidates=candidates, chosen=chosen, notes=notes, roster=roster,
-        may_edit=may_edit, error=error, weekday=publicity.weekday_label,
+        "printing/roster.html",
+        community=community,
+        kind=kind,
+        kinds=publicity.PERIOD_KINDS,
+        start=start,
+        end=end,
+        days=days,
+        candidates=candidates,
+        chosen=chosen,
+        notes=notes,
+        roster=roster,
+        may_edit=may_edit,
+        error=error,
+        weekday=publicity.weekday_label,
         previous=publicity.period_bounds(kind, start - timedelta(days=1))[0],
-        following=end + timedelta(days=1)), status
+        following=end + timedelta(days=1),
+    ), status
 
 
 @bp.route("/communities/<int:division_id>/roster.pdf")

@@ -3,6 +3,7 @@ station's duty roster. Plain functions over the session; views and CLI stay thin
 
 Nothing here reads residents: the poster, the public page and the roster notice show
 staff only (name, role, photo, work phone — the public duty number) and the grid."""
+
 from __future__ import annotations
 
 import calendar
@@ -25,9 +26,16 @@ from app.printing.pdf import PrintResult, render_pdf
 from app.printing.roster_models import DutyRoster, DutyShift
 
 # Who comes first on the poster and the public page.
-ROLE_ORDER = [StaffRole.GRID_CHIEF, StaffRole.FULL_TIME_WORKER, StaffRole.PART_TIME_WORKER,
-              StaffRole.PARTY_HEAD, StaffRole.BUILDING_CHIEF, StaffRole.BEAT_POLICE,
-              StaffRole.VOLUNTEER, StaffRole.OTHER]
+ROLE_ORDER = [
+    StaffRole.GRID_CHIEF,
+    StaffRole.FULL_TIME_WORKER,
+    StaffRole.PART_TIME_WORKER,
+    StaffRole.PARTY_HEAD,
+    StaffRole.BUILDING_CHIEF,
+    StaffRole.BEAT_POLICE,
+    StaffRole.VOLUNTEER,
+    StaffRole.OTHER,
+]
 DUTIES = [
     _l("采集更新网格内人、地、事、物、组织等基础信息"),
     _l("每日巡查走访，及时发现、报告和处置安全隐患与矛盾纠纷"),
@@ -35,14 +43,14 @@ DUTIES = [
     _l("宣传党的政策和法律法规，开展便民代办服务"),
     _l("关心关爱孤寡老人、留守儿童、困难家庭等特殊群体"),
 ]
-DEFAULT_COMPLAINT = _l("对网格员的工作有意见或建议，请向%(town)s或%(community)s反映，"
-                       "也可拨打 12345 政务服务便民热线。")
+DEFAULT_COMPLAINT = _l("对网格员的工作有意见或建议，请向%(town)s或%(community)s反映，也可拨打 12345 政务服务便民热线。")
 PERIOD_KINDS = {"week": _l("周值班表"), "month": _l("月值班表")}
 
 
 @dataclass
 class PostedStaff:
     """One line of the poster / public page: a staff member in one role."""
+
     staff: StaffMember
     role_label: str
     photo_path: object  # pathlib.Path | None
@@ -52,10 +60,12 @@ def grid_staff(grid: Division, day: date | None = None) -> list[PostedStaff]:
     """The grid's staff today (active assignments), grid chief first."""
     rank = {role.value: index for index, role in enumerate(ROLE_ORDER)}
     upload_root = current_app.config["UPLOAD_FOLDER"]
-    assignments = sorted(active_assignments([grid.id], day),
-                         key=lambda a: (rank.get(a.role, len(rank)), a.staff.name, a.id))
-    return [PostedStaff(a.staff, a.role_label, photos.path_of(a.staff.photo_filename, upload_root))
-            for a in assignments]
+    assignments = sorted(
+        active_assignments([grid.id], day), key=lambda a: (rank.get(a.role, len(rank)), a.staff.name, a.id)
+    )
+    return [
+        PostedStaff(a.staff, a.role_label, photos.path_of(a.staff.photo_filename, upload_root)) for a in assignments
+    ]
 
 
 def public_grid_url(grid: Division) -> str:
@@ -90,8 +100,12 @@ def boundary(grid: Division) -> list[tuple[str, str]]:
     profile = grid.current_profile
     if profile is None:
         return []
-    sides = [(_("东至"), profile.boundary_east), (_("南至"), profile.boundary_south),
-             (_("西至"), profile.boundary_west), (_("北至"), profile.boundary_north)]
+    sides = [
+        (_("东至"), profile.boundary_east),
+        (_("南至"), profile.boundary_south),
+        (_("西至"), profile.boundary_west),
+        (_("北至"), profile.boundary_north),
+    ]
     return [(label, value) for label, value in sides if value]
 
 
@@ -100,22 +114,38 @@ def poster_pdf(grid: Division) -> tuple[PrintResult, int]:
     staff); returns the result and the number of staff on it."""
     staff = grid_staff(grid)
     url = public_grid_url(grid)
-    result = render_pdf("print/poster.html", title=_("网格员上岗公示"), confidential=False, page_size="A3",
-                        grid=grid, community=grid.parent, staff=staff, boundary=boundary(grid),
-                        duties=[str(d) for d in DUTIES], complaint=complaint_text(grid),
-                        public_url=url, qr_uri=qr_svg_uri(url), today=local_today())
+    result = render_pdf(
+        "print/poster.html",
+        title=_("网格员上岗公示"),
+        confidential=False,
+        page_size="A3",
+        grid=grid,
+        community=grid.parent,
+        staff=staff,
+        boundary=boundary(grid),
+        duties=[str(d) for d in DUTIES],
+        complaint=complaint_text(grid),
+        public_url=url,
+        qr_uri=qr_svg_uri(url),
+        today=local_today(),
+    )
     return result, len(staff)
 
 
 # --- Finding one's grid ----------------------------------------------------------------
 
+
 def community_buildings(community: Division) -> list[Building]:
     """The community's buildings (with their grid), for "which grid is mine"."""
-    return list(db.session.scalars(select(Building).where(Building.community_id == community.id)
-                                   .order_by(Building.number, Building.id)))
+    return list(
+        db.session.scalars(
+            select(Building).where(Building.community_id == community.id).order_by(Building.number, Building.id)
+        )
+    )
 
 
 # --- Duty rosters -------------------------------------------------------------------
+
 
 class RosterError(ValueError):
     pass
@@ -137,29 +167,37 @@ def days_of(start: date, end: date) -> list[date]:
 
 
 def roster_for(community: Division, kind: str, start: date) -> DutyRoster | None:
-    return db.session.scalar(select(DutyRoster).where(
-        DutyRoster.community_id == community.id, DutyRoster.period_kind == kind,
-        DutyRoster.period_start == start))
+    return db.session.scalar(
+        select(DutyRoster).where(
+            DutyRoster.community_id == community.id, DutyRoster.period_kind == kind, DutyRoster.period_start == start
+        )
+    )
 
 
-def roster_candidates(community: Division, day: date | None = None,
-                      roster: DutyRoster | None = None) -> list[StaffMember]:
+def roster_candidates(
+    community: Division, day: date | None = None, roster: DutyRoster | None = None
+) -> list[StaffMember]:
     """Who may be put on duty: staff of the station (home unit) and staff assigned
     to the community or its grids today — and anyone already on the roster."""
     grid_ids = [g.id for g in community.children if g.status == "active"]
     assigned = {a.staff_id for a in active_assignments([community.id, *grid_ids], day)}
-    ids = set(assigned) | set(db.session.scalars(
-        select(StaffMember.id).where(StaffMember.home_division_id == community.id)))
+    ids = set(assigned) | set(
+        db.session.scalars(select(StaffMember.id).where(StaffMember.home_division_id == community.id))
+    )
     if roster is not None:
         ids |= {s.staff_id for s in roster.shifts}
     if not ids:
         return []
-    return list(db.session.scalars(select(StaffMember).where(StaffMember.id.in_(ids))
-                                   .order_by(StaffMember.name, StaffMember.id)))
+    return list(
+        db.session.scalars(
+            select(StaffMember).where(StaffMember.id.in_(ids)).order_by(StaffMember.name, StaffMember.id)
+        )
+    )
 
 
-def save_roster(community: Division, kind: str, start: date, on_duty: dict[date, set[int]],
-                notes: dict[date, str], user=None) -> DutyRoster:
+def save_roster(
+    community: Division, kind: str, start: date, on_duty: dict[date, set[int]], notes: dict[date, str], user=None
+) -> DutyRoster:
     """Replace the period's shifts with `on_duty` (day → staff ids) and its notes (day →
     text): a note is kept whether or not anyone is on duty that day."""
     start, end = period_bounds(kind, start)
@@ -188,9 +226,11 @@ def save_roster(community: Division, kind: str, start: date, on_duty: dict[date,
 def current_rosters(community: Division, day: date | None = None) -> list[DutyRoster]:
     """The rosters covering `day` (a week roster before a month roster)."""
     day = day or local_today()
-    rosters = db.session.scalars(select(DutyRoster).where(
-        DutyRoster.community_id == community.id, DutyRoster.period_start <= day,
-        DutyRoster.period_end >= day))
+    rosters = db.session.scalars(
+        select(DutyRoster).where(
+            DutyRoster.community_id == community.id, DutyRoster.period_start <= day, DutyRoster.period_end >= day
+        )
+    )
     return sorted((r for r in rosters if not r.is_empty), key=lambda r: r.period_kind != "week")
 
 
@@ -209,18 +249,30 @@ def roster_days(roster: DutyRoster) -> list[RosterDay]:
 
 
 def roster_title(roster: DutyRoster) -> str:
-    return _("%(community)s值班表（%(start)s 至 %(end)s）", community=roster.community.name,
-             start=roster.period_start.isoformat(), end=roster.period_end.isoformat())
+    return _(
+        "%(community)s值班表（%(start)s 至 %(end)s）",
+        community=roster.community.name,
+        start=roster.period_start.isoformat(),
+        end=roster.period_end.isoformat(),
+    )
 
 
 def roster_pdf(roster: DutyRoster) -> PrintResult:
     """The A4 notice: dates × staff on duty with their work phones."""
     community = roster.community
     town = community.parent
-    return render_pdf("print/roster.html", title=roster_title(roster), confidential=False, page_size="A4",
-                      roster=roster, community=community, town=town, days=roster_days(roster),
-                      staff=sorted({s.staff for s in roster.shifts}, key=lambda s: (s.name, s.id)),
-                      weekday=weekday_label)
+    return render_pdf(
+        "print/roster.html",
+        title=roster_title(roster),
+        confidential=False,
+        page_size="A4",
+        roster=roster,
+        community=community,
+        town=town,
+        days=roster_days(roster),
+        staff=sorted({s.staff for s in roster.shifts}, key=lambda s: (s.name, s.id)),
+        weekday=weekday_label,
+    )
 
 
 WEEKDAYS = [_l("星期一"), _l("星期二"), _l("星期三"), _l("星期四"), _l("星期五"), _l("星期六"), _l("星期日")]

@@ -3,6 +3,7 @@ on duty at the station on which day. Published as an A4 notice and on the public
 grid pages of the community's grids (names and work phones only). A day's note
 ("节假日值班见镇安排") belongs to the roster, so that a day with nobody of the
 station on duty may carry one too."""
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -32,8 +33,9 @@ class DutyRoster(db.Model):
     day_notes: Mapped[dict] = mapped_column(JSON, default=dict, server_default="{}")
 
     community: Mapped[Division] = relationship()
-    shifts: Mapped[list["DutyShift"]] = relationship(
-        back_populates="roster", cascade="all, delete-orphan", order_by="DutyShift.day, DutyShift.id")
+    shifts: Mapped[list[DutyShift]] = relationship(
+        back_populates="roster", cascade="all, delete-orphan", order_by="DutyShift.day, DutyShift.id"
+    )
 
     def note_on(self, day: date) -> str:
         return (self.day_notes or {}).get(day.isoformat(), "")

@@ -1,6 +1,7 @@
 """Printing ledgers from the web: choose the form, the grid or community, the period
 and filled / blank / xlsx; the file comes back as a download and the print is
 recorded in the audit log (who, what, which scope, how many records, when)."""
+
 from __future__ import annotations
 
 from io import BytesIO
@@ -35,13 +36,18 @@ class LedgerForm(Form):
     division_id = SelectField(_l("网格或社区（村）"), coerce=int, validate_choice=False)
     start = DateField(_l("起始日期"), validators=[DataRequired(_l("请按 2024-01-05 的格式填写日期。"))])
     end = DateField(_l("截止日期"), validators=[DataRequired(_l("请按 2024-01-05 的格式填写日期。"))])
-    output = SelectField(_l("格式"), choices=[(k, v) for k, v in FORMATS.items()], default="pdf")
+    output = SelectField(_l("格式"), choices=list(FORMATS.items()), default="pdf")
     submit = SubmitField(_l("打印"))
 
 
 def printable_divisions(user=None) -> list[Division]:
-    return list(db.session.scalars(scoped_select(Division, user).where(
-        Division.level.in_(("community", "grid")), Division.status == "active").order_by(Division.code)))
+    return list(
+        db.session.scalars(
+            scoped_select(Division, user)
+            .where(Division.level.in_(("community", "grid")), Division.status == "active")
+            .order_by(Division.code)
+        )
+    )
 
 
 def print_detail(document: str, scope_label: str, records: int, result: PrintResult | None = None) -> dict:
@@ -56,8 +62,9 @@ def print_detail(document: str, scope_label: str, records: int, result: PrintRes
 
 
 def print_summary(detail: dict) -> str:
-    return _("%(document)s · %(scope)s · %(n)d 条", document=detail["document"], scope=detail["scope"],
-             n=detail["records"])
+    return _(
+        "%(document)s · %(scope)s · %(n)d 条", document=detail["document"], scope=detail["scope"], n=detail["records"]
+    )
 
 
 def may_print(ledger, user) -> bool:
@@ -102,13 +109,17 @@ def _output(ledger, scope: LedgerScope, output: str):
         return xlsx_download(payload, name)
     result, count = ledger_pdf(ledger, scope, blank=output == "blank")
     _audit_now(str(ledger.title), scope, count, result, output)
-    response = send_file(BytesIO(result.pdf), mimetype="application/pdf", as_attachment=True,
-                         download_name=f"{name}-{local_today():%Y%m%d}.pdf", max_age=0)
+    response = send_file(
+        BytesIO(result.pdf),
+        mimetype="application/pdf",
+        as_attachment=True,
+        download_name=f"{name}-{local_today():%Y%m%d}.pdf",
+        max_age=0,
+    )
     response.headers["Cache-Control"] = "private, no-store"
     return response
 
 
 def _audit_now(document: str, scope: LedgerScope, count: int, result, output: str) -> None:
-    detail = print_detail(f"{document} ({output})", f"{scope.division.full_name} {scope.period_label}",
-                          count, result)
+    detail = print_detail(f"{document} ({output})", f"{scope.division.full_name} {scope.period_label}", count, result)
     audit.record_now("printed", summary=print_summary(detail), detail=detail)

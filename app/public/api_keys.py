@@ -1,5 +1,6 @@
 """Open311 API keys (county administrators): create one — its value is shown once,
 only a SHA-256 hash is kept — and disable it. Both are audited."""
+
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, url_for

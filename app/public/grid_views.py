@@ -3,6 +3,7 @@
 and links to the intake form and the community's results board; and "find my
 grid": choose the community, then the building. Staff and buildings only — nothing
 about residents. The poster's QR code points here."""
+
 from __future__ import annotations
 
 from flask import abort, render_template, request, send_file
@@ -19,9 +20,15 @@ def grid(grid_code: str):
         abort(404)
     community = division.parent
     rosters = [(r, publicity.roster_days(r)) for r in publicity.current_rosters(community)]
-    return render_template("public/grid.html", grid=division, community=community,
-                           staff=publicity.grid_staff(division), boundary=publicity.boundary(division),
-                           rosters=rosters, weekday=publicity.weekday_label)
+    return render_template(
+        "public/grid.html",
+        grid=division,
+        community=community,
+        staff=publicity.grid_staff(division),
+        boundary=publicity.boundary(division),
+        rosters=rosters,
+        weekday=publicity.weekday_label,
+    )
 
 
 @bp.route("/public/grids/<grid_code>/staff/<int:staff_id>/photo")
@@ -43,10 +50,15 @@ def find_grid():
     code = (request.args.get("community") or "").strip()
     community = services.active_division(code, "community") if code else None
     if code and community is None:
-        return render_template("public/find_grid.html", directory=directory, community=None,
-                               buildings=[], grids=[], unknown=True), 404
+        return render_template(
+            "public/find_grid.html", directory=directory, community=None, buildings=[], grids=[], unknown=True
+        ), 404
     buildings = publicity.community_buildings(community) if community else []
-    return render_template("public/find_grid.html", directory=directory, community=community,
-                           buildings=[b for b in buildings if b.grid is None or b.grid.is_active],
-                           grids=next((g for c, g in directory if community and c.id == community.id), []),
-                           unknown=False)
+    return render_template(
+        "public/find_grid.html",
+        directory=directory,
+        community=community,
+        buildings=[b for b in buildings if b.grid is None or b.grid.is_active],
+        grids=next((g for c, g in directory if community and c.id == community.id), []),
+        unknown=False,
+    )

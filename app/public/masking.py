@@ -2,6 +2,7 @@
 numbers and e-mail addresses masked, and the names a matter knows (reporter, linked
 residents, people involved, staff who took its steps) cut to their first character.
 A name the matter does not know cannot be recognised."""
+
 from __future__ import annotations
 
 import re

@@ -9,9 +9,10 @@ does; without either the county's OPEN311_DEFAULT_GRID (a grid code, for its
 command centre to re-route) receives it. GET responses give the grid code back as
 `address_id`. Security leads and disputes (OPEN311_HIDDEN_CLASSES) are neither
 offered nor listed."""
+
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from flask import current_app, request
 from flask_babel import gettext as _
@@ -34,10 +35,25 @@ DEFAULT_SPAN = timedelta(days=90)
 MAX_REQUESTS = 1000
 SPEC_URL = "http://wiki.open311.org/GeoReport_v2"
 # Field order of a request, as the spec lists them.
-REQUEST_FIELDS = ("service_request_id", "status", "status_notes", "service_name", "service_code",
-                  "description", "agency_responsible", "service_notice", "requested_datetime",
-                  "updated_datetime", "expected_datetime", "address", "address_id", "zipcode", "lat", "long",
-                  "media_url")
+REQUEST_FIELDS = (
+    "service_request_id",
+    "status",
+    "status_notes",
+    "service_name",
+    "service_code",
+    "description",
+    "agency_responsible",
+    "service_notice",
+    "requested_datetime",
+    "updated_datetime",
+    "expected_datetime",
+    "address",
+    "address_id",
+    "zipcode",
+    "lat",
+    "long",
+    "media_url",
+)
 MAX_DESCRIPTION = 4000
 
 
@@ -50,10 +66,17 @@ class Open311Error(Exception):
 
 # --- Services -------------------------------------------------------------------------
 
+
 def _service_dict(service: services.Service) -> dict:
-    return {"service_code": service.code, "service_name": service.name, "description": service.description,
-            "metadata": False, "type": "realtime", "keywords": ", ".join(service.keywords),
-            "group": service.group}
+    return {
+        "service_code": service.code,
+        "service_name": service.name,
+        "description": service.description,
+        "metadata": False,
+        "type": "realtime",
+        "keywords": ", ".join(service.keywords),
+        "group": service.group,
+    }
 
 
 @bp.route(f"{PREFIX}/services.{FORMATS}")
@@ -74,14 +97,25 @@ def open311_service_definition(service_code: str, fmt: str):
 def open311_discovery(fmt: str):
     """Service Discovery: where the GeoReport v2 endpoint is and what it speaks."""
     endpoint = public_url("public.open311_services", fmt="json").rsplit("/services.json", 1)[0]
-    payload = {"changeset": "2026-01-01T00:00:00+08:00", "contact": _("县网格化服务管理中心"),
-               "key_service": _("向县级管理员申请 API 密钥。"),
-               "endpoints": [{"specification": SPEC_URL, "url": endpoint, "changeset": "2026-01-01T00:00:00+08:00",
-                              "type": "production", "formats": ["application/json", "text/xml"]}]}
+    payload = {
+        "changeset": "2026-01-01T00:00:00+08:00",
+        "contact": _("县网格化服务管理中心"),
+        "key_service": _("向县级管理员申请 API 密钥。"),
+        "endpoints": [
+            {
+                "specification": SPEC_URL,
+                "url": endpoint,
+                "changeset": "2026-01-01T00:00:00+08:00",
+                "type": "production",
+                "formats": ["application/json", "text/xml"],
+            }
+        ],
+    }
     return output.discovery(fmt, payload)
 
 
 # --- Requests ---------------------------------------------------------------------------
+
 
 def _status(matter: Matter) -> str:
     return "open" if matter.is_open else "closed"
@@ -110,8 +144,11 @@ def _expected(matter: Matter) -> datetime | None:
 
 def _address(matter: Matter, names: set[str]) -> str:
     """Most specific first, as the spec asks: the place, the grid, up to the county."""
-    parts = [masking.mask_text(matter.place, names), matter.grid.name,
-             *(d.name for d in reversed(matter.grid.ancestors()))]
+    parts = [
+        masking.mask_text(matter.place, names),
+        matter.grid.name,
+        *(d.name for d in reversed(matter.grid.ancestors())),
+    ]
     return ", ".join(p for p in parts if p)
 
 
@@ -119,8 +156,11 @@ def request_dict(matter: Matter) -> dict:
     """One service request with the spec's fields, public data only."""
     names = masking.personal_names(matter)
     code, name = services.service_of(matter)
-    notice = (_("处置时限 %(n)d 个工作日", n=matter.matter_type.time_limit_days)
-              if matter.matter_type is not None and matter.matter_type.time_limit_days else None)
+    notice = (
+        _("处置时限 %(n)d 个工作日", n=matter.matter_type.time_limit_days)
+        if matter.matter_type is not None and matter.matter_type.time_limit_days
+        else None
+    )
     values = {
         "service_request_id": matter.number,
         "status": _status(matter),
@@ -144,9 +184,16 @@ def request_dict(matter: Matter) -> dict:
 
 
 def _listed():
-    return (select(Matter).where(Matter.class_code.notin_(services.hidden_classes()))
-            .options(selectinload(Matter.grid), selectinload(Matter.matter_type),
-                     selectinload(Matter.steps), selectinload(Matter.residents)))
+    return (
+        select(Matter)
+        .where(Matter.class_code.notin_(services.hidden_classes()))
+        .options(
+            selectinload(Matter.grid),
+            selectinload(Matter.matter_type),
+            selectinload(Matter.steps),
+            selectinload(Matter.residents),
+        )
+    )
 
 
 def _split(name: str) -> list[str]:
@@ -161,11 +208,12 @@ def _parse_w3(name: str) -> datetime | None:
     try:
         value = datetime.fromisoformat(raw.replace("Z", "+00:00").replace(" ", "+"))
     except ValueError:
-        raise Open311Error(400, _("%(name)s 须为 W3C 日期时间格式，如 2026-01-01T00:00:00+08:00。",
-                                  name=name)) from None
+        raise Open311Error(
+            400, _("%(name)s 须为 W3C 日期时间格式，如 2026-01-01T00:00:00+08:00。", name=name)
+        ) from None
     if value.tzinfo is None:  # no offset given: the county's local time
         value = value.replace(tzinfo=to_local(utcnow()).tzinfo)
-    return value.astimezone(timezone.utc).replace(tzinfo=None)
+    return value.astimezone(UTC).replace(tzinfo=None)
 
 
 def _filtered():
@@ -190,10 +238,16 @@ def _filtered():
         class_codes = [c for c in codes if c in reference.CLASSES]
         type_ids = [int(c) for c in codes if c.isdigit()]
         if len(class_codes) + len(type_ids) < len(codes):
-            raise Open311Error(400, _("未知的 service_code：%(codes)s。", codes=", ".join(
-                c for c in codes if c not in class_codes and not c.isdigit())))
-        statement = statement.where((Matter.type_id.in_(type_ids)) | (
-            Matter.class_code.in_(class_codes) & Matter.type_id.is_(None)))
+            raise Open311Error(
+                400,
+                _(
+                    "未知的 service_code：%(codes)s。",
+                    codes=", ".join(c for c in codes if c not in class_codes and not c.isdigit()),
+                ),
+            )
+        statement = statement.where(
+            (Matter.type_id.in_(type_ids)) | (Matter.class_code.in_(class_codes) & Matter.type_id.is_(None))
+        )
     statuses = _split("status")
     if statuses:
         if set(statuses) - {"open", "closed"}:
@@ -212,8 +266,7 @@ def open311_requests(fmt: str):
         statement = _filtered()
     except Open311Error as error:
         return output.error(fmt, error.status, error.description)
-    matters = db.session.scalars(statement.order_by(Matter.created_at.desc(), Matter.id.desc())
-                                 .limit(MAX_REQUESTS))
+    matters = db.session.scalars(statement.order_by(Matter.created_at.desc(), Matter.id.desc()).limit(MAX_REQUESTS))
     return output.respond(fmt, [request_dict(m) for m in matters], "service_requests", "request")
 
 
@@ -227,6 +280,7 @@ def open311_request(service_request_id: str, fmt: str):
 
 
 # --- POST Service Request ---------------------------------------------------------------
+
 
 def _grid_for_post() -> Division:
     code = (request.form.get("address_id") or request.form.get("attribute[grid_code]") or "").strip()
@@ -271,10 +325,17 @@ def _post_values() -> services.PublicReport:
     if len(description) > MAX_DESCRIPTION:
         raise Open311Error(400, _("description 不能超过 4000 个字符。"))
     # Chinese order: family name first.
-    name = ((form.get("last_name") or "").strip() + (form.get("first_name") or "").strip())
-    return services.PublicReport(service=service, grid=_grid_for_post(), description=description,
-                                 address=address[:200], reporter_name=name, latitude=latitude,
-                                 longitude=longitude, reporter_phone=(form.get("phone") or "").strip())
+    name = (form.get("last_name") or "").strip() + (form.get("first_name") or "").strip()
+    return services.PublicReport(
+        service=service,
+        grid=_grid_for_post(),
+        description=description,
+        address=address[:200],
+        reporter_name=name,
+        latitude=latitude,
+        longitude=longitude,
+        reporter_phone=(form.get("phone") or "").strip(),
+    )
 
 
 @bp.route(f"{PREFIX}/requests.{FORMATS}", methods=["POST"])
@@ -300,7 +361,15 @@ def open311_create_request(fmt: str):
         matter.steps[0].detail = {**(matter.steps[0].detail or {}), "open311": extra}
     db.session.commit()
     tracking_url = public_url("public.track", code=matter.tracking_code)
-    notice = _("已受理，将在 %(n)d 个工作日内核实。查询码 %(code)s，可在 %(url)s 查询进度、办结后评价。",
-               n=time_limits()["verify"], code=matter.tracking_code, url=tracking_url)
-    return output.respond(fmt, [{"service_request_id": matter.number, "service_notice": notice, "account_id": None}],
-                    "service_requests", "request")
+    notice = _(
+        "已受理，将在 %(n)d 个工作日内核实。查询码 %(code)s，可在 %(url)s 查询进度、办结后评价。",
+        n=time_limits()["verify"],
+        code=matter.tracking_code,
+        url=tracking_url,
+    )
+    return output.respond(
+        fmt,
+        [{"service_request_id": matter.number, "service_notice": notice, "account_id": None}],
+        "service_requests",
+        "request",
+    )

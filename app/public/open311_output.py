@@ -1,6 +1,7 @@
 """Open311 responses in both formats the spec names: XML (schemaless, no namespace,
 with the XML declaration) and JSON (its Spark-convention mapping), UTF-8 in both,
 and the spec's error list."""
+
 from __future__ import annotations
 
 import json
@@ -41,8 +42,7 @@ def xml_document(root: str, item: str, rows: list[dict] | dict) -> bytes:
 
 def respond(fmt: str, payload, root: str, item: str, status: int = 200):
     if fmt == "xml":
-        response = current_app.response_class(xml_document(root, item, payload), status=status,
-                                              mimetype="text/xml")
+        response = current_app.response_class(xml_document(root, item, payload), status=status, mimetype="text/xml")
         response.charset = "utf-8"
         return response
     return json_response(payload, status)

@@ -2,6 +2,7 @@
 salted hash of its address, never the address itself), the service catalogue the
 intake form and Open311 share, the timeline and results a member of the public may
 see — units instead of staff names, personal data masked — and Open311 API keys."""
+
 from __future__ import annotations
 
 import hashlib
@@ -41,6 +42,7 @@ class Throttled(PublicError):
 
 # --- Grids and communities by their code ---------------------------------------------
 
+
 def active_division(code: str, level: str) -> Division | None:
     """The active grid or community with this code (None: unknown or retired)."""
     division = db.session.scalar(select(Division).where(Division.code == code, Division.level == level))
@@ -49,8 +51,13 @@ def active_division(code: str, level: str) -> Division | None:
 
 def public_directory() -> list[tuple[Division, list[Division]]]:
     """Every active community with its active grids, in code order (the landing page)."""
-    divisions = list(db.session.scalars(select(Division).where(
-        Division.level.in_(("community", "grid")), Division.status == "active").order_by(Division.code)))
+    divisions = list(
+        db.session.scalars(
+            select(Division)
+            .where(Division.level.in_(("community", "grid")), Division.status == "active")
+            .order_by(Division.code)
+        )
+    )
     grids: dict[int, list[Division]] = {}
     for division in divisions:
         if division.level == "grid":
@@ -60,10 +67,12 @@ def public_directory() -> list[tuple[Division, list[Division]]]:
 
 # --- The service catalogue (intake form and Open311) ----------------------------------
 
+
 @dataclass(frozen=True)
 class Service:
     """A kind of matter the public may report: a whole class ("other … problems") or
     one leaf of the subtype tree. `code` is the Open311 service_code."""
+
     code: str
     class_code: str
     type_id: int | None
@@ -82,20 +91,36 @@ def hidden_classes() -> set[str]:
 
 def catalogue(open311: bool = False) -> list[Service]:
     """Per class: the class itself, then its active leaf subtypes."""
-    types = list(db.session.scalars(select(MatterType).where(MatterType.is_active)
-                                    .order_by(MatterType.class_code, MatterType.sort_order, MatterType.id)))
+    types = list(
+        db.session.scalars(
+            select(MatterType)
+            .where(MatterType.is_active)
+            .order_by(MatterType.class_code, MatterType.sort_order, MatterType.id)
+        )
+    )
     parents = {t.parent_id for t in types if t.parent_id}
     # Leaves grouped under their parent (公用设施, 道路交通 …), in the tree's order.
-    types.sort(key=lambda t: ((t.parent.sort_order, t.parent.id) if t.parent else (t.sort_order, t.id),
-                              t.sort_order, t.id))
+    types.sort(
+        key=lambda t: ((t.parent.sort_order, t.parent.id) if t.parent else (t.sort_order, t.id), t.sort_order, t.id)
+    )
     hidden = hidden_classes() if open311 else set()
     services = []
     for class_code, label in reference.CLASSES.items():
         if class_code in hidden:
             continue
         group = str(label)
-        services.append(Service(class_code, class_code, None, _("%(name)s（其他）", name=group),
-                                _("不属于下列小类的%(name)s问题", name=group), group, (group,), None))
+        services.append(
+            Service(
+                class_code,
+                class_code,
+                None,
+                _("%(name)s（其他）", name=group),
+                _("不属于下列小类的%(name)s问题", name=group),
+                group,
+                (group,),
+                None,
+            )
+        )
         for matter_type in types:
             if matter_type.class_code != class_code or matter_type.id in parents:
                 continue
@@ -103,8 +128,18 @@ def catalogue(open311: bool = False) -> list[Service]:
             description = matter_type.path
             if matter_type.time_limit_days:
                 description += " · " + _("处置时限 %(n)d 个工作日", n=matter_type.time_limit_days)
-            services.append(Service(str(matter_type.id), class_code, matter_type.id, matter_type.name,
-                                    description, group, keywords, matter_type.time_limit_days))
+            services.append(
+                Service(
+                    str(matter_type.id),
+                    class_code,
+                    matter_type.id,
+                    matter_type.name,
+                    description,
+                    group,
+                    keywords,
+                    matter_type.time_limit_days,
+                )
+            )
     return services
 
 
@@ -120,6 +155,7 @@ def service_of(matter: Matter) -> tuple[str, str]:
 
 
 # --- Reporting ------------------------------------------------------------------------
+
 
 def client_fingerprint(client: str) -> str:
     """A salted SHA-256 (HMAC keyed with the app's secret) of the client address or
@@ -137,11 +173,13 @@ def check_throttle(fingerprint: str, now: datetime) -> None:
     Runs inside the write transaction (BEGIN IMMEDIATE), so two tabs cannot both
     slip under the limit."""
     limit = reports_per_hour()
-    recent = db.session.scalar(select(func.count(Matter.id)).where(
-        Matter.submitter_fingerprint == fingerprint, Matter.created_at >= now - THROTTLE_WINDOW))
+    recent = db.session.scalar(
+        select(func.count(Matter.id)).where(
+            Matter.submitter_fingerprint == fingerprint, Matter.created_at >= now - THROTTLE_WINDOW
+        )
+    )
     if recent >= limit:
-        raise Throttled(_("提交过于频繁：同一网络每小时最多提交 %(n)d 件，请稍后再试，急事请拨打 12345。",
-                            n=limit))
+        raise Throttled(_("提交过于频繁：同一网络每小时最多提交 %(n)d 件，请稍后再试，急事请拨打 12345。", n=limit))
 
 
 @dataclass
@@ -157,8 +195,7 @@ class PublicReport:
     longitude: float | None = None
 
 
-def report(values: PublicReport, fingerprint: str, *, throttle: bool = True,
-           now: datetime | None = None) -> Matter:
+def report(values: PublicReport, fingerprint: str, *, throttle: bool = True, now: datetime | None = None) -> Matter:
     """A matter from the public (source 群众网上提交, no reporting account)."""
     now = now or utcnow()
     if throttle:
@@ -172,12 +209,24 @@ def report(values: PublicReport, fingerprint: str, *, throttle: bool = True,
             raise PublicError(checked.error, "reporter_phone")
         phone = checked.number
     try:
-        return reporting.report(reporting.MatterValues(
-            class_code=values.service.class_code, type_id=values.service.type_id,
-            description=values.description, grid=values.grid, source="online", address=values.address,
-            reporter_name=values.reporter_name[:32], reporter_phone=phone[:32], is_anonymous=values.is_anonymous,
-            latitude=values.latitude, longitude=values.longitude, submitter_fingerprint=fingerprint),
-            reporter=None, now=now)
+        return reporting.report(
+            reporting.MatterValues(
+                class_code=values.service.class_code,
+                type_id=values.service.type_id,
+                description=values.description,
+                grid=values.grid,
+                source="online",
+                address=values.address,
+                reporter_name=values.reporter_name[:32],
+                reporter_phone=phone[:32],
+                is_anonymous=values.is_anonymous,
+                latitude=values.latitude,
+                longitude=values.longitude,
+                submitter_fingerprint=fingerprint,
+            ),
+            reporter=None,
+            now=now,
+        )
     except matters.MatterError as error:
         raise PublicError(str(error), error.field) from None
 
@@ -197,6 +246,7 @@ def rate(matter: Matter, rating: str, note: str, now: datetime | None = None) ->
 
 
 # --- What the public may read ----------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class PublicStep:
@@ -240,13 +290,16 @@ def public_timeline(matter: Matter) -> list[PublicStep]:
 def board_statement(community: Division) -> Select:
     """Closed and published matters of the community's grids (retired ones too),
     the latest first."""
-    return (select(Matter).join(Division, Matter.grid_id == Division.id)
-            .where(Division.code.startswith(community.code), Matter.status == "closed",
-                   Matter.published_at.is_not(None))
-            .order_by(Matter.closed_at.desc(), Matter.id.desc()))
+    return (
+        select(Matter)
+        .join(Division, Matter.grid_id == Division.id)
+        .where(Division.code.startswith(community.code), Matter.status == "closed", Matter.published_at.is_not(None))
+        .order_by(Matter.closed_at.desc(), Matter.id.desc())
+    )
 
 
 # --- Open311 API keys ------------------------------------------------------------------
+
 
 def hash_key(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()

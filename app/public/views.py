@@ -1,6 +1,7 @@
 """Public pages (no login): the intake form per grid, the tracking page with the
 rating, and the results board per community. Grids and communities are named by
 their division codes — the numbers printed on a grid's notice board."""
+
 from __future__ import annotations
 
 from flask import abort, redirect, render_template, request, url_for
@@ -22,8 +23,7 @@ BOARD_PER_PAGE = 30
 @bp.route("/public/")
 def index():
     """Where the public starts: look a code up, or pick a grid or a community."""
-    return render_template("public/index.html", form=TrackForm(request.args),
-                           directory=services.public_directory())
+    return render_template("public/index.html", form=TrackForm(request.args), directory=services.public_directory())
 
 
 def _service_choices() -> dict[str, list[tuple[str, str]]]:
@@ -69,10 +69,18 @@ def _save(form: PublicReportForm, grid):
         # photo's size, then what report() checks (the limit again, as it writes).
         services.check_throttle(fingerprint, utcnow())
         uploads = photos.read_files(chosen)
-        matter = services.report(services.PublicReport(
-            service=service, grid=grid, description=form.description.data, address=form.address.data,
-            reporter_name=form.reporter_name.data or "", reporter_phone=form.reporter_phone.data or "",
-            is_anonymous=form.anonymous.data), fingerprint)
+        matter = services.report(
+            services.PublicReport(
+                service=service,
+                grid=grid,
+                description=form.description.data,
+                address=form.address.data,
+                reporter_name=form.reporter_name.data or "",
+                reporter_phone=form.reporter_phone.data or "",
+                is_anonymous=form.anonymous.data,
+            ),
+            fingerprint,
+        )
         photos.attach(matter, photos.clean_all(uploads), "report")
     except (services.PublicError, MatterError) as error:
         db.session.rollback()
@@ -110,11 +118,19 @@ def track():
             status = 400
     names = masking.personal_names(matter)
     return render_template(
-        "public/track.html", form=form, matter=matter, rating_form=rating_form,
-        timeline=services.public_timeline(matter), names=names, mask=masking.mask_text,
-        mask_name=masking.mask_name, may_rate=matter.status == "closed" and matter.rating is None,
-        is_new=request.args.get("new") == "1", rated=request.args.get("rated") == "1",
-        tracking_url=public_url("public.track", code=matter.tracking_code)), status
+        "public/track.html",
+        form=form,
+        matter=matter,
+        rating_form=rating_form,
+        timeline=services.public_timeline(matter),
+        names=names,
+        mask=masking.mask_text,
+        mask_name=masking.mask_name,
+        may_rate=matter.status == "closed" and matter.rating is None,
+        is_new=request.args.get("new") == "1",
+        rated=request.args.get("rated") == "1",
+        tracking_url=public_url("public.track", code=matter.tracking_code),
+    ), status
 
 
 @bp.route("/public/communities/<community_code>/board")
@@ -124,6 +140,5 @@ def board(community_code: str):
     if community is None:
         abort(404)
     page = paginate(services.board_statement(community), per_page=BOARD_PER_PAGE)
-    rows = [(m, masking.mask_text(m.place, masking.personal_names(m)), masking.public_result(m))
-            for m in page.items]
+    rows = [(m, masking.mask_text(m.place, masking.personal_names(m)), masking.public_result(m)) for m in page.items]
     return render_template("public/board.html", community=community, page=page, rows=rows)

@@ -1,5 +1,6 @@
 """How recorded population events read to people: corrections and moves as
 (field, before, after) with labels, coded values named and personal numbers masked."""
+
 from __future__ import annotations
 
 from flask_babel import gettext as _
@@ -14,18 +15,35 @@ from app.registry import reference
 from app.registry.visit_classes import visit_class_name
 
 FIELD_LABELS = {
-    "name": _l("姓名"), "id_type": _l("证件类型"), "id_number": _l("证件号码"), "sex": _l("性别"),
-    "birth_date": _l("出生日期"), "ethnicity": _l("民族"), "phone": _l("联系电话"),
-    "population_type": _l("人口类型"), "registered_address": _l("户籍地址"),
-    "current_address": _l("现住地址"), "political_status": _l("政治面貌"),
-    "workplace": _l("工作单位或学校"), "grid_id": _l("所属网格"), "status": _l("状态"),
-    "tags": _l("关爱标签"), "household_number": _l("户号"), "household_type": _l("户类型"),
-    "visit_class": _l("走访分类"), "address": _l("地址"), "head": _l("户主"), "members": _l("成员"),
-    "grid": _l("所属网格"), "shop_address": _l("经营地址"),
+    "name": _l("姓名"),
+    "id_type": _l("证件类型"),
+    "id_number": _l("证件号码"),
+    "sex": _l("性别"),
+    "birth_date": _l("出生日期"),
+    "ethnicity": _l("民族"),
+    "phone": _l("联系电话"),
+    "population_type": _l("人口类型"),
+    "registered_address": _l("户籍地址"),
+    "current_address": _l("现住地址"),
+    "political_status": _l("政治面貌"),
+    "workplace": _l("工作单位或学校"),
+    "grid_id": _l("所属网格"),
+    "status": _l("状态"),
+    "tags": _l("关爱标签"),
+    "household_number": _l("户号"),
+    "household_type": _l("户类型"),
+    "visit_class": _l("走访分类"),
+    "address": _l("地址"),
+    "head": _l("户主"),
+    "members": _l("成员"),
+    "grid": _l("所属网格"),
+    "shop_address": _l("经营地址"),
 }
 CODED_FIELDS = {
-    "sex": reference.SEXES, "population_type": reference.POPULATION_TYPES,
-    "political_status": reference.POLITICAL_STATUSES, "status": reference.RESIDENT_STATUSES,
+    "sex": reference.SEXES,
+    "population_type": reference.POPULATION_TYPES,
+    "political_status": reference.POLITICAL_STATUSES,
+    "status": reference.RESIDENT_STATUSES,
     "household_type": reference.HOUSEHOLD_TYPES,
 }
 # Events whose before/after are shown as what changed. A shop's move keeps its grid
@@ -53,9 +71,10 @@ def _shown(key: str, value, grid_names: dict[int, str]) -> str:
     if key == "grid_id":
         return grid_names.get(value, "—")
     if key == "members":
-        return _("、").join(_("%(name)s（%(relation)s）", name=name,
-                                relation=reference.label(reference.RELATIONS, relation))
-                              for name, relation in value)
+        return _("、").join(
+            _("%(name)s（%(relation)s）", name=name, relation=reference.label(reference.RELATIONS, relation))
+            for name, relation in value
+        )
     if key == "tags":
         return _("、").join(value)
     return str(value)
@@ -63,12 +82,21 @@ def _shown(key: str, value, grid_names: dict[int, str]) -> str:
 
 def correction_summaries(events) -> dict[int, list[tuple[str, str, str]]]:
     """For each correction or move: (field label, before, after) of what changed."""
-    corrected = [e for e in events if e.kind in SUMMARISED_KINDS and isinstance(e.before, dict)
-                 and isinstance(e.after, dict)]
-    grid_ids = {value for e in corrected for snap in (e.before, e.after)
-                for key, value in snap.items() if key == "grid_id" and isinstance(value, int)}
-    grid_names = {d.id: d.name for d in db.session.scalars(
-        scoped_select(Division).where(Division.id.in_(grid_ids)))} if grid_ids else {}
+    corrected = [
+        e for e in events if e.kind in SUMMARISED_KINDS and isinstance(e.before, dict) and isinstance(e.after, dict)
+    ]
+    grid_ids = {
+        value
+        for e in corrected
+        for snap in (e.before, e.after)
+        for key, value in snap.items()
+        if key == "grid_id" and isinstance(value, int)
+    }
+    grid_names = (
+        {d.id: d.name for d in db.session.scalars(scoped_select(Division).where(Division.id.in_(grid_ids)))}
+        if grid_ids
+        else {}
+    )
     summaries = {}
     for event in corrected:
         rows = []
@@ -77,7 +105,8 @@ def correction_summaries(events) -> dict[int, list[tuple[str, str, str]]]:
                 continue
             before, after = event.before.get(key), event.after.get(key)
             if before != after:
-                rows.append((str(FIELD_LABELS.get(key, key)), _shown(key, before, grid_names),
-                             _shown(key, after, grid_names)))
+                rows.append(
+                    (str(FIELD_LABELS.get(key, key)), _shown(key, before, grid_names), _shown(key, after, grid_names))
+                )
         summaries[event.id] = rows
     return summaries

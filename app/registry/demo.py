@@ -1,6 +1,7 @@
 """Demo households and residents for the demo county: about ten households per grid
 with made-up names, valid-looking ID numbers (correct check digits, fictitious
 people) and phone numbers."""
+
 from __future__ import annotations
 
 import random
@@ -29,22 +30,29 @@ def load_demo_population(grids: list[Division], rng: random.Random, names, house
         buildings = list(db.session.scalars(select(Building).where(Building.grid_id == grid.id)))
         for index in range(1, households_per_grid + 1):
             building = rng.choice(buildings) if buildings else None
-            household = services.create_household(services.HouseholdValues(
-                household_number=f"{grid.code[-6:]}{index:03d}",
-                household_type=rng.choice(("registered", "registered", "permanent", "floating", "rental")),
-                visit_class=rng.choice((1, 2, 3, 3, 3)),
-                building_id=building.id if building and grid.kind == "urban" else None,
-                unit=str(rng.randint(1, 3)) if grid.kind == "urban" else "",
-                room=f"{rng.randint(1, 6)}0{rng.randint(1, 4)}" if grid.kind == "urban" else "",
-                address_text="" if grid.kind == "urban" else f"{building.address if building else grid.name}{index}号"),
-                grid)
+            household = services.create_household(
+                services.HouseholdValues(
+                    household_number=f"{grid.code[-6:]}{index:03d}",
+                    household_type=rng.choice(("registered", "registered", "permanent", "floating", "rental")),
+                    visit_class=rng.choice((1, 2, 3, 3, 3)),
+                    building_id=building.id if building and grid.kind == "urban" else None,
+                    unit=str(rng.randint(1, 3)) if grid.kind == "urban" else "",
+                    room=f"{rng.randint(1, 6)}0{rng.randint(1, 4)}" if grid.kind == "urban" else "",
+                    address_text=""
+                    if grid.kind == "urban"
+                    else f"{building.address if building else grid.name}{index}号",
+                ),
+                grid,
+            )
             surname = names(rng)[0]
             head_birth = date(1950, 1, 1) + timedelta(days=rng.randint(0, 365 * 45))
             members = [("head", head_birth, rng.random() < 0.6)]
             if rng.random() < 0.8:
                 members.append(("spouse", head_birth + timedelta(days=rng.randint(-900, 900)), not members[0][2]))
             for _ in range(rng.choice((0, 1, 1, 2))):
-                members.append(("child", head_birth + timedelta(days=rng.randint(365 * 22, 365 * 35)), rng.random() < 0.5))
+                members.append(
+                    ("child", head_birth + timedelta(days=rng.randint(365 * 22, 365 * 35)), rng.random() < 0.5)
+                )
             for relation, birth, male in members:
                 if birth > date(2024, 6, 1):
                     birth = date(2024, 6, 1) - timedelta(days=rng.randint(0, 3000))
@@ -59,13 +67,19 @@ def load_demo_population(grids: list[Division], rng: random.Random, names, house
                     chosen_tags.append(tags.get("留守儿童"))
                 if rng.random() < 0.03:
                     chosen_tags.append(tags.get("残疾人"))
-                resident = services.register_resident(services.ResidentValues(
-                    name=name, id_number=first17 + id_check_char(first17),
-                    phone=f"1{rng.choice('3578')}{rng.randint(0, 999999999):09d}" if age >= 16 else "",
-                    population_type="floating" if household.household_type == "floating" else "registered",
-                    current_address=household.address,
-                    political_status="cpc_member" if rng.random() < 0.08 else "masses",
-                    tag_ids=[t for t in chosen_tags if t]), grid, occurred_on=START)
+                resident = services.register_resident(
+                    services.ResidentValues(
+                        name=name,
+                        id_number=first17 + id_check_char(first17),
+                        phone=f"1{rng.choice('3578')}{rng.randint(0, 999999999):09d}" if age >= 16 else "",
+                        population_type="floating" if household.household_type == "floating" else "registered",
+                        current_address=household.address,
+                        political_status="cpc_member" if rng.random() < 0.08 else "masses",
+                        tag_ids=[t for t in chosen_tags if t],
+                    ),
+                    grid,
+                    occurred_on=START,
+                )
                 services.add_member(household, resident, relation, START)
                 count += 1
     return count

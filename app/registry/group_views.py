@@ -1,4 +1,5 @@
 """十户联防 joint-defence groups: about ten neighbouring households with a leader."""
+
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -33,23 +34,38 @@ def group_list():
         statement = statement.where(JointDefenceGroup.name.contains(query, autoescape=True))
     if grid_id:
         statement = statement.where(JointDefenceGroup.grid_id == grid_id)
-    statement = statement.options(selectinload(JointDefenceGroup.grid), selectinload(JointDefenceGroup.leader),
-                                  selectinload(JointDefenceGroup.members))
-    page = db.paginate(statement.order_by(JointDefenceGroup.grid_id, JointDefenceGroup.name, JointDefenceGroup.id),
-                       per_page=PER_PAGE)
+    statement = statement.options(
+        selectinload(JointDefenceGroup.grid),
+        selectinload(JointDefenceGroup.leader),
+        selectinload(JointDefenceGroup.members),
+    )
+    page = db.paginate(
+        statement.order_by(JointDefenceGroup.grid_id, JointDefenceGroup.name, JointDefenceGroup.id), per_page=PER_PAGE
+    )
     ungrouped = None
     if grid_id:
         ungrouped = db.session.scalar(_ungrouped(grid_id).with_only_columns(func.count(Household.id)))
-    return render_page("registry/group_list.html", fragment="registry/_group_rows.html",
-                       target_id="group-rows", page=page, query=query, grid_id=grid_id, grids=visible_grids(),
-                       ungrouped=ungrouped, low=services.GROUP_MIN_HOUSEHOLDS, high=services.GROUP_MAX_HOUSEHOLDS)
+    return render_page(
+        "registry/group_list.html",
+        fragment="registry/_group_rows.html",
+        target_id="group-rows",
+        page=page,
+        query=query,
+        grid_id=grid_id,
+        grids=visible_grids(),
+        ungrouped=ungrouped,
+        low=services.GROUP_MIN_HOUSEHOLDS,
+        high=services.GROUP_MAX_HOUSEHOLDS,
+    )
 
 
 def _ungrouped(grid_id: int):
     """The grid's active households that are in no group yet (scoped)."""
     return scoped_select(Household).where(
-        Household.grid_id == grid_id, Household.status == "active",
-        Household.id.not_in(select(JointDefenceMember.household_id)))
+        Household.grid_id == grid_id,
+        Household.status == "active",
+        Household.id.not_in(select(JointDefenceMember.household_id)),
+    )
 
 
 @bp.route("/joint-defence/new", methods=["GET", "POST"])
@@ -77,19 +93,30 @@ def create_group():
 
 def _render_group(group: JointDefenceGroup, form: AddHouseholdsForm | None = None):
     members = sorted(group.members, key=lambda m: (m.household.household_number, m.id))
-    candidates = list(db.session.scalars(_ungrouped(group.grid_id).options(
-        selectinload(Household.building), selectinload(Household.head))
-        .order_by(Household.household_number, Household.id)))
+    candidates = list(
+        db.session.scalars(
+            _ungrouped(group.grid_id)
+            .options(selectinload(Household.building), selectinload(Household.head))
+            .order_by(Household.household_number, Household.id)
+        )
+    )
     form = form or AddHouseholdsForm()
     form.household_ids.choices = [
         (h.id, " ".join(filter(None, [h.household_number, h.address, h.head.name if h.head else ""])))
-        for h in candidates]
+        for h in candidates
+    ]
     leader_home = None
     if group.leader is not None and group.leader.current_membership is not None:
         leader_home = group.leader.current_membership.household
-    return render_template("registry/group_detail.html", group=group, members=members, form=form,
-                           warning=services.size_warning(len(members)), leader_home=leader_home,
-                           can_edit=current_user.can(Permission.EDIT_REGISTERS))
+    return render_template(
+        "registry/group_detail.html",
+        group=group,
+        members=members,
+        form=form,
+        warning=services.size_warning(len(members)),
+        leader_home=leader_home,
+        can_edit=current_user.can(Permission.EDIT_REGISTERS),
+    )
 
 
 @bp.route("/joint-defence/<int:group_id>")
@@ -129,8 +156,11 @@ def add_group_members(group_id: int):
 def remove_group_member(group_id: int, group_member_id: int):
     """The household leaves the group (it stays in the register)."""
     group = get_visible_or_404(JointDefenceGroup, group_id)
-    member = db.session.scalar(scoped_select(JointDefenceMember).where(
-        JointDefenceMember.id == group_member_id, JointDefenceMember.group_id == group.id))
+    member = db.session.scalar(
+        scoped_select(JointDefenceMember).where(
+            JointDefenceMember.id == group_member_id, JointDefenceMember.group_id == group.id
+        )
+    )
     if member is None:
         abort(404)
     require(Permission.EDIT_REGISTERS)
@@ -155,7 +185,8 @@ def edit_group(group_id: int):
         in_group.update(m.resident_id for m in member.household.current_members)
     form = GroupEditForm(obj=group)
     form.leader_resident_id.choices = [(0, _("（暂不指定）"))] + [
-        (r.id, _("%(name)s（本组住户）", name=r.name) if r.id in in_group else r.name) for r in candidates]
+        (r.id, _("%(name)s（本组住户）", name=r.name) if r.id in in_group else r.name) for r in candidates
+    ]
     if request.method == "GET":
         form.leader_resident_id.data = group.leader_resident_id or 0
     if form.validate_on_submit():

@@ -1,6 +1,7 @@
 """Households (住户): list, create, view, correct; members joining and leaving, a new
 head, splits and merges; and the per-grid feed of population changes (动态信息).
 Every record is looked up through app.core.scoping; the rules live in services."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -23,11 +24,19 @@ from app.org.models import Building, Division
 from app.org.ordering import buildings_in_order
 from app.org.services import grid_label, visible_grids
 from app.registry import bp, reference, services, visit_classes
-from app.registry.household_forms import (AddMemberForm, ChangeHeadForm, HouseholdEditForm, HouseholdForm,
-                                          MemberLeaveForm, MergeForm, MoveForm, SplitForm)
 from app.registry.changes import correction_summaries
-from app.registry.search import filter_households
+from app.registry.household_forms import (
+    AddMemberForm,
+    ChangeHeadForm,
+    HouseholdEditForm,
+    HouseholdForm,
+    MemberLeaveForm,
+    MergeForm,
+    MoveForm,
+    SplitForm,
+)
 from app.registry.models import Household, HouseholdMember, PopulationEvent, Resident
+from app.registry.search import filter_households
 
 PER_PAGE = 30
 
@@ -36,8 +45,7 @@ def building_choices(grids: list[Division], labelled: bool) -> list[tuple[int, s
     """(0, none) and the buildings of these grids; labelled with their grid when the
     list spans several grids (the page without JS cannot narrow it to one)."""
     names = {g.id: g.name for g in grids}
-    buildings = buildings_in_order(db.session.scalars(scoped_select(Building).where(
-        Building.grid_id.in_(list(names)))))
+    buildings = buildings_in_order(db.session.scalars(scoped_select(Building).where(Building.grid_id.in_(list(names)))))
     buildings.sort(key=lambda b: b.grid_id)  # by grid, each grid's buildings 1号楼, 2号楼 … 10号楼
     choices = [(0, _("（无楼栋，填写地址）"))]
     for b in buildings:
@@ -48,10 +56,15 @@ def building_choices(grids: list[Division], labelled: bool) -> list[tuple[int, s
 
 def _values(form) -> services.HouseholdValues:
     return services.HouseholdValues(
-        household_number=form.household_number.data or "", household_type=form.household_type.data,
-        visit_class=form.visit_class.data, building_id=form.building_id.data or None,
-        unit=form.unit.data or "", room=form.room.data or "", address_text=form.address_text.data or "",
-        note=(form.note.data or "") if hasattr(form, "note") else "")
+        household_number=form.household_number.data or "",
+        household_type=form.household_type.data,
+        visit_class=form.visit_class.data,
+        building_id=form.building_id.data or None,
+        unit=form.unit.data or "",
+        room=form.room.data or "",
+        address_text=form.address_text.data or "",
+        note=(form.note.data or "") if hasattr(form, "note") else "",
+    )
 
 
 def _member_choices(members: list[HouseholdMember]) -> list[tuple[int, str]]:
@@ -70,6 +83,7 @@ def _to_detail(household: Household):
 
 # --- List, create, detail, edit --------------------------------------------------------
 
+
 @bp.route("/households/")
 @login_required
 def household_list():
@@ -83,16 +97,35 @@ def household_list():
         household_type = ""
     if visit_class not in visit_classes.LEVELS:
         visit_class = None
-    statement = filter_households(scoped_select(Household), query=query, grid_id=grid_id,
-                                  household_type=household_type, visit_class=visit_class, closed=closed)
-    statement = statement.options(selectinload(Household.grid), selectinload(Household.building),
-                                  selectinload(Household.head), selectinload(Household.memberships))
+    statement = filter_households(
+        scoped_select(Household),
+        query=query,
+        grid_id=grid_id,
+        household_type=household_type,
+        visit_class=visit_class,
+        closed=closed,
+    )
+    statement = statement.options(
+        selectinload(Household.grid),
+        selectinload(Household.building),
+        selectinload(Household.head),
+        selectinload(Household.memberships),
+    )
     page = paginate(statement, per_page=PER_PAGE)
-    return render_page("registry/household_list.html", fragment="registry/_household_rows.html",
-                       target_id="household-rows", page=page, query=query, grid_id=grid_id,
-                       household_type=household_type, visit_class=visit_class, closed=closed,
-                       grids=visible_grids(), types=reference.HOUSEHOLD_TYPES,
-                       visit_classes=visit_classes.names())
+    return render_page(
+        "registry/household_list.html",
+        fragment="registry/_household_rows.html",
+        target_id="household-rows",
+        page=page,
+        query=query,
+        grid_id=grid_id,
+        household_type=household_type,
+        visit_class=visit_class,
+        closed=closed,
+        grids=visible_grids(),
+        types=reference.HOUSEHOLD_TYPES,
+        visit_classes=visit_classes.names(),
+    )
 
 
 @bp.route("/households/new", methods=["GET", "POST"])
@@ -104,8 +137,11 @@ def create_household():
     form = HouseholdForm()
     form.grid_id.choices = [(g.id, grid_label(g)) for g in grids]
     # With htmx, choosing a grid narrows the building list to that grid.
-    form.grid_id.render_kw = {"hx-get": url_for("registry.create_household"), "hx-target": "#building-field",
-                              "hx-trigger": "change"}
+    form.grid_id.render_kw = {
+        "hx-get": url_for("registry.create_household"),
+        "hx-target": "#building-field",
+        "hx-trigger": "change",
+    }
     chosen = request.args.get("grid_id", type=int) or request.args.get("grid", type=int)
     if request.method == "GET":
         form.grid_id.data = chosen
@@ -123,8 +159,13 @@ def create_household():
             if saved:
                 flash(_("已立户：%(number)s", number=household.household_number), "success")
                 return _to_detail(household)
-    return render_page("registry/household_form.html", fragment="registry/_household_building_field.html",
-                       target_id="building-field", form=form, household=None)
+    return render_page(
+        "registry/household_form.html",
+        fragment="registry/_household_building_field.html",
+        target_id="building-field",
+        form=form,
+        household=None,
+    )
 
 
 @bp.route("/households/<int:household_id>")
@@ -133,17 +174,28 @@ def household_detail(household_id: int):
     household = get_visible_or_404(Household, household_id)
     today = local_today()
     members = household.current_members
-    former = sorted((m for m in household.memberships if m.end_date is not None),
-                    key=lambda m: (m.end_date, m.id), reverse=True)
-    events = list(db.session.scalars(scoped_select(PopulationEvent).where(
-        PopulationEvent.household_id == household.id)
-        .options(selectinload(PopulationEvent.resident), selectinload(PopulationEvent.recorded_by))
-        .order_by(PopulationEvent.occurred_on.desc(), PopulationEvent.id.desc())))
-    return render_template("registry/household_detail.html", household=household, members=members,
-                           former=former, events=events, summaries=correction_summaries(events),
-                           kinds=reference.EVENT_KINDS,
-                           ages={m.resident_id: _age_text(m.resident, today) for m in members},
-                           can_edit=current_user.can(Permission.EDIT_REGISTERS) and household.status == "active")
+    former = sorted(
+        (m for m in household.memberships if m.end_date is not None), key=lambda m: (m.end_date, m.id), reverse=True
+    )
+    events = list(
+        db.session.scalars(
+            scoped_select(PopulationEvent)
+            .where(PopulationEvent.household_id == household.id)
+            .options(selectinload(PopulationEvent.resident), selectinload(PopulationEvent.recorded_by))
+            .order_by(PopulationEvent.occurred_on.desc(), PopulationEvent.id.desc())
+        )
+    )
+    return render_template(
+        "registry/household_detail.html",
+        household=household,
+        members=members,
+        former=former,
+        events=events,
+        summaries=correction_summaries(events),
+        kinds=reference.EVENT_KINDS,
+        ages={m.resident_id: _age_text(m.resident, today) for m in members},
+        can_edit=current_user.can(Permission.EDIT_REGISTERS) and household.status == "active",
+    )
 
 
 @bp.route("/households/<int:household_id>/edit", methods=["GET", "POST"])
@@ -183,9 +235,14 @@ def move_household(household_id: int):
             form.grid_id.errors = [_("请选择您管辖范围内的在用网格。")]
         else:
             values = services.HouseholdValues(
-                household_number=form.household_number.data, household_type=household.household_type,
-                visit_class=household.visit_class, building_id=form.building_id.data or None,
-                unit=form.unit.data or "", room=form.room.data or "", address_text=form.address_text.data or "")
+                household_number=form.household_number.data,
+                household_type=household.household_type,
+                visit_class=household.visit_class,
+                building_id=form.building_id.data or None,
+                unit=form.unit.data or "",
+                room=form.room.data or "",
+                address_text=form.address_text.data or "",
+            )
             with saving(form) as saved:
                 services.move_household(household, grid, values, form.day.data, user=current_user)
             if saved:
@@ -195,6 +252,7 @@ def move_household(household_id: int):
 
 
 # --- Members -------------------------------------------------------------------------
+
 
 @bp.route("/households/<int:household_id>/members", methods=["GET", "POST"])
 @login_required
@@ -214,8 +272,9 @@ def add_household_member(household_id: int):
         else:
             with saving(form) as saved:
                 try:
-                    services.add_member(household, resident, form.relation.data, form.start_date.data,
-                                        user=current_user)
+                    services.add_member(
+                        household, resident, form.relation.data, form.start_date.data, user=current_user
+                    )
                 except RuleError as error:
                     if error.field == "resident_id":
                         error.field = "id_number"
@@ -231,21 +290,22 @@ def add_household_member(household_id: int):
 def remove_household_member(household_id: int, member_id: int):
     """离户: the membership ends on a date; the person stays in the register."""
     household = get_visible_or_404(Household, household_id)
-    membership = db.session.scalar(scoped_select(HouseholdMember).where(
-        HouseholdMember.id == member_id, HouseholdMember.household_id == household.id))
+    membership = db.session.scalar(
+        scoped_select(HouseholdMember).where(
+            HouseholdMember.id == member_id, HouseholdMember.household_id == household.id
+        )
+    )
     if membership is None:
         abort(404)
     require(Permission.EDIT_REGISTERS)
     form = MemberLeaveForm()
     if form.validate_on_submit():
         with saving(form) as saved:
-            services.remove_member(membership, form.day.data, note=(form.note.data or "").strip(),
-                                   user=current_user)
+            services.remove_member(membership, form.day.data, note=(form.note.data or "").strip(), user=current_user)
         if saved:
             flash(_("%(name)s 已离开本户。", name=membership.resident.name), "success")
             return _to_detail(household)
-    return render_template("registry/household_leave.html", form=form, household=household,
-                           membership=membership)
+    return render_template("registry/household_leave.html", form=form, household=household, membership=membership)
 
 
 @bp.route("/households/<int:household_id>/head", methods=["GET", "POST"])
@@ -267,14 +327,20 @@ def change_household_head(household_id: int):
             form.form_errors.append(_("请为每位成员选择与新户主的关系。"))
         else:
             with saving(form) as saved:
-                services.change_head(household, new_head, form.day.data, form.old_head_relation.data,
-                                     others, user=current_user)
+                services.change_head(
+                    household, new_head, form.day.data, form.old_head_relation.data, others, user=current_user
+                )
             if saved:
                 flash(_("户主已变更为 %(name)s。", name=new_head.name), "success")
                 return _to_detail(household)
-    return render_template("registry/household_head.html", form=form, household=household,
-                           candidates=candidates, relations=relations,
-                           relation_choices=[(k, str(v)) for k, v in reference.RELATIONS.items() if k != "head"])
+    return render_template(
+        "registry/household_head.html",
+        form=form,
+        household=household,
+        candidates=candidates,
+        relations=relations,
+        relation_choices=[(k, str(v)) for k, v in reference.RELATIONS.items() if k != "head"],
+    )
 
 
 @bp.route("/households/<int:household_id>/split", methods=["GET", "POST"])
@@ -296,13 +362,18 @@ def split_household(household_id: int):
         form.visit_class.data = household.visit_class
     if form.validate_on_submit():
         with saving(form) as saved:
-            new_household = services.split_household(household, list(form.members.data or []), _values(form),
-                                                      form.new_head_id.data, form.day.data, user=current_user)
+            new_household = services.split_household(
+                household,
+                list(form.members.data or []),
+                _values(form),
+                form.new_head_id.data,
+                form.day.data,
+                user=current_user,
+            )
         if saved:
             flash(_("已分户：新户号 %(number)s。", number=new_household.household_number), "success")
             return _to_detail(new_household)
-    return render_template("registry/household_split.html", form=form, household=household,
-                           candidates=candidates)
+    return render_template("registry/household_split.html", form=form, household=household, candidates=candidates)
 
 
 @bp.route("/households/<int:household_id>/merge", methods=["GET", "POST"])
@@ -315,9 +386,13 @@ def merge_households(household_id: int):
     form = MergeForm()
     other = None
     if form.validate_on_submit():
-        other = db.session.scalar(scoped_select(Household).where(
-            Household.grid_id == household.grid_id, Household.status == "active",
-            Household.household_number == form.other_number.data.strip()))
+        other = db.session.scalar(
+            scoped_select(Household).where(
+                Household.grid_id == household.grid_id,
+                Household.status == "active",
+                Household.household_number == form.other_number.data.strip(),
+            )
+        )
         if other is None:
             form.other_number.errors.append(_("本网格中没有该户号的在册住户。"))
         elif other.id == household.id:

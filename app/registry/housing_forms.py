@@ -1,6 +1,7 @@
 """Forms for houses, rentals (and their tenants) and shops. Choices that depend on the
 user's scope are filled by the views; the rules and their messages live in
 app.registry.housing_services."""
+
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
@@ -46,8 +47,12 @@ def keep_linked_person_help(field, owner_is_landlord: bool = False) -> None:
 
 
 class HouseEditForm(Form):
-    building_id = SelectField(_l("楼栋"), coerce=int, validate_choice=False,
-                              description=_l("楼房选择楼栋并填写单元、房号；平房、农房不选楼栋，填写地址。"))
+    building_id = SelectField(
+        _l("楼栋"),
+        coerce=int,
+        validate_choice=False,
+        description=_l("楼房选择楼栋并填写单元、房号；平房、农房不选楼栋，填写地址。"),
+    )
     unit = StringField(_l("单元"), validators=[Optional(), Length(max=16)])
     room = StringField(_l("房号"), validators=[Optional(), Length(max=16)])
     address_text = StringField(_l("地址（无楼栋时）"), validators=[Optional(), Length(max=200)])
@@ -77,22 +82,29 @@ class RentalForm(Form):
 
 
 class TenantForm(Form):
-    id_number = StringField(_l("租户证件号码"), validators=[DataRequired(REQUIRED), Length(max=40)],
-                            description=_l("请输入完整的证件号码；只查找您管辖范围内已登记的人员。"))
+    id_number = StringField(
+        _l("租户证件号码"),
+        validators=[DataRequired(REQUIRED), Length(max=40)],
+        description=_l("请输入完整的证件号码；只查找您管辖范围内已登记的人员。"),
+    )
     submit = SubmitField(_l("添加租户"))
 
 
 class ShopEditForm(Form):
     name = StringField(_l("商铺名称"), validators=[DataRequired(REQUIRED), Length(max=100)])
     business_type = SelectField(_l("经营类别"), choices=_choices(BUSINESS_TYPES), validate_choice=False)
-    licence_number = StringField(_l("营业执照号"), validators=[Optional(), Length(max=40)],
-                                 description=_l("18 位的统一社会信用代码会核对校验位；旧的注册号照原样填写。"))
+    licence_number = StringField(
+        _l("营业执照号"),
+        validators=[Optional(), Length(max=40)],
+        description=_l("18 位的统一社会信用代码会核对校验位；旧的注册号照原样填写。"),
+    )
     operator_id_number = _id_number(_l("经营者证件号码"))
     operator_name = _name(_l("经营者姓名"))
     operator_phone = _phone(_l("经营者电话"))
     house_id = SelectField(_l("所在房屋"), coerce=int, validate_choice=False)
-    address = StringField(_l("经营地址"), validators=[Optional(), Length(max=200)],
-                          description=_l("未选择房屋时必填。"))
+    address = StringField(
+        _l("经营地址"), validators=[Optional(), Length(max=200)], description=_l("未选择房屋时必填。")
+    )
     frontage_duty_signed = BooleanField(_l("已签门前三包责任书"))
     frontage_duty_note = StringField(_l("门前三包说明"), validators=[Optional(), Length(max=200)])
     status = SelectField(_l("经营状态"), choices=_choices(SHOP_STATUSES), validate_choice=False)
@@ -106,11 +118,17 @@ class ShopForm(ShopEditForm):
 
 class ShopMoveForm(Form):
     """商铺搬迁: where to, and when."""
+
     grid_id = SelectField(_l("迁往网格"), coerce=int, validate_choice=False)
-    house_id = SelectField(_l("新经营房屋"), coerce=int, validate_choice=False,
-                           description=_l("迁往网格内已登记的房屋；没有登记的，不选房屋，填写新的经营地址。"))
-    address = StringField(_l("新经营地址"), validators=[Optional(), Length(max=200)],
-                          description=_l("未选择房屋时必填。"))
+    house_id = SelectField(
+        _l("新经营房屋"),
+        coerce=int,
+        validate_choice=False,
+        description=_l("迁往网格内已登记的房屋；没有登记的，不选房屋，填写新的经营地址。"),
+    )
+    address = StringField(
+        _l("新经营地址"), validators=[Optional(), Length(max=200)], description=_l("未选择房屋时必填。")
+    )
     day = _date(_l("搬迁日期"), required=True)
     note = TextAreaField(_l("说明"), validators=[Optional(), Length(max=2000)])
     submit = SubmitField(_l("确认搬迁"))

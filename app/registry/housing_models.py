@@ -1,5 +1,6 @@
 """Housing (房屋): houses and rooms with their use, rentals (出租房屋) with their
 tenants, and shops (商铺) with their 门前三包 duty."""
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -34,7 +35,7 @@ class House(db.Model):
     grid = relationship("Division")
     building = relationship("Building")
     owner = relationship("Resident")
-    rentals: Mapped[list["Rental"]] = relationship(back_populates="house", order_by="Rental.start_date.desc()")
+    rentals: Mapped[list[Rental]] = relationship(back_populates="house", order_by="Rental.start_date.desc()")
 
 
 class Rental(db.Model):
@@ -57,7 +58,7 @@ class Rental(db.Model):
 
     house: Mapped[House] = relationship(back_populates="rentals")
     landlord = relationship("Resident", foreign_keys=[landlord_resident_id])
-    tenants: Mapped[list["RentalTenant"]] = relationship(back_populates="rental", cascade="all, delete-orphan")
+    tenants: Mapped[list[RentalTenant]] = relationship(back_populates="rental", cascade="all, delete-orphan")
 
 
 class RentalTenant(db.Model):

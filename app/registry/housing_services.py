@@ -3,6 +3,7 @@ their landlord, term, 治安责任书 and tenants; shops are in app.registry.sho
 People are linked only when the user may see them (found by full ID number within the
 user's scope); otherwise a name and phone are kept as text. Every write is audited;
 summaries never carry ID or phone numbers."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -41,6 +42,7 @@ def label(mapping: dict, code) -> str:
 
 # --- Shown values ----------------------------------------------------------------------
 
+
 def house_address(house: House | None) -> str:
     """东关路1号2单元202室 for a room in a building; the typed address otherwise."""
     if house is None:
@@ -70,6 +72,7 @@ def rental_expired(rental: Rental, today: date | None = None) -> bool:
 
 # --- People ----------------------------------------------------------------------------
 
+
 def find_visible_resident(id_number: str, user) -> Resident | None:
     """The resident with exactly this ID number, if `user` may see them. Someone
     outside the scope looks exactly like someone never registered."""
@@ -83,6 +86,7 @@ def find_visible_resident(id_number: str, user) -> Resident | None:
 class PersonValues:
     """Who (owner, landlord, operator): a registered resident by full ID number, or a
     name and phone as text."""
+
     id_number: str = ""
     name: str = ""
     phone: str = ""
@@ -98,8 +102,9 @@ def _phone(value: str, field: str) -> str:
     return check.number
 
 
-def linked_person(values: PersonValues, current_id: int | None, user, prefix: str,
-            required: str) -> tuple[int | None, str, str]:
+def linked_person(
+    values: PersonValues, current_id: int | None, user, prefix: str, required: str
+) -> tuple[int | None, str, str]:
     """(resident id, name, phone) for a role. An ID number wins; a typed name
     unlinks; both empty keep the resident already linked, or are refused."""
     phone = _phone(values.phone, f"{prefix}_phone")
@@ -127,6 +132,7 @@ def changed_fields(record, cleaned: dict) -> list[str]:
 
 # --- Houses ----------------------------------------------------------------------------
 
+
 @dataclass
 class HouseValues:
     building_id: int | None = None
@@ -153,24 +159,36 @@ def _clean_house(values: HouseValues, grid: Division, house: House | None, user)
     elif not address_text:
         raise RegistryError(_("请选择楼栋，或填写地址（农村住户）。"), "address_text")
     else:
-        same = select(House.id).where(House.grid_id == grid.id, House.building_id.is_(None),
-                                      House.address_text == address_text)
+        same = select(House.id).where(
+            House.grid_id == grid.id, House.building_id.is_(None), House.address_text == address_text
+        )
     if house is not None:
         same = same.where(House.id != house.id)
     if db.session.scalar(same.limit(1)) is not None:
-        raise RegistryError(_("该房屋已经登记，请勿重复登记。"),
-                            "room" if building is not None else "address_text")
+        raise RegistryError(_("该房屋已经登记，请勿重复登记。"), "room" if building is not None else "address_text")
     if values.use not in HOUSE_USES:
         raise RegistryError(_("请从列表中选择。"), "use")
     if values.area_m2 is not None and not Decimal("0") < values.area_m2 < Decimal("100000"):
         raise RegistryError(_("面积应大于 0 且小于 100000 平方米。"), "area_m2")
     owner_id, owner_name, owner_phone = linked_person(
-        values.owner or PersonValues(), house.owner_resident_id if house else None, user, "owner",
-        _("请填写房主的证件号码（已登记人员），或房主姓名。"))
-    return {"building_id": building.id if building else None, "unit": unit if building else "",
-            "room": room if building else "", "address_text": "" if building else address_text,
-            "use": values.use, "owner_resident_id": owner_id, "owner_name": owner_name,
-            "owner_phone": owner_phone, "area_m2": values.area_m2, "note": (values.note or "").strip()}
+        values.owner or PersonValues(),
+        house.owner_resident_id if house else None,
+        user,
+        "owner",
+        _("请填写房主的证件号码（已登记人员），或房主姓名。"),
+    )
+    return {
+        "building_id": building.id if building else None,
+        "unit": unit if building else "",
+        "room": room if building else "",
+        "address_text": "" if building else address_text,
+        "use": values.use,
+        "owner_resident_id": owner_id,
+        "owner_name": owner_name,
+        "owner_phone": owner_phone,
+        "area_m2": values.area_m2,
+        "note": (values.note or "").strip(),
+    }
 
 
 def create_house(values: HouseValues, grid: Division, *, user) -> House:
@@ -191,12 +209,14 @@ def update_house(house: House, values: HouseValues, *, user) -> bool:
     if changed:
         db.session.flush()
         db.session.refresh(house, ["building", "owner"])
-        audit.record("house_updated", target=house, actor=user, summary=house_address(house),
-                     detail={"fields": changed})
+        audit.record(
+            "house_updated", target=house, actor=user, summary=house_address(house), detail={"fields": changed}
+        )
     return bool(changed)
 
 
 # --- Rentals ---------------------------------------------------------------------------
+
 
 @dataclass
 class RentalValues:
@@ -221,12 +241,22 @@ def _clean_rental(values: RentalValues, current_landlord_id: int | None, user) -
         if agreement_date > local_today():
             raise RegistryError(_("日期不能晚于今天。"), "agreement_date")
     landlord_id, landlord_name, landlord_phone = linked_person(
-        values.landlord or PersonValues(), current_landlord_id, user, "landlord",
-        _("请填写出租人的证件号码（已登记人员），或出租人姓名。"))
-    return {"landlord_resident_id": landlord_id, "landlord_name": landlord_name,
-            "landlord_phone": landlord_phone, "start_date": values.start_date, "end_date": values.end_date,
-            "agreement_signed": bool(values.agreement_signed), "agreement_date": agreement_date,
-            "note": (values.note or "").strip()}
+        values.landlord or PersonValues(),
+        current_landlord_id,
+        user,
+        "landlord",
+        _("请填写出租人的证件号码（已登记人员），或出租人姓名。"),
+    )
+    return {
+        "landlord_resident_id": landlord_id,
+        "landlord_name": landlord_name,
+        "landlord_phone": landlord_phone,
+        "start_date": values.start_date,
+        "end_date": values.end_date,
+        "agreement_signed": bool(values.agreement_signed),
+        "agreement_date": agreement_date,
+        "note": (values.note or "").strip(),
+    }
 
 
 def create_rental(house: House, values: RentalValues, *, user) -> Rental:
@@ -246,8 +276,9 @@ def update_rental(rental: Rental, values: RentalValues, *, user) -> bool:
     for key in changed:
         setattr(rental, key, cleaned[key])
     if changed:
-        audit.record("rental_updated", target=rental, actor=user, summary=house_address(rental.house),
-                     detail={"fields": changed})
+        audit.record(
+            "rental_updated", target=rental, actor=user, summary=house_address(rental.house), detail={"fields": changed}
+        )
     return bool(changed)
 
 
@@ -261,36 +292,48 @@ def add_tenant(rental: Rental, id_number: str, *, user) -> RentalTenant:
     tenant = RentalTenant(rental=rental, resident_id=resident.id)
     db.session.add(tenant)
     db.session.flush()
-    audit.record("tenant_added", target=rental, actor=user,
-                 summary=f"{house_address(rental.house)} {resident.name}")
+    audit.record("tenant_added", target=rental, actor=user, summary=f"{house_address(rental.house)} {resident.name}")
     return tenant
 
 
 def remove_tenant(tenant: RentalTenant, *, user) -> None:
     rental = tenant.rental
-    audit.record("tenant_removed", target=rental, actor=user,
-                 summary=f"{house_address(rental.house)} {tenant.resident.name}")
+    audit.record(
+        "tenant_removed", target=rental, actor=user, summary=f"{house_address(rental.house)} {tenant.resident.name}"
+    )
     rental.tenants.remove(tenant)
     db.session.flush()
 
 
 # --- Exports ---------------------------------------------------------------------------
 
+
 def house_row(house: House) -> dict:
-    return {"grid": house.grid.name, "address": house_address(house), "use": label(HOUSE_USES, house.use),
-            "owner": person_name(house.owner, house.owner_name),
-            "owner_phone": mask_phone(person_phone(house.owner, house.owner_phone)),
-            "area": house.area_m2, "rentals": sum(not rental_expired(r) for r in house.rentals),
-            "note": house.note}
+    return {
+        "grid": house.grid.name,
+        "address": house_address(house),
+        "use": label(HOUSE_USES, house.use),
+        "owner": person_name(house.owner, house.owner_name),
+        "owner_phone": mask_phone(person_phone(house.owner, house.owner_phone)),
+        "area": house.area_m2,
+        "rentals": sum(not rental_expired(r) for r in house.rentals),
+        "note": house.note,
+    }
 
 
 def rental_row(rental: Rental, today: date) -> dict:
-    return {"grid": rental.house.grid.name, "address": house_address(rental.house),
-            "landlord": person_name(rental.landlord, rental.landlord_name),
-            "landlord_phone": mask_phone(person_phone(rental.landlord, rental.landlord_phone)),
-            "start": rental.start_date, "end": rental.end_date,
-            "term": str(_("已到期")) if rental_expired(rental, today) else str(_("在租")),
-            "agreement": str(_("已签")) if rental.agreement_signed else str(_("未签")),
-            "agreement_date": rental.agreement_date, "tenant_count": len(rental.tenants),
-            "tenants": "; ".join(f"{t.resident.name} {mask_id_number(t.resident.id_number)}".strip()
-                                for t in rental.tenants)}
+    return {
+        "grid": rental.house.grid.name,
+        "address": house_address(rental.house),
+        "landlord": person_name(rental.landlord, rental.landlord_name),
+        "landlord_phone": mask_phone(person_phone(rental.landlord, rental.landlord_phone)),
+        "start": rental.start_date,
+        "end": rental.end_date,
+        "term": str(_("已到期")) if rental_expired(rental, today) else str(_("在租")),
+        "agreement": str(_("已签")) if rental.agreement_signed else str(_("未签")),
+        "agreement_date": rental.agreement_date,
+        "tenant_count": len(rental.tenants),
+        "tenants": "; ".join(
+            f"{t.resident.name} {mask_id_number(t.resident.id_number)}".strip() for t in rental.tenants
+        ),
+    }

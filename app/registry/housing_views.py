@@ -3,8 +3,8 @@ their landlord, term, 治安责任书 and tenants, shops (商铺) with their lic
 门前三包 duty; scoped lists with filters (htmx fragments) and masked xlsx exports.
 Every record is looked up through app.core.scoping before any permission check, so
 another grid's record is a 404; the rules live in app.registry.housing_services."""
-from __future__ import annotations
 
+from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -25,11 +25,10 @@ from app.extensions import db
 from app.org.models import Building
 from app.org.ordering import natural_order
 from app.org.services import chosen_grid, grid_label, visible_grids
-from app.registry import bp
+from app.registry import bp, shop_services
 from app.registry import housing_services as services
-from app.registry import shop_services
 from app.registry.household_views import building_choices
-from app.registry.housing_forms import (HouseEditForm, HouseForm, keep_linked_person_help)
+from app.registry.housing_forms import HouseEditForm, HouseForm, keep_linked_person_help
 from app.registry.housing_models import House, Rental, Shop
 from app.registry.models import Resident
 
@@ -38,25 +37,32 @@ PER_PAGE = 30
 
 @bp.app_context_processor
 def _housing_helpers():
-    return {"house_address": services.house_address, "shop_address": shop_services.shop_address,
-            "person_name": services.person_name, "person_phone": services.person_phone,
-            "rental_expired": services.rental_expired, "house_use_label":
-                lambda code: services.label(services.HOUSE_USES, code),
-            "shop_status_label": lambda code: services.label(shop_services.SHOP_STATUSES, code),
-            "business_type_label": lambda code: services.label(shop_services.BUSINESS_TYPES, code)}
+    return {
+        "house_address": services.house_address,
+        "shop_address": shop_services.shop_address,
+        "person_name": services.person_name,
+        "person_phone": services.person_phone,
+        "rental_expired": services.rental_expired,
+        "house_use_label": lambda code: services.label(services.HOUSE_USES, code),
+        "shop_status_label": lambda code: services.label(shop_services.SHOP_STATUSES, code),
+        "business_type_label": lambda code: services.label(shop_services.BUSINESS_TYPES, code),
+    }
 
 
 def person_values(form, prefix: str) -> services.PersonValues:
-    return services.PersonValues(id_number=getattr(form, f"{prefix}_id_number").data or "",
-                                 name=getattr(form, f"{prefix}_name").data or "",
-                                 phone=getattr(form, f"{prefix}_phone").data or "")
+    return services.PersonValues(
+        id_number=getattr(form, f"{prefix}_id_number").data or "",
+        name=getattr(form, f"{prefix}_name").data or "",
+        phone=getattr(form, f"{prefix}_phone").data or "",
+    )
 
 
 def register_workbook(what: str, columns: list[Column], rows: list, filename: str):
     """The rows as a workbook download; the export (what, how many) is audited."""
     today = local_today()
-    data = write_table(columns, rows, title=_("%(what)s台账（%(day)s）", what=what, day=today.isoformat()),
-                       sheet_name=what)
+    data = write_table(
+        columns, rows, title=_("%(what)s台账（%(day)s）", what=what, day=today.isoformat()), sheet_name=what
+    )
     audit.record_now("register_exported", summary=f"{what} {len(rows)}")
     return xlsx_download(data, filename)
 
@@ -66,8 +72,11 @@ def text_matches(query: str, *columns):
 
 
 def buildings_matching(query: str):
-    return scoped_select(Building).with_only_columns(Building.id).where(
-        text_matches(query, Building.address, Building.number, Building.name))
+    return (
+        scoped_select(Building)
+        .with_only_columns(Building.id)
+        .where(text_matches(query, Building.address, Building.number, Building.name))
+    )
 
 
 def residents_named(query: str):
@@ -76,6 +85,7 @@ def residents_named(query: str):
 
 # --- Houses ----------------------------------------------------------------------------
 
+
 def in_house_order(statement):
     """Houses by grid, then building, unit and room with their numbers in order
     (1号楼, 2号楼 … 10号楼; 101, 102 … 1001), houses without a building after them.
@@ -83,8 +93,15 @@ def in_house_order(statement):
     numbers, so app.org.ordering.natural_order: length, then text."""
     building = aliased(Building, name="house_building")  # not the one the search subqueries read
     return statement.outerjoin(building, building.id == House.building_id).order_by(
-        House.grid_id, House.building_id.is_(None), *natural_order(building.number), House.building_id,
-        *natural_order(House.unit), *natural_order(House.room), House.address_text, House.id)
+        House.grid_id,
+        House.building_id.is_(None),
+        *natural_order(building.number),
+        House.building_id,
+        *natural_order(House.unit),
+        *natural_order(House.room),
+        House.address_text,
+        House.id,
+    )
 
 
 def _house_filters():
@@ -95,9 +112,13 @@ def _house_filters():
     building_id = request.args.get("building", type=int)
     statement = scoped_select(House)
     if query:
-        statement = statement.where(or_(text_matches(query, House.address_text, House.owner_name, House.room),
-                                        House.building_id.in_(buildings_matching(query)),
-                                        House.owner_resident_id.in_(residents_named(query))))
+        statement = statement.where(
+            or_(
+                text_matches(query, House.address_text, House.owner_name, House.room),
+                House.building_id.in_(buildings_matching(query)),
+                House.owner_resident_id.in_(residents_named(query)),
+            )
+        )
     if grid_id:
         statement = statement.where(House.grid_id == grid_id)
     if use not in services.HOUSE_USES:
@@ -106,8 +127,9 @@ def _house_filters():
         statement = statement.where(House.use == use)
     if building_id:
         statement = statement.where(House.building_id == building_id)
-    statement = statement.options(selectinload(House.grid), selectinload(House.building),
-                                  selectinload(House.owner), selectinload(House.rentals))
+    statement = statement.options(
+        selectinload(House.grid), selectinload(House.building), selectinload(House.owner), selectinload(House.rentals)
+    )
     return {"query": query, "grid_id": grid_id, "use": use, "building_id": building_id}, statement
 
 
@@ -119,10 +141,16 @@ def house_list():
     page = paginate(in_house_order(statement), per_page=PER_PAGE)
     grids = visible_grids()
     chosen = chosen_grid(grids, filters["grid_id"])
-    return render_page("registry/house_list.html", fragment="registry/_house_rows.html", target_id="house-rows",
-                       page=page, grids=grids, uses=services.HOUSE_USES,
-                       buildings=building_choices([chosen] if chosen else grids, labelled=chosen is None)[1:],
-                       **filters)
+    return render_page(
+        "registry/house_list.html",
+        fragment="registry/_house_rows.html",
+        target_id="house-rows",
+        page=page,
+        grids=grids,
+        uses=services.HOUSE_USES,
+        buildings=building_choices([chosen] if chosen else grids, labelled=chosen is None)[1:],
+        **filters,
+    )
 
 
 @bp.route("/houses/export.xlsx")
@@ -131,18 +159,30 @@ def export_houses():
     """The filtered list of houses; owners' phones masked."""
     _filters, statement = _house_filters()
     rows = [services.house_row(h) for h in db.session.scalars(in_house_order(statement))]
-    columns = [Column("grid", _("网格"), 16), Column("address", _("地址"), 30), Column("use", _("房屋用途"), 10),
-               Column("owner", _("房主"), 12), Column("owner_phone", _("房主电话"), 15),
-               Column("area", _("面积（平方米）"), 12, kind="int"), Column("rentals", _("在租数"), 8, kind="int"),
-               Column("note", _("备注"), 30)]
+    columns = [
+        Column("grid", _("网格"), 16),
+        Column("address", _("地址"), 30),
+        Column("use", _("房屋用途"), 10),
+        Column("owner", _("房主"), 12),
+        Column("owner_phone", _("房主电话"), 15),
+        Column("area", _("面积（平方米）"), 12, kind="int"),
+        Column("rentals", _("在租数"), 8, kind="int"),
+        Column("note", _("备注"), 30),
+    ]
     return register_workbook(_("房屋"), columns, rows, _("房屋台账"))
 
 
 def _house_values(form) -> services.HouseValues:
     return services.HouseValues(
-        building_id=form.building_id.data or None, unit=form.unit.data or "", room=form.room.data or "",
-        address_text=form.address_text.data or "", use=form.use.data or "", owner=person_values(form, "owner"),
-        area_m2=form.area_m2.data, note=form.note.data or "")
+        building_id=form.building_id.data or None,
+        unit=form.unit.data or "",
+        room=form.room.data or "",
+        address_text=form.address_text.data or "",
+        use=form.use.data or "",
+        owner=person_values(form, "owner"),
+        area_m2=form.area_m2.data,
+        note=form.note.data or "",
+    )
 
 
 def _to_house(house: House):
@@ -158,8 +198,11 @@ def create_house():
     form = HouseForm()
     form.grid_id.choices = [(g.id, grid_label(g)) for g in grids]
     # With htmx, choosing a grid narrows the building list to that grid.
-    form.grid_id.render_kw = {"hx-get": url_for("registry.create_house"), "hx-target": "#building-field",
-                              "hx-trigger": "change"}
+    form.grid_id.render_kw = {
+        "hx-get": url_for("registry.create_house"),
+        "hx-target": "#building-field",
+        "hx-trigger": "change",
+    }
     chosen = request.args.get("grid_id", type=int) or request.args.get("grid", type=int)
     if request.method == "GET":
         form.grid_id.data = chosen
@@ -177,8 +220,13 @@ def create_house():
             if saved:
                 flash(_("已登记房屋：%(address)s", address=services.house_address(house)), "success")
                 return _to_house(house)
-    return render_page("registry/house_form.html", fragment="registry/_house_building_field.html",
-                       target_id="building-field", form=form, house=None)
+    return render_page(
+        "registry/house_form.html",
+        fragment="registry/_house_building_field.html",
+        target_id="building-field",
+        form=form,
+        house=None,
+    )
 
 
 @bp.route("/houses/<int:house_id>")
@@ -186,11 +234,22 @@ def create_house():
 def house_detail(house_id: int):
     house = get_visible_or_404(House, house_id)
     shops = list(db.session.scalars(scoped_select(Shop).where(Shop.house_id == house.id).order_by(Shop.name)))
-    rentals = list(db.session.scalars(scoped_select(Rental).where(Rental.house_id == house.id)
-                                      .options(selectinload(Rental.tenants), selectinload(Rental.landlord))
-                                      .order_by(Rental.start_date.desc(), Rental.id.desc())))
-    return render_template("registry/house_detail.html", house=house, rentals=rentals, shops=shops,
-                           today=local_today(), can_edit=current_user.can(Permission.EDIT_REGISTERS))
+    rentals = list(
+        db.session.scalars(
+            scoped_select(Rental)
+            .where(Rental.house_id == house.id)
+            .options(selectinload(Rental.tenants), selectinload(Rental.landlord))
+            .order_by(Rental.start_date.desc(), Rental.id.desc())
+        )
+    )
+    return render_template(
+        "registry/house_detail.html",
+        house=house,
+        rentals=rentals,
+        shops=shops,
+        today=local_today(),
+        can_edit=current_user.can(Permission.EDIT_REGISTERS),
+    )
 
 
 @bp.route("/houses/<int:house_id>/edit", methods=["GET", "POST"])

@@ -1,4 +1,5 @@
 """台账: one page that leads to every register, with what each holds in one's scope."""
+
 from __future__ import annotations
 
 from flask import render_template
@@ -8,13 +9,21 @@ from sqlalchemy import func, select
 from app.core.scoping import may_see_key_persons, scope_condition
 from app.extensions import db
 from app.registry import bp
-from app.registry.models import (House, Household, JointDefenceGroup, KeyPerson, Organisation,
-                                 PopulationEvent, Rental, Resident, Shop)
+from app.registry.models import (
+    House,
+    Household,
+    JointDefenceGroup,
+    KeyPerson,
+    Organisation,
+    PopulationEvent,
+    Rental,
+    Resident,
+    Shop,
+)
 
 
 def _count(model, *conditions) -> int:
-    return db.session.scalar(select(func.count()).select_from(model)
-                             .where(scope_condition(model), *conditions))
+    return db.session.scalar(select(func.count()).select_from(model).where(scope_condition(model), *conditions))
 
 
 @bp.route("/registers/")

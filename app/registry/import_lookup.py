@@ -3,6 +3,7 @@ queries instead of one per row: the people by ID number, the households by grid
 and household number with their current members and heads, where the people of
 the file live now, everyone's care tags, the buildings the rows may name, and which
 grids the importing user sees. IN (...) lists go 500 values at a time."""
+
 from __future__ import annotations
 
 from types import SimpleNamespace
@@ -20,12 +21,12 @@ PERSON_COLUMNS = [Resident.id] + [getattr(Resident, c) for c in RESIDENT_COLUMNS
 
 class Found:
     def __init__(self):
-        self.people: dict[int, Person] = {}            # by resident id
-        self.known: dict[str, Person] = {}             # by ID number: the file's people in the register
-        self.homes: dict[tuple[int, str], Home] = {}   # by (grid id, household number)
-        self.buildings: dict[int, SimpleNamespace] = {}         # id → grid_id, number, address
-        self.building_ids: dict[tuple[int, str], int] = {}      # (grid id, number or name) → id
-        self.visible: set[int] | None = None           # grid ids the user sees; None: all
+        self.people: dict[int, Person] = {}  # by resident id
+        self.known: dict[str, Person] = {}  # by ID number: the file's people in the register
+        self.homes: dict[tuple[int, str], Home] = {}  # by (grid id, household number)
+        self.buildings: dict[int, SimpleNamespace] = {}  # id → grid_id, number, address
+        self.building_ids: dict[tuple[int, str], int] = {}  # (grid id, number or name) → id
+        self.visible: set[int] | None = None  # grid ids the user sees; None: all
 
     def look_up(self, id_numbers: list[str], households: list[tuple[int, str]], user) -> Found:
         for chunk in chunks(id_numbers):
@@ -56,8 +57,9 @@ class Found:
         columns = [Household.id, Household.head_id] + [getattr(Household, c) for c in HOUSEHOLD_COLUMNS]
         for grid_id, numbers in by_grid.items():
             for chunk in chunks(numbers):
-                for row in db.session.execute(select(*columns).where(
-                        Household.grid_id == grid_id, Household.household_number.in_(chunk))):
+                for row in db.session.execute(
+                    select(*columns).where(Household.grid_id == grid_id, Household.household_number.in_(chunk))
+                ):
                     home = Home(row.id, {c: getattr(row, c) for c in HOUSEHOLD_COLUMNS})
                     self.homes[(grid_id, row.household_number)] = home
                     if row.head_id is not None:
@@ -65,11 +67,16 @@ class Found:
         by_id = {home.id: home for home in self.homes.values()}
         for chunk in chunks(list(by_id)):
             for row in db.session.execute(
-                    select(HouseholdMember.id.label("membership_id"), HouseholdMember.household_id,
-                           HouseholdMember.relation, *PERSON_COLUMNS)
-                    .join(Resident, Resident.id == HouseholdMember.resident_id)
-                    .where(HouseholdMember.household_id.in_(chunk), HouseholdMember.end_date.is_(None))
-                    .order_by(HouseholdMember.start_date, HouseholdMember.id)):
+                select(
+                    HouseholdMember.id.label("membership_id"),
+                    HouseholdMember.household_id,
+                    HouseholdMember.relation,
+                    *PERSON_COLUMNS,
+                )
+                .join(Resident, Resident.id == HouseholdMember.resident_id)
+                .where(HouseholdMember.household_id.in_(chunk), HouseholdMember.end_date.is_(None))
+                .order_by(HouseholdMember.start_date, HouseholdMember.id)
+            ):
                 person = self.people.get(row.id) or self._person(row)
                 member = Member(by_id[row.household_id], person, row.relation, row.membership_id)
                 member.home.members.append(member)
@@ -88,22 +95,31 @@ class Found:
         elsewhere = [p.id for p in self.known.values() if p.membership is None]
         for chunk in chunks(elsewhere):
             for row in db.session.execute(
-                    select(HouseholdMember.resident_id, HouseholdMember.household_id, HouseholdMember.relation,
-                           Household.household_number, Household.grid_id)
-                    .join(Household, Household.id == HouseholdMember.household_id)
-                    .where(HouseholdMember.resident_id.in_(chunk), HouseholdMember.end_date.is_(None))
-                    .order_by(HouseholdMember.start_date, HouseholdMember.id)):
+                select(
+                    HouseholdMember.resident_id,
+                    HouseholdMember.household_id,
+                    HouseholdMember.relation,
+                    Household.household_number,
+                    Household.grid_id,
+                )
+                .join(Household, Household.id == HouseholdMember.household_id)
+                .where(HouseholdMember.resident_id.in_(chunk), HouseholdMember.end_date.is_(None))
+                .order_by(HouseholdMember.start_date, HouseholdMember.id)
+            ):
                 person = self.people[row.resident_id]
                 if person.membership is None:
-                    home = homes.get(row.household_id) or Home(row.household_id, {
-                        "household_number": row.household_number, "grid_id": row.grid_id})
+                    home = homes.get(row.household_id) or Home(
+                        row.household_id, {"household_number": row.household_number, "grid_id": row.grid_id}
+                    )
                     person.membership = Member(home, person, row.relation, 0)
 
     def _tags(self) -> None:
         for chunk in chunks(list(self.people)):
             for resident_id, tag_id, name in db.session.execute(
-                    select(ResidentTag.resident_id, CareTag.id, CareTag.name)
-                    .join(CareTag, CareTag.id == ResidentTag.tag_id).where(ResidentTag.resident_id.in_(chunk))):
+                select(ResidentTag.resident_id, CareTag.id, CareTag.name)
+                .join(CareTag, CareTag.id == ResidentTag.tag_id)
+                .where(ResidentTag.resident_id.in_(chunk))
+            ):
                 self.people[resident_id].tags[tag_id] = name
 
     def _buildings(self, grid_ids: list[int]) -> None:

@@ -3,6 +3,7 @@
 writes (`Plan`: people, households and memberships as the register will hold them,
 and the population events in the order the rows made them). Checking builds the
 plan (app.registry.import_rows), writing applies it (app.registry.import_write)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -18,25 +19,41 @@ from app.registry.models import Household
 
 # What the import reads and writes of a resident (what events track, and the rest a
 # row can change) and of a household.
-RESIDENT_COLUMNS = tuple(dict.fromkeys(services.TRACKED_FIELDS + (
-    "name_pinyin", "name_initials", "registered_address", "current_address", "workplace", "note")))
-HOUSEHOLD_COLUMNS = ("grid_id", "household_number", "household_type", "visit_class", "building_id", "unit",
-                     "room", "address_text", "note", "status")
+RESIDENT_COLUMNS = tuple(
+    dict.fromkeys(
+        services.TRACKED_FIELDS
+        + ("name_pinyin", "name_initials", "registered_address", "current_address", "workplace", "note")
+    )
+)
+HOUSEHOLD_COLUMNS = (
+    "grid_id",
+    "household_number",
+    "household_type",
+    "visit_class",
+    "building_id",
+    "unit",
+    "room",
+    "address_text",
+    "note",
+    "status",
+)
 # Values per IN (...): well below SQLite's bound-parameter limit.
 CHUNK = 500
 
 
 def chunks(items: list) -> list[list]:
-    return [items[start:start + CHUNK] for start in range(0, len(items), CHUNK)]
+    return [items[start : start + CHUNK] for start in range(0, len(items), CHUNK)]
 
 
 # --- Scope and report ------------------------------------------------------------------
+
 
 @dataclass
 class ImportScope:
     """Where an import may write. `grids` by code: the grids rows may name; `fixed`:
     the one grid every row belongs to (chosen on the page, or --grid). `user` None
     is the system (the CLI): it sees every resident."""
+
     grids: dict[str, Division]
     fixed: Division | None = None
     user: Any = None
@@ -76,34 +93,43 @@ class ImportReport:
         return not self.problems
 
     def summary(self) -> str:
-        return _("人员：新增 %(rc)d，更新 %(ru)d，未变 %(rn)d；住户：新立 %(hc)d，更新 %(hu)d，未变 %(hn)d。",
-                 rc=self.residents.created, ru=self.residents.updated, rn=self.residents.unchanged,
-                 hc=self.households.created, hu=self.households.updated, hn=self.households.unchanged)
+        return _(
+            "人员：新增 %(rc)d，更新 %(ru)d，未变 %(rn)d；住户：新立 %(hc)d，更新 %(hu)d，未变 %(hn)d。",
+            rc=self.residents.created,
+            ru=self.residents.updated,
+            rn=self.residents.unchanged,
+            hc=self.households.created,
+            hu=self.households.updated,
+            hn=self.households.unchanged,
+        )
 
 
 # --- The plan ----------------------------------------------------------------------------
+
 
 @dataclass(eq=False)
 class Person:
     """A resident as the import sees it: in the register (`id`) or new (`id` None
     until written). `fields` holds RESIDENT_COLUMNS as they will be stored."""
+
     id: int | None
     fields: dict
-    tags: dict[int, str]                  # care tag id → name
-    membership: Member | None = None      # the current one
-    changed: bool = False                 # an existing person whose columns change
+    tags: dict[int, str]  # care tag id → name
+    membership: Member | None = None  # the current one
+    changed: bool = False  # an existing person whose columns change
     tags_changed: bool = False
-    moved_from: int | None = None         # the grid left by joining a household in another
+    moved_from: int | None = None  # the grid left by joining a household in another
 
 
 @dataclass(eq=False)
 class Home:
     """A household: in the register (`id`) or new. `members` are the current ones."""
+
     id: int | None
-    fields: dict                          # HOUSEHOLD_COLUMNS
+    fields: dict  # HOUSEHOLD_COLUMNS
     head: Person | None = None
     members: list[Member] = field(default_factory=list)
-    changed: bool = False                 # an existing household whose columns or head change
+    changed: bool = False  # an existing household whose columns or head change
 
     def current_members(self) -> list[Member]:
         """As Household.current_members orders them: the head first, then by membership."""
@@ -115,13 +141,14 @@ class Member:
     home: Home
     person: Person
     relation: str
-    order: int                            # membership id; new ones come after all others
+    order: int  # membership id; new ones come after all others
 
 
 @dataclass
 class Plan:
     """What applying the import writes; events in the order the rows made them, each
     {kind, grid_id, household: Home | None, resident: Person | None, before, after}."""
+
     today: date
     user_id: int | None
     new_people: list[Person] = field(default_factory=list)
@@ -144,22 +171,36 @@ class Plan:
 
 # --- Snapshots: what the services' events keep, from the plan's records -----------------
 
+
 def person_snapshot(person: Person) -> dict:
     """services.snapshot of the person as the plan holds them (tags by name, as the
     register lists them)."""
-    return services.snapshot(SimpleNamespace(
-        **person.fields, tags=[SimpleNamespace(name=n) for n in sorted(person.tags.values())]))
+    return services.snapshot(
+        SimpleNamespace(**person.fields, tags=[SimpleNamespace(name=n) for n in sorted(person.tags.values())])
+    )
 
 
 def home_snapshot(home: Home, buildings: dict[int, SimpleNamespace]) -> dict:
     """services.household_snapshot of the household as the plan holds it;
     `buildings` by id, each with number and address."""
     f = home.fields
-    shape = SimpleNamespace(building=buildings.get(f["building_id"]) if f["building_id"] else None,
-                            unit=f["unit"], room=f["room"], address_text=f["address_text"])
-    return services.household_snapshot(SimpleNamespace(
-        household_number=f["household_number"], household_type=f["household_type"],
-        visit_class=f["visit_class"], address=Household.address.fget(shape), grid_id=f["grid_id"],
-        head=SimpleNamespace(name=home.head.fields["name"]) if home.head else None,
-        current_members=[SimpleNamespace(resident=SimpleNamespace(name=m.person.fields["name"]),
-                                         relation=m.relation) for m in home.current_members()]))
+    shape = SimpleNamespace(
+        building=buildings.get(f["building_id"]) if f["building_id"] else None,
+        unit=f["unit"],
+        room=f["room"],
+        address_text=f["address_text"],
+    )
+    return services.household_snapshot(
+        SimpleNamespace(
+            household_number=f["household_number"],
+            household_type=f["household_type"],
+            visit_class=f["visit_class"],
+            address=Household.address.fget(shape),
+            grid_id=f["grid_id"],
+            head=SimpleNamespace(name=home.head.fields["name"]) if home.head else None,
+            current_members=[
+                SimpleNamespace(resident=SimpleNamespace(name=m.person.fields["name"]), relation=m.relation)
+                for m in home.current_members()
+            ],
+        )
+    )

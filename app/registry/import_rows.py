@@ -13,11 +13,12 @@ count only when all of it passes (a refused head leaves the household without on
 for the rows after it). Events get their before/after snapshots only when the plan
 is to be written (not in a preview).
 """
+
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -30,10 +31,19 @@ from app.extensions import db
 from app.org.models import Division
 from app.registry import locating, reference, services
 from app.registry.import_lookup import Found
-from app.registry.import_plan import (Home, ImportProblem, ImportReport, ImportScope, Member, Person, Plan,
-                                      home_snapshot, person_snapshot)
-from app.registry.rules import check_household, check_resident
+from app.registry.import_plan import (
+    Home,
+    ImportProblem,
+    ImportReport,
+    ImportScope,
+    Member,
+    Person,
+    Plan,
+    home_snapshot,
+    person_snapshot,
+)
 from app.registry.models import CareTag
+from app.registry.rules import check_household, check_resident
 
 HOUSEHOLD_KEYS = ("household_type", "visit_class", "building", "unit", "room", "address")
 # , ， 、 ; ； / and spaces between care tag names.
@@ -41,21 +51,32 @@ TAG_SEPARATORS = re.compile(r"[,\uff0c\u3001;\uff1b/\s]+")
 # 族, as in 汉 → 汉族 (built from its code point: data, not UI text).
 ETHNIC_SUFFIX = chr(0x65CF)
 # Which column a rule's refusal (RuleError.field) belongs to.
-FIELD_COLUMNS = {"resident_id": "id_number", "grid_id": "grid_code", "building_id": "building",
-                 "address_text": "address"}
-NEW_HOUSEHOLD = {"household_type": "permanent", "visit_class": 3, "building_id": None, "unit": "", "room": "",
-                 "address_text": "", "note": ""}
+FIELD_COLUMNS = {
+    "resident_id": "id_number",
+    "grid_id": "grid_code",
+    "building_id": "building",
+    "address_text": "address",
+}
+NEW_HOUSEHOLD = {
+    "household_type": "permanent",
+    "visit_class": 3,
+    "building_id": None,
+    "unit": "",
+    "room": "",
+    "address_text": "",
+    "note": "",
+}
 
 
 @dataclass
 class _Row:
     number: int
     values: dict
-    grid: Division | None          # None: no grid of the user's (the row is checked on its own)
+    grid: Division | None  # None: no grid of the user's (the row is checked on its own)
     id_key: str | None
-    tag_ids: list[int] | None      # None: nothing written in the cell
+    tag_ids: list[int] | None  # None: nothing written in the cell
     relation: str | None
-    alone: bool = False            # checked on its own values only (no grid, or a repeated person)
+    alone: bool = False  # checked on its own values only (no grid, or a repeated person)
 
 
 class RowCheck:
@@ -63,14 +84,25 @@ class RowCheck:
     `record` False (a preview) the event snapshots and pinyin keys are skipped:
     nothing will be written."""
 
-    def __init__(self, table: ReadResult, headers: dict[str, str], scope: ImportScope, *, record: bool,
-                 example_notes: set[str], example_names: tuple[str, ...], visit_levels):
+    def __init__(
+        self,
+        table: ReadResult,
+        headers: dict[str, str],
+        scope: ImportScope,
+        *,
+        record: bool,
+        example_notes: set[str],
+        example_names: tuple[str, ...],
+        visit_levels,
+    ):
         self.table, self.scope, self.headers, self.record = table, scope, headers, record
         self.example_notes, self.example_names, self.visit_levels = example_notes, example_names, visit_levels
         self.report = ImportReport(rows=len(table.rows), sheet_name=table.sheet_name)
         self.flagged: set[tuple[int, str | None]] = set()
-        self.tags = {name: tag_id for tag_id, name in db.session.execute(
-            select(CareTag.id, CareTag.name).where(CareTag.is_active))}
+        self.tags = {
+            name: tag_id
+            for tag_id, name in db.session.execute(select(CareTag.id, CareTag.name).where(CareTag.is_active))
+        }
         self.active_tags = {tag_id: name for name, tag_id in self.tags.items()}
         self.today = local_today()
         self.plan = Plan(self.today, getattr(scope.user, "id", None))
@@ -84,8 +116,7 @@ class RowCheck:
             if (row_number, key) in self.flagged:
                 return
             self.flagged.add((row_number, key))
-        self.report.problems.append(ImportProblem(row_number, self.headers.get(key, "") if key else "",
-                                                  str(message)))
+        self.report.problems.append(ImportProblem(row_number, self.headers.get(key, "") if key else "", str(message)))
 
     def refused(self, row_number: int, error: RuleError) -> None:
         key = FIELD_COLUMNS.get(error.field, error.field)
@@ -132,11 +163,15 @@ class RowCheck:
         alone = grid is None
         id_key = None
         if values.get("id_number"):
-            id_key = check_document(values.get("id_type") or IdType.RESIDENT_ID.value, values["id_number"],
-                                    today=self.today).number
+            id_key = check_document(
+                values.get("id_type") or IdType.RESIDENT_ID.value, values["id_number"], today=self.today
+            ).number
             if id_key in seen_ids:
-                self.problem(number, "id_number", _("与第 %(row)d 行是同一人（证件号码相同），请只保留一行。",
-                                                    row=seen_ids[id_key]))
+                self.problem(
+                    number,
+                    "id_number",
+                    _("与第 %(row)d 行是同一人（证件号码相同），请只保留一行。", row=seen_ids[id_key]),
+                )
                 alone = True
             else:
                 seen_ids[id_key] = number
@@ -153,8 +188,16 @@ class RowCheck:
         fixed = self.scope.fixed
         if fixed is not None:
             if code and code != fixed.code:
-                self.problem(number, "grid_code", _("网格编码 %(code)s 与所选网格（%(chosen)s %(name)s）不一致。",
-                                                    code=code, chosen=fixed.code, name=fixed.name))
+                self.problem(
+                    number,
+                    "grid_code",
+                    _(
+                        "网格编码 %(code)s 与所选网格（%(chosen)s %(name)s）不一致。",
+                        code=code,
+                        chosen=fixed.code,
+                        name=fixed.name,
+                    ),
+                )
                 return None
             return fixed
         if not code:
@@ -162,8 +205,9 @@ class RowCheck:
             return None
         grid = self.scope.grids.get(code)
         if grid is None:
-            self.problem(number, "grid_code", _("没有网格编码为 %(code)s 的在用网格，或该网格不在您的管辖范围内。",
-                                                code=code))
+            self.problem(
+                number, "grid_code", _("没有网格编码为 %(code)s 的在用网格，或该网格不在您的管辖范围内。", code=code)
+            )
         return grid
 
     def _tag_ids(self, number: int, text: str | None) -> list[int] | None:
@@ -172,8 +216,15 @@ class RowCheck:
             return None
         unknown = [n for n in names if n not in self.tags]
         if unknown:
-            self.problem(number, "tags", _("没有这些关爱标签：%(names)s。可选：%(choices)s。",
-                                           names=_("、").join(unknown), choices=_("、").join(sorted(self.tags))))
+            self.problem(
+                number,
+                "tags",
+                _(
+                    "没有这些关爱标签：%(names)s。可选：%(choices)s。",
+                    names=_("、").join(unknown),
+                    choices=_("、").join(sorted(self.tags)),
+                ),
+            )
         return [self.tags[n] for n in dict.fromkeys(names) if n in self.tags]
 
     def _grid_name(self, grid_id: int) -> str:
@@ -224,8 +275,11 @@ class RowCheck:
                 if key not in values:
                     values[key], sources[key] = value, row.number
                 elif values[key] != value:
-                    self.problem(row.number, key, _("同一户的“%(column)s”与第 %(row)d 行不一致。",
-                                                    column=self.headers[key], row=sources[key]))
+                    self.problem(
+                        row.number,
+                        key,
+                        _("同一户的“%(column)s”与第 %(row)d 行不一致。", column=self.headers[key], row=sources[key]),
+                    )
         return values, sources
 
     def _find_or_create_household(self, rows: list[_Row]) -> tuple[Home | None, str | None]:
@@ -240,16 +294,23 @@ class RowCheck:
             building_id = self.found.building_ids.get((grid.id, given["building"]))
             if building_id is None:
                 building_unknown = True
-                self.problem(sources["building"], "building",
-                             _("本网格没有楼栋“%(name)s”，请先在网格页面添加楼栋，或改填地址。", name=given["building"]))
+                self.problem(
+                    sources["building"],
+                    "building",
+                    _("本网格没有楼栋“%(name)s”，请先在网格页面添加楼栋，或改填地址。", name=given["building"]),
+                )
         existing = self.found.homes.get((grid.id, number))
         base = existing.fields if existing is not None else NEW_HOUSEHOLD
         values = services.HouseholdValues(
-            household_number=number, household_type=given.get("household_type") or base["household_type"],
+            household_number=number,
+            household_type=given.get("household_type") or base["household_type"],
             visit_class=given.get("visit_class") or base["visit_class"],
             building_id=building_id or (base["building_id"] if "address" not in given else None),
-            unit=given.get("unit") or base["unit"], room=given.get("room") or base["room"],
-            address_text=given.get("address") or base["address_text"], note=base["note"])
+            unit=given.get("unit") or base["unit"],
+            room=given.get("room") or base["room"],
+            address_text=given.get("address") or base["address_text"],
+            note=base["note"],
+        )
         errors: list[RuleError] = []
         cleaned = None
         if existing is None:
@@ -259,8 +320,14 @@ class RowCheck:
             errors += found
         else:
             before = _household_fields(existing.fields)
-            if before != (values.household_type, values.visit_class, values.building_id, values.unit,
-                          values.room, values.address_text):
+            if before != (
+                values.household_type,
+                values.visit_class,
+                values.building_id,
+                values.unit,
+                values.room,
+                values.address_text,
+            ):
                 cleaned, found = self._check_household(values, existing.fields["grid_id"], existing)
                 errors += found
         if building_unknown:
@@ -284,17 +351,23 @@ class RowCheck:
                 self.plan.home_changed(existing)
                 after = self._home_snapshot(existing) if self.record else None
                 if after != snapshot:
-                    self._event("corrected", existing.fields["grid_id"], household=existing,
-                                before=snapshot, after=after)
+                    self._event(
+                        "corrected", existing.fields["grid_id"], household=existing, before=snapshot, after=after
+                    )
         return existing, "updated" if _household_fields(existing.fields) != before else "unchanged"
 
-    def _check_household(self, values: services.HouseholdValues, grid_id: int,
-                         existing: Home | None) -> tuple[dict, list[RuleError]]:
+    def _check_household(
+        self, values: services.HouseholdValues, grid_id: int, existing: Home | None
+    ) -> tuple[dict, list[RuleError]]:
         taken = self.found.homes.get((grid_id, (values.household_number or "").strip()))
         buildings = self.found.buildings
-        return check_household(values, grid_id, number_taken=taken is not None and taken is not existing,
-                               building_grid=lambda i: buildings[i].grid_id if i in buildings else False,
-                               visit_levels=self.visit_levels)
+        return check_household(
+            values,
+            grid_id,
+            number_taken=taken is not None and taken is not existing,
+            building_grid=lambda i: buildings[i].grid_id if i in buildings else False,
+            visit_levels=self.visit_levels,
+        )
 
     # --- one person
 
@@ -316,12 +389,12 @@ class RowCheck:
         if person is None:
             _cleaned, errors = check_resident(self._new_values(row), self._refuse_duplicate, self.today)
         else:
-            _cleaned, errors = check_resident(self._merged_values(row, person), self._duplicate_check(person),
-                                              self.today)
+            _cleaned, errors = check_resident(
+                self._merged_values(row, person), self._duplicate_check(person), self.today
+            )
         self.refused_all(row.number, errors)
 
-    def _resident(self, row: _Row, home: Home | None, *,
-                  failed_head: int | None) -> tuple[str | None, list[RuleError]]:
+    def _resident(self, row: _Row, home: Home | None, *, failed_head: int | None) -> tuple[str | None, list[RuleError]]:
         """Check one row against every rule and, only when all of it passes, take its
         changes into the plan. Returns the outcome and the refusals (none: kept)."""
         errors: list[RuleError] = []
@@ -338,15 +411,26 @@ class RowCheck:
         else:
             status = person.fields["status"]
             if status != "active":
-                errors.append(services.RegistryError(
-                    _("该人员已不在册（%(status)s），请在人员页面处理。",
-                      status=reference.label(reference.RESIDENT_STATUSES, status)), "id_number"))
+                errors.append(
+                    services.RegistryError(
+                        _(
+                            "该人员已不在册（%(status)s），请在人员页面处理。",
+                            status=reference.label(reference.RESIDENT_STATUSES, status),
+                        ),
+                        "id_number",
+                    )
+                )
             if home is None and person.fields["grid_id"] != row.grid.id:
-                errors.append(services.RegistryError(
-                    _("此人已登记在 %(grid)s，与本行网格不一致；迁往其他网格请在住户页面办理。",
-                      grid=self._grid_name(person.fields["grid_id"])), "grid_id"))
-            cleaned, found = check_resident(self._merged_values(row, person), self._duplicate_check(person),
-                                            self.today)
+                errors.append(
+                    services.RegistryError(
+                        _(
+                            "此人已登记在 %(grid)s，与本行网格不一致；迁往其他网格请在住户页面办理。",
+                            grid=self._grid_name(person.fields["grid_id"]),
+                        ),
+                        "grid_id",
+                    )
+                )
+            cleaned, found = check_resident(self._merged_values(row, person), self._duplicate_check(person), self.today)
             errors += found
             tag_ids = row.tag_ids if row.tag_ids is not None else list(person.tags)
             tags = {i: self.active_tags[i] for i in tag_ids if i in self.active_tags}
@@ -401,6 +485,7 @@ class RowCheck:
         def refuse(id_number: str) -> None:
             if self.found.known.get(id_number, person) is not person:
                 self._refuse_duplicate(id_number)
+
         return refuse
 
     def _joining(self, row: _Row, home: Home | None, person: Person | None, failed_head: int | None) -> bool:
@@ -413,15 +498,19 @@ class RowCheck:
         if current is not None and current.home is home:
             if current.relation != row.relation:
                 raise services.RegistryError(
-                    _("此人在本户登记的与户主关系是“%(old)s”，与表中的“%(new)s”不同；请在住户页面变更户主或修改。",
-                      old=reference.label(reference.RELATIONS, current.relation),
-                      new=reference.label(reference.RELATIONS, row.relation)),
-                    "relation")
+                    _(
+                        "此人在本户登记的与户主关系是“%(old)s”，与表中的“%(new)s”不同；请在住户页面变更户主或修改。",
+                        old=reference.label(reference.RELATIONS, current.relation),
+                        new=reference.label(reference.RELATIONS, row.relation),
+                    ),
+                    "relation",
+                )
             return False
         if row.relation != "head" and failed_head is not None and home.head is None:
             # Nobody heads the household until that row is put right: say so here.
-            raise services.RegistryError(_("本户户主所在的第 %(row)d 行未通过检查，改正后本行才能入户。",
-                                           row=failed_head))
+            raise services.RegistryError(
+                _("本户户主所在的第 %(row)d 行未通过检查，改正后本行才能入户。", row=failed_head)
+            )
         if home.fields["status"] != "active":
             raise services.RegistryError(_("该户已销户。"))
         if person is not None and person.fields["status"] != "active":
@@ -429,8 +518,10 @@ class RowCheck:
         if row.relation not in reference.RELATIONS:
             raise services.RegistryError(_("请选择与户主关系。"), "relation")
         if current is not None:
-            raise services.RegistryError(_("此人目前属于户号 %(number)s，请先办理离户。",
-                                           number=current.home.fields["household_number"]), "resident_id")
+            raise services.RegistryError(
+                _("此人目前属于户号 %(number)s，请先办理离户。", number=current.home.fields["household_number"]),
+                "resident_id",
+            )
         has_head = home.head is not None
         if row.relation == "head" and has_head:
             raise services.RegistryError(_("本户已有户主；如需更换，请使用“变更户主”。"), "relation")
@@ -451,9 +542,13 @@ class RowCheck:
             self.plan.person_changed(person)
         if changed:
             after = person_snapshot(person) if self.record else None
-            self._event("corrected", person.fields["grid_id"], resident=person,
-                        before={k: before[k] for k in changed} if before else None,
-                        after={k: after[k] for k in changed} if after else None)
+            self._event(
+                "corrected",
+                person.fields["grid_id"],
+                resident=person,
+                before={k: before[k] for k in changed} if before else None,
+                after={k: after[k] for k in changed} if after else None,
+            )
 
     def _join(self, home: Home, person: Person, relation: str) -> None:
         before = self._home_snapshot(home) if self.record else None
@@ -469,19 +564,33 @@ class RowCheck:
             person.moved_from = person.fields["grid_id"]
             person.fields["grid_id"] = home.fields["grid_id"]
             self.plan.person_changed(person)
-        self._event("member_joined", home.fields["grid_id"], household=home, resident=person, before=before,
-                    after=lambda: self._home_snapshot(home))
+        self._event(
+            "member_joined",
+            home.fields["grid_id"],
+            household=home,
+            resident=person,
+            before=before,
+            after=lambda: self._home_snapshot(home),
+        )
 
     def _new_values(self, row: _Row) -> services.ResidentValues:
         v = row.values
         return services.ResidentValues(
-            name=_text(v, "name"), id_type=v.get("id_type") or IdType.RESIDENT_ID.value,
-            id_number=_text(v, "id_number"), sex=v.get("sex"), birth_date=v.get("birth_date"),
-            ethnicity=v.get("ethnicity") or reference.ETHNICITIES[0], phone=_text(v, "phone"),
+            name=_text(v, "name"),
+            id_type=v.get("id_type") or IdType.RESIDENT_ID.value,
+            id_number=_text(v, "id_number"),
+            sex=v.get("sex"),
+            birth_date=v.get("birth_date"),
+            ethnicity=v.get("ethnicity") or reference.ETHNICITIES[0],
+            phone=_text(v, "phone"),
             population_type=v.get("population_type") or "registered",
-            registered_address=_text(v, "registered_address"), current_address=_text(v, "current_address"),
-            political_status=v.get("political_status") or "masses", workplace=_text(v, "workplace"),
-            note=_text(v, "note"), tag_ids=row.tag_ids or [])
+            registered_address=_text(v, "registered_address"),
+            current_address=_text(v, "current_address"),
+            political_status=v.get("political_status") or "masses",
+            workplace=_text(v, "workplace"),
+            note=_text(v, "note"),
+            tag_ids=row.tag_ids or [],
+        )
 
     @staticmethod
     def _merged_values(row: _Row, person: Person) -> services.ResidentValues:
@@ -493,33 +602,61 @@ class RowCheck:
             return current if value in (None, "") else value
 
         return services.ResidentValues(
-            name=given("name", held["name"]), id_type=given("id_type", held["id_type"]),
-            id_number=given("id_number", held["id_number"] or ""), sex=given("sex", held["sex"]),
-            birth_date=given("birth_date", held["birth_date"]), ethnicity=given("ethnicity", held["ethnicity"]),
-            phone=given("phone", held["phone"]), population_type=given("population_type", held["population_type"]),
+            name=given("name", held["name"]),
+            id_type=given("id_type", held["id_type"]),
+            id_number=given("id_number", held["id_number"] or ""),
+            sex=given("sex", held["sex"]),
+            birth_date=given("birth_date", held["birth_date"]),
+            ethnicity=given("ethnicity", held["ethnicity"]),
+            phone=given("phone", held["phone"]),
+            population_type=given("population_type", held["population_type"]),
             registered_address=given("registered_address", held["registered_address"]),
             current_address=given("current_address", held["current_address"]),
             political_status=given("political_status", held["political_status"]),
-            workplace=given("workplace", held["workplace"]), note=given("note", held["note"]))
+            workplace=given("workplace", held["workplace"]),
+            note=given("note", held["note"]),
+        )
 
     # --- events (with snapshots only when they will be written)
 
     def _home_snapshot(self, home: Home) -> dict:
         return home_snapshot(home, self.found.buildings)
 
-    def _event(self, kind: str, grid_id: int, *, household: Home | None = None, resident: Person | None = None,
-               before=None, after=None) -> None:
+    def _event(
+        self,
+        kind: str,
+        grid_id: int,
+        *,
+        household: Home | None = None,
+        resident: Person | None = None,
+        before=None,
+        after=None,
+    ) -> None:
         if not self.record:
             return
         if callable(after):  # a snapshot of the subject as it is now
             after = after()
-        self.plan.events.append({"kind": kind, "grid_id": grid_id, "household": household, "resident": resident,
-                                 "before": before, "after": after})
+        self.plan.events.append(
+            {
+                "kind": kind,
+                "grid_id": grid_id,
+                "household": household,
+                "resident": resident,
+                "before": before,
+                "after": after,
+            }
+        )
 
 
 def _household_fields(fields: dict) -> tuple:
-    return (fields["household_type"], fields["visit_class"], fields["building_id"], fields["unit"],
-            fields["room"], fields["address_text"])
+    return (
+        fields["household_type"],
+        fields["visit_class"],
+        fields["building_id"],
+        fields["unit"],
+        fields["room"],
+        fields["address_text"],
+    )
 
 
 def _text(values: dict, key: str, default: str = "") -> str:

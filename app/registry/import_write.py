@@ -6,6 +6,7 @@ resident into another grid, and the population events in the order the rows made
 them. Inserts go through the tables (Core), not the ORM: its bulk insert leaves
 out None values, and rows of different shapes cannot share one statement. The
 caller holds the transaction: all of it is kept or none."""
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -23,38 +24,78 @@ def write_plan(plan: Plan) -> None:
     now = utcnow()
     session = db.session
     if plan.new_people:
-        ids = _insert_returning_ids(Resident, [
-            {**{c: p.fields[c] for c in RESIDENT_COLUMNS}, "created_at": now, "updated_at": now}
-            for p in plan.new_people], RESIDENT_COLUMNS)
+        ids = _insert_returning_ids(
+            Resident,
+            [
+                {**{c: p.fields[c] for c in RESIDENT_COLUMNS}, "created_at": now, "updated_at": now}
+                for p in plan.new_people
+            ],
+            RESIDENT_COLUMNS,
+        )
         for person, resident_id in zip(plan.new_people, ids, strict=True):
             person.id = resident_id
     if plan.new_homes:
-        ids = _insert_returning_ids(Household, [
-            {**{c: h.fields[c] for c in HOUSEHOLD_COLUMNS}, "head_id": h.head.id if h.head else None,
-             "created_at": now, "updated_at": now} for h in plan.new_homes], ("grid_id", "household_number"))
+        ids = _insert_returning_ids(
+            Household,
+            [
+                {
+                    **{c: h.fields[c] for c in HOUSEHOLD_COLUMNS},
+                    "head_id": h.head.id if h.head else None,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+                for h in plan.new_homes
+            ],
+            ("grid_id", "household_number"),
+        )
         for home, household_id in zip(plan.new_homes, ids, strict=True):
             home.id = household_id
     if plan.changed_people:
-        session.execute(update(Resident), [
-            {"id": p.id, **{c: p.fields[c] for c in RESIDENT_COLUMNS}, "updated_at": now}
-            for p in plan.changed_people])
+        session.execute(
+            update(Resident),
+            [
+                {"id": p.id, **{c: p.fields[c] for c in RESIDENT_COLUMNS}, "updated_at": now}
+                for p in plan.changed_people
+            ],
+        )
     if plan.changed_homes:
-        session.execute(update(Household), [
-            {"id": h.id, **{c: h.fields[c] for c in HOUSEHOLD_COLUMNS}, "head_id": h.head.id if h.head else None,
-             "updated_at": now} for h in plan.changed_homes])
+        session.execute(
+            update(Household),
+            [
+                {
+                    "id": h.id,
+                    **{c: h.fields[c] for c in HOUSEHOLD_COLUMNS},
+                    "head_id": h.head.id if h.head else None,
+                    "updated_at": now,
+                }
+                for h in plan.changed_homes
+            ],
+        )
 
     retagged = [p.id for p in plan.changed_people if p.tags_changed]
     for chunk in chunks(retagged):
         session.execute(delete(ResidentTag).where(ResidentTag.resident_id.in_(chunk)))
-    tags = [{"resident_id": p.id, "tag_id": tag_id}
-            for p in plan.new_people + [p for p in plan.changed_people if p.tags_changed] for tag_id in p.tags]
+    tags = [
+        {"resident_id": p.id, "tag_id": tag_id}
+        for p in plan.new_people + [p for p in plan.changed_people if p.tags_changed]
+        for tag_id in p.tags
+    ]
     if tags:
         session.execute(insert(ResidentTag.__table__), tags)
 
     if plan.joins:
-        session.execute(insert(HouseholdMember.__table__), [
-            {"household_id": m.home.id, "resident_id": m.person.id, "relation": m.relation,
-             "start_date": plan.today} for m in plan.joins])
+        session.execute(
+            insert(HouseholdMember.__table__),
+            [
+                {
+                    "household_id": m.home.id,
+                    "resident_id": m.person.id,
+                    "relation": m.relation,
+                    "start_date": plan.today,
+                }
+                for m in plan.joins
+            ],
+        )
     # Who may see a key-person listing is decided by its grid: it follows the resident.
     moved = defaultdict(list)
     for person in plan.changed_people:
@@ -62,16 +103,32 @@ def write_plan(plan: Plan) -> None:
             moved[person.fields["grid_id"]].append(person.id)
     for grid_id, resident_ids in moved.items():
         for chunk in chunks(resident_ids):
-            session.execute(update(KeyPerson).where(KeyPerson.resident_id.in_(chunk), KeyPerson.status == "active")
-                            .values(grid_id=grid_id).execution_options(synchronize_session=False))
+            session.execute(
+                update(KeyPerson)
+                .where(KeyPerson.resident_id.in_(chunk), KeyPerson.status == "active")
+                .values(grid_id=grid_id)
+                .execution_options(synchronize_session=False)
+            )
 
     if plan.events:
-        session.execute(insert(PopulationEvent.__table__), [
-            {"kind": e["kind"], "occurred_on": plan.today, "grid_id": e["grid_id"],
-             "household_id": e["household"].id if e["household"] else None,
-             "resident_id": e["resident"].id if e["resident"] else None,
-             "before": e["before"], "after": e["after"], "note": "", "recorded_by_id": plan.user_id,
-             "recorded_at": now} for e in plan.events])
+        session.execute(
+            insert(PopulationEvent.__table__),
+            [
+                {
+                    "kind": e["kind"],
+                    "occurred_on": plan.today,
+                    "grid_id": e["grid_id"],
+                    "household_id": e["household"].id if e["household"] else None,
+                    "resident_id": e["resident"].id if e["resident"] else None,
+                    "before": e["before"],
+                    "after": e["after"],
+                    "note": "",
+                    "recorded_by_id": plan.user_id,
+                    "recorded_at": now,
+                }
+                for e in plan.events
+            ],
+        )
     # Objects the session already held do not know about the statements above.
     session.expire_all()
 

@@ -1,8 +1,8 @@
 """Excel in and out on the web: masked exports of the resident and household lists
 (same filters, same scope), the import template, and the import: upload → preview
 (nothing written) → confirm (one transaction). The rules live in xlsx_import."""
-from __future__ import annotations
 
+from __future__ import annotations
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -17,8 +17,8 @@ from app.auth.decorators import require
 from app.auth.roles import Permission
 from app.core.forms import Form, RuleError
 from app.core.rendering import xlsx_download
-from app.core.uploads import KeptUploads
 from app.core.scoping import scoped_select
+from app.core.uploads import KeptUploads
 from app.extensions import db
 from app.org.models import Division
 from app.org.services import chosen_grid, division_choices, visible_grids
@@ -30,8 +30,12 @@ UPLOADS = KeptUploads("imports", "registry_import")
 
 class ImportForm(Form):
     file = FileField(_l("Excel 文件（.xlsx）"), validators=[FileRequired(_l("请选择要导入的文件。"))])
-    grid_id = SelectField(_l("导入到网格"), coerce=int, validate_choice=False,
-                          description=_l("选定一个网格时，表中可以不填网格编码；不选则按每行的网格编码导入。"))
+    grid_id = SelectField(
+        _l("导入到网格"),
+        coerce=int,
+        validate_choice=False,
+        description=_l("选定一个网格时，表中可以不填网格编码；不选则按每行的网格编码导入。"),
+    )
     submit = SubmitField(_l("上传并检查"))
 
 
@@ -42,12 +46,19 @@ class ConfirmForm(Form):
 
 
 def _audit_export(kind: str, count: int, filters: dict) -> None:
-    audit.record_now("register_exported", summary=_("%(kind)s %(n)d 条", kind=kind, n=count),
-                     detail={"register": kind, "rows": count,
-                             "filters": {k: v for k, v in filters.items() if v not in (None, "", False)}})
+    audit.record_now(
+        "register_exported",
+        summary=_("%(kind)s %(n)d 条", kind=kind, n=count),
+        detail={
+            "register": kind,
+            "rows": count,
+            "filters": {k: v for k, v in filters.items() if v not in (None, "", False)},
+        },
+    )
 
 
 # --- Exports -------------------------------------------------------------------------
+
 
 def _too_many(statement) -> bool:
     """More rows than one web request should write: say so (with what to do) instead
@@ -56,8 +67,14 @@ def _too_many(statement) -> bool:
     capped = statement.order_by(None).with_only_columns(literal_column("1")).limit(limit + 1).subquery()
     if db.session.scalar(select(func.count()).select_from(capped)) <= limit:
         return False
-    flash(_("符合条件的超过 %(n)d 条，网页一次最多导出 %(n)d 条。请按网格或查找条件分批导出；"
-            "整县导出请管理员在服务器上运行 flask --app app export。", n=limit), "error")
+    flash(
+        _(
+            "符合条件的超过 %(n)d 条，网页一次最多导出 %(n)d 条。请按网格或查找条件分批导出；"
+            "整县导出请管理员在服务器上运行 flask --app app export。",
+            n=limit,
+        ),
+        "error",
+    )
     return True
 
 
@@ -67,8 +84,11 @@ def _list_args(filters: dict, resident: bool) -> dict:
     if resident:
         args.update(tag=filters["tag_id"], status=filters["status"])
     else:
-        args.update(type=filters["household_type"] or None, visit=filters["visit_class"],
-                    closed="1" if filters["closed"] else None)
+        args.update(
+            type=filters["household_type"] or None,
+            visit=filters["visit_class"],
+            closed="1" if filters["closed"] else None,
+        )
     return args
 
 
@@ -76,8 +96,12 @@ def _list_args(filters: dict, resident: bool) -> dict:
 @login_required
 def export_residents():
     """The resident list as it is filtered, every row in scope, numbers masked."""
-    filters = {"query": request.args.get("q", "").strip(), "grid_id": request.args.get("grid", type=int),
-               "tag_id": request.args.get("tag", type=int), "status": request.args.get("status", "active")}
+    filters = {
+        "query": request.args.get("q", "").strip(),
+        "grid_id": request.args.get("grid", type=int),
+        "tag_id": request.args.get("tag", type=int),
+        "status": request.args.get("status", "active"),
+    }
     statement = search.filter_residents(scoped_select(Resident), **filters)
     if _too_many(statement):
         return redirect(url_for("registry.resident_list", **_list_args(filters, resident=True)))
@@ -91,9 +115,13 @@ def export_residents():
 @login_required
 def export_households():
     """The household list as it is filtered, every row in scope, head's numbers masked."""
-    filters = {"query": request.args.get("q", "").strip(), "grid_id": request.args.get("grid", type=int),
-               "household_type": request.args.get("type", ""), "visit_class": request.args.get("visit", type=int),
-               "closed": request.args.get("closed") == "1"}
+    filters = {
+        "query": request.args.get("q", "").strip(),
+        "grid_id": request.args.get("grid", type=int),
+        "household_type": request.args.get("type", ""),
+        "visit_class": request.args.get("visit", type=int),
+        "closed": request.args.get("closed") == "1",
+    }
     statement = search.filter_households(scoped_select(Household), **filters)
     if _too_many(statement):
         return redirect(url_for("registry.household_list", **_list_args(filters, resident=False)))
@@ -113,6 +141,7 @@ def import_template():
 
 # --- Import --------------------------------------------------------------------------
 
+
 def _scope(grids: list[Division], grid_id: int | None) -> xlsx_import.ImportScope | None:
     """The grids rows may name; None when a chosen grid is not the user's."""
     fixed = chosen_grid(grids, grid_id) if grid_id else None
@@ -123,8 +152,7 @@ def _scope(grids: list[Division], grid_id: int | None) -> xlsx_import.ImportScop
 
 def _preview(report, token: str | None, grid: Division | None, filename: str = ""):
     form = ConfirmForm(formdata=None, token=token or "", grid_id=str(grid.id) if grid else "")
-    return render_template("registry/import_preview.html", report=report, form=form, grid=grid,
-                           filename=filename)
+    return render_template("registry/import_preview.html", report=report, form=form, grid=grid, filename=filename)
 
 
 @bp.route("/residents/import", methods=["GET", "POST"])
@@ -180,10 +208,16 @@ def confirm_import():
         # The register changed since the preview: nothing is kept, the problems are shown.
         db.session.rollback()
         return _preview(report, None, scope.fixed)
-    audit.record("register_imported", summary=report.summary(),
-                 detail={"rows": report.rows, "residents": vars(report.residents),
-                         "households": vars(report.households),
-                         "grid": scope.fixed.code if scope.fixed else None})
+    audit.record(
+        "register_imported",
+        summary=report.summary(),
+        detail={
+            "rows": report.rows,
+            "residents": vars(report.residents),
+            "households": vars(report.households),
+            "grid": scope.fixed.code if scope.fixed else None,
+        },
+    )
     db.session.commit()
     UPLOADS.forget(form.token.data)
     flash(_("导入完成。%(summary)s", summary=report.summary()), "success")

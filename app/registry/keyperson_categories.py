@@ -5,6 +5,7 @@ A category's own fields (矫正起始日期, 监护人 …) are data seeded with
 categories of the source documents; this page does not edit them, so a category
 added here carries the common fields only (risk level, start date, responsible
 staff member, note, follow-up log)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -54,9 +55,8 @@ def _clean(values: CategoryValues, existing_id: int | None) -> dict:
 
 def _next_code() -> str:
     """custom1, custom2 …: codes are internal and never reused."""
-    codes = db.session.scalars(select(KeyPersonCategory.code).where(
-        KeyPersonCategory.code.startswith(CUSTOM_PREFIX)))
-    taken = [int(code[len(CUSTOM_PREFIX):]) for code in codes if code[len(CUSTOM_PREFIX):].isdigit()]
+    codes = db.session.scalars(select(KeyPersonCategory.code).where(KeyPersonCategory.code.startswith(CUSTOM_PREFIX)))
+    taken = [int(code[len(CUSTOM_PREFIX) :]) for code in codes if code[len(CUSTOM_PREFIX) :].isdigit()]
     return f"{CUSTOM_PREFIX}{max(taken, default=0) + 1}"
 
 
@@ -65,8 +65,13 @@ def add_category(values: CategoryValues, *, user=None) -> KeyPersonCategory:
     category = KeyPersonCategory(code=_next_code(), fields=[], is_active=True, **_clean(values, None))
     db.session.add(category)
     db.session.flush()
-    audit.record("key_person_category_added", target=category, actor=user, summary=category.name,
-                 detail={"follow_up_days": category.follow_up_days})
+    audit.record(
+        "key_person_category_added",
+        target=category,
+        actor=user,
+        summary=category.name,
+        detail={"follow_up_days": category.follow_up_days},
+    )
     return category
 
 
@@ -81,8 +86,13 @@ def update_category(category: KeyPersonCategory, values: CategoryValues, *, user
         return False
     for key in changed:
         setattr(category, key, after[key])
-    audit.record("key_person_category_updated", target=category, actor=user, summary=category.name,
-                 detail={"before": {k: before[k] for k in changed}, "after": {k: after[k] for k in changed}})
+    audit.record(
+        "key_person_category_updated",
+        target=category,
+        actor=user,
+        summary=category.name,
+        detail={"before": {k: before[k] for k in changed}, "after": {k: after[k] for k in changed}},
+    )
     db.session.flush()
     return True
 
@@ -93,12 +103,21 @@ def set_category_active(category: KeyPersonCategory, active: bool, *, user=None)
     if category.is_active == active:
         return
     category.is_active = active
-    audit.record("key_person_category_enabled" if active else "key_person_category_disabled",
-                 target=category, actor=user, summary=category.name)
+    audit.record(
+        "key_person_category_enabled" if active else "key_person_category_disabled",
+        target=category,
+        actor=user,
+        summary=category.name,
+    )
     db.session.flush()
 
 
 def active_listing_counts() -> dict[int, int]:
     """How many people are listed under each category now (a count, no names)."""
-    return dict(db.session.execute(select(KeyPerson.category_id, func.count())
-                                   .where(KeyPerson.status == "active").group_by(KeyPerson.category_id)).all())
+    return dict(
+        db.session.execute(
+            select(KeyPerson.category_id, func.count())
+            .where(KeyPerson.status == "active")
+            .group_by(KeyPerson.category_id)
+        ).all()
+    )

@@ -1,5 +1,6 @@
 """The county's key-person categories (重点人员类别): administrators add them, rename
 and describe them, set how often the grid follows up, and take them out of use."""
+
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, url_for
@@ -23,11 +24,18 @@ REQUIRED = _l("此项为必填项。")
 
 class CategoryForm(Form):
     name = StringField(_l("类别名称"), validators=[DataRequired(REQUIRED), Length(max=rules.NAME_MAX)])
-    description = TextAreaField(_l("说明"), validators=[Optional(), Length(max=rules.DESCRIPTION_MAX)],
-                                description=_l("哪些人员列入此类；登记重点人员选择该类别时显示。"))
+    description = TextAreaField(
+        _l("说明"),
+        validators=[Optional(), Length(max=rules.DESCRIPTION_MAX)],
+        description=_l("哪些人员列入此类；登记重点人员选择该类别时显示。"),
+    )
     # The range is the service's rule (its message names the bounds).
-    follow_up_days = IntegerField(_l("跟进周期（天）"), default=30, validators=[InputRequired(REQUIRED)],
-                                  description=_l("每隔多少天至少跟进一次（帮教、帮扶或管控）。"))
+    follow_up_days = IntegerField(
+        _l("跟进周期（天）"),
+        default=30,
+        validators=[InputRequired(REQUIRED)],
+        description=_l("每隔多少天至少跟进一次（帮教、帮扶或管控）。"),
+    )
     submit = SubmitField(_l("保存"))
 
 
@@ -36,8 +44,9 @@ class NewCategoryForm(CategoryForm):
 
 
 def _values(form) -> rules.CategoryValues:
-    return rules.CategoryValues(name=form.name.data or "", description=form.description.data or "",
-                                follow_up_days=form.follow_up_days.data)
+    return rules.CategoryValues(
+        name=form.name.data or "", description=form.description.data or "", follow_up_days=form.follow_up_days.data
+    )
 
 
 def _to_list(category: KeyPersonCategory | None = None):
@@ -57,11 +66,16 @@ def key_person_categories():
         if saved:
             flash(_("已添加类别：%(name)s", name=category.name), "success")
             return _to_list(category)
-    categories = list(db.session.scalars(select(KeyPersonCategory)
-                                         .order_by(KeyPersonCategory.is_active.desc(), KeyPersonCategory.id)))
-    return render_template("registry/key_person_categories.html", form=form, categories=categories,
-                           counts=rules.active_listing_counts(),
-                           fields={c.id: category_fields(c) for c in categories})
+    categories = list(
+        db.session.scalars(select(KeyPersonCategory).order_by(KeyPersonCategory.is_active.desc(), KeyPersonCategory.id))
+    )
+    return render_template(
+        "registry/key_person_categories.html",
+        form=form,
+        categories=categories,
+        counts=rules.active_listing_counts(),
+        fields={c.id: category_fields(c) for c in categories},
+    )
 
 
 @bp.route("/key-person-categories/<int:category_id>/edit", methods=["GET", "POST"])
@@ -75,8 +89,9 @@ def edit_key_person_category(category_id: int):
         if saved:
             flash(_("已保存。") if changed else _("没有修改。"), "success")
             return _to_list(category)
-    return render_template("registry/key_person_category_form.html", form=form, category=category,
-                           fields=category_fields(category))
+    return render_template(
+        "registry/key_person_category_form.html", form=form, category=category, fields=category_fields(category)
+    )
 
 
 @bp.route("/key-person-categories/<int:category_id>/toggle", methods=["POST"])

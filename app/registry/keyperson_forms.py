@@ -1,5 +1,6 @@
 """Forms for key persons and their follow-ups. A category brings its own fields,
 so the listing form is a class built per category (`key_person_form`)."""
+
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
@@ -19,8 +20,11 @@ def _choices(mapping):
 class KeyPersonForm(Form):
     # Which resident: from the resident page (hidden id) or by the full ID number.
     resident_id = HiddenField()
-    id_number = StringField(_l("证件号码"), validators=[Optional(), Length(max=40)],
-                            description=_l("输入完整证件号码，在您的管辖范围内查找已登记的人员。"))
+    id_number = StringField(
+        _l("证件号码"),
+        validators=[Optional(), Length(max=40)],
+        description=_l("输入完整证件号码，在您的管辖范围内查找已登记的人员。"),
+    )
     category_id = SelectField(_l("类别"), coerce=int, validate_choice=False)
     # The category whose fields the page shows; another category chosen without
     # JS re-renders the form instead of saving it.
@@ -49,8 +53,9 @@ def key_person_form(category: KeyPersonCategory | None, **kwargs) -> KeyPersonFo
         if kind == "textarea":
             unbound = TextAreaField(label_text, validators=[Optional(), limit])
         elif kind == "date":
-            unbound = StringField(label_text, validators=[Optional()],
-                                  render_kw={"type": "date", "placeholder": "YYYY-MM-DD"})
+            unbound = StringField(
+                label_text, validators=[Optional()], render_kw={"type": "date", "placeholder": "YYYY-MM-DD"}
+            )
         else:
             unbound = StringField(label_text, validators=[Optional(), limit])
         setattr(CategoryForm, rules.detail_field_name(spec["key"]), unbound)
@@ -62,8 +67,9 @@ def key_person_form(category: KeyPersonCategory | None, **kwargs) -> KeyPersonFo
 
 
 def detail_values(form: KeyPersonForm, category: KeyPersonCategory | None) -> dict[str, str]:
-    return {spec["key"]: form[rules.detail_field_name(spec["key"])].data or ""
-            for spec in rules.category_fields(category)}
+    return {
+        spec["key"]: form[rules.detail_field_name(spec["key"])].data or "" for spec in rules.category_fields(category)
+    }
 
 
 class FollowUpForm(Form):

@@ -2,6 +2,7 @@
 
 Each category says which extra fields its people carry (stored as JSON per
 person), so a county can add categories without a schema change."""
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -50,8 +51,9 @@ class KeyPerson(db.Model):
     category: Mapped[KeyPersonCategory] = relationship()
     grid = relationship("Division")
     responsible_staff = relationship("StaffMember")
-    follow_ups: Mapped[list["FollowUp"]] = relationship(
-        back_populates="key_person", order_by="FollowUp.follow_up_date.desc(), FollowUp.id.desc()")
+    follow_ups: Mapped[list[FollowUp]] = relationship(
+        back_populates="key_person", order_by="FollowUp.follow_up_date.desc(), FollowUp.id.desc()"
+    )
 
 
 class FollowUp(db.Model):

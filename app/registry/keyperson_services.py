@@ -7,6 +7,7 @@ first follow-up, the first contact is due `category.follow_up_days` after the st
 date. A listing is overdue when that date is before today. The same rule exists
 twice: in Python for one record (`due_date`) and in SQL for the list filter
 (`overdue_condition`); a test keeps them in step."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -47,16 +48,21 @@ def category_fields(category: KeyPersonCategory | None) -> list[dict]:
     """The category's field specs, skipping malformed ones (the list is data)."""
     if category is None:
         return []
-    return [spec for spec in (category.fields or [])
-            if isinstance(spec, dict) and spec.get("key") and spec.get("type", "text") in FIELD_TYPES]
+    return [
+        spec
+        for spec in (category.fields or [])
+        if isinstance(spec, dict) and spec.get("key") and spec.get("type", "text") in FIELD_TYPES
+    ]
 
 
 def active_categories() -> list[KeyPersonCategory]:
-    return list(db.session.scalars(select(KeyPersonCategory).where(KeyPersonCategory.is_active)
-                                   .order_by(KeyPersonCategory.id)))
+    return list(
+        db.session.scalars(select(KeyPersonCategory).where(KeyPersonCategory.is_active).order_by(KeyPersonCategory.id))
+    )
 
 
 # --- Listing a person ------------------------------------------------------------------
+
 
 @dataclass
 class KeyPersonValues:
@@ -98,16 +104,20 @@ def _check_values(values: KeyPersonValues) -> None:
 
 def _refuse_duplicate(resident: Resident, category: KeyPersonCategory) -> None:
     """A resident may carry several categories, but each only once at a time."""
-    twin = db.session.scalar(select(KeyPerson.id).where(
-        KeyPerson.resident_id == resident.id, KeyPerson.category_id == category.id,
-        KeyPerson.status == "active"))
+    twin = db.session.scalar(
+        select(KeyPerson.id).where(
+            KeyPerson.resident_id == resident.id, KeyPerson.category_id == category.id, KeyPerson.status == "active"
+        )
+    )
     if twin is not None:
-        raise KeyPersonError(_("该人员已在“%(category)s”类别中列管，不能重复列入。", category=category.name),
-                             "category_id")
+        raise KeyPersonError(
+            _("该人员已在“%(category)s”类别中列管，不能重复列入。", category=category.name), "category_id"
+        )
 
 
-def create_key_person(resident: Resident, category: KeyPersonCategory, values: KeyPersonValues, *,
-                      user=None) -> KeyPerson:
+def create_key_person(
+    resident: Resident, category: KeyPersonCategory, values: KeyPersonValues, *, user=None
+) -> KeyPerson:
     """List a resident under a category; the listing lives in the resident's grid."""
     if resident.status != "active":
         raise KeyPersonError(_("该人员已不在册，不能列为重点人员。"))
@@ -116,10 +126,17 @@ def create_key_person(resident: Resident, category: KeyPersonCategory, values: K
     _check_values(values)
     details = clean_details(category, values.details)
     _refuse_duplicate(resident, category)
-    key_person = KeyPerson(resident_id=resident.id, category=category, grid_id=resident.grid_id,
-                           risk_level=values.risk_level, start_date=values.start_date, details=details,
-                           responsible_staff_id=values.responsible_staff_id or None,
-                           note=(values.note or "").strip(), status="active")
+    key_person = KeyPerson(
+        resident_id=resident.id,
+        category=category,
+        grid_id=resident.grid_id,
+        risk_level=values.risk_level,
+        start_date=values.start_date,
+        details=details,
+        responsible_staff_id=values.responsible_staff_id or None,
+        note=(values.note or "").strip(),
+        status="active",
+    )
     db.session.add(key_person)
     db.session.flush()
     # By record number and category only: the audit log identifies nobody.
@@ -135,17 +152,26 @@ def update_key_person(key_person: KeyPerson, values: KeyPersonValues, *, user=No
         raise KeyPersonError(_("列管日期不能晚于第一次跟进（%(day)s）。", day=first.isoformat()), "start_date")
     if key_person.end_date is not None and values.start_date > key_person.end_date:
         raise KeyPersonError(_("列管日期不能晚于解除日期。"), "start_date")
-    new = {"risk_level": values.risk_level, "start_date": values.start_date,
-           "responsible_staff_id": values.responsible_staff_id or None, "note": (values.note or "").strip(),
-           "details": clean_details(key_person.category, values.details),
-           # Kept in step with the resident (scoping follows the grid).
-           "grid_id": key_person.resident.grid_id}
+    new = {
+        "risk_level": values.risk_level,
+        "start_date": values.start_date,
+        "responsible_staff_id": values.responsible_staff_id or None,
+        "note": (values.note or "").strip(),
+        "details": clean_details(key_person.category, values.details),
+        # Kept in step with the resident (scoping follows the grid).
+        "grid_id": key_person.resident.grid_id,
+    }
     changed = [key for key, value in new.items() if getattr(key_person, key) != value]
     for key in changed:
         setattr(key_person, key, new[key])
     if changed:
-        audit.record("key_person_updated", target=key_person, actor=user,
-                     summary=key_person.category.name, detail={"fields": changed})
+        audit.record(
+            "key_person_updated",
+            target=key_person,
+            actor=user,
+            summary=key_person.category.name,
+            detail={"fields": changed},
+        )
     return changed
 
 
@@ -156,19 +182,25 @@ def close_key_person(key_person: KeyPerson, end_date: date | None, reason: str =
     if end_date is None:
         raise KeyPersonError(_("此项为必填项。"), "end_date")
     if end_date < key_person.start_date:
-        raise KeyPersonError(_("解除日期不能早于列管日期（%(day)s）。", day=key_person.start_date.isoformat()),
-                             "end_date")
+        raise KeyPersonError(
+            _("解除日期不能早于列管日期（%(day)s）。", day=key_person.start_date.isoformat()), "end_date"
+        )
     if end_date > local_today():
         raise KeyPersonError(_("解除日期不能晚于今天。"), "end_date")
     reason = (reason or "").strip()
     key_person.status, key_person.end_date = "closed", end_date
     if reason:
         key_person.note = f"{key_person.note}\n{end_date.isoformat()} {reason}".strip()
-    audit.record("key_person_closed", target=key_person, actor=user,
-                 summary=f"{key_person.category.name} {end_date.isoformat()} {reason}".strip())
+    audit.record(
+        "key_person_closed",
+        target=key_person,
+        actor=user,
+        summary=f"{key_person.category.name} {end_date.isoformat()} {reason}".strip(),
+    )
 
 
 # --- Follow-ups ------------------------------------------------------------------------
+
 
 @dataclass
 class FollowUpValues:
@@ -190,8 +222,9 @@ def _clean_follow_up(key_person: KeyPerson, values: FollowUpValues) -> dict:
     if day > local_today():
         raise KeyPersonError(_("跟进日期不能晚于今天。"), "follow_up_date")
     if day < key_person.start_date:
-        raise KeyPersonError(_("跟进日期不能早于列管日期（%(day)s）。", day=key_person.start_date.isoformat()),
-                             "follow_up_date")
+        raise KeyPersonError(
+            _("跟进日期不能早于列管日期（%(day)s）。", day=key_person.start_date.isoformat()), "follow_up_date"
+        )
     if key_person.end_date is not None and day > key_person.end_date:
         raise KeyPersonError(_("跟进日期不能晚于解除日期。"), "follow_up_date")
     if values.kind not in FOLLOW_UP_KINDS:
@@ -205,20 +238,30 @@ def _clean_follow_up(key_person: KeyPerson, values: FollowUpValues) -> dict:
     next_due = values.next_due_date or default_next_due(key_person, day)
     if next_due <= day:
         raise KeyPersonError(_("下次跟进日期须晚于本次跟进日期。"), "next_due_date")
-    return {"follow_up_date": day, "kind": values.kind, "performed_by": performed_by[:64],
-            "content": content, "next_due_date": next_due}
+    return {
+        "follow_up_date": day,
+        "kind": values.kind,
+        "performed_by": performed_by[:64],
+        "content": content,
+        "next_due_date": next_due,
+    }
 
 
 def add_follow_up(key_person: KeyPerson, values: FollowUpValues, *, user=None) -> FollowUp:
     if key_person.status != "active":
         raise KeyPersonError(_("已解除列管的人员不能再添加跟进记录。"))
-    follow_up = FollowUp(key_person=key_person, recorded_by_id=getattr(user, "id", None),
-                         **_clean_follow_up(key_person, values))
+    follow_up = FollowUp(
+        key_person=key_person, recorded_by_id=getattr(user, "id", None), **_clean_follow_up(key_person, values)
+    )
     db.session.add(follow_up)
     db.session.flush()
     db.session.expire(key_person, ["follow_ups"])
-    audit.record("follow_up_added", target=follow_up, actor=user,
-                 summary=f"{key_person.category.name} {follow_up.follow_up_date.isoformat()}")
+    audit.record(
+        "follow_up_added",
+        target=follow_up,
+        actor=user,
+        summary=f"{key_person.category.name} {follow_up.follow_up_date.isoformat()}",
+    )
     return follow_up
 
 
@@ -230,12 +273,18 @@ def update_follow_up(follow_up: FollowUp, values: FollowUpValues, *, user=None) 
     if changed:
         db.session.flush()
         db.session.expire(follow_up.key_person, ["follow_ups"])
-        audit.record("follow_up_updated", target=follow_up, actor=user,
-                     summary=follow_up.follow_up_date.isoformat(), detail={"fields": changed})
+        audit.record(
+            "follow_up_updated",
+            target=follow_up,
+            actor=user,
+            summary=follow_up.follow_up_date.isoformat(),
+            detail={"fields": changed},
+        )
     return changed
 
 
 # --- Due dates -------------------------------------------------------------------------
+
 
 def latest_follow_up(key_person: KeyPerson) -> FollowUp | None:
     # The relationship is ordered newest first (date, then id).
@@ -264,17 +313,24 @@ def overdue_condition(today: date | None = None):
     today = today or local_today()
 
     def latest(column):
-        return (select(column).where(FollowUp.key_person_id == KeyPerson.id)
-                .order_by(FollowUp.follow_up_date.desc(), FollowUp.id.desc()).limit(1)
-                .correlate(KeyPerson).scalar_subquery())
+        return (
+            select(column)
+            .where(FollowUp.key_person_id == KeyPerson.id)
+            .order_by(FollowUp.follow_up_date.desc(), FollowUp.id.desc())
+            .limit(1)
+            .correlate(KeyPerson)
+            .scalar_subquery()
+        )
 
     latest_next, latest_date = latest(FollowUp.next_due_date), latest(FollowUp.follow_up_date)
     base = func.coalesce(latest_date, KeyPerson.start_date)
-    per_category = [and_(KeyPerson.category_id == category_id, base < today - timedelta(days=days))
-                    for category_id, days in db.session.execute(
-                        select(KeyPersonCategory.id, KeyPersonCategory.follow_up_days))]
-    return and_(KeyPerson.status == "active",
-                or_(latest_next < today, and_(latest_next.is_(None), or_(false(), *per_category))))
+    per_category = [
+        and_(KeyPerson.category_id == category_id, base < today - timedelta(days=days))
+        for category_id, days in db.session.execute(select(KeyPersonCategory.id, KeyPersonCategory.follow_up_days))
+    ]
+    return and_(
+        KeyPerson.status == "active", or_(latest_next < today, and_(latest_next.is_(None), or_(false(), *per_category)))
+    )
 
 
 def follow_up_timeliness(key_person: KeyPerson, today: date | None = None) -> dict[int, str]:
@@ -297,7 +353,9 @@ def details_for_display(key_person: KeyPerson) -> list[tuple[str, str]]:
     """(label, value) for the category's fields, then any stored key the category no
     longer lists (kept, not hidden)."""
     details = dict(key_person.details or {})
-    rows = [(spec.get("label") or spec["key"], details.pop(spec["key"], ""))
-            for spec in category_fields(key_person.category)]
+    rows = [
+        (spec.get("label") or spec["key"], details.pop(spec["key"], ""))
+        for spec in category_fields(key_person.category)
+    ]
     rows.extend((key, str(value)) for key, value in details.items())
     return rows

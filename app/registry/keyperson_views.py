@@ -5,6 +5,7 @@ the detail page with its follow-up log, corrections and closing.
 Only grid workers, stations and town staff with the 综治 duty see these records
 (app.core.scoping); everyone else gets 404 on every URL here, as if none existed.
 Every look at a person's page is written to the audit log."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -48,6 +49,7 @@ def _to_detail(key_person: KeyPerson, anchor: str | None = None):
 
 # --- List and export -------------------------------------------------------------------
 
+
 @dataclass
 class Filters:
     query: str = ""
@@ -58,24 +60,34 @@ class Filters:
     overdue: bool = False
 
     @classmethod
-    def from_args(cls, args) -> "Filters":
+    def from_args(cls, args) -> Filters:
         status = args.get("status", "active")
         risk = args.get("risk", "")
-        return cls(query=args.get("q", "").strip()[:64], category_id=args.get("category", type=int),
-                   grid_id=args.get("grid", type=int),
-                   status=status if status in (*rules.STATUSES, "all") else "active",
-                   risk=risk if risk in rules.RISK_LEVELS else "", overdue=args.get("overdue") == "1")
+        return cls(
+            query=args.get("q", "").strip()[:64],
+            category_id=args.get("category", type=int),
+            grid_id=args.get("grid", type=int),
+            status=status if status in (*rules.STATUSES, "all") else "active",
+            risk=risk if risk in rules.RISK_LEVELS else "",
+            overdue=args.get("overdue") == "1",
+        )
 
     def url_args(self) -> dict:
         """Query arguments that reproduce these filters (for the pager and the export)."""
-        return {"q": self.query or None, "category": self.category_id, "grid": self.grid_id,
-                "status": None if self.status == "active" else self.status, "risk": self.risk or None,
-                "overdue": "1" if self.overdue else None}
+        return {
+            "q": self.query or None,
+            "category": self.category_id,
+            "grid": self.grid_id,
+            "status": None if self.status == "active" else self.status,
+            "risk": self.risk or None,
+            "overdue": "1" if self.overdue else None,
+        }
 
     @property
     def narrowed(self) -> bool:
-        return bool(self.query or self.category_id or self.grid_id or self.risk or self.overdue
-                    or self.status != "active")
+        return bool(
+            self.query or self.category_id or self.grid_id or self.risk or self.overdue or self.status != "active"
+        )
 
 
 def _filtered(filters: Filters):
@@ -93,8 +105,11 @@ def _filtered(filters: Filters):
     if filters.overdue:
         statement = statement.where(rules.overdue_condition(local_today()))
     return statement.options(
-        selectinload(KeyPerson.resident), selectinload(KeyPerson.category), selectinload(KeyPerson.grid),
-        selectinload(KeyPerson.follow_ups), selectinload(KeyPerson.responsible_staff),
+        selectinload(KeyPerson.resident),
+        selectinload(KeyPerson.category),
+        selectinload(KeyPerson.grid),
+        selectinload(KeyPerson.follow_ups),
+        selectinload(KeyPerson.responsible_staff),
     ).order_by(KeyPerson.grid_id, Resident.name_pinyin, Resident.name, KeyPerson.id)  # pinyin: app.org.ordering
 
 
@@ -111,11 +126,22 @@ def key_person_list():
     page = db.paginate(_filtered(filters), per_page=PER_PAGE)
     # Every sight of key persons is audited, once per page (or htmx fragment): who
     # were on it, by record number only.
-    audit.record_now("key_persons_listed", summary=_("第 %(page)d 页，%(n)d 人", page=page.page, n=len(page.items)),
-                     detail={"key_person_ids": [k.id for k in page.items]})
-    return render_page("registry/keyperson_list.html", fragment="registry/_keyperson_rows.html",
-                       target_id="key-person-rows", page=page, filters=filters, rules=rules,
-                       categories=_all_categories(), grids=visible_grids(), today=local_today())
+    audit.record_now(
+        "key_persons_listed",
+        summary=_("第 %(page)d 页，%(n)d 人", page=page.page, n=len(page.items)),
+        detail={"key_person_ids": [k.id for k in page.items]},
+    )
+    return render_page(
+        "registry/keyperson_list.html",
+        fragment="registry/_keyperson_rows.html",
+        target_id="key-person-rows",
+        page=page,
+        filters=filters,
+        rules=rules,
+        categories=_all_categories(),
+        grids=visible_grids(),
+        today=local_today(),
+    )
 
 
 @bp.route("/key-persons/export.xlsx")
@@ -128,8 +154,11 @@ def export_key_persons():
     rows = list(db.session.scalars(_filtered(filters)))
 
     def details_text(key_person):
-        return _("；").join(_("%(label)s：%(value)s", label=label, value=value)
-                           for label, value in rules.details_for_display(key_person) if value)
+        return _("；").join(
+            _("%(label)s：%(value)s", label=label, value=value)
+            for label, value in rules.details_for_display(key_person)
+            if value
+        )
 
     columns = [
         Column(lambda k: k.resident.name, _("姓名"), 10),
@@ -147,12 +176,16 @@ def export_key_persons():
         Column("note", _("备注"), 30),
     ]
     payload = write_table(columns, rows, title=_("重点人员登记表"))
-    audit.record_now("key_persons_exported", summary=str(len(rows)),
-                     detail={key: value for key, value in filters.url_args().items() if value is not None})
+    audit.record_now(
+        "key_persons_exported",
+        summary=str(len(rows)),
+        detail={key: value for key, value in filters.url_args().items() if value is not None},
+    )
     return xlsx_download(payload, _("重点人员登记表"))
 
 
 # --- Listing a person ------------------------------------------------------------------
+
 
 def _staff_choices(current_id: int | None = None) -> list[tuple[int, str]]:
     staff = people_in_order(db.session.scalars(scoped_select(StaffMember)))
@@ -171,9 +204,13 @@ def _check_staff(form) -> bool:
 
 
 def _values(form, category) -> rules.KeyPersonValues:
-    return rules.KeyPersonValues(risk_level=form.risk_level.data, start_date=form.start_date.data,
-                                 responsible_staff_id=form.responsible_staff_id.data or None,
-                                 note=form.note.data or "", details=detail_values(form, category))
+    return rules.KeyPersonValues(
+        risk_level=form.risk_level.data,
+        start_date=form.start_date.data,
+        responsible_staff_id=form.responsible_staff_id.data or None,
+        note=form.note.data or "",
+        details=detail_values(form, category),
+    )
 
 
 def _find_resident(form) -> Resident | None:
@@ -204,8 +241,11 @@ def create_key_person():
     category = next((c for c in categories if c.id == chosen_id), None)
     form = key_person_form(category)
     form.category_id.choices = [(0, _("（请选择）"))] + [(c.id, c.name) for c in categories]
-    form.category_id.render_kw = {"hx-get": url_for("registry.create_key_person"),
-                                  "hx-target": "#category-fields", "hx-trigger": "change"}
+    form.category_id.render_kw = {
+        "hx-get": url_for("registry.create_key_person"),
+        "hx-target": "#category-fields",
+        "hx-trigger": "change",
+    }
     form.responsible_staff_id.choices = _staff_choices()
     if request.method == "GET":
         form.category_id.data = category.id if category else 0
@@ -229,15 +269,23 @@ def create_key_person():
                 resident = _find_resident(form)
             if valid and resident is not None and category is not None:
                 with saving(form) as saved:
-                    key_person = rules.create_key_person(resident, category, _values(form, category),
-                                                         user=current_user)
+                    key_person = rules.create_key_person(resident, category, _values(form, category), user=current_user)
                 if saved:
-                    flash(_("已列入重点人员：%(name)s（%(category)s）", name=resident.name, category=category.name),
-                          "success")
+                    flash(
+                        _("已列入重点人员：%(name)s（%(category)s）", name=resident.name, category=category.name),
+                        "success",
+                    )
                     return _to_detail(key_person)
-    return render_page("registry/keyperson_form.html", fragment="registry/_keyperson_fields.html",
-                       target_id="category-fields", form=form, category=category, resident=resident,
-                       key_person=None, refreshed=refreshed)
+    return render_page(
+        "registry/keyperson_form.html",
+        fragment="registry/_keyperson_fields.html",
+        target_id="category-fields",
+        form=form,
+        category=category,
+        resident=resident,
+        key_person=None,
+        refreshed=refreshed,
+    )
 
 
 @bp.route("/key-persons/<int:key_person_id>/edit", methods=["GET", "POST"])
@@ -258,11 +306,18 @@ def edit_key_person(key_person_id: int):
             flash(_("已保存。") if changed else _("没有修改。"), "success")
             return _to_detail(key_person)
     _audit_sight(key_person)
-    return render_template("registry/keyperson_form.html", form=form, category=key_person.category,
-                           resident=key_person.resident, key_person=key_person, refreshed=False)
+    return render_template(
+        "registry/keyperson_form.html",
+        form=form,
+        category=key_person.category,
+        resident=key_person.resident,
+        key_person=key_person,
+        refreshed=False,
+    )
 
 
 # --- Detail, follow-ups, closing -------------------------------------------------------
+
 
 def _audit_sight(key_person: KeyPerson) -> None:
     """A page showing this key person was seen. The entry names the listing by its
@@ -273,26 +328,41 @@ def _audit_sight(key_person: KeyPerson) -> None:
 
 def _new_follow_up_form(key_person: KeyPerson) -> FollowUpForm:
     today = local_today()
-    return FollowUpForm(formdata=None, follow_up_date=today, kind=next(iter(rules.FOLLOW_UP_KINDS)),
-                        performed_by=current_user.display_name,
-                        next_due_date=rules.default_next_due(key_person, today))
+    return FollowUpForm(
+        formdata=None,
+        follow_up_date=today,
+        kind=next(iter(rules.FOLLOW_UP_KINDS)),
+        performed_by=current_user.display_name,
+        next_due_date=rules.default_next_due(key_person, today),
+    )
 
 
-def _detail(key_person: KeyPerson, follow_up_form: FollowUpForm | None = None,
-            close_form: CloseForm | None = None):
+def _detail(key_person: KeyPerson, follow_up_form: FollowUpForm | None = None, close_form: CloseForm | None = None):
     """The page; every showing of it is audited (personal data of a special group)."""
     _audit_sight(key_person)
     today = local_today()
-    others = list(db.session.scalars(scoped_select(KeyPerson).where(
-        KeyPerson.resident_id == key_person.resident_id, KeyPerson.id != key_person.id)
-        .order_by(KeyPerson.start_date.desc())))
+    others = list(
+        db.session.scalars(
+            scoped_select(KeyPerson)
+            .where(KeyPerson.resident_id == key_person.resident_id, KeyPerson.id != key_person.id)
+            .order_by(KeyPerson.start_date.desc())
+        )
+    )
     return render_template(
-        "registry/keyperson_detail.html", key_person=key_person, resident=key_person.resident, rules=rules,
-        details=rules.details_for_display(key_person), due=rules.due_date(key_person),
-        overdue=rules.is_overdue(key_person, today), marks=rules.follow_up_timeliness(key_person, today),
-        others=others, can_edit=current_user.can(Permission.EDIT_REGISTERS),
+        "registry/keyperson_detail.html",
+        key_person=key_person,
+        resident=key_person.resident,
+        rules=rules,
+        details=rules.details_for_display(key_person),
+        due=rules.due_date(key_person),
+        overdue=rules.is_overdue(key_person, today),
+        marks=rules.follow_up_timeliness(key_person, today),
+        others=others,
+        can_edit=current_user.can(Permission.EDIT_REGISTERS),
         follow_up_form=follow_up_form or _new_follow_up_form(key_person),
-        close_form=close_form or CloseForm(formdata=None, end_date=today), today=today)
+        close_form=close_form or CloseForm(formdata=None, end_date=today),
+        today=today,
+    )
 
 
 @bp.route("/key-persons/<int:key_person_id>")
@@ -302,9 +372,13 @@ def key_person_detail(key_person_id: int):
 
 
 def _follow_up_values(form: FollowUpForm) -> rules.FollowUpValues:
-    return rules.FollowUpValues(follow_up_date=form.follow_up_date.data, kind=form.kind.data,
-                                performed_by=form.performed_by.data or "", content=form.content.data or "",
-                                next_due_date=form.next_due_date.data)
+    return rules.FollowUpValues(
+        follow_up_date=form.follow_up_date.data,
+        kind=form.kind.data,
+        performed_by=form.performed_by.data or "",
+        content=form.content.data or "",
+        next_due_date=form.next_due_date.data,
+    )
 
 
 @bp.route("/key-persons/<int:key_person_id>/follow-ups", methods=["POST"])
@@ -337,8 +411,9 @@ def edit_follow_up(follow_up_id: int):
             flash(_("已保存。") if changed else _("没有修改。"), "success")
             return _to_detail(key_person, "follow-ups")
     _audit_sight(key_person)
-    return render_template("registry/keyperson_follow_up_form.html", form=form, follow_up=follow_up,
-                           key_person=key_person, rules=rules)
+    return render_template(
+        "registry/keyperson_follow_up_form.html", form=form, follow_up=follow_up, key_person=key_person, rules=rules
+    )
 
 
 @bp.route("/key-persons/<int:key_person_id>/close", methods=["POST"])

@@ -16,6 +16,7 @@ The refusal rolls the form's work back, so the entries are written after the vie
 in a transaction of their own (`_write_entries`); if that fails, the request fails
 and the answer is not shown.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -54,6 +55,7 @@ class _Located:
 
 class _Resident:
     """The audit entry's target: the holder, by id (no need to load the row)."""
+
     __tablename__ = Resident.__tablename__
 
     def __init__(self, resident_id: int):
@@ -69,9 +71,13 @@ def duplicate_refusal(id_number: str, resident_id: int, grid_id: int | None) -> 
     community_name, grid_name = community.full_name if community else "", grid.name if grid else ""
     if _names_place(id_number, resident_id, grid, f"{community_name} {grid_name}".strip()):
         return RegistryError(
-            _("该证件号码已登记在 %(community)s %(grid)s，请联系该工作站核实，不要重复登记。",
-              community=community_name, grid=grid_name),
-            "id_number")
+            _(
+                "该证件号码已登记在 %(community)s %(grid)s，请联系该工作站核实，不要重复登记。",
+                community=community_name,
+                grid=grid_name,
+            ),
+            "id_number",
+        )
     return RegistryError(_("该证件号码已在本县登记，请联系县级管理员核实。"), "id_number")
 
 
@@ -96,10 +102,18 @@ def _names_place(id_number: str, resident_id: int, grid: Division | None, place:
 def _answered_today(user_id: int) -> int:
     """The account's answers about people outside its scope since local midnight
     (from the audit log; once past the limit none of them named a place)."""
-    return db.session.scalar(
-        select(func.count()).select_from(AuditEvent)
-        .where(AuditEvent.actor_id == user_id, AuditEvent.action == ACTION,
-               AuditEvent.occurred_at >= local_day_start_utc(local_today()))) or 0
+    return (
+        db.session.scalar(
+            select(func.count())
+            .select_from(AuditEvent)
+            .where(
+                AuditEvent.actor_id == user_id,
+                AuditEvent.action == ACTION,
+                AuditEvent.occurred_at >= local_day_start_utc(local_today()),
+            )
+        )
+        or 0
+    )
 
 
 @bp.after_app_request
@@ -113,10 +127,17 @@ def _write_entries(response: Response) -> Response:
     db.session.rollback()
     for number, entry in located.items():
         masked = mask_id_number(number)
-        summary = (f"{masked} → {entry.place}" if entry.named
-                   else _("%(number)s（已超过每日上限，未告知登记地）", number=masked))
-        audit.record(ACTION, target=_Resident(entry.resident_id), summary=summary,
-                     detail={"named": entry.named, "grid": entry.grid_code, "page": request.endpoint})
+        summary = (
+            f"{masked} → {entry.place}"
+            if entry.named
+            else _("%(number)s（已超过每日上限，未告知登记地）", number=masked)
+        )
+        audit.record(
+            ACTION,
+            target=_Resident(entry.resident_id),
+            summary=summary,
+            detail={"named": entry.named, "grid": entry.grid_code, "page": request.endpoint},
+        )
     db.session.commit()
     if once_committed is not None:
         g.once_committed = once_committed

@@ -1,5 +1,6 @@
 """The population register (实有人口): households, residents, membership history,
 care tags and the dated log of population changes (动态信息)."""
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -39,9 +40,10 @@ class Household(db.Model):
 
     grid = relationship("Division")
     building = relationship("Building")
-    head: Mapped["Resident | None"] = relationship(foreign_keys=[head_id], post_update=True)
-    memberships: Mapped[list["HouseholdMember"]] = relationship(
-        back_populates="household", order_by="HouseholdMember.start_date, HouseholdMember.id")
+    head: Mapped[Resident | None] = relationship(foreign_keys=[head_id], post_update=True)
+    memberships: Mapped[list[HouseholdMember]] = relationship(
+        back_populates="household", order_by="HouseholdMember.start_date, HouseholdMember.id"
+    )
 
     @property
     def address(self) -> str:
@@ -55,7 +57,7 @@ class Household(db.Model):
         return self.address_text
 
     @property
-    def current_members(self) -> list["HouseholdMember"]:
+    def current_members(self) -> list[HouseholdMember]:
         members = [m for m in self.memberships if m.end_date is None]
         return sorted(members, key=lambda m: (m.relation != "head", m.id))
 
@@ -66,12 +68,14 @@ class Household(db.Model):
     @property
     def visit_class_label(self) -> str:
         from app.registry.visit_classes import visit_class_name
+
         return visit_class_name(self.visit_class)
 
     @property
     def visit_class_info(self):
         """The class as the county set it: meaning and visit frequency."""
         from app.registry.visit_classes import visit_class
+
         return visit_class(self.visit_class)
 
 
@@ -112,9 +116,10 @@ class Resident(db.Model):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     grid = relationship("Division")
-    memberships: Mapped[list["HouseholdMember"]] = relationship(
-        back_populates="resident", order_by="HouseholdMember.start_date")
-    tags: Mapped[list["CareTag"]] = relationship(secondary="resident_tag", order_by="CareTag.name")
+    memberships: Mapped[list[HouseholdMember]] = relationship(
+        back_populates="resident", order_by="HouseholdMember.start_date"
+    )
+    tags: Mapped[list[CareTag]] = relationship(secondary="resident_tag", order_by="CareTag.name")
 
     @property
     def masked_id(self) -> str:
@@ -125,7 +130,7 @@ class Resident(db.Model):
         return mask_phone(self.phone)
 
     @property
-    def current_membership(self) -> "HouseholdMember | None":
+    def current_membership(self) -> HouseholdMember | None:
         for membership in self.memberships:
             if membership.end_date is None:
                 return membership
@@ -134,6 +139,7 @@ class Resident(db.Model):
     @property
     def id_type_label(self) -> str:
         from app.core.identity import IdType
+
         try:
             return IdType(self.id_type).label
         except ValueError:
@@ -243,7 +249,10 @@ class PopulationEvent(db.Model):
 
 # The other registers live in their own modules; importing them here makes every
 # register table known wherever the population models are.
-from app.registry.housing_models import House, Rental, RentalTenant, Shop  # noqa: E402,F401
-from app.registry.keyperson_models import FollowUp, KeyPerson, KeyPersonCategory  # noqa: E402,F401
-from app.registry.organisation_models import (JointDefenceGroup, JointDefenceMember,  # noqa: E402,F401
-                                              Organisation)
+from app.registry.housing_models import House, Rental, RentalTenant, Shop  # noqa: E402
+from app.registry.keyperson_models import FollowUp, KeyPerson, KeyPersonCategory  # noqa: E402
+from app.registry.organisation_models import (  # noqa: E402
+    JointDefenceGroup,
+    JointDefenceMember,
+    Organisation,
+)

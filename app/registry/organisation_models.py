@@ -1,4 +1,5 @@
 """Organisations (组织) in the grids, and 十户联防 joint-defence groups of households."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -45,8 +46,7 @@ class JointDefenceGroup(db.Model):
 
     grid = relationship("Division")
     leader = relationship("Resident")
-    members: Mapped[list["JointDefenceMember"]] = relationship(back_populates="group",
-                                                               cascade="all, delete-orphan")
+    members: Mapped[list[JointDefenceMember]] = relationship(back_populates="group", cascade="all, delete-orphan")
 
 
 class JointDefenceMember(db.Model):

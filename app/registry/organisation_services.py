@@ -2,6 +2,7 @@
 unified social credit code in the county, a household in at most one group of its
 own grid, and a leader who lives in the group or the grid. Each change is audited
 in the same transaction; the caller commits."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -44,6 +45,7 @@ def _active_grid(grid: Division | None) -> Division:
 
 # --- Organisations ---------------------------------------------------------------------
 
+
 @dataclass
 class OrganisationValues:
     name: str
@@ -58,8 +60,19 @@ class OrganisationValues:
     note: str = ""
 
 
-TRACKED = ("grid_id", "name", "org_type", "credit_code", "address", "contact_name", "contact_phone",
-           "party_organisation", "party_member_count", "employee_count", "note")
+TRACKED = (
+    "grid_id",
+    "name",
+    "org_type",
+    "credit_code",
+    "address",
+    "contact_name",
+    "contact_phone",
+    "party_organisation",
+    "party_member_count",
+    "employee_count",
+    "note",
+)
 
 
 def _refuse_duplicate_code(code: str, existing_id: int | None) -> None:
@@ -67,16 +80,19 @@ def _refuse_duplicate_code(code: str, existing_id: int | None) -> None:
     that holds it only when the user may see that grid: elsewhere the code cannot be
     used to learn where an organisation is registered (as for ID numbers)."""
     other = db.session.execute(
-        select(Organisation.id, Organisation.grid_id).where(Organisation.credit_code == code)).first()
+        select(Organisation.id, Organisation.grid_id).where(Organisation.credit_code == code)
+    ).first()
     if other is None or other.id == existing_id:
         return
     grid = db.session.get(Division, other.grid_id)
     if grid is not None and (not has_request_context() or sees_division(grid)):
         raise RegistryError(
             _("该统一社会信用代码已登记在 %(grid)s，请联系该网格核实，不要重复登记。", grid=grid.full_name),
-            "credit_code")
-    raise RegistryError(_("该统一社会信用代码已在本县其他网格登记，请联系县级管理员核实，不要重复登记。"),
-                        "credit_code")
+            "credit_code",
+        )
+    raise RegistryError(
+        _("该统一社会信用代码已在本县其他网格登记，请联系县级管理员核实，不要重复登记。"), "credit_code"
+    )
 
 
 def _count(value: int | None, field: str) -> int | None:
@@ -104,20 +120,30 @@ def _clean_organisation(values: OrganisationValues, existing_id: int | None) -> 
         if phone_check.error:
             raise RegistryError(phone_check.error, "contact_phone")
         phone = phone_check.number
-    return {"name": name, "org_type": values.org_type, "credit_code": code,
-            "address": (values.address or "").strip(), "contact_name": (values.contact_name or "").strip(),
-            "contact_phone": phone, "party_organisation": (values.party_organisation or "").strip(),
-            "party_member_count": _count(values.party_member_count, "party_member_count"),
-            "employee_count": _count(values.employee_count, "employee_count"),
-            "note": values.note or ""}
+    return {
+        "name": name,
+        "org_type": values.org_type,
+        "credit_code": code,
+        "address": (values.address or "").strip(),
+        "contact_name": (values.contact_name or "").strip(),
+        "contact_phone": phone,
+        "party_organisation": (values.party_organisation or "").strip(),
+        "party_member_count": _count(values.party_member_count, "party_member_count"),
+        "employee_count": _count(values.employee_count, "employee_count"),
+        "note": values.note or "",
+    }
 
 
 def create_organisation(values: OrganisationValues, grid: Division) -> Organisation:
     organisation = Organisation(grid_id=_active_grid(grid).id, **_clean_organisation(values, None))
     db.session.add(organisation)
     db.session.flush()
-    audit.record("organisation_created", target=organisation, summary=organisation.name,
-                 detail={"grid_id": grid.id, "org_type": organisation.org_type})
+    audit.record(
+        "organisation_created",
+        target=organisation,
+        summary=organisation.name,
+        detail={"grid_id": grid.id, "org_type": organisation.org_type},
+    )
     return organisation
 
 
@@ -133,18 +159,24 @@ def update_organisation(organisation: Organisation, values: OrganisationValues, 
     changed = [key for key in TRACKED if getattr(organisation, key) != before[key]]
     if changed:
         db.session.flush()
-        audit.record("organisation_updated", target=organisation, summary=organisation.name,
-                     detail={"changed": changed})
+        audit.record(
+            "organisation_updated", target=organisation, summary=organisation.name, detail={"changed": changed}
+        )
     return bool(changed)
 
 
 # --- 十户联防 groups -------------------------------------------------------------------
 
+
 def size_warning(count: int) -> str | None:
     """A reminder (never a refusal) when a group is far from about ten households."""
     if count < GROUP_MIN_HOUSEHOLDS or count > GROUP_MAX_HOUSEHOLDS:
-        return _("本组现有 %(n)d 户。约十户为一组，建议 %(low)d–%(high)d 户。",
-                 n=count, low=GROUP_MIN_HOUSEHOLDS, high=GROUP_MAX_HOUSEHOLDS)
+        return _(
+            "本组现有 %(n)d 户。约十户为一组，建议 %(low)d–%(high)d 户。",
+            n=count,
+            low=GROUP_MIN_HOUSEHOLDS,
+            high=GROUP_MAX_HOUSEHOLDS,
+        )
     return None
 
 
@@ -152,8 +184,9 @@ def _group_name(name: str, grid_id: int, existing_id: int | None) -> str:
     name = (name or "").strip()
     if not name:
         raise RegistryError(_("此项为必填项。"), "name")
-    taken = db.session.scalar(select(JointDefenceGroup.id).where(
-        JointDefenceGroup.grid_id == grid_id, JointDefenceGroup.name == name))
+    taken = db.session.scalar(
+        select(JointDefenceGroup.id).where(JointDefenceGroup.grid_id == grid_id, JointDefenceGroup.name == name)
+    )
     if taken is not None and taken != existing_id:
         raise RegistryError(_("本网格已有同名的联防组。"), "name")
     return name
@@ -167,15 +200,32 @@ def leader_candidates(group: JointDefenceGroup) -> list[Resident]:
     """Who may lead a group: current members of its households first, then the
     other active residents of its grid."""
     household_ids = group_household_ids(group)
-    in_group = list(db.session.scalars(
-        select(Resident).join(HouseholdMember, HouseholdMember.resident_id == Resident.id)
-        .where(HouseholdMember.household_id.in_(household_ids), HouseholdMember.end_date.is_(None),
-               Resident.status == "active")
-        .order_by(HouseholdMember.household_id, HouseholdMember.id))) if household_ids else []
+    in_group = (
+        list(
+            db.session.scalars(
+                select(Resident)
+                .join(HouseholdMember, HouseholdMember.resident_id == Resident.id)
+                .where(
+                    HouseholdMember.household_id.in_(household_ids),
+                    HouseholdMember.end_date.is_(None),
+                    Resident.status == "active",
+                )
+                .order_by(HouseholdMember.household_id, HouseholdMember.id)
+            )
+        )
+        if household_ids
+        else []
+    )
     seen = {r.id for r in in_group}
-    others = [r for r in db.session.scalars(
-        select(Resident).where(Resident.grid_id == group.grid_id, Resident.status == "active")
-        .order_by(Resident.name_pinyin, Resident.id)) if r.id not in seen]
+    others = [
+        r
+        for r in db.session.scalars(
+            select(Resident)
+            .where(Resident.grid_id == group.grid_id, Resident.status == "active")
+            .order_by(Resident.name_pinyin, Resident.id)
+        )
+        if r.id not in seen
+    ]
     return in_group + others
 
 
@@ -183,9 +233,17 @@ def _check_leader(group: JointDefenceGroup, leader: Resident | None) -> None:
     if leader is None:
         return
     household_ids = group_household_ids(group)
-    lives_in_group = bool(household_ids) and db.session.scalar(select(HouseholdMember.id).where(
-        HouseholdMember.resident_id == leader.id, HouseholdMember.end_date.is_(None),
-        HouseholdMember.household_id.in_(household_ids))) is not None
+    lives_in_group = (
+        bool(household_ids)
+        and db.session.scalar(
+            select(HouseholdMember.id).where(
+                HouseholdMember.resident_id == leader.id,
+                HouseholdMember.end_date.is_(None),
+                HouseholdMember.household_id.in_(household_ids),
+            )
+        )
+        is not None
+    )
     if leader.status != "active" or (leader.grid_id != group.grid_id and not lives_in_group):
         raise RegistryError(_("组长须是本组住户的成员或本网格的在册人员。"), "leader_resident_id")
 
@@ -205,8 +263,7 @@ def update_group(group: JointDefenceGroup, name: str, leader: Resident | None, n
     group.name = _group_name(name, group.grid_id, group.id)
     group.leader_resident_id = leader.id if leader else None
     group.note = note or ""
-    changed = [key for key, old in zip(("name", "leader_resident_id", "note"), before)
-               if getattr(group, key) != old]
+    changed = [key for key, old in zip(("name", "leader_resident_id", "note"), before) if getattr(group, key) != old]
     if changed:
         db.session.flush()
         audit.record("group_updated", target=group, summary=group.name, detail={"changed": changed})
@@ -218,31 +275,45 @@ def add_households(group: JointDefenceGroup, households: list[Household]) -> lis
     naming that group, and nothing is added."""
     if not households:
         raise RegistryError(_("请至少选择一户。"), "household_ids")
-    held = dict(db.session.execute(
-        select(JointDefenceMember.household_id, JointDefenceGroup.name)
-        .join(JointDefenceGroup, JointDefenceGroup.id == JointDefenceMember.group_id)
-        .where(JointDefenceMember.household_id.in_([h.id for h in households]))).all())
+    held = dict(
+        db.session.execute(
+            select(JointDefenceMember.household_id, JointDefenceGroup.name)
+            .join(JointDefenceGroup, JointDefenceGroup.id == JointDefenceMember.group_id)
+            .where(JointDefenceMember.household_id.in_([h.id for h in households]))
+        ).all()
+    )
     own = set(group_household_ids(group))
     for household in households:
         if household.grid_id != group.grid_id or household.status != "active":
-            raise RegistryError(_("户号 %(number)s 不是本网格的在册住户。", number=household.household_number),
-                                "household_ids")
+            raise RegistryError(
+                _("户号 %(number)s 不是本网格的在册住户。", number=household.household_number), "household_ids"
+            )
         if household.id in own:
-            raise RegistryError(_("户号 %(number)s 已在本组。", number=household.household_number),
-                                "household_ids")
+            raise RegistryError(_("户号 %(number)s 已在本组。", number=household.household_number), "household_ids")
         if household.id in held:
-            raise RegistryError(_("户号 %(number)s 已在“%(group)s”，一户只能加入一个联防组。",
-                                  number=household.household_number, group=held[household.id]),
-                                "household_ids")
+            raise RegistryError(
+                _(
+                    "户号 %(number)s 已在“%(group)s”，一户只能加入一个联防组。",
+                    number=household.household_number,
+                    group=held[household.id],
+                ),
+                "household_ids",
+            )
     added = []
     for household in households:
         member = JointDefenceMember(household_id=household.id)
         group.members.append(member)
         added.append(member)
     db.session.flush()
-    audit.record("group_member_added", target=group, summary=group.name,
-                 detail={"household_ids": [h.id for h in households],
-                         "household_numbers": [h.household_number for h in households]})
+    audit.record(
+        "group_member_added",
+        target=group,
+        summary=group.name,
+        detail={
+            "household_ids": [h.id for h in households],
+            "household_numbers": [h.household_number for h in households],
+        },
+    )
     return added
 
 
@@ -253,5 +324,9 @@ def remove_member(member: JointDefenceMember) -> None:
     household = member.household
     group.members.remove(member)
     db.session.flush()
-    audit.record("group_member_removed", target=group, summary=group.name,
-                 detail={"household_id": household.id, "household_number": household.household_number})
+    audit.record(
+        "group_member_removed",
+        target=group,
+        summary=group.name,
+        detail={"household_id": household.id, "household_number": household.household_number},
+    )

@@ -3,8 +3,8 @@
 households of a group. Records are looked up through app.core.scoping before any
 permission check, so another grid's record is a 404; the rules live in
 app.registry.organisation_services."""
-from __future__ import annotations
 
+from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -35,6 +35,7 @@ PER_PAGE = 30
 
 # --- Organisations ---------------------------------------------------------------------
 
+
 def _organisation_filters() -> tuple[dict, object]:
     """The list's filters from the query string, and the scoped statement they give."""
     query = request.args.get("q", "").strip()
@@ -43,8 +44,12 @@ def _organisation_filters() -> tuple[dict, object]:
     statement = scoped_select(Organisation)
     if query:
         code = normalise_text_digits(query, upper=True)
-        statement = statement.where(or_(Organisation.name.contains(query, autoescape=True),
-                                        Organisation.credit_code.contains(code, autoescape=True)))
+        statement = statement.where(
+            or_(
+                Organisation.name.contains(query, autoescape=True),
+                Organisation.credit_code.contains(code, autoescape=True),
+            )
+        )
     if grid_id:
         statement = statement.where(Organisation.grid_id == grid_id)
     if org_type not in services.ORG_TYPES:
@@ -59,11 +64,22 @@ def _organisation_filters() -> tuple[dict, object]:
 def organisation_list():
     """Organisations the user may see; ?q= matches the name or part of the credit code."""
     filters, statement = _organisation_filters()
-    page = db.paginate(statement.options(selectinload(Organisation.grid))
-                       .order_by(Organisation.grid_id, Organisation.name, Organisation.id), per_page=PER_PAGE)
-    return render_page("registry/organisation_list.html", fragment="registry/_organisation_rows.html",
-                       target_id="organisation-rows", page=page, grids=visible_grids(),
-                       types=services.ORG_TYPES, type_label=services.org_type_label, **filters)
+    page = db.paginate(
+        statement.options(selectinload(Organisation.grid)).order_by(
+            Organisation.grid_id, Organisation.name, Organisation.id
+        ),
+        per_page=PER_PAGE,
+    )
+    return render_page(
+        "registry/organisation_list.html",
+        fragment="registry/_organisation_rows.html",
+        target_id="organisation-rows",
+        page=page,
+        grids=visible_grids(),
+        types=services.ORG_TYPES,
+        type_label=services.org_type_label,
+        **filters,
+    )
 
 
 @bp.route("/organisations/export.xlsx")
@@ -71,8 +87,13 @@ def organisation_list():
 def export_organisations():
     """The filtered list as a workbook; contact phones masked; the export is audited."""
     filters, statement = _organisation_filters()
-    rows = list(db.session.scalars(statement.options(selectinload(Organisation.grid))
-                                   .order_by(Organisation.grid_id, Organisation.name, Organisation.id)))
+    rows = list(
+        db.session.scalars(
+            statement.options(selectinload(Organisation.grid)).order_by(
+                Organisation.grid_id, Organisation.name, Organisation.id
+            )
+        )
+    )
     columns = [
         Column(lambda o: o.grid.full_name, _("网格"), 24),
         Column("name", _("名称"), 30),
@@ -91,19 +112,27 @@ def export_organisations():
     # A GET reads in a deferred transaction: the audit entry gets one of its own that
     # takes the write lock at BEGIN.
     db.session.commit()
-    audit.record_now("register_exported", summary=_("组织 %(n)d 条", n=len(rows)),
-                     detail={"register": "organisation", "rows": len(rows),
-                             "filters": {k: v for k, v in filters.items() if v}})
+    audit.record_now(
+        "register_exported",
+        summary=_("组织 %(n)d 条", n=len(rows)),
+        detail={"register": "organisation", "rows": len(rows), "filters": {k: v for k, v in filters.items() if v}},
+    )
     return xlsx_download(data, _("组织台账"))
 
 
 def _organisation_values(form: OrganisationForm) -> services.OrganisationValues:
     return services.OrganisationValues(
-        name=form.name.data or "", org_type=form.org_type.data or "", credit_code=form.credit_code.data or "",
-        address=form.address.data or "", contact_name=form.contact_name.data or "",
-        contact_phone=form.contact_phone.data or "", party_organisation=form.party_organisation.data or "",
-        party_member_count=form.party_member_count.data, employee_count=form.employee_count.data,
-        note=form.note.data or "")
+        name=form.name.data or "",
+        org_type=form.org_type.data or "",
+        credit_code=form.credit_code.data or "",
+        address=form.address.data or "",
+        contact_name=form.contact_name.data or "",
+        contact_phone=form.contact_phone.data or "",
+        party_organisation=form.party_organisation.data or "",
+        party_member_count=form.party_member_count.data,
+        employee_count=form.employee_count.data,
+        note=form.note.data or "",
+    )
 
 
 def _organisation_form(grids: list[Division], organisation: Organisation | None) -> OrganisationForm:
@@ -143,10 +172,14 @@ def create_organisation():
 def organisation_detail(organisation_id: int):
     organisation = get_visible_or_404(Organisation, organisation_id)
     from app.supervision.inspections import inspections_of_place  # here: supervision imports registry models
-    return render_template("registry/organisation_detail.html", organisation=organisation,
-                           inspections=inspections_of_place(organisation, current_user),
-                           type_label=services.org_type_label(organisation.org_type),
-                           can_edit=current_user.can(Permission.EDIT_REGISTERS))
+
+    return render_template(
+        "registry/organisation_detail.html",
+        organisation=organisation,
+        inspections=inspections_of_place(organisation, current_user),
+        type_label=services.org_type_label(organisation.org_type),
+        can_edit=current_user.can(Permission.EDIT_REGISTERS),
+    )
 
 
 @bp.route("/organisations/<int:organisation_id>/edit", methods=["GET", "POST"])

@@ -1,4 +1,5 @@
 """出租房屋: rentals with their term, 治安责任书 and tenants."""
+
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -21,8 +22,14 @@ from app.registry import bp
 from app.registry import housing_services as services
 from app.registry.housing_forms import RentalForm, TenantForm, keep_linked_person_help
 from app.registry.housing_models import House, Rental, RentalTenant
-from app.registry.housing_views import (PER_PAGE, buildings_matching, person_values, register_workbook,
-                                        residents_named, text_matches)
+from app.registry.housing_views import (
+    PER_PAGE,
+    buildings_matching,
+    person_values,
+    register_workbook,
+    residents_named,
+    text_matches,
+)
 
 RENTAL_ORDER = (Rental.grid_id, Rental.start_date.desc(), Rental.id.desc())
 AGREEMENT_FILTERS = ("signed", "unsigned")
@@ -37,10 +44,23 @@ def _rental_filters():
     today = local_today()
     statement = scoped_select(Rental)
     if query:
-        houses = scoped_select(House).with_only_columns(House.id).where(or_(
-            text_matches(query, House.address_text, House.room), House.building_id.in_(buildings_matching(query))))
-        statement = statement.where(or_(text_matches(query, Rental.landlord_name), Rental.house_id.in_(houses),
-                                        Rental.landlord_resident_id.in_(residents_named(query))))
+        houses = (
+            scoped_select(House)
+            .with_only_columns(House.id)
+            .where(
+                or_(
+                    text_matches(query, House.address_text, House.room),
+                    House.building_id.in_(buildings_matching(query)),
+                )
+            )
+        )
+        statement = statement.where(
+            or_(
+                text_matches(query, Rental.landlord_name),
+                Rental.house_id.in_(houses),
+                Rental.landlord_resident_id.in_(residents_named(query)),
+            )
+        )
     if grid_id:
         statement = statement.where(Rental.grid_id == grid_id)
     if agreement not in AGREEMENT_FILTERS:
@@ -54,8 +74,11 @@ def _rental_filters():
     elif term == "current":
         statement = statement.where(or_(Rental.end_date.is_(None), Rental.end_date >= today))
     statement = statement.options(
-        selectinload(Rental.house).selectinload(House.building), selectinload(Rental.house).selectinload(House.grid),
-        selectinload(Rental.landlord), selectinload(Rental.tenants).selectinload(RentalTenant.resident))
+        selectinload(Rental.house).selectinload(House.building),
+        selectinload(Rental.house).selectinload(House.grid),
+        selectinload(Rental.landlord),
+        selectinload(Rental.tenants).selectinload(RentalTenant.resident),
+    )
     return {"query": query, "grid_id": grid_id, "agreement": agreement, "term": term}, statement
 
 
@@ -65,8 +88,15 @@ def rental_list():
     """Rentals the user may see; filters for an unsigned 治安责任书 and an ended term."""
     filters, statement = _rental_filters()
     page = paginate(statement.order_by(*RENTAL_ORDER), per_page=PER_PAGE)
-    return render_page("registry/rental_list.html", fragment="registry/_rental_rows.html",
-                       target_id="rental-rows", page=page, grids=visible_grids(), today=local_today(), **filters)
+    return render_page(
+        "registry/rental_list.html",
+        fragment="registry/_rental_rows.html",
+        target_id="rental-rows",
+        page=page,
+        grids=visible_grids(),
+        today=local_today(),
+        **filters,
+    )
 
 
 @bp.route("/rentals/export.xlsx")
@@ -76,20 +106,31 @@ def export_rentals():
     _filters, statement = _rental_filters()
     today = local_today()
     rows = [services.rental_row(r, today) for r in db.session.scalars(statement.order_by(*RENTAL_ORDER))]
-    columns = [Column("grid", _("网格"), 16), Column("address", _("房屋地址"), 30),
-               Column("landlord", _("出租人"), 12), Column("landlord_phone", _("出租人电话"), 15),
-               Column("start", _("起租日期"), 12, kind="date"), Column("end", _("到期日期"), 12, kind="date"),
-               Column("term", _("租期状态"), 10), Column("agreement", _("治安责任书"), 10),
-               Column("agreement_date", _("签订日期"), 12, kind="date"),
-               Column("tenant_count", _("租户人数"), 9, kind="int"), Column("tenants", _("租户"), 50)]
+    columns = [
+        Column("grid", _("网格"), 16),
+        Column("address", _("房屋地址"), 30),
+        Column("landlord", _("出租人"), 12),
+        Column("landlord_phone", _("出租人电话"), 15),
+        Column("start", _("起租日期"), 12, kind="date"),
+        Column("end", _("到期日期"), 12, kind="date"),
+        Column("term", _("租期状态"), 10),
+        Column("agreement", _("治安责任书"), 10),
+        Column("agreement_date", _("签订日期"), 12, kind="date"),
+        Column("tenant_count", _("租户人数"), 9, kind="int"),
+        Column("tenants", _("租户"), 50),
+    ]
     return register_workbook(_("出租房屋"), columns, rows, _("出租房屋台账"))
 
 
 def _rental_values(form: RentalForm) -> services.RentalValues:
     return services.RentalValues(
-        landlord=person_values(form, "landlord"), start_date=form.start_date.data, end_date=form.end_date.data,
-        agreement_signed=bool(form.agreement_signed.data), agreement_date=form.agreement_date.data,
-        note=form.note.data or "")
+        landlord=person_values(form, "landlord"),
+        start_date=form.start_date.data,
+        end_date=form.end_date.data,
+        agreement_signed=bool(form.agreement_signed.data),
+        agreement_date=form.agreement_date.data,
+        note=form.note.data or "",
+    )
 
 
 def _to_rental(rental: Rental):
@@ -119,9 +160,14 @@ def create_rental(house_id: int):
 
 
 def _rental_detail(rental: Rental, tenant_form: TenantForm | None = None, status: int = 200):
-    return render_template("registry/rental_detail.html", rental=rental, house=rental.house,
-                           tenant_form=tenant_form or TenantForm(formdata=None), today=local_today(),
-                           can_edit=current_user.can(Permission.EDIT_REGISTERS)), status
+    return render_template(
+        "registry/rental_detail.html",
+        rental=rental,
+        house=rental.house,
+        tenant_form=tenant_form or TenantForm(formdata=None),
+        today=local_today(),
+        can_edit=current_user.can(Permission.EDIT_REGISTERS),
+    ), status
 
 
 @bp.route("/rentals/<int:rental_id>")
@@ -168,8 +214,9 @@ def add_rental_tenant(rental_id: int):
 def remove_rental_tenant(rental_id: int, tenant_id: int):
     """A tenant moves out of this rental; the person stays in the register."""
     rental = get_visible_or_404(Rental, rental_id)
-    tenant = db.session.scalar(scoped_select(RentalTenant).where(
-        RentalTenant.id == tenant_id, RentalTenant.rental_id == rental.id))
+    tenant = db.session.scalar(
+        scoped_select(RentalTenant).where(RentalTenant.id == tenant_id, RentalTenant.rental_id == rental.id)
+    )
     if tenant is None:
         abort(404)
     require(Permission.EDIT_REGISTERS)

@@ -1,9 +1,18 @@
 """Forms for residents."""
+
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import (DateField, HiddenField, SelectField, SelectMultipleField, StringField,
-                     SubmitField, TextAreaField, widgets)
+from wtforms import (
+    DateField,
+    HiddenField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+    widgets,
+)
 from wtforms.validators import DataRequired, Length, Optional
 
 from app.core.forms import Form
@@ -20,16 +29,21 @@ def _choices(mapping):
 
 class MultiCheckboxField(SelectMultipleField):
     """Checkboxes instead of a multi-select: usable from the keyboard and on paper."""
+
     widget = widgets.ListWidget(prefix_label=False)
     option_widget = widgets.CheckboxInput()
 
 
 class ResidentForm(Form):
     """A person's own details: what 修改 corrects."""
+
     name = StringField(_l("姓名"), validators=[DataRequired(REQUIRED), Length(max=64)])
     id_type = SelectField(_l("证件类型"), choices=id_type_choices)
-    id_number = StringField(_l("证件号码"), validators=[Optional(), Length(max=40)],
-                            description=_l("居民身份证号码将校验校验位，并自动带出性别和出生日期。"))
+    id_number = StringField(
+        _l("证件号码"),
+        validators=[Optional(), Length(max=40)],
+        description=_l("居民身份证号码将校验校验位，并自动带出性别和出生日期。"),
+    )
     sex = SelectField(_l("性别"), choices=[("", _l("（按证件）"))] + [(k, v) for k, v in reference.SEXES.items()])
     birth_date = DateField(_l("出生日期"), validators=[Optional()], format="%Y-%m-%d")
     ethnicity = SelectField(_l("民族"), choices=[(e, e) for e in reference.ETHNICITIES])
@@ -48,13 +62,17 @@ class NewResidentForm(ResidentForm):
     """Registering a person adds why they enter the register and where: a grid
     (登记人员 from the list) or a household and the relation to its head (登记新人员入户).
     The view removes the one of grid_id and relation the page does not show."""
+
     grid_id = SelectField(_l("所属网格"), coerce=int, validate_choice=False)
     household_id = HiddenField()
     relation = SelectField(_l("与户主关系"), choices=_choices(reference.RELATIONS))
-    reason = SelectField(_l("登记原因"), choices=[
-        ("registered", _l("首次登记（已居住的人员）")), ("birth", _l("出生")), ("move_in", _l("迁入"))])
-    occurred_on = DateField(_l("变动日期"), validators=[Optional()], format="%Y-%m-%d",
-                            description=_l("出生或迁入的日期；首次登记可不填。"))
+    reason = SelectField(
+        _l("登记原因"),
+        choices=[("registered", _l("首次登记（已居住的人员）")), ("birth", _l("出生")), ("move_in", _l("迁入"))],
+    )
+    occurred_on = DateField(
+        _l("变动日期"), validators=[Optional()], format="%Y-%m-%d", description=_l("出生或迁入的日期；首次登记可不填。")
+    )
 
 
 class LeaveForm(Form):

@@ -1,6 +1,7 @@
 """Residents (实有人口): list and search, register, view, correct, and record that
 someone died or moved away. ID and phone numbers are masked everywhere; the full
 values appear only after an audited "show" on the detail page."""
+
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -38,32 +39,51 @@ def resident_list():
     grid_id = request.args.get("grid", type=int)
     tag_id = request.args.get("tag", type=int)
     status = request.args.get("status", "active")
-    statement = filter_residents(scoped_select(Resident), query=query, grid_id=grid_id, tag_id=tag_id,
-                                 status=status)
-    statement = statement.options(selectinload(Resident.grid), selectinload(Resident.tags),
-                                  selectinload(Resident.memberships).selectinload(HouseholdMember.household))
+    statement = filter_residents(scoped_select(Resident), query=query, grid_id=grid_id, tag_id=tag_id, status=status)
+    statement = statement.options(
+        selectinload(Resident.grid),
+        selectinload(Resident.tags),
+        selectinload(Resident.memberships).selectinload(HouseholdMember.household),
+    )
     page = paginate(statement, per_page=PER_PAGE)
-    return render_page("registry/resident_list.html", fragment="registry/_resident_rows.html",
-                       target_id="resident-rows", page=page, query=query, grid_id=grid_id, tag_id=tag_id,
-                       status=status, grids=visible_grids(),
-                       tags=list(db.session.scalars(select(CareTag).where(CareTag.is_active)
-                                                    .order_by(CareTag.name))),
-                       today=local_today())
+    return render_page(
+        "registry/resident_list.html",
+        fragment="registry/_resident_rows.html",
+        target_id="resident-rows",
+        page=page,
+        query=query,
+        grid_id=grid_id,
+        tag_id=tag_id,
+        status=status,
+        grids=visible_grids(),
+        tags=list(db.session.scalars(select(CareTag).where(CareTag.is_active).order_by(CareTag.name))),
+        today=local_today(),
+    )
 
 
 def _fill_choices(form: ResidentForm) -> None:
-    form.tag_ids.choices = [(t.id, t.name) for t in db.session.scalars(
-        select(CareTag).where(CareTag.is_active).order_by(CareTag.name))]
+    form.tag_ids.choices = [
+        (t.id, t.name) for t in db.session.scalars(select(CareTag).where(CareTag.is_active).order_by(CareTag.name))
+    ]
 
 
 def _values(form: ResidentForm) -> services.ResidentValues:
     return services.ResidentValues(
-        name=form.name.data, id_type=form.id_type.data, id_number=form.id_number.data or "",
-        sex=form.sex.data or None, birth_date=form.birth_date.data, ethnicity=form.ethnicity.data,
-        phone=form.phone.data or "", population_type=form.population_type.data,
-        registered_address=form.registered_address.data or "", current_address=form.current_address.data or "",
-        political_status=form.political_status.data, workplace=form.workplace.data or "",
-        note=form.note.data or "", tag_ids=list(form.tag_ids.data or []))
+        name=form.name.data,
+        id_type=form.id_type.data,
+        id_number=form.id_number.data or "",
+        sex=form.sex.data or None,
+        birth_date=form.birth_date.data,
+        ethnicity=form.ethnicity.data,
+        phone=form.phone.data or "",
+        population_type=form.population_type.data,
+        registered_address=form.registered_address.data or "",
+        current_address=form.current_address.data or "",
+        political_status=form.political_status.data,
+        workplace=form.workplace.data or "",
+        note=form.note.data or "",
+        tag_ids=list(form.tag_ids.data or []),
+    )
 
 
 @bp.route("/residents/new", methods=["GET", "POST"])
@@ -101,11 +121,17 @@ def create_resident():
                 form.form_errors.append(_("请选择您管辖范围内的网格。"))
         else:
             with saving(form) as saved:
-                resident = services.register_resident(_values(form), grid, reason=form.reason.data,
-                                                      occurred_on=form.occurred_on.data, user=current_user)
+                resident = services.register_resident(
+                    _values(form), grid, reason=form.reason.data, occurred_on=form.occurred_on.data, user=current_user
+                )
                 if household is not None:
-                    services.add_member(household, resident, form.relation.data,
-                                        form.occurred_on.data or local_today(), user=current_user)
+                    services.add_member(
+                        household,
+                        resident,
+                        form.relation.data,
+                        form.occurred_on.data or local_today(),
+                        user=current_user,
+                    )
             if saved:
                 flash(_("已登记：%(name)s", name=resident.name), "success")
                 if household is not None:
@@ -115,21 +141,38 @@ def create_resident():
 
 
 def _detail(resident: Resident, revealed: bool = False):
-    events = list(db.session.scalars(scoped_select(PopulationEvent).where(
-        PopulationEvent.resident_id == resident.id).order_by(PopulationEvent.recorded_at.desc()).limit(30)))
-    key_persons = list(db.session.scalars(scoped_select(KeyPerson).where(
-        KeyPerson.resident_id == resident.id).order_by(KeyPerson.start_date.desc())))
+    events = list(
+        db.session.scalars(
+            scoped_select(PopulationEvent)
+            .where(PopulationEvent.resident_id == resident.id)
+            .order_by(PopulationEvent.recorded_at.desc())
+            .limit(30)
+        )
+    )
+    key_persons = list(
+        db.session.scalars(
+            scoped_select(KeyPerson).where(KeyPerson.resident_id == resident.id).order_by(KeyPerson.start_date.desc())
+        )
+    )
     if key_persons and may_see_key_persons(current_user):
         # The page's key-person block is a sight of key persons too: audited.
-        audit.record_now("key_persons_listed", target=resident,
-                         summary=_("人员页面上的重点人员 %(n)d 条", n=len(key_persons)),
-                         detail={"key_person_ids": [k.id for k in key_persons]})
-    return render_template("registry/resident_detail.html", resident=resident, revealed=revealed,
-                           events=events, can_reveal=current_user.role in REVEAL_ROLES,
-                           key_persons=key_persons,
-                           may_list_key_person=may_see_key_persons(current_user)
-                           and current_user.can(Permission.EDIT_REGISTERS),
-                           leave_form=LeaveForm(formdata=None, day=local_today()), today=local_today())
+        audit.record_now(
+            "key_persons_listed",
+            target=resident,
+            summary=_("人员页面上的重点人员 %(n)d 条", n=len(key_persons)),
+            detail={"key_person_ids": [k.id for k in key_persons]},
+        )
+    return render_template(
+        "registry/resident_detail.html",
+        resident=resident,
+        revealed=revealed,
+        events=events,
+        can_reveal=current_user.role in REVEAL_ROLES,
+        key_persons=key_persons,
+        may_list_key_person=may_see_key_persons(current_user) and current_user.can(Permission.EDIT_REGISTERS),
+        leave_form=LeaveForm(formdata=None, day=local_today()),
+        today=local_today(),
+    )
 
 
 @bp.route("/residents/<int:resident_id>")
@@ -186,7 +229,8 @@ def _ask_for_numbers_anew(form: ResidentForm, resident: Resident) -> None:
     form.id_number.description = _("当前：%(value)s。", value=resident.masked_id or "—") + keep
     form.phone.description = _("当前：%(value)s。", value=resident.masked_phone or "—") + keep
     form.birth_date.description = _("当前：%(value)s。", value=_birth_year_text(resident)) + _(
-        "不修改请留空；居民身份证号码已含出生日期。")
+        "不修改请留空；居民身份证号码已含出生日期。"
+    )
 
 
 def _birth_year_text(resident: Resident) -> str:
@@ -202,8 +246,7 @@ def resident_leaves(resident_id: int):
     form = LeaveForm()
     if form.validate_on_submit():
         with saving(form) as saved:
-            services.end_residence(resident, form.kind.data, form.day.data, form.note.data or "",
-                                   user=current_user)
+            services.end_residence(resident, form.kind.data, form.day.data, form.note.data or "", user=current_user)
         if saved:
             flash(_("已记录人口变动。"), "success")
             return redirect(url_for("registry.resident_detail", resident_id=resident.id), code=303)

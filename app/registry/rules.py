@@ -5,11 +5,12 @@ a building is in), so the services (app.registry.services) ask the database once
 record while an import checks thousands of rows against what it looked up once per
 file (app.registry.import_rows): one set of rules, the same messages at the same
 fields."""
+
 from __future__ import annotations
 
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Callable, Collection
 
 from flask_babel import gettext as _
 
@@ -84,8 +85,9 @@ def birth_mismatch(given: date | None, from_number: date | None) -> str | None:
     return _("出生日期与身份证号码不符（身份证号码为 %(day)s）。", day=from_number.isoformat())
 
 
-def check_resident(values: ResidentValues, refuse_duplicate: Callable[[str], None],
-                   today: date) -> tuple[dict, list[RegistryError]]:
+def check_resident(
+    values: ResidentValues, refuse_duplicate: Callable[[str], None], today: date
+) -> tuple[dict, list[RegistryError]]:
     """Every rule on a resident's values: the cleaned values and each refusal, in the
     order the form's fields are checked (a form shows the first, an import row lists
     them all). The cleaned values are to be used only when there is no refusal."""
@@ -100,8 +102,13 @@ def check_resident(values: ResidentValues, refuse_duplicate: Callable[[str], Non
     type_known = values.id_type in ID_TYPES
     if not type_known:
         refuse(_("请选择证件类型。"), "id_type")
-    cleaned = {"name": name, "id_type": values.id_type, "id_number": None,
-               "sex": values.sex or None, "birth_date": values.birth_date}
+    cleaned = {
+        "name": name,
+        "id_type": values.id_type,
+        "id_number": None,
+        "sex": values.sex or None,
+        "birth_date": values.birth_date,
+    }
     if (values.id_number or "").strip():
         check = check_document(values.id_type, values.id_number, today=today) if type_known else None
         if check is not None and check.error:
@@ -133,36 +140,55 @@ def check_resident(values: ResidentValues, refuse_duplicate: Callable[[str], Non
         if phone_check.error:
             refuse(phone_check.error, "phone")
         phone = phone_check.number
-    for key, mapping in (("population_type", reference.POPULATION_TYPES),
-                         ("political_status", reference.POLITICAL_STATUSES)):
+    for key, mapping in (
+        ("population_type", reference.POPULATION_TYPES),
+        ("political_status", reference.POLITICAL_STATUSES),
+    ):
         if getattr(values, key) not in mapping:
             refuse(_("请从列表中选择。"), key)
     if values.ethnicity not in reference.ETHNICITIES:
         refuse(_("请从列表中选择民族。"), "ethnicity")
-    cleaned.update(phone=phone, ethnicity=values.ethnicity, population_type=values.population_type,
-                   political_status=values.political_status,
-                   registered_address=(values.registered_address or "").strip(),
-                   current_address=(values.current_address or "").strip(),
-                   workplace=(values.workplace or "").strip(), note=values.note)
+    cleaned.update(
+        phone=phone,
+        ethnicity=values.ethnicity,
+        population_type=values.population_type,
+        political_status=values.political_status,
+        registered_address=(values.registered_address or "").strip(),
+        current_address=(values.current_address or "").strip(),
+        workplace=(values.workplace or "").strip(),
+        note=values.note,
+    )
     return cleaned, problems
 
 
-def clean_household(values: HouseholdValues, grid_id: int, *, number_taken: bool,
-                    building_grid: Callable[[int], int | None | bool], visit_levels: Collection[int]) -> dict:
+def clean_household(
+    values: HouseholdValues,
+    grid_id: int,
+    *,
+    number_taken: bool,
+    building_grid: Callable[[int], int | None | bool],
+    visit_levels: Collection[int],
+) -> dict:
     """Validated column values, or a RegistryError (the first of `check_household`'s).
     `number_taken`: another household of the grid has the number; `building_grid(id)`:
     the building's grid id (False when there is no such building); `visit_levels`:
     the visit classes."""
-    cleaned, problems = check_household(values, grid_id, number_taken=number_taken, building_grid=building_grid,
-                                        visit_levels=visit_levels)
+    cleaned, problems = check_household(
+        values, grid_id, number_taken=number_taken, building_grid=building_grid, visit_levels=visit_levels
+    )
     if problems:
         raise problems[0]
     return cleaned
 
 
-def check_household(values: HouseholdValues, grid_id: int, *, number_taken: bool,
-                    building_grid: Callable[[int], int | None | bool],
-                    visit_levels: Collection[int]) -> tuple[dict, list[RegistryError]]:
+def check_household(
+    values: HouseholdValues,
+    grid_id: int,
+    *,
+    number_taken: bool,
+    building_grid: Callable[[int], int | None | bool],
+    visit_levels: Collection[int],
+) -> tuple[dict, list[RegistryError]]:
     """Every rule on a household's values: the cleaned values and each refusal, in
     field order (used only when there is no refusal)."""
     problems: list[RegistryError] = []
@@ -180,7 +206,16 @@ def check_household(values: HouseholdValues, grid_id: int, *, number_taken: bool
             problems.append(RegistryError(_("请选择本网格内的楼栋。"), "building_id"))
     elif not values.address_text.strip():
         problems.append(RegistryError(_("请选择楼栋，或填写地址（农村住户）。"), "address_text"))
-    return ({"household_number": number, "household_type": values.household_type,
-             "visit_class": values.visit_class, "building_id": values.building_id or None,
-             "unit": values.unit.strip(), "room": values.room.strip(),
-             "address_text": values.address_text.strip(), "note": values.note}, problems)
+    return (
+        {
+            "household_number": number,
+            "household_type": values.household_type,
+            "visit_class": values.visit_class,
+            "building_id": values.building_id or None,
+            "unit": values.unit.strip(),
+            "room": values.room.strip(),
+            "address_text": values.address_text.strip(),
+            "note": values.note,
+        },
+        problems,
+    )

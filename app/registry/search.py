@@ -6,6 +6,7 @@ full pinyin, and fragments of ID or phone numbers — always inside the user's s
 Chinese text goes to the name index, Latin letters to the pinyin columns (as
 prefixes, which their B-tree indexes answer) and to the name index (foreign names),
 digits to the ID and phone number index — see search_index.py."""
+
 from __future__ import annotations
 
 import re
@@ -32,8 +33,11 @@ def resident_query_condition(text: str):
     lowered = query.lower()
     if LATIN.match(lowered):
         # zs → 张三 (initials), zhangs / zhangsan → 张三 (full pinyin prefix), john → JOHN SMITH
-        return or_(starts_with(Resident.name_initials, lowered), starts_with(Resident.name_pinyin, lowered),
-                   name_condition(lowered))
+        return or_(
+            starts_with(Resident.name_initials, lowered),
+            starts_with(Resident.name_pinyin, lowered),
+            name_condition(lowered),
+        )
     upper = query.upper()
     if NUMBERISH.match(upper):
         # A fragment masks hide (not a whole number, not the last 4) matches nobody.
@@ -54,8 +58,14 @@ def search_residents(statement: Select, text: str) -> Select:
     return statement if condition is None else statement.where(condition)
 
 
-def filter_residents(statement: Select, *, query: str = "", grid_id: int | None = None,
-                     tag_id: int | None = None, status: str | None = "active") -> Select:
+def filter_residents(
+    statement: Select,
+    *,
+    query: str = "",
+    grid_id: int | None = None,
+    tag_id: int | None = None,
+    status: str | None = "active",
+) -> Select:
     """The resident list's filters (search box, grid, care tag, status)."""
     statement = search_residents(statement, query)
     if grid_id:
@@ -69,8 +79,15 @@ def filter_residents(statement: Select, *, query: str = "", grid_id: int | None 
     return statement.order_by(Resident.grid_id, Resident.name_pinyin, Resident.name, Resident.id)
 
 
-def filter_households(statement: Select, *, query: str = "", grid_id: int | None = None,
-                      household_type: str = "", visit_class: int | None = None, closed: bool = False) -> Select:
+def filter_households(
+    statement: Select,
+    *,
+    query: str = "",
+    grid_id: int | None = None,
+    household_type: str = "",
+    visit_class: int | None = None,
+    closed: bool = False,
+) -> Select:
     """The household list's filters. The outer statement carries the scope, so the
     building and head look-ups need none of their own."""
     if query:
@@ -81,11 +98,17 @@ def filter_households(statement: Select, *, query: str = "", grid_id: int | None
             # number or an address: look at heads only, instead of reading every address.
             statement = statement.where(Household.head_id.in_(heads))
         else:
-            buildings = select(Building.id).where(or_(Building.address.contains(query, autoescape=True),
-                                                      Building.number.contains(query, autoescape=True)))
-            statement = statement.where(or_(Household.household_number.contains(query, autoescape=True),
-                                            Household.address_text.contains(query, autoescape=True),
-                                            Household.building_id.in_(buildings), Household.head_id.in_(heads)))
+            buildings = select(Building.id).where(
+                or_(Building.address.contains(query, autoescape=True), Building.number.contains(query, autoescape=True))
+            )
+            statement = statement.where(
+                or_(
+                    Household.household_number.contains(query, autoescape=True),
+                    Household.address_text.contains(query, autoescape=True),
+                    Household.building_id.in_(buildings),
+                    Household.head_id.in_(heads),
+                )
+            )
     if grid_id:
         statement = statement.where(Household.grid_id == grid_id)
     if household_type in reference.HOUSEHOLD_TYPES:

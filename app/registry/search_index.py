@@ -14,6 +14,7 @@ loads, the sqlite3 shell — keeps them right:
 Each condition answers "which resident ids match"; the caller's statement keeps
 the scope. Other databases (PostgreSQL) get the plain LIKE conditions.
 """
+
 from __future__ import annotations
 
 from sqlalchemy import and_, column, func, or_, select, table
@@ -69,9 +70,12 @@ def number_condition(digits: str) -> ColumnElement[bool] | None:
         return Resident.phone == digits
     if len(digits) > VISIBLE_TAIL:
         return None
-    ends = or_(and_(func.length(Resident.id_number).in_(WHOLE_ID_LENGTHS),
-                    Resident.id_number.endswith(digits, autoescape=True)),
-               and_(func.length(Resident.phone) == MOBILE_LENGTH, Resident.phone.endswith(digits, autoescape=True)))
+    ends = or_(
+        and_(
+            func.length(Resident.id_number).in_(WHOLE_ID_LENGTHS), Resident.id_number.endswith(digits, autoescape=True)
+        ),
+        and_(func.length(Resident.phone) == MOBILE_LENGTH, Resident.phone.endswith(digits, autoescape=True)),
+    )
     if len(digits) < TRIGRAM or not _has_full_text():
         return ends
     # The trigram index narrows a county to the few containing the digits.

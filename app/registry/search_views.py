@@ -1,5 +1,6 @@
 """One box for the whole register: residents, households and organisations that
 match, within the user's scope, with numbers masked."""
+
 from __future__ import annotations
 
 from flask import request
@@ -28,9 +29,16 @@ def _first(statement, limit: int = LIMIT) -> tuple[list, bool]:
 
 def _organisations(query: str):
     code = normalise_text_digits(query).upper()
-    return scoped_select(Organisation).where(or_(
-        Organisation.name.contains(query, autoescape=True),
-        Organisation.credit_code.contains(code, autoescape=True))).order_by(Organisation.name)
+    return (
+        scoped_select(Organisation)
+        .where(
+            or_(
+                Organisation.name.contains(query, autoescape=True),
+                Organisation.credit_code.contains(code, autoescape=True),
+            )
+        )
+        .order_by(Organisation.name)
+    )
 
 
 @bp.route("/search")
@@ -41,11 +49,22 @@ def search():
     query = request.args.get("q", "").strip()
     results = {}
     if query:
-        results["residents"] = _first(filter_residents(scoped_select(Resident), query=query).options(
-            selectinload(Resident.grid),
-            selectinload(Resident.memberships).selectinload(HouseholdMember.household)))
-        results["households"] = _first(filter_households(scoped_select(Household), query=query).options(
-            selectinload(Household.grid), selectinload(Household.head), selectinload(Household.building)))
+        results["residents"] = _first(
+            filter_residents(scoped_select(Resident), query=query).options(
+                selectinload(Resident.grid), selectinload(Resident.memberships).selectinload(HouseholdMember.household)
+            )
+        )
+        results["households"] = _first(
+            filter_households(scoped_select(Household), query=query).options(
+                selectinload(Household.grid), selectinload(Household.head), selectinload(Household.building)
+            )
+        )
         results["organisations"] = _first(_organisations(query).options(selectinload(Organisation.grid)))
-    return render_page("registry/search.html", fragment="registry/_search_results.html",
-                       target_id="search-results", query=query, results=results, limit=LIMIT)
+    return render_page(
+        "registry/search.html",
+        fragment="registry/_search_results.html",
+        target_id="search-results",
+        query=query,
+        results=results,
+        limit=LIMIT,
+    )

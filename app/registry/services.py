@@ -1,6 +1,7 @@
 """Rules of the population register: one record per person in the county, the
 household as a history of memberships, and every change as a dated event with its
 before and after."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -14,12 +15,11 @@ from app.extensions import db
 from app.org.models import Building, Division
 from app.registry import locating, reference
 from app.registry.models import CareTag, Household, HouseholdMember, PopulationEvent, Resident
-from app.registry.rules import (HouseholdValues, RegistryError, ResidentValues, clean_household,
-                                 clean_resident)
+from app.registry.rules import HouseholdValues, RegistryError, ResidentValues, clean_household, clean_resident
 from app.registry.visit_classes import LEVELS
 
-
 # --- Names ---------------------------------------------------------------------------
+
 
 def pinyin_keys(name: str) -> tuple[str, str]:
     """("zhangsan", "zs") for 张三: what search matches typed Latin letters against."""
@@ -29,9 +29,22 @@ def pinyin_keys(name: str) -> tuple[str, str]:
 
 # --- Residents -----------------------------------------------------------------------
 
-TRACKED_FIELDS = ("name", "id_type", "id_number", "sex", "birth_date", "ethnicity", "phone",
-                  "population_type", "registered_address", "current_address", "political_status",
-                  "workplace", "grid_id", "status")
+TRACKED_FIELDS = (
+    "name",
+    "id_type",
+    "id_number",
+    "sex",
+    "birth_date",
+    "ethnicity",
+    "phone",
+    "population_type",
+    "registered_address",
+    "current_address",
+    "political_status",
+    "workplace",
+    "grid_id",
+    "status",
+)
 
 
 def snapshot(resident: Resident) -> dict:
@@ -54,8 +67,7 @@ def _refuse_duplicate(id_number: str, existing_id: int | None) -> None:
     """One record per ID number in the county. The message names the station that
     holds it — and nothing else about a person the user may not be allowed to see;
     naming it is audited and limited (app.registry.locating)."""
-    other = db.session.execute(
-        select(Resident.id, Resident.grid_id).where(Resident.id_number == id_number)).first()
+    other = db.session.execute(select(Resident.id, Resident.grid_id).where(Resident.id_number == id_number)).first()
     if other is None or other.id == existing_id:
         return
     raise locating.duplicate_refusal(id_number, other.id, other.grid_id)
@@ -71,25 +83,49 @@ def move_to_grid(resident: Resident, grid_id: int) -> None:
     """A resident now lives in another grid: their active key-person listings follow,
     since who may see a listing is decided by its grid."""
     from app.registry.keyperson_models import KeyPerson
+
     resident.grid_id = grid_id
-    for listing in db.session.scalars(select(KeyPerson).where(KeyPerson.resident_id == resident.id,
-                                                              KeyPerson.status == "active")):
+    for listing in db.session.scalars(
+        select(KeyPerson).where(KeyPerson.resident_id == resident.id, KeyPerson.status == "active")
+    ):
         listing.grid_id = grid_id
 
 
-def record_event(kind: str, grid_id: int, *, occurred_on: date | None = None, household=None,
-                 resident=None, shop=None, from_grid_id: int | None = None, before=None, after=None,
-                 note: str = "", user=None) -> PopulationEvent:
+def record_event(
+    kind: str,
+    grid_id: int,
+    *,
+    occurred_on: date | None = None,
+    household=None,
+    resident=None,
+    shop=None,
+    from_grid_id: int | None = None,
+    before=None,
+    after=None,
+    note: str = "",
+    user=None,
+) -> PopulationEvent:
     """One dated change in `grid_id`; `from_grid_id` is the grid its subject left."""
-    event = PopulationEvent(kind=kind, occurred_on=occurred_on or local_today(), grid_id=grid_id,
-                            household=household, resident=resident, shop=shop, from_grid_id=from_grid_id,
-                            before=before, after=after, note=note, recorded_by_id=getattr(user, "id", None))
+    event = PopulationEvent(
+        kind=kind,
+        occurred_on=occurred_on or local_today(),
+        grid_id=grid_id,
+        household=household,
+        resident=resident,
+        shop=shop,
+        from_grid_id=from_grid_id,
+        before=before,
+        after=after,
+        note=note,
+        recorded_by_id=getattr(user, "id", None),
+    )
     db.session.add(event)
     return event
 
 
-def register_resident(values: ResidentValues, grid: Division, *, reason: str = "registered",
-                      occurred_on: date | None = None, user=None) -> Resident:
+def register_resident(
+    values: ResidentValues, grid: Division, *, reason: str = "registered", occurred_on: date | None = None, user=None
+) -> Resident:
     """A new person in the register; `reason` is registered (first entry of an
     existing resident), birth or move_in — the last two are population changes."""
     if not grid.is_grid or not grid.is_active:
@@ -100,8 +136,7 @@ def register_resident(values: ResidentValues, grid: Division, *, reason: str = "
     resident.tags = _tags(values.tag_ids)
     db.session.add(resident)
     db.session.flush()
-    record_event(reason, grid.id, occurred_on=occurred_on, resident=resident,
-                 after=snapshot(resident), user=user)
+    record_event(reason, grid.id, occurred_on=occurred_on, resident=resident, after=snapshot(resident), user=user)
     return resident
 
 
@@ -115,9 +150,14 @@ def update_resident(resident: Resident, values: ResidentValues, *, user=None) ->
     after = snapshot(resident)
     changed = [key for key in after if after[key] != before[key]]
     if changed:
-        record_event("corrected", resident.grid_id, resident=resident,
-                     before={k: before[k] for k in changed}, after={k: after[k] for k in changed},
-                     user=user)
+        record_event(
+            "corrected",
+            resident.grid_id,
+            resident=resident,
+            before={k: before[k] for k in changed},
+            after={k: after[k] for k in changed},
+            user=user,
+        )
     return bool(changed)
 
 
@@ -139,33 +179,57 @@ def end_residence(resident: Resident, kind: str, day: date, note: str = "", user
             membership.household.head = None
     resident.status = "deceased" if kind == "death" else "moved_out"
     db.session.flush()
-    record_event(kind, resident.grid_id, occurred_on=day, resident=resident,
-                 household=membership.household if membership else None,
-                 before=before, after=snapshot(resident), note=note, user=user)
+    record_event(
+        kind,
+        resident.grid_id,
+        occurred_on=day,
+        resident=resident,
+        household=membership.household if membership else None,
+        before=before,
+        after=snapshot(resident),
+        note=note,
+        user=user,
+    )
 
 
 # --- Households ----------------------------------------------------------------------
 
+
 def household_snapshot(household: Household) -> dict:
-    return {"household_number": household.household_number, "household_type": household.household_type,
-            "visit_class": household.visit_class, "address": household.address,
-            "grid_id": household.grid_id, "head": household.head.name if household.head else None,
-            "members": [[m.resident.name, m.relation] for m in household.current_members]}
+    return {
+        "household_number": household.household_number,
+        "household_type": household.household_type,
+        "visit_class": household.visit_class,
+        "address": household.address,
+        "grid_id": household.grid_id,
+        "head": household.head.name if household.head else None,
+        "members": [[m.resident.name, m.relation] for m in household.current_members],
+    }
 
 
 def _clean_household(values: HouseholdValues, grid: Division, existing_id: int | None) -> dict:
     """The rules of app.registry.rules, asking the database for the household
     number and the building."""
     number = (values.household_number or "").strip()
-    taken = db.session.scalar(select(Household.id).where(Household.grid_id == grid.id,
-                                                         Household.household_number == number)) if number else None
+    taken = (
+        db.session.scalar(
+            select(Household.id).where(Household.grid_id == grid.id, Household.household_number == number)
+        )
+        if number
+        else None
+    )
 
     def building_grid(building_id: int) -> int | None | bool:
         building = db.session.get(Building, building_id)
         return False if building is None else building.grid_id
 
-    return clean_household(values, grid.id, number_taken=taken is not None and taken != existing_id,
-                           building_grid=building_grid, visit_levels=LEVELS)
+    return clean_household(
+        values,
+        grid.id,
+        number_taken=taken is not None and taken != existing_id,
+        building_grid=building_grid,
+        visit_levels=LEVELS,
+    )
 
 
 def create_household(values: HouseholdValues, grid: Division, *, user=None) -> Household:
@@ -174,8 +238,7 @@ def create_household(values: HouseholdValues, grid: Division, *, user=None) -> H
     household = Household(grid_id=grid.id, **_clean_household(values, grid, None))
     db.session.add(household)
     db.session.flush()
-    record_event("household_created", grid.id, household=household,
-                 after=household_snapshot(household), user=user)
+    record_event("household_created", grid.id, household=household, after=household_snapshot(household), user=user)
     return household
 
 
@@ -187,12 +250,10 @@ def update_household(household: Household, values: HouseholdValues, *, user=None
     db.session.refresh(household, ["building"])
     after = household_snapshot(household)
     if after != before:
-        record_event("corrected", household.grid_id, household=household, before=before, after=after,
-                     user=user)
+        record_event("corrected", household.grid_id, household=household, before=before, after=after, user=user)
 
 
-def move_household(household: Household, grid: Division, values: HouseholdValues, day: date, *,
-                   user=None) -> None:
+def move_household(household: Household, grid: Division, values: HouseholdValues, day: date, *, user=None) -> None:
     """住户搬迁: the household and everyone in it move to a new address, possibly in
     another grid; the event keeps the old and the new address."""
     if household.status != "active":
@@ -215,16 +276,24 @@ def move_household(household: Household, grid: Division, values: HouseholdValues
     for membership in household.current_members:
         if not membership.resident.current_address:
             membership.resident.current_address = household.address
-    record_event("household_moved", grid.id, occurred_on=day, household=household, before=before,
-                 after=household_snapshot(household), user=user)
+    record_event(
+        "household_moved",
+        grid.id,
+        occurred_on=day,
+        household=household,
+        before=before,
+        after=household_snapshot(household),
+        user=user,
+    )
 
 
 def _end_membership(membership: HouseholdMember, day: date) -> None:
     membership.end_date = max(day, membership.start_date)
 
 
-def add_member(household: Household, resident: Resident, relation: str, day: date, *, user=None,
-               kind: str = "member_joined") -> HouseholdMember:
+def add_member(
+    household: Household, resident: Resident, relation: str, day: date, *, user=None, kind: str = "member_joined"
+) -> HouseholdMember:
     """Put a resident into a household. Someone already in another household must
     leave it first (a move is two steps on purpose: the old household's head may change)."""
     if household.status != "active":
@@ -237,8 +306,9 @@ def add_member(household: Household, resident: Resident, relation: str, day: dat
     if current is not None:
         if current.household_id == household.id:
             raise RegistryError(_("此人已是本户成员。"), "resident_id")
-        raise RegistryError(_("此人目前属于户号 %(number)s，请先办理离户。",
-                              number=current.household.household_number), "resident_id")
+        raise RegistryError(
+            _("此人目前属于户号 %(number)s，请先办理离户。", number=current.household.household_number), "resident_id"
+        )
     has_head = household.head_id is not None
     if relation == "head" and has_head:
         raise RegistryError(_("本户已有户主；如需更换，请使用“变更户主”。"), "relation")
@@ -253,8 +323,16 @@ def add_member(household: Household, resident: Resident, relation: str, day: dat
         move_to_grid(resident, household.grid_id)
     db.session.flush()
     db.session.refresh(household, ["memberships"])
-    record_event(kind, household.grid_id, occurred_on=day, household=household, resident=resident,
-                 before=before, after=household_snapshot(household), user=user)
+    record_event(
+        kind,
+        household.grid_id,
+        occurred_on=day,
+        household=household,
+        resident=resident,
+        before=before,
+        after=household_snapshot(household),
+        user=user,
+    )
     return membership
 
 
@@ -270,13 +348,28 @@ def remove_member(membership: HouseholdMember, day: date, *, user=None, note: st
         household.head = None
     db.session.flush()
     db.session.refresh(household, ["memberships"])
-    record_event("member_left", household.grid_id, occurred_on=day, household=household,
-                 resident=membership.resident, before=before, after=household_snapshot(household),
-                 note=note, user=user)
+    record_event(
+        "member_left",
+        household.grid_id,
+        occurred_on=day,
+        household=household,
+        resident=membership.resident,
+        before=before,
+        after=household_snapshot(household),
+        note=note,
+        user=user,
+    )
 
 
-def change_head(household: Household, new_head: Resident, day: date, old_head_relation: str,
-                relations: dict[int, str] | None = None, *, user=None) -> None:
+def change_head(
+    household: Household,
+    new_head: Resident,
+    day: date,
+    old_head_relation: str,
+    relations: dict[int, str] | None = None,
+    *,
+    user=None,
+) -> None:
     """The new head and everyone's relation to them from `day` on; the old rows end."""
     members = {m.resident_id: m for m in household.current_members}
     if new_head.id not in members:
@@ -296,17 +389,33 @@ def change_head(household: Household, new_head: Resident, day: date, old_head_re
             relation = relations.get(resident_id, "other")
         if relation != membership.relation:
             _end_membership(membership, day)
-            db.session.add(HouseholdMember(household=household, resident_id=resident_id,
-                                           relation=relation, start_date=day))
+            db.session.add(
+                HouseholdMember(household=household, resident_id=resident_id, relation=relation, start_date=day)
+            )
     household.head = new_head
     db.session.flush()
     db.session.refresh(household, ["memberships"])
-    record_event("head_changed", household.grid_id, occurred_on=day, household=household,
-                 resident=new_head, before=before, after=household_snapshot(household), user=user)
+    record_event(
+        "head_changed",
+        household.grid_id,
+        occurred_on=day,
+        household=household,
+        resident=new_head,
+        before=before,
+        after=household_snapshot(household),
+        user=user,
+    )
 
 
-def split_household(household: Household, resident_ids: list[int], new_values: HouseholdValues,
-                    new_head_id: int, day: date, *, user=None) -> Household:
+def split_household(
+    household: Household,
+    resident_ids: list[int],
+    new_values: HouseholdValues,
+    new_head_id: int,
+    day: date,
+    *,
+    user=None,
+) -> Household:
     """分户: some members leave to form a new household (with its own head)."""
     members = {m.resident_id: m for m in household.current_members}
     if not resident_ids or set(resident_ids) - set(members):
@@ -319,16 +428,27 @@ def split_household(household: Household, resident_ids: list[int], new_values: H
     new_household = create_household(new_values, household.grid, user=user)
     for resident_id in [new_head_id] + [r for r in resident_ids if r != new_head_id]:
         _end_membership(members[resident_id], day)
-        db.session.add(HouseholdMember(household=new_household, resident_id=resident_id,
-                                       relation="head" if resident_id == new_head_id else "other",
-                                       start_date=day))
+        db.session.add(
+            HouseholdMember(
+                household=new_household,
+                resident_id=resident_id,
+                relation="head" if resident_id == new_head_id else "other",
+                start_date=day,
+            )
+        )
     new_household.head_id = new_head_id
     db.session.flush()
     db.session.refresh(household, ["memberships"])
     db.session.refresh(new_household, ["memberships", "head"])
-    record_event("household_split", household.grid_id, occurred_on=day, household=household,
-                 before=before, after={"from": household_snapshot(household),
-                                       "new": household_snapshot(new_household)}, user=user)
+    record_event(
+        "household_split",
+        household.grid_id,
+        occurred_on=day,
+        household=household,
+        before=before,
+        after={"from": household_snapshot(household), "new": household_snapshot(new_household)},
+        user=user,
+    )
     return new_household
 
 
@@ -342,12 +462,20 @@ def merge_households(target: Household, source: Household, day: date, *, user=No
     before = {"target": household_snapshot(target), "source": household_snapshot(source)}
     for membership in source.current_members:
         _end_membership(membership, day)
-        db.session.add(HouseholdMember(household=target, resident_id=membership.resident_id,
-                                       relation="other", start_date=day))
+        db.session.add(
+            HouseholdMember(household=target, resident_id=membership.resident_id, relation="other", start_date=day)
+        )
         move_to_grid(membership.resident, target.grid_id)
     source.head = None
     source.status = "closed"
     db.session.flush()
     db.session.refresh(target, ["memberships"])
-    record_event("household_merged", target.grid_id, occurred_on=day, household=target,
-                 before=before, after=household_snapshot(target), user=user)
+    record_event(
+        "household_merged",
+        target.grid_id,
+        occurred_on=day,
+        household=target,
+        before=before,
+        after=household_snapshot(target),
+        user=user,
+    )

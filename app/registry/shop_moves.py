@@ -1,8 +1,9 @@
 """商铺搬迁: a shop moving to a new address, possibly in another grid, is a dated
-population change (动态信息, DOMAIN.md: "households or shops moving") by a named
+population change (动态信息, docs/domain.md: "households or shops moving") by a named
 user. The shop register is updated, the event keeps the old and the new address
 and grid, and it shows in the change feed of both grids. Correcting a mistyped
 address stays an ordinary edit of the shop."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -44,8 +45,9 @@ def _free_house(house: House | None, shop: Shop) -> None:
     or the house is used otherwise (let, lived in)."""
     if house is None or house.id == shop.house_id or house.use != "shop":
         return
-    others = db.session.scalar(select(Shop.id).where(Shop.house_id == house.id, Shop.status == "open",
-                                                     Shop.id != shop.id).limit(1))
+    others = db.session.scalar(
+        select(Shop.id).where(Shop.house_id == house.id, Shop.status == "open", Shop.id != shop.id).limit(1)
+    )
     if others is None:
         house.use = "vacant"
 
@@ -79,10 +81,23 @@ def move_shop(shop: Shop, grid: Division, values: ShopMoveValues, *, user=None) 
     db.session.refresh(shop, ["house", "grid"])
     mark_shop_house(shop)
     _free_house(old_house, shop)
-    event = record_event("shop_moved", grid.id, occurred_on=values.day, shop=shop,
-                         from_grid_id=old_grid_id if old_grid_id != grid.id else None,
-                         before=before, after=shop_snapshot(shop), note=note, user=user)
-    audit.record("shop_moved", target=shop, actor=user, summary=shop.name,
-                 detail={"from_grid_id": old_grid_id, "to_grid_id": grid.id})
+    event = record_event(
+        "shop_moved",
+        grid.id,
+        occurred_on=values.day,
+        shop=shop,
+        from_grid_id=old_grid_id if old_grid_id != grid.id else None,
+        before=before,
+        after=shop_snapshot(shop),
+        note=note,
+        user=user,
+    )
+    audit.record(
+        "shop_moved",
+        target=shop,
+        actor=user,
+        summary=shop.name,
+        detail={"from_grid_id": old_grid_id, "to_grid_id": grid.id},
+    )
     db.session.flush()
     return event

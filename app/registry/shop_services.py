@@ -2,6 +2,7 @@
 its 门前三包 duty. The operator is linked when the user may see them (found by full ID
 number within the user's scope), otherwise kept as a name and phone, as for the
 housing registers (app.registry.housing_services). Every write is audited."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -15,8 +16,16 @@ from app.core.masking import mask_phone
 from app.extensions import db
 from app.org.models import Division
 from app.registry.housing_models import House, Shop
-from app.registry.housing_services import (PersonValues, changed_fields, house_address, label, linked_person,
-                                           person_name, person_phone, require_grid)
+from app.registry.housing_services import (
+    PersonValues,
+    changed_fields,
+    house_address,
+    label,
+    linked_person,
+    person_name,
+    person_phone,
+    require_grid,
+)
 from app.registry.services import RegistryError
 
 SHOP_STATUSES = {"open": _l("营业中"), "closed": _l("已停业")}
@@ -83,14 +92,26 @@ def _clean_shop(values: ShopValues, grid: Division, shop: Shop | None, user) -> 
     if house is None and not address:
         raise RegistryError(_("请选择房屋，或填写经营地址。"), "address")
     operator_id, operator_name, operator_phone = linked_person(
-        values.operator or PersonValues(), shop.operator_resident_id if shop else None, user, "operator",
-        _("请填写经营者的证件号码（已登记人员），或经营者姓名。"))
-    return {"name": name[:100], "business_type": values.business_type,
-            "licence_number": clean_licence(values.licence_number), "house_id": house.id if house else None,
-            "address": address, "operator_resident_id": operator_id, "operator_name": operator_name,
-            "operator_phone": operator_phone, "frontage_duty_signed": bool(values.frontage_duty_signed),
-            "frontage_duty_note": (values.frontage_duty_note or "").strip(), "status": values.status,
-            "note": (values.note or "").strip()}
+        values.operator or PersonValues(),
+        shop.operator_resident_id if shop else None,
+        user,
+        "operator",
+        _("请填写经营者的证件号码（已登记人员），或经营者姓名。"),
+    )
+    return {
+        "name": name[:100],
+        "business_type": values.business_type,
+        "licence_number": clean_licence(values.licence_number),
+        "house_id": house.id if house else None,
+        "address": address,
+        "operator_resident_id": operator_id,
+        "operator_name": operator_name,
+        "operator_phone": operator_phone,
+        "frontage_duty_signed": bool(values.frontage_duty_signed),
+        "frontage_duty_note": (values.frontage_duty_note or "").strip(),
+        "status": values.status,
+        "note": (values.note or "").strip(),
+    }
 
 
 def mark_shop_house(shop: Shop) -> None:
@@ -124,8 +145,15 @@ def update_shop(shop: Shop, values: ShopValues, *, user) -> bool:
 
 
 def shop_row(shop: Shop) -> dict:
-    return {"grid": shop.grid.name, "name": shop.name, "business_type": label(BUSINESS_TYPES, shop.business_type),
-            "licence": shop.licence_number, "operator": person_name(shop.operator, shop.operator_name),
-            "operator_phone": mask_phone(person_phone(shop.operator, shop.operator_phone)),
-            "address": shop_address(shop), "duty": str(_("已签")) if shop.frontage_duty_signed else str(_("未签")),
-            "duty_note": shop.frontage_duty_note, "status": label(SHOP_STATUSES, shop.status)}
+    return {
+        "grid": shop.grid.name,
+        "name": shop.name,
+        "business_type": label(BUSINESS_TYPES, shop.business_type),
+        "licence": shop.licence_number,
+        "operator": person_name(shop.operator, shop.operator_name),
+        "operator_phone": mask_phone(person_phone(shop.operator, shop.operator_phone)),
+        "address": shop_address(shop),
+        "duty": str(_("已签")) if shop.frontage_duty_signed else str(_("未签")),
+        "duty_note": shop.frontage_duty_note,
+        "status": label(SHOP_STATUSES, shop.status),
+    }

@@ -1,4 +1,5 @@
 """商铺: shops with their licence, operator and 门前三包 duty, and their moves (搬迁)."""
+
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
@@ -18,17 +19,21 @@ from app.core.xlsx import Column
 from app.extensions import db
 from app.org.models import Division
 from app.org.services import chosen_grid, grid_label, visible_grids
-from app.registry import bp
+from app.registry import bp, shop_moves, shop_services
 from app.registry import housing_services as services
-from app.registry import shop_services
-from app.registry import shop_moves
 from app.registry.changes import correction_summaries
 from app.registry.housing_forms import ShopEditForm, ShopForm, ShopMoveForm, keep_linked_person_help
 from app.registry.housing_models import House, Shop
+from app.registry.housing_views import (
+    PER_PAGE,
+    buildings_matching,
+    in_house_order,
+    person_values,
+    register_workbook,
+    residents_named,
+    text_matches,
+)
 from app.registry.models import PopulationEvent
-from app.registry.housing_views import (PER_PAGE, buildings_matching, in_house_order,
-                                        person_values, register_workbook, residents_named, text_matches)
-
 
 SHOP_ORDER = (Shop.grid_id, Shop.name, Shop.id)
 DUTY_FILTERS = ("signed", "unsigned")
@@ -42,12 +47,19 @@ def _shop_filters():
     business_type = request.args.get("type", "")
     statement = scoped_select(Shop)
     if query:
-        houses = scoped_select(House).with_only_columns(House.id).where(or_(
-            text_matches(query, House.address_text), House.building_id.in_(buildings_matching(query))))
-        statement = statement.where(or_(
-            text_matches(query, Shop.name, Shop.address, Shop.operator_name),
-            Shop.licence_number.contains(normalise_text_digits(query, upper=True), autoescape=True),
-            Shop.house_id.in_(houses), Shop.operator_resident_id.in_(residents_named(query))))
+        houses = (
+            scoped_select(House)
+            .with_only_columns(House.id)
+            .where(or_(text_matches(query, House.address_text), House.building_id.in_(buildings_matching(query))))
+        )
+        statement = statement.where(
+            or_(
+                text_matches(query, Shop.name, Shop.address, Shop.operator_name),
+                Shop.licence_number.contains(normalise_text_digits(query, upper=True), autoescape=True),
+                Shop.house_id.in_(houses),
+                Shop.operator_resident_id.in_(residents_named(query)),
+            )
+        )
     if grid_id:
         statement = statement.where(Shop.grid_id == grid_id)
     if status not in shop_services.SHOP_STATUSES:
@@ -62,10 +74,16 @@ def _shop_filters():
         business_type = ""
     if business_type:
         statement = statement.where(Shop.business_type == business_type)
-    statement = statement.options(selectinload(Shop.grid), selectinload(Shop.operator),
-                                  selectinload(Shop.house).selectinload(House.building))
-    return {"query": query, "grid_id": grid_id, "status": status, "duty": duty,
-            "business_type": business_type}, statement
+    statement = statement.options(
+        selectinload(Shop.grid), selectinload(Shop.operator), selectinload(Shop.house).selectinload(House.building)
+    )
+    return {
+        "query": query,
+        "grid_id": grid_id,
+        "status": status,
+        "duty": duty,
+        "business_type": business_type,
+    }, statement
 
 
 @bp.route("/shops/")
@@ -74,9 +92,16 @@ def shop_list():
     """Shops the user may see; ?q= matches name, licence, operator or address."""
     filters, statement = _shop_filters()
     page = db.paginate(statement.order_by(*SHOP_ORDER), per_page=PER_PAGE)
-    return render_page("registry/shop_list.html", fragment="registry/_shop_rows.html", target_id="shop-rows",
-                       page=page, grids=visible_grids(), statuses=shop_services.SHOP_STATUSES,
-                       types=shop_services.BUSINESS_TYPES, **filters)
+    return render_page(
+        "registry/shop_list.html",
+        fragment="registry/_shop_rows.html",
+        target_id="shop-rows",
+        page=page,
+        grids=visible_grids(),
+        statuses=shop_services.SHOP_STATUSES,
+        types=shop_services.BUSINESS_TYPES,
+        **filters,
+    )
 
 
 @bp.route("/shops/export.xlsx")
@@ -85,12 +110,18 @@ def export_shops():
     """The filtered list of shops; operators' phones masked."""
     _filters, statement = _shop_filters()
     rows = [shop_services.shop_row(s) for s in db.session.scalars(statement.order_by(*SHOP_ORDER))]
-    columns = [Column("grid", _("网格"), 16), Column("name", _("商铺名称"), 24),
-               Column("business_type", _("经营类别"), 10),
-               Column("licence", _("营业执照号"), 22, not_personal=True),
-               Column("operator", _("经营者"), 12), Column("operator_phone", _("经营者电话"), 15),
-               Column("address", _("经营地址"), 30), Column("duty", _("门前三包"), 10),
-               Column("duty_note", _("门前三包说明"), 24), Column("status", _("经营状态"), 10)]
+    columns = [
+        Column("grid", _("网格"), 16),
+        Column("name", _("商铺名称"), 24),
+        Column("business_type", _("经营类别"), 10),
+        Column("licence", _("营业执照号"), 22, not_personal=True),
+        Column("operator", _("经营者"), 12),
+        Column("operator_phone", _("经营者电话"), 15),
+        Column("address", _("经营地址"), 30),
+        Column("duty", _("门前三包"), 10),
+        Column("duty_note", _("门前三包说明"), 24),
+        Column("status", _("经营状态"), 10),
+    ]
     return register_workbook(_("商铺"), columns, rows, _("商铺台账"))
 
 
@@ -102,8 +133,9 @@ def _house_choices(grids: list[Division], labelled: bool) -> list[tuple[int, str
     if labelled and len(grids) > 1:
         return choices
     names = {g.id: g.name for g in grids}
-    houses = db.session.scalars(in_house_order(scoped_select(House).where(House.grid_id.in_(list(names)))
-                                               .options(selectinload(House.building))))
+    houses = db.session.scalars(
+        in_house_order(scoped_select(House).where(House.grid_id.in_(list(names))).options(selectinload(House.building)))
+    )
     for h in houses:
         text = services.house_address(h)
         choices.append((h.id, f"{names[h.grid_id]} · {text}" if labelled else text))
@@ -112,12 +144,17 @@ def _house_choices(grids: list[Division], labelled: bool) -> list[tuple[int, str
 
 def _shop_values(form) -> shop_services.ShopValues:
     return shop_services.ShopValues(
-        name=form.name.data or "", business_type=form.business_type.data or "",
-        licence_number=form.licence_number.data or "", operator=person_values(form, "operator"),
-        house_id=form.house_id.data or None, address=form.address.data or "",
+        name=form.name.data or "",
+        business_type=form.business_type.data or "",
+        licence_number=form.licence_number.data or "",
+        operator=person_values(form, "operator"),
+        house_id=form.house_id.data or None,
+        address=form.address.data or "",
         frontage_duty_signed=bool(form.frontage_duty_signed.data),
-        frontage_duty_note=form.frontage_duty_note.data or "", status=form.status.data or "",
-        note=form.note.data or "")
+        frontage_duty_note=form.frontage_duty_note.data or "",
+        status=form.status.data or "",
+        note=form.note.data or "",
+    )
 
 
 def _to_shop(shop: Shop):
@@ -132,15 +169,21 @@ def create_shop():
     grids = visible_grids()
     form = ShopForm()
     form.grid_id.choices = [(g.id, grid_label(g)) for g in grids]
-    form.grid_id.render_kw = {"hx-get": url_for("registry.create_shop"), "hx-target": "#house-field",
-                              "hx-trigger": "change"}
+    form.grid_id.render_kw = {
+        "hx-get": url_for("registry.create_shop"),
+        "hx-target": "#house-field",
+        "hx-trigger": "change",
+    }
     house = None
     house_id = request.args.get("house", type=int)
     if house_id:
         house = get_visible_or_404(House, house_id)
-    chosen = (request.form.get("grid_id", type=int) if request.method == "POST" else None) or \
-        request.args.get("grid_id", type=int) or request.args.get("grid", type=int) or \
-        (house.grid_id if house else None)
+    chosen = (
+        (request.form.get("grid_id", type=int) if request.method == "POST" else None)
+        or request.args.get("grid_id", type=int)
+        or request.args.get("grid", type=int)
+        or (house.grid_id if house else None)
+    )
     grid = chosen_grid(grids, chosen) or (grids[0] if len(grids) == 1 else None)
     if request.method == "GET":
         form.grid_id.data = grid.id if grid else None
@@ -158,8 +201,13 @@ def create_shop():
             if saved:
                 flash(_("已登记商铺：%(name)s", name=shop.name), "success")
                 return _to_shop(shop)
-    return render_page("registry/shop_form.html", fragment="registry/_shop_house_field.html",
-                       target_id="house-field", form=form, shop=None)
+    return render_page(
+        "registry/shop_form.html",
+        fragment="registry/_shop_house_field.html",
+        target_id="house-field",
+        form=form,
+        shop=None,
+    )
 
 
 @bp.route("/shops/<int:shop_id>")
@@ -167,13 +215,24 @@ def create_shop():
 def shop_detail(shop_id: int):
     """The shop, and its moves (those in the user's grids)."""
     shop = get_visible_or_404(Shop, shop_id)
-    moves = list(db.session.scalars(scoped_select(PopulationEvent).where(PopulationEvent.shop_id == shop.id)
-                                    .options(selectinload(PopulationEvent.recorded_by))
-                                    .order_by(PopulationEvent.occurred_on.desc(), PopulationEvent.id.desc())))
+    moves = list(
+        db.session.scalars(
+            scoped_select(PopulationEvent)
+            .where(PopulationEvent.shop_id == shop.id)
+            .options(selectinload(PopulationEvent.recorded_by))
+            .order_by(PopulationEvent.occurred_on.desc(), PopulationEvent.id.desc())
+        )
+    )
     from app.supervision.inspections import inspections_of_place  # here: supervision imports registry models
-    return render_template("registry/shop_detail.html", shop=shop, moves=moves,
-                           summaries=correction_summaries(moves), inspections=inspections_of_place(shop, current_user),
-                           can_edit=current_user.can(Permission.EDIT_REGISTERS))
+
+    return render_template(
+        "registry/shop_detail.html",
+        shop=shop,
+        moves=moves,
+        summaries=correction_summaries(moves),
+        inspections=inspections_of_place(shop, current_user),
+        can_edit=current_user.can(Permission.EDIT_REGISTERS),
+    )
 
 
 @bp.route("/shops/<int:shop_id>/edit", methods=["GET", "POST"])
@@ -207,10 +266,14 @@ def move_shop(shop_id: int):
     grids = visible_grids()
     form = ShopMoveForm()
     form.grid_id.choices = [(g.id, grid_label(g)) for g in grids]
-    form.grid_id.render_kw = {"hx-get": url_for("registry.move_shop", shop_id=shop.id),
-                              "hx-target": "#house-field", "hx-trigger": "change"}
-    chosen = (request.form.get("grid_id", type=int) if request.method == "POST"
-              else request.args.get("grid_id", type=int)) or shop.grid_id
+    form.grid_id.render_kw = {
+        "hx-get": url_for("registry.move_shop", shop_id=shop.id),
+        "hx-target": "#house-field",
+        "hx-trigger": "change",
+    }
+    chosen = (
+        request.form.get("grid_id", type=int) if request.method == "POST" else request.args.get("grid_id", type=int)
+    ) or shop.grid_id
     grid = chosen_grid(grids, chosen)
     if request.method == "GET":
         form.grid_id.data = grid.id if grid else None
@@ -221,13 +284,21 @@ def move_shop(shop_id: int):
         if grid is None:
             form.grid_id.errors = [_("请选择您管辖范围内的在用网格。")]
         else:
-            values = shop_moves.ShopMoveValues(house_id=form.house_id.data or None,
-                                               address=form.address.data or "", day=form.day.data,
-                                               note=form.note.data or "")
+            values = shop_moves.ShopMoveValues(
+                house_id=form.house_id.data or None,
+                address=form.address.data or "",
+                day=form.day.data,
+                note=form.note.data or "",
+            )
             with saving(form) as saved:
                 shop_moves.move_shop(shop, grid, values, user=current_user)
             if saved:
                 flash(_("已登记商铺搬迁。"), "success")
                 return _to_shop(shop)
-    return render_page("registry/shop_move.html", fragment="registry/_shop_house_field.html",
-                       target_id="house-field", form=form, shop=shop)
+    return render_page(
+        "registry/shop_move.html",
+        fragment="registry/_shop_house_field.html",
+        target_id="house-field",
+        form=form,
+        shop=shop,
+    )

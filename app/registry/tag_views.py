@@ -1,4 +1,5 @@
 """The county's list of care tags (关爱标签): administrators add and retire them."""
+
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, url_for

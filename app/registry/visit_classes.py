@@ -6,6 +6,7 @@ Everything that shows or accepts a class reads it through here; the rows are rea
 once per request (or CLI command) and the cache is dropped when a class changes.
 Field visits (issue 6) use `visit_classes()` and `period_bounds()` to find
 households overdue for a visit."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -30,6 +31,7 @@ _CACHE = "_visit_classes"
 @dataclass(frozen=True)
 class VisitClassInfo:
     """One class as the app uses it: level, name (一类), meaning and frequency."""
+
     level: int
     name: str
     description: str
@@ -61,8 +63,10 @@ def visit_classes() -> list[VisitClassInfo]:
     cached = g.get(_CACHE) if has_app_context() else None
     if cached is not None:
         return cached
-    rows = [VisitClassInfo(row.level, row.name, row.description, row.visits_required, row.visit_period)
-            for row in db.session.scalars(select(VisitClass).order_by(VisitClass.level))]
+    rows = [
+        VisitClassInfo(row.level, row.name, row.description, row.visits_required, row.visit_period)
+        for row in db.session.scalars(select(VisitClass).order_by(VisitClass.level))
+    ]
     if has_app_context():
         setattr(g, _CACHE, rows)
     return rows
@@ -119,6 +123,7 @@ def period_bounds(period: str, day: date) -> tuple[date, date]:
 
 # --- Editing (county administrators) -------------------------------------------------
 
+
 class VisitClassError(RuleError):
     """A rule of the visit-class list refused the change."""
 
@@ -149,16 +154,25 @@ def update_visit_class(row: VisitClass, values: VisitClassValues, *, user=None) 
         raise VisitClassError(_("请填写 0 到 %(n)d 之间的整数。", n=MAX_VISITS), "visits_required")
     if values.visit_period not in VISIT_PERIODS:
         raise VisitClassError(_("请从列表中选择。"), "visit_period")
-    after = {"name": name, "description": description, "visits_required": values.visits_required,
-             "visit_period": values.visit_period}
+    after = {
+        "name": name,
+        "description": description,
+        "visits_required": values.visits_required,
+        "visit_period": values.visit_period,
+    }
     before = {key: getattr(row, key) for key in after}
     changed = [key for key in after if after[key] != before[key]]
     if not changed:
         return False
     for key in changed:
         setattr(row, key, after[key])
-    audit.record("visit_class_updated", target=row, actor=user, summary=name,
-                 detail={"before": {k: before[k] for k in changed}, "after": {k: after[k] for k in changed}})
+    audit.record(
+        "visit_class_updated",
+        target=row,
+        actor=user,
+        summary=name,
+        detail={"before": {k: before[k] for k in changed}, "after": {k: after[k] for k in changed}},
+    )
     db.session.flush()
     forget_cached()
     return True

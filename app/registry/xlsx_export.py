@@ -1,7 +1,8 @@
 """The masked xlsx exports of residents and households, with the lists' filters."""
+
 from __future__ import annotations
 
-from typing import Iterable, Iterator
+from collections.abc import Iterable, Iterator
 
 from flask_babel import gettext as _
 from sqlalchemy import Select
@@ -66,8 +67,9 @@ def household_export_columns() -> list[Column]:
         Column(lambda h: h.head.masked_id if h.head else "", _("户主证件号码"), 22),
         Column(lambda h: h.head.masked_phone if h.head else "", _("户主联系电话"), 15),
         Column(lambda h: len(h.current_members), _("人数"), 6, "int"),
-        Column(lambda h: str(reference.RESIDENT_STATUSES["active"]) if h.status == "active" else _("已销户"),
-               _("状态"), 8),
+        Column(
+            lambda h: str(reference.RESIDENT_STATUSES["active"]) if h.status == "active" else _("已销户"), _("状态"), 8
+        ),
     ]
 
 
@@ -86,15 +88,20 @@ class Counted:
 def resident_rows(statement: Select) -> Counted:
     """The residents of `statement`, streamed with what the export columns read."""
     statement = statement.options(
-        selectinload(Resident.grid).selectinload(Division.parent), selectinload(Resident.tags),
-        selectinload(Resident.memberships).selectinload(HouseholdMember.household))
+        selectinload(Resident.grid).selectinload(Division.parent),
+        selectinload(Resident.tags),
+        selectinload(Resident.memberships).selectinload(HouseholdMember.household),
+    )
     return Counted(db.session.scalars(statement.execution_options(yield_per=500)))
 
 
 def household_rows(statement: Select) -> Counted:
     statement = statement.options(
-        selectinload(Household.grid).selectinload(Division.parent), selectinload(Household.building),
-        selectinload(Household.head), selectinload(Household.memberships))
+        selectinload(Household.grid).selectinload(Division.parent),
+        selectinload(Household.building),
+        selectinload(Household.head),
+        selectinload(Household.memberships),
+    )
     return Counted(db.session.scalars(statement.execution_options(yield_per=500)))
 
 

@@ -12,6 +12,7 @@ these say which roles may write, once the record was found in scope.
 - Inspections and re-checks: town and county staff (the supervision group); the
   inspected grid's station and workers see them.
 """
+
 from __future__ import annotations
 
 RECORDERS = frozenset({"county_admin", "town_staff", "station_staff", "grid_worker"})

@@ -2,6 +2,7 @@
 list, a town scheduling meeting and a community regular meeting, a training, tasks
 from the list and one outside it (with its approval), and an inspection whose
 problems are re-checked — some overdue, so every list has something to show."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -32,66 +33,158 @@ ADMITTED_ITEMS = [
 def load_demo_supervision(grid: Division) -> int:
     """Seed around `grid` (the demo grid worker's). Returns the number of records added."""
     today = local_today()
-    users = {u.username: u for u in db.session.scalars(select(User).where(
-        User.username.in_(("admin", "town", "station", "grid"))))}
+    users = {
+        u.username: u
+        for u in db.session.scalars(select(User).where(User.username.in_(("admin", "town", "station", "grid"))))
+    }
     departments = {d.short_name: d for d in db.session.scalars(select(Department))}
     items = []
     for name, department, basis in ADMITTED_ITEMS:
         if department in departments:
             items.append(tasks.add_item(tasks.ItemValues(name, departments[department].id, basis), users["admin"]))
     community, town = grid.parent, grid.parent.parent
-    grids = list(db.session.scalars(select(Division).where(Division.parent_id == community.id,
-                                                           Division.status == "active").order_by(Division.code)))
+    grids = list(
+        db.session.scalars(
+            select(Division)
+            .where(Division.parent_id == community.id, Division.status == "active")
+            .order_by(Division.code)
+        )
+    )
     town_staff = meetings.staff_of(town, users["town"])[:8]
     station_staff = meetings.staff_of(community, users["station"])[:10]
 
-    scheduling = meetings.record_meeting(meetings.MeetingValues(
-        kind="scheduling", held_on=today - timedelta(days=12), place="街道三楼会议室", host="街道党工委书记",
-        minutes="通报上月事件办结情况；各社区汇报重点人员稳控和出租房屋排查进度。",
-        decisions="各社区本月底前完成出租房屋和流动人口信息核对\n下周一前上报消防通道堵塞隐患清单"),
-        town, town_staff, users["town"], today=today - timedelta(days=12))
-    regular = meetings.record_meeting(meetings.MeetingValues(
-        kind="regular", held_on=today - timedelta(days=5), place="社区工作站", host="社区党委书记",
-        minutes="各网格员汇报本周走访、巡查和民情日志情况。",
-        decisions="各网格本周内清理楼道堆放杂物"),
-        community, station_staff, users["station"], today=today - timedelta(days=5))
-    meetings.record_training(meetings.TrainingValues(
-        today - timedelta(days=20), "网格员信息采集与隐私保护", "县公安局 王警官", Decimal("2.5"),
-        place="街道综治中心", content="人口信息采集规范；居民隐私保护要求。"),
-        town, town_staff, users["town"], today=today - timedelta(days=20))
+    scheduling = meetings.record_meeting(
+        meetings.MeetingValues(
+            kind="scheduling",
+            held_on=today - timedelta(days=12),
+            place="街道三楼会议室",
+            host="街道党工委书记",
+            minutes="通报上月事件办结情况；各社区汇报重点人员稳控和出租房屋排查进度。",
+            decisions="各社区本月底前完成出租房屋和流动人口信息核对\n下周一前上报消防通道堵塞隐患清单",
+        ),
+        town,
+        town_staff,
+        users["town"],
+        today=today - timedelta(days=12),
+    )
+    regular = meetings.record_meeting(
+        meetings.MeetingValues(
+            kind="regular",
+            held_on=today - timedelta(days=5),
+            place="社区工作站",
+            host="社区党委书记",
+            minutes="各网格员汇报本周走访、巡查和民情日志情况。",
+            decisions="各网格本周内清理楼道堆放杂物",
+        ),
+        community,
+        station_staff,
+        users["station"],
+        today=today - timedelta(days=5),
+    )
+    meetings.record_training(
+        meetings.TrainingValues(
+            today - timedelta(days=20),
+            "网格员信息采集与隐私保护",
+            "县公安局 王警官",
+            Decimal("2.5"),
+            place="街道综治中心",
+            content="人口信息采集规范；居民隐私保护要求。",
+        ),
+        town,
+        town_staff,
+        users["town"],
+        today=today - timedelta(days=20),
+    )
 
     # From the list: assigned three weeks ago, due last week; one grid reported in time.
-    population = tasks.assign_task(tasks.TaskValues(
-        title="辖区低保对象入户核查", content="逐户核实家庭收入和人口变化，填写核查表。",
-        deadline=today - timedelta(days=7), source="admitted", admitted_item_id=items[2].id),
-        town, grids[:3], users["town"], today=today - timedelta(days=21))
-    tasks.report_completion(population.targets[0], today - timedelta(days=9), "已核查 18 户，2 户收入变化已报民政。",
-                            users["grid"], today=today - timedelta(days=9))
+    population = tasks.assign_task(
+        tasks.TaskValues(
+            title="辖区低保对象入户核查",
+            content="逐户核实家庭收入和人口变化，填写核查表。",
+            deadline=today - timedelta(days=7),
+            source="admitted",
+            admitted_item_id=items[2].id,
+        ),
+        town,
+        grids[:3],
+        users["town"],
+        today=today - timedelta(days=21),
+    )
+    tasks.report_completion(
+        population.targets[0],
+        today - timedelta(days=9),
+        "已核查 18 户，2 户收入变化已报民政。",
+        users["grid"],
+        today=today - timedelta(days=9),
+    )
     # Outside the list, with its approval on record.
-    tasks.assign_task(tasks.TaskValues(
-        title="冬季燃气安全宣传入户", content="向每户发放燃气安全告知书。", deadline=today + timedelta(days=10),
-        source="approved", approved_by="街道办事处主任 李明", approval_document="城关街道办〔2026〕27号",
-        approved_on=today - timedelta(days=2)),
-        town, grids[:2], users["town"], today=today)
-    tasks.task_from_decision(regular.decisions[0], tasks.TaskValues(
-        title=regular.decisions[0].text, content="", deadline=today + timedelta(days=2), source="meeting"),
-        grids[:2], users["station"], today=today)
-    tasks.task_from_decision(scheduling.decisions[0], tasks.TaskValues(
-        title=scheduling.decisions[0].text, content="", deadline=today + timedelta(days=14), source="meeting"),
-        [community], users["town"], today=today)
+    tasks.assign_task(
+        tasks.TaskValues(
+            title="冬季燃气安全宣传入户",
+            content="向每户发放燃气安全告知书。",
+            deadline=today + timedelta(days=10),
+            source="approved",
+            approved_by="街道办事处主任 李明",
+            approval_document="城关街道办〔2026〕27号",
+            approved_on=today - timedelta(days=2),
+        ),
+        town,
+        grids[:2],
+        users["town"],
+        today=today,
+    )
+    tasks.task_from_decision(
+        regular.decisions[0],
+        tasks.TaskValues(
+            title=regular.decisions[0].text, content="", deadline=today + timedelta(days=2), source="meeting"
+        ),
+        grids[:2],
+        users["station"],
+        today=today,
+    )
+    tasks.task_from_decision(
+        scheduling.decisions[0],
+        tasks.TaskValues(
+            title=scheduling.decisions[0].text, content="", deadline=today + timedelta(days=14), source="meeting"
+        ),
+        [community],
+        users["town"],
+        today=today,
+    )
 
-    found = inspections.record_inspection(inspections.InspectionValues(
-        inspected_on=today - timedelta(days=14), inspectors="街道督查组 赵刚、孙丽",
-        items_checked="民情日志、巡查记录、门前三包", point="幸福路农贸市场",
-        problems="民情日志缺少本月 3 日、4 日记录\n2 家商铺未签门前三包责任书\n市场东侧垃圾未及时清运",
-        deadline=today - timedelta(days=7)), grid, users["town"], today=today - timedelta(days=14))
+    found = inspections.record_inspection(
+        inspections.InspectionValues(
+            inspected_on=today - timedelta(days=14),
+            inspectors="街道督查组 赵刚、孙丽",
+            items_checked="民情日志、巡查记录、门前三包",
+            point="幸福路农贸市场",
+            problems="民情日志缺少本月 3 日、4 日记录\n2 家商铺未签门前三包责任书\n市场东侧垃圾未及时清运",
+            deadline=today - timedelta(days=7),
+        ),
+        grid,
+        users["town"],
+        today=today - timedelta(days=14),
+    )
     first, second, _third = found.rectifications
-    inspections.record_recheck(first, today - timedelta(days=6), True, "已补记", None, users["town"],
-                               today=today - timedelta(days=6))
-    inspections.record_recheck(second, today - timedelta(days=6), False, "仍有 1 家未签", today + timedelta(days=5),
-                               users["town"], today=today - timedelta(days=6))
-    inspections.record_inspection(inspections.InspectionValues(
-        inspected_on=today - timedelta(days=3), inspectors="街道督查组 赵刚", items_checked="巡查记录、台账"),
-        grids[1] if len(grids) > 1 else grid, users["town"], today=today - timedelta(days=3))
+    inspections.record_recheck(
+        first, today - timedelta(days=6), True, "已补记", None, users["town"], today=today - timedelta(days=6)
+    )
+    inspections.record_recheck(
+        second,
+        today - timedelta(days=6),
+        False,
+        "仍有 1 家未签",
+        today + timedelta(days=5),
+        users["town"],
+        today=today - timedelta(days=6),
+    )
+    inspections.record_inspection(
+        inspections.InspectionValues(
+            inspected_on=today - timedelta(days=3), inspectors="街道督查组 赵刚", items_checked="巡查记录、台账"
+        ),
+        grids[1] if len(grids) > 1 else grid,
+        users["town"],
+        today=today - timedelta(days=3),
+    )
     db.session.flush()
     return len(items) + 10

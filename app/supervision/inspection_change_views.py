@@ -2,6 +2,7 @@
 recording them): the inspection's facts, further problems, a problem's wording,
 and the latest re-check, corrected or deleted after a confirmation page (a plain
 POST form). Another grid's record is a 404; any other role gets 403."""
+
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -42,9 +43,13 @@ def edit_inspection(inspection_id: int):
     if form.validate_on_submit():
         with saving(form) as saved:
             values = services.InspectionValues(
-                inspected_on=form.inspected_on.data, inspectors=form.inspectors.data or "",
-                items_checked=form.items_checked.data or "", point=form.point.data or "",
-                note=form.note.data or "", place=services.place_from_key(form.place.data, current_user))
+                inspected_on=form.inspected_on.data,
+                inspectors=form.inspectors.data or "",
+                items_checked=form.items_checked.data or "",
+                point=form.point.data or "",
+                note=form.note.data or "",
+                place=services.place_from_key(form.place.data, current_user),
+            )
             changed = inspection_changes.update_inspection(inspection, values, current_user, local_today())
         if saved:
             flash(_("已保存督查记录。") if changed else _("没有修改。"), "success")
@@ -96,14 +101,26 @@ def edit_recheck(rectification_id: int):
     if form.validate_on_submit():
         with saving(form) as saved:
             changed = inspection_changes.update_latest_recheck(
-                rectification, form.checked_on.data, form.result.data == "passed", form.note.data or "",
-                form.new_deadline.data, current_user, local_today())
+                rectification,
+                form.checked_on.data,
+                form.result.data == "passed",
+                form.note.data or "",
+                form.new_deadline.data,
+                current_user,
+                local_today(),
+            )
         if saved:
             flash(_("已更正回头看记录。") if changed else _("没有修改。"), "success")
             return _back(rectification.inspection_id)
-    return render_template("supervision/recheck_form.html", form=form, rectification=rectification,
-                           correcting=latest, today=local_today(), status_of=services.rectification_status,
-                           status_label=services.status_label)
+    return render_template(
+        "supervision/recheck_form.html",
+        form=form,
+        rectification=rectification,
+        correcting=latest,
+        today=local_today(),
+        status_of=services.rectification_status,
+        status_label=services.status_label,
+    )
 
 
 @bp.route("/rectifications/<int:rectification_id>/recheck/delete", methods=["GET", "POST"])
@@ -120,5 +137,6 @@ def delete_recheck(rectification_id: int):
         if saved:
             flash(_("已删除回头看记录。"), "success")
             return _back(rectification.inspection_id)
-    return render_template("supervision/recheck_delete.html", form=form, rectification=rectification,
-                           latest=rectification.rechecks[-1])
+    return render_template(
+        "supervision/recheck_delete.html", form=form, rectification=rectification, latest=rectification.rechecks[-1]
+    )

@@ -5,6 +5,7 @@ when a re-check passes. Deadlines are local calendar dates: a rectification is
 overdue from the day after its deadline while open. The point inspected is a shop
 or organisation registered in the grid, or free text (a road, a market). Corrections
 live in app.supervision.inspection_changes. The caller commits."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -29,8 +30,9 @@ PLACE_KINDS = {"shop": (Shop, _l("商铺")), "organisation": (Organisation, _l("
 
 # --- Points: registered places or free text ----------------------------------------------------
 
+
 def place_key(place) -> str:
-    """"shop:12" or "organisation:3": how a place is named in a form's choices."""
+    """ "shop:12" or "organisation:3": how a place is named in a form's choices."""
     kind = "shop" if isinstance(place, Shop) else "organisation"
     return f"{kind}:{place.id}"
 
@@ -38,18 +40,27 @@ def place_key(place) -> str:
 def places_of(grid: Division, keep=None) -> list:
     """The grid's open shops and its organisations, by name (and `keep`, the place an
     inspection already names, even if it has closed since)."""
-    places = list(db.session.scalars(select(Shop).where(Shop.grid_id == grid.id, Shop.status == "open")
-                                     .order_by(Shop.name, Shop.id)))
-    places += list(db.session.scalars(select(Organisation).where(Organisation.grid_id == grid.id)
-                                      .order_by(Organisation.name, Organisation.id)))
+    places = list(
+        db.session.scalars(
+            select(Shop).where(Shop.grid_id == grid.id, Shop.status == "open").order_by(Shop.name, Shop.id)
+        )
+    )
+    places += list(
+        db.session.scalars(
+            select(Organisation).where(Organisation.grid_id == grid.id).order_by(Organisation.name, Organisation.id)
+        )
+    )
     if keep is not None and keep not in places:
         places.append(keep)
     return places
 
 
 def place_label(place) -> str:
-    return _("%(kind)s：%(name)s", kind=PLACE_KINDS["shop" if isinstance(place, Shop) else "organisation"][1],
-             name=place.name)
+    return _(
+        "%(kind)s：%(name)s",
+        kind=PLACE_KINDS["shop" if isinstance(place, Shop) else "organisation"][1],
+        name=place.name,
+    )
 
 
 def place_from_key(key: str | None, user):
@@ -75,8 +86,11 @@ def point_fields(grid: Division, place, point: str) -> dict:
         raise SupervisionError(_("所选场所不在%(grid)s。", grid=grid.name), "place")
     if point:
         raise SupervisionError(_("已选登记的场所时，不用再填写其他点位。"), "point")
-    return {"point": place.name[:100], "shop_id": place.id if isinstance(place, Shop) else None,
-            "organisation_id": place.id if isinstance(place, Organisation) else None}
+    return {
+        "point": place.name[:100],
+        "shop_id": place.id if isinstance(place, Shop) else None,
+        "organisation_id": place.id if isinstance(place, Organisation) else None,
+    }
 
 
 # --- Recording ---------------------------------------------------------------------------------
@@ -99,10 +113,14 @@ def record_inspection(values: InspectionValues, grid: Division | None, user, tod
         raise SupervisionError(_("请选择您管辖范围内的在用网格。"), "grid_id")
     inspected_on = past_or_today(values.inspected_on, today, "inspected_on")
     inspection = Inspection(
-        grid_id=grid.id, **point_fields(grid, values.place, values.point), inspected_on=inspected_on,
+        grid_id=grid.id,
+        **point_fields(grid, values.place, values.point),
+        inspected_on=inspected_on,
         inspectors=required_text(values.inspectors, "inspectors", _("请填写检查人员。")),
         items_checked=required_text(values.items_checked, "items_checked", _("请填写检查内容。")),
-        note=values.note or "", created_by_id=getattr(user, "id", None))
+        note=values.note or "",
+        created_by_id=getattr(user, "id", None),
+    )
     problems = lines(values.problems)
     if problems:
         if values.deadline is None:
@@ -110,18 +128,29 @@ def record_inspection(values: InspectionValues, grid: Division | None, user, tod
         if values.deadline < inspected_on:
             raise SupervisionError(_("整改期限不能早于检查日期。"), "deadline")
         for problem in problems:
-            inspection.rectifications.append(Rectification(problem=problem, first_deadline=values.deadline,
-                                                            deadline=values.deadline, status="open"))
+            inspection.rectifications.append(
+                Rectification(problem=problem, first_deadline=values.deadline, deadline=values.deadline, status="open")
+            )
     db.session.add(inspection)
     db.session.flush()
-    audit.record("inspection_recorded", target=inspection, actor=user,
-                 summary=f"{grid.name} {inspected_on.isoformat()}",
-                 detail={"grid_id": grid.id, "problems": len(problems)})
+    audit.record(
+        "inspection_recorded",
+        target=inspection,
+        actor=user,
+        summary=f"{grid.name} {inspected_on.isoformat()}",
+        detail={"grid_id": grid.id, "problems": len(problems)},
+    )
     return inspection
 
 
-def apply_recheck(rectification: Rectification, checked_on: date | None, passed: bool, note: str,
-                  new_deadline: date | None, today: date) -> tuple[date, str, date | None]:
+def apply_recheck(
+    rectification: Rectification,
+    checked_on: date | None,
+    passed: bool,
+    note: str,
+    new_deadline: date | None,
+    today: date,
+) -> tuple[date, str, date | None]:
     """Check a re-check's values and put its result on the rectification; returns the
     checked date, note and new deadline to store."""
     checked_on = past_or_today(checked_on, today, "checked_on")
@@ -141,8 +170,15 @@ def apply_recheck(rectification: Rectification, checked_on: date | None, passed:
     return checked_on, note, new_deadline
 
 
-def record_recheck(rectification: Rectification, checked_on: date | None, passed: bool, note: str,
-                   new_deadline: date | None, user, today: date) -> Recheck:
+def record_recheck(
+    rectification: Rectification,
+    checked_on: date | None,
+    passed: bool,
+    note: str,
+    new_deadline: date | None,
+    user,
+    today: date,
+) -> Recheck:
     if rectification.status != "open":
         raise SupervisionError(_("该问题已整改销号。"))
     # Each re-check is measured against the deadline the one before it set, and the
@@ -150,16 +186,31 @@ def record_recheck(rectification: Rectification, checked_on: date | None, passed
     # the deadline back while listing before the re-check that set the current one.
     previous = rectification.rechecks[-1] if rectification.rechecks else None
     if checked_on is not None and previous is not None and checked_on < previous.checked_on:
-        raise SupervisionError(_("复查日期不能早于上一次回头看（%(day)s）。", day=previous.checked_on.isoformat()),
-                               "checked_on")
+        raise SupervisionError(
+            _("复查日期不能早于上一次回头看（%(day)s）。", day=previous.checked_on.isoformat()), "checked_on"
+        )
     checked_on, note, new_deadline = apply_recheck(rectification, checked_on, passed, note, new_deadline, today)
-    recheck = Recheck(rectification=rectification, checked_on=checked_on, passed=passed, note=note,
-                      new_deadline=new_deadline, checked_by_id=getattr(user, "id", None))
+    recheck = Recheck(
+        rectification=rectification,
+        checked_on=checked_on,
+        passed=passed,
+        note=note,
+        new_deadline=new_deadline,
+        checked_by_id=getattr(user, "id", None),
+    )
     db.session.add(recheck)
     db.session.flush()
-    audit.record("recheck_recorded", target=rectification, actor=user, summary=rectification.problem[:80],
-                 detail={"passed": passed, "checked_on": checked_on.isoformat(),
-                         "new_deadline": new_deadline.isoformat() if new_deadline else None})
+    audit.record(
+        "recheck_recorded",
+        target=rectification,
+        actor=user,
+        summary=rectification.problem[:80],
+        detail={
+            "passed": passed,
+            "checked_on": checked_on.isoformat(),
+            "new_deadline": new_deadline.isoformat() if new_deadline else None,
+        },
+    )
     return recheck
 
 
@@ -173,8 +224,14 @@ def inspections_of_place(place, user, limit: int = 20) -> list[Inspection]:
     """The latest inspections of a registered shop or organisation, as the user sees them
     (for the place's page in the registry)."""
     column = Inspection.shop_id if isinstance(place, Shop) else Inspection.organisation_id
-    return list(db.session.scalars(scoped_select(Inspection, user).where(column == place.id)
-                                   .order_by(Inspection.inspected_on.desc(), Inspection.id.desc()).limit(limit)))
+    return list(
+        db.session.scalars(
+            scoped_select(Inspection, user)
+            .where(column == place.id)
+            .order_by(Inspection.inspected_on.desc(), Inspection.id.desc())
+            .limit(limit)
+        )
+    )
 
 
 def status_label(code: str) -> str:
@@ -183,11 +240,15 @@ def status_label(code: str) -> str:
 
 # --- Queries for the assessment (考核) -------------------------------------------------------
 
+
 def overdue_rectifications(today: date, grid_ids=None) -> Select:
     """Open rectifications whose current deadline has passed (local date); optionally
     only in the given grids (ids or a select of ids)."""
-    statement = (select(Rectification).join(Inspection, Inspection.id == Rectification.inspection_id)
-                 .where(Rectification.status == "open", Rectification.deadline < today))
+    statement = (
+        select(Rectification)
+        .join(Inspection, Inspection.id == Rectification.inspection_id)
+        .where(Rectification.status == "open", Rectification.deadline < today)
+    )
     if grid_ids is not None:
         statement = statement.where(Inspection.grid_id.in_(grid_ids))
     return statement
@@ -196,10 +257,17 @@ def overdue_rectifications(today: date, grid_ids=None) -> Select:
 def late_rectifications(start: date, end: date, today: date, grid_ids=None) -> Select:
     """Rectifications first due from start to end that missed that first deadline:
     closed after it, or still open although it has passed (as of today)."""
-    statement = (select(Rectification).join(Inspection, Inspection.id == Rectification.inspection_id)
-                 .where(Rectification.first_deadline.between(start, end),
-                        or_(Rectification.closed_on > Rectification.first_deadline,
-                            and_(Rectification.status == "open", Rectification.first_deadline < today))))
+    statement = (
+        select(Rectification)
+        .join(Inspection, Inspection.id == Rectification.inspection_id)
+        .where(
+            Rectification.first_deadline.between(start, end),
+            or_(
+                Rectification.closed_on > Rectification.first_deadline,
+                and_(Rectification.status == "open", Rectification.first_deadline < today),
+            ),
+        )
+    )
     if grid_ids is not None:
         statement = statement.where(Inspection.grid_id.in_(grid_ids))
     return statement

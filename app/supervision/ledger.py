@@ -1,7 +1,8 @@
-"""Ledger 15, 督导台帐 (DOMAIN.md: every point supervised 1–2 times a month with a
+"""Ledger 15, 督导台帐 (docs/domain.md: every point supervised 1–2 times a month with a
 supervision ledger): one row per problem found in the scope's grids in the period,
 with its deadline and the last re-check; an inspection that found nothing prints as
 one row saying so. Registered with the ledger machinery of app.printing."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -48,11 +49,17 @@ class SupervisionRow:
 
 def _rows(scope: LedgerScope) -> list[SupervisionRow]:
     inspections = db.session.scalars(
-        select(Inspection).join(Division, Division.id == Inspection.grid_id)
+        select(Inspection)
+        .join(Division, Division.id == Inspection.grid_id)
         .where(Inspection.grid_id.in_(scope.grid_ids()), Inspection.inspected_on.between(scope.start, scope.end))
-        .options(selectinload(Inspection.grid), selectinload(Inspection.shop), selectinload(Inspection.organisation),
-                 selectinload(Inspection.rectifications).selectinload(Rectification.rechecks))
-        .order_by(Division.code, Inspection.inspected_on, Inspection.id))
+        .options(
+            selectinload(Inspection.grid),
+            selectinload(Inspection.shop),
+            selectinload(Inspection.organisation),
+            selectinload(Inspection.rectifications).selectinload(Rectification.rechecks),
+        )
+        .order_by(Division.code, Inspection.inspected_on, Inspection.id)
+    )
     rows = []
     for inspection in inspections:
         rows.extend(SupervisionRow(inspection, r) for r in inspection.rectifications)
@@ -61,18 +68,22 @@ def _rows(scope: LedgerScope) -> list[SupervisionRow]:
     return rows
 
 
-register(Ledger(
-    number=15, title=_l("督导台帐"),
-    columns=[
-        LedgerColumn(_l("检查日期"), 22, lambda r: r.inspection.inspected_on.isoformat()),
-        LedgerColumn(_l("网格"), 22, lambda r: r.inspection.grid.name),
-        LedgerColumn(_l("检查点位"), 22, lambda r: r.inspection.point_name),
-        LedgerColumn(_l("检查人员"), 24, lambda r: r.inspection.inspectors),
-        LedgerColumn(_l("检查内容"), 34, lambda r: r.inspection.items_checked),
-        LedgerColumn(_l("发现问题"), 40, lambda r: r.problem),
-        LedgerColumn(_l("整改期限"), 22, lambda r: r.deadline),
-        LedgerColumn(_l("回头看"), 40, lambda r: r.recheck),
-        LedgerColumn(_l("整改状态"), 20, lambda r: r.status),
-    ],
-    rows=_rows,
-    note=_l("每个点位每月督导 1–2 次；发现的问题逐条列出，回头看一栏为最近一次复查。")))
+register(
+    Ledger(
+        number=15,
+        title=_l("督导台帐"),
+        columns=[
+            LedgerColumn(_l("检查日期"), 22, lambda r: r.inspection.inspected_on.isoformat()),
+            LedgerColumn(_l("网格"), 22, lambda r: r.inspection.grid.name),
+            LedgerColumn(_l("检查点位"), 22, lambda r: r.inspection.point_name),
+            LedgerColumn(_l("检查人员"), 24, lambda r: r.inspection.inspectors),
+            LedgerColumn(_l("检查内容"), 34, lambda r: r.inspection.items_checked),
+            LedgerColumn(_l("发现问题"), 40, lambda r: r.problem),
+            LedgerColumn(_l("整改期限"), 22, lambda r: r.deadline),
+            LedgerColumn(_l("回头看"), 40, lambda r: r.recheck),
+            LedgerColumn(_l("整改状态"), 20, lambda r: r.status),
+        ],
+        rows=_rows,
+        note=_l("每个点位每月督导 1–2 次；发现的问题逐条列出，回头看一栏为最近一次复查。"),
+    )
+)

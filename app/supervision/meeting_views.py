@@ -2,6 +2,7 @@
 chosen first (its staff become the attendee choices), a record's page, and the
 training hours per person in a period. Records are looked up through
 app.core.scoping, so another division's record is a 404."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -39,15 +40,25 @@ def _attendee_choices(form, division: Division, current=()) -> dict:
 
 
 def _meeting_values(form: MeetingForm) -> services.MeetingValues:
-    return services.MeetingValues(kind=form.kind.data, held_on=form.held_on.data, minutes=form.minutes.data or "",
-                                  place=form.place.data or "", host=form.host.data or "",
-                                  decisions=form.decisions.data or "")
+    return services.MeetingValues(
+        kind=form.kind.data,
+        held_on=form.held_on.data,
+        minutes=form.minutes.data or "",
+        place=form.place.data or "",
+        host=form.host.data or "",
+        decisions=form.decisions.data or "",
+    )
 
 
 def _training_values(form: TrainingForm) -> services.TrainingValues:
-    return services.TrainingValues(held_on=form.held_on.data, topic=form.topic.data or "",
-                                   trainer=form.trainer.data or "", hours=form.hours.data,
-                                   place=form.place.data or "", content=form.content.data or "")
+    return services.TrainingValues(
+        held_on=form.held_on.data,
+        topic=form.topic.data or "",
+        trainer=form.trainer.data or "",
+        hours=form.hours.data,
+        place=form.place.data or "",
+        content=form.content.data or "",
+    )
 
 
 def _record_or_404(model, record_id: int):
@@ -60,6 +71,7 @@ def _record_or_404(model, record_id: int):
 
 # --- Meetings ------------------------------------------------------------------------------
 
+
 @bp.route("/meetings/")
 @login_required
 def meeting_list():
@@ -70,12 +82,22 @@ def meeting_list():
         statement = statement.where(Meeting.kind == kind)
     else:
         kind = ""
-    page = paginate(statement.options(selectinload(Meeting.division), selectinload(Meeting.attendees),
-                                      selectinload(Meeting.decisions))
-                    .order_by(Meeting.held_on.desc(), Meeting.id.desc()), per_page=PER_PAGE)
-    return render_page("supervision/meeting_list.html", fragment="supervision/_meeting_rows.html",
-                       target_id="meeting-rows", page=page, kind=kind, kinds=services.MEETING_KINDS,
-                       kind_label=services.kind_label, may_record=access.may_record_meetings(current_user))
+    page = paginate(
+        statement.options(
+            selectinload(Meeting.division), selectinload(Meeting.attendees), selectinload(Meeting.decisions)
+        ).order_by(Meeting.held_on.desc(), Meeting.id.desc()),
+        per_page=PER_PAGE,
+    )
+    return render_page(
+        "supervision/meeting_list.html",
+        fragment="supervision/_meeting_rows.html",
+        target_id="meeting-rows",
+        page=page,
+        kind=kind,
+        kinds=services.MEETING_KINDS,
+        kind_label=services.kind_label,
+        may_record=access.may_record_meetings(current_user),
+    )
 
 
 @bp.route("/meetings/new", methods=["GET", "POST"])
@@ -87,8 +109,12 @@ def create_meeting():
     divisions = services.holding_divisions(current_user)
     division = _holding_division(divisions)
     if division is None:
-        return render_template("supervision/pick_division.html", divisions=divisions,
-                               endpoint="supervision.create_meeting", title=_("记录会议"))
+        return render_template(
+            "supervision/pick_division.html",
+            divisions=divisions,
+            endpoint="supervision.create_meeting",
+            title=_("记录会议"),
+        )
     form = MeetingForm()
     staff = _attendee_choices(form, division)
     if request.method == "GET":
@@ -97,8 +123,7 @@ def create_meeting():
     if form.validate_on_submit():
         attendees = [staff[i] for i in form.attendee_ids.data or [] if i in staff]
         with saving(form) as saved:
-            meeting = services.record_meeting(_meeting_values(form), division, attendees, current_user,
-                                              local_today())
+            meeting = services.record_meeting(_meeting_values(form), division, attendees, current_user, local_today())
         if saved:
             flash(_("已保存会议记录。"), "success")
             return redirect(url_for("supervision.meeting_detail", meeting_id=meeting.id), 303)
@@ -109,9 +134,14 @@ def create_meeting():
 @login_required
 def meeting_detail(meeting_id: int):
     meeting = get_visible_or_404(Meeting, meeting_id)
-    may_task = (access.may_task_from_meeting(current_user) and meeting.division.level in ("town", "community"))
-    return render_template("supervision/meeting_detail.html", meeting=meeting, kind_label=services.kind_label,
-                           may_task=may_task, may_edit=access.may_record_meetings(current_user))
+    may_task = access.may_task_from_meeting(current_user) and meeting.division.level in ("town", "community")
+    return render_template(
+        "supervision/meeting_detail.html",
+        meeting=meeting,
+        kind_label=services.kind_label,
+        may_task=may_task,
+        may_edit=access.may_record_meetings(current_user),
+    )
 
 
 @bp.route("/meetings/<int:meeting_id>/edit", methods=["GET", "POST"])
@@ -137,14 +167,19 @@ def edit_meeting(meeting_id: int):
 
 # --- Trainings -----------------------------------------------------------------------------
 
+
 @bp.route("/trainings/")
 @login_required
 def training_list():
-    page = paginate(scoped_select(Training).options(selectinload(Training.division),
-                                                    selectinload(Training.attendees))
-                    .order_by(Training.held_on.desc(), Training.id.desc()), per_page=PER_PAGE)
-    return render_template("supervision/training_list.html", page=page,
-                           may_record=access.may_record_meetings(current_user))
+    page = paginate(
+        scoped_select(Training)
+        .options(selectinload(Training.division), selectinload(Training.attendees))
+        .order_by(Training.held_on.desc(), Training.id.desc()),
+        per_page=PER_PAGE,
+    )
+    return render_template(
+        "supervision/training_list.html", page=page, may_record=access.may_record_meetings(current_user)
+    )
 
 
 @bp.route("/trainings/new", methods=["GET", "POST"])
@@ -156,8 +191,12 @@ def create_training():
     divisions = services.holding_divisions(current_user)
     division = _holding_division(divisions)
     if division is None:
-        return render_template("supervision/pick_division.html", divisions=divisions,
-                               endpoint="supervision.create_training", title=_("记录培训"))
+        return render_template(
+            "supervision/pick_division.html",
+            divisions=divisions,
+            endpoint="supervision.create_training",
+            title=_("记录培训"),
+        )
     form = TrainingForm()
     staff = _attendee_choices(form, division)
     if request.method == "GET":
@@ -165,8 +204,9 @@ def create_training():
     if form.validate_on_submit():
         attendees = [staff[i] for i in form.attendee_ids.data or [] if i in staff]
         with saving(form) as saved:
-            training = services.record_training(_training_values(form), division, attendees, current_user,
-                                                local_today())
+            training = services.record_training(
+                _training_values(form), division, attendees, current_user, local_today()
+            )
         if saved:
             flash(_("已保存培训记录。"), "success")
             return redirect(url_for("supervision.training_detail", training_id=training.id), 303)
@@ -177,8 +217,9 @@ def create_training():
 @login_required
 def training_detail(training_id: int):
     training = get_visible_or_404(Training, training_id)
-    return render_template("supervision/training_detail.html", training=training,
-                           may_edit=access.may_record_meetings(current_user))
+    return render_template(
+        "supervision/training_detail.html", training=training, may_edit=access.may_record_meetings(current_user)
+    )
 
 
 @bp.route("/trainings/<int:training_id>/edit", methods=["GET", "POST"])
@@ -196,8 +237,7 @@ def edit_training(training_id: int):
         if saved:
             flash(_("已保存培训记录。"), "success")
             return redirect(url_for("supervision.training_detail", training_id=training.id), 303)
-    return render_template("supervision/training_form.html", form=form, division=training.division,
-                           training=training)
+    return render_template("supervision/training_form.html", form=form, division=training.division, training=training)
 
 
 def _period() -> tuple[date, date]:
@@ -219,5 +259,6 @@ def training_hours():
     division = _holding_division(divisions) or (divisions[0] if divisions else None)
     start, end = _period()
     report = services.training_hours(services.staff_of(division, current_user) if division else [], start, end)
-    return render_template("supervision/training_hours.html", divisions=divisions, division=division,
-                           start=start, end=end, report=report)
+    return render_template(
+        "supervision/training_hours.html", divisions=divisions, division=division, start=start, end=end, report=report
+    )

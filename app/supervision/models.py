@@ -1,6 +1,7 @@
 """Meetings and trainings, the admission list (准入事项) and the tasks assigned from
 above, and supervision (督查): inspections, their rectifications and re-checks.
 Every record hangs from a division (see app.core.scoping)."""
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -14,13 +15,15 @@ from app.extensions import db
 from app.org.models import Department, Division, StaffMember
 
 meeting_attendee = Table(
-    "meeting_attendee", db.metadata,
+    "meeting_attendee",
+    db.metadata,
     Column("meeting_id", ForeignKey("meeting.id", ondelete="CASCADE"), primary_key=True),
     Column("staff_id", ForeignKey("staff_member.id"), primary_key=True, index=True),
 )
 
 training_attendee = Table(
-    "training_attendee", db.metadata,
+    "training_attendee",
+    db.metadata,
     Column("training_id", ForeignKey("training.id", ondelete="CASCADE"), primary_key=True),
     Column("staff_id", ForeignKey("staff_member.id"), primary_key=True, index=True),
 )
@@ -43,8 +46,9 @@ class Meeting(db.Model):
 
     division: Mapped[Division] = relationship()
     attendees: Mapped[list[StaffMember]] = relationship(secondary=meeting_attendee, order_by=StaffMember.name)
-    decisions: Mapped[list["MeetingDecision"]] = relationship(
-        back_populates="meeting", order_by="MeetingDecision.position", cascade="all, delete-orphan")
+    decisions: Mapped[list[MeetingDecision]] = relationship(
+        back_populates="meeting", order_by="MeetingDecision.position", cascade="all, delete-orphan"
+    )
 
 
 class MeetingDecision(db.Model):
@@ -58,7 +62,7 @@ class MeetingDecision(db.Model):
     text: Mapped[str] = mapped_column(Text)
 
     meeting: Mapped[Meeting] = relationship(back_populates="decisions")
-    tasks: Mapped[list["AssignedTask"]] = relationship(back_populates="meeting_decision")
+    tasks: Mapped[list[AssignedTask]] = relationship(back_populates="meeting_decision")
 
 
 class Training(db.Model):
@@ -126,7 +130,7 @@ class AssignedTask(db.Model):
     issuing_division: Mapped[Division] = relationship()
     admitted_item: Mapped[AdmittedItem | None] = relationship()
     meeting_decision: Mapped[MeetingDecision | None] = relationship(back_populates="tasks")
-    targets: Mapped[list["TaskTarget"]] = relationship(back_populates="task", cascade="all, delete-orphan")
+    targets: Mapped[list[TaskTarget]] = relationship(back_populates="task", cascade="all, delete-orphan")
 
     @property
     def outside_list(self) -> bool:
@@ -184,8 +188,9 @@ class Inspection(db.Model):
     grid: Mapped[Division] = relationship()
     shop = relationship("Shop")
     organisation = relationship("Organisation")
-    rectifications: Mapped[list["Rectification"]] = relationship(
-        back_populates="inspection", order_by="Rectification.id", cascade="all, delete-orphan")
+    rectifications: Mapped[list[Rectification]] = relationship(
+        back_populates="inspection", order_by="Rectification.id", cascade="all, delete-orphan"
+    )
 
     @property
     def place(self):
@@ -214,8 +219,9 @@ class Rectification(db.Model):
     closed_on: Mapped[date | None]
 
     inspection: Mapped[Inspection] = relationship(back_populates="rectifications")
-    rechecks: Mapped[list["Recheck"]] = relationship(
-        back_populates="rectification", order_by="Recheck.checked_on, Recheck.id", cascade="all, delete-orphan")
+    rechecks: Mapped[list[Recheck]] = relationship(
+        back_populates="rectification", order_by="Recheck.checked_on, Recheck.id", cascade="all, delete-orphan"
+    )
 
 
 class Recheck(db.Model):

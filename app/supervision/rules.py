@@ -1,5 +1,6 @@
 """What the supervision services share: their refusal, and the checks of a date
 someone typed (deadlines and overdue flags compare local calendar dates)."""
+
 from __future__ import annotations
 
 from datetime import date

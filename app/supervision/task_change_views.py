@@ -1,6 +1,7 @@
 """Correcting and withdrawing (撤回) a task, by the level that gave it: the role that
 gives such tasks with the issuing division in scope. Another grid's task is a 404
 (app.core.scoping); a task seen but given by another level is a 403."""
+
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -47,13 +48,19 @@ def edit_task(task_id: int):
     form.submit.label.text = _("保存")
     if form.validate_on_submit():
         with saving(form) as saved:
-            changed = task_changes.update_task(task, task_values_from(form), chosen_targets(form, offered), current_user,
-                                               local_today())
+            changed = task_changes.update_task(
+                task, task_values_from(form), chosen_targets(form, offered), current_user, local_today()
+            )
         if saved:
             flash(_("已保存任务。") if changed else _("没有修改。"), "success")
             return redirect(url_for("supervision.task_detail", task_id=task.id), 303)
-    return render_template("supervision/task_form.html", form=form, issuing=task.issuing_division,
-                           decision=task.meeting_decision, task=task)
+    return render_template(
+        "supervision/task_form.html",
+        form=form,
+        issuing=task.issuing_division,
+        decision=task.meeting_decision,
+        task=task,
+    )
 
 
 @bp.route("/tasks/<int:task_id>/withdraw", methods=["GET", "POST"])

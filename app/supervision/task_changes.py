@@ -3,6 +3,7 @@ requirements, deadline, its source, targets added or taken off) or withdraws it
 (撤回). A target that already reported stays: its report is the grid's record.
 A withdrawn task is kept and shown as such, and can no longer change. Both are
 audited. The caller commits."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -30,8 +31,7 @@ def _source(task: AssignedTask, values: TaskValues, today: date) -> dict:
     taken off the list since may stay on a task that already used it."""
     if task.source == "meeting":
         return {}
-    if (values.source == "admitted" and task.source == "admitted"
-            and values.admitted_item_id == task.admitted_item_id):
+    if values.source == "admitted" and task.source == "admitted" and values.admitted_item_id == task.admitted_item_id:
         fields = {"admitted_item_id": task.admitted_item_id}
     else:
         fields = source_fields_of(values, today)
@@ -52,8 +52,7 @@ def update_task(task: AssignedTask, values: TaskValues, targets: list[Division],
     _not_withdrawn(task)
     title = required_text(values.title, "title")
     source = _source(task, values, today)
-    cleaned = {"title": title, "content": values.content or "", "deadline": _deadline(task, values, today),
-               **source}
+    cleaned = {"title": title, "content": values.content or "", "deadline": _deadline(task, values, today), **source}
     if not targets:
         raise SupervisionError(_("请选择下达的网格或社区。"), "target_ids")
     current = {t.division_id: t for t in task.targets}
@@ -75,10 +74,17 @@ def update_task(task: AssignedTask, values: TaskValues, targets: list[Division],
     if not changed and not added and not removed:
         return False
     db.session.flush()
-    audit.record("task_updated", target=task, actor=user, summary=task.title,
-                 detail={"changed": changed + (["targets"] if added or removed else []),
-                         "added_targets": [d.id for d in added],
-                         "removed_targets": [t.division_id for t in removed]})
+    audit.record(
+        "task_updated",
+        target=task,
+        actor=user,
+        summary=task.title,
+        detail={
+            "changed": changed + (["targets"] if added or removed else []),
+            "added_targets": [d.id for d in added],
+            "removed_targets": [t.division_id for t in removed],
+        },
+    )
     return True
 
 
@@ -90,6 +96,13 @@ def withdraw_task(task: AssignedTask, reason: str, user) -> None:
     task.withdrawn_by_id = getattr(user, "id", None)
     task.withdrawn_by_name = getattr(user, "display_name", "") or getattr(user, "username", "") or ""
     db.session.flush()
-    audit.record("task_withdrawn", target=task, actor=user, summary=task.title,
-                 detail={"reason": task.withdrawal_reason,
-                         "pending_targets": [t.division_id for t in task.targets if t.completed_on is None]})
+    audit.record(
+        "task_withdrawn",
+        target=task,
+        actor=user,
+        summary=task.title,
+        detail={
+            "reason": task.withdrawal_reason,
+            "pending_targets": [t.division_id for t in task.targets if t.completed_on is None],
+        },
+    )

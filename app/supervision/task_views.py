@@ -3,6 +3,7 @@ tasks from above (assigned by town staff and county administrators, or from a
 meeting's decision), their targets' completion reports, and the lists of tasks
 given and received. Records are looked up through app.core.scoping first, so
 another grid's task or target is a 404."""
+
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -28,33 +29,49 @@ PER_PAGE = 30
 
 
 def _labels() -> dict:
-    return {"source_label": services.source_label, "status_labels": services.STATUS_LABELS,
-            "target_status": services.target_status, "today": local_today()}
+    return {
+        "source_label": services.source_label,
+        "status_labels": services.STATUS_LABELS,
+        "target_status": services.target_status,
+        "today": local_today(),
+    }
 
 
 # --- The admission list ----------------------------------------------------------------------
+
 
 @bp.route("/admitted-items/")
 @login_required
 def admitted_items():
     """The county's admission list: what may be handed down to grids."""
-    items = list(db.session.scalars(scoped_select(AdmittedItem).options(selectinload(AdmittedItem.department))
-                                    .order_by(AdmittedItem.is_active.desc(), AdmittedItem.name)))
-    return render_template("supervision/admitted_items.html", items=items,
-                           may_edit=access.may_keep_admission_list(current_user))
+    items = list(
+        db.session.scalars(
+            scoped_select(AdmittedItem)
+            .options(selectinload(AdmittedItem.department))
+            .order_by(AdmittedItem.is_active.desc(), AdmittedItem.name)
+        )
+    )
+    return render_template(
+        "supervision/admitted_items.html", items=items, may_edit=access.may_keep_admission_list(current_user)
+    )
 
 
 def _item_form(item: AdmittedItem | None) -> ItemForm:
     form = ItemForm(obj=item)
     form.department_id.choices = [(0, _("（请选择）"))] + [
-        (d.id, d.name) for d in db.session.scalars(select(Department).where(Department.is_active)
-                                                   .order_by(Department.name))]
+        (d.id, d.name)
+        for d in db.session.scalars(select(Department).where(Department.is_active).order_by(Department.name))
+    ]
     return form
 
 
 def _item_values(form: ItemForm) -> services.ItemValues:
-    return services.ItemValues(name=form.name.data or "", department_id=form.department_id.data or None,
-                               basis=form.basis.data or "", is_active=form.is_active.data)
+    return services.ItemValues(
+        name=form.name.data or "",
+        department_id=form.department_id.data or None,
+        basis=form.basis.data or "",
+        is_active=form.is_active.data,
+    )
 
 
 @bp.route("/admitted-items/new", methods=["GET", "POST"])
@@ -86,6 +103,7 @@ def edit_admitted_item(admitted_item_id: int):
 
 # --- Tasks given and received ----------------------------------------------------------------
 
+
 @bp.route("/tasks/")
 @login_required
 def task_list():
@@ -96,22 +114,38 @@ def task_list():
     ids = visible_division_ids(current_user)
     today = local_today()
     if view == "received":
-        page = paginate(scoped_select(TaskTarget).join(AssignedTask, AssignedTask.id == TaskTarget.task_id)
-                        .where(TaskTarget.division_id.in_(ids), AssignedTask.issuing_division_id.not_in(ids))
-                        .options(selectinload(TaskTarget.task), selectinload(TaskTarget.division))
-                        .order_by(TaskTarget.completed_on.is_not(None), AssignedTask.deadline, TaskTarget.id),
-                        per_page=PER_PAGE)
+        page = paginate(
+            scoped_select(TaskTarget)
+            .join(AssignedTask, AssignedTask.id == TaskTarget.task_id)
+            .where(TaskTarget.division_id.in_(ids), AssignedTask.issuing_division_id.not_in(ids))
+            .options(selectinload(TaskTarget.task), selectinload(TaskTarget.division))
+            .order_by(TaskTarget.completed_on.is_not(None), AssignedTask.deadline, TaskTarget.id),
+            per_page=PER_PAGE,
+        )
         completions = {}
     else:
         view = "given"
-        page = paginate(scoped_select(AssignedTask).where(AssignedTask.issuing_division_id.in_(ids))
-                        .options(selectinload(AssignedTask.targets), selectinload(AssignedTask.issuing_division),
-                                 selectinload(AssignedTask.admitted_item))
-                        .order_by(AssignedTask.deadline.desc(), AssignedTask.id.desc()), per_page=PER_PAGE)
+        page = paginate(
+            scoped_select(AssignedTask)
+            .where(AssignedTask.issuing_division_id.in_(ids))
+            .options(
+                selectinload(AssignedTask.targets),
+                selectinload(AssignedTask.issuing_division),
+                selectinload(AssignedTask.admitted_item),
+            )
+            .order_by(AssignedTask.deadline.desc(), AssignedTask.id.desc()),
+            per_page=PER_PAGE,
+        )
         completions = {task.id: services.completion(task.targets, today) for task in page.items}
-    return render_template("supervision/task_list.html", page=page, view=view, completions=completions,
-                           may_assign=access.may_assign_tasks(current_user),
-                           may_give=access.may_task_from_meeting(current_user), **_labels())
+    return render_template(
+        "supervision/task_list.html",
+        page=page,
+        view=view,
+        completions=completions,
+        may_assign=access.may_assign_tasks(current_user),
+        may_give=access.may_task_from_meeting(current_user),
+        **_labels(),
+    )
 
 
 def _issuing_division() -> Division:
@@ -125,13 +159,23 @@ def _issuing_division() -> Division:
 
 def target_choices(form, under: Division) -> dict[int, Division]:
     """Active grids and communities under `under` that the user sees."""
-    targets = list(db.session.scalars(scoped_select(Division, current_user).where(
-        Division.level.in_(services.TARGET_LEVELS), Division.status == "active",
-        Division.code.startswith(under.code, autoescape=True), Division.id != under.id)
-        .options(selectinload(Division.parent)).order_by(Division.code)))
-    form.target_ids.choices = [(d.id, grid_label(d) if d.is_grid
-                                else _("%(name)s（%(description)s）", name=d.name, description=_("整个社区")))
-                               for d in targets]
+    targets = list(
+        db.session.scalars(
+            scoped_select(Division, current_user)
+            .where(
+                Division.level.in_(services.TARGET_LEVELS),
+                Division.status == "active",
+                Division.code.startswith(under.code, autoescape=True),
+                Division.id != under.id,
+            )
+            .options(selectinload(Division.parent))
+            .order_by(Division.code)
+        )
+    )
+    form.target_ids.choices = [
+        (d.id, grid_label(d) if d.is_grid else _("%(name)s（%(description)s）", name=d.name, description=_("整个社区")))
+        for d in targets
+    ]
     return {d.id: d for d in targets}
 
 
@@ -145,13 +189,14 @@ def item_choices(form, keep: int | None = None) -> None:
     if keep and all(item.id != keep for item in items):
         items.append(db.session.get(AdmittedItem, keep))
     form.admitted_item_id.choices = [(0, _("（请选择）"))] + [
-        (item.id, _("%(name)s（%(department)s）", name=item.name, department=item.department.name))
-        for item in items]
+        (item.id, _("%(name)s（%(department)s）", name=item.name, department=item.department.name)) for item in items
+    ]
 
 
 def task_values_from(form) -> services.TaskValues:
-    values = services.TaskValues(title=form.title.data or "", content=form.content.data or "",
-                                 deadline=form.deadline.data, source="meeting")
+    values = services.TaskValues(
+        title=form.title.data or "", content=form.content.data or "", deadline=form.deadline.data, source="meeting"
+    )
     if isinstance(form, TaskForm):
         values.source = form.source.data or ""
         values.admitted_item_id = form.admitted_item_id.data or None
@@ -173,8 +218,9 @@ def create_task():
     offered = target_choices(form, issuing)
     if form.validate_on_submit():
         with saving(form) as saved:
-            task = services.assign_task(task_values_from(form), issuing, chosen_targets(form, offered), current_user,
-                                        local_today())
+            task = services.assign_task(
+                task_values_from(form), issuing, chosen_targets(form, offered), current_user, local_today()
+            )
         if saved:
             flash(_("已下达任务：%(title)s", title=task.title), "success")
             return redirect(url_for("supervision.task_detail", task_id=task.id), 303)
@@ -195,8 +241,9 @@ def task_from_decision(decision_id: int):
     offered = target_choices(form, meeting_division)
     if form.validate_on_submit():
         with saving(form) as saved:
-            task = services.task_from_decision(decision, task_values_from(form), chosen_targets(form, offered), current_user,
-                                               local_today())
+            task = services.task_from_decision(
+                decision, task_values_from(form), chosen_targets(form, offered), current_user, local_today()
+            )
         if saved:
             flash(_("已下达任务：%(title)s", title=task.title), "success")
             return redirect(url_for("supervision.task_detail", task_id=task.id), 303)
@@ -206,9 +253,15 @@ def task_from_decision(decision_id: int):
 def may_change_task(task: AssignedTask) -> bool:
     """The level that gave the task: the role that gives such tasks, with the issuing
     division in scope (a town sees the county's tasks to its grids, but did not give them)."""
-    return access.may_manage_task(current_user, task) and db.session.scalar(
-        select(Division.id).where(Division.id == task.issuing_division_id,
-                                  Division.id.in_(visible_division_ids(current_user)))) is not None
+    return (
+        access.may_manage_task(current_user, task)
+        and db.session.scalar(
+            select(Division.id).where(
+                Division.id == task.issuing_division_id, Division.id.in_(visible_division_ids(current_user))
+            )
+        )
+        is not None
+    )
 
 
 @bp.route("/tasks/<int:task_id>")
@@ -216,19 +269,36 @@ def may_change_task(task: AssignedTask) -> bool:
 def task_detail(task_id: int):
     """A task and those of its targets the user sees, with the completion rate."""
     task = get_visible_or_404(AssignedTask, task_id)
-    targets = list(db.session.scalars(scoped_select(TaskTarget).where(TaskTarget.task_id == task.id)
-                                      .options(selectinload(TaskTarget.division)).join(Division,
-                                      Division.id == TaskTarget.division_id).order_by(Division.code)))
-    return render_template("supervision/task_detail.html", task=task, targets=targets,
-                           completion=services.completion(targets, local_today()),
-                           may_manage=not task.is_withdrawn and may_change_task(task), **_labels())
+    targets = list(
+        db.session.scalars(
+            scoped_select(TaskTarget)
+            .where(TaskTarget.task_id == task.id)
+            .options(selectinload(TaskTarget.division))
+            .join(Division, Division.id == TaskTarget.division_id)
+            .order_by(Division.code)
+        )
+    )
+    return render_template(
+        "supervision/task_detail.html",
+        task=task,
+        targets=targets,
+        completion=services.completion(targets, local_today()),
+        may_manage=not task.is_withdrawn and may_change_task(task),
+        **_labels(),
+    )
 
 
 def _reporter(target: TaskTarget) -> str | None:
-    """"own" for the target's grid workers and station, "on_behalf" for a town or the
+    """ "own" for the target's grid workers and station, "on_behalf" for a town or the
     county (代报); None if the user may not report (or the target is out of their scope)."""
-    in_scope = db.session.scalar(select(Division.id).where(
-        Division.id == target.division_id, Division.id.in_(visible_division_ids(current_user)))) is not None
+    in_scope = (
+        db.session.scalar(
+            select(Division.id).where(
+                Division.id == target.division_id, Division.id.in_(visible_division_ids(current_user))
+            )
+        )
+        is not None
+    )
     if not in_scope:
         return None
     if access.may_report_target(current_user):
@@ -267,10 +337,23 @@ def task_target(target_id: int):
         if form.validate_on_submit():
             correcting = target.completed_on is not None
             with saving(form) as saved:
-                services.report_completion(target, form.completed_on.data, form.completion_note.data or "",
-                                           current_user, local_today(), on_behalf=mode == "on_behalf")
+                services.report_completion(
+                    target,
+                    form.completed_on.data,
+                    form.completion_note.data or "",
+                    current_user,
+                    local_today(),
+                    on_behalf=mode == "on_behalf",
+                )
             if saved:
                 flash(_("已更正完成情况。") if correcting else _("已报告完成。"), "success")
                 return redirect(url_for("supervision.task_target", target_id=target.id), 303)
-    return render_template("supervision/task_target.html", target=target, task=target.task, form=form,
-                           may_report=mode is not None, on_behalf=mode == "on_behalf", **_labels())
+    return render_template(
+        "supervision/task_target.html",
+        target=target,
+        task=target.task,
+        form=form,
+        may_report=mode is not None,
+        on_behalf=mode == "on_behalf",
+        **_labels(),
+    )

@@ -15,6 +15,7 @@ Deadlines are local calendar dates: a target is overdue from the day after its
 deadline while it has not reported completion. A withdrawn task (撤回, see
 app.supervision.task_changes) has no deadline any more: its targets are neither
 overdue nor late, and no longer report. The caller commits."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -33,8 +34,13 @@ from app.supervision.rules import SupervisionError, past_or_today, required_text
 
 SOURCES = {"admitted": _l("准入事项"), "approved": _l("清单外（已审批）"), "meeting": _l("会议决定")}
 TARGET_LEVELS = ("community", "grid")
-STATUS_LABELS = {"open": _l("办理中"), "overdue": _l("逾期未完成"), "done": _l("已完成"),
-                 "done_late": _l("逾期完成"), "withdrawn": _l("已撤回")}
+STATUS_LABELS = {
+    "open": _l("办理中"),
+    "overdue": _l("逾期未完成"),
+    "done": _l("已完成"),
+    "done_late": _l("逾期完成"),
+    "withdrawn": _l("已撤回"),
+}
 
 
 def source_label(code: str) -> str:
@@ -42,6 +48,7 @@ def source_label(code: str) -> str:
 
 
 # --- The admission list ----------------------------------------------------------------
+
 
 @dataclass
 class ItemValues:
@@ -58,9 +65,12 @@ def _clean_item(values: ItemValues, existing_id: int | None) -> dict:
         raise SupervisionError(_("清单中已有同名事项。"), "name")
     if values.department_id is None or db.session.get(Department, values.department_id) is None:
         raise SupervisionError(_("请从列表中选择。"), "department_id")
-    return {"name": name, "department_id": values.department_id,
-            "basis": required_text(values.basis, "basis", _("请填写准入依据。")),
-            "is_active": bool(values.is_active)}
+    return {
+        "name": name,
+        "department_id": values.department_id,
+        "basis": required_text(values.basis, "basis", _("请填写准入依据。")),
+        "is_active": bool(values.is_active),
+    }
 
 
 def add_item(values: ItemValues, user) -> AdmittedItem:
@@ -78,16 +88,15 @@ def update_item(item: AdmittedItem, values: ItemValues, user) -> None:
         setattr(item, key, value)
     if changed:
         db.session.flush()
-        audit.record("admitted_item_updated", target=item, actor=user, summary=item.name,
-                     detail={"changed": changed})
+        audit.record("admitted_item_updated", target=item, actor=user, summary=item.name, detail={"changed": changed})
 
 
 def active_items() -> list[AdmittedItem]:
-    return list(db.session.scalars(select(AdmittedItem).where(AdmittedItem.is_active)
-                                   .order_by(AdmittedItem.name)))
+    return list(db.session.scalars(select(AdmittedItem).where(AdmittedItem.is_active).order_by(AdmittedItem.name)))
 
 
 # --- Assigning ---------------------------------------------------------------------------
+
 
 @dataclass
 class TaskValues:
@@ -105,8 +114,12 @@ def check_targets(targets: list[Division], under: Division) -> list[Division]:
     if not targets:
         raise SupervisionError(_("请选择下达的网格或社区。"), "target_ids")
     for target in targets:
-        if (target.level not in TARGET_LEVELS or not target.is_active or target.id == under.id
-                or not target.code.startswith(under.code)):
+        if (
+            target.level not in TARGET_LEVELS
+            or not target.is_active
+            or target.id == under.id
+            or not target.code.startswith(under.code)
+        ):
             raise SupervisionError(_("只能下达给%(unit)s所辖的在用网格或社区。", unit=under.name), "target_ids")
     return targets
 
@@ -119,9 +132,11 @@ def source_fields_of(values: TaskValues, today: date) -> dict:
         return {"admitted_item_id": item.id}
     if values.source == "approved":
         message = _("准入清单外的事项须有审批记录，请填写此项。")
-        return {"approved_by": required_text(values.approved_by, "approved_by", message),
-                "approval_document": required_text(values.approval_document, "approval_document", message),
-                "approved_on": past_or_today(values.approved_on, today, "approved_on")}
+        return {
+            "approved_by": required_text(values.approved_by, "approved_by", message),
+            "approval_document": required_text(values.approval_document, "approval_document", message),
+            "approved_on": past_or_today(values.approved_on, today, "approved_on"),
+        }
     raise SupervisionError(_("请选择任务来源。"), "source")
 
 
@@ -133,42 +148,66 @@ def _deadline(values: TaskValues, today: date) -> date:
     return values.deadline
 
 
-def _create(values: TaskValues, issuing: Division, targets: list[Division], user, source_fields: dict,
-            deadline: date) -> AssignedTask:
-    task = AssignedTask(issuing_division_id=issuing.id, title=required_text(values.title, "title"),
-                        content=values.content or "", source=values.source, deadline=deadline,
-                        created_by_id=getattr(user, "id", None), **source_fields)
+def _create(
+    values: TaskValues, issuing: Division, targets: list[Division], user, source_fields: dict, deadline: date
+) -> AssignedTask:
+    task = AssignedTask(
+        issuing_division_id=issuing.id,
+        title=required_text(values.title, "title"),
+        content=values.content or "",
+        source=values.source,
+        deadline=deadline,
+        created_by_id=getattr(user, "id", None),
+        **source_fields,
+    )
     task.targets = [TaskTarget(division_id=target.id) for target in targets]
     db.session.add(task)
     db.session.flush()
-    audit.record("task_assigned", target=task, actor=user, summary=task.title,
-                 detail={"source": task.source, "deadline": deadline.isoformat(),
-                         "targets": [t.id for t in targets], "outside_list": task.outside_list})
+    audit.record(
+        "task_assigned",
+        target=task,
+        actor=user,
+        summary=task.title,
+        detail={
+            "source": task.source,
+            "deadline": deadline.isoformat(),
+            "targets": [t.id for t in targets],
+            "outside_list": task.outside_list,
+        },
+    )
     return task
 
 
-def assign_task(values: TaskValues, issuing: Division, targets: list[Division], user,
-                today: date) -> AssignedTask:
+def assign_task(values: TaskValues, issuing: Division, targets: list[Division], user, today: date) -> AssignedTask:
     """A task from the admission list, or outside it with its approval."""
     source_fields = source_fields_of(values, today)
     deadline = _deadline(values, today)
     return _create(values, issuing, check_targets(targets, issuing), user, source_fields, deadline)
 
 
-def task_from_decision(decision: MeetingDecision, values: TaskValues, targets: list[Division], user,
-                       today: date) -> AssignedTask:
+def task_from_decision(
+    decision: MeetingDecision, values: TaskValues, targets: list[Division], user, today: date
+) -> AssignedTask:
     """A meeting's decision handed to grids or communities under the meeting's division."""
     meeting_division = decision.meeting.division
     values.source = "meeting"
     deadline = _deadline(values, today)
-    return _create(values, meeting_division, check_targets(targets, meeting_division), user,
-                   {"meeting_decision_id": decision.id}, deadline)
+    return _create(
+        values,
+        meeting_division,
+        check_targets(targets, meeting_division),
+        user,
+        {"meeting_decision_id": decision.id},
+        deadline,
+    )
 
 
 # --- Reporting and status ------------------------------------------------------------------
 
-def report_completion(target: TaskTarget, completed_on: date | None, note: str, user, today: date,
-                      on_behalf: bool = False) -> None:
+
+def report_completion(
+    target: TaskTarget, completed_on: date | None, note: str, user, today: date, on_behalf: bool = False
+) -> None:
     """The target's completion report, or a correction of it. `on_behalf`: a town or
     the county reports for the grid or community (代报). A correction keeps what it
     replaced in the audit log, which is the report's history."""
@@ -182,22 +221,34 @@ def report_completion(target: TaskTarget, completed_on: date | None, note: str, 
     target.reported_on_behalf = on_behalf
     target.reported_at = utcnow()
     db.session.flush()
-    detail = {"task_id": target.task_id, "division_id": target.division_id,
-              "completed_on": target.completed_on.isoformat(), "on_behalf": on_behalf}
+    detail = {
+        "task_id": target.task_id,
+        "division_id": target.division_id,
+        "completed_on": target.completed_on.isoformat(),
+        "on_behalf": on_behalf,
+    }
     if before is None:
         audit.record("task_target_reported", target=target, actor=user, summary=target.task.title, detail=detail)
         return
     after = _report_snapshot(target)
     changed = [key for key in ("completed_on", "completion_note") if before[key] != after[key]]
-    audit.record("task_target_report_corrected", target=target, actor=user, summary=target.task.title,
-                 detail={**detail, "changed": changed, "before": before, "after": after})
+    audit.record(
+        "task_target_report_corrected",
+        target=target,
+        actor=user,
+        summary=target.task.title,
+        detail={**detail, "changed": changed, "before": before, "after": after},
+    )
 
 
 def _report_snapshot(target: TaskTarget) -> dict:
-    return {"completed_on": target.completed_on.isoformat() if target.completed_on else None,
-            "completion_note": target.completion_note, "reported_by": target.reported_by_name,
-            "on_behalf": target.reported_on_behalf,
-            "reported_at": target.reported_at.isoformat() if target.reported_at else None}
+    return {
+        "completed_on": target.completed_on.isoformat() if target.completed_on else None,
+        "completion_note": target.completion_note,
+        "reported_by": target.reported_by_name,
+        "on_behalf": target.reported_on_behalf,
+        "reported_at": target.reported_at.isoformat() if target.reported_at else None,
+    }
 
 
 def target_status(target: TaskTarget, today: date) -> str:
@@ -232,19 +283,26 @@ class Completion:
 def completion(targets: list[TaskTarget], today: date) -> Completion:
     statuses = [target_status(t, today) for t in targets]
     withdrawn = statuses.count("withdrawn")
-    return Completion(done=sum(s in ("done", "done_late") for s in statuses), total=len(statuses) - withdrawn,
-                      overdue=statuses.count("overdue"), withdrawn=withdrawn)
+    return Completion(
+        done=sum(s in ("done", "done_late") for s in statuses),
+        total=len(statuses) - withdrawn,
+        overdue=statuses.count("overdue"),
+        withdrawn=withdrawn,
+    )
 
 
 # --- Queries for the assessment (考核) -------------------------------------------------------
+
 
 def overdue_targets(today: date, division_ids=None) -> Select:
     """Targets whose deadline has passed (local date) without a completion report,
     of tasks not withdrawn; optionally only those of the given divisions (ids or a
     select of ids)."""
-    statement = (select(TaskTarget).join(AssignedTask, AssignedTask.id == TaskTarget.task_id)
-                 .where(TaskTarget.completed_on.is_(None), AssignedTask.deadline < today,
-                        AssignedTask.withdrawn_at.is_(None)))
+    statement = (
+        select(TaskTarget)
+        .join(AssignedTask, AssignedTask.id == TaskTarget.task_id)
+        .where(TaskTarget.completed_on.is_(None), AssignedTask.deadline < today, AssignedTask.withdrawn_at.is_(None))
+    )
     if division_ids is not None:
         statement = statement.where(TaskTarget.division_id.in_(division_ids))
     return statement
@@ -254,10 +312,18 @@ def late_targets(start: date, end: date, today: date, division_ids=None) -> Sele
     """Targets due from start to end that missed the deadline: completed after it, or
     not completed although it has passed (as of today). A withdrawn task's targets
     are never late."""
-    statement = (select(TaskTarget).join(AssignedTask, AssignedTask.id == TaskTarget.task_id)
-                 .where(AssignedTask.deadline.between(start, end), AssignedTask.withdrawn_at.is_(None),
-                        or_(TaskTarget.completed_on > AssignedTask.deadline,
-                            and_(TaskTarget.completed_on.is_(None), AssignedTask.deadline < today))))
+    statement = (
+        select(TaskTarget)
+        .join(AssignedTask, AssignedTask.id == TaskTarget.task_id)
+        .where(
+            AssignedTask.deadline.between(start, end),
+            AssignedTask.withdrawn_at.is_(None),
+            or_(
+                TaskTarget.completed_on > AssignedTask.deadline,
+                and_(TaskTarget.completed_on.is_(None), AssignedTask.deadline < today),
+            ),
+        )
+    )
     if division_ids is not None:
         statement = statement.where(TaskTarget.division_id.in_(division_ids))
     return statement

@@ -5,6 +5,7 @@ chosen number of days — in the same walking order (building, unit, room). The
 back-entry screen is one plain form: one submit saves every filled row. With htmx,
 Enter in a row posts that row alone and the row comes back saved (or with its
 errors), so the rest of the sheet is not touched."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -58,8 +59,11 @@ class EntryRow:
 
 def _read_row(row: EntryRow) -> EntryRow:
     hid = row.household.id
-    row.values = {"type": request.form.get(f"type-{hid}", "routine"),
-                  "found": request.form.get(f"found-{hid}", ""), "needs": request.form.get(f"needs-{hid}", "")}
+    row.values = {
+        "type": request.form.get(f"type-{hid}", "routine"),
+        "found": request.form.get(f"found-{hid}", ""),
+        "needs": request.form.get(f"needs-{hid}", ""),
+    }
     return row
 
 
@@ -74,9 +78,13 @@ def _common_form(grid) -> EntryCommonForm:
 
 def _save_row(row: EntryRow, form: EntryCommonForm) -> None:
     """Save one filled row inside a savepoint; a refusal stays at the row's field."""
-    values = services.VisitValues(visited_on=form.visited_on.data, visit_type=row.values["type"],
-                                  visitor_ids=list(form.visitor_ids.data or []),
-                                  found=row.values["found"], needs=row.values["needs"])
+    values = services.VisitValues(
+        visited_on=form.visited_on.data,
+        visit_type=row.values["type"],
+        visitor_ids=list(form.visitor_ids.data or []),
+        found=row.values["found"],
+        needs=row.values["needs"],
+    )
     savepoint = db.session.begin_nested()
     try:
         row.visit = services.record_visit(row.household, values, user=current_user)
@@ -108,8 +116,15 @@ def back_entry(division_id: int):
     form = _common_form(grid)
     if request.method == "GET":
         rows = [EntryRow(s) for s in schedule.due_for_route(grid_households(grid), local_today(), within)]
-        return render_template("visits/entry.html", grid=grid, form=form, rows=rows, within=within,
-                               choices=WITHIN_CHOICES, types=type_choices())
+        return render_template(
+            "visits/entry.html",
+            grid=grid,
+            form=form,
+            rows=rows,
+            within=within,
+            choices=WITHIN_CHOICES,
+            types=type_choices(),
+        )
     # The rows as they were shown (posted ids, in their order), not recomputed.
     wanted = [int(i) for i in request.form.getlist("row") if i.isdigit()]
     by_id = {h.id: h for h in grid_households(grid) if h.id in set(wanted)}
@@ -129,8 +144,16 @@ def back_entry(division_id: int):
     elif len(saved) == len(filled):
         flash(_("已保存 %(n)d 条走访记录。", n=len(saved)), "success")
         return redirect(url_for("visits.back_entry", division_id=grid.id, days=within or 0), code=303)
-    return render_template("visits/entry.html", grid=grid, form=form, rows=rows, within=within,
-                           choices=WITHIN_CHOICES, types=type_choices(), saved_count=len(saved))
+    return render_template(
+        "visits/entry.html",
+        grid=grid,
+        form=form,
+        rows=rows,
+        within=within,
+        choices=WITHIN_CHOICES,
+        types=type_choices(),
+        saved_count=len(saved),
+    )
 
 
 @bp.route("/grids/<int:division_id>/entry/<int:household_id>", methods=["POST"])
@@ -159,9 +182,11 @@ def back_entry_row(division_id: int, household_id: int):
 def _unrequired(household: Household) -> schedule.DueStatus:
     """A household whose class asks for no visits still gets its row back."""
     from app.registry.visit_classes import visit_class
+
     today = local_today()
-    return schedule.DueStatus(household, household.visit_class, visit_class(household.visit_class), today, today,
-                              today, 0, None, None, "done")
+    return schedule.DueStatus(
+        household, household.visit_class, visit_class(household.visit_class), today, today, today, 0, None, None, "done"
+    )
 
 
 @bp.route("/grids/<int:division_id>/route.pdf")
@@ -181,11 +206,24 @@ def route_sheet(division_id: int):
             groups.append((label, []))
         groups[-1][1].append(status)
     title = _("入户走访路线单")
-    result = render_pdf("visits/route_sheet.html", title=title, grid=grid, groups=groups, today=today,
-                        within=within, worker=current_user.display_name, count=len(found))
+    result = render_pdf(
+        "visits/route_sheet.html",
+        title=title,
+        grid=grid,
+        groups=groups,
+        today=today,
+        within=within,
+        worker=current_user.display_name,
+        count=len(found),
+    )
     detail = print_detail(title, grid.full_name, len(found), result)
     audit.record_now("printed", summary=print_summary(detail), detail=detail)
-    response = send_file(BytesIO(result.pdf), mimetype="application/pdf", as_attachment=True,
-                         download_name=f"{_('走访路线单')}-{grid.name}-{today:%Y%m%d}.pdf", max_age=0)
+    response = send_file(
+        BytesIO(result.pdf),
+        mimetype="application/pdf",
+        as_attachment=True,
+        download_name=f"{_('走访路线单')}-{grid.name}-{today:%Y%m%d}.pdf",
+        max_age=0,
+    )
     response.headers["Cache-Control"] = "private, no-store"
     return response

@@ -1,5 +1,6 @@
 """A visit (入户走访) to a household: when, who went, what kind of visit, what was
 found, the needs raised, the follow-up and the matter it opened, if any."""
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -12,7 +13,8 @@ from app.extensions import db
 
 # Who went (staff of the grid or its station); a visit usually has one or two visitors.
 visit_visitor = Table(
-    "visit_visitor", db.metadata,
+    "visit_visitor",
+    db.metadata,
     Column("visit_id", ForeignKey("visit.id", ondelete="CASCADE"), primary_key=True),
     Column("staff_id", ForeignKey("staff_member.id"), primary_key=True, index=True),
 )
@@ -23,9 +25,11 @@ class Visit(db.Model):
     if the household later moves), which is also how it is scoped."""
 
     __tablename__ = "visit"
-    __table_args__ = (Index("ix_visit_household_day", "household_id", "visited_on"),
-                      # With household_id, visit coverage reads the index only.
-                      Index("ix_visit_grid_day_household", "grid_id", "visited_on", "household_id"))
+    __table_args__ = (
+        Index("ix_visit_household_day", "household_id", "visited_on"),
+        # With household_id, visit coverage reads the index only.
+        Index("ix_visit_grid_day_household", "grid_id", "visited_on", "household_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     grid_id: Mapped[int] = mapped_column(ForeignKey("division.id"))
@@ -50,9 +54,11 @@ class Visit(db.Model):
     @property
     def type_label(self) -> str:
         from app.visits.reference import VISIT_TYPES
+
         return str(VISIT_TYPES.get(self.visit_type, self.visit_type))
 
     @property
     def visitor_names(self) -> str:
         from flask_babel import gettext as _
+
         return _("、").join(s.name for s in self.visitors)

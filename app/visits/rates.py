@@ -9,6 +9,7 @@ household counts once per tier however many verifications it had. Households cou
 in the class in force on the quarter's last day (or on the day asked, if earlier) and
 only while active.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -35,7 +36,7 @@ def quarter_label(start: date) -> str:
 
 
 def parse_quarter(text: str | None, today: date) -> tuple[date, date]:
-    """"2026-Q3" → its first and last day; anything else → the quarter of today."""
+    """ "2026-Q3" → its first and last day; anything else → the quarter of today."""
     try:
         year, q = (text or "").upper().split("-Q")
         quarter = int(q)
@@ -50,9 +51,17 @@ def grids_under(division: Division) -> list[Division]:
     """The active grids of a division (itself, when it is a grid)."""
     if division.is_grid:
         return [division]
-    return list(db.session.scalars(select(Division).where(
-        Division.level == "grid", Division.status == "active",
-        Division.code.startswith(division.code, autoescape=True)).order_by(Division.code)))
+    return list(
+        db.session.scalars(
+            select(Division)
+            .where(
+                Division.level == "grid",
+                Division.status == "active",
+                Division.code.startswith(division.code, autoescape=True),
+            )
+            .order_by(Division.code)
+        )
+    )
 
 
 def _class_counts(grid_ids: list[int], day: date) -> tuple[dict[int, int], dict[int, tuple[int, list]]]:
@@ -60,9 +69,14 @@ def _class_counts(grid_ids: list[int], day: date) -> tuple[dict[int, int], dict[
     households that ever changed class). Counted in SQL by the class they are in now;
     only households with a recorded class change are looked at one by one (a county
     holds 60,000 households and few changes)."""
-    counts = {int(level): int(number) for level, number in db.session.execute(
-        select(Household.visit_class, func.count()).where(
-            Household.grid_id.in_(grid_ids), Household.status == "active").group_by(Household.visit_class))}
+    counts = {
+        int(level): int(number)
+        for level, number in db.session.execute(
+            select(Household.visit_class, func.count())
+            .where(Household.grid_id.in_(grid_ids), Household.status == "active")
+            .group_by(Household.visit_class)
+        )
+    }
     changed = class_changes_in_grids(grid_ids)
     for current, changes in changed.values():
         level = class_on(current, changes, day)[0]
@@ -72,30 +86,47 @@ def _class_counts(grid_ids: list[int], day: date) -> tuple[dict[int, int], dict[
     return counts, changed
 
 
-def _classes_of_verified(grid_ids: list[int], start: date, end: date, day: date,
-                         changed: dict[int, tuple[int, list]]) -> dict[int, int]:
+def _classes_of_verified(
+    grid_ids: list[int], start: date, end: date, day: date, changed: dict[int, tuple[int, list]]
+) -> dict[int, int]:
     """{household id: class on `day`} of the active households of these grids that
     had a verification visit in [start, end] (the only ones a rate needs one by one)."""
-    verified = select(Visit.household_id).where(Visit.grid_id.in_(grid_ids), Visit.visited_on >= start,
-                                                Visit.visited_on <= end, Visit.visit_type == "verification")
-    rows = db.session.execute(select(Household.id, Household.visit_class).where(
-        Household.id.in_(verified), Household.grid_id.in_(grid_ids), Household.status == "active"))
-    return {household_id: class_on(level, changed[household_id][1], day)[0] if household_id in changed else level
-            for household_id, level in rows}
+    verified = select(Visit.household_id).where(
+        Visit.grid_id.in_(grid_ids),
+        Visit.visited_on >= start,
+        Visit.visited_on <= end,
+        Visit.visit_type == "verification",
+    )
+    rows = db.session.execute(
+        select(Household.id, Household.visit_class).where(
+            Household.id.in_(verified), Household.grid_id.in_(grid_ids), Household.status == "active"
+        )
+    )
+    return {
+        household_id: class_on(level, changed[household_id][1], day)[0] if household_id in changed else level
+        for household_id, level in rows
+    }
 
 
-def _verification_tiers(grid_ids: list[int], start: date, end: date,
-                        visit_type: str | None = "verification", households=None) -> dict[str, set[int]]:
+def _verification_tiers(
+    grid_ids: list[int], start: date, end: date, visit_type: str | None = "verification", households=None
+) -> dict[str, set[int]]:
     """{tier: household ids with a visit of that type (any type: None) in [start, end]
     by staff of that tier}, among `households` (a select of ids) when given."""
-    community_of = dict(db.session.execute(select(Division.id, Division.parent_id)
-                                           .where(Division.id.in_(grid_ids))).all())
+    community_of = dict(
+        db.session.execute(select(Division.id, Division.parent_id).where(Division.id.in_(grid_ids))).all()
+    )
     rows = db.session.execute(
         select(Visit.household_id, Visit.grid_id, Visit.visited_on, visit_visitor.c.staff_id)
         .join(visit_visitor, visit_visitor.c.visit_id == Visit.id)
-        .where(Visit.grid_id.in_(grid_ids), Visit.visited_on >= start, Visit.visited_on <= end,
-               *([Visit.visit_type == visit_type] if visit_type else []),
-               *([Visit.household_id.in_(households)] if households is not None else []))).all()
+        .where(
+            Visit.grid_id.in_(grid_ids),
+            Visit.visited_on >= start,
+            Visit.visited_on <= end,
+            *([Visit.visit_type == visit_type] if visit_type else []),
+            *([Visit.household_id.in_(households)] if households is not None else []),
+        )
+    ).all()
     staff_ids = {r.staff_id for r in rows}
     assignments: dict[int, list[StaffAssignment]] = {}
     if staff_ids:
@@ -143,10 +174,18 @@ def verification_rates(grid_ids: list[int], start: date, end: date, today: date)
     targets = reference.verification_targets()
     rows = []
     for info in visit_classes():
-        rows.append(RateRow(info.level, info.name, counts.get(info.level, 0),
-                            {tier: sum(1 for h in verified.get(tier, set()) if classes.get(h) == info.level)
-                             for tier in reference.TIERS},
-                            {tier: targets.get(tier, {}).get(info.level, 0) for tier in reference.TIERS}))
+        rows.append(
+            RateRow(
+                info.level,
+                info.name,
+                counts.get(info.level, 0),
+                {
+                    tier: sum(1 for h in verified.get(tier, set()) if classes.get(h) == info.level)
+                    for tier in reference.TIERS
+                },
+                {tier: targets.get(tier, {}).get(info.level, 0) for tier in reference.TIERS},
+            )
+        )
     return rows
 
 
@@ -172,20 +211,27 @@ def key_group_quota(grid_ids: list[int], start: date, end: date) -> dict[int, Ke
     community (the station) on the day; the rule is the community's check on its grids
     (社区每季度对社区各网格的重点人群进行不少于3家的入户走访). Counts only: key persons'
     identities stay on their own pages."""
-    keyed = (select(Household.grid_id, Household.id).distinct()
-             .join(HouseholdMember, HouseholdMember.household_id == Household.id)
-             .join(KeyPerson, KeyPerson.resident_id == HouseholdMember.resident_id)
-             .where(Household.grid_id.in_(grid_ids), Household.status == "active",
-                    HouseholdMember.start_date <= end,
-                    or_(HouseholdMember.end_date.is_(None), HouseholdMember.end_date >= start),
-                    KeyPerson.start_date <= end,
-                    or_(KeyPerson.end_date.is_(None), KeyPerson.end_date >= start)))
+    keyed = (
+        select(Household.grid_id, Household.id)
+        .distinct()
+        .join(HouseholdMember, HouseholdMember.household_id == Household.id)
+        .join(KeyPerson, KeyPerson.resident_id == HouseholdMember.resident_id)
+        .where(
+            Household.grid_id.in_(grid_ids),
+            Household.status == "active",
+            HouseholdMember.start_date <= end,
+            or_(HouseholdMember.end_date.is_(None), HouseholdMember.end_date >= start),
+            KeyPerson.start_date <= end,
+            or_(KeyPerson.end_date.is_(None), KeyPerson.end_date >= start),
+        )
+    )
     key_households: dict[int, set[int]] = {g: set() for g in grid_ids}
     for grid_id, household_id in db.session.execute(keyed).all():
         key_households[grid_id].add(household_id)
     # Only the key households' visits are read (a county quarter has some 30,000
     # visits, of which a few thousand are to key households).
     key_ids = select(keyed.subquery().c.id)
-    visited = (_verification_tiers(grid_ids, start, end, visit_type=None, households=key_ids)["station"]
-               if grid_ids else set())
+    visited = (
+        _verification_tiers(grid_ids, start, end, visit_type=None, households=key_ids)["station"] if grid_ids else set()
+    )
     return {g: KeyGroupQuota(g, len(ids), len(ids & visited)) for g, ids in key_households.items()}

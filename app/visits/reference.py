@@ -8,6 +8,7 @@
 - Key groups (002 篇八, 社区跟踪问效制度 6): each quarter the community visits at least
   3 key-group households (重点人群, not 3 visits) in every grid.
 """
+
 from __future__ import annotations
 
 from flask import current_app, has_app_context
@@ -33,5 +34,6 @@ KEY_GROUP_HOUSEHOLDS_PER_QUARTER = 3
 def verification_targets() -> dict[str, dict[int, int]]:
     configured = current_app.config.get("VISIT_VERIFICATION_TARGETS") if has_app_context() else None
     targets = configured or DEFAULT_VERIFICATION_TARGETS
-    return {tier: {int(level): int(percent) for level, percent in by_class.items()}
-            for tier, by_class in targets.items()}
+    return {
+        tier: {int(level): int(percent) for level, percent in by_class.items()} for tier, by_class in targets.items()
+    }

@@ -1,6 +1,6 @@
 """Who is due for a visit, and by when.
 
-The rule (DOMAIN.md; the frequencies are the county's, from app.registry.visit_classes):
+The rule (docs/domain.md; the frequencies are the county's, from app.registry.visit_classes):
 a class asks for `visits_required` visits per calendar month, quarter or year. The
 visits of a period are spread evenly over it: the k-th of n visits is due by the day
 that ends the k/n-th part of the period (a quarter of 92 days with 2 visits: the first
@@ -14,6 +14,7 @@ the current period (or the household was registered inside it), its visits are s
 over the rest of the period from that day; every visit in the period counts, whatever
 the class was on the day of the visit.
 """
+
 from __future__ import annotations
 
 import re
@@ -42,12 +43,14 @@ def class_changes(household_ids: list[int]) -> dict[int, list[ClassChange]]:
     if not household_ids:
         return changes
     for chunk_start in range(0, len(household_ids), 500):
-        chunk = household_ids[chunk_start:chunk_start + 500]
+        chunk = household_ids[chunk_start : chunk_start + 500]
         events = db.session.execute(
-            select(PopulationEvent.household_id, PopulationEvent.occurred_on, PopulationEvent.before,
-                   PopulationEvent.after)
+            select(
+                PopulationEvent.household_id, PopulationEvent.occurred_on, PopulationEvent.before, PopulationEvent.after
+            )
             .where(PopulationEvent.household_id.in_(chunk), PopulationEvent.kind == "corrected")
-            .order_by(PopulationEvent.occurred_on, PopulationEvent.id))
+            .order_by(PopulationEvent.occurred_on, PopulationEvent.id)
+        )
         for household_id, day, before, after in events:
             change = _class_change(day, before, after)
             if change is not None:
@@ -70,11 +73,17 @@ def class_changes_in_grids(grid_ids) -> dict[int, tuple[int, list[ClassChange]]]
     households the grids hold (class_changes takes them 500 at a time)."""
     found: dict[int, tuple[int, list[ClassChange]]] = {}
     events = db.session.execute(
-        select(PopulationEvent.household_id, PopulationEvent.occurred_on, PopulationEvent.before,
-               PopulationEvent.after, Household.visit_class)
+        select(
+            PopulationEvent.household_id,
+            PopulationEvent.occurred_on,
+            PopulationEvent.before,
+            PopulationEvent.after,
+            Household.visit_class,
+        )
         .join(Household, Household.id == PopulationEvent.household_id)
         .where(Household.grid_id.in_(grid_ids), Household.status == "active", PopulationEvent.kind == "corrected")
-        .order_by(PopulationEvent.occurred_on, PopulationEvent.id))
+        .order_by(PopulationEvent.occurred_on, PopulationEvent.id)
+    )
     for household_id, day, before, after, current in events:
         change = _class_change(day, before, after)
         if change is not None:
@@ -119,8 +128,13 @@ class DueStatus:
         return self.state == "overdue"
 
 
-def status_of(household: Household, changes: list[ClassChange], visit_days: list[date], today: date,
-              classes: dict[int, VisitClassInfo]) -> DueStatus | None:
+def status_of(
+    household: Household,
+    changes: list[ClassChange],
+    visit_days: list[date],
+    today: date,
+    classes: dict[int, VisitClassInfo],
+) -> DueStatus | None:
     """One household's standing on `today` (None when its class asks for no visits)."""
     level, since = class_on(household.visit_class, changes, today)
     info = classes.get(level)
@@ -138,8 +152,9 @@ def status_of(household: Household, changes: list[ClassChange], visit_days: list
     if done >= info.visits_required:
         return DueStatus(household, level, info, start, end, spread_from, done, last, None, "done")
     due_by = nth_due_day(spread_from, end, done + 1, info.visits_required)
-    return DueStatus(household, level, info, start, end, spread_from, done, last, due_by,
-                     "overdue" if due_by < today else "due")
+    return DueStatus(
+        household, level, info, start, end, spread_from, done, last, due_by, "overdue" if due_by < today else "due"
+    )
 
 
 def statuses(households: list[Household], today: date) -> list[DueStatus]:
@@ -160,10 +175,12 @@ def statuses(households: list[Household], today: date) -> list[DueStatus]:
 def visit_days(household_ids: list[int], start: date, end: date) -> dict[int, list[date]]:
     days: dict[int, list[date]] = {}
     for chunk_start in range(0, len(household_ids), 500):
-        chunk = household_ids[chunk_start:chunk_start + 500]
+        chunk = household_ids[chunk_start : chunk_start + 500]
         for household_id, day in db.session.execute(
-                select(Visit.household_id, Visit.visited_on).where(
-                    Visit.household_id.in_(chunk), Visit.visited_on >= start, Visit.visited_on <= end)):
+            select(Visit.household_id, Visit.visited_on).where(
+                Visit.household_id.in_(chunk), Visit.visited_on >= start, Visit.visited_on <= end
+            )
+        ):
             days.setdefault(household_id, []).append(day)
     return days
 
@@ -172,15 +189,20 @@ def last_visits(household_ids: list[int]) -> dict[int, date]:
     """The last visit ever of each household (for the lists; older than this year too)."""
     if not household_ids:
         return {}
-    return dict(db.session.execute(select(Visit.household_id, func.max(Visit.visited_on))
-                                   .where(Visit.household_id.in_(household_ids))
-                                   .group_by(Visit.household_id)).all())
+    return dict(
+        db.session.execute(
+            select(Visit.household_id, func.max(Visit.visited_on))
+            .where(Visit.household_id.in_(household_ids))
+            .group_by(Visit.household_id)
+        ).all()
+    )
 
 
 def _natural(text: str) -> tuple:
-    """"2号楼" < "10号楼"; "301" after "205" (rooms carry their floor)."""
-    return tuple((0, int(part), "") if part.isdigit() else (1, 0, part)
-                 for part in re.split(r"(\d+)", text or "") if part)
+    """ "2号楼" < "10号楼"; "301" after "205" (rooms carry their floor)."""
+    return tuple(
+        (0, int(part), "") if part.isdigit() else (1, 0, part) for part in re.split(r"(\d+)", text or "") if part
+    )
 
 
 def walking_order(household: Household) -> tuple:
@@ -189,14 +211,19 @@ def walking_order(household: Household) -> tuple:
     building = household.building
     if building is None:
         return (1, (), (), _natural(household.address_text), household.household_number)
-    return (0, _natural(building.number), building.id, _natural(household.unit), _natural(household.room),
-            household.household_number)
+    return (
+        0,
+        _natural(building.number),
+        building.id,
+        _natural(household.unit),
+        _natural(household.room),
+        household.household_number,
+    )
 
 
 def due_for_route(households: list[Household], today: date, within_days: int | None) -> list[DueStatus]:
     """The households to visit: due or overdue, the next visit due within
     `within_days` (None: all that are due), in walking order."""
     limit = today + timedelta(days=within_days) if within_days is not None else None
-    chosen = [s for s in statuses(households, today)
-              if s.state != "done" and (limit is None or s.due_by <= limit)]
+    chosen = [s for s in statuses(households, today) if s.state != "done" and (limit is None or s.due_by <= limit)]
     return sorted(chosen, key=lambda s: walking_order(s.household))

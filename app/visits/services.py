@@ -1,6 +1,7 @@
 """The rules of visits: recording, correcting and deleting one (audited), opening a
 matter from its follow-up in one step, and visit coverage over many grids (used by
 the dashboard). Plain Python over the session; views only pass values in."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -38,6 +39,7 @@ class VisitValues:
 @dataclass
 class MatterRequest:
     """打开事件: the follow-up becomes a matter of this class, with this text."""
+
     class_code: str
     description: str
 
@@ -47,11 +49,19 @@ def visitor_choices(grid: Division, day: date | None = None) -> list[StaffMember
     (the station) on the day."""
     day = day or local_today()
     divisions = [grid.id] + ([grid.parent_id] if grid.parent_id else [])
-    return list(db.session.scalars(
-        select(StaffMember).join(StaffAssignment, StaffAssignment.staff_id == StaffMember.id)
-        .where(StaffAssignment.division_id.in_(divisions), StaffAssignment.start_date <= day,
-               or_(StaffAssignment.end_date.is_(None), StaffAssignment.end_date >= day))
-        .distinct().order_by(StaffMember.name, StaffMember.id)))
+    return list(
+        db.session.scalars(
+            select(StaffMember)
+            .join(StaffAssignment, StaffAssignment.staff_id == StaffMember.id)
+            .where(
+                StaffAssignment.division_id.in_(divisions),
+                StaffAssignment.start_date <= day,
+                or_(StaffAssignment.end_date.is_(None), StaffAssignment.end_date >= day),
+            )
+            .distinct()
+            .order_by(StaffMember.name, StaffMember.id)
+        )
+    )
 
 
 def _clean(values: VisitValues, grid: Division) -> dict:
@@ -73,33 +83,47 @@ def _clean(values: VisitValues, grid: Division) -> dict:
     for name in ("found", "needs", "follow_up"):
         if len((getattr(values, name) or "").strip()) > MAX_TEXT:
             raise VisitError(_("不能超过 %(n)d 个字。", n=MAX_TEXT), name)
-    return {"visited_on": values.visited_on, "visit_type": values.visit_type, "found": found,
-            "needs": (values.needs or "").strip(), "follow_up": (values.follow_up or "").strip(),
-            "visitors": [allowed[i] for i in dict.fromkeys(values.visitor_ids)]}
+    return {
+        "visited_on": values.visited_on,
+        "visit_type": values.visit_type,
+        "found": found,
+        "needs": (values.needs or "").strip(),
+        "follow_up": (values.follow_up or "").strip(),
+        "visitors": [allowed[i] for i in dict.fromkeys(values.visitor_ids)],
+    }
 
 
 def _snapshot(visit: Visit) -> dict:
-    return {"visited_on": visit.visited_on.isoformat(), "visit_type": visit.visit_type,
-            "visitors": [s.name for s in visit.visitors], "found": visit.found, "needs": visit.needs,
-            "follow_up": visit.follow_up}
+    return {
+        "visited_on": visit.visited_on.isoformat(),
+        "visit_type": visit.visit_type,
+        "visitors": [s.name for s in visit.visitors],
+        "found": visit.found,
+        "needs": visit.needs,
+        "follow_up": visit.follow_up,
+    }
 
 
-def record_visit(household: Household, values: VisitValues, *, user=None,
-                 matter: MatterRequest | None = None) -> Visit:
+def record_visit(household: Household, values: VisitValues, *, user=None, matter: MatterRequest | None = None) -> Visit:
     """A visit to an active household, in the grid it is in; with `matter`, the
     follow-up is reported as a matter that names the visit."""
     if household.status != "active":
         raise VisitError(_("该户已销户。"))
     cleaned = _clean(values, household.grid)
     visitors = cleaned.pop("visitors")
-    visit = Visit(grid_id=household.grid_id, household_id=household.id,
-                  recorded_by_id=getattr(user, "id", None), **cleaned)
+    visit = Visit(
+        grid_id=household.grid_id, household_id=household.id, recorded_by_id=getattr(user, "id", None), **cleaned
+    )
     visit.visitors = visitors
     db.session.add(visit)
     db.session.flush()
-    audit.record("visit_recorded", target=visit, actor=user,
-                 summary=f"{household.household_number} {visit.visited_on:%Y-%m-%d} {visit.type_label}",
-                 detail=_snapshot(visit))
+    audit.record(
+        "visit_recorded",
+        target=visit,
+        actor=user,
+        summary=f"{household.household_number} {visit.visited_on:%Y-%m-%d} {visit.type_label}",
+        detail=_snapshot(visit),
+    )
     if matter is not None:
         open_matter(visit, matter, user=user)
     return visit
@@ -108,18 +132,24 @@ def record_visit(household: Household, values: VisitValues, *, user=None,
 def open_matter(visit: Visit, request: MatterRequest, *, user=None):
     """Report the visit's follow-up as a matter (the loop's first step) and link it."""
     from app.matters import reporting
+
     if visit.matter_id is not None:
         raise VisitError(_("这次走访已转为事件。"))
     description = (request.description or visit.follow_up or visit.needs).strip()
     if not description:
         raise VisitError(_("请填写事件描述。"), "matter_description")
     household = visit.household
-    note = _("（入户走访 %(day)s，户号 %(number)s）", day=visit.visited_on.isoformat(),
-             number=household.household_number)
+    note = _(
+        "（入户走访 %(day)s，户号 %(number)s）", day=visit.visited_on.isoformat(), number=household.household_number
+    )
     values = reporting.MatterValues(
-        class_code=request.class_code, description=f"{description}\n{note}", grid=household.grid,
-        building_id=household.building_id, address=household.address,
-        resident_ids=[m.resident_id for m in household.current_members])
+        class_code=request.class_code,
+        description=f"{description}\n{note}",
+        grid=household.grid,
+        building_id=household.building_id,
+        address=household.address,
+        resident_ids=[m.resident_id for m in household.current_members],
+    )
     try:
         matter = reporting.report(values, reporter=user)
     except RuleError as error:
@@ -127,8 +157,13 @@ def open_matter(visit: Visit, request: MatterRequest, *, user=None):
         raise VisitError(str(error), field_name) from error
     visit.matter_id = matter.id
     db.session.flush()
-    audit.record("visit_matter_opened", target=visit, actor=user, summary=matter.number,
-                 detail={"matter_id": matter.id, "matter_number": matter.number})
+    audit.record(
+        "visit_matter_opened",
+        target=visit,
+        actor=user,
+        summary=matter.number,
+        detail={"matter_id": matter.id, "matter_number": matter.number},
+    )
     return matter
 
 
@@ -144,9 +179,13 @@ def update_visit(visit: Visit, values: VisitValues, *, user=None) -> bool:
     if after == before:
         return False
     changed = [key for key in after if after[key] != before[key]]
-    audit.record("visit_updated", target=visit, actor=user,
-                 summary=f"{visit.household.household_number} {visit.visited_on:%Y-%m-%d}",
-                 detail={"before": {k: before[k] for k in changed}, "after": {k: after[k] for k in changed}})
+    audit.record(
+        "visit_updated",
+        target=visit,
+        actor=user,
+        summary=f"{visit.household.household_number} {visit.visited_on:%Y-%m-%d}",
+        detail={"before": {k: before[k] for k in changed}, "after": {k: after[k] for k in changed}},
+    )
     return True
 
 
@@ -155,14 +194,19 @@ def delete_visit(visit: Visit, *, user=None) -> None:
     names it)."""
     if visit.matter_id is not None:
         raise VisitError(_("这次走访已转为事件，不能删除。"))
-    audit.record("visit_deleted", target=visit, actor=user,
-                 summary=f"{visit.household.household_number} {visit.visited_on:%Y-%m-%d}",
-                 detail=_snapshot(visit))
+    audit.record(
+        "visit_deleted",
+        target=visit,
+        actor=user,
+        summary=f"{visit.household.household_number} {visit.visited_on:%Y-%m-%d}",
+        detail=_snapshot(visit),
+    )
     db.session.delete(visit)
     db.session.flush()
 
 
 # --- For the dashboard ----------------------------------------------------------------
+
 
 @dataclass
 class VisitCoverage:
@@ -198,20 +242,29 @@ def visit_coverage_by_group(groups: list[list[int]], period: tuple[date, date]) 
         return result
     group_of_grid = {grid_id: index for index, grid_ids in wanted for grid_id in grid_ids}
     every_grid = list(group_of_grid)
-    for grid_id, number in db.session.execute(select(Household.grid_id, func.count()).where(
-            Household.grid_id.in_(every_grid), Household.status == "active").group_by(Household.grid_id)):
+    for grid_id, number in db.session.execute(
+        select(Household.grid_id, func.count())
+        .where(Household.grid_id.in_(every_grid), Household.status == "active")
+        .group_by(Household.grid_id)
+    ):
         result[group_of_grid[grid_id]].households += int(number)
     in_period = (Visit.grid_id.in_(every_grid), Visit.visited_on >= start, Visit.visited_on <= end)
     for grid_id, number in db.session.execute(
-            select(Visit.grid_id, func.count()).where(*in_period).group_by(Visit.grid_id)):
+        select(Visit.grid_id, func.count()).where(*in_period).group_by(Visit.grid_id)
+    ):
         result[group_of_grid[grid_id]].visits += int(number)
-    group = (case(*[(Visit.grid_id.in_(grid_ids), index) for index, grid_ids in wanted]) if len(wanted) > 1
-             else literal(wanted[0][0])).label("group_index")
+    group = (
+        case(*[(Visit.grid_id.in_(grid_ids), index) for index, grid_ids in wanted])
+        if len(wanted) > 1
+        else literal(wanted[0][0])
+    ).label("group_index")
     # A join, not `household_id IN (active households)`: past ~30 grids SQLite scans
     # every household for the IN list instead of starting from the visit index.
     for index, number in db.session.execute(
-            select(group, func.count(func.distinct(Visit.household_id)))
-            .join(Household, Household.id == Visit.household_id)
-            .where(*in_period, Household.status == "active").group_by(group)):
+        select(group, func.count(func.distinct(Visit.household_id)))
+        .join(Household, Household.id == Visit.household_id)
+        .where(*in_period, Household.status == "active")
+        .group_by(group)
+    ):
         result[index].visited_households = int(number)
     return result

@@ -2,6 +2,7 @@
 figures, verification rates for any division, the visit lists, and one visit
 (record, view, correct, delete, report its follow-up as a matter). Records are looked
 up through app.core.scoping; the rules live in services, schedule and rates."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -37,14 +38,19 @@ def visible_grid_or_404(division_id: int) -> Division:
 
 
 def grid_households(grid: Division) -> list[Household]:
-    return list(db.session.scalars(scoped_select(Household).where(
-        Household.grid_id == grid.id, Household.status == "active")
-        .options(selectinload(Household.building), selectinload(Household.head))))
+    return list(
+        db.session.scalars(
+            scoped_select(Household)
+            .where(Household.grid_id == grid.id, Household.status == "active")
+            .options(selectinload(Household.building), selectinload(Household.head))
+        )
+    )
 
 
 @dataclass
 class ListPage:
     """A page of an in-memory list, shaped for the pager macro."""
+
     items: list
     page: int
     per_page: int
@@ -62,23 +68,35 @@ class ListPage:
 
 def list_page(items: list) -> ListPage:
     number = max(1, request.args.get("page", 1, type=int))
-    return ListPage(items[(number - 1) * PER_PAGE:number * PER_PAGE], number, PER_PAGE, len(items))
+    return ListPage(items[(number - 1) * PER_PAGE : number * PER_PAGE], number, PER_PAGE, len(items))
 
 
 @bp.app_context_processor
 def _household_visits():
     """For the household page's small include (its last visits) and the matter page
     (the visit a matter came from), both in the user's scope."""
+
     def household_visits(household, limit=5):
-        return list(db.session.scalars(scoped_select(Visit).where(Visit.household_id == household.id)
-                                       .order_by(Visit.visited_on.desc(), Visit.id.desc()).limit(limit)))
+        return list(
+            db.session.scalars(
+                scoped_select(Visit)
+                .where(Visit.household_id == household.id)
+                .order_by(Visit.visited_on.desc(), Visit.id.desc())
+                .limit(limit)
+            )
+        )
+
     def visit_origins(matter) -> list[tuple[str, str]]:
         """The visit a matter was opened from, as (label, url), when the user may see it."""
         visit = db.session.scalar(scoped_select(Visit).where(Visit.matter_id == matter.id))
         if visit is None:
             return []
-        return [(_("入户走访（%(day)s）", day=visit.visited_on.isoformat()),
-                 url_for("visits.visit_detail", visit_id=visit.id))]
+        return [
+            (
+                _("入户走访（%(day)s）", day=visit.visited_on.isoformat()),
+                url_for("visits.visit_detail", visit_id=visit.id),
+            )
+        ]
 
     return {"household_visits": household_visits, "visit_origins": visit_origins}
 
@@ -88,9 +106,13 @@ def _household_visits():
 def index():
     """The grids the user may see, and the divisions whose rates they may read."""
     grids = visible_grids()
-    tops = list(db.session.scalars(scoped_select(Division).where(
-        Division.level.in_(("county", "town", "community")), Division.status == "active")
-        .order_by(Division.code)))
+    tops = list(
+        db.session.scalars(
+            scoped_select(Division)
+            .where(Division.level.in_(("county", "town", "community")), Division.status == "active")
+            .order_by(Division.code)
+        )
+    )
     if not grids and not tops:
         abort(404)
     return render_template("visits/index.html", grids=grids, tops=tops)
@@ -113,10 +135,19 @@ def grid_due(division_id: int):
     quota = rates.key_group_quota([grid.id], start, end)[grid.id] if may_see_key_persons(current_user) else None
     page = list_page(found)
     last = schedule.last_visits([s.household.id for s in page.items])
-    return render_template("visits/grid.html", grid=grid, page=page, last=last, counts=counts, state=state,
-                           rate_rows=rates.verification_rates([grid.id], start, end, today),
-                           quarter=rates.quarter_label(start), quota=quota, tiers=reference.TIERS,
-                           may_edit=current_user.can(Permission.EDIT_REGISTERS))
+    return render_template(
+        "visits/grid.html",
+        grid=grid,
+        page=page,
+        last=last,
+        counts=counts,
+        state=state,
+        rate_rows=rates.verification_rates([grid.id], start, end, today),
+        quarter=rates.quarter_label(start),
+        quota=quota,
+        tiers=reference.TIERS,
+        may_edit=current_user.can(Permission.EDIT_REGISTERS),
+    )
 
 
 @bp.route("/divisions/<int:division_id>/rates")
@@ -127,12 +158,25 @@ def division_rates(division_id: int):
     today = local_today()
     start, end = rates.parse_quarter(request.args.get("quarter"), today)
     grid_ids = [g.id for g in rates.grids_under(division)]
-    children = list(db.session.scalars(scoped_select(Division).where(
-        Division.parent_id == division.id, Division.status == "active").order_by(Division.code)))
-    return render_template("visits/rates.html", division=division, quarter=rates.quarter_label(start),
-                           start=start, end=end, rate_rows=rates.verification_rates(grid_ids, start, end, today),
-                           tiers=reference.TIERS, children=children, grid_count=len(grid_ids),
-                           parent_visible=division.parent is not None and is_visible(division.parent))
+    children = list(
+        db.session.scalars(
+            scoped_select(Division)
+            .where(Division.parent_id == division.id, Division.status == "active")
+            .order_by(Division.code)
+        )
+    )
+    return render_template(
+        "visits/rates.html",
+        division=division,
+        quarter=rates.quarter_label(start),
+        start=start,
+        end=end,
+        rate_rows=rates.verification_rates(grid_ids, start, end, today),
+        tiers=reference.TIERS,
+        children=children,
+        grid_count=len(grid_ids),
+        parent_visible=division.parent is not None and is_visible(division.parent),
+    )
 
 
 @bp.route("/grids/<int:division_id>/visits")
@@ -140,11 +184,14 @@ def division_rates(division_id: int):
 def grid_visits(division_id: int):
     """The visits recorded in a grid, newest first."""
     grid = visible_grid_or_404(division_id)
-    page = paginate(scoped_select(Visit).where(Visit.grid_id == grid.id)
-                    # The household's address reads its building: loaded with the page.
-                    .options(selectinload(Visit.household).selectinload(Household.building),
-                             selectinload(Visit.visitors))
-                    .order_by(Visit.visited_on.desc(), Visit.id.desc()), per_page=PER_PAGE)
+    page = paginate(
+        scoped_select(Visit)
+        .where(Visit.grid_id == grid.id)
+        # The household's address reads its building: loaded with the page.
+        .options(selectinload(Visit.household).selectinload(Household.building), selectinload(Visit.visitors))
+        .order_by(Visit.visited_on.desc(), Visit.id.desc()),
+        per_page=PER_PAGE,
+    )
     return render_template("visits/list.html", grid=grid, household=None, page=page)
 
 
@@ -153,16 +200,25 @@ def grid_visits(division_id: int):
 def household_visit_list(household_id: int):
     """Every visit of one household."""
     household = get_visible_or_404(Household, household_id)
-    page = paginate(scoped_select(Visit).where(Visit.household_id == household.id)
-                    .options(selectinload(Visit.visitors))
-                    .order_by(Visit.visited_on.desc(), Visit.id.desc()), per_page=PER_PAGE)
+    page = paginate(
+        scoped_select(Visit)
+        .where(Visit.household_id == household.id)
+        .options(selectinload(Visit.visitors))
+        .order_by(Visit.visited_on.desc(), Visit.id.desc()),
+        per_page=PER_PAGE,
+    )
     return render_template("visits/list.html", grid=household.grid, household=household, page=page)
 
 
 def visit_values(form) -> services.VisitValues:
-    return services.VisitValues(visited_on=form.visited_on.data, visit_type=form.visit_type.data or "",
-                                visitor_ids=list(form.visitor_ids.data or []), found=form.found.data or "",
-                                needs=form.needs.data or "", follow_up=form.follow_up.data or "")
+    return services.VisitValues(
+        visited_on=form.visited_on.data,
+        visit_type=form.visit_type.data or "",
+        visitor_ids=list(form.visitor_ids.data or []),
+        found=form.found.data or "",
+        needs=form.needs.data or "",
+        follow_up=form.follow_up.data or "",
+    )
 
 
 def _visitor_choices(form, grid: Division) -> None:
@@ -173,6 +229,7 @@ def own_staff_ids() -> list[int]:
     staff = getattr(current_user, "staff_member", None)
     if staff is None:
         from app.org.models import StaffMember
+
         staff = db.session.scalar(select(StaffMember).where(StaffMember.user_id == current_user.id))
     return [staff.id] if staff is not None else []
 
@@ -198,8 +255,12 @@ def new_visit(household_id: int):
         with saving(form) as saved:
             visit = services.record_visit(household, visit_values(form), user=current_user, matter=matter)
         if saved:
-            flash(_("已保存走访记录。") if visit.matter is None
-                  else _("已保存走访记录，并上报事件 %(number)s。", number=visit.matter.number), "success")
+            flash(
+                _("已保存走访记录。")
+                if visit.matter is None
+                else _("已保存走访记录，并上报事件 %(number)s。", number=visit.matter.number),
+                "success",
+            )
             return redirect(url_for("visits.visit_detail", visit_id=visit.id), code=303)
     return render_template("visits/form.html", form=form, household=household, visit=None)
 
@@ -209,8 +270,9 @@ def new_visit(household_id: int):
 def visit_detail(visit_id: int):
     visit = get_visible_or_404(Visit, visit_id)
     form = OpenMatterForm() if visit.matter_id is None else None
-    return render_template("visits/detail.html", visit=visit, form=form,
-                           may_edit=current_user.can(Permission.EDIT_REGISTERS))
+    return render_template(
+        "visits/detail.html", visit=visit, form=form, may_edit=current_user.can(Permission.EDIT_REGISTERS)
+    )
 
 
 @bp.route("/<int:visit_id>/edit", methods=["GET", "POST"])
@@ -265,5 +327,6 @@ def open_visit_matter(visit_id: int):
         if saved:
             flash(_("已上报事件 %(number)s。", number=matter.number), "success")
             return redirect(url_for("visits.visit_detail", visit_id=visit.id), code=303)
-    return render_template("visits/detail.html", visit=visit, form=form,
-                           may_edit=current_user.can(Permission.EDIT_REGISTERS)), 200
+    return render_template(
+        "visits/detail.html", visit=visit, form=form, may_edit=current_user.can(Permission.EDIT_REGISTERS)
+    ), 200

@@ -3,7 +3,7 @@ manual_page_version (each replaced text: who saved it, when), seeded with the
 duties of 网格长, 网格员, 楼栋长 and the working rules
 
 The seeded text is data written for this product from the source documents
-(DOMAIN.md): patrols at least 3 times a week, ordinary information reported every
+(docs/domain.md): patrols at least 3 times a week, ordinary information reported every
 Monday and Thursday, 三类户 visited at least twice a quarter, the 1/3/5
 working-day time limits of the matters loop (app/matters/reference.py), first-
 contact responsibility. Administrators adapt it to their county.

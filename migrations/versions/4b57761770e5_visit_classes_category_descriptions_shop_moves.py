@@ -48,7 +48,7 @@ def upgrade():
         batch_op.create_foreign_key(batch_op.f('fk_population_event_from_grid_id_division'), 'division', ['from_grid_id'], ['id'])
 
     # ### end Alembic commands ###
-    # Defaults (DOMAIN.md, 002 篇四): 三类户 are visited at least twice a quarter; the
+    # Defaults (docs/domain.md, 002 篇四): 三类户 are visited at least twice a quarter; the
     # closer attention of classes 一 and 二 is the usual practice, which each county
     # sets for itself on the visit-class page. Inlined: never depends on app code.
     visit_class = sa.table("visit_class", sa.column("level", sa.Integer), sa.column("name", sa.String),

@@ -1,6 +1,6 @@
 """matters loop: matters, timeline, photos, extensions, disputes, holidays, time limits, API keys
 
-Seeds the time limits (DOMAIN.md, 002 篇七/篇八) and a subtype tree under the six
+Seeds the time limits (docs/domain.md, 002 篇七/篇八) and a subtype tree under the six
 classes: city management split into 部件 (objects) and 事件 (behaviour) as in the
 digital city-management standard, each leaf with a sensible default limit in
 working days (None: the handling level's limit applies). Administrators edit both.

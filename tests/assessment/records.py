@@ -16,6 +16,7 @@ Grid A (东关一网格, worker_a):
 Grid B (滨河一网格, worker_b): every report on time, 3 patrols every week, its key-group
 household visited by the station on 5 March: 100 and 100.
 """
+
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
@@ -24,8 +25,8 @@ from app.assessment import services
 from app.extensions import db
 from app.matters import reporting
 from app.matters.models import MatterStep
-from app.patrols.models import ChiefReport, Patrol
 from app.org.models import StaffAssignment, StaffMember, StaffRole
+from app.patrols.models import ChiefReport, Patrol
 from app.supervision.models import AssignedTask, Inspection, Rectification, TaskTarget
 from app.visits.models import Visit
 
@@ -47,13 +48,22 @@ def reports(grid, skip=(), late=()):
 def patrols(grid, staff, short_week=None):
     for monday in WEEK_MONDAYS:
         for i in range(1 if monday == short_week else 3):
-            db.session.add(Patrol(grid_id=grid.id, staff_id=staff.id, patrol_date=monday + timedelta(days=i),
-                                  start_time=time(9), end_time=time(10), route="主街"))
+            db.session.add(
+                Patrol(
+                    grid_id=grid.id,
+                    staff_id=staff.id,
+                    patrol_date=monday + timedelta(days=i),
+                    start_time=time(9),
+                    end_time=time(10),
+                    route="主街",
+                )
+            )
 
 
 def overdue_matter(grid, text, created):
-    matter = reporting.report(reporting.MatterValues(class_code="livelihood", description=text, grid=grid,
-                                                 source="visit"))
+    matter = reporting.report(
+        reporting.MatterValues(class_code="livelihood", description=text, grid=grid, source="visit")
+    )
     matter.created_at = created
     matter.due_at = created + timedelta(days=3)
     db.session.flush()
@@ -69,27 +79,52 @@ def build_march(world):
     patrols(b, worker_b)
     first = overdue_matter(a, "路灯不亮三月", datetime(2026, 3, 3, 2, 0))
     overdue_matter(a, "井盖缺失三月", datetime(2026, 3, 17, 2, 0))
-    db.session.add(MatterStep(matter_id=first.id, action="urge", to_status=first.status, actor_label="城关镇",
-                              at=datetime(2026, 3, 10, 2, 0), detail={"level": "yellow"}))
-    task = AssignedTask(issuing_division_id=world.town_a.id, title="三月入户核查", source="approved",
-                        approved_by="镇长", approval_document="城政〔2026〕3号", approved_on=date(2026, 3, 1),
-                        deadline=date(2026, 3, 20))
+    db.session.add(
+        MatterStep(
+            matter_id=first.id,
+            action="urge",
+            to_status=first.status,
+            actor_label="城关镇",
+            at=datetime(2026, 3, 10, 2, 0),
+            detail={"level": "yellow"},
+        )
+    )
+    task = AssignedTask(
+        issuing_division_id=world.town_a.id,
+        title="三月入户核查",
+        source="approved",
+        approved_by="镇长",
+        approval_document="城政〔2026〕3号",
+        approved_on=date(2026, 3, 1),
+        deadline=date(2026, 3, 20),
+    )
     target = TaskTarget(task=task, division_id=a.id)
     inspection = Inspection(grid_id=a.id, inspected_on=date(2026, 3, 3), inspectors="督查组", items_checked="台账")
-    rectification = Rectification(inspection=inspection, problem="楼道堆物三月", first_deadline=date(2026, 3, 10),
-                                  deadline=date(2026, 3, 10), status="passed", closed_on=date(2026, 3, 20))
+    rectification = Rectification(
+        inspection=inspection,
+        problem="楼道堆物三月",
+        first_deadline=date(2026, 3, 10),
+        deadline=date(2026, 3, 10),
+        status="passed",
+        closed_on=date(2026, 3, 20),
+    )
     db.session.add_all([task, target, inspection, rectification])
     station_b = StaffMember(home_division=world.community_b, name="滨河站员", phone="")
-    db.session.add(StaffAssignment(staff=station_b, division=world.community_b, role=StaffRole.OTHER.value,
-                                   start_date=date(2026, 1, 1)))
-    db.session.add(Visit(grid_id=b.id, household_id=world.households["b"].id, visited_on=date(2026, 3, 5),
-                         visitors=[station_b]))
+    db.session.add(
+        StaffAssignment(
+            staff=station_b, division=world.community_b, role=StaffRole.OTHER.value, start_date=date(2026, 1, 1)
+        )
+    )
+    db.session.add(
+        Visit(grid_id=b.id, household_id=world.households["b"].id, visited_on=date(2026, 3, 5), visitors=[station_b])
+    )
     admin = world.users["admin"]
-    cards = [services.issue_card(a, services.CardValues(a.id, None, "yellow", date(2026, 3, 11), "台账不全"),
-                                 admin, TODAY),
-             services.issue_card(a, services.CardValues(a.id, worker_a.id, "red", date(2026, 3, 12), "空岗"),
-                                 admin, TODAY),
-             services.issue_card(a, services.CardValues(a.id, worker_a.id, "yellow", date(2026, 3, 25), "迟到"),
-                                 admin, TODAY)]
+    cards = [
+        services.issue_card(a, services.CardValues(a.id, None, "yellow", date(2026, 3, 11), "台账不全"), admin, TODAY),
+        services.issue_card(a, services.CardValues(a.id, worker_a.id, "red", date(2026, 3, 12), "空岗"), admin, TODAY),
+        services.issue_card(
+            a, services.CardValues(a.id, worker_a.id, "yellow", date(2026, 3, 25), "迟到"), admin, TODAY
+        ),
+    ]
     db.session.commit()
     return {"matter": first, "target": target, "inspection": inspection, "cards": cards}

@@ -1,5 +1,6 @@
 """flask seed-demo also seeds cards, the last half-year's station surveys and a few
 public answers, so the assessment pages have something to show."""
+
 from sqlalchemy import func, select
 
 from app.assessment import surveys

@@ -1,6 +1,7 @@
 """Public satisfaction answers: shown apart from the station's survey, and counted in
 the official 满意率 (its 通报批评 flag and bonus points) only once the half-year holds
 PUBLIC_SURVEY_MIN_ANSWERS (30) of them — three anonymous clicks cannot mark a grid."""
+
 from __future__ import annotations
 
 import re
@@ -22,8 +23,9 @@ def station_survey(world):
     """The station's survey of 东关一网格 this half-year: 46 of 50 satisfied (92.0 %)."""
     year, half = surveys.half_of(local_today())
     with write_transactions():
-        surveys.save_station_survey(world.grid_a, surveys.SurveyValues(year, half, 50, 46, 0, 4),
-                                    world.users["station_a"], local_today())
+        surveys.save_station_survey(
+            world.grid_a, surveys.SurveyValues(year, half, 50, 46, 0, 4), world.users["station_a"], local_today()
+        )
         db.session.commit()
     return year, half
 
@@ -38,7 +40,7 @@ def answer(web, grid, choice: str, times: int) -> None:
 
 
 def test_three_public_answers_neither_change_the_rate_nor_flag_the_grid(web, web_as, world, station_survey):
-    answer(web, world.grid_a, "dissatisfied", 3)   # three clicks within a minute
+    answer(web, world.grid_a, "dissatisfied", 3)  # three clicks within a minute
     station = web_as("station_a")
     page = visible_text(station.get(f"/assessment/surveys/?year={local_today().year}"))
     # The station's 92.0 % stands, with its bonus; the public answers are listed apart.
@@ -61,7 +63,7 @@ def test_three_public_answers_alone_give_no_rate(web, world):
 
 
 def test_thirty_public_answers_count_towards_the_rate_and_its_flag(app, web, web_as, world, station_survey):
-    app.config["PUBLIC_SURVEY_RESPONSES_PER_HOUR"] = 100   # thirty residents, not one robot
+    app.config["PUBLIC_SURVEY_RESPONSES_PER_HOUR"] = 100  # thirty residents, not one robot
     answer(web, world.grid_a, "dissatisfied", 30)
     station = web_as("station_a")
     page = visible_text(station.get(f"/assessment/surveys/?year={local_today().year}"))

@@ -1,5 +1,6 @@
 """Each scoring rule against hand-computed fixtures (tests/assessment/records.py),
 caps, the board totals of two grids and two workers, and the threshold flags."""
+
 from datetime import date
 
 import pytest
@@ -38,15 +39,25 @@ def worker_rows(world, period=MARCH):
 
 def test_each_rule_on_its_own_for_grid_a(world, march):
     row = grid_rows(world)["东关一网格"]
-    assert points_of(row) == {"report_missing": -2, "report_late": -1, "matter_overdue": -4, "matter_urged": -1,
-                              "patrol_week_short": -2, "task_target_late": -3, "rectification_late": -3,
-                              "card_yellow": -5, "key_group_visits_short": -3}
+    assert points_of(row) == {
+        "report_missing": -2,
+        "report_late": -1,
+        "matter_overdue": -4,
+        "matter_urged": -1,
+        "patrol_week_short": -2,
+        "task_target_late": -3,
+        "rectification_late": -3,
+        "card_yellow": -5,
+        "key_group_visits_short": -3,
+    }
     lines = lines_of(row)
     assert [e.occurrence.day for e in lines["report_missing"].entries] == [date(2026, 3, 5)]
     assert [e.occurrence.day for e in lines["report_late"].entries] == [date(2026, 3, 12)]
     assert [e.occurrence.day for e in lines["patrol_week_short"].entries] == [date(2026, 3, 15)]
     assert len(lines["matter_overdue"].entries) == 2
-    assert [e.occurrence.label for e in lines["key_group_visits_short"].entries] == ["2026-Q1 重点人群走访 0 户，应 1 户"]
+    assert [e.occurrence.label for e in lines["key_group_visits_short"].entries] == [
+        "2026-Q1 重点人群走访 0 户，应 1 户"
+    ]
 
 
 def test_grid_and_worker_totals_and_flags(world, march):
@@ -112,10 +123,14 @@ def test_rule_edit_refusals(world):
 
 def test_worker_assigned_after_the_occurrence_is_not_charged(world, march):
     from app.org.models import StaffAssignment, StaffMember, StaffRole
+
     newcomer = StaffMember(home_division=world.community_a, name="新网格员", phone="")
     db.session.add(newcomer)
-    db.session.add(StaffAssignment(staff=newcomer, division=world.grid_a, role=StaffRole.PART_TIME_WORKER.value,
-                                   start_date=date(2026, 3, 18)))
+    db.session.add(
+        StaffAssignment(
+            staff=newcomer, division=world.grid_a, role=StaffRole.PART_TIME_WORKER.value, start_date=date(2026, 3, 18)
+        )
+    )
     db.session.commit()
     row = worker_rows(world)["新网格员"]
     # Only what fell due from 18 March: the overdue matter reported on 17 March is not theirs,
@@ -123,8 +138,10 @@ def test_worker_assigned_after_the_occurrence_is_not_charged(world, march):
     points = points_of(row)
     assert "report_missing" not in points and "matter_overdue" not in points
     assert points["task_target_late"] == -3
-    assert [e.occurrence.day for e in lines_of(row)["patrol_week_short"].entries] == [date(2026, 3, 22),
-                                                                                    date(2026, 3, 29)]
+    assert [e.occurrence.day for e in lines_of(row)["patrol_week_short"].entries] == [
+        date(2026, 3, 22),
+        date(2026, 3, 29),
+    ]
 
 
 def test_satisfaction_bonus_and_criticised_flag(world):
@@ -146,8 +163,9 @@ def test_satisfaction_bonus_and_criticised_flag(world):
 
 def test_station_survey_counts_must_add_up(world):
     with pytest.raises(services.RuleError) as refused:
-        surveys.save_station_survey(world.grid_a, surveys.SurveyValues(2026, 1, 50, 40, 6, 3),
-                                    world.users["station_a"], TODAY)
+        surveys.save_station_survey(
+            world.grid_a, surveys.SurveyValues(2026, 1, 50, 40, 6, 3), world.users["station_a"], TODAY
+        )
     assert refused.value.field == "respondents"
 
 
@@ -161,10 +179,13 @@ def test_period_parsing():
 
 def test_scored_survey_weighs_with_public_answers(app, world):
     from decimal import Decimal
+
     from app.assessment.models import SurveyResponse
+
     app.config["PUBLIC_SURVEY_MIN_ANSWERS"] = 10  # ten answers are enough to count here
-    surveys.save_station_survey(world.grid_a, surveys.SurveyValues(2026, 1, 40, 0, 0, 0, score=Decimal("75")),
-                                world.users["station_a"], TODAY)
+    surveys.save_station_survey(
+        world.grid_a, surveys.SurveyValues(2026, 1, 40, 0, 0, 0, score=Decimal("75")), world.users["station_a"], TODAY
+    )
     for answer in ("satisfied",) * 10:
         db.session.add(SurveyResponse(grid_id=world.grid_a.id, year=2026, half=1, answer=answer))
     db.session.commit()
@@ -172,14 +193,19 @@ def test_scored_survey_weighs_with_public_answers(app, world):
     # 40 × 75% = 30 satisfied-equivalent, plus 10 satisfied, out of 50: 80.0%.
     assert (tally.total, str(tally.rate), tally.criticised) == (50, "80.0", False)
     with pytest.raises(services.RuleError) as refused:
-        surveys.save_station_survey(world.grid_a2, surveys.SurveyValues(2026, 1, 40, 5, 0, 0, score=Decimal("75")),
-                                    world.users["station_a"], TODAY)
+        surveys.save_station_survey(
+            world.grid_a2,
+            surveys.SurveyValues(2026, 1, 40, 5, 0, 0, score=Decimal("75")),
+            world.users["station_a"],
+            TODAY,
+        )
     assert refused.value.field == "score"
 
 
 def test_report_slots_of_many_grids_match_report_punctuality(world, march):
     from app.assessment.computations import Context, _punctuality
     from app.patrols import compliance
+
     context = Context(date(2026, 3, 1), date(2026, 3, 31), TODAY, NOW)
     together = _punctuality([world.grid_a.id, world.grid_b.id], context)
     for grid in (world.grid_a, world.grid_b):
@@ -191,12 +217,22 @@ def test_report_slots_of_many_grids_match_report_punctuality(world, march):
 def test_a_patrol_week_counts_in_the_month_of_its_sunday(on_2026_11_20, world):
     # The week of 26 October – 1 November runs into November: November's board judges it.
     from datetime import datetime, time
+
     from app.patrols import services as patrol_services
+
     worker = world.staff["worker_a"]
     for day in (date(2026, 10, 27), date(2026, 11, 1)):
-        patrol_services.record_patrol(patrol_services.PatrolValues(
-            grid=world.grid_a, staff_id=worker.id, patrol_date=day, start_time=time(9, 0), end_time=time(10, 0),
-            route="东关路"), world.users["worker_a"])
+        patrol_services.record_patrol(
+            patrol_services.PatrolValues(
+                grid=world.grid_a,
+                staff_id=worker.id,
+                patrol_date=day,
+                start_time=time(9, 0),
+                end_time=time(10, 0),
+                route="东关路",
+            ),
+            world.users["worker_a"],
+        )
     db.session.commit()
     today, now = date(2026, 11, 22), datetime(2026, 11, 22, 2, 0)
 
@@ -206,14 +242,21 @@ def test_a_patrol_week_counts_in_the_month_of_its_sunday(on_2026_11_20, world):
 
     # October judges the weeks ending on its Sundays 4, 11, 18 and 25 (no patrols in them).
     assert [e.occurrence.day for e in patrol_entries(scoring.Period(2026, 10))] == [
-        date(2026, 10, 4), date(2026, 10, 11), date(2026, 10, 18), date(2026, 10, 25)]
+        date(2026, 10, 4),
+        date(2026, 10, 11),
+        date(2026, 10, 18),
+        date(2026, 10, 25),
+    ]
     # November: Sundays 1, 8 and 15; the week ending today, Sunday 22, is not over yet.
     november = patrol_entries(scoring.Period(2026, 11))
     assert [e.occurrence.day for e in november] == [date(2026, 11, 1), date(2026, 11, 8), date(2026, 11, 15)]
     first = november[0].occurrence
     assert str(first.label) == "员工worker_a 2026-10-26 至 2026-11-01 巡查 2 次，应 3 次"
     assert (first.endpoint, first.values, first.staff_id) == (
-        "patrols.patrol_compliance", {"division_id": world.grid_a.id, "week": "2026-10-26"}, worker.id)
+        "patrols.patrol_compliance",
+        {"division_id": world.grid_a.id, "week": "2026-10-26"},
+        worker.id,
+    )
 
 
 def test_a_report_slot_across_a_month_end_counts_in_the_month_it_began(world):
@@ -221,10 +264,13 @@ def test_a_report_slot_across_a_month_end_counts_in_the_month_it_began(world):
     # both fall due on Wed 5 February, one slot named 30 January. Reported on 5 February
     # at 10:00: on time for January; February has no slot of 3 February to miss.
     from datetime import datetime
+
     from app.assessment.computations import Context, _punctuality
     from app.patrols import services as patrol_services
-    report = patrol_services.record_chief_report(world.grid_a, date(2025, 2, 3), [], "本期无一般信息", world.users["worker_a"],
-                                                 now=datetime(2025, 2, 5, 2, 0))
+
+    report = patrol_services.record_chief_report(
+        world.grid_a, date(2025, 2, 3), [], "本期无一般信息", world.users["worker_a"], now=datetime(2025, 2, 5, 2, 0)
+    )
     assert report.report_day == date(2025, 1, 30)
     db.session.commit()
     after = datetime(2025, 3, 10, 2, 0)

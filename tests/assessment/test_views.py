@@ -1,5 +1,6 @@
 """The assessment pages: boards and breakdowns (links go to the records), scope,
 the rules page (administrators only), cards, station surveys and the public form."""
+
 import re
 from datetime import date
 from io import BytesIO
@@ -45,8 +46,12 @@ def test_breakdown_links_go_to_the_records(client_as, world, march):
     html = response.get_data(as_text=True)
     assert "得分 76" in text_of(response)
     links = set(re.findall(r'<td><a href="([^"]+)">', html))
-    expected = {f"/matters/{march['matter'].id}", f"/task-targets/{march['target'].id}",
-                f"/inspections/{march['inspection'].id}", f"/assessment/cards/{march['cards'][0].id}"}
+    expected = {
+        f"/matters/{march['matter'].id}",
+        f"/task-targets/{march['target'].id}",
+        f"/inspections/{march['inspection'].id}",
+        f"/assessment/cards/{march['cards'][0].id}",
+    }
     assert expected <= links
     assert any(link.startswith("/opinions/reports/") for link in links)  # the late report
     missing = next(link for link in links if link.startswith("/opinions/reports?"))
@@ -71,8 +76,11 @@ def test_scope_of_breakdowns(client_as, world, march):
     fresh()  # the refusals above were logged: a write after this test's read began
     colleague = StaffMember(home_division=world.community_a, name="同事网格员", phone="")
     db.session.add(colleague)
-    db.session.add(StaffAssignment(staff=colleague, division=world.grid_a, role=StaffRole.PART_TIME_WORKER.value,
-                                   start_date=date(2026, 1, 1)))
+    db.session.add(
+        StaffAssignment(
+            staff=colleague, division=world.grid_a, role=StaffRole.PART_TIME_WORKER.value, start_date=date(2026, 1, 1)
+        )
+    )
     db.session.commit()
     assert worker.get(f"/assessment/workers/{colleague.id}?period=2026-03").status_code == 404
     own_board = text_of(worker.get("/assessment/?period=2026-03&kind=worker"))
@@ -90,7 +98,7 @@ def test_export_is_the_board_and_audited(client_as, world, march):
     response = client_as("admin").get("/assessment/board.xlsx?period=2026-03")
     assert response.status_code == 200
     sheet = openpyxl.load_workbook(BytesIO(response.data)).active
-    rows = [[c for c in row] for row in sheet.iter_rows(values_only=True)]
+    rows = [list(row) for row in sheet.iter_rows(values_only=True)]
     grid_a = next(r for r in rows if r[1] == "东关社区 · 东关一网格")
     assert grid_a[5] == 76 and grid_a[6] == "通报批评"
     fresh()
@@ -98,6 +106,7 @@ def test_export_is_the_board_and_audited(client_as, world, march):
 
 
 # --- The rules page ---------------------------------------------------------------------
+
 
 def _rule(code):
     fresh()
@@ -158,6 +167,7 @@ def test_rule_edit_saved_audited_and_errors_kept(web_as, world):
 
 # --- Cards ------------------------------------------------------------------------------
 
+
 def _card_form(web, grid_name):
     """发黄牌/红牌 from the cards list, the grid chosen and its workers listed."""
     page = web.get("/assessment/cards/").click(description="发黄牌/红牌")
@@ -210,9 +220,17 @@ def test_card_form_errors_in_chinese_keep_input(web_as, world):
 def test_a_forged_card_for_another_towns_worker_is_refused(web_as, world):
     """Grid B's worker is never offered for 东关一网格: a tampered staff id."""
     web = web_as("town_a")
-    response = forge(web, "/assessment/cards/new", {
-        "grid_id": world.grid_a.id, "staff_id": world.staff["worker_b"].id, "colour": "yellow",
-        "issued_on": "2026-11-20", "reason": "不在本网格"})
+    response = forge(
+        web,
+        "/assessment/cards/new",
+        {
+            "grid_id": world.grid_a.id,
+            "staff_id": world.staff["worker_b"].id,
+            "colour": "yellow",
+            "issued_on": "2026-11-20",
+            "reason": "不在本网格",
+        },
+    )
     assert response.status_int == 400 and "该网格员当天不在这个网格。" in visible_text(response)
 
 
@@ -224,10 +242,14 @@ def test_only_town_and_county_issue_cards(client_as, world):
 def test_worker_sees_grid_cards_and_own_not_colleagues(client_as, world):
     colleague = StaffMember(home_division=world.community_a, name="同事网格员", phone="")
     db.session.add(colleague)
-    db.session.add(StaffAssignment(staff=colleague, division=world.grid_a, role=StaffRole.PART_TIME_WORKER.value,
-                                   start_date=date(2024, 1, 1)))
-    card = WarningCard(grid_id=world.grid_a.id, staff_id=colleague.id, colour="red", issued_on=date(2026, 11, 1),
-                       reason="同事的红牌")
+    db.session.add(
+        StaffAssignment(
+            staff=colleague, division=world.grid_a, role=StaffRole.PART_TIME_WORKER.value, start_date=date(2024, 1, 1)
+        )
+    )
+    card = WarningCard(
+        grid_id=world.grid_a.id, staff_id=colleague.id, colour="red", issued_on=date(2026, 11, 1), reason="同事的红牌"
+    )
     db.session.add(card)
     db.session.commit()
     worker = client_as("worker_a")
@@ -237,6 +259,7 @@ def test_worker_sees_grid_cards_and_own_not_colleagues(client_as, world):
 
 
 # --- Surveys ----------------------------------------------------------------------------
+
 
 def _survey_form(web, grid_name, **typed):
     """登记调查结果 from the surveys page: the grid and half-year chosen, the tally typed."""
@@ -252,8 +275,9 @@ def _survey_form(web, grid_name, **typed):
 
 def test_station_enters_a_survey(web_as, world):
     web = web_as("station_a")
-    form = _survey_form(web, "东关一网格", respondents="50", satisfied="30", basically="9", dissatisfied="11",
-                        note="入户问卷")
+    form = _survey_form(
+        web, "东关一网格", respondents="50", satisfied="30", basically="9", dissatisfied="11", note="入户问卷"
+    )
     response = press(form, "保存")
     assert response.status_int == 303
     fresh()
@@ -300,16 +324,31 @@ def test_survey_entry_roles_and_scope(client_as, world):
 
 def test_a_forged_survey_for_another_stations_grid_is_refused(web_as, world):
     """滨河一网格 is not among the station's grids: a grid id the page never offered."""
-    response = forge(web_as("station_a"), "/assessment/surveys/new", {
-        "grid_id": world.grid_b.id, "year": "2024", "half": "1", "respondents": "1", "satisfied": "1",
-        "basically": "0", "dissatisfied": "0"})
+    response = forge(
+        web_as("station_a"),
+        "/assessment/surveys/new",
+        {
+            "grid_id": world.grid_b.id,
+            "year": "2024",
+            "half": "1",
+            "respondents": "1",
+            "satisfied": "1",
+            "basically": "0",
+            "dissatisfied": "0",
+        },
+    )
     assert response.status_int == 400 and "请从列表中选择。" in visible_text(response)
     fresh()
-    assert db.session.scalar(select(func.count(SatisfactionSurvey.id)).where(
-        SatisfactionSurvey.grid_id == world.grid_b.id)) == 1
+    assert (
+        db.session.scalar(
+            select(func.count(SatisfactionSurvey.id)).where(SatisfactionSurvey.grid_id == world.grid_b.id)
+        )
+        == 1
+    )
 
 
 # --- The public form --------------------------------------------------------------------
+
 
 def _answer(web, grid, answer=None, **kwargs):
     """满意度评价 from the grid's public page, one answer ticked (or none)."""
@@ -350,6 +389,7 @@ def test_public_answers_are_kept_apart_from_the_station_tally(web, world):
     """Two answers are listed, not counted (fewer than PUBLIC_SURVEY_MIN_ANSWERS;
     tests/assessment/test_public_answers.py)."""
     from app.assessment import surveys
+
     for answer in ("satisfied", "dissatisfied"):
         assert _answer(web, world.grid_b, answer).status_int == 303
     fresh()
@@ -380,9 +420,17 @@ def test_a_period_outside_the_calendar_falls_back_to_last_month(client_as, world
 def test_a_forged_card_for_another_towns_grid_is_refused_not_given_to_the_first_grid(web_as, world):
     """滨河一网格 is never offered to 城关镇: a grid id written into the post by hand."""
     # The grid posted was out of scope and the card silently went to the first grid of the town.
-    response = forge(web_as("town_a"), "/assessment/cards/new", {
-        "grid_id": world.grid_b.id, "staff_id": 0, "colour": "yellow", "issued_on": "2026-11-20",
-        "reason": "滨河一网格台账不全"})
+    response = forge(
+        web_as("town_a"),
+        "/assessment/cards/new",
+        {
+            "grid_id": world.grid_b.id,
+            "staff_id": 0,
+            "colour": "yellow",
+            "issued_on": "2026-11-20",
+            "reason": "滨河一网格台账不全",
+        },
+    )
     assert response.status_int == 400
     assert "请从列表中选择。" in visible_text(response) and "滨河一网格台账不全" in visible_text(response)
     fresh()

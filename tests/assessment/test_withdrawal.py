@@ -1,6 +1,7 @@
 """Withdrawing a warning card (撤销): who may, the reason required, once only, the
 card kept on record and marked withdrawn, and the scoreboards before and after
 (hand-computed from tests/assessment/records.py)."""
+
 import re
 from datetime import date, datetime
 
@@ -65,8 +66,9 @@ def test_withdrawn_worker_card_no_longer_deducts(world, march):
 def test_annual_board_before_and_after(world):
     # Grid A2 in 2026 (as of 10 April): only missed reports, capped at −40 a year → 60.
     a2, admin = world.grid_a2, world.users["admin"]
-    yellow = services.issue_card(a2, services.CardValues(a2.id, None, "yellow", date(2026, 2, 3), "台账不全"),
-                                 admin, TODAY)
+    yellow = services.issue_card(
+        a2, services.CardValues(a2.id, None, "yellow", date(2026, 2, 3), "台账不全"), admin, TODAY
+    )
     red = services.issue_card(a2, services.CardValues(a2.id, None, "red", date(2026, 4, 1), "空岗"), admin, TODAY)
     db.session.commit()
     year = scoring.Period(2026)
@@ -123,12 +125,16 @@ def test_town_staff_withdraw_from_the_page(web_as, client_as, world, march):
     assert "已撤销" in detail and "误发：台账已补齐" in detail and "撤销人 town_a" in detail
     assert "撤销这张牌" not in detail
     listing = text_of(client_as("station_a").get("/assessment/cards/"))
-    assert re.search(r"2026-03-11 黄牌 已撤销 东关社区 · 东关一网格 整个网格 台账不全 撤销：误发：台账已补齐（town_a）", listing)
+    assert re.search(
+        r"2026-03-11 黄牌 已撤销 东关社区 · 东关一网格 整个网格 台账不全 撤销：误发：台账已补齐（town_a）", listing
+    )
     # The grid's breakdown: no yellow-card deduction, the card listed as withdrawn at 0.
     breakdown = text_of(client_as("worker_a").get(f"/assessment/grids/{world.grid_a.id}?period=2026-03"))
     assert "得分 81" in breakdown and "黄牌警告" not in breakdown
-    assert re.search(r"已撤销的黄牌红牌 不扣分 .* 2026-03-11 黄牌 台账不全 已撤销：误发：台账已补齐（town_a，\d{4}-\S+ \S+） 0",
-                     breakdown)
+    assert re.search(
+        r"已撤销的黄牌红牌 不扣分 .* 2026-03-11 黄牌 台账不全 已撤销：误发：台账已补齐（town_a，\d{4}-\S+ \S+） 0",
+        breakdown,
+    )
     # Twice, from the other tab: refused, nothing changed.
     stale["reason"] = "再撤一次"
     again = press(stale, "撤销这张牌", status=400)
@@ -186,13 +192,27 @@ def test_worker_breakdown_lists_only_withdrawn_cards_of_the_viewers_grids(client
     # Town A opens the worker's breakdown: the withdrawn card of the other town's grid
     # was listed, reason and all.
     from app.org.models import StaffAssignment, StaffRole
+
     worker_b = world.staff["worker_b"]
-    db.session.add(StaffAssignment(staff=worker_b, division=world.grid_a, role=StaffRole.PART_TIME_WORKER.value,
-                                   start_date=date(2026, 3, 1)))
-    theirs = WarningCard(grid_id=world.grid_b.id, staff_id=worker_b.id, colour="yellow",
-                         issued_on=date(2026, 3, 5), reason="滨河一网格的台账问题")
-    ours = WarningCard(grid_id=world.grid_a.id, staff_id=worker_b.id, colour="yellow",
-                       issued_on=date(2026, 3, 6), reason="东关一网格的巡查问题")
+    db.session.add(
+        StaffAssignment(
+            staff=worker_b, division=world.grid_a, role=StaffRole.PART_TIME_WORKER.value, start_date=date(2026, 3, 1)
+        )
+    )
+    theirs = WarningCard(
+        grid_id=world.grid_b.id,
+        staff_id=worker_b.id,
+        colour="yellow",
+        issued_on=date(2026, 3, 5),
+        reason="滨河一网格的台账问题",
+    )
+    ours = WarningCard(
+        grid_id=world.grid_a.id,
+        staff_id=worker_b.id,
+        colour="yellow",
+        issued_on=date(2026, 3, 6),
+        reason="东关一网格的巡查问题",
+    )
     db.session.add_all([theirs, ours])
     db.session.flush()
     for card in (theirs, ours):

@@ -1,5 +1,6 @@
 """Account administration and the append-only audit log. Forms are filled and sent
 as rendered (tests/web.py)."""
+
 import pytest
 from sqlalchemy import select
 
@@ -9,8 +10,7 @@ from tests.conftest import fresh, text_of
 from tests.web import Web, choose, form_on, press, visible_text
 
 # What the system administrator types for a new account.
-NEW_USER = {"username": "newworker", "display_name": "新网格员", "password": "Wangge#2026",
-            "confirm": "Wangge#2026"}
+NEW_USER = {"username": "newworker", "display_name": "新网格员", "password": "Wangge#2026", "confirm": "Wangge#2026"}
 
 
 def new_user_form(web, **typed):
@@ -49,11 +49,14 @@ def test_an_account_is_created_by_one_administrator_and_authorised_by_another(ap
     assert newcomer.sign_in("newworker", "Wangge#2026").headers["Location"].endswith("/password")
 
 
-@pytest.mark.parametrize("typed, message", [
-    ({"username": "admin"}, "用户名已存在"),
-    ({"password": "short", "confirm": "short"}, "至少需要 8 个字符"),
-    ({"confirm": "Other1234"}, "两次输入的密码不一致"),
-])
+@pytest.mark.parametrize(
+    "typed, message",
+    [
+        ({"username": "admin"}, "用户名已存在"),
+        ({"password": "short", "confirm": "short"}, "至少需要 8 个字符"),
+        ({"confirm": "Other1234"}, "两次输入的密码不一致"),
+    ],
+)
 def test_account_errors_are_shown_at_the_field_and_keep_the_input(web_as, world, typed, message):
     response = press(new_user_form(web_as("sysadmin"), **typed), "创建账号")
     assert response.status_int == 200
@@ -61,11 +64,14 @@ def test_account_errors_are_shown_at_the_field_and_keep_the_input(web_as, world,
     assert form_on(response)["display_name"].value == "新网格员"
 
 
-@pytest.mark.parametrize("scope, role, message", [
-    (None, "网格员", "请选择账号的管辖范围"),
-    ("城关镇", "网格员", "该角色的管辖范围必须是一个网格"),
-    (None, "职能部门经办人", "必须选择所属部门"),
-])
+@pytest.mark.parametrize(
+    "scope, role, message",
+    [
+        (None, "网格员", "请选择账号的管辖范围"),
+        ("城关镇", "网格员", "该角色的管辖范围必须是一个网格"),
+        (None, "职能部门经办人", "必须选择所属部门"),
+    ],
+)
 def test_access_errors_are_shown_at_the_field(web_as, world, scope, role, message):
     form = access_form(web_as("secadmin"), world.users["worker_a"].id, role)
     choose(form, "scope_division_id", scope or "（无）")
@@ -79,8 +85,14 @@ def test_role_and_scope_changes_are_audited_and_end_sessions(client_as, web_as, 
     choose(form, "scope_division_id", "东关社区")
     assert press(form, "保存授权").status_int == 303
     fresh()
-    actions = [e.action for e in db.session.scalars(select(AuditEvent).where(
-        AuditEvent.target_type == "user_account", AuditEvent.target_id == world.users["worker_a"].id))]
+    actions = [
+        e.action
+        for e in db.session.scalars(
+            select(AuditEvent).where(
+                AuditEvent.target_type == "user_account", AuditEvent.target_id == world.users["worker_a"].id
+            )
+        )
+    ]
     assert "role_changed" in actions and "scope_changed" in actions
     assert worker.get("/").status_code == 302  # a new scope applies at once
 
@@ -113,7 +125,10 @@ def test_audit_log_records_logins_failures_and_lockouts_with_ip(web, world):
     fresh()
     events = list(db.session.scalars(select(AuditEvent).order_by(AuditEvent.id)))
     assert [(e.action, e.actor_name) for e in events][-3:] == [
-        ("login_failed", "worker_a"), ("login_failed", "ghost"), ("login", "worker_a")]
+        ("login_failed", "worker_a"),
+        ("login_failed", "ghost"),
+        ("login", "worker_a"),
+    ]
     assert {e.ip_address for e in events[-3:]} == {"203.0.113.9"}
 
 
@@ -160,7 +175,9 @@ def test_account_search_answers_htmx_with_just_the_rows(client_as, world):
     body = fragment.get_data(as_text=True)
     assert "<html" not in body and "worker_b" in body and "station_a" not in body
     # A boosted navigation also sends HX-Request but wants the whole page.
-    boosted = client.get("/admin/users/", headers={"HX-Request": "true", "HX-Boosted": "true", "HX-Target": "user-rows"})
+    boosted = client.get(
+        "/admin/users/", headers={"HX-Request": "true", "HX-Boosted": "true", "HX-Target": "user-rows"}
+    )
     assert "<html" in boosted.get_data(as_text=True)
 
 
@@ -170,14 +187,18 @@ def test_every_audited_action_has_a_label():
     from pathlib import Path
 
     from app.auth.admin_views import AUDIT_ACTIONS
+
     root = Path(__file__).resolve().parents[2] / "app"
     used = set()
     for path in root.rglob("*.py"):
         source = path.read_text()
         used |= set(re.findall(r'audit\.record\(\s*"([a-z_]+)"', source))
         # Actions chosen at run time ("account_enabled"); not flags such as "is_enabled".
-        used |= set(re.findall(r'"((?!is_)[a-z]+_(?:enabled|disabled|deactivated|reactivated|removed|unlinked|linked))"',
-                               source))
+        used |= set(
+            re.findall(
+                r'"((?!is_)[a-z]+_(?:enabled|disabled|deactivated|reactivated|removed|unlinked|linked))"', source
+            )
+        )
     assert used and used <= set(AUDIT_ACTIONS), used - set(AUDIT_ACTIONS)
 
 

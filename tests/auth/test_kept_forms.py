@@ -1,6 +1,7 @@
 """No typing lost to the idle timeout: a form sent after the session ended is kept
 for that account, put back into the same form after signing in again, and saved only
 when the person saves it."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -8,9 +9,9 @@ from datetime import timedelta
 from sqlalchemy import func, select, update
 
 from app.auth.models import KeptForm, LoginSession
+from app.core.timeutil import utcnow
 from app.extensions import db
 from app.registry.models import Resident
-from app.core.timeutil import utcnow
 from tests.conftest import fresh
 from tests.web import form_on, press, visible_text
 

@@ -1,5 +1,6 @@
 """Passwords, lockout, server-side sessions, forced password change, cookies, CSRF.
 The login rules are driven through the login page as a person uses it (tests/web.py)."""
+
 from datetime import timedelta
 
 import pytest
@@ -15,15 +16,18 @@ from tests.factories import PASSWORD
 from tests.web import Web, form_on, press, visible_text
 
 
-@pytest.mark.parametrize("password, accepted", [
-    ("short1A", False),          # 7 characters
-    ("abcdefgh", False),         # one class
-    ("12345678", False),         # one class
-    ("ABCDEFGH", False),
-    ("wangge2026", True),        # lower + digit
-    ("ABCDEFG!", True),          # upper + symbol
-    ("网格通网格通ab", True),     # non-ASCII counts as a symbol class
-])
+@pytest.mark.parametrize(
+    "password, accepted",
+    [
+        ("short1A", False),  # 7 characters
+        ("abcdefgh", False),  # one class
+        ("12345678", False),  # one class
+        ("ABCDEFGH", False),
+        ("wangge2026", True),  # lower + digit
+        ("ABCDEFG!", True),  # upper + symbol
+        ("网格通网格通ab", True),  # non-ASCII counts as a symbol class
+    ],
+)
 def test_password_rule(password, accepted):
     assert (password_problem(password) is None) is accepted
 
@@ -101,10 +105,13 @@ def test_idle_session_ends_after_the_timeout(web, world):
 
 
 def test_idle_timeout_is_configurable(tmp_path, migrated_database):
-    app = make_app(tmp_path, migrated_database, IDLE_TIMEOUT=5, WTF_CSRF_ENABLED=True)  # minutes, as in GRIDBOOK_IDLE_TIMEOUT
+    app = make_app(
+        tmp_path, migrated_database, IDLE_TIMEOUT=5, WTF_CSRF_ENABLED=True
+    )  # minutes, as in GRIDBOOK_IDLE_TIMEOUT
     with app.app_context():
         from app.core.database import write_transactions
         from tests.factories import build_world
+
         with write_transactions():
             build_world()
         web = Web(app)

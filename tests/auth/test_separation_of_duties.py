@@ -2,13 +2,14 @@
 reaching only its own pages; two duties in one account only through an audited
 setting; refused requests logged, and a burst of them raised to the audit
 administrator. Forms are filled and sent as rendered (tests/web.py)."""
+
 import pytest
 from sqlalchemy import select
 
 from app.auth.models import AuditEvent, User
 from app.extensions import db
 from tests.conftest import fresh
-from tests.web import choose, form_on, forge, press, visible_text
+from tests.web import choose, forge, form_on, press, visible_text
 
 
 def events(action: str) -> list[AuditEvent]:
@@ -16,17 +17,38 @@ def events(action: str) -> list[AuditEvent]:
     return list(db.session.scalars(select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)))
 
 
-@pytest.mark.parametrize("username, reaches, refused", [
-    ("sysadmin", ["/admin/users/", "/admin/users/new", "/admin/settings/system"],
-     ["/admin/audit", "/admin/settings/security", "/residents/", "/divisions/", "/matters/", "/staff/"]),
-    ("secadmin", ["/admin/users/", "/admin/settings/security"],
-     ["/admin/audit", "/admin/users/new", "/admin/settings/system", "/residents/", "/key-persons/"]),
-    ("auditor", ["/admin/audit"],
-     ["/admin/users/", "/admin/settings/system", "/admin/settings/security", "/residents/", "/divisions/",
-      "/dashboard/"]),
-    ("admin", ["/residents/", "/divisions/"],
-     ["/admin/users/", "/admin/audit", "/admin/settings/system", "/admin/settings/security"]),
-])
+@pytest.mark.parametrize(
+    "username, reaches, refused",
+    [
+        (
+            "sysadmin",
+            ["/admin/users/", "/admin/users/new", "/admin/settings/system"],
+            ["/admin/audit", "/admin/settings/security", "/residents/", "/divisions/", "/matters/", "/staff/"],
+        ),
+        (
+            "secadmin",
+            ["/admin/users/", "/admin/settings/security"],
+            ["/admin/audit", "/admin/users/new", "/admin/settings/system", "/residents/", "/key-persons/"],
+        ),
+        (
+            "auditor",
+            ["/admin/audit"],
+            [
+                "/admin/users/",
+                "/admin/settings/system",
+                "/admin/settings/security",
+                "/residents/",
+                "/divisions/",
+                "/dashboard/",
+            ],
+        ),
+        (
+            "admin",
+            ["/residents/", "/divisions/"],
+            ["/admin/users/", "/admin/audit", "/admin/settings/system", "/admin/settings/security"],
+        ),
+    ],
+)
 def test_each_administrator_reaches_only_its_own_pages(client_as, world, username, reaches, refused):
     client = client_as(username)
     for path in reaches:
@@ -58,9 +80,11 @@ def test_two_duties_in_one_account_only_through_the_audited_setting(web_as, worl
     # Off (the default): the page offers no second role, and a forged one is refused.
     page = security.get(f"/admin/users/{auditor_id}/access")
     assert "second_role" not in form_on(page).fields
-    response = forge(security, f"/admin/users/{auditor_id}/access",
-                     {"role": "audit_admin", "second_role": "system_admin", "scope_division_id": "0",
-                      "scope_department_id": "0"})
+    response = forge(
+        security,
+        f"/admin/users/{auditor_id}/access",
+        {"role": "audit_admin", "second_role": "system_admin", "scope_division_id": "0", "scope_department_id": "0"},
+    )
     assert "未开启" in visible_text(response)
     fresh()
     assert db.session.get(User, auditor_id).second_role is None
@@ -70,7 +94,10 @@ def test_two_duties_in_one_account_only_through_the_audited_setting(web_as, worl
     assert press(form, "保存设置").status_int == 303
     [changed] = events("setting_changed")
     assert changed.actor_name == "secadmin" and changed.detail == {
-        "setting": "ADMIN_DUTIES_COMBINED", "before": 0, "after": 1}
+        "setting": "ADMIN_DUTIES_COMBINED",
+        "before": 0,
+        "after": 1,
+    }
 
     form = form_on(security.get(f"/admin/users/{auditor_id}/access"))
     choose(form, "second_role", "系统管理员")
@@ -119,6 +146,7 @@ def test_a_saved_setting_is_the_one_in_force(web_as, world, app):
     form["LOGIN_MAX_FAILURES"] = "3"
     press(form, "保存设置")
     from tests.web import Web
+
     stranger = Web(app)
     for _attempt in range(3):
         response = stranger.sign_in("worker_a", "wrong-Passw0rd")
@@ -127,6 +155,7 @@ def test_a_saved_setting_is_the_one_in_force(web_as, world, app):
 
 def test_the_security_administrator_unlocks_an_account(web_as, world, app):
     from tests.web import Web
+
     stranger = Web(app)
     for _attempt in range(5):
         stranger.sign_in("worker_a", "wrong-Passw0rd")
@@ -183,6 +212,7 @@ def test_a_refused_write_saves_nothing(web_as, world):
     assert response.status_int == 404
     fresh()
     from app.registry.models import Resident
+
     assert db.session.get(Resident, resident.id).name == name
     assert [e.summary for e in events("access_refused")] == [f"POST /residents/{resident.id}/edit"]
 

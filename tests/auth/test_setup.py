@@ -1,5 +1,6 @@
 """First run: no default password; a console token guards the one-time setup page.
 The setup form is filled and sent as rendered (tests/web.py)."""
+
 from pathlib import Path
 
 from sqlalchemy import select
@@ -11,8 +12,14 @@ from tests.conftest import text_of
 from tests.web import Web, form_on, press, visible_text
 
 # What the person setting up the county types (the token comes from the console).
-TYPED = {"county_code": "990102", "county_name": "测试县", "username": "chief",
-         "display_name": "县管理员", "password": "Kaishi#2024", "confirm": "Kaishi#2024"}
+TYPED = {
+    "county_code": "990102",
+    "county_name": "测试县",
+    "username": "chief",
+    "display_name": "县管理员",
+    "password": "Kaishi#2024",
+    "confirm": "Kaishi#2024",
+}
 
 
 def _token(app) -> str:
@@ -58,8 +65,10 @@ def test_setup_creates_admin_county_and_departments_then_disappears(web, app):
     user = db.session.scalar(select(User).where(User.username == "chief"))
     assert user.role == "county_admin" and user.scope_division.code == "990102"
     # 三员分立: the three administrators, each with a temporary password shown once.
-    rows = {row.find_all("td")[1].get_text(): row.find_all("td")[2].get_text()
-            for row in response.html.find("table").find("tbody").find_all("tr")}
+    rows = {
+        row.find_all("td")[1].get_text(): row.find_all("td")[2].get_text()
+        for row in response.html.find("table").find("tbody").find_all("tr")
+    }
     assert set(rows) == {"sysadmin", "secadmin", "auditor"}
     roles = dict(db.session.execute(select(User.username, User.role).where(User.username.in_(rows))).all())
     assert roles == {"sysadmin": "system_admin", "secadmin": "security_admin", "auditor": "audit_admin"}

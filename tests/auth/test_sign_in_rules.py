@@ -2,6 +2,7 @@
 timed and locked as real ones; a pause per client address; common passwords and ones
 containing the username refused wherever a password is set; the optional maximum
 password age; the absolute session lifetime. Driven through the pages (tests/web.py)."""
+
 from datetime import timedelta
 
 import pytest
@@ -41,6 +42,7 @@ def from_address(app, address: str) -> Web:
 
 # --- Unknown and real accounts look alike ----------------------------------------
 
+
 def test_unknown_and_real_usernames_get_the_same_pages_up_to_the_lock(app, world):
     """Five wrong passwords, then the right one: page for page, an account that does
     not exist reads exactly as one that does — the same refusal, the same lock."""
@@ -55,8 +57,9 @@ def test_unknown_and_real_usernames_get_the_same_pages_up_to_the_lock(app, world
     assert visible_text(locked_real) == visible_text(locked_unknown)
     assert "账号已被锁定，请 15 分钟后再试" in visible_text(locked_unknown)
     fresh()
-    locks = db.session.execute(select(AuditEvent.actor_name, AuditEvent.action)
-                               .where(AuditEvent.action == "account_locked")).all()
+    locks = db.session.execute(
+        select(AuditEvent.actor_name, AuditEvent.action).where(AuditEvent.action == "account_locked")
+    ).all()
     assert sorted(locks) == [("no_such_worker", "account_locked"), ("worker_a", "account_locked")]
 
 
@@ -69,6 +72,7 @@ def test_an_unknown_username_has_its_password_checked_as_long_as_a_real_one(app,
     def spy(password_hash, password):
         checked.append((password_hash, password))
         return real_check(password_hash, password)
+
     monkeypatch.setattr(services, "check_password_hash", spy)
     assert "用户名或密码错误" in visible_text(sign_in(web, "no_such_worker", "bad-pass-1"))
     assert len(checked) == 1
@@ -78,6 +82,7 @@ def test_an_unknown_username_has_its_password_checked_as_long_as_a_real_one(app,
 
 
 # --- A pause per client address --------------------------------------------------
+
 
 def test_many_failures_from_one_address_pause_sign_in_from_it(app, world):
     """20 failures within 15 minutes from one address, spread over usernames so that
@@ -97,8 +102,10 @@ def test_many_failures_from_one_address_pause_sign_in_from_it(app, world):
     assert sign_in(from_address(app, "127.0.0.22"), "leader_a").status_int == 302
     fresh()
     assert world.users["worker_a"].locked_until is None  # no account was locked
-    assert db.session.scalar(select(func.count()).select_from(AuditEvent)
-                             .where(AuditEvent.action == "address_locked")) == 1
+    assert (
+        db.session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "address_locked"))
+        == 1
+    )
 
 
 @pytest.mark.parametrize("proxies", [0, 1])
@@ -109,6 +116,7 @@ def test_behind_a_proxy_the_browsers_address_is_counted(tmp_path, migrated_datab
     write it), so all count against the one address that connects."""
     from app.core.database import write_transactions
     from tests.factories import build_world
+
     app = make_app(tmp_path, migrated_database, TRUSTED_PROXIES=proxies, LOGIN_ADDRESS_MAX_FAILURES=5)
     with app.app_context():
         with write_transactions():
@@ -136,8 +144,8 @@ def test_behind_a_proxy_the_browsers_address_is_counted(tmp_path, migrated_datab
 
 # --- The password rule ---------------------------------------------------------------
 
-@pytest.mark.parametrize("password", ["password1", "Password1", "P@ssw0rd", "Qwerty123", "1qaz2WSX",
-                                      "woaini1314"])
+
+@pytest.mark.parametrize("password", ["password1", "Password1", "P@ssw0rd", "Qwerty123", "1qaz2WSX", "woaini1314"])
 def test_common_passwords_are_refused(password):
     assert "常见密码" in password_problem(password, "worker_a")
 
@@ -148,13 +156,15 @@ def test_passwords_containing_the_username_are_refused():
     assert password_problem("Wangge#2026", "worker_a") is None
 
 
-@pytest.mark.parametrize("new_password, message", [
-    ("Password1", "这是常见密码，很容易被猜中，请换一个。"),
-    ("P@ssw0rd", "这是常见密码，很容易被猜中，请换一个。"),
-    ("2026Worker_A", "密码不能包含用户名。"),
-])
-def test_change_password_refuses_common_ones_and_the_username_at_the_field(web_as, world, new_password,
-                                                                          message):
+@pytest.mark.parametrize(
+    "new_password, message",
+    [
+        ("Password1", "这是常见密码，很容易被猜中，请换一个。"),
+        ("P@ssw0rd", "这是常见密码，很容易被猜中，请换一个。"),
+        ("2026Worker_A", "密码不能包含用户名。"),
+    ],
+)
+def test_change_password_refuses_common_ones_and_the_username_at_the_field(web_as, world, new_password, message):
     web = web_as("worker_a")
     form = form_on(web.get("/password"))
     form["current_password"] = PASSWORD
@@ -176,8 +186,10 @@ def test_setup_refuses_a_common_password_and_the_username(web, app):
 
 def test_an_administrator_cannot_give_a_new_account_a_common_password(web_as, world):
     admin = web_as("sysadmin")
-    for password, message in (("1qaz2wsx", "这是常见密码，很容易被猜中，请换一个。"),
-                              ("Newworker#1", "密码不能包含用户名。")):
+    for password, message in (
+        ("1qaz2wsx", "这是常见密码，很容易被猜中，请换一个。"),
+        ("Newworker#1", "密码不能包含用户名。"),
+    ):
         form = form_on(admin.get("/admin/users/new"))
         form["username"] = "newworker"
         form["display_name"] = "新网格员"
@@ -196,9 +208,11 @@ def test_a_reset_password_passes_the_rule_for_its_account(app, world):
 
 # --- Maximum password age ----------------------------------------------------------
 
+
 def _password_set_days_ago(username: str, days: int) -> None:
-    db.session.execute(update(User).where(User.username == username)
-                       .values(password_changed_at=utcnow() - timedelta(days=days)))
+    db.session.execute(
+        update(User).where(User.username == username).values(password_changed_at=utcnow() - timedelta(days=days))
+    )
     db.session.commit()
 
 
@@ -219,8 +233,10 @@ def test_an_old_password_must_be_changed_at_sign_in_when_a_maximum_age_is_set(ap
     fresh()
     user = db.session.get(User, world.users["worker_a"].id)
     assert not user.must_change_password and utcnow() - user.password_changed_at < timedelta(minutes=1)
-    assert db.session.scalar(select(func.count()).select_from(AuditEvent)
-                             .where(AuditEvent.action == "password_expired")) == 1
+    assert (
+        db.session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "password_expired"))
+        == 1
+    )
 
 
 def test_a_younger_password_is_not_asked_for(app, web, world):
@@ -239,10 +255,10 @@ def test_without_a_maximum_age_an_old_password_signs_in_as_usual(app, web, world
 
 # --- Absolute session lifetime ------------------------------------------------------
 
+
 def _signed_in_hours_ago(hours: float) -> None:
     """The session began `hours` ago and has been in use all along (last request now)."""
-    db.session.execute(update(LoginSession).values(created_at=utcnow() - timedelta(hours=hours),
-                                                   last_seen_at=utcnow()))
+    db.session.execute(update(LoginSession).values(created_at=utcnow() - timedelta(hours=hours), last_seen_at=utcnow()))
     db.session.commit()
 
 
@@ -280,6 +296,7 @@ def test_the_lifetime_is_configurable_in_minutes(tmp_path, migrated_database):
     with app.app_context():
         from app.core.database import write_transactions
         from tests.factories import build_world
+
         with write_transactions():
             build_world()
         web = Web(app)

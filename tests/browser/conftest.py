@@ -5,6 +5,7 @@ page fits the 1024-pixel-wide window.
 
 Never run `playwright install` here: the browser is /usr/bin/chromium (apt package).
 """
+
 from __future__ import annotations
 
 import threading
@@ -27,6 +28,7 @@ SCREENSHOTS = Path(__file__).resolve().parent.parent / "artifacts" / "screenshot
 
 # --- browser -----------------------------------------------------------------
 
+
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
     if not Path(CHROMIUM).exists():
@@ -35,16 +37,22 @@ def browser_type_launch_args(browser_type_launch_args):
         **browser_type_launch_args,
         "executable_path": CHROMIUM,
         # Debian's wrapper script skips its own --disable-dev-shm-usage: pass it here.
-        "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"],
+        "args": [
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+        ],
     }
 
 
 @pytest.fixture(scope="session")
 def browser_context_args(browser_context_args):
-    return {**browser_context_args, "viewport": VIEWPORT, "locale": "zh-CN",
-            "timezone_id": "Asia/Shanghai"}
+    return {**browser_context_args, "viewport": VIEWPORT, "locale": "zh-CN", "timezone_id": "Asia/Shanghai"}
 
 
 @pytest.fixture()
@@ -64,6 +72,7 @@ def page(context):
             problems.append(f"static file missing: {response.status} {response.url}")
 
     page.on("response", on_response)
+
     def on_request_failed(request):
         # ERR_ABORTED is the browser dropping a page's pending CSS/JS/font loads when
         # the test navigates on; snap() checks that the font did load where it matters.
@@ -73,14 +82,19 @@ def page(context):
     page.on("pageerror", lambda error: problems.append(f"JavaScript error: {error}"))
     # Anything the Content-Security-Policy blocks (an inline script or handler, an
     # eval, a foreign source) is reported on the console: every browser test fails on it.
-    page.on("console", lambda message: problems.append(f"CSP violation: {message.text}")
-            if "Content Security Policy" in message.text else None)
+    page.on(
+        "console",
+        lambda message: (
+            problems.append(f"CSP violation: {message.text}") if "Content Security Policy" in message.text else None
+        ),
+    )
     page.on("requestfailed", on_request_failed)
     yield page
     assert not problems, "\n".join(problems)
 
 
 # --- live server -------------------------------------------------------------
+
 
 @dataclass
 class LiveServer:
@@ -109,8 +123,7 @@ def live_server(live_app):
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
     try:
-        yield LiveServer(live_app, f"http://127.0.0.1:{server.server_port}",
-                         Path(live_app.instance_path))
+        yield LiveServer(live_app, f"http://127.0.0.1:{server.server_port}", Path(live_app.instance_path))
     finally:
         server.shutdown()
         server.server_close()
@@ -121,6 +134,7 @@ def live_server(live_app):
 class WorldIds:
     """Ids of tests.factories.build_world()'s records (the ORM objects stay behind
     in the app context that created them)."""
+
     grid_a: int
     grid_b: int
     community_a: int
@@ -135,16 +149,21 @@ def world_ids(live_app) -> WorldIds:
     with live_app.app_context():
         with write_transactions():
             world = build_world()
-        ids = WorldIds(grid_a=world.grid_a.id, grid_b=world.grid_b.id,
-                       community_a=world.community_a.id, building_a=world.building_a.id,
-                       building_b=world.building_b.id,
-                       staff_worker_a=world.staff["worker_a"].id,
-                       staff_worker_b=world.staff["worker_b"].id)
+        ids = WorldIds(
+            grid_a=world.grid_a.id,
+            grid_b=world.grid_b.id,
+            community_a=world.community_a.id,
+            building_a=world.building_a.id,
+            building_b=world.building_b.id,
+            staff_worker_a=world.staff["worker_a"].id,
+            staff_worker_b=world.staff["worker_b"].id,
+        )
         db.session.remove()
     return ids
 
 
 # --- screenshots -------------------------------------------------------------
+
 
 def snap(page, name: str) -> Path:
     """Save a full-page screenshot once fonts have loaded; fail if Chinese would be

@@ -2,6 +2,7 @@
 on the board, a breakdown whose links open the records, the rules page changed from
 the keyboard (Enter saves the row) and the board following it; the public
 satisfaction form — each page fitting 1024 px."""
+
 from __future__ import annotations
 
 import pytest

@@ -1,5 +1,6 @@
 """In a real browser: start an inspection binder from the ledgers page, watch the
 progress poll (htmx) until the download link appears, and download the PDF."""
+
 from __future__ import annotations
 
 import re

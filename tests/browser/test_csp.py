@@ -2,6 +2,7 @@
 main pages of every kind of account load, with htmx working, and the browser reports
 no violation; the policy really is enforced (an inline script does not run); the
 questions that used to be inline onclick handlers are still asked."""
+
 from __future__ import annotations
 
 import pytest
@@ -16,7 +17,8 @@ pytestmark = pytest.mark.browser
 RECORD_VIOLATIONS = """
 window.__violations = [];
 document.addEventListener('securitypolicyviolation', function (e) {
-  window.__violations.push(e.violatedDirective + ' ' + (e.blockedURI || 'inline') + ' ' + e.sourceFile + ':' + e.lineNumber);
+  window.__violations.push(e.violatedDirective + ' ' + (e.blockedURI || 'inline') + ' '
+                           + e.sourceFile + ':' + e.lineNumber);
 });
 """
 
@@ -43,15 +45,25 @@ def menu_paths(page, live_server) -> list[str]:
 
 def test_main_pages_report_no_policy_violation(page, live_server, world_ids):
     page.add_init_script(RECORD_VIOLATIONS)
-    found = visit_all(page, live_server, ["/login", f"/public/grids/{_grid_code(live_server, world_ids)}/",
-                                           f"/public/grids/{_grid_code(live_server, world_ids)}/report",
-                                           "/public/track"])
+    found = visit_all(
+        page,
+        live_server,
+        [
+            "/login",
+            f"/public/grids/{_grid_code(live_server, world_ids)}/",
+            f"/public/grids/{_grid_code(live_server, world_ids)}/report",
+            "/public/track",
+        ],
+    )
     log_in(page, live_server, "admin")
     expect(page.get_by_role("heading", level=1)).to_contain_text("您好")
     paths = menu_paths(page, live_server)
     assert len(paths) >= 12, paths
-    found += visit_all(page, live_server, ["/"] + paths + [
-        "/publicity/", "/dashboard/screen", f"/divisions/{world_ids.grid_a}", "/admin/api-keys/"])
+    found += visit_all(
+        page,
+        live_server,
+        ["/"] + paths + ["/publicity/", "/dashboard/screen", f"/divisions/{world_ids.grid_a}", "/admin/api-keys/"],
+    )
     page.context.clear_cookies()
     log_in(page, live_server, "worker_a")
     expect(page.get_by_role("heading", level=1)).to_contain_text("您好")
@@ -121,6 +133,7 @@ def test_a_delete_button_still_asks_first(page, live_server, world_ids):
 def _grid_code(live_server, world_ids) -> str:
     from app.extensions import db
     from app.org.models import Division
+
     with live_server.app.app_context():
         code = db.session.get(Division, world_ids.grid_a).code
         db.session.remove()

@@ -1,5 +1,6 @@
 """In a real browser: a double click on an htmx add files one record, and the form is
 emptied after the add, so a second click cannot file the same finding again."""
+
 from __future__ import annotations
 
 import pytest
@@ -16,10 +17,12 @@ pytestmark = pytest.mark.browser
 
 def _counts(live_app) -> tuple[int, int]:
     with live_app.app_context():
-        findings = db.session.scalar(select(func.count()).select_from(PatrolFinding)
-                                     .where(PatrolFinding.description == "1号楼前井盖缺失"))
-        matters = db.session.scalar(select(func.count()).select_from(Matter)
-                                    .where(Matter.description.like("1号楼前井盖缺失%")))
+        findings = db.session.scalar(
+            select(func.count()).select_from(PatrolFinding).where(PatrolFinding.description == "1号楼前井盖缺失")
+        )
+        matters = db.session.scalar(
+            select(func.count()).select_from(Matter).where(Matter.description.like("1号楼前井盖缺失%"))
+        )
         db.session.remove()
     return findings, matters
 

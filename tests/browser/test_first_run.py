@@ -1,5 +1,6 @@
 """First run in a real browser: setup page → login → town → community → grid → building,
 then the tree and the grid page show them. Screenshots of the main pages on the way."""
+
 from __future__ import annotations
 
 import re

@@ -1,6 +1,7 @@
 """In a real browser with CSRF on, as town staff: upload a 12345 file with a bad row
 (problems listed, nothing written), the corrected file (confirmed), the 回单 download,
 then the indicators page by grid and by town — each page fitting 1024 px."""
+
 from __future__ import annotations
 
 from io import BytesIO
@@ -29,8 +30,18 @@ def hotline_file(category: str) -> bytes:
     book = openpyxl.Workbook()
     ws = book.active
     ws.append(["工单编号", "来电时间", "诉求内容", "地址", "办结时限", "类别", "紧急程度", "网格编码"])
-    ws.append(["2026112000001", "2026-11-20 09:30", "东关路1号井盖缺失", "东关路1号", "2026-11-25", "城市管理", "紧急",
-               "东关一网格"])
+    ws.append(
+        [
+            "2026112000001",
+            "2026-11-20 09:30",
+            "东关路1号井盖缺失",
+            "东关路1号",
+            "2026-11-25",
+            "城市管理",
+            "紧急",
+            "东关一网格",
+        ]
+    )
     ws.append(["2026112000002", "2026-11-20 10:00", "楼上漏水", "东关路3号", None, category, None, "东关一网格"])
     out = BytesIO()
     book.save(out)
@@ -38,8 +49,9 @@ def hotline_file(category: str) -> bytes:
 
 
 def upload(page, data: bytes):
-    page.get_by_label("热线工单文件（.xlsx）").set_input_files(files=[{
-        "name": "12345.xlsx", "mimeType": XLSX, "buffer": data}])
+    page.get_by_label("热线工单文件（.xlsx）").set_input_files(
+        files=[{"name": "12345.xlsx", "mimeType": XLSX, "buffer": data}]
+    )
     page.get_by_role("button", name="上传并检查").click()
 
 

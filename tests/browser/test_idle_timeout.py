@@ -1,5 +1,6 @@
 """In a real browser: the idle warning, 继续工作, and a form sent after the session
 ended coming back filled after signing in again — nothing saved until 保存."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -37,8 +38,9 @@ def _workplace(live_app, resident_id) -> str | None:
     return value
 
 
-def test_the_warning_keeps_the_session_and_a_form_sent_after_it_ended_comes_back(page, live_app, live_server,
-                                                                                world_ids):
+def test_the_warning_keeps_the_session_and_a_form_sent_after_it_ended_comes_back(
+    page, live_app, live_server, world_ids
+):
     resident_id = _resident_id(live_app)
     log_in(page, live_server, "station_a")
     # Seconds instead of 30 minutes: the page warns at half of it, as for any short timeout.

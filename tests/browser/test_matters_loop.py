@@ -3,6 +3,7 @@ reports a missing manhole cover, town dispatcher town_a verifies it and sends it
 the city-management department, its handler dept feeds back, town_a checks, closes
 and publishes it; then a resident — not logged in — looks it up by its tracking
 code, rates it from the keyboard, and finds it on the community's board, masked."""
+
 from __future__ import annotations
 
 import re
@@ -89,8 +90,13 @@ def test_the_whole_loop_as_four_people_and_the_public(page, live_server, world_i
     log_in(page, live_server, "dept")
     page.goto(live_server("/matters/?box=handle"))
     page.get_by_role("link", name=number).click()
-    take_step(page, "办结反馈", lambda form: form.get_by_label("办理结果").fill(
-        f"已安装新井盖并与路面平齐，已电话告知{REPORTER_NAME}（{REPORTER_PHONE}）"))
+    take_step(
+        page,
+        "办结反馈",
+        lambda form: form.get_by_label("办理结果").fill(
+            f"已安装新井盖并与路面平齐，已电话告知{REPORTER_NAME}（{REPORTER_PHONE}）"
+        ),
+    )
     expect(page.locator("h1")).to_contain_text("待核查")
     log_out(page)
 

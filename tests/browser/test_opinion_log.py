@@ -1,6 +1,7 @@
 """In a real browser: the 民情日志 quick entry from the keyboard only — category by
 arrow keys, Tab through the row, Enter saves it through htmx and the next empty row
 takes the focus; a 限期协办 entry shows its matter and deadline at once."""
+
 from __future__ import annotations
 
 import pytest
@@ -28,7 +29,7 @@ def test_quick_entries_from_the_keyboard(page, live_server, world_ids):
     page.keyboard.type("周大姐")
     page.keyboard.press("Tab")
     page.keyboard.type("1号楼2单元")
-    page.keyboard.press("Tab")          # to 当时结办 (the radio group)
+    page.keyboard.press("Tab")  # to 当时结办 (the radio group)
     page.keyboard.press("Space")
     page.keyboard.press("Tab")
     page.keyboard.type("联系物业当场更换")
@@ -46,7 +47,7 @@ def test_quick_entries_from_the_keyboard(page, live_server, world_ids):
     page.keyboard.type("想了解小额贷款政策")
     for _ in range(3):
         page.keyboard.press("Tab")
-    page.keyboard.press("ArrowDown")    # 当时结办 → 限期协办
+    page.keyboard.press("ArrowDown")  # 当时结办 → 限期协办
     page.keyboard.press("Enter")
     expect(rows.first).to_contain_text("想了解小额贷款政策")
     expect(rows.first).to_contain_text("限期协办")

@@ -3,9 +3,9 @@ county administrator, a station, a grid worker and the security and audit
 administrators (whose walks are short: the account, settings and audit pages) — one page per route shape,
 reached by following links from the home page — and none needs sideways scrolling.
 Wide tables must wrap or scroll inside their own box, not push the page."""
+
 from __future__ import annotations
 
-import re
 from collections import deque
 from urllib.parse import urljoin, urlparse
 

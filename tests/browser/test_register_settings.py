@@ -1,6 +1,7 @@
 """In a real browser at 1024 px: the county administrator sets a visit frequency and
 adds a key-person category; a station moves a shop to another grid (the house list
 follows the chosen grid through htmx) and finds the move in the change feed."""
+
 from __future__ import annotations
 
 import pytest
@@ -8,10 +9,10 @@ from playwright.sync_api import expect
 
 from app.core.database import write_transactions
 from app.extensions import db
+from app.org.models import Division
 from app.registry import housing_services as housing
 from app.registry import shop_services
 from app.registry.housing_models import House
-from app.org.models import Division
 from tests.browser.conftest import snap
 from tests.browser.test_registers import log_in
 
@@ -49,9 +50,16 @@ def test_a_station_moves_a_shop_to_another_grid(page, live_server, world_ids):
         with write_transactions():
             grid_a2 = db.session.query(Division).filter_by(name="东关二网格").one()
             db.session.add(House(grid_id=grid_a2.id, address_text="东关二巷5号", use="vacant"))
-            shop = shop_services.create_shop(shop_services.ShopValues(
-                name="东关小吃店", business_type="catering", operator=housing.PersonValues(name="赵强"),
-                address="东关路8号"), db.session.get(Division, world_ids.grid_a), user=None)
+            shop = shop_services.create_shop(
+                shop_services.ShopValues(
+                    name="东关小吃店",
+                    business_type="catering",
+                    operator=housing.PersonValues(name="赵强"),
+                    address="东关路8号",
+                ),
+                db.session.get(Division, world_ids.grid_a),
+                user=None,
+            )
             db.session.commit()
             shop_id = shop.id
         db.session.remove()

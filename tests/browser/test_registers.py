@@ -1,6 +1,7 @@
 """In a real browser, as grid worker worker_a (东关一网格): registering a household
 of three through the forms; importing a spreadsheet that has problems, then the
 corrected one; and finding a resident by pinyin initials, with htmx and without JS."""
+
 from __future__ import annotations
 
 import re
@@ -28,6 +29,7 @@ def log_in(page, live_server, username="worker_a"):
 
 
 # --- 1. A household of three, registered through the forms --------------------------
+
 
 def register_into_household(page, relation: str, name: str, id_number: str, phone: str = ""):
     """From the household page: 登记新人员入户 → the resident form → back on the household page."""
@@ -57,9 +59,11 @@ def test_register_a_household_of_three(page, live_server, world_ids):
     expect(page.get_by_role("heading", level=1)).to_contain_text("住户 D301")
     expect(page.locator("main")).to_contain_text("未登记户主")
 
-    people = [("户主", "赵建国", make_id_number("19800101", 1), "13700001111"),
-              ("配偶", "钱秀英", make_id_number("19820303", 2, male=False), ""),
-              ("子女", "赵小雨", make_id_number("20100505", 3, male=False), "")]
+    people = [
+        ("户主", "赵建国", make_id_number("19800101", 1), "13700001111"),
+        ("配偶", "钱秀英", make_id_number("19820303", 2, male=False), ""),
+        ("子女", "赵小雨", make_id_number("20100505", 3, male=False), ""),
+    ]
     for relation, name, id_number, phone in people:
         register_into_household(page, relation, name, id_number, phone)
 
@@ -81,8 +85,10 @@ def test_register_a_household_of_three(page, live_server, world_ids):
 
 # --- 2. Import: problems listed by row, nothing written; then the corrected file ------
 
+
 def import_headers(live_server) -> dict[str, str]:
     from app.registry.xlsx_import import import_columns
+
     with live_server.app.test_request_context():
         return {c.key: c.header for c in import_columns()}
 
@@ -106,9 +112,15 @@ def import_sheet(headers: dict[str, str], rows: list[dict]) -> bytes:
 def upload(page, live_server, grid_id: int, name: str, data: bytes):
     page.goto(live_server("/residents/import"))
     expect(page.get_by_role("heading", level=1)).to_have_text("导入人员与住户")
-    page.get_by_label("Excel 文件（.xlsx）").set_input_files(files=[{
-        "name": name, "buffer": data,
-        "mimeType": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}])
+    page.get_by_label("Excel 文件（.xlsx）").set_input_files(
+        files=[
+            {
+                "name": name,
+                "buffer": data,
+                "mimeType": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            }
+        ]
+    )
     page.get_by_label("导入到网格").select_option(str(grid_id))
     page.get_by_role("button", name="上传并检查").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("导入检查结果")
@@ -147,8 +159,7 @@ def test_import_with_problems_then_corrected(page, live_server, world_ids):
     # Every row is checked: the child's row is fine itself, but its 户主 row failed.
     expect(problems).to_have_count(3)
     # Excel row numbers: title row 1, header row 2, data from row 3.
-    expect(problems.nth(0).locator("td")).to_have_text(["3", headers["id_number"],
-                                                        "身份证号码校验位不正确，请核对。"])
+    expect(problems.nth(0).locator("td")).to_have_text(["3", headers["id_number"], "身份证号码校验位不正确，请核对。"])
     expect(problems.nth(1).locator("td").nth(0)).to_have_text("4")
     expect(problems.nth(1).locator("td").nth(1)).to_have_text(headers["relation"])
     expect(problems.nth(1).locator("td").nth(2)).to_contain_text("“邻居”不是可选的值，可选：户主、配偶、子女")
@@ -170,8 +181,8 @@ def test_import_with_problems_then_corrected(page, live_server, world_ids):
     expect(page.locator("main")).to_contain_text("检查通过，尚未写入")
     expect(page.locator("#import-problems")).to_have_count(0)
     counts = page.locator("table.import-counts tbody tr")
-    expect(counts.nth(0).locator("td")).to_have_text(["3", "0", "0"])   # residents: 3 new
-    expect(counts.nth(1).locator("td")).to_have_text(["1", "0", "0"])   # households: 1 new
+    expect(counts.nth(0).locator("td")).to_have_text(["3", "0", "0"])  # residents: 3 new
+    expect(counts.nth(1).locator("td")).to_have_text(["1", "0", "0"])  # households: 1 new
     page.get_by_role("button", name="确认导入").click()
 
     expect(page.locator(".flash")).to_contain_text("导入完成。人员：新增 3")
@@ -189,14 +200,17 @@ def test_import_with_problems_then_corrected(page, live_server, world_ids):
 
 # --- 3. Search by pinyin initials ---------------------------------------------------
 
+
 def register_directly(live_server, grid_id: int, name: str, id_number: str) -> None:
     """More people than build_world() has: one more in grid A that "zw" must hide,
     and one in grid B whose initials are also "zw" but who is out of scope."""
     from app.registry import services as registry
+
     with live_server.app.app_context():
         with write_transactions():
-            registry.register_resident(registry.ResidentValues(name=name, id_number=id_number),
-                                       db.session.get(Division, grid_id))
+            registry.register_resident(
+                registry.ResidentValues(name=name, id_number=id_number), db.session.get(Division, grid_id)
+            )
             db.session.commit()
         db.session.remove()
 

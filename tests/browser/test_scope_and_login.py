@@ -1,5 +1,6 @@
 """In a real browser: a grid worker cannot reach another grid's pages; 5 bad
 passwords lock an account; the login form works from the keyboard alone."""
+
 from __future__ import annotations
 
 import pytest
@@ -22,8 +23,12 @@ def test_grid_worker_sees_only_their_grid(page, live_server, world_ids):
     log_in(page, live_server, "worker_a")
     expect(page.get_by_role("heading", level=1)).to_contain_text("您好")
     expect(page.locator("main")).to_contain_text("东关一网格")
-    for path in (f"/divisions/{world_ids.grid_b}", f"/buildings/{world_ids.building_b}",
-                 f"/staff/{world_ids.staff_worker_b}", f"/grids/{world_ids.grid_b}/history"):
+    for path in (
+        f"/divisions/{world_ids.grid_b}",
+        f"/buildings/{world_ids.building_b}",
+        f"/staff/{world_ids.staff_worker_b}",
+        f"/grids/{world_ids.grid_b}/history",
+    ):
         response = page.goto(live_server(path))
         assert response.status == 404, path
         expect(page.get_by_role("heading", level=1)).to_contain_text("页面不存在")
@@ -38,7 +43,7 @@ def test_grid_worker_sees_only_their_grid(page, live_server, world_ids):
 
 
 def test_five_bad_passwords_lock_the_account(page, live_server, world_ids):
-    for attempt in range(4):
+    for _attempt in range(4):
         log_in(page, live_server, "station_a", "wrong-pass-1")
         expect(page.locator(".error")).to_contain_text("用户名或密码错误")
     log_in(page, live_server, "station_a", "wrong-pass-1")

@@ -1,6 +1,7 @@
 """In a real browser: print a grid's visit route sheet, back-enter five visits from
 the keyboard only (Tab, typing, arrow keys, Enter saves each row through htmx), and
 see the grid's due list and verification rate change."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -26,8 +27,9 @@ def households(live_app, world_ids) -> list[int]:
     none visited this period; ids in walking order."""
     with live_app.app_context():
         with write_transactions():
-            building = Building(community_id=world_ids.community_a, grid_id=world_ids.grid_a, number="3号楼",
-                                address="东关路3号")
+            building = Building(
+                community_id=world_ids.community_a, grid_id=world_ids.grid_a, number="3号楼", address="东关路3号"
+            )
             db.session.add(building)
             db.session.flush()
             grid = db.session.get(Division, world_ids.grid_a)
@@ -35,9 +37,12 @@ def households(live_app, world_ids) -> list[int]:
             first.created_at = datetime(2025, 1, 1)
             ids = [first.id]
             for room in range(101, 106):
-                home = registry.create_household(registry.HouseholdValues(
-                    household_number=f"C{room}", visit_class=2, building_id=building.id, unit="1", room=str(room)),
-                    grid)
+                home = registry.create_household(
+                    registry.HouseholdValues(
+                        household_number=f"C{room}", visit_class=2, building_id=building.id, unit="1", room=str(room)
+                    ),
+                    grid,
+                )
                 home.created_at = datetime(2025, 1, 1)
                 ids.append(home.id)
             db.session.commit()
@@ -85,12 +90,13 @@ def test_route_sheet_and_keyboard_back_entry(on_2026_11_20, page, live_server, w
     rows = page.locator("tr.entry-row")
     expect(rows).to_have_count(6)
     # The rows come in the route sheet's order.
-    assert [int(v) for v in page.locator('input[name="row"]').evaluate_all("els => els.map(e => e.value)")] \
-        == households
+    assert [
+        int(v) for v in page.locator('input[name="row"]').evaluate_all("els => els.map(e => e.value)")
+    ] == households
     snap(page, "visits-back-entry")
     page.locator(f'select[name="type-{households[0]}"]').focus()
     _enter_row(page, households[0], "户主在家，情况正常", "")
-    _enter_row(page, households[1], "核对人口信息无误", "", arrows=2)      # 核实走访
+    _enter_row(page, households[1], "核对人口信息无误", "", arrows=2)  # 核实走访
     _enter_row(page, households[2], "核对人口信息，新增一名婴儿", "办理出生登记", arrows=2)
     _enter_row(page, households[3], "老人独居", "希望有人定期探望")
     _enter_row(page, households[4], "家中无人，邻居说外出务工", "")

@@ -2,6 +2,7 @@
 may see key persons and full numbers, every page, fragment, export or print that
 shows a key person (its details or follow-ups) or a resident's full ID or phone
 number must have written an audit entry in that same request."""
+
 from __future__ import annotations
 
 import re
@@ -17,31 +18,66 @@ from app.registry.models import Resident
 from tests.conftest import fresh
 
 # Audit actions that record a sight of personal data.
-SIGHTS = {"key_person_viewed", "key_persons_listed", "key_persons_exported", "personal_data_revealed",
-          "register_exported", "printed"}
+SIGHTS = {
+    "key_person_viewed",
+    "key_persons_listed",
+    "key_persons_exported",
+    "personal_data_revealed",
+    "register_exported",
+    "printed",
+}
 # What only a key person's own record holds (tests/factories.py): its details and follow-ups.
 KEY_PERSON_MARKERS = ("盗窃罪", "上门谈心")
 ARGUMENT = re.compile(r"<(?:([\w(), ]+):)?(\w+)>")
 # URL arguments named otherwise than `<table>_id`.
-ALIASES = {"staff_id": "staff_member", "team_id": "service_team", "group_id": "joint_defence_group",
-           "member_id": "household_member", "category_id": "key_person_category", "type_id": "matter_type",
-           "photo_id": "matter_photo", "finding_id": "patrol_finding", "opinion_id": "opinion_entry",
-           "decision_id": "meeting_decision", "task_id": "assigned_task", "target_id": "task_target",
-           "card_id": "warning_card", "survey_id": "satisfaction_survey", "user_id": "user_account"}
+ALIASES = {
+    "staff_id": "staff_member",
+    "team_id": "service_team",
+    "group_id": "joint_defence_group",
+    "member_id": "household_member",
+    "category_id": "key_person_category",
+    "type_id": "matter_type",
+    "photo_id": "matter_photo",
+    "finding_id": "patrol_finding",
+    "opinion_id": "opinion_entry",
+    "decision_id": "meeting_decision",
+    "task_id": "assigned_task",
+    "target_id": "task_target",
+    "card_id": "warning_card",
+    "survey_id": "satisfaction_survey",
+    "user_id": "user_account",
+}
 # Arguments that name no record of the county's registers.
-NOT_RECORDS = {"kept_id", "group", "token", "slug", "number", "service_code", "service_request_id", "fmt",
-               "grid_code", "community_code"}
+NOT_RECORDS = {
+    "kept_id",
+    "group",
+    "token",
+    "slug",
+    "number",
+    "service_code",
+    "service_request_id",
+    "fmt",
+    "grid_code",
+    "community_code",
+}
 
 
 def _text_of(response) -> str:
     if response.mimetype == "application/pdf":
         from pypdf import PdfReader
+
         return " ".join(page.extract_text() or "" for page in PdfReader(BytesIO(response.data)).pages)
     if response.mimetype.endswith("sheet"):
         import openpyxl
+
         book = openpyxl.load_workbook(BytesIO(response.data), read_only=True)
-        return " ".join(str(value) for sheet in book.worksheets
-                        for row in sheet.iter_rows(values_only=True) for value in row if value is not None)
+        return " ".join(
+            str(value)
+            for sheet in book.worksheets
+            for row in sheet.iter_rows(values_only=True)
+            for value in row
+            if value is not None
+        )
     if response.mimetype.startswith("text/") or response.mimetype.endswith("json"):
         return response.get_data(as_text=True)
     return ""
@@ -54,8 +90,12 @@ def _record_ids(user) -> dict[str, int]:
         table = getattr(model, "__tablename__", None)
         if table is None or not hasattr(model, "id"):
             continue
-        record_id = db.session.scalar(select(model.id).where(
-            model.id.in_(scoped_select(model, user).with_only_columns(model.id))).order_by(model.id).limit(1))
+        record_id = db.session.scalar(
+            select(model.id)
+            .where(model.id.in_(scoped_select(model, user).with_only_columns(model.id)))
+            .order_by(model.id)
+            .limit(1)
+        )
         if record_id is not None:
             ids[f"{table}_id"] = record_id
     for alias, table in ALIASES.items():
@@ -91,10 +131,18 @@ def test_every_sight_of_a_key_person_or_a_full_number_is_audited(app, client_as,
     ids = _record_ids(user)
     urls, unfilled = _urls(app, ids)
     # The walk reaches the register pages themselves, not only lists.
-    assert {"/key-persons/", f"/key-persons/{ids['key_person_id']}", f"/residents/{ids['resident_id']}",
-            f"/follow-ups/{ids['follow_up_id']}/edit"} <= set(urls)
-    full_numbers = {number for resident in db.session.scalars(select(Resident))
-                    for number in (resident.id_number, resident.phone) if number}
+    assert {
+        "/key-persons/",
+        f"/key-persons/{ids['key_person_id']}",
+        f"/residents/{ids['resident_id']}",
+        f"/follow-ups/{ids['follow_up_id']}/edit",
+    } <= set(urls)
+    full_numbers = {
+        number
+        for resident in db.session.scalars(select(Resident))
+        for number in (resident.id_number, resident.phone)
+        if number
+    }
     unaudited, shown = [], 0
     for url in urls:
         for headers in ({}, {"HX-Request": "true"}):
@@ -104,7 +152,8 @@ def test_every_sight_of_a_key_person_or_a_full_number_is_audited(app, client_as,
                 continue
             text = _text_of(response)
             sensitive = any(marker in text for marker in KEY_PERSON_MARKERS) or any(
-                number in text for number in full_numbers)
+                number in text for number in full_numbers
+            )
             if not sensitive:
                 continue
             shown += 1
@@ -117,7 +166,10 @@ def test_every_sight_of_a_key_person_or_a_full_number_is_audited(app, client_as,
     # What the walk cannot fill: arguments that name no record, and records of tables
     # of which this account sees none. A new record page with an argument named after
     # no table fails here until it is named in ALIASES.
-    known = set(NOT_RECORDS) | set(ALIASES) | {f"{model.__tablename__}_id" for model in scoped_models()
-                                               if hasattr(model, "__tablename__")}
+    known = (
+        set(NOT_RECORDS)
+        | set(ALIASES)
+        | {f"{model.__tablename__}_id" for model in scoped_models() if hasattr(model, "__tablename__")}
+    )
     unknown = [rule for rule in unfilled if any(name not in known for _converter, name in ARGUMENT.findall(rule))]
     assert not unknown, unknown

@@ -3,6 +3,7 @@ client before any photo is opened; a photo's pixels are counted from its header 
 refused above PHOTO_MAX_PIXELS before a pixel is decoded; stored photos keep no
 EXIF, XMP or comment; an xlsx whose sheet spans more than IMPORT_MAX_ROWS rows is
 refused at the file field before its rows are read, also when its recorded size lies."""
+
 from __future__ import annotations
 
 import io
@@ -51,8 +52,12 @@ def jpeg_with_secrets() -> bytes:
     exif[0x8825] = {1: "N", 2: (34.0, 15.0, 30.0), 3: "E", 4: (108.0, 56.0, 10.0)}
     out = io.BytesIO()
     Image.new("RGB", (320, 240), (40, 120, 200)).save(
-        out, format="JPEG", exif=exif, comment=b"SecretComment",
-        xmp=b'<x:xmpmeta xmlns:x="adobe:ns:meta/">SecretXmp</x:xmpmeta>')
+        out,
+        format="JPEG",
+        exif=exif,
+        comment=b"SecretComment",
+        xmp=b'<x:xmpmeta xmlns:x="adobe:ns:meta/">SecretXmp</x:xmpmeta>',
+    )
     return out.getvalue()
 
 
@@ -79,11 +84,13 @@ def decoding(monkeypatch):
     def load(image):
         seen.append(image.size)
         return original(image)
+
     monkeypatch.setattr(ImageFile.ImageFile, "load", load)
     return seen
 
 
 # --- Photos ---------------------------------------------------------------------------
+
 
 def test_a_59_megapixel_png_of_a_few_kilobytes_is_refused_from_its_header(app, web, world, decoding):
     """The tester's photo: 59 MP (under the old 60 MP limit) in a 20 KB PNG."""
@@ -138,6 +145,7 @@ def test_a_throttled_client_is_refused_before_its_photos_are_opened(app, web, wo
     def spy(*args, **kwargs):
         opened.append(args)
         return original(*args, **kwargs)
+
     monkeypatch.setattr(Image, "open", spy)
     form = report_form(web, world)
     form["photos"] = [Upload(f"{n}.png", png(6000, 6000), "image/png") for n in range(3)]
@@ -235,14 +243,14 @@ def file_error(response) -> str:
 ROWS_REFUSED = "工作表“Sheet”超过 100000 行（空行也算在内），请删除多余的行或拆分后分批导入。"
 
 
-def test_an_xlsx_recording_five_million_rows_is_refused_before_its_rows_are_read(app, web_as, world,
-                                                                                 monkeypatch):
+def test_an_xlsx_recording_five_million_rows_is_refused_before_its_rows_are_read(app, web_as, world, monkeypatch):
     rows_read = []
     original = ReadOnlyWorksheet._cells_by_row
 
     def spy(sheet, *args, **kwargs):
         rows_read.append(sheet.title)
         return original(sheet, *args, **kwargs)
+
     monkeypatch.setattr(ReadOnlyWorksheet, "_cells_by_row", spy)
     data = far_row_xlsx()
     assert len(data) < 10 * 1024

@@ -1,6 +1,7 @@
 """Text cannot break an output: control characters are removed where text comes in
 (every form, the public form, Open311 POST, query parameters), and XML, JSON, PDF
 and xlsx outputs stay valid for rows stored before that rule."""
+
 from __future__ import annotations
 
 import json
@@ -48,10 +49,20 @@ def test_an_open311_post_is_cleaned_too(web, world):
     """Open311 is an API, not a page: the client builds its own request."""
     _key, raw = services.create_api_key("城市服务小程序")
     db.session.commit()
-    response = web.post("/open311/v2/requests.json", {
-        "api_key": raw, "service_code": "city", "address_id": world.grid_a.code, "lat": "34.2655",
-        "long": "108.9542", "address_string": f"东关路{VERTICAL_TAB}1号", "description": f"井盖{VERTICAL_TAB}缺失",
-        "jurisdiction_id": "990101"}, expect_errors=True)
+    response = web.post(
+        "/open311/v2/requests.json",
+        {
+            "api_key": raw,
+            "service_code": "city",
+            "address_id": world.grid_a.code,
+            "lat": "34.2655",
+            "long": "108.9542",
+            "address_string": f"东关路{VERTICAL_TAB}1号",
+            "description": f"井盖{VERTICAL_TAB}缺失",
+            "jurisdiction_id": "990101",
+        },
+        expect_errors=True,
+    )
     assert response.status_int == 200, response.text
     fresh()
     matter = db.session.scalar(select(Matter).order_by(Matter.id.desc()))
@@ -79,11 +90,20 @@ def test_text_stored_before_the_rule_leaves_every_output_valid(client_as, world)
     feed = ElementTree.fromstring(client.get("/open311/v2/requests.xml").data)
     assert "路灯不亮了" in "".join(feed.itertext())
     listed = json.loads(client.get("/open311/v2/requests.json").get_data(as_text=True))
-    assert any(row["service_request_id"] == matter.tracking_code or "路灯" in (row.get("description") or "")
-               for row in listed)
+    assert any(
+        row["service_request_id"] == matter.tracking_code or "路灯" in (row.get("description") or "") for row in listed
+    )
     book = openpyxl.load_workbook(BytesIO(client.get("/residents/export.xlsx").data))
     cells = [value for row in book.worksheets[0].iter_rows(values_only=True) for value in row if value]
     assert "东关菜市场" in cells
-    pdf = client.get("/ledgers/", query_string={"number": 1, "division_id": world.grid_a.id, "output": "pdf",
-                                                 "start": "2024-01-01", "end": "2026-12-31"})
+    pdf = client.get(
+        "/ledgers/",
+        query_string={
+            "number": 1,
+            "division_id": world.grid_a.id,
+            "output": "pdf",
+            "start": "2024-01-01",
+            "end": "2026-12-31",
+        },
+    )
     assert pdf.mimetype == "application/pdf" and "东关一网格" in squeezed(pdf.data)

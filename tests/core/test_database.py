@@ -1,4 +1,5 @@
 """SQLite set-up: foreign keys, WAL, and writers that queue instead of failing."""
+
 import threading
 
 from sqlalchemy import func, select, text
@@ -25,7 +26,7 @@ def test_concurrent_read_then_write_transactions_do_not_fail(app):
                     count = db.session.scalar(select(func.count(AuditEvent.id)))
                     db.session.add(AuditEvent(action="test", actor_name=f"w{number}", summary=str(count)))
                     db.session.commit()
-            except Exception as error:  # noqa: BLE001 — collected and asserted below
+            except Exception as error:
                 errors.append(repr(error))
             finally:
                 db.session.remove()

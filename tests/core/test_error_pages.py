@@ -2,6 +2,7 @@
 (issue #13 item 10): an exception in a view answered in production (exceptions not
 propagated, as outside tests) with our 500 page, not Werkzeug's English one; 400,
 405 and 413 as our pages too, in Chinese and in English."""
+
 from __future__ import annotations
 
 import os
@@ -15,8 +16,18 @@ from tests.conftest import make_app
 from tests.factories import build_world
 from tests.web import Upload, Web, choose, form_on, press, visible_text
 
-INTERNALS = ("Traceback", "RuntimeError", "hunter2", "/srv/gridbook", "Internal Server Error",
-             "The server encountered", "Werkzeug", "Method Not Allowed", "Bad Request", "Request Entity")
+INTERNALS = (
+    "Traceback",
+    "RuntimeError",
+    "hunter2",
+    "/srv/gridbook",
+    "Internal Server Error",
+    "The server encountered",
+    "Werkzeug",
+    "Method Not Allowed",
+    "Bad Request",
+    "Request Entity",
+)
 
 
 @pytest.fixture()
@@ -30,6 +41,7 @@ def production(tmp_path, migrated_database):
 
     def bad_request():
         abort(400)
+
     app.add_url_rule("/test-broken", "test_broken", broken)
     app.add_url_rule("/test-bad-request", "test_bad_request", bad_request)
     with app.app_context():
@@ -79,6 +91,7 @@ def test_when_even_the_page_cannot_be_rendered_a_bare_chinese_page_answers(produ
 
     def unavailable(*_args, **_kwargs):
         raise RuntimeError("template store unreachable")
+
     monkeypatch.setattr(errors, "render_template", unavailable)
     response = Web(production).get("/test-broken", expect_errors=True)
     assert response.status_int == 500 and "服务器出错" in visible_text(response)

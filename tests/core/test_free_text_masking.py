@@ -4,6 +4,7 @@ and poster, every export, the public pages and Open311, and the screens of those
 who may not see full numbers (leaders, department handlers). A person's number is
 written into every free-text field of the test county, then each output is read
 back as a person would read it (the PDF's text, the workbook's cells, the page)."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -28,17 +29,37 @@ from app.printing import publicity
 from app.printing.binder import build_binder
 from app.printing.ledgers import all_ledgers
 from app.printing.roster_models import DutyRoster
-from app.registry.models import (FollowUp, House, Household, JointDefenceGroup, KeyPerson, KeyPersonCategory,
-                                 Organisation, PopulationEvent, Rental, Resident, Shop)
-from app.supervision.models import (AdmittedItem, AssignedTask, Inspection, Meeting, MeetingDecision, Recheck,
-                                    Rectification, TaskTarget, Training)
+from app.registry.models import (
+    FollowUp,
+    House,
+    Household,
+    JointDefenceGroup,
+    KeyPerson,
+    KeyPersonCategory,
+    Organisation,
+    PopulationEvent,
+    Rental,
+    Resident,
+    Shop,
+)
+from app.supervision.models import (
+    AdmittedItem,
+    AssignedTask,
+    Inspection,
+    Meeting,
+    MeetingDecision,
+    Recheck,
+    Rectification,
+    TaskTarget,
+    Training,
+)
 from app.visits.models import Visit
 from tests.conftest import text_of
 from tests.factories import make_id_number
 from tests.test_links import walk
 
 ID_NUMBER = make_id_number("19880816", 77)  # nobody's registered number
-MOBILE = "13712345678"                       # nor anybody's phone
+MOBILE = "13712345678"  # nor anybody's phone
 MASKED_ID, MASKED_MOBILE = ID_NUMBER[:6] + "********" + ID_NUMBER[-4:], "137****5678"
 TYPED = f"（身份证{ID_NUMBER}，电话{MOBILE}）"
 STAFF_PHONE = "13800000000"  # the test county's staff work phone (tests/factories.py)
@@ -97,41 +118,94 @@ def _records_of_every_kind(world) -> dict:
     and published (a 12345 work order), one sent to the department with an extension
     asked for, a recheck, a withdrawn card and this week's roster with a note."""
     worker, station, town, dept = (world.users[n] for n in ("worker_a", "station_a", "town_a", "dept"))
-    dispute = reporting.report(reporting.MatterValues(class_code="dispute", description="楼上漏水纠纷",
-                                                      grid=world.grid_a, source="visit"), now=_at(10, 5))
-    db.session.add(DisputeScreening(matter=dispute, parties="王五、赵六", dispute_type="neighbour",
-                                    risk_level="medium", instability_factors="双方情绪激动",
-                                    screened_on=date(2026, 10, 5)))
-    db.session.add(Mediation(matter=dispute, held_on=date(2026, 10, 8), mediators="员工chief_a", place="调解室",
-                             process="分别听取双方意见", agreed=True, agreement_text="楼上负责维修",
-                             follow_up="一周后回访"))
-    for code, details in (("correction", {"correction_type": "缓刑"}), ("drug", {"measure": "社区康复"}),
-                          ("youth", {"youth_type": "闲散青少年", "school_or_work": "在汽修厂学徒"})):
+    dispute = reporting.report(
+        reporting.MatterValues(class_code="dispute", description="楼上漏水纠纷", grid=world.grid_a, source="visit"),
+        now=_at(10, 5),
+    )
+    db.session.add(
+        DisputeScreening(
+            matter=dispute,
+            parties="王五、赵六",
+            dispute_type="neighbour",
+            risk_level="medium",
+            instability_factors="双方情绪激动",
+            screened_on=date(2026, 10, 5),
+        )
+    )
+    db.session.add(
+        Mediation(
+            matter=dispute,
+            held_on=date(2026, 10, 8),
+            mediators="员工chief_a",
+            place="调解室",
+            process="分别听取双方意见",
+            agreed=True,
+            agreement_text="楼上负责维修",
+            follow_up="一周后回访",
+        )
+    )
+    for code, details in (
+        ("correction", {"correction_type": "缓刑"}),
+        ("drug", {"measure": "社区康复"}),
+        ("youth", {"youth_type": "闲散青少年", "school_or_work": "在汽修厂学徒"}),
+    ):
         category = db.session.scalar(select(KeyPersonCategory).where(KeyPersonCategory.code == code))
-        person = KeyPerson(resident_id=world.residents["a"].id, category=category, grid_id=world.grid_a.id,
-                           start_date=date(2026, 1, 1), details=details)
-        person.follow_ups.append(FollowUp(follow_up_date=date(2026, 10, 9), kind="assistance",
-                                          performed_by="员工chief", content=f"{code}走访"))
+        person = KeyPerson(
+            resident_id=world.residents["a"].id,
+            category=category,
+            grid_id=world.grid_a.id,
+            start_date=date(2026, 1, 1),
+            details=details,
+        )
+        person.follow_ups.append(
+            FollowUp(
+                follow_up_date=date(2026, 10, 9), kind="assistance", performed_by="员工chief", content=f"{code}走访"
+            )
+        )
         db.session.add(person)
-    closed = reporting.report(reporting.MatterValues(class_code="city", description="井盖缺失需更换",
-                                                     grid=world.grid_a, hotline_number="2026101200001"),
-                              reporter=worker, now=_at(10, 12))
+    closed = reporting.report(
+        reporting.MatterValues(
+            class_code="city", description="井盖缺失需更换", grid=world.grid_a, hotline_number="2026101200001"
+        ),
+        reporter=worker,
+        now=_at(10, 12),
+    )
     services.take(closed, "handle_on_spot", worker, note="已更换井盖", now=_at(10, 12, 10))
     services.take(closed, "publish", station, now=_at(10, 12, 11))
-    sent = reporting.report(reporting.MatterValues(class_code="city", description="道路塌陷", grid=world.grid_a),
-                            reporter=worker, now=_at(11, 2))
+    sent = reporting.report(
+        reporting.MatterValues(class_code="city", description="道路塌陷", grid=world.grid_a),
+        reporter=worker,
+        now=_at(11, 2),
+    )
     services.take(sent, "verify", station, now=_at(11, 2, 10))
     services.take(sent, "dispatch", town, now=_at(11, 2, 11), level="department", department_id=world.department.id)
     services.take(sent, "request_extension", dept, note="需要采购材料", days=2, now=_at(11, 3))
-    db.session.add(Recheck(rectification=world.records["a"]["rectification"], checked_on=date(2024, 1, 5),
-                           passed=False, note="仍未整改"))
-    db.session.add(WarningCard(grid_id=world.grid_a.id, staff_id=world.staff["worker_a"].id, colour="yellow",
-                               issued_on=date(2026, 11, 2), reason="巡查次数不足", issuer_name="town",
-                               withdrawn_at=_at(11, 3), withdrawn_by_name="town", withdrawal_reason="申诉成立"))
+    db.session.add(
+        Recheck(
+            rectification=world.records["a"]["rectification"],
+            checked_on=date(2024, 1, 5),
+            passed=False,
+            note="仍未整改",
+        )
+    )
+    db.session.add(
+        WarningCard(
+            grid_id=world.grid_a.id,
+            staff_id=world.staff["worker_a"].id,
+            colour="yellow",
+            issued_on=date(2026, 11, 2),
+            reason="巡查次数不足",
+            issuer_name="town",
+            withdrawn_at=_at(11, 3),
+            withdrawn_by_name="town",
+            withdrawal_reason="申诉成立",
+        )
+    )
     world.residents["a"].population_type = "floating"  # on form 6 too
     monday = publicity.period_bounds("week", date(2026, 11, 20))[0]
-    publicity.save_roster(world.community_a, "week", monday, {monday: {world.staff["worker_a"].id}},
-                          {monday: "节假日值班"})
+    publicity.save_roster(
+        world.community_a, "week", monday, {monday: {world.staff["worker_a"].id}}, {monday: "节假日值班"}
+    )
     db.session.flush()
     return {"closed": closed, "sent": sent, "monday": monday}
 
@@ -142,8 +216,9 @@ def _type_numbers_into_free_text() -> None:
             for column in columns:
                 setattr(record, column, (getattr(record, column) or "") + TYPED)
     for person in db.session.scalars(select(KeyPerson)):
-        person.details = {key: (value + TYPED if isinstance(value, str) else value)
-                          for key, value in (person.details or {}).items()}
+        person.details = {
+            key: (value + TYPED if isinstance(value, str) else value) for key, value in (person.details or {}).items()
+        }
     for roster in db.session.scalars(select(DutyRoster)):
         roster.day_notes = {day: note + TYPED for day, note in (roster.day_notes or {}).items()}
 
@@ -173,15 +248,20 @@ def pdf_text(data: bytes) -> str:
 
 def xlsx_text(data: bytes) -> str:
     book = openpyxl.load_workbook(BytesIO(data))
-    return "\n".join(str(cell) for sheet in book.worksheets for row in sheet.iter_rows(values_only=True)
-                     for cell in row if cell is not None)
+    return "\n".join(
+        str(cell)
+        for sheet in book.worksheets
+        for row in sheet.iter_rows(values_only=True)
+        for cell in row
+        if cell is not None
+    )
 
 
 def test_free_text_is_masked_in_one_pass():
     from app.core.masking import mask_numbers
+
     assert mask_numbers(TYPED) == f"（身份证{MASKED_ID}，电话{MASKED_MOBILE}）"
-    spaced = (f"{ID_NUMBER[:6]} {ID_NUMBER[6:14]} {ID_NUMBER[14:]}；"
-              "+86 137-1234-5678；１３７１２３４５６７８")
+    spaced = f"{ID_NUMBER[:6]} {ID_NUMBER[6:14]} {ID_NUMBER[14:]}；+86 137-1234-5678；１３７１２３４５６７８"
     assert mask_numbers(spaced) == f"{MASKED_ID}；{MASKED_MOBILE}；１３７****５６７８"
     # Grid codes, matter numbers, dates and what is already masked stay as they are.
     for kept in ("990101001001001", "20261122-0007", "2026-11-22", MASKED_ID, "13712345678901"):
@@ -190,10 +270,12 @@ def test_free_text_is_masked_in_one_pass():
 
 def test_the_xlsx_layer_masks_every_text_cell_but_numbers_that_are_not_personal(app):
     from app.core.xlsx import Column, write_table
-    data = write_table([Column("note", "备注"), Column("licence", "营业执照号", not_personal=True)],
-                       [{"note": f"户主{TYPED}", "licence": "916101027099000001"}])
-    assert xlsx_text(data).split("\n")[2:] == [f"户主（身份证{MASKED_ID}，电话{MASKED_MOBILE}）",
-                                               "916101027099000001"]
+
+    data = write_table(
+        [Column("note", "备注"), Column("licence", "营业执照号", not_personal=True)],
+        [{"note": f"户主{TYPED}", "licence": "916101027099000001"}],
+    )
+    assert xlsx_text(data).split("\n")[2:] == [f"户主（身份证{MASKED_ID}，电话{MASKED_MOBILE}）", "916101027099000001"]
 
 
 def test_every_ledger_pdf_blank_and_xlsx(typed, client_as, world):
@@ -201,9 +283,16 @@ def test_every_ledger_pdf_blank_and_xlsx(typed, client_as, world):
     shown = set()
     for ledger in all_ledgers():
         for output in ("pdf", "blank", "xlsx"):
-            response = client.get("/ledgers/", query_string={
-                "number": ledger.number, "division_id": world.grid_a.id, "start": START.isoformat(),
-                "end": END.isoformat(), "output": output})
+            response = client.get(
+                "/ledgers/",
+                query_string={
+                    "number": ledger.number,
+                    "division_id": world.grid_a.id,
+                    "start": START.isoformat(),
+                    "end": END.isoformat(),
+                    "output": output,
+                },
+            )
             assert response.status_code == 200, (ledger.number, output)
             text = xlsx_text(response.data) if output == "xlsx" else pdf_text(response.data)
             assert full_numbers(text) == [], (ledger.number, output)
@@ -226,8 +315,10 @@ def test_the_binder(typed, app, world):
 def test_route_sheet_roster_and_poster(typed, client_as, world):
     route = client_as("worker_a").get(f"/visits/grids/{world.grid_a.id}/route.pdf")
     assert route.status_code == 200 and full_numbers(pdf_text(route.data)) == []
-    roster = client_as("station_a").get(f"/communities/{world.community_a.id}/roster.pdf",
-                                        query_string={"kind": "week", "start": typed["monday"].isoformat()})
+    roster = client_as("station_a").get(
+        f"/communities/{world.community_a.id}/roster.pdf",
+        query_string={"kind": "week", "start": typed["monday"].isoformat()},
+    )
     text = "".join(pdf_text(roster.data).split())
     assert full_numbers(text) == [] and f"节假日值班（身份证{MASKED_ID}，电话{MASKED_MOBILE}）" in text
     assert STAFF_PHONE in text  # the staff on duty with their work phones, as posted
@@ -260,8 +351,9 @@ def test_every_export(typed, client_as, username, url, args):
 
 
 def test_a_receipt_keeps_its_work_order_number_and_masks_the_result(typed, client_as):
-    response = client_as("town_a").get("/matters/hotline/receipts.xlsx",
-                                       query_string={"date_from": "2026-10-01", "date_to": "2026-11-30"})
+    response = client_as("town_a").get(
+        "/matters/hotline/receipts.xlsx", query_string={"date_from": "2026-10-01", "date_to": "2026-11-30"}
+    )
     rows = list(openpyxl.load_workbook(BytesIO(response.data)).active.iter_rows(values_only=True))
     row = next(r for r in rows if r[0] == "2026101200001")
     assert row[5] == f"已更换井盖（身份证{MASKED_ID}，电话{MASKED_MOBILE}）"

@@ -3,6 +3,7 @@ every page (and no template that would need one), HSTS and Secure cookies only w
 PUBLIC_BASE_URL is https, and every address given to outsiders — tracking links,
 Open311 replies, the poster's QR code — built from PUBLIC_BASE_URL, never from the
 Host header a request brings."""
+
 from __future__ import annotations
 
 import json
@@ -46,10 +47,15 @@ def policy(response) -> dict[str, list[str]]:
 
 # --- Content-Security-Policy ---------------------------------------------------------
 
+
 def test_pages_carry_a_policy_that_allows_only_the_apps_own_scripts(web_as, web, world):
-    pages = [web_as("worker_a").get("/"), web_as("admin").get("/admin/users"),
-             web.get("/login"), web.get(f"/public/grids/{world.grid_a.code}/report"),
-             web.get("/open311/v2/services.json")]
+    pages = [
+        web_as("worker_a").get("/"),
+        web_as("admin").get("/admin/users"),
+        web.get("/login"),
+        web.get(f"/public/grids/{world.grid_a.code}/report"),
+        web.get("/open311/v2/services.json"),
+    ]
     for response in pages:
         rules = policy(response)
         assert rules["script-src"] == ["'self'"], response.request.path
@@ -63,8 +69,11 @@ def test_htmx_runs_without_eval_and_without_injected_styles(web_as, world):
     html = web_as("worker_a").get("/").text
     config = re.search(r"<meta name=\"htmx-config\" content='([^']+)'>", html)
     assert config is not None
-    assert json.loads(config.group(1)) == {"allowEval": False, "allowScriptTags": False,
-                                           "includeIndicatorStyles": False}
+    assert json.loads(config.group(1)) == {
+        "allowEval": False,
+        "allowScriptTags": False,
+        "includeIndicatorStyles": False,
+    }
     assert "/static/js/app.js" in html
 
 
@@ -89,6 +98,7 @@ def test_no_template_or_static_page_holds_inline_script_handlers_or_hx_on():
 def test_a_confirmation_is_asked_from_the_static_script(web_as, world):
     """post_button(confirm=…) renders data-confirm, which static/js/app.js asks."""
     from tests.visits.test_views import _new_visit_form, _type_a_visit
+
     web = web_as("worker_a")
     detail = press(_type_a_visit(_new_visit_form(web, world.households["a"])), "保存").follow()
     button = detail.html.find("button", string="删除")
@@ -98,6 +108,7 @@ def test_a_confirmation_is_asked_from_the_static_script(web_as, world):
 
 
 # --- HTTPS: HSTS and Secure cookies ------------------------------------------------------
+
 
 @pytest.fixture()
 def https_app(tmp_path, migrated_database):
@@ -143,12 +154,14 @@ def test_without_https_there_is_no_hsts_and_cookies_are_not_marked_secure(web, w
 
 # --- Public addresses against a forged Host header --------------------------------------
 
+
 def test_a_forged_host_does_not_reach_the_tracking_link_of_a_public_report(app, web, world):
     app.config["PUBLIC_BASE_URL"] = PUBLIC
     web.extra_environ.update(FORGED)
     page = web.get(f"/public/grids/{world.grid_a.code}/report")
     form = form_on(page, button="提交")
     from tests.public.test_intake import typed
+
     response = press(typed(form), "提交").maybe_follow()
     fresh()
     matter = db.session.scalar(select(Matter).order_by(Matter.id.desc()))
@@ -161,8 +174,14 @@ def test_a_forged_host_does_not_reach_open311_replies(app, client, world):
     app.config["PUBLIC_BASE_URL"] = PUBLIC
     _key, raw = services.create_api_key("城市服务小程序")
     db.session.commit()
-    data = {"api_key": raw, "service_code": "city", "address_id": world.grid_a.code,
-            "address_string": "东关路1号门口", "description": "井盖缺失，有人差点掉下去", "jurisdiction_id": "990101"}
+    data = {
+        "api_key": raw,
+        "service_code": "city",
+        "address_id": world.grid_a.code,
+        "address_string": "东关路1号门口",
+        "description": "井盖缺失，有人差点掉下去",
+        "jurisdiction_id": "990101",
+    }
     reply = client.post("/open311/v2/requests.json", data=data, headers={"Host": "evil.example"})
     assert reply.status_code == 200
     notice = reply.get_json()[0]["service_notice"]
@@ -196,8 +215,10 @@ def test_without_public_base_url_addresses_name_this_machine_never_the_host_head
     assert app.config["PUBLIC_BASE_URL"] is None
     station = forged_host(web_as("station_a"))
     page = station.get("/publicity/")
-    assert ("尚未设置对外访问地址（PUBLIC_BASE_URL），海报上的二维码会指向 http://127.0.0.1:5000，"
-            "群众扫码打不开。请县级管理员设置后再打印。") in visible_text(page)
+    assert (
+        "尚未设置对外访问地址（PUBLIC_BASE_URL），海报上的二维码会指向 http://127.0.0.1:5000，"
+        "群众扫码打不开。请县级管理员设置后再打印。"
+    ) in visible_text(page)
     poster = station.get(f"/grids/{world.grid_a.id}/poster.pdf")
     assert decode_qr(page_png(poster.body)) == [f"http://127.0.0.1:5000/public/grids/{world.grid_a.code}/"]
     discovery = client.get("/open311/discovery.json", headers={"Host": "evil.example"}).get_json()

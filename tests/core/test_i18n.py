@@ -1,6 +1,7 @@
 """Every UI string is translatable and translated: Chinese (the source language) is
 the default, English is complete. Fails when a string has no English translation or
 when Chinese text sits in a template or module outside a gettext call."""
+
 from __future__ import annotations
 
 import ast
@@ -29,7 +30,13 @@ DATA_MODULES = {
     "app/assessment/demo.py": "demo warning cards and surveys (records, not UI)",
     "app/visits/demo.py": "demo visit findings and needs (records, not UI)",
 }
-DATA_CONSTANTS = {"DEFAULT_DEPARTMENTS", "STORED_NAME_SEPARATOR", "LANGUAGE_NAMES", "ETHNICITIES", "HOLIDAY_INPUT_WORDS"}  # records; languages named in their own tongue
+DATA_CONSTANTS = {
+    "DEFAULT_DEPARTMENTS",
+    "STORED_NAME_SEPARATOR",
+    "LANGUAGE_NAMES",
+    "ETHNICITIES",
+    "HOLIDAY_INPUT_WORDS",
+}  # records; languages named in their own tongue
 
 
 def _extracted_messages() -> set[str]:
@@ -38,7 +45,8 @@ def _extracted_messages() -> set[str]:
     keywords = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None}
     found = set()
     for _filename, _lineno, message, _comments, _context in extract_from_dir(
-            str(ROOT), method_map, options, keywords=keywords):
+        str(ROOT), method_map, options, keywords=keywords
+    ):
         found.add(message if isinstance(message, str) else message[0])
     return found
 
@@ -46,8 +54,9 @@ def _extracted_messages() -> set[str]:
 def test_every_ui_string_has_an_english_translation():
     with open(ROOT / "app/translations/en/LC_MESSAGES/messages.po", "rb") as handle:
         catalog = read_po(handle)
-    missing = sorted(m for m in _extracted_messages()
-                     if not catalog.get(m) or not catalog.get(m).string or catalog.get(m).fuzzy)
+    missing = sorted(
+        m for m in _extracted_messages() if not catalog.get(m) or not catalog.get(m).string or catalog.get(m).fuzzy
+    )
     assert not missing, f"{len(missing)} UI strings lack English (run scripts/i18n.sh): {missing[:20]}"
 
 
@@ -82,10 +91,14 @@ def _untranslated_python_strings(path: Path) -> list[str]:
                 docstrings.add(id(body[0].value))
         if isinstance(node, ast.Assign) and any(getattr(t, "id", None) in DATA_CONSTANTS for t in node.targets):
             data.update(id(n) for n in ast.walk(node.value))
-    return [f"{path.relative_to(ROOT)}:{node.lineno}: {node.value[:40]}"
-            for node in ast.walk(tree)
-            if isinstance(node, ast.Constant) and isinstance(node.value, str) and CJK.search(node.value)
-            and id(node) not in inside_gettext | docstrings | data]
+    return [
+        f"{path.relative_to(ROOT)}:{node.lineno}: {node.value[:40]}"
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant)
+        and isinstance(node.value, str)
+        and CJK.search(node.value)
+        and id(node) not in inside_gettext | docstrings | data
+    ]
 
 
 def test_python_has_no_chinese_ui_text_outside_gettext():

@@ -1,6 +1,7 @@
 """Instance files readable by the server's account only (issue #13 item 10): the
 instance folder, the database (and its -wal and -shm files), the secret key, the
 setup token, uploads, the print cache and binders — whatever the process's umask."""
+
 from __future__ import annotations
 
 import io
@@ -65,8 +66,10 @@ def test_a_new_instance_folder_database_key_and_token_are_private(tmp_path):
 
 def test_a_relative_sqlite_path_is_created_private_in_the_instance_folder(tmp_path):
     instance = tmp_path / "instance"
-    app = create_app({"TESTING": True, "SECRET_KEY": "k", "SQLALCHEMY_DATABASE_URI": "sqlite:///county.db"},
-                     instance_path=str(instance))
+    app = create_app(
+        {"TESTING": True, "SECRET_KEY": "k", "SQLALCHEMY_DATABASE_URI": "sqlite:///county.db"},
+        instance_path=str(instance),
+    )
     with app.app_context():
         db.session.execute(text("CREATE TABLE t (x INTEGER)"))
         db.session.commit()
@@ -103,13 +106,17 @@ def test_uploaded_photos_are_private(app, web, web_as, world):
     photo = db.session.scalar(select(MatterPhoto).order_by(MatterPhoto.id.desc()))
     assert mode(uploads) == 0o700
     assert mode(uploads / "staff") == 0o700 and mode(uploads / "matters") == 0o700
-    for path in (uploads / "staff" / staff.photo_filename, uploads / "matters" / photo.filename,
-                 uploads / "matters" / photo.thumbnail):
+    for path in (
+        uploads / "staff" / staff.photo_filename,
+        uploads / "matters" / photo.filename,
+        uploads / "matters" / photo.thumbnail,
+    ):
         assert mode(path) == 0o600, path
 
 
 def test_a_kept_import_file_is_private(app, world):
     from app.registry.io_views import UPLOADS
+
     with app.test_request_context("/residents/import", method="POST"):
         token = UPLOADS.keep(b"PK\x03\x04 the checked workbook")
         path = UPLOADS.path(token)
@@ -119,16 +126,19 @@ def test_a_kept_import_file_is_private(app, world):
 def test_the_print_cache_and_binders_are_private(app, world, monkeypatch):
     from app.printing import binder, binder_jobs
     from app.printing.assembly import print_cache
+
     cache = print_cache()
     cache.put("k" * 40, LaidOut(b"%PDF-1.7 part", 1))
     assert mode(cache.folder) == 0o700 and mode(next(cache.folder.glob("*.pdf"))) == 0o600
 
     def quick_binder(division, start, end, user=None, progress=None, only_changed=False):
         return binder.BinderResult(pdf=b"%PDF-1.7 binder", pages=1, sections=[], records=0)
+
     monkeypatch.setattr(binder, "build_binder", quick_binder)
     with app.test_request_context():
-        job = binder_jobs.start(world.users["station_a"], world.grid_a.id, date(2026, 10, 1),
-                                date(2026, 10, 31), "迎检包")
+        job = binder_jobs.start(
+            world.users["station_a"], world.grid_a.id, date(2026, 10, 1), date(2026, 10, 31), "迎检包"
+        )
     job = binder_jobs.wait(job.token, timeout=60)
     assert job.status == "done", job.error
     assert mode(Path(job.path)) == 0o600 and mode(Path(job.path).parent) == 0o700

@@ -1,5 +1,6 @@
 """The same rendered form sent twice saves once (app/core/once.py): a double click,
 back and resend, a retry, two sendings at the same moment."""
+
 from __future__ import annotations
 
 import threading

@@ -1,17 +1,16 @@
 """One helper decides what each user sees. The role/scope matrix, and a walk over
 the whole URL map proving that every record URL answers 404 out of scope."""
+
 import re
 
 import pytest
 from sqlalchemy import select
 
-from app.registry.models import CareTag, KeyPersonCategory, VisitClass
-
 from app.core.scoping import scoped_models, scoped_select
-from app.matters.models import MatterType
 from app.extensions import db
-from app.org.models import (Building, Division, ServiceTeam, StaffAssignment, StaffMember,
-                            StaffRole)
+from app.matters.models import MatterType
+from app.org.models import Building, Division, ServiceTeam, StaffAssignment, StaffMember, StaffRole
+from app.registry.models import CareTag, KeyPersonCategory, VisitClass
 from tests.conftest import text_of
 from tests.factories import START
 
@@ -23,8 +22,14 @@ def names_visible_to(user, model=Division):
 def test_role_scope_matrix(world):
     all_divisions = names_visible_to(world.users["admin"])
     assert {"示范县", "城关镇", "河西街道", "滨河一网格"} <= all_divisions
-    assert names_visible_to(world.users["town_a"]) == {"城关镇", "东关社区", "李家村", "东关一网格",
-                                                       "东关二网格", "李家一网格"}
+    assert names_visible_to(world.users["town_a"]) == {
+        "城关镇",
+        "东关社区",
+        "李家村",
+        "东关一网格",
+        "东关二网格",
+        "李家一网格",
+    }
     assert names_visible_to(world.users["leader_a"]) == names_visible_to(world.users["town_a"])
     assert names_visible_to(world.users["station_a"]) == {"东关社区", "东关一网格", "东关二网格"}
     assert names_visible_to(world.users["worker_a"]) == {"东关一网格"}
@@ -34,16 +39,25 @@ def test_role_scope_matrix(world):
 
 def test_grid_worker_also_sees_grids_of_active_assignments(world):
     staff = world.staff["worker_a"]
-    db.session.add(StaffAssignment(staff=staff, division=world.grid_a2, role=StaffRole.PART_TIME_WORKER.value,
-                                   start_date=START))
+    db.session.add(
+        StaffAssignment(staff=staff, division=world.grid_a2, role=StaffRole.PART_TIME_WORKER.value, start_date=START)
+    )
     db.session.commit()
     assert names_visible_to(world.users["worker_a"]) == {"东关一网格", "东关二网格"}
 
 
 def test_ended_assignment_no_longer_opens_a_grid(world):
     from datetime import date
-    db.session.add(StaffAssignment(staff=world.staff["worker_a"], division=world.grid_b,
-                                   role=StaffRole.VOLUNTEER.value, start_date=START, end_date=date(2024, 6, 30)))
+
+    db.session.add(
+        StaffAssignment(
+            staff=world.staff["worker_a"],
+            division=world.grid_b,
+            role=StaffRole.VOLUNTEER.value,
+            start_date=START,
+            end_date=date(2024, 6, 30),
+        )
+    )
     db.session.commit()
     assert "滨河一网格" not in names_visible_to(world.users["worker_a"])
 
@@ -85,8 +99,7 @@ BINDER_PARAMS = {"token"}
 KEPT_FORM_PARAMS = {"kept_id"}
 # The administrators' settings pages are named by group (system, security).
 SETTING_GROUPS = {"group"}
-NOT_RECORDS = ({"code", "filename"} | PUBLIC_PARAMS | MANUAL_PARAMS | BINDER_PARAMS | KEPT_FORM_PARAMS
-               | SETTING_GROUPS)
+NOT_RECORDS = {"code", "filename"} | PUBLIC_PARAMS | MANUAL_PARAMS | BINDER_PARAMS | KEPT_FORM_PARAMS | SETTING_GROUPS
 # Names of a step (the matters loop): walked with one value, not an integer.
 STEP_NAMES = {"action": ["verify"]}
 # Departments are county-wide reference data (duty phone numbers), in everyone's
@@ -102,6 +115,7 @@ ADMINISTRATION = {"event_id", "throttle_id"}
 
 def _an_api_key_id() -> int:
     from app.matters.models import ApiKey
+
     key = ApiKey(name="walk", key_hash="0" * 64, prefix="walk")
     db.session.add(key)
     db.session.commit()
@@ -112,8 +126,7 @@ def out_of_scope_records(world):
     """For each URL parameter: ids of records outside worker_a's scope (grid 东关一网格)."""
     team_b = world.teams["team_b"]
     return {
-        "division_id": [world.grid_b.id, world.community_b.id, world.town_b.id, world.county.id,
-                        world.grid_a2.id],
+        "division_id": [world.grid_b.id, world.community_b.id, world.town_b.id, world.county.id, world.grid_a2.id],
         "building_id": [world.building_b.id],
         "staff_id": [world.staff["worker_b"].id],
         "assignment_id": [world.staff["worker_b"].assignments[0].id],
@@ -139,9 +152,11 @@ def _administration_records() -> dict[str, list[int]]:
 
     from app.auth.models import AuditEvent, LoginThrottle
     from app.core.timeutil import utcnow
+
     alert = AuditEvent(action="refusal_burst", actor_name="worker_b", summary="walk")
-    paused = LoginThrottle(kind="address", key="198.51.100.7", failed_login_count=20,
-                           locked_until=utcnow() + timedelta(minutes=15))
+    paused = LoginThrottle(
+        kind="address", key="198.51.100.7", failed_login_count=20, locked_until=utcnow() + timedelta(minutes=15)
+    )
     db.session.add_all([alert, paused])
     db.session.commit()
     return {"event_id": [alert.id], "throttle_id": [paused.id]}
@@ -156,13 +171,51 @@ def record_rules(app):
 
 def test_every_url_parameter_is_known(app):
     """A new record route must be added to the walk below (and scoped in the app)."""
-    known = set(NOT_RECORDS) | set(COUNTY_WIDE) | set(ADMIN_REFERENCE) | ADMINISTRATION | {
-        "division_id", "building_id", "staff_id", "assignment_id", "team_id", "membership_id", "user_id",
-        "household_id", "member_id", "resident_id", "key_person_id", "follow_up_id", "house_id",
-        "rental_id", "tenant_id", "shop_id", "organisation_id", "group_id", "group_member_id",
-        "matter_id", "photo_id", "visit_id", "patrol_id", "finding_id", "opinion_id", "chief_report_id",
-        "meeting_id", "decision_id", "training_id", "admitted_item_id", "task_id", "target_id", "inspection_id",
-        "rectification_id", "card_id", "survey_id"} | set(STEP_NAMES)
+    known = (
+        set(NOT_RECORDS)
+        | set(COUNTY_WIDE)
+        | set(ADMIN_REFERENCE)
+        | ADMINISTRATION
+        | {
+            "division_id",
+            "building_id",
+            "staff_id",
+            "assignment_id",
+            "team_id",
+            "membership_id",
+            "user_id",
+            "household_id",
+            "member_id",
+            "resident_id",
+            "key_person_id",
+            "follow_up_id",
+            "house_id",
+            "rental_id",
+            "tenant_id",
+            "shop_id",
+            "organisation_id",
+            "group_id",
+            "group_member_id",
+            "matter_id",
+            "photo_id",
+            "visit_id",
+            "patrol_id",
+            "finding_id",
+            "opinion_id",
+            "chief_report_id",
+            "meeting_id",
+            "decision_id",
+            "training_id",
+            "admitted_item_id",
+            "task_id",
+            "target_id",
+            "inspection_id",
+            "rectification_id",
+            "card_id",
+            "survey_id",
+        }
+        | set(STEP_NAMES)
+    )
     unknown = {(rule.rule, arg) for rule in record_rules(app) for arg in rule.arguments if arg not in known}
     assert not unknown, f"add these URL parameters to the scope walk: {unknown}"
 
@@ -191,8 +244,9 @@ def test_every_record_url_is_404_out_of_scope(app, world, client_as, username):
         if set(rule.arguments) & COUNTY_WIDE:
             continue
         columns = [records[arg] for arg in sorted(rule.arguments)]
-        for combination in zip(*[c if len(c) == max(map(len, columns)) else c * max(map(len, columns))
-                                 for c in columns]):
+        for combination in zip(
+            *[c if len(c) == max(map(len, columns)) else c * max(map(len, columns)) for c in columns]
+        ):
             url = app.url_map.bind("localhost").build(rule.endpoint, dict(zip(sorted(rule.arguments), combination)))
             for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
                 response = client.open(url, method=method, data=dict(token))
@@ -210,7 +264,11 @@ def test_county_wide_department_pages(app, world, client_as):
             url = app.url_map.bind("localhost").build(rule.endpoint, {"department_id": world.department.id})
             for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
                 status = client.open(url, method=method, data=dict(token)).status_code
-                assert status in ((200,) if method == "GET" and "edit" not in rule.rule else (403,)), (method, url, status)
+                assert status in ((200,) if method == "GET" and "edit" not in rule.rule else (403,)), (
+                    method,
+                    url,
+                    status,
+                )
 
 
 def test_every_scoped_model_has_a_rule():
@@ -225,7 +283,8 @@ def test_record_ids_in_urls_are_integers(app):
 
 def test_key_persons_are_seen_only_by_grid_station_and_governance_staff(world):
     from app.registry.models import KeyPerson
-    who_sees = lambda user: {k.grid_id for k in db.session.scalars(scoped_select(KeyPerson, user))}  # noqa: E731
+
+    who_sees = lambda user: {k.grid_id for k in db.session.scalars(scoped_select(KeyPerson, user))}
     assert who_sees(world.users["worker_a"]) == {world.grid_a.id}
     assert who_sees(world.users["station_a"]) == {world.grid_a.id}
     assert who_sees(world.users["town_a"]) == set()  # town staff without the 综治 duty

@@ -3,6 +3,7 @@ without the audited 显示完整 — every page and fragment the walk reaches, t
 the search box asked for the hidden digits one run at a time — must not give back a
 resident's full ID number or phone number, nor the birth date that fills an ID
 number's hidden digits."""
+
 from __future__ import annotations
 
 from io import BytesIO
@@ -20,8 +21,13 @@ EXPORTS = ("/residents/export.xlsx", "/households/export.xlsx", "/key-persons/ex
 
 
 def _date_forms(day) -> set[str]:
-    return {day.isoformat(), day.strftime("%Y%m%d"), f"{day.year}年{day.month}月{day.day}日",
-            day.strftime("%Y/%m/%d"), f"{day.year}.{day.month:02d}.{day.day:02d}"}
+    return {
+        day.isoformat(),
+        day.strftime("%Y%m%d"),
+        f"{day.year}年{day.month}月{day.day}日",
+        day.strftime("%Y/%m/%d"),
+        f"{day.year}.{day.month:02d}.{day.day:02d}",
+    }
 
 
 def _fetched(client) -> list[tuple[str, str]]:

@@ -2,6 +2,7 @@
 stations send them (title rows, aliases, blank rows, full-width digits, IDs that
 Excel turned into numbers, dates in every spelling), refused when they are not
 workbooks or are too big, and written so Excel never runs or mangles a cell."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -14,8 +15,7 @@ import pytest
 
 from app.core import xlsx
 from app.core.forms import RuleError
-from app.core.xlsx import (Column, ImportColumn, Problem, RowData, read_table, template_workbook,
-                           write_table)
+from app.core.xlsx import Column, ImportColumn, Problem, RowData, read_table, template_workbook, write_table
 
 ID_AS_NUMBER = "身份证号被存成了数字，末几位已丢失，请把该列设为文本后重新填写。"
 NOT_XLSX = "只能导入 Excel .xlsx 文件（WPS 请另存为 .xlsx）。"
@@ -56,6 +56,7 @@ def test_openpyxl_parses_xml_through_defusedxml():
 
 # ---------------------------------------------------------------- reading
 
+
 def test_reads_a_station_register_as_it_really_arrives(app):
     data = workbook(
         ["东关社区实有人口登记表"],
@@ -74,19 +75,70 @@ def test_reads_a_station_register_as_it_really_arrives(app):
     result = read_table(data, PEOPLE)
 
     assert result.header_row == 2
-    assert result.columns == {"name": "姓名", "sex": "性别", "id_number": "公民身份号码", "phone": "联系电话",
-                              "born": "出生日期", "household_size": "家庭人数"}
+    assert result.columns == {
+        "name": "姓名",
+        "sex": "性别",
+        "id_number": "公民身份号码",
+        "phone": "联系电话",
+        "born": "出生日期",
+        "household_size": "家庭人数",
+    }
     assert result.rows == [
-        RowData(4, {"name": "张三", "sex": "M", "id_number": "11010119900101123X", "phone": "13800138000",
-                    "born": dt.date(1990, 1, 1), "household_size": 3}),
-        RowData(7, {"name": "李四", "sex": "F", "id_number": None, "phone": "13900000000",
-                    "born": dt.date(2024, 1, 5), "household_size": 4}),
-        RowData(8, {"name": "王五", "sex": "F", "id_number": None, "phone": "13700137000",
-                    "born": dt.date(2024, 1, 5), "household_size": None}),
-        RowData(9, {"name": "赵六", "sex": "M", "id_number": "11010119900101123X", "phone": None,
-                    "born": None, "household_size": None}),
-        RowData(10, {"name": None, "sex": None, "id_number": "11010119900101123X", "phone": None,
-                     "born": None, "household_size": None}),
+        RowData(
+            4,
+            {
+                "name": "张三",
+                "sex": "M",
+                "id_number": "11010119900101123X",
+                "phone": "13800138000",
+                "born": dt.date(1990, 1, 1),
+                "household_size": 3,
+            },
+        ),
+        RowData(
+            7,
+            {
+                "name": "李四",
+                "sex": "F",
+                "id_number": None,
+                "phone": "13900000000",
+                "born": dt.date(2024, 1, 5),
+                "household_size": 4,
+            },
+        ),
+        RowData(
+            8,
+            {
+                "name": "王五",
+                "sex": "F",
+                "id_number": None,
+                "phone": "13700137000",
+                "born": dt.date(2024, 1, 5),
+                "household_size": None,
+            },
+        ),
+        RowData(
+            9,
+            {
+                "name": "赵六",
+                "sex": "M",
+                "id_number": "11010119900101123X",
+                "phone": None,
+                "born": None,
+                "household_size": None,
+            },
+        ),
+        RowData(
+            10,
+            {
+                "name": None,
+                "sex": None,
+                "id_number": "11010119900101123X",
+                "phone": None,
+                "born": None,
+                "household_size": None,
+            },
+        ),
     ]
     assert result.problems == [
         Problem(7, "公民身份号码", ID_AS_NUMBER, "id_number"),
@@ -100,38 +152,44 @@ def test_reads_a_station_register_as_it_really_arrives(app):
     assert not result.ok
 
 
-@pytest.mark.parametrize("cell, expected", [
-    (dt.datetime(2024, 1, 5), dt.date(2024, 1, 5)),
-    (dt.datetime(2024, 1, 5, 14, 30), dt.date(2024, 1, 5)),
-    (45296, dt.date(2024, 1, 5)),
-    (45296.75, dt.date(2024, 1, 5)),
-    (20240105, dt.date(2024, 1, 5)),
-    ("2024-1-5", dt.date(2024, 1, 5)),
-    ("2024-01-05", dt.date(2024, 1, 5)),
-    ("2024/01/05", dt.date(2024, 1, 5)),
-    ("2024.1.5", dt.date(2024, 1, 5)),
-    ("20240105", dt.date(2024, 1, 5)),
-    ("2024年1月5日", dt.date(2024, 1, 5)),
-    ("2024年01月05日", dt.date(2024, 1, 5)),
-    ("２０２４－０１－０５", dt.date(2024, 1, 5)),
-    (" 2024-01-05 00:00:00 ", dt.date(2024, 1, 5)),
-    (21916, dt.date(1960, 1, 1)),
-])
+@pytest.mark.parametrize(
+    "cell, expected",
+    [
+        (dt.datetime(2024, 1, 5), dt.date(2024, 1, 5)),
+        (dt.datetime(2024, 1, 5, 14, 30), dt.date(2024, 1, 5)),
+        (45296, dt.date(2024, 1, 5)),
+        (45296.75, dt.date(2024, 1, 5)),
+        (20240105, dt.date(2024, 1, 5)),
+        ("2024-1-5", dt.date(2024, 1, 5)),
+        ("2024-01-05", dt.date(2024, 1, 5)),
+        ("2024/01/05", dt.date(2024, 1, 5)),
+        ("2024.1.5", dt.date(2024, 1, 5)),
+        ("20240105", dt.date(2024, 1, 5)),
+        ("2024年1月5日", dt.date(2024, 1, 5)),
+        ("2024年01月05日", dt.date(2024, 1, 5)),
+        ("２０２４－０１－０５", dt.date(2024, 1, 5)),
+        (" 2024-01-05 00:00:00 ", dt.date(2024, 1, 5)),
+        (21916, dt.date(1960, 1, 1)),
+    ],
+)
 def test_date_spellings(app, cell, expected):
     result = read_table(workbook(["姓名", "身份证号", "出生日期"], ["张三", "x", cell]), PEOPLE)
     assert result.problems == []
     assert result.rows[0].values["born"] == expected
 
 
-@pytest.mark.parametrize("cell, shown", [
-    ("2024-02-30", "2024-02-30"),
-    ("24-1-5", "24-1-5"),
-    ("1月5日", "1月5日"),
-    ("20241305", "20241305"),
-    (1990, "1990"),          # a bare year, not the serial of a day in 1905
-    (20241305, "20241305"),
-    (dt.time(8, 30), "08:30:00"),
-])
+@pytest.mark.parametrize(
+    "cell, shown",
+    [
+        ("2024-02-30", "2024-02-30"),
+        ("24-1-5", "24-1-5"),
+        ("1月5日", "1月5日"),
+        ("20241305", "20241305"),
+        (1990, "1990"),  # a bare year, not the serial of a day in 1905
+        (20241305, "20241305"),
+        (dt.time(8, 30), "08:30:00"),
+    ],
+)
 def test_unreadable_dates_are_problems_with_the_value(app, cell, shown):
     result = read_table(workbook(["姓名", "身份证号", "出生日期"], ["张三", "x", cell]), PEOPLE)
     assert result.rows[0].values["born"] is None
@@ -139,21 +197,35 @@ def test_unreadable_dates_are_problems_with_the_value(app, cell, shown):
 
 
 def test_header_spellings_are_normalised(app):
-    data = workbook(["*姓名", "身份证号码（必填）", "手机号 (11位)", "【必填】现住址", "家庭人数[选填]"],
-                    ["张三", "11010119900101123x", "13800138000", "幸福路1号", 3])
+    data = workbook(
+        ["*姓名", "身份证号码（必填）", "手机号 (11位)", "【必填】现住址", "家庭人数[选填]"],
+        ["张三", "11010119900101123x", "13800138000", "幸福路1号", 3],
+    )
     result = read_table(data, PEOPLE)
-    assert result.columns == {"name": "姓名", "id_number": "身份证号码", "phone": "手机号",
-                              "address": "现住址", "household_size": "家庭人数"}
-    assert result.rows[0].values == {"name": "张三", "id_number": "11010119900101123X",
-                                     "phone": "13800138000", "address": "幸福路1号", "household_size": 3}
+    assert result.columns == {
+        "name": "姓名",
+        "id_number": "身份证号码",
+        "phone": "手机号",
+        "address": "现住址",
+        "household_size": "家庭人数",
+    }
+    assert result.rows[0].values == {
+        "name": "张三",
+        "id_number": "11010119900101123X",
+        "phone": "13800138000",
+        "address": "幸福路1号",
+        "household_size": 3,
+    }
 
 
 def test_text_cells_come_back_as_written_text(app):
     columns = [ImportColumn("name", "姓名"), ImportColumn("room", "门牌号"), ImportColumn("note", "备注")]
     data = workbook(["姓名", "门牌号", "备注"], ["\u3000张三\u3000", 12, "'=1+1"], ["李四", 12.5, "'x"])
     result = read_table(data, columns)
-    assert [r.values for r in result.rows] == [{"name": "张三", "room": "12", "note": "=1+1"},
-                                               {"name": "李四", "room": "12.5", "note": "'x"}]
+    assert [r.values for r in result.rows] == [
+        {"name": "张三", "room": "12", "note": "=1+1"},
+        {"name": "李四", "room": "12.5", "note": "'x"},
+    ]
 
 
 def test_the_sheet_with_the_header_is_found_among_others(app):
@@ -161,6 +233,7 @@ def test_the_sheet_with_the_header_is_found_among_others(app):
         book.active.title = "说明"
         book.active["A1"] = "请按下表填写"
         book.create_sheet("人口")
+
     data = workbook(["姓名", "身份证号"], ["张三", "110101199001011234"], sheet=two_sheets)
     result = read_table(data, PEOPLE)
     assert result.sheet_name == "人口"
@@ -168,10 +241,12 @@ def test_the_sheet_with_the_header_is_found_among_others(app):
 
 
 def test_two_level_header_takes_the_upper_cell_where_the_lower_is_empty(app):
-    data = workbook(["姓名", "身份证号", "联系方式", None],
-                    [None, None, "电话", "微信"],
-                    ["张三", "110101199001011234", "13800138000", "zs"],
-                    merge="C1:D1")
+    data = workbook(
+        ["姓名", "身份证号", "联系方式", None],
+        [None, None, "电话", "微信"],
+        ["张三", "110101199001011234", "13800138000", "zs"],
+        merge="C1:D1",
+    )
     result = read_table(data, PEOPLE)
     assert result.header_row == 2
     assert result.rows[0].values == {"name": "张三", "id_number": "110101199001011234", "phone": "13800138000"}
@@ -188,8 +263,9 @@ def test_no_header_row_lists_the_expected_headers(app):
     data = workbook(*[[f"第{n}行"] for n in range(1, 11)], ["姓名", "身份证号"], ["张三", "1"])
     with pytest.raises(RuleError) as refused:
         read_table(data, PEOPLE)
-    assert str(refused.value) == ("找不到表头行。表格前 10 行中应有这些列名："
-                                  "姓名、身份证号、联系电话、出生日期、家庭人数、性别、现住址。")
+    assert str(refused.value) == (
+        "找不到表头行。表格前 10 行中应有这些列名：姓名、身份证号、联系电话、出生日期、家庭人数、性别、现住址。"
+    )
 
 
 def test_a_column_given_twice_is_refused(app):
@@ -225,13 +301,17 @@ def _docx() -> bytes:
     return out.getvalue()
 
 
-@pytest.mark.parametrize("data", [
-    "姓名,身份证号\n张三,110101199001011234\n".encode("utf-8-sig"),            # a CSV renamed .xlsx
-    b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(range(256)) * 40,          # an old .xls (OLE2)
-    _docx(),                                                               # a Word file
-    workbook(["姓名"])[:2000],                                             # a truncated download
-    b"",
-], ids=["csv", "xls", "docx", "truncated", "empty"])
+@pytest.mark.parametrize(
+    "data",
+    [
+        "姓名,身份证号\n张三,110101199001011234\n".encode("utf-8-sig"),  # a CSV renamed .xlsx
+        b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(range(256)) * 40,  # an old .xls (OLE2)
+        _docx(),  # a Word file
+        workbook(["姓名"])[:2000],  # a truncated download
+        b"",
+    ],
+    ids=["csv", "xls", "docx", "truncated", "empty"],
+)
 def test_files_that_are_not_xlsx_are_refused(app, data):
     with pytest.raises(RuleError) as refused:
         read_table(data, PEOPLE)
@@ -261,6 +341,7 @@ def test_an_xlsx_bomb_is_refused_before_openpyxl_opens_it(app, monkeypatch, size
 
 # ---------------------------------------------------------------- writing
 
+
 @dataclass
 class Person:
     name: str
@@ -284,16 +365,26 @@ EXPORT = [
 
 
 def test_round_trip_through_write_and_read(app):
-    people = [Person("张三", "11010119900101123X", "13800138000", dt.date(1990, 1, 1), 3, "M"),
-              Person("=李四", "110101199001011234", None, None, None, "F"),
-              Person("王五", "110101200001011234", "010-12345678", dt.date(2000, 1, 1), 0, "F")]
+    people = [
+        Person("张三", "11010119900101123X", "13800138000", dt.date(1990, 1, 1), 3, "M"),
+        Person("=李四", "110101199001011234", None, None, None, "F"),
+        Person("王五", "110101200001011234", "010-12345678", dt.date(2000, 1, 1), 0, "F"),
+    ]
     data = write_table(EXPORT, people, title="东关社区实有人口登记表")
     result = read_table(data, PEOPLE)
     assert result.header_row == 2 and result.problems == []
     assert [r.row_number for r in result.rows] == [3, 4, 5]
     assert [r.values for r in result.rows] == [
-        {"name": p.name, "id_number": p.id_number, "phone": p.phone, "born": p.born,
-         "household_size": p.household_size, "sex": p.sex} for p in people]
+        {
+            "name": p.name,
+            "id_number": p.id_number,
+            "phone": p.phone,
+            "born": p.born,
+            "household_size": p.household_size,
+            "sex": p.sex,
+        }
+        for p in people
+    ]
 
 
 def test_formulas_are_escaped(app):
@@ -302,14 +393,29 @@ def test_formulas_are_escaped(app):
     sheet = openpyxl.load_workbook(BytesIO(data)).active
     # (A carriage return survives: openpyxl writes it through lxml as &#13;.)
     assert [c.value for (c,) in sheet.iter_rows(min_row=2)] == [
-        "'=1+1", "'+86 138", "'-5", "'@SUM(A1)", "'\tx", "'\rx", "a=b", "'=HYPERLINK()"]
+        "'=1+1",
+        "'+86 138",
+        "'-5",
+        "'@SUM(A1)",
+        "'\tx",
+        "'\rx",
+        "a=b",
+        "'=HYPERLINK()",
+    ]
     assert all(c.data_type == "s" for (c,) in sheet.iter_rows(min_row=2))
     assert xlsx.escape_formula("=1+1") == "'=1+1"
 
 
 def test_numbers_stay_text_and_dates_are_dates(app):
-    rows = [{"name": "张三", "id_number": "110101199001011234", "phone": "13800138000",
-             "born": dt.datetime(1990, 1, 1, 8, 0), "household_size": 3}]
+    rows = [
+        {
+            "name": "张三",
+            "id_number": "110101199001011234",
+            "phone": "13800138000",
+            "born": dt.datetime(1990, 1, 1, 8, 0),
+            "household_size": 3,
+        }
+    ]
     data = write_table(EXPORT[:5], rows)
     sheet = openpyxl.load_workbook(BytesIO(data)).active
     id_cell, phone, born, size = sheet["B2"], sheet["C2"], sheet["D2"], sheet["E2"]
@@ -339,32 +445,57 @@ def test_title_header_and_layout(app):
 
 def test_a_large_table_streams_from_a_generator(app):
     """write_only mode: rows are consumed one by one (the 200,000-row case is in bench/)."""
-    rows = ({"name": f"居民{n}", "id_number": f"110101199001{n:06d}", "born": dt.date(1990, 1, 1)}
-            for n in range(20_000))
-    data = write_table([Column("name", "姓名"), Column("id_number", "身份证号", 22),
-                        Column("born", "出生日期", 12, "date")], rows)
+    rows = (
+        {"name": f"居民{n}", "id_number": f"110101199001{n:06d}", "born": dt.date(1990, 1, 1)} for n in range(20_000)
+    )
+    data = write_table(
+        [Column("name", "姓名"), Column("id_number", "身份证号", 22), Column("born", "出生日期", 12, "date")], rows
+    )
     with zipfile.ZipFile(BytesIO(data)) as archive:
         tail = archive.read("xl/worksheets/sheet1.xml")[-2000:]
     assert b'<row r="20001"' in tail
 
 
 def test_template_workbook(app):
-    columns = PEOPLE + [ImportColumn("grid", "所属网格", "choice",
-                                     choices={f"东关第{n}网格, 北": n for n in range(1, 40)})]
-    examples = [{"name": "张三", "id_number": "110101199001011234", "phone": "13800138000",
-                 "born": dt.date(1990, 1, 1), "household_size": 3, "sex": "男"}]
+    columns = PEOPLE + [
+        ImportColumn("grid", "所属网格", "choice", choices={f"东关第{n}网格, 北": n for n in range(1, 40)})
+    ]
+    examples = [
+        {
+            "name": "张三",
+            "id_number": "110101199001011234",
+            "phone": "13800138000",
+            "born": dt.date(1990, 1, 1),
+            "household_size": 3,
+            "sex": "男",
+        }
+    ]
     data = template_workbook(columns, examples, ["身份证号请填 18 位。", "=不是公式"])
     book = openpyxl.load_workbook(BytesIO(data))
     assert book.sheetnames == ["Sheet1", "填写说明", "_choices"]
     sheet, guide, lists = book.worksheets
     assert lists.sheet_state == "hidden"
 
-    assert [c.value for c in sheet[1]] == ["*姓名", "*身份证号", "联系电话", "出生日期", "家庭人数", "性别",
-                                          "现住址", "所属网格"]
+    assert [c.value for c in sheet[1]] == [
+        "*姓名",
+        "*身份证号",
+        "联系电话",
+        "出生日期",
+        "家庭人数",
+        "性别",
+        "现住址",
+        "所属网格",
+    ]
     assert all(c.font.b for c in sheet[1]) and sheet.freeze_panes == "A2"
     example = sheet[2]
-    assert [c.value for c in example[:6]] == ["张三", "110101199001011234", "13800138000",
-                                             dt.datetime(1990, 1, 1), 3, "男"]
+    assert [c.value for c in example[:6]] == [
+        "张三",
+        "110101199001011234",
+        "13800138000",
+        dt.datetime(1990, 1, 1),
+        3,
+        "男",
+    ]
     assert all(c.font.i and c.font.color.rgb == "00808080" for c in example)
     assert example[1].data_type == "s" and example[1].number_format == "@"
     assert sheet.column_dimensions["B"].number_format == "@"
@@ -375,7 +506,11 @@ def test_template_workbook(app):
     assert lists["H1"].value == "东关第1网格, 北" and lists["H39"].value == "东关第39网格, 北"
 
     assert [r[0].value for r in guide.iter_rows()] == [
-        "身份证号请填 18 位。", "'=不是公式", "带 * 的列为必填项。", "灰色斜体的是示例行，导入前请删除。"]
+        "身份证号请填 18 位。",
+        "'=不是公式",
+        "带 * 的列为必填项。",
+        "灰色斜体的是示例行，导入前请删除。",
+    ]
 
     read = read_table(data, PEOPLE)
     assert read.header_row == 1 and read.sheet_name == "Sheet1"
@@ -383,8 +518,11 @@ def test_template_workbook(app):
 
 
 def test_template_from_export_columns(app):
-    columns = [Column("name", "姓名", 10), Column("at", "登记时间", 18, "datetime"),
-               Column("sex", "性别", 6, choices=("男", "女"))]
+    columns = [
+        Column("name", "姓名", 10),
+        Column("at", "登记时间", 18, "datetime"),
+        Column("sex", "性别", 6, choices=("男", "女")),
+    ]
     data = template_workbook(columns, [{"name": "张三", "at": dt.datetime(2024, 1, 5, 9, 30), "sex": "男"}], [])
     book = openpyxl.load_workbook(BytesIO(data))
     assert book.sheetnames == ["Sheet1", "填写说明"]

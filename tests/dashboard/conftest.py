@@ -21,6 +21,7 @@ Matters (deadlines as in tests/matters/test_indicators.py, end of working days):
      closed late; due in May, not on time.
   B1 grid B environment, type Y: 10 June, handled on the spot: due in June, on time.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -54,8 +55,9 @@ class Scene:
 
 
 def _person(grid, name, sex, birth, population_type="registered", status="active"):
-    resident = Resident(grid_id=grid.id, name=name, sex=sex, birth_date=birth, population_type=population_type,
-                        status=status)
+    resident = Resident(
+        grid_id=grid.id, name=name, sex=sex, birth_date=birth, population_type=population_type, status=status
+    )
     db.session.add(resident)
     return resident
 
@@ -73,18 +75,34 @@ def scene(world) -> Scene:
         _person(w.grid_b, "周某", "M", dt.date(1995, 6, 1), "overseas")
         db.session.flush()
         correction = db.session.scalar(select(KeyPersonCategory).where(KeyPersonCategory.code == "correction"))
-        db.session.add_all([
-            KeyPerson(resident_id=young.id, category=correction, grid_id=w.grid_a2.id, start_date=dt.date(2025, 1, 1)),
-            KeyPerson(resident_id=old.id, category=correction, grid_id=w.grid_a.id, start_date=dt.date(2025, 1, 1),
-                      status="closed", end_date=dt.date(2025, 6, 1)),
-        ])
+        db.session.add_all(
+            [
+                KeyPerson(
+                    resident_id=young.id, category=correction, grid_id=w.grid_a2.id, start_date=dt.date(2025, 1, 1)
+                ),
+                KeyPerson(
+                    resident_id=old.id,
+                    category=correction,
+                    grid_id=w.grid_a.id,
+                    start_date=dt.date(2025, 1, 1),
+                    status="closed",
+                    end_date=dt.date(2025, 6, 1),
+                ),
+            ]
+        )
         type_x = db.session.scalar(select(MatterType).where(MatterType.class_code == "city").order_by(MatterType.id))
-        type_y = db.session.scalar(select(MatterType).where(MatterType.class_code == "environment")
-                                   .order_by(MatterType.id))
+        type_y = db.session.scalar(
+            select(MatterType).where(MatterType.class_code == "environment").order_by(MatterType.id)
+        )
 
         def report(text, grid, when, class_code="city", type_id=None, source="grid_worker", reporter=worker):
-            return reporting.report(reporting.MatterValues(class_code=class_code, description=text, grid=grid,
-                                                         type_id=type_id, source=source), reporter=reporter, now=when)
+            return reporting.report(
+                reporting.MatterValues(
+                    class_code=class_code, description=text, grid=grid, type_id=type_id, source=source
+                ),
+                reporter=reporter,
+                now=when,
+            )
 
         a1 = report("A1 井盖缺失", w.grid_a, at(6, 1, 9), type_id=type_x.id)
         services.take(a1, "verify", station, now=at(6, 1, 10))
@@ -101,8 +119,9 @@ def scene(world) -> Scene:
         services.take(a4, "dispatch", station, now=at(5, 6, 11), level="grid", division_id=w.grid_a.id)
         services.take(a4, "feed_back", worker, note="已清理", now=at(5, 8, 9))
         services.take(a4, "pass_check", station, now=at(5, 8, 10))
-        b1 = report("B1 河道漂浮物", w.grid_b, at(6, 10, 9), class_code="environment", type_id=type_y.id,
-                    reporter=u["worker_b"])
+        b1 = report(
+            "B1 河道漂浮物", w.grid_b, at(6, 10, 9), class_code="environment", type_id=type_y.id, reporter=u["worker_b"]
+        )
         services.take(b1, "handle_on_spot", u["worker_b"], note="已打捞", now=at(6, 10, 10))
         db.session.commit()
     return Scene(world, type_x, type_y, {"A1": a1, "A2": a2, "A3": a3, "A4": a4, "B1": b1})
@@ -120,18 +139,31 @@ def fieldwork(scene) -> Scene:
     from app.patrols.models import Patrol
     from app.registry.models import Household
     from app.visits.models import Visit
+
     w = scene.world
     with write_transactions():
         a002 = Household(grid_id=w.grid_a.id, household_number="A002")
         a2001 = Household(grid_id=w.grid_a2.id, household_number="A2001")
         db.session.add_all([a002, a2001])
         db.session.flush()
-        for household, day in ((w.households["a"], dt.date(2026, 6, 5)), (w.households["a"], dt.date(2026, 6, 20)),
-                               (w.households["b"], dt.date(2026, 6, 9)), (a2001, dt.date(2026, 5, 30))):
+        for household, day in (
+            (w.households["a"], dt.date(2026, 6, 5)),
+            (w.households["a"], dt.date(2026, 6, 20)),
+            (w.households["b"], dt.date(2026, 6, 9)),
+            (a2001, dt.date(2026, 5, 30)),
+        ):
             db.session.add(Visit(grid_id=household.grid_id, household_id=household.id, visited_on=day))
         for key, grid, days in (("worker_a", w.grid_a, (22, 24, 26)), ("worker_b", w.grid_b, (23,))):
             for day in days:
-                db.session.add(Patrol(grid_id=grid.id, staff_id=w.staff[key].id, patrol_date=dt.date(2026, 6, day),
-                                      start_time=dt.time(9), end_time=dt.time(10), route="主街"))
+                db.session.add(
+                    Patrol(
+                        grid_id=grid.id,
+                        staff_id=w.staff[key].id,
+                        patrol_date=dt.date(2026, 6, day),
+                        start_time=dt.time(9),
+                        end_time=dt.time(10),
+                        route="主街",
+                    )
+                )
         db.session.commit()
     return scene

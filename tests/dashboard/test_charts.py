@@ -1,4 +1,5 @@
 """Chart geometry (app/dashboard/charts.py) and the SVG the macros write from it."""
+
 from __future__ import annotations
 
 from decimal import Decimal
@@ -32,8 +33,10 @@ def test_columns_stand_on_the_baseline():
 
 
 def test_line_leaves_a_gap_for_months_without_a_value():
-    chart = charts.line_chart("按期办结率", [("4月", None), ("5月", Decimal("0.0")), ("6月", Decimal("66.7")),
-                                         ("7月", None), ("8月", Decimal("100.0"))])
+    chart = charts.line_chart(
+        "按期办结率",
+        [("4月", None), ("5月", Decimal("0.0")), ("6月", Decimal("66.7")), ("7月", None), ("8月", Decimal("100.0"))],
+    )
     assert [point.text for point in chart.points] == ["—", "0.0%", "66.7%", "—", "100.0%"]
     assert len(chart.segments) == 2 and len(chart.segments[0].split()) == 2
     zero, full = chart.points[1], chart.points[4]
@@ -43,11 +46,15 @@ def test_line_leaves_a_gap_for_months_without_a_value():
 
 def test_svg_carries_labels_values_and_a_title(app):
     with app.test_request_context():
-        html = render_template_string(MACROS + "{{ bar_svg(chart, 'c') }}",
-                                      chart=charts.bar_chart("事件（按大类）", [("城市管理", 12), ("矛盾纠纷", 3)]))
-        line = render_template_string(MACROS + "{{ line_svg(chart, 'l') }}",
-                                      chart=charts.line_chart("按期办结率", [("5月", None), ("6月", Decimal("66.7"))]))
-    assert html.startswith("<svg") and 'role="img"' in html and "<title id=\"c-title\">事件（按大类）</title>" in html
+        html = render_template_string(
+            MACROS + "{{ bar_svg(chart, 'c') }}",
+            chart=charts.bar_chart("事件（按大类）", [("城市管理", 12), ("矛盾纠纷", 3)]),
+        )
+        line = render_template_string(
+            MACROS + "{{ line_svg(chart, 'l') }}",
+            chart=charts.line_chart("按期办结率", [("5月", None), ("6月", Decimal("66.7"))]),
+        )
+    assert html.startswith("<svg") and 'role="img"' in html and '<title id="c-title">事件（按大类）</title>' in html
     assert ">城市管理</text>" in html and ">12</text>" in html and ">3</text>" in html
     assert html.count("<rect") == 2
     assert ">66.7%</text>" in line and ">—</text>" in line and ">6月</text>" in line and "<polyline" in line

@@ -1,4 +1,5 @@
 """Visit coverage and patrol compliance on the dashboard (fixture `fieldwork` in conftest.py)."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -20,12 +21,16 @@ def test_visit_coverage_per_scope_and_unit(fieldwork):
     assert [(row.unit.name, row.percent) for row in worker.units] == [("东关一网格", Decimal("50.0"))]
     station = figures.visit_figures(u["station_a"], JUNE)
     assert station.percent == Decimal("33.3")
-    assert [(row.unit.name, row.percent) for row in station.units] == [("东关一网格", Decimal("50.0")),
-                                                                       ("东关二网格", Decimal("0.0"))]
+    assert [(row.unit.name, row.percent) for row in station.units] == [
+        ("东关一网格", Decimal("50.0")),
+        ("东关二网格", Decimal("0.0")),
+    ]
     county = figures.visit_figures(u["admin"], JUNE)
     assert (county.total.households, county.total.visited_households, county.total.visits) == (4, 2, 3)
-    assert [(row.unit.name, row.percent) for row in county.units] == [("城关镇", Decimal("33.3")),
-                                                                      ("河西街道", Decimal("100.0"))]
+    assert [(row.unit.name, row.percent) for row in county.units] == [
+        ("城关镇", Decimal("33.3")),
+        ("河西街道", Decimal("100.0")),
+    ]
 
 
 def test_patrol_compliance_of_the_last_ended_week(fieldwork):
@@ -34,8 +39,10 @@ def test_patrol_compliance_of_the_last_ended_week(fieldwork):
     assert (county.week_start, county.week_end) == (dt.date(2026, 6, 22), dt.date(2026, 6, 28))
     total = county.total
     assert (total.workers, total.met, total.patrols, total.required, total.percent) == (2, 1, 4, 6, Decimal("50.0"))
-    assert [(row.unit.name, row.percent) for row in county.units] == [("城关镇", Decimal("100.0")),
-                                                                      ("河西街道", Decimal("0.0"))]
+    assert [(row.unit.name, row.percent) for row in county.units] == [
+        ("城关镇", Decimal("100.0")),
+        ("河西街道", Decimal("0.0")),
+    ]
     assert [(week.staff.name, week.patrols, week.required) for week in county.behind] == [("员工worker_b", 1, 3)]
     worker = figures.patrol_figures(u["worker_a"], JUNE, today=TODAY)
     assert (worker.total.workers, worker.total.met, worker.behind) == (1, 1, [])

@@ -1,4 +1,5 @@
 """The dashboard's figures against the hand-counted scene (conftest.py)."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -6,8 +7,8 @@ from decimal import Decimal
 
 from app.core.database import write_transactions
 from app.dashboard import services
-from app.extensions import db
 from app.dashboard.filters import period_of
+from app.extensions import db
 from app.matters.indicators import Period
 from tests.dashboard.conftest import TODAY, at
 
@@ -20,8 +21,14 @@ def test_population_per_scope(scene):
     worker = services.population(u["worker_a"], today=TODAY)
     assert worker.total == 3
     assert worker.sex_rows() == [("男", 2), ("女", 1)]
-    assert dict(worker.age_rows()) == {"0–6岁": 1, "7–17岁": 0, "18–34岁": 0, "35–59岁": 1, "60–79岁": 0,
-                                       "80岁及以上": 1}
+    assert dict(worker.age_rows()) == {
+        "0–6岁": 1,
+        "7–17岁": 0,
+        "18–34岁": 0,
+        "35–59岁": 1,
+        "60–79岁": 0,
+        "80岁及以上": 1,
+    }
     assert worker.type_rows() == [("户籍人口", 2), ("流动人口", 1), ("境外人员", 0)]
 
     station = services.population(u["station_a"], today=TODAY)
@@ -43,7 +50,10 @@ def test_population_within_a_division(scene):
     w = scene.world
     assert services.population(w.users["admin"], w.community_a, today=TODAY).total == 4
     assert services.population(w.users["admin"], w.grid_b, today=TODAY).by_type == {
-        "registered": 1, "floating": 0, "overseas": 1}
+        "registered": 1,
+        "floating": 0,
+        "overseas": 1,
+    }
 
 
 def test_age_bands_turn_on_the_birthday(scene):
@@ -80,8 +90,10 @@ def test_matters_by_class_status_and_source(scene):
 def test_top_types(scene):
     u, x, y = scene.world.users, scene.type_x, scene.type_y
     assert services.top_types(u["worker_a"], JUNE) == [(f"{x.class_label} › {x.path}", 2)]
-    assert services.top_types(u["admin"], JUNE) == [(f"{x.class_label} › {x.path}", 2),
-                                                    (f"{y.class_label} › {y.path}", 1)]
+    assert services.top_types(u["admin"], JUNE) == [
+        (f"{x.class_label} › {x.path}", 2),
+        (f"{y.class_label} › {y.path}", 1),
+    ]
     assert services.top_types(u["admin"], period_of("month", dt.date(2026, 5, 1))) == []
 
 
@@ -136,8 +148,11 @@ def test_period_of():
     assert period_of("quarter", dt.date(2026, 11, 1)) == Period(dt.date(2026, 10, 1), dt.date(2026, 12, 31))
     assert period_of("quarter", dt.date(2026, 2, 1)) == Period(dt.date(2026, 1, 1), dt.date(2026, 3, 31))
     assert period_of("year", dt.date(2026, 5, 1)) == Period(dt.date(2026, 1, 1), dt.date(2026, 12, 31))
-    assert services.months_back(dt.date(2026, 2, 10), 3) == [dt.date(2025, 12, 1), dt.date(2026, 1, 1),
-                                                            dt.date(2026, 2, 1)]
+    assert services.months_back(dt.date(2026, 2, 10), 3) == [
+        dt.date(2025, 12, 1),
+        dt.date(2026, 1, 1),
+        dt.date(2026, 2, 1),
+    ]
 
 
 def test_years_before_a_leap_day():

@@ -1,4 +1,5 @@
 """The dashboard page and the big screen as each role sees them (scene in conftest.py)."""
+
 from __future__ import annotations
 
 import re
@@ -14,27 +15,38 @@ JUNE = "/dashboard/?period=month&month=2026-06"
 
 def summary(response) -> dict[str, str]:
     text = text_of(response)
-    return {name: re.search(rf"{name} ([\d,.%—]+)", text).group(1)
-            for name in ("实有人口", "流动人口", "上报事件", "按期办结率", "当前超期事件")}
+    return {
+        name: re.search(rf"{name} ([\d,.%—]+)", text).group(1)
+        for name in ("实有人口", "流动人口", "上报事件", "按期办结率", "当前超期事件")
+    }
 
 
-@pytest.mark.parametrize("username, people, floating, reported, rate", [
-    ("worker_a", "3", "1", "3", "66.7%"),
-    ("station_a", "4", "2", "3", "66.7%"),
-    ("town_a", "5", "2", "3", "66.7%"),
-    ("admin", "7", "2", "4", "75.0%"),
-    ("worker_b", "2", "0", "1", "100.0%"),
-])
+@pytest.mark.parametrize(
+    "username, people, floating, reported, rate",
+    [
+        ("worker_a", "3", "1", "3", "66.7%"),
+        ("station_a", "4", "2", "3", "66.7%"),
+        ("town_a", "5", "2", "3", "66.7%"),
+        ("admin", "7", "2", "4", "75.0%"),
+        ("worker_b", "2", "0", "1", "100.0%"),
+    ],
+)
 def test_figures_follow_the_scope(scene, client_as, username, people, floating, reported, rate):
     response = client_as(username).get(JUNE)
     assert response.status_code == 200
     figures = summary(response)
     assert (figures["实有人口"], figures["流动人口"], figures["上报事件"], figures["按期办结率"]) == (
-        people, floating, reported, rate)
+        people,
+        floating,
+        reported,
+        rate,
+    )
 
 
-@pytest.mark.parametrize("username, shown", [
-    ("worker_a", True), ("station_a", True), ("town_a", False), ("leader_a", False), ("admin", False)])
+@pytest.mark.parametrize(
+    "username, shown",
+    [("worker_a", True), ("station_a", True), ("town_a", False), ("leader_a", False), ("admin", False)],
+)
 def test_key_person_block_only_for_those_who_may_see_key_persons(scene, client_as, username, shown):
     html = client_as(username).get(JUNE).get_data(as_text=True)
     assert ('id="h-keys"' in html) is shown
@@ -111,8 +123,9 @@ def test_big_screen_page_and_its_polled_body(scene, client_as):
     assert 'hx-trigger="every 60s"' in html and 'id="screen-body"' in html
     assert '<meta http-equiv="refresh" content="300">' in html
     assert 'class="menu"' not in html and "<svg" in html
-    fragment = client.get("/dashboard/screen?period=month&month=2026-06",
-                          headers={"HX-Request": "true", "HX-Target": "screen-body"})
+    fragment = client.get(
+        "/dashboard/screen?period=month&month=2026-06", headers={"HX-Request": "true", "HX-Target": "screen-body"}
+    )
     body = fragment.get_data(as_text=True)
     assert "<html" not in body and "hx-trigger" not in body
     assert "<svg" in body and "按期办结率" in body and "城关镇" in body
@@ -128,14 +141,13 @@ def test_a_month_of_year_zero_is_refused_at_the_field(scene, client_as, query):
     assert "月份格式应为 YYYY-MM。" in text_of(response)
 
 
-
 def test_patrol_figure_links_to_the_week_it_counts(scene, world, client_as):
     # June 2026 ends on Tuesday the 30th: the last week ended in it is 22–28 June. The
     # link went to the compliance page's default (this week), not the week counted.
     client = client_as("admin")
     response = client.get("/dashboard/?period=month&month=2026-06")
     assert "2026-06-22 至 2026-06-28" in text_of(response)
-    assert "/patrols/compliance?week=2026-06-22\"" in response.get_data(as_text=True)
+    assert '/patrols/compliance?week=2026-06-22"' in response.get_data(as_text=True)
     page = client.get(f"/dashboard/?period=month&month=2026-06&division={world.grid_a.id}").get_data(as_text=True)
     assert f"/patrols/compliance?week=2026-06-22&amp;division_id={world.grid_a.id}" in page
     linked = text_of(client.get(f"/patrols/compliance?week=2026-06-22&division_id={world.grid_a.id}"))

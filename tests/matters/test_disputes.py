@@ -1,5 +1,6 @@
 """Dispute matters carry a screening record and mediation records (forms 12 and 13),
 filled in through the matter page's links as rendered (tests/web.py)."""
+
 from sqlalchemy import select
 
 from app.extensions import db

@@ -2,6 +2,7 @@
 used; the Dragon Boat Festival, 19–21 June, falls in no deadline here). Every matter
 is driven with explicit times through reporting.report / take, so the numbers are
 fixed; each is worked out in the comments."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -38,8 +39,9 @@ def june(world):
     worker, station, town, dept = u["worker_a"], u["station_a"], u["town_a"], u["dept"]
 
     def report(text, grid, when, reporter=worker):
-        return reporting.report(reporting.MatterValues(class_code="city", description=text, grid=grid),
-                               reporter=reporter, now=when)
+        return reporting.report(
+            reporting.MatterValues(class_code="city", description=text, grid=grid), reporter=reporter, now=when
+        )
 
     with write_transactions():
         # M1 grid A: verified at once, sent to the grid (due end of Tue 2 June), fed back
@@ -55,8 +57,7 @@ def june(world):
         # late. Rated 基本满意.
         m2 = report("M2 道路塌陷", world.grid_a, at(6, 1, 9, 30))
         services.take(m2, "verify", station, now=at(6, 1, 11))
-        services.take(m2, "dispatch", town, now=at(6, 1, 12), level="department",
-                      department_id=world.department.id)
+        services.take(m2, "dispatch", town, now=at(6, 1, 12), level="department", department_id=world.department.id)
         services.take(m2, "request_extension", dept, note="需要采购材料", days=2, now=at(6, 5, 9))
         db.session.flush()  # the request's decision defaults to "pending" on INSERT
         services.take(m2, "approve_extension", station, now=at(6, 5, 10))
@@ -69,8 +70,7 @@ def june(world):
         # sent to the community (due end of Wed 10) and still open: overdue now.
         m3 = report("M3 违章搭建", world.grid_a, at(6, 2, 9))
         services.take(m3, "verify", station, now=at(6, 5, 9))
-        services.take(m3, "dispatch", station, now=at(6, 5, 10), level="community",
-                      division_id=world.community_a.id)
+        services.take(m3, "dispatch", station, now=at(6, 5, 10), level="community", division_id=world.community_a.id)
         # M4 grid A: handled on the spot: verified, due, closed and on time at once; 不满意.
         m4 = report("M4 路灯不亮", world.grid_a, at(6, 3, 10))
         services.take(m4, "handle_on_spot", worker, note="已换灯泡", now=at(6, 3, 10, 30))
@@ -85,8 +85,7 @@ def june(world):
         # Wed 3 June), closed on time: due and on time in June, reported in May.
         m7 = report("M7 楼道堆物", world.grid_a, at(5, 29, 16))
         services.take(m7, "verify", station, now=at(5, 29, 16, 30))
-        services.take(m7, "dispatch", station, now=at(5, 29, 17), level="community",
-                      division_id=world.community_a.id)
+        services.take(m7, "dispatch", station, now=at(5, 29, 17), level="community", division_id=world.community_a.id)
         services.take(m7, "feed_back", station, note="已清理", now=at(6, 2, 9))
         services.take(m7, "pass_check", station, now=at(6, 2, 10))
         # M8 grid A: reported Mon 29 June, sent to the town (due end of Mon 6 July, after
@@ -104,8 +103,19 @@ def june(world):
     return world
 
 
-GRID_A = counts(reported=6, due=5, closed=3, on_time=3, verified=6, verified_on_time=5, reworked=1, overdue=3,
-                extensions=1, rated=3, satisfied=2)
+GRID_A = counts(
+    reported=6,
+    due=5,
+    closed=3,
+    on_time=3,
+    verified=6,
+    verified_on_time=5,
+    reworked=1,
+    overdue=3,
+    extensions=1,
+    rated=3,
+    satisfied=2,
+)
 GRID_A2 = counts(reported=1, verified=1, verified_on_time=1, overdue=1)
 GRID_B = counts(reported=1, due=1, closed=1, on_time=1, verified=1, verified_on_time=1)
 
@@ -116,11 +126,18 @@ def rows_of(table) -> dict[str, indicators.Counts]:
 
 def test_per_grid_for_the_town(june):
     table = indicators.compute(june.users["town_a"], JUNE, "grid")
-    assert rows_of(table) == {"东关社区 · 东关一网格": GRID_A, "东关社区 · 东关二网格": GRID_A2,
-                              "李家村 · 李家一网格": counts()}
+    assert rows_of(table) == {
+        "东关社区 · 东关一网格": GRID_A,
+        "东关社区 · 东关二网格": GRID_A2,
+        "李家村 · 李家一网格": counts(),
+    }
     a = GRID_A
     assert (a.on_time_rate, a.verify_rate, a.rework_rate, a.satisfaction_rate) == (
-        Decimal("60.0"), Decimal("83.3"), Decimal("33.3"), Decimal("66.7"))   # 3/5, 5/6, 1/3, 2/3
+        Decimal("60.0"),
+        Decimal("83.3"),
+        Decimal("33.3"),
+        Decimal("66.7"),
+    )  # 3/5, 5/6, 1/3, 2/3
     empty = counts()
     assert (empty.on_time_rate, empty.verify_rate, empty.rework_rate, empty.satisfaction_rate) == (None,) * 4
     total = counts()
@@ -160,18 +177,31 @@ def test_other_periods(june):
     assert (third["城关镇"].due, third["城关镇"].on_time) == (2, 2)  # M4 on the spot, M7
     first_week = indicators.compute(town, indicators.Period(dt.date(2026, 6, 1), dt.date(2026, 6, 7)), "town")
     # Reported M1–M5 (M6 merged); due: M1 (2 June), M4 (3 June, on the spot), M7 (3 June).
-    assert rows_of(first_week)["城关镇"] == counts(reported=5, due=3, closed=3, on_time=3, verified=5,
-                                                 verified_on_time=4, reworked=1, overdue=2, extensions=1, rated=3,
-                                                 satisfied=2)
+    assert rows_of(first_week)["城关镇"] == counts(
+        reported=5,
+        due=3,
+        closed=3,
+        on_time=3,
+        verified=5,
+        verified_on_time=4,
+        reworked=1,
+        overdue=2,
+        extensions=1,
+        rated=3,
+        satisfied=2,
+    )
 
 
 def test_the_page_shows_rates_with_one_decimal_and_a_dash_for_nothing_to_divide(client_as, june):
-    page = client_as("town_a").get("/matters/indicators", query_string={
-        "date_from": "2026-06-01", "date_to": "2026-06-30", "level": "grid"})
+    page = client_as("town_a").get(
+        "/matters/indicators", query_string={"date_from": "2026-06-01", "date_to": "2026-06-30", "level": "grid"}
+    )
     assert page.status_code == 200
     html = page.get_data(as_text=True)
-    rows = {re.sub(r"<[^>]+>", "", m.group(1)).strip(): re.findall(r'<td class="num"[^>]*>([^<]*)</td>', m.group(2))
-            for m in re.finditer(r'<tr><th scope="row">(.*?)</th>(.*?)</tr>', html, re.S)}
+    rows = {
+        re.sub(r"<[^>]+>", "", m.group(1)).strip(): re.findall(r'<td class="num"[^>]*>([^<]*)</td>', m.group(2))
+        for m in re.finditer(r'<tr><th scope="row">(.*?)</th>(.*?)</tr>', html, re.S)
+    }
     assert rows["东关社区 · 东关一网格"] == ["6", "5", "3", "3", "60.0%", "83.3%", "33.3%", "3", "1", "66.7%"]
     assert rows["东关社区 · 东关二网格"] == ["1", "0", "0", "0", "—", "100.0%", "—", "1", "0", "—"]
     assert rows["李家村 · 李家一网格"] == ["0", "0", "0", "0", "—", "—", "—", "0", "0", "—"]
@@ -180,8 +210,11 @@ def test_the_page_shows_rates_with_one_decimal_and_a_dash_for_nothing_to_divide(
 
 
 def test_the_page_as_a_grid_worker_and_what_others_may_not_do(client_as, june):
-    page = text_of(client_as("worker_a").get("/matters/indicators", query_string={
-        "date_from": "2026-06-01", "date_to": "2026-06-30"}))
+    page = text_of(
+        client_as("worker_a").get(
+            "/matters/indicators", query_string={"date_from": "2026-06-01", "date_to": "2026-06-30"}
+        )
+    )
     assert "东关一网格" in page and "东关二网格" not in page
     assert client_as("dept").get("/matters/indicators").status_code == 403
     town = client_as("town_a")
@@ -192,14 +225,33 @@ def test_the_page_as_a_grid_worker_and_what_others_may_not_do(client_as, june):
 
 
 def test_the_xlsx_has_every_numerator_and_denominator(client_as, june):
-    response = client_as("town_a").get("/matters/indicators.xlsx", query_string={
-        "date_from": "2026-06-01", "date_to": "2026-06-30", "level": "community"})
+    response = client_as("town_a").get(
+        "/matters/indicators.xlsx",
+        query_string={"date_from": "2026-06-01", "date_to": "2026-06-30", "level": "community"},
+    )
     assert response.status_code == 200
     sheet = openpyxl.load_workbook(BytesIO(response.data)).active
     rows = [list(r) for r in sheet.iter_rows(values_only=True)]
     assert "事件指标" in rows[0][0] and "2026-06-01 至 2026-06-30" in rows[0][0]
     assert rows[1][:7] == ["区划编码", "村（社区）", "上报数", "应办结数", "结案数", "按期办结数", "按期办结率(%)"]
-    assert rows[2] == [june.community_a.code, "城关镇 · 东关社区", 7, 5, 3, 3, 60.0, 7, 6, 85.7, 1, 33.3, 4, 1, 3, 2,
-                       66.7]
+    assert rows[2] == [
+        june.community_a.code,
+        "城关镇 · 东关社区",
+        7,
+        5,
+        3,
+        3,
+        60.0,
+        7,
+        6,
+        85.7,
+        1,
+        33.3,
+        4,
+        1,
+        3,
+        2,
+        66.7,
+    ]
     assert rows[3][:2] == [june.community_a2.code, "城关镇 · 李家村"] and rows[3][6] == "—"
     assert rows[4][1] == "合计"

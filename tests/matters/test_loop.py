@@ -1,6 +1,7 @@
 """The loop over HTTP as the people who do it — the report form and the step forms
 of the matter page filled and sent as rendered (tests/web.py) — and the state
 machine's rules for every state × action × role."""
+
 import itertools
 import re
 
@@ -31,8 +32,11 @@ def report_as(web, world, description="东关路1号井盖缺失，有行人跌�
 
 def search_form(page):
     """The page's own search box (a GET form; the header's search aside)."""
-    forms = [f for key, f in page.forms.items() if isinstance(key, int) and (f.method or "get").lower() == "get"
-             and not (f.action or "").endswith("/search")]
+    forms = [
+        f
+        for key, f in page.forms.items()
+        if isinstance(key, int) and (f.method or "get").lower() == "get" and not (f.action or "").endswith("/search")
+    ]
     assert len(forms) == 1, [f.action for f in forms]
     return forms[0]
 
@@ -105,8 +109,17 @@ def test_the_whole_loop_as_grid_worker_town_department_and_back(web_as, world):
     matter = latest()
     assert matter.rating == "satisfied" and matter.published_at is not None
     actions = [s.action for s in matter.steps]
-    assert actions == ["report", "verify", "dispatch", "feed_back", "rework", "feed_back", "pass_check",
-                       "publish", "rate"]
+    assert actions == [
+        "report",
+        "verify",
+        "dispatch",
+        "feed_back",
+        "rework",
+        "feed_back",
+        "pass_check",
+        "publish",
+        "rate",
+    ]
     page = visible_text(town.get(f"/matters/{matter.id}"))
     assert "已更换井盖" in page and "县城市管理局" in page
 
@@ -227,11 +240,14 @@ EXPECTED = {
 @pytest.fixture()
 def sample(world):
     with write_transactions():
-        matter = reporting.report(reporting.MatterValues(class_code="city", description="井盖缺失",
-                                                       grid=world.grid_a), reporter=world.users["worker_a"])
+        matter = reporting.report(
+            reporting.MatterValues(class_code="city", description="井盖缺失", grid=world.grid_a),
+            reporter=world.users["worker_a"],
+        )
         matter.handler_level, matter.handler_department_id = "department", world.department.id
         # States where the conditional steps apply: an extension pending, an unsatisfied rating.
         from app.matters.models import ExtensionRequest
+
         db.session.add(ExtensionRequest(matter=matter, days=1, reason="x"))
         matter.rating = "unsatisfied"
         db.session.commit()
@@ -259,10 +275,13 @@ def test_the_timeline_is_written_for_every_step(web_as, world):
     matter = latest()
     assert step(web_as("station_a"), matter, "reject", note="不属实").status_int == 302
     fresh()
-    steps = list(db.session.scalars(select(MatterStep).where(MatterStep.matter_id == matter.id)
-                                    .order_by(MatterStep.id)))
+    steps = list(
+        db.session.scalars(select(MatterStep).where(MatterStep.matter_id == matter.id).order_by(MatterStep.id))
+    )
     assert [(s.action, s.from_status, s.to_status) for s in steps] == [
-        ("report", None, "reported"), ("reject", "reported", "invalid")]
+        ("report", None, "reported"),
+        ("reject", "reported", "invalid"),
+    ]
     assert steps[1].note == "不属实" and steps[1].actor_id == world.users["station_a"].id
 
 
@@ -299,10 +318,13 @@ def test_the_matters_page_leads_to_indicators_hotline_and_settings_by_role(clien
 
 def test_a_hotline_limit_caps_the_handling_deadline_and_a_fresh_extension_is_pending(app, world):
     from datetime import datetime, timedelta
+
     with write_transactions():
         now = datetime(2026, 11, 16, 2, 0)  # Monday 10:00 in Shanghai
-        matter = reporting.report(reporting.MatterValues(class_code="city", description="热线工单", grid=world.grid_a,
-                                                       source="hotline"), now=now)
+        matter = reporting.report(
+            reporting.MatterValues(class_code="city", description="热线工单", grid=world.grid_a, source="hotline"),
+            now=now,
+        )
         matter.hotline_due_at = now + timedelta(days=1)
         town = world.users["town_a"]
         services.take(matter, "verify", town, now=now)
@@ -349,8 +371,14 @@ def _step_forms(html: str, matter_id: int) -> dict[str, object]:
 
 
 STATES = [  # (status, an extension pending, the rating)
-    ("reported", False, None), ("verified", False, None), ("handling", True, None), ("handling", False, None),
-    ("checking", False, None), ("closed", False, None), ("closed", False, "unsatisfied")]
+    ("reported", False, None),
+    ("verified", False, None),
+    ("handling", True, None),
+    ("handling", False, None),
+    ("checking", False, None),
+    ("closed", False, None),
+    ("closed", False, "unsatisfied"),
+]
 ACTING_ROLES = ("admin", "town_a", "station_a", "worker_a", "dept")
 
 
@@ -359,6 +387,7 @@ def test_every_step_is_a_visible_button_with_chinese_labels(client_as, world, sa
     visible button reading the step's name, and no field is labelled with a code
     (the notes of 分派 and 合并 read "dispatch" and "merge")."""
     from app.matters.models import ExtensionRequest
+
     fresh()  # the sample fixture's transaction ends here
     clients = {role: client_as(role) for role in ACTING_ROLES}
     seen = set()
@@ -378,8 +407,11 @@ def test_every_step_is_a_visible_button_with_chinese_labels(client_as, world, sa
             where = (status, pending, rating, role)
             assert set(forms) == expected, where
             for action, form in forms.items():
-                buttons = [b for b in form.find_all(["button", "input"])
-                           if (b.get("type") or ("submit" if b.name == "button" else "text")) == "submit"]
+                buttons = [
+                    b
+                    for b in form.find_all(["button", "input"])
+                    if (b.get("type") or ("submit" if b.name == "button" else "text")) == "submit"
+                ]
                 assert len(buttons) == 1 and _shown(buttons[0]), (where, action)
                 assert buttons[0].get_text(strip=True) == label_of(action), (where, action)
                 for label in form.find_all(["label", "legend", "summary"]):

@@ -1,5 +1,6 @@
 """Administrators keep the time limits, the subtype tree and holiday data — the
 settings pages' forms filled and sent as rendered (tests/web.py)."""
+
 from datetime import date
 
 from sqlalchemy import select

@@ -1,5 +1,6 @@
 """Deadlines in Chinese working days and the traffic light."""
-from datetime import date, datetime, timedelta, timezone
+
+from datetime import UTC, date, datetime, timedelta
 
 from app.core.database import write_transactions
 from app.core.timeutil import LOCAL_ZONE
@@ -13,7 +14,7 @@ CALENDAR = workdays.Calendar({})
 def utc(year, month, day, hour=0, minute=0, second=0) -> datetime:
     """A local (Asia/Shanghai) wall-clock time as the naive UTC the database keeps."""
     local = datetime(year, month, day, hour, minute, second, tzinfo=LOCAL_ZONE)
-    return local.astimezone(timezone.utc).replace(tzinfo=None)
+    return local.astimezone(UTC).replace(tzinfo=None)
 
 
 def test_national_day_and_the_make_up_saturday():
@@ -29,7 +30,7 @@ def test_national_day_and_the_make_up_saturday():
 
 def test_the_traffic_light_edges_at_80_and_100_percent():
     start, due = utc(2026, 10, 12), workdays.deadline_after(CALENDAR, utc(2026, 10, 12), 5)
-    assert due == utc(2026, 10, 20)        # Tue–Fri and Monday 19 October
+    assert due == utc(2026, 10, 20)  # Tue–Fri and Monday 19 October
     # Six working days of 24 hours are allowed (the start day is whole here): 80 % is
     # 115.2 hours of working time, reached on Friday 16 October at 19:12.
     at_80 = utc(2026, 10, 16, 19, 12)

@@ -1,6 +1,7 @@
 """Functional departments: everyone signed in reads them; county administrators
 alone create, edit, deactivate and reactivate them. Forms are filled and sent as
 rendered (tests/web.py)."""
+
 import pytest
 from sqlalchemy import select
 
@@ -10,8 +11,14 @@ from app.org.models import Department
 from tests.conftest import fresh, text_of
 from tests.web import forge, form_on, press, visible_text
 
-NEW = {"name": "县民政局", "short_name": "民政", "contact_name": "王科长", "phone": "0917-7654321",
-       "address": "县府路2号", "duties": "低保、养老\n救助"}
+NEW = {
+    "name": "县民政局",
+    "short_name": "民政",
+    "contact_name": "王科长",
+    "phone": "0917-7654321",
+    "address": "县府路2号",
+    "duties": "低保、养老\n救助",
+}
 
 
 def department_named(name):
@@ -74,10 +81,14 @@ def test_admin_creates_edits_deactivates_and_reactivates(web_as, world):
     response = press(form_on(response.follow(), button="重新启用"), "重新启用")
     assert response.status_int == 303
     assert department_named("县民政局").is_active
-    actions = set(db.session.scalars(select(AuditEvent.action).where(AuditEvent.target_id == department.id,
-                                                                     AuditEvent.target_type == "department")))
-    assert {"department_created", "department_updated", "department_deactivated",
-            "department_reactivated"} <= actions
+    actions = set(
+        db.session.scalars(
+            select(AuditEvent.action).where(
+                AuditEvent.target_id == department.id, AuditEvent.target_type == "department"
+            )
+        )
+    )
+    assert {"department_created", "department_updated", "department_deactivated", "department_reactivated"} <= actions
 
 
 def test_department_names_are_unique(web_as, world):

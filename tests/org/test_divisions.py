@@ -1,5 +1,6 @@
 """Creating and editing the division tree through the pages: forms filled and sent
 as rendered (tests/web.py); hand-built posts are forged requests and say so."""
+
 from sqlalchemy import select
 
 from app.auth.models import AuditEvent
@@ -42,9 +43,14 @@ def test_admin_creates_town_community_grid_and_building(web_as, world):
     form = form_on(page.click(description="新建网格"))
     assert form["code_segment"].value == "001" and form["kind"].value == "rural"  # the village's kind
     form["name"] = "新华一网格"
-    for field, value in {"boundary_east": "河", "boundary_south": "路", "boundary_west": "山",
-                         "boundary_north": "林", "households_estimate": "600",
-                         "population_estimate": "1800"}.items():
+    for field, value in {
+        "boundary_east": "河",
+        "boundary_south": "路",
+        "boundary_west": "山",
+        "boundary_north": "林",
+        "households_estimate": "600",
+        "population_estimate": "1800",
+    }.items():
         form[field] = value
     _saved(press(form, "保存"))
     fresh()
@@ -64,8 +70,12 @@ def test_admin_creates_town_community_grid_and_building(web_as, world):
     tree = visible_text(web.get("/divisions/"))
     assert "新华镇" in tree and "新华村" in tree and "新华一网格" in tree
     assert "一组" in visible_text(web.get(f"/divisions/{grid.id}"))
-    assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "division_created",
-                                                      AuditEvent.target_id == grid.id)) is not None
+    assert (
+        db.session.scalar(
+            select(AuditEvent).where(AuditEvent.action == "division_created", AuditEvent.target_id == grid.id)
+        )
+        is not None
+    )
 
 
 def test_bad_codes_and_duplicates_get_chinese_errors_and_keep_the_input(web_as, world):
@@ -151,8 +161,11 @@ def test_forged_move_of_a_building_out_of_every_grid_is_refused_to_a_grid_worker
     assert "0" not in [value for value, _text in options(_building_form(web, world), "grid_id")]
     station_form = _building_form(web_as("station_a"), world)
     assert "（暂未入格）" in [text for _value, text in options(station_form, "grid_id")]
-    response = forge(web, f"/buildings/{world.building_a.id}/edit", {
-        "number": "1号楼", "address": "x", "grid_id": "0", "chief_staff_id": "0"})
+    response = forge(
+        web,
+        f"/buildings/{world.building_a.id}/edit",
+        {"number": "1号楼", "address": "x", "grid_id": "0", "chief_staff_id": "0"},
+    )
     assert "请选择本社区（村）的在用网格" in visible_text(response)
     fresh()
     assert db.session.get(Building, world.building_a.id).grid_id == world.grid_a.id
@@ -164,8 +177,9 @@ def test_a_grid_workers_edit_keeps_a_building_chief_from_the_neighbouring_grid(w
     their edit form must still show them as chief, so correcting the address does not
     silently drop the chief."""
     chief = StaffMember(home_division=world.community_a, name="楼长甲", phone="13900000001")
-    db.session.add(StaffAssignment(staff=chief, division=world.grid_a2, role=StaffRole.BUILDING_CHIEF.value,
-                                   start_date=START))
+    db.session.add(
+        StaffAssignment(staff=chief, division=world.grid_a2, role=StaffRole.BUILDING_CHIEF.value, start_date=START)
+    )
     db.session.commit()
     station_form = _building_form(web_as("station_a"), world)
     choose(station_form, "chief_staff_id", "楼长甲")
@@ -194,16 +208,25 @@ def test_boundary_history_keeps_old_versions(web_as, world):
     web = web_as("station_a")
     form = form_on(web.get(f"/divisions/{world.grid_a.id}").click(description="调整边界"))
     assert form["boundary_east"].value == "东街"  # the current version, to be changed
-    for field, value in {"effective_from": "2025-03-01", "reason": "道路改线", "boundary_east": "新东街",
-                         "boundary_south": "南路", "boundary_west": "西巷", "boundary_north": "北河",
-                         "households_estimate": "820"}.items():
+    for field, value in {
+        "effective_from": "2025-03-01",
+        "reason": "道路改线",
+        "boundary_east": "新东街",
+        "boundary_south": "南路",
+        "boundary_west": "西巷",
+        "boundary_north": "北河",
+        "households_estimate": "820",
+    }.items():
         form[field] = value
     response = press(form, "保存新版本")
     assert response.status_int == 303, visible_text(response)[:600]
     assert "网格边界已更新" in visible_text(response.follow())
     fresh()
-    profiles = list(db.session.scalars(select(GridProfile).where(GridProfile.grid_id == world.grid_a.id)
-                                       .order_by(GridProfile.effective_from)))
+    profiles = list(
+        db.session.scalars(
+            select(GridProfile).where(GridProfile.grid_id == world.grid_a.id).order_by(GridProfile.effective_from)
+        )
+    )
     assert [p.boundary_east for p in profiles] == ["东街", "新东街"]
     assert profiles[1].households_estimate == 820
     assert str(profiles[0].effective_to) == "2025-02-28" and profiles[1].effective_to is None

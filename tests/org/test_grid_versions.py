@@ -1,4 +1,5 @@
 """Splitting and merging grids keeps history (动态更新); coverage finds the gaps."""
+
 from datetime import date
 
 import pytest
@@ -8,13 +9,15 @@ from app.extensions import db
 from app.org import boundaries, services
 from app.org.models import Building, Division, StaffAssignment, StaffMember, StaffRole
 from tests.conftest import fresh, text_of
-from tests.web import form_on, options, press, visible_text
 from tests.factories import START
+from tests.web import form_on, options, press, visible_text
 
 
 def _add_buildings(world, count):
-    buildings = [Building(community=world.community_a, grid=world.grid_a, number=f"{n}栋", address=f"东关路{n}号")
-                 for n in range(2, 2 + count)]
+    buildings = [
+        Building(community=world.community_a, grid=world.grid_a, number=f"{n}栋", address=f"东关路{n}号")
+        for n in range(2, 2 + count)
+    ]
     db.session.add_all(buildings)
     db.session.commit()
     return [world.building_a] + buildings
@@ -33,11 +36,19 @@ def test_split_through_the_page(web_as, world):
     form = _split_form(web, world)
     # Every building starts in the first new grid; the person moves the third one.
     assert all(form[f"building-{b.id}"].value == "0" for b in buildings)
-    for field, value in {"effective_date": "2025-07-01", "reason": "人口增长",
-                         "part-0-code": "010", "part-0-name": "东关一网格北", "part-0-boundary_east": "东街",
-                         "part-0-boundary_south": "中街", "part-0-boundary_west": "西巷",
-                         "part-0-boundary_north": "北河", "part-1-code": "011", "part-1-name": "东关一网格南",
-                         f"building-{buildings[2].id}": "1"}.items():
+    for field, value in {
+        "effective_date": "2025-07-01",
+        "reason": "人口增长",
+        "part-0-code": "010",
+        "part-0-name": "东关一网格北",
+        "part-0-boundary_east": "东街",
+        "part-0-boundary_south": "中街",
+        "part-0-boundary_west": "西巷",
+        "part-0-boundary_north": "北河",
+        "part-1-code": "011",
+        "part-1-name": "东关一网格南",
+        f"building-{buildings[2].id}": "1",
+    }.items():
         form[field] = value
     response = press(form, "确认拆分")
     assert response.status_int == 303, visible_text(response)[:600]
@@ -46,10 +57,14 @@ def test_split_through_the_page(web_as, world):
     old = db.session.get(Division, world.grid_a.id)
     assert old.status == "retired" and old.valid_to == date(2025, 6, 30)
     assert old.current_profile is None  # its last version was closed, not deleted
-    north, south = (db.session.scalar(select(Division).where(Division.name == n)) for n in ("东关一网格北", "东关一网格南"))
+    north, south = (
+        db.session.scalar(select(Division).where(Division.name == n)) for n in ("东关一网格北", "东关一网格南")
+    )
     assert north.code == "990101001001010" and north.valid_from == date(2025, 7, 1)
     assert north.current_profile.boundary_north == "北河"
-    assert {b.grid_id for b in db.session.scalars(select(Building).where(Building.id.in_([b.id for b in buildings[:2]])))} == {north.id}
+    assert {
+        b.grid_id for b in db.session.scalars(select(Building).where(Building.id.in_([b.id for b in buildings[:2]])))
+    } == {north.id}
     assert db.session.get(Building, buildings[2].id).grid_id == south.id
     # The old grid's staff assignments ended the day before.
     ended = db.session.scalars(select(StaffAssignment).where(StaffAssignment.division_id == old.id))
@@ -67,8 +82,14 @@ def test_split_must_place_every_building_even_one_added_while_the_form_was_open(
     _add_buildings(world, 1)
     web = web_as("town_a")
     form = _split_form(web, world)
-    for field, value in {"effective_date": "2025-07-01", "reason": "x", "part-0-code": "010",
-                         "part-0-name": "甲", "part-1-code": "011", "part-1-name": "乙"}.items():
+    for field, value in {
+        "effective_date": "2025-07-01",
+        "reason": "x",
+        "part-0-code": "010",
+        "part-0-name": "甲",
+        "part-1-code": "011",
+        "part-1-name": "乙",
+    }.items():
         form[field] = value
     late = Building(community=world.community_a, grid=world.grid_a, number="新建楼", address="东关路50号")
     db.session.add(late)
@@ -83,9 +104,15 @@ def test_split_must_place_every_building_even_one_added_while_the_form_was_open(
 
 def test_split_refuses_a_date_not_after_the_grid_began(world):
     with pytest.raises(services.OrgError):
-        boundaries.split_grid(world.grid_a, [boundaries.NewGridSpec("010", "甲", boundaries.ProfileValues(), [world.building_a.id]),
-                                           boundaries.NewGridSpec("011", "乙", boundaries.ProfileValues())],
-                            START, "x")
+        boundaries.split_grid(
+            world.grid_a,
+            [
+                boundaries.NewGridSpec("010", "甲", boundaries.ProfileValues(), [world.building_a.id]),
+                boundaries.NewGridSpec("011", "乙", boundaries.ProfileValues()),
+            ],
+            START,
+            "x",
+        )
 
 
 def _merge_form(web, world):
@@ -99,9 +126,16 @@ def test_merge_keeps_history_and_carries_staff_and_buildings(web_as, world):
     offered = [text for _value, text in options(form, "grids")]
     assert any("东关一网格" in text for text in offered) and any("东关二网格" in text for text in offered)
     form["grids"] = [str(world.grid_a.id), str(world.grid_a2.id)]
-    for field, value in {"code_segment": "020", "name": "东关合并网格", "effective_date": "2025-09-01",
-                         "reason": "网格调整", "boundary_east": "东街", "boundary_south": "南路",
-                         "boundary_west": "西巷", "boundary_north": "北河"}.items():
+    for field, value in {
+        "code_segment": "020",
+        "name": "东关合并网格",
+        "effective_date": "2025-09-01",
+        "reason": "网格调整",
+        "boundary_east": "东街",
+        "boundary_south": "南路",
+        "boundary_west": "西巷",
+        "boundary_north": "北河",
+    }.items():
         form[field] = value
     response = press(form, "确认合并")
     assert response.status_int == 303, visible_text(response)[:600]
@@ -112,7 +146,10 @@ def test_merge_keeps_history_and_carries_staff_and_buildings(web_as, world):
     assert {db.session.get(Division, g).status for g in (world.grid_a.id, world.grid_a2.id)} == {"retired"}
     assert db.session.get(Building, world.building_a.id).grid_id == merged.id
     carried = db.session.scalars(select(StaffAssignment).where(StaffAssignment.division_id == merged.id))
-    assert {(a.staff.name, a.role) for a in carried} == {("员工chief_a", "grid_chief"), ("员工worker_a", "full_time_worker")}
+    assert {(a.staff.name, a.role) for a in carried} == {
+        ("员工chief_a", "grid_chief"),
+        ("员工worker_a", "full_time_worker"),
+    }
     changes = boundaries.grid_changes(merged)
     assert changes[0].kind == "merge" and {g.name for g in changes[0].grids("before")} == {"东关一网格", "东关二网格"}
     # The grid worker keeps seeing their (new) grid through the carried assignment.
@@ -121,8 +158,12 @@ def test_merge_keeps_history_and_carries_staff_and_buildings(web_as, world):
 
 def test_merge_only_within_one_community(world):
     with pytest.raises(services.OrgError, match="同一社区"):
-        boundaries.merge_grids([world.grid_a, world.grid_a3], boundaries.NewGridSpec("030", "x", boundaries.ProfileValues()),
-                             date(2025, 1, 1), "x")
+        boundaries.merge_grids(
+            [world.grid_a, world.grid_a3],
+            boundaries.NewGridSpec("030", "x", boundaries.ProfileValues()),
+            date(2025, 1, 1),
+            "x",
+        )
 
 
 def test_merge_page_needs_two_grids(web_as, world):
@@ -150,8 +191,9 @@ def test_coverage_lists_the_gaps(client_as, world):
     # Once a worker is assigned and the boundary drawn, the gaps close.
     fresh()
     member = StaffMember(home_division=world.community_a, name="新网格员", phone="13900000000")
-    db.session.add(StaffAssignment(staff=member, division=world.grid_a2, role=StaffRole.PART_TIME_WORKER.value,
-                                   start_date=START))
+    db.session.add(
+        StaffAssignment(staff=member, division=world.grid_a2, role=StaffRole.PART_TIME_WORKER.value, start_date=START)
+    )
     world.grid_a2.current_profile.boundary_west = "西巷"
     db.session.commit()
     assert services.coverage(world.community_a).grids_without_worker == []

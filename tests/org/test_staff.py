@@ -1,6 +1,7 @@
 """Grid staff: create and edit, phone rules, photos checked by content, the scoped
 photo route, linked accounts, assignments, and what another grid's worker sees.
 Forms are filled and sent as rendered (tests/web.py)."""
+
 import io
 import os
 import re
@@ -55,6 +56,7 @@ def audited(action, target_id=None):
 
 
 # --- Create and edit -----------------------------------------------------------------
+
 
 def test_station_creates_and_edits_a_staff_member_with_a_photo(app, web_as, world):
     web = web_as("station_a")
@@ -118,7 +120,7 @@ def test_a_new_photo_replaces_the_old_file_and_removing_deletes_it(app, web_as, 
 def test_photos_are_shrunk_and_lose_their_exif(app, web_as, world):
     exif = Image.Exif()
     exif[0x010F] = "SecretCam"  # Make
-    exif[0x0112] = 6            # Orientation: rotate 90° when shown
+    exif[0x0112] = 6  # Orientation: rotate 90° when shown
     big = image_bytes((1600, 1200), fmt="JPEG", exif=exif.tobytes())
     press(new_staff_form(web_as("station_a"), photo=photo(big, "big.jpg", "image/jpeg")), "保存")
     stored = Path(app.config["UPLOAD_FOLDER"]) / "staff" / by_name("张三").photo_filename
@@ -129,8 +131,9 @@ def test_photos_are_shrunk_and_lose_their_exif(app, web_as, world):
     assert b"SecretCam" not in stored.read_bytes()
 
 
-@pytest.mark.parametrize("phone", ["12345678901", "1380000000", "138000000001", "2345678",
-                                   "0917-123", "abc", "+86 138 0000 0000"])
+@pytest.mark.parametrize(
+    "phone", ["12345678901", "1380000000", "138000000001", "2345678", "0917-123", "abc", "+86 138 0000 0000"]
+)
 def test_invalid_phone_is_refused_at_the_field_and_the_input_is_kept(web_as, world, phone):
     response = press(new_staff_form(web_as("station_a"), phone=phone, note="备注保留"), "保存")
     assert response.status_int == 200
@@ -142,9 +145,17 @@ def test_invalid_phone_is_refused_at_the_field_and_the_input_is_kept(web_as, wor
     assert by_name("张三") is None
 
 
-@pytest.mark.parametrize("phone,expected", [
-    ("13912345678", "13912345678"), ("139 1234 5678", "13912345678"), ("0917-1234567", "0917-1234567"),
-    ("010-12345678", "010-12345678"), ("0917-1234567-801", "0917-1234567-801"), ("", "")])
+@pytest.mark.parametrize(
+    "phone,expected",
+    [
+        ("13912345678", "13912345678"),
+        ("139 1234 5678", "13912345678"),
+        ("0917-1234567", "0917-1234567"),
+        ("010-12345678", "010-12345678"),
+        ("0917-1234567-801", "0917-1234567-801"),
+        ("", ""),
+    ],
+)
 def test_phone_rules(phone, expected):
     assert rules.clean_phone(phone) == expected
 
@@ -172,16 +183,19 @@ def test_forged_home_unit_outside_scope_is_refused(web_as, world):
     web = web_as("station_a")
     offered = [value for value, _label in options(form_on(web.get("/staff/new")), "home_division_id")]
     assert str(world.grid_b.id) not in offered
-    response = forge(web, "/staff/new", {"name": "张三", "phone": "13912345678",
-                                         "home_division_id": str(world.grid_b.id), "note": ""})
+    response = forge(
+        web,
+        "/staff/new",
+        {"name": "张三", "phone": "13912345678", "home_division_id": str(world.grid_b.id), "note": ""},
+    )
     assert "请选择您管辖范围内" in visible_text(response) and by_name("张三") is None
 
 
 # --- Photos checked by content -------------------------------------------------------
 
+
 def test_a_text_file_renamed_jpg_is_refused(app, web_as, world):
-    form = new_staff_form(web_as("station_a"), photo=photo(b"not really a picture\n" * 20, "photo.jpg",
-                                                            "image/jpeg"))
+    form = new_staff_form(web_as("station_a"), photo=photo(b"not really a picture\n" * 20, "photo.jpg", "image/jpeg"))
     response = press(form, "保存")
     assert "照片须为 JPEG 或 PNG 图片。" in visible_text(response)
     assert form_on(response)["name"].value == "张三"
@@ -231,6 +245,7 @@ def test_photo_route_is_scoped(app, client_as, web_as, world):
 
 # --- Linked accounts -----------------------------------------------------------------
 
+
 def test_only_county_admins_link_accounts(web_as, world):
     chief = world.staff["chief_a"]
     station_form = form_on(web_as("station_a").get(f"/staff/{chief.id}/edit"))
@@ -252,12 +267,16 @@ def test_forged_account_links_are_refused(web_as, world):
     """A station's edit page has no account field, and the admin's does not offer an
     account already linked to someone else: hand-built requests only."""
     chief = world.staff["chief_a"]
-    fields = {"name": chief.name, "phone": chief.phone, "home_division_id": str(chief.home_division_id),
-              "note": "", "submit": "保存"}
+    fields = {
+        "name": chief.name,
+        "phone": chief.phone,
+        "home_division_id": str(chief.home_division_id),
+        "note": "",
+        "submit": "保存",
+    }
     forge(web_as("station_a"), f"/staff/{chief.id}/edit", {**fields, "user_id": str(world.users["town_a"].id)})
     assert by_name(chief.name).user_id is None  # ignored: the field is not theirs
-    response = forge(web_as("admin"), f"/staff/{chief.id}/edit",
-                     {**fields, "user_id": str(world.users["worker_b"].id)})
+    response = forge(web_as("admin"), f"/staff/{chief.id}/edit", {**fields, "user_id": str(world.users["worker_b"].id)})
     assert "该账号不可选" in visible_text(response)
     assert by_name(chief.name).user_id is None
 
@@ -272,6 +291,7 @@ def test_grid_workers_may_view_but_not_edit(client_as, world):
 
 
 # --- Assignments ---------------------------------------------------------------------
+
 
 def assignment_form(page, **typed):
     """The 添加岗位 form on a staff page, with a volunteer post in 东关二网格 typed in."""
@@ -294,8 +314,11 @@ def test_add_and_end_an_assignment(web_as, world):
     response = press(assignment_form(page), "添加岗位")
     assert response.status_int == 303
     fresh()
-    assignment = db.session.scalar(select(StaffAssignment).where(
-        StaffAssignment.staff_id == chief.id, StaffAssignment.division_id == world.grid_a2.id))
+    assignment = db.session.scalar(
+        select(StaffAssignment).where(
+            StaffAssignment.staff_id == chief.id, StaffAssignment.division_id == world.grid_a2.id
+        )
+    )
     assert assignment.role == "volunteer" and assignment.end_date is None
     assert audited("assignment_added", assignment.id)
     detail = response.follow()
@@ -325,13 +348,16 @@ def test_add_and_end_an_assignment(web_as, world):
     assert "已于 2024-06-30 结束" in visible_text(press(stale, "结束岗位"))
 
 
-@pytest.mark.parametrize("typed,message", [
-    ({"end_date": "2024-02-01"}, "结束日期不能早于起始日期"),
-    ({"role": "其他"}, "请填写岗位名称"),
-    ({"division_id": "（请选择网格）"}, "请选择您管辖范围内的网格"),
-    ({"start_date": "2024-13-01"}, "有效日期"),
-    ({"start_date": "2023-06-01"}, "不能早于网格设立日期"),
-])
+@pytest.mark.parametrize(
+    "typed,message",
+    [
+        ({"end_date": "2024-02-01"}, "结束日期不能早于起始日期"),
+        ({"role": "其他"}, "请填写岗位名称"),
+        ({"division_id": "（请选择网格）"}, "请选择您管辖范围内的网格"),
+        ({"start_date": "2024-13-01"}, "有效日期"),
+        ({"start_date": "2023-06-01"}, "不能早于网格设立日期"),
+    ],
+)
 def test_assignment_errors_are_shown_at_the_field(web_as, world, typed, message):
     web = web_as("station_a")
     chief = world.staff["chief_a"]
@@ -350,8 +376,11 @@ def test_forged_assignment_to_a_unit_not_offered_is_refused(web_as, world, divis
     page = web.get(f"/staff/{chief.id}")
     offered = [v for v, _label in options(form_on(page, action="/assignments", button="添加岗位"), "division_id")]
     assert str(unit.id) not in offered
-    response = forge(web, f"/staff/{chief.id}/assignments",
-                     {"role": "volunteer", "start_date": "2024-03-01", "division_id": str(unit.id)})
+    response = forge(
+        web,
+        f"/staff/{chief.id}/assignments",
+        {"role": "volunteer", "start_date": "2024-03-01", "division_id": str(unit.id)},
+    )
     assert "请选择您管辖范围内的网格" in visible_text(response)
     fresh()
     assert len(db.session.get(StaffMember, chief.id).assignments) == 1
@@ -380,8 +409,9 @@ def test_assignment_needs_an_active_grid(web_as, world):
 def test_overlapping_same_post_is_refused(web_as, world):
     web = web_as("station_a")
     worker = world.staff["worker_a"]
-    form = assignment_form(web.get(f"/staff/{worker.id}"), division_id="东关一网格", role="专职网格员",
-                           start_date="2024-05-01")
+    form = assignment_form(
+        web.get(f"/staff/{worker.id}"), division_id="东关一网格", role="专职网格员", start_date="2024-05-01"
+    )
     assert "时间重叠" in visible_text(press(form, "添加岗位"))
 
 
@@ -391,6 +421,7 @@ def test_forged_end_of_another_grids_assignment_is_404(web_as, world):
 
 
 # --- Lists and scoping ---------------------------------------------------------------
+
 
 def test_worker_b_cannot_see_staff_of_grid_a(client_as, world):
     client = client_as("worker_b")

@@ -1,6 +1,7 @@
 """Service teams (community or town level): create with a custom type, edit,
 add and remove members, and who may do it. Forms are filled and sent as rendered
 (tests/web.py)."""
+
 import pytest
 from sqlalchemy import select
 
@@ -36,8 +37,9 @@ def test_create_a_team_with_a_custom_type(web_as, world):
     team = team_named("东关法律服务队")
     assert team.team_type == "custom" and team.custom_type == "法律服务"
     assert team.division_id == world.community_a.id and team.note == "每周三坐班"
-    assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "team_created",
-                                                      AuditEvent.target_id == team.id))
+    assert db.session.scalar(
+        select(AuditEvent).where(AuditEvent.action == "team_created", AuditEvent.target_id == team.id)
+    )
     listing = visible_text(web.get("/teams/"))
     assert "东关法律服务队" in listing and "法律服务" in listing
     assert "法律服务" in visible_text(response.follow())
@@ -87,8 +89,7 @@ def test_forged_team_unit_not_offered_is_refused(web_as, world, value):
     division = getattr(world, value)
     offered = [v for v, _label in options(form_on(web.get("/teams/new")), "division_id")]
     assert str(division.id) not in offered
-    response = forge(web, "/teams/new", {"division_id": str(division.id), "team_type": "culture",
-                                         "name": "文艺队"})
+    response = forge(web, "/teams/new", {"division_id": str(division.id), "team_type": "culture", "name": "文艺队"})
     assert response.status_int == 200 and "请选择您管辖范围内的镇（街道）或社区（村）" in visible_text(response)
     assert team_named("文艺队") is None
 
@@ -109,8 +110,9 @@ def test_add_and_remove_a_member(web_as, world):
     response = press(form, "加入团队")
     assert response.status_int == 303
     fresh()
-    membership = db.session.scalar(select(TeamMembership).where(
-        TeamMembership.team_id == team.id, TeamMembership.staff_id == worker.id))
+    membership = db.session.scalar(
+        select(TeamMembership).where(TeamMembership.team_id == team.id, TeamMembership.staff_id == worker.id)
+    )
     assert membership.duty == "联络员"
     membership_id = membership.id
     detail = response.follow()
@@ -135,8 +137,9 @@ def test_add_and_remove_a_member(web_as, world):
 def test_forged_member_from_another_town_is_refused(web_as, world):
     """worker_b is not offered on 东关社区调解队's page: only a hand-built request adds them."""
     team = world.teams["team_a"]
-    outsider = forge(web_as("station_a"), f"/teams/{team.id}/members",
-                     {"staff_id": str(world.staff["worker_b"].id), "duty": ""})
+    outsider = forge(
+        web_as("station_a"), f"/teams/{team.id}/members", {"staff_id": str(world.staff["worker_b"].id), "duty": ""}
+    )
     assert "请选择您管辖范围内的人员" in visible_text(outsider)
     fresh()
     assert {m.staff_id for m in db.session.get(ServiceTeam, team.id).memberships} == {world.staff["chief_a"].id}

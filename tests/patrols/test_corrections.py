@@ -2,6 +2,7 @@
 audited, deletions after a confirmation page, 404 for another grid's records, 403
 for a leader, and records that opened a matter keep it — forms filled and sent as
 rendered (tests/web.py)."""
+
 from datetime import date, time, timedelta
 
 from sqlalchemy import select
@@ -16,8 +17,10 @@ from tests.web import forge, form_on, press, visible_text
 
 
 def _audited(action: str, target_id: int) -> bool:
-    return db.session.scalar(select(AuditEvent).where(AuditEvent.action == action,
-                                                      AuditEvent.target_id == target_id)) is not None
+    return (
+        db.session.scalar(select(AuditEvent).where(AuditEvent.action == action, AuditEvent.target_id == target_id))
+        is not None
+    )
 
 
 def _edit_patrol(form, **typed):
@@ -30,8 +33,15 @@ def _edit_patrol(form, **typed):
 
 
 def _edit_entry(form, **typed):
-    values = {"said_on": "2026-11-20", "category": "economy", "content": "商铺占道经营",
-              "resident_name": "孙大姐", "place": "东关路8号", "disposition": "settled", "settled_note": "劝离"}
+    values = {
+        "said_on": "2026-11-20",
+        "category": "economy",
+        "content": "商铺占道经营",
+        "resident_name": "孙大姐",
+        "place": "东关路8号",
+        "disposition": "settled",
+        "settled_note": "劝离",
+    }
     values.update(typed)
     for name, value in values.items():
         if value is not None:  # None: a field this page does not show
@@ -196,9 +206,16 @@ def test_delete_an_entry(web_as, world):
 
 
 def test_an_entry_that_opened_a_matter_keeps_it(web_as, world):
-    entry = services.record_entry(services.EntryValues(
-        grid=world.grid_a, said_on=date(2026, 11, 19), category="city", content="小区门口垃圾堆放",
-        disposition="assisted"), world.users["worker_a"])
+    entry = services.record_entry(
+        services.EntryValues(
+            grid=world.grid_a,
+            said_on=date(2026, 11, 19),
+            category="city",
+            content="小区门口垃圾堆放",
+            disposition="assisted",
+        ),
+        world.users["worker_a"],
+    )
     db.session.commit()
     matter_id = entry.matter_id
     web = web_as("worker_a")
@@ -211,8 +228,9 @@ def test_an_entry_that_opened_a_matter_keeps_it(web_as, world):
     assert kept.matter_id == matter_id and kept.disposition == "assisted" and kept.content == "小区门口垃圾堆放"
     # Its text can be corrected; the matter stays.
     form = form_on(web.get(f"/opinions/{entry.id}/edit"), button="保存")
-    assert press(_edit_entry(form, disposition="assisted", category="city", settled_note=None),
-                 "保存").status_int == 303
+    assert (
+        press(_edit_entry(form, disposition="assisted", category="city", settled_note=None), "保存").status_int == 303
+    )
     fresh()
     kept = db.session.get(OpinionEntry, entry.id)
     assert kept.content == "商铺占道经营" and kept.matter_id == matter_id
@@ -221,9 +239,16 @@ def test_an_entry_that_opened_a_matter_keeps_it(web_as, world):
 def test_forged_delete_of_an_entry_that_opened_a_matter_is_refused(web_as, world):
     """Forged request: an entry with a matter offers no deletion (its page links none,
     the confirmation page sends back); a hand-built POST is refused."""
-    entry = services.record_entry(services.EntryValues(
-        grid=world.grid_a, said_on=date(2026, 11, 19), category="city", content="小区门口垃圾堆放",
-        disposition="assisted"), world.users["worker_a"])
+    entry = services.record_entry(
+        services.EntryValues(
+            grid=world.grid_a,
+            said_on=date(2026, 11, 19),
+            category="city",
+            content="小区门口垃圾堆放",
+            disposition="assisted",
+        ),
+        world.users["worker_a"],
+    )
     db.session.commit()
     web = web_as("worker_a")
     assert f"/opinions/{entry.id}/delete" not in web.get(f"/opinions/{entry.id}").text
@@ -239,9 +264,14 @@ def test_another_grids_records_are_404_even_to_forged_posts(web_as, world):
     web = web_as("worker_a")
     other = world.records["b"]
     patrol, finding, entry = other["patrol"], other["finding"], other["opinion"]
-    urls = [f"/patrols/{patrol.id}/edit", f"/patrols/{patrol.id}/delete",
-            f"/patrols/{patrol.id}/findings/{finding.id}/edit", f"/patrols/{patrol.id}/findings/{finding.id}/delete",
-            f"/opinions/{entry.id}/edit", f"/opinions/{entry.id}/delete"]
+    urls = [
+        f"/patrols/{patrol.id}/edit",
+        f"/patrols/{patrol.id}/delete",
+        f"/patrols/{patrol.id}/findings/{finding.id}/edit",
+        f"/patrols/{patrol.id}/findings/{finding.id}/delete",
+        f"/opinions/{entry.id}/edit",
+        f"/opinions/{entry.id}/delete",
+    ]
     for url in urls:
         assert web.get(url, expect_errors=True).status_int == 404, url
         assert forge(web, url, {"route": "x", "content": "x", "description": "x"}).status_int == 404, url
@@ -255,9 +285,13 @@ def test_leaders_may_not_correct_even_by_a_forged_post(web_as, world):
     patrol, finding, entry = world.records["a"]["patrol"], world.records["a"]["finding"], world.records["a"]["opinion"]
     assert f"/patrols/{patrol.id}/edit" not in web.get(f"/patrols/{patrol.id}").text
     assert f"/opinions/{entry.id}/edit" not in web.get("/opinions/").text
-    for url in (f"/patrols/{patrol.id}/edit", f"/patrols/{patrol.id}/delete",
-                f"/patrols/{patrol.id}/findings/{finding.id}/edit", f"/opinions/{entry.id}/edit",
-                f"/opinions/{entry.id}/delete"):
+    for url in (
+        f"/patrols/{patrol.id}/edit",
+        f"/patrols/{patrol.id}/delete",
+        f"/patrols/{patrol.id}/findings/{finding.id}/edit",
+        f"/opinions/{entry.id}/edit",
+        f"/opinions/{entry.id}/delete",
+    ):
         assert web.get(url, expect_errors=True).status_int == 403, url
         assert forge(web, url, {}).status_int == 403, url
     fresh()

@@ -2,7 +2,8 @@
 report may be chosen, checked like the recent ones (a Monday or Thursday, holidays
 moving the slot, not in the future, not before the grid was set up, not twice);
 the report keeps its real entry time, so its slot shows 逾期报告."""
-from datetime import date, datetime, timezone
+
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import select
@@ -17,20 +18,22 @@ from tests.web import forge, form_on, press, visible_text
 
 
 def _utc(local: str) -> datetime:
-    return datetime.fromisoformat(local).replace(tzinfo=LOCAL_ZONE).astimezone(timezone.utc).replace(tzinfo=None)
+    return datetime.fromisoformat(local).replace(tzinfo=LOCAL_ZONE).astimezone(UTC).replace(tzinfo=None)
 
 
 def test_an_old_report_day_entered_late_is_late(world):
     # Monday 2026-09-28 is due by 2026-09-28 24:00; entered on 2026-11-20 10:00.
     now = _utc("2026-11-20T10:00")
-    report = services.record_chief_report(world.grid_a, date(2026, 9, 28), [], "补录：纸质记录", world.users["worker_a"],
-                                          now=now)
+    report = services.record_chief_report(
+        world.grid_a, date(2026, 9, 28), [], "补录：纸质记录", world.users["worker_a"], now=now
+    )
     db.session.commit()
     assert report.report_day == date(2026, 9, 28) and report.reported_at == now
     slot = compliance.report_punctuality(world.grid_a.id, date(2026, 9, 28), date(2026, 9, 28), now=now)[0]
     assert (slot.due_day, slot.status, slot.overdue) == (date(2026, 9, 28), "late", True)
-    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "chief_report_made",
-                                                       AuditEvent.target_id == report.id))
+    event = db.session.scalar(
+        select(AuditEvent).where(AuditEvent.action == "chief_report_made", AuditEvent.target_id == report.id)
+    )
     assert event.detail == {"report_day": "2026-09-28", "late": True}
 
 
@@ -56,8 +59,9 @@ def test_a_report_day_before_the_grid_existed_is_refused(world):
         services.record_chief_report(world.grid_a, date(2026, 8, 31), [], "补录", user, now=now)
     assert refused.value.field == "report_day" and "2026-09-01" in str(refused.value)
     # Its first report day, Thursday 2026-09-03, may be entered.
-    assert services.record_chief_report(world.grid_a, date(2026, 9, 3), [], "补录", user,
-                                        now=now).report_day == date(2026, 9, 3)
+    assert services.record_chief_report(world.grid_a, date(2026, 9, 3), [], "补录", user, now=now).report_day == date(
+        2026, 9, 3
+    )
 
 
 def _report_form(web, world):
@@ -75,8 +79,9 @@ def test_station_enters_an_older_report_from_the_form(web_as, world):
     response = press(form, "记录已报告网格长")
     assert response.status_int == 303
     fresh()
-    report = db.session.scalar(select(ChiefReport).where(ChiefReport.grid_id == world.grid_a.id,
-                                                         ChiefReport.report_day == date(2026, 9, 28)))
+    report = db.session.scalar(
+        select(ChiefReport).where(ChiefReport.grid_id == world.grid_a.id, ChiefReport.report_day == date(2026, 9, 28))
+    )
     assert report.note == "补录：纸质记录" and report.reported_at.date() >= date(2026, 11, 20)
     page = visible_text(web.get(f"/opinions/reports?division_id={world.grid_a.id}&week=2026-09-28"))
     assert "2026-09-28 2026-09-28 24:00" in page
@@ -98,12 +103,15 @@ def test_the_typed_day_wins_over_a_recent_open_day(web_as, world):
     assert date(2026, 10, 12) in days and recent not in days
 
 
-@pytest.mark.parametrize("typed, message", [
-    ("2026-09-30", "报告日应为周一或周四。"),              # a Wednesday
-    ("2100-01-04", "报告日还没有到。"),                    # a Monday in the future
-    ("2023-12-28", "这个网格 2024-01-01 才设立，报告日不能早于设立日期。"),  # a Thursday before the grid
-    ("2026-13-40", "不是有效的日期值。"),
-])
+@pytest.mark.parametrize(
+    "typed, message",
+    [
+        ("2026-09-30", "报告日应为周一或周四。"),  # a Wednesday
+        ("2100-01-04", "报告日还没有到。"),  # a Monday in the future
+        ("2023-12-28", "这个网格 2024-01-01 才设立，报告日不能早于设立日期。"),  # a Thursday before the grid
+        ("2026-13-40", "不是有效的日期值。"),
+    ],
+)
 def test_other_day_errors_in_chinese_at_the_field_keep_input(web_as, world, typed, message):
     form = _report_form(web_as("worker_a"), world)
     form["other_day"] = typed
@@ -113,8 +121,12 @@ def test_other_day_errors_in_chinese_at_the_field_keep_input(web_as, world, type
     again = form_on(response, button="记录已报告网格长")
     assert again["other_day"].value == typed and again["note"].value == "本期无一般信息"
     fresh()
-    assert db.session.scalar(select(ChiefReport).where(ChiefReport.grid_id == world.grid_a.id,
-                                                       ChiefReport.note == "本期无一般信息")) is None
+    assert (
+        db.session.scalar(
+            select(ChiefReport).where(ChiefReport.grid_id == world.grid_a.id, ChiefReport.note == "本期无一般信息")
+        )
+        is None
+    )
 
 
 def test_an_already_reported_old_day_is_refused_at_the_field(web_as, world):
@@ -145,12 +157,17 @@ def test_another_grid_cannot_be_back_entered_by_a_forged_post(web_as, world):
     """Forged request: the reports page offers worker_a no form for grid B."""
     web = web_as("worker_a")
     assert f"grid_id={world.grid_b.id}" not in web.get("/opinions/reports").text
-    response = forge(web, f"/opinions/reports/new?grid_id={world.grid_b.id}",
-                     {"other_day": "2026-09-28", "note": "x"})
+    response = forge(web, f"/opinions/reports/new?grid_id={world.grid_b.id}", {"other_day": "2026-09-28", "note": "x"})
     assert response.status_int == 404
     fresh()
-    assert db.session.scalar(select(ChiefReport).where(ChiefReport.grid_id == world.grid_b.id,
-                                                       ChiefReport.report_day == date(2026, 9, 28))) is None
+    assert (
+        db.session.scalar(
+            select(ChiefReport).where(
+                ChiefReport.grid_id == world.grid_b.id, ChiefReport.report_day == date(2026, 9, 28)
+            )
+        )
+        is None
+    )
 
 
 def test_a_back_entered_report_counts_as_late_on_the_board(world):
@@ -159,6 +176,7 @@ def test_a_back_entered_report_counts_as_late_on_the_board(world):
     # the missing report into a late one: 76 + 2 − 1 = 77.
     from app.assessment import scoring
     from tests.assessment.records import NOW, TODAY, build_march
+
     build_march(world)
     services.record_chief_report(world.grid_a, date(2026, 3, 5), [], "补录：纸质记录", world.users["worker_a"], now=NOW)
     db.session.commit()

@@ -1,5 +1,6 @@
 """List pages read their rows in a fixed number of queries: a page of 30 patrols or
 民情日志 lines must not cost a query per row (grid, worker, findings, matter)."""
+
 from datetime import date, time
 
 from app.extensions import db
@@ -10,8 +11,14 @@ from tests.conftest import statements_of
 
 def _patrols(world, number: int, day: date) -> None:
     for i in range(number):
-        patrol = Patrol(grid_id=world.grid_a.id, staff_id=world.staff["worker_a"].id, patrol_date=day,
-                        start_time=time(8, i), end_time=time(9, i), route=f"路线{day}-{i}")
+        patrol = Patrol(
+            grid_id=world.grid_a.id,
+            staff_id=world.staff["worker_a"].id,
+            patrol_date=day,
+            start_time=time(8, i),
+            end_time=time(9, i),
+            route=f"路线{day}-{i}",
+        )
         db.session.add_all([patrol, PatrolFinding(patrol=patrol, description=f"发现{i}")])
     db.session.commit()
 
@@ -26,9 +33,18 @@ def test_patrol_list_costs_the_same_for_2_or_12_patrols(client_as, world):
 
 def _entries(world, number: int) -> None:
     for i in range(number):
-        services.record_entry(services.EntryValues(
-            grid=world.grid_a, said_on=date(2026, 11, 2), category="city", content=f"路灯不亮{i}",
-            disposition="assisted", resident_name="赵阿姨", place="东关路3号"), world.users["worker_a"])
+        services.record_entry(
+            services.EntryValues(
+                grid=world.grid_a,
+                said_on=date(2026, 11, 2),
+                category="city",
+                content=f"路灯不亮{i}",
+                disposition="assisted",
+                resident_name="赵阿姨",
+                place="东关路3号",
+            ),
+            world.users["worker_a"],
+        )
     db.session.commit()
 
 
@@ -54,11 +70,24 @@ def _reports(world, days) -> None:
     from datetime import datetime
 
     from app.patrols.models import ChiefReport, OpinionEntry
+
     for day in days:
-        report = ChiefReport(grid_id=world.grid_a.id, report_day=day, reporter_name="员工worker_a",
-                             reported_at=datetime(day.year, day.month, day.day, 3, 0))
-        report.entries = [OpinionEntry(grid_id=world.grid_a.id, said_on=day, category="city", content=f"路灯{day}",
-                                       disposition="settled", settled_note="当场报修")]
+        report = ChiefReport(
+            grid_id=world.grid_a.id,
+            report_day=day,
+            reporter_name="员工worker_a",
+            reported_at=datetime(day.year, day.month, day.day, 3, 0),
+        )
+        report.entries = [
+            OpinionEntry(
+                grid_id=world.grid_a.id,
+                said_on=day,
+                category="city",
+                content=f"路灯{day}",
+                disposition="settled",
+                settled_note="当场报修",
+            )
+        ]
         db.session.add(report)
     db.session.commit()
 

@@ -2,7 +2,8 @@
 deadline, the quick-entry page (htmx and plain form), the weekly summary and the
 reports to the grid chief. Pages are driven through their forms as rendered
 (tests/web.py)."""
-from datetime import date, datetime, timezone
+
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import select
@@ -17,12 +18,19 @@ from tests.web import choose, forge, form_on, htmx_submit, press, tick, visible_
 
 
 def _utc(local: str) -> datetime:
-    return datetime.fromisoformat(local).replace(tzinfo=LOCAL_ZONE).astimezone(timezone.utc).replace(tzinfo=None)
+    return datetime.fromisoformat(local).replace(tzinfo=LOCAL_ZONE).astimezone(UTC).replace(tzinfo=None)
 
 
 def _values(world, **changes):
-    values = dict(grid=world.grid_a, said_on=date(2026, 9, 30), category="city", content="小区门口垃圾堆放",
-                  disposition="assisted", resident_name="赵阿姨", place="东关路3号")
+    values = dict(
+        grid=world.grid_a,
+        said_on=date(2026, 9, 30),
+        category="city",
+        content="小区门口垃圾堆放",
+        disposition="assisted",
+        resident_name="赵阿姨",
+        place="东关路3号",
+    )
     values.update(changes)
     return services.EntryValues(**values)
 
@@ -50,29 +58,42 @@ def test_settled_entry_needs_how_and_opens_nothing(world):
     with pytest.raises(services.FieldworkError) as refused:
         services.record_entry(_values(world, disposition="settled"), world.users["worker_a"])
     assert refused.value.field == "settled_note"
-    entry = services.record_entry(_values(world, disposition="settled", settled_note="联系物业当场清运"),
-                                  world.users["worker_a"])
+    entry = services.record_entry(
+        _values(world, disposition="settled", settled_note="联系物业当场清运"), world.users["worker_a"]
+    )
     assert entry.matter is None and entry.settled_note == "联系物业当场清运"
 
 
 def test_weekly_summary_counts_by_category_and_disposition(world):
     user = world.users["worker_a"]
-    for category, disposition, day in (("city", "settled", date(2026, 11, 9)), ("city", "assisted", date(2026, 11, 10)),
-                                       ("economy", "settled", date(2026, 11, 15)),
-                                       ("party", "settled", date(2026, 11, 16))):  # next week
-        services.record_entry(_values(world, category=category, disposition=disposition, said_on=day,
-                                      settled_note="已解答"), user)
-    services.record_entry(_values(world, grid=world.grid_b, said_on=date(2026, 11, 11), disposition="settled",
-                                  settled_note="已解答"), world.users["worker_b"])
+    for category, disposition, day in (
+        ("city", "settled", date(2026, 11, 9)),
+        ("city", "assisted", date(2026, 11, 10)),
+        ("economy", "settled", date(2026, 11, 15)),
+        ("party", "settled", date(2026, 11, 16)),
+    ):  # next week
+        services.record_entry(
+            _values(world, category=category, disposition=disposition, said_on=day, settled_note="已解答"), user
+        )
+    services.record_entry(
+        _values(world, grid=world.grid_b, said_on=date(2026, 11, 11), disposition="settled", settled_note="已解答"),
+        world.users["worker_b"],
+    )
     db.session.commit()
     summary = compliance.weekly_summary([world.grid_a.id, world.grid_a2.id], date(2026, 11, 12))
     assert summary.week_start == date(2026, 11, 9)
-    assert (summary.count(), summary.count("city"), summary.count("city", "assisted"),
-            summary.count(None, "settled"), summary.count("party")) == (3, 2, 1, 2, 0)
+    assert (
+        summary.count(),
+        summary.count("city"),
+        summary.count("city", "assisted"),
+        summary.count(None, "settled"),
+        summary.count("party"),
+    ) == (3, 2, 1, 2, 0)
     assert [e.said_on for e in summary.entries] == [date(2026, 11, 9), date(2026, 11, 10), date(2026, 11, 15)]
 
 
 # --- Pages: forms filled and sent as rendered (tests/web.py) ------------------------------
+
 
 def _type_an_entry(form, **typed):
     """What a worker types for one line; grid, date and the rest as the page offers."""
@@ -118,8 +139,12 @@ def test_after_an_htmx_add_the_quick_entry_row_is_empty(web_as, world):
     refused = htmx_submit(again, button="记下")
     assert "请填写群众反映的内容。" in refused.text
     fresh()
-    assert db.session.scalar(select(db.func.count()).select_from(OpinionEntry).where(
-        OpinionEntry.content == "路灯坏了三盏")) == 1
+    assert (
+        db.session.scalar(
+            select(db.func.count()).select_from(OpinionEntry).where(OpinionEntry.content == "路灯坏了三盏")
+        )
+        == 1
+    )
 
 
 def test_a_refused_htmx_entry_keeps_what_was_typed(web_as, world):
@@ -130,7 +155,10 @@ def test_a_refused_htmx_entry_keeps_what_was_typed(web_as, world):
     assert "当时结办的，请写明怎样办结的。" in response.text and "settled_note-error" in response.text
     again = _quick_entry(response)
     assert (again["content"].value, again["resident_name"].value, again["place"].value) == (
-        "路灯坏了三盏", "钱师傅", "东关路5号")
+        "路灯坏了三盏",
+        "钱师傅",
+        "东关路5号",
+    )
     assert again["disposition"].value == "settled" and again["category"].value == "city"
     fresh()
     assert db.session.scalar(select(OpinionEntry).where(OpinionEntry.content == "路灯坏了三盏")) is None
@@ -173,8 +201,17 @@ def test_leaders_read_but_do_not_write_even_by_a_forged_post(web_as, world):
     web = web_as("leader_a")
     page = web.get("/opinions/")
     assert page.status_int == 200 and 'name="content"' not in page.text
-    response = forge(web, "/opinions/", {"grid_id": world.grid_a.id, "said_on": "2026-11-20", "category": "city",
-                                         "content": "路灯坏了三盏", "disposition": "assisted"})
+    response = forge(
+        web,
+        "/opinions/",
+        {
+            "grid_id": world.grid_a.id,
+            "said_on": "2026-11-20",
+            "category": "city",
+            "content": "路灯坏了三盏",
+            "disposition": "assisted",
+        },
+    )
     assert response.status_int == 403
 
 
@@ -190,8 +227,10 @@ def test_reports_page_flags_missing_reports_and_records_one(web_as, world):
     reports = web.get(f"/opinions/reports?division_id={world.grid_a.id}")
     page = visible_text(reports)
     assert "未报告" in page and "东关一网格" in page
-    services.record_entry(_values(world, said_on=date(2026, 11, 16), disposition="settled", settled_note="已答复"),
-                          world.users["worker_a"])
+    services.record_entry(
+        _values(world, said_on=date(2026, 11, 16), disposition="settled", settled_note="已答复"),
+        world.users["worker_a"],
+    )
     db.session.commit()
     entry_id = db.session.scalar(select(OpinionEntry.id).where(OpinionEntry.said_on == date(2026, 11, 16)))
     form_page = web.get(f"/opinions/reports?division_id={world.grid_a.id}").click(description="记录报告")
@@ -225,13 +264,30 @@ def test_forged_posts_to_another_grid_are_refused(web_as, world):
     quick-entry row does not offer."""
     web = web_as("worker_a")
     assert web.get(f"/opinions/reports/new?grid_id={world.grid_b.id}", expect_errors=True).status_int == 404
-    assert forge(web, f"/opinions/reports/new?grid_id={world.grid_b.id}",
-                 {"report_day": "2026-11-19", "note": "x"}).status_int == 404
+    assert (
+        forge(
+            web, f"/opinions/reports/new?grid_id={world.grid_b.id}", {"report_day": "2026-11-19", "note": "x"}
+        ).status_int
+        == 404
+    )
     assert _quick_entry(web.get("/opinions/"))["grid_id"].value == str(world.grid_a.id)
-    response = forge(web, "/opinions/", {"grid_id": world.grid_b.id, "said_on": "2026-11-20", "category": "city",
-                                         "content": "路灯坏了三盏", "disposition": "assisted"})
+    response = forge(
+        web,
+        "/opinions/",
+        {
+            "grid_id": world.grid_b.id,
+            "said_on": "2026-11-20",
+            "category": "city",
+            "content": "路灯坏了三盏",
+            "disposition": "assisted",
+        },
+    )
     assert "请选择网格。" in response.text
     assert web.get(f"/opinions/summary?division_id={world.community_b.id}", expect_errors=True).status_int == 404
     fresh()
-    assert db.session.scalar(select(OpinionEntry).where(OpinionEntry.grid_id == world.grid_b.id,
-                                                        OpinionEntry.content == "路灯坏了三盏")) is None
+    assert (
+        db.session.scalar(
+            select(OpinionEntry).where(OpinionEntry.grid_id == world.grid_b.id, OpinionEntry.content == "路灯坏了三盏")
+        )
+        is None
+    )

@@ -1,5 +1,6 @@
 """A matter the loop refuses, opened from a finding or a 民情日志 entry, is a refusal
 at the form (Chinese, at the field, the typed values kept), never a server error. Forms as rendered (tests/web.py)."""
+
 from sqlalchemy import func, select
 
 from app.extensions import db
@@ -16,8 +17,11 @@ def test_forged_unknown_matter_class_on_a_finding_is_refused_at_the_field(web_as
     form = form_on(web.get(f"/patrols/{patrol.id}"), action=f"/patrols/{patrol.id}/findings")
     assert "bogus" not in [value for value, *_ in form["matter_class"].options]
     matters = db.session.scalar(select(func.count(Matter.id)))
-    response = forge(web, f"/patrols/{patrol.id}/findings",
-                     {"description": "路边井盖缺失", "place": "东关路12号", "matter_class": "bogus"})
+    response = forge(
+        web,
+        f"/patrols/{patrol.id}/findings",
+        {"description": "路边井盖缺失", "place": "东关路12号", "matter_class": "bogus"},
+    )
     assert response.status_int == 200
     assert "请选择事件大类。" in response.text and "matter_class-error" in response.text
     again = form_on(response, action=f"/patrols/{patrol.id}/findings")

@@ -1,5 +1,6 @@
 """A worker's second patrol of a grid at the same time (the form sent twice, the same
 patrol typed again) is refused: it would count twice towards the weekly quota."""
+
 from datetime import date, time
 
 import pytest
@@ -16,8 +17,14 @@ DAY = date(2026, 11, 3)
 
 
 def _values(world, start: time, end: time, day: date = DAY) -> services.PatrolValues:
-    return services.PatrolValues(grid=world.grid_a, staff_id=world.staff["worker_a"].id, patrol_date=day,
-                                 start_time=start, end_time=end, route="东关路—菜市场")
+    return services.PatrolValues(
+        grid=world.grid_a,
+        staff_id=world.staff["worker_a"].id,
+        patrol_date=day,
+        start_time=start,
+        end_time=end,
+        route="东关路—菜市场",
+    )
 
 
 def test_an_overlapping_patrol_is_refused_one_that_touches_is_not(world):
@@ -28,8 +35,7 @@ def test_an_overlapping_patrol_is_refused_one_that_touches_is_not(world):
     assert str(refused.value) == "此人这段时间已登记了一次巡查，巡查时间不能重叠。"
     services.record_patrol(_values(world, time(10, 0), time(11, 0)), world.users["worker_a"])
     services.record_patrol(_values(world, time(9, 0), time(10, 0), day=date(2026, 11, 4)), world.users["worker_a"])
-    assert db.session.scalar(select(func.count(Patrol.id)).where(Patrol.patrol_date.in_(
-        [DAY, date(2026, 11, 4)]))) == 3
+    assert db.session.scalar(select(func.count(Patrol.id)).where(Patrol.patrol_date.in_([DAY, date(2026, 11, 4)]))) == 3
 
 
 def test_the_same_patrol_typed_again_shows_the_refusal_at_the_field(web_as, world):
@@ -37,8 +43,12 @@ def test_the_same_patrol_typed_again_shows_the_refusal_at_the_field(web_as, worl
 
     def typed_patrol():
         form = form_on(web.get("/patrols/").click(description="登记巡查"), button="保存")
-        for name, value in (("patrol_date", DAY.isoformat()), ("start_time", "08:30"), ("end_time", "10:00"),
-                            ("route", "东关路—菜市场—1号楼")):
+        for name, value in (
+            ("patrol_date", DAY.isoformat()),
+            ("start_time", "08:30"),
+            ("end_time", "10:00"),
+            ("route", "东关路—菜市场—1号楼"),
+        ):
             form[name] = value
         return form
 
@@ -59,12 +69,15 @@ def test_a_correction_may_not_move_a_patrol_onto_another(world):
     db.session.commit()
     audits = db.session.scalar(select(func.count(AuditEvent.id)).where(AuditEvent.action == "patrol_updated"))
     with pytest.raises(services.FieldworkError) as refused:
-        corrections.update_patrol(second, corrections.PatrolChanges(DAY, time(9, 30), time(11, 0), "东关路"),
-                                  world.users["worker_a"])
+        corrections.update_patrol(
+            second, corrections.PatrolChanges(DAY, time(9, 30), time(11, 0), "东关路"), world.users["worker_a"]
+        )
     assert refused.value.field == "start_time"
     db.session.rollback()
     # Changing its own times within itself is no overlap with itself.
-    assert corrections.update_patrol(second, corrections.PatrolChanges(DAY, time(14, 0), time(15, 30), "东关路"),
-                                     world.users["worker_a"])
-    assert db.session.scalar(select(func.count(AuditEvent.id)).where(
-        AuditEvent.action == "patrol_updated")) == audits + 1
+    assert corrections.update_patrol(
+        second, corrections.PatrolChanges(DAY, time(14, 0), time(15, 30), "东关路"), world.users["worker_a"]
+    )
+    assert (
+        db.session.scalar(select(func.count(AuditEvent.id)).where(AuditEvent.action == "patrol_updated")) == audits + 1
+    )

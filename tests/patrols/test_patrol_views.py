@@ -2,6 +2,7 @@
 with htmx or a plain form, a finding reported as a matter in one step, 404 for
 another grid's patrol, and the weekly compliance page — forms filled and sent as
 rendered (tests/web.py)."""
+
 from datetime import time, timedelta
 
 from sqlalchemy import select
@@ -19,8 +20,12 @@ from tests.web import choose, forge, form_on, htmx_submit, press, visible_text
 
 def _type_a_patrol(form, **typed):
     """What a worker types for yesterday's patrol; grid and worker stay as proposed."""
-    values = {"patrol_date": (local_today() - timedelta(days=1)).isoformat(), "start_time": "08:30",
-              "end_time": "10:00", "route": "东关路—菜市场—1号楼"}
+    values = {
+        "patrol_date": (local_today() - timedelta(days=1)).isoformat(),
+        "start_time": "08:30",
+        "end_time": "10:00",
+        "route": "东关路—菜市场—1号楼",
+    }
     values.update(typed)
     for name, value in values.items():
         form[name] = value
@@ -77,10 +82,19 @@ def test_another_grids_patrol_is_404_and_forged_posts_are_refused(web_as, world)
     assert forge(web, f"/patrols/{other.id}/findings", {"description": "x"}).status_int == 404
     worker_b = web_as("worker_b")
     assert str(world.grid_a.id) not in [v for v, *_ in _new_patrol_form(worker_b)["grid_id"].options]
-    response = forge(worker_b, "/patrols/new", {
-        "grid_id": world.grid_a.id, "staff_id": world.staff["worker_a"].id,
-        "patrol_date": (local_today() - timedelta(days=1)).isoformat(), "start_time": "08:30",
-        "end_time": "10:00", "route": "东关路—菜市场—1号楼", "note": ""})
+    response = forge(
+        worker_b,
+        "/patrols/new",
+        {
+            "grid_id": world.grid_a.id,
+            "staff_id": world.staff["worker_a"].id,
+            "patrol_date": (local_today() - timedelta(days=1)).isoformat(),
+            "start_time": "08:30",
+            "end_time": "10:00",
+            "route": "东关路—菜市场—1号楼",
+            "note": "",
+        },
+    )
     assert "请选择网格。" in response.text
     fresh()
     assert db.session.scalar(select(Patrol).where(Patrol.route == "东关路—菜市场—1号楼")) is None
@@ -126,10 +140,18 @@ def test_after_an_htmx_add_the_finding_form_is_empty(web_as, world):
     refused = htmx_submit(again, button="添加")
     assert "请填写发现的情况。" in refused.text
     fresh()
-    assert db.session.scalar(select(db.func.count()).select_from(PatrolFinding).where(
-        PatrolFinding.description == "路边井盖缺失")) == 1
-    assert db.session.scalar(select(db.func.count()).select_from(Matter).where(
-        Matter.description.contains("路边井盖缺失"))) == 1
+    assert (
+        db.session.scalar(
+            select(db.func.count()).select_from(PatrolFinding).where(PatrolFinding.description == "路边井盖缺失")
+        )
+        == 1
+    )
+    assert (
+        db.session.scalar(
+            select(db.func.count()).select_from(Matter).where(Matter.description.contains("路边井盖缺失"))
+        )
+        == 1
+    )
 
 
 def test_a_refused_htmx_add_keeps_what_was_typed(web_as, world):
@@ -183,8 +205,10 @@ def test_an_earlier_finding_is_reported_in_one_step(web_as, world):
     # The same form pressed again (a second tab, the back button) is refused; the matter stays one.
     press(form, "上报为事件")
     fresh()
-    assert db.session.scalar(select(db.func.count()).select_from(Matter).where(
-        Matter.description.contains("井盖破损a"))) == 1
+    assert (
+        db.session.scalar(select(db.func.count()).select_from(Matter).where(Matter.description.contains("井盖破损a")))
+        == 1
+    )
     assert f"/findings/{finding.id}/matter" not in web.get(f"/patrols/{patrol.id}").text
 
 
@@ -201,19 +225,35 @@ def test_leaders_cannot_write_even_by_a_forged_post(web_as, world):
     listing = web.get("/patrols/")
     assert listing.status_int == 200 and "登记巡查" not in visible_text(listing)
     assert web.get("/patrols/new", expect_errors=True).status_int == 403
-    response = forge(web, "/patrols/new", {
-        "grid_id": world.grid_a.id, "staff_id": world.staff["worker_a"].id,
-        "patrol_date": (local_today() - timedelta(days=1)).isoformat(), "start_time": "08:30",
-        "end_time": "10:00", "route": "东关路—菜市场—1号楼"})
+    response = forge(
+        web,
+        "/patrols/new",
+        {
+            "grid_id": world.grid_a.id,
+            "staff_id": world.staff["worker_a"].id,
+            "patrol_date": (local_today() - timedelta(days=1)).isoformat(),
+            "start_time": "08:30",
+            "end_time": "10:00",
+            "route": "东关路—菜市场—1号楼",
+        },
+    )
     assert response.status_int == 403
 
 
 def test_compliance_page_flags_the_worker_behind(client_as, world):
     last_week = week_start(local_today()) - timedelta(weeks=1)
     for offset in (0, 2):
-        services.record_patrol(services.PatrolValues(
-            grid=world.grid_a, staff_id=world.staff["worker_a"].id, patrol_date=last_week + timedelta(days=offset),
-            start_time=time(9), end_time=time(10), route="东关路"), world.users["worker_a"])
+        services.record_patrol(
+            services.PatrolValues(
+                grid=world.grid_a,
+                staff_id=world.staff["worker_a"].id,
+                patrol_date=last_week + timedelta(days=offset),
+                start_time=time(9),
+                end_time=time(10),
+                route="东关路",
+            ),
+            world.users["worker_a"],
+        )
     db.session.commit()
     page = text_of(client_as("station_a").get(f"/patrols/compliance?division_id={world.community_a.id}"))
     assert "员工worker_a" in page and "2 / 3" in page and "未达标" in page

@@ -1,5 +1,6 @@
 """Reading PDFs back in tests — and keeping page 1 of each kind of PDF as a PNG in
 tests/artifacts/pdf/ so a person can look at what the tests printed."""
+
 import io
 import re
 import subprocess
@@ -17,8 +18,22 @@ def page_png(pdf: bytes, dpi: int = 100) -> bytes:
     with tempfile.TemporaryDirectory() as folder:
         source = Path(folder) / "in.pdf"
         source.write_bytes(pdf)
-        subprocess.run(["pdftoppm", "-png", "-r", str(dpi), "-f", "1", "-l", "1", "-singlefile",
-                        str(source), str(Path(folder) / "page")], check=True)
+        subprocess.run(
+            [
+                "pdftoppm",
+                "-png",
+                "-r",
+                str(dpi),
+                "-f",
+                "1",
+                "-l",
+                "1",
+                "-singlefile",
+                str(source),
+                str(Path(folder) / "page"),
+            ],
+            check=True,
+        )
         return (Path(folder) / "page.png").read_bytes()
 
 
@@ -43,8 +58,9 @@ def pdf_text(data: bytes) -> str:
     with tempfile.NamedTemporaryFile(suffix=".pdf") as handle:
         handle.write(data)
         handle.flush()
-        return subprocess.run(["pdftotext", "-layout", handle.name, "-"], capture_output=True,
-                              text=True, check=True).stdout
+        return subprocess.run(
+            ["pdftotext", "-layout", handle.name, "-"], capture_output=True, text=True, check=True
+        ).stdout
 
 
 def squeezed(data: bytes) -> str:

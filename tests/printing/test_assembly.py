@@ -1,6 +1,7 @@
 """Prints made of parts: a long ledger laid out in worker processes and joined with
 one page numbering; parts reused from the print cache while their data is unchanged;
 the binder printing only what changed; old files pruned."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -28,9 +29,12 @@ def _page_texts(pdf: bytes) -> list[str]:
 
 
 def _long_ledger(rows: int) -> Ledger:
-    return Ledger(number=99, title="测试长台账", columns=[
-        LedgerColumn("姓名", 40, lambda row: row[0]), LedgerColumn("住址", 80, lambda row: row[1])],
-        rows=lambda scope: [(f"居民{i:04d}", f"东关路{i}号") for i in range(1, rows + 1)])
+    return Ledger(
+        number=99,
+        title="测试长台账",
+        columns=[LedgerColumn("姓名", 40, lambda row: row[0]), LedgerColumn("住址", 80, lambda row: row[1])],
+        rows=lambda scope: [(f"居民{i:04d}", f"东关路{i}号") for i in range(1, rows + 1)],
+    )
 
 
 def test_a_long_ledger_is_laid_out_in_parts_with_one_numbering(app, world, monkeypatch):
@@ -69,8 +73,11 @@ def test_a_short_ledger_stays_one_layout_with_its_own_footer(app, world):
 def _close_a_matter(world, description: str, day: int) -> None:
     with write_transactions():
         worker = world.users["worker_a"]
-        matter = reporting.report(reporting.MatterValues(class_code="city", description=description, grid=world.grid_a),
-                                 reporter=worker, now=local_to_utc(dt.datetime(2026, 10, day, 9)))
+        matter = reporting.report(
+            reporting.MatterValues(class_code="city", description=description, grid=world.grid_a),
+            reporter=worker,
+            now=local_to_utc(dt.datetime(2026, 10, day, 9)),
+        )
         services.take(matter, "handle_on_spot", worker, note="已处理", now=local_to_utc(dt.datetime(2026, 10, day, 10)))
         db.session.commit()
 

@@ -2,6 +2,7 @@
 whose numbers are the pages the sections really start on, the background job with
 its progress page and owner-only download, and the command line. The start form is
 filled and sent as rendered (tests/web.py)."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -29,10 +30,14 @@ START, END = dt.date(2026, 10, 1), dt.date(2026, 10, 31)
 def _closed_matter(world):
     with write_transactions():
         worker = world.users["worker_a"]
-        matter = reporting.report(reporting.MatterValues(class_code="city", description="井盖缺失需更换", grid=world.grid_a),
-                                 reporter=worker, now=local_to_utc(dt.datetime(2026, 10, 12, 9)))
-        services.take(matter, "handle_on_spot", worker, note="已更换井盖",
-                      now=local_to_utc(dt.datetime(2026, 10, 12, 10)))
+        matter = reporting.report(
+            reporting.MatterValues(class_code="city", description="井盖缺失需更换", grid=world.grid_a),
+            reporter=worker,
+            now=local_to_utc(dt.datetime(2026, 10, 12, 9)),
+        )
+        services.take(
+            matter, "handle_on_spot", worker, note="已更换井盖", now=local_to_utc(dt.datetime(2026, 10, 12, 10))
+        )
         number = matter.number
         db.session.commit()
     return number
@@ -45,8 +50,13 @@ def _page_texts(pdf: bytes) -> list[str]:
 def test_binder_holds_every_section_and_real_page_numbers(app, world):
     number = _closed_matter(world)
     seen = []
-    result = build_binder(world.grid_a, START, END, world.users["worker_a"],
-                          progress=lambda done, total, label: seen.append((done, total, label)))
+    result = build_binder(
+        world.grid_a,
+        START,
+        END,
+        world.users["worker_a"],
+        progress=lambda done, total, label: seen.append((done, total, label)),
+    )
     text = squeezed(result.pdf)
     assert "网格工作台账" in text and world.grid_a.name in text and "2026-10-01—2026-10-31" in text
     assert "员工chief_a" in text  # the grid chief on the cover
@@ -140,8 +150,7 @@ def test_forged_binder_for_an_out_of_scope_division_is_refused(app, world, web_a
     web = web_as("worker_a")
     offered = [value for value, _label in options(form_on(web.get("/binders/new")), "division_id")]
     assert str(world.grid_b.id) not in offered
-    response = forge(web, "/binders/new", {"division_id": world.grid_b.id, "start": "2026-10-01",
-                                           "end": "2026-10-31"})
+    response = forge(web, "/binders/new", {"division_id": world.grid_b.id, "start": "2026-10-01", "end": "2026-10-31"})
     assert response.status_int == 400
     assert "Location" not in response.headers
 
@@ -157,13 +166,14 @@ def test_an_end_before_the_start_is_refused_at_the_field(app, world, web_as):
 
 def test_cli_writes_the_binder(app, world, runner, tmp_path):
     out = tmp_path / "binder.pdf"
-    result = runner.invoke(args=["print", "binder", "--grid", world.grid_a.code, "--period", "2026-10",
-                                 "--out", str(out)])
+    result = runner.invoke(
+        args=["print", "binder", "--grid", world.grid_a.code, "--period", "2026-10", "--out", str(out)]
+    )
     assert result.exit_code == 0, result.output
     assert "[1/" in result.output and "页 / pages" in result.output
     assert out.read_bytes().startswith(b"%PDF")
     text = squeezed(out.read_bytes())
-    assert all("".join(str(l.title).split()) in text for l in all_ledgers())  # key-person ledgers too
+    assert all("".join(str(ledger.title).split()) in text for ledger in all_ledgers())  # key-person ledgers too
     fresh()
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "printed").order_by(AuditEvent.id.desc()))
     assert event.actor_name == "cli"

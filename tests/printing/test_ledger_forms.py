@@ -1,6 +1,7 @@
 """The work-manual ledgers other than form 6: each filled from its records and limited
 to the scope, masked, blank for handwriting; key-person ledgers only for those who
 may see key persons."""
+
 from datetime import date
 from io import BytesIO
 
@@ -22,8 +23,14 @@ ID_A = make_id_number("19700312", 11)  # 张伟, head of grid A's household (tes
 
 
 def _get(client, world, number, **args):
-    query = {"number": number, "division_id": world.grid_a.id, "start": "2024-01-01", "end": "2026-12-31",
-             "output": "pdf", **args}
+    query = {
+        "number": number,
+        "division_id": world.grid_a.id,
+        "start": "2024-01-01",
+        "end": "2026-12-31",
+        "output": "pdf",
+        **args,
+    }
     return client.get("/ledgers/", query_string=query)
 
 
@@ -62,8 +69,16 @@ def test_statistics_count_the_registers_per_grid(client_as, world):
     by_grid = {row[header.index("网格")]: row for row in rows[2:] if row and row[0]}
     assert set(by_grid) == {"东关一网格", "东关二网格"}
     a = by_grid["东关一网格"]
-    for column, expected in (("户数", 1), ("总人口", 1), ("户籍人口", 1), ("重点人员", 1), ("刑释", 1),
-                             ("出租房屋", 1), ("商铺", 1), ("单位组织", 1)):
+    for column, expected in (
+        ("户数", 1),
+        ("总人口", 1),
+        ("户籍人口", 1),
+        ("重点人员", 1),
+        ("刑释", 1),
+        ("出租房屋", 1),
+        ("商铺", 1),
+        ("单位组织", 1),
+    ):
         assert int(a[header.index(column)]) == expected, column
     assert int(by_grid["东关二网格"][header.index("户数")]) == 0
     text = _text(client, world, 1, division_id=world.community_a.id)
@@ -90,8 +105,16 @@ def test_staff_duties_with_masked_phones(client_as, world):
 
 def _opinion(world, **changes):
     from app.patrols import services as fieldwork
-    values = dict(grid=world.grid_a, said_on=date(2026, 11, 10), category="economy", content="想办个体执照",
-                  disposition="assisted", resident_name="孙老板", place="东关路8号 13912345678")
+
+    values = dict(
+        grid=world.grid_a,
+        said_on=date(2026, 11, 10),
+        category="economy",
+        content="想办个体执照",
+        disposition="assisted",
+        resident_name="孙老板",
+        place="东关路8号 13912345678",
+    )
     values.update(changes)
     with write_transactions():
         entry = fieldwork.record_entry(fieldwork.EntryValues(**values), world.users["worker_a"])
@@ -119,14 +142,29 @@ def test_the_work_log_holds_patrols_entries_and_visits_by_date(client_as, world)
 
     from app.patrols import services as fieldwork
     from app.visits.models import Visit
+
     with write_transactions():
-        patrol = fieldwork.record_patrol(fieldwork.PatrolValues(
-            grid=world.grid_a, staff_id=world.staff["worker_a"].id, patrol_date=date(2026, 11, 9),
-            start_time=time(8, 30), end_time=time(9, 45), route="菜市场—1号楼"), world.users["worker_a"])
-        fieldwork.add_finding(patrol, fieldwork.FindingValues("占道经营", handled_on_spot=True, handling="劝离"),
-                              world.users["worker_a"])
-        visit = Visit(grid_id=world.grid_a.id, household_id=world.households["a"].id, visited_on=date(2026, 11, 8),
-                      visit_type="routine", found="老人独居需关照")
+        patrol = fieldwork.record_patrol(
+            fieldwork.PatrolValues(
+                grid=world.grid_a,
+                staff_id=world.staff["worker_a"].id,
+                patrol_date=date(2026, 11, 9),
+                start_time=time(8, 30),
+                end_time=time(9, 45),
+                route="菜市场—1号楼",
+            ),
+            world.users["worker_a"],
+        )
+        fieldwork.add_finding(
+            patrol, fieldwork.FindingValues("占道经营", handled_on_spot=True, handling="劝离"), world.users["worker_a"]
+        )
+        visit = Visit(
+            grid_id=world.grid_a.id,
+            household_id=world.households["a"].id,
+            visited_on=date(2026, 11, 8),
+            visit_type="routine",
+            found="老人独居需关照",
+        )
         visit.visitors = [world.staff["worker_a"]]
         db.session.add(visit)
         db.session.commit()
@@ -138,8 +176,11 @@ def test_the_work_log_holds_patrols_entries_and_visits_by_date(client_as, world)
     rows = _xlsx_rows(client_as("worker_a"), world, 14)
     header = rows[1]
     # (The shared test county may hold a visit of its own: left out here.)
-    log = [(row[header.index("日期")], row[header.index("工作内容")]) for row in rows[2:]
-           if "家中情况正常" not in row[header.index("工作内容")]]
+    log = [
+        (row[header.index("日期")], row[header.index("工作内容")])
+        for row in rows[2:]
+        if "家中情况正常" not in row[header.index("工作内容")]
+    ]
     assert log == [
         ("2024-01-01", "民情日志（城管）：王大爷反映路灯不亮a"),
         ("2024-01-02", "巡查：井盖破损a"),
@@ -192,21 +233,38 @@ def _key_person_with_follow_up(world, key: str, code: str, details: dict, conten
     with write_transactions():
         category = db.session.scalar(select(KeyPersonCategory).where(KeyPersonCategory.code == code))
         resident = world.residents[key]
-        person = KeyPerson(resident_id=resident.id, category=category, grid_id=resident.grid_id,
-                           start_date=date(2026, 1, 1), details=details)
-        person.follow_ups.append(FollowUp(follow_up_date=date(2026, 10, 9), kind="assistance",
-                                          performed_by="员工chief", content=content))
+        person = KeyPerson(
+            resident_id=resident.id,
+            category=category,
+            grid_id=resident.grid_id,
+            start_date=date(2026, 1, 1),
+            details=details,
+        )
+        person.follow_ups.append(
+            FollowUp(follow_up_date=date(2026, 10, 9), kind="assistance", performed_by="员工chief", content=content)
+        )
         db.session.add(person)
         db.session.commit()
 
 
-@pytest.mark.parametrize("number, code, details, shown", [
-    (9, "correction", {"correction_type": "缓刑", "correction_start": "2026-01-01",
-                       "correction_end": "2027-06-30"}, ("缓刑", "2026-01-01—", "2027-06-30", "矫正期限")),
-    (10, "drug", {"measure": "社区康复", "measure_start": "2026-02-01"}, ("社区康复", "2026-02-01", "措施")),
-    (11, "youth", {"youth_type": "闲散青少年", "school_or_work": "在汽修厂学徒"},
-     ("闲散青少年", "在汽修厂学徒", "就学就业")),
-])
+@pytest.mark.parametrize(
+    "number, code, details, shown",
+    [
+        (
+            9,
+            "correction",
+            {"correction_type": "缓刑", "correction_start": "2026-01-01", "correction_end": "2027-06-30"},
+            ("缓刑", "2026-01-01—", "2027-06-30", "矫正期限"),
+        ),
+        (10, "drug", {"measure": "社区康复", "measure_start": "2026-02-01"}, ("社区康复", "2026-02-01", "措施")),
+        (
+            11,
+            "youth",
+            {"youth_type": "闲散青少年", "school_or_work": "在汽修厂学徒"},
+            ("闲散青少年", "在汽修厂学徒", "就学就业"),
+        ),
+    ],
+)
 def test_category_follow_up_ledgers(client_as, world, number, code, details, shown):
     _key_person_with_follow_up(world, "a", code, details, f"{code}走访A")
     _key_person_with_follow_up(world, "b", code, details, f"{code}走访B")
@@ -223,14 +281,33 @@ def test_category_follow_up_ledgers(client_as, world, number, code, details, sho
 def _dispute(world, key: str, parties: str) -> None:
     grid = world.grid_a if key == "a" else world.grid_b
     with write_transactions():
-        matter = reporting.report(reporting.MatterValues(class_code="dispute", description=f"楼上漏水纠纷{key}",
-                                                     grid=grid, source="visit", involved_text=parties))
-        db.session.add(DisputeScreening(matter=matter, parties=parties, dispute_type="neighbour",
-                                        risk_level="medium", instability_factors=f"双方情绪激动{key}",
-                                        screened_on=date(2026, 10, 5)))
-        db.session.add(Mediation(matter=matter, held_on=date(2026, 10, 8), mediators="员工chief_a",
-                                 place=f"调解室{key}", process=f"分别听取双方意见{key}", agreed=True,
-                                 agreement_text=f"楼上负责维修{key}", follow_up=f"一周后回访{key}"))
+        matter = reporting.report(
+            reporting.MatterValues(
+                class_code="dispute", description=f"楼上漏水纠纷{key}", grid=grid, source="visit", involved_text=parties
+            )
+        )
+        db.session.add(
+            DisputeScreening(
+                matter=matter,
+                parties=parties,
+                dispute_type="neighbour",
+                risk_level="medium",
+                instability_factors=f"双方情绪激动{key}",
+                screened_on=date(2026, 10, 5),
+            )
+        )
+        db.session.add(
+            Mediation(
+                matter=matter,
+                held_on=date(2026, 10, 8),
+                mediators="员工chief_a",
+                place=f"调解室{key}",
+                process=f"分别听取双方意见{key}",
+                agreed=True,
+                agreement_text=f"楼上负责维修{key}",
+                follow_up=f"一周后回访{key}",
+            )
+        )
         db.session.commit()
 
 

@@ -1,4 +1,5 @@
 """Ledgers filled from the records, blank for handwriting, and as xlsx; each print audited."""
+
 from io import BytesIO
 
 import openpyxl
@@ -15,18 +16,35 @@ from tests.printing.helpers import squeezed
 
 def _floating(world):
     with write_transactions():
-        services.register_resident(services.ResidentValues(
-            name="赵流动", id_number=make_id_number("19920304", 41), phone="13612345678",
-            population_type="floating", registered_address="河南省周口市某村", workplace="东关菜市场"),
-            world.grid_a)
-        services.register_resident(services.ResidentValues(
-            name="钱外地", id_number=make_id_number("19930304", 42), population_type="floating"), world.grid_b)
+        services.register_resident(
+            services.ResidentValues(
+                name="赵流动",
+                id_number=make_id_number("19920304", 41),
+                phone="13612345678",
+                population_type="floating",
+                registered_address="河南省周口市某村",
+                workplace="东关菜市场",
+            ),
+            world.grid_a,
+        )
+        services.register_resident(
+            services.ResidentValues(
+                name="钱外地", id_number=make_id_number("19930304", 42), population_type="floating"
+            ),
+            world.grid_b,
+        )
         db.session.commit()
 
 
 def _get(client, world, **args):
-    query = {"number": 6, "division_id": world.grid_a.id, "start": "2024-01-01", "end": "2026-12-31",
-             "output": "pdf", **args}
+    query = {
+        "number": 6,
+        "division_id": world.grid_a.id,
+        "start": "2024-01-01",
+        "end": "2026-12-31",
+        "output": "pdf",
+        **args,
+    }
     return client.get("/ledgers/", query_string=query)
 
 
@@ -67,16 +85,25 @@ def test_another_grid_cannot_be_printed(client_as, world):
 def test_the_command_line_prints_a_ledger_and_audits_it(app, runner, world, tmp_path):
     _floating(world)
     out = tmp_path / "6.pdf"
-    result = runner.invoke(args=["print", "ledger", "--form", "6", "--grid", world.grid_a.code,
-                                 "--period", "2026", "--out", str(out)])
+    result = runner.invoke(
+        args=["print", "ledger", "--form", "6", "--grid", world.grid_a.code, "--period", "2026", "--out", str(out)]
+    )
     assert result.exit_code == 0, result.output
     assert "赵流动" in squeezed(out.read_bytes())
     blank = tmp_path / "6b.pdf"
-    assert runner.invoke(args=["print", "ledger", "--form", "6", "--grid", world.grid_a.code, "--blank",
-                               "--out", str(blank)]).exit_code == 0
+    assert (
+        runner.invoke(
+            args=["print", "ledger", "--form", "6", "--grid", world.grid_a.code, "--blank", "--out", str(blank)]
+        ).exit_code
+        == 0
+    )
     assert "赵流动" not in squeezed(blank.read_bytes())
-    assert runner.invoke(args=["print", "ledger", "--form", "99", "--grid", world.grid_a.code,
-                               "--out", str(blank)]).exit_code != 0
+    assert (
+        runner.invoke(
+            args=["print", "ledger", "--form", "99", "--grid", world.grid_a.code, "--out", str(blank)]
+        ).exit_code
+        != 0
+    )
     fresh()
     events = list(db.session.scalars(select(AuditEvent).where(AuditEvent.action == "printed")))
     assert len(events) == 2 and events[0].actor_name == "cli"

@@ -1,6 +1,7 @@
 """Work-manual pages: seeded by the migration, read by every signed-in user, edited
 by county administrators with version history, sanitised, printed as a PDF. The edit
 form is filled and sent as rendered (tests/web.py)."""
+
 import io
 
 from pypdf import PdfReader
@@ -11,12 +12,21 @@ from app.extensions import db
 from app.printing import manual
 from app.printing.manual_models import ManualPage
 from tests.conftest import fresh, text_of
+from tests.printing.helpers import ARTIFACTS, page_png, squeezed
 from tests.web import forge, form_on, press, visible_text
-from tests.printing.helpers import squeezed
-from tests.printing.helpers import ARTIFACTS, page_png
 
-SEEDED = ["网格长工作职责", "网格员工作职责", "楼栋长工作职责", "巡查制度", "例会制度", "台帐管理制度",
-          "考核办法", "文明卫生公约", "首问责任制", "限时办结制度"]
+SEEDED = [
+    "网格长工作职责",
+    "网格员工作职责",
+    "楼栋长工作职责",
+    "巡查制度",
+    "例会制度",
+    "台帐管理制度",
+    "考核办法",
+    "文明卫生公约",
+    "首问责任制",
+    "限时办结制度",
+]
 
 
 def test_seeded_pages_are_listed_and_rendered(client_as):
@@ -54,7 +64,7 @@ def test_every_signed_in_role_reads_the_manual_but_only_admins_edit(app, client_
     assert response.status_int == 404
     assert app.test_client().get("/manual/").status_code in (302, 401)
     fresh()
-    assert "y" != db.session.scalar(select(ManualPage.body).where(ManualPage.slug == "grid-chief-duties"))
+    assert db.session.scalar(select(ManualPage.body).where(ManualPage.slug == "grid-chief-duties")) != "y"
 
 
 def test_admin_edit_keeps_the_old_text_in_history(web_as):
@@ -110,10 +120,13 @@ def test_empty_title_is_refused(web_as):
 
 
 def test_markdown_is_sanitised(app):
-    html = str(manual.render_markdown(
-        "# 标题\n\n<script>alert(1)</script>\n\n[点我](javascript:alert(1))\n\n"
-        '<a href="javascript:alert(2)" onclick="alert(3)">链接</a> <img src=x onerror="alert(4)">\n\n'
-        '<p onmouseover="alert(5)">段落</p>\n\n[正常链接](https://example.cn/)'))
+    html = str(
+        manual.render_markdown(
+            "# 标题\n\n<script>alert(1)</script>\n\n[点我](javascript:alert(1))\n\n"
+            '<a href="javascript:alert(2)" onclick="alert(3)">链接</a> <img src=x onerror="alert(4)">\n\n'
+            '<p onmouseover="alert(5)">段落</p>\n\n[正常链接](https://example.cn/)'
+        )
+    )
     assert "<script" not in html and "alert(1)" not in html
     assert "javascript:" not in html
     assert "onclick" not in html and "onerror" not in html and "onmouseover" not in html
@@ -146,8 +159,9 @@ def test_manual_pdf_has_every_page_titled_and_numbered(app, client_as):
     ARTIFACTS.mkdir(exist_ok=True)
     (ARTIFACTS / "manual-page1.png").write_bytes(page_png(pdf))
     fresh()
-    event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "printed")
-                               .order_by(AuditEvent.id.desc())).first()
+    event = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "printed").order_by(AuditEvent.id.desc())
+    ).first()
     assert event.detail["records"] == len(SEEDED) and event.detail["pages"] == pages
 
 

@@ -1,5 +1,6 @@
 """The one print helper: fonts embedded, A4, page numbering, the seal block, the
 confidentiality mark, no network, missing glyphs reported."""
+
 import subprocess
 
 import pytest
@@ -14,6 +15,7 @@ def probe(app, tmp_path):
     def make(rows, **kw):
         with app.test_request_context():
             return render_pdf("print/_probe.html", title="测试台账", rows=rows, **kw)
+
     return make
 
 
@@ -39,15 +41,16 @@ def test_public_documents_have_no_confidential_mark(probe):
 
 
 def test_a_character_beyond_the_bundled_font_is_reported(probe):
-    rare = "\U00020BB7"  # 𠮷, outside GBK
+    rare = "\U00020bb7"  # 𠮷, outside GBK
     result = probe([(f"吉{rare}祥", "")])
     assert [m["char"] for m in result.missing_glyphs] == [rare]
     assert f"吉{rare}祥" in result.missing_glyphs[0]["context"]
 
 
 def test_remote_urls_are_never_fetched(app):
-    from app.printing.pdf import LocalOnlyFetcher
     from app import ROOT
+    from app.printing.pdf import LocalOnlyFetcher
+
     fetcher = LocalOnlyFetcher([ROOT / "static"])
     with pytest.raises(ValueError):
         fetcher.fetch("http://example.com/x.png")

@@ -1,5 +1,6 @@
 """上岗公示 poster: A3, the grid's staff with work phones and the boundary, no
 residents, a QR code that decodes to the grid's public page; scoped and audited."""
+
 import io
 
 import pytest
@@ -12,6 +13,7 @@ from app.extensions import db
 from app.org import photos
 from app.printing import publicity
 from tests.printing.helpers import ARTIFACTS, page_png, squeezed
+
 
 def decode_qr(png: bytes) -> list[str]:
     zxingcpp = pytest.importorskip("zxingcpp")
@@ -32,8 +34,22 @@ def test_poster_pdf_content_size_and_qr(app, world):
     result, count = publicity.poster_pdf(world.grid_a)
     assert count == 2 and result.pages == 1
     text = squeezed(result.pdf)
-    for expected in ("网格员上岗公示", "东关一网格", "东关社区", "员工chief_a", "员工worker_a", "网格长",
-                     "专职网格员", "13800000000", "东街", "南路", "西巷", "北河", "12345", "城关镇"):
+    for expected in (
+        "网格员上岗公示",
+        "东关一网格",
+        "东关社区",
+        "员工chief_a",
+        "员工worker_a",
+        "网格长",
+        "专职网格员",
+        "13800000000",
+        "东街",
+        "南路",
+        "西巷",
+        "北河",
+        "12345",
+        "城关镇",
+    ):
         assert expected in text, expected
     for absent in ("张伟", "李娜", "13912345678", "19700312", "员工worker_b"):
         assert absent not in text
@@ -61,8 +77,9 @@ def test_poster_route_scoped_audited_and_current(client_as, world):
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     assert "员工worker_a" in squeezed(response.data)
     db.session.rollback()
-    event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "printed")
-                               .order_by(AuditEvent.id.desc())).first()
+    event = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "printed").order_by(AuditEvent.id.desc())
+    ).first()
     assert event is not None and "上岗公示" in event.summary
     # A staff change shows on the next print: the poster is made from today's data.
     world.staff["worker_a"].name = "王新"

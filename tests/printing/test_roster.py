@@ -1,6 +1,7 @@
 """Duty rosters: edited as a plain form (checkboxes, no JavaScript), saved, shown
 on the public grid page, printed as an A4 notice; scoped to the station. Forms are
 filled and sent as rendered (tests/web.py)."""
+
 import io
 import json
 from datetime import date, timedelta
@@ -107,8 +108,11 @@ def test_forged_roster_with_outside_staff_is_refused(web_as, world):
     be put on duty by a hand-built request."""
     start = monday()
     web = web_as("station_a")
-    response = forge(web, roster_url(world), {
-        "kind": "week", "start": start.isoformat(), "duty": [f"{start.isoformat()}:{world.staff['worker_b'].id}"]})
+    response = forge(
+        web,
+        roster_url(world),
+        {"kind": "week", "start": start.isoformat(), "duty": [f"{start.isoformat()}:{world.staff['worker_b'].id}"]},
+    )
     assert response.status_int == 400
     fresh()
     assert db.session.query(DutyRoster).count() == 0
@@ -131,12 +135,14 @@ def test_roster_pdf_a4_and_cli(client_as, world, runner, tmp_path):
     publicity.save_roster(world.community_a, "week", start, {start: {world.staff["worker_a"].id}}, {})
     db.session.commit()
     response = client_as("station_a").get(
-        f"/communities/{world.community_a.id}/roster.pdf?kind=week&start={start.isoformat()}")
+        f"/communities/{world.community_a.id}/roster.pdf?kind=week&start={start.isoformat()}"
+    )
     assert response.status_code == 200
     text = squeezed(response.data)
     assert "东关社区值班表" in text and "员工worker_a" in text and "13800000000" in text
     assert "张伟" not in text and "内部资料" not in text
     from tests.printing.helpers import ARTIFACTS, page_png
+
     ARTIFACTS.mkdir(exist_ok=True)
     (ARTIFACTS / "roster-page1.png").write_bytes(page_png(response.data))
     box = PdfReader(io.BytesIO(response.data)).pages[0].mediabox
@@ -158,28 +164,43 @@ def test_the_migration_moves_saved_notes_to_the_roster_and_back(tmp_path):
     from sqlalchemy import inspect, text
 
     from app import create_app
+
     revision = "20c0c85cbe61"
     path = tmp_path / "old.sqlite3"
-    app = create_app({"TESTING": True, "SECRET_KEY": "t", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}"},
-                     instance_path=str(tmp_path / "instance"))
+    app = create_app(
+        {"TESTING": True, "SECRET_KEY": "t", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}"},
+        instance_path=str(tmp_path / "instance"),
+    )
     with app.app_context():
         config = current_app.extensions["migrate"].migrate.get_config()
         previous = ScriptDirectory.from_config(config).get_revision(revision).down_revision
         upgrade(revision=previous)
         with db.engine.begin() as connection:
-            connection.execute(text(
-                "INSERT INTO division (id, level, code, name, kind, status, valid_from, note, created_at) "
-                "VALUES (1, 'community', '990101001001', '老社区', 'urban', 'active', '2024-01-01', '', "
-                "'2024-01-01 00:00:00')"))
-            connection.execute(text(
-                "INSERT INTO staff_member (id, home_division_id, name, phone, note, created_at) VALUES "
-                "(1, 1, '甲', '', '', '2024-01-01 00:00:00'), (2, 1, '乙', '', '', '2024-01-01 00:00:00')"))
-            connection.execute(text(
-                "INSERT INTO duty_roster (id, community_id, period_kind, period_start, period_end, updated_at) "
-                "VALUES (1, 1, 'week', '2026-11-23', '2026-11-29', '2026-11-20 00:00:00')"))
-            connection.execute(text(
-                "INSERT INTO duty_shift (roster_id, day, staff_id, note) VALUES "
-                "(1, '2026-11-23', 1, '带班'), (1, '2026-11-23', 2, '带班'), (1, '2026-11-24', 1, '')"))
+            connection.execute(
+                text(
+                    "INSERT INTO division (id, level, code, name, kind, status, valid_from, note, created_at) "
+                    "VALUES (1, 'community', '990101001001', '老社区', 'urban', 'active', '2024-01-01', '', "
+                    "'2024-01-01 00:00:00')"
+                )
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO staff_member (id, home_division_id, name, phone, note, created_at) VALUES "
+                    "(1, 1, '甲', '', '', '2024-01-01 00:00:00'), (2, 1, '乙', '', '', '2024-01-01 00:00:00')"
+                )
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO duty_roster (id, community_id, period_kind, period_start, period_end, updated_at) "
+                    "VALUES (1, 1, 'week', '2026-11-23', '2026-11-29', '2026-11-20 00:00:00')"
+                )
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO duty_shift (roster_id, day, staff_id, note) VALUES "
+                    "(1, '2026-11-23', 1, '带班'), (1, '2026-11-23', 2, '带班'), (1, '2026-11-24', 1, '')"
+                )
+            )
         upgrade(revision=revision)
         with db.engine.connect() as connection:
             notes = connection.execute(text("SELECT day_notes FROM duty_roster WHERE id = 1")).scalar()
@@ -189,7 +210,10 @@ def test_the_migration_moves_saved_notes_to_the_roster_and_back(tmp_path):
         downgrade(revision=previous)
         with db.engine.connect() as connection:
             shifts = connection.execute(text("SELECT day, staff_id, note FROM duty_shift ORDER BY day, staff_id"))
-            assert [tuple(s) for s in shifts] == [("2026-11-23", 1, "带班"), ("2026-11-23", 2, "带班"),
-                                                  ("2026-11-24", 1, "")]
+            assert [tuple(s) for s in shifts] == [
+                ("2026-11-23", 1, "带班"),
+                ("2026-11-23", 2, "带班"),
+                ("2026-11-24", 1, ""),
+            ]
         assert "day_notes" not in {c["name"] for c in inspect(db.engine).get_columns("duty_roster")}
         db.engine.dispose()

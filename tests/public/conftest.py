@@ -1,5 +1,6 @@
 """Helpers for the public side: a matter moved round the loop by the services, as
 the staff of tests/factories.py would."""
+
 from __future__ import annotations
 
 import pytest
@@ -10,8 +11,14 @@ from app.public import services
 
 
 def public_report(world, description="东关路口的路灯不亮了，晚上很黑", grid=None, **extra):
-    values = dict(service=services.find_service("city"), grid=grid or world.grid_a, description=description,
-                  address="东关路与北街路口", reporter_name="刘芳", reporter_phone="13912345678")
+    values = dict(
+        service=services.find_service("city"),
+        grid=grid or world.grid_a,
+        description=description,
+        address="东关路与北街路口",
+        reporter_name="刘芳",
+        reporter_phone="13912345678",
+    )
     values.update(extra)
     matter = services.report(services.PublicReport(**values), services.client_fingerprint("ip:test"))
     db.session.commit()

@@ -2,6 +2,7 @@
 kept) and disable them; both audited; nobody else reaches the page. The key page's
 forms are filled and sent as rendered (tests/web.py); Open311 itself is an API, not
 a page form: its requests are posted as a client application sends them."""
+
 from __future__ import annotations
 
 import hashlib
@@ -28,8 +29,10 @@ def shown_key(response) -> str:
 
 def open311_api_post(app, raw_key: str, world):
     """An Open311 client application's request (an API call, not a page form)."""
-    return app.test_client().post("/open311/v2/requests.json", data={
-        "api_key": raw_key, "service_code": "city", "address_id": world.grid_a.code, "description": "路灯不亮"})
+    return app.test_client().post(
+        "/open311/v2/requests.json",
+        data={"api_key": raw_key, "service_code": "city", "address_id": world.grid_a.code, "description": "路灯不亮"},
+    )
 
 
 def test_a_key_is_shown_once_and_only_its_hash_kept(app, web_as, world):

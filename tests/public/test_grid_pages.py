@@ -1,9 +1,9 @@
 """Public grid pages: the grid's staff, boundary and roster without login, and
 finding one's grid by community and building. Nothing about residents."""
 
+from app.core.timeutil import local_today
 from app.extensions import db
 from app.printing import publicity
-from app.core.timeutil import local_today
 from tests.conftest import text_of
 
 
@@ -28,8 +28,7 @@ def test_unknown_grid_is_404(anonymous, world):
 
 def test_grid_page_shows_the_current_roster(anonymous, world):
     today = local_today()
-    publicity.save_roster(world.community_a, "week", today, {today: {world.staff["worker_a"].id}},
-                          {today: "白班"})
+    publicity.save_roster(world.community_a, "week", today, {today: {world.staff["worker_a"].id}}, {today: "白班"})
     db.session.commit()
     text = text_of(anonymous.get(f"/public/grids/{world.grid_a.code}/"))
     assert "员工worker_a" in text and "白班" in text and "本期值班表尚未公布" not in text
@@ -50,8 +49,11 @@ def test_find_my_grid_by_community_and_building(anonymous, world):
 
 def test_staff_photo_only_for_the_grids_staff(app, anonymous, world):
     import io
+
     from PIL import Image
+
     from app.org import photos
+
     out = io.BytesIO()
     Image.new("RGB", (30, 40)).save(out, format="JPEG")
     world.staff["worker_a"].photo_filename = photos.save(out.getvalue(), app.config["UPLOAD_FOLDER"])
@@ -59,6 +61,9 @@ def test_staff_photo_only_for_the_grids_staff(app, anonymous, world):
     db.session.commit()
     ok = anonymous.get(f"/public/grids/{world.grid_a.code}/staff/{world.staff['worker_a'].id}/photo")
     assert ok.status_code == 200 and ok.mimetype == "image/jpeg"
-    assert anonymous.get(f"/public/grids/{world.grid_a.code}/staff/{world.staff['worker_b'].id}/photo").status_code == 404
+    assert (
+        anonymous.get(f"/public/grids/{world.grid_a.code}/staff/{world.staff['worker_b'].id}/photo").status_code == 404
+    )
     assert f"/staff/{world.staff['worker_a'].id}/photo" in anonymous.get(
-        f"/public/grids/{world.grid_a.code}/").get_data(as_text=True)
+        f"/public/grids/{world.grid_a.code}/"
+    ).get_data(as_text=True)

@@ -1,6 +1,7 @@
 """The public intake form per grid: no login, a tracking code on success, a honeypot,
 a per-client hourly limit, at most three checked photos, CSRF on — the form filled
 and sent as a visitor's browser renders it (tests/web.py)."""
+
 from __future__ import annotations
 
 from io import BytesIO
@@ -24,8 +25,12 @@ def report_page(web, world, grid=None):
 def typed(form, **changes):
     """What a visitor types; the category is chosen by its visible name."""
     choose(form, "service", "城市管理（其他）")
-    values = {"address": "东关路与北街路口", "description": "路口的井盖不见了，很危险",
-              "reporter_name": "刘芳", "reporter_phone": "139 1234 5678"}
+    values = {
+        "address": "东关路与北街路口",
+        "description": "路口的井盖不见了，很危险",
+        "reporter_name": "刘芳",
+        "reporter_phone": "139 1234 5678",
+    }
     values.update(changes)
     for name, value in values.items():
         form[name] = value
@@ -115,8 +120,11 @@ def test_a_forged_service_code_is_refused(web, world):
     before = count_matters()
     page = report_page(web, world)
     assert "nonsense" not in [value for value, *_ in form_on(page, button="提交")["service"].options]
-    response = forge(web, f"/public/grids/{world.grid_a.code}/report", {
-        "service": "nonsense", "address": "东关路与北街路口", "description": "路口的井盖不见了"})
+    response = forge(
+        web,
+        f"/public/grids/{world.grid_a.code}/report",
+        {"service": "nonsense", "address": "东关路与北街路口", "description": "路口的井盖不见了"},
+    )
     assert response.status_int == 400
     assert count_matters() == before
 
@@ -207,9 +215,16 @@ def test_csrf_is_on_for_the_public_form_and_off_only_for_open311_posts(app, web,
         _key, raw = services.create_api_key("测试应用")
         db.session.commit()
     api_client = app.test_client()
-    accepted = api_client.post("/open311/v2/requests.json", data={
-        "api_key": raw, "service_code": "city", "address_id": world.grid_a.code,
-        "address_string": "东关路1号", "description": "路灯不亮"})
+    accepted = api_client.post(
+        "/open311/v2/requests.json",
+        data={
+            "api_key": raw,
+            "service_code": "city",
+            "address_id": world.grid_a.code,
+            "address_string": "东关路1号",
+            "description": "路灯不亮",
+        },
+    )
     assert accepted.status_code == 200, accepted.get_data(as_text=True)
     # The rating form on the tracking page is protected too.
     matter = close(world, latest())

@@ -4,6 +4,7 @@ API key, errors in the spec's format, and no personal data in any response.
 
 Open311 is an API, not a page form: its POSTs are built here as a client application
 (a 12345 platform, a city-services app) sends them, never read from a page."""
+
 from __future__ import annotations
 
 import json
@@ -25,9 +26,25 @@ from tests.public.conftest import close, public_report
 
 # The spec's field lists, written out here rather than imported from the code.
 SERVICE_FIELDS = {"service_code", "service_name", "description", "metadata", "type", "keywords", "group"}
-REQUEST_FIELDS = ["service_request_id", "status", "status_notes", "service_name", "service_code", "description",
-                  "agency_responsible", "service_notice", "requested_datetime", "updated_datetime",
-                  "expected_datetime", "address", "address_id", "zipcode", "lat", "long", "media_url"]
+REQUEST_FIELDS = [
+    "service_request_id",
+    "status",
+    "status_notes",
+    "service_name",
+    "service_code",
+    "description",
+    "agency_responsible",
+    "service_notice",
+    "requested_datetime",
+    "updated_datetime",
+    "expected_datetime",
+    "address",
+    "address_id",
+    "zipcode",
+    "lat",
+    "long",
+    "media_url",
+]
 W3_LOCAL = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+08:00$")
 # What the reporter gives, which no response may contain.
 PERSONAL = {"first_name": "芳", "last_name": "刘", "phone": "13912345678", "email": "liufang@example.com"}
@@ -42,9 +59,18 @@ def api_key(world):
 
 def api_post(client, api_key, world, fmt="json", **extra):
     """An Open311 client application's POST /requests (an API call, not a page form)."""
-    data = {"api_key": api_key, "service_code": "city", "address_id": world.grid_a.code, "lat": "34.2655",
-            "long": "108.9542", "address_string": "东关路1号门口", "description": "井盖缺失，有人差点掉下去",
-            "jurisdiction_id": "990101", **PERSONAL, **extra}
+    data = {
+        "api_key": api_key,
+        "service_code": "city",
+        "address_id": world.grid_a.code,
+        "lat": "34.2655",
+        "long": "108.9542",
+        "address_string": "东关路1号门口",
+        "description": "井盖缺失，有人差点掉下去",
+        "jurisdiction_id": "990101",
+        **PERSONAL,
+        **extra,
+    }
     return client.post(f"/open311/v2/requests.{fmt}", data=data)
 
 
@@ -131,20 +157,38 @@ def test_an_open_request_expects_its_deadline(anonymous, world):
 
 def test_no_personal_data_in_any_response(anonymous, world, api_key):
     number = as_json(api_post(anonymous, api_key, world, description="刘芳家门口井盖缺失，电话13912345678"))[0][
-        "service_request_id"]
+        "service_request_id"
+    ]
     fresh()
     matter = db.session.scalar(select(Matter).where(Matter.number == number))
     matter.residents = [world.residents["a"]]
     close(world, matter, result="已处理，张伟已确认")
     public_report(world)  # a form report with name and phone too
-    responses = [anonymous.get(url) for url in (
-        "/open311/v2/requests.json", "/open311/v2/requests.xml", f"/open311/v2/requests/{number}.json",
-        f"/open311/v2/requests/{number}.xml", f"/open311/v2/requests.json?service_request_id={number}")]
+    responses = [
+        anonymous.get(url)
+        for url in (
+            "/open311/v2/requests.json",
+            "/open311/v2/requests.xml",
+            f"/open311/v2/requests/{number}.json",
+            f"/open311/v2/requests/{number}.xml",
+            f"/open311/v2/requests.json?service_request_id={number}",
+        )
+    ]
     for response in responses:
         assert response.status_code == 200
         text = response.get_data(as_text=True)
-        for secret in ("刘芳", "13912345678", "liufang", "example.com", "张伟", "town_a", "dept", "worker_a",
-                       matter.tracking_code, world.residents["a"].id_number):
+        for secret in (
+            "刘芳",
+            "13912345678",
+            "liufang",
+            "example.com",
+            "张伟",
+            "town_a",
+            "dept",
+            "worker_a",
+            matter.tracking_code,
+            world.residents["a"].id_number,
+        ):
             assert secret not in text, (response.request.path, secret)
     body = as_json(responses[2])[0]
     assert body["description"] == "刘*家门口井盖缺失，电话139****5678"
@@ -176,8 +220,7 @@ def test_filters(anonymous, world):
     assert closed.number not in numbers("?status=open") and first.number in numbers("?status=open")
     assert numbers("?status=open,closed") == everything
     # service_request_id overrides everything else, the 90 days included.
-    assert numbers(f"?service_request_id={first.number},{old.number}&status=closed") == {first.number,
-                                                                                          old.number}
+    assert numbers(f"?service_request_id={first.number},{old.number}&status=closed") == {first.number, old.number}
     assert numbers(f"?service_request_id={hidden.number}") == set()
     start = (to_local(old.created_at) - timedelta(days=1)).isoformat(timespec="seconds")
     end = (to_local(old.created_at) + timedelta(days=1)).isoformat(timespec="seconds")
@@ -187,8 +230,9 @@ def test_filters(anonymous, world):
     assert_error(anonymous.get("/open311/v2/requests.json?status=pending"), 400)
     assert_error(anonymous.get("/open311/v2/requests.json?start_date=yesterday"), 400)
     assert_error(anonymous.get("/open311/v2/requests.json?service_code=nonsense"), 400)
-    assert_error(anonymous.get(
-        "/open311/v2/requests.json?start_date=2026-01-01T00:00:00Z&end_date=2026-06-01T00:00:00Z"), 400)
+    assert_error(
+        anonymous.get("/open311/v2/requests.json?start_date=2026-01-01T00:00:00Z&end_date=2026-06-01T00:00:00Z"), 400
+    )
 
 
 def test_at_most_1000_requests_newest_first(anonymous, world, monkeypatch):
@@ -218,8 +262,10 @@ def test_api_post_creates_an_online_matter_and_keeps_contact_data_private(anonym
     assert matter.source == "online" and matter.reporter_id is None and matter.status == "reported"
     assert matter.grid_id == world.grid_a.id and matter.address == "东关路1号门口"
     assert matter.reporter_name == "刘芳" and matter.reporter_phone == "13912345678"
-    assert matter.steps[0].detail["open311"] == {"email": "liufang@example.com",
-                                                 "media_url": "http://example.com/photo.jpg"}
+    assert matter.steps[0].detail["open311"] == {
+        "email": "liufang@example.com",
+        "media_url": "http://example.com/photo.jpg",
+    }
     # The notice tells the submitter their tracking code (only this response carries it).
     assert matter.tracking_code in body[0]["service_notice"]
     assert "刘芳" not in response.get_data(as_text=True) and "13912345678" not in response.get_data(as_text=True)
@@ -255,8 +301,10 @@ def test_api_post_refuses_bad_input_with_the_spec_errors(app, anonymous, world, 
     fresh()
     assert db.session.scalar(select(db.func.count(Matter.id))) == before
     # A grid by attribute, or the county's default grid.
-    assert api_post(anonymous, api_key, world, address_id="",
-                    **{"attribute[grid_code]": world.grid_b.code}).status_code == 200
+    assert (
+        api_post(anonymous, api_key, world, address_id="", **{"attribute[grid_code]": world.grid_b.code}).status_code
+        == 200
+    )
     assert db.session.scalar(select(Matter).order_by(Matter.id.desc())).grid_id == world.grid_b.id
     app.config["OPEN311_DEFAULT_GRID"] = world.grid_a2.code
     assert api_post(anonymous, api_key, world, address_id="").status_code == 200

@@ -1,5 +1,6 @@
 """The tracking page (status, timeline by unit, result, rating once) and the
 community results board (closed and published only, personal data masked)."""
+
 from __future__ import annotations
 
 from app.extensions import db
@@ -141,6 +142,7 @@ def test_mask_text():
 def _cell_after(html: str, heading: str) -> str:
     """The text of the cell next to the table heading `heading`."""
     from bs4 import BeautifulSoup
+
     th = BeautifulSoup(html, "html.parser").find("th", string=heading)
     assert th is not None, heading
     return th.find_next_sibling("td").get_text(" ", strip=True)

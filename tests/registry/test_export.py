@@ -1,5 +1,6 @@
 """Exporting the resident and household lists to Excel: the list's filters, rows in
 the user's scope only, ID and phone numbers masked, every export audited."""
+
 from __future__ import annotations
 
 from io import BytesIO
@@ -36,14 +37,19 @@ def _add_people(world):
     """A second resident in grid A with a care tag, one who moved away, one in grid A2."""
     with write_transactions():
         tag = db.session.scalar(select(CareTag).where(CareTag.name == "空巢老人"))
-        services.register_resident(services.ResidentValues(
-            name="王芳", id_number=make_id_number("19500505", 31, male=False), phone="13511112222",
-            tag_ids=[tag.id]), world.grid_a)
-        gone = services.register_resident(services.ResidentValues(
-            name="刘强", id_number=make_id_number("19600606", 32)), world.grid_a)
+        services.register_resident(
+            services.ResidentValues(
+                name="王芳", id_number=make_id_number("19500505", 31, male=False), phone="13511112222", tag_ids=[tag.id]
+            ),
+            world.grid_a,
+        )
+        gone = services.register_resident(
+            services.ResidentValues(name="刘强", id_number=make_id_number("19600606", 32)), world.grid_a
+        )
         services.end_residence(gone, "move_out", gone.created_at.date())
-        services.register_resident(services.ResidentValues(
-            name="陈静", id_number=make_id_number("19900707", 33, male=False)), world.grid_a2)
+        services.register_resident(
+            services.ResidentValues(name="陈静", id_number=make_id_number("19900707", 33, male=False)), world.grid_a2
+        )
         db.session.commit()
         return tag
 
@@ -73,7 +79,7 @@ def test_resident_export_is_masked_and_scoped(client_as, world):
 def test_resident_export_follows_the_list_filters(client_as, world):
     tag = _add_people(world)
     client = client_as("station_a")  # the whole community: grids A and A2
-    names = lambda url: sorted(body(cells(client.get(url).data), "姓名"))  # noqa: E731
+    names = lambda url: sorted(body(cells(client.get(url).data), "姓名"))
     assert names("/residents/export.xlsx") == sorted(["张伟", "王芳", "陈静"])
     assert names(f"/residents/export.xlsx?grid={world.grid_a2.id}") == ["陈静"]
     assert names(f"/residents/export.xlsx?tag={tag.id}") == ["王芳"]
@@ -121,15 +127,24 @@ def test_cli_exports_are_masked(app, runner, world, tmp_path):
 def test_export_link_fragments_carry_the_filters(app, world):
     """The snippets the list pages include: the export link repeats the filters."""
     from flask import render_template
+
     with app.test_request_context("/residents/"):
         from flask_login import login_user
+
         login_user(world.users["worker_a"])
-        html = render_template("registry/_resident_export_link.html", query="张", grid_id=world.grid_a.id,
-                               tag_id=None, status="active")
+        html = render_template(
+            "registry/_resident_export_link.html", query="张", grid_id=world.grid_a.id, tag_id=None, status="active"
+        )
         assert f"/residents/export.xlsx?q=%E5%BC%A0&amp;grid={world.grid_a.id}&amp;status=active" in html
         assert "/residents/import" in html and "<html" not in html
-        html = render_template("registry/_household_export_link.html", query="", grid_id=None,
-                               household_type="rental", visit_class=1, closed=True)
+        html = render_template(
+            "registry/_household_export_link.html",
+            query="",
+            grid_id=None,
+            household_type="rental",
+            visit_class=1,
+            closed=True,
+        )
         assert "/households/export.xlsx?type=rental&amp;visit=1&amp;closed=1" in html
 
 

@@ -2,6 +2,7 @@
 database: create and list, members joining and leaving, a new head, splits and
 merges, masking of personal numbers, roles and scope. Forms are filled and sent as
 rendered (tests/web.py); hand-built posts only where forged."""
+
 from datetime import date
 
 import pytest
@@ -19,8 +20,9 @@ TODAY = local_today().isoformat()
 
 
 def person(world, name, birth="19900101", sequence=21, grid=None, **extra):
-    resident = services.register_resident(services.ResidentValues(
-        name=name, id_number=make_id_number(birth, sequence), **extra), grid or world.grid_a)
+    resident = services.register_resident(
+        services.ResidentValues(name=name, id_number=make_id_number(birth, sequence), **extra), grid or world.grid_a
+    )
     db.session.commit()
     return resident
 
@@ -65,11 +67,15 @@ def by_number(number):
 
 def memberships(household_id):
     fresh()
-    return list(db.session.scalars(select(HouseholdMember).where(HouseholdMember.household_id == household_id)
-                                   .order_by(HouseholdMember.id)))
+    return list(
+        db.session.scalars(
+            select(HouseholdMember).where(HouseholdMember.household_id == household_id).order_by(HouseholdMember.id)
+        )
+    )
 
 
 # --- Create, list, edit --------------------------------------------------------------
+
 
 def test_create_a_household_through_the_page_and_see_it_listed(web_as, client_as, world):
     web = web_as("worker_a")
@@ -93,8 +99,9 @@ def test_create_a_household_through_the_page_and_see_it_listed(web_as, client_as
 
 def test_duplicate_household_number_is_refused_at_the_field_keeping_input(web_as, world):
     web = web_as("worker_a")
-    response = press(household_typed(new_household_form(web, world.grid_a), household_number="A001", room="909"),
-                     "保存")
+    response = press(
+        household_typed(new_household_form(web, world.grid_a), household_number="A001", room="909"), "保存"
+    )
     assert response.status_int == 200
     assert 'id="household_number-error"' in response.text and "本网格已有该户号。" in response.text
     again = form_on(response)
@@ -126,17 +133,30 @@ def test_forged_household_in_another_grid_is_refused(web_as, world):
     web = web_as("worker_a")
     form = new_household_form(web)
     assert [value for value, _text in options(form, "grid_id")] == [str(world.grid_a.id)]
-    response = forge(web, "/households/new", {
-        "grid_id": str(world.grid_b.id), "household_number": "A002", "household_type": "rental",
-        "visit_class": "2", "building_id": "0", "unit": "", "room": "", "address_text": "滨河路9号", "note": ""})
+    response = forge(
+        web,
+        "/households/new",
+        {
+            "grid_id": str(world.grid_b.id),
+            "household_number": "A002",
+            "household_type": "rental",
+            "visit_class": "2",
+            "building_id": "0",
+            "unit": "",
+            "room": "",
+            "address_text": "滨河路9号",
+            "note": "",
+        },
+    )
     assert response.status_int == 200 and "请选择您管辖范围内的在用网格。" in visible_text(response)
     assert by_number("A002") is None
 
 
 def test_building_select_narrows_to_the_chosen_grid_with_htmx(client_as, world):
     client = client_as("admin")
-    response = client.get(f"/households/new?grid_id={world.grid_a.id}",
-                          headers={"HX-Request": "true", "HX-Target": "building-field"})
+    response = client.get(
+        f"/households/new?grid_id={world.grid_a.id}", headers={"HX-Request": "true", "HX-Target": "building-field"}
+    )
     html = response.get_data(as_text=True)
     assert "<html" not in html and "东关路1号" in html and "滨河路1号" not in html
     assert "东关一网格 ·" not in html  # one grid: no grid labels needed
@@ -181,6 +201,7 @@ def test_edit_is_recorded_as_a_correction_in_the_feed(web_as, client_as, world):
 
 # --- Detail and masking --------------------------------------------------------------
 
+
 def test_detail_and_list_show_masked_numbers_only(client_as, world):
     resident = world.residents["a"]
     full_id, full_phone = resident.id_number, resident.phone
@@ -200,8 +221,9 @@ def test_detail_and_list_show_masked_numbers_only(client_as, world):
 def test_feed_masks_numbers_in_corrections(client_as, world):
     resident = world.residents["a"]
     old_phone = resident.phone
-    services.update_resident(resident, services.ResidentValues(
-        name=resident.name, id_number=resident.id_number, phone="13700001111"))
+    services.update_resident(
+        resident, services.ResidentValues(name=resident.name, id_number=resident.id_number, phone="13700001111")
+    )
     db.session.commit()
     html = client_as("worker_a").get("/population-changes/").get_data(as_text=True)
     assert "联系电话：139****5678 → 137****1111" in html
@@ -209,6 +231,7 @@ def test_feed_masks_numbers_in_corrections(client_as, world):
 
 
 # --- Members ---------------------------------------------------------------------------
+
 
 def add_member_form(web, household):
     """添加已登记人员 on the household's page."""
@@ -226,14 +249,18 @@ def test_add_an_existing_resident_by_id_number(web_as, world):
     response = press(form, "加入本户")
     assert response.status_int == 303, visible_text(response)[:600]
     rows = memberships(household.id)
-    assert [(r.resident.name, r.relation, r.end_date) for r in rows] == [("张伟", "head", None), ("王芳", "spouse", None)]
+    assert [(r.resident.name, r.relation, r.end_date) for r in rows] == [
+        ("张伟", "head", None),
+        ("王芳", "spouse", None),
+    ]
     text = visible_text(response.follow())
     assert "王芳" in text and "配偶" in text and "加入住户" in text
 
 
 def test_adding_someone_outside_the_scope_reveals_nothing(web_as, world):
-    stranger = person(world, "赵敏", "19880202", 41, grid=world.grid_b, phone="13655556666",
-                      current_address="滨河路88号")
+    stranger = person(
+        world, "赵敏", "19880202", 41, grid=world.grid_b, phone="13655556666", current_address="滨河路88号"
+    )
     web = web_as("worker_a")
     household = world.households["a"]
     for number in (stranger.id_number, make_id_number("19990909", 77)):  # elsewhere, and nowhere
@@ -310,6 +337,7 @@ def test_member_of_another_household_is_404_and_a_forged_leave_too(web_as, world
 
 # --- Head, split, merge ----------------------------------------------------------------
 
+
 def test_change_head_through_the_page_keeps_the_ended_rows(web_as, world):
     son = with_member(world, "张子", "child", 52)
     wife = with_member(world, "王芳", "spouse", 53)
@@ -375,8 +403,10 @@ def test_split_through_the_page(web_as, world):
 
 
 def test_merge_through_the_page_with_a_confirmation(web_as, world):
-    other = services.create_household(services.HouseholdValues(
-        household_number="A002", building_id=world.building_a.id, unit="1", room="102"), world.grid_a)
+    other = services.create_household(
+        services.HouseholdValues(household_number="A002", building_id=world.building_a.id, unit="1", room="102"),
+        world.grid_a,
+    )
     services.add_member(other, person(world, "孙强", "19600606", 61), "head", date(2024, 1, 1))
     db.session.commit()
     household = world.households["a"]
@@ -403,10 +433,10 @@ def test_merge_through_the_page_with_a_confirmation(web_as, world):
 
 # --- Feed ------------------------------------------------------------------------------
 
+
 def feed_rows(client, query=""):
     """The feed's table alone (the htmx fragment): no menu, filters or user name around it."""
-    response = client.get(f"/population-changes/{query}",
-                          headers={"HX-Request": "true", "HX-Target": "change-rows"})
+    response = client.get(f"/population-changes/{query}", headers={"HX-Request": "true", "HX-Target": "change-rows"})
     assert response.status_code == 200 and "<html" not in response.get_data(as_text=True)
     return text_of(response)
 
@@ -431,6 +461,7 @@ def test_feed_lists_events_with_labels_and_is_scoped(web_as, client_as, world):
 
 # --- Roles -------------------------------------------------------------------------------
 
+
 def test_leader_reads_and_forged_writes_are_403(web_as, client_as, world):
     """A leader is shown no way to change a household; every write URL answers 403,
     to the page and to a forged post."""
@@ -442,9 +473,15 @@ def test_leader_reads_and_forged_writes_are_403(web_as, client_as, world):
     detail = text_of(client.get(f"/households/{household.id}"))
     assert "变更户主" not in detail and "添加已登记人员" not in detail
     web = web_as("leader_a")
-    for url in ("/households/new", f"/households/{household.id}/edit", f"/households/{household.id}/members",
-                f"/households/{household.id}/members/{member.id}/leave", f"/households/{household.id}/head",
-                f"/households/{household.id}/split", f"/households/{household.id}/merge"):
+    for url in (
+        "/households/new",
+        f"/households/{household.id}/edit",
+        f"/households/{household.id}/members",
+        f"/households/{household.id}/members/{member.id}/leave",
+        f"/households/{household.id}/head",
+        f"/households/{household.id}/split",
+        f"/households/{household.id}/merge",
+    ):
         assert forge(web, url, {}).status_int == 403, url
         assert web.get(url, expect_errors=True).status_int == 403, url
 
@@ -459,6 +496,7 @@ def test_another_grids_household_is_404_and_a_forged_merge_too(web_as, world, us
 
 def test_a_household_moves_to_another_grid_with_its_members(web_as, client_as, world):
     from app.registry.models import KeyPerson
+
     home, head = world.households["a"], world.residents["a"]
     web = web_as("station_a")
     form = form_on(web.get(f"/households/{home.id}").click(description="搬迁"))
@@ -483,9 +521,11 @@ def test_a_household_moves_to_another_grid_with_its_members(web_as, client_as, w
 def test_buildings_are_offered_in_natural_order(web_as, world):
     """1号楼, 2号楼 … 10号楼 in the building choice of 新建住户, 修改 and 搬迁."""
     from app.org.models import Building
+
     for number in ("10号楼", "2号楼"):  # 10号楼 registered first
-        db.session.add(Building(community=world.community_a, grid=world.grid_a, number=number,
-                                address=f"东关路{number[:-2]}号"))
+        db.session.add(
+            Building(community=world.community_a, grid=world.grid_a, number=number, address=f"东关路{number[:-2]}号")
+        )
         db.session.flush()
     db.session.commit()
     web = web_as("worker_a")

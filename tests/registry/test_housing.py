@@ -3,6 +3,7 @@ owner, rentals with their term, 治安责任书 and tenants (found only within s
 shops with their licence, the masked exports, roles and scope, buildings and rooms in
 natural order; and the rules in app.registry.housing_services directly. Forms are
 filled and sent as rendered (tests/web.py); hand-built posts only where forged."""
+
 import re
 from datetime import date, timedelta
 from io import BytesIO
@@ -17,8 +18,7 @@ from app.core.timeutil import local_today
 from app.extensions import db
 from app.org.models import Building
 from app.registry import housing_services as housing
-from app.registry import shop_services
-from app.registry import services
+from app.registry import services, shop_services
 from app.registry.housing_models import House, Rental, RentalTenant, Shop
 from tests.conftest import fresh, text_of
 from tests.factories import make_id_number
@@ -29,8 +29,10 @@ BAD_CODE = "91350100M000100Y42"
 
 
 def person(world, name, sequence, grid=None, phone=""):
-    resident = services.register_resident(services.ResidentValues(
-        name=name, id_number=make_id_number("19900101", sequence), phone=phone), grid or world.grid_a)
+    resident = services.register_resident(
+        services.ResidentValues(name=name, id_number=make_id_number("19900101", sequence), phone=phone),
+        grid or world.grid_a,
+    )
     db.session.commit()
     return resident
 
@@ -44,8 +46,14 @@ def fill(form, **typed):
 
 def house_typed(**overrides):
     """What a worker types for a new house in a building (grid and building chosen)."""
-    return {"unit": "3", "room": "301", "owner_name": "王芳", "owner_phone": "13700001234", "area_m2": "89.5",
-            **overrides}
+    return {
+        "unit": "3",
+        "room": "301",
+        "owner_name": "王芳",
+        "owner_phone": "13700001234",
+        "area_m2": "89.5",
+        **overrides,
+    }
 
 
 def new_house_form(web, world):
@@ -60,8 +68,14 @@ def new_shop_form(web):
 
 
 def shop_typed(**overrides):
-    return {"name": "东关小吃店", "licence_number": GOOD_CODE, "operator_name": "赵强",
-            "operator_phone": "13600004321", "address": "东关路8号", **overrides}
+    return {
+        "name": "东关小吃店",
+        "licence_number": GOOD_CODE,
+        "operator_name": "赵强",
+        "operator_phone": "13600004321",
+        "address": "东关路8号",
+        **overrides,
+    }
 
 
 def audit_actions():
@@ -78,6 +92,7 @@ def workbook_rows(response):
 
 # --- Houses ----------------------------------------------------------------------------
 
+
 def test_create_a_house_in_a_building_and_see_it_listed(web_as, client_as, world):
     """登记房屋 from the list filtered to a building: grid and building come chosen."""
     web = web_as("worker_a")
@@ -90,15 +105,21 @@ def test_create_a_house_in_a_building_and_see_it_listed(web_as, client_as, world
     house = db.session.scalar(select(House).where(House.room == "301"))
     assert response.location.endswith(f"/houses/{house.id}")
     assert (house.grid_id, house.building_id, house.owner_name, house.owner_phone, str(house.area_m2)) == (
-        world.grid_a.id, world.building_a.id, "王芳", "13700001234", "89.50")
+        world.grid_a.id,
+        world.building_a.id,
+        "王芳",
+        "13700001234",
+        "89.50",
+    )
     assert "已登记房屋：东关路1号3单元301室" in visible_text(response.follow())
     client = client_as("worker_a")
     listed = text_of(client.get("/houses/"))
     assert "东关路1号3单元301室" in listed and "王芳" in listed and "137****1234" in listed
     assert "13700001234" not in listed
     # The building filter and a search by owner both find it; the htmx fragment is bare.
-    fragment = client.get(f"/houses/?building={world.building_a.id}&q=王芳",
-                          headers={"HX-Request": "true", "HX-Target": "house-rows"})
+    fragment = client.get(
+        f"/houses/?building={world.building_a.id}&q=王芳", headers={"HX-Request": "true", "HX-Target": "house-rows"}
+    )
     assert "<html" not in fragment.get_data(as_text=True) and "东关路1号3单元301室" in text_of(fragment)
     assert fragment.headers["Vary"] == "HX-Request" or "HX-Request" in fragment.headers["Vary"]
     assert "301" not in text_of(client.get("/houses/?q=没有这个人"))
@@ -135,15 +156,21 @@ def test_a_building_of_another_grid_is_refused_at_the_field(web_as, world):
 def test_owner_by_id_number_only_within_scope(web_as, world):
     web = web_as("worker_a")
     by_number = {"owner_name": "", "owner_phone": ""}
-    outside = press(fill(new_house_form(web, world), **house_typed(
-        **by_number, owner_id_number=world.residents["b"].id_number)), "保存")
-    unknown = press(fill(new_house_form(web, world), **house_typed(
-        **by_number, owner_id_number=make_id_number("19600101", 77))), "保存")
+    outside = press(
+        fill(new_house_form(web, world), **house_typed(**by_number, owner_id_number=world.residents["b"].id_number)),
+        "保存",
+    )
+    unknown = press(
+        fill(new_house_form(web, world), **house_typed(**by_number, owner_id_number=make_id_number("19600101", 77))),
+        "保存",
+    )
     message = "在您的管辖范围内未找到该证件号码的人员。"
     assert message in visible_text(outside) and message in visible_text(unknown)
     assert "李娜" not in visible_text(outside)
-    response = press(fill(new_house_form(web, world), **house_typed(
-        **by_number, owner_id_number=world.residents["a"].id_number)), "保存")
+    response = press(
+        fill(new_house_form(web, world), **house_typed(**by_number, owner_id_number=world.residents["a"].id_number)),
+        "保存",
+    )
     assert response.status_int == 303, visible_text(response)[:600]
     fresh()
     house = db.session.scalar(select(House).where(House.room == "301"))
@@ -165,9 +192,11 @@ def test_owner_by_id_number_only_within_scope(web_as, world):
 
 # --- Rentals ---------------------------------------------------------------------------
 
+
 def new_house(world, room="401"):
-    house = House(grid_id=world.grid_a.id, building_id=world.building_a.id, unit="4", room=room, use="own",
-                  owner_name="王芳")
+    house = House(
+        grid_id=world.grid_a.id, building_id=world.building_a.id, unit="4", room=room, use="own", owner_name="王芳"
+    )
     db.session.add(house)
     db.session.commit()
     return house
@@ -246,8 +275,7 @@ def test_remove_a_tenant_and_a_forged_remove_through_another_rental_is_404(web_a
     rental = world.records["a"]["rental"]
     tenant_id = world.records["a"]["tenant"].id
     house = new_house(world)
-    other = Rental(house=house, grid_id=world.grid_a.id, start_date=date(2024, 1, 1),
-                   landlord_name="王芳")
+    other = Rental(house=house, grid_id=world.grid_a.id, start_date=date(2024, 1, 1), landlord_name="王芳")
     db.session.add(other)
     db.session.commit()
     web = web_as("worker_a")
@@ -265,10 +293,21 @@ def test_remove_a_tenant_and_a_forged_remove_through_another_rental_is_404(web_a
 def test_rental_list_filters_unsigned_and_expired(client_as, world):
     today = local_today()
     house_1, house_2 = new_house(world, "501"), new_house(world, "502")
-    signed = Rental(house=house_1, grid_id=world.grid_a.id, landlord_name="签了的房东",
-                    start_date=today - timedelta(days=30), agreement_signed=True, agreement_date=today)
-    ended = Rental(house=house_2, grid_id=world.grid_a.id, landlord_name="到期的房东",
-                   start_date=date(2023, 1, 1), end_date=today - timedelta(days=1))
+    signed = Rental(
+        house=house_1,
+        grid_id=world.grid_a.id,
+        landlord_name="签了的房东",
+        start_date=today - timedelta(days=30),
+        agreement_signed=True,
+        agreement_date=today,
+    )
+    ended = Rental(
+        house=house_2,
+        grid_id=world.grid_a.id,
+        landlord_name="到期的房东",
+        start_date=date(2023, 1, 1),
+        end_date=today - timedelta(days=1),
+    )
     db.session.add_all([signed, ended])
     db.session.commit()
     client = client_as("worker_a")
@@ -284,6 +323,7 @@ def test_rental_list_filters_unsigned_and_expired(client_as, world):
 
 # --- Shops -----------------------------------------------------------------------------
 
+
 def test_shop_licence_must_be_a_valid_credit_code_when_it_has_18_characters(web_as, client_as, world):
     web = web_as("worker_a")
     form = new_shop_form(web)
@@ -294,13 +334,18 @@ def test_shop_licence_must_be_a_valid_credit_code_when_it_has_18_characters(web_
     assert "统一社会信用代码校验位不正确" in visible_text(bad)
     again = form_on(bad)
     assert again["business_type"].value == "catering" and again["operator_name"].value == "赵强"
-    response = press(fill(again, licence_number=GOOD_CODE, frontage_duty_signed=True,
-                          frontage_duty_note="每日清扫"), "保存")
+    response = press(
+        fill(again, licence_number=GOOD_CODE, frontage_duty_signed=True, frontage_duty_note="每日清扫"), "保存"
+    )
     fresh()
     shop = db.session.scalar(select(Shop).where(Shop.name == "东关小吃店"))
     assert response.status_int == 303 and response.location.endswith(f"/shops/{shop.id}")
     assert (shop.licence_number, shop.grid_id, shop.frontage_duty_signed, shop.operator_phone) == (
-        GOOD_CODE, world.grid_a.id, True, "13600004321")
+        GOOD_CODE,
+        world.grid_a.id,
+        True,
+        "13600004321",
+    )
     detail = visible_text(response.follow())
     assert GOOD_CODE in detail and "136****4321" in detail and "每日清扫" in detail
     listed = text_of(client_as("worker_a").get("/shops/?duty=signed"))
@@ -342,11 +387,14 @@ def test_forged_shop_in_a_house_of_another_grid_is_refused_at_the_field(web_as, 
     assert db.session.scalar(select(Shop).where(Shop.name == "东关小吃店")) is None
 
 
-@pytest.mark.parametrize("typed, stored", [
-    (GOOD_CODE.lower(), GOOD_CODE),
-    ("３５０１００４０００１２３４５", "350100400012345"),   # full-width digits, old registration number
-    ("", ""),
-])
+@pytest.mark.parametrize(
+    "typed, stored",
+    [
+        (GOOD_CODE.lower(), GOOD_CODE),
+        ("３５０１００４０００１２３４５", "350100400012345"),  # full-width digits, old registration number
+        ("", ""),
+    ],
+)
 def test_licence_numbers_accepted(typed, stored):
     assert shop_services.clean_licence(typed) == stored
 
@@ -360,19 +408,24 @@ def test_licence_numbers_refused(app, typed):
 
 # --- Rules without a client ------------------------------------------------------------
 
+
 def test_rental_rules_directly(app, world):
     worker = world.users["worker_a"]
     house = world.records["a"]["house"]
     landlord = housing.PersonValues(name="王芳")
     with pytest.raises(RuleError) as refused:
-        housing.create_rental(house, housing.RentalValues(landlord=landlord, start_date=date(2024, 5, 2),
-                                                          end_date=date(2024, 5, 1)), user=worker)
+        housing.create_rental(
+            house,
+            housing.RentalValues(landlord=landlord, start_date=date(2024, 5, 2), end_date=date(2024, 5, 1)),
+            user=worker,
+        )
     assert refused.value.field == "end_date"
     db.session.rollback()
     # A blank landlord on a house with a registered owner: the owner lets it.
     house.owner_resident_id = world.residents["a"].id
-    rental = housing.create_rental(house, housing.RentalValues(landlord=housing.PersonValues(),
-                                                               start_date=date(2024, 5, 1)), user=worker)
+    rental = housing.create_rental(
+        house, housing.RentalValues(landlord=housing.PersonValues(), start_date=date(2024, 5, 1)), user=worker
+    )
     assert rental.landlord_resident_id == world.residents["a"].id and rental.grid_id == world.grid_a.id
     with pytest.raises(RuleError) as refused:
         housing.add_tenant(rental, world.residents["b"].id_number, user=worker)
@@ -382,6 +435,7 @@ def test_rental_rules_directly(app, world):
 
 
 # --- Exports ---------------------------------------------------------------------------
+
 
 def test_exports_are_masked_and_audited(client_as, world):
     world.records["a"]["house"].owner_phone = "13700001234"
@@ -406,12 +460,17 @@ def test_exports_are_masked_and_audited(client_as, world):
     assert any("136****4321" in row for row in shops[2:]) and "便民超市b" not in str(shops)
 
     fresh()
-    summaries = [e.summary for e in db.session.scalars(
-        select(AuditEvent).where(AuditEvent.action == "register_exported").order_by(AuditEvent.id))]
+    summaries = [
+        e.summary
+        for e in db.session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "register_exported").order_by(AuditEvent.id)
+        )
+    ]
     assert summaries == ["房屋 1", "出租房屋 1", "商铺 1"]
 
 
 # --- Roles and scope -------------------------------------------------------------------
+
 
 def test_leader_reads_but_forged_writes_are_403(web_as, world):
     """A leader's pages offer no form; posts forged to each write URL are 403."""
@@ -421,10 +480,16 @@ def test_leader_reads_but_forged_writes_are_403(web_as, world):
         page = web.get(url)
         assert page.status_int == 200 and post_forms(page) == [], url
     assert f"/houses/{records['house'].id}/edit" not in web.get(f"/houses/{records['house'].id}").text
-    for url in ["/houses/new", f"/houses/{records['house'].id}/edit", f"/houses/{records['house'].id}/rentals/new",
-                f"/rentals/{records['rental'].id}/edit", f"/rentals/{records['rental'].id}/tenants",
-                f"/rentals/{records['rental'].id}/tenants/{records['tenant'].id}/remove",
-                "/shops/new", f"/shops/{records['shop'].id}/edit"]:
+    for url in [
+        "/houses/new",
+        f"/houses/{records['house'].id}/edit",
+        f"/houses/{records['house'].id}/rentals/new",
+        f"/rentals/{records['rental'].id}/edit",
+        f"/rentals/{records['rental'].id}/tenants",
+        f"/rentals/{records['rental'].id}/tenants/{records['tenant'].id}/remove",
+        "/shops/new",
+        f"/shops/{records['shop'].id}/edit",
+    ]:
         assert forge(web, url, {}).status_int == 403, url
     fresh()
     assert db.session.get(RentalTenant, records["tenant"].id) is not None
@@ -433,11 +498,17 @@ def test_leader_reads_but_forged_writes_are_403(web_as, world):
 def test_another_grid_sees_nothing_and_forged_posts_are_404(web_as, client_as, world):
     records = world.records["a"]
     web = web_as("worker_b")
-    for url in [f"/houses/{records['house'].id}", f"/houses/{records['house'].id}/edit",
-                f"/houses/{records['house'].id}/rentals/new", f"/rentals/{records['rental'].id}",
-                f"/rentals/{records['rental'].id}/edit", f"/rentals/{records['rental'].id}/tenants",
-                f"/shops/{records['shop'].id}", f"/shops/{records['shop'].id}/edit",
-                f"/shops/new?house={records['house'].id}"]:
+    for url in [
+        f"/houses/{records['house'].id}",
+        f"/houses/{records['house'].id}/edit",
+        f"/houses/{records['house'].id}/rentals/new",
+        f"/rentals/{records['rental'].id}",
+        f"/rentals/{records['rental'].id}/edit",
+        f"/rentals/{records['rental'].id}/tenants",
+        f"/shops/{records['shop'].id}",
+        f"/shops/{records['shop'].id}/edit",
+        f"/shops/new?house={records['house'].id}",
+    ]:
         assert web.get(url, expect_errors=True).status_int == 404, url
         if "?" not in url:
             assert forge(web, url, {}).status_int in (404, 405), url
@@ -450,6 +521,7 @@ def test_another_grid_sees_nothing_and_forged_posts_are_404(web_as, client_as, w
 
 
 # --- Natural order -----------------------------------------------------------------------
+
 
 def more_buildings(world):
     """10号楼 registered before 2号楼, beside the factory's 1号楼 (东关路1号)."""
@@ -478,30 +550,46 @@ def test_buildings_are_listed_and_offered_in_natural_order(web_as, client_as, wo
     web = web_as("worker_a")
     form = new_house_form(web, world)
     assert [text for _value, text in options(form, "building_id")][1:] == [
-        "东关一网格 · 1号楼 东关路1号", "东关一网格 · 2号楼 东关路2号", "东关一网格 · 10号楼 东关路10号"]
+        "东关一网格 · 1号楼 东关路1号",
+        "东关一网格 · 2号楼 东关路2号",
+        "东关一网格 · 10号楼 东关路10号",
+    ]
     listing = web.get("/houses/")
     offered = next(f for f in listing.forms.values() if "building" in f.fields)  # the list's filters
     assert building_numbers(" ".join(text for _value, text in options(offered, "building"))) == [
-        "1号楼", "2号楼", "10号楼"]
+        "1号楼",
+        "2号楼",
+        "10号楼",
+    ]
 
 
 def test_a_buildings_rooms_are_listed_in_natural_order(web_as, client_as, world):
     """Rooms 101, 102 … 1001 (not 1001, 101, 102), buildings 1号楼 … 10号楼, on the
     house list (one building's and all) and in the shop form's house choice."""
     two, ten = more_buildings(world)
-    db.session.add_all([
-        House(grid_id=world.grid_a.id, building_id=world.building_a.id, unit="1", room="1001", use="own"),
-        House(grid_id=world.grid_a.id, building_id=world.building_a.id, unit="1", room="101", use="own"),
-        House(grid_id=world.grid_a.id, building_id=ten.id, unit="1", room="101", use="own"),
-        House(grid_id=world.grid_a.id, building_id=two.id, unit="1", room="101", use="own"),
-    ])
+    db.session.add_all(
+        [
+            House(grid_id=world.grid_a.id, building_id=world.building_a.id, unit="1", room="1001", use="own"),
+            House(grid_id=world.grid_a.id, building_id=world.building_a.id, unit="1", room="101", use="own"),
+            House(grid_id=world.grid_a.id, building_id=ten.id, unit="1", room="101", use="own"),
+            House(grid_id=world.grid_a.id, building_id=two.id, unit="1", room="101", use="own"),
+        ]
+    )
     db.session.commit()
     client = client_as("worker_a")
     rooms = text_of(client.get(f"/houses/?building={world.building_a.id}"))
     assert re.findall(r"东关路1号1单元\d+室", rooms) == [
-        "东关路1号1单元101室", "东关路1号1单元102室", "东关路1号1单元1001室"]
+        "东关路1号1单元101室",
+        "东关路1号1单元102室",
+        "东关路1号1单元1001室",
+    ]
     everything = re.findall(r"东关路\d+号1单元\d+室", text_of(client.get("/houses/")))
-    assert everything == ["东关路1号1单元101室", "东关路1号1单元102室", "东关路1号1单元1001室",
-                          "东关路2号1单元101室", "东关路10号1单元101室"]
+    assert everything == [
+        "东关路1号1单元101室",
+        "东关路1号1单元102室",
+        "东关路1号1单元1001室",
+        "东关路2号1单元101室",
+        "东关路10号1单元101室",
+    ]
     form = new_shop_form(web_as("worker_a"))
     assert [text for _value, text in options(form, "house_id")][1:] == everything

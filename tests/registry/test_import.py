@@ -3,6 +3,7 @@ uploaded through the pages as a person does (the import page's form, the file pu
 into its file field, 上传并检查 pressed; the preview's 确认导入 pressed as rendered),
 the preview writing nothing and the confirm writing all or nothing; and through
 `flask import residents`."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -23,8 +24,20 @@ from tests.conftest import fresh
 from tests.factories import make_id_number
 from tests.web import Upload, choose, forge, form_on, post_forms, press, visible_text
 
-HEADER = ["网格编码", "户号", "与户主关系", "姓名", "证件号码", "出生日期", "联系电话", "楼栋", "单元", "室",
-          "地址", "关爱标签"]
+HEADER = [
+    "网格编码",
+    "户号",
+    "与户主关系",
+    "姓名",
+    "证件号码",
+    "出生日期",
+    "联系电话",
+    "楼栋",
+    "单元",
+    "室",
+    "地址",
+    "关爱标签",
+]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -47,7 +60,20 @@ def family(world, phone="13700001111"):
     """A household of three in 东关一网格 (a new household number), rows as dicts."""
     code = world.grid_a.code
     return [
-        [code, "A100", "户主", "赵大", make_id_number("19750102", 41), None, phone, "1号楼", "2", "201", None, "空巢老人"],
+        [
+            code,
+            "A100",
+            "户主",
+            "赵大",
+            make_id_number("19750102", 41),
+            None,
+            phone,
+            "1号楼",
+            "2",
+            "201",
+            None,
+            "空巢老人",
+        ],
         [code, "A100", "配偶", "钱二", make_id_number("19770304", 42, male=False), None, "13700002222"],
         [code, "A100", "子女", "赵小三", make_id_number("20100506", 43), None, None],
     ]
@@ -55,8 +81,10 @@ def family(world, phone="13700001111"):
 
 def counts() -> dict:
     fresh()
-    return {model.__name__: db.session.scalar(select(func.count()).select_from(model))
-            for model in (Resident, Household, HouseholdMember, PopulationEvent, AuditEvent)}
+    return {
+        model.__name__: db.session.scalar(select(func.count()).select_from(model))
+        for model in (Resident, Household, HouseholdMember, PopulationEvent, AuditEvent)
+    }
 
 
 def upload(web, data: bytes, grid=None, filename: str = "people.xlsx", mimetype: str = XLSX):
@@ -119,6 +147,7 @@ def preview_counts(page: str) -> tuple[list[int], list[int]]:
 
 # --- Template ---------------------------------------------------------------------------
 
+
 def test_template_downloads_and_imports_cleanly_once_filled(app, web_as, world):
     web = web_as("worker_a")
     response = web.get("/residents/import").click(description="下载导入模板")
@@ -143,11 +172,22 @@ def test_template_downloads_and_imports_cleanly_once_filled(app, web_as, world):
     # Filled in: example rows deleted, one family typed in below the header.
     ws.delete_rows(2, len(examples))
     index = {name.lstrip("*"): number for number, name in enumerate(header, 1)}
-    for offset, (relation, name, number, phone) in enumerate([
+    for offset, (relation, name, number, phone) in enumerate(
+        [
             ("户主", "孙一", make_id_number("19660101", 51), "13600001111"),
-            ("子女", "孙二", make_id_number("19950202", 52, male=False), "")], 2):
-        for key, value in (("网格编码", world.grid_a.code), ("户号", "A200"), ("与户主关系", relation),
-                           ("姓名", name), ("证件号码", number), ("联系电话", phone), ("地址", "东关路9号")):
+            ("子女", "孙二", make_id_number("19950202", 52, male=False), ""),
+        ],
+        2,
+    ):
+        for key, value in (
+            ("网格编码", world.grid_a.code),
+            ("户号", "A200"),
+            ("与户主关系", relation),
+            ("姓名", name),
+            ("证件号码", number),
+            ("联系电话", phone),
+            ("地址", "东关路9号"),
+        ):
             ws.cell(offset, index[key], value)
     filled = BytesIO()
     book.save(filled)
@@ -161,19 +201,20 @@ def test_template_downloads_and_imports_cleanly_once_filled(app, web_as, world):
 
 # --- Problems ---------------------------------------------------------------------------
 
+
 def test_a_file_with_errors_lists_each_at_its_row_and_writes_nothing(app, web_as, world):
     web = web_as("worker_a")
     rows = family(world)
     good_id = rows[1][4]
     broken = rows[2][4][:-1] + ("1" if rows[2][4][-1] != "1" else "2")
     bad = [
-        rows[0],                                                                        # row 2: fine
-        rows[1],                                                                        # row 3: fine
-        [world.grid_a.code, "A100", "子女", "赵小三", broken],                           # row 4: check digit
+        rows[0],  # row 2: fine
+        rows[1],  # row 3: fine
+        [world.grid_a.code, "A100", "子女", "赵小三", broken],  # row 4: check digit
         [world.grid_a.code, "A100", "子女", "赵小四", make_id_number("20120101", 44), "2012-13-45"],  # row 5: date
-        [world.grid_a.code, "A100", "表亲", "赵小五", make_id_number("20130101", 45)],    # row 6: relation
-        [world.grid_a.code, "A100", "配偶", "钱二", good_id],                             # row 7: twice in the file
-        [world.grid_a.code, "A100", "子女", "赵小六", 110101201401011234],                # row 8: ID as a number
+        [world.grid_a.code, "A100", "表亲", "赵小五", make_id_number("20130101", 45)],  # row 6: relation
+        [world.grid_a.code, "A100", "配偶", "钱二", good_id],  # row 7: twice in the file
+        [world.grid_a.code, "A100", "子女", "赵小六", 110101201401011234],  # row 8: ID as a number
     ]
     before = counts()
     response = upload(web, sheet(bad))
@@ -189,8 +230,12 @@ def test_a_file_with_errors_lists_each_at_its_row_and_writes_nothing(app, web_as
     assert counts() == before and uploads(app) == []
 
     # Fixed: the good rows import, the household is formed with its head.
-    fixed = [rows[0], rows[1], rows[2],
-             [world.grid_a.code, "A100", "子女", "赵小四", make_id_number("20120101", 44), "2012-01-01"]]
+    fixed = [
+        rows[0],
+        rows[1],
+        rows[2],
+        [world.grid_a.code, "A100", "子女", "赵小四", make_id_number("20120101", 44), "2012-01-01"],
+    ]
     page = import_file(web, sheet(fixed))
     assert preview_counts(page) == ([4, 0, 0], [1, 0, 0])
     fresh()
@@ -202,8 +247,10 @@ def test_a_file_with_errors_lists_each_at_its_row_and_writes_nothing(app, web_as
     head = household.head
     assert head.phone == "13700001111" and [t.name for t in head.tags] == ["空巢老人"]
     assert head.sex == "M" and head.birth_date == dt.date(1975, 1, 2)
-    assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(
-        AuditEvent.action == "register_imported")) == 1
+    assert (
+        db.session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "register_imported"))
+        == 1
+    )
     assert uploads(app) == []  # the kept upload is gone once applied
 
     # The same file again: nothing new, everyone unchanged.
@@ -239,8 +286,10 @@ def test_a_messy_station_file_imports(app, web_as, world):
     page = import_file(web, sheet(rows, header, title="东关一网格 人口信息采集表（2024年）"), world.grid_a)
     assert preview_counts(page) == ([4, 0, 0], [1, 0, 0])
     fresh()
-    people = {r.name: r for r in db.session.scalars(select(Resident).where(Resident.name.in_(
-        ["周一", "吴二", "Anna", "周四"])))}
+    people = {
+        r.name: r
+        for r in db.session.scalars(select(Resident).where(Resident.name.in_(["周一", "吴二", "Anna", "周四"])))
+    }
     assert people["周一"].id_number == with_x and people["周一"].phone == "13700033333"
     assert people["吴二"].id_number == make_id_number("19850909", 61, male=False)
     assert people["吴二"].ethnicity == "回族" and people["周一"].ethnicity == "汉族"
@@ -249,7 +298,11 @@ def test_a_messy_station_file_imports(app, web_as, world):
     household = db.session.scalar(select(Household).where(Household.household_number == "A300"))
     assert household.grid_id == world.grid_a.id and household.address_text == "李家村三组"
     assert {m.resident.name: m.relation for m in household.current_members} == {
-        "周一": "head", "吴二": "spouse", "Anna": "child", "周四": "child"}
+        "周一": "head",
+        "吴二": "spouse",
+        "Anna": "child",
+        "周四": "child",
+    }
 
 
 def _file_field_error(response) -> str:
@@ -258,11 +311,14 @@ def _file_field_error(response) -> str:
     return error.get_text(" ", strip=True) if error is not None else ""
 
 
-@pytest.mark.parametrize("data, filename", [
-    (b"name,id\n", "people.csv"),
-    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 512, "people.xls"),
-    (b"PK\x03\x04 not really a zip", "people.xlsx"),
-])
+@pytest.mark.parametrize(
+    "data, filename",
+    [
+        (b"name,id\n", "people.csv"),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 512, "people.xls"),
+        (b"PK\x03\x04 not really a zip", "people.xlsx"),
+    ],
+)
 def test_a_file_that_is_not_xlsx_is_refused_on_the_form(app, web_as, world, data, filename):
     web = web_as("worker_a")
     before = counts()
@@ -281,12 +337,12 @@ def encrypted_xlsx() -> bytes:
     header = bytearray(512)
     header[0:8] = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
     struct.pack_into("<HHHHH", header, 0x18, 0x3E, 3, 0xFFFE, 9, 6)  # version 3, 512-byte sectors
-    struct.pack_into("<I", header, 0x30, 0)                             # directory starts at sector 0
+    struct.pack_into("<I", header, 0x30, 0)  # directory starts at sector 0
     directory = bytearray()
     for name, kind in (("Root Entry", 5), ("EncryptionInfo", 2), ("EncryptedPackage", 2)):
         entry = bytearray(128)
         encoded = (name + "\0").encode("utf-16-le")
-        entry[0:len(encoded)] = encoded
+        entry[0 : len(encoded)] = encoded
         struct.pack_into("<HB", entry, 0x40, len(encoded), kind)
         directory += entry
     directory += bytes(512 - len(directory))
@@ -307,6 +363,7 @@ def test_a_password_protected_xlsx_is_named_so_at_the_file_field(app, web_as, wo
 
 def test_an_oversized_file_is_refused_on_the_form(app, web_as, world, monkeypatch):
     from app.registry import xlsx_import
+
     data = sheet(family(world))
     monkeypatch.setattr(xlsx_import, "IMPORT_MAX_BYTES", len(data) - 1)
     web = web_as("worker_a")
@@ -320,11 +377,11 @@ def test_an_oversized_file_is_refused_on_the_form(app, web_as, world, monkeypatc
 def test_rows_outside_the_users_scope_are_problems(app, web_as, world):
     other = world.residents["b"]
     rows = [
-        [world.grid_b.code, "B100", "户主", "郑一", make_id_number("19700101", 71)],    # another grid
-        ["990101001009009", "X1", "户主", "郑二", make_id_number("19700101", 72)],      # no such grid
+        [world.grid_b.code, "B100", "户主", "郑一", make_id_number("19700101", 71)],  # another grid
+        ["990101001009009", "X1", "户主", "郑二", make_id_number("19700101", 72)],  # no such grid
         [world.grid_a.code, "A400", "户主", "李娜", other.id_number, None, None, None, None, None, "东关路5号"],
-        [world.grid_a.code, "A401", "户主", "王五", make_id_number("19700101", 73)],     # needs an address
-        [None, "A402", "户主", "冯六", make_id_number("19700101", 74)],                  # no grid at all
+        [world.grid_a.code, "A401", "户主", "王五", make_id_number("19700101", 73)],  # needs an address
+        [None, "A402", "户主", "冯六", make_id_number("19700101", 74)],  # no grid at all
     ]
     web = web_as("worker_a")
     before = counts()
@@ -342,8 +399,21 @@ def test_rows_outside_the_users_scope_are_problems(app, web_as, world):
 
 def test_a_chosen_grid_rejects_rows_naming_another(app, web_as, world):
     web = web_as("station_a")
-    rows = [[world.grid_a2.code, "A500", "户主", "褚一", make_id_number("19700101", 81), None, None, None,
-             None, None, "东关路7号"]]
+    rows = [
+        [
+            world.grid_a2.code,
+            "A500",
+            "户主",
+            "褚一",
+            make_id_number("19700101", 81),
+            None,
+            None,
+            None,
+            None,
+            None,
+            "东关路7号",
+        ]
+    ]
     page = visible_text(upload(web, sheet(rows), world.grid_a))
     assert "与所选网格" in page and world.grid_a.code in page
     rows[0][0] = None
@@ -354,9 +424,22 @@ def test_a_chosen_grid_rejects_rows_naming_another(app, web_as, world):
 
 def test_a_person_of_another_household_is_not_moved(app, web_as, world):
     head = world.residents["a"]  # heads A001
-    rows = [[world.grid_a.code, "A600", "户主", "卫一", make_id_number("19700101", 91), None, None, None, None,
-             None, "东关路8号"],
-            [world.grid_a.code, "A600", "父母", "张伟", head.id_number]]
+    rows = [
+        [
+            world.grid_a.code,
+            "A600",
+            "户主",
+            "卫一",
+            make_id_number("19700101", 91),
+            None,
+            None,
+            None,
+            None,
+            None,
+            "东关路8号",
+        ],
+        [world.grid_a.code, "A600", "父母", "张伟", head.id_number],
+    ]
     web = web_as("worker_a")
     before = counts()
     page = visible_text(upload(web, sheet(rows)))
@@ -378,7 +461,9 @@ def test_a_new_household_needs_its_head(app, web_as, world):
     assert preview_counts(page) == ([1, 0, 0], [0, 1, 0])
     fresh()
     assert {m.resident.name for m in db.session.get(Household, world.households["a"].id).current_members} == {
-        "张伟", "张妻"}
+        "张伟",
+        "张妻",
+    }
 
 
 WIDE = HEADER + ["民族", "性别", "证件类型"]
@@ -392,20 +477,59 @@ def test_every_problem_of_every_row_is_listed(app, web_as, world):
     spouse = make_id_number("19770304", 142, male=False)
     rows = [
         # row 2: the head, two faults of its own
-        [code, "A700", "户主", "严大", make_id_number("19750102", 141), None, "12345", None, None, None,
-         "东关路10号", None, "火星族"],
+        [
+            code,
+            "A700",
+            "户主",
+            "严大",
+            make_id_number("19750102", 141),
+            None,
+            "12345",
+            None,
+            None,
+            None,
+            "东关路10号",
+            None,
+            "火星族",
+        ],
         # row 3: the spouse, a fault of its own
         [code, "A700", "配偶", "华二", spouse, None, "999"],
         # row 4: a child, nothing wrong but its household's head row
         [code, "A700", "子女", "严小三", make_id_number("20100506", 143)],
         # row 5: no such grid, and a bad phone
-        ["990101001009009", "X9", "户主", "金五", make_id_number("19700101", 144), None, "1", None, None, None,
-         "东关路11号"],
+        [
+            "990101001009009",
+            "X9",
+            "户主",
+            "金五",
+            make_id_number("19700101", 144),
+            None,
+            "1",
+            None,
+            None,
+            None,
+            "东关路11号",
+        ],
         # row 6: the spouse again (same number), and another bad phone
         [code, "A700", "子女", "华二", spouse, None, "22"],
         # row 7: a passport holder born in the future, with a bad phone and an unknown ethnicity
-        [code, "A701", "户主", "Mark", "E7654321", "2099-01-01", "333", None, None, None, "东关路12号", None,
-         "火星族", None, "护照"],
+        [
+            code,
+            "A701",
+            "户主",
+            "Mark",
+            "E7654321",
+            "2099-01-01",
+            "333",
+            None,
+            None,
+            None,
+            "东关路12号",
+            None,
+            "火星族",
+            None,
+            "护照",
+        ],
     ]
     web = web_as("worker_a")
     before = counts()
@@ -436,12 +560,54 @@ def test_a_sex_that_contradicts_the_id_number_is_a_problem_at_its_cell(app, web_
     that agrees, or one beside a passport, passes."""
     code = world.grid_a.code
     rows = [
-        [code, "A800", "户主", "柳大", make_id_number("19750102", 151), None, None, None, None, None, "东关路13号",
-         None, None, "女"],                                                               # row 2: contradicts
-        [code, "A800", "配偶", "柳妻", make_id_number("19770304", 152, male=False), None, None, None, None, None,
-         None, None, None, "男"],                                                         # row 3: contradicts
-        [code, "A800", "子女", "柳小", make_id_number("20100506", 153), None, None, None, None, None, None,
-         None, None, "男"],                                                               # row 4: agrees
+        [
+            code,
+            "A800",
+            "户主",
+            "柳大",
+            make_id_number("19750102", 151),
+            None,
+            None,
+            None,
+            None,
+            None,
+            "东关路13号",
+            None,
+            None,
+            "女",
+        ],  # row 2: contradicts
+        [
+            code,
+            "A800",
+            "配偶",
+            "柳妻",
+            make_id_number("19770304", 152, male=False),
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            "男",
+        ],  # row 3: contradicts
+        [
+            code,
+            "A800",
+            "子女",
+            "柳小",
+            make_id_number("20100506", 153),
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            "男",
+        ],  # row 4: agrees
     ]
     web = web_as("worker_a")
     before = counts()
@@ -484,6 +650,7 @@ def test_the_resident_form_refuses_a_contradicting_sex_as_the_import_does(app, w
 
 # --- Confirm ------------------------------------------------------------------------------
 
+
 def test_confirm_is_all_or_nothing(app, web_as, world):
     """The register changed between preview and confirm: nothing is written, the
     problem is shown again."""
@@ -493,6 +660,7 @@ def test_confirm_is_all_or_nothing(app, web_as, world):
     assert confirm_form(preview) is not None
     from app.core.database import write_transactions
     from app.registry import services
+
     with write_transactions():
         services.register_resident(services.ResidentValues(name="钱二", id_number=rows[1][4]), world.grid_b)
         db.session.commit()
@@ -524,8 +692,9 @@ def test_only_register_editors_may_import_and_a_forged_upload_is_refused(web_as,
     """The leader has no import page; an upload forged without it is refused too."""
     leader = web_as("leader_a")
     assert leader.get("/residents/import", expect_errors=True).status_int == 403
-    forged = forge(leader, "/residents/import", {"grid_id": "0"},
-                   upload_files=[("file", "people.xlsx", sheet(family(world)))])
+    forged = forge(
+        leader, "/residents/import", {"grid_id": "0"}, upload_files=[("file", "people.xlsx", sheet(family(world)))]
+    )
     assert forged.status_int == 403
     page = web_as("worker_a").get("/residents/import")
     assert page.status_int == 200 and 'enctype="multipart/form-data"' in page.text
@@ -533,6 +702,7 @@ def test_only_register_editors_may_import_and_a_forged_upload_is_refused(web_as,
 
 
 # --- CLI --------------------------------------------------------------------------------
+
 
 def test_cli_refuses_a_file_with_one_bad_row_and_writes_nothing(app, runner, world, tmp_path):
     rows = family(world)
@@ -586,6 +756,7 @@ def test_cli_refuses_what_is_not_a_workbook_or_not_a_grid(app, runner, world, tm
 def test_example_ids_are_well_formed():
     """The template's example IDs are made-up but valid, so only the example marker refuses them."""
     from app.registry.xlsx_import import _example_id
+
     number = _example_id("19800101", 11)
     assert len(number) == 18 and id_check_char(number[:17]) == number[17]
 

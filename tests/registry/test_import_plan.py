@@ -1,6 +1,7 @@
 """The import as a plan checked in Python and written in bulk: what one file that
 creates, updates and joins at once records, refusals that depend on other rows,
 the all-or-nothing write, and files larger than one look-up batch."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -45,10 +46,23 @@ def events(**where) -> list[PopulationEvent]:
 
 def test_the_same_id_number_twice_is_refused_at_the_second_row(app, world):
     number = make_id_number("19750102", 41)
-    rows = [[world.grid_a.code, "A100", "户主", "赵大", number, None, None, None, None, None, "东关路1号"],
-            [world.grid_a.code, "A101", "户主", "赵大", number.lower()],
-            [world.grid_a.code, "A101", "子女", "赵二", make_id_number("20100506", 43), None, None, None, None, None,
-             "东关路2号"]]
+    rows = [
+        [world.grid_a.code, "A100", "户主", "赵大", number, None, None, None, None, None, "东关路1号"],
+        [world.grid_a.code, "A101", "户主", "赵大", number.lower()],
+        [
+            world.grid_a.code,
+            "A101",
+            "子女",
+            "赵二",
+            make_id_number("20100506", 43),
+            None,
+            None,
+            None,
+            None,
+            None,
+            "东关路2号",
+        ],
+    ]
     before = counts()
     with write_transactions():
         report = run_import(sheet(rows), scope_of(world), dry_run=False)
@@ -60,12 +74,12 @@ def test_the_same_id_number_twice_is_refused_at_the_second_row(app, world):
 
 
 def test_one_file_updates_creates_and_joins_and_records_each_change(app, world):
-    zhang = world.residents["a"]          # heads A001 in grid A
+    zhang = world.residents["a"]  # heads A001 in grid A
     wife = make_id_number("19720101", 95, male=False)
     child = make_id_number("20050505", 96)
     rows = [
-        [world.grid_a.code, "A001", "户主", "张伟", zhang.id_number, None, "13900000000"],   # updated (phone)
-        [world.grid_a.code, "A001", "配偶", "张妻", wife],                                   # created, joins A001
+        [world.grid_a.code, "A001", "户主", "张伟", zhang.id_number, None, "13900000000"],  # updated (phone)
+        [world.grid_a.code, "A001", "配偶", "张妻", wife],  # created, joins A001
         [world.grid_a.code, "A200", "户主", "张子", child, None, None, "1号楼", "3", "302"],  # new household
     ]
     report = apply(world, rows)
@@ -78,14 +92,22 @@ def test_one_file_updates_creates_and_joins_and_records_each_change(app, world):
     a001 = db.session.get(Household, world.households["a"].id)
     assert [(m.resident.name, m.relation) for m in a001.current_members] == [("张伟", "head"), ("张妻", "spouse")]
     a200 = db.session.scalar(select(Household).where(Household.household_number == "A200"))
-    assert a200.head.name == "张子" and a200.building_id == world.building_a.id and a200.address == "东关路1号3单元302室"
+    assert (
+        a200.head.name == "张子" and a200.building_id == world.building_a.id and a200.address == "东关路1号3单元302室"
+    )
 
-    recorded = [(e.kind, e.household.household_number if e.household else None, e.resident.name if e.resident else None)
-                for e in events(recorded_by_id=world.users["worker_a"].id)]
-    assert recorded == [("corrected", None, "张伟"),
-                        ("registered", None, "张妻"), ("member_joined", "A001", "张妻"),
-                        ("household_created", "A200", None),
-                        ("registered", None, "张子"), ("member_joined", "A200", "张子")]
+    recorded = [
+        (e.kind, e.household.household_number if e.household else None, e.resident.name if e.resident else None)
+        for e in events(recorded_by_id=world.users["worker_a"].id)
+    ]
+    assert recorded == [
+        ("corrected", None, "张伟"),
+        ("registered", None, "张妻"),
+        ("member_joined", "A001", "张妻"),
+        ("household_created", "A200", None),
+        ("registered", None, "张子"),
+        ("member_joined", "A200", "张子"),
+    ]
     corrected, registered, joined, created, _r, head_joined = events(recorded_by_id=world.users["worker_a"].id)
     assert corrected.before == {"phone": "13912345678"} and corrected.after == {"phone": "13900000000"}
     assert registered.after["id_number"] == wife and registered.after["sex"] == "F" and registered.before is None
@@ -108,10 +130,23 @@ def test_one_file_updates_creates_and_joins_and_records_each_change(app, world):
 
 
 def test_a_failed_write_leaves_the_database_unchanged(app, world, monkeypatch):
-    rows = [[world.grid_a.code, "A300", "户主", "周一", make_id_number("19800808", 61), None, None, None, None, None,
-             "李家村三组"],
-            [world.grid_a.code, "A001", "子女", "张小", make_id_number("20120101", 62)],
-            [world.grid_a.code, "A001", "户主", "张伟", world.residents["a"].id_number, None, "13900000000"]]
+    rows = [
+        [
+            world.grid_a.code,
+            "A300",
+            "户主",
+            "周一",
+            make_id_number("19800808", 61),
+            None,
+            None,
+            None,
+            None,
+            None,
+            "李家村三组",
+        ],
+        [world.grid_a.code, "A001", "子女", "张小", make_id_number("20120101", 62)],
+        [world.grid_a.code, "A001", "户主", "张伟", world.residents["a"].id_number, None, "13900000000"],
+    ]
     real_insert = import_write.insert
 
     def failing_insert(table):
@@ -133,29 +168,44 @@ def test_a_failed_write_leaves_the_database_unchanged(app, world, monkeypatch):
 
 
 def test_a_resident_of_another_grid_moves_with_their_key_person_listing(app, world):
-    lina = world.residents["b"]           # heads B001 in grid B, listed as a key person there
+    lina = world.residents["b"]  # heads B001 in grid B, listed as a key person there
     with write_transactions():
         services.remove_member(world.households["b"].current_members[0], dt.date(2024, 6, 1))
         db.session.commit()
     rows = [[world.grid_a.code, "A400", "户主", "李娜", lina.id_number, None, None, None, None, None, "东关路4号"]]
     # A grid worker of grid A may not see her: only the station holding her is named.
     report = apply(world, rows)
-    assert problems(report) == [(2, "证件号码", "该证件号码已登记在 河西街道滨河社区 滨河一网格，请联系该工作站核实，不要重复登记。")]
+    assert problems(report) == [
+        (2, "证件号码", "该证件号码已登记在 河西街道滨河社区 滨河一网格，请联系该工作站核实，不要重复登记。")
+    ]
     # The county administrator may: she moves into grid A, and her listing follows.
     report = apply(world, rows, user="admin", grids=[world.grid_a, world.grid_b])
     assert report.ok and vars(report.residents) == {"created": 0, "updated": 1, "unchanged": 0}
     db.session.expire_all()
     assert db.session.get(Resident, lina.id).grid_id == world.grid_a.id
     assert {k.grid_id for k in db.session.scalars(select(KeyPerson).where(KeyPerson.resident_id == lina.id))} == {
-        world.grid_a.id}
+        world.grid_a.id
+    }
     joined = events(kind="member_joined", resident_id=lina.id)[-1]
     assert joined.grid_id == world.grid_a.id and joined.after["members"] == [["李娜", "head"]]
 
 
 def test_a_person_without_a_number_is_found_by_name_in_their_household(app, world):
     rows = [[world.grid_a.code, "A500", "户主", "John", None, None, None, None, None, None, "东关路5号"]]
-    header = ["网格编码", "户号", "与户主关系", "姓名", "证件号码", "出生日期", "联系电话", "楼栋", "单元", "室", "地址",
-              "人口类型"]
+    header = [
+        "网格编码",
+        "户号",
+        "与户主关系",
+        "姓名",
+        "证件号码",
+        "出生日期",
+        "联系电话",
+        "楼栋",
+        "单元",
+        "室",
+        "地址",
+        "人口类型",
+    ]
     with write_transactions():
         report = run_import(sheet([rows[0] + ["境外人员"]], header), scope_of(world), dry_run=False)
         assert report.ok, problems(report)
@@ -169,8 +219,20 @@ def test_a_person_without_a_number_is_found_by_name_in_their_household(app, worl
 
 
 def test_care_tags_in_any_order_leave_a_person_unchanged(app, world):
-    row = [world.grid_a.code, "A600", "户主", "吴一", make_id_number("19500101", 70), None, None, None, None, None,
-           "东关路6号", "残疾人、留守儿童"]
+    row = [
+        world.grid_a.code,
+        "A600",
+        "户主",
+        "吴一",
+        make_id_number("19500101", 70),
+        None,
+        None,
+        None,
+        None,
+        None,
+        "东关路6号",
+        "残疾人、留守儿童",
+    ]
     assert apply(world, [row]).ok
     row[11] = "留守儿童，残疾人"
     report = apply(world, [row])
@@ -188,10 +250,26 @@ def test_a_file_larger_than_one_look_up_batch(app, world):
         number = f"B{household:04d}"
         for position, relation in enumerate(("户主", "配偶", "子女")):
             sequence = household * 3 + position
-            rows.append([world.grid_a.code, number, relation, f"测试{sequence}",
-                         make_id_number(f"19{60 + sequence % 40}0101", sequence % 400 + 1,
-                                        region=f"61{sequence // 400 + 1:02d}02", male=position != 1),
-                         None, None, None, None, None, f"东关路{household}号" if position == 0 else None])
+            rows.append(
+                [
+                    world.grid_a.code,
+                    number,
+                    relation,
+                    f"测试{sequence}",
+                    make_id_number(
+                        f"19{60 + sequence % 40}0101",
+                        sequence % 400 + 1,
+                        region=f"61{sequence // 400 + 1:02d}02",
+                        male=position != 1,
+                    ),
+                    None,
+                    None,
+                    None,
+                    None,
+                    None,
+                    f"东关路{household}号" if position == 0 else None,
+                ]
+            )
     before = counts()
     report = apply(world, rows)
     assert report.ok, problems(report)[:3]
@@ -200,9 +278,12 @@ def test_a_file_larger_than_one_look_up_batch(app, world):
     assert after["Resident"] == before["Resident"] + 1200 and after["Household"] == before["Household"] + 400
     assert after["HouseholdMember"] == before["HouseholdMember"] + 1200
     assert after["PopulationEvent"] == before["PopulationEvent"] + 400 + 1200 * 2
-    heads = db.session.scalar(select(func.count()).select_from(Household).join(
-        Resident, Resident.id == Household.head_id).where(Household.household_number.like("B%"),
-                                                           Resident.name.like("测试%")))
+    heads = db.session.scalar(
+        select(func.count())
+        .select_from(Household)
+        .join(Resident, Resident.id == Household.head_id)
+        .where(Household.household_number.like("B%"), Resident.name.like("测试%"))
+    )
     assert heads == 400
     # Again: everyone found, nothing changes.
     report = apply(world, rows)
@@ -212,6 +293,13 @@ def test_a_file_larger_than_one_look_up_batch(app, world):
     # Each new membership points at the right person: the head row's person heads it.
     sample = db.session.scalar(select(Household).where(Household.household_number == "B0123"))
     assert [(m.resident.name, m.relation) for m in sample.current_members] == [
-        ("测试369", "head"), ("测试370", "spouse"), ("测试371", "child")]
-    assert db.session.scalar(select(func.count()).select_from(HouseholdMember).where(
-        HouseholdMember.household_id == sample.id)) == 3
+        ("测试369", "head"),
+        ("测试370", "spouse"),
+        ("测试371", "child"),
+    ]
+    assert (
+        db.session.scalar(
+            select(func.count()).select_from(HouseholdMember).where(HouseholdMember.household_id == sample.id)
+        )
+        == 3
+    )

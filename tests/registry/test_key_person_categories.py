@@ -2,6 +2,7 @@
 own fields, adding one (common fields only), renaming, describing, the follow-up
 interval, taking one out of use — audited, and 404 for everyone else. Forms are
 filled and sent as rendered (tests/web.py); hand-built posts only where forged."""
+
 import pytest
 from sqlalchemy import select
 
@@ -90,13 +91,16 @@ def test_edit_name_description_and_interval(web_as, client_as, world):
     assert "刑满释放人员" in detail and "每 60 天至少一次" in detail
 
 
-@pytest.mark.parametrize("typed, message", [
-    ({"name": "", "follow_up_days": "30"}, "此项为必填项"),
-    ({"name": "社区矫正", "follow_up_days": "30"}, "已有同名类别"),
-    ({"name": "新类别", "follow_up_days": "0"}, "请填写 1 到 365 之间的整数"),
-    ({"name": "新类别", "follow_up_days": "半月"}, "不是有效的整数"),
-    ({"name": "新类别", "follow_up_days": ""}, "此项为必填项"),
-])
+@pytest.mark.parametrize(
+    "typed, message",
+    [
+        ({"name": "", "follow_up_days": "30"}, "此项为必填项"),
+        ({"name": "社区矫正", "follow_up_days": "30"}, "已有同名类别"),
+        ({"name": "新类别", "follow_up_days": "0"}, "请填写 1 到 365 之间的整数"),
+        ({"name": "新类别", "follow_up_days": "半月"}, "不是有效的整数"),
+        ({"name": "新类别", "follow_up_days": ""}, "此项为必填项"),
+    ],
+)
 def test_bad_values_are_refused_at_their_field(web_as, world, typed, message):
     response = add_category(web_as("admin"), **typed)
     assert response.status_int == 200 and message in visible_text(response)

@@ -1,6 +1,7 @@
 """Key persons (重点人员): listing with a category's own fields, duplicates, follow-ups
 and their due dates, the overdue flag (Python and SQL agree), the audited detail page,
 who may see them at all, closing, and the masked export."""
+
 from datetime import date, timedelta
 from io import BytesIO
 
@@ -42,6 +43,7 @@ def _listing_page(web, resident) -> object:
 
 # --- Listing a person with the category's own fields -----------------------------------
 
+
 def test_create_with_category_fields_and_see_them_on_the_detail_page(web_as, world):
     web = web_as("worker_a")
     resident = world.residents["a"]
@@ -59,12 +61,25 @@ def test_create_with_category_fields_and_see_them_on_the_detail_page(web_as, wor
     created = db.session.scalar(select(KeyPerson).where(KeyPerson.category_id == mental.id))
     assert created.grid_id == resident.grid_id and created.risk_level == "high"
     assert created.start_date == date(2024, 3, 1) and created.responsible_staff_id == world.staff["worker_a"].id
-    assert created.details == {"diagnosis": "精神分裂症", "guardian": "张母 13900000000",
-                               "medication": "规律服药\n每月复诊"}
+    assert created.details == {
+        "diagnosis": "精神分裂症",
+        "guardian": "张母 13900000000",
+        "medication": "规律服药\n每月复诊",
+    }
     assert [e.target_id for e in _events("key_person_created")] == [created.id]
     page = visible_text(response.follow())
-    for text in ("严重精神障碍", "诊断", "精神分裂症", "监护人及电话", "张母 13900000000", "服药情况", "规律服药",
-                 "高", "员工worker_a", resident.masked_id):
+    for text in (
+        "严重精神障碍",
+        "诊断",
+        "精神分裂症",
+        "监护人及电话",
+        "张母 13900000000",
+        "服药情况",
+        "规律服药",
+        "高",
+        "员工worker_a",
+        resident.masked_id,
+    ):
         assert text in page, text
     assert resident.id_number not in page
 
@@ -116,8 +131,10 @@ def test_changing_the_category_rerenders_its_fields_without_saving(web_as, world
     # With htmx: only the fields fragment, from the select's hx-get.
     page = _listing_page(web, resident)
     select_tag = page.html.find("select", attrs={"name": "category_id"})
-    fragment = web.get(f"{select_tag['hx-get']}?category_id={correction.id}",
-                       headers={"HX-Request": "true", "HX-Target": select_tag["hx-target"].lstrip("#")})
+    fragment = web.get(
+        f"{select_tag['hx-get']}?category_id={correction.id}",
+        headers={"HX-Request": "true", "HX-Target": select_tag["hx-target"].lstrip("#")},
+    )
     assert "<html" not in fragment.text and "矫正起始日期" in fragment.text and 'type="date"' in fragment.text
     assert "Vary" in fragment.headers
 
@@ -158,18 +175,20 @@ def test_the_same_active_category_twice_is_refused_at_the_field(web_as, world):
 def test_rules_refuse_a_duplicate_directly(world):
     existing = world.records["a"]["key_person"]
     with pytest.raises(rules.KeyPersonError) as refused:
-        rules.create_key_person(world.residents["a"], existing.category,
-                                rules.KeyPersonValues(start_date=date(2024, 2, 1)))
+        rules.create_key_person(
+            world.residents["a"], existing.category, rules.KeyPersonValues(start_date=date(2024, 2, 1))
+        )
     assert refused.value.field == "category_id"
     with pytest.raises(rules.KeyPersonError) as refused:
         rules.clean_details(category("released"), {"release_date": "2024-02-30"})
     assert refused.value.field == "detail_release_date"
-    assert rules.clean_details(category("released"), {"release_date": "2024/02/03", "helpers": "  王五 ",
-                                                      "unknown": "x"}) == {"release_date": "2024-02-03",
-                                                                           "helpers": "王五"}
+    assert rules.clean_details(
+        category("released"), {"release_date": "2024/02/03", "helpers": "  王五 ", "unknown": "x"}
+    ) == {"release_date": "2024-02-03", "helpers": "王五"}
 
 
 # --- Follow-ups ------------------------------------------------------------------------
+
 
 def _follow_up_form(page):
     return form_on(page, action="/follow-ups")
@@ -270,14 +289,17 @@ def test_edit_and_close_a_key_person(web_as, world):
 
 # --- Overdue ---------------------------------------------------------------------------
 
+
 def _listed(world, key: str, start: date, follow_ups=()) -> KeyPerson:
     resident = world.residents[key]
     cat = category("mental")  # every 14 days
-    key_person = KeyPerson(resident_id=resident.id, category=cat, grid_id=resident.grid_id, start_date=start,
-                           details={})
+    key_person = KeyPerson(
+        resident_id=resident.id, category=cat, grid_id=resident.grid_id, start_date=start, details={}
+    )
     for day, next_due in follow_ups:
-        key_person.follow_ups.append(FollowUp(follow_up_date=day, kind="control", performed_by="p",
-                                              content="c", next_due_date=next_due))
+        key_person.follow_ups.append(
+            FollowUp(follow_up_date=day, kind="control", performed_by="p", content="c", next_due_date=next_due)
+        )
     db.session.add(key_person)
     db.session.commit()
     return key_person
@@ -287,20 +309,47 @@ def test_overdue_is_computed_the_same_in_python_and_sql(world):
     today = local_today()
     released = world.records["a"]["key_person"]  # last next-due 2024-02-01: overdue
     never_followed_old = _listed(world, "b", today - timedelta(days=15))
-    never_followed_new = KeyPerson(resident_id=world.residents["a"].id, category=category("youth"),
-                                   grid_id=world.grid_a.id, start_date=today - timedelta(days=29), details={})
-    followed_due_ahead = KeyPerson(resident_id=world.residents["a"].id, category=category("petition"),
-                                   grid_id=world.grid_a.id, start_date=date(2024, 1, 1), details={})
-    followed_due_ahead.follow_ups.append(FollowUp(follow_up_date=today - timedelta(days=3), kind="control",
-                                                  performed_by="p", content="c", next_due_date=today))
-    no_next_due = KeyPerson(resident_id=world.residents["a"].id, category=category("drug"),
-                            grid_id=world.grid_a.id, start_date=date(2024, 1, 1), details={})
-    no_next_due.follow_ups.append(FollowUp(follow_up_date=today - timedelta(days=31), kind="control",
-                                           performed_by="p", content="c", next_due_date=None))
+    never_followed_new = KeyPerson(
+        resident_id=world.residents["a"].id,
+        category=category("youth"),
+        grid_id=world.grid_a.id,
+        start_date=today - timedelta(days=29),
+        details={},
+    )
+    followed_due_ahead = KeyPerson(
+        resident_id=world.residents["a"].id,
+        category=category("petition"),
+        grid_id=world.grid_a.id,
+        start_date=date(2024, 1, 1),
+        details={},
+    )
+    followed_due_ahead.follow_ups.append(
+        FollowUp(
+            follow_up_date=today - timedelta(days=3), kind="control", performed_by="p", content="c", next_due_date=today
+        )
+    )
+    no_next_due = KeyPerson(
+        resident_id=world.residents["a"].id,
+        category=category("drug"),
+        grid_id=world.grid_a.id,
+        start_date=date(2024, 1, 1),
+        details={},
+    )
+    no_next_due.follow_ups.append(
+        FollowUp(
+            follow_up_date=today - timedelta(days=31), kind="control", performed_by="p", content="c", next_due_date=None
+        )
+    )
     db.session.add_all([never_followed_new, followed_due_ahead, no_next_due])
     db.session.commit()
-    expected = {released.id: True, world.records["b"]["key_person"].id: True, never_followed_old.id: True,
-                never_followed_new.id: False, followed_due_ahead.id: False, no_next_due.id: True}
+    expected = {
+        released.id: True,
+        world.records["b"]["key_person"].id: True,
+        never_followed_old.id: True,
+        never_followed_new.id: False,
+        followed_due_ahead.id: False,
+        no_next_due.id: True,
+    }
     assert {k.id: rules.is_overdue(k, today) for k in db.session.scalars(select(KeyPerson))} == expected
     in_sql = set(db.session.scalars(select(KeyPerson.id).where(rules.overdue_condition(today))))
     assert in_sql == {k for k, overdue in expected.items() if overdue}
@@ -313,16 +362,21 @@ def test_overdue_is_computed_the_same_in_python_and_sql(world):
 
 def test_list_flags_overdue_and_filters_them(client_as, world):
     today = local_today()
-    fresh_one = KeyPerson(resident_id=world.residents["a"].id, category=category("youth"), grid_id=world.grid_a.id,
-                          start_date=today - timedelta(days=2), details={}, risk_level="high")
+    fresh_one = KeyPerson(
+        resident_id=world.residents["a"].id,
+        category=category("youth"),
+        grid_id=world.grid_a.id,
+        start_date=today - timedelta(days=2),
+        details={},
+        risk_level="high",
+    )
     db.session.add(fresh_one)
     db.session.commit()
     client = client_as("worker_a")
 
     def rows(query: str = "") -> str:
         """The list's rows fragment (the filter form names every category)."""
-        fragment = client.get(f"/key-persons/?{query}",
-                              headers={"HX-Request": "true", "HX-Target": "key-person-rows"})
+        fragment = client.get(f"/key-persons/?{query}", headers={"HX-Request": "true", "HX-Target": "key-person-rows"})
         assert "<html" not in fragment.get_data(as_text=True)
         return fragment.get_data(as_text=True)
 
@@ -338,6 +392,7 @@ def test_list_flags_overdue_and_filters_them(client_as, world):
 
 # --- Audit and who sees what -----------------------------------------------------------
 
+
 def test_every_view_of_the_detail_page_is_audited(client_as, world):
     key_person = world.records["a"]["key_person"]
     client = client_as("worker_a")
@@ -346,7 +401,8 @@ def test_every_view_of_the_detail_page_is_audited(client_as, world):
     events = _events("key_person_viewed")
     assert len(events) == 2
     assert {(e.actor_id, e.actor_name, e.target_type, e.target_id) for e in events} == {
-        (world.users["worker_a"].id, "worker_a", "key_person", key_person.id)}
+        (world.users["worker_a"].id, "worker_a", "key_person", key_person.id)
+    }
     assert world.residents["a"].id_number not in events[0].summary
 
 
@@ -354,9 +410,14 @@ def test_every_view_of_the_detail_page_is_audited(client_as, world):
 def test_those_who_may_not_see_key_persons_get_404_even_to_a_forged_close(web_as, world, username):
     web = web_as(username)
     key_person = world.records["a"]["key_person"]
-    for url in ("/key-persons/", "/key-persons/export.xlsx", f"/key-persons/{key_person.id}",
-                f"/key-persons/{key_person.id}/edit", f"/key-persons/new?resident={world.residents['a'].id}",
-                f"/follow-ups/{world.records['a']['follow_up'].id}/edit"):
+    for url in (
+        "/key-persons/",
+        "/key-persons/export.xlsx",
+        f"/key-persons/{key_person.id}",
+        f"/key-persons/{key_person.id}/edit",
+        f"/key-persons/new?resident={world.residents['a'].id}",
+        f"/follow-ups/{world.records['a']['follow_up'].id}/edit",
+    ):
         assert web.get(url, expect_errors=True).status_int == 404, url
     assert forge(web, f"/key-persons/{key_person.id}/close", {"end_date": "2024-05-01"}).status_int == 404
     assert _events("key_person_viewed") == []
@@ -386,6 +447,7 @@ def test_another_grids_worker_gets_404_even_to_a_forged_follow_up(web_as, world)
 
 # --- Export ----------------------------------------------------------------------------
 
+
 def test_export_masks_id_numbers_and_is_audited(client_as, world):
     client = client_as("worker_a")
     response = client.get("/key-persons/export.xlsx?status=all")
@@ -409,10 +471,13 @@ def test_every_page_that_shows_a_key_person_is_audited_once_without_id_digits(we
     key_person = world.records["a"]["key_person"]
     resident = key_person.resident
     web = web_as("worker_a")
-    for url, headers in (("/key-persons/", {}), ("/key-persons/?q=", {"HX-Request": "true"}),
-                         (f"/key-persons/{key_person.id}/edit", {}),
-                         (f"/follow-ups/{world.records['a']['follow_up'].id}/edit", {}),
-                         (f"/residents/{resident.id}", {})):
+    for url, headers in (
+        ("/key-persons/", {}),
+        ("/key-persons/?q=", {"HX-Request": "true"}),
+        (f"/key-persons/{key_person.id}/edit", {}),
+        (f"/follow-ups/{world.records['a']['follow_up'].id}/edit", {}),
+        (f"/residents/{resident.id}", {}),
+    ):
         fresh()
         before = db.session.scalar(select(func.count()).select_from(AuditEvent))
         web.get(url, headers=headers)

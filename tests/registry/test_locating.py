@@ -2,6 +2,7 @@
 names the community and grid holding it — audited with the masked number only, and
 at most LOCATE_DAILY_LIMIT times a local day per account; past it the refusal no
 longer names the place, and the attempt is audited all the same."""
+
 from __future__ import annotations
 
 import re
@@ -44,8 +45,9 @@ def register(web, number: str, grid: str = "东关一网格"):
 
 def located() -> list[AuditEvent]:
     fresh()
-    return list(db.session.scalars(select(AuditEvent).where(AuditEvent.action == "id_number_located")
-                                   .order_by(AuditEvent.id)))
+    return list(
+        db.session.scalars(select(AuditEvent).where(AuditEvent.action == "id_number_located").order_by(AuditEvent.id))
+    )
 
 
 def test_naming_the_place_is_audited_with_the_masked_number(web_as, world, held_in_grid_b):
@@ -87,8 +89,12 @@ def test_past_the_daily_limit_the_place_is_no_longer_named(app, web_as, world, h
     # Another account has its own count.
     assert PLACE in visible_text(register(web_as("station_a"), held_in_grid_b[3]))
     # And the import answers the same way past the limit.
-    preview = upload(web, sheet([[world.grid_a.code, "A300", "户主", "周一", held_in_grid_b[4], None, None, None,
-                                  None, None, "东关路3号"]]))
+    preview = upload(
+        web,
+        sheet(
+            [[world.grid_a.code, "A300", "户主", "周一", held_in_grid_b[4], None, None, None, None, None, "东关路3号"]]
+        ),
+    )
     assert problems_of(preview) == [(2, "证件号码", NOT_NAMED)]
     assert "滨河" not in visible_text(preview)
     assert [(e.actor_name, e.detail["named"]) for e in located()][3:] == [("station_a", True), ("worker_a", False)]
@@ -97,8 +103,10 @@ def test_past_the_daily_limit_the_place_is_no_longer_named(app, web_as, world, h
 def test_the_import_names_the_place_and_is_audited(app, web_as, world, held_in_grid_b):
     app.config["LOCATE_DAILY_LIMIT"] = 2
     code = world.grid_a.code
-    rows = [[code, f"A30{i}", "户主", f"周{i}", number, None, None, None, None, None, f"东关路{i}号"]
-            for i, number in enumerate(held_in_grid_b[:3])]
+    rows = [
+        [code, f"A30{i}", "户主", f"周{i}", number, None, None, None, None, None, f"东关路{i}号"]
+        for i, number in enumerate(held_in_grid_b[:3])
+    ]
     preview = upload(web_as("worker_a"), sheet(rows))
     found = problems_of(preview)
     assert [(row, column) for row, column, _message in found] == [(2, "证件号码"), (3, "证件号码"), (4, "证件号码")]
@@ -106,8 +114,10 @@ def test_the_import_names_the_place_and_is_audited(app, web_as, world, held_in_g
     assert found[2][2] == NOT_NAMED
     entries = located()
     assert [(e.actor_name, e.detail["named"], e.detail["page"]) for e in entries] == [
-        ("worker_a", True, "registry.import_residents"), ("worker_a", True, "registry.import_residents"),
-        ("worker_a", False, "registry.import_residents")]
+        ("worker_a", True, "registry.import_residents"),
+        ("worker_a", True, "registry.import_residents"),
+        ("worker_a", False, "registry.import_residents"),
+    ]
     assert all(n not in e.summary for e in entries for n in held_in_grid_b)
 
 
@@ -128,8 +138,10 @@ def test_the_audit_page_shows_these_entries_without_full_id_digits(app, web_as, 
 
 def test_a_number_repeated_in_one_import_is_counted_once(web_as, world, held_in_grid_b):
     code, number = world.grid_a.code, held_in_grid_b[0]
-    rows = [[code, "A300", "户主", "周一", number, None, None, None, None, None, "东关路3号"],
-            [code, "A301", "户主", "周一", number, None, None, None, None, None, "东关路4号"]]
+    rows = [
+        [code, "A300", "户主", "周一", number, None, None, None, None, None, "东关路3号"],
+        [code, "A301", "户主", "周一", number, None, None, None, None, None, "东关路4号"],
+    ]
     found = problems_of(upload(web_as("worker_a"), sheet(rows)))
     assert (2, "证件号码") in [(row, column) for row, column, _message in found]
     assert len(located()) == 1

@@ -3,6 +3,7 @@ create, edit and list organisations, credit-code checks and the county-wide
 duplicate rule, the xlsx export, groups and their households, roles and scope.
 Forms are filled and sent as rendered (tests/web.py); hand-built posts are forged
 requests and say so."""
+
 from io import BytesIO
 
 import openpyxl
@@ -11,8 +12,7 @@ from sqlalchemy import select
 
 from app.auth.models import AuditEvent
 from app.extensions import db
-from app.registry import organisation_services
-from app.registry import services
+from app.registry import organisation_services, services
 from app.registry.organisation_models import JointDefenceGroup, JointDefenceMember, Organisation
 from tests.conftest import fresh
 from tests.web import choose, forge, form_on, options, press, tick, visible_text
@@ -22,9 +22,15 @@ VALID_CODE = "91350100M000100Y43"
 
 def type_an_organisation(form, **typed):
     """What a grid worker types for a new organisation; the rest stays as the page offers it."""
-    values = {"name": "东关物业服务中心", "address": "东关路8号", "contact_name": "王强",
-              "contact_phone": "13911112222", "party_organisation": "东关物业党支部",
-              "party_member_count": "7", "employee_count": "40"}
+    values = {
+        "name": "东关物业服务中心",
+        "address": "东关路8号",
+        "contact_name": "王强",
+        "contact_phone": "13911112222",
+        "party_organisation": "东关物业党支部",
+        "party_member_count": "7",
+        "employee_count": "40",
+    }
     values.update(typed)
     choose(form, "org_type", "驻区单位")
     for name, value in values.items():
@@ -55,8 +61,9 @@ def audit_actions():
 
 def household(world, number, grid=None):
     grid = grid or world.grid_a
-    created = services.create_household(services.HouseholdValues(
-        household_number=number, address_text=f"东关路{number}号"), grid)
+    created = services.create_household(
+        services.HouseholdValues(household_number=number, address_text=f"东关路{number}号"), grid
+    )
     db.session.commit()
     return created
 
@@ -74,6 +81,7 @@ def create_group_through_the_page(web, world, name="第二联防组"):
 
 
 # --- Organisations -------------------------------------------------------------------
+
 
 def test_create_an_organisation_and_see_it_listed(web_as, world):
     web = web_as("worker_a")
@@ -96,12 +104,12 @@ def test_create_an_organisation_and_see_it_listed(web_as, world):
 def test_list_filters_by_type_and_code_fragment_and_answers_htmx_with_a_fragment(web_as, world):
     web = web_as("worker_a")
     assert register_an_organisation(web, credit_code=VALID_CODE).status_int == 303
-    by_code = web.get("/organisations/?q=m000100", headers={"HX-Request": "true",
-                                                            "HX-Target": "organisation-rows"})
+    by_code = web.get("/organisations/?q=m000100", headers={"HX-Request": "true", "HX-Target": "organisation-rows"})
     assert "<html" not in by_code.text and "东关物业服务中心" in by_code.text and "示范有限公司a" not in by_code.text
     assert "HX-Request" in by_code.headers["Vary"]
-    by_type = web.get("/organisations/?type=private_enterprise",
-                      headers={"HX-Request": "true", "HX-Target": "organisation-rows"}).text
+    by_type = web.get(
+        "/organisations/?type=private_enterprise", headers={"HX-Request": "true", "HX-Target": "organisation-rows"}
+    ).text
     assert "示范有限公司a" in by_type and "东关物业服务中心" not in by_type
 
 
@@ -128,12 +136,15 @@ def test_edit_an_organisation(web_as, world):
     assert "name" in event.detail["changed"] and "1234567" not in str(event.detail)
 
 
-@pytest.mark.parametrize("field, value, message", [
-    ("credit_code", "91350100M000100Y44", "校验位不正确"),
-    ("credit_code", "9135010", "应为 18 位"),
-    ("contact_phone", "12345", "手机号"),
-    ("party_member_count", "-1", "不能小于 0"),
-])
+@pytest.mark.parametrize(
+    "field, value, message",
+    [
+        ("credit_code", "91350100M000100Y44", "校验位不正确"),
+        ("credit_code", "9135010", "应为 18 位"),
+        ("contact_phone", "12345", "手机号"),
+        ("party_member_count", "-1", "不能小于 0"),
+    ],
+)
 def test_bad_values_are_refused_at_their_field_with_input_kept(web_as, world, field, value, message):
     web = web_as("worker_a")
     response = register_an_organisation(web, **{field: value})
@@ -187,6 +198,7 @@ def test_export_reads_back_with_masked_phones_and_is_audited(web_as, world):
 
 # --- 十户联防 groups -------------------------------------------------------------------
 
+
 def test_create_a_group_add_households_and_remove_one(web_as, world):
     web = web_as("worker_a")
     world.records["a"]["group"].members.clear()  # free the factory household
@@ -209,8 +221,7 @@ def test_create_a_group_add_households_and_remove_one(web_as, world):
     fresh()
     assert len(db.session.get(JointDefenceGroup, group.id).members) == 5
     assert "约十户为一组" not in visible_text(page)
-    member_id = db.session.scalar(select(JointDefenceMember.id).where(
-        JointDefenceMember.household_id == extra[0].id))
+    member_id = db.session.scalar(select(JointDefenceMember.id).where(JointDefenceMember.household_id == extra[0].id))
     response = press(form_on(page, action=f"/members/{member_id}/remove"), "移出本组")
     assert response.status_int == 303
     assert "户号 A100 已移出本组" in visible_text(response.follow())
@@ -248,8 +259,12 @@ def test_forged_household_of_another_grid_cannot_join(web_as, world):
     web = web_as("admin")
     group = world.records["a"]["group"]
     other = household(world, "A300", grid=world.grid_a2)
-    assert str(other.id) not in [box._value for box in form_on(
-        web.get(f"/joint-defence/{group.id}"), action=f"/{group.id}/members").fields.get("household_ids", [])]
+    assert str(other.id) not in [
+        box._value
+        for box in form_on(web.get(f"/joint-defence/{group.id}"), action=f"/{group.id}/members").fields.get(
+            "household_ids", []
+        )
+    ]
     response = forge(web, f"/joint-defence/{group.id}/members", {"household_ids": [str(other.id)]})
     assert response.status_int == 200 and "不是本网格的在册住户" in visible_text(response)
     fresh()
@@ -280,8 +295,9 @@ def test_forged_leader_of_another_grid_is_refused(web_as, world):
     outsider = world.residents["b"]
     form = form_on(web.get(f"/joint-defence/{group.id}/edit"))
     assert str(outsider.id) not in [value for value, _text in options(form, "leader_resident_id")]
-    response = forge(web, f"/joint-defence/{group.id}/edit",
-                     {"name": "东关第一组", "leader_resident_id": str(outsider.id)})
+    response = forge(
+        web, f"/joint-defence/{group.id}/edit", {"name": "东关第一组", "leader_resident_id": str(outsider.id)}
+    )
     assert response.status_int == 200 and "组长须是" in visible_text(response)
     fresh()
     assert db.session.get(JointDefenceGroup, group.id).leader_resident_id == world.residents["a"].id
@@ -296,15 +312,24 @@ def test_size_warning_only_outside_five_to_fifteen(app):
 
 # --- Roles and scope -----------------------------------------------------------------
 
+
 def test_another_grids_records_are_404_also_to_forged_posts(web_as, world):
     web = web_as("worker_b")
     organisation, group = world.records["a"]["organisation"], world.records["a"]["group"]
     member = world.records["a"]["group_member"]
-    for url in (f"/organisations/{organisation.id}", f"/organisations/{organisation.id}/edit",
-                f"/joint-defence/{group.id}", f"/joint-defence/{group.id}/edit"):
+    for url in (
+        f"/organisations/{organisation.id}",
+        f"/organisations/{organisation.id}/edit",
+        f"/joint-defence/{group.id}",
+        f"/joint-defence/{group.id}/edit",
+    ):
         assert web.get(url, expect_errors=True).status_int == 404, url
-    for url in (f"/organisations/{organisation.id}/edit", f"/joint-defence/{group.id}/edit",
-                f"/joint-defence/{group.id}/members", f"/joint-defence/{group.id}/members/{member.id}/remove"):
+    for url in (
+        f"/organisations/{organisation.id}/edit",
+        f"/joint-defence/{group.id}/edit",
+        f"/joint-defence/{group.id}/members",
+        f"/joint-defence/{group.id}/members/{member.id}/remove",
+    ):
         assert forge(web, url, {}).status_int == 404, url
     assert "示范有限公司a" not in visible_text(web.get("/organisations/"))
     assert "第一联防组a" not in visible_text(web.get("/joint-defence/"))
@@ -326,9 +351,14 @@ def test_leader_reads_but_forged_writes_are_403(web_as, world):
     assert "修改" not in visible_text(web.get(f"/organisations/{organisation.id}"))
     group_page = web.get(f"/joint-defence/{group.id}")
     assert "移出本组" not in visible_text(group_page) and "加入本组" not in visible_text(group_page)
-    for url in ("/organisations/new", f"/organisations/{organisation.id}/edit", "/joint-defence/new",
-                f"/joint-defence/{group.id}/edit", f"/joint-defence/{group.id}/members",
-                f"/joint-defence/{group.id}/members/{member.id}/remove"):
+    for url in (
+        "/organisations/new",
+        f"/organisations/{organisation.id}/edit",
+        "/joint-defence/new",
+        f"/joint-defence/{group.id}/edit",
+        f"/joint-defence/{group.id}/members",
+        f"/joint-defence/{group.id}/members/{member.id}/remove",
+    ):
         assert forge(web, url, {}).status_int == 403, url
     assert "登记组织" not in visible_text(web.get("/organisations/"))
 

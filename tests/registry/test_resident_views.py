@@ -1,5 +1,6 @@
 """Resident pages: registration, duplicates, masking, the audited "show", search —
 forms filled and sent as rendered (tests/web.py)."""
+
 from sqlalchemy import select
 
 from app.auth.models import AuditEvent

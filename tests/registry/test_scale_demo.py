@@ -1,5 +1,6 @@
 """The county-scale demo loader (bulk, bypassing the services) must leave the search
 indexes as complete as the pages do."""
+
 from sqlalchemy import func, select
 
 from app.core.database import write_transactions
@@ -15,6 +16,7 @@ def test_a_small_county_load_is_searchable_by_name_and_id_fragment(app, client):
     assert report.counts["residents"] == db.session.scalar(select(func.count()).select_from(Resident))
     someone = db.session.scalar(select(Resident).order_by(Resident.id.desc()))
     from tests.conftest import login
+
     password = next(p for user, _label, p in report.accounts if user == "admin")
     login(client, "admin", password)
     page = text_of(client.get("/residents/", query_string={"q": someone.name, "status": ""}))

@@ -1,5 +1,6 @@
 """One search box over residents, households and organisations, within scope; people
 in pinyin order; the care-tag list (its forms sent as rendered, tests/web.py)."""
+
 from tests.conftest import text_of
 from tests.web import form_on, options, press, visible_text
 
@@ -33,6 +34,7 @@ def test_admins_keep_the_care_tag_list(web_as, client_as, world):
     from app.extensions import db
     from app.registry.models import CareTag
     from tests.conftest import fresh
+
     web = web_as("admin")
 
     def add(name):
@@ -54,14 +56,20 @@ def test_admins_keep_the_care_tag_list(web_as, client_as, world):
 
 # --- Pinyin order ------------------------------------------------------------------------
 
+
 def three_people(world):
     """张三, 李四, 王五 registered in that order in 东关一网格."""
     from app.extensions import db
     from app.registry import services
     from tests.factories import make_id_number
-    people = [services.register_resident(services.ResidentValues(
-        name=name, id_number=make_id_number("19900101", 60 + n), phone=f"1370000{n}321"), world.grid_a)
-        for n, name in enumerate(("张三", "李四", "王五"))]
+
+    people = [
+        services.register_resident(
+            services.ResidentValues(name=name, id_number=make_id_number("19900101", 60 + n), phone=f"1370000{n}321"),
+            world.grid_a,
+        )
+        for n, name in enumerate(("张三", "李四", "王五"))
+    ]
     db.session.commit()
     return people
 
@@ -69,6 +77,7 @@ def three_people(world):
 def names_in(text, names=("张伟", "张三", "李四", "王五")):
     """The names in the order they appear."""
     import re
+
     return re.findall("|".join(names), text)
 
 
@@ -93,16 +102,19 @@ def test_people_offered_as_choices_are_in_pinyin_order(web_as, world):
     from app.extensions import db
     from app.org.models import StaffAssignment, StaffMember, StaffRole
     from tests.factories import START
+
     for name in ("张三", "李四", "王五"):
         member = StaffMember(home_division=world.community_a, name=name, phone="13800000001")
         db.session.add(member)
-        db.session.add(StaffAssignment(staff=member, division=world.grid_a, role=StaffRole.BUILDING_CHIEF.value,
-                                       start_date=START))
+        db.session.add(
+            StaffAssignment(staff=member, division=world.grid_a, role=StaffRole.BUILDING_CHIEF.value, start_date=START)
+        )
     db.session.commit()
     web = web_as("station_a")
     resident = world.residents["a"]
     form = form_on(web.get(f"/residents/{resident.id}").click(description="列为重点人员"))
-    assert names_in(" ".join(text for _value, text in options(form, "responsible_staff_id")),
-                    ("张三", "李四", "王五")) == ["李四", "王五", "张三"]
+    assert names_in(
+        " ".join(text for _value, text in options(form, "responsible_staff_id")), ("张三", "李四", "王五")
+    ) == ["李四", "王五", "张三"]
     building = form_on(web.get(f"/buildings/{world.building_a.id}").click(description="修改"))
     assert [text for _value, text in options(building, "chief_staff_id")][1:] == ["李四", "王五", "张三"]

@@ -1,5 +1,6 @@
 """The full-text indexes behind the search box (FTS5 tables kept by triggers) and
 the capped count of county-wide lists."""
+
 from sqlalchemy import select, text
 
 from app.core.database import write_transactions
@@ -13,8 +14,10 @@ from tests.factories import make_id_number
 
 def _register(world, name: str, sequence: int, phone: str = "", grid=None) -> Resident:
     with write_transactions():
-        resident = registry.register_resident(registry.ResidentValues(
-            name=name, id_number=make_id_number("19900101", sequence), phone=phone), grid or world.grid_a)
+        resident = registry.register_resident(
+            registry.ResidentValues(name=name, id_number=make_id_number("19900101", sequence), phone=phone),
+            grid or world.grid_a,
+        )
         db.session.commit()
         return resident
 
@@ -46,8 +49,9 @@ def test_id_and_phone_fragments_are_found_within_scope_only(client_as, world):
 def test_a_renamed_person_is_found_by_the_new_name_only(client_as, world, app):
     resident = _register(world, "钱多多", 33, phone="13600001111")
     with write_transactions():
-        db.session.execute(text("UPDATE resident SET name = '钱少少', phone = '13622223333' WHERE id = :id"),
-                           {"id": resident.id})
+        db.session.execute(
+            text("UPDATE resident SET name = '钱少少', phone = '13622223333' WHERE id = :id"), {"id": resident.id}
+        )
         db.session.commit()
     client = client_as("worker_a")
     assert "钱少少" in text_of(client.get("/residents/?q=少少"))
@@ -68,8 +72,9 @@ def test_a_deleted_row_leaves_the_index(app, world):
 
 def test_foreign_names_are_found_by_their_letters(client_as, world):
     with write_transactions():
-        registry.register_resident(registry.ResidentValues(
-            name="JOHN SMITH", id_type="passport", id_number="E12345678"), world.grid_a)
+        registry.register_resident(
+            registry.ResidentValues(name="JOHN SMITH", id_type="passport", id_number="E12345678"), world.grid_a
+        )
         db.session.commit()
     assert "JOHN SMITH" in text_of(client_as("worker_a").get("/residents/?q=smith"))
 
@@ -104,8 +109,10 @@ def test_county_wide_lists_stop_counting_at_the_cap(app, world):
 
 def test_the_pager_says_more_than_instead_of_a_total_past_the_cap(client_as, world, monkeypatch):
     import app.core.pagination as pagination
+
     monkeypatch.setattr(pagination, "COUNT_CAP", 1)
     import app.registry.resident_views as views
+
     monkeypatch.setattr(views, "PER_PAGE", 1)
     _register(world, "周一", 50)
     page = text_of(client_as("worker_a").get("/residents/"))

@@ -1,4 +1,5 @@
 """Rules of the population register, tested without the web layer."""
+
 from datetime import date
 
 import pytest
@@ -18,9 +19,16 @@ def values(name="张三", **overrides):
 
 def household(world, number="001", grid=None):
     grid = grid or world.grid_a
-    return services.create_household(services.HouseholdValues(
-        household_number=number, building_id=world.building_a.id if grid is world.grid_a else None,
-        unit="2", room="501", address_text="" if grid is world.grid_a else "滨河路1号"), grid)
+    return services.create_household(
+        services.HouseholdValues(
+            household_number=number,
+            building_id=world.building_a.id if grid is world.grid_a else None,
+            unit="2",
+            room="501",
+            address_text="" if grid is world.grid_a else "滨河路1号",
+        ),
+        grid,
+    )
 
 
 def test_registering_derives_sex_birth_date_and_pinyin(world):
@@ -43,8 +51,9 @@ def test_id_number_is_validated_and_normalised(world):
 
 def test_the_same_id_number_only_once_in_the_county_naming_the_station_only(world):
     number = make_id_number("19700101", 9)
-    services.register_resident(values("王五", id_number=number, phone="13912345678",
-                                      current_address="滨河路8号"), world.grid_b)
+    services.register_resident(
+        values("王五", id_number=number, phone="13912345678", current_address="滨河路8号"), world.grid_b
+    )
     with pytest.raises(services.RegistryError) as info:
         services.register_resident(values("王五", id_number=number), world.grid_a)
     message = str(info.value)
@@ -77,11 +86,15 @@ def test_household_head_change_keeps_history(world):
     services.change_head(home, son, date(2024, 5, 1), old_head_relation="parent")
     db.session.commit()
     assert home.head_id == son.id
-    rows = db.session.scalars(select(HouseholdMember).where(HouseholdMember.household_id == home.id)
-                              .order_by(HouseholdMember.id)).all()
+    rows = db.session.scalars(
+        select(HouseholdMember).where(HouseholdMember.household_id == home.id).order_by(HouseholdMember.id)
+    ).all()
     assert [(r.resident.name, r.relation, r.end_date) for r in rows] == [
-        ("张父", "head", date(2024, 5, 1)), ("张子", "child", date(2024, 5, 1)),
-        ("张父", "parent", None), ("张子", "head", None)]
+        ("张父", "head", date(2024, 5, 1)),
+        ("张子", "child", date(2024, 5, 1)),
+        ("张父", "parent", None),
+        ("张子", "head", None),
+    ]
     event = db.session.scalars(select(PopulationEvent).where(PopulationEvent.kind == "head_changed")).one()
     assert event.before["head"] == "张父" and event.after["head"] == "张子"
 
@@ -109,8 +122,13 @@ def test_split_and_merge_households(world):
     wife = services.register_resident(values("丙", id_number=make_id_number("19860101", 3, male=False)), world.grid_a)
     for person, relation in ((head, "head"), (son, "child"), (wife, "other")):
         services.add_member(home, person, relation, date(2020, 1, 1))
-    new = services.split_household(home, [son.id, wife.id], services.HouseholdValues(
-        household_number="003", address_text="东关路1号3单元"), son.id, date(2024, 6, 1))
+    new = services.split_household(
+        home,
+        [son.id, wife.id],
+        services.HouseholdValues(household_number="003", address_text="东关路1号3单元"),
+        son.id,
+        date(2024, 6, 1),
+    )
     assert [m.resident.name for m in home.current_members] == ["甲"]
     assert new.head_id == son.id and {m.resident.name for m in new.current_members} == {"乙", "丙"}
     services.merge_households(home, new, date(2025, 1, 1))
@@ -132,10 +150,11 @@ def test_death_ends_membership_and_is_a_population_change(world):
 
 def test_resident_scoping(world):
     from app.core.scoping import scoped_select
+
     services.register_resident(values("甲", id_number=make_id_number("19600101", 1)), world.grid_a)
     services.register_resident(values("乙", id_number=make_id_number("19600101", 2)), world.grid_b)
     db.session.commit()
-    names = lambda user: {r.name for r in db.session.scalars(scoped_select(Resident, user))}  # noqa: E731
+    names = lambda user: {r.name for r in db.session.scalars(scoped_select(Resident, user))}
     assert names(world.users["worker_a"]) == {"甲", "张伟"}
     assert names(world.users["station_a"]) == {"甲", "张伟"}
     assert names(world.users["admin"]) == {"甲", "乙", "张伟", "李娜"}
@@ -144,6 +163,7 @@ def test_resident_scoping(world):
 
 def test_registers_hub_counts_in_scope_and_hides_key_persons_from_others(client_as, world):
     from tests.conftest import text_of
+
     page = text_of(client_as("worker_a").get("/registers/"))
     assert "重点人员" in page and "实有人口 1" in page
     page = text_of(client_as("leader_a").get("/registers/"))
@@ -152,6 +172,7 @@ def test_registers_hub_counts_in_scope_and_hides_key_persons_from_others(client_
 
 def test_key_person_listings_follow_a_resident_who_moves_grid(world):
     from app.registry.models import KeyPerson
+
     resident = world.residents["a"]
     listing = db.session.scalar(select(KeyPerson).where(KeyPerson.resident_id == resident.id))
     services.remove_member(resident.current_membership, date(2025, 1, 1))

@@ -2,6 +2,7 @@
 the shop register, keeps the old and new address, and shows in the change feed of
 the grid it left and the grid it reached; the form's rules at their fields. The form
 is filled and sent as rendered (tests/web.py); hand-built posts only where forged."""
+
 from datetime import timedelta
 
 import pytest
@@ -21,9 +22,13 @@ from tests.web import choose, forge, form_on, options, press, visible_text
 @pytest.fixture()
 def shop(world):
     """An open shop at a typed address in grid 东关一网格 (worker_a's)."""
-    created = shop_services.create_shop(shop_services.ShopValues(
-        name="东关小吃店", business_type="catering", operator=housing.PersonValues(name="赵强"),
-        address="东关路8号"), world.grid_a, user=world.users["station_a"])
+    created = shop_services.create_shop(
+        shop_services.ShopValues(
+            name="东关小吃店", business_type="catering", operator=housing.PersonValues(name="赵强"), address="东关路8号"
+        ),
+        world.grid_a,
+        user=world.users["station_a"],
+    )
     db.session.commit()
     return created
 
@@ -91,9 +96,13 @@ def test_moving_into_a_house_marks_it_and_frees_the_old_one(web_as, client_as, w
     new_house = House(grid_id=world.grid_a.id, building_id=world.building_a.id, unit="2", room="201", use="vacant")
     db.session.add_all([old_house, new_house])
     db.session.commit()
-    shop = shop_services.create_shop(shop_services.ShopValues(name="东关五金", business_type="retail",
-                                                  operator=housing.PersonValues(name="钱进"), house_id=old_house.id),
-                               world.grid_a, user=world.users["worker_a"])
+    shop = shop_services.create_shop(
+        shop_services.ShopValues(
+            name="东关五金", business_type="retail", operator=housing.PersonValues(name="钱进"), house_id=old_house.id
+        ),
+        world.grid_a,
+        user=world.users["worker_a"],
+    )
     db.session.commit()
     assert db.session.get(House, old_house.id).use == "shop"
     form = typed_move(move_page(web_as("worker_a"), shop), house="东关路1号2单元201室", address="")
@@ -117,14 +126,17 @@ def nothing_moved(world, shop):
     assert db.session.scalar(select(PopulationEvent.id).where(PopulationEvent.kind == "shop_moved")) is None
 
 
-@pytest.mark.parametrize("choices, message", [
-    ({"grid": "东关二网格", "address": ""}, "请选择房屋，或填写新的经营地址"),
-    ({"address": "东关路8号"}, "新地址与现经营地址相同"),  # the grid left as it is
-    ({"grid": "东关二网格", "day": ""}, "请输入有效日期"),
-    ({"grid": "东关二网格", "day": "future"}, "日期不能晚于今天"),
-    # Without JS the houses offered are the shop's grid's: one of them, with 东关二网格 chosen.
-    ({"grid": "东关二网格", "house": "东关路1号1单元102室"}, "请选择迁往网格内的房屋"),
-])
+@pytest.mark.parametrize(
+    "choices, message",
+    [
+        ({"grid": "东关二网格", "address": ""}, "请选择房屋，或填写新的经营地址"),
+        ({"address": "东关路8号"}, "新地址与现经营地址相同"),  # the grid left as it is
+        ({"grid": "东关二网格", "day": ""}, "请输入有效日期"),
+        ({"grid": "东关二网格", "day": "future"}, "日期不能晚于今天"),
+        # Without JS the houses offered are the shop's grid's: one of them, with 东关二网格 chosen.
+        ({"grid": "东关二网格", "house": "东关路1号1单元102室"}, "请选择迁往网格内的房屋"),
+    ],
+)
 def test_rules_are_shown_at_their_fields(web_as, world, shop, choices, message):
     if choices.get("day") == "future":
         choices["day"] = (local_today() + timedelta(days=1)).isoformat()
@@ -139,8 +151,11 @@ def test_a_forged_move_to_a_grid_out_of_scope_is_refused(web_as, world, shop):
     web = web_as("station_a")
     form = move_page(web, shop)
     assert str(world.grid_b.id) not in [value for value, _text in options(form, "grid_id")]
-    response = forge(web, f"/shops/{shop.id}/move", {
-        "grid_id": str(world.grid_b.id), "house_id": "0", "address": "滨河路99号", "day": "2025-03-01", "note": ""})
+    response = forge(
+        web,
+        f"/shops/{shop.id}/move",
+        {"grid_id": str(world.grid_b.id), "house_id": "0", "address": "滨河路99号", "day": "2025-03-01", "note": ""},
+    )
     assert response.status_int == 200 and "请选择您管辖范围内的在用网格" in visible_text(response)
     nothing_moved(world, shop)
 
@@ -166,8 +181,9 @@ def test_without_js_a_house_of_the_old_grid_shows_the_new_grids_houses(web_as, w
 def test_choosing_a_grid_swaps_the_house_field(client_as, world, shop):
     db.session.add(House(grid_id=world.grid_a2.id, address_text="东关二巷5号", use="vacant"))
     db.session.commit()
-    response = client_as("station_a").get(f"/shops/{shop.id}/move?grid_id={world.grid_a2.id}",
-                                          headers={"HX-Request": "true", "HX-Target": "house-field"})
+    response = client_as("station_a").get(
+        f"/shops/{shop.id}/move?grid_id={world.grid_a2.id}", headers={"HX-Request": "true", "HX-Target": "house-field"}
+    )
     html = response.get_data(as_text=True)
     assert "<html" not in html and "东关二巷5号" in html
 
@@ -187,7 +203,10 @@ def test_leaders_may_not_move_a_shop_nor_forge_the_post(web_as, world, shop):
     page = web.get(f"/shops/{shop.id}")
     assert page.status_int == 200 and f"/shops/{shop.id}/move" not in page.text
     assert web.get(f"/shops/{shop.id}/move", expect_errors=True).status_int == 403
-    response = forge(web, f"/shops/{shop.id}/move", {
-        "grid_id": str(world.grid_a2.id), "house_id": "0", "address": "东关路99号", "day": "2025-03-01"})
+    response = forge(
+        web,
+        f"/shops/{shop.id}/move",
+        {"grid_id": str(world.grid_a2.id), "house_id": "0", "address": "东关路99号", "day": "2025-03-01"},
+    )
     assert response.status_int == 403
     nothing_moved(world, shop)

@@ -2,6 +2,7 @@
 visit frequencies read from the `visit_class` table wherever a class is shown or
 accepted; the service that field visits will use; the page is 404 for others. Forms
 are filled and sent as rendered (tests/web.py); hand-built posts only where forged."""
+
 from datetime import date
 from io import BytesIO
 
@@ -39,8 +40,7 @@ def edit_class(web, level: int, **typed):
 
 def edit_form(**overrides):
     """The third class as test_admin_changes_… sets it."""
-    data = {"name": "三类户", "description": "工薪、个体经营户及其他", "visits_required": "3",
-            "visit_period": "month"}
+    data = {"name": "三类户", "description": "工薪、个体经营户及其他", "visits_required": "3", "visit_period": "month"}
     data.update(overrides)
     return data
 
@@ -86,12 +86,15 @@ def test_household_list_filters_by_class_with_the_new_names(web_as, client_as, w
     assert "A001" in text_of(client_as("worker_a").get("/households/?visit=3"))
 
 
-@pytest.mark.parametrize("overrides, message", [
-    ({"name": ""}, "此项为必填项"),
-    ({"name": "一类"}, "已有同名的走访分类"),
-    ({"visits_required": "abc"}, "不是有效的整数"),
-    ({"visits_required": "40"}, "请填写 0 到 31 之间的整数"),
-])
+@pytest.mark.parametrize(
+    "overrides, message",
+    [
+        ({"name": ""}, "此项为必填项"),
+        ({"name": "一类"}, "已有同名的走访分类"),
+        ({"visits_required": "abc"}, "不是有效的整数"),
+        ({"visits_required": "40"}, "请填写 0 到 31 之间的整数"),
+    ],
+)
 def test_bad_values_are_refused_at_their_field(web_as, world, overrides, message):
     response = edit_class(web_as("admin"), 3, **edit_form(**overrides))
     assert response.status_int == 200 and message in visible_text(response)
@@ -143,12 +146,15 @@ def test_a_class_change_in_the_feed_reads_the_current_names(web_as, world):
     assert "走访分类：三类 → 重点户" in visible_text(web.get("/population-changes/"))
 
 
-@pytest.mark.parametrize("period, day, bounds", [
-    ("month", date(2024, 2, 15), (date(2024, 2, 1), date(2024, 2, 29))),
-    ("month", date(2024, 12, 31), (date(2024, 12, 1), date(2024, 12, 31))),
-    ("quarter", date(2024, 5, 1), (date(2024, 4, 1), date(2024, 6, 30))),
-    ("quarter", date(2024, 11, 30), (date(2024, 10, 1), date(2024, 12, 31))),
-    ("year", date(2024, 7, 7), (date(2024, 1, 1), date(2024, 12, 31))),
-])
+@pytest.mark.parametrize(
+    "period, day, bounds",
+    [
+        ("month", date(2024, 2, 15), (date(2024, 2, 1), date(2024, 2, 29))),
+        ("month", date(2024, 12, 31), (date(2024, 12, 1), date(2024, 12, 31))),
+        ("quarter", date(2024, 5, 1), (date(2024, 4, 1), date(2024, 6, 30))),
+        ("quarter", date(2024, 11, 30), (date(2024, 10, 1), date(2024, 12, 31))),
+        ("year", date(2024, 7, 7), (date(2024, 1, 1), date(2024, 12, 31))),
+    ],
+)
 def test_period_bounds(period, day, bounds):
     assert visit_classes.period_bounds(period, day) == bounds

@@ -1,5 +1,6 @@
 """flask seed-demo also seeds the admission list, meetings, a training, tasks (one
 outside the list, with its approval) and an inspection with overdue problems."""
+
 from sqlalchemy import func, select
 
 from app.core.timeutil import local_today

@@ -1,5 +1,6 @@
 """Ledger 15, 督导台帐: printed from the inspections of the scope and period, one row
 per problem with its deadline, last re-check and status; blank and xlsx too."""
+
 from datetime import date
 from io import BytesIO
 
@@ -14,25 +15,60 @@ from tests.printing.helpers import squeezed
 
 
 def _get(client, world, **args):
-    query = {"number": 15, "division_id": world.community_a.id, "start": "2026-11-01", "end": "2026-11-30",
-             "output": "pdf", **args}
+    query = {
+        "number": 15,
+        "division_id": world.community_a.id,
+        "start": "2026-11-01",
+        "end": "2026-11-30",
+        "output": "pdf",
+        **args,
+    }
     return client.get("/ledgers/", query_string=query)
 
 
 def _inspect(world):
     with write_transactions():
         town = world.users["town_a"]
-        found = services.record_inspection(services.InspectionValues(
-            inspected_on=date(2026, 11, 10), inspectors="镇督查组", items_checked="民情日志", problems="日志记录不全",
-            deadline=date(2026, 11, 15), point="东关菜市场"), world.grid_a, town, today=date(2026, 11, 20))
-        services.record_recheck(found.rectifications[0], date(2026, 11, 16), False, "仍缺三天", date(2026, 11, 30),
-                                town, today=date(2026, 11, 20))
-        services.record_inspection(services.InspectionValues(
-            inspected_on=date(2026, 11, 12), inspectors="镇督查组", items_checked="巡查记录"), world.grid_a2, town,
-            today=date(2026, 11, 20))
-        services.record_inspection(services.InspectionValues(
-            inspected_on=date(2026, 11, 12), inspectors="区督查组", items_checked="台账", problems="滨河问题",
-            deadline=date(2026, 11, 20)), world.grid_b, world.users["admin"], today=date(2026, 11, 20))
+        found = services.record_inspection(
+            services.InspectionValues(
+                inspected_on=date(2026, 11, 10),
+                inspectors="镇督查组",
+                items_checked="民情日志",
+                problems="日志记录不全",
+                deadline=date(2026, 11, 15),
+                point="东关菜市场",
+            ),
+            world.grid_a,
+            town,
+            today=date(2026, 11, 20),
+        )
+        services.record_recheck(
+            found.rectifications[0],
+            date(2026, 11, 16),
+            False,
+            "仍缺三天",
+            date(2026, 11, 30),
+            town,
+            today=date(2026, 11, 20),
+        )
+        services.record_inspection(
+            services.InspectionValues(inspected_on=date(2026, 11, 12), inspectors="镇督查组", items_checked="巡查记录"),
+            world.grid_a2,
+            town,
+            today=date(2026, 11, 20),
+        )
+        services.record_inspection(
+            services.InspectionValues(
+                inspected_on=date(2026, 11, 12),
+                inspectors="区督查组",
+                items_checked="台账",
+                problems="滨河问题",
+                deadline=date(2026, 11, 20),
+            ),
+            world.grid_b,
+            world.users["admin"],
+            today=date(2026, 11, 20),
+        )
         db.session.commit()
 
 

@@ -1,5 +1,6 @@
 """The inspection list reads its rows in a fixed number of queries: inspections of
 registered shops must not cost a query per row for the shop's name."""
+
 from datetime import date
 
 from app.extensions import db
@@ -13,8 +14,16 @@ def _inspections(world, number: int) -> None:
         shop = Shop(grid_id=world.grid_a.id, name=f"便民超市{number}-{i}")
         db.session.add(shop)
         db.session.flush()
-        db.session.add(Inspection(grid_id=world.grid_a.id, shop_id=shop.id, point=shop.name,
-                                  inspected_on=date(2026, 11, 2), inspectors="督查组", items_checked="门前三包"))
+        db.session.add(
+            Inspection(
+                grid_id=world.grid_a.id,
+                shop_id=shop.id,
+                point=shop.name,
+                inspected_on=date(2026, 11, 2),
+                inspectors="督查组",
+                items_checked="门前三包",
+            )
+        )
     db.session.commit()
 
 

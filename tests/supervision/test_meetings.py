@@ -1,5 +1,6 @@
 """Meetings and trainings: recording them (a Chinese error at the field keeps what
 was typed), 404 for another community's, and training hours per person."""
+
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -17,17 +18,26 @@ from tests.web import form_on, post_forms, press, tick, visible_text
 def test_training_hours_per_person_in_a_period(world):
     chief, worker = world.staff["chief_a"], world.staff["worker_a"]
     town = world.users["town_a"]
-    for day, hours, attendees in ((date(2026, 11, 3), Decimal("2"), [chief, worker]),
-                                  (date(2026, 11, 17), Decimal("1.5"), [worker]),
-                                  (date(2026, 12, 1), Decimal("3"), [chief])):
-        services.record_training(services.TrainingValues(day, "网格员业务培训", "张老师", hours), world.community_a,
-                                 attendees, town, today=date(2026, 12, 1))
+    for day, hours, attendees in (
+        (date(2026, 11, 3), Decimal("2"), [chief, worker]),
+        (date(2026, 11, 17), Decimal("1.5"), [worker]),
+        (date(2026, 12, 1), Decimal("3"), [chief]),
+    ):
+        services.record_training(
+            services.TrainingValues(day, "网格员业务培训", "张老师", hours),
+            world.community_a,
+            attendees,
+            town,
+            today=date(2026, 12, 1),
+        )
     db.session.commit()
     staff = services.staff_of(world.community_a, town)
     assert {s.name for s in staff} == {"员工chief_a", "员工worker_a"}
     report = services.training_hours(staff, date(2026, 11, 1), date(2026, 11, 30))
     assert [(r.staff.name, r.hours, r.sessions) for r in report.rows] == [
-        ("员工worker_a", Decimal("3.5"), 2), ("员工chief_a", Decimal("2"), 1)]
+        ("员工worker_a", Decimal("3.5"), 2),
+        ("员工chief_a", Decimal("2"), 1),
+    ]
     assert report.total == Decimal("5.5")
     # The world's 2024 training (2 hours, worker_a) counts in its own period only.
     early = services.training_hours(staff, date(2024, 1, 1), date(2024, 12, 31))

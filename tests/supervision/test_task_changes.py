@@ -2,6 +2,7 @@
 target's behalf (代报) or corrected — against hand-computed dates, and as the pages
 show them: the field errors with typed values kept, 403 for another level, 404
 out of scope, and the audit entries."""
+
 from datetime import date, timedelta
 
 import pytest
@@ -22,18 +23,35 @@ DEADLINE = date(2026, 11, 30)
 
 
 def _values(task, **overrides) -> tasks.TaskValues:
-    values = dict(title=task.title, content=task.content, deadline=task.deadline, source=task.source,
-                  admitted_item_id=task.admitted_item_id, approved_by=task.approved_by,
-                  approval_document=task.approval_document, approved_on=task.approved_on)
+    values = dict(
+        title=task.title,
+        content=task.content,
+        deadline=task.deadline,
+        source=task.source,
+        admitted_item_id=task.admitted_item_id,
+        approved_by=task.approved_by,
+        approval_document=task.approval_document,
+        approved_on=task.approved_on,
+    )
     values.update(overrides)
     return tasks.TaskValues(**values)
 
 
 @pytest.fixture()
 def task(world):
-    made = tasks.assign_task(tasks.TaskValues(title="人口信息核查", content="核对常住人口", deadline=DEADLINE,
-                                              source="admitted", admitted_item_id=world.records["a"]["admitted_item"].id),
-                             world.town_a, [world.grid_a, world.grid_a2], world.users["town_a"], today=TODAY)
+    made = tasks.assign_task(
+        tasks.TaskValues(
+            title="人口信息核查",
+            content="核对常住人口",
+            deadline=DEADLINE,
+            source="admitted",
+            admitted_item_id=world.records["a"]["admitted_item"].id,
+        ),
+        world.town_a,
+        [world.grid_a, world.grid_a2],
+        world.users["town_a"],
+        today=TODAY,
+    )
     db.session.commit()
     return made
 
@@ -48,39 +66,67 @@ def _events(action):
 
 # --- Services ------------------------------------------------------------------------------
 
+
 def test_correcting_a_task_changes_text_deadline_source_and_targets(world, task):
     town = world.users["town_a"]
-    tasks.report_completion(_target(task, world.grid_a), date(2026, 11, 23), "已核查", world.users["worker_a"],
-                            today=date(2026, 11, 23))
-    changed = task_changes.update_task(task, _values(
-        task, title="人口信息复核", deadline=date(2026, 12, 5), source="approved", approved_by="王镇长",
-        approval_document="城政办〔2026〕20号", approved_on=date(2026, 11, 21)),
-        [world.grid_a, world.grid_a3], town, today=date(2026, 11, 24))
+    tasks.report_completion(
+        _target(task, world.grid_a), date(2026, 11, 23), "已核查", world.users["worker_a"], today=date(2026, 11, 23)
+    )
+    changed = task_changes.update_task(
+        task,
+        _values(
+            task,
+            title="人口信息复核",
+            deadline=date(2026, 12, 5),
+            source="approved",
+            approved_by="王镇长",
+            approval_document="城政办〔2026〕20号",
+            approved_on=date(2026, 11, 21),
+        ),
+        [world.grid_a, world.grid_a3],
+        town,
+        today=date(2026, 11, 24),
+    )
     assert changed
     assert (task.title, task.deadline, task.source, task.admitted_item_id) == (
-        "人口信息复核", date(2026, 12, 5), "approved", None)
+        "人口信息复核",
+        date(2026, 12, 5),
+        "approved",
+        None,
+    )
     assert sorted(t.division_id for t in task.targets) == sorted([world.grid_a.id, world.grid_a3.id])
     event = _events("task_updated")[-1]
-    assert event.detail["changed"] == ["title", "deadline", "source", "admitted_item_id", "approved_by",
-                                       "approval_document", "approved_on", "targets"]
+    assert event.detail["changed"] == [
+        "title",
+        "deadline",
+        "source",
+        "admitted_item_id",
+        "approved_by",
+        "approval_document",
+        "approved_on",
+        "targets",
+    ]
     assert event.detail["added_targets"] == [world.grid_a3.id]
     assert event.detail["removed_targets"] == [world.grid_a2.id]
 
 
 def test_a_reported_target_stays_and_past_deadlines_only_if_unchanged(world, task):
     town = world.users["town_a"]
-    tasks.report_completion(_target(task, world.grid_a), date(2026, 11, 23), "已核查", world.users["worker_a"],
-                            today=date(2026, 11, 23))
+    tasks.report_completion(
+        _target(task, world.grid_a), date(2026, 11, 23), "已核查", world.users["worker_a"], today=date(2026, 11, 23)
+    )
     with pytest.raises(SupervisionError) as refused:
         task_changes.update_task(task, _values(task), [world.grid_a2], town, today=date(2026, 11, 24))
     assert refused.value.field == "target_ids" and "东关一网格" in str(refused.value)
     # Two weeks on, the deadline has passed: keeping it is fine, moving it into the past is not.
     later = date(2026, 12, 14)
-    assert task_changes.update_task(task, _values(task, content="补充要求"), [world.grid_a, world.grid_a2], town,
-                                    today=later)
+    assert task_changes.update_task(
+        task, _values(task, content="补充要求"), [world.grid_a, world.grid_a2], town, today=later
+    )
     with pytest.raises(SupervisionError) as refused:
-        task_changes.update_task(task, _values(task, deadline=date(2026, 12, 1)), [world.grid_a, world.grid_a2],
-                                 town, today=later)
+        task_changes.update_task(
+            task, _values(task, deadline=date(2026, 12, 1)), [world.grid_a, world.grid_a2], town, today=later
+        )
     assert refused.value.field == "deadline"
     with pytest.raises(SupervisionError) as refused:
         task_changes.update_task(task, _values(task), [world.grid_a, world.grid_b], town, today=later)
@@ -90,8 +136,9 @@ def test_a_reported_target_stays_and_past_deadlines_only_if_unchanged(world, tas
 
 def test_withdrawn_tasks_stop_counting_overdue_and_late(world, task):
     town = world.users["town_a"]
-    tasks.report_completion(_target(task, world.grid_a), date(2026, 12, 2), "晚了两天", world.users["worker_a"],
-                            today=date(2026, 12, 2))
+    tasks.report_completion(
+        _target(task, world.grid_a), date(2026, 12, 2), "晚了两天", world.users["worker_a"], today=date(2026, 12, 2)
+    )
     db.session.commit()
     mine = TaskTarget.task_id == task.id
     after = date(2026, 12, 3)
@@ -120,14 +167,19 @@ def test_withdrawn_tasks_stop_counting_overdue_and_late(world, task):
 
 def test_reports_on_behalf_and_corrections_keep_their_history(world, task):
     target = _target(task, world.grid_a)
-    tasks.report_completion(target, date(2026, 11, 23), "已核查 812 户", world.users["town_a"],
-                            today=date(2026, 11, 23), on_behalf=True)
+    tasks.report_completion(
+        target, date(2026, 11, 23), "已核查 812 户", world.users["town_a"], today=date(2026, 11, 23), on_behalf=True
+    )
     assert (target.reported_on_behalf, target.reported_by_name) == (True, "town_a")
     assert _events("task_target_reported")[-1].detail["on_behalf"] is True
-    tasks.report_completion(target, date(2026, 11, 24), "已核查 815 户", world.users["worker_a"],
-                            today=date(2026, 11, 24))
+    tasks.report_completion(
+        target, date(2026, 11, 24), "已核查 815 户", world.users["worker_a"], today=date(2026, 11, 24)
+    )
     assert (target.reported_on_behalf, target.reported_by_name, target.completed_on) == (
-        False, "worker_a", date(2026, 11, 24))
+        False,
+        "worker_a",
+        date(2026, 11, 24),
+    )
     corrected = _events("task_target_report_corrected")[-1]
     assert corrected.detail["changed"] == ["completed_on", "completion_note"]
     assert corrected.detail["before"]["completion_note"] == "已核查 812 户"
@@ -136,6 +188,7 @@ def test_reports_on_behalf_and_corrections_keep_their_history(world, task):
 
 
 # --- Pages ---------------------------------------------------------------------------------
+
 
 def _page_task(web, world, title="汛期隐患排查"):
     """A task given on the page 下达任务: from the list, to both grids of 东关社区."""
@@ -161,7 +214,8 @@ def test_the_assigning_level_edits_a_task_and_errors_keep_the_typed_values(web_a
     form = _edit_form(town, task)
     assert form["title"].value == "汛期隐患排查"
     assert sorted(box.value for box in form.fields["target_ids"] if box.checked) == sorted(
-        [str(world.grid_a.id), str(world.grid_a2.id)])
+        [str(world.grid_a.id), str(world.grid_a2.id)]
+    )
     form["title"] = "汛期隐患复查"
     form["content"] = "排查低洼地带和河堤"
     form["source"] = "approved"
@@ -183,8 +237,11 @@ def test_the_assigning_level_edits_a_task_and_errors_keep_the_typed_values(web_a
     assert response.status_int == 303 and "已保存任务。" in visible_text(response.follow())
     fresh()
     task = db.session.get(AssignedTask, task.id)
-    assert (task.title, task.source, [t.division_id for t in task.targets]) == ("汛期隐患复查", "approved",
-                                                                                 [world.grid_a.id])
+    assert (task.title, task.source, [t.division_id for t in task.targets]) == (
+        "汛期隐患复查",
+        "approved",
+        [world.grid_a.id],
+    )
     assert "清单外·已审批" in visible_text(town.get(f"/tasks/{task.id}"))
     assert "targets" in _events("task_updated")[-1].detail["changed"]
 
@@ -228,8 +285,13 @@ def test_a_meeting_task_is_edited_by_the_station_that_held_the_meeting(web_as, c
     decision = MeetingDecision(meeting=meeting, position=1, text="清理楼道杂物")
     db.session.add(meeting)
     db.session.flush()
-    task = tasks.task_from_decision(decision, tasks.TaskValues("清理楼道杂物", "", local_today(), "meeting"),
-                                    [world.grid_a], world.users["station_a"], today=local_today())
+    task = tasks.task_from_decision(
+        decision,
+        tasks.TaskValues("清理楼道杂物", "", local_today(), "meeting"),
+        [world.grid_a],
+        world.users["station_a"],
+        today=local_today(),
+    )
     db.session.commit()
     station = web_as("station_a")
     form = _edit_form(station, task)
@@ -305,7 +367,10 @@ def test_a_town_reports_on_behalf_and_the_worker_corrects(web_as, world):
     fresh()
     target = db.session.get(TaskTarget, target.id)
     assert (target.completion_note, target.reported_on_behalf, target.reported_by_name) == (
-        "已排查 36 户", False, "worker_a")
+        "已排查 36 户",
+        False,
+        "worker_a",
+    )
     assert _events("task_target_report_corrected")[-1].detail["before"]["completion_note"] == "电话核实已完成"
 
 
@@ -316,8 +381,12 @@ def test_forged_reports_by_a_leader_and_another_towns_worker_are_refused(web_as,
     target = _target(task, world.grid_a)
     leader = web_as("leader_a")
     assert "报告完成" not in visible_text(leader.get(f"/task-targets/{target.id}"))
-    assert forge(leader, f"/task-targets/{target.id}", {"completed_on": local_today().isoformat(),
-                                                        "completion_note": "x"}).status_int == 403
+    assert (
+        forge(
+            leader, f"/task-targets/{target.id}", {"completed_on": local_today().isoformat(), "completion_note": "x"}
+        ).status_int
+        == 403
+    )
     assert forge(web_as("worker_b"), f"/task-targets/{target.id}", {}).status_int == 404
     fresh()
     assert db.session.get(TaskTarget, target.id).completed_on is None
@@ -332,5 +401,11 @@ def test_withdrawn_tasks_leave_the_hub_and_the_assessment(web_as, client_as, wor
     assert _withdraw(town, task, "重复下达").status_int == 303
     assert "逾期未完成的交办任务" not in text_of(worker.get("/supervision/"))
     fresh()
-    assert db.session.scalar(select(func.count()).select_from(
-        tasks.late_targets(date(2024, 1, 1), date(2024, 12, 31), local_today(), [world.grid_a.id]).subquery())) == 0
+    assert (
+        db.session.scalar(
+            select(func.count()).select_from(
+                tasks.late_targets(date(2024, 1, 1), date(2024, 12, 31), local_today(), [world.grid_a.id]).subquery()
+            )
+        )
+        == 0
+    )

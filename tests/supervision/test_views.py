@@ -3,6 +3,7 @@ without its approval (Chinese error at the field, input kept) and marked once
 approved; a grid worker's own targets only; inspections and 回头看 by town staff,
 seen by the grid's station, 404 elsewhere; the admission list kept by the county.
 Forms are filled and sent as rendered (tests/web.py)."""
+
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -18,14 +19,18 @@ from tests.web import choose, forge, form_on, press, tick, visible_text
 def next_step(page, field, value):
     """A page that asks for the grid or division first: its GET form, the option
     chosen (by value), 下一步 pressed."""
-    form = next(f for key, f in page.forms.items() if isinstance(key, int) and field in f.fields
-                and (f.method or "get").lower() == "get")
+    form = next(
+        f
+        for key, f in page.forms.items()
+        if isinstance(key, int) and field in f.fields and (f.method or "get").lower() == "get"
+    )
     form[field] = str(value)
     return press(form, "下一步")
 
 
-def task_form(web, title="汛期隐患排查", content="排查低洼地带住户",
-              targets=("东关社区 · 东关一网格", "东关社区 · 东关二网格")):
+def task_form(
+    web, title="汛期隐患排查", content="排查低洼地带住户", targets=("东关社区 · 东关一网格", "东关社区 · 东关二网格")
+):
     """下达任务 from the tasks given: what a town types, the targets ticked."""
     form = form_on(web.get("/tasks/?view=given").click(description="下达任务"))
     form["title"] = title
@@ -204,8 +209,11 @@ def test_inspection_and_recheck_pages(web_as, client_as, world):
 def test_a_forged_recheck_by_the_station_is_403(web_as, world):
     """The station reads inspections but is offered no 回头看 form: a hand-built post."""
     rectification = world.records["a"]["rectification"]
-    response = forge(web_as("station_a"), f"/rectifications/{rectification.id}/recheck",
-                     {"checked_on": local_today().isoformat(), "result": "passed", "note": ""})
+    response = forge(
+        web_as("station_a"),
+        f"/rectifications/{rectification.id}/recheck",
+        {"checked_on": local_today().isoformat(), "result": "passed", "note": ""},
+    )
     assert response.status_int == 403
     fresh()
     assert db.session.get(type(rectification), rectification.id).rechecks == []

@@ -1,4 +1,5 @@
 """The demo county has visits in the demo grid worker's grid."""
+
 from app.core.database import write_transactions
 from app.extensions import db
 from app.org.demo import load_demo

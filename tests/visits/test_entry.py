@@ -2,6 +2,7 @@
 the back-entry screen: plain form (all filled rows at once; errors at the row, typed
 values kept) and the htmx row save — forms filled and sent as rendered
 (tests/web.py)."""
+
 import json
 from datetime import datetime
 
@@ -34,13 +35,19 @@ def street(app, world):
         db.session.add_all([b10, b2])
         db.session.flush()
         homes = {}
-        for i, (number, building, unit, room) in enumerate((("E10", b10, "1", "101"), ("E2B", b2, "1", "502"),
-                                                             ("E2A", b2, "1", "301"))):
-            home = registry.create_household(registry.HouseholdValues(
-                household_number=number, building_id=building.id, unit=unit, room=room), world.grid_a)
-            head = registry.register_resident(registry.ResidentValues(
-                name=f"户主{number}", id_number=make_id_number("19750101", 60 + i), phone=f"1390000{i:04d}"),
-                world.grid_a)
+        for i, (number, building, unit, room) in enumerate(
+            (("E10", b10, "1", "101"), ("E2B", b2, "1", "502"), ("E2A", b2, "1", "301"))
+        ):
+            home = registry.create_household(
+                registry.HouseholdValues(household_number=number, building_id=building.id, unit=unit, room=room),
+                world.grid_a,
+            )
+            head = registry.register_resident(
+                registry.ResidentValues(
+                    name=f"户主{number}", id_number=make_id_number("19750101", 60 + i), phone=f"1390000{i:04d}"
+                ),
+                world.grid_a,
+            )
             registry.add_member(home, head, "head", datetime(2024, 1, 1).date())
             homes[number] = home
         for home in [*homes.values(), world.households["a"]]:
@@ -56,7 +63,9 @@ def test_route_sheet_pdf(world, street, client_as):
     text = squeezed(response.data)
     assert "入户走访路线单" in text and "东关一网格" in text
     # Buildings in walking order: 1号楼, 2号楼 (room 301 before 502), 10号楼.
-    positions = [text.index(s) for s in ("1号楼东关路1号", "A001", "2号楼东关路2号", "E2A", "E2B", "10号楼东关路10号", "E10")]
+    positions = [
+        text.index(s) for s in ("1号楼东关路1号", "A001", "2号楼东关路2号", "E2A", "E2B", "10号楼东关路10号", "E10")
+    ]
     assert positions == sorted(positions)
     assert "139****0000" in text and "13900000000" not in text
     assert "张伟" in text and "情况记录" in text
@@ -93,8 +102,7 @@ def _save_row_with_enter(form, household, swapped=None):
     row_values = json.loads(row.get("hx-vals") or "{}")
     params = [(name, value) for name, value in form.submit_fields() if name not in row_values]
     headers = {"HX-Request": "true", "HX-Target": row["id"], "HX-Trigger": row["id"]}
-    return form.response.goto(row["hx-post"], method="post", params=params + list(row_values.items()),
-                              headers=headers)
+    return form.response.goto(row["hx-post"], method="post", params=params + list(row_values.items()), headers=headers)
 
 
 def _row_fields(fragment) -> dict[str, str]:
@@ -109,10 +117,11 @@ def _row_fields(fragment) -> dict[str, str]:
 
 def test_back_entry_lists_the_same_households_in_the_same_order(world, street, web_as):
     html = _entry_page(web_as("worker_a"), world).text
-    order = [html.index(f'value="{h.id}"') for h in (world.households["a"], street["E2A"], street["E2B"],
-                                                        street["E10"])]
+    order = [
+        html.index(f'value="{h.id}"') for h in (world.households["a"], street["E2A"], street["E2B"], street["E10"])
+    ]
     assert order == sorted(order)
-    assert 'hx-post="/visits/grids/' in html and "hx-trigger=\"save-row\"" in html
+    assert 'hx-post="/visits/grids/' in html and 'hx-trigger="save-row"' in html
 
 
 def test_plain_form_saves_every_filled_row(world, street, web_as):
@@ -126,8 +135,9 @@ def test_plain_form_saves_every_filled_row(world, street, web_as):
     assert response.status_int == 303, visible_text(response)[:600]
     assert "已保存 2 条走访记录。" in visible_text(response.follow())
     fresh()
-    saved = {v.household_id: v
-             for v in db.session.query(Visit).filter(Visit.visited_on == datetime(2026, 11, 20).date())}
+    saved = {
+        v.household_id: v for v in db.session.query(Visit).filter(Visit.visited_on == datetime(2026, 11, 20).date())
+    }
     assert set(saved) == {a.id, e2a.id}
     assert saved[a.id].visit_type == "verification" and saved[e2a.id].needs == "需要送餐"
     assert [s.name for s in saved[e2a.id].visitors] == ["员工worker_a"]

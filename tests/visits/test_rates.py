@@ -1,5 +1,6 @@
 """Verification rates by class and tier, the key-group quota and visit coverage,
 against hand-computed figures."""
+
 from datetime import date
 
 import pytest
@@ -21,23 +22,35 @@ Q4 = (date(2026, 10, 1), date(2026, 12, 31))
 def _households(world, grid, building, prefix, levels):
     made = []
     for i, level in enumerate(levels):
-        made.append(registry.create_household(registry.HouseholdValues(
-            household_number=f"{prefix}{i}", visit_class=level, building_id=building.id if building else None,
-            address_text="" if building else f"{prefix}村{i}号"), grid))
+        made.append(
+            registry.create_household(
+                registry.HouseholdValues(
+                    household_number=f"{prefix}{i}",
+                    visit_class=level,
+                    building_id=building.id if building else None,
+                    address_text="" if building else f"{prefix}村{i}号",
+                ),
+                grid,
+            )
+        )
     return made
 
 
 def _visit(household, staff, day=date(2026, 11, 2), kind="verification"):
-    services.record_visit(household, services.VisitValues(visited_on=day, visit_type=kind,
-                                                          visitor_ids=[staff.id], found="核实人口信息"))
+    services.record_visit(
+        household, services.VisitValues(visited_on=day, visit_type=kind, visitor_ids=[staff.id], found="核实人口信息")
+    )
 
 
 def _station_clerk(world):
     """Staff of 东关社区's workstation (assigned to the community, not to a grid)."""
     station = StaffMember(home_division=world.community_a, name="站员")
     db.session.add(station)
-    db.session.add(StaffAssignment(staff=station, division=world.community_a,
-                                   role=StaffRole.OTHER.value, role_note="工作站", start_date=START))
+    db.session.add(
+        StaffAssignment(
+            staff=station, division=world.community_a, role=StaffRole.OTHER.value, role_note="工作站", start_date=START
+        )
+    )
     db.session.flush()
     return station
 
@@ -53,12 +66,12 @@ def verified(app, world):
         threes = _households(world, world.grid_a, world.building_a, "V3-", [3, 3, 3, 3])
         worker = world.staff["worker_a"]
         _visit(ones[0], worker)
-        _visit(ones[0], worker, date(2026, 11, 9))         # twice: counts once
+        _visit(ones[0], worker, date(2026, 11, 9))  # twice: counts once
         _visit(twos[0], worker)
         _visit(threes[0], worker)
         _visit(ones[1], station)
-        _visit(twos[1], worker, kind="routine")            # not a verification
-        _visit(twos[2], worker, date(2026, 9, 30))         # last quarter
+        _visit(twos[1], worker, kind="routine")  # not a verification
+        _visit(twos[2], worker, date(2026, 9, 30))  # last quarter
         # grid_a2 (same community): one class 一 household verified by the station.
         other = _households(world, world.grid_a2, None, "W1-", [1])
         _visit(other[0], station)
@@ -74,13 +87,15 @@ def test_grid_rates_against_targets(verified):
     world = verified
     rows = rates.verification_rates([world.grid_a.id], *Q4, TODAY)
     one, two, three = _row(rows, 1), _row(rows, 2), _row(rows, 3)
-    assert (one.households, one.verified, one.targets) == (2, {"area": 1, "station": 1},
-                                                           {"area": 50, "station": 50})
+    assert (one.households, one.verified, one.targets) == (2, {"area": 1, "station": 1}, {"area": 50, "station": 50})
     assert one.percent("area") == 50.0 and one.meets("area") and one.meets("station")
     assert (two.households, two.verified["area"]) == (3, 1)
     assert round(two.percent("area"), 1) == 33.3 and two.meets("area")
-    assert (three.households, three.verified, three.targets) == (5, {"area": 1, "station": 0},
-                                                                 {"area": 20, "station": 10})
+    assert (three.households, three.verified, three.targets) == (
+        5,
+        {"area": 1, "station": 0},
+        {"area": 20, "station": 10},
+    )
     assert three.percent("area") == 20.0 and three.meets("area")
     assert three.percent("station") == 0.0 and three.meets("station") is False
 
@@ -106,8 +121,12 @@ def test_class_for_the_rate_is_the_class_at_quarter_end(verified):
     world = verified
     household = db.session.query(registry.Household).filter_by(household_number="V1-0").one()
     with write_transactions():
-        registry.update_household(household, registry.HouseholdValues(
-            household_number="V1-0", visit_class=3, building_id=world.building_a.id, unit="", room=""))
+        registry.update_household(
+            household,
+            registry.HouseholdValues(
+                household_number="V1-0", visit_class=3, building_id=world.building_a.id, unit="", room=""
+            ),
+        )
         event = db.session.query(PopulationEvent).filter_by(household_id=household.id, kind="corrected").one()
         event.occurred_on = date(2026, 11, 20)
         db.session.commit()
@@ -130,16 +149,18 @@ def test_key_group_quota_counts_households_the_station_visited(app, world):
         category = db.session.query(KeyPersonCategory).filter_by(code="released").one()
         homes = _households(world, world.grid_a, world.building_a, "K-", [3, 3, 3])
         for i, home in enumerate(homes):
-            person = registry.register_resident(registry.ResidentValues(
-                name=f"重点{i}", id_number=make_id_number("19900101", 40 + i)), world.grid_a)
+            person = registry.register_resident(
+                registry.ResidentValues(name=f"重点{i}", id_number=make_id_number("19900101", 40 + i)), world.grid_a
+            )
             registry.add_member(home, person, "head", START)
-            db.session.add(KeyPerson(resident_id=person.id, category=category, grid_id=world.grid_a.id,
-                                     start_date=START))
+            db.session.add(
+                KeyPerson(resident_id=person.id, category=category, grid_id=world.grid_a.id, start_date=START)
+            )
         db.session.flush()
         _visit(homes[0], station, kind="key")
-        _visit(homes[0], station, date(2026, 11, 3), kind="key")   # the same household again
+        _visit(homes[0], station, date(2026, 11, 3), kind="key")  # the same household again
         _visit(homes[1], station, kind="routine")
-        _visit(homes[2], world.staff["worker_a"], kind="key")      # the grid's own worker: not the community
+        _visit(homes[2], world.staff["worker_a"], kind="key")  # the grid's own worker: not the community
         quota = rates.key_group_quota([world.grid_a.id, world.grid_b.id], *Q4)
         # grid_a: the factory's A001 (a released prisoner) and K-0..2 = 4 key households, 2 visited.
         assert (quota[world.grid_a.id].key_households, quota[world.grid_a.id].visited) == (4, 2)
@@ -164,16 +185,27 @@ def test_visit_coverage_by_group(verified):
     visited in grid A and, after moving, in grid B counts once in a group holding
     both grids and once in each group when they are apart."""
     world = verified
-    moved = db.session.scalar(select(Visit.household_id).where(Visit.grid_id == world.grid_a.id,
-                                                               Visit.visited_on >= Q4[0]).limit(1))
+    moved = db.session.scalar(
+        select(Visit.household_id).where(Visit.grid_id == world.grid_a.id, Visit.visited_on >= Q4[0]).limit(1)
+    )
     with write_transactions():
-        db.session.add(Visit(grid_id=world.grid_b.id, household_id=moved, visited_on=date(2026, 11, 20),
-                             visit_type="routine", found="搬到新网格后走访"))
+        db.session.add(
+            Visit(
+                grid_id=world.grid_b.id,
+                household_id=moved,
+                visited_on=date(2026, 11, 20),
+                visit_type="routine",
+                found="搬到新网格后走访",
+            )
+        )
         db.session.commit()
     alone_b = services.visit_coverage([world.grid_b.id], Q4)
     apart = services.visit_coverage_by_group([[world.grid_a.id], [], [world.grid_b.id]], Q4)
     assert [(c.households, c.visited_households, c.visits) for c in apart] == [
-        (10, 5, 6), (0, 0, 0), (alone_b.households, alone_b.visited_households, alone_b.visits)]
+        (10, 5, 6),
+        (0, 0, 0),
+        (alone_b.households, alone_b.visited_households, alone_b.visits),
+    ]
     together = services.visit_coverage_by_group([[world.grid_a.id, world.grid_b.id]], Q4)[0]
     assert together.households == 10 + alone_b.households
     assert together.visits == 6 + alone_b.visits

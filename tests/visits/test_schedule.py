@@ -1,4 +1,5 @@
 """Due and overdue households against hand-computed dates, across class changes."""
+
 from datetime import date, datetime
 
 from app.core.database import write_transactions
@@ -13,8 +14,12 @@ TODAY = date(2026, 11, 22)
 def test_seeded_frequencies(app):
     """The migration's defaults: 一类 twice a month, 二类 once a month, 三类 twice a quarter."""
     from app.registry.visit_classes import visit_classes
+
     assert [(c.name, c.visits_required, c.visit_period) for c in visit_classes()] == [
-        ("一类", 2, "month"), ("二类", 1, "month"), ("三类", 2, "quarter")]
+        ("一类", 2, "month"),
+        ("二类", 1, "month"),
+        ("三类", 2, "quarter"),
+    ]
 
 
 def test_visits_are_spread_evenly_over_the_period():
@@ -37,25 +42,42 @@ def test_class_on_a_day_from_the_changes():
 
 
 def _household(world, number, level=3):
-    household = registry.create_household(registry.HouseholdValues(
-        household_number=number, visit_class=level, building_id=world.building_a.id, unit="1", room="201"),
-        world.grid_a)
+    household = registry.create_household(
+        registry.HouseholdValues(
+            household_number=number, visit_class=level, building_id=world.building_a.id, unit="1", room="201"
+        ),
+        world.grid_a,
+    )
     household.created_at = datetime(2025, 1, 1)
     return household
 
 
 def _visit(world, household, day, kind="routine", staff="worker_a"):
-    return services.record_visit(household, services.VisitValues(
-        visited_on=day, visit_type=kind, visitor_ids=[world.staff[staff].id], found="见到户主"))
+    return services.record_visit(
+        household,
+        services.VisitValues(visited_on=day, visit_type=kind, visitor_ids=[world.staff[staff].id], found="见到户主"),
+    )
 
 
 def _change_class(household, level, day):
     """A correction of the class, dated `day`, as the household form records it."""
-    registry.update_household(household, registry.HouseholdValues(
-        household_number=household.household_number, household_type=household.household_type,
-        visit_class=level, building_id=household.building_id, unit=household.unit, room=household.room))
-    event = db.session.query(PopulationEvent).filter_by(household_id=household.id, kind="corrected") \
-        .order_by(PopulationEvent.id.desc()).first()
+    registry.update_household(
+        household,
+        registry.HouseholdValues(
+            household_number=household.household_number,
+            household_type=household.household_type,
+            visit_class=level,
+            building_id=household.building_id,
+            unit=household.unit,
+            room=household.room,
+        ),
+    )
+    event = (
+        db.session.query(PopulationEvent)
+        .filter_by(household_id=household.id, kind="corrected")
+        .order_by(PopulationEvent.id.desc())
+        .first()
+    )
     event.occurred_on = day
     db.session.flush()
 
@@ -122,20 +144,28 @@ def test_household_registered_mid_period(app, world):
 
 def test_route_order_is_building_unit_room(app, world):
     from app.org.models import Building
+
     with write_transactions():
         b10 = Building(community=world.community_a, grid=world.grid_a, number="10号楼", address="东关路10号")
         b2 = Building(community=world.community_a, grid=world.grid_a, number="2号楼", address="东关路2号")
         db.session.add_all([b10, b2])
         db.session.flush()
         made = []
-        for number, building, unit, room in (("R1", b10, "1", "101"), ("R2", b2, "2", "101"),
-                                             ("R3", b2, "1", "1201"), ("R4", b2, "1", "301")):
-            h = registry.create_household(registry.HouseholdValues(
-                household_number=number, building_id=building.id, unit=unit, room=room), world.grid_a)
+        for number, building, unit, room in (
+            ("R1", b10, "1", "101"),
+            ("R2", b2, "2", "101"),
+            ("R3", b2, "1", "1201"),
+            ("R4", b2, "1", "301"),
+        ):
+            h = registry.create_household(
+                registry.HouseholdValues(household_number=number, building_id=building.id, unit=unit, room=room),
+                world.grid_a,
+            )
             h.created_at = datetime(2025, 1, 1)
             made.append(h)
-        rural = registry.create_household(registry.HouseholdValues(household_number="R5", address_text="东关村3组"),
-                                          world.grid_a)
+        rural = registry.create_household(
+            registry.HouseholdValues(household_number="R5", address_text="东关村3组"), world.grid_a
+        )
         rural.created_at = datetime(2025, 1, 1)
         order = [s.household.household_number for s in schedule.due_for_route(made + [rural], TODAY, 14)]
     assert order == ["R4", "R3", "R2", "R1", "R5"]

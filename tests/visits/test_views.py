@@ -1,6 +1,7 @@
 """Visit pages: record (with a matter in one step), Chinese errors with the typed
 values kept, scope (another grid's visit or household is 404), edit, delete, lists —
 forms filled and sent as rendered (tests/web.py)."""
+
 from datetime import date, datetime
 
 from app.auth.models import AuditEvent
@@ -34,7 +35,8 @@ def test_record_a_visit(world, web_as):
     assert "登记走访" in visible_text(page)
     form = form_on(page, button="保存")
     assert [box.checked for box in form.fields["visitor_ids"]] == [
-        box._value == str(world.staff["worker_a"].id) for box in form.fields["visitor_ids"]]
+        box._value == str(world.staff["worker_a"].id) for box in form.fields["visitor_ids"]
+    ]
     response = press(_type_a_visit(form), "保存")
     assert response.status_int == 303, visible_text(response)[:600]
     fresh()
@@ -92,9 +94,16 @@ def test_forged_visitor_of_another_grid_is_refused(world, web_as):
     household = world.households["a"]
     form = _new_visit_form(web, household)
     assert str(world.staff["worker_b"].id) not in [box._value for box in form.fields["visitor_ids"]]
-    response = forge(web, f"/visits/households/{household.id}/new", {
-        "visited_on": "2026-11-20", "visit_type": "verification", "visitor_ids": [world.staff["worker_b"].id],
-        "found": "户主在家，核对了人口信息"})
+    response = forge(
+        web,
+        f"/visits/households/{household.id}/new",
+        {
+            "visited_on": "2026-11-20",
+            "visit_type": "verification",
+            "visitor_ids": [world.staff["worker_b"].id],
+            "found": "户主在家，核对了人口信息",
+        },
+    )
     assert "走访人员须为本网格或本社区工作站当日在岗的工作人员。" in visible_text(response)
     fresh()
     assert db.session.query(Visit).filter_by(household_id=household.id).count() == 1
@@ -106,13 +115,23 @@ def test_another_grids_records_are_404_even_to_forged_posts(world, web_as):
     web = web_as("worker_a")
     visit_b = world.records["b"]["visit"]
     household_b = world.households["b"]
-    for url in (f"/visits/{visit_b.id}", f"/visits/{visit_b.id}/edit", f"/visits/households/{household_b.id}/new",
-                f"/visits/households/{household_b.id}/visits", f"/visits/grids/{world.grid_b.id}",
-                f"/visits/grids/{world.grid_b.id}/entry", f"/visits/grids/{world.grid_b.id}/route.pdf",
-                f"/visits/divisions/{world.community_b.id}/rates"):
+    for url in (
+        f"/visits/{visit_b.id}",
+        f"/visits/{visit_b.id}/edit",
+        f"/visits/households/{household_b.id}/new",
+        f"/visits/households/{household_b.id}/visits",
+        f"/visits/grids/{world.grid_b.id}",
+        f"/visits/grids/{world.grid_b.id}/entry",
+        f"/visits/grids/{world.grid_b.id}/route.pdf",
+        f"/visits/divisions/{world.community_b.id}/rates",
+    ):
         assert web.get(url, expect_errors=True).status_int == 404, url
-    visit_form = {"visited_on": "2026-11-20", "visit_type": "verification",
-                  "visitor_ids": [world.staff["worker_a"].id], "found": "户主在家"}
+    visit_form = {
+        "visited_on": "2026-11-20",
+        "visit_type": "verification",
+        "visitor_ids": [world.staff["worker_a"].id],
+        "found": "户主在家",
+    }
     assert forge(web, f"/visits/{visit_b.id}/delete").status_int == 404
     assert forge(web, f"/visits/households/{household_b.id}/new", visit_form).status_int == 404
     # A household of grid B posted through grid A's back-entry row.
@@ -190,9 +209,14 @@ def test_visit_lists(world, client_as):
 def test_links_on_the_visit_pages_stay_in_scope(world, client_as):
     """A grid worker sees only their grid: no link of theirs leads to a 404."""
     import re
+
     client = client_as("worker_a")
-    for page in (f"/visits/grids/{world.grid_a.id}", f"/visits/divisions/{world.grid_a.id}/rates", "/visits/",
-                 f"/visits/{world.records['a']['visit'].id}"):
+    for page in (
+        f"/visits/grids/{world.grid_a.id}",
+        f"/visits/divisions/{world.grid_a.id}/rates",
+        "/visits/",
+        f"/visits/{world.records['a']['visit'].id}",
+    ):
         html = client.get(page).get_data(as_text=True)
         for href in set(re.findall(r'href="(/(?:visits|households)[^"]*)"', html)):
             if href.endswith(".pdf"):
@@ -205,11 +229,16 @@ def test_a_visit_to_a_household_that_moved_away_keeps_only_its_number(world, cli
     town's grid since, is that grid's record: no link to it, not its new address."""
     from app.core.database import write_transactions
     from app.registry import services as registry
+
     household = world.households["a"]
     visit = world.records["a"]["visit"]
     with write_transactions():
-        registry.move_household(household, world.grid_b, registry.HouseholdValues(
-            household_number="A001", address_text="河西路99号新居"), date(2026, 11, 21))
+        registry.move_household(
+            household,
+            world.grid_b,
+            registry.HouseholdValues(household_number="A001", address_text="河西路99号新居"),
+            date(2026, 11, 21),
+        )
         db.session.commit()
     client = client_as("worker_a")
     for url in (f"/visits/{visit.id}", f"/visits/{visit.id}/edit", f"/visits/grids/{world.grid_a.id}/visits"):
@@ -217,4 +246,4 @@ def test_a_visit_to_a_household_that_moved_away_keeps_only_its_number(world, cli
         html = response.get_data(as_text=True)
         assert response.status_code == 200, url
         assert "A001" in html and "已迁出本网格" in html and "河西路99号新居" not in html, url
-        assert f"/households/{household.id}\"" not in html and f"/visits/households/{household.id}" not in html, url
+        assert f'/households/{household.id}"' not in html and f"/visits/households/{household.id}" not in html, url

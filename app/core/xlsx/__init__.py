@@ -11,6 +11,7 @@ already turned into numbers, dates as serials or text. Each cell problem becomes
 The ZIP directory is checked before openpyxl parses anything (an xlsx bomb), and
 openpyxl parses the XML through defusedxml.
 """
-from app.core.xlsx.columns import MIB, Column, ImportColumn, Problem, ReadResult, RowData  # noqa: F401
-from app.core.xlsx.reading import _HeaderIndex, read_table  # noqa: F401
-from app.core.xlsx.writing import escape_formula, template_workbook, write_table  # noqa: F401
+
+from app.core.xlsx.columns import MIB, Column, ImportColumn, Problem, ReadResult, RowData
+from app.core.xlsx.reading import _HeaderIndex, read_table
+from app.core.xlsx.writing import escape_formula, template_workbook, write_table

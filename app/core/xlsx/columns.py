@@ -1,19 +1,21 @@
 """What a column of a register sheet is, for writing and for reading, and the
 limits both sides share."""
+
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any
 
 from openpyxl.styles import Alignment, Font
 
 MIB = 1024 * 1024
-MAX_UNCOMPRESSED = 100 * MIB      # the whole ZIP, expanded
-MAX_RATIO = 100                   # expanded / compressed, for any member over 1 MiB
+MAX_UNCOMPRESSED = 100 * MIB  # the whole ZIP, expanded
+MAX_RATIO = 100  # expanded / compressed, for any member over 1 MiB
 MAX_MEMBERS = 10_000
 HEADER_SCAN_ROWS = 10
-MAX_CELL_CHARS = 32_767           # Excel's limit; longer text makes Excel "repair" the file
-TEMPLATE_ROWS = 5_000             # rows of the template that get formats and drop-downs
+MAX_CELL_CHARS = 32_767  # Excel's limit; longer text makes Excel "repair" the file
+TEMPLATE_ROWS = 5_000  # rows of the template that get formats and drop-downs
 
 WRITE_KINDS = {"text", "date", "datetime", "int"}
 READ_KINDS = {"text", "id_number", "phone", "date", "int", "choice"}
@@ -39,6 +41,7 @@ class Column:
     masked (app.core.masking.mask_numbers), free text included; `not_personal` keeps
     a column of numbers that are not personal data (licence and credit codes, 12345
     work order numbers) as written."""
+
     key: str | Callable[[Any], Any]
     header: str
     width: float = 12
@@ -56,6 +59,7 @@ class ImportColumn:
     """One column read by `read_table`. `choices` maps each accepted spelling to the
     stored value ({"男": "M", "男性": "M", "女": "F"}); the first spelling of each
     value is the one offered in drop-downs and messages."""
+
     key: str
     header: str
     kind: str = "text"  # text | id_number | phone | date | int | choice
@@ -82,14 +86,14 @@ class ImportColumn:
 
 @dataclass
 class RowData:
-    row_number: int               # as Excel shows it
-    values: dict[str, Any]        # key → clean value (None when empty or unreadable)
+    row_number: int  # as Excel shows it
+    values: dict[str, Any]  # key → clean value (None when empty or unreadable)
 
 
 @dataclass
 class Problem:
     row_number: int
-    column: str                   # the header as written in the file
+    column: str  # the header as written in the file
     message: str
     key: str | None = None
 

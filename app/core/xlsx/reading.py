@@ -1,4 +1,5 @@
 """Reading the Excel files village stations really send (see the package docstring)."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -7,21 +8,33 @@ import math
 import re
 import weakref
 import zipfile
+from collections.abc import Iterable, Iterator, Sequence
 from io import BytesIO
-from typing import Any, Iterable, Iterator, Sequence
+from typing import Any
 
 import openpyxl
-from flask import current_app, has_app_context
+from flask import has_app_context
 from flask_babel import gettext as _
 from openpyxl.utils.datetime import WINDOWS_EPOCH, from_excel
 
 from app.core.forms import RuleError
 from app.core.settings import setting
 from app.core.text import clean_text
-from app.core.xlsx.columns import (HEADER_SCAN_ROWS, MAX_MEMBERS, MAX_RATIO, MAX_UNCOMPRESSED, MIB,
-                                   _FULL_WIDTH, ImportColumn, Problem, ReadResult, RowData)
+from app.core.xlsx.columns import (
+    _FULL_WIDTH,
+    HEADER_SCAN_ROWS,
+    MAX_MEMBERS,
+    MAX_RATIO,
+    MAX_UNCOMPRESSED,
+    MIB,
+    ImportColumn,
+    Problem,
+    ReadResult,
+    RowData,
+)
 
 log = logging.getLogger(__name__)
+
 
 def _not_xlsx() -> RuleError:
     return RuleError(_("只能导入 Excel .xlsx 文件（WPS 请另存为 .xlsx）。"))
@@ -124,8 +137,10 @@ def _rows(sheet, min_row: int = 1, max_row: int | None = None, max_col: int | No
 def _with_upper_row(row: Sequence[Any], above: Sequence[Any]) -> list[Any]:
     """A two-level header: where this row is empty, the cell above names the column
     (姓名 merged down over both rows, 联系方式 over 电话 | 微信)."""
-    return [row[p] if p < len(row) and _normalise(row[p]) else (above[p] if p < len(above) else None)
-            for p in range(max(len(row), len(above)))]
+    return [
+        row[p] if p < len(row) and _normalise(row[p]) else (above[p] if p < len(above) else None)
+        for p in range(max(len(row), len(above)))
+    ]
 
 
 # The default of the IMPORT_MAX_ROWS setting (app/config.py).
@@ -139,8 +154,13 @@ def sheet_row_limit() -> int:
 
 
 def _too_many_rows(sheet_title: str, limit: int) -> RuleError:
-    return RuleError(_("工作表“%(sheet)s”超过 %(limit)d 行（空行也算在内），请删除多余的行或拆分后分批导入。",
-                       sheet=sheet_title, limit=limit))
+    return RuleError(
+        _(
+            "工作表“%(sheet)s”超过 %(limit)d 行（空行也算在内），请删除多余的行或拆分后分批导入。",
+            sheet=sheet_title,
+            limit=limit,
+        )
+    )
 
 
 def _check_declared_sizes(book, limit: int) -> None:
@@ -168,8 +188,13 @@ def _locate_header(book, index: _HeaderIndex, columns: Sequence[ImportColumn]):
             if score and (best is None or score > best[0]):
                 best = (score, sheet, number, header)
     if best is None:
-        raise RuleError(_("找不到表头行。表格前 %(n)d 行中应有这些列名：%(headers)s。",
-                          n=HEADER_SCAN_ROWS, headers=_join(c.header for c in columns)))
+        raise RuleError(
+            _(
+                "找不到表头行。表格前 %(n)d 行中应有这些列名：%(headers)s。",
+                n=HEADER_SCAN_ROWS,
+                headers=_join(c.header for c in columns),
+            )
+        )
     _score, sheet, number, header = best
     positions: dict[int, ImportColumn] = {}
     written: dict[str, str] = {}
@@ -206,8 +231,10 @@ class _Unreadable(ValueError):
 _SCIENTIFIC = re.compile(r"\d+(\.\d+)?E[+-]?\d+")
 # 2024-1-5, 2024/01/05, 2024.1.5, 2024年1月5日 (\u5e74 年, \u6708 月, \u65e5 日), with an
 # optional time after it (text copied from other systems).
-_DATE_TEXT = re.compile(r"(\d{4})\s*[-/.\u5e74]\s*(\d{1,2})\s*[-/.\u6708]\s*(\d{1,2})\s*\u65e5?"
-                        r"(?:[\sT]+\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?")
+_DATE_TEXT = re.compile(
+    r"(\d{4})\s*[-/.\u5e74]\s*(\d{1,2})\s*[-/.\u6708]\s*(\d{1,2})\s*\u65e5?"
+    r"(?:[\sT]+\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?"
+)
 _DATE_DIGITS = re.compile(r"(\d{4})(\d{2})(\d{2})")
 
 
@@ -278,8 +305,13 @@ def _choice(value: Any, column: ImportColumn) -> Any:
     stored = spellings.get(wanted, _NO_CHOICE)
     if stored is not _NO_CHOICE:
         return stored
-    raise _Unreadable(_("“%(value)s”不是可选的值，可选：%(choices)s。",
-                        value=str(value).strip(), choices=_join(column.offered_choices)))
+    raise _Unreadable(
+        _(
+            "“%(value)s”不是可选的值，可选：%(choices)s。",
+            value=str(value).strip(),
+            choices=_join(column.offered_choices),
+        )
+    )
 
 
 def _text(value: Any) -> str:
@@ -312,8 +344,13 @@ def _clean_cell(value: Any, column: ImportColumn, epoch: dt.datetime = WINDOWS_E
     return _text(value)
 
 
-def read_table(data: bytes, columns: Sequence[ImportColumn], max_bytes: int = 10 * MIB,
-               max_rows: int = 50_000, max_sheet_rows: int | None = None) -> ReadResult:
+def read_table(
+    data: bytes,
+    columns: Sequence[ImportColumn],
+    max_bytes: int = 10 * MIB,
+    max_rows: int = 50_000,
+    max_sheet_rows: int | None = None,
+) -> ReadResult:
     """Read the register in an uploaded .xlsx: the header row is found, every
     non-blank row below it cleaned. Unreadable files raise RuleError; unreadable
     cells become Problems (the row is kept, that value is None). `max_rows` bounds
@@ -353,8 +390,7 @@ def read_table(data: bytes, columns: Sequence[ImportColumn], max_bytes: int = 10
                     result.problems.append(Problem(row_number, written[column.key], str(problem), column.key))
                     continue
                 if column.required and values[column.key] in (None, ""):
-                    result.problems.append(Problem(row_number, written[column.key], _("此项为必填项。"),
-                                                   column.key))
+                    result.problems.append(Problem(row_number, written[column.key], _("此项为必填项。"), column.key))
             result.rows.append(RowData(row_number, values))
         return result
     finally:

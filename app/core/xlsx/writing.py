@@ -1,11 +1,13 @@
 """Writing registers and import templates (streamed: constant memory)."""
+
 from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
 from io import BytesIO
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from typing import Any
 
 import openpyxl
 from flask_babel import gettext as _
@@ -16,9 +18,21 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from app.core.masking import mask_numbers
-from app.core.xlsx.columns import (BOLD, CENTER, DATE_FORMAT, DATETIME_FORMAT, EXAMPLE_FONT,
-                                   FORMULA_START, MAX_CELL_CHARS, TEMPLATE_ROWS, TEXT_FORMAT,
-                                   TITLE_FONT, Column, ImportColumn)
+from app.core.xlsx.columns import (
+    BOLD,
+    CENTER,
+    DATE_FORMAT,
+    DATETIME_FORMAT,
+    EXAMPLE_FONT,
+    FORMULA_START,
+    MAX_CELL_CHARS,
+    TEMPLATE_ROWS,
+    TEXT_FORMAT,
+    TITLE_FONT,
+    Column,
+    ImportColumn,
+)
+
 
 def escape_formula(text: str) -> str:
     """Text as a spreadsheet cell may hold it: control characters removed, and a
@@ -89,8 +103,9 @@ def _header_cells(sheet, columns: Sequence[Column | ImportColumn]) -> list[Write
     return cells
 
 
-def write_table(columns: Sequence[Column], rows: Iterable[Mapping | object], title: str | None = None,
-                sheet_name: str | None = None) -> bytes:
+def write_table(
+    columns: Sequence[Column], rows: Iterable[Mapping | object], title: str | None = None, sheet_name: str | None = None
+) -> bytes:
     """An .xlsx of `rows`: optional merged bold title row, bold frozen header row
     (repeated on every printed page), one row per item. `sheet_name` defaults to the
     title. Rows are streamed: pass a generator for big registers. ID numbers and
@@ -131,8 +146,12 @@ def _choices(column: Column | ImportColumn) -> list[str]:
     return list(column.choices)
 
 
-def template_workbook(columns: Sequence[Column | ImportColumn], example_rows: Iterable[Mapping | object],
-                      notes: Sequence[str], sheet_name: str | None = None) -> bytes:
+def template_workbook(
+    columns: Sequence[Column | ImportColumn],
+    example_rows: Iterable[Mapping | object],
+    notes: Sequence[str],
+    sheet_name: str | None = None,
+) -> bytes:
     """An import template: the header row (required import columns marked `*`), the
     example rows in grey italics, text/date formats preset on each column so IDs
     typed in later stay text, drop-down lists for columns with choices, and a second
@@ -148,8 +167,9 @@ def template_workbook(columns: Sequence[Column | ImportColumn], example_rows: It
         dimension = sheet.column_dimensions[letter]
         dimension.width = column.width
         # Column styles are what Excel/WPS apply to cells typed in later.
-        dimension.number_format = {"text": TEXT_FORMAT, "date": DATE_FORMAT,
-                                   "datetime": DATETIME_FORMAT}.get(kind, "General")
+        dimension.number_format = {"text": TEXT_FORMAT, "date": DATE_FORMAT, "datetime": DATETIME_FORMAT}.get(
+            kind, "General"
+        )
         choices = _choices(column)
         if not choices:
             continue
