@@ -47,7 +47,7 @@ def serve(host: str, port: int, threads: int) -> None:
             f"{addresses.DEVELOPMENT_BASE_URL}，只适合本机试用 / PUBLIC_BASE_URL is not set: "
             f"tracking links, Open311 replies and poster QR codes point to "
             f"{addresses.DEVELOPMENT_BASE_URL} (this machine only). Set GRIDBOOK_PUBLIC_BASE_URL "
-            f"(README: Headers and public addresses).",
+            f"(docs/operations.md: Serving over HTTPS).",
             err=True,
         )
     waitress_serve(current_app._get_current_object(), host=host, port=port, threads=threads)

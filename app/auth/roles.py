@@ -64,7 +64,7 @@ ADMIN_DUTY_ROLES = frozenset({Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN, Role.AUDIT
 # Who may see a full ID or phone number (after an audited "show") and read free text
 # with the numbers typed into it: those who work with the person. Leaders read
 # statistics, departments only their matters: they see numbers masked everywhere
-# (README, "Free text in prints and exports").
+# (docs/features.md, "Free text in prints and exports").
 REVEAL_ROLES = frozenset(
     {Role.COUNTY_ADMIN.value, Role.TOWN_STAFF.value, Role.STATION_STAFF.value, Role.GRID_WORKER.value}
 )

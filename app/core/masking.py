@@ -4,7 +4,7 @@
 is the one pass over free text (descriptions, results, notes, minutes …): every
 18-character resident ID number and every 11-digit mobile typed into it is masked
 the same way. Prints, exports, the public side and the screens of those who may not
-see full numbers all use it (README, "Free text in prints and exports")."""
+see full numbers all use it (docs/features.md, "Free text in prints and exports")."""
 
 from __future__ import annotations
 

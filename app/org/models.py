@@ -33,7 +33,7 @@ class Level(str, enum.Enum):
 
     @property
     def code_digits(self) -> int:
-        """Digits this level adds to its parent's code (see README, division codes)."""
+        """Digits this level adds to its parent's code (docs/features.md, "The division tree and grids")."""
         return {"county": 6, "town": 3, "community": 3, "grid": 3}[self.value]
 
 

@@ -33,7 +33,7 @@ def parse_period(period: str | None) -> tuple[date, date]:
 
 
 @print_group.command("ledger")
-@click.option("--form", "number", required=True, type=int, help="台账编号 1–14 / ledger number")
+@click.option("--form", "number", required=True, type=int, help="台账编号 1–15 / ledger number")
 @click.option("--grid", "code", required=True, help="网格或社区编码 / grid or community code")
 @click.option("--period", default=None, help="2026-10 (month) or 2026 (year); default this month")
 @click.option("--blank", is_flag=True, help="空白表 / blank form for handwriting")

@@ -1,5 +1,5 @@
-"""The ledgers (台账) of the grid work manual — the 14 the manual names, and the
-督导台帐 (15) of supervision (docs/domain.md, 002 篇四): each filled
+"""The ledgers (台账) of the grid work manual — the 14 the manual names (docs/domain.md,
+002 篇四) and the 督导台帐 (15) of supervision (002 篇九): each filled
 from the records of a grid or community for a period, blank with ruled rows for
 handwriting, or as xlsx. A ledger is a title, columns (header, width in mm, value)
 and a query; the PDF and the xlsx are made from the same definition.

@@ -24,7 +24,7 @@ from app.matters import services as matters
 from app.matters.models import ApiKey, Matter, MatterType
 from app.org.models import Division
 
-# Overridable in instance/config.py (see README, "Public side and Open311").
+# Overridable in instance/config.py (docs/features-public.md, "Settings and tests").
 DEFAULT_REPORTS_PER_HOUR = 5
 THROTTLE_WINDOW = timedelta(hours=1)
 MAX_PUBLIC_PHOTOS = 3

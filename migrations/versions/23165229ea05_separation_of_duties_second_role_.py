@@ -5,7 +5,7 @@ and the security administrator has not yet authorised), second_role holds a seco
 administrator duty where the county allows one; system_setting keeps the settings
 changed while running. Existing accounts keep their roles; the county administrator
 no longer manages accounts or reads the audit log, so after this upgrade run
-`flask accounts create-administrators` once (README, "Separation of duties").
+`flask accounts create-administrators` once (docs/features.md, "Separation of duties").
 
 Revision ID: 23165229ea05
 Revises: b11bd2792134
