@@ -28,6 +28,10 @@ if [[ ! -x .venv/bin/python ]]; then
   python3 -m venv .venv
 fi
 .venv/bin/python -m pip install -q --upgrade pip >/dev/null
-.venv/bin/python -m pip install -q -r requirements.txt
+if [[ "${1:-}" == "--test" ]]; then
+  .venv/bin/python -m pip install -q -r requirements-dev.txt
+else
+  .venv/bin/python -m pip install -q -r requirements.txt
+fi
 .venv/bin/pybabel -q compile -d app/translations
 .venv/bin/flask --app app db upgrade >/dev/null 2>&1 || .venv/bin/flask --app app db upgrade

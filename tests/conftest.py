@@ -1,7 +1,9 @@
 """Fixtures: a migrated SQLite template database copied fresh for every test,
 the app, clients signed in per role, and a small county (tests/factories.py)."""
+
 from __future__ import annotations
 
+import dataclasses
 import re
 import shutil
 from contextlib import contextmanager
@@ -11,6 +13,7 @@ import pytest
 import time_machine
 from flask.globals import _cv_app
 from flask.testing import FlaskClient
+from jinja2 import BytecodeCache
 from sqlalchemy import event
 
 from app import create_app
@@ -21,10 +24,13 @@ from tests.factories import PASSWORD, World, build_world
 
 
 def pytest_addoption(parser):
-    parser.addoption("--clock", metavar="YYYY-MM-DD[THH:MM]",
-                     help="run the whole suite as if it were that local day (9:00 unless a time is "
-                          "given), the clock ticking on: finds tests that pass only on some days "
-                          "(a quarter's first day, New Year, a holiday, a month's end)")
+    parser.addoption(
+        "--clock",
+        metavar="YYYY-MM-DD[THH:MM]",
+        help="run the whole suite as if it were that local day (9:00 unless a time is "
+        "given), the clock ticking on: finds tests that pass only on some days "
+        "(a quarter's first day, New Year, a holiday, a month's end)",
+    )
 
 
 def pytest_configure(config):
@@ -32,10 +38,39 @@ def pytest_configure(config):
     the test modules are imported, so their module-level dates agree with it."""
     option = config.getoption("--clock", default=None)
     if option:
-        moment = datetime.fromisoformat(option) if "T" in option else datetime.combine(
-            date.fromisoformat(option), time(9, 0))
+        moment = (
+            datetime.fromisoformat(option)
+            if "T" in option
+            else datetime.combine(date.fromisoformat(option), time(9, 0))
+        )
         config._session_clock = time_machine.travel(moment.replace(tzinfo=LOCAL_ZONE), tick=True)
         config._session_clock.start()
+
+
+# Tests marked slow (`pytest -m "not slow"` is the fast lane a developer runs while
+# working; scripts/test.sh and CI run both): every browser test, and these modules —
+# walks of every page and form of the demo county, whole binders and long prints,
+# loading the demo county.
+SLOW_MODULES = (
+    "tests/test_links.py",
+    "tests/core/test_unmasking.py",
+    "tests/core/test_audited_sights.py",
+    "tests/core/test_free_text_masking.py",
+    "tests/printing/test_binder.py",
+    "tests/printing/test_assembly.py",
+    "tests/test_cli.py",
+    "tests/visits/test_demo.py",
+    "tests/supervision/test_demo.py",
+    "tests/assessment/test_demo.py",
+    "tests/registry/test_scale_demo.py",
+)
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        path = item.path.relative_to(config.rootpath).as_posix()
+        if path in SLOW_MODULES or item.get_closest_marker("browser") is not None:
+            item.add_marker(pytest.mark.slow)
 
 
 def pytest_unconfigure(config):
@@ -61,9 +96,12 @@ def migrated_database(tmp_path_factory):
     """Run the Alembic migrations once; each test gets a copy of the result."""
     folder = tmp_path_factory.mktemp("template")
     path = folder / "template.sqlite3"
-    app = create_app({"TESTING": True, "SECRET_KEY": "t", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}"},
-                     instance_path=str(folder / "instance"))
+    app = create_app(
+        {"TESTING": True, "SECRET_KEY": "t", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}"},
+        instance_path=str(folder / "instance"),
+    )
     from flask_migrate import upgrade
+
     with app.app_context():
         upgrade()
         db.engine.dispose()
@@ -88,28 +126,97 @@ def fresh():
     db.session.rollback()
 
 
+class _SharedTemplateCache(BytecodeCache):
+    """Compiled templates kept in memory for the whole test process (Jinja checks
+    each template's source checksum, so an edited template is compiled again)."""
+
+    def __init__(self):
+        self.compiled: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket):
+        code = self.compiled.get(bucket.key)
+        if code is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket):
+        self.compiled[bucket.key] = bucket.bytecode_to_string()
+
+
+TEMPLATE_CACHE = _SharedTemplateCache()
+
+TEST_CONFIG = {
+    "TESTING": True,
+    "SECRET_KEY": "test-secret",
+    # On, as in production: forms are sent as rendered (tests/web.py), with their token.
+    "WTF_CSRF_ENABLED": True,
+    # Fast hashes: the rules are tested, not the cost (production keeps scrypt).
+    "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+}
+
+
 def make_app(tmp_path, template, **overrides):
     path = tmp_path / "test.sqlite3"
     shutil.copy(template, path)
     config = {
-        "TESTING": True,
-        "SECRET_KEY": "test-secret",
+        **TEST_CONFIG,
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}",
-        # On, as in production: forms are sent as rendered (tests/web.py), with their token.
-        "WTF_CSRF_ENABLED": True,
         "UPLOAD_FOLDER": str(tmp_path / "uploads"),
-        # Fast hashes: the rules are tested, not the cost (production keeps scrypt).
-        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+        **overrides,
     }
-    config.update(overrides)
     app = create_app(config, instance_path=str(tmp_path / "instance"))
     app.test_client_class = IsolatedClient
+    # Every test makes its own app; compiling the same templates again for each was a
+    # good part of the suite's time. The compiled code is shared within the process.
+    app.jinja_env.bytecode_cache = TEMPLATE_CACHE
     return app
 
 
+@pytest.fixture(scope="session")
+def world_database(tmp_path_factory, migrated_database):
+    """The test county (tests/factories.py) built once per session — per xdist worker —
+    on a copy of the migrated database: each test that asks for `world` gets a copy of
+    this file and the county's records found again by id, instead of building it anew
+    (which took most of the suite's time)."""
+    folder = tmp_path_factory.mktemp("world")
+    app = make_app(folder, migrated_database)
+    with app.app_context():
+        with write_transactions():
+            ids = _record_ids(build_world())
+        db.session.remove()  # (reading the ids began a transaction: the checkpoint would wait for it)
+        with db.engine.connect() as connection:  # one file to copy, nothing left in the WAL
+            connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        db.engine.dispose()
+    return folder / "test.sqlite3", ids
+
+
+def _record_ids(value):
+    """The World's records as (model, id), in the same shape (dicts of dicts …)."""
+    if isinstance(value, db.Model):
+        return (type(value), value.id)
+    if isinstance(value, dict):
+        return {key: _record_ids(item) for key, item in value.items()}
+    if isinstance(value, World):
+        return {field.name: _record_ids(getattr(value, field.name)) for field in dataclasses.fields(World)}
+    return value
+
+
+def _records(ids):
+    if isinstance(ids, tuple) and len(ids) == 2 and isinstance(ids[0], type):
+        return db.session.get(*ids)
+    if isinstance(ids, dict):
+        return {key: _records(item) for key, item in ids.items()}
+    return ids
+
+
 @pytest.fixture()
-def app(tmp_path, migrated_database):
-    app = make_app(tmp_path, migrated_database)
+def app(request, tmp_path, migrated_database):
+    # A test with the test county starts from the prebuilt copy — unless it runs on a
+    # moved clock, where the county must be built on that day (on_2026_11_20).
+    template, world_ids = migrated_database, None
+    if "world" in request.fixturenames and "on_2026_11_20" not in request.fixturenames:
+        template, world_ids = request.getfixturevalue("world_database")
+    app = make_app(tmp_path, template)
+    app.extensions["test_world_ids"] = world_ids
     with app.app_context():
         yield app
         db.session.remove()
@@ -128,6 +235,13 @@ def runner(app):
 
 @pytest.fixture()
 def world(app) -> World:
+    ids = app.extensions.get("test_world_ids")
+    if ids is not None:
+        world = World(**_records(ids))
+        # End the read that found them, as building ends with a commit: a transaction
+        # left open would hold an old snapshot that cannot write after the requests have.
+        db.session.commit()
+        return world
     with write_transactions():
         return build_world()
 
@@ -137,6 +251,7 @@ def login(client, username: str, password: str = PASSWORD, follow: bool = False)
     read, its form must offer username and password, and its hidden fields (the CSRF
     token) are sent back with what a person types."""
     from tests.web import rendered_form_fields
+
     page = client.get("/login")
     fields = rendered_form_fields(page.get_data(as_text=True), action="/login")
     assert "username" in fields and "password" in fields, fields
@@ -147,11 +262,13 @@ def login(client, username: str, password: str = PASSWORD, follow: bool = False)
 @pytest.fixture()
 def client_as(app, world):
     """client_as("worker_a") → a test client signed in as that account."""
+
     def make(username: str):
         c = app.test_client()
         response = login(c, username)
         assert response.status_code == 302, response.get_data(as_text=True)[:500]
         return c
+
     return make
 
 
@@ -159,6 +276,7 @@ def client_as(app, world):
 def web(app):
     """An anonymous browser-like client that reads forms from pages (tests/web.py)."""
     from tests.web import Web
+
     return Web(app)
 
 
@@ -172,6 +290,7 @@ def web_as(app, world):
         response = browser.sign_in(username)
         assert response.status_int == 302, response.text[:500]
         return browser
+
     return make
 
 
@@ -190,6 +309,7 @@ def counting_statements():
 
     def count(*_args):
         seen.append(1)
+
     event.listen(db.engine, "before_cursor_execute", count)
     try:
         yield seen

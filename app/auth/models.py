@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from flask import current_app, has_app_context
 from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint, event
@@ -48,7 +49,10 @@ class User(db.Model):
 
     # The token of the LoginSession this request runs under; Flask-Login stores it
     # in the cookie instead of the user id, so ending the LoginSession row ends the
-    # cookie too (a copied cookie stops working after logout).
+    # cookie too (a copied cookie stops working after logout). Annotated for type
+    # checkers only: SQLAlchemy would refuse a class annotation other than Mapped[].
+    if TYPE_CHECKING:
+        login_session_token: str | None
     login_session_token = None
 
     # --- Flask-Login protocol -------------------------------------------------

@@ -8,6 +8,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Literal, overload
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -54,6 +55,13 @@ def _dummy_hash() -> str:
     return _DUMMY_HASHES[method]
 
 
+# With create=True the row is found or made, never None.
+@overload
+def _throttle(kind: str, key: str, create: Literal[False] = False) -> LoginThrottle | None: ...
+@overload
+def _throttle(kind: str, key: str, create: Literal[True]) -> LoginThrottle: ...
+
+
 def _throttle(kind: str, key: str, create: bool = False) -> LoginThrottle | None:
     row = db.session.scalar(select(LoginThrottle).where(LoginThrottle.kind == kind, LoginThrottle.key == key))
     if row is None and create:
@@ -61,8 +69,10 @@ def _throttle(kind: str, key: str, create: bool = False) -> LoginThrottle | None
         try:
             with db.session.begin_nested():
                 db.session.add(row)
-        except IntegrityError:  # the same name or address failed meanwhile
-            row = db.session.scalar(select(LoginThrottle).where(LoginThrottle.kind == kind, LoginThrottle.key == key))
+        except IntegrityError:  # the same name or address failed meanwhile: its row is there now
+            row = db.session.scalars(
+                select(LoginThrottle).where(LoginThrottle.kind == kind, LoginThrottle.key == key)
+            ).one()
     return row
 
 
@@ -96,7 +106,10 @@ def _count_failure(holder: User | LoginThrottle, now: datetime, limit: int, lock
     return count
 
 
-def _minutes_left(until: datetime, now: datetime) -> int:
+def _minutes_left(locked: User | LoginThrottle, now: datetime) -> int:
+    """Whole minutes, at least 1, until a holder whose is_locked() is true unlocks."""
+    until = locked.locked_until
+    assert until is not None  # is_locked() is true only with a locked_until
     return max(1, int((until - now).total_seconds() // 60) + 1)
 
 
@@ -121,18 +134,18 @@ def authenticate(username: str, password: str, now: datetime | None = None, addr
         by_address = _throttle("address", address)
         if by_address is not None and by_address.is_locked(now):
             audit.record("login_refused_address", actor_name=name)
-            return LoginResult(None, _address_paused(_minutes_left(by_address.locked_until, now)))
+            return LoginResult(None, _address_paused(_minutes_left(by_address, now)))
     user = find_user(name)
     holder = user if user is not None else _throttle("username", name.lower())
     if holder is not None and holder.is_locked(now):
         audit.record("login_refused_locked", target=user, actor=user, actor_name=None if user else name)
-        return LoginResult(None, _("账号已被锁定，请 %(m)d 分钟后再试。", m=_minutes_left(holder.locked_until, now)))
+        return LoginResult(None, _("账号已被锁定，请 %(m)d 分钟后再试。", m=_minutes_left(holder, now)))
     if user is not None:
         correct = user.check_password(password)
     else:
         check_password_hash(_dummy_hash(), password)  # as long as a real account's check
         correct = False
-    if not correct:
+    if user is None or not correct:  # no account is never correct
         return _failed(user, holder, name, address, now)
     if not user.is_enabled:
         audit.record("login_refused_disabled", target=user, actor=user)
@@ -344,7 +357,7 @@ def create_administrators(usernames: dict[Role, str], form=None) -> list[tuple[U
         Role.SECURITY_ADMIN: "security_username",
         Role.AUDIT_ADMIN: "audit_username",
     }
-    created = []
+    created: list[tuple[User, str]] = []
     for role, username in usernames.items():
         if find_user(username.strip()) is not None or username.strip() in (
             user.username for user, _password in created

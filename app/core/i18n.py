@@ -18,7 +18,7 @@ def select_locale() -> str:
     from flask import current_app
 
     chosen = request.cookies.get(LOCALE_COOKIE) if request else None
-    if chosen in current_app.config["LANGUAGES"]:
+    if chosen is not None and chosen in current_app.config["LANGUAGES"]:
         return chosen
     return current_app.config["BABEL_DEFAULT_LOCALE"]
 

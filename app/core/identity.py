@@ -267,7 +267,11 @@ def check_resident_id(value: str | None, *, today: date | None = None) -> IdChec
 def birth_date_and_sex_from_id(number: str | None) -> tuple[date, str] | None:
     """(birth date, MALE/FEMALE) from a valid resident ID, or None."""
     result = check_resident_id(number)
-    return (result.birth_date, result.sex) if result.ok else None
+    if not result.ok:
+        return None
+    # A valid resident ID always has both: _check_18 sets them on its only passing return.
+    assert result.birth_date is not None and result.sex is not None
+    return result.birth_date, result.sex
 
 
 def age_on(birth_date: date, day: date) -> int:

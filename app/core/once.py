@@ -24,13 +24,14 @@ import re
 import secrets
 import time
 from datetime import timedelta
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 from flask import Flask, Response, flash, g, redirect, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
-from sqlalchemy import delete, event
+from sqlalchemy import CursorResult, delete, event
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -119,8 +120,10 @@ def _after_request(response: Response) -> Response:
     location = response.headers.get("Location") or response.headers.get("HX-Redirect") or sent_from()
     answered = {"status_code": response.status_code, "location": location[:2000]}
     db.session.rollback()  # nothing of the view's is pending after its commit
-    stored = db.session.execute(
-        FormSubmission.__table__.update().where(FormSubmission.token == token).values(**answered)
+    # An UPDATE gives a CursorResult (rowcount); Session.execute is typed as returning any Result.
+    stored = cast(
+        CursorResult[Any],
+        db.session.execute(FormSubmission.__table__.update().where(FormSubmission.token == token).values(**answered)),
     )
     if stored.rowcount == 0:
         # The view rolled the claim back before committing its own work: claim it now.

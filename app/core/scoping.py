@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import cache
+from typing import Any
 
 from flask import abort, g, has_request_context
 from flask_login import current_user
@@ -301,7 +302,7 @@ def scoped_select(model: type, user=None) -> Select:
     return select(model).where(scope_condition(model, user))
 
 
-def get_visible_or_404(model: type, record_id: int, user=None):
+def get_visible_or_404(model: type[Any], record_id: int, user=None):
     """The record if the user may see it; otherwise 404, so another grid's record
     looks exactly like one that does not exist."""
     record = db.session.scalar(scoped_select(model, user).where(model.id == record_id))

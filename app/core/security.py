@@ -156,6 +156,7 @@ def _unauthorized():
         flash(_("您已连续登录超过规定时长，为了安全已自动退出，请重新登录。"), "warning")
     else:
         flash(_("请先登录。"), "info")
+    next_path: str | None
     if kept is not None:
         next_path = url_for("kept_forms.resume", kept_id=kept.id)
     else:

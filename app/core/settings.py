@@ -22,7 +22,8 @@ SYSTEM = "system"
 SECURITY = "security"
 
 
-class SystemSetting(db.Model):
+# mypy cannot use an attribute (Flask-SQLAlchemy's db.Model) as a base class: python/mypy#8603.
+class SystemSetting(db.Model):  # type: ignore[name-defined]
     __tablename__ = "system_setting"
 
     name: Mapped[str] = mapped_column(String(64), primary_key=True)

@@ -1,6 +1,7 @@
 """Time helpers: the database stores naive UTC; people see Asia/Shanghai."""
 
 from datetime import UTC, date, datetime, time
+from typing import overload
 from zoneinfo import ZoneInfo
 
 LOCAL_ZONE = ZoneInfo("Asia/Shanghai")
@@ -12,6 +13,15 @@ def utcnow() -> datetime:
 
 def local_today() -> date:
     return datetime.now(LOCAL_ZONE).date()
+
+
+# A datetime in gives a datetime out: callers with one need not check for None.
+@overload
+def to_local(value: datetime) -> datetime: ...
+@overload
+def to_local(value: None) -> None: ...
+@overload
+def to_local(value: datetime | None) -> datetime | None: ...
 
 
 def to_local(value: datetime | None) -> datetime | None:

@@ -11,8 +11,10 @@ the on-time trend reuses month by month: 按期办结率 = 按期办结数 ÷ �
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import cast
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, and_, case, func, select, true
@@ -95,19 +97,21 @@ def population(user, within: Division | None = None, today: date | None = None) 
     figures = [("sex", code, Resident.sex == code) for code in registry_reference.SEXES]
     figures += [("type", code, Resident.population_type == code) for code in registry_reference.POPULATION_TYPES]
     figures.append(("age", UNKNOWN, Resident.birth_date.is_(None)))
-    figures += [("under", lower, Resident.birth_date > years_before(today, lower)) for _c, _l, lower in AGE_BANDS[1:]]
+    # Counted after the figures, in the same pass: how many are younger than each band's lower age.
+    younger = [(lower, Resident.birth_date > years_before(today, lower)) for _c, _l, lower in AGE_BANDS[1:]]
     row = db.session.execute(
-        select(func.count(), *[_count_where(condition) for _figure, _code, condition in figures]).where(
-            scope_condition(Resident, user), Resident.status == "active", grids_within(Resident.grid_id, within)
-        )
+        select(
+            func.count(),
+            *[_count_where(condition) for _figure, _code, condition in figures],
+            *[_count_where(condition) for _lower, condition in younger],
+        ).where(scope_condition(Resident, user), Resident.status == "active", grids_within(Resident.grid_id, within))
     ).one()
     result = Population(total=int(row[0]))
+    for (figure, code, _condition), number in zip(figures, row[1 : 1 + len(figures)]):
+        {"sex": result.by_sex, "type": result.by_type, "age": result.by_age}[figure][code] = int(number)
     younger_than = {0: 0}
-    for (figure, code, _condition), number in zip(figures, row[1:]):
-        if figure == "under":
-            younger_than[code] = int(number)
-        else:
-            {"sex": result.by_sex, "type": result.by_type, "age": result.by_age}[figure][code] = int(number)
+    for (lower, _condition), number in zip(younger, row[1 + len(figures) :]):
+        younger_than[lower] = int(number)
     known_birth = result.total - result.by_age[UNKNOWN]
     bounds = [lower for _code, _label, lower in AGE_BANDS] + [None]
     for (code, _label, lower), upper in zip(AGE_BANDS, bounds[1:]):
@@ -177,7 +181,9 @@ def matter_breakdown(user, period: indicators.Period, within: Division | None = 
         .group_by(Matter.class_code, Matter.status, Matter.source)
     )
     result = MatterBreakdown()
-    classes, statuses, sources = Counter(), Counter(), Counter()
+    classes: Counter[str] = Counter()
+    statuses: Counter[str] = Counter()
+    sources: Counter[str] = Counter()
     for class_code, status, source, number in db.session.execute(statement):
         classes[class_code] += number
         statuses[status] += number
@@ -193,13 +199,17 @@ def top_types(
     """The matter subtypes reported most often in the period (matters without a
     subtype are not a type and are left out), most first."""
     number = func.count(Matter.id)
-    rows = db.session.execute(
-        select(Matter.type_id, number)
-        .where(*_reported_in(user, period, within), Matter.type_id.is_not(None))
-        .group_by(Matter.type_id)
-        .order_by(number.desc(), Matter.type_id)
-        .limit(limit)
-    ).all()
+    # type_id is never NULL here (the query leaves those out); the row types cannot know it.
+    rows = cast(
+        Sequence[tuple[int, int]],
+        db.session.execute(
+            select(Matter.type_id, number)
+            .where(*_reported_in(user, period, within), Matter.type_id.is_not(None))
+            .group_by(Matter.type_id)
+            .order_by(number.desc(), Matter.type_id)
+            .limit(limit)
+        ).all(),
+    )
     types = {
         t.id: t
         for t in db.session.scalars(
@@ -304,7 +314,9 @@ def overdue_matters(
         Matter.due_at < now,
         grids_within(Matter.grid_id, within),
     )
-    total = db.session.scalar(select(func.count(Matter.id)).where(scope_condition(Matter, user), condition))
+    total = db.session.execute(
+        select(func.count(Matter.id)).where(scope_condition(Matter, user), condition)
+    ).scalar_one()
     matters = list(
         db.session.scalars(
             scoped_select(Matter, user)

@@ -15,7 +15,7 @@ from app.core.timeutil import utcnow
 from app.extensions import db
 from app.matters import reference, workdays, workflow
 from app.matters.models import ExtensionRequest, Matter, MatterStep, TimeLimit
-from app.org.models import Department
+from app.org.models import Department, Division
 
 MAX_EXTENSION_DAYS = 30
 
@@ -150,12 +150,12 @@ def _handle_on_spot(matter, user, note, now):
         matter.first_receiver_id = user.id
 
 
-def dispatch_targets(user, matter: Matter) -> list[tuple[str, object]]:
+def dispatch_targets(user, matter: Matter) -> list[tuple[str, Division | Department]]:
     """Where this owner may send the matter: its grid, its community, the town, the
     county's departments (from town level up), ordered lowest first."""
-    targets: list[tuple[str, object]] = []
+    targets: list[tuple[str, Division | Department]] = []
     level = workflow.user_level(user)
-    rank = workflow.RANK.get(level, -1)
+    rank = -1 if level is None else workflow.RANK.get(level, -1)
     grid = matter.grid
     chain = [("grid", grid)]
     community = grid.parent

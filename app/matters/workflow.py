@@ -35,7 +35,8 @@ RANK = {"grid": 0, "community": 1, "town": 2, "county": 3}
 
 
 def user_level(user) -> str | None:
-    return LEVEL_OF_ROLE.get(getattr(user, "role", None))
+    role = getattr(user, "role", None)  # none for anonymous users and accounts awaiting a role
+    return None if role is None else LEVEL_OF_ROLE.get(role)
 
 
 def covers(user, division) -> bool:

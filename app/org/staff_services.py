@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
@@ -71,7 +72,8 @@ class StaffValues:
     note: str = ""
 
 
-def _check_staff(values: StaffValues, current_home_id: int | None = None) -> tuple[str, str]:
+def _check_staff(values: StaffValues, current_home_id: int | None = None) -> tuple[str, str, Division]:
+    """The cleaned name and phone, and the home division (there, once checked)."""
     name = (values.name or "").strip()
     if not name:
         raise OrgError(_("此项为必填项。"), "name")
@@ -81,33 +83,33 @@ def _check_staff(values: StaffValues, current_home_id: int | None = None) -> tup
         raise OrgError(_("请选择您管辖范围内的镇（街道）、社区（村）或网格。"), "home_division_id")
     if not home.is_active and home.id != current_home_id:
         raise OrgError(_("该单位已撤销，请选择在用的单位。"), "home_division_id")
-    return name, phone
+    return name, phone, home
 
 
 def create_staff(values: StaffValues, *, photo_filename: str | None = None) -> StaffMember:
-    name, phone = _check_staff(values)
+    name, phone, home = _check_staff(values)
     staff = StaffMember(
         name=name,
         phone=phone,
-        home_division=values.home_division,
+        home_division=home,
         note=values.note or "",
         photo_filename=photo_filename,
     )
     db.session.add(staff)
     db.session.flush()
-    audit.record("staff_created", target=staff, summary=f"{staff.name} {values.home_division.code}")
+    audit.record("staff_created", target=staff, summary=f"{staff.name} {home.code}")
     return staff
 
 
 def update_staff(staff: StaffMember, values: StaffValues) -> list[str]:
     """Apply the values; returns the names of the fields that changed."""
-    name, phone = _check_staff(values, staff.home_division_id)
-    new = {"name": name, "phone": phone, "home_division_id": values.home_division.id, "note": values.note or ""}
+    name, phone, home = _check_staff(values, staff.home_division_id)
+    new = {"name": name, "phone": phone, "home_division_id": home.id, "note": values.note or ""}
     changed = [key for key, value in new.items() if getattr(staff, key) != value]
     for key in changed:
         setattr(staff, key, new[key])
     if changed:
-        staff.home_division = values.home_division
+        staff.home_division = home
         audit.record("staff_updated", target=staff, summary=staff.name, detail={"fields": changed})
     return changed
 
@@ -244,7 +246,8 @@ class TeamValues:
     note: str = ""
 
 
-def _check_team(values: TeamValues, current_division_id: int | None = None) -> dict:
+def _check_team(values: TeamValues, current_division_id: int | None = None) -> tuple[Division, dict[str, Any]]:
+    """The division (there, once checked) and the team's cleaned column values."""
     division = values.division
     if division is None or division.level not in TEAM_LEVELS:
         raise OrgError(_("请选择您管辖范围内的镇（街道）或社区（村）。"), "division_id")
@@ -258,7 +261,7 @@ def _check_team(values: TeamValues, current_division_id: int | None = None) -> d
     name = (values.name or "").strip()
     if not name:
         raise OrgError(_("此项为必填项。"), "name")
-    return {
+    return division, {
         "division_id": division.id,
         "team_type": values.team_type,
         "custom_type": custom if values.team_type == "custom" else "",
@@ -268,21 +271,21 @@ def _check_team(values: TeamValues, current_division_id: int | None = None) -> d
 
 
 def create_team(values: TeamValues) -> ServiceTeam:
-    fields = _check_team(values)
+    division, fields = _check_team(values)
     team = ServiceTeam(**fields)
     db.session.add(team)
     db.session.flush()
-    audit.record("team_created", target=team, summary=f"{team.name} {values.division.code}")
+    audit.record("team_created", target=team, summary=f"{team.name} {division.code}")
     return team
 
 
 def update_team(team: ServiceTeam, values: TeamValues) -> list[str]:
-    fields = _check_team(values, team.division_id)
+    division, fields = _check_team(values, team.division_id)
     changed = [key for key, value in fields.items() if getattr(team, key) != value]
     for key in changed:
         setattr(team, key, fields[key])
     if changed:
-        team.division = values.division
+        team.division = division
         audit.record("team_updated", target=team, summary=team.name, detail={"fields": changed})
     return changed
 

@@ -185,7 +185,7 @@ def report_finding(finding: PatrolFinding, class_code: str, user, now: datetime 
     if finding.handled_on_spot:
         raise FieldworkError(_("已现场处置的发现无需上报。"))
     patrol = finding.patrol
-    grid = db.session.get(Division, patrol.grid_id)
+    grid = db.session.get_one(Division, patrol.grid_id)  # grid_id is a non-null foreign key
     # The finding's own words first (inboxes show a matter's first words); where it
     # came from after them, as a visit's matter has it (app/visits/services.py).
     origin = _("（巡查发现 %(day)s，%(route)s）", day=patrol.patrol_date.isoformat(), route=patrol.route)

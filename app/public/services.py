@@ -58,7 +58,7 @@ def public_directory() -> list[tuple[Division, list[Division]]]:
             .order_by(Division.code)
         )
     )
-    grids: dict[int, list[Division]] = {}
+    grids: dict[int | None, list[Division]] = {}  # by parent_id, which the model allows to be None
     for division in divisions:
         if division.level == "grid":
             grids.setdefault(division.parent_id, []).append(division)
@@ -173,11 +173,11 @@ def check_throttle(fingerprint: str, now: datetime) -> None:
     Runs inside the write transaction (BEGIN IMMEDIATE), so two tabs cannot both
     slip under the limit."""
     limit = reports_per_hour()
-    recent = db.session.scalar(
+    recent = db.session.execute(
         select(func.count(Matter.id)).where(
             Matter.submitter_fingerprint == fingerprint, Matter.created_at >= now - THROTTLE_WINDOW
         )
-    )
+    ).scalar_one()
     if recent >= limit:
         raise Throttled(_("提交过于频繁：同一网络每小时最多提交 %(n)d 件，请稍后再试，急事请拨打 12345。", n=limit))
 

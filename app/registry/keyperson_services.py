@@ -147,6 +147,7 @@ def create_key_person(
 def update_key_person(key_person: KeyPerson, values: KeyPersonValues, *, user=None) -> list[str]:
     """Correct a listing (its category stays); returns the names of what changed."""
     _check_values(values)
+    assert values.start_date is not None  # _check_values refuses a missing date
     first = min((f.follow_up_date for f in key_person.follow_ups), default=None)
     if first is not None and values.start_date > first:
         raise KeyPersonError(_("列管日期不能晚于第一次跟进（%(day)s）。", day=first.isoformat()), "start_date")

@@ -73,10 +73,11 @@ class _RowCells:
     200,000 × n values would cost more than writing them."""
 
     def __init__(self, sheet, columns: Sequence[Column]):
-        self.sheet, self.columns, self.cells = sheet, columns, {}
+        self.sheet, self.columns = sheet, columns
+        self.cells: dict[tuple[int, str], WriteOnlyCell] = {}
 
     def __call__(self, row: Any) -> list[WriteOnlyCell | None]:
-        out = []
+        out: list[WriteOnlyCell | None] = []
         for index, column in enumerate(self.columns):
             value = _value_of(row, column.key)
             if value is None:
