@@ -112,13 +112,13 @@ def seed_demo(scale: str) -> None:
     """Load a demo county (refuses when the database already holds divisions)."""
     import time
 
-    from app.org.demo import DemoAlreadyLoaded, load_demo
+    from app.demo.county import DemoAlreadyLoaded, load_demo
 
     started = time.perf_counter()
     with write_transactions():
         try:
             if scale == "county":
-                from app.registry.scale_demo import load_county_demo
+                from app.demo.scale_county import load_county_demo
 
                 report = load_county_demo(progress=click.echo)
                 accounts = report.accounts

@@ -44,19 +44,19 @@ from sqlalchemy import bindparam, func, insert, select, update
 from app.assessment.models import SatisfactionSurvey, SurveyResponse, WarningCard
 from app.core.database import refresh_query_statistics
 from app.core.timeutil import local_day_start_utc, local_today, to_local, utcnow
+from app.demo.scale_county import random_name
+from app.demo.scale_tree import START, next_id
 from app.extensions import db
 from app.matters import workdays
 from app.matters.models import ExtensionRequest, Matter, MatterStep, MatterType
 from app.matters.reporting import TRACKING_ALPHABET
 from app.matters.services import time_limits
 from app.org.models import GRID_WORKER_ROLES, Department, Division, StaffAssignment, StaffMember
-from app.org.scale_demo import START, next_id
 from app.patrols.compliance import report_slots, week_start
 from app.patrols.models import ChiefReport, OpinionEntry, Patrol, PatrolFinding
 from app.patrols.reference import MATTER_CLASS_OF_CATEGORY
 from app.registry.keyperson_models import KeyPerson
 from app.registry.models import Household, HouseholdMember
-from app.registry.scale_demo import random_name
 from app.visits.models import Visit, visit_visitor
 
 MARKER = "基准测试·工作站站员"

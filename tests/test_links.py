@@ -18,8 +18,8 @@ from sqlalchemy import event
 from app.auth.models import User
 from app.core.database import write_transactions
 from app.core.i18n import LOCALE_COOKIE
+from app.demo.county import load_demo
 from app.extensions import db
-from app.org.demo import load_demo
 from tests.conftest import login
 
 LINK = re.compile(r'(?:href|hx-get)="(?!tel:|mailto:|javascript:)([^"#]+)"')

@@ -14,8 +14,8 @@ import pytest
 from app.auth.models import User
 from app.core.database import write_transactions
 from app.core.i18n import LOCALE_COOKIE
+from app.demo.county import load_demo
 from app.extensions import db
-from app.org.demo import load_demo
 from tests.browser.conftest import VIEWPORT
 from tests.test_links import NOT_WALKED, _shape
 

@@ -18,17 +18,17 @@ CJK = re.compile(r"[\u3400-\u9fff\uff01-\uff5e\u3000-\u303f]")
 GETTEXT_NAMES = {"_", "_l", "gettext", "lazy_gettext", "ngettext"}
 # Modules whose Chinese is data, not UI: seeded records and console output.
 DATA_MODULES = {
-    "app/org/demo.py": "demo county names and addresses (records, not UI)",
+    "app/demo/county.py": "demo county names and addresses (records, not UI)",
     "app/auth/setup_token.py": "bilingual console banner for the server operator",
     "app/cli.py": "bilingual console output of flask commands",
     "app/printing/cli.py": "bilingual console output of flask print",
-    "app/registry/demo.py": "demo household addresses (records, not UI)",
-    "app/org/scale_demo.py": "county-scale demo place names (records, not UI)",
-    "app/registry/scale_demo.py": "county-scale demo names and addresses (records, not UI)",
-    "app/matters/demo.py": "demo matters' descriptions and notes (records, not UI)",
-    "app/supervision/demo.py": "demo admission items, meetings, trainings, tasks and inspections (records, not UI)",
-    "app/assessment/demo.py": "demo warning cards and surveys (records, not UI)",
-    "app/visits/demo.py": "demo visit findings and needs (records, not UI)",
+    "app/demo/population.py": "demo household addresses (records, not UI)",
+    "app/demo/scale_tree.py": "county-scale demo place names (records, not UI)",
+    "app/demo/scale_county.py": "county-scale demo names and addresses (records, not UI)",
+    "app/demo/matters.py": "demo matters' descriptions and notes (records, not UI)",
+    "app/demo/supervision.py": "demo admission items, meetings, trainings, tasks and inspections (records, not UI)",
+    "app/demo/assessment.py": "demo warning cards and surveys (records, not UI)",
+    "app/demo/visits.py": "demo visit findings and needs (records, not UI)",
 }
 DATA_CONSTANTS = {
     "DEFAULT_DEPARTMENTS",

@@ -4,9 +4,9 @@ indexes as complete as the pages do."""
 from sqlalchemy import func, select
 
 from app.core.database import write_transactions
+from app.demo.scale_county import load_county_demo
 from app.extensions import db
 from app.registry.models import Resident
-from app.registry.scale_demo import load_county_demo
 from tests.conftest import text_of
 
 

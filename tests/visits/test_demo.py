@@ -1,8 +1,8 @@
 """The demo county has visits in the demo grid worker's grid."""
 
 from app.core.database import write_transactions
+from app.demo.county import load_demo
 from app.extensions import db
-from app.org.demo import load_demo
 from app.visits.models import Visit
 
 

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from app.auth.models import User
 from app.auth.roles import ADMIN_DUTY_ROLES, Role
 from app.auth.services import generate_temporary_password
+from app.demo.population import load_demo_population
 from app.extensions import db
 from app.org import boundaries, services
 from app.org.models import (
@@ -25,7 +26,6 @@ from app.org.models import (
     StaffRole,
     TeamMembership,
 )
-from app.registry.demo import load_demo_population
 
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎余潘杜戴夏钟汪田任姜范方石姚谭廖邹熊金陆郝孔白崔康毛邱秦江史顾侯邵孟龙万段雷钱汤尹黎易常武乔贺赖龚文"  # noqa: E501
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红建国志文斌海燕晨浩宇欣怡子涵梓轩雨桐佳琪俊杰思远嘉怡雪梅德福春生秋菊凤珍喆堃玥"  # noqa: E501
@@ -110,16 +110,16 @@ def load_demo(seed: int = 2024) -> list[tuple[str, str, str]]:
 
     grid, worker = first_worker
     accounts = create_demo_accounts(county, streets, communities[0], grid, worker)
-    from app.matters.demo import load_demo_matters
+    from app.demo.matters import load_demo_matters
 
     load_demo_matters(grid)
-    from app.supervision.demo import load_demo_supervision
+    from app.demo.supervision import load_demo_supervision
 
     load_demo_supervision(grid)
-    from app.visits.demo import load_demo_visits
+    from app.demo.visits import load_demo_visits
 
     load_demo_visits(grid)
-    from app.assessment.demo import load_demo_assessment
+    from app.demo.assessment import load_demo_assessment
 
     load_demo_assessment(grid)
     db.session.commit()

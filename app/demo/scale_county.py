@@ -1,6 +1,6 @@
 """A county-sized demo (`flask seed-demo --scale county`) for trying Gridbook at the
 size it is meant for, and for the benchmarks in bench/run.py: the tree of
-app.org.scale_demo (300 grids) with 60,000 households and 200,000 residents,
+app.demo.scale_tree (300 grids) with 60,000 households and 200,000 residents,
 about 1% of them key persons with some follow-ups, houses, rentals with tenants,
 shops, organisations, 十户联防 groups and the six demo accounts.
 
@@ -32,8 +32,8 @@ from sqlalchemy import select
 
 from app.core.identity import credit_code_check_char, id_check_char
 from app.core.timeutil import local_today, utcnow
+from app.demo.scale_tree import CountyTree, GridInfo, _Ids, build_county_tree, bulk_insert, create_demo_accounts
 from app.extensions import db
-from app.org.scale_demo import CountyTree, GridInfo, _Ids, build_county_tree, bulk_insert, create_demo_accounts
 from app.registry.housing_models import House, Rental, RentalTenant, Shop
 from app.registry.keyperson_models import FollowUp, KeyPerson, KeyPersonCategory
 from app.registry.models import CareTag, Household, HouseholdMember, Resident, ResidentTag

@@ -8,7 +8,7 @@ Rows go in with SQLAlchemy Core executemany and explicit ids (one transaction pe
 table), not through the services: the services check and audit one record at a
 time, which is right for people and far too slow for a whole county. The rows are
 what the services would write (codes nest, every grid has a profile, staff are
-assigned from the start date). The population is app.registry.scale_demo's."""
+assigned from the start date). The population is app.demo.scale_county's."""
 
 from __future__ import annotations
 
@@ -21,9 +21,9 @@ from decimal import Decimal
 from sqlalchemy import Column, MetaData, Table, func, insert, select, text
 
 from app.core.timeutil import utcnow
+from app.demo.county import DemoAlreadyLoaded
 from app.extensions import db
 from app.org import services
-from app.org.demo import DemoAlreadyLoaded
 from app.org.models import (
     Building,
     Department,
@@ -474,8 +474,8 @@ def _departments(rng: random.Random, name) -> None:
 
 
 def create_demo_accounts(tree: CountyTree) -> list[tuple[str, str, str]]:
-    """The six accounts of the small demo, scoped the same way (see app.org.demo)."""
-    from app.org.demo import create_demo_accounts as create_accounts
+    """The six accounts of the small demo, scoped the same way (see app.demo.county)."""
+    from app.demo.county import create_demo_accounts as create_accounts
 
     county = db.session.get(Division, tree.county_id)
     street = db.session.get(Division, tree.first_street_id)
