@@ -14,12 +14,12 @@ from datetime import date
 
 from sqlalchemy.orm import selectinload
 
+from app.auth.roles import Permission, holds
 from app.core.scoping import scoped_select, visible_division_ids
 from app.extensions import db
 from app.org.models import Division
 from app.org.services import visible_grids
 
-ROLES = ("grid_worker", "station_staff")
 # Households whose next visit falls due within this many days are listed with the overdue ones.
 DUE_WITHIN_DAYS = 7
 
@@ -59,7 +59,7 @@ class Worklist:
 
 
 def applies_to(user) -> bool:
-    return getattr(user, "role", None) in ROLES
+    return holds(user, Permission.HAS_WORKLIST)
 
 
 def worklist(user, today: date) -> Worklist | None:
@@ -104,7 +104,7 @@ def _patrols(user, work: dict[int, GridWork], today: date) -> None:
 
     for week in compliance.patrol_compliance(list(work), today, today=today):
         # A grid worker sees their own quota, not their colleagues'; a station sees all.
-        if user.role == "grid_worker" and week.staff.user_id != user.id:
+        if not holds(user, Permission.SEE_COLLEAGUES_ROWS) and week.staff.user_id != user.id:
             continue
         if week.short:
             work[week.grid.id].patrols_short.append(week)

@@ -63,6 +63,7 @@ SLOW_MODULES = (
     "tests/supervision/test_demo.py",
     "tests/assessment/test_demo.py",
     "tests/registry/test_scale_demo.py",
+    "tests/auth/test_permission_walk.py",
 )
 
 

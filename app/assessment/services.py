@@ -13,17 +13,16 @@ from sqlalchemy import or_, select
 from app.assessment import reference
 from app.assessment.models import ScoringRule, WarningCard
 from app.auth import audit
+from app.auth.roles import Permission, holds
 from app.core.forms import RuleError
 from app.core.timeutil import utcnow
 from app.extensions import db
 from app.org.models import GRID_WORKER_ROLES, Division, StaffAssignment, StaffMember
 
-# Town and county staff issue cards (the supervision group, as inspections).
-CARD_ISSUERS = frozenset({"county_admin", "town_staff"})
-
 
 def may_issue_cards(user) -> bool:
-    return getattr(user, "role", None) in CARD_ISSUERS
+    """Town and county staff issue cards (the supervision group, as inspections)."""
+    return holds(user, Permission.ISSUE_WARNING_CARDS)
 
 
 @dataclass

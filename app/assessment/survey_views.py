@@ -13,6 +13,7 @@ from flask_login import current_user, login_required
 from app.assessment import bp, reference, surveys
 from app.assessment.forms import SurveyForm
 from app.assessment.models import SatisfactionSurvey
+from app.auth.roles import Permission, holds
 from app.core.forms import saving
 from app.core.scoping import get_visible_or_404, scoped_select
 from app.core.timeutil import local_today
@@ -20,11 +21,9 @@ from app.extensions import db
 from app.org.models import Division
 from app.org.services import grid_label
 
-SURVEY_RECORDERS = frozenset({"county_admin", "town_staff", "station_staff"})
-
 
 def may_record_surveys(user) -> bool:
-    return getattr(user, "role", None) in SURVEY_RECORDERS
+    return holds(user, Permission.RECORD_SURVEYS)
 
 
 def _grids(unit: Division | None = None) -> list[Division]:

@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from app.assessment import bp, reference, scoring
 from app.auth import audit
+from app.auth.roles import Permission
 from app.core.rendering import xlsx_download
 from app.core.scoping import get_visible_or_404, scoped_select
 from app.core.timeutil import local_today
@@ -24,7 +25,7 @@ from app.org.services import grid_label
 
 
 def _may_see_boards() -> None:
-    if current_user.role == "department_handler":
+    if not current_user.can(Permission.SEE_GRID_WORK):
         abort(403)
 
 
@@ -67,8 +68,9 @@ def _grids(unit: Division | None) -> list[Division]:
 
 
 def own_staff_ids() -> list[int] | None:
-    """A grid worker's own staff records (their row only); None for everyone else."""
-    if current_user.role != "grid_worker":
+    """A grid worker's own staff records (their row only); None for everyone who sees
+    their colleagues' rows too."""
+    if current_user.can(Permission.SEE_COLLEAGUES_ROWS):
         return None
     return list(db.session.scalars(select(StaffMember.id).where(StaffMember.user_id == current_user.id)))
 

@@ -27,12 +27,13 @@ def permission_required(permission: Permission):
 
 
 def admin_required(view):
-    """County administrators only. Others get 404: the county's settings are records too."""
+    """The county's settings (Permission.EDIT_COUNTY_SETTINGS: county administrators).
+    Others get 404: the county's settings are records too."""
 
     @wraps(view)
     @login_required
     def wrapped(*args, **kwargs):
-        if not current_user.is_county_admin:
+        if not current_user.can(Permission.EDIT_COUNTY_SETTINGS):
             refuse(404)
         return view(*args, **kwargs)
 

@@ -10,7 +10,7 @@ from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from app.auth.roles import ADMIN_DUTY_ROLES, Permission, Role, role_has
+from app.auth.roles import ADMIN_DUTY_ROLES, Permission, Role, holds
 from app.core.timeutil import utcnow
 from app.extensions import db
 
@@ -86,12 +86,9 @@ class User(db.Model):
         roles = self.roles
         return bool(roles) and all(role in ADMIN_DUTY_ROLES for role in roles)
 
-    def can(self, permission: Permission) -> bool:
-        return any(role_has(role, permission) for role in (self.role, self.second_role))
-
-    @property
-    def is_county_admin(self) -> bool:
-        return self.role == Role.COUNTY_ADMIN.value
+    def can(self, permission: Permission | str) -> bool:
+        """What the role (or the second administrator duty) may do: app/auth/roles.py."""
+        return holds(self, permission)
 
     def set_password(self, password: str) -> None:
         method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt") if has_app_context() else "scrypt"

@@ -19,7 +19,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from app.auth import audit
 from app.auth.models import LoginSession, LoginThrottle, User
 from app.auth.passwords import password_problem
-from app.auth.roles import ADMIN_DUTY_ROLES, Role
+from app.auth.roles import ADMIN_DUTY_ROLES, Permission, Role, role_has
 from app.core.forms import RuleError
 from app.core.settings import setting
 from app.core.timeutil import utcnow
@@ -381,7 +381,7 @@ def _assign(user: User, role: Role, second_role: Role | None, division, departme
     user.second_role = second_role.value if second_role is not None else None
     user.scope_division = division if role.scope_level else None
     user.scope_department = department if role.scope_level is None else None
-    user.governance_duty = governance_duty and role == Role.TOWN_STAFF
+    user.governance_duty = governance_duty and role_has(role, Permission.HOLD_GOVERNANCE_DUTY)
 
 
 def update_details(user: User, display_name: str, phone: str | None) -> None:

@@ -67,14 +67,14 @@ def _local_date(value, fmt="yyyy-MM-dd"):
 def numbers_masked() -> bool:
     """Whether what is rendered now shows ID numbers and mobiles masked: in every print,
     and on the pages of anyone who may not see full numbers (anonymous visitors,
-    leaders, department handlers; REVEAL_ROLES may)."""
+    leaders, department handlers; Permission.REVEAL_NUMBERS may)."""
     if is_printing():
         return True
     if not has_request_context():
         return False
-    from app.auth.roles import REVEAL_ROLES  # (app.auth imports this module)
+    from app.auth.roles import Permission  # (app.auth imports this module)
 
-    return not (current_user.is_authenticated and current_user.role in REVEAL_ROLES)
+    return not current_user.can(Permission.REVEAL_NUMBERS)
 
 
 def _finalize(value):

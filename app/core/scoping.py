@@ -44,20 +44,17 @@ def visible_prefixes(user) -> list[str] | None:
 
 
 def _compute_prefixes(user) -> list[str] | None:
-    from app.auth.roles import Role
+    from app.auth.roles import Permission, sees_no_divisions
     from app.org.models import Division, StaffAssignment, StaffMember
 
-    if user.role is None or user.has_admin_duties_only:
-        return []  # 三员 see no records of the county, only accounts, settings and the log
-    role = Role(user.role)
-    if role == Role.COUNTY_ADMIN:
+    if sees_no_divisions(user):
+        return []  # 三员 see only accounts, settings and the log; departments their matters
+    if user.can(Permission.SEE_WHOLE_COUNTY):
         return EVERYTHING
-    if role == Role.DEPARTMENT_HANDLER:
-        return []
     prefixes = []
     if user.scope_division is not None:
         prefixes.append(user.scope_division.code)
-    if role == Role.GRID_WORKER:
+    if user.can(Permission.SEE_ASSIGNED_GRIDS):
         today = local_today()
         assigned = db.session.scalars(
             select(Division.code)
@@ -107,17 +104,16 @@ def visible_division_ids(user) -> Select:
 
 
 def may_see_key_persons(user) -> bool:
-    """Key persons are seen by grid workers and stations in their scope, and by town
-    staff who carry the comprehensive-governance duty. County administrators manage
-    the categories but do not browse the people."""
-    role = getattr(user, "role", None)
-    if role in ("grid_worker", "station_staff"):
-        return True
-    return role == "town_staff" and bool(getattr(user, "governance_duty", False))
+    """Whether key persons of the user's scope are visible at all: app.auth.roles decides."""
+    from app.auth.roles import may_see_key_persons as rule  # (app.auth imports this module)
+
+    return rule(user)
 
 
-def _admin_only(user, _visible_ids) -> ColumnElement[bool]:
-    return true() if user.is_county_admin else false()
+def _settings_editors(user, _visible_ids) -> ColumnElement[bool]:
+    from app.auth.roles import Permission
+
+    return true() if user.can(Permission.EDIT_COUNTY_SETTINGS) else false()
 
 
 def _account_managers(user, _visible_ids) -> ColumnElement[bool]:
@@ -222,7 +218,7 @@ def _rules() -> dict[type, Callable]:
         MatterType: _anyone_signed_in,
         HolidayDay: _anyone_signed_in,
         TimeLimit: _anyone_signed_in,
-        ApiKey: _admin_only,
+        ApiKey: _settings_editors,
         # A duty roster belongs to its community (the station); each shift to its roster.
         DutyRoster: lambda user, ids: DutyRoster.community_id.in_(ids),
         DutyShift: lambda user, ids: DutyShift.roster_id.in_(
@@ -271,10 +267,11 @@ def _rules() -> dict[type, Callable]:
 
 
 def _matter_rule(user, ids) -> ColumnElement[bool]:
+    from app.auth.roles import matter_department_id
     from app.matters.models import Matter, MatterStep
 
-    department_id = getattr(user, "scope_department_id", None)
-    if getattr(user, "role", None) == "department_handler" and department_id is not None:
+    department_id = matter_department_id(user)
+    if department_id is not None:
         return or_(
             Matter.handler_department_id == department_id,
             Matter.id.in_(select(MatterStep.matter_id).where(MatterStep.department_id == department_id)),

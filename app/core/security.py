@@ -37,7 +37,6 @@ class Anonymous(AnonymousUserMixin):
     role = None
     username = None
     display_name = ""
-    is_county_admin = False
     has_admin_duties_only = False
     must_change_password = False
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import abort, request
 from flask_login import current_user, login_required
 
-from app.auth.roles import Role
+from app.auth.roles import Permission
 from app.core.rendering import render_page
 from app.dashboard import board, bp
 from app.dashboard.filters import DashboardForm, read_filters
@@ -16,8 +16,9 @@ SCREEN_FALLBACK_REFRESH_SECONDS = 300
 
 def _may_see_dashboard() -> None:
     """Everyone with a place in the division tree. A department's handlers have none:
-    their matters are a list, not a territory, and the indicators refuse them too."""
-    if current_user.role == Role.DEPARTMENT_HANDLER.value:
+    their matters are a list, not a territory, and the indicators refuse them too
+    (Permission.SEE_GRID_WORK)."""
+    if not current_user.can(Permission.SEE_GRID_WORK):
         abort(403)
 
 

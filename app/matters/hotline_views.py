@@ -12,7 +12,7 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import HiddenField, SelectField, SubmitField
 
 from app.auth import audit
-from app.auth.roles import Role
+from app.auth.roles import Permission
 from app.core.forms import Form, RuleError
 from app.core.rendering import xlsx_download
 from app.core.uploads import KeptUploads
@@ -22,7 +22,6 @@ from app.matters.indicator_views import ReceiptForm, read_period
 from app.org.models import Division
 from app.org.services import chosen_grid, division_choices, visible_grids
 
-HOTLINE_ROLES = (Role.TOWN_STAFF.value, Role.COUNTY_ADMIN.value)
 UPLOADS = KeptUploads("hotline", "hotline_import")
 # Numbers of the work orders named in one audit entry (the counts are always complete).
 AUDIT_NUMBERS = 200
@@ -46,8 +45,9 @@ class HotlineConfirmForm(Form):
 
 
 def _may_use_hotline() -> list[Division]:
-    """Town staff and county administrators, with the grids they may import into."""
-    if current_user.role not in HOTLINE_ROLES:
+    """Town staff and county administrators (Permission.USE_HOTLINE), with the grids
+    they may import into."""
+    if not current_user.can(Permission.USE_HOTLINE):
         abort(403)
     return visible_grids()
 

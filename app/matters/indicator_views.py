@@ -13,7 +13,7 @@ from flask_login import current_user, login_required
 from wtforms import BooleanField, SelectField, StringField
 
 from app.auth import audit
-from app.auth.roles import Role
+from app.auth.roles import Permission
 from app.core.forms import Form
 from app.core.rendering import xlsx_download
 from app.core.scoping import get_visible_or_404, scoped_select
@@ -92,8 +92,9 @@ def read_period(form: PeriodForm) -> Chosen:
 
 
 def _may_see_indicators() -> None:
-    """Everyone with a place in the division tree; a department's handlers have none."""
-    if current_user.role == Role.DEPARTMENT_HANDLER.value:
+    """Everyone with a place in the division tree (Permission.SEE_GRID_WORK); a
+    department's handlers have none."""
+    if not current_user.can(Permission.SEE_GRID_WORK):
         abort(403)
 
 

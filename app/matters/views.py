@@ -9,6 +9,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from app.auth.roles import Permission
 from app.core.forms import attach_error
 from app.core.pagination import paginate
 from app.core.rendering import render_page
@@ -22,7 +23,6 @@ from app.org.models import Division
 from app.org.services import grid_label, visible_grids
 
 PER_PAGE = 30
-REPORTING_ROLES = ("grid_worker", "station_staff", "town_staff", "county_admin")
 
 
 @bp.route("/matters/")
@@ -72,7 +72,7 @@ def _default_box() -> str:
 
 
 def _may_report() -> bool:
-    return current_user.role in REPORTING_ROLES
+    return current_user.can(Permission.REPORT_MATTERS)
 
 
 def _type_choices(class_code: str | None) -> list[tuple[int, str]]:
@@ -130,7 +130,8 @@ def _save_report(form: ReportForm, grid: Division, type_id: int | None):
         type_id=type_id,
         address=form.address.data or "",
         urgency=form.urgency.data,
-        source=form.source.data if current_user.role != "grid_worker" else "grid_worker",
+        # A grid worker's report is always 网格员上报.
+        source=form.source.data if current_user.can(Permission.CHOOSE_MATTER_SOURCE) else "grid_worker",
         reporter_name=form.reporter_name.data or "",
         reporter_phone=form.reporter_phone.data or "",
         involved_text=form.involved_text.data or "",

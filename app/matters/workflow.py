@@ -21,22 +21,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from app.auth.roles import Role
+from app.auth.roles import matter_department_id, matter_level
 from app.matters.models import Matter
 
-LEVEL_OF_ROLE = {
-    Role.GRID_WORKER.value: "grid",
-    Role.STATION_STAFF.value: "community",
-    Role.TOWN_STAFF.value: "town",
-    Role.COUNTY_ADMIN.value: "county",
-    Role.DEPARTMENT_HANDLER.value: "department",
-}
 RANK = {"grid": 0, "community": 1, "town": 2, "county": 3}
 
 
 def user_level(user) -> str | None:
-    role = getattr(user, "role", None)  # none for anonymous users and accounts awaiting a role
-    return None if role is None else LEVEL_OF_ROLE.get(role)
+    """The level the user plays at (app.auth.roles.matter_level): grid, community, town,
+    county or department; None for leaders, the three administrators and anonymous users."""
+    return matter_level(user)
 
 
 def covers(user, division) -> bool:
@@ -62,11 +56,8 @@ def is_handler(user, matter: Matter) -> bool:
     if matter.handler_level is None:
         return False
     if matter.handler_level == "department":
-        return (
-            getattr(user, "role", None) == Role.DEPARTMENT_HANDLER.value
-            and user.scope_department_id is not None
-            and user.scope_department_id == matter.handler_department_id
-        )
+        department_id = matter_department_id(user)
+        return department_id is not None and department_id == matter.handler_department_id
     return user_level(user) == matter.handler_level and covers(user, matter.handler_division)
 
 
@@ -74,7 +65,7 @@ def is_reporting_grid_worker(user, matter: Matter) -> bool:
     return (
         matter.reporter_id is not None
         and matter.reporter_id == getattr(user, "id", None)
-        and getattr(user, "role", None) == Role.GRID_WORKER.value
+        and user_level(user) == "grid"
     )
 
 
@@ -83,14 +74,14 @@ def is_checker(user, matter: Matter) -> bool:
 
 
 def is_grid_worker(user, matter: Matter) -> bool:
-    return getattr(user, "role", None) == Role.GRID_WORKER.value and covers(user, matter.grid)
+    return user_level(user) == "grid" and covers(user, matter.grid)
 
 
 def is_superior(user, matter: Matter) -> bool:
-    role = getattr(user, "role", None)
-    if role == Role.COUNTY_ADMIN.value:
+    level = user_level(user)
+    if level == "county":
         return True
-    return role == Role.TOWN_STAFF.value and covers(user, matter.grid)
+    return level == "town" and covers(user, matter.grid)
 
 
 @dataclass(frozen=True)

@@ -185,7 +185,7 @@ def _prepare(form: StaffForm, staff: StaffMember | None) -> None:
     )
     if staff is None or not staff.photo_filename:
         del form.remove_photo
-    if not current_user.is_county_admin:
+    if not current_user.can(Permission.EDIT_COUNTY_SETTINGS):
         del form.user_id
         return
     labels = {}

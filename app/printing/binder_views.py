@@ -11,6 +11,7 @@ from flask_login import current_user, login_required
 from wtforms import BooleanField, DateField, SelectField, SubmitField
 from wtforms.validators import DataRequired
 
+from app.auth.roles import Permission
 from app.core.forms import Form
 from app.core.rendering import render_page
 from app.core.timeutil import local_today
@@ -28,7 +29,7 @@ class BinderForm(Form):
 
 
 def _no_department_handlers() -> None:
-    if current_user.role == "department_handler":
+    if not current_user.can(Permission.SEE_GRID_WORK):
         abort(404)
 
 

@@ -14,6 +14,7 @@ from wtforms import DateField, IntegerField, SelectField, SubmitField
 from wtforms.validators import DataRequired
 
 from app.auth import audit
+from app.auth.roles import Permission
 from app.core.forms import Form
 from app.core.rendering import xlsx_download
 from app.core.scoping import may_see_key_persons, scoped_select
@@ -75,7 +76,7 @@ def may_print(ledger, user) -> bool:
 @login_required
 def ledgers():
     """The ledger list and the print form (GET: printing reads, but writes the audit)."""
-    if current_user.role == "department_handler":
+    if not current_user.can(Permission.SEE_GRID_WORK):
         abort(404)
     divisions = printable_divisions()
     form = LedgerForm(request.args)

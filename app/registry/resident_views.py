@@ -12,7 +12,7 @@ from sqlalchemy.orm import selectinload
 
 from app.auth import audit
 from app.auth.decorators import require
-from app.auth.roles import REVEAL_ROLES, Permission
+from app.auth.roles import Permission
 from app.core.forms import saving
 from app.core.pagination import paginate
 from app.core.rendering import render_page
@@ -27,8 +27,8 @@ from app.registry.resident_forms import LeaveForm, NewResidentForm, ResidentForm
 from app.registry.search import filter_residents
 
 PER_PAGE = 30
-# REVEAL_ROLES (app.auth.roles): who may see a full ID or phone number, after an
-# audited "show".
+# Permission.REVEAL_NUMBERS (app.auth.roles): who may see a full ID or phone number,
+# after an audited "show".
 
 
 @bp.route("/residents/")
@@ -167,7 +167,7 @@ def _detail(resident: Resident, revealed: bool = False):
         resident=resident,
         revealed=revealed,
         events=events,
-        can_reveal=current_user.role in REVEAL_ROLES,
+        can_reveal=current_user.can(Permission.REVEAL_NUMBERS),
         key_persons=key_persons,
         may_list_key_person=may_see_key_persons(current_user) and current_user.can(Permission.EDIT_REGISTERS),
         leave_form=LeaveForm(formdata=None, day=local_today()),
@@ -186,7 +186,7 @@ def resident_detail(resident_id: int):
 def reveal_resident(resident_id: int):
     """Show the full ID and phone number once; the look is recorded in the audit log."""
     resident = get_visible_or_404(Resident, resident_id)
-    if current_user.role not in REVEAL_ROLES:
+    if not current_user.can(Permission.REVEAL_NUMBERS):
         abort(403)
     audit.record("personal_data_revealed", target=resident, summary=resident.masked_id)
     db.session.commit()

@@ -1,5 +1,6 @@
 """Who may do what in supervision. Seeing a record is decided by app.core.scoping;
-these say which roles may write, once the record was found in scope.
+these say which roles may write, once the record was found in scope — each by a
+permission of app/auth/roles.py.
 
 - Meetings and trainings: anyone who works in the divisions (not leaders, who only
   read, nor departments) records them for a division in their scope.
@@ -15,34 +16,27 @@ these say which roles may write, once the record was found in scope.
 
 from __future__ import annotations
 
-RECORDERS = frozenset({"county_admin", "town_staff", "station_staff", "grid_worker"})
-ASSIGNERS = frozenset({"county_admin", "town_staff"})
-SUPERVISORS = frozenset({"county_admin", "town_staff"})
-TARGET_REPORTERS = frozenset({"grid_worker", "station_staff"})
-
-
-def _role(user) -> str | None:
-    return getattr(user, "role", None)
+from app.auth.roles import Permission, holds
 
 
 def may_record_meetings(user) -> bool:
-    return _role(user) in RECORDERS
+    return holds(user, Permission.RECORD_MEETINGS)
 
 
 def may_keep_admission_list(user) -> bool:
-    return _role(user) == "county_admin"
+    return holds(user, Permission.EDIT_COUNTY_SETTINGS)
 
 
 def may_assign_tasks(user) -> bool:
-    return _role(user) in ASSIGNERS
+    return holds(user, Permission.ASSIGN_TASKS)
 
 
 def may_task_from_meeting(user) -> bool:
-    return _role(user) in ASSIGNERS | {"station_staff"}
+    return holds(user, Permission.TASK_FROM_MEETINGS)
 
 
 def may_report_target(user) -> bool:
-    return _role(user) in TARGET_REPORTERS
+    return holds(user, Permission.REPORT_TASK_TARGETS)
 
 
 def may_manage_task(user, task) -> bool:
@@ -51,8 +45,8 @@ def may_manage_task(user, task) -> bool:
 
 
 def may_report_on_behalf(user) -> bool:
-    return _role(user) in SUPERVISORS
+    return holds(user, Permission.REPORT_FOR_TARGETS)
 
 
 def may_supervise(user) -> bool:
-    return _role(user) in SUPERVISORS
+    return holds(user, Permission.INSPECT)

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app.auth.decorators import admin_required
+from app.auth.roles import Permission
 from app.core.forms import saving
 from app.core.pagination import paginate
 from app.core.scoping import get_visible_or_404, scoped_select, visible_division_ids
@@ -150,7 +151,7 @@ def task_list():
 
 def _issuing_division() -> Division:
     division = current_user.scope_division
-    if division is None and current_user.is_county_admin:
+    if division is None and current_user.can(Permission.SEE_WHOLE_COUNTY):
         division = db.session.scalar(select(Division).where(Division.parent_id.is_(None)).order_by(Division.code))
     if division is None:
         abort(403)
