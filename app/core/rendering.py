@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from io import BytesIO
+from os import PathLike
 
 from flask import Flask, Response, has_request_context, make_response, render_template, request, send_file
 from flask_babel import format_date, format_datetime, get_locale
@@ -40,18 +41,24 @@ def render_page(template: str, fragment: str | None = None, target_id: str | Non
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def xlsx_download(payload: bytes, name: str) -> Response:
-    """An xlsx attachment named `name-YYYYMMDD.xlsx`; never kept in a cache (it may
-    hold personal data, and station PCs are shared)."""
-    response = send_file(
-        BytesIO(payload),
-        mimetype=XLSX_MIMETYPE,
-        as_attachment=True,
-        download_name=f"{name}-{local_today():%Y%m%d}.xlsx",
-        max_age=0,
-    )
+def _attachment(content: bytes | str | PathLike[str], mimetype: str, filename: str) -> Response:
+    """A download never kept in a cache: it may hold personal data, and station PCs
+    are shared."""
+    source = BytesIO(content) if isinstance(content, bytes) else content
+    response = send_file(source, mimetype=mimetype, as_attachment=True, download_name=filename, max_age=0)
     response.headers["Cache-Control"] = "private, no-store"
     return response
+
+
+def xlsx_download(payload: bytes, name: str) -> Response:
+    """An xlsx attachment named `name-YYYYMMDD.xlsx` (today's local date)."""
+    return _attachment(payload, XLSX_MIMETYPE, f"{name}-{local_today():%Y%m%d}.xlsx")
+
+
+def pdf_download(pdf: bytes | str | PathLike[str], name: str) -> Response:
+    """A PDF attachment named `name-YYYYMMDD.pdf` (today's local date), from its bytes
+    or from a file (a finished binder)."""
+    return _attachment(pdf, "application/pdf", f"{name}-{local_today():%Y%m%d}.pdf")
 
 
 def _local_datetime(value, fmt="yyyy-MM-dd HH:mm"):

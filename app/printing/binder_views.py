@@ -4,7 +4,7 @@ plain refresh without JavaScript) and ends in a download link for its owner."""
 
 from __future__ import annotations
 
-from flask import abort, redirect, render_template, request, send_file, url_for
+from flask import abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -13,7 +13,7 @@ from wtforms.validators import DataRequired
 
 from app.auth.roles import Permission
 from app.core.forms import Form
-from app.core.rendering import render_page
+from app.core.rendering import pdf_download, render_page
 from app.core.timeutil import local_today
 from app.org.services import division_choices
 from app.printing import binder_jobs, bp
@@ -85,12 +85,4 @@ def binder_file(token: str):
     job = _own_job(token)
     if job.status != "done" or not job.path:
         abort(404)
-    response = send_file(
-        job.path,
-        mimetype="application/pdf",
-        as_attachment=True,
-        download_name=f"{job.title}-{local_today():%Y%m%d}.pdf",
-        max_age=0,
-    )
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return pdf_download(job.path, job.title)

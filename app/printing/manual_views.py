@@ -4,9 +4,7 @@ for the other county reference lists); the whole manual as a PDF (audited)."""
 
 from __future__ import annotations
 
-from io import BytesIO
-
-from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -16,7 +14,7 @@ from wtforms.validators import DataRequired, Length
 from app.auth import audit
 from app.auth.decorators import admin_required
 from app.core.forms import Form
-from app.core.timeutil import local_today
+from app.core.rendering import pdf_download
 from app.extensions import db
 from app.printing import bp, manual
 from app.printing.views import print_detail, print_summary
@@ -56,15 +54,7 @@ def manual_print():
     result = manual.manual_pdf(pages)
     detail = print_detail(_("工作手册"), _("全县"), len(pages), result)
     audit.record_now("printed", summary=print_summary(detail), detail=detail)
-    response = send_file(
-        BytesIO(result.pdf),
-        mimetype="application/pdf",
-        as_attachment=True,
-        download_name=f"{_('工作手册')}-{local_today():%Y%m%d}.pdf",
-        max_age=0,
-    )
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return pdf_download(result.pdf, _("工作手册"))
 
 
 @bp.route("/manual/<slug>")

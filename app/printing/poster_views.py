@@ -7,15 +7,15 @@ printed after a staff change shows the new staff. Every PDF is audited as a prin
 from __future__ import annotations
 
 from datetime import date, timedelta
-from io import BytesIO
 
-from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.auth import audit
 from app.auth.roles import Permission
 from app.core import addresses
+from app.core.rendering import pdf_download
 from app.core.scoping import get_visible_or_404, scoped_select
 from app.core.timeutil import local_today
 from app.extensions import db
@@ -29,15 +29,7 @@ from app.printing.views import print_detail, print_summary
 
 
 def _pdf_response(pdf: bytes, name: str):
-    response = send_file(
-        BytesIO(pdf),
-        mimetype="application/pdf",
-        as_attachment=True,
-        download_name=f"{name}-{local_today():%Y%m%d}.pdf",
-        max_age=0,
-    )
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return pdf_download(pdf, name)
 
 
 def _visible(level: str) -> list[Division]:

@@ -4,9 +4,7 @@ recorded in the audit log (who, what, which scope, how many records, when)."""
 
 from __future__ import annotations
 
-from io import BytesIO
-
-from flask import abort, render_template, request, send_file
+from flask import abort, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -16,7 +14,7 @@ from wtforms.validators import DataRequired
 from app.auth import audit
 from app.auth.roles import Permission
 from app.core.forms import Form
-from app.core.rendering import xlsx_download
+from app.core.rendering import pdf_download, xlsx_download
 from app.core.scoping import may_see_key_persons, scoped_select
 from app.core.timeutil import local_today
 from app.extensions import db
@@ -110,15 +108,7 @@ def _output(ledger, scope: LedgerScope, output: str):
         return xlsx_download(payload, name)
     result, count = ledger_pdf(ledger, scope, blank=output == "blank")
     _audit_now(str(ledger.title), scope, count, result, output)
-    response = send_file(
-        BytesIO(result.pdf),
-        mimetype="application/pdf",
-        as_attachment=True,
-        download_name=f"{name}-{local_today():%Y%m%d}.pdf",
-        max_age=0,
-    )
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return pdf_download(result.pdf, name)
 
 
 def _audit_now(document: str, scope: LedgerScope, count: int, result, output: str) -> None:

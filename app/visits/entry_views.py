@@ -9,15 +9,15 @@ errors), so the rest of the sheet is not touched."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from io import BytesIO
 
-from flask import flash, redirect, render_template, request, send_file, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.auth import audit
 from app.auth.decorators import require
 from app.auth.roles import Permission
+from app.core.rendering import pdf_download
 from app.core.scoping import get_visible_or_404
 from app.core.timeutil import local_today
 from app.extensions import db
@@ -218,12 +218,4 @@ def route_sheet(division_id: int):
     )
     detail = print_detail(title, grid.full_name, len(found), result)
     audit.record_now("printed", summary=print_summary(detail), detail=detail)
-    response = send_file(
-        BytesIO(result.pdf),
-        mimetype="application/pdf",
-        as_attachment=True,
-        download_name=f"{_('走访路线单')}-{grid.name}-{today:%Y%m%d}.pdf",
-        max_age=0,
-    )
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return pdf_download(result.pdf, f"{_('走访路线单')}-{grid.name}")
