@@ -1,7 +1,8 @@
-"""The ledger definitions, one per form of the work manual. Each registers itself
-in ledgers.LEDGERS; titles and columns are those of the paper forms. Form 6 is
-here; the others are in ledger_forms_area (1–5, 14), ledger_forms_people (7–11)
-and ledger_forms_disputes (12–13), imported at the end."""
+"""The ledger definitions, one per form of the work manual; titles and columns are
+those of the paper forms. Form 6 is here; the others are in ledger_forms_area (1–5,
+14), ledger_forms_people (7–11) and ledger_forms_disputes (12–13), and the
+supervision ledger (15) in app/supervision/ledger.py. app/printing/ledgers.py lists
+them all in one place (`all_ledgers`)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from sqlalchemy.orm import selectinload
 from app.core.identity import age_on
 from app.core.timeutil import local_today
 from app.extensions import db
-from app.printing.ledgers import Ledger, LedgerColumn, LedgerScope, register
+from app.printing.ledgers import Ledger, LedgerColumn, LedgerScope
 from app.registry.models import HouseholdMember, Resident
 
 
@@ -33,30 +34,24 @@ def _floating_residents(scope: LedgerScope):
     return db.session.scalars(statement)
 
 
-register(
-    Ledger(
-        number=6,
-        title=_l("社区流动人口登记表"),
-        columns=[
-            LedgerColumn(_l("姓名"), 18, lambda r: r.name),
-            LedgerColumn(_l("性别"), 12, lambda r: r.sex_label),
-            LedgerColumn(_l("年龄"), 12, lambda r: age_on(r.birth_date, local_today()) if r.birth_date else ""),
-            LedgerColumn(_l("证件号码"), 36, lambda r: r.masked_id),
-            LedgerColumn(_l("户籍地址"), 45, lambda r: r.registered_address),
-            LedgerColumn(
-                _l("现住地址"),
-                42,
-                lambda r: r.current_address or (r.current_membership.household.address if r.current_membership else ""),
-            ),
-            LedgerColumn(_l("工作单位"), 28, lambda r: r.workplace),
-            LedgerColumn(_l("联系电话"), 26, lambda r: r.masked_phone),
-            LedgerColumn(_l("网格"), 20, lambda r: r.grid.name),
-            LedgerColumn(_l("备注"), 14, lambda r: r.status_label if r.status != "active" else ""),
-        ],
-        rows=_floating_residents,
-    )
+LEDGER_6 = Ledger(
+    number=6,
+    title=_l("社区流动人口登记表"),
+    columns=[
+        LedgerColumn(_l("姓名"), 18, lambda r: r.name),
+        LedgerColumn(_l("性别"), 12, lambda r: r.sex_label),
+        LedgerColumn(_l("年龄"), 12, lambda r: age_on(r.birth_date, local_today()) if r.birth_date else ""),
+        LedgerColumn(_l("证件号码"), 36, lambda r: r.masked_id),
+        LedgerColumn(_l("户籍地址"), 45, lambda r: r.registered_address),
+        LedgerColumn(
+            _l("现住地址"),
+            42,
+            lambda r: r.current_address or (r.current_membership.household.address if r.current_membership else ""),
+        ),
+        LedgerColumn(_l("工作单位"), 28, lambda r: r.workplace),
+        LedgerColumn(_l("联系电话"), 26, lambda r: r.masked_phone),
+        LedgerColumn(_l("网格"), 20, lambda r: r.grid.name),
+        LedgerColumn(_l("备注"), 14, lambda r: r.status_label if r.status != "active" else ""),
+    ],
+    rows=_floating_residents,
 )
-
-
-from app.printing import ledger_forms_area, ledger_forms_disputes, ledger_forms_people  # noqa: E402,F401
-from app.supervision import ledger as supervision_ledger  # noqa: E402,F401  (form 15, 督导台帐)

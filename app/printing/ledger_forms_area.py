@@ -16,7 +16,7 @@ from app.core.masking import mask_phone
 from app.extensions import db
 from app.org.models import Division, StaffAssignment, StaffRole
 from app.patrols.ledger_rows import survey_rows, work_log_rows
-from app.printing.ledgers import Ledger, LedgerColumn, LedgerScope, register
+from app.printing.ledgers import Ledger, LedgerColumn, LedgerScope
 from app.registry.housing_services import house_address, person_name, person_phone
 from app.registry.models import (
     CareTag,
@@ -144,34 +144,32 @@ def _number(key: str):
     return lambda row: row[key]
 
 
-register(
-    Ledger(
-        number=1,
-        title=_l("责任区基本情况统计表"),
-        columns=[
-            LedgerColumn(_l("网格"), 26, lambda row: row.grid.name),
-            LedgerColumn(_l("户数"), 12, _number("households")),
-            LedgerColumn(_l("总人口"), 15, _number("residents")),
-            LedgerColumn(_l("户籍人口"), 18, _number("registered")),
-            LedgerColumn(_l("流动人口"), 18, _number("floating")),
-            LedgerColumn(_l("境外人员"), 18, _number("overseas")),
-            LedgerColumn(_l("重点人员"), 18, _number("key_persons")),
-            LedgerColumn(_l("矫正"), 11, _number("correction")),
-            LedgerColumn(_l("刑释"), 11, _number("released")),
-            LedgerColumn(_l("戒毒"), 11, _number("drug")),
-            LedgerColumn(_l("青少年"), 15, _number("youth")),
-            LedgerColumn(_l("出租房屋"), 18, _number("rentals")),
-            LedgerColumn(_l("商铺"), 12, _number("shops")),
-            LedgerColumn(_l("单位组织"), 18, _number("organisations")),
-            LedgerColumn(_l("关爱对象"), 18, _number("cared")),
-        ],
-        rows=_statistics,
-        blank_rows=12,
-        note=_l(
-            "户数、人口、重点人员、商铺、单位组织和关爱对象为打印时在册的数目；出租房屋为本期内在租的数目。"
-            "矫正、刑释、戒毒、青少年为重点人员中的社区矫正、刑满释放、社区戒毒/康复和重点青少年。"
-        ),
-    )
+LEDGER_1 = Ledger(
+    number=1,
+    title=_l("责任区基本情况统计表"),
+    columns=[
+        LedgerColumn(_l("网格"), 26, lambda row: row.grid.name),
+        LedgerColumn(_l("户数"), 12, _number("households")),
+        LedgerColumn(_l("总人口"), 15, _number("residents")),
+        LedgerColumn(_l("户籍人口"), 18, _number("registered")),
+        LedgerColumn(_l("流动人口"), 18, _number("floating")),
+        LedgerColumn(_l("境外人员"), 18, _number("overseas")),
+        LedgerColumn(_l("重点人员"), 18, _number("key_persons")),
+        LedgerColumn(_l("矫正"), 11, _number("correction")),
+        LedgerColumn(_l("刑释"), 11, _number("released")),
+        LedgerColumn(_l("戒毒"), 11, _number("drug")),
+        LedgerColumn(_l("青少年"), 15, _number("youth")),
+        LedgerColumn(_l("出租房屋"), 18, _number("rentals")),
+        LedgerColumn(_l("商铺"), 12, _number("shops")),
+        LedgerColumn(_l("单位组织"), 18, _number("organisations")),
+        LedgerColumn(_l("关爱对象"), 18, _number("cared")),
+    ],
+    rows=_statistics,
+    blank_rows=12,
+    note=_l(
+        "户数、人口、重点人员、商铺、单位组织和关爱对象为打印时在册的数目；出租房屋为本期内在租的数目。"
+        "矫正、刑释、戒毒、青少年为重点人员中的社区矫正、刑满释放、社区戒毒/康复和重点青少年。"
+    ),
 )
 
 
@@ -242,24 +240,22 @@ def _service_scope(scope: LedgerScope) -> list[GridScope]:
     ]
 
 
-register(
-    Ledger(
-        number=2,
-        title=_l("社区综合服务站服务范围"),
-        columns=[
-            LedgerColumn(_l("网格"), 26, lambda row: row.grid.name),
-            LedgerColumn(_l("东至"), 30, lambda row: row.boundary("east")),
-            LedgerColumn(_l("南至"), 30, lambda row: row.boundary("south")),
-            LedgerColumn(_l("西至"), 30, lambda row: row.boundary("west")),
-            LedgerColumn(_l("北至"), 30, lambda row: row.boundary("north")),
-            LedgerColumn(_l("户数"), 14, lambda row: row.households),
-            LedgerColumn(_l("人口"), 14, lambda row: row.residents),
-            LedgerColumn(_l("网格长"), 24, lambda row: _names(row.chiefs)),
-            LedgerColumn(_l("网格员"), 34, lambda row: _names(row.workers)),
-        ],
-        rows=_service_scope,
-        blank_rows=12,
-    )
+LEDGER_2 = Ledger(
+    number=2,
+    title=_l("社区综合服务站服务范围"),
+    columns=[
+        LedgerColumn(_l("网格"), 26, lambda row: row.grid.name),
+        LedgerColumn(_l("东至"), 30, lambda row: row.boundary("east")),
+        LedgerColumn(_l("南至"), 30, lambda row: row.boundary("south")),
+        LedgerColumn(_l("西至"), 30, lambda row: row.boundary("west")),
+        LedgerColumn(_l("北至"), 30, lambda row: row.boundary("north")),
+        LedgerColumn(_l("户数"), 14, lambda row: row.households),
+        LedgerColumn(_l("人口"), 14, lambda row: row.residents),
+        LedgerColumn(_l("网格长"), 24, lambda row: _names(row.chiefs)),
+        LedgerColumn(_l("网格员"), 34, lambda row: _names(row.workers)),
+    ],
+    rows=_service_scope,
+    blank_rows=12,
 )
 
 
@@ -281,43 +277,39 @@ ROLE_DUTIES = {
 }
 
 
-register(
-    Ledger(
-        number=3,
-        title=_l("社区网格管理员协管员工作职责"),
-        columns=[
-            LedgerColumn(_l("姓名"), 20, lambda a: a.staff.name),
-            LedgerColumn(_l("职务"), 24, lambda a: a.role_label),
-            LedgerColumn(_l("网格"), 28, lambda a: a.division.name),
-            LedgerColumn(_l("联系电话"), 26, lambda a: mask_phone(a.staff.phone)),
-            LedgerColumn(
-                _l("任职时间"),
-                40,
-                lambda a: f"{a.start_date.isoformat()}—{a.end_date.isoformat() if a.end_date else ''}",
-            ),
-            LedgerColumn(_l("工作职责"), 110, lambda a: ROLE_DUTIES.get(a.role, "")),
-        ],
-        rows=lambda scope: _assignments(scope, include_unit=True),
-    )
+LEDGER_3 = Ledger(
+    number=3,
+    title=_l("社区网格管理员协管员工作职责"),
+    columns=[
+        LedgerColumn(_l("姓名"), 20, lambda a: a.staff.name),
+        LedgerColumn(_l("职务"), 24, lambda a: a.role_label),
+        LedgerColumn(_l("网格"), 28, lambda a: a.division.name),
+        LedgerColumn(_l("联系电话"), 26, lambda a: mask_phone(a.staff.phone)),
+        LedgerColumn(
+            _l("任职时间"),
+            40,
+            lambda a: f"{a.start_date.isoformat()}—{a.end_date.isoformat() if a.end_date else ''}",
+        ),
+        LedgerColumn(_l("工作职责"), 110, lambda a: ROLE_DUTIES.get(a.role, "")),
+    ],
+    rows=lambda scope: _assignments(scope, include_unit=True),
 )
 
 
 # --- 4 社区社情民意调查记录表 (from the 民情日志, app/patrols) ---------------------------------
 
-register(
-    Ledger(
-        number=4,
-        title=_l("社区社情民意调查记录表"),
-        columns=[
-            LedgerColumn(_l("日期"), 22, lambda row: row.day.isoformat()),
-            LedgerColumn(_l("调查对象"), 30, lambda row: row.person),
-            LedgerColumn(_l("地址"), 40, lambda row: row.place),
-            LedgerColumn(_l("反映问题"), 80, lambda row: row.issue),
-            LedgerColumn(_l("办理情况"), 50, lambda row: row.handling),
-            LedgerColumn(_l("记录人"), 20, lambda row: row.recorder),
-        ],
-        rows=survey_rows,
-    )
+LEDGER_4 = Ledger(
+    number=4,
+    title=_l("社区社情民意调查记录表"),
+    columns=[
+        LedgerColumn(_l("日期"), 22, lambda row: row.day.isoformat()),
+        LedgerColumn(_l("调查对象"), 30, lambda row: row.person),
+        LedgerColumn(_l("地址"), 40, lambda row: row.place),
+        LedgerColumn(_l("反映问题"), 80, lambda row: row.issue),
+        LedgerColumn(_l("办理情况"), 50, lambda row: row.handling),
+        LedgerColumn(_l("记录人"), 20, lambda row: row.recorder),
+    ],
+    rows=survey_rows,
 )
 
 
@@ -396,40 +388,36 @@ def _rentals_and_shops(scope: LedgerScope) -> list[HousingRow]:
     return rows
 
 
-register(
-    Ledger(
-        number=5,
-        title=_l("社区出租房屋商铺登记表"),
-        columns=[
-            LedgerColumn(_l("类别"), 18, lambda row: row.kind),
-            LedgerColumn(_l("地址（店名）"), 50, lambda row: row.place),
-            LedgerColumn(_l("房东/经营者"), 26, lambda row: row.person),
-            LedgerColumn(_l("联系电话"), 26, lambda row: row.phone),
-            LedgerColumn(_l("承租人数"), 18, lambda row: row.tenants),
-            LedgerColumn(_l("租赁期限"), 38, lambda row: row.term),
-            LedgerColumn(_l("营业执照号"), 30, lambda row: row.licence, not_personal=True),
-            LedgerColumn(_l("责任书签订"), 28, lambda row: row.signed),
-            LedgerColumn(_l("网格"), 18, lambda row: row.grid),
-        ],
-        rows=_rentals_and_shops,
-    )
+LEDGER_5 = Ledger(
+    number=5,
+    title=_l("社区出租房屋商铺登记表"),
+    columns=[
+        LedgerColumn(_l("类别"), 18, lambda row: row.kind),
+        LedgerColumn(_l("地址（店名）"), 50, lambda row: row.place),
+        LedgerColumn(_l("房东/经营者"), 26, lambda row: row.person),
+        LedgerColumn(_l("联系电话"), 26, lambda row: row.phone),
+        LedgerColumn(_l("承租人数"), 18, lambda row: row.tenants),
+        LedgerColumn(_l("租赁期限"), 38, lambda row: row.term),
+        LedgerColumn(_l("营业执照号"), 30, lambda row: row.licence, not_personal=True),
+        LedgerColumn(_l("责任书签订"), 28, lambda row: row.signed),
+        LedgerColumn(_l("网格"), 18, lambda row: row.grid),
+    ],
+    rows=_rentals_and_shops,
 )
 
 
 # --- 14 网格化管理工作记录 (patrols, 民情日志 and visits, app/patrols) ---------------------------
 
-register(
-    Ledger(
-        number=14,
-        title=_l("网格化管理工作记录"),
-        columns=[
-            LedgerColumn(_l("日期"), 22, lambda row: row.day.isoformat()),
-            LedgerColumn(_l("时间"), 18, lambda row: row.time),
-            LedgerColumn(_l("地点"), 36, lambda row: row.place),
-            LedgerColumn(_l("工作内容"), 90, lambda row: row.content),
-            LedgerColumn(_l("处理结果"), 60, lambda row: row.result),
-            LedgerColumn(_l("记录人"), 20, lambda row: row.recorder),
-        ],
-        rows=work_log_rows,
-    )
+LEDGER_14 = Ledger(
+    number=14,
+    title=_l("网格化管理工作记录"),
+    columns=[
+        LedgerColumn(_l("日期"), 22, lambda row: row.day.isoformat()),
+        LedgerColumn(_l("时间"), 18, lambda row: row.time),
+        LedgerColumn(_l("地点"), 36, lambda row: row.place),
+        LedgerColumn(_l("工作内容"), 90, lambda row: row.content),
+        LedgerColumn(_l("处理结果"), 60, lambda row: row.result),
+        LedgerColumn(_l("记录人"), 20, lambda row: row.recorder),
+    ],
+    rows=work_log_rows,
 )

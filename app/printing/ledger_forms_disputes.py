@@ -15,7 +15,7 @@ from app.extensions import db
 from app.matters.models import DisputeScreening, Matter, Mediation
 from app.matters.reference import DISPUTE_TYPES, RISK_LEVELS, label
 from app.org.models import Division
-from app.printing.ledgers import Ledger, LedgerColumn, LedgerScope, register
+from app.printing.ledgers import Ledger, LedgerColumn, LedgerScope
 
 
 def _reported_on(matter: Matter) -> str:
@@ -47,23 +47,21 @@ def _screenings(scope: LedgerScope):
     )
 
 
-register(
-    Ledger(
-        number=12,
-        title=_l("社区矛盾纠纷不稳定因素排查登记表"),
-        columns=[
-            LedgerColumn(_l("事件编号"), 28, lambda s: s.matter.number),
-            LedgerColumn(_l("登记日期"), 22, lambda s: _reported_on(s.matter)),
-            LedgerColumn(_l("网格"), 20, lambda s: s.matter.grid.name),
-            LedgerColumn(_l("当事人"), 34, lambda s: s.parties),
-            LedgerColumn(_l("纠纷类型"), 18, lambda s: label(DISPUTE_TYPES, s.dispute_type)),
-            LedgerColumn(_l("风险等级"), 18, lambda s: label(RISK_LEVELS, s.risk_level)),
-            LedgerColumn(_l("纠纷事由"), 46, lambda s: s.matter.description),
-            LedgerColumn(_l("不稳定因素"), 40, lambda s: s.instability_factors),
-            LedgerColumn(_l("排查日期"), 22, lambda s: s.screened_on.isoformat() if s.screened_on else ""),
-        ],
-        rows=_screenings,
-    )
+LEDGER_12 = Ledger(
+    number=12,
+    title=_l("社区矛盾纠纷不稳定因素排查登记表"),
+    columns=[
+        LedgerColumn(_l("事件编号"), 28, lambda s: s.matter.number),
+        LedgerColumn(_l("登记日期"), 22, lambda s: _reported_on(s.matter)),
+        LedgerColumn(_l("网格"), 20, lambda s: s.matter.grid.name),
+        LedgerColumn(_l("当事人"), 34, lambda s: s.parties),
+        LedgerColumn(_l("纠纷类型"), 18, lambda s: label(DISPUTE_TYPES, s.dispute_type)),
+        LedgerColumn(_l("风险等级"), 18, lambda s: label(RISK_LEVELS, s.risk_level)),
+        LedgerColumn(_l("纠纷事由"), 46, lambda s: s.matter.description),
+        LedgerColumn(_l("不稳定因素"), 40, lambda s: s.instability_factors),
+        LedgerColumn(_l("排查日期"), 22, lambda s: s.screened_on.isoformat() if s.screened_on else ""),
+    ],
+    rows=_screenings,
 )
 
 
@@ -86,21 +84,19 @@ def _parties(mediation: Mediation) -> str:
     return screening.parties if screening is not None else mediation.matter.involved_text
 
 
-register(
-    Ledger(
-        number=13,
-        title=_l("社区矛盾纠纷调解工作记录表"),
-        columns=[
-            LedgerColumn(_l("调解日期"), 22, lambda m: m.held_on.isoformat()),
-            LedgerColumn(_l("事件编号"), 28, lambda m: m.matter.number),
-            LedgerColumn(_l("当事人"), 30, _parties),
-            LedgerColumn(_l("调解人"), 26, lambda m: m.mediators),
-            LedgerColumn(_l("调解地点"), 24, lambda m: m.place),
-            LedgerColumn(_l("调解经过"), 46, lambda m: m.process),
-            LedgerColumn(_l("达成协议"), 18, lambda m: _l("是") if m.agreed else _l("否")),
-            LedgerColumn(_l("协议内容"), 30, lambda m: m.agreement_text),
-            LedgerColumn(_l("回访情况"), 26, lambda m: m.follow_up),
-        ],
-        rows=_mediations,
-    )
+LEDGER_13 = Ledger(
+    number=13,
+    title=_l("社区矛盾纠纷调解工作记录表"),
+    columns=[
+        LedgerColumn(_l("调解日期"), 22, lambda m: m.held_on.isoformat()),
+        LedgerColumn(_l("事件编号"), 28, lambda m: m.matter.number),
+        LedgerColumn(_l("当事人"), 30, _parties),
+        LedgerColumn(_l("调解人"), 26, lambda m: m.mediators),
+        LedgerColumn(_l("调解地点"), 24, lambda m: m.place),
+        LedgerColumn(_l("调解经过"), 46, lambda m: m.process),
+        LedgerColumn(_l("达成协议"), 18, lambda m: _l("是") if m.agreed else _l("否")),
+        LedgerColumn(_l("协议内容"), 30, lambda m: m.agreement_text),
+        LedgerColumn(_l("回访情况"), 26, lambda m: m.follow_up),
+    ],
+    rows=_mediations,
 )

@@ -10,7 +10,7 @@ from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.org.models import Division
-from app.printing.ledgers import Ledger, LedgerColumn, LedgerScope, register
+from app.printing.ledgers import Ledger, LedgerColumn, LedgerScope
 from app.registry.keyperson_services import RISK_LEVELS
 from app.registry.models import FollowUp, Household, HouseholdMember, KeyPerson, KeyPersonCategory, Resident
 
@@ -50,25 +50,23 @@ def _key_persons(scope: LedgerScope):
     )
 
 
-register(
-    Ledger(
-        number=7,
-        title=_l("社区重点特殊人员基本信息登记表"),
-        key_persons=True,
-        columns=[
-            LedgerColumn(_l("姓名"), 18, lambda k: k.resident.name),
-            LedgerColumn(_l("性别"), 12, lambda k: k.resident.sex_label),
-            LedgerColumn(_l("证件号码"), 38, lambda k: k.resident.masked_id),
-            LedgerColumn(_l("人员类别"), 30, lambda k: k.category.name),
-            LedgerColumn(_l("风险等级"), 18, lambda k: _risk(k.risk_level)),
-            LedgerColumn(_l("列管日期"), 22, lambda k: k.start_date.isoformat()),
-            LedgerColumn(_l("联系电话"), 26, lambda k: k.resident.masked_phone),
-            LedgerColumn(_l("现住地址"), 42, lambda k: _address(k.resident)),
-            LedgerColumn(_l("责任人"), 20, lambda k: k.responsible_staff.name if k.responsible_staff else ""),
-            LedgerColumn(_l("网格"), 22, lambda k: k.grid.name),
-        ],
-        rows=_key_persons,
-    )
+LEDGER_7 = Ledger(
+    number=7,
+    title=_l("社区重点特殊人员基本信息登记表"),
+    key_persons=True,
+    columns=[
+        LedgerColumn(_l("姓名"), 18, lambda k: k.resident.name),
+        LedgerColumn(_l("性别"), 12, lambda k: k.resident.sex_label),
+        LedgerColumn(_l("证件号码"), 38, lambda k: k.resident.masked_id),
+        LedgerColumn(_l("人员类别"), 30, lambda k: k.category.name),
+        LedgerColumn(_l("风险等级"), 18, lambda k: _risk(k.risk_level)),
+        LedgerColumn(_l("列管日期"), 22, lambda k: k.start_date.isoformat()),
+        LedgerColumn(_l("联系电话"), 26, lambda k: k.resident.masked_phone),
+        LedgerColumn(_l("现住地址"), 42, lambda k: _address(k.resident)),
+        LedgerColumn(_l("责任人"), 20, lambda k: k.responsible_staff.name if k.responsible_staff else ""),
+        LedgerColumn(_l("网格"), 22, lambda k: k.grid.name),
+    ],
+    rows=_key_persons,
 )
 
 
@@ -124,70 +122,62 @@ def _common(date_header, by_header, content_header, content_width: int, *specifi
     ]
 
 
-register(
-    Ledger(
-        number=8,
-        title=_l("释解教人员安置帮教情况记录表"),
-        key_persons=True,
-        columns=_common(
-            _l("帮教日期"),
-            _l("帮教人"),
-            _l("帮教情况"),
-            64,
-            LedgerColumn(_l("释放日期"), 22, _detail("release_date")),
-            LedgerColumn(_l("原罪名"), 24, _detail("original_charge")),
-        ),
-        rows=_follow_ups("released"),
-    )
+LEDGER_8 = Ledger(
+    number=8,
+    title=_l("释解教人员安置帮教情况记录表"),
+    key_persons=True,
+    columns=_common(
+        _l("帮教日期"),
+        _l("帮教人"),
+        _l("帮教情况"),
+        64,
+        LedgerColumn(_l("释放日期"), 22, _detail("release_date")),
+        LedgerColumn(_l("原罪名"), 24, _detail("original_charge")),
+    ),
+    rows=_follow_ups("released"),
 )
 
-register(
-    Ledger(
-        number=9,
-        title=_l("社区矫正人员矫正帮扶情况记录表"),
-        key_persons=True,
-        columns=_common(
-            _l("帮扶日期"),
-            _l("帮扶人"),
-            _l("帮扶情况"),
-            48,
-            LedgerColumn(_l("矫正类别"), 20, _detail("correction_type")),
-            LedgerColumn(_l("矫正期限"), 42, _term("correction_start", "correction_end")),
-        ),
-        rows=_follow_ups("correction"),
-    )
+LEDGER_9 = Ledger(
+    number=9,
+    title=_l("社区矫正人员矫正帮扶情况记录表"),
+    key_persons=True,
+    columns=_common(
+        _l("帮扶日期"),
+        _l("帮扶人"),
+        _l("帮扶情况"),
+        48,
+        LedgerColumn(_l("矫正类别"), 20, _detail("correction_type")),
+        LedgerColumn(_l("矫正期限"), 42, _term("correction_start", "correction_end")),
+    ),
+    rows=_follow_ups("correction"),
 )
 
-register(
-    Ledger(
-        number=10,
-        title=_l("社区戒毒人员服务管理情况记录表"),
-        key_persons=True,
-        columns=_common(
-            _l("服务日期"),
-            _l("服务人"),
-            _l("服务管理情况"),
-            48,
-            LedgerColumn(_l("措施"), 20, _detail("measure")),
-            LedgerColumn(_l("起止日期"), 42, _term("measure_start", "measure_end")),
-        ),
-        rows=_follow_ups("drug"),
-    )
+LEDGER_10 = Ledger(
+    number=10,
+    title=_l("社区戒毒人员服务管理情况记录表"),
+    key_persons=True,
+    columns=_common(
+        _l("服务日期"),
+        _l("服务人"),
+        _l("服务管理情况"),
+        48,
+        LedgerColumn(_l("措施"), 20, _detail("measure")),
+        LedgerColumn(_l("起止日期"), 42, _term("measure_start", "measure_end")),
+    ),
+    rows=_follow_ups("drug"),
 )
 
-register(
-    Ledger(
-        number=11,
-        title=_l("特殊青少年帮扶教育情况记录表"),
-        key_persons=True,
-        columns=_common(
-            _l("帮教日期"),
-            _l("帮教人"),
-            _l("帮扶教育情况"),
-            50,
-            LedgerColumn(_l("青少年类别"), 26, _detail("youth_type")),
-            LedgerColumn(_l("就学就业"), 30, _detail("school_or_work")),
-        ),
-        rows=_follow_ups("youth"),
-    )
+LEDGER_11 = Ledger(
+    number=11,
+    title=_l("特殊青少年帮扶教育情况记录表"),
+    key_persons=True,
+    columns=_common(
+        _l("帮教日期"),
+        _l("帮教人"),
+        _l("帮扶教育情况"),
+        50,
+        LedgerColumn(_l("青少年类别"), 26, _detail("youth_type")),
+        LedgerColumn(_l("就学就业"), 30, _detail("school_or_work")),
+    ),
+    rows=_follow_ups("youth"),
 )

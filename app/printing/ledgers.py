@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cache
 from typing import Any
 
 from flask_babel import gettext as _
@@ -72,14 +73,6 @@ class Ledger:
 
     def cells(self, row) -> list[str]:
         return ["" if (v := c.value(row)) is None else str(v) for c in self.columns]
-
-
-LEDGERS: dict[int, Ledger] = {}
-
-
-def register(ledger: Ledger) -> Ledger:
-    LEDGERS[ledger.number] = ledger
-    return ledger
 
 
 # Rows per part of a long ledger: about five pages of wrapped rows. Smaller parts lay
@@ -142,16 +135,37 @@ def ledger_xlsx(ledger: Ledger, scope: LedgerScope) -> tuple[bytes, int]:
     return write_table(columns, rows, title=title, sheet_name=str(ledger.title)[:30]), len(rows)
 
 
-def _ledger_modules() -> None:
-    """The ledger definitions register themselves on import."""
-    from app.printing import ledger_forms  # noqa: F401  (registers on import)
+@cache
+def _ledgers() -> dict[int, Ledger]:
+    """Every ledger, listed here in one place, by its form number. (Imported on first
+    use: the definitions import this module for Ledger and LedgerColumn.)"""
+    from app.printing import ledger_forms, ledger_forms_area, ledger_forms_disputes, ledger_forms_people
+    from app.supervision import ledger as supervision_ledger
+
+    listed = [
+        ledger_forms_area.LEDGER_1,
+        ledger_forms_area.LEDGER_2,
+        ledger_forms_area.LEDGER_3,
+        ledger_forms_area.LEDGER_4,
+        ledger_forms_area.LEDGER_5,
+        ledger_forms.LEDGER_6,
+        ledger_forms_people.LEDGER_7,
+        ledger_forms_people.LEDGER_8,
+        ledger_forms_people.LEDGER_9,
+        ledger_forms_people.LEDGER_10,
+        ledger_forms_people.LEDGER_11,
+        ledger_forms_disputes.LEDGER_12,
+        ledger_forms_disputes.LEDGER_13,
+        ledger_forms_area.LEDGER_14,
+        supervision_ledger.LEDGER_15,
+    ]
+    return {ledger.number: ledger for ledger in listed}
 
 
 def get_ledger(number: int) -> Ledger | None:
-    _ledger_modules()
-    return LEDGERS.get(number)
+    return _ledgers().get(number)
 
 
 def all_ledgers() -> list[Ledger]:
-    _ledger_modules()
-    return [LEDGERS[n] for n in sorted(LEDGERS)]
+    ledgers = _ledgers()
+    return [ledgers[number] for number in sorted(ledgers)]

@@ -14,7 +14,7 @@ from sqlalchemy.orm import selectinload
 from app.core.timeutil import local_today
 from app.extensions import db
 from app.org.models import Division
-from app.printing.ledgers import Ledger, LedgerColumn, LedgerScope, register
+from app.printing.ledgers import Ledger, LedgerColumn, LedgerScope
 from app.supervision.inspections import rectification_status, status_label
 from app.supervision.models import Inspection, Rectification
 
@@ -68,22 +68,20 @@ def _rows(scope: LedgerScope) -> list[SupervisionRow]:
     return rows
 
 
-register(
-    Ledger(
-        number=15,
-        title=_l("督导台帐"),
-        columns=[
-            LedgerColumn(_l("检查日期"), 22, lambda r: r.inspection.inspected_on.isoformat()),
-            LedgerColumn(_l("网格"), 22, lambda r: r.inspection.grid.name),
-            LedgerColumn(_l("检查点位"), 22, lambda r: r.inspection.point_name),
-            LedgerColumn(_l("检查人员"), 24, lambda r: r.inspection.inspectors),
-            LedgerColumn(_l("检查内容"), 34, lambda r: r.inspection.items_checked),
-            LedgerColumn(_l("发现问题"), 40, lambda r: r.problem),
-            LedgerColumn(_l("整改期限"), 22, lambda r: r.deadline),
-            LedgerColumn(_l("回头看"), 40, lambda r: r.recheck),
-            LedgerColumn(_l("整改状态"), 20, lambda r: r.status),
-        ],
-        rows=_rows,
-        note=_l("每个点位每月督导 1–2 次；发现的问题逐条列出，回头看一栏为最近一次复查。"),
-    )
+LEDGER_15 = Ledger(
+    number=15,
+    title=_l("督导台帐"),
+    columns=[
+        LedgerColumn(_l("检查日期"), 22, lambda r: r.inspection.inspected_on.isoformat()),
+        LedgerColumn(_l("网格"), 22, lambda r: r.inspection.grid.name),
+        LedgerColumn(_l("检查点位"), 22, lambda r: r.inspection.point_name),
+        LedgerColumn(_l("检查人员"), 24, lambda r: r.inspection.inspectors),
+        LedgerColumn(_l("检查内容"), 34, lambda r: r.inspection.items_checked),
+        LedgerColumn(_l("发现问题"), 40, lambda r: r.problem),
+        LedgerColumn(_l("整改期限"), 22, lambda r: r.deadline),
+        LedgerColumn(_l("回头看"), 40, lambda r: r.recheck),
+        LedgerColumn(_l("整改状态"), 20, lambda r: r.status),
+    ],
+    rows=_rows,
+    note=_l("每个点位每月督导 1–2 次；发现的问题逐条列出，回头看一栏为最近一次复查。"),
 )

@@ -107,3 +107,27 @@ def test_the_command_line_prints_a_ledger_and_audits_it(app, runner, world, tmp_
     fresh()
     events = list(db.session.scalars(select(AuditEvent).where(AuditEvent.action == "printed")))
     assert len(events) == 2 and events[0].actor_name == "cli"
+
+
+def test_every_ledger_defined_is_listed_once_by_its_number():
+    """The ledgers are listed in one place (app/printing/ledgers.py); a definition left
+    out of the list, or listed under another number, fails here."""
+    import importlib
+    import re
+
+    from app.printing.ledgers import all_ledgers
+
+    defined = {}
+    for module in (
+        "app.printing.ledger_forms",
+        "app.printing.ledger_forms_area",
+        "app.printing.ledger_forms_people",
+        "app.printing.ledger_forms_disputes",
+        "app.supervision.ledger",
+    ):
+        for name, value in vars(importlib.import_module(module)).items():
+            if match := re.fullmatch(r"LEDGER_(\d+)", name):
+                defined[int(match.group(1))] = value
+    listed = all_ledgers()
+    assert [ledger.number for ledger in listed] == list(range(1, 16)) == sorted(defined)
+    assert all(defined[ledger.number] is ledger for ledger in listed)
