@@ -6,58 +6,14 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from wtforms import BooleanField, DateField, SelectField, StringField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
 
-from app.core.forms import Form
 from app.core.scoping import get_visible_or_404
 from app.core.timeutil import local_today
 from app.extensions import db
-from app.matters import bp, reference, workflow
+from app.matters import bp, workflow
+from app.matters.forms import MediationForm, ScreeningForm
 from app.matters.models import DisputeScreening, Matter, Mediation
-
-DATE_MESSAGE = _l("请按 2024-01-05 的格式填写日期。")
-
-
-def _choices(table: dict) -> list[tuple[str, str]]:
-    return [(code, str(label)) for code, label in table.items()]
-
-
-class ScreeningForm(Form):
-    parties = TextAreaField(
-        _l("当事人"),
-        validators=[DataRequired(_l("请填写当事人。")), Length(max=1000)],
-        description=_l("各方姓名及关系，如“张某（房东）与李某（租户）”。"),
-    )
-    dispute_type = SelectField(_l("纠纷类型"), choices=_choices(reference.DISPUTE_TYPES))
-    risk_level = SelectField(_l("风险等级"), choices=_choices(reference.RISK_LEVELS))
-    instability_factors = TextAreaField(
-        _l("不稳定因素"), validators=[Length(max=2000)], description=_l("可能激化、引发群体性事件或极端行为的因素。")
-    )
-    screened_on = DateField(_l("排查日期"), validators=[DataRequired(DATE_MESSAGE)])
-    submit = SubmitField(_l("保存排查记录"))
-
-
-class MediationForm(Form):
-    held_on = DateField(_l("调解日期"), validators=[DataRequired(DATE_MESSAGE)])
-    mediators = StringField(_l("调解人"), validators=[DataRequired(_l("请填写调解人。")), Length(max=200)])
-    place = StringField(_l("调解地点"), validators=[Length(max=100)])
-    # Not "process": that name is taken by WTForms' Form.process().
-    course = TextAreaField(_l("调解经过"), validators=[DataRequired(_l("请填写调解经过。")), Length(max=4000)])
-    agreed = BooleanField(_l("达成协议"))
-    agreement_text = TextAreaField(_l("协议内容"), validators=[Optional(), Length(max=4000)])
-    follow_up = TextAreaField(_l("回访情况"), validators=[Optional(), Length(max=2000)])
-    submit = SubmitField(_l("保存调解记录"))
-
-    def validate(self, extra_validators=None) -> bool:
-        # Not validate_agreement_text(): Optional() would stop the chain before it.
-        valid = super().validate(extra_validators)
-        if self.agreed.data and not (self.agreement_text.data or "").strip():
-            self.agreement_text.errors = [*self.agreement_text.errors, _("达成协议时请填写协议内容。")]
-            return False
-        return valid
 
 
 def may_record(user, matter: Matter) -> bool:

@@ -2,13 +2,27 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf.file import MultipleFileField
-from wtforms import HiddenField, IntegerField, SelectField, StringField, SubmitField, TextAreaField
+from flask_wtf.file import FileField, FileRequired, MultipleFileField
+from wtforms import (
+    BooleanField,
+    DateField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from app.core.forms import Form
-from app.matters import reference
+from app.matters import indicators, reference
+
+DATE_MESSAGE = _l("请按 2024-01-05 的格式填写日期。")
+# The longest time limit, in working days, an administrator may set (levels and subtypes).
+MAX_DAYS = 60
 
 
 def _choices(table: dict) -> list[tuple[str, str]]:
@@ -57,3 +71,112 @@ class ActionForm(Form):
     merge_into = StringField(_l("合并到事件编号"), validators=[Length(max=20)])
     photos = MultipleFileField(_l("处置照片（最多 5 张）"))
     submit = SubmitField(_l("提交"))
+
+
+# --- Disputes (dispute_views) --------------------------------------------------------
+
+
+class ScreeningForm(Form):
+    parties = TextAreaField(
+        _l("当事人"),
+        validators=[DataRequired(_l("请填写当事人。")), Length(max=1000)],
+        description=_l("各方姓名及关系，如“张某（房东）与李某（租户）”。"),
+    )
+    dispute_type = SelectField(_l("纠纷类型"), choices=_choices(reference.DISPUTE_TYPES))
+    risk_level = SelectField(_l("风险等级"), choices=_choices(reference.RISK_LEVELS))
+    instability_factors = TextAreaField(
+        _l("不稳定因素"), validators=[Length(max=2000)], description=_l("可能激化、引发群体性事件或极端行为的因素。")
+    )
+    screened_on = DateField(_l("排查日期"), validators=[DataRequired(DATE_MESSAGE)])
+    submit = SubmitField(_l("保存排查记录"))
+
+
+class MediationForm(Form):
+    held_on = DateField(_l("调解日期"), validators=[DataRequired(DATE_MESSAGE)])
+    mediators = StringField(_l("调解人"), validators=[DataRequired(_l("请填写调解人。")), Length(max=200)])
+    place = StringField(_l("调解地点"), validators=[Length(max=100)])
+    # Not "process": that name is taken by WTForms' Form.process().
+    course = TextAreaField(_l("调解经过"), validators=[DataRequired(_l("请填写调解经过。")), Length(max=4000)])
+    agreed = BooleanField(_l("达成协议"))
+    agreement_text = TextAreaField(_l("协议内容"), validators=[Optional(), Length(max=4000)])
+    follow_up = TextAreaField(_l("回访情况"), validators=[Optional(), Length(max=2000)])
+    submit = SubmitField(_l("保存调解记录"))
+
+    def validate(self, extra_validators=None) -> bool:
+        # Not validate_agreement_text(): Optional() would stop the chain before it.
+        valid = super().validate(extra_validators)
+        if self.agreed.data and not (self.agreement_text.data or "").strip():
+            self.agreement_text.errors = [*self.agreement_text.errors, _("达成协议时请填写协议内容。")]
+            return False
+        return valid
+
+
+# --- 12345 hotline (hotline_views) ---------------------------------------------------
+
+
+class HotlineImportForm(Form):
+    file = FileField(_l("热线工单文件（.xlsx）"), validators=[FileRequired(_l("请选择要导入的文件。"))])
+    grid_id = SelectField(
+        _l("导入到网格"),
+        coerce=int,
+        validate_choice=False,
+        description=_l("选定网格时，表中未填网格的工单都进入这个网格；不选则按每行的网格编码或网格名称。"),
+    )
+    submit = SubmitField(_l("上传并检查"))
+
+
+class HotlineConfirmForm(Form):
+    token = HiddenField()
+    grid_id = HiddenField()
+    submit = SubmitField(_l("确认导入"))
+
+
+# --- Indicator period filter (indicator_views; the hotline's 回单 export shares it) ---
+
+
+class PeriodForm(Form):
+    """Which days and which part of the user's scope (a GET filter: no CSRF)."""
+
+    class Meta:
+        csrf = False
+
+    date_from = StringField(_l("起始日期"), render_kw={"type": "date", "placeholder": "2026-11-01"})
+    date_to = StringField(_l("截止日期"), render_kw={"type": "date", "placeholder": "2026-11-30"})
+    division = SelectField(_l("范围"), coerce=int, validate_choice=False, default=0)
+
+
+class IndicatorForm(PeriodForm):
+    level = SelectField(
+        _l("分组"), choices=[(code, label) for code, label in indicators.LEVELS.items()], default="grid"
+    )
+
+
+class ReceiptForm(PeriodForm):
+    closed_only = BooleanField(_l("只导出已结案的工单"))
+
+
+# --- County settings (settings_views) ------------------------------------------------
+
+
+class TypeForm(Form):
+    class_code = SelectField(_l("大类"), choices=[(code, str(label)) for code, label in reference.CLASSES.items()])
+    parent_id = SelectField(_l("上级小类"), coerce=int, validate_choice=False)
+    name = StringField(_l("名称"), validators=[DataRequired(_l("请填写名称。")), Length(max=64)])
+    kind = SelectField(_l("城市管理分类"), choices=[("", _l("（不适用）"))] + list(reference.TYPE_KINDS.items()))
+    time_limit_days = IntegerField(
+        _l("处置时限（工作日）"),
+        validators=[Optional(), NumberRange(min=1, max=MAX_DAYS, message=_l("请填写 1 到 60 之间的整数。"))],
+        description=_l("不填则按处置单位所在层级的时限。"),
+    )
+    is_active = BooleanField(_l("启用"), default=True)
+    submit = SubmitField(_l("保存"))
+
+
+class HolidayForm(Form):
+    lines = TextAreaField(
+        _l("节假日安排"),
+        validators=[DataRequired(_l("请填写至少一行。"))],
+        description=_l("每行一天：日期、“休”或“班”、名称。例如：2027-01-01 休 元旦；2027-02-07 班 春节调休。"),
+    )
+    replace_year = BooleanField(_l("替换该年已录入的全部数据"))
+    submit = SubmitField(_l("保存"))

@@ -6,42 +6,23 @@ from __future__ import annotations
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from flask_wtf.file import FileField, FileRequired
-from wtforms import HiddenField, SelectField, SubmitField
 
 from app.auth import audit
 from app.auth.roles import Permission
-from app.core.forms import Form, RuleError
+from app.core.forms import RuleError
 from app.core.rendering import xlsx_download
 from app.core.uploads import KeptUploads
 from app.extensions import db
 from app.matters import bp, hotline, hotline_receipts, hotline_sheet
-from app.matters.indicator_views import ReceiptForm, read_period
+from app.matters.forms import HotlineConfirmForm, HotlineImportForm, ReceiptForm
+from app.matters.indicator_views import read_period
 from app.org.models import Division
 from app.org.services import chosen_grid, division_choices, visible_grids
 
 UPLOADS = KeptUploads("hotline", "hotline_import")
 # Numbers of the work orders named in one audit entry (the counts are always complete).
 AUDIT_NUMBERS = 200
-
-
-class HotlineImportForm(Form):
-    file = FileField(_l("热线工单文件（.xlsx）"), validators=[FileRequired(_l("请选择要导入的文件。"))])
-    grid_id = SelectField(
-        _l("导入到网格"),
-        coerce=int,
-        validate_choice=False,
-        description=_l("选定网格时，表中未填网格的工单都进入这个网格；不选则按每行的网格编码或网格名称。"),
-    )
-    submit = SubmitField(_l("上传并检查"))
-
-
-class HotlineConfirmForm(Form):
-    token = HiddenField()
-    grid_id = HiddenField()
-    submit = SubmitField(_l("确认导入"))
 
 
 def _may_use_hotline() -> list[Division]:

@@ -8,44 +8,21 @@ from datetime import date, datetime
 
 from flask import abort, render_template, request
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from wtforms import BooleanField, SelectField, StringField
 
 from app.auth import audit
 from app.auth.roles import Permission
-from app.core.forms import Form
 from app.core.rendering import xlsx_download
 from app.core.scoping import get_visible_or_404, scoped_select
 from app.core.timeutil import local_today
 from app.core.xlsx import Column, write_table
 from app.extensions import db
 from app.matters import bp, indicators
+from app.matters.forms import IndicatorForm, PeriodForm
 from app.org.models import Division, Level
 from app.org.services import division_choices
 
 DATE_FORMAT = "%Y-%m-%d"
-
-
-class PeriodForm(Form):
-    """Which days and which part of the user's scope (a GET filter: no CSRF)."""
-
-    class Meta:
-        csrf = False
-
-    date_from = StringField(_l("起始日期"), render_kw={"type": "date", "placeholder": "2026-11-01"})
-    date_to = StringField(_l("截止日期"), render_kw={"type": "date", "placeholder": "2026-11-30"})
-    division = SelectField(_l("范围"), coerce=int, validate_choice=False, default=0)
-
-
-class IndicatorForm(PeriodForm):
-    level = SelectField(
-        _l("分组"), choices=[(code, label) for code, label in indicators.LEVELS.items()], default="grid"
-    )
-
-
-class ReceiptForm(PeriodForm):
-    closed_only = BooleanField(_l("只导出已结案的工单"))
 
 
 @dataclass

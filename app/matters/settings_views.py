@@ -9,21 +9,15 @@ from datetime import date
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, select
-from wtforms import BooleanField, IntegerField, SelectField, StringField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from app.auth import audit
 from app.auth.decorators import admin_required
-from app.core.forms import Form
 from app.core.timeutil import local_today
 from app.extensions import db
 from app.matters import bp, reference, workdays
+from app.matters.forms import MAX_DAYS, HolidayForm, TypeForm
 from app.matters.models import HolidayDay, MatterType, TimeLimit
-
-MAX_DAYS = 60
-
 
 # --- Time limits ---------------------------------------------------------------------
 
@@ -66,20 +60,6 @@ def time_limits():
 
 
 # --- Subtypes ------------------------------------------------------------------------
-
-
-class TypeForm(Form):
-    class_code = SelectField(_l("大类"), choices=[(code, str(label)) for code, label in reference.CLASSES.items()])
-    parent_id = SelectField(_l("上级小类"), coerce=int, validate_choice=False)
-    name = StringField(_l("名称"), validators=[DataRequired(_l("请填写名称。")), Length(max=64)])
-    kind = SelectField(_l("城市管理分类"), choices=[("", _l("（不适用）"))] + list(reference.TYPE_KINDS.items()))
-    time_limit_days = IntegerField(
-        _l("处置时限（工作日）"),
-        validators=[Optional(), NumberRange(min=1, max=MAX_DAYS, message=_l("请填写 1 到 60 之间的整数。"))],
-        description=_l("不填则按处置单位所在层级的时限。"),
-    )
-    is_active = BooleanField(_l("启用"), default=True)
-    submit = SubmitField(_l("保存"))
 
 
 def _parent_choices(class_code: str | None, exclude: int | None = None) -> list[tuple[int, str]]:
@@ -153,16 +133,6 @@ HOLIDAY_INPUT_WORDS = {"rest": "休", "work": "班", "wide_space": "\u3000"}
 LINE = re.compile(
     r"^(\d{4})-(\d{1,2})-(\d{1,2})\s+(%s|%s)\s*(.*)$" % (HOLIDAY_INPUT_WORDS["rest"], HOLIDAY_INPUT_WORDS["work"])
 )
-
-
-class HolidayForm(Form):
-    lines = TextAreaField(
-        _l("节假日安排"),
-        validators=[DataRequired(_l("请填写至少一行。"))],
-        description=_l("每行一天：日期、“休”或“班”、名称。例如：2027-01-01 休 元旦；2027-02-07 班 春节调休。"),
-    )
-    replace_year = BooleanField(_l("替换该年已录入的全部数据"))
-    submit = SubmitField(_l("保存"))
 
 
 def parse_holiday_lines(text: str) -> tuple[list[tuple[date, bool, str]], list[str]]:

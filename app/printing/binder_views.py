@@ -6,26 +6,15 @@ from __future__ import annotations
 
 from flask import abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from wtforms import BooleanField, DateField, SelectField, SubmitField
-from wtforms.validators import DataRequired
 
 from app.auth.roles import Permission
-from app.core.forms import Form
 from app.core.rendering import pdf_download, render_page
 from app.core.timeutil import local_today
 from app.org.services import division_choices
 from app.printing import binder_jobs, bp
+from app.printing.forms import BinderForm
 from app.printing.views import printable_divisions
-
-
-class BinderForm(Form):
-    division_id = SelectField(_l("网格或社区（村）"), coerce=int, validate_choice=False)
-    start = DateField(_l("起始日期"), validators=[DataRequired(_l("请按 2024-01-05 的格式填写日期。"))])
-    end = DateField(_l("截止日期"), validators=[DataRequired(_l("请按 2024-01-05 的格式填写日期。"))])
-    only_changed = BooleanField(_l("只打印自上次打印以来有变化的部分"))
-    submit = SubmitField(_l("生成迎检包"))
 
 
 def _no_department_handlers() -> None:

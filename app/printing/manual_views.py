@@ -6,30 +6,15 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from wtforms import StringField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, Length
 
 from app.auth import audit
 from app.auth.decorators import admin_required
-from app.core.forms import Form
 from app.core.rendering import pdf_download
 from app.extensions import db
 from app.printing import bp, manual
+from app.printing.forms import ManualPageForm
 from app.printing.views import print_detail, print_summary
-
-
-class ManualPageForm(Form):
-    title = StringField(_l("标题"), validators=[DataRequired(_l("请填写标题。")), Length(max=manual.MAX_TITLE)])
-    body = TextAreaField(
-        _l("正文（Markdown）"),
-        validators=[Length(max=manual.MAX_BODY)],
-        description=_l("空一行另起一段；“1. ”开头为编号列表，“- ”开头为列表，“## ”开头为小标题，**加粗**。"),
-        render_kw={"rows": 24, "cols": 90},
-    )
-    preview = SubmitField(_l("预览"))
-    submit = SubmitField(_l("保存"))
 
 
 def _page_or_404(slug: str):

@@ -6,14 +6,10 @@ from __future__ import annotations
 
 from flask import abort, render_template, request
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from wtforms import DateField, IntegerField, SelectField, SubmitField
-from wtforms.validators import DataRequired
 
 from app.auth import audit
 from app.auth.roles import Permission
-from app.core.forms import Form
 from app.core.rendering import pdf_download, xlsx_download
 from app.core.scoping import may_see_key_persons, scoped_select
 from app.core.timeutil import local_today
@@ -21,22 +17,9 @@ from app.extensions import db
 from app.org.models import Division
 from app.org.services import division_choices
 from app.printing import bp
+from app.printing.forms import LedgerForm
 from app.printing.ledgers import LedgerScope, all_ledgers, get_ledger, ledger_pdf, ledger_xlsx
 from app.printing.pdf import PrintResult
-
-FORMATS = {"pdf": _l("PDF（按记录填好）"), "blank": _l("空白表（手写用）"), "xlsx": _l("Excel")}
-
-
-class LedgerForm(Form):
-    class Meta:
-        csrf = False  # a GET form that only reads
-
-    number = IntegerField(_l("台账"), validators=[DataRequired(_l("请选择台账。"))])
-    division_id = SelectField(_l("网格或社区（村）"), coerce=int, validate_choice=False)
-    start = DateField(_l("起始日期"), validators=[DataRequired(_l("请按 2024-01-05 的格式填写日期。"))])
-    end = DateField(_l("截止日期"), validators=[DataRequired(_l("请按 2024-01-05 的格式填写日期。"))])
-    output = SelectField(_l("格式"), choices=list(FORMATS.items()), default="pdf")
-    submit = SubmitField(_l("打印"))
 
 
 def printable_divisions(user=None) -> list[Division]:

@@ -6,16 +6,13 @@ from __future__ import annotations
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from flask_wtf.file import FileField, FileRequired
 from sqlalchemy import func, literal_column, select
-from wtforms import HiddenField, SelectField, SubmitField
 
 from app.auth import audit
 from app.auth.decorators import require
 from app.auth.roles import Permission
-from app.core.forms import Form, RuleError
+from app.core.forms import RuleError
 from app.core.rendering import xlsx_download
 from app.core.scoping import scoped_select
 from app.core.uploads import KeptUploads
@@ -24,25 +21,9 @@ from app.org.models import Division
 from app.org.services import chosen_grid, division_choices, visible_grids
 from app.registry import bp, search, xlsx_export, xlsx_import
 from app.registry.models import CareTag, Household, Resident
+from app.registry.transfer_forms import ConfirmForm, ImportForm
 
 UPLOADS = KeptUploads("imports", "registry_import")
-
-
-class ImportForm(Form):
-    file = FileField(_l("Excel 文件（.xlsx）"), validators=[FileRequired(_l("请选择要导入的文件。"))])
-    grid_id = SelectField(
-        _l("导入到网格"),
-        coerce=int,
-        validate_choice=False,
-        description=_l("选定一个网格时，表中可以不填网格编码；不选则按每行的网格编码导入。"),
-    )
-    submit = SubmitField(_l("上传并检查"))
-
-
-class ConfirmForm(Form):
-    token = HiddenField()
-    grid_id = HiddenField()
-    submit = SubmitField(_l("确认导入"))
 
 
 def _audit_export(kind: str, count: int, filters: dict) -> None:

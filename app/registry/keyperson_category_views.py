@@ -5,42 +5,17 @@ from __future__ import annotations
 
 from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
-from wtforms import IntegerField, StringField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from app.auth.decorators import admin_required
-from app.core.forms import Form, saving
+from app.core.forms import saving
 from app.extensions import db
 from app.registry import bp
 from app.registry import keyperson_categories as rules
 from app.registry.keyperson_models import KeyPersonCategory
 from app.registry.keyperson_services import category_fields
-
-REQUIRED = _l("此项为必填项。")
-
-
-class CategoryForm(Form):
-    name = StringField(_l("类别名称"), validators=[DataRequired(REQUIRED), Length(max=rules.NAME_MAX)])
-    description = TextAreaField(
-        _l("说明"),
-        validators=[Optional(), Length(max=rules.DESCRIPTION_MAX)],
-        description=_l("哪些人员列入此类；登记重点人员选择该类别时显示。"),
-    )
-    # The range is the service's rule (its message names the bounds).
-    follow_up_days = IntegerField(
-        _l("跟进周期（天）"),
-        default=30,
-        validators=[InputRequired(REQUIRED)],
-        description=_l("每隔多少天至少跟进一次（帮教、帮扶或管控）。"),
-    )
-    submit = SubmitField(_l("保存"))
-
-
-class NewCategoryForm(CategoryForm):
-    submit = SubmitField(_l("添加类别"))
+from app.registry.settings_forms import CategoryForm, NewCategoryForm
 
 
 def _values(form) -> rules.CategoryValues:

@@ -4,22 +4,14 @@ from __future__ import annotations
 
 from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
-from wtforms import StringField, SubmitField
-from wtforms.validators import DataRequired, Length
 
 from app.auth import audit
 from app.auth.decorators import admin_required
-from app.core.forms import Form
 from app.extensions import db
 from app.registry import bp
 from app.registry.models import CareTag, ResidentTag
-
-
-class CareTagForm(Form):
-    name = StringField(_l("新标签"), validators=[DataRequired(_l("此项为必填项。")), Length(max=32)])
-    submit = SubmitField(_l("添加"))
+from app.registry.settings_forms import CareTagForm
 
 
 @bp.route("/care-tags/", methods=["GET", "POST"])

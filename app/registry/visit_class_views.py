@@ -5,43 +5,16 @@ from __future__ import annotations
 
 from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import func, select
-from wtforms import IntegerField, SelectField, StringField, SubmitField
-from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from app.auth.decorators import admin_required
-from app.core.forms import Form, saving
+from app.core.forms import saving
 from app.extensions import db
 from app.registry import bp
 from app.registry import visit_classes as rules
 from app.registry.models import Household, VisitClass
-
-REQUIRED = _l("此项为必填项。")
-
-
-class VisitClassForm(Form):
-    name = StringField(
-        _l("名称"),
-        validators=[DataRequired(REQUIRED), Length(max=16)],
-        description=_l("列表、导出和导入中显示的简称，如“一类”。"),
-    )
-    description = StringField(
-        _l("含义"),
-        validators=[Optional(), Length(max=200)],
-        description=_l("哪些住户归入此类，如“重点关注：困难、特殊人群、矛盾隐患等”。"),
-    )
-    # The range is the service's rule (its message names the bounds).
-    visits_required = IntegerField(
-        _l("至少走访次数"),
-        validators=[InputRequired(REQUIRED)],
-        description=_l("每个周期至少走访的次数；填 0 表示不作次数要求。"),
-    )
-    visit_period = SelectField(
-        _l("周期"), choices=lambda: [(k, str(v)) for k, v in rules.VISIT_PERIODS.items()], validate_choice=False
-    )
-    submit = SubmitField(_l("保存"))
+from app.registry.settings_forms import VisitClassForm
 
 
 @bp.route("/visit-classes/")
