@@ -10,6 +10,8 @@ from flask_login import current_user, login_required
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from app.auth.decorators import permission_required
+from app.auth.roles import Permission
 from app.core.forms import saving
 from app.core.pagination import paginate
 from app.core.scoping import get_visible_or_404, scoped_select, visible_division_ids
@@ -25,7 +27,7 @@ PER_PAGE = 30
 
 
 @bp.route("/supervision/")
-@login_required
+@permission_required(Permission.SEE_GRID_WORK)
 def hub():
     """Meetings, trainings, tasks and inspections, with what is overdue in the user's scope."""
     today = local_today()
@@ -58,7 +60,7 @@ def hub():
 
 
 @bp.route("/inspections/")
-@login_required
+@permission_required(Permission.SEE_GRID_WORK)
 def inspection_list():
     """Inspections of the grids in scope, newest first; ?grid= filters."""
     grid_id = request.args.get("grid", type=int)
@@ -87,7 +89,7 @@ def inspection_list():
 
 
 @bp.route("/rectifications/")
-@login_required
+@permission_required(Permission.SEE_GRID_WORK)
 def rectification_list():
     """Rectifications in scope: ?status=open (default, overdue first), overdue, passed or all."""
     status = request.args.get("status", "open")

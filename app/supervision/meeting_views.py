@@ -12,6 +12,8 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
 
+from app.auth.decorators import permission_required
+from app.auth.roles import Permission
 from app.core.forms import saving
 from app.core.pagination import paginate
 from app.core.rendering import render_page
@@ -73,7 +75,7 @@ def _record_or_404(model, record_id: int):
 
 
 @bp.route("/meetings/")
-@login_required
+@permission_required(Permission.SEE_GRID_WORK)
 def meeting_list():
     """Meetings held in the user's scope, newest first; ?kind= filters."""
     kind = request.args.get("kind", "")
@@ -169,7 +171,7 @@ def edit_meeting(meeting_id: int):
 
 
 @bp.route("/trainings/")
-@login_required
+@permission_required(Permission.SEE_GRID_WORK)
 def training_list():
     page = paginate(
         scoped_select(Training)
@@ -252,7 +254,7 @@ def _period() -> tuple[date, date]:
 
 
 @bp.route("/trainings/hours")
-@login_required
+@permission_required(Permission.SEE_GRID_WORK)
 def training_hours():
     """Training hours per person of a division in scope, in a period."""
     divisions = services.holding_divisions(current_user)
