@@ -32,13 +32,9 @@ BURST = "refusal_burst"
 ACKNOWLEDGED = "alert_acknowledged"
 
 
-def note_refusal(target_type: str | None = None, target_id: int | None = None) -> None:
-    """Mark this request as refused for lack of scope or permission; logged after the view."""
-    g.refused_access = {"target_type": target_type, "target_id": target_id}
-
-
 def refuse(code: int = 404, target_type: str | None = None, target_id: int | None = None):
-    note_refusal(target_type, target_id)
+    """Answer 404 (or 403) as refused for lack of scope or permission: logged after the view."""
+    g.refused_access = {"target_type": target_type, "target_id": target_id}
     abort(code)
 
 

@@ -189,17 +189,14 @@ def init_app(app: Flask) -> None:
     def _session_timeouts():
         """Seconds to the idle timeout, and left of the session's absolute lifetime
         (SESSION_ABSOLUTE_TIMEOUT since sign-in), for the warnings of session.js."""
-        # (Prints rendered by a command or a worker process have no request and no user.)
-        if not has_request_context() or not current_user.is_authenticated:  # (loads the session: its start)
-            return {
-                "idle_timeout_seconds": int(app.config["IDLE_TIMEOUT"].total_seconds()),
-                "session_seconds_left": None,
-            }
-        started = g.get("login_session_started_at")
-        lifetime = app.config.get("SESSION_ABSOLUTE_TIMEOUT")
         left = None
-        if started is not None and lifetime:
-            left = max(0, int((started + lifetime - utcnow()).total_seconds()))
+        # Prints rendered by a command or a worker process have no request and no user;
+        # asking is_authenticated loads the session, which notes when it started.
+        if has_request_context() and current_user.is_authenticated:
+            started = g.get("login_session_started_at")
+            lifetime = app.config.get("SESSION_ABSOLUTE_TIMEOUT")
+            if started is not None and lifetime:
+                left = max(0, int((started + lifetime - utcnow()).total_seconds()))
         return {"idle_timeout_seconds": int(app.config["IDLE_TIMEOUT"].total_seconds()), "session_seconds_left": left}
 
     app.after_request(_after_request)

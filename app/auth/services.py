@@ -20,6 +20,7 @@ from app.auth import audit
 from app.auth.models import LoginSession, LoginThrottle, User
 from app.auth.passwords import password_problem
 from app.auth.roles import ADMIN_DUTY_ROLES, Permission, Role, role_has
+from app.core import settings as system_settings
 from app.core.forms import RuleError
 from app.core.settings import setting
 from app.core.timeutil import utcnow
@@ -349,7 +350,7 @@ def create_user(
     return user
 
 
-def create_administrators(usernames: dict[Role, str], form=None) -> list[tuple[User, str]]:
+def create_administrators(usernames: dict[Role, str]) -> list[tuple[User, str]]:
     """The three administrators of 三员分立 at first setup, each with a temporary
     password (shown once) to be changed at the first sign-in."""
     field_of = {
@@ -482,8 +483,19 @@ def locked_addresses(now: datetime | None = None) -> list[LoginThrottle]:
     )
 
 
-def combined_accounts() -> list[User]:
-    return list(db.session.scalars(select(User).where(User.second_role.is_not(None)).order_by(User.username)))
+def change_settings(values: dict[str, object], actor: User) -> int:
+    """Save settings, each change audited (app/core/settings.py); how many changed.
+    Two administrator roles may not be forbidden while an account still holds two."""
+    if "ADMIN_DUTIES_COMBINED" in values and not values["ADMIN_DUTIES_COMBINED"]:
+        combined = db.session.scalars(
+            select(User.username).where(User.second_role.is_not(None)).order_by(User.username)
+        )
+        names = ", ".join(combined)
+        if names:
+            raise AccountError(
+                _("以下账号仍兼任两个管理员角色，请先取消兼任：%(names)s", names=names), "ADMIN_DUTIES_COMBINED"
+            )
+    return sum(system_settings.change(name, value, actor) for name, value in values.items())
 
 
 def set_enabled(user: User, enabled: bool, acting: User) -> None:

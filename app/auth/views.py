@@ -56,7 +56,6 @@ def setup():
                         Role.SECURITY_ADMIN: form.security_username.data,
                         Role.AUDIT_ADMIN: form.audit_username.data,
                     },
-                    form,
                 )
             if saved:
                 discard_setup_token(current_app)

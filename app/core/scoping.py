@@ -103,13 +103,6 @@ def visible_division_ids(user) -> Select:
     return select(Division.id).where(division_condition(user))
 
 
-def may_see_key_persons(user) -> bool:
-    """Whether key persons of the user's scope are visible at all: app.auth.roles decides."""
-    from app.auth.roles import may_see_key_persons as rule  # (app.auth imports this module)
-
-    return rule(user)
-
-
 def _settings_editors(user, _visible_ids) -> ColumnElement[bool]:
     from app.auth.roles import Permission
 
@@ -140,6 +133,7 @@ def _rules() -> dict[type, Callable]:
     feature packages import this module, so it cannot import their models at load."""
     from app.assessment.models import SatisfactionSurvey, ScoringRule, SurveyResponse, WarningCard
     from app.auth.models import AuditEvent, LoginSession, User
+    from app.auth.roles import may_see_key_persons
     from app.matters.models import ApiKey, HolidayDay, Matter, MatterPhoto, MatterType, TimeLimit
     from app.org.models import Building, Department, Division, ServiceTeam, StaffAssignment, StaffMember, TeamMembership
     from app.patrols.models import ChiefReport, OpinionEntry, Patrol, PatrolFinding

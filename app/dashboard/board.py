@@ -8,7 +8,7 @@ from datetime import datetime
 
 from flask_babel import gettext as _
 
-from app.core.scoping import may_see_key_persons
+from app.auth.roles import may_see_key_persons
 from app.core.timeutil import utcnow
 from app.dashboard import charts, fieldwork, services
 from app.dashboard.filters import Chosen

@@ -7,6 +7,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, false, or_, select
 
+from app.auth.roles import matter_level
 from app.core.scoping import scoped_select, visible_division_ids
 from app.core.timeutil import utcnow
 from app.extensions import db
@@ -28,7 +29,7 @@ SOON_WINDOW = 500
 
 
 def owner_condition(user):
-    level = workflow.user_level(user)
+    level = matter_level(user)
     rank = workflow.RANK.get(level)
     if rank is None:
         return false()
@@ -37,7 +38,7 @@ def owner_condition(user):
 
 
 def handler_condition(user):
-    level = workflow.user_level(user)
+    level = matter_level(user)
     if level == "department":
         if user.scope_department_id is None:
             return false()
@@ -49,7 +50,7 @@ def handler_condition(user):
 
 def checker_condition(user):
     condition = owner_condition(user)
-    if workflow.user_level(user) == "grid":
+    if matter_level(user) == "grid":
         condition = or_(condition, Matter.reporter_id == user.id)
     return condition
 

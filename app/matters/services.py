@@ -10,6 +10,7 @@ from datetime import datetime
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from app.auth.roles import matter_level
 from app.core.forms import RuleError
 from app.core.timeutil import utcnow
 from app.extensions import db
@@ -154,7 +155,7 @@ def dispatch_targets(user, matter: Matter) -> list[tuple[str, Division | Departm
     """Where this owner may send the matter: its grid, its community, the town, the
     county's departments (from town level up), ordered lowest first."""
     targets: list[tuple[str, Division | Department]] = []
-    level = workflow.user_level(user)
+    level = matter_level(user)
     rank = -1 if level is None else workflow.RANK.get(level, -1)
     grid = matter.grid
     chain = [("grid", grid)]

@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from app.auth.roles import Permission
+from app.auth.roles import Permission, matter_level
 from app.core.forms import attach_error
 from app.core.pagination import paginate
 from app.core.rendering import render_page
@@ -67,7 +67,7 @@ def matter_list():
 
 
 def _default_box() -> str:
-    level = workflow.user_level(current_user)
+    level = matter_level(current_user)
     return {"department": "handle", "grid": "handle"}.get(level, "verify" if level else "all")
 
 

@@ -27,12 +27,6 @@ from app.matters.models import Matter
 RANK = {"grid": 0, "community": 1, "town": 2, "county": 3}
 
 
-def user_level(user) -> str | None:
-    """The level the user plays at (app.auth.roles.matter_level): grid, community, town,
-    county or department; None for leaders, the three administrators and anonymous users."""
-    return matter_level(user)
-
-
 def covers(user, division) -> bool:
     """The user's scope includes this division (codes nest)."""
     from app.core.scoping import visible_prefixes
@@ -46,7 +40,7 @@ def covers(user, division) -> bool:
 
 
 def is_owner(user, matter: Matter) -> bool:
-    level = user_level(user)
+    level = matter_level(user)
     if level not in RANK or RANK[level] < RANK.get(matter.owner_level, 9):
         return False
     return covers(user, matter.owner_division)
@@ -58,14 +52,14 @@ def is_handler(user, matter: Matter) -> bool:
     if matter.handler_level == "department":
         department_id = matter_department_id(user)
         return department_id is not None and department_id == matter.handler_department_id
-    return user_level(user) == matter.handler_level and covers(user, matter.handler_division)
+    return matter_level(user) == matter.handler_level and covers(user, matter.handler_division)
 
 
 def is_reporting_grid_worker(user, matter: Matter) -> bool:
     return (
         matter.reporter_id is not None
         and matter.reporter_id == getattr(user, "id", None)
-        and user_level(user) == "grid"
+        and matter_level(user) == "grid"
     )
 
 
@@ -74,11 +68,11 @@ def is_checker(user, matter: Matter) -> bool:
 
 
 def is_grid_worker(user, matter: Matter) -> bool:
-    return user_level(user) == "grid" and covers(user, matter.grid)
+    return matter_level(user) == "grid" and covers(user, matter.grid)
 
 
 def is_superior(user, matter: Matter) -> bool:
-    level = user_level(user)
+    level = matter_level(user)
     if level == "county":
         return True
     return level == "town" and covers(user, matter.grid)

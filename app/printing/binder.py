@@ -27,8 +27,8 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from app.auth.roles import may_see_key_persons
 from app.core.private_files import private_folder, write_private
-from app.core.scoping import may_see_key_persons
 from app.core.timeutil import local_day_start_utc, local_today, to_local, utcnow
 from app.extensions import db
 from app.matters.models import Matter

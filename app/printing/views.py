@@ -9,9 +9,9 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.auth import audit
-from app.auth.roles import Permission
+from app.auth.roles import Permission, may_see_key_persons
 from app.core.rendering import pdf_download, xlsx_download
-from app.core.scoping import may_see_key_persons, scoped_select
+from app.core.scoping import scoped_select
 from app.core.timeutil import local_today
 from app.extensions import db
 from app.org.models import Division

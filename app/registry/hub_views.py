@@ -6,7 +6,8 @@ from flask import render_template
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
-from app.core.scoping import may_see_key_persons, scope_condition
+from app.auth.roles import may_see_key_persons
+from app.core.scoping import scope_condition
 from app.extensions import db
 from app.registry import bp
 from app.registry.models import (

@@ -18,11 +18,11 @@ from sqlalchemy.orm import selectinload
 
 from app.auth import audit
 from app.auth.decorators import require
-from app.auth.roles import Permission
+from app.auth.roles import Permission, may_see_key_persons
 from app.core.forms import saving
 from app.core.identity import normalise_text_digits
 from app.core.rendering import render_page, xlsx_download
-from app.core.scoping import get_visible_or_404, may_see_key_persons, scoped_select
+from app.core.scoping import get_visible_or_404, scoped_select
 from app.core.timeutil import local_today
 from app.core.xlsx import Column, write_table
 from app.extensions import db

@@ -12,11 +12,11 @@ from sqlalchemy.orm import selectinload
 
 from app.auth import audit
 from app.auth.decorators import require
-from app.auth.roles import Permission
+from app.auth.roles import Permission, may_see_key_persons
 from app.core.forms import saving
 from app.core.pagination import paginate
 from app.core.rendering import render_page
-from app.core.scoping import get_visible_or_404, may_see_key_persons, scoped_select
+from app.core.scoping import get_visible_or_404, scoped_select
 from app.core.timeutil import local_today
 from app.extensions import db
 from app.org.models import Division

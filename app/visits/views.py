@@ -14,10 +14,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app.auth.decorators import require
-from app.auth.roles import Permission
+from app.auth.roles import Permission, may_see_key_persons
 from app.core.forms import saving
 from app.core.pagination import paginate
-from app.core.scoping import get_visible_or_404, is_visible, may_see_key_persons, scoped_select
+from app.core.scoping import get_visible_or_404, is_visible, scoped_select
 from app.core.timeutil import local_today
 from app.extensions import db
 from app.org.models import Division

@@ -186,7 +186,7 @@ def test_every_audited_action_has_a_label():
     import re
     from pathlib import Path
 
-    from app.auth.admin_views import AUDIT_ACTIONS
+    from app.auth.audit_views import AUDIT_ACTIONS
 
     root = Path(__file__).resolve().parents[2] / "app"
     used = set()

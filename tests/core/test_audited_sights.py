@@ -6,7 +6,6 @@ number must have written an audit entry in that same request."""
 from __future__ import annotations
 
 import re
-from io import BytesIO
 
 import pytest
 from sqlalchemy import func, select
@@ -16,6 +15,7 @@ from app.core.scoping import scoped_models, scoped_select
 from app.extensions import db
 from app.registry.models import Resident
 from tests.conftest import fresh
+from tests.core.test_free_text_masking import pdf_text, xlsx_text
 
 # Audit actions that record a sight of personal data.
 SIGHTS = {
@@ -64,20 +64,9 @@ NOT_RECORDS = {
 
 def _text_of(response) -> str:
     if response.mimetype == "application/pdf":
-        from pypdf import PdfReader
-
-        return " ".join(page.extract_text() or "" for page in PdfReader(BytesIO(response.data)).pages)
+        return pdf_text(response.data)
     if response.mimetype.endswith("sheet"):
-        import openpyxl
-
-        book = openpyxl.load_workbook(BytesIO(response.data), read_only=True)
-        return " ".join(
-            str(value)
-            for sheet in book.worksheets
-            for row in sheet.iter_rows(values_only=True)
-            for value in row
-            if value is not None
-        )
+        return xlsx_text(response.data)
     if response.mimetype.startswith("text/") or response.mimetype.endswith("json"):
         return response.get_data(as_text=True)
     return ""
