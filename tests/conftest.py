@@ -1,5 +1,6 @@
-"""Fixtures: a migrated SQLite template database copied fresh for every test,
-the app, clients signed in per role, and a small county (tests/factories.py)."""
+"""Fixtures: a migrated SQLite template database copied fresh for every test, one
+app per test process lent to each test, clients signed in per role, and a small county
+(tests/factories.py) built once per process."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import re
 import shutil
 from contextlib import contextmanager
 from datetime import date, datetime, time
+from pathlib import Path
 
 import pytest
 import time_machine
@@ -15,6 +17,7 @@ from flask.globals import _cv_app
 from flask.testing import FlaskClient
 from jinja2 import BytecodeCache
 from sqlalchemy import event
+from sqlalchemy.engine import make_url
 
 from app import create_app
 from app.core.database import write_transactions
@@ -156,6 +159,8 @@ TEST_CONFIG = {
 
 
 def make_app(tmp_path, template, **overrides):
+    """An app of its own on a copy of `template`, for tests that need other settings
+    than the worker's app (`app` fixture) has from the start."""
     path = tmp_path / "test.sqlite3"
     shutil.copy(template, path)
     config = {
@@ -209,19 +214,64 @@ def _records(ids):
     return ids
 
 
+@pytest.fixture(scope="session")
+def worker_app(tmp_path_factory):
+    """One app per test process (per xdist worker), reused by every test that needs
+    no configuration of its own: building an app compiles its 1,200 URL rules, which
+    cost more than most tests. Each test swaps in its own copy of the database file,
+    instance folder and upload folder, and the configuration is put back after it
+    (the `app` fixture)."""
+    folder = tmp_path_factory.mktemp("worker")
+    app = create_app(
+        {**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'test.sqlite3'}"},
+        instance_path=str(folder / "instance"),
+    )
+    app.test_client_class = IsolatedClient
+    app.jinja_env.bytecode_cache = TEMPLATE_CACHE
+    (folder / "instance" / "fonts").mkdir()
+    return app
+
+
+@contextmanager
+def _borrowed(app, tmp_path, template):
+    """The worker's app with a fresh copy of `template` as its database and empty
+    instance and upload folders of this test; afterwards the connections are closed
+    and the configuration and extensions are as before (tests change app.config)."""
+    config, extensions, instance_path = dict(app.config), dict(app.extensions), app.instance_path
+    database = Path(make_url(app.config["SQLALCHEMY_DATABASE_URI"]).database)
+    for leftover in (database.with_name(database.name + "-wal"), database.with_name(database.name + "-shm")):
+        leftover.unlink(missing_ok=True)
+    shutil.copy(template, database)
+    app.instance_path = str(tmp_path / "instance")
+    app.config["UPLOAD_FOLDER"] = str(tmp_path / "uploads")
+    for folder in (app.instance_path, app.config["UPLOAD_FOLDER"]):
+        Path(folder).mkdir(mode=0o700, parents=True, exist_ok=True)
+    # The fonts prints decompress into the instance folder once (app/printing/pdf.py)
+    # are the same for every test: shared within the worker, not made again per print test.
+    (Path(app.instance_path) / "fonts").symlink_to(Path(instance_path) / "fonts", target_is_directory=True)
+    try:
+        with app.app_context():
+            yield app
+            db.session.remove()
+            db.engine.dispose()
+    finally:
+        app.config.clear()
+        app.config.update(config)
+        app.extensions.clear()
+        app.extensions.update(extensions)
+        app.instance_path = instance_path
+
+
 @pytest.fixture()
-def app(request, tmp_path, migrated_database):
+def app(request, tmp_path, migrated_database, worker_app):
     # A test with the test county starts from the prebuilt copy — unless it runs on a
     # moved clock, where the county must be built on that day (on_2026_11_20).
     template, world_ids = migrated_database, None
     if "world" in request.fixturenames and "on_2026_11_20" not in request.fixturenames:
         template, world_ids = request.getfixturevalue("world_database")
-    app = make_app(tmp_path, template)
-    app.extensions["test_world_ids"] = world_ids
-    with app.app_context():
+    with _borrowed(worker_app, tmp_path, template) as app:
+        app.extensions["test_world_ids"] = world_ids
         yield app
-        db.session.remove()
-        db.engine.dispose()
 
 
 @pytest.fixture()

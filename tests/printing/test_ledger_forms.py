@@ -54,6 +54,7 @@ def test_all_fourteen_forms_and_the_supervision_ledger_are_registered():
         assert sum(c.width_mm for c in ledger.columns) + 12 <= 265, ledger.number
 
 
+@pytest.mark.slow  # fifteen whole prints: the filled ledgers below stay in the fast lane
 @pytest.mark.parametrize("number", range(1, 16))
 def test_every_ledger_prints_blank(client_as, world, number):
     text = _text(client_as("worker_a"), world, number, output="blank")
