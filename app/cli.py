@@ -175,7 +175,7 @@ def import_residents(file: str, grid_code: str, dry_run: bool) -> None:
 
     from app.auth import audit
     from app.core.forms import RuleError
-    from app.registry.xlsx_import import ImportScope, run_import
+    from app.registry.transfer.xlsx_import import ImportScope, run_import
 
     data = Path(file).read_bytes()
     with write_transactions():
@@ -228,8 +228,9 @@ def _export(kind: str, grid_code: str | None, out: str) -> None:
     from sqlalchemy import select
 
     from app.auth import audit
-    from app.registry import search, xlsx_export
-    from app.registry.models import Household, Resident
+    from app.registry.people.models import Household, Resident
+    from app.registry.search import filters as search
+    from app.registry.transfer import xlsx_export
 
     model = Resident if kind == "residents" else Household
     statement = select(model)

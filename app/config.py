@@ -74,7 +74,7 @@ class DefaultConfig:
     # Registering or importing an ID number held outside the account's scope names
     # the community and grid holding it (audited: id_number_located). Past this many
     # such answers a local day, an account is told only that the number is registered
-    # in the county (app/registry/locating.py).
+    # in the county (app/registry/people/locating.py).
     LOCATE_DAILY_LIMIT = 20
     # Anonymous answers on a grid's public satisfaction page are shown apart and join
     # the official 满意率 (its 通报批评 flag and bonus) only from this many in the grid's

@@ -79,7 +79,7 @@ def worklist(user, today: date) -> Worklist | None:
 
 
 def _visits(user, work: dict[int, GridWork], today: date) -> None:
-    from app.registry.models import Household
+    from app.registry.people.models import Household
     from app.visits import schedule
 
     # All grids' households at once: due_for_route costs the same few queries for one

@@ -55,8 +55,8 @@ from app.org.models import GRID_WORKER_ROLES, Department, Division, StaffAssignm
 from app.patrols.compliance import report_slots, week_start
 from app.patrols.models import ChiefReport, OpinionEntry, Patrol, PatrolFinding
 from app.patrols.reference import MATTER_CLASS_OF_CATEGORY
-from app.registry.keyperson_models import KeyPerson
-from app.registry.models import Household, HouseholdMember
+from app.registry.keypersons.models import KeyPerson
+from app.registry.people.models import Household, HouseholdMember
 from app.visits.models import Visit, visit_visitor
 
 MARKER = "基准测试·工作站站员"

@@ -116,7 +116,7 @@ def busiest_community(app):
 
     from app.extensions import db
     from app.org.models import Division
-    from app.registry.models import Resident
+    from app.registry.people.models import Resident
 
     with app.app_context():
         community_of = dict(

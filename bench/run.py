@@ -14,7 +14,7 @@ the time is the app's own work per request — routing, session and scope checks
 queries and templates. Two accounts are created or refreshed for it, bench_admin
 (county administrator: county-wide lists, the worst case) and bench_grid (grid
 worker of the demo grid worker's grid), with random passwords that are never shown.
-The import builds a workbook with openpyxl from app.registry.xlsx_import's
+The import builds a workbook with openpyxl from app.registry.transfer.xlsx_import's
 columns for a new grid made inside a transaction that is rolled back, and runs
 run_import(dry_run=True): every row goes through the register's checks, nothing is
 kept (the target). Then, in the same transaction, the import is written and the same
@@ -66,7 +66,7 @@ def prepare(app) -> dict:
     from app.auth.models import User
     from app.auth.roles import Role
     from app.org.models import Division
-    from app.registry.models import Household, Resident
+    from app.registry.people.models import Household, Resident
 
     with app.app_context(), write_transactions():
         county = db.session.scalar(select(Division).where(Division.level == "county"))
@@ -196,8 +196,8 @@ def profile(label: str, action) -> None:
 
 def import_workbook(rows: int, grid_code: str, taken: set[str]) -> bytes:
     """`rows` people in households of one to five, every cell as a station writes it."""
-    from app.registry import reference
-    from app.registry.xlsx_import import import_columns
+    from app.registry.people import reference
+    from app.registry.transfer.xlsx_import import import_columns
 
     rng = random.Random(11)
     columns = import_columns()
@@ -247,8 +247,8 @@ def bench_import(app, rows: int, profile_it: bool) -> None:
     from app.org import boundaries
     from app.org import services as org
     from app.org.models import Division, Level
-    from app.registry.models import Resident
-    from app.registry.xlsx_import import ImportScope, import_columns, run_import
+    from app.registry.people.models import Resident
+    from app.registry.transfer.xlsx_import import ImportScope, import_columns, run_import
 
     with app.app_context(), write_transactions():
         community = db.session.scalar(

@@ -217,7 +217,7 @@ def _records(ids):
 @pytest.fixture(scope="session")
 def worker_app(tmp_path_factory):
     """One app per test process (per xdist worker), reused by every test that needs
-    no configuration of its own: building an app compiles its 1,200 URL rules, which
+    no configuration of its own: building an app compiles its ~250 URL rules, which
     cost more than most tests. Each test swaps in its own copy of the database file,
     instance folder and upload folder, and the configuration is put back after it
     (the `app` fixture)."""

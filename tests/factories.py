@@ -166,7 +166,7 @@ def _visit_records(world: World, key: str, household) -> None:
 def _register_families(world: World) -> None:
     """One household with its head in grid_a (东关一网格) and one in grid_b (滨河一网格)."""
     db.session.flush()
-    from app.registry import services as registry
+    from app.registry.people import services as registry
 
     for key, grid, building, name, birth in (
         ("a", world.grid_a, world.building_a, "张伟", "19700312"),
@@ -196,7 +196,7 @@ def _register_families(world: World) -> None:
 
 def _other_registers(world: World, key: str, grid, building, household, resident) -> None:
     """A record of every other register in each grid (the scope walk needs grid B's)."""
-    from app.registry.models import (
+    from app.registry.people.models import (
         FollowUp,
         House,
         JointDefenceGroup,

@@ -28,7 +28,7 @@ def test_seed_demo_builds_the_demo_county(app, runner):
     checks = services.team_checks(grids)
     assert all(check.workers >= 1 and check.chiefs >= 1 for check in checks.values())
     assert sum(not check.complete for check in checks.values()) == 1
-    from app.registry.models import Household, Resident
+    from app.registry.people.models import Household, Resident
 
     assert db.session.scalar(select(func.count()).select_from(Household)) == 240
     assert db.session.scalar(select(func.count()).select_from(Resident)) > 400

@@ -8,7 +8,7 @@ from datetime import date, datetime, time
 from app.core.database import write_transactions
 from app.extensions import db
 from app.patrols.models import ChiefReport, Patrol
-from app.registry import services as registry
+from app.registry.people import services as registry
 from app.supervision.models import AssignedTask, Rectification, TaskTarget
 from tests.conftest import text_of
 

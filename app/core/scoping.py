@@ -138,10 +138,10 @@ def _rules() -> dict[type, Callable]:
     from app.org.models import Building, Department, Division, ServiceTeam, StaffAssignment, StaffMember, TeamMembership
     from app.patrols.models import ChiefReport, OpinionEntry, Patrol, PatrolFinding
     from app.printing.roster_models import DutyRoster, DutyShift
-    from app.registry.housing_models import House, Rental, RentalTenant, Shop
-    from app.registry.keyperson_models import FollowUp, KeyPerson, KeyPersonCategory
-    from app.registry.models import CareTag, Household, HouseholdMember, PopulationEvent, Resident, VisitClass
-    from app.registry.organisation_models import JointDefenceGroup, JointDefenceMember, Organisation
+    from app.registry.housing.models import House, Rental, RentalTenant, Shop
+    from app.registry.keypersons.models import FollowUp, KeyPerson, KeyPersonCategory
+    from app.registry.organisations.models import JointDefenceGroup, JointDefenceMember, Organisation
+    from app.registry.people.models import CareTag, Household, HouseholdMember, PopulationEvent, Resident, VisitClass
     from app.supervision.models import (
         AdmittedItem,
         AssignedTask,

@@ -26,9 +26,9 @@ from app.extensions import db
 from app.matters import indicators, reference, workdays
 from app.matters.models import Matter, MatterType
 from app.org.models import Division
-from app.registry import reference as registry_reference
-from app.registry.keyperson_models import KeyPerson, KeyPersonCategory
-from app.registry.models import Resident
+from app.registry.keypersons.models import KeyPerson, KeyPersonCategory
+from app.registry.people import reference as registry_reference
+from app.registry.people.models import Resident
 
 # (code, label, youngest age in the band); the last band has no upper end.
 AGE_BANDS = (

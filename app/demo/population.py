@@ -12,8 +12,8 @@ from sqlalchemy import select
 from app.core.identity import id_check_char
 from app.extensions import db
 from app.org.models import Building, Division
-from app.registry import services
-from app.registry.models import CareTag
+from app.registry.people import services
+from app.registry.people.models import CareTag
 
 # A real-format region code: the numbers are valid, the people are made up.
 DEMO_REGION = "610102"

@@ -34,11 +34,11 @@ from app.core.identity import credit_code_check_char, id_check_char
 from app.core.timeutil import local_today, utcnow
 from app.demo.scale_tree import CountyTree, GridInfo, _Ids, build_county_tree, bulk_insert, create_demo_accounts
 from app.extensions import db
-from app.registry.housing_models import House, Rental, RentalTenant, Shop
-from app.registry.keyperson_models import FollowUp, KeyPerson, KeyPersonCategory
-from app.registry.models import CareTag, Household, HouseholdMember, Resident, ResidentTag
-from app.registry.organisation_models import JointDefenceGroup, JointDefenceMember, Organisation
-from app.registry.services import pinyin_keys
+from app.registry.housing.models import House, Rental, RentalTenant, Shop
+from app.registry.keypersons.models import FollowUp, KeyPerson, KeyPersonCategory
+from app.registry.organisations.models import JointDefenceGroup, JointDefenceMember, Organisation
+from app.registry.people.models import CareTag, Household, HouseholdMember, Resident, ResidentTag
+from app.registry.people.services import pinyin_keys
 
 START = date(2024, 1, 1)
 HOUSEHOLDS = 60_000

@@ -13,7 +13,7 @@ from app.auth.models import User
 from app.core.timeutil import local_today
 from app.extensions import db
 from app.org.models import Division
-from app.registry.models import Household
+from app.registry.people.models import Household
 from app.visits import services
 from app.visits.rates import quarter_of
 

@@ -88,7 +88,7 @@ def _check_values(values: MatterValues) -> MatterType | None:
 def report(values: MatterValues, reporter=None, now: datetime | None = None) -> Matter:
     """A new matter, waiting for verification at its grid's community station. A
     staff reporter is its first receiver (首问); otherwise whoever verifies it."""
-    from app.registry.models import Resident
+    from app.registry.people.models import Resident
 
     now = now or utcnow()
     matter_type = _check_values(values)

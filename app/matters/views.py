@@ -260,8 +260,8 @@ def matter_photo(matter_id: int, photo_id: int):
 def matter_residents(matter_id: int):
     """Link the people involved to their register records (find them as on the
     resident list; only people the user may see can be linked)."""
-    from app.registry.models import Resident
-    from app.registry.search import filter_residents
+    from app.registry.people.models import Resident
+    from app.registry.search.filters import filter_residents
 
     matter = get_visible_or_404(Matter, matter_id)
     if not (dispute_views.may_record(current_user, matter) or workflow.is_reporting_grid_worker(current_user, matter)):

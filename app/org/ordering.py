@@ -5,7 +5,7 @@ random).
 
 One key, `sort_key`, for every list sorted in Python. Lists paginated in SQL cannot
 use it: residents are ordered by their stored `name_pinyin` (computed the same way,
-see app.registry.services.pinyin_keys), and building numbers, units and rooms, for
+see app.registry.people.services.pinyin_keys), and building numbers, units and rooms, for
 which nothing is stored, by `natural_order` — shorter first, then the text — which
 gives the same order whenever the names differ only in their numbers (1号楼 … 10号楼,
 101 … 1001) on SQLite and PostgreSQL alike.

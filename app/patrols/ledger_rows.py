@@ -148,7 +148,7 @@ def _visit_rows(scope) -> list[WorkLogRow]:
         from app.visits.models import Visit
     except ImportError:  # pragma: no cover - visits ship with the application
         return []
-    from app.registry.models import Household
+    from app.registry.people.models import Household
 
     visits = db.session.scalars(
         select(Visit)

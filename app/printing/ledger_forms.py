@@ -14,7 +14,7 @@ from app.core.identity import age_on
 from app.core.timeutil import local_today
 from app.extensions import db
 from app.printing.ledgers import Ledger, LedgerColumn, LedgerScope
-from app.registry.models import HouseholdMember, Resident
+from app.registry.people.models import HouseholdMember, Resident
 
 
 def _floating_residents(scope: LedgerScope):

@@ -17,8 +17,9 @@ from app.extensions import db
 from app.org.models import Division, StaffAssignment, StaffRole
 from app.patrols.ledger_rows import survey_rows, work_log_rows
 from app.printing.ledgers import Ledger, LedgerColumn, LedgerScope
-from app.registry.housing_services import house_address, person_name, person_phone
-from app.registry.models import (
+from app.registry.housing.services import house_address, person_name, person_phone
+from app.registry.housing.shop_services import shop_address
+from app.registry.people.models import (
     CareTag,
     House,
     Household,
@@ -30,7 +31,6 @@ from app.registry.models import (
     ResidentTag,
     Shop,
 )
-from app.registry.shop_services import shop_address
 
 
 def _grids(scope: LedgerScope) -> list[Division]:

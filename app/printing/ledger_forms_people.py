@@ -11,8 +11,8 @@ from sqlalchemy.orm import selectinload
 from app.extensions import db
 from app.org.models import Division
 from app.printing.ledgers import Ledger, LedgerColumn, LedgerScope
-from app.registry.keyperson_services import RISK_LEVELS
-from app.registry.models import FollowUp, Household, HouseholdMember, KeyPerson, KeyPersonCategory, Resident
+from app.registry.keypersons.services import RISK_LEVELS
+from app.registry.people.models import FollowUp, Household, HouseholdMember, KeyPerson, KeyPersonCategory, Resident
 
 
 def _risk(code: str) -> str:

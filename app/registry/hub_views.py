@@ -10,7 +10,7 @@ from app.auth.roles import may_see_key_persons
 from app.core.scoping import scope_condition
 from app.extensions import db
 from app.registry import bp
-from app.registry.models import (
+from app.registry.people.models import (
     House,
     Household,
     JointDefenceGroup,

@@ -18,7 +18,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, Optional
 
 from app.core.forms import Form
-from app.registry.organisation_forms import MultiCheckboxField
+from app.registry.organisations.forms import MultiCheckboxField
 from app.supervision.meetings import MEETING_KINDS
 
 REQUIRED = _l("此项为必填项。")

@@ -19,8 +19,8 @@ from app.auth import audit
 from app.core.scoping import scoped_select
 from app.extensions import db
 from app.org.models import Division
-from app.registry.housing_models import Shop
-from app.registry.organisation_models import Organisation
+from app.registry.housing.models import Shop
+from app.registry.organisations.models import Organisation
 from app.supervision.models import Inspection, Recheck, Rectification
 from app.supervision.rules import SupervisionError, lines, past_or_today, required_text
 

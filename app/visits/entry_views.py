@@ -23,7 +23,7 @@ from app.core.timeutil import local_today
 from app.extensions import db
 from app.printing.pdf import render_pdf
 from app.printing.views import print_detail, print_summary
-from app.registry.models import Household
+from app.registry.people.models import Household
 from app.visits import bp, schedule, services
 from app.visits.forms import EntryCommonForm, type_choices
 from app.visits.models import Visit
@@ -181,7 +181,7 @@ def back_entry_row(division_id: int, household_id: int):
 
 def _unrequired(household: Household) -> schedule.DueStatus:
     """A household whose class asks for no visits still gets its row back."""
-    from app.registry.visit_classes import visit_class
+    from app.registry.settings.visit_classes import visit_class
 
     today = local_today()
     return schedule.DueStatus(

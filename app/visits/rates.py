@@ -19,9 +19,9 @@ from sqlalchemy import func, or_, select
 
 from app.extensions import db
 from app.org.models import Division, StaffAssignment
-from app.registry.keyperson_models import KeyPerson
-from app.registry.models import Household, HouseholdMember
-from app.registry.visit_classes import period_bounds, visit_classes
+from app.registry.keypersons.models import KeyPerson
+from app.registry.people.models import Household, HouseholdMember
+from app.registry.settings.visit_classes import period_bounds, visit_classes
 from app.visits import reference
 from app.visits.models import Visit, visit_visitor
 from app.visits.schedule import class_changes_in_grids, class_on

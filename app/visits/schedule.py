@@ -1,6 +1,6 @@
 """Who is due for a visit, and by when.
 
-The rule (docs/domain.md; the frequencies are the county's, from app.registry.visit_classes):
+The rule (docs/domain.md; the frequencies are the county's, from app.registry.settings.visit_classes):
 a class asks for `visits_required` visits per calendar month, quarter or year. The
 visits of a period are spread evenly over it: the k-th of n visits is due by the day
 that ends the k/n-th part of the period (a quarter of 92 days with 2 visits: the first
@@ -25,8 +25,8 @@ from sqlalchemy import func, select
 
 from app.core.timeutil import to_local
 from app.extensions import db
-from app.registry.models import Household, PopulationEvent
-from app.registry.visit_classes import VisitClassInfo, period_bounds, visit_classes
+from app.registry.people.models import Household, PopulationEvent
+from app.registry.settings.visit_classes import VisitClassInfo, period_bounds, visit_classes
 from app.visits.models import Visit
 
 

@@ -15,7 +15,7 @@ from app.core.forms import RuleError
 from app.core.timeutil import local_today
 from app.extensions import db
 from app.org.models import Division, StaffAssignment, StaffMember
-from app.registry.models import Household
+from app.registry.people.models import Household
 from app.visits.models import Visit
 from app.visits.reference import VISIT_TYPES
 

@@ -22,7 +22,7 @@ from app.core.timeutil import local_today
 from app.extensions import db
 from app.org.models import Division
 from app.org.services import visible_grids
-from app.registry.models import Household
+from app.registry.people.models import Household
 from app.visits import bp, rates, reference, schedule, services
 from app.visits.forms import NewVisitForm, OpenMatterForm, VisitForm
 from app.visits.models import Visit

@@ -2,7 +2,7 @@
 
 Two contentless FTS5 tables hold only what search needs, keyed by resident.id,
 and triggers on `resident` keep them right whoever writes the table. See
-app/registry/search_index.py for how they are queried.
+app/registry/search/index.py for how they are queried.
 
 A later migration that rebuilds `resident` in batch mode (copy, drop, rename)
 drops these triggers with the old table: it must create them again (a test

@@ -11,7 +11,7 @@ from sqlalchemy import func, select, update
 from app.auth.models import KeptForm, LoginSession
 from app.core.timeutil import utcnow
 from app.extensions import db
-from app.registry.models import Resident
+from app.registry.people.models import Resident
 from tests.conftest import fresh
 from tests.web import form_on, press, visible_text
 

@@ -211,7 +211,7 @@ def test_a_refused_write_saves_nothing(web_as, world):
     response = forge(worker, f"/residents/{resident.id}/edit", {"name": "改名"})
     assert response.status_int == 404
     fresh()
-    from app.registry.models import Resident
+    from app.registry.people.models import Resident
 
     assert db.session.get(Resident, resident.id).name == name
     assert [e.summary for e in events("access_refused")] == [f"POST /residents/{resident.id}/edit"]

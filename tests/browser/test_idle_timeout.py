@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from app.auth.models import LoginSession
 from app.extensions import db
-from app.registry.models import Resident
+from app.registry.people.models import Resident
 from tests.browser.test_scope_and_login import log_in
 
 pytestmark = pytest.mark.browser

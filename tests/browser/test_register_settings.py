@@ -10,9 +10,9 @@ from playwright.sync_api import expect
 from app.core.database import write_transactions
 from app.extensions import db
 from app.org.models import Division
-from app.registry import housing_services as housing
-from app.registry import shop_services
-from app.registry.housing_models import House
+from app.registry.housing import services as housing
+from app.registry.housing import shop_services
+from app.registry.housing.models import House
 from tests.browser.conftest import snap
 from tests.browser.test_registers import log_in
 

@@ -87,7 +87,7 @@ def test_register_a_household_of_three(page, live_server, world_ids):
 
 
 def import_headers(live_server) -> dict[str, str]:
-    from app.registry.xlsx_import import import_columns
+    from app.registry.transfer.xlsx_import import import_columns
 
     with live_server.app.test_request_context():
         return {c.key: c.header for c in import_columns()}
@@ -204,7 +204,7 @@ def test_import_with_problems_then_corrected(page, live_server, world_ids):
 def register_directly(live_server, grid_id: int, name: str, id_number: str) -> None:
     """More people than build_world() has: one more in grid A that "zw" must hide,
     and one in grid B whose initials are also "zw" but who is out of scope."""
-    from app.registry import services as registry
+    from app.registry.people import services as registry
 
     with live_server.app.app_context():
         with write_transactions():

@@ -12,8 +12,8 @@ from playwright.sync_api import expect
 from app.core.database import write_transactions
 from app.extensions import db
 from app.org.models import Building, Division
-from app.registry import services as registry
-from app.registry.models import Household
+from app.registry.people import services as registry
+from app.registry.people.models import Household
 from tests.browser.conftest import snap
 from tests.browser.test_scope_and_login import log_in
 from tests.printing.helpers import squeezed

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from app.auth.models import AuditEvent
 from app.core.scoping import scoped_models, scoped_select
 from app.extensions import db
-from app.registry.models import Resident
+from app.registry.people.models import Resident
 from tests.conftest import fresh
 from tests.core.test_free_text_masking import pdf_text, xlsx_text
 

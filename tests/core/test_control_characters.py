@@ -15,7 +15,7 @@ from app.core.text import clean_text
 from app.extensions import db
 from app.matters.models import Matter
 from app.public import services
-from app.registry.models import Resident
+from app.registry.people.models import Resident
 from tests.conftest import fresh
 from tests.printing.helpers import squeezed
 from tests.public.conftest import public_report

@@ -29,7 +29,7 @@ from app.printing import publicity
 from app.printing.binder import build_binder
 from app.printing.ledgers import all_ledgers
 from app.printing.roster_models import DutyRoster
-from app.registry.models import (
+from app.registry.people.models import (
     FollowUp,
     House,
     Household,

@@ -115,7 +115,7 @@ def test_uploaded_photos_are_private(app, web, web_as, world):
 
 
 def test_a_kept_import_file_is_private(app, world):
-    from app.registry.io_views import UPLOADS
+    from app.registry.transfer.views import UPLOADS
 
     with app.test_request_context("/residents/import", method="POST"):
         token = UPLOADS.keep(b"PK\x03\x04 the checked workbook")

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from app.auth.models import FormSubmission
 from app.extensions import db
-from app.registry.models import Resident
+from app.registry.people.models import Resident
 from tests.conftest import fresh
 from tests.factories import make_id_number
 from tests.web import Web, choose, forge, form_on, press, visible_text

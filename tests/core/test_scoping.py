@@ -10,7 +10,7 @@ from app.core.scoping import scoped_models, scoped_select
 from app.extensions import db
 from app.matters.models import MatterType
 from app.org.models import Building, Division, ServiceTeam, StaffAssignment, StaffMember, StaffRole
-from app.registry.models import CareTag, KeyPersonCategory, VisitClass
+from app.registry.people.models import CareTag, KeyPersonCategory, VisitClass
 from tests.conftest import text_of
 from tests.factories import START
 
@@ -282,7 +282,7 @@ def test_record_ids_in_urls_are_integers(app):
 
 
 def test_key_persons_are_seen_only_by_grid_station_and_governance_staff(world):
-    from app.registry.models import KeyPerson
+    from app.registry.people.models import KeyPerson
 
     who_sees = lambda user: {k.grid_id for k in db.session.scalars(scoped_select(KeyPerson, user))}
     assert who_sees(world.users["worker_a"]) == {world.grid_a.id}

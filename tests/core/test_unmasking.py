@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import select
 
 from app.extensions import db
-from app.registry.models import Resident
+from app.registry.people.models import Resident
 from tests.conftest import login
 from tests.test_links import demo_accounts, walk  # noqa: F401  (demo_accounts: a fixture)
 

@@ -35,8 +35,8 @@ from app.extensions import db
 from app.matters import reporting, services
 from app.matters.hotline_sheet import local_to_utc
 from app.matters.models import Matter, MatterType
-from app.registry.keyperson_models import KeyPerson, KeyPersonCategory
-from app.registry.models import Resident
+from app.registry.keypersons.models import KeyPerson, KeyPersonCategory
+from app.registry.people.models import Resident
 
 TODAY = dt.date(2026, 11, 22)
 
@@ -137,7 +137,7 @@ def fieldwork(scene) -> Scene:
     grid A worker 3 (the quota), the grid B worker 1.
     """
     from app.patrols.models import Patrol
-    from app.registry.models import Household
+    from app.registry.people.models import Household
     from app.visits.models import Visit
 
     w = scene.world

@@ -14,7 +14,7 @@ from app.extensions import db
 from app.matters import reporting
 from app.matters.models import DisputeScreening, Mediation
 from app.printing.ledgers import LedgerScope, all_ledgers, get_ledger
-from app.registry.models import FollowUp, KeyPerson, KeyPersonCategory, Shop
+from app.registry.people.models import FollowUp, KeyPerson, KeyPersonCategory, Shop
 from tests.conftest import counting_statements
 from tests.factories import make_id_number
 from tests.printing.helpers import squeezed

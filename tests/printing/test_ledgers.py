@@ -8,7 +8,7 @@ from sqlalchemy import select
 from app.auth.models import AuditEvent
 from app.core.database import write_transactions
 from app.extensions import db
-from app.registry import services
+from app.registry.people import services
 from tests.conftest import fresh
 from tests.factories import make_id_number
 from tests.printing.helpers import squeezed

@@ -11,8 +11,8 @@ from sqlalchemy import select
 from app.auth.models import AuditEvent
 from app.core.database import write_transactions
 from app.extensions import db
-from app.registry import services
-from app.registry.models import CareTag
+from app.registry.people import services
+from app.registry.people.models import CareTag
 from tests.conftest import fresh
 from tests.factories import make_id_number
 

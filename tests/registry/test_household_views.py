@@ -10,8 +10,8 @@ from sqlalchemy import select
 
 from app.core.timeutil import local_today
 from app.extensions import db
-from app.registry import services
-from app.registry.models import Household, HouseholdMember, PopulationEvent
+from app.registry.people import services
+from app.registry.people.models import Household, HouseholdMember, PopulationEvent
 from tests.conftest import fresh, text_of
 from tests.factories import make_id_number
 from tests.web import choose, forge, form_on, options, post_forms, press, tick, visible_text
@@ -495,7 +495,7 @@ def test_another_grids_household_is_404_and_a_forged_merge_too(web_as, world, us
 
 
 def test_a_household_moves_to_another_grid_with_its_members(web_as, client_as, world):
-    from app.registry.models import KeyPerson
+    from app.registry.people.models import KeyPerson
 
     home, head = world.households["a"], world.residents["a"]
     web = web_as("station_a")

@@ -1,7 +1,7 @@
 """Housing registers through the web layer on a real database: houses with their
 owner, rentals with their term, 治安责任书 and tenants (found only within scope),
 shops with their licence, the masked exports, roles and scope, buildings and rooms in
-natural order; and the rules in app.registry.housing_services directly. Forms are
+natural order; and the rules in app.registry.housing.services directly. Forms are
 filled and sent as rendered (tests/web.py); hand-built posts only where forged."""
 
 import re
@@ -17,9 +17,10 @@ from app.core.forms import RuleError
 from app.core.timeutil import local_today
 from app.extensions import db
 from app.org.models import Building
-from app.registry import housing_services as housing
-from app.registry import services, shop_services
-from app.registry.housing_models import House, Rental, RentalTenant, Shop
+from app.registry.housing import services as housing
+from app.registry.housing import shop_services
+from app.registry.housing.models import House, Rental, RentalTenant, Shop
+from app.registry.people import services
 from tests.conftest import fresh, text_of
 from tests.factories import make_id_number
 from tests.web import choose, forge, form_on, options, post_forms, press, visible_text

@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from app.auth.models import AuditEvent
 from app.core.identity import id_check_char
 from app.extensions import db
-from app.registry.models import Household, HouseholdMember, PopulationEvent, Resident
+from app.registry.people.models import Household, HouseholdMember, PopulationEvent, Resident
 from tests.conftest import fresh
 from tests.factories import make_id_number
 from tests.web import Upload, choose, forge, form_on, post_forms, press, visible_text
@@ -362,7 +362,7 @@ def test_a_password_protected_xlsx_is_named_so_at_the_file_field(app, web_as, wo
 
 
 def test_an_oversized_file_is_refused_on_the_form(app, web_as, world, monkeypatch):
-    from app.registry import xlsx_import
+    from app.registry.transfer import xlsx_import
 
     data = sheet(family(world))
     monkeypatch.setattr(xlsx_import, "IMPORT_MAX_BYTES", len(data) - 1)
@@ -659,7 +659,7 @@ def test_confirm_is_all_or_nothing(app, web_as, world):
     preview = upload(web, sheet(rows))
     assert confirm_form(preview) is not None
     from app.core.database import write_transactions
-    from app.registry import services
+    from app.registry.people import services
 
     with write_transactions():
         services.register_resident(services.ResidentValues(name="钱二", id_number=rows[1][4]), world.grid_b)
@@ -755,7 +755,7 @@ def test_cli_refuses_what_is_not_a_workbook_or_not_a_grid(app, runner, world, tm
 
 def test_example_ids_are_well_formed():
     """The template's example IDs are made-up but valid, so only the example marker refuses them."""
-    from app.registry.xlsx_import import _example_id
+    from app.registry.transfer.xlsx_import import _example_id
 
     number = _example_id("19800101", 11)
     assert len(number) == 18 and id_check_char(number[:17]) == number[17]

@@ -12,10 +12,11 @@ from sqlalchemy import func, select
 from app.core.database import write_transactions
 from app.core.timeutil import local_today
 from app.extensions import db
-from app.registry import import_write, services
-from app.registry.keyperson_models import KeyPerson
-from app.registry.models import Household, HouseholdMember, PopulationEvent, Resident
-from app.registry.xlsx_import import ImportScope, run_import
+from app.registry.keypersons.models import KeyPerson
+from app.registry.people import services
+from app.registry.people.models import Household, HouseholdMember, PopulationEvent, Resident
+from app.registry.transfer import import_write
+from app.registry.transfer.xlsx_import import ImportScope, run_import
 from tests.factories import make_id_number
 from tests.registry.test_import import counts, sheet
 

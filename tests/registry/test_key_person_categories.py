@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from app.auth.models import AuditEvent
 from app.extensions import db
-from app.registry.models import KeyPerson, KeyPersonCategory
+from app.registry.people.models import KeyPerson, KeyPersonCategory
 from tests.conftest import fresh, text_of
 from tests.web import choose, forge, form_on, press, visible_text
 

@@ -12,8 +12,8 @@ from sqlalchemy import func, select
 from app.auth.models import AuditEvent
 from app.core.timeutil import local_today
 from app.extensions import db
-from app.registry import keyperson_services as rules
-from app.registry.models import FollowUp, KeyPerson, KeyPersonCategory, Resident
+from app.registry.keypersons import services as rules
+from app.registry.people.models import FollowUp, KeyPerson, KeyPersonCategory, Resident
 from tests.conftest import fresh, text_of
 from tests.web import choose, forge, form_on, press, visible_text
 

@@ -12,8 +12,9 @@ from sqlalchemy import select
 
 from app.auth.models import AuditEvent
 from app.extensions import db
-from app.registry import organisation_services, services
-from app.registry.organisation_models import JointDefenceGroup, JointDefenceMember, Organisation
+from app.registry.organisations import services as organisation_services
+from app.registry.organisations.models import JointDefenceGroup, JointDefenceMember, Organisation
+from app.registry.people import services
 from tests.conftest import fresh
 from tests.web import choose, forge, form_on, options, press, tick, visible_text
 

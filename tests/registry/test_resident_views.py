@@ -5,7 +5,7 @@ from sqlalchemy import select
 
 from app.auth.models import AuditEvent
 from app.extensions import db
-from app.registry.models import PopulationEvent, Resident
+from app.registry.people.models import PopulationEvent, Resident
 from tests.conftest import fresh, text_of
 from tests.factories import make_id_number
 from tests.web import choose, forge, form_on, press, visible_text

@@ -1,4 +1,4 @@
-"""The import and the services share the rules of app.registry.rules but answer
+"""The import and the services share the rules of app.registry.people.rules but answer
 their questions differently (lookups made once per file against per-record queries).
 Both run here on the same values: the same refusal (message and field) or the same
 cleaned values."""
@@ -10,8 +10,8 @@ import datetime as dt
 import pytest
 
 from app.core.timeutil import local_today
-from app.registry import rules, services
-from app.registry.services import HouseholdValues, RegistryError, ResidentValues
+from app.registry.people import rules, services
+from app.registry.people.services import HouseholdValues, RegistryError, ResidentValues
 from tests.factories import make_id_number
 
 TODAY = local_today()
@@ -118,7 +118,7 @@ def household_cases(world):
 def test_household_rules_match_the_services(app, world, case):
     from app.extensions import db
     from app.org.models import Building
-    from app.registry.xlsx_import import import_columns
+    from app.registry.transfer.xlsx_import import import_columns
 
     values, taken = household_cases(world)[case]
     levels = set(next(c for c in import_columns() if c.key == "visit_class").choices.values())

@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 from app.core.database import write_transactions
 from app.demo.scale_county import load_county_demo
 from app.extensions import db
-from app.registry.models import Resident
+from app.registry.people.models import Resident
 from tests.conftest import text_of
 
 

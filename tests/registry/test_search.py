@@ -32,7 +32,7 @@ def test_admins_keep_the_care_tag_list(web_as, client_as, world):
     from sqlalchemy import select
 
     from app.extensions import db
-    from app.registry.models import CareTag
+    from app.registry.people.models import CareTag
     from tests.conftest import fresh
 
     web = web_as("admin")
@@ -60,7 +60,7 @@ def test_admins_keep_the_care_tag_list(web_as, client_as, world):
 def three_people(world):
     """张三, 李四, 王五 registered in that order in 东关一网格."""
     from app.extensions import db
-    from app.registry import services
+    from app.registry.people import services
     from tests.factories import make_id_number
 
     people = [

@@ -6,8 +6,8 @@ from sqlalchemy import select, text
 from app.core.database import write_transactions
 from app.core.pagination import paginate
 from app.extensions import db
-from app.registry import services as registry
-from app.registry.models import Resident
+from app.registry.people import services as registry
+from app.registry.people.models import Resident
 from tests.conftest import text_of
 from tests.factories import make_id_number
 
@@ -111,7 +111,7 @@ def test_the_pager_says_more_than_instead_of_a_total_past_the_cap(client_as, wor
     import app.core.pagination as pagination
 
     monkeypatch.setattr(pagination, "COUNT_CAP", 1)
-    import app.registry.resident_views as views
+    import app.registry.people.resident_views as views
 
     monkeypatch.setattr(views, "PER_PAGE", 1)
     _register(world, "周一", 50)

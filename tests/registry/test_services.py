@@ -6,8 +6,8 @@ import pytest
 from sqlalchemy import select
 
 from app.extensions import db
-from app.registry import services
-from app.registry.models import HouseholdMember, PopulationEvent, Resident
+from app.registry.people import services
+from app.registry.people.models import HouseholdMember, PopulationEvent, Resident
 from tests.factories import make_id_number
 
 
@@ -171,7 +171,7 @@ def test_registers_hub_counts_in_scope_and_hides_key_persons_from_others(client_
 
 
 def test_key_person_listings_follow_a_resident_who_moves_grid(world):
-    from app.registry.models import KeyPerson
+    from app.registry.people.models import KeyPerson
 
     resident = world.residents["a"]
     listing = db.session.scalar(select(KeyPerson).where(KeyPerson.resident_id == resident.id))

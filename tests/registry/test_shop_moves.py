@@ -11,10 +11,10 @@ from sqlalchemy import select
 from app.auth.models import AuditEvent
 from app.core.timeutil import local_today
 from app.extensions import db
-from app.registry import housing_services as housing
-from app.registry import shop_services
-from app.registry.housing_models import House, Shop
-from app.registry.models import PopulationEvent
+from app.registry.housing import services as housing
+from app.registry.housing import shop_services
+from app.registry.housing.models import House, Shop
+from app.registry.people.models import PopulationEvent
 from tests.conftest import fresh, text_of
 from tests.web import choose, forge, form_on, options, press, visible_text
 

@@ -12,9 +12,9 @@ from sqlalchemy import select
 
 from app.auth.models import AuditEvent
 from app.extensions import db
-from app.registry import visit_classes
-from app.registry.models import VisitClass
-from app.registry.xlsx_import import import_columns
+from app.registry.people.models import VisitClass
+from app.registry.settings import visit_classes
+from app.registry.transfer.xlsx_import import import_columns
 from tests.conftest import fresh, text_of
 from tests.web import choose, forge, form_on, options, press, visible_text
 

@@ -4,7 +4,7 @@ registered shops must not cost a query per row for the shop's name."""
 from datetime import date
 
 from app.extensions import db
-from app.registry.housing_models import Shop
+from app.registry.housing.models import Shop
 from app.supervision.models import Inspection
 from tests.conftest import statements_of
 

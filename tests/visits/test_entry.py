@@ -13,7 +13,7 @@ from app.auth.models import AuditEvent
 from app.core.database import write_transactions
 from app.extensions import db
 from app.org.models import Building
-from app.registry import services as registry
+from app.registry.people import services as registry
 from app.visits.models import Visit
 from tests.conftest import fresh
 from tests.factories import make_id_number

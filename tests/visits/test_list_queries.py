@@ -5,7 +5,7 @@ from datetime import date
 
 from app.extensions import db
 from app.org.models import Building
-from app.registry import services as registry
+from app.registry.people import services as registry
 from app.visits.models import Visit
 from tests.conftest import statements_of
 

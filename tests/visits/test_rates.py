@@ -9,8 +9,8 @@ from sqlalchemy import select
 from app.core.database import write_transactions
 from app.extensions import db
 from app.org.models import StaffAssignment, StaffMember, StaffRole
-from app.registry import services as registry
-from app.registry.models import KeyPerson, KeyPersonCategory, PopulationEvent
+from app.registry.people import services as registry
+from app.registry.people.models import KeyPerson, KeyPersonCategory, PopulationEvent
 from app.visits import rates, services
 from app.visits.models import Visit
 from tests.factories import START, make_id_number

@@ -4,8 +4,8 @@ from datetime import date, datetime
 
 from app.core.database import write_transactions
 from app.extensions import db
-from app.registry import services as registry
-from app.registry.models import PopulationEvent
+from app.registry.people import services as registry
+from app.registry.people.models import PopulationEvent
 from app.visits import schedule, services
 
 TODAY = date(2026, 11, 22)
@@ -13,7 +13,7 @@ TODAY = date(2026, 11, 22)
 
 def test_seeded_frequencies(app):
     """The migration's defaults: 一类 twice a month, 二类 once a month, 三类 twice a quarter."""
-    from app.registry.visit_classes import visit_classes
+    from app.registry.settings.visit_classes import visit_classes
 
     assert [(c.name, c.visits_required, c.visit_period) for c in visit_classes()] == [
         ("一类", 2, "month"),

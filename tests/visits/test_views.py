@@ -228,7 +228,7 @@ def test_a_visit_to_a_household_that_moved_away_keeps_only_its_number(world, cli
     """The visit stays with the grid it was made in; the household, moved to another
     town's grid since, is that grid's record: no link to it, not its new address."""
     from app.core.database import write_transactions
-    from app.registry import services as registry
+    from app.registry.people import services as registry
 
     household = world.households["a"]
     visit = world.records["a"]["visit"]
