@@ -30,7 +30,7 @@ def serve(host: str, port: int, threads: int) -> None:
     """Upgrade the database and serve the app with waitress."""
     from waitress import serve as waitress_serve
 
-    from app.auth.services import any_user_exists
+    from app.auth.accounts import any_user_exists
     from app.auth.setup_token import issue_setup_token
     from app.core import addresses
 
@@ -67,10 +67,10 @@ def create_administrators(system_username: str, security_username: str, audit_us
     database set up before them), each with a temporary password printed once."""
     from sqlalchemy import select
 
+    from app.auth.accounts import create_administrators as create
     from app.auth.models import User
+    from app.auth.passwords import AccountError
     from app.auth.roles import Role
-    from app.auth.services import AccountError
-    from app.auth.services import create_administrators as create
 
     wanted = {
         Role.SYSTEM_ADMIN: system_username,

@@ -61,9 +61,9 @@ def index():
 
 def _administrator_home():
     from app.auth import duties
+    from app.auth.accounts import locked_addresses
     from app.auth.models import User
     from app.auth.roles import Permission
-    from app.auth.services import locked_addresses
     from app.core.timeutil import utcnow
 
     awaiting = locked = addresses = alerts = None

@@ -12,7 +12,7 @@ from sqlalchemy import or_, select
 from wtforms import BooleanField, IntegerField
 from wtforms.validators import InputRequired, NumberRange
 
-from app.auth import admin_bp, duties, services
+from app.auth import accounts, admin_bp, duties
 from app.auth.decorators import duty_required
 from app.auth.forms import REQUIRED, AccessForm, SettingsForm, UserCreateForm, UserEditForm
 from app.auth.models import LoginThrottle, User
@@ -74,7 +74,7 @@ def create_user():
     form = UserCreateForm()
     if form.validate_on_submit():
         with saving(form) as saved:
-            user = services.create_user(
+            user = accounts.create_user(
                 username=form.username.data,
                 display_name=form.display_name.data,
                 role=None,
@@ -107,7 +107,7 @@ def edit_user(user_id: int):
     form = UserEditForm(obj=user)
     if form.validate_on_submit():
         with saving(form) as saved:
-            services.update_details(user, form.display_name.data, form.phone.data)
+            accounts.update_details(user, form.display_name.data, form.phone.data)
         if saved:
             flash(_("账号已保存。"), "success")
             return redirect(url_for("admin.user_detail", user_id=user.id), code=303)
@@ -129,7 +129,7 @@ def user_access(user_id: int):
     if form.validate_on_submit():
         division, department = _scope_from(form)
         with saving(form) as saved:
-            services.set_access(
+            accounts.set_access(
                 user,
                 Role(form.role.data),
                 division,
@@ -155,7 +155,7 @@ def _second_role(value: str | None) -> Role | None:
     try:
         return Role(value)
     except ValueError:
-        raise services.AccountError(_("不是有效的选择。"), "second_role") from None
+        raise accounts.AccountError(_("不是有效的选择。"), "second_role") from None
 
 
 @admin_bp.route("/users/<int:user_id>/status", methods=["POST"])
@@ -164,8 +164,8 @@ def set_user_status(user_id: int):
     user = get_visible_or_404(User, user_id)
     enable = request.form.get("enabled") == "1"
     try:
-        services.set_enabled(user, enable, current_user)
-    except services.AccountError as error:
+        accounts.set_enabled(user, enable, current_user)
+    except accounts.AccountError as error:
         db.session.rollback()
         flash(str(error), "error")
     else:
@@ -183,7 +183,7 @@ def reset_user_password(user_id: int):
         # It would end this very session: one's own password is changed under 改密码.
         flash(_("不能在这里重置自己的密码，请用“改密码”。"), "error")
         return redirect(url_for("admin.user_detail", user_id=user.id), code=303)
-    temporary = services.reset_password(user)
+    temporary = accounts.reset_password(user)
     db.session.commit()
     return _detail(user, temporary)
 
@@ -192,7 +192,7 @@ def reset_user_password(user_id: int):
 @duty_required(Permission.MANAGE_ACCESS)
 def unlock_user(user_id: int):
     user = get_visible_or_404(User, user_id)
-    services.unlock(user)
+    accounts.unlock(user)
     db.session.commit()
     flash(_("账号已解除锁定。"), "success")
     return redirect(url_for("admin.user_detail", user_id=user.id), code=303)
@@ -241,11 +241,11 @@ def settings(group: str):
     if form.validate_on_submit():
         values = {spec.name: form[spec.name].data for spec in system_settings.specs_of(group)}
         with saving(form) as saved:
-            changed = services.change_settings(values, current_user)
+            changed = accounts.change_settings(values, current_user)
         if saved:
             flash(_("设置已保存（%(n)d 项有改动）。", n=changed), "success")
             return redirect(url_for("admin.settings", group=group), code=303)
-    locked = services.locked_addresses() if group == system_settings.SECURITY else []
+    locked = accounts.locked_addresses() if group == system_settings.SECURITY else []
     return render_template(
         "admin/settings.html", form=form, group=group, title=SETTING_GROUPS[group][1], locked_addresses=locked
     )
@@ -257,7 +257,7 @@ def unlock_address(throttle_id: int):
     throttle = db.session.get(LoginThrottle, throttle_id)
     if throttle is None or throttle.kind != "address":
         abort(404)
-    services.unlock_address(throttle)
+    accounts.unlock_address(throttle)
     db.session.commit()
     flash(_("该网络地址已恢复登录。"), "success")
     return redirect(url_for("admin.settings", group=system_settings.SECURITY), code=303)

@@ -118,7 +118,7 @@ class LoginThrottle(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(16))  # "username" or "address"
     key: Mapped[str] = mapped_column(String(128))
-    # The same names as on User: app/auth/services.py counts either alike.
+    # The same names as on User: app/auth/signin.py counts either alike.
     failed_login_count: Mapped[int] = mapped_column(default=0)
     first_failed_login_at: Mapped[datetime | None] = mapped_column(index=True)
     locked_until: Mapped[datetime | None]

@@ -2,7 +2,9 @@
 containing the username, and not a common password (common_passwords.txt beside this
 file, its source named there). Every way a password is set — first-run setup, an
 administrator creating an account, changing one's password, a generated one-time
-password — goes through password_problem()."""
+password — goes through password_problem(). A form with a new password and its
+confirmation goes through validate_new_password(), which raises AccountError at the
+field to blame."""
 
 from __future__ import annotations
 
@@ -11,6 +13,8 @@ from functools import cache
 from pathlib import Path
 
 from flask_babel import gettext as _
+
+from app.core.forms import RuleError
 
 MIN_LENGTH = 8
 MIN_CLASSES = 2
@@ -49,3 +53,16 @@ def password_problem(password: str, username: str | None = None) -> str | None:
     if is_common(password):
         return _("这是常见密码，很容易被猜中，请换一个。")
     return None
+
+
+class AccountError(RuleError):
+    """An account rule refused the change."""
+
+
+def validate_new_password(password: str, confirm: str, username: str | None) -> None:
+    """A new password meets the rule and its confirmation matches it."""
+    problem = password_problem(password, username)
+    if problem:
+        raise AccountError(problem, "password")
+    if password != confirm:
+        raise AccountError(_("两次输入的密码不一致。"), "confirm")

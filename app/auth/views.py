@@ -8,7 +8,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from app.auth import bp, services
+from app.auth import accounts, audit, bp, signin
 from app.auth.forms import ChangePasswordForm, LoginForm, SetupForm
 from app.auth.roles import Role
 from app.auth.setup_token import discard_setup_token, issue_setup_token, setup_token_matches
@@ -30,7 +30,7 @@ def _safe_next(target: str | None) -> str:
 @bp.route("/setup", methods=["GET", "POST"])
 def setup():
     """Create the first administrator and the county, once."""
-    if services.any_user_exists():
+    if accounts.any_user_exists():
         abort(404)
     issue_setup_token(current_app)
     form = SetupForm()
@@ -41,7 +41,7 @@ def setup():
             with saving(form) as saved:
                 county = org_services.create_county(code=form.county_code.data, name=form.county_name.data.strip())
                 org_services.ensure_default_departments()
-                services.create_user(
+                accounts.create_user(
                     username=form.username.data,
                     display_name=form.display_name.data,
                     role=Role.COUNTY_ADMIN,
@@ -50,7 +50,7 @@ def setup():
                     division=county,
                     must_change_password=False,
                 )
-                administrators = services.create_administrators(
+                administrators = accounts.create_administrators(
                     {
                         Role.SYSTEM_ADMIN: form.system_username.data,
                         Role.SECURITY_ADMIN: form.security_username.data,
@@ -71,13 +71,13 @@ def login():
         return redirect(url_for("home.index"))
     form = LoginForm()
     if form.validate_on_submit():
-        result = services.authenticate(form.username.data, form.password.data, address=request.remote_addr)
+        result = signin.authenticate(form.username.data, form.password.data, address=request.remote_addr)
         if result.user is None:
             db.session.commit()  # the failure count and the audit entry must stay
             form.password.errors.append(result.error)
         else:
             session.clear()
-            services.start_session(result.user, request.remote_addr, request.headers.get("User-Agent"))
+            signin.start_session(result.user, request.remote_addr, request.headers.get("User-Agent"))
             db.session.commit()
             login_user(result.user)
             session.permanent = True
@@ -95,8 +95,8 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
-    services.end_session(current_user.login_session_token, "logout")
-    services.audit.record("logout", target=current_user._get_current_object())
+    signin.end_session(current_user.login_session_token, "logout")
+    audit.record("logout", target=current_user._get_current_object())
     db.session.commit()
     logout_user()
     session.clear()
@@ -111,7 +111,7 @@ def change_password():
     if form.validate_on_submit():
         user = current_user._get_current_object()
         with saving(form) as saved:
-            services.change_password(
+            signin.change_password(
                 user,
                 form.current_password.data,
                 form.password.data,
@@ -123,5 +123,5 @@ def change_password():
             return redirect(url_for("home.index"))
     user = current_user._get_current_object()
     # Why the change is asked for: the password's age (PASSWORD_MAX_AGE_DAYS), or a reset.
-    expired_after_days = services.password_max_age_days() if services.password_expired(user) else None
+    expired_after_days = signin.password_max_age_days() if signin.password_expired(user) else None
     return render_template("auth/change_password.html", form=form, expired_after_days=expired_after_days)

@@ -47,7 +47,7 @@ class Anonymous(AnonymousUserMixin):
 @login_manager.user_loader
 def _load_user(token: str):
     from app.auth.models import LoginSession
-    from app.auth.services import end_session, load_session_user
+    from app.auth.signin import end_session, load_session_user
 
     now = utcnow()
     user, state = load_session_user(
@@ -99,7 +99,7 @@ def _setup_done() -> bool:
     so the answer is cached for the life of the process."""
     if current_app.extensions.get("gridbook_setup_done"):
         return True
-    from app.auth.services import any_user_exists
+    from app.auth.accounts import any_user_exists
 
     done = any_user_exists()
     if done:

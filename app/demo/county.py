@@ -10,9 +10,9 @@ from datetime import date
 
 from sqlalchemy import select
 
+from app.auth.accounts import generate_temporary_password
 from app.auth.models import User
 from app.auth.roles import ADMIN_DUTY_ROLES, Role
-from app.auth.services import generate_temporary_password
 from app.demo.population import load_demo_population
 from app.extensions import db
 from app.org import boundaries, services

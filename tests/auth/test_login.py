@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, update
 
-from app.auth import services
+from app.auth import signin
 from app.auth.models import AuditEvent, LoginSession, User
 from app.auth.passwords import password_problem
 from app.core.timeutil import utcnow
@@ -70,15 +70,15 @@ def test_five_failures_lock_the_account_for_fifteen_minutes(web, world):
 def test_lock_ends_after_fifteen_minutes(app, world):
     now = utcnow()
     for minute in range(5):
-        services.authenticate("worker_a", "bad-pass-1", now + timedelta(minutes=minute))
-    assert services.authenticate("worker_a", PASSWORD, now + timedelta(minutes=10)).user is None
-    assert services.authenticate("worker_a", PASSWORD, now + timedelta(minutes=20)).user is not None
+        signin.authenticate("worker_a", "bad-pass-1", now + timedelta(minutes=minute))
+    assert signin.authenticate("worker_a", PASSWORD, now + timedelta(minutes=10)).user is None
+    assert signin.authenticate("worker_a", PASSWORD, now + timedelta(minutes=20)).user is not None
 
 
 def test_failures_spread_over_more_than_fifteen_minutes_do_not_lock(app, world):
     start = utcnow()
     for minute in (0, 4, 8, 12, 16, 20):
-        services.authenticate("worker_a", "bad-pass-1", start + timedelta(minutes=minute))
+        signin.authenticate("worker_a", "bad-pass-1", start + timedelta(minutes=minute))
     assert world.users["worker_a"].locked_until is None
 
 

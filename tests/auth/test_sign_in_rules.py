@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select, update
 
-from app.auth import services
+from app.auth import accounts, signin
 from app.auth.models import AuditEvent, KeptForm, LoginSession, User
 from app.auth.passwords import password_problem
 from app.core.timeutil import utcnow
@@ -67,13 +67,13 @@ def test_an_unknown_username_has_its_password_checked_as_long_as_a_real_one(app,
     """No wall clock: the unknown path runs the same password hash check, against a
     dummy hash made with the configured method."""
     checked = []
-    real_check = services.check_password_hash
+    real_check = signin.check_password_hash
 
     def spy(password_hash, password):
         checked.append((password_hash, password))
         return real_check(password_hash, password)
 
-    monkeypatch.setattr(services, "check_password_hash", spy)
+    monkeypatch.setattr(signin, "check_password_hash", spy)
     assert "用户名或密码错误" in visible_text(sign_in(web, "no_such_worker", "bad-pass-1"))
     assert len(checked) == 1
     dummy_hash, typed = checked[0]
@@ -197,12 +197,12 @@ def test_an_administrator_cannot_give_a_new_account_a_common_password(web_as, wo
         response = press(form, "创建账号")
         assert response.status_int == 200 and error_at(response, "password") == message
     fresh()
-    assert services.find_user("newworker") is None
+    assert signin.find_user("newworker") is None
 
 
 def test_a_reset_password_passes_the_rule_for_its_account(app, world):
     for _ in range(50):
-        temporary = services.generate_temporary_password("abc")
+        temporary = accounts.generate_temporary_password("abc")
         assert password_problem(temporary, "abc") is None
 
 
