@@ -14,8 +14,6 @@ from app.assessment import bp, reference, services
 from app.assessment.forms import CardForm, CardWithdrawForm
 from app.assessment.models import WarningCard
 from app.assessment.views import own_staff_ids
-from app.auth.decorators import permission_required
-from app.auth.roles import Permission
 from app.core.forms import saving
 from app.core.pagination import paginate
 from app.core.scoping import get_visible_or_404, scoped_select
@@ -37,7 +35,7 @@ def _visible_cards():
 
 
 @bp.route("/assessment/cards/")
-@permission_required(Permission.SEE_GRID_WORK)
+@login_required
 def card_list():
     """Cards issued in the user's grids, newest first."""
     statement = (

@@ -3,6 +3,8 @@
 - The three administrators (系统管理员, 安全管理员, 审计管理员) reach only their own
   pages: an account whose roles are all among the three is answered 404 anywhere
   else, so an audit administrator reads the audit log and nothing else.
+- Grid work (app/auth/roles.py `is_grid_work`) is refused with 403 to an account
+  without SEE_GRID_WORK (department handlers), every page of it, before the view runs.
 - A refused request — a record of another grid (app.core.scoping marks the 404), a
   page the role may not open (any 403, or the 404 of an administrator's page) — is
   written to the audit log as access_refused, once the view is done (its own work,
@@ -45,6 +47,17 @@ def _guard_admin_duties():
     if endpoint in ADMIN_DUTY_PAGES or endpoint.startswith(ADMIN_DUTY_ENDPOINTS):
         return None
     refuse(404)
+
+
+def _guard_grid_work():
+    from app.auth.roles import Permission, is_grid_work
+
+    if (
+        current_user.is_authenticated
+        and is_grid_work(request.endpoint)
+        and not current_user.can(Permission.SEE_GRID_WORK)
+    ):
+        refuse(403)
 
 
 def _log_refusal(response):
@@ -125,4 +138,5 @@ def open_alerts():
 
 def init_app(app: Flask) -> None:
     app.before_request(_guard_admin_duties)
+    app.before_request(_guard_grid_work)  # after: an administrator's answer stays 404
     app.after_request(_log_refusal)

@@ -231,6 +231,37 @@ def holds(user, permission: Permission | str) -> bool:
 # --- Rules that are more than a set of roles ------------------------------------------
 
 
+# Grid work: every page of these blueprints, and these pages of others, needs
+# SEE_GRID_WORK. An account without it — a department handler — is answered 403 on all
+# of them, a list and a record alike, whatever the id: the same answer whether the record
+# exists or not (app/auth/duties.py). Records of work one does, outside one's scope, are
+# 404 (app/core/scoping.py).
+GRID_WORK_BLUEPRINTS = frozenset(
+    {"registry", "visits", "patrols", "supervision", "assessment", "dashboard", "printing"}
+)
+GRID_WORK_ENDPOINTS = frozenset({"matters.indicator_table", "matters.export_indicators"})
+# Inside those blueprints but for everyone at work: the work manual, and the admission
+# list (准入事项) that says which departments' tasks may reach the grids.
+NOT_GRID_WORK_ENDPOINTS = frozenset(
+    {
+        "printing.manual_index",
+        "printing.manual_page",
+        "printing.manual_print",
+        "printing.manual_history",
+        "printing.manual_version",
+        "printing.manual_edit",
+        "supervision.admitted_items",
+    }
+)
+
+
+def is_grid_work(endpoint: str | None) -> bool:
+    """The page at `endpoint` is grid work (needs SEE_GRID_WORK)."""
+    if not endpoint or endpoint in NOT_GRID_WORK_ENDPOINTS:
+        return False
+    return endpoint in GRID_WORK_ENDPOINTS or endpoint.split(".", 1)[0] in GRID_WORK_BLUEPRINTS
+
+
 def may_see_key_persons(user) -> bool:
     """Key persons are seen by grid workers and stations in their scope, and by town
     staff who carry the comprehensive-governance duty. County administrators manage

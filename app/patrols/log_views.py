@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
 
-from app.auth.decorators import permission_required, require
+from app.auth.decorators import require
 from app.auth.roles import Permission
 from app.core.forms import attach_error
 from app.core.pagination import paginate
@@ -68,7 +68,7 @@ def _log_page(form: EntryForm, notice: str = ""):
 
 
 @bp.route("/opinions/", methods=["GET", "POST"])
-@permission_required(Permission.SEE_GRID_WORK)
+@login_required
 def opinion_log():
     """The log with its quick-entry row on top. Enter saves; the new line appears
     at once (htmx) or after a redirect (plain form)."""

@@ -8,7 +8,6 @@ from flask import abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from app.auth.roles import Permission
 from app.core.rendering import pdf_download, render_page
 from app.core.timeutil import local_today
 from app.org.services import division_choices
@@ -17,16 +16,10 @@ from app.printing.forms import BinderForm
 from app.printing.views import printable_divisions
 
 
-def _no_department_handlers() -> None:
-    if not current_user.can(Permission.SEE_GRID_WORK):
-        abort(404)
-
-
 @bp.route("/binders/new", methods=["GET", "POST"])
 @login_required
 def binder_new():
     """The start form; POST starts the job and redirects to its page."""
-    _no_department_handlers()
     divisions = printable_divisions()
     form = BinderForm()
     form.division_id.choices = division_choices(divisions)

@@ -12,8 +12,6 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
 
-from app.auth.decorators import permission_required
-from app.auth.roles import Permission
 from app.core.forms import saving
 from app.core.pagination import paginate
 from app.core.rendering import render_page
@@ -75,7 +73,7 @@ def _record_or_404(model, record_id: int):
 
 
 @bp.route("/meetings/")
-@permission_required(Permission.SEE_GRID_WORK)
+@login_required
 def meeting_list():
     """Meetings held in the user's scope, newest first; ?kind= filters."""
     kind = request.args.get("kind", "")
@@ -171,7 +169,7 @@ def edit_meeting(meeting_id: int):
 
 
 @bp.route("/trainings/")
-@permission_required(Permission.SEE_GRID_WORK)
+@login_required
 def training_list():
     page = paginate(
         scoped_select(Training)
@@ -254,7 +252,7 @@ def _period() -> tuple[date, date]:
 
 
 @bp.route("/trainings/hours")
-@permission_required(Permission.SEE_GRID_WORK)
+@login_required
 def training_hours():
     """Training hours per person of a division in scope, in a period."""
     divisions = services.holding_divisions(current_user)

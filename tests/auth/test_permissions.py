@@ -19,6 +19,7 @@ from app.auth.roles import (
     ROLE_PERMISSIONS,
     Permission,
     Role,
+    is_grid_work,
     matter_department_id,
     matter_level,
     may_see_key_persons,
@@ -166,6 +167,71 @@ def test_anonymous_users_may_do_nothing(app):
     nobody = Anonymous()
     assert not any(nobody.can(permission) for permission in Permission)
     assert (may_see_key_persons(nobody), matter_level(nobody), matter_department_id(nobody)) == (False, None, None)
+
+
+# --- Pages refused as a whole --------------------------------------------------------
+
+# Pages for everyone: the public site and API, files, signing in, setup, the language
+# switch and the health check.
+NO_SIGN_IN = {"static", "auth.login", "auth.setup", "home.set_language", "home.health"}
+PUBLIC_PREFIXES = ("/public/", "/open311/")
+
+
+def _url(app, rule, number: int) -> str:
+    """The rule's URL with `number` for every id and a word for other arguments."""
+    values = {arg: number if f"<int:{arg}>" in rule.rule else "x" for arg in rule.arguments}
+    return app.url_map.bind("localhost").build(rule.endpoint, values)
+
+
+def _csrf(client, path: str) -> dict:
+    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', client.get(path).get_data(as_text=True))
+    match = match or re.search(r'"X-CSRFToken": "([^"]*)"', client.get(path).get_data(as_text=True))
+    return {"csrf_token": match.group(1)} if match else {}
+
+
+def test_without_signing_in_every_staff_page_leads_to_the_login_page(app, world, client):
+    token = _csrf(client, "/login")  # so that a POST is refused for want of a sign-in, not of CSRF
+    checked = 0
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint in NO_SIGN_IN or rule.rule.startswith(PUBLIC_PREFIXES):
+            continue
+        url = _url(app, rule, 1)
+        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+            response = client.open(url, method=method, data=dict(token))
+            assert response.status_code == 302, (method, url, response.status_code)
+            assert response.headers["Location"].split("?")[0].endswith("/login"), (method, url)
+            checked += 1
+    assert checked > 200
+
+
+def test_a_department_handler_is_refused_all_grid_work_with_403(app, world, client_as):
+    """Lists and records alike, an existing id or not: the answer is the same 403."""
+    client = client_as("dept")
+    token = _csrf(client, "/")
+    grid_work = [rule for rule in app.url_map.iter_rules() if is_grid_work(rule.endpoint)]
+    assert {
+        "registry.hub",
+        "registry.household_detail",
+        "registry.search",
+        "visits.grid_due",
+        "patrols.patrol_list",
+        "supervision.task_detail",
+        "assessment.board",
+        "dashboard.index",
+        "printing.ledgers",
+        "printing.grid_poster",
+        "matters.indicator_table",
+    } <= {rule.endpoint for rule in grid_work}
+    for rule in grid_work:
+        for number in (1, 999_999):
+            url = _url(app, rule, number)
+            for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+                assert client.open(url, method=method, data=dict(token)).status_code == 403, (method, url)
+    # What a department handler does open: their matters, the manual, the admission list.
+    for path in ("/matters/", "/manual/", "/admitted-items/"):
+        assert client.get(path).status_code == 200, path
+    menu = client.get("/").get_data(as_text=True)
+    assert "/households/" not in menu and "/registers/" not in menu and 'role="search"' not in menu
 
 
 # --- No role compared outside app/auth/roles.py --------------------------------------

@@ -79,7 +79,7 @@ def test_the_xlsx_has_the_same_columns(client_as, world):
 def test_another_grid_cannot_be_printed(client_as, world):
     response = _get(client_as("worker_a"), world, division_id=world.grid_b.id)
     assert response.status_code == 400 and "管辖范围" in response.get_data(as_text=True)
-    assert client_as("dept").get("/ledgers/").status_code == 404
+    assert client_as("dept").get("/ledgers/").status_code == 403
 
 
 def test_the_command_line_prints_a_ledger_and_audits_it(app, runner, world, tmp_path):
