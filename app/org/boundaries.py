@@ -93,6 +93,12 @@ def _retire(grid: Division, effective_date: date) -> None:
         assignment.end_date = max(last_day, assignment.start_date)
 
 
+def _community_of(grid: Division) -> Division:
+    if grid.parent is None:  # a grid hangs from its community; only a county has no parent
+        raise OrgError(_("只能调整在用的网格。"))
+    return grid.parent
+
+
 def _check_change_date(grids: list[Division], effective_date: date) -> None:
     for grid in grids:
         if not grid.is_grid or not grid.is_active:
@@ -109,8 +115,8 @@ class NewGridSpec:
     building_ids: list[int] = field(default_factory=list)
 
 
-def split_grid(grid: Division, parts: list[NewGridSpec], effective_date: date, reason: str, user=None) -> GridChange:
-    """Replace one grid by two or more; its buildings go to the part chosen for each."""
+def check_split(grid: Division, parts: list[NewGridSpec], effective_date: date) -> dict[int, Building]:
+    """The split's rules, checked for its preview as for doing it; the grid's buildings by id."""
     _check_change_date([grid], effective_date)
     if len(parts) < 2:
         raise OrgError(_("拆分至少需要两个新网格。"))
@@ -122,15 +128,22 @@ def split_grid(grid: Division, parts: list[NewGridSpec], effective_date: date, r
         raise OrgError(_("只能分配原网格内的楼栋。"), "buildings")
     if set(buildings) - set(chosen):
         raise OrgError(_("原网格的每个楼栋都须分到一个新网格（无缝覆盖）。"), "buildings")
+    return buildings
+
+
+def split_grid(grid: Division, parts: list[NewGridSpec], effective_date: date, reason: str, user=None) -> GridChange:
+    """Replace one grid by two or more; its buildings go to the part chosen for each."""
+    buildings = check_split(grid, parts, effective_date)
     change = GridChange(
         kind="split", effective_date=effective_date, reason=reason, recorded_by_id=getattr(user, "id", None)
     )
     db.session.add(change)
     change.links.append(GridChangeLink(grid=grid, side="before"))
     _retire(grid, effective_date)
+    community = _community_of(grid)
     for part in parts:
         new_grid = create_grid(
-            grid.parent,
+            community,
             code_segment=part.code_segment,
             name=part.name,
             kind=grid.kind,
@@ -151,20 +164,25 @@ def split_grid(grid: Division, parts: list[NewGridSpec], effective_date: date, r
     return change
 
 
-def merge_grids(grids: list[Division], into: NewGridSpec, effective_date: date, reason: str, user=None) -> GridChange:
-    """Replace two or more grids of one community by one; buildings and the open
-    staff assignments move to the new grid."""
+def check_merge(grids: list[Division], effective_date: date) -> None:
+    """The merge's rules, checked for its preview as for doing it."""
     if len(grids) < 2:
         raise OrgError(_("合并至少需要选择两个网格。"), "grids")
     if len({g.parent_id for g in grids}) != 1:
         raise OrgError(_("只能合并同一社区（村）内的网格。"), "grids")
     _check_change_date(grids, effective_date)
-    community = grids[0].parent
+
+
+def merge_grids(grids: list[Division], into: NewGridSpec, effective_date: date, reason: str, user=None) -> GridChange:
+    """Replace two or more grids of one community by one; buildings and the open
+    staff assignments move to the new grid."""
+    check_merge(grids, effective_date)
+    community = _community_of(grids[0])
     change = GridChange(
         kind="merge", effective_date=effective_date, reason=reason, recorded_by_id=getattr(user, "id", None)
     )
     db.session.add(change)
-    carried = []
+    carried: list[StaffAssignment] = []
     for grid in grids:
         change.links.append(GridChangeLink(grid=grid, side="before"))
         carried.extend(

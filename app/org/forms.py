@@ -81,6 +81,7 @@ class SplitForm(Form):
         default=2,
         validators=[DataRequired(REQUIRED), NumberRange(min=2, max=6, message=_l("拆分数量应在 2 到 6 之间。"))],
     )
+    preview = SubmitField(_l("预览"))
     submit = SubmitField(_l("确认拆分"))
 
 
@@ -90,6 +91,7 @@ class MergeForm(ProfileFieldsMixin, Form):
     name = StringField(_l("新网格名称"), validators=[DataRequired(REQUIRED), Length(max=64)])
     effective_date = DateField(_l("生效日期"), validators=[DataRequired(DATE_MESSAGE)], format="%Y-%m-%d")
     reason = StringField(_l("合并原因"), validators=[DataRequired(REQUIRED), Length(max=200)])
+    preview = SubmitField(_l("预览"))
     submit = SubmitField(_l("确认合并"))
 
 

@@ -11,7 +11,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from app.auth.decorators import require
-from app.auth.roles import Permission
+from app.auth.roles import Permission, may_see_key_persons
 from app.core.forms import saving
 from app.core.scoping import get_visible_or_404, scoped_select
 from app.core.timeutil import local_today
@@ -201,7 +201,11 @@ def grid_history(division_id: int):
 @bp.route("/grids/<int:division_id>/split", methods=["GET", "POST"])
 @login_required
 def split_grid(division_id: int):
-    """Split a grid in parts; each building goes to one part (no gaps)."""
+    """Split a grid in parts: each building goes to one part (no gaps), what has no
+    building is placed by hand, and a preview (预览) shows what each new grid receives
+    before 确认拆分 does it, all in one transaction."""
+    from app.adjustments import carry  # above org: it moves the registers' records
+
     grid = _grid_or_404(division_id)
     require(Permission.EDIT_STRUCTURE)
     if not grid.is_active:
@@ -213,7 +217,22 @@ def split_grid(division_id: int):
     buildings = buildings_in_order(db.session.scalars(select(Building).where(Building.grid_id == grid.id)))
     parts = _read_parts(count, grid)
     errors: dict[str, str] = {}
-    if request.method == "POST" and request.form.get("confirm") == "1" and form.validate_on_submit():
+    # A building the page did not show (added meanwhile) is in no part: the split refuses.
+    default = 0 if request.method == "GET" else None
+    building_part = {
+        b.id: part for b in buildings if (part := _chosen_part(f"building-{b.id}", count, default)) is not None
+    }
+    effective_date = form.effective_date.data if request.method == "POST" else None
+    plan = carry.plan(
+        [grid],
+        count,
+        building_part,
+        _placements(count),
+        _chosen_part("place-rest", count),
+        effective_date or local_today(),
+    )
+    preview = digest = None
+    if request.method == "POST" and (form.preview.data or form.submit.data) and form.validate_on_submit():
         specs = []
         for index, part in enumerate(parts):
             if not part["name"]:
@@ -223,22 +242,74 @@ def split_grid(division_id: int):
                     code_segment=part["code"],
                     name=part["name"],
                     values=boundaries.ProfileValues(**part["boundary"]),
-                    building_ids=[b.id for b in buildings if request.form.get(f"building-{b.id}") == str(index)],
+                    building_ids=[b.id for b in buildings if building_part.get(b.id) == index],
                 )
             )
-        if not errors:
+        digest = plan.digest([(p["code"], p["name"]) for p in parts], str(form.effective_date.data))
+        try:
+            boundaries.check_split(grid, specs, form.effective_date.data)
+        except services.OrgError as error:
+            errors[error.field or "form"] = str(error)
+        if plan.unplaced:
+            errors["placements"] = _(
+                "还有 %(n)d 条没有楼栋的记录未指定新网格，请逐条选择或统一指定。", n=len(plan.unplaced)
+            )
+        if not errors and form.submit.data and request.form.get("previewed") != digest:
+            errors["form"] = _("预览之后内容有变化（记录或选择），请核对新的预览后再确认。")
+        elif not errors and form.submit.data:
             try:
-                boundaries.split_grid(grid, specs, form.effective_date.data, form.reason.data.strip(), current_user)
+                change = boundaries.split_grid(
+                    grid, specs, form.effective_date.data, form.reason.data.strip(), current_user
+                )
+                carry.apply(
+                    plan,
+                    [grid],
+                    change.grids("after"),
+                    form.effective_date.data,
+                    form.reason.data.strip(),
+                    current_user,
+                )
             except services.OrgError as error:
                 db.session.rollback()
                 errors[error.field or "form"] = str(error)
             else:
                 db.session.commit()
-                flash(_("网格已拆分，原网格保留在历史中。"), "success")
+                flash(_("网格已拆分，住户、房屋等记录已随楼栋转入新网格，原网格保留在历史中。"), "success")
                 return redirect(url_for("org.division_detail", division_id=grid.parent_id), code=303)
+        preview = plan
     return render_template(
-        "org/split_form.html", form=form, grid=grid, parts=parts, buildings=buildings, errors=errors, count=count
+        "org/split_form.html",
+        form=form,
+        grid=grid,
+        parts=parts,
+        buildings=buildings,
+        errors=errors,
+        count=count,
+        placements=[p for p in plan.placed_by_hand if p.kind != "key_person"],
+        preview=preview,
+        digest=digest,
+        kinds=_shown_kinds(carry.KINDS),
     )
+
+
+def _chosen_part(field: str, count: int, default: int | None = None) -> int | None:
+    """The new grid's index chosen in `field`, or `default` when none (or a forged one) is."""
+    value = request.form.get(field, "")
+    return int(value) if value.isdigit() and int(value) < count else default
+
+
+def _placements(count: int) -> dict[str, int]:
+    """Records without a building, placed one by one on the split form."""
+    return {
+        key: index
+        for key in request.form
+        if key.startswith("place-") and key != "place-rest" and (index := _chosen_part(key, count)) is not None
+    }
+
+
+def _shown_kinds(kinds: dict) -> dict:
+    """The kinds of records a preview counts; key persons only for those who may see them."""
+    return {kind: label for kind, label in kinds.items() if kind != "key_person" or may_see_key_persons(current_user)}
 
 
 def _read_parts(count: int, grid: Division) -> list[dict]:
@@ -265,7 +336,10 @@ def _read_parts(count: int, grid: Division) -> list[dict]:
 @bp.route("/divisions/<int:division_id>/merge", methods=["GET", "POST"])
 @login_required
 def merge_grids(division_id: int):
-    """Merge grids of one community into a new grid."""
+    """Merge grids of one community into a new grid, with everything they hold; a
+    preview (预览) counts what moves before 确认合并 does it."""
+    from app.adjustments import carry  # above org: it moves the registers' records
+
     community = get_visible_or_404(Division, division_id)
     require(Permission.EDIT_STRUCTURE)
     if community.level != Level.COMMUNITY.value:
@@ -276,21 +350,50 @@ def merge_grids(division_id: int):
     if request.method == "GET":
         form.code_segment.data = services.next_free_segment(community, Level.GRID)
         form.effective_date.data = local_today()
-    if form.validate_on_submit():
+    preview = digest = None
+    if (form.preview.data or form.submit.data) and form.validate_on_submit():
         chosen = [g for g in grids if g.id in form.grids.data]
-        with saving(form) as saved:
-            change = boundaries.merge_grids(
-                chosen,
-                boundaries.NewGridSpec(form.code_segment.data, form.name.data.strip(), _profile_values(form)),
-                form.effective_date.data,
-                form.reason.data.strip(),
-                current_user,
-            )
-        if saved:
-            new_grid = change.grids("after")[0]
-            flash(_("网格已合并，原网格保留在历史中。"), "success")
-            return redirect(url_for("org.division_detail", division_id=new_grid.id), code=303)
-    return render_template("org/merge_form.html", form=form, community=community)
+        try:
+            boundaries.check_merge(chosen, form.effective_date.data)
+        except services.OrgError as error:
+            form.grids.errors.append(str(error)) if error.field == "grids" else form.form_errors.append(str(error))
+        plan = carry.plan(chosen, 1, {}, {}, 0, form.effective_date.data)
+        digest = plan.digest(
+            [g.id for g in chosen], form.code_segment.data, form.name.data, str(form.effective_date.data)
+        )
+        problems = form.form_errors or form.grids.errors
+        if form.submit.data and not problems and request.form.get("previewed") == digest:
+            with saving(form) as saved:
+                change = boundaries.merge_grids(
+                    chosen,
+                    boundaries.NewGridSpec(form.code_segment.data, form.name.data.strip(), _profile_values(form)),
+                    form.effective_date.data,
+                    form.reason.data.strip(),
+                    current_user,
+                )
+                carry.apply(
+                    plan,
+                    chosen,
+                    change.grids("after"),
+                    form.effective_date.data,
+                    form.reason.data.strip(),
+                    current_user,
+                )
+            if saved:
+                new_grid = change.grids("after")[0]
+                flash(_("网格已合并，住户、房屋等记录已转入新网格，原网格保留在历史中。"), "success")
+                return redirect(url_for("org.division_detail", division_id=new_grid.id), code=303)
+        elif form.submit.data and not problems:
+            form.form_errors.append(_("预览之后内容有变化（记录或选择），请核对新的预览后再确认。"))
+        preview = None if problems else plan
+    return render_template(
+        "org/merge_form.html",
+        form=form,
+        community=community,
+        preview=preview,
+        digest=digest,
+        kinds=_shown_kinds(carry.KINDS),
+    )
 
 
 @bp.route("/divisions/<int:division_id>/coverage")

@@ -48,9 +48,12 @@ def test_split_through_the_page(web_as, world):
         "part-1-code": "011",
         "part-1-name": "东关一网格南",
         f"building-{buildings[2].id}": "1",
+        "place-rest": "0",  # the shop without a house and the organisation: into the first
     }.items():
         form[field] = value
-    response = press(form, "确认拆分")
+    preview = press(form, "预览")
+    assert preview.status_int == 200 and "预览：各新网格将接收" in visible_text(preview)
+    response = press(form_on(preview), "确认拆分")
     assert response.status_int == 303, visible_text(response)[:600]
     assert "网格已拆分" in visible_text(response.follow())
     fresh()
@@ -89,12 +92,13 @@ def test_split_must_place_every_building_even_one_added_while_the_form_was_open(
         "part-0-name": "甲",
         "part-1-code": "011",
         "part-1-name": "乙",
+        "place-rest": "0",
     }.items():
         form[field] = value
     late = Building(community=world.community_a, grid=world.grid_a, number="新建楼", address="东关路50号")
     db.session.add(late)
     db.session.commit()
-    response = press(form, "确认拆分")
+    response = press(form, "预览")
     assert response.status_int == 200
     assert "每个楼栋都须分到一个新网格" in visible_text(response)
     assert form_on(response)["part-0-name"].value == "甲"
@@ -137,7 +141,9 @@ def test_merge_keeps_history_and_carries_staff_and_buildings(web_as, world):
         "boundary_north": "北河",
     }.items():
         form[field] = value
-    response = press(form, "确认合并")
+    preview = press(form, "预览")
+    assert "预览：新网格将接收" in visible_text(preview)
+    response = press(form_on(preview), "确认合并")
     assert response.status_int == 303, visible_text(response)[:600]
     assert "网格已合并" in visible_text(response.follow())
     fresh()
@@ -172,7 +178,7 @@ def test_merge_page_needs_two_grids(web_as, world):
     form["grids"] = [str(world.grid_a.id)]
     form["name"] = "x"
     form["reason"] = "x"
-    response = press(form, "确认合并")
+    response = press(form, "预览")
     assert response.status_int == 200 and "至少需要选择两个网格" in visible_text(response)
     fresh()
     assert db.session.get(Division, world.grid_a.id).status == "active"

@@ -48,7 +48,7 @@ CODED_FIELDS = {
 }
 # Events whose before/after are shown as what changed. A shop's move keeps its grid
 # by name (the feed of the grid it left shows where it went); house_id is not shown.
-SUMMARISED_KINDS = ("corrected", "household_moved", "shop_moved")
+SUMMARISED_KINDS = ("corrected", "household_moved", "shop_moved", "grid_adjusted")
 HIDDEN_KEYS = {"house_id"}
 
 

@@ -59,6 +59,8 @@ EVENT_KINDS = {
     "household_created": _l("立户"),
     "household_moved": _l("住户搬迁"),
     "shop_moved": _l("商铺搬迁"),
+    # A grid split or merged: the household (or shop, or person) stayed where it was.
+    "grid_adjusted": _l("网格调整"),
     "household_closed": _l("销户"),
     "member_joined": _l("加入住户"),
     "member_left": _l("离开住户"),
