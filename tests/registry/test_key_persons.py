@@ -282,9 +282,10 @@ def test_edit_and_close_a_key_person(web_as, world):
     closed = db.session.get(KeyPerson, key_person.id)
     assert (closed.status, closed.end_date, closed.risk_level) == ("closed", date(2024, 6, 30), "high")
     assert closed.details == {"release_date": "2023-06-01", "original_charge": "盗窃罪", "sentence": "二年"}
-    assert "帮教期满" in closed.note
+    assert closed.end_reason == "帮教期满"
     page = visible_text(closed_page.follow())
     assert "已解除" in page and "已逾期" not in page and "添加跟进记录" not in page
+    assert "解除原因 帮教期满" in page
 
 
 # --- Overdue ---------------------------------------------------------------------------

@@ -1,6 +1,8 @@
 """Resident pages: registration, duplicates, masking, the audited "show", search —
 forms filled and sent as rendered (tests/web.py)."""
 
+from datetime import date
+
 from sqlalchemy import select
 
 from app.auth.models import AuditEvent
@@ -143,6 +145,35 @@ def test_death_is_recorded_from_the_detail_page(web_as, world):
     fresh()
     assert db.session.get(Resident, resident.id).status == "deceased"
     assert "已死亡" in visible_text(response.follow())
+
+
+def test_a_death_ends_the_listing_the_group_leading_and_the_empty_household(web_as, world):
+    """Resident b lived alone, was listed as a key person and led a 十户联防 group."""
+    from app.registry.keypersons.models import KeyPerson
+    from app.registry.organisations.models import JointDefenceGroup
+    from app.registry.people.models import Household
+
+    resident, household = world.residents["b"], world.households["b"]
+    records = world.records["b"]
+    web = web_as("worker_b")
+    due = visible_text(web.get(f"/visits/grids/{world.grid_b.id}"))
+    assert household.household_number in due
+    form = form_on(web.get(f"/residents/{resident.id}"), action="/leave")
+    form["kind"] = "death"
+    form["day"] = "2025-01-02"
+    assert press(form, "确认").status_int == 303
+    fresh()
+    key_person = db.session.get(KeyPerson, records["key_person"].id)
+    assert (key_person.status, key_person.end_date, key_person.end_reason) == ("closed", date(2025, 1, 2), "死亡")
+    page = visible_text(web.get(f"/key-persons/{key_person.id}"))
+    assert "解除原因 死亡" in page and "已逾期" not in page and "添加跟进记录" not in page
+    assert len(key_person.follow_ups) == 1  # the log is kept
+    group = db.session.get(JointDefenceGroup, records["group"].id)
+    assert group.leader_resident_id is None and group.members == []
+    assert db.session.get(Household, household.id).status == "closed"
+    assert household.household_number not in visible_text(web.get(f"/visits/grids/{world.grid_b.id}"))
+    feed = visible_text(web.get(f"/population-changes/?grid={world.grid_b.id}"))
+    assert "销户" in feed and "最后一名成员死亡" in feed
 
 
 def test_the_edit_page_shows_numbers_masked_and_keeps_them_when_left_empty(web_as, world):

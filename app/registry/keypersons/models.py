@@ -42,6 +42,8 @@ class KeyPerson(db.Model):
     details: Mapped[dict] = mapped_column(JSON, default=dict)
     start_date: Mapped[date]
     end_date: Mapped[date | None]
+    # Why the listing ended: typed at 解除列管, or the death or moving away that ended it.
+    end_reason: Mapped[str] = mapped_column(String(200), default="", server_default="")
     status: Mapped[str] = mapped_column(String(16), default="active", index=True)
     responsible_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff_member.id"))
     note: Mapped[str] = mapped_column(Text, default="")

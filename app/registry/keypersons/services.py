@@ -189,9 +189,7 @@ def close_key_person(key_person: KeyPerson, end_date: date | None, reason: str =
     if end_date > local_today():
         raise KeyPersonError(_("解除日期不能晚于今天。"), "end_date")
     reason = (reason or "").strip()
-    key_person.status, key_person.end_date = "closed", end_date
-    if reason:
-        key_person.note = f"{key_person.note}\n{end_date.isoformat()} {reason}".strip()
+    key_person.status, key_person.end_date, key_person.end_reason = "closed", end_date, reason[:200]
     audit.record(
         "key_person_closed",
         target=key_person,

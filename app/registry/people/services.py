@@ -8,8 +8,9 @@ from datetime import date
 
 from flask_babel import gettext as _
 from pypinyin import Style, lazy_pinyin
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
+from app.auth import audit
 from app.core.timeutil import local_today
 from app.extensions import db
 from app.org.models import Building, Division
@@ -190,6 +191,46 @@ def end_residence(resident: Resident, kind: str, day: date, note: str = "", user
         note=note,
         user=user,
     )
+    _end_what_followed(resident, kind, day, membership.household if membership else None, user)
+
+
+def _end_what_followed(resident: Resident, kind: str, day: date, household: Household | None, user) -> None:
+    """A death or moving away ends what the register kept following about the person:
+    their key-person listings (with the reason; follow-ups stop coming due, the log
+    stays), their leading of a 十户联防 group, and — when nobody is left in it — their
+    household, which then leaves the visit lists and its group (销户)."""
+    from app.registry.keypersons.models import KeyPerson
+    from app.registry.organisations.models import JointDefenceGroup, JointDefenceMember
+
+    reason = _("死亡") if kind == "death" else _("迁出")
+    for key_person in db.session.scalars(
+        select(KeyPerson).where(KeyPerson.resident_id == resident.id, KeyPerson.status == "active")
+    ):
+        key_person.status, key_person.end_date, key_person.end_reason = (
+            "closed",
+            max(day, key_person.start_date),
+            reason,
+        )
+        audit.record("key_person_closed", target=key_person, actor=user, summary=f"{day.isoformat()} {reason}")
+    for group in db.session.scalars(
+        select(JointDefenceGroup).where(JointDefenceGroup.leader_resident_id == resident.id)
+    ):
+        group.leader_resident_id = None
+    if household is not None and household.status == "active" and not household.current_members:
+        before = household_snapshot(household)
+        household.status = "closed"
+        db.session.execute(delete(JointDefenceMember).where(JointDefenceMember.household_id == household.id))
+        db.session.flush()
+        record_event(
+            "household_closed",
+            household.grid_id,
+            occurred_on=day,
+            household=household,
+            before=before,
+            after=household_snapshot(household),
+            note=_("最后一名成员%(reason)s", reason=reason),
+            user=user,
+        )
 
 
 # --- Households ----------------------------------------------------------------------
