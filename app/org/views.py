@@ -249,7 +249,7 @@ def split_grid(division_id: int):
         try:
             boundaries.check_split(grid, specs, form.effective_date.data)
         except services.OrgError as error:
-            errors[error.field or "form"] = str(error)
+            _split_error(form, errors, error)
         if plan.unplaced:
             errors["placements"] = _(
                 "还有 %(n)d 条没有楼栋的记录未指定新网格，请逐条选择或统一指定。", n=len(plan.unplaced)
@@ -271,7 +271,7 @@ def split_grid(division_id: int):
                 )
             except services.OrgError as error:
                 db.session.rollback()
-                errors[error.field or "form"] = str(error)
+                _split_error(form, errors, error)
             else:
                 db.session.commit()
                 flash(_("网格已拆分，住户、房屋等记录已随楼栋转入新网格，原网格保留在历史中。"), "success")
@@ -290,6 +290,15 @@ def split_grid(division_id: int):
         digest=digest,
         kinds=_shown_kinds(carry.KINDS),
     )
+
+
+def _split_error(form: SplitForm, errors: dict[str, str], error: services.OrgError) -> None:
+    """A refusal at the field it is about: the form's own fields, or the page's parts."""
+    if error.field in ("effective_date", "reason"):
+        form[error.field].errors = [str(error)]
+        errors["fields"] = str(error)  # keeps the confirmation away until it is fixed
+    else:
+        errors[error.field or "form"] = str(error)
 
 
 def _chosen_part(field: str, count: int, default: int | None = None) -> int | None:

@@ -139,3 +139,10 @@ def _buttons(form):
     from tests.web import _buttons as buttons
 
     return buttons(form)
+
+
+def test_a_date_before_the_grid_began_is_refused_at_the_date_field(web_as, world):
+    form = _fill(_split_form(web_as("admin"), world), **{"place-rest": "0", "effective_date": "2020-01-01"})
+    page = press(form, "预览")
+    assert 'id="effective_date-error">生效日期须晚于网格' in page.text
+    assert "确认拆分" not in [label for _n, _v, label in _buttons(form_on(page))]

@@ -72,6 +72,7 @@ WHO_OPENS = {
     "printing.manual_print": WORKING,
     "printing.publicity_index": GRID_WORK,
     "public.api_keys": COUNTY,
+    "registry.bulk_households": EDITORS,
     "registry.care_tags": COUNTY,
     "registry.change_feed": GRID_WORK,
     "registry.create_group": EDITORS,

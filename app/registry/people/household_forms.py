@@ -128,3 +128,16 @@ class MergeForm(Form):
     )
     day = _day(_l("并户日期"))
     submit = SubmitField(_l("下一步"))
+
+
+class BulkHouseholdForm(Form):
+    """批量调整: the households ticked on the page (read from the request by the view)
+    go to another grid of the community, or get another visit class. Each button
+    checks only its own fields."""
+
+    to_grid = SelectField(_l("调整到网格"), coerce=int, validate_choice=False)
+    day = DateField(_l("调整日期"), validators=[Optional()], format="%Y-%m-%d", default=local_today)
+    reason = StringField(_l("调整原因"), validators=[Length(max=200)])
+    move = SubmitField(_l("调整网格"))
+    visit_class = SelectField(_l("走访分类"), coerce=int, choices=visit_classes.choices, validate_choice=False)
+    reclassify = SubmitField(_l("更改走访分类"))

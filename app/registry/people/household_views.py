@@ -9,6 +9,7 @@ from datetime import date
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app.auth.decorators import require
@@ -28,6 +29,7 @@ from app.registry.people import reference, services
 from app.registry.people.changes import correction_summaries
 from app.registry.people.household_forms import (
     AddMemberForm,
+    BulkHouseholdForm,
     ChangeHeadForm,
     HouseholdEditForm,
     HouseholdForm,
@@ -127,6 +129,111 @@ def household_list():
         grids=visible_grids(),
         types=reference.HOUSEHOLD_TYPES,
         visit_classes=visit_classes.names(),
+    )
+
+
+BULK_LIMIT = 500  # households on one bulk page: a grid holds 300–1,000
+
+
+@bp.route("/households/bulk", methods=["GET", "POST"])
+@login_required
+def bulk_households():
+    """批量调整: the households of one grid found by building, search text or visit class,
+    ticked (all by default), then moved to another grid of the community (网格调整:
+    town staff and county administrators) or given another visit class — each with the
+    events and audit of doing it one at a time."""
+    from app.adjustments import carry  # above the registers: it moves their records
+
+    require(Permission.EDIT_REGISTERS)
+    grids = visible_grids()
+    grid = next((g for g in grids if g.id == request.args.get("grid", type=int)), None)
+    buildings = (
+        buildings_in_order(db.session.scalars(select(Building).where(Building.grid_id == grid.id)))
+        if grid is not None
+        else []
+    )
+    building_id = request.args.get("building", type=int)
+    query = request.args.get("q", "").strip()
+    visit_class = request.args.get("visit", type=int)
+    households: list[Household] = []
+    if grid is not None:
+        statement = filter_households(
+            scoped_select(Household),
+            query=query,
+            grid_id=grid.id,
+            visit_class=visit_class if visit_class in visit_classes.LEVELS else None,
+        ).options(selectinload(Household.building), selectinload(Household.head))
+        if building_id:
+            statement = statement.where(Household.building_id == building_id)
+        households = list(db.session.scalars(statement.limit(BULK_LIMIT + 1)))
+    may_move = current_user.can(Permission.EDIT_STRUCTURE)
+    form = BulkHouseholdForm()
+    targets = [g for g in grids if grid is not None and g.parent_id == grid.parent_id and g.id != grid.id]
+    form.to_grid.choices = [(0, _("请选择"))] + [(g.id, grid_label(g)) for g in targets]
+    ticked = {int(v) for v in request.form.getlist("household") if v.isdigit()} if request.method == "POST" else None
+    if form.validate_on_submit() and (form.move.data or form.reclassify.data):
+        chosen = [h for h in households if h.id in (ticked or set())]
+        if not chosen:
+            form.form_errors.append(_("请至少选择一户。"))
+        elif form.move.data:
+            if not may_move:
+                abort(403)
+            target = next((g for g in targets if g.id == form.to_grid.data), None)
+            if target is None:
+                form.to_grid.errors = [_("请选择本社区（村）的另一网格。")]
+            elif form.day.data is None:
+                form.day.errors = [_("请输入有效日期，格式为 YYYY-MM-DD。")]
+            elif not (form.reason.data or "").strip():
+                form.reason.errors = [_("此项为必填项。")]
+            else:
+                with saving(form) as saved:
+                    moved = carry.move_households(chosen, target, form.day.data, form.reason.data.strip(), current_user)
+                if saved:
+                    flash(_("已将 %(n)d 户调整到 %(grid)s。", n=moved, grid=target.name), "success")
+                    return redirect(url_for("registry.bulk_households", grid=target.id), code=303)
+        else:
+            if form.visit_class.data not in visit_classes.LEVELS:
+                form.visit_class.errors = [_("请选择走访分类。")]
+            else:
+                with saving(form) as saved:
+                    changed = 0
+                    for household in chosen:
+                        if household.visit_class != form.visit_class.data:
+                            services.update_household(
+                                household, _household_values(household, form.visit_class.data), user=current_user
+                            )
+                            changed += 1
+                if saved:
+                    flash(_("已更改 %(n)d 户的走访分类。", n=changed), "success")
+                    return redirect(request.full_path, code=303)
+    return render_template(
+        "registry/household_bulk.html",
+        form=form,
+        grids=grids,
+        grid=grid,
+        buildings=buildings,
+        building_id=building_id,
+        query=query,
+        visit_class=visit_class,
+        visit_classes=visit_classes.names(),
+        households=households[:BULK_LIMIT],
+        more=len(households) > BULK_LIMIT,
+        ticked=ticked,
+        may_move=may_move and bool(targets),
+    )
+
+
+def _household_values(household: Household, visit_class: int) -> services.HouseholdValues:
+    """The household as registered, with another visit class (what the edit form sends)."""
+    return services.HouseholdValues(
+        household_number=household.household_number,
+        household_type=household.household_type,
+        visit_class=visit_class,
+        building_id=household.building_id,
+        unit=household.unit,
+        room=household.room,
+        address_text=household.address_text,
+        note=household.note,
     )
 
 
