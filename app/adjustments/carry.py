@@ -37,6 +37,7 @@ from app.registry.housing.models import House, Rental, Shop
 from app.registry.keypersons.models import KeyPerson
 from app.registry.organisations.models import JointDefenceGroup, JointDefenceMember, Organisation
 from app.registry.people.models import Household, HouseholdMember, PopulationEvent, Resident
+from app.supervision.models import AssignedTask, Inspection, Rectification, TaskTarget
 
 KINDS = {
     "household": _l("住户"),
@@ -48,6 +49,8 @@ KINDS = {
     "organisation": _l("组织"),
     "group": _l("十户联防组"),
     "matter": _l("未办结事件"),
+    "task": _l("未完成的交办任务"),
+    "inspection": _l("待整改的督查"),
 }
 ADJUSTED = "grid_adjusted"  # the population event's kind: 网格调整
 
@@ -77,6 +80,8 @@ class Plan:
     placed_by_hand: list[Placement] = field(default_factory=list)
     # Households that go to another grid than their 十户联防 group: they leave it.
     leaving_groups: list[JointDefenceMember] = field(default_factory=list)
+    # A task given to two of the merged grids: the new grid takes it once.
+    duplicate_targets: list[TaskTarget] = field(default_factory=list)
 
     @property
     def unplaced(self) -> list[Placement]:
@@ -90,6 +95,7 @@ class Plan:
             (
                 sorted((kind, record.id, target) for kind, moves in self.moves.items() for record, target in moves),
                 sorted(member.id for member in self.leaving_groups),
+                sorted(task_target.id for task_target in self.duplicate_targets),
                 also,
             )
         )
@@ -229,6 +235,43 @@ def plan(
         else:
             target = by_hand("matter", matter, f"{matter.number} {matter.address}".strip())
         move("matter", matter, target)
+
+    # Open work of the grids themselves: tasks not yet reported done, and inspections
+    # with problems still to rectify (the inspection goes along, to be re-checked there).
+    tasks_taken: set[int] = set()
+    for task_target in db.session.scalars(
+        select(TaskTarget)
+        .join(AssignedTask)
+        .where(
+            TaskTarget.division_id.in_(grid_ids),
+            TaskTarget.completed_on.is_(None),
+            AssignedTask.withdrawn_at.is_(None),
+        )
+        .order_by(TaskTarget.id)
+    ):
+        if parts == 1 and task_target.task_id in tasks_taken:
+            result.duplicate_targets.append(task_target)
+            continue
+        tasks_taken.add(task_target.task_id)
+        move("task", task_target, by_hand("task", task_target, task_target.task.title))
+    shop_target = {shop.id: target for shop, target in result.moves["shop"]}
+    organisation_target = {organisation.id: target for organisation, target in result.moves["organisation"]}
+    for inspection in db.session.scalars(
+        select(Inspection)
+        .where(
+            Inspection.grid_id.in_(grid_ids),
+            Inspection.id.in_(select(Rectification.inspection_id).where(Rectification.status == "open")),
+        )
+        .order_by(Inspection.inspected_on, Inspection.id)
+    ):
+        if inspection.shop_id in shop_target:
+            target = shop_target[inspection.shop_id]
+        elif inspection.organisation_id in organisation_target:
+            target = organisation_target[inspection.organisation_id]
+        else:
+            label = f"{inspection.inspected_on.isoformat()} {inspection.point or inspection.items_checked}"
+            target = by_hand("inspection", inspection, label[:80])
+        move("inspection", inspection, target)
     return result
 
 
@@ -245,10 +288,11 @@ def apply(
     for kind, moves in plan.moves.items():
         if not moves:
             continue
+        column = "division_id" if kind == "task" else "grid_id"
         for record, target in moves:
             new_grid = new_grids[target]
-            old_grid_id = record.grid_id
-            record.grid_id = new_grid.id
+            old_grid_id = getattr(record, column)
+            setattr(record, column, new_grid.id)
             if isinstance(record, Matter):
                 # A matter owned or handled at the grid level follows it there.
                 if record.owner_division_id == old_grid_id:
@@ -284,6 +328,8 @@ def apply(
         )
     for member in plan.leaving_groups:
         db.session.delete(member)
+    for task_target in plan.duplicate_targets:
+        db.session.delete(task_target)
     db.session.flush()
 
 

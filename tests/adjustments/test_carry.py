@@ -161,3 +161,40 @@ def test_an_open_matter_moved_with_its_grid_keeps_its_number_and_deadline(world)
     fresh()
     moved = db.session.get(type(matter), matter.id)
     assert (moved.grid_id, moved.number, moved.handle_due_at) == (first.id, number, due)
+
+
+def test_open_tasks_and_inspections_to_rectify_go_with_the_grid_and_a_merged_task_counts_once(world):
+    from app.supervision.models import Inspection, TaskTarget
+
+    records = world.records["a"]
+    task = records["target"].task
+    twin = TaskTarget(task=task, division_id=world.grid_a2.id)
+    db.session.add(twin)
+    db.session.commit()
+    grids = [world.grid_a, world.grid_a2]
+    plan = carry.plan(grids, 1, {}, {}, 0, DAY)
+    assert plan.counts()["task"] == [1] and [t.id for t in plan.duplicate_targets] == [twin.id]
+    assert plan.counts()["inspection"] == [1]
+    change = boundaries.merge_grids(
+        grids, boundaries.NewGridSpec("012", "合并网格", boundaries.ProfileValues()), DAY, "精简", None
+    )
+    merged = change.grids("after")[0]
+    carry.apply(plan, grids, [merged], DAY, "精简")
+    db.session.commit()
+    fresh()
+    targets = list(db.session.scalars(select(TaskTarget).where(TaskTarget.task_id == task.id)))
+    assert [t.division_id for t in targets] == [merged.id]
+    assert db.session.get(Inspection, records["inspection"].id).grid_id == merged.id
+
+
+def test_a_finished_task_and_a_passed_rectification_stay_as_history(world):
+    from app.supervision.models import Inspection, TaskTarget
+
+    records = world.records["a"]
+    records["target"].completed_on = date(2024, 1, 20)
+    records["rectification"].status = "passed"
+    db.session.commit()
+    _split(world, {world.building_a.id: 0}, rest=1)
+    fresh()
+    assert db.session.get(TaskTarget, records["target"].id).division_id == world.grid_a.id
+    assert db.session.get(Inspection, records["inspection"].id).grid_id == world.grid_a.id
