@@ -84,6 +84,9 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     from app import assessment
 
     app.register_blueprint(assessment.bp)
+    from app import adjustments
+
+    app.register_blueprint(adjustments.bp)
     cli.init_app(app)
     return app
 

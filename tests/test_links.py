@@ -188,6 +188,8 @@ MAY_REFUSE_VALID_INPUT: dict[tuple[str, str], str] = {
     ("/matters/hotline/", "上传并检查"): "needs a 12345 export (tests/matters/test_hotline.py uploads real ones)",
     ("/households/N/merge", "下一步"): "asks for the number of another household of the grid",
     ("/households/N/members", "加入本户"): "asks for the ID number of someone already registered",
+    ("/assignments/N/end", "结束岗位"): "a grid worker's or chief's post ends through the handover page it leads "
+    "to (tests/adjustments/test_handover.py)",
     ("/binders/new", "生成迎检包"): "starts a print job: files in instance/, no row (tests/printing/test_binder.py)",
     ("/residents/N/leave", "确认"): "the walk picks the first resident, a household head, who must hand the "
     "household over first (tests/registry/test_household_views.py)",

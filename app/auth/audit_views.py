@@ -45,6 +45,7 @@ AUDIT_ACTIONS = {
     "grid_split": _l("拆分网格"),
     "grid_merged": _l("合并网格"),
     "grid_records_moved": _l("网格调整转入记录"),
+    "handover": _l("网格交接"),
     "building_created": _l("新建楼栋"),
     "staff_created": _l("新增网格力量"),
     "staff_updated": _l("修改网格力量"),

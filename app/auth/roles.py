@@ -237,7 +237,7 @@ def holds(user, permission: Permission | str) -> bool:
 # exists or not (app/auth/duties.py). Records of work one does, outside one's scope, are
 # 404 (app/core/scoping.py).
 GRID_WORK_BLUEPRINTS = frozenset(
-    {"registry", "visits", "patrols", "supervision", "assessment", "dashboard", "printing"}
+    {"registry", "visits", "patrols", "supervision", "assessment", "dashboard", "printing", "adjustments"}
 )
 GRID_WORK_ENDPOINTS = frozenset({"matters.indicator_table", "matters.export_indicators"})
 # Inside those blueprints but for everyone at work: the work manual, and the admission

@@ -131,6 +131,7 @@ def _anyone_signed_in(_user, _visible_ids) -> ColumnElement[bool]:
 def _rules() -> dict[type, Callable]:
     """How each record type hangs from the division tree. Built on first use: the
     feature packages import this module, so it cannot import their models at load."""
+    from app.adjustments.models import Handover
     from app.assessment.models import SatisfactionSurvey, ScoringRule, SurveyResponse, WarningCard
     from app.auth.models import AuditEvent, LoginSession, User
     from app.auth.roles import may_see_key_persons
@@ -165,6 +166,7 @@ def _rules() -> dict[type, Callable]:
             StaffMember.id.in_(select(StaffAssignment.staff_id).where(StaffAssignment.division_id.in_(ids))),
         ),
         StaffAssignment: lambda user, ids: StaffAssignment.division_id.in_(ids),
+        Handover: lambda user, ids: Handover.grid_id.in_(ids),
         ServiceTeam: lambda user, ids: ServiceTeam.division_id.in_(ids),
         TeamMembership: lambda user, ids: TeamMembership.team_id.in_(
             select(ServiceTeam.id).where(ServiceTeam.division_id.in_(ids))

@@ -330,6 +330,11 @@ def end_assignment(assignment_id: int):
     require(Permission.EDIT_GRID_DATA)
     form = EndAssignmentForm()
     message = None
+    from app.adjustments import handover  # above org: a handover moves the registers' caseload
+
+    if handover.needs_handover(assignment) and request.form.get("without_handover") != "1":
+        # A grid's worker or chief leaves with a handover: successor, pack, caseload.
+        return redirect(url_for("adjustments.handover_page", assignment_id=assignment.id), code=303)
     if form.validate_on_submit():
         try:
             rules.end_assignment(assignment, form.end_date.data)

@@ -195,7 +195,22 @@ def grid_history(division_id: int):
             .order_by(GridProfile.effective_from.desc(), GridProfile.id.desc())
         )
     )
-    return render_template("org/grid_history.html", grid=grid, profiles=profiles, changes=boundaries.grid_changes(grid))
+    from app.adjustments.models import Handover  # above org: handovers carry the registers' caseload
+
+    handovers = list(
+        db.session.scalars(
+            select(Handover)
+            .where(Handover.grid_id == grid.id)
+            .order_by(Handover.handed_over_on.desc(), Handover.id.desc())
+        )
+    )
+    return render_template(
+        "org/grid_history.html",
+        grid=grid,
+        profiles=profiles,
+        changes=boundaries.grid_changes(grid),
+        handovers=handovers,
+    )
 
 
 @bp.route("/grids/<int:division_id>/split", methods=["GET", "POST"])

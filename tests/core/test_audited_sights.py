@@ -46,6 +46,7 @@ ALIASES = {
     "card_id": "warning_card",
     "survey_id": "satisfaction_survey",
     "user_id": "user_account",
+    "assignment_id": "staff_assignment",
 }
 # Arguments that name no record of the county's registers.
 NOT_RECORDS = {

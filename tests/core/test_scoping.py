@@ -146,7 +146,27 @@ def out_of_scope_records(world):
         "type_id": [db.session.scalar(select(MatterType.id))],
         "api_key_id": [_an_api_key_id()],
         **_administration_records(),
+        "handover_id": [_a_handover_id(world)],
     }
+
+
+def _a_handover_id(world) -> int:
+    """A handover of grid B (its pack a stand-in: the walk only asks for it)."""
+    from app.adjustments.models import Handover
+
+    staff = world.staff["worker_b"]
+    record = Handover(
+        grid_id=world.grid_b.id,
+        assignment_id=staff.assignments[0].id,
+        leaver_id=staff.id,
+        successor_id=staff.id,
+        handed_over_on=START,
+        pack_sha256="0" * 64,
+        pack_pdf=b"%PDF-1.7",
+    )
+    db.session.add(record)
+    db.session.commit()
+    return record.id
 
 
 def _administration_records() -> dict[str, list[int]]:
@@ -215,6 +235,7 @@ def test_every_url_parameter_is_known(app):
             "rectification_id",
             "card_id",
             "survey_id",
+            "handover_id",
         }
         | set(STEP_NAMES)
     )
