@@ -12,6 +12,7 @@ from app.adjustments.models import Handover
 from app.auth import audit
 from app.auth.decorators import require
 from app.auth.roles import Permission
+from app.core import once
 from app.core.forms import saving
 from app.core.rendering import pdf_download
 from app.core.scoping import get_visible_or_404
@@ -37,6 +38,9 @@ def handover_page(assignment_id: int):
         elif form.end_date.data is None:
             form.end_date.errors = [_("请输入有效日期，格式为 YYYY-MM-DD。")]
         elif form.preview.data:
+            # Printing reads: the form's one-time token is let go, so that 确认交接 on the
+            # same page is not taken for this form sent again.
+            once.release()
             contents = handover.pack_contents(assignment, successor, form.end_date.data, current_user)
             printed = handover.render_pack(contents)
             audit.record_now(

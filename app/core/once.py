@@ -92,6 +92,14 @@ def _before_request():
     return None
 
 
+def release() -> None:
+    """Let the form's token go: for a button that only reads (a print of what the form
+    would do), so that the same rendered form may still be sent to do it. The claim,
+    flushed but not committed, is rolled back with whatever else is pending."""
+    if g.pop("once_claim", None) is not None:
+        db.session.rollback()
+
+
 def _on_commit(session: Session) -> None:
     # Only the request's own session commits the claim it flushed.
     from flask import has_request_context

@@ -81,6 +81,8 @@ def test_confirming_hands_over_the_caseload_and_ends_the_leavers_session(app, we
     form["successor"] = str(world.staff["chief_a"].id)
     form["end_date"] = date.today().isoformat()
     assert form["account"].value == "disabled"
+    # The person prints the pack for signing first, then confirms on the same page.
+    assert press(form, "打印交接清单").content_type == "application/pdf"
     done = press(form, "确认交接")
     assert done.status_int == 303 and done.headers["Location"].endswith(f"/grids/{world.grid_a.id}/history")
     history = done.follow()
