@@ -22,14 +22,13 @@ from app.printing.ledgers import LedgerScope, all_ledgers, get_ledger, ledger_pd
 from app.printing.pdf import PrintResult
 
 
-def printable_divisions(user=None) -> list[Division]:
-    return list(
-        db.session.scalars(
-            scoped_select(Division, user)
-            .where(Division.level.in_(("community", "grid")), Division.status == "active")
-            .order_by(Division.code)
-        )
-    )
+def printable_divisions(user=None, include_retired: bool = False) -> list[Division]:
+    """Communities and grids in scope; with `include_retired`, grids retired by a split or
+    merge too — their ledgers of the periods they existed still print."""
+    statement = scoped_select(Division, user).where(Division.level.in_(("community", "grid")))
+    if not include_retired:
+        statement = statement.where(Division.status == "active")
+    return list(db.session.scalars(statement.order_by(Division.code)))
 
 
 def print_detail(document: str, scope_label: str, records: int, result: PrintResult | None = None) -> dict:
@@ -57,7 +56,7 @@ def may_print(ledger, user) -> bool:
 @login_required
 def ledgers():
     """The ledger list and the print form (GET: printing reads, but writes the audit)."""
-    divisions = printable_divisions()
+    divisions = printable_divisions(include_retired=True)
     form = LedgerForm(request.args)
     form.division_id.choices = division_choices(divisions)
     available = [ledger for ledger in all_ledgers() if may_print(ledger, current_user)]
@@ -76,6 +75,9 @@ def ledgers():
         return render_template("printing/ledgers.html", form=form, ledgers=available), 400
     if form.end.data < form.start.data:
         form.end.errors = [_("截止日期早于起始日期。")]
+        return render_template("printing/ledgers.html", form=form, ledgers=available), 400
+    if not division.is_active and division.valid_to is not None and form.start.data > division.valid_to:
+        form.start.errors = [_("该网格已于 %(d)s 撤销，请选择此前的期间。", d=division.valid_to.isoformat())]
         return render_template("printing/ledgers.html", form=form, ledgers=available), 400
     scope = LedgerScope(division, form.start.data, form.end.data)
     return _output(ledger, scope, form.output.data)
