@@ -10,7 +10,7 @@ from datetime import date
 from flask import abort, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from app.assessment import bp, reference, scoring
 from app.auth import audit
@@ -55,8 +55,14 @@ def _picked_unit() -> Division | None:
     return get_visible_or_404(Division, division_id) if division_id else None
 
 
-def _grids(unit: Division | None) -> list[Division]:
-    statement = scoped_select(Division).where(Division.level == "grid", Division.status == "active")
+def _grids(unit: Division | None, period: scoring.Period) -> list[Division]:
+    """The grids that existed during the period: a grid retired by a split or merge is
+    scored for the months it was there, its new grids from the day they began."""
+    statement = scoped_select(Division).where(
+        Division.level == "grid",
+        Division.valid_from <= period.last,
+        or_(Division.valid_to.is_(None), Division.valid_to >= period.first),
+    )
     if unit is not None:
         statement = statement.where(Division.code.startswith(unit.code, autoescape=True))
     return list(db.session.scalars(statement.order_by(Division.code)))
@@ -71,7 +77,7 @@ def own_staff_ids() -> list[int] | None:
 
 
 def _rows(kind: str, period: scoring.Period, unit: Division | None) -> list[scoring.ScoreRow]:
-    grids = _grids(unit)
+    grids = _grids(unit, period)
     if kind == "worker":
         return scoring.worker_board(grids, period, staff_ids=own_staff_ids())
     return scoring.grid_board(grids, period)
@@ -177,7 +183,7 @@ def worker_breakdown(staff_id: int):
     if own is not None and staff.id not in own:
         abort(404)
     period = _period()
-    grids = _grids(None)
+    grids = _grids(None, period)
     rows = scoring.worker_board(grids, period, staff_ids=[staff.id])
     if not rows:
         abort(404)

@@ -29,7 +29,7 @@ def _handover_form(web, world):
     assignment = _worker_assignment(world)
     ended = press(form_on(page, action=f"/assignments/{assignment.id}/end"), "结束岗位")
     assert ended.status_int == 303 and ended.headers["Location"].endswith(f"/assignments/{assignment.id}/handover")
-    return form_on(ended.follow())
+    return form_on(ended.follow(), field="successor")
 
 
 def _caseload(world):
@@ -115,3 +115,22 @@ def test_another_grids_assignment_cannot_be_handed_over(web_as, world):
     web = web_as("station_a")
     other = world.staff["worker_b"].assignments[0]
     assert web.get(f"/assignments/{other.id}/handover", expect_errors=True).status_int == 404
+
+
+def test_with_nobody_to_take_over_the_post_can_still_be_ended(web_as, world):
+    chief = next(a for a in world.staff["chief_a"].assignments if a.division_id == world.grid_a.id)
+    chief.end_date = date(2025, 1, 1)  # the grid chief left earlier; nobody else is in post
+    for assignment in db.session.scalars(select(StaffAssignment).where(StaffAssignment.end_date.is_(None))):
+        if assignment.staff_id != world.staff["worker_a"].id and assignment.role in (
+            "grid_chief",
+            "full_time_worker",
+            "part_time_worker",
+        ):
+            assignment.end_date = date(2025, 1, 1)
+    db.session.commit()
+    page = _handover_form(web_as("station_a"), world).response
+    assert "没有其他在岗的网格长或网格员可以接收" in visible_text(page)
+    done = press(form_on(page, button="不交接，直接结束岗位"), "不交接，直接结束岗位")
+    assert done.status_int == 303
+    fresh()
+    assert _worker_assignment(world).end_date is not None and db.session.scalar(select(Handover)) is None
