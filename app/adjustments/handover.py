@@ -14,7 +14,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
 from app.adjustments.models import Handover
-from app.auth import audit
+from app.auth import accounts, audit
 from app.auth.roles import may_see_key_persons
 from app.auth.signin import end_all_sessions
 from app.extensions import db
@@ -197,9 +197,12 @@ def hand_over(
         moved += 1
     leaver_account = assignment.staff.user
     if leaver_account is not None:
+        # Taking access away may come with the handover (audited as the security
+        # administrator's 停用 is); giving it back, or another scope, stays with them.
         if account_action == "disabled":
-            leaver_account.is_enabled = False
-        end_all_sessions(leaver_account, "handover")
+            accounts.set_enabled(leaver_account, False, viewer)
+        else:
+            end_all_sessions(leaver_account, "handover")
     handover = Handover(
         grid_id=assignment.division_id,
         assignment_id=assignment.id,

@@ -10,7 +10,7 @@ from datetime import date
 from sqlalchemy import select
 
 from app.adjustments.models import Handover
-from app.auth.models import User
+from app.auth.models import AuditEvent, User
 from app.extensions import db
 from app.org.models import StaffAssignment
 from app.registry.keypersons.models import KeyPerson
@@ -92,6 +92,8 @@ def test_confirming_hands_over_the_caseload_and_ends_the_leavers_session(app, we
     assert _worker_assignment(world).end_date == date.today()
     assert db.session.get(KeyPerson, key_person.id).responsible_staff_id == world.staff["chief_a"].id
     assert db.session.get(User, world.users["worker_a"].id).is_enabled is False
+    disabled = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "account_disabled"))
+    assert disabled.target_id == world.users["worker_a"].id and disabled.actor_name == "station_a"
     # The leaver's open session stops working at once.
     assert leaver.get("/").headers.get("Location", "").split("?")[0].endswith("/login")
     # The pack kept with the handover is the one printed for signing, byte for byte.

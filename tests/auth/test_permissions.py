@@ -15,6 +15,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
+
 from app.auth.roles import (
     ROLE_PERMISSIONS,
     Permission,
@@ -189,6 +191,7 @@ def _csrf(client, path: str) -> dict:
     return {"csrf_token": match.group(1)} if match else {}
 
 
+@pytest.mark.slow  # a walk of every route (the fast lane leaves walks out)
 def test_without_signing_in_every_staff_page_leads_to_the_login_page(app, world, client):
     token = _csrf(client, "/login")  # so that a POST is refused for want of a sign-in, not of CSRF
     checked = 0
@@ -204,6 +207,7 @@ def test_without_signing_in_every_staff_page_leads_to_the_login_page(app, world,
     assert checked > 200
 
 
+@pytest.mark.slow  # a walk of every route (the fast lane leaves walks out)
 def test_a_department_handler_is_refused_all_grid_work_with_403(app, world, client_as):
     """Lists and records alike, an existing id or not: the answer is the same 403."""
     client = client_as("dept")

@@ -250,6 +250,7 @@ def _session_csrf(client) -> dict:
     return {"csrf_token": match.group(1)} if match else {}
 
 
+@pytest.mark.slow  # a walk of every record URL, GET and POST (the fast lane leaves walks out)
 @pytest.mark.parametrize("username", ["worker_a", "dept", "station_a"])
 def test_every_record_url_is_404_out_of_scope(app, world, client_as, username):
     """Forged requests: every record URL outside the user's scope, GET and POST."""
