@@ -31,7 +31,7 @@ from app.auth import audit
 from app.extensions import db
 from app.matters.models import Matter
 from app.matters.reference import OPEN_STATUSES
-from app.org.models import Division
+from app.org.models import Building, Division
 from app.org.services import OrgError
 from app.registry.housing.models import House, Rental, Shop
 from app.registry.keypersons.models import KeyPerson
@@ -381,5 +381,52 @@ def move_households(households: list[Household], to_grid: Division, day: date, r
             .where(JointDefenceMember.household_id.in_(ids), JointDefenceGroup.grid_id != to_grid.id)
         )
     )
+    _take_emptied_buildings(plan, source, to_grid, ids, day)
     apply(plan, [source], [to_grid], day, reason, user)
     return len(households)
+
+
+def _take_emptied_buildings(plan: Plan, source: Division, to_grid: Division, moved: list[int], day: date) -> None:
+    """A building all of whose households move goes along — the building itself, its
+    houses, their current rentals and open shops — so the grids' buildings keep
+    covering their households (无缝覆盖)."""
+    building_ids = {
+        building_id
+        for building_id in db.session.scalars(select(Household.building_id).where(Household.id.in_(moved)))
+        if building_id is not None
+    }
+    staying = set(
+        db.session.scalars(
+            select(Household.building_id).where(
+                Household.building_id.in_(building_ids),
+                Household.status == "active",
+                Household.id.not_in(moved),
+            )
+        )
+    )
+    emptied = [
+        building
+        for building in db.session.scalars(select(Building).where(Building.id.in_(building_ids - staying)))
+        if building.grid_id == source.id
+    ]
+    if not emptied:
+        return
+    for building in emptied:
+        building.grid_id = to_grid.id
+    houses = list(
+        db.session.scalars(
+            select(House).where(House.building_id.in_([b.id for b in emptied]), House.grid_id == source.id)
+        )
+    )
+    house_ids = [house.id for house in houses]
+    plan.moves["house"] = [(house, 0) for house in houses]
+    plan.moves["rental"] = [
+        (rental, 0)
+        for rental in db.session.scalars(
+            select(Rental).where(Rental.house_id.in_(house_ids), or_(Rental.end_date.is_(None), Rental.end_date >= day))
+        )
+    ]
+    plan.moves["shop"] = [
+        (shop, 0)
+        for shop in db.session.scalars(select(Shop).where(Shop.house_id.in_(house_ids), Shop.status == "open"))
+    ]

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.org.models import Building
+from app.registry.housing.models import House, Rental
 from app.registry.keypersons.models import KeyPerson
 from app.registry.organisations.models import JointDefenceMember
 from app.registry.people.models import Household, PopulationEvent, Resident
@@ -49,6 +50,12 @@ def test_ticked_households_move_to_another_grid_of_the_community_with_their_peop
     assert db.session.get(Resident, resident.id).grid_id == world.grid_a2.id
     assert db.session.get(KeyPerson, world.records["a"]["key_person"].id).grid_id == world.grid_a2.id
     assert db.session.get(Household, other.id).grid_id == world.grid_a.id  # unticked: stays
+    # Its building emptied: the building, its house and the house's rental go along; the
+    # unticked household's building stays.
+    assert db.session.get(Building, world.building_a.id).grid_id == world.grid_a2.id
+    assert db.session.get(House, world.records["a"]["house"].id).grid_id == world.grid_a2.id
+    assert db.session.get(Rental, world.records["a"]["rental"].id).grid_id == world.grid_a2.id
+    assert db.session.get(Building, other.building_id).grid_id == world.grid_a.id
     # Its 十户联防 group stays in grid A: the household leaves it.
     assert db.session.scalar(select(JointDefenceMember).where(JointDefenceMember.household_id == household.id)) is None
     event = db.session.scalar(
