@@ -4,12 +4,14 @@ and applied in the transaction of the split or merge itself.
 A record goes where its building goes: households, houses and open matters by their
 building, residents with their household, key persons with their resident, rentals
 with their house, shops with the house they trade from, a 十户联防 group where most of
-its households go. What has no building — rural households at a free-text address,
-organisations, a shop without a house — is placed by the person doing the split, one
-by one or all the rest at once (`placed_by_hand`). Nothing is left behind on a retired
+its households go, inspections still to rectify with their shop or organisation. What
+has no building — rural households at a free-text address, organisations, a shop
+without a house, open task targets — is placed by the person doing the split, one by
+one or all the rest at once (`placed_by_hand`). Nothing is left behind on a retired
 grid except history: visits, patrols, closed matters, ended rentals, closed shops,
-people who died or moved away, and past population events keep the grid they
-belonged to on their date.
+finished tasks, passed rectifications, people who died or moved away, and past
+population events keep the grid they belonged to on their date. `move_households` is
+the same for households moved in bulk to another grid of their community.
 
 Applying writes one 网格调整 population event per household (and per shop, and per
 resident placed without a household) in the feeds of both grids, and one audit entry
