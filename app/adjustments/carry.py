@@ -10,8 +10,8 @@ without a house, open task targets — is placed by the person doing the split, 
 one or all the rest at once (`placed_by_hand`). Nothing is left behind on a retired
 grid except history: visits, patrols, closed matters, ended rentals, closed shops,
 finished tasks, passed rectifications, people who died or moved away, and past
-population events keep the grid they belonged to on their date. `move_households` is
-the same for households moved in bulk to another grid of their community.
+population events keep the grid they belonged to on their date. Households moved in
+bulk to another grid of their community go the same way (app/adjustments/bulk.py).
 
 Applying writes one 网格调整 population event per household (and per shop, and per
 resident placed without a household) in the feeds of both grids, and one audit entry
@@ -27,19 +27,19 @@ from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
+from app.adjustments.open_work import open_matters, open_task_targets, rental_current_on
 from app.auth import audit
 from app.extensions import db
 from app.matters.models import Matter
-from app.matters.reference import OPEN_STATUSES
-from app.org.models import Building, Division
+from app.org.models import Division
 from app.org.services import OrgError
 from app.registry.housing.models import House, Rental, Shop
 from app.registry.keypersons.models import KeyPerson
 from app.registry.organisations.models import JointDefenceGroup, JointDefenceMember, Organisation
 from app.registry.people.models import Household, HouseholdMember, PopulationEvent, Resident
-from app.supervision.models import AssignedTask, Inspection, Rectification, TaskTarget
+from app.supervision.models import Inspection, Rectification, TaskTarget
 
 KINDS = {
     "household": _l("住户"),
@@ -135,6 +135,11 @@ def plan(
         result.placed_by_hand.append(Placement(kind, record, label, target))
         return target
 
+    def by_building(kind: str, record, building_id: int | None, label: str) -> int | None:
+        if building_id in building_part:
+            return building_part[building_id]
+        return by_hand(kind, record, label)
+
     def move(kind: str, record, target: int | None) -> None:
         if target is not None:
             result.moves[kind].append((record, target))
@@ -145,10 +150,9 @@ def plan(
         .where(Household.grid_id.in_(grid_ids), Household.status == "active")
         .order_by(Household.household_number, Household.id)
     ):
-        if household.building_id in building_part:
-            target = building_part[household.building_id]
-        else:
-            target = by_hand("household", household, household.address or household.household_number)
+        target = by_building(
+            "household", household, household.building_id, household.address or household.household_number
+        )
         household_target[household.id] = target
         move("household", household, target)
 
@@ -184,18 +188,13 @@ def plan(
 
     house_target: dict[int, int | None] = {}
     for house in db.session.scalars(select(House).where(House.grid_id.in_(grid_ids)).order_by(House.id)):
-        if house.building_id in building_part:
-            target = building_part[house.building_id]
-        else:
-            target = by_hand("house", house, house.address_text or house.owner_name)
+        target = by_building("house", house, house.building_id, house.address_text or house.owner_name)
         house_target[house.id] = target
         move("house", house, target)
 
     # Rentals that ended before the change stay with the retired grid, as history.
     for rental in db.session.scalars(
-        select(Rental)
-        .where(Rental.grid_id.in_(grid_ids), or_(Rental.end_date.is_(None), Rental.end_date >= effective_date))
-        .order_by(Rental.id)
+        select(Rental).where(Rental.grid_id.in_(grid_ids), rental_current_on(effective_date)).order_by(Rental.id)
     ):
         move("rental", rental, house_target.get(rental.house_id))
 
@@ -229,28 +228,17 @@ def plan(
             m for m in group.members if target is not None and household_target.get(m.household_id, target) != target
         )
 
-    for matter in db.session.scalars(
-        select(Matter).where(Matter.grid_id.in_(grid_ids), Matter.status.in_(OPEN_STATUSES)).order_by(Matter.number)
-    ):
-        if matter.building_id in building_part:
-            target = building_part[matter.building_id]
-        else:
-            target = by_hand("matter", matter, f"{matter.number} {matter.address}".strip())
-        move("matter", matter, target)
+    for matter in db.session.scalars(open_matters(grid_ids).order_by(Matter.number)):
+        move(
+            "matter",
+            matter,
+            by_building("matter", matter, matter.building_id, f"{matter.number} {matter.address}".strip()),
+        )
 
     # Open work of the grids themselves: tasks not yet reported done, and inspections
     # with problems still to rectify (the inspection goes along, to be re-checked there).
     tasks_taken: set[int] = set()
-    for task_target in db.session.scalars(
-        select(TaskTarget)
-        .join(AssignedTask)
-        .where(
-            TaskTarget.division_id.in_(grid_ids),
-            TaskTarget.completed_on.is_(None),
-            AssignedTask.withdrawn_at.is_(None),
-        )
-        .order_by(TaskTarget.id)
-    ):
+    for task_target in db.session.scalars(open_task_targets(grid_ids).order_by(TaskTarget.id)):
         if parts == 1 and task_target.task_id in tasks_taken:
             result.duplicate_targets.append(task_target)
             continue
@@ -333,102 +321,3 @@ def apply(
     for task_target in plan.duplicate_targets:
         db.session.delete(task_target)
     db.session.flush()
-
-
-def move_households(households: list[Household], to_grid: Division, day: date, reason: str, user=None) -> int:
-    """批量调整: households of one grid go to another grid of the same community without
-    moving house — a 网格调整, with the same events and audit as a split: their current
-    members and those members' key-person listings go with them, and a household whose
-    十户联防 group stays behind leaves it. Returns how many households moved."""
-    if not households:
-        raise OrgError(_("请至少选择一户。"), "households")
-    if not to_grid.is_grid or not to_grid.is_active:
-        raise OrgError(_("请选择在用的网格。"), "to_grid")
-    sources = {household.grid_id for household in households}
-    source = db.session.get(Division, next(iter(sources)))
-    if len(sources) != 1 or source is None:
-        raise OrgError(_("一次只能调整同一网格的住户。"), "households")
-    if source.id == to_grid.id:
-        raise OrgError(_("目标网格与原网格相同。"), "to_grid")
-    if source.parent_id != to_grid.parent_id:
-        raise OrgError(_("只能调整到同一社区（村）的另一网格。"), "to_grid")
-    if any(household.status != "active" for household in households):
-        raise OrgError(_("已销户的住户不能调整。"), "households")
-    if day < to_grid.valid_from:
-        raise OrgError(_("日期不能早于目标网格的设立日期。"), "day")
-    plan = Plan(1)
-    ids = [household.id for household in households]
-    plan.moves["household"] = [(household, 0) for household in households]
-    members = list(
-        db.session.scalars(
-            select(HouseholdMember).where(HouseholdMember.household_id.in_(ids), HouseholdMember.end_date.is_(None))
-        )
-    )
-    residents = [member.resident for member in members if member.resident.grid_id == source.id]
-    plan.moves["resident"] = [(resident, 0) for resident in residents]
-    plan.moves["key_person"] = [
-        (key_person, 0)
-        for key_person in db.session.scalars(
-            select(KeyPerson).where(
-                KeyPerson.resident_id.in_([resident.id for resident in residents]),
-                KeyPerson.grid_id == source.id,
-                KeyPerson.status == "active",
-            )
-        )
-    ]
-    plan.leaving_groups = list(
-        db.session.scalars(
-            select(JointDefenceMember)
-            .join(JointDefenceGroup)
-            .where(JointDefenceMember.household_id.in_(ids), JointDefenceGroup.grid_id != to_grid.id)
-        )
-    )
-    _take_emptied_buildings(plan, source, to_grid, ids, day)
-    apply(plan, [source], [to_grid], day, reason, user)
-    return len(households)
-
-
-def _take_emptied_buildings(plan: Plan, source: Division, to_grid: Division, moved: list[int], day: date) -> None:
-    """A building all of whose households move goes along — the building itself, its
-    houses, their current rentals and open shops — so the grids' buildings keep
-    covering their households (无缝覆盖)."""
-    building_ids = {
-        building_id
-        for building_id in db.session.scalars(select(Household.building_id).where(Household.id.in_(moved)))
-        if building_id is not None
-    }
-    staying = set(
-        db.session.scalars(
-            select(Household.building_id).where(
-                Household.building_id.in_(building_ids),
-                Household.status == "active",
-                Household.id.not_in(moved),
-            )
-        )
-    )
-    emptied = [
-        building
-        for building in db.session.scalars(select(Building).where(Building.id.in_(building_ids - staying)))
-        if building.grid_id == source.id
-    ]
-    if not emptied:
-        return
-    for building in emptied:
-        building.grid_id = to_grid.id
-    houses = list(
-        db.session.scalars(
-            select(House).where(House.building_id.in_([b.id for b in emptied]), House.grid_id == source.id)
-        )
-    )
-    house_ids = [house.id for house in houses]
-    plan.moves["house"] = [(house, 0) for house in houses]
-    plan.moves["rental"] = [
-        (rental, 0)
-        for rental in db.session.scalars(
-            select(Rental).where(Rental.house_id.in_(house_ids), or_(Rental.end_date.is_(None), Rental.end_date >= day))
-        )
-    ]
-    plan.moves["shop"] = [
-        (shop, 0)
-        for shop in db.session.scalars(select(Shop).where(Shop.house_id.in_(house_ids), Shop.status == "open"))
-    ]

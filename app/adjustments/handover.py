@@ -14,12 +14,12 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
 from app.adjustments.models import Handover
+from app.adjustments.open_work import open_matters, open_task_targets, rental_current_on
 from app.auth import accounts, audit
 from app.auth.roles import may_see_key_persons
 from app.auth.signin import end_all_sessions
 from app.extensions import db
 from app.matters.models import Matter
-from app.matters.reference import OPEN_STATUSES
 from app.org import staff_services
 from app.org.models import GRID_WORKER_ROLES, Division, StaffAssignment, StaffMember, StaffRole
 from app.org.services import OrgError
@@ -57,8 +57,10 @@ def successors(assignment: StaffAssignment) -> list[StaffMember]:
     )
     found: dict[int, tuple[int, StaffMember]] = {}
     for other in db.session.scalars(in_post.options(selectinload(StaffAssignment.staff))):
-        rank = 0 if other.division_id == grid.id and other.role == StaffRole.GRID_CHIEF.value else 1
-        rank = rank if other.division_id == grid.id else 2
+        if other.division_id != grid.id:
+            rank = 2  # a worker of another grid of the community
+        else:
+            rank = 0 if other.role == StaffRole.GRID_CHIEF.value else 1
         if other.staff_id not in found or rank < found[other.staff_id][0]:
             found[other.staff_id] = (rank, other.staff)
     return [staff for _rank, staff in sorted(found.values(), key=lambda item: (item[0], item[1].name))]
@@ -107,11 +109,7 @@ def pack_contents(assignment: StaffAssignment, successor: StaffMember, day: date
         key_persons = sorted(
             ((kp, keyperson_services.due_date(kp)) for kp in listed), key=lambda item: item[1] or date.max
         )
-    matters = list(
-        db.session.scalars(
-            select(Matter).where(Matter.grid_id == grid.id, Matter.status.in_(OPEN_STATUSES)).order_by(Matter.number)
-        )
-    )
+    matters = list(db.session.scalars(open_matters([grid.id]).order_by(Matter.number)))
     rectifications = list(
         db.session.scalars(
             select(Rectification)
@@ -120,23 +118,10 @@ def pack_contents(assignment: StaffAssignment, successor: StaffMember, day: date
             .order_by(Rectification.deadline)
         )
     )
-    tasks = list(
-        db.session.scalars(
-            select(TaskTarget)
-            .join(AssignedTask)
-            .where(
-                TaskTarget.division_id == grid.id,
-                TaskTarget.completed_on.is_(None),
-                AssignedTask.withdrawn_at.is_(None),
-            )
-            .order_by(AssignedTask.deadline)
-        )
-    )
+    tasks = list(db.session.scalars(open_task_targets([grid.id]).order_by(AssignedTask.deadline)))
     rentals = []
     for rental in db.session.scalars(
-        select(Rental)
-        .where(Rental.grid_id == grid.id, or_(Rental.end_date.is_(None), Rental.end_date >= day))
-        .options(selectinload(Rental.house))
+        select(Rental).where(Rental.grid_id == grid.id, rental_current_on(day)).options(selectinload(Rental.house))
     ):
         if not rental.agreement_signed:
             rentals.append((rental, _("未签")))

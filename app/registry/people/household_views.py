@@ -142,7 +142,7 @@ def bulk_households():
     ticked (all by default), then moved to another grid of the community (网格调整:
     town staff and county administrators) or given another visit class — each with the
     events and audit of doing it one at a time."""
-    from app.adjustments import carry  # above the registers: it moves their records
+    from app.adjustments import bulk  # above the registers: it moves their records
 
     require(Permission.EDIT_REGISTERS)
     grids = visible_grids()
@@ -187,7 +187,7 @@ def bulk_households():
                 form.reason.errors = [_("此项为必填项。")]
             else:
                 with saving(form) as saved:
-                    moved = carry.move_households(chosen, target, form.day.data, form.reason.data.strip(), current_user)
+                    moved = bulk.move_households(chosen, target, form.day.data, form.reason.data.strip(), current_user)
                 if saved:
                     flash(_("已将 %(n)d 户调整到 %(grid)s。", n=moved, grid=target.name), "success")
                     return redirect(url_for("registry.bulk_households", grid=target.id), code=303)
