@@ -5,9 +5,16 @@ app per test process lent to each test, clients signed in per role, and a small 
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import importlib.metadata
+import os
+import pickle
 import re
 import shutil
-from contextlib import contextmanager
+import sys
+import tempfile
+from collections.abc import Mapping
+from contextlib import contextmanager, suppress
 from datetime import date, datetime, time
 from pathlib import Path
 
@@ -17,7 +24,9 @@ from flask.globals import _cv_app
 from flask.testing import FlaskClient
 from jinja2 import BytecodeCache
 from sqlalchemy import event
+from sqlalchemy import inspect as sqlalchemy_inspect
 from sqlalchemy.engine import make_url
+from sqlalchemy.orm import make_transient_to_detached
 
 from app import create_app
 from app.core.database import write_transactions
@@ -95,21 +104,67 @@ def on_2026_11_20():
         yield
 
 
-@pytest.fixture(scope="session")
-def migrated_database(tmp_path_factory):
-    """Run the Alembic migrations once; each test gets a copy of the result."""
-    folder = tmp_path_factory.mktemp("template")
-    path = folder / "template.sqlite3"
-    app = create_app(
-        {"TESTING": True, "SECRET_KEY": "t", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}"},
-        instance_path=str(folder / "instance"),
-    )
-    from flask_migrate import upgrade
+ROOT = Path(__file__).resolve().parents[1]
+# The migrated database and the test county, kept between runs (per checkout) under a
+# name made of everything that could change them: the code, the migrations, the test
+# county, the installed packages and today's date (the county's records are dated
+# from it). Building them cost every test process three seconds of the fast lane.
+PREBUILT = Path(tempfile.gettempdir()) / "gridbook-test-databases"
 
-    with app.app_context():
-        upgrade()
-        db.engine.dispose()
-    return path
+
+def _prebuilt_key() -> str:
+    today = datetime.now(LOCAL_ZONE).date()  # the county's day, as the app reckons it
+    digest = hashlib.sha256(f"{ROOT}|{today.isoformat()}|{sys.version}".encode())
+    sources = sorted(
+        [*ROOT.glob("app/**/*.py"), *ROOT.glob("app/**/*.txt"), *ROOT.glob("migrations/**/*.py")]
+        + [*ROOT.glob("requirements*.txt")]
+        + [ROOT / "tests/factories.py", ROOT / "tests/conftest.py"]
+    )
+    for path in sources:
+        digest.update(path.relative_to(ROOT).as_posix().encode() + b"\0" + path.read_bytes())
+    for distribution in sorted(f"{d.name}=={d.version}" for d in importlib.metadata.distributions()):
+        digest.update(distribution.encode())
+    return digest.hexdigest()[:20]
+
+
+def _prebuilt(name: str, build):
+    """The file `name` (and what `build` returned) from the cache, built into it once
+    by `build(path)`: several test processes may build at once, the last one's file is
+    kept, each moved into place whole."""
+    PREBUILT.mkdir(exist_ok=True)
+    path = PREBUILT / f"{_prebuilt_key()}-{name}.sqlite3"
+    extra = path.with_suffix(".pickle")
+    if path.exists() and extra.exists():
+        return path, pickle.loads(extra.read_bytes())
+    with tempfile.TemporaryDirectory(dir=PREBUILT) as folder:
+        built = Path(folder) / "built.sqlite3"
+        value = build(built)
+        (Path(folder) / "built.pickle").write_bytes(pickle.dumps(value))
+        os.replace(built, path)
+        os.replace(Path(folder) / "built.pickle", extra)
+    for stale in PREBUILT.glob("*.*"):  # what earlier versions of the code built
+        with suppress(FileNotFoundError):  # (another process may be removing it too)
+            if stale.stat().st_mtime < path.stat().st_mtime - 24 * 3600:
+                stale.unlink()
+    return path, value
+
+
+@pytest.fixture(scope="session")
+def migrated_database():
+    """Run the Alembic migrations once (kept between runs); each test gets a copy."""
+
+    def build(path):
+        app = create_app(
+            {"TESTING": True, "SECRET_KEY": "t", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}"},
+            instance_path=str(path.parent / "instance"),
+        )
+        from flask_migrate import upgrade
+
+        with app.app_context():
+            upgrade()
+            db.engine.dispose()
+
+    return _prebuilt("migrated", build)[0]
 
 
 class IsolatedClient(FlaskClient):
@@ -178,21 +233,25 @@ def make_app(tmp_path, template, **overrides):
 
 
 @pytest.fixture(scope="session")
-def world_database(tmp_path_factory, migrated_database):
-    """The test county (tests/factories.py) built once per session — per xdist worker —
-    on a copy of the migrated database: each test that asks for `world` gets a copy of
-    this file and the county's records found again by id, instead of building it anew
+def world_database(migrated_database):
+    """The test county (tests/factories.py) built once (kept between runs) on a copy of
+    the migrated database: each test that asks for `world` gets a copy of this file and
+    the county's records by id (read when first used), instead of building it anew
     (which took most of the suite's time)."""
-    folder = tmp_path_factory.mktemp("world")
-    app = make_app(folder, migrated_database)
-    with app.app_context():
-        with write_transactions():
-            ids = _record_ids(build_world())
-        db.session.remove()  # (reading the ids began a transaction: the checkpoint would wait for it)
-        with db.engine.connect() as connection:  # one file to copy, nothing left in the WAL
-            connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-        db.engine.dispose()
-    return folder / "test.sqlite3", ids
+
+    def build(path):
+        app = make_app(path.parent, migrated_database)
+        with app.app_context():
+            with write_transactions():
+                ids = _record_ids(build_world())
+            db.session.remove()  # (reading the ids began a transaction: the checkpoint would wait for it)
+            with db.engine.connect() as connection:  # one file to copy, nothing left in the WAL
+                connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+            db.engine.dispose()
+        (path.parent / "test.sqlite3").replace(path)
+        return ids
+
+    return _prebuilt("world", build)
 
 
 def _record_ids(value):
@@ -208,10 +267,58 @@ def _record_ids(value):
 
 def _records(ids):
     if isinstance(ids, tuple) and len(ids) == 2 and isinstance(ids[0], type):
-        return db.session.get(*ids)
+        return _unread_record(*ids)
     if isinstance(ids, dict):
-        return {key: _records(item) for key, item in ids.items()}
+        return _TakenOnFirstRead(ids)
     return ids
+
+
+def _unread_record(model, record_id):
+    """The record with this id in the test's session, its columns read on first use —
+    as the records of a county just built and committed are: looking one up opens no
+    transaction, whose old snapshot could not write after the test's requests have."""
+    found = db.session.identity_map.get(db.session.identity_key(model, record_id))
+    if found is not None:
+        return found
+    record = sqlalchemy_inspect(model).class_manager.new_instance()
+    record.id = record_id
+    make_transient_to_detached(record)  # every other column expired
+    db.session.add(record)
+    return record
+
+
+class _TakenOnFirstRead(Mapping):
+    """One of the World's dicts, its records taken when a test first reads them (most
+    tests read a handful of the county's ~90)."""
+
+    def __init__(self, ids):
+        self._ids = ids
+        self._taken = {}
+
+    def __getitem__(self, key):
+        if key not in self._taken:
+            self._taken[key] = _records(self._ids[key])
+        return self._taken[key]
+
+    def __iter__(self):
+        return iter(self._ids)
+
+    def __len__(self):
+        return len(self._ids)
+
+
+class _PrebuiltWorld(World):
+    """The World of the prebuilt county, each field taken when first read."""
+
+    def __init__(self, ids):  # (not the dataclass's: nothing is taken yet)
+        self.__dict__["_ids"] = ids
+
+    def __getattr__(self, name):
+        ids = self.__dict__["_ids"]
+        if name not in ids:
+            raise AttributeError(name)
+        value = self.__dict__[name] = _records(ids[name])
+        return value
 
 
 @pytest.fixture(scope="session")
@@ -288,11 +395,7 @@ def runner(app):
 def world(app) -> World:
     ids = app.extensions.get("test_world_ids")
     if ids is not None:
-        world = World(**_records(ids))
-        # End the read that found them, as building ends with a commit: a transaction
-        # left open would hold an old snapshot that cannot write after the requests have.
-        db.session.commit()
-        return world
+        return _PrebuiltWorld(ids)
     with write_transactions():
         return build_world()
 

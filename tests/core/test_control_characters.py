@@ -9,6 +9,7 @@ from io import BytesIO
 from xml.etree import ElementTree
 
 import openpyxl
+import pytest
 from sqlalchemy import select
 
 from app.core.text import clean_text
@@ -79,6 +80,7 @@ def test_a_staff_form_is_cleaned(web_as, world):
     assert db.session.get(Resident, resident.id).workplace == "县农机站"
 
 
+@pytest.mark.slow  # every page, export and print of a record
 def test_text_stored_before_the_rule_leaves_every_output_valid(client_as, world):
     """Rows written before input was cleaned (or by a direct import into the
     database) still give parseable XML and JSON, a readable xlsx and a PDF."""

@@ -8,6 +8,7 @@ import ast
 import re
 from pathlib import Path
 
+import pytest
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
@@ -51,6 +52,7 @@ def _extracted_messages() -> set[str]:
     return found
 
 
+@pytest.mark.slow  # a scan of the whole catalogue
 def test_every_ui_string_has_an_english_translation():
     with open(ROOT / "app/translations/en/LC_MESSAGES/messages.po", "rb") as handle:
         catalog = read_po(handle)
@@ -101,6 +103,7 @@ def _untranslated_python_strings(path: Path) -> list[str]:
     ]
 
 
+@pytest.mark.slow  # a scan of every Python file
 def test_python_has_no_chinese_ui_text_outside_gettext():
     offenders = []
     for path in sorted((ROOT / "app").rglob("*.py")):

@@ -443,6 +443,7 @@ def test_title_header_and_layout(app):
     assert plain.active["A1"].value == "姓名"
 
 
+@pytest.mark.slow  # a table of thousands of rows
 def test_a_large_table_streams_from_a_generator(app):
     """write_only mode: rows are consumed one by one (the 200,000-row case is in bench/)."""
     rows = (

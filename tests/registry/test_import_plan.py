@@ -243,6 +243,7 @@ def test_care_tags_in_any_order_leave_a_person_unchanged(app, world):
     assert not events(kind="corrected")
 
 
+@pytest.mark.slow  # a file of thousands of rows
 def test_a_file_larger_than_one_look_up_batch(app, world):
     """1,200 people in 400 households: more than 500 ID numbers and household
     numbers, so every look-up runs in several batches."""
