@@ -14,8 +14,10 @@ population events keep the grid they belonged to on their date. Households moved
 bulk to another grid of their community go the same way (app/adjustments/bulk.py).
 
 Applying writes one 网格调整 population event per household (and per shop, and per
-resident placed without a household) in the feeds of both grids, and one audit entry
-per kind of record with the counts per new grid."""
+resident placed without a household) in the feeds of both grids, one CarriedRecord per
+household, matter, task target and inspection (so that their past still counts for
+the old grid: app/adjustments/history.py), and one audit entry per kind of record with the counts
+per new grid."""
 
 from __future__ import annotations
 
@@ -29,8 +31,10 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from app.adjustments.models import CarriedRecord
 from app.adjustments.open_work import open_matters, open_task_targets, rental_current_on
 from app.auth import audit
+from app.core.timeutil import local_day_start_utc
 from app.extensions import db
 from app.matters.models import Matter
 from app.org.models import Division
@@ -55,6 +59,10 @@ KINDS = {
     "inspection": _l("待整改的督查"),
 }
 ADJUSTED = "grid_adjusted"  # the population event's kind: 网格调整
+# Records whose past is counted by date — a household's quarter of key-group visits,
+# open work fallen overdue, urged, late, screened or inspected: where each was before
+# the adjustment is kept (CarriedRecord, app/adjustments/history.py).
+KEPT_WHERE_THEY_WERE = ("household", "matter", "task", "inspection")
 
 
 @dataclass
@@ -289,6 +297,17 @@ def apply(
                     record.owner_division_id = new_grid.id
                 if record.handler_division_id == old_grid_id:
                     record.handler_division_id = new_grid.id
+            if kind in KEPT_WHERE_THEY_WERE:
+                db.session.add(
+                    CarriedRecord(
+                        kind=kind,
+                        record_id=record.id,
+                        from_grid_id=old_grid_id,
+                        to_grid_id=new_grid.id,
+                        effective_on=effective_date,
+                        effective_from=local_day_start_utc(effective_date),
+                    )
+                )
             if kind in ("household", "shop") or (kind == "resident" and record.id in moved_alone):
                 db.session.add(
                     PopulationEvent(

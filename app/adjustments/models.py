@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, LargeBinary, String
+from sqlalchemy import ForeignKey, Index, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.timeutil import utcnow
@@ -37,3 +37,27 @@ class Handover(db.Model):
     leaver = relationship("StaffMember", foreign_keys=[leaver_id])
     successor = relationship("StaffMember", foreign_keys=[successor_id])
     recorded_by = relationship("User")
+
+
+class CarriedRecord(db.Model):
+    """A household, or open work — a matter, a task target, an inspection still to
+    rectify — carried by a split, merge or bulk move from one grid to another,
+    effective from a day. The record itself
+    now names the new grid; this row keeps where it was, so that what happened to it
+    before that day (visited as a key-group household, reported, urged, fallen late, screened,
+    inspected) still counts for
+    the grid it belonged to then: assessments and ledgers of past periods read it
+    through app.adjustments.history."""
+
+    __tablename__ = "carried_record"
+    __table_args__ = (Index("ix_carried_record_kind_record", "kind", "record_id", "effective_on"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # household | matter | task (a task target) | inspection
+    kind: Mapped[str] = mapped_column(String(16))
+    record_id: Mapped[int]
+    from_grid_id: Mapped[int] = mapped_column(ForeignKey("division.id"), index=True)
+    to_grid_id: Mapped[int] = mapped_column(ForeignKey("division.id"), index=True)
+    effective_on: Mapped[date]
+    # The start of that local day in UTC, for comparing with recorded times.
+    effective_from: Mapped[datetime]

@@ -26,7 +26,9 @@ the packages that own the records:
 Who an occurrence counts for: a grid-wide failing (a missed report, an overdue
 matter …) counts for the grid and for each grid worker assigned to it on that day;
 a patrol week counts for its worker and the grid; a card counts for whom it was
-issued to (the grid, or one worker) only."""
+issued to (the grid, or one worker) only. Matters, task targets and inspections that a
+split or merge carried into another grid count, for what happened before it, for the
+grid they were in then (app.adjustments.history)."""
 
 from __future__ import annotations
 
@@ -40,6 +42,7 @@ from typing import NamedTuple
 from flask_babel import lazy_gettext as _
 from sqlalchemy import func, select
 
+from app.adjustments.history import before_day, before_time, grid_then, was_in_grids
 from app.assessment import surveys
 from app.assessment.models import WarningCard
 
@@ -54,6 +57,7 @@ from app.matters.models import Matter, MatterStep
 from app.patrols import compliance
 from app.patrols.models import ChiefReport
 from app.supervision.inspections import late_rectifications
+from app.supervision.models import AssignedTask, Inspection, Rectification, TaskTarget
 from app.supervision.tasks import late_targets
 from app.visits import rates as visit_rates
 
@@ -186,10 +190,14 @@ def _report_slots(code: str, wanted: str):
 
 
 def matters_overdue(grid_ids: list[int], ctx: Context) -> list[Occurrence]:
+    """Counted on the day the matter was reported, for the grid it was in that day (a
+    matter carried by a later split still counts for the grid it left)."""
+    then = before_time(Matter.created_at)
+    grid = grid_then("matter", Matter.id, Matter.grid_id, then)
     rows = db.session.execute(
-        select(Matter.id, Matter.number, Matter.grid_id, Matter.created_at)
+        select(Matter.id, Matter.number, grid, Matter.created_at)
         .where(
-            Matter.grid_id.in_(grid_ids),
+            was_in_grids("matter", Matter.id, Matter.grid_id, then, grid_ids),
             Matter.status != "merged",
             Matter.created_at >= ctx.start,
             Matter.created_at < ctx.end,
@@ -215,12 +223,19 @@ def matters_urged(grid_ids: list[int], ctx: Context) -> list[Occurrence]:
     # the column itself: SQLite's statistics cannot tell that 督办 steps are rare, and
     # with the bare column it walks every step of the year by time (190,000 at county
     # scale) instead of the thousand urge steps by action. Ties in time keep the
-    # order of the time index (then id).
+    # order of the time index (then id). An urge counts for the grid the matter was
+    # in when it was urged.
     at = func.coalesce(MatterStep.at, MatterStep.at)
+    then = before_time(MatterStep.at)
     rows = db.session.execute(
-        select(MatterStep.at, Matter.id, Matter.number, Matter.grid_id)
+        select(MatterStep.at, Matter.id, Matter.number, grid_then("matter", Matter.id, Matter.grid_id, then))
         .join(Matter, Matter.id == MatterStep.matter_id)
-        .where(Matter.grid_id.in_(grid_ids), MatterStep.action == "urge", at >= ctx.start, at < ctx.end)
+        .where(
+            was_in_grids("matter", Matter.id, Matter.grid_id, then, grid_ids),
+            MatterStep.action == "urge",
+            at >= ctx.start,
+            at < ctx.end,
+        )
         .order_by(MatterStep.at, MatterStep.id)
     )
     return [
@@ -273,26 +288,40 @@ def patrol_weeks_short(grid_ids: list[int], ctx: Context) -> list[Occurrence]:
 
 
 def task_targets_late(grid_ids: list[int], ctx: Context) -> list[Occurrence]:
-    targets = db.session.scalars(late_targets(ctx.first, ctx.last, ctx.today, grid_ids))
+    """Counted on the deadline, for the grid the target was in that day."""
+    then = before_day(AssignedTask.deadline)
+    grid = grid_then("task", TaskTarget.id, TaskTarget.division_id, then)
+    rows = db.session.execute(
+        late_targets(ctx.first, ctx.last, ctx.today)
+        .where(was_in_grids("task", TaskTarget.id, TaskTarget.division_id, then, grid_ids))
+        .add_columns(grid)
+    )
     return [
         Occurrence(
             "task_target_late",
-            t.division_id,
+            grid_id,
             t.task.deadline,
             _("“%(title)s”逾期（期限 %(deadline)s）", title=t.task.title, deadline=t.task.deadline.isoformat()),
             "supervision.task_target",
             {"target_id": t.id},
         )
-        for t in targets
+        for t, grid_id in rows
     ]
 
 
 def rectifications_late(grid_ids: list[int], ctx: Context) -> list[Occurrence]:
-    rectifications = db.session.scalars(late_rectifications(ctx.first, ctx.last, ctx.today, grid_ids))
+    """Counted on the first deadline, for the grid the inspection was in that day."""
+    then = before_day(Rectification.first_deadline)
+    grid = grid_then("inspection", Inspection.id, Inspection.grid_id, then)
+    rows = db.session.execute(
+        late_rectifications(ctx.first, ctx.last, ctx.today)
+        .where(was_in_grids("inspection", Inspection.id, Inspection.grid_id, then, grid_ids))
+        .add_columns(grid)
+    )
     return [
         Occurrence(
             "rectification_late",
-            r.inspection.grid_id,
+            grid_id,
             r.first_deadline,
             _(
                 "整改“%(problem)s”逾期（期限 %(deadline)s）",
@@ -302,7 +331,7 @@ def rectifications_late(grid_ids: list[int], ctx: Context) -> list[Occurrence]:
             "supervision.inspection_detail",
             {"inspection_id": r.inspection_id},
         )
-        for r in rectifications
+        for r, grid_id in rows
     ]
 
 

@@ -4,18 +4,25 @@ recorded them (the forms are internal)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import and_, case, or_, select
+from sqlalchemy.orm import aliased, selectinload
 
+from app.adjustments.history import BeforeCarry, before_day, grid_then, was_in_grids
 from app.core.timeutil import local_day_start_utc, to_local
 from app.extensions import db
 from app.matters.models import DisputeScreening, Matter, Mediation
 from app.matters.reference import DISPUTE_TYPES, RISK_LEVELS, label
 from app.org.models import Division
 from app.printing.ledgers import Ledger, LedgerColumn, LedgerScope
+
+
+def _screened_on(screening: DisputeScreening) -> str:
+    return screening.screened_on.isoformat() if screening.screened_on else ""
 
 
 def _reported_on(matter: Matter) -> str:
@@ -25,25 +32,53 @@ def _reported_on(matter: Matter) -> str:
 # --- 12 社区矛盾纠纷不稳定因素排查登记表 -----------------------------------------------------
 
 
-def _screenings(scope: LedgerScope):
+@dataclass(frozen=True)
+class InGridThen:
+    """A row with the grid its matter was in on the row's day: a dispute that a later
+    split carried on, open, still prints with the grid that screened or mediated it."""
+
+    record: Any
+    grid: Division
+
+
+def _in_grids_then(statement, before: BeforeCarry, scope: LedgerScope, *order_by) -> list[InGridThen]:
+    grid = aliased(Division)
+    rows = db.session.execute(
+        statement.add_columns(grid)
+        .join(grid, grid.id == grid_then("matter", Matter.id, Matter.grid_id, before))
+        .where(was_in_grids("matter", Matter.id, Matter.grid_id, before, scope.grid_ids()))
+        .order_by(grid.code, *order_by)
+    )
+    return [InGridThen(record, grid) for record, grid in rows]
+
+
+def _screenings(scope: LedgerScope) -> list[InGridThen]:
     """Screenings dated in the period (undated ones: by the day the matter was reported)."""
     reported_in_period = and_(
         Matter.created_at >= local_day_start_utc(scope.start),
         Matter.created_at < local_day_start_utc(scope.end + timedelta(days=1)),
     )
-    return db.session.scalars(
+
+    def before(carry):
+        return case(
+            (DisputeScreening.screened_on.is_(None), carry.effective_from > Matter.created_at),
+            else_=carry.effective_on > DisputeScreening.screened_on,
+        )
+
+    return _in_grids_then(
         select(DisputeScreening)
         .join(Matter, Matter.id == DisputeScreening.matter_id)
-        .join(Division, Division.id == Matter.grid_id)
         .where(
-            Matter.grid_id.in_(scope.grid_ids()),
             or_(
                 DisputeScreening.screened_on.between(scope.start, scope.end),
                 and_(DisputeScreening.screened_on.is_(None), reported_in_period),
             ),
         )
-        .options(selectinload(DisputeScreening.matter).selectinload(Matter.grid))
-        .order_by(Division.code, DisputeScreening.screened_on, Matter.number)
+        .options(selectinload(DisputeScreening.matter)),
+        before,
+        scope,
+        DisputeScreening.screened_on,
+        Matter.number,
     )
 
 
@@ -51,15 +86,15 @@ LEDGER_12 = Ledger(
     number=12,
     title=_l("社区矛盾纠纷不稳定因素排查登记表"),
     columns=[
-        LedgerColumn(_l("事件编号"), 28, lambda s: s.matter.number),
-        LedgerColumn(_l("登记日期"), 22, lambda s: _reported_on(s.matter)),
-        LedgerColumn(_l("网格"), 20, lambda s: s.matter.grid.name),
-        LedgerColumn(_l("当事人"), 34, lambda s: s.parties),
-        LedgerColumn(_l("纠纷类型"), 18, lambda s: label(DISPUTE_TYPES, s.dispute_type)),
-        LedgerColumn(_l("风险等级"), 18, lambda s: label(RISK_LEVELS, s.risk_level)),
-        LedgerColumn(_l("纠纷事由"), 46, lambda s: s.matter.description),
-        LedgerColumn(_l("不稳定因素"), 40, lambda s: s.instability_factors),
-        LedgerColumn(_l("排查日期"), 22, lambda s: s.screened_on.isoformat() if s.screened_on else ""),
+        LedgerColumn(_l("事件编号"), 28, lambda row: row.record.matter.number),
+        LedgerColumn(_l("登记日期"), 22, lambda row: _reported_on(row.record.matter)),
+        LedgerColumn(_l("网格"), 20, lambda row: row.grid.name),
+        LedgerColumn(_l("当事人"), 34, lambda row: row.record.parties),
+        LedgerColumn(_l("纠纷类型"), 18, lambda row: label(DISPUTE_TYPES, row.record.dispute_type)),
+        LedgerColumn(_l("风险等级"), 18, lambda row: label(RISK_LEVELS, row.record.risk_level)),
+        LedgerColumn(_l("纠纷事由"), 46, lambda row: row.record.matter.description),
+        LedgerColumn(_l("不稳定因素"), 40, lambda row: row.record.instability_factors),
+        LedgerColumn(_l("排查日期"), 22, lambda row: _screened_on(row.record)),
     ],
     rows=_screenings,
 )
@@ -68,14 +103,16 @@ LEDGER_12 = Ledger(
 # --- 13 社区矛盾纠纷调解工作记录表 -----------------------------------------------------------
 
 
-def _mediations(scope: LedgerScope):
-    return db.session.scalars(
+def _mediations(scope: LedgerScope) -> list[InGridThen]:
+    return _in_grids_then(
         select(Mediation)
         .join(Matter, Matter.id == Mediation.matter_id)
-        .join(Division, Division.id == Matter.grid_id)
-        .where(Matter.grid_id.in_(scope.grid_ids()), Mediation.held_on.between(scope.start, scope.end))
-        .options(selectinload(Mediation.matter).selectinload(Matter.screening))
-        .order_by(Division.code, Mediation.held_on, Mediation.id)
+        .where(Mediation.held_on.between(scope.start, scope.end))
+        .options(selectinload(Mediation.matter).selectinload(Matter.screening)),
+        before_day(Mediation.held_on),
+        scope,
+        Mediation.held_on,
+        Mediation.id,
     )
 
 
@@ -88,15 +125,15 @@ LEDGER_13 = Ledger(
     number=13,
     title=_l("社区矛盾纠纷调解工作记录表"),
     columns=[
-        LedgerColumn(_l("调解日期"), 22, lambda m: m.held_on.isoformat()),
-        LedgerColumn(_l("事件编号"), 28, lambda m: m.matter.number),
-        LedgerColumn(_l("当事人"), 30, _parties),
-        LedgerColumn(_l("调解人"), 26, lambda m: m.mediators),
-        LedgerColumn(_l("调解地点"), 24, lambda m: m.place),
-        LedgerColumn(_l("调解经过"), 46, lambda m: m.process),
-        LedgerColumn(_l("达成协议"), 18, lambda m: _l("是") if m.agreed else _l("否")),
-        LedgerColumn(_l("协议内容"), 30, lambda m: m.agreement_text),
-        LedgerColumn(_l("回访情况"), 26, lambda m: m.follow_up),
+        LedgerColumn(_l("调解日期"), 22, lambda row: row.record.held_on.isoformat()),
+        LedgerColumn(_l("事件编号"), 28, lambda row: row.record.matter.number),
+        LedgerColumn(_l("当事人"), 30, lambda row: _parties(row.record)),
+        LedgerColumn(_l("调解人"), 26, lambda row: row.record.mediators),
+        LedgerColumn(_l("调解地点"), 24, lambda row: row.record.place),
+        LedgerColumn(_l("调解经过"), 46, lambda row: row.record.process),
+        LedgerColumn(_l("达成协议"), 18, lambda row: _l("是") if row.record.agreed else _l("否")),
+        LedgerColumn(_l("协议内容"), 30, lambda row: row.record.agreement_text),
+        LedgerColumn(_l("回访情况"), 26, lambda row: row.record.follow_up),
     ],
     rows=_mediations,
 )

@@ -9,8 +9,9 @@ from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import aliased, selectinload
 
+from app.adjustments.history import before_day, grid_then, was_in_grids
 from app.core.timeutil import local_today
 from app.extensions import db
 from app.org.models import Division
@@ -23,6 +24,9 @@ from app.supervision.models import Inspection, Rectification
 class SupervisionRow:
     inspection: Inspection
     rectification: Rectification | None
+    # The grid the inspection was in on its day (one a later split carried on, open,
+    # still prints with the grid it was done in).
+    grid: Division
 
     @property
     def problem(self) -> str:
@@ -48,23 +52,27 @@ class SupervisionRow:
 
 
 def _rows(scope: LedgerScope) -> list[SupervisionRow]:
-    inspections = db.session.scalars(
-        select(Inspection)
-        .join(Division, Division.id == Inspection.grid_id)
-        .where(Inspection.grid_id.in_(scope.grid_ids()), Inspection.inspected_on.between(scope.start, scope.end))
+    then = before_day(Inspection.inspected_on)
+    grid = aliased(Division)
+    inspections = db.session.execute(
+        select(Inspection, grid)
+        .join(grid, grid.id == grid_then("inspection", Inspection.id, Inspection.grid_id, then))
+        .where(
+            was_in_grids("inspection", Inspection.id, Inspection.grid_id, then, scope.grid_ids()),
+            Inspection.inspected_on.between(scope.start, scope.end),
+        )
         .options(
-            selectinload(Inspection.grid),
             selectinload(Inspection.shop),
             selectinload(Inspection.organisation),
             selectinload(Inspection.rectifications).selectinload(Rectification.rechecks),
         )
-        .order_by(Division.code, Inspection.inspected_on, Inspection.id)
+        .order_by(grid.code, Inspection.inspected_on, Inspection.id)
     )
     rows = []
-    for inspection in inspections:
-        rows.extend(SupervisionRow(inspection, r) for r in inspection.rectifications)
+    for inspection, grid_then_ in inspections:
+        rows.extend(SupervisionRow(inspection, r, grid_then_) for r in inspection.rectifications)
         if not inspection.rectifications:
-            rows.append(SupervisionRow(inspection, None))
+            rows.append(SupervisionRow(inspection, None, grid_then_))
     return rows
 
 
@@ -73,7 +81,7 @@ LEDGER_15 = Ledger(
     title=_l("督导台帐"),
     columns=[
         LedgerColumn(_l("检查日期"), 22, lambda r: r.inspection.inspected_on.isoformat()),
-        LedgerColumn(_l("网格"), 22, lambda r: r.inspection.grid.name),
+        LedgerColumn(_l("网格"), 22, lambda r: r.grid.name),
         LedgerColumn(_l("检查点位"), 22, lambda r: r.inspection.point_name),
         LedgerColumn(_l("检查人员"), 24, lambda r: r.inspection.inspectors),
         LedgerColumn(_l("检查内容"), 34, lambda r: r.inspection.items_checked),

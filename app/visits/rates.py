@@ -17,6 +17,7 @@ from datetime import date
 
 from sqlalchemy import func, or_, select
 
+from app.adjustments.history import before_day, grid_then, was_in_grids
 from app.extensions import db
 from app.org.models import Division, StaffAssignment
 from app.registry.keypersons.models import KeyPerson
@@ -47,37 +48,44 @@ def parse_quarter(text: str | None, today: date) -> tuple[date, date]:
     return quarter_of(today)
 
 
-def grids_under(division: Division) -> list[Division]:
-    """The active grids of a division (itself, when it is a grid)."""
+def grids_under(division: Division, start: date | None = None, end: date | None = None) -> list[Division]:
+    """The active grids of a division (itself, when it is a grid) — or, for a period,
+    the grids that existed in it: a quarter before a split counts the grid it retired."""
     if division.is_grid:
         return [division]
+    in_force = (
+        [Division.status == "active"]
+        if start is None or end is None
+        else [Division.valid_from <= end, or_(Division.valid_to.is_(None), Division.valid_to >= start)]
+    )
     return list(
         db.session.scalars(
             select(Division)
-            .where(
-                Division.level == "grid",
-                Division.status == "active",
-                Division.code.startswith(division.code, autoescape=True),
-            )
+            .where(Division.level == "grid", *in_force, Division.code.startswith(division.code, autoescape=True))
             .order_by(Division.code)
         )
     )
+
+
+def _in_grids_on(grid_ids: list[int], day: date):
+    return was_in_grids("household", Household.id, Household.grid_id, before_day(day), grid_ids)
 
 
 def _class_counts(grid_ids: list[int], day: date) -> tuple[dict[int, int], dict[int, tuple[int, list]]]:
     """({class: active households of these grids in that class on `day`}, the
     households that ever changed class). Counted in SQL by the class they are in now;
     only households with a recorded class change are looked at one by one (a county
-    holds 60,000 households and few changes)."""
+    holds 60,000 households and few changes). A household a split or bulk move carried
+    later still counts for the grid it was in on `day`."""
     counts = {
         int(level): int(number)
         for level, number in db.session.execute(
             select(Household.visit_class, func.count())
-            .where(Household.grid_id.in_(grid_ids), Household.status == "active")
+            .where(_in_grids_on(grid_ids, day), Household.status == "active")
             .group_by(Household.visit_class)
         )
     }
-    changed = class_changes_in_grids(grid_ids)
+    changed = class_changes_in_grids(grid_ids, day)
     for current, changes in changed.values():
         level = class_on(current, changes, day)[0]
         if level != current:
@@ -99,7 +107,7 @@ def _classes_of_verified(
     )
     rows = db.session.execute(
         select(Household.id, Household.visit_class).where(
-            Household.id.in_(verified), Household.grid_id.in_(grid_ids), Household.status == "active"
+            Household.id.in_(verified), _in_grids_on(grid_ids, day), Household.status == "active"
         )
     )
     return {
@@ -210,14 +218,16 @@ def key_group_quota(grid_ids: list[int], start: date, end: date) -> dict[int, Ke
     community visited in it — a visit of any type by staff assigned to the grid's
     community (the station) on the day; the rule is the community's check on its grids
     (社区每季度对社区各网格的重点人群进行不少于3家的入户走访). Counts only: key persons'
-    identities stay on their own pages."""
+    identities stay on their own pages. A household counts for the grid it was in at
+    the end of the quarter (one a later split or bulk move carried on included)."""
+    at_the_end = before_day(end)
     keyed = (
-        select(Household.grid_id, Household.id)
+        select(grid_then("household", Household.id, Household.grid_id, at_the_end), Household.id)
         .distinct()
         .join(HouseholdMember, HouseholdMember.household_id == Household.id)
         .join(KeyPerson, KeyPerson.resident_id == HouseholdMember.resident_id)
         .where(
-            Household.grid_id.in_(grid_ids),
+            was_in_grids("household", Household.id, Household.grid_id, at_the_end, grid_ids),
             Household.status == "active",
             HouseholdMember.start_date <= end,
             or_(HouseholdMember.end_date.is_(None), HouseholdMember.end_date >= start),

@@ -23,6 +23,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import func, select
 
+from app.adjustments.history import before_day, was_in_grids
 from app.core.timeutil import to_local
 from app.extensions import db
 from app.registry.people.models import Household, PopulationEvent
@@ -67,10 +68,16 @@ def _class_change(day: date, before, after) -> ClassChange | None:
     return None
 
 
-def class_changes_in_grids(grid_ids) -> dict[int, tuple[int, list[ClassChange]]]:
+def class_changes_in_grids(grid_ids, on: date | None = None) -> dict[int, tuple[int, list[ClassChange]]]:
     """{household id: (class now, its class changes in date order)} of the active
-    households of these grids that ever changed class — one query, however many
-    households the grids hold (class_changes takes them 500 at a time)."""
+    households of these grids (on that day, when given: one carried into another grid
+    later counts for the grid it was in) that ever changed class — one query, however
+    many households the grids hold (class_changes takes them 500 at a time)."""
+    in_grids = (
+        Household.grid_id.in_(grid_ids)
+        if on is None
+        else was_in_grids("household", Household.id, Household.grid_id, before_day(on), grid_ids)
+    )
     found: dict[int, tuple[int, list[ClassChange]]] = {}
     events = db.session.execute(
         select(
@@ -81,7 +88,7 @@ def class_changes_in_grids(grid_ids) -> dict[int, tuple[int, list[ClassChange]]]
             Household.visit_class,
         )
         .join(Household, Household.id == PopulationEvent.household_id)
-        .where(Household.grid_id.in_(grid_ids), Household.status == "active", PopulationEvent.kind == "corrected")
+        .where(in_grids, Household.status == "active", PopulationEvent.kind == "corrected")
         .order_by(PopulationEvent.occurred_on, PopulationEvent.id)
     )
     for household_id, day, before, after, current in events:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
 from app.auth.decorators import require
@@ -157,11 +157,17 @@ def division_rates(division_id: int):
     division = get_visible_or_404(Division, division_id)
     today = local_today()
     start, end = rates.parse_quarter(request.args.get("quarter"), today)
-    grid_ids = [g.id for g in rates.grids_under(division)]
+    grid_ids = [g.id for g in rates.grids_under(division, start, end)]
     children = list(
         db.session.scalars(
+            # The parts that existed in the quarter: a grid retired by a later split is
+            # still listed for the quarters it was there, its new grids from theirs.
             scoped_select(Division)
-            .where(Division.parent_id == division.id, Division.status == "active")
+            .where(
+                Division.parent_id == division.id,
+                Division.valid_from <= end,
+                or_(Division.valid_to.is_(None), Division.valid_to >= start),
+            )
             .order_by(Division.code)
         )
     )
