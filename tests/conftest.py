@@ -10,7 +10,6 @@ import importlib.metadata
 import os
 import pickle
 import re
-import shutil
 import sys
 import tempfile
 from collections.abc import Mapping
@@ -25,13 +24,13 @@ from flask.testing import FlaskClient
 from jinja2 import BytecodeCache
 from sqlalchemy import event
 from sqlalchemy import inspect as sqlalchemy_inspect
-from sqlalchemy.engine import make_url
 from sqlalchemy.orm import make_transient_to_detached
 
 from app import create_app
 from app.core.database import write_transactions
 from app.core.timeutil import LOCAL_ZONE
 from app.extensions import db
+from tests import databases
 from tests.factories import PASSWORD, World, build_world
 
 
@@ -81,6 +80,8 @@ SLOW_MODULES = (
 
 def pytest_collection_modifyitems(config, items):
     for item in items:
+        if databases.ON_POSTGRESQL and item.get_closest_marker("sqlite_only") is not None:
+            item.add_marker(pytest.mark.skip(reason="SQLite's own machinery; PostgreSQL has its own test"))
         path = item.path.relative_to(config.rootpath).as_posix()
         if path in SLOW_MODULES or item.get_closest_marker("browser") is not None:
             item.add_marker(pytest.mark.slow)
@@ -128,17 +129,25 @@ def _prebuilt_key() -> str:
 
 
 def _prebuilt(name: str, build):
-    """The file `name` (and what `build` returned) from the cache, built into it once
-    by `build(path)`: several test processes may build at once, the last one's file is
-    kept, each moved into place whole."""
+    """The template `name` — its URL, and what `build(url)` returned — built once: for
+    SQLite a file in the cache, several test processes building at once and the last
+    one's file kept (each moved into place whole); for PostgreSQL a database on the
+    server, built by one process while the others wait."""
     PREBUILT.mkdir(exist_ok=True)
-    path = PREBUILT / f"{_prebuilt_key()}-{name}.sqlite3"
-    extra = path.with_suffix(".pickle")
+    key = f"{_prebuilt_key()}-{name}"
+    extra = PREBUILT / f"{key}-{databases.ENGINE_NAME}.pickle"
+    if databases.ON_POSTGRESQL:
+        url = databases.template_url(PREBUILT, f"gb-{key}")
+        with databases.building_lock():
+            if not (databases.exists(url) and extra.exists()):
+                extra.write_bytes(pickle.dumps(build(url)))
+        return url, pickle.loads(extra.read_bytes())
+    path = PREBUILT / f"{key}.sqlite3"
     if path.exists() and extra.exists():
-        return path, pickle.loads(extra.read_bytes())
+        return f"sqlite:///{path}", pickle.loads(extra.read_bytes())
     with tempfile.TemporaryDirectory(dir=PREBUILT) as folder:
         built = Path(folder) / "built.sqlite3"
-        value = build(built)
+        value = build(f"sqlite:///{built}")
         (Path(folder) / "built.pickle").write_bytes(pickle.dumps(value))
         os.replace(built, path)
         os.replace(Path(folder) / "built.pickle", extra)
@@ -146,17 +155,19 @@ def _prebuilt(name: str, build):
         with suppress(FileNotFoundError):  # (another process may be removing it too)
             if stale.stat().st_mtime < path.stat().st_mtime - 24 * 3600:
                 stale.unlink()
-    return path, value
+    return f"sqlite:///{path}", value
 
 
 @pytest.fixture(scope="session")
-def migrated_database():
-    """Run the Alembic migrations once (kept between runs); each test gets a copy."""
+def migrated_database(tmp_path_factory):
+    """Run the Alembic migrations once (kept between runs); each test gets a copy.
+    The database's URL (tests/databases.py)."""
 
-    def build(path):
+    def build(url):
+        databases.create_empty(url)
         app = create_app(
-            {"TESTING": True, "SECRET_KEY": "t", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}"},
-            instance_path=str(path.parent / "instance"),
+            {"TESTING": True, "SECRET_KEY": "t", "SQLALCHEMY_DATABASE_URI": url},
+            instance_path=str(tmp_path_factory.mktemp("migrating") / "instance"),
         )
         from flask_migrate import upgrade
 
@@ -214,17 +225,21 @@ TEST_CONFIG = {
 
 
 def make_app(tmp_path, template, **overrides):
-    """An app of its own on a copy of `template`, for tests that need other settings
-    than the worker's app (`app` fixture) has from the start."""
-    path = tmp_path / "test.sqlite3"
-    shutil.copy(template, path)
+    """An app of its own on a copy of `template` (a URL), for tests that need other
+    settings than the worker's app (`app` fixture) has from the start."""
+    url = databases.scratch_url(tmp_path)
+    databases.copy(template, url)
+    return _app_on(url, tmp_path, **overrides)
+
+
+def _app_on(url, folder, **overrides):
     config = {
         **TEST_CONFIG,
-        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}",
-        "UPLOAD_FOLDER": str(tmp_path / "uploads"),
+        "SQLALCHEMY_DATABASE_URI": url,
+        "UPLOAD_FOLDER": str(folder / "uploads"),
         **overrides,
     }
-    app = create_app(config, instance_path=str(tmp_path / "instance"))
+    app = create_app(config, instance_path=str(folder / "instance"))
     app.test_client_class = IsolatedClient
     # Every test makes its own app; compiling the same templates again for each was a
     # good part of the suite's time. The compiled code is shared within the process.
@@ -233,22 +248,23 @@ def make_app(tmp_path, template, **overrides):
 
 
 @pytest.fixture(scope="session")
-def world_database(migrated_database):
+def world_database(tmp_path_factory, migrated_database):
     """The test county (tests/factories.py) built once (kept between runs) on a copy of
-    the migrated database: each test that asks for `world` gets a copy of this file and
-    the county's records by id (read when first used), instead of building it anew
+    the migrated database: each test that asks for `world` gets a copy of this database
+    and the county's records by id (read when first used), instead of building it anew
     (which took most of the suite's time)."""
 
-    def build(path):
-        app = make_app(path.parent, migrated_database)
+    def build(url):
+        databases.copy(migrated_database, url)
+        app = _app_on(url, tmp_path_factory.mktemp("world"))
         with app.app_context():
             with write_transactions():
                 ids = _record_ids(build_world())
             db.session.remove()  # (reading the ids began a transaction: the checkpoint would wait for it)
-            with db.engine.connect() as connection:  # one file to copy, nothing left in the WAL
-                connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+            if not databases.ON_POSTGRESQL:
+                with db.engine.connect() as connection:  # one file to copy, nothing left in the WAL
+                    connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
             db.engine.dispose()
-        (path.parent / "test.sqlite3").replace(path)
         return ids
 
     return _prebuilt("world", build)
@@ -330,7 +346,7 @@ def worker_app(tmp_path_factory):
     (the `app` fixture)."""
     folder = tmp_path_factory.mktemp("worker")
     app = create_app(
-        {**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'test.sqlite3'}"},
+        {**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": databases.database_url(folder, "worker")},
         instance_path=str(folder / "instance"),
     )
     app.test_client_class = IsolatedClient
@@ -345,10 +361,7 @@ def _borrowed(app, tmp_path, template):
     instance and upload folders of this test; afterwards the connections are closed
     and the configuration and extensions are as before (tests change app.config)."""
     config, extensions, instance_path = dict(app.config), dict(app.extensions), app.instance_path
-    database = Path(make_url(app.config["SQLALCHEMY_DATABASE_URI"]).database)
-    for leftover in (database.with_name(database.name + "-wal"), database.with_name(database.name + "-shm")):
-        leftover.unlink(missing_ok=True)
-    shutil.copy(template, database)
+    databases.copy(template, app.config["SQLALCHEMY_DATABASE_URI"])
     app.instance_path = str(tmp_path / "instance")
     app.config["UPLOAD_FOLDER"] = str(tmp_path / "uploads")
     for folder in (app.instance_path, app.config["UPLOAD_FOLDER"]):

@@ -176,6 +176,10 @@ def _failed(
     config = current_app.config
     if holder is None:
         holder = _throttle("username", name.lower(), create=True)
+    # Counted on the row as it is now, locked until this transaction ends: failures
+    # from several browsers at once each add one (SQLite's write transaction already
+    # admits one at a time; PostgreSQL needs the row lock).
+    db.session.refresh(holder, with_for_update=True)
     limit = setting("LOGIN_MAX_FAILURES")
     failures = _count_failure(holder, now, limit, config["LOGIN_LOCK_DURATION"])
     if user is not None:
@@ -194,6 +198,7 @@ def _failed(
             )
     if address:
         by_address = _throttle("address", address, create=True)
+        db.session.refresh(by_address, with_for_update=True)
         address_limit = setting("LOGIN_ADDRESS_MAX_FAILURES")
         lock_for = config["LOGIN_ADDRESS_LOCK_DURATION"]
         if _count_failure(by_address, now, address_limit, lock_for) >= address_limit:

@@ -40,7 +40,7 @@ def matter_list():
         statement = inbox.box_statement(current_user, box)
         number = request.args.get("q", "").strip()
         if number:
-            statement = statement.where(Matter.number.contains(number, autoescape=True))
+            statement = statement.where(Matter.number.icontains(number, autoescape=True))
         order = Matter.due_at if box != "all" else Matter.created_at.desc()
         page = paginate(
             statement.options(selectinload(Matter.grid), selectinload(Matter.matter_type)).order_by(

@@ -77,7 +77,7 @@ def staff_list():
     statement = scoped_select(StaffMember)
     if query:
         statement = statement.where(
-            or_(StaffMember.name.contains(query, autoescape=True), StaffMember.phone.contains(query, autoescape=True))
+            or_(StaffMember.name.icontains(query, autoescape=True), StaffMember.phone.icontains(query, autoescape=True))
         )
     if role in {r.value for r in StaffRole}:
         today = local_today()

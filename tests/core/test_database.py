@@ -1,15 +1,19 @@
-"""SQLite set-up: foreign keys, WAL, and writers that queue instead of failing."""
+"""The database set-up: SQLite's foreign keys, WAL and writers that queue instead of
+failing; on both engines concurrent writers that all count, and PostgreSQL's sequences."""
 
 import threading
 
-from sqlalchemy import func, select, text
+import pytest
+from sqlalchemy import func, inspect, select, text
 
 from app.auth.models import AuditEvent
 from app.core.database import write_transactions
 from app.extensions import db
 from tests.conftest import fresh, login
+from tests.databases import ON_POSTGRESQL
 
 
+@pytest.mark.sqlite_only
 def test_foreign_keys_and_wal_are_on(app):
     assert db.session.execute(text("PRAGMA foreign_keys")).scalar() == 1
     assert db.session.execute(text("PRAGMA journal_mode")).scalar() == "wal"
@@ -58,3 +62,17 @@ def test_concurrent_failed_logins_all_count(app, world):
     assert statuses == [200] * 5
     fresh()
     assert world.users["worker_b"].locked_until is not None
+
+
+@pytest.mark.skipif(not ON_POSTGRESQL, reason="SQLite takes the next id from the table")
+def test_every_sequence_is_past_the_ids_the_migrations_inserted(app, world):
+    behind = []
+    for table in inspect(db.engine).get_table_names():
+        sequence = db.session.scalar(text("SELECT pg_get_serial_sequence(:t, 'id')"), {"t": f'"{table}"'})
+        if sequence is None:
+            continue
+        largest = db.session.scalar(text(f'SELECT MAX(id) FROM "{table}"'))
+        following = db.session.scalar(text("SELECT nextval(:s)"), {"s": sequence})
+        if largest is not None and following <= largest:
+            behind.append((table, largest, following))
+    assert behind == []

@@ -1,6 +1,7 @@
 """The full-text indexes behind the search box (FTS5 tables kept by triggers) and
 the capped count of county-wide lists."""
 
+import pytest
 from sqlalchemy import select, text
 
 from app.core.database import write_transactions
@@ -22,6 +23,7 @@ def _register(world, name: str, sequence: int, phone: str = "", grid=None) -> Re
         return resident
 
 
+@pytest.mark.sqlite_only
 def test_the_triggers_that_keep_the_indexes_exist_at_head(app):
     names = set(db.session.scalars(text("SELECT name FROM sqlite_master WHERE type = 'trigger'")))
     assert {"resident_search_insert", "resident_search_update", "resident_search_delete"} <= names
@@ -60,6 +62,7 @@ def test_a_renamed_person_is_found_by_the_new_name_only(client_as, world, app):
     assert "钱少少" not in text_of(client.get("/residents/?q=1111"))
 
 
+@pytest.mark.sqlite_only
 def test_a_deleted_row_leaves_the_index(app, world):
     resident_id = _register(world, "孙悟空", 34).id
     with write_transactions():

@@ -68,7 +68,7 @@ def register_workbook(what: str, columns: list[Column], rows: list, filename: st
 
 
 def text_matches(query: str, *columns):
-    return or_(*[column.contains(query, autoescape=True) for column in columns])
+    return or_(*[column.icontains(query, autoescape=True) for column in columns])
 
 
 def buildings_matching(query: str):

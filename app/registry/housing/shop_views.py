@@ -55,7 +55,7 @@ def _shop_filters():
         statement = statement.where(
             or_(
                 text_matches(query, Shop.name, Shop.address, Shop.operator_name),
-                Shop.licence_number.contains(normalise_text_digits(query, upper=True), autoescape=True),
+                Shop.licence_number.icontains(normalise_text_digits(query, upper=True), autoescape=True),
                 Shop.house_id.in_(houses),
                 Shop.operator_resident_id.in_(residents_named(query)),
             )

@@ -93,7 +93,7 @@ class Filters:
 def _filtered(filters: Filters):
     statement = scoped_select(KeyPerson).join(Resident, Resident.id == KeyPerson.resident_id)
     if filters.query:
-        statement = statement.where(Resident.name.contains(filters.query, autoescape=True))
+        statement = statement.where(Resident.name.icontains(filters.query, autoescape=True))
     if filters.category_id:
         statement = statement.where(KeyPerson.category_id == filters.category_id)
     if filters.grid_id:

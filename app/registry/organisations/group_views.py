@@ -31,7 +31,7 @@ def group_list():
     grid_id = request.args.get("grid", type=int)
     statement = scoped_select(JointDefenceGroup)
     if query:
-        statement = statement.where(JointDefenceGroup.name.contains(query, autoescape=True))
+        statement = statement.where(JointDefenceGroup.name.icontains(query, autoescape=True))
     if grid_id:
         statement = statement.where(JointDefenceGroup.grid_id == grid_id)
     statement = statement.options(

@@ -46,8 +46,8 @@ def _organisation_filters() -> tuple[dict, object]:
         code = normalise_text_digits(query, upper=True)
         statement = statement.where(
             or_(
-                Organisation.name.contains(query, autoescape=True),
-                Organisation.credit_code.contains(code, autoescape=True),
+                Organisation.name.icontains(query, autoescape=True),
+                Organisation.credit_code.icontains(code, autoescape=True),
             )
         )
     if grid_id:

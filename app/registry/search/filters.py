@@ -99,12 +99,15 @@ def filter_households(
             statement = statement.where(Household.head_id.in_(heads))
         else:
             buildings = select(Building.id).where(
-                or_(Building.address.contains(query, autoescape=True), Building.number.contains(query, autoescape=True))
+                or_(
+                    Building.address.icontains(query, autoescape=True),
+                    Building.number.icontains(query, autoescape=True),
+                )
             )
             statement = statement.where(
                 or_(
-                    Household.household_number.contains(query, autoescape=True),
-                    Household.address_text.contains(query, autoescape=True),
+                    Household.household_number.icontains(query, autoescape=True),
+                    Household.address_text.icontains(query, autoescape=True),
                     Household.building_id.in_(buildings),
                     Household.head_id.in_(heads),
                 )

@@ -46,7 +46,8 @@ def name_condition(text: str) -> ColumnElement[bool]:
     """Residents whose name contains `text` (any run of characters)."""
     characters = [ch for ch in text if ch.isalnum()]
     if not characters or not _has_full_text():
-        return Resident.name.contains(text, autoescape=True)
+        # ILIKE on PostgreSQL, as SQLite's LIKE: Latin letters in either case.
+        return Resident.name.icontains(text, autoescape=True)
     return Resident.id.in_(_matching_ids(NAME_INDEX, _phrase(characters)))
 
 

@@ -33,8 +33,8 @@ def _organisations(query: str):
         scoped_select(Organisation)
         .where(
             or_(
-                Organisation.name.contains(query, autoescape=True),
-                Organisation.credit_code.contains(code, autoescape=True),
+                Organisation.name.icontains(query, autoescape=True),
+                Organisation.credit_code.icontains(code, autoescape=True),
             )
         )
         .order_by(Organisation.name)
