@@ -23,7 +23,10 @@ depends_on = None
 def reset_sequences(bind) -> None:
     if bind.dialect.name != "postgresql":
         return
-    for table in sa.inspect(bind).get_table_names():
+    inspector = sa.inspect(bind)
+    for table in inspector.get_table_names():
+        if "id" not in {column["name"] for column in inspector.get_columns(table)}:
+            continue
         sequence = bind.scalar(sa.text("SELECT pg_get_serial_sequence(:t, 'id')"), {"t": f'"{table}"'})
         if sequence is None:
             continue
