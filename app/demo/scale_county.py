@@ -584,7 +584,9 @@ def load_county_demo(
             progress(f"  {label}: {now - clock:.1f} s")
         clock = now
 
-    db.session.connection().exec_driver_sql("PRAGMA cache_size = -262144")  # 256 MiB while loading
+    on_sqlite = db.session.get_bind().dialect.name == "sqlite"
+    if on_sqlite:  # (PostgreSQL's cache is the server's own setting)
+        db.session.connection().exec_driver_sql("PRAGMA cache_size = -262144")  # 256 MiB while loading
     tree = build_county_tree(rng, random_name, households)
     step("区划、楼栋、人员 / tree, buildings, staff")
     population = _Population(rng, tree)
@@ -597,7 +599,8 @@ def load_county_demo(
     step("重点人员、房屋、组织 / key persons, housing, organisations")
     accounts = create_demo_accounts(tree)
     step("账号 / accounts")
-    db.session.connection().exec_driver_sql("PRAGMA cache_size = -2000")
+    if on_sqlite:
+        db.session.connection().exec_driver_sql("PRAGMA cache_size = -2000")
     db.session.commit()
     return ScaleReport(accounts, counts, timings)
 

@@ -11,8 +11,9 @@ from datetime import datetime, timedelta
 from difflib import SequenceMatcher
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import select
 
+from app.core.counters import next_value
 from app.core.timeutil import to_local, utcnow
 from app.extensions import db
 from app.matters import reference
@@ -47,12 +48,10 @@ class MatterValues:
 
 
 def next_number(now: datetime) -> str:
-    """20261122-0007. Runs inside the write transaction (BEGIN IMMEDIATE on SQLite),
-    so two reports cannot take the same number."""
-    prefix = to_local(now).strftime("%Y%m%d") + "-"
-    last = db.session.scalar(select(func.max(Matter.number)).where(Matter.number.startswith(prefix)))
-    sequence = int(last.rsplit("-", 1)[1]) + 1 if last else 1
-    return f"{prefix}{sequence:04d}"
+    """20261122-0007: the day's next number from its counter (app/core/counters.py),
+    unique and gap-free however many report at once."""
+    day = to_local(now).strftime("%Y%m%d")
+    return f"{day}-{next_value('matter_number', day):04d}"
 
 
 def _tracking_code() -> str:
