@@ -38,6 +38,40 @@
     }
   }, false);
 
+  // An htmx request that fails swaps nothing, so the form keeps what was typed; but
+  // without a word the person would think it saved. Say so above the form (or the
+  // row's form), in the page's language: the texts come from <body data-htmx-…>
+  // (base.html), {code} replaced by the server's status. The next request that
+  // succeeds takes the notice away.
+  function failureNotice(source, text) {
+    var form = ancestor(source, function (node) { return node.tagName === 'FORM'; }) || source;
+    if (!form || !form.parentNode || !text) { return; }
+    var note = form.previousSibling;
+    if (!note || note.nodeType !== 1 || !hasClass(note, 'htmx-failure')) {
+      note = document.createElement('p');
+      note.className = 'flash flash-error htmx-failure';
+      note.setAttribute('role', 'alert');
+      form.parentNode.insertBefore(note, form);
+    }
+    note.textContent = text;
+  }
+  function clearNotice(source) {
+    var form = ancestor(source, function (node) { return node.tagName === 'FORM'; }) || source;
+    var note = form && form.previousSibling;
+    if (note && note.nodeType === 1 && hasClass(note, 'htmx-failure')) { note.parentNode.removeChild(note); }
+  }
+  document.addEventListener('htmx:responseError', function (event) {
+    var status = event.detail.xhr ? String(event.detail.xhr.status) : '';
+    var text = (document.body.getAttribute('data-htmx-failed') || '').replace('{code}', status);
+    failureNotice(event.detail.elt, text);
+  }, false);
+  document.addEventListener('htmx:sendError', function (event) {
+    failureNotice(event.detail.elt, document.body.getAttribute('data-htmx-offline'));
+  }, false);
+  document.addEventListener('htmx:afterRequest', function (event) {
+    if (event.detail.successful) { clearNotice(event.detail.elt); }
+  }, false);
+
   // After a row comes back from the server, the cursor goes to the first field
   // marked wrong, else to the first row not yet saved.
   document.addEventListener('htmx:load', function (event) {

@@ -1,6 +1,7 @@
 """In a real browser: the 民情日志 quick entry from the keyboard only — category by
 arrow keys, Tab through the row, Enter saves it through htmx and the next empty row
-takes the focus; a 限期协办 entry shows its matter and deadline at once."""
+takes the focus; a 限期协办 entry shows its matter and deadline at once; an entry the
+server fails or the network drops says so and keeps what was typed."""
 
 from __future__ import annotations
 
@@ -82,3 +83,42 @@ def test_a_patrol_with_a_finding_reported_as_a_matter(page, live_server, world_i
     page.goto(live_server(f"/opinions/reports?division_id={world_ids.grid_a}"))
     expect(page.locator("main")).to_contain_text("未报告")
     snap(page, "chief-reports")
+
+
+@pytest.mark.failing_on_purpose("/opinions/")
+def test_a_quick_entry_that_fails_says_so_and_keeps_what_was_typed(page, live_server, world_ids):
+    """The server answering an error, then no network at all: the entry is not saved,
+    a notice says so above the form, and what was typed is still there to send again."""
+    log_in(page, live_server, "worker_a")
+    page.goto(live_server("/opinions/"))
+    _wait_for_focus(page, "category")
+    failure = {"how": "error"}
+
+    def answer(route):
+        if route.request.method != "POST" or failure["how"] is None:
+            return route.continue_()
+        if failure["how"] == "error":
+            return route.fulfill(status=500, body="boom")
+        return route.abort("internetdisconnected")
+
+    page.route("**/opinions/", answer)
+    page.keyboard.press("ArrowDown")  # 城管
+    page.keyboard.press("Tab")
+    page.keyboard.type("井盖松动")
+    for _ in range(3):
+        page.keyboard.press("Tab")
+    page.keyboard.press("Space")  # 当时结办
+    page.keyboard.press("Tab")
+    page.keyboard.type("已设警示")
+    page.keyboard.press("Enter")
+    notice = page.locator(".htmx-failure")
+    expect(notice).to_contain_text("没有保存：服务器出错（代码 500）")
+    expect(page.locator("#content")).to_have_value("井盖松动")
+    failure["how"] = "offline"
+    page.locator("#content").press("Enter")
+    expect(notice).to_contain_text("没有保存：连不上服务器")
+    expect(page.locator("#content")).to_have_value("井盖松动")
+    failure["how"] = None
+    page.locator("#content").press("Enter")
+    expect(page.locator("#opinion-log tbody tr").first).to_contain_text("井盖松动")
+    expect(notice).to_have_count(0)
