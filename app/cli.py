@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
@@ -17,6 +19,8 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(import_group)
     app.cli.add_command(export_group)
     app.cli.add_command(accounts_group)
+    app.cli.add_command(backup)
+    app.cli.add_command(restore)
     from app.printing.cli import print_group
 
     app.cli.add_command(print_group)
@@ -51,6 +55,61 @@ def serve(host: str, port: int, threads: int) -> None:
             err=True,
         )
     waitress_serve(current_app._get_current_object(), host=host, port=port, threads=threads)
+
+
+@click.command("backup")
+@click.option("--to", "folder", type=click.Path(file_okay=False, path_type=Path), help="备份目录 / folder")
+@click.option("--keep", type=int, help="保留最近几份 / archives to keep")
+@click.option("--key", "key_file", type=click.Path(dir_okay=False, path_type=Path), help="密钥文件 / key file")
+@click.option("--make-key", "new_key", type=click.Path(dir_okay=False, path_type=Path), help="生成密钥文件后退出")
+def backup(folder: Path | None, keep: int | None, key_file: Path | None, new_key: Path | None) -> None:
+    """Back up the database, uploads and instance files while the app serves."""
+    from app.core import backup as backups
+
+    config = current_app.config
+    try:
+        if new_key is not None:
+            backups.make_key(new_key)
+            click.echo(f"密钥已生成 / key written: {new_key}（请与备份分开保管 / keep it apart from the backups）")
+            return
+        key = key_file or _configured_key()
+        report = backups.create_backup(
+            folder or Path(config.get("BACKUP_FOLDER") or Path(current_app.instance_path) / "backups"),
+            keep if keep is not None else int(config["BACKUP_KEEP"]),
+            key,
+        )
+    except backups.BackupError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"备份完成 / backup written: {report.path} ({report.size / 1e6:.1f} MB, {report.files} files)")
+    for path in report.removed:
+        click.echo(f"已删除旧备份 / removed: {path.name}")
+
+
+def _configured_key() -> Path | None:
+    configured = current_app.config.get("BACKUP_KEY_FILE")
+    return Path(configured) if configured else None
+
+
+@click.command("restore")
+@click.argument("archive", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--key", "key_file", type=click.Path(dir_okay=False, path_type=Path), help="密钥文件 / key file")
+@click.option("--yes", is_flag=True, help="不再询问 / do not ask")
+def restore(archive: Path, key_file: Path | None, yes: bool) -> None:
+    """Check a backup, then put it in place of this instance's data (server stopped)."""
+    from app.core import backup as backups
+
+    if not yes:
+        click.confirm(
+            "将用备份替换本实例的数据库和上传文件（服务须已停止），继续？/ Replace this instance's data?", abort=True
+        )
+    key = key_file or (
+        Path(current_app.config["BACKUP_KEY_FILE"]) if current_app.config.get("BACKUP_KEY_FILE") else None
+    )
+    try:
+        manifest = backups.restore_backup(archive, key)
+    except backups.BackupError as error:
+        raise click.ClickException(f"未恢复，数据没有改动 / nothing restored: {error}") from error
+    click.echo(f"已恢复 / restored: {archive.name}（{manifest['created_at']}，{len(manifest['files'])} files）")
 
 
 @click.group("accounts")

@@ -27,6 +27,13 @@ class DefaultConfig:
     SESSION_ABSOLUTE_TIMEOUT = timedelta(hours=12)
     PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
 
+    # `flask backup` (app/core/backup.py): where archives go (unset: instance/backups;
+    # better another disk), how many are kept, and a key file to encrypt them with
+    # (made by `flask backup --make-key`; unset: not encrypted).
+    BACKUP_FOLDER = None
+    BACKUP_KEEP = 14
+    BACKUP_KEY_FILE = None
+
     # Werkzeug's scrypt (about 80 ms per check on these machines).
     PASSWORD_HASH_METHOD = "scrypt"
     # This many wrong passwords within the window lock the username for the duration;

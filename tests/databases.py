@@ -55,6 +55,7 @@ def copy(template: str, target: str) -> None:
     """Make `target` a fresh copy of `template` (whatever `target` held is gone)."""
     if not ON_POSTGRESQL:
         path = Path(make_url(target).database)
+        path.parent.mkdir(parents=True, exist_ok=True)
         for leftover in (path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
             leftover.unlink(missing_ok=True)
         shutil.copy(make_url(template).database, path)

@@ -441,11 +441,11 @@ def _saved(response, writes) -> bool:
 
 @pytest.fixture()
 def demo_database(app, demo_accounts):
-    """The demo county's database file, closed, for each account to walk a copy of."""
-    path = app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///")
+    """The demo county's database (its URL), closed, for each account to walk a copy of."""
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
     db.session.remove()
     db.engine.dispose()
-    return path
+    return url
 
 
 def _complete_forms(
