@@ -24,6 +24,8 @@ AUDIT_ACTIONS = {
     "matter_limits_changed": _l("修改事件处置时限"),
     "matter_type_changed": _l("修改事件小类"),
     "holidays_changed": _l("录入节假日安排"),
+    "holidays_confirmed": _l("确认节假日安排完整"),
+    "holidays_unconfirmed": _l("撤销节假日安排确认"),
     "login": _l("登录成功"),
     "login_failed": _l("登录失败"),
     "login_refused_locked": _l("锁定期间尝试登录"),

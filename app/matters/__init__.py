@@ -26,7 +26,24 @@ def _labels():
         "dispute_type_label": lambda code: reference.label(reference.DISPUTE_TYPES, code),
         "risk_label": lambda code: reference.label(reference.RISK_LEVELS, code),
         "note_label": _note_label,
+        "calendar_gap_years": _calendar_gap_years,
     }
+
+
+# The pages that count or show working-day deadlines warn while a year they may fall in
+# is not known (base.html); public pages only mark each deadline.
+CALENDAR_BLUEPRINTS = frozenset({"matters", "patrols", "dashboard", "assessment", "supervision"})
+
+
+def _calendar_gap_years() -> list[int]:
+    from flask import request
+
+    from app.core.timeutil import local_today
+    from app.matters.workdays import calendar_gap_years
+
+    if request.blueprint not in CALENDAR_BLUEPRINTS:
+        return []
+    return calendar_gap_years(local_today())
 
 
 def _note_label(action: str) -> str:
@@ -43,11 +60,20 @@ def deadline_text(due_utc) -> str:
     reads as a day more."""
     from datetime import timedelta
 
+    from flask_babel import gettext as _
+
     from app.core.timeutil import to_local
+    from app.matters.workdays import year_is_known
 
     if due_utc is None:
         return ""
     local = to_local(due_utc)
     if (local.hour, local.minute, local.second) == (0, 0, 0):
-        return f"{(local - timedelta(days=1)).date().isoformat()} 24:00"
-    return local.strftime("%Y-%m-%d %H:%M")
+        day = (local - timedelta(days=1)).date()
+        text = f"{day.isoformat()} 24:00"
+    else:
+        day, text = local.date(), local.strftime("%Y-%m-%d %H:%M")
+    if not year_is_known(day.year):
+        # Counted Monday to Friday: the year's holidays are not confirmed yet.
+        text += _("（预计）")
+    return text

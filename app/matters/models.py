@@ -294,6 +294,17 @@ class HolidayDay(db.Model):
     name: Mapped[str] = mapped_column(String(32), default="")
 
 
+class HolidayYear(db.Model):
+    """A year whose holiday arrangement an administrator confirmed as entered in full:
+    only then are its deadlines exact. Entering some of its days does not make it so."""
+
+    __tablename__ = "holiday_year"
+
+    year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    confirmed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+
+
 class TimeLimit(db.Model):
     """Working days allowed per stage/level (reference.DEFAULT_TIME_LIMITS)."""
 

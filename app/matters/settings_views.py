@@ -9,6 +9,7 @@ from datetime import date
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 from sqlalchemy import delete, select
 
 from app.auth import audit
@@ -17,7 +18,7 @@ from app.core.timeutil import local_today
 from app.extensions import db
 from app.matters import bp, reference, workdays
 from app.matters.forms import MAX_DAYS, HolidayForm, TypeForm
-from app.matters.models import HolidayDay, MatterType, TimeLimit
+from app.matters.models import HolidayDay, HolidayYear, MatterType, TimeLimit
 
 # --- Time limits ---------------------------------------------------------------------
 
@@ -198,4 +199,30 @@ def holidays():
         rows=rows,
         package_years=workdays.package_years(),
         known=workdays.year_is_known(year),
+        confirmation=db.session.get(HolidayYear, year),
     )
+
+
+@bp.route("/matters/settings/holidays/<int:year>/confirm", methods=["POST"])
+@admin_required
+def confirm_holiday_year(year: int):
+    """The year's arrangement is entered in full: its deadlines are exact from now on.
+    Sent again, it takes the confirmation back (the year is estimated again)."""
+    if year in workdays.package_years():
+        flash(_("内置日历已包含该年，无须确认。"), "warning")
+        return redirect(url_for("matters.holidays", year=year), code=303)
+    confirmation = db.session.get(HolidayYear, year)
+    if confirmation is None:
+        db.session.add(HolidayYear(year=year, confirmed_by_id=current_user.id))
+        audit.record(
+            "holidays_confirmed", summary=_("%(year)d 年节假日安排已确认完整", year=year), detail={"year": year}
+        )
+        flash(_("已确认 %(year)d 年的安排完整：该年的期限不再标“预计”。", year=year), "success")
+    else:
+        db.session.delete(confirmation)
+        audit.record(
+            "holidays_unconfirmed", summary=_("%(year)d 年节假日安排撤销确认", year=year), detail={"year": year}
+        )
+        flash(_("已撤销确认：%(year)d 年的期限重新标为“预计”。", year=year), "success")
+    db.session.commit()
+    return redirect(url_for("matters.holidays", year=year), code=303)

@@ -61,7 +61,6 @@ def matter_list():
         page=page,
         lights=lights,
         query=request.args.get("q", ""),
-        year_known=workdays.year_is_known(now.year),
         may_report=_may_report(),
     )
 

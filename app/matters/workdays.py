@@ -8,6 +8,12 @@ Which days are worked comes from, in order:
    year);
 3. otherwise Monday to Friday, and the app warns (`year_is_known`).
 
+A year is *known* when the package covers it or an administrator confirmed its whole
+arrangement as entered (HolidayYear); a few entered days do not make it known. A
+deadline, report day or due date in a year not known is an estimate: the `deadline`
+filter marks it （预计）, and the pages that count deadlines warn
+(`calendar_gap_years`, shown by base.html).
+
 Deadlines (docs/domain.md, 002 篇七/篇八): "within N working days" counts from the day
 after the start, as Chinese administrative practice does (期间开始之日不计入), and
 ends at the end of the Nth working day. The time used is measured in working time
@@ -20,6 +26,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 import chinese_calendar
+from flask import g, has_request_context
 from sqlalchemy import select
 
 from app.core.timeutil import LOCAL_ZONE, to_local
@@ -33,8 +40,13 @@ class Calendar:
     """Working days from the package plus the administrators' own entries."""
 
     overrides: dict[date, bool]
+    # Years whose arrangement is complete (the package's, and confirmed ones); None:
+    # every year (a calendar made by hand, in tests of the counting itself).
+    known_years: frozenset[int] | None = None
 
     def is_workday(self, day: date) -> bool:
+        if self.known_years is not None and day.year not in self.known_years:
+            _note_estimated(day.year)
         if day in self.overrides:
             return self.overrides[day]
         try:
@@ -79,17 +91,42 @@ def load_calendar() -> Calendar:
     from app.matters.models import HolidayDay
 
     rows = db.session.execute(select(HolidayDay.day, HolidayDay.is_workday)).all()
-    return Calendar(dict(rows))
+    return Calendar(dict(rows), frozenset(package_years()) | confirmed_years())
+
+
+def confirmed_years() -> frozenset[int]:
+    """Years an administrator confirmed as entered in full (read once per request)."""
+    if has_request_context() and "_confirmed_holiday_years" in g:
+        return g._confirmed_holiday_years
+    from app.matters.models import HolidayYear
+
+    years = frozenset(db.session.scalars(select(HolidayYear.year)))
+    if has_request_context():
+        g._confirmed_holiday_years = years
+    return years
 
 
 def year_is_known(year: int) -> bool:
-    """True when the package or the administrators' entries cover `year`."""
-    if year in package_years():
-        return True
-    from app.matters.models import HolidayDay
+    """True when the package covers `year` or its arrangement was confirmed complete."""
+    return year in package_years() or year in confirmed_years()
 
-    first, last = date(year, 1, 1), date(year, 12, 31)
-    return db.session.scalar(select(HolidayDay.id).where(HolidayDay.day.between(first, last)).limit(1)) is not None
+
+def _note_estimated(year: int) -> None:
+    if has_request_context():
+        g.setdefault("calendar_estimated_years", set()).add(year)
+
+
+# However long a stage may last, its deadline lies within this many days of today.
+HORIZON = timedelta(days=60)
+
+
+def calendar_gap_years(today: date) -> list[int]:
+    """The years a deadline counted today may fall in that are not known, and any year
+    this request's calendar had to guess."""
+    years = {today.year, (today + HORIZON).year}
+    if has_request_context():
+        years |= g.get("calendar_estimated_years", set())
+    return sorted(year for year in years if not year_is_known(year))
 
 
 def end_of_day_utc(day: date) -> datetime:

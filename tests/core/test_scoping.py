@@ -101,7 +101,18 @@ BINDER_PARAMS = {"token"}
 KEPT_FORM_PARAMS = {"kept_id"}
 # The administrators' settings pages are named by group (system, security).
 SETTING_GROUPS = {"group"}
-NOT_RECORDS = {"code", "filename"} | PUBLIC_PARAMS | MANUAL_PARAMS | BINDER_PARAMS | KEPT_FORM_PARAMS | SETTING_GROUPS
+# A calendar year's holiday arrangement (county-wide, administrators only:
+# tests/auth/test_permission_walk.py).
+CALENDAR_PARAMS = {"year"}
+NOT_RECORDS = (
+    {"code", "filename"}
+    | PUBLIC_PARAMS
+    | MANUAL_PARAMS
+    | BINDER_PARAMS
+    | KEPT_FORM_PARAMS
+    | SETTING_GROUPS
+    | CALENDAR_PARAMS
+)
 # Names of a step (the matters loop): walked with one value, not an integer.
 STEP_NAMES = {"action": ["verify"]}
 # Departments are county-wide reference data (duty phone numbers), in everyone's

@@ -5,6 +5,7 @@ from datetime import date
 
 from sqlalchemy import select
 
+from app.core.database import write_transactions
 from app.extensions import db
 from app.matters import services, workdays
 from app.matters.models import HolidayDay, MatterType, TimeLimit
@@ -80,3 +81,38 @@ def test_holiday_lines_are_checked_and_saved(web_as, world):
     calendar = workdays.load_calendar()
     assert not calendar.is_workday(date(2027, 1, 1)) and calendar.is_workday(date(2027, 2, 20))
     assert "2027-02-20" in visible_text(response.follow())
+
+
+def test_a_year_not_confirmed_marks_its_deadlines_estimated_until_an_administrator_confirms(web_as, world):
+    """A matter due in 2027 (which the built-in calendar does not know): the deadline
+    reads （预计） and the matter pages warn, even with a holiday of 2027 entered; once
+    the administrator confirms the year on the holidays page, both go."""
+    from app.matters.models import Matter
+
+    matter = db.session.scalar(select(Matter).where(Matter.status != "closed").order_by(Matter.id))
+    with write_transactions():
+        matter.due_at = workdays.end_of_day_utc(date(2027, 1, 6))
+        db.session.commit()
+    admin = web_as("admin")
+    form = form_on(admin.get("/matters/settings/holidays?year=2027"), button="保存")
+    form["lines"] = "2027-01-01 休 元旦"
+    assert press(form, "保存").status_int == 303
+    page = visible_text(admin.get(f"/matters/{matter.id}"))
+    assert "2027-01-06 24:00（预计）" in page
+    assert "2027 年的法定节假日安排尚未确认" in page
+    holidays = admin.get("/matters/settings/holidays?year=2027")
+    assert "尚未确认完整" in visible_text(holidays)
+    response = press(form_on(holidays, button="确认 2027 年安排已完整录入"), "确认 2027 年安排已完整录入")
+    assert "已确认 2027 年的安排完整" in visible_text(response.follow())
+    page = visible_text(admin.get(f"/matters/{matter.id}"))
+    assert "2027-01-06 24:00" in page and "（预计）" not in page and "尚未确认" not in page
+
+
+def test_forged_confirmation_of_a_year_by_a_station_is_refused_and_changes_nothing(web_as, world):
+    from app.matters.models import HolidayYear
+    from tests.web import forge
+
+    # Administrators only: to anyone else the settings pages do not exist.
+    assert forge(web_as("station_a"), "/matters/settings/holidays/2027/confirm").status_int == 404
+    fresh()
+    assert db.session.get(HolidayYear, 2027) is None

@@ -6,7 +6,7 @@ from app.core.database import write_transactions
 from app.core.timeutil import LOCAL_ZONE
 from app.extensions import db
 from app.matters import workdays
-from app.matters.models import HolidayDay
+from app.matters.models import HolidayDay, HolidayYear
 
 CALENDAR = workdays.Calendar({})
 
@@ -54,10 +54,15 @@ def test_administrators_fill_in_a_year_the_package_does_not_know(app):
     with write_transactions():
         db.session.add(HolidayDay(day=date(2027, 1, 1), is_workday=False, name="元旦"))
         db.session.commit()
-    assert workdays.year_is_known(2027)
     calendar = workdays.load_calendar()
     assert not calendar.is_workday(date(2027, 1, 1))
     assert calendar.add_workdays(date(2026, 12, 31), 1) == date(2027, 1, 4)
+    # One day entered is not the year's arrangement: still estimated until confirmed.
+    assert not workdays.year_is_known(2027)
+    with write_transactions():
+        db.session.add(HolidayYear(year=2027))
+        db.session.commit()
+    assert workdays.year_is_known(2027)
 
 
 def test_a_deadline_is_shown_as_the_end_of_its_last_day(app):
