@@ -22,6 +22,7 @@ only: holidays and weekends do not eat into the handler's allowance.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -81,6 +82,7 @@ class Calendar:
         return total
 
 
+@functools.cache  # (the package's data does not change while the process runs)
 def package_years() -> range:
     """The years chinesecalendar knows."""
     known = [d.year for d in chinese_calendar.holidays] + [d.year for d in chinese_calendar.workdays]

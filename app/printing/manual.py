@@ -104,6 +104,10 @@ def save_page(page: ManualPage, title: str, body: str, user) -> bool:
         raise ManualError(_("标题不能超过 %(n)d 个字。", n=MAX_TITLE))
     if len(body) > MAX_BODY:
         raise ManualError(_("正文太长（不能超过 %(n)d 个字符）。", n=MAX_BODY))
+    # The page as it is now, locked until this transaction ends: two editors saving at
+    # once each keep the other's text as a version, and the version numbers (one more
+    # than the kept ones) never collide on PostgreSQL.
+    db.session.refresh(page, with_for_update=True)
     if title == page.title and body == page.body:
         return False
     db.session.add(
