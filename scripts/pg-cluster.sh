@@ -23,11 +23,17 @@ case $action in
 start)
   bin=$(server_bin)
   if [ -z "$bin" ]; then
-    if [ "$(id -u)" != 0 ]; then
-      echo "PostgreSQL is not installed: sudo apt-get install postgresql" >&2
+    # As scripts/setup.sh installs packages: as root, or with sudo.
+    if [ "$(id -u)" = 0 ]; then
+      sudo=""
+    elif command -v sudo >/dev/null; then
+      sudo="sudo"
+    else
+      echo "PostgreSQL is not installed: apt-get install postgresql (as root)" >&2
       exit 1
     fi
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql >/dev/null
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends postgresql >/dev/null
     bin=$(server_bin)
   fi
   mkdir -p "$dir"
