@@ -1,6 +1,7 @@
-"""Fixtures: a migrated SQLite template database copied fresh for every test, one
+"""Fixtures: a migrated template database copied fresh for every test (SQLite, or
+PostgreSQL when GRIDBOOK_TEST_DATABASE_URL names a server: tests/databases.py), one
 app per test process lent to each test, clients signed in per role, and a small county
-(tests/factories.py) built once per process."""
+(tests/factories.py) built once and kept between runs."""
 
 from __future__ import annotations
 
