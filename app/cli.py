@@ -54,6 +54,9 @@ def serve(host: str, port: int, threads: int) -> None:
             f"(docs/operations.md: Serving over HTTPS).",
             err=True,
         )
+    from app.core.serving import quiet_queue_warnings
+
+    quiet_queue_warnings()
     waitress_serve(current_app._get_current_object(), host=host, port=port, threads=threads)
 
 

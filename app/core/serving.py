@@ -1,0 +1,34 @@
+"""What `flask serve` sets up around waitress."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+
+class QueueDepthSummary(logging.Filter):
+    """Under load waitress warns once per request that has to wait ("Task queue depth
+    is 3"), hundreds of lines a minute that bury everything else in the log. One line a
+    minute with the deepest queue of that minute says the same: the server is busy."""
+
+    def __init__(self, every_seconds: float = 60.0):
+        super().__init__()
+        self.every_seconds = every_seconds
+        self.last_shown = float("-inf")
+        self.deepest = 0
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        depth = record.args[0] if isinstance(record.args, tuple) and record.args else 0
+        self.deepest = max(self.deepest, int(depth))
+        now = time.monotonic()
+        if now - self.last_shown < self.every_seconds:
+            return False
+        record.msg, record.args = "Task queue depth reached %d (the deepest since the last such line)", (self.deepest,)
+        self.last_shown, self.deepest = now, 0
+        return True
+
+
+def quiet_queue_warnings() -> None:
+    logger = logging.getLogger("waitress.queue")
+    if not any(isinstance(f, QueueDepthSummary) for f in logger.filters):
+        logger.addFilter(QueueDepthSummary())
