@@ -19,7 +19,7 @@ class QueueDepthSummary(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         depth = record.args[0] if isinstance(record.args, tuple) and record.args else 0
-        self.deepest = max(self.deepest, int(depth))
+        self.deepest = max(self.deepest, depth if isinstance(depth, int) else 0)
         now = time.monotonic()
         if now - self.last_shown < self.every_seconds:
             return False
