@@ -138,7 +138,7 @@ def _prebuilt(name: str, build):
     key = f"{_prebuilt_key()}-{name}"
     extra = PREBUILT / f"{key}-{databases.ENGINE_NAME}.pickle"
     if databases.ON_POSTGRESQL:
-        url = databases.template_url(PREBUILT, f"gb-{key}")
+        url = databases.server_template_url(f"gb-{key}")
         with databases.building_lock():
             if not (databases.exists(url) and extra.exists()):
                 extra.write_bytes(pickle.dumps(build(url)))

@@ -37,10 +37,9 @@ def scratch_url(folder: Path) -> str:
     return database_url(folder, f"t{next(_scratch_numbers)}")
 
 
-def template_url(folder: Path, name: str) -> str:
-    """The URL of a template shared by every test process (built under a lock)."""
-    if not ON_POSTGRESQL:
-        return f"sqlite:///{folder / (name + '.sqlite3')}"
+def server_template_url(name: str) -> str:
+    """The URL of a template database on the server, shared by every test process
+    (built under `building_lock`; SQLite's templates are files in the cache)."""
     return make_url(SERVER_URL).set(database=name[:63]).render_as_string(hide_password=False)
 
 
@@ -70,14 +69,6 @@ def create_empty(url: str) -> None:
         with _server() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{_name(url)}" WITH (FORCE)'))
             connection.execute(text(f'CREATE DATABASE "{_name(url)}"'))
-
-
-def drop(url: str) -> None:
-    if not ON_POSTGRESQL:
-        Path(make_url(url).database).unlink(missing_ok=True)
-        return
-    with _server() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{_name(url)}" WITH (FORCE)'))
 
 
 class building_lock:

@@ -273,14 +273,19 @@ def plan(
     return result
 
 
-def apply(
-    plan: Plan, old_grids: list[Division], new_grids: list[Division], effective_date: date, reason: str, user=None
-) -> None:
-    """Move every planned record into its new grid, in the caller's transaction."""
+def require_placed(plan: Plan) -> None:
+    """Refuses (OrgError at "placements") while a record without a building has no new grid."""
     if plan.unplaced:
         raise OrgError(
             _("还有 %(n)d 条没有楼栋的记录未指定新网格，请逐条选择或统一指定。", n=len(plan.unplaced)), "placements"
         )
+
+
+def apply(
+    plan: Plan, old_grids: list[Division], new_grids: list[Division], effective_date: date, reason: str, user=None
+) -> None:
+    """Move every planned record into its new grid, in the caller's transaction."""
+    require_placed(plan)
     old_names = {grid.id: grid.name for grid in old_grids}
     moved_alone = {placement.record.id for placement in plan.placed_by_hand if placement.kind == "resident"}
     for kind, moves in plan.moves.items():

@@ -209,14 +209,9 @@ def _prune(folder: Path, keep: int) -> list[Path]:
     return removed
 
 
-@dataclass
-class CheckedBackup:
-    manifest: dict
-    folder: Path  # the archive's files, unpacked and checked
-
-
-def check_backup(archive: Path, into: Path, key_file: Path | None = None) -> CheckedBackup:
-    """Unpack `archive` into `into` and check it; BackupError says what is wrong."""
+def check_backup(archive: Path, into: Path, key_file: Path | None = None) -> dict:
+    """Unpack `archive` into `into` and check it; returns its manifest. BackupError
+    says what is wrong."""
     try:
         data = archive.read_bytes()
     except OSError as error:
@@ -245,7 +240,7 @@ def check_backup(archive: Path, into: Path, key_file: Path | None = None) -> Che
     _check_revision(manifest.get("revision"))
     if manifest["engine"] == "sqlite":
         _check_sqlite(into / DATABASE_FILES["sqlite"])
-    return CheckedBackup(manifest, into)
+    return manifest
 
 
 def _check_revision(revision: str | None) -> None:
@@ -280,27 +275,28 @@ def restore_backup(archive: Path, key_file: Path | None = None) -> dict:
     manifest. The server must be stopped."""
     instance = Path(current_app.instance_path)
     with tempfile.TemporaryDirectory(dir=instance, prefix=".restoring-") as scratch:
-        checked = check_backup(archive, Path(scratch), key_file)
+        unpacked = Path(scratch)
+        manifest = check_backup(archive, unpacked, key_file)
         engine = _engine_name()
-        if checked.manifest["engine"] != engine:
+        if manifest["engine"] != engine:
             raise BackupError(
                 _(
                     "备份来自 %(theirs)s 数据库，本实例使用 %(ours)s：请用迁移命令，不要直接恢复。",
-                    theirs=checked.manifest["engine"],
+                    theirs=manifest["engine"],
                     ours=engine,
                 )
             )
-        _replace_database(checked.folder / DATABASE_FILES[engine])
-        _replace_uploads(checked.folder / "uploads")
+        _replace_database(unpacked / DATABASE_FILES[engine])
+        _replace_uploads(unpacked / "uploads")
         for name in KEPT_INSTANCE_FILES:
-            source = checked.folder / "instance" / name
+            source = unpacked / "instance" / name
             if source.is_file() and not (instance / name).exists():
                 shutil.copy2(source, instance / name)
                 os.chmod(instance / name, 0o600)
     from flask_migrate import upgrade
 
     upgrade()  # a backup from an older release meets this code's schema
-    return checked.manifest
+    return manifest
 
 
 def _replace_database(source: Path) -> None:

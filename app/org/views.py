@@ -265,10 +265,10 @@ def split_grid(division_id: int):
             boundaries.check_split(grid, specs, form.effective_date.data)
         except services.OrgError as error:
             _split_error(form, errors, error)
-        if plan.unplaced:
-            errors["placements"] = _(
-                "还有 %(n)d 条没有楼栋的记录未指定新网格，请逐条选择或统一指定。", n=len(plan.unplaced)
-            )
+        try:
+            carry.require_placed(plan)
+        except services.OrgError as error:
+            errors["placements"] = str(error)
         if not errors and form.submit.data and request.form.get("previewed") != digest:
             errors["form"] = _("预览之后内容有变化（记录或选择），请核对新的预览后再确认。")
         elif not errors and form.submit.data:

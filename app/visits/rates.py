@@ -17,7 +17,6 @@ from datetime import date
 
 from sqlalchemy import func, or_, select
 
-from app.adjustments.history import before_day, grid_then, was_in_grids
 from app.extensions import db
 from app.org.models import Division, StaffAssignment
 from app.registry.keypersons.models import KeyPerson
@@ -25,7 +24,7 @@ from app.registry.people.models import Household, HouseholdMember
 from app.registry.settings.visit_classes import period_bounds, visit_classes
 from app.visits import reference
 from app.visits.models import Visit, visit_visitor
-from app.visits.schedule import class_changes_in_grids, class_on
+from app.visits.schedule import class_changes_in_grids, class_on, household_grid_on, households_in_grids_on
 
 
 def quarter_of(day: date) -> tuple[date, date]:
@@ -67,10 +66,6 @@ def grids_under(division: Division, start: date | None = None, end: date | None 
     )
 
 
-def _in_grids_on(grid_ids: list[int], day: date):
-    return was_in_grids("household", Household.id, Household.grid_id, before_day(day), grid_ids)
-
-
 def _class_counts(grid_ids: list[int], day: date) -> tuple[dict[int, int], dict[int, tuple[int, list]]]:
     """({class: active households of these grids in that class on `day`}, the
     households that ever changed class). Counted in SQL by the class they are in now;
@@ -81,7 +76,7 @@ def _class_counts(grid_ids: list[int], day: date) -> tuple[dict[int, int], dict[
         int(level): int(number)
         for level, number in db.session.execute(
             select(Household.visit_class, func.count())
-            .where(_in_grids_on(grid_ids, day), Household.status == "active")
+            .where(households_in_grids_on(grid_ids, day), Household.status == "active")
             .group_by(Household.visit_class)
         )
     }
@@ -107,7 +102,7 @@ def _classes_of_verified(
     )
     rows = db.session.execute(
         select(Household.id, Household.visit_class).where(
-            Household.id.in_(verified), _in_grids_on(grid_ids, day), Household.status == "active"
+            Household.id.in_(verified), households_in_grids_on(grid_ids, day), Household.status == "active"
         )
     )
     return {
@@ -220,14 +215,13 @@ def key_group_quota(grid_ids: list[int], start: date, end: date) -> dict[int, Ke
     (社区每季度对社区各网格的重点人群进行不少于3家的入户走访). Counts only: key persons'
     identities stay on their own pages. A household counts for the grid it was in at
     the end of the quarter (one a later split or bulk move carried on included)."""
-    at_the_end = before_day(end)
     keyed = (
-        select(grid_then("household", Household.id, Household.grid_id, at_the_end), Household.id)
+        select(household_grid_on(end), Household.id)
         .distinct()
         .join(HouseholdMember, HouseholdMember.household_id == Household.id)
         .join(KeyPerson, KeyPerson.resident_id == HouseholdMember.resident_id)
         .where(
-            was_in_grids("household", Household.id, Household.grid_id, at_the_end, grid_ids),
+            households_in_grids_on(grid_ids, end),
             Household.status == "active",
             HouseholdMember.start_date <= end,
             or_(HouseholdMember.end_date.is_(None), HouseholdMember.end_date >= start),

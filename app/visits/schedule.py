@@ -23,7 +23,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import func, select
 
-from app.adjustments.history import before_day, was_in_grids
+from app.adjustments.history import before_day, grid_then, was_in_grids
 from app.core.timeutil import to_local
 from app.extensions import db
 from app.registry.people.models import Household, PopulationEvent
@@ -68,16 +68,23 @@ def _class_change(day: date, before, after) -> ClassChange | None:
     return None
 
 
+def household_grid_on(day: date):
+    """The grid a household was in on `day`, as SQL: a split or bulk move that carried
+    it later leaves it, for that day, in the grid it left (app/adjustments/history.py)."""
+    return grid_then("household", Household.id, Household.grid_id, before_day(day))
+
+
+def households_in_grids_on(grid_ids, day: date):
+    """Households that were in one of these grids on `day` (see household_grid_on)."""
+    return was_in_grids("household", Household.id, Household.grid_id, before_day(day), grid_ids)
+
+
 def class_changes_in_grids(grid_ids, on: date | None = None) -> dict[int, tuple[int, list[ClassChange]]]:
     """{household id: (class now, its class changes in date order)} of the active
     households of these grids (on that day, when given: one carried into another grid
     later counts for the grid it was in) that ever changed class — one query, however
     many households the grids hold (class_changes takes them 500 at a time)."""
-    in_grids = (
-        Household.grid_id.in_(grid_ids)
-        if on is None
-        else was_in_grids("household", Household.id, Household.grid_id, before_day(on), grid_ids)
-    )
+    in_grids = Household.grid_id.in_(grid_ids) if on is None else households_in_grids_on(grid_ids, on)
     found: dict[int, tuple[int, list[ClassChange]]] = {}
     events = db.session.execute(
         select(
