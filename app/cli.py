@@ -1,7 +1,10 @@
-"""flask sub-commands: serve, seed-demo, import and export of registers, accounts."""
+"""flask sub-commands: serve, worker, seed-demo, import and export of registers, accounts."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import click
@@ -9,12 +12,14 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 from flask_migrate import upgrade
 
+from app import ROOT
 from app.core.database import refresh_query_statistics, write_transactions
 from app.extensions import db
 
 
 def init_app(app: Flask) -> None:
     app.cli.add_command(serve)
+    app.cli.add_command(worker)
     app.cli.add_command(seed_demo)
     app.cli.add_command(import_group)
     app.cli.add_command(export_group)
@@ -30,8 +35,16 @@ def init_app(app: Flask) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--threads", default=4, show_default=True, type=int)
-def serve(host: str, port: int, threads: int) -> None:
-    """Upgrade the database and serve the app with waitress."""
+@click.option(
+    "--worker/--no-worker",
+    "with_worker",
+    default=True,
+    show_default=True,
+    help="同时启动后台任务进程 / also start `flask worker` (one machine); --no-worker where it runs on its own",
+)
+def serve(host: str, port: int, threads: int, with_worker: bool) -> None:
+    """Upgrade the database and serve the app with waitress (and, unless told not to,
+    a `flask worker` process beside it for the binders)."""
     from waitress import serve as waitress_serve
 
     from app.auth.accounts import any_user_exists
@@ -57,7 +70,46 @@ def serve(host: str, port: int, threads: int) -> None:
     from app.core.serving import quiet_queue_warnings
 
     quiet_queue_warnings()
-    waitress_serve(current_app._get_current_object(), host=host, port=port, threads=threads)
+    worker_process = _start_worker() if with_worker else None
+    try:
+        waitress_serve(current_app._get_current_object(), host=host, port=port, threads=threads)
+    finally:
+        if worker_process is not None:
+            worker_process.terminate()
+            try:
+                worker_process.wait(10)
+            except subprocess.TimeoutExpired:
+                worker_process.kill()
+
+
+def _start_worker() -> subprocess.Popen[bytes]:
+    """`flask worker` as a process of its own: a binder's layout then uses the other
+    core instead of taking the server's threads' turn at the interpreter. It stops
+    with this process (--parent-pid: also when this one is killed outright)."""
+    environment = dict(os.environ, GRIDBOOK_INSTANCE=current_app.instance_path)
+    return subprocess.Popen(
+        [sys.executable, "-m", "flask", "--app", "app", "worker", "--parent-pid", str(os.getpid())],
+        cwd=str(ROOT),
+        env=environment,
+    )
+
+
+@click.command("worker")
+@click.option("--poll", default=2.0, show_default=True, type=float, help="空闲时查看间隔（秒）/ seconds between looks")
+@click.option("--once", is_flag=True, help="运行完排队的任务即退出 / run what is queued, then stop")
+@click.option("--parent-pid", type=int, hidden=True)
+def worker(poll: float, once: bool, parent_pid: int | None) -> None:
+    """Run background jobs (the binders) queued in the database, until stopped."""
+    import logging
+
+    from app.core import jobs
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    app = current_app._get_current_object()
+    if once:
+        click.echo(f"{jobs.run_pending(app)} job(s) run.")
+        return
+    jobs.work(app, poll_seconds=poll, parent_pid=parent_pid, stopping=jobs.stop_on_signals())
 
 
 @click.command("backup")

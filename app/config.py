@@ -77,6 +77,10 @@ class DefaultConfig:
     # cache this long after their last use.
     BINDER_KEEP_DAYS = 7
     PRINT_CACHE_KEEP_DAYS = 45
+    # Where print-cache/ and binders/ are kept (unset: the instance folder). Where
+    # several machines serve the county, a folder they all mount (GRIDBOOK_PRINT_FOLDER):
+    # a binder built by the worker on one is downloaded through another.
+    PRINT_FOLDER = None
 
     # Registering or importing an ID number held outside the account's scope names
     # the community and grid holding it (audited: id_number_located). Past this many

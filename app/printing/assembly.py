@@ -7,8 +7,8 @@ joined with pypdf, and given one page numbering by stamping "第 x 页 / 共 y �
 printed-at time over the joined pages (the parts are laid out without them).
 
 Because a part's HTML then holds nothing but its data, the same data gives the same
-HTML: a laid-out part is kept in the print cache (instance/print-cache, named by the
-hash of its HTML) and reused until its data changes."""
+HTML: a laid-out part is kept in the print cache (print-cache/ in the print folder,
+PRINT_FOLDER or else the instance folder; named by the hash of its HTML) and reused until its data changes."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ from datetime import datetime
 from pathlib import Path
 
 import weasyprint
-from flask import current_app, render_template
+from flask import Flask, current_app, render_template
 from flask_babel import gettext as _
 from pypdf import PdfReader, PdfWriter
 
@@ -97,8 +97,15 @@ class PrintCache:
         return removed
 
 
+def print_folder(app: Flask | None = None) -> Path:
+    """Where print-cache/ and binders/ live (PRINT_FOLDER, else the instance folder):
+    one folder that every process serving the county shares."""
+    app = app or current_app
+    return Path(app.config.get("PRINT_FOLDER") or app.instance_path)
+
+
 def print_cache() -> PrintCache:
-    return PrintCache(Path(current_app.instance_path) / "print-cache")
+    return PrintCache(print_folder() / "print-cache")
 
 
 def worker_count() -> int:

@@ -20,9 +20,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from pathlib import Path
 
-from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -33,7 +31,7 @@ from app.core.timeutil import local_day_start_utc, local_today, to_local, utcnow
 from app.extensions import db
 from app.matters.models import Matter
 from app.org.models import Division, StaffAssignment, StaffRole
-from app.printing.assembly import join_and_number, lay_out_parts, part_key, print_cache
+from app.printing.assembly import join_and_number, lay_out_parts, part_key, print_cache, print_folder
 from app.printing.ledgers import LedgerScope, all_ledgers, ledger_jobs
 from app.printing.manual import manual_job, ordered_pages
 from app.printing.pdf import PrintJob, job_missing_glyphs, lay_out, prepare_print
@@ -204,7 +202,7 @@ class BinderManifest:
     """What the last binder of a unit and period held: section key → digest."""
 
     def __init__(self, division: Division, start: date, end: date):
-        folder = Path(current_app.instance_path) / "binders" / "manifests"
+        folder = print_folder() / "binders" / "manifests"
         self.path = folder / f"{division.code}_{start:%Y%m%d}_{end:%Y%m%d}.json"
 
     def read(self) -> dict[str, str]:

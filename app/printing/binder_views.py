@@ -1,15 +1,17 @@
 """The inspection binder from the web: choose a grid or community and a period, the
-binder is built in the background, its page shows the progress (htmx polling, or a
-plain refresh without JavaScript) and ends in a download link for its owner."""
+binder is queued for `flask worker` (app/printing/binder_jobs.py), its page shows the
+progress (htmx polling, or a plain refresh without JavaScript) and ends in a download
+link for its owner."""
 
 from __future__ import annotations
 
-from flask import abort, redirect, render_template, request, url_for
+from flask import abort, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.core.rendering import pdf_download, render_page
 from app.core.timeutil import local_today
+from app.extensions import db
 from app.org.services import division_choices
 from app.printing import binder_jobs, bp
 from app.printing.forms import BinderForm
@@ -40,6 +42,7 @@ def binder_new():
     job = binder_jobs.start(
         current_user, division.id, form.start.data, form.end.data, title, only_changed=form.only_changed.data
     )
+    db.session.commit()
     return redirect(url_for("printing.binder_job", token=job.token), 303)
 
 
@@ -55,7 +58,10 @@ def _own_job(token: str):
 def binder_job(token: str):
     """The job's progress (the fragment alone when htmx polls it)."""
     job = _own_job(token)
-    response = render_page("printing/binder_job.html", "printing/_binder_progress.html", "binder-progress", job=job)
+    kept = binder_jobs.binder_path(current_app, job) is not None
+    response = render_page(
+        "printing/binder_job.html", "printing/_binder_progress.html", "binder-progress", job=job, kept=kept
+    )
     response.headers["Cache-Control"] = "private, no-store"
     return response
 
@@ -65,6 +71,7 @@ def binder_job(token: str):
 def binder_file(token: str):
     """The finished binder, for the job's owner only."""
     job = _own_job(token)
-    if job.status != "done" or not job.path:
+    path = binder_jobs.binder_path(current_app, job)
+    if path is None:
         abort(404)
-    return pdf_download(job.path, job.title)
+    return pdf_download(str(path), job.title)

@@ -16,6 +16,7 @@ import pytest
 from flask import Flask
 from werkzeug.serving import make_server
 
+from app.core import jobs
 from app.core.database import write_transactions
 from app.extensions import db
 from tests.conftest import make_app
@@ -123,15 +124,24 @@ def live_app(tmp_path, migrated_database):
 
 @pytest.fixture()
 def live_server(live_app):
+    """The server and, beside it, a worker for the background jobs (as `flask serve`
+    starts one); the worker looks for queued jobs every 0.2 s."""
     server = make_server("127.0.0.1", 0, live_app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    worker_stopping = threading.Event()
+    worker = threading.Thread(
+        target=jobs.work, args=(live_app, 0.2, None, worker_stopping), name="live-worker", daemon=True
+    )
     thread.start()
+    worker.start()
     try:
         yield LiveServer(live_app, f"http://127.0.0.1:{server.server_port}", Path(live_app.instance_path))
     finally:
+        worker_stopping.set()
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
+        worker.join(timeout=60)
 
 
 @dataclass

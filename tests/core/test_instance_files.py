@@ -16,6 +16,8 @@ from sqlalchemy import select, text
 
 from app import create_app
 from app.auth.setup_token import issue_setup_token
+from app.core import jobs
+from app.core.database import write_transactions
 from app.core.pdf_layout import LaidOut
 from app.extensions import db
 from app.matters.models import MatterPhoto
@@ -135,13 +137,17 @@ def test_the_print_cache_and_binders_are_private(app, world, monkeypatch):
         return binder.BinderResult(pdf=b"%PDF-1.7 binder", pages=1, sections=[], records=0)
 
     monkeypatch.setattr(binder, "build_binder", quick_binder)
-    with app.test_request_context():
+    with app.test_request_context(), write_transactions():
         job = binder_jobs.start(
             world.users["station_a"], world.grid_a.id, date(2026, 10, 1), date(2026, 10, 31), "迎检包"
         )
-    job = binder_jobs.wait(job.token, timeout=60)
+        token = job.token
+        db.session.commit()
+    assert jobs.run_pending(app) == 1
+    job = binder_jobs.get(token, world.users["station_a"])
     assert job.status == "done", job.error
-    assert mode(Path(job.path)) == 0o600 and mode(Path(job.path).parent) == 0o700
+    path = binder_jobs.binder_path(app, job)
+    assert mode(path) == 0o600 and mode(path.parent) == 0o700
     with app.test_request_context():
         manifest = binder.BinderManifest(world.grid_a, date(2026, 10, 1), date(2026, 10, 31))
         manifest.remember([])

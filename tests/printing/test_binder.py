@@ -13,6 +13,7 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from app.auth.models import AuditEvent
+from app.core import jobs
 from app.core.database import write_transactions
 from app.extensions import db
 from app.matters import reporting, services
@@ -107,8 +108,11 @@ def test_web_job_progress_download_and_owner_only(app, world, client_as, web_as)
     page = client.get(location)
     assert page.status_code == 200
     html = page.get_data(as_text=True)
-    assert 'id="binder-progress"' in html
-    job = binder_jobs.wait(token, timeout=120)
+    assert 'id="binder-progress"' in html and "排队等待生成" in text_of(page)
+    assert 'hx-trigger="every 2s"' in html  # the queued job's page keeps asking
+    assert jobs.run_pending(app) == 1  # what `flask worker` does
+    fresh()
+    job = binder_jobs.get(token, world.users["station_a"])
     assert job.status == "done", job.error
     fragment = client.get(location, headers={"HX-Request": "true", "HX-Target": "binder-progress"})
     assert "<html" not in fragment.get_data(as_text=True) and "hx-trigger" not in fragment.get_data(as_text=True)
@@ -128,21 +132,37 @@ def test_web_job_progress_download_and_owner_only(app, world, client_as, web_as)
 
     fresh()
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "printed").order_by(AuditEvent.id.desc()))
-    assert event.actor_name == "station_a" and event.detail["pages"] == job.pages
+    assert event.actor_name == "station_a" and event.detail["pages"] == job.result["pages"]
     assert event.detail["sections"] >= 16
 
 
 def test_running_job_page_refreshes_without_js(app, world, client_as):
     client = client_as("station_a")
-    job = binder_jobs.BinderJob(token="t" * 32, owner_id=world.users["station_a"].id, title="x", total=5, done=2)
-    binder_jobs._jobs[job.token] = job
-    try:
-        html = client.get(f"/binders/{job.token}").get_data(as_text=True)
-        assert 'http-equiv="refresh"' in html and 'hx-trigger="every 2s"' in html
-        assert "2 / 5" in text_of(client.get(f"/binders/{job.token}"))
-        assert client.get(f"/binders/{job.token}.pdf").status_code == 404  # not finished
-    finally:
-        binder_jobs._jobs.pop(job.token, None)
+    with write_transactions():
+        job = jobs.enqueue(binder_jobs.KIND, world.users["station_a"].id, "x", {})
+        job.status, job.total, job.done, job.label = jobs.RUNNING, 5, 2, "台账 3"
+        token = job.token
+        db.session.commit()
+    html = client.get(f"/binders/{token}").get_data(as_text=True)
+    assert 'http-equiv="refresh"' in html and 'hx-trigger="every 2s"' in html
+    assert "2 / 5 · 台账 3" in text_of(client.get(f"/binders/{token}"))
+    assert client.get(f"/binders/{token}.pdf").status_code == 404  # not finished
+
+
+def test_a_failed_binder_says_so_and_stops_asking(app, world, client_as, monkeypatch):
+    from app.printing import binder
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("字体缺失")
+
+    monkeypatch.setattr(binder, "build_binder", broken)
+    with write_transactions():
+        token = binder_jobs.start(world.users["station_a"], world.grid_a.id, START, END, "迎检包").token
+        db.session.commit()
+    assert jobs.run_pending(app) == 1
+    page = client_as("station_a").get(f"/binders/{token}")
+    assert "生成失败：字体缺失" in text_of(page)
+    assert "hx-trigger" not in page.get_data(as_text=True)
 
 
 def test_forged_binder_for_an_out_of_scope_division_is_refused(app, world, web_as):
