@@ -29,6 +29,9 @@ def init_app(app: Flask) -> None:
     from app.printing.cli import print_group
 
     app.cli.add_command(print_group)
+    from app.core.engine_move import copy_to_postgresql_command
+
+    app.cli.add_command(copy_to_postgresql_command)
 
 
 @click.command("serve")

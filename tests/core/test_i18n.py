@@ -23,6 +23,7 @@ DATA_MODULES = {
     "app/auth/setup_token.py": "bilingual console banner for the server operator",
     "app/cli.py": "bilingual console output of flask commands",
     "app/printing/cli.py": "bilingual console output of flask print",
+    "app/core/engine_move.py": "bilingual console output of flask copy-to-postgresql",
     "app/demo/population.py": "demo household addresses (records, not UI)",
     "app/demo/scale_tree.py": "county-scale demo place names (records, not UI)",
     "app/demo/scale_county.py": "county-scale demo names and addresses (records, not UI)",
