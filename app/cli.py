@@ -11,8 +11,10 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 from flask_migrate import upgrade
+from sqlalchemy.exc import OperationalError
 
 from app import ROOT
+from app.core import conflicts
 from app.core.database import refresh_query_statistics, write_transactions
 from app.extensions import db
 
@@ -55,11 +57,24 @@ def serve(host: str, port: int, threads: int, with_worker: bool) -> None:
     from app.core import addresses
 
     upgrade()
-    with write_transactions():
-        refresh_query_statistics(db.session)
-        db.session.commit()
-    if not any_user_exists():
-        issue_setup_token(current_app, announce=True)
+    try:
+        with write_transactions():
+            refresh_query_statistics(db.session)
+            db.session.commit()
+        if not any_user_exists():
+            issue_setup_token(current_app, announce=True)
+    except (OperationalError, OSError) as error:
+        # A full disk (or a database held by a long write) must not keep the county
+        # from reading its registers: serve; saves answer "磁盘空间不足，未保存".
+        if not (conflicts.is_disk_full(error) or conflicts.is_busy(error)):
+            raise
+        db.session.rollback()
+        click.echo(
+            f"注意：数据库暂时不能写入（{error}），以只读方式启动：查看正常，保存会提示“磁盘空间不足”或“系统繁忙”。"
+            f" / The database cannot be written to now; serving anyway: reading works, saves are refused "
+            f"with a message until there is room again.",
+            err=True,
+        )
     click.echo(f"网格通 Gridbook: http://{host}:{port}/")
     if addresses.configured_base_url() is None:
         click.echo(

@@ -28,6 +28,7 @@ from sqlalchemy import func, select
 from app.assessment import reference
 from app.assessment.models import SatisfactionSurvey, SurveyResponse
 from app.auth import audit
+from app.core.conflicts import serialize
 from app.core.forms import RuleError
 from app.core.settings import setting
 from app.extensions import db
@@ -244,6 +245,7 @@ def add_public_answer(grid: Division, answer: str, fingerprint: str, now: dateti
     if answer not in reference.ANSWERS:
         raise RuleError(_("请选择满意程度。"), "answer")
     limit = responses_per_hour()
+    serialize("public_survey", fingerprint)  # counted, then written: one at a time per client
     recent = db.session.scalar(
         select(func.count(SurveyResponse.id)).where(
             SurveyResponse.submitter_fingerprint == fingerprint, SurveyResponse.created_at >= now - THROTTLE_WINDOW

@@ -90,9 +90,11 @@ def _raise_burst_alert(user) -> None:
     moved past the last alert, further refusals only add to the count."""
     from app.auth import audit
     from app.auth.models import AuditEvent
+    from app.core.conflicts import serialize
     from app.core.settings import setting
     from app.extensions import db
 
+    serialize("refused_burst", user.id)  # one alert, however many refusals arrive at once
     threshold = setting("REFUSED_BURST_COUNT")
     minutes = setting("REFUSED_BURST_MINUTES")
     since = utcnow() - timedelta(minutes=minutes)

@@ -6,17 +6,27 @@ traceback, an exception's text or Werkzeug's English description. An exception a
 view did not handle is logged (by Flask) and answered with the 500 page after the
 database session is rolled back; if even that page cannot be rendered (the
 database is gone), a bare page without the site's frame says the same.
+
+A save the database refused for a reason the person can act on is not a 500: busy
+(another long write held the database past the busy timeout) and a full disk are 503
+pages that say so and that nothing was saved, a unique constraint lost even after the
+request was run again (app/core/conflicts.py) is 409. htmx forms show the same words
+above themselves.
 """
 
 from __future__ import annotations
 
 import logging
+from urllib.parse import quote
 
-from flask import Flask, current_app, render_template
+from flask import Flask, current_app, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from markupsafe import escape
+from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException, InternalServerError
+
+from app.core import conflicts
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +80,56 @@ def page(code: int, title: str | None = None, message: str | None = None):
     return html, code
 
 
+def _unsaved(code: int, title: str, message: str, retry_after: int | None = None):
+    """A save that did not happen: the page says why; an htmx form, which swaps
+    nothing on an error, shows the same words above itself (X-Error-Message, read by
+    static/js/app.js) and keeps what was typed."""
+    from app.extensions import db
+
+    try:
+        db.session.rollback()
+    except Exception:
+        log.exception("rolling back after a failed save failed")
+    html, code = page(code, title, message)
+    headers = {}
+    if request.headers.get("HX-Request"):
+        headers["X-Error-Message"] = quote(title + _("：") + message)
+    if retry_after is not None:
+        headers["Retry-After"] = str(retry_after)
+    return html, code, headers
+
+
+def busy_page():
+    return _unsaved(
+        503,
+        _("系统繁忙，未保存"),
+        _(
+            "有人正在保存大批数据，这次操作等了一会儿仍没有轮到，没有保存。请按浏览器的“后退”返回"
+            "（已填写的内容仍在），稍等几秒再提交。"
+        ),
+        retry_after=5,
+    )
+
+
+def disk_full_page():
+    return _unsaved(
+        503,
+        _("磁盘空间不足，未保存"),
+        _(
+            "服务器的磁盘已满，这次操作没有保存。请按浏览器的“后退”返回（已填写的内容仍在），"
+            "并告诉系统管理员清理磁盘；查看记录不受影响。"
+        ),
+    )
+
+
+def conflict_page():
+    return _unsaved(
+        409,
+        _("同时保存冲突，未保存"),
+        _("几乎同一时刻有人保存了相同的内容，这次没有保存。请按浏览器的“后退”返回，刷新页面检查后再提交。"),
+    )
+
+
 def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
@@ -91,6 +151,28 @@ def init_app(app: Flask) -> None:
         except Exception:
             log.exception("rolling back after an error failed")
         return page(500)
+
+    @app.errorhandler(DBAPIError)
+    def database_refused(error: DBAPIError):
+        # Busy (SQLite's busy timeout ran out behind a long import; a PostgreSQL lock
+        # or deadlock), full, or a unique constraint lost twice: a page that says so,
+        # never a 500. Anything else is a bug: re-raised, logged and answered with 500.
+        if conflicts.is_disk_full(error):
+            log.error("disk full: a save was refused: %s", error.orig)
+            return disk_full_page()
+        if conflicts.is_busy(error):
+            log.warning("database busy: a request gave up waiting: %s", error.orig)
+            return busy_page()
+        if conflicts.is_unique_violation(error):
+            return conflict_page()
+        raise error
+
+    @app.errorhandler(OSError)
+    def file_refused(error: OSError):
+        if conflicts.is_disk_full(error):
+            log.error("disk full: a file was not written: %s", error)
+            return disk_full_page()
+        raise error
 
     @app.errorhandler(CSRFError)
     def csrf_failed(_error):

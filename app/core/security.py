@@ -3,6 +3,7 @@ change, write transactions, and response headers."""
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
 from flask import Flask, current_app, flash, g, redirect, request, session, url_for
@@ -10,11 +11,14 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import AnonymousUserMixin, current_user
 from sqlalchemy import update
+from sqlalchemy.exc import OperationalError
 
 from app.core.addresses import public_url, served_over_https
 from app.core.database import mark_write_transaction, reset_write_transaction
 from app.core.timeutil import utcnow
 from app.extensions import db, login_manager
+
+log = logging.getLogger(__name__)
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 # last_seen_at is written at most this often, so reading pages is not a write storm.
@@ -63,9 +67,14 @@ def _load_user(token: str):
     if now - state.last_seen_at > min(TOUCH_INTERVAL, current_app.config["IDLE_TIMEOUT"] / 6):
         if request.method in SAFE_METHODS:
             # A separate short transaction: upgrading this request's read
-            # transaction to a write could fail with SQLITE_BUSY.
-            with db.engine.begin() as connection:
-                connection.execute(update(LoginSession).where(LoginSession.id == state.id).values(last_seen_at=now))
+            # transaction to a write could fail with SQLITE_BUSY. Reading goes on if
+            # it cannot be written (a full disk, a long import holding the database):
+            # the next request touches the session again.
+            try:
+                with db.engine.begin() as connection:
+                    connection.execute(update(LoginSession).where(LoginSession.id == state.id).values(last_seen_at=now))
+            except OperationalError as error:
+                log.warning("the session's last-seen time was not saved: %s", error.orig)
         else:
             state.last_seen_at = now
             db.session.commit()
@@ -75,7 +84,7 @@ def _load_user(token: str):
 
 
 def _before_request():
-    if request.method not in SAFE_METHODS:
+    if request.method not in SAFE_METHODS and "_write_token" not in g:  # not again on a replay
         g._write_token = mark_write_transaction(True)
     endpoint = request.endpoint or ""
     if endpoint in ("static", "home.health"):

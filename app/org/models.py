@@ -8,7 +8,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ForeignKey, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, Numeric, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.timeutil import utcnow
@@ -73,6 +73,18 @@ class Division(db.Model):
     parent's, so "everything under X" is a prefix match that works on any database."""
 
     __tablename__ = "division"
+    # The service refuses a second active child of the same name with its own message;
+    # this makes it hold when two are saved at once (app/core/conflicts.py).
+    __table_args__ = (
+        Index(
+            "uq_division_active_name",
+            "parent_id",
+            "name",
+            unique=True,
+            sqlite_where=text("status = 'active'"),
+            postgresql_where=text("status = 'active'"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("division.id"), index=True)

@@ -19,6 +19,7 @@ from sqlalchemy import func, or_, select
 from app.auth import audit
 from app.auth.models import User
 from app.auth.roles import ADMIN_DUTY_ROLES, Role
+from app.core.conflicts import serialize
 from app.extensions import db
 from app.org.models import (
     TEAM_TYPE_LABELS,
@@ -184,6 +185,7 @@ def add_assignment(
         raise OrgError(_("起始日期不能早于网格设立日期（%(d)s）。", d=division.valid_from.isoformat()), "start_date")
     if end_date is not None and end_date < start_date:
         raise OrgError(_("结束日期不能早于起始日期。"), "end_date")
+    serialize("staff_assignment", staff.id, division.id, role_enum.value)  # overlap: no constraint can say it
     overlapping = db.session.scalar(
         select(StaffAssignment.id).where(
             StaffAssignment.staff_id == staff.id,

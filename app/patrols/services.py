@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app.auth import audit
+from app.core.conflicts import serialize
 from app.core.forms import RuleError
 from app.core.timeutil import local_today, to_local, utcnow
 from app.extensions import db
@@ -125,7 +126,10 @@ def check_no_overlap(
 ) -> None:
     """One worker makes one patrol of a grid at a time: a second patrol overlapping
     the first (a form sent twice, the same patrol typed again) would count twice
-    towards the weekly quota. Patrols that only touch (9–10, 10–11) are two."""
+    towards the weekly quota. Patrols that only touch (9–10, 10–11) are two. Two such
+    patrols saved at the same moment are taken one after the other (no constraint
+    can say "times overlap"), so the second sees the first."""
+    serialize("patrol", grid_id, staff_id, day)
     overlapping = db.session.scalar(
         select(Patrol.id)
         .where(

@@ -15,6 +15,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import Select, func, select
 
+from app.core.conflicts import serialize
 from app.core.forms import RuleError
 from app.core.identity import check_phone
 from app.core.timeutil import utcnow
@@ -170,8 +171,9 @@ def reports_per_hour() -> int:
 
 def check_throttle(fingerprint: str, now: datetime) -> None:
     """Refuse the submission when this client already sent the hourly maximum.
-    Runs inside the write transaction (BEGIN IMMEDIATE), so two tabs cannot both
-    slip under the limit."""
+    Runs inside the write transaction, taken in turn per client (BEGIN IMMEDIATE on
+    SQLite, a lock on PostgreSQL), so two tabs cannot both slip under the limit."""
+    serialize("public_report", fingerprint)
     limit = reports_per_hour()
     recent = db.session.execute(
         select(func.count(Matter.id)).where(

@@ -41,8 +41,9 @@
   // An htmx request that fails swaps nothing, so the form keeps what was typed; but
   // without a word the person would think it saved. Say so above the form (or the
   // row's form), in the page's language: the texts come from <body data-htmx-…>
-  // (base.html), {code} replaced by the server's status. The next request that
-  // succeeds takes the notice away.
+  // (base.html), {code} replaced by the server's status — or, where the server says
+  // what went wrong (busy, disk full: the X-Error-Message header, percent-encoded
+  // UTF-8), its own words. The next request that succeeds takes the notice away.
   function failureNotice(source, text) {
     var form = ancestor(source, function (node) { return node.tagName === 'FORM'; }) || source;
     if (!form || !form.parentNode || !text) { return; }
@@ -61,8 +62,13 @@
     if (note && note.nodeType === 1 && hasClass(note, 'htmx-failure')) { note.parentNode.removeChild(note); }
   }
   document.addEventListener('htmx:responseError', function (event) {
-    var status = event.detail.xhr ? String(event.detail.xhr.status) : '';
+    var xhr = event.detail.xhr;
+    var status = xhr ? String(xhr.status) : '';
     var text = (document.body.getAttribute('data-htmx-failed') || '').replace('{code}', status);
+    var told = xhr && xhr.getResponseHeader('X-Error-Message');
+    if (told) {
+      try { text = decodeURIComponent(told); } catch (ignored) { /* keep the general text */ }
+    }
     failureNotice(event.detail.elt, text);
   }, false);
   document.addEventListener('htmx:sendError', function (event) {

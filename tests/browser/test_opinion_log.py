@@ -5,9 +5,13 @@ server fails or the network drops says so and keeps what was typed."""
 
 from __future__ import annotations
 
+import sqlite3
+
 import pytest
 from playwright.sync_api import expect
+from sqlalchemy.exc import OperationalError
 
+from app.patrols import services
 from tests.browser.conftest import snap
 from tests.browser.test_scope_and_login import log_in
 
@@ -86,9 +90,11 @@ def test_a_patrol_with_a_finding_reported_as_a_matter(page, live_server, world_i
 
 
 @pytest.mark.failing_on_purpose("/opinions/")
-def test_a_quick_entry_that_fails_says_so_and_keeps_what_was_typed(page, live_server, world_ids):
-    """The server answering an error, then no network at all: the entry is not saved,
-    a notice says so above the form, and what was typed is still there to send again."""
+def test_a_quick_entry_that_fails_says_so_and_keeps_what_was_typed(page, live_server, world_ids, monkeypatch):
+    """The server answering an error, the database busy behind a long import, then no
+    network at all: the entry is not saved, a notice says so above the form (the
+    server's own words where it gives them), and what was typed is still there to
+    send again."""
     log_in(page, live_server, "worker_a")
     page.goto(live_server("/opinions/"))
     _wait_for_focus(page, "category")
@@ -114,6 +120,20 @@ def test_a_quick_entry_that_fails_says_so_and_keeps_what_was_typed(page, live_se
     notice = page.locator(".htmx-failure")
     expect(notice).to_contain_text("没有保存：服务器出错（代码 500）")
     expect(page.locator("#content")).to_have_value("井盖松动")
+
+    failure["how"] = None  # the real server, its database held past the busy timeout
+    locked = OperationalError("INSERT …", {}, sqlite3.OperationalError("database is locked"))
+
+    def busy(*_args, **_kwargs):
+        raise locked
+
+    monkeypatch.setattr(services, "record_entry", busy)
+    page.locator("#content").press("Enter")
+    expect(notice).to_contain_text("系统繁忙，未保存：")
+    expect(notice).to_contain_text("稍等几秒再提交")
+    expect(page.locator("#content")).to_have_value("井盖松动")
+    monkeypatch.undo()
+
     failure["how"] = "offline"
     page.locator("#content").press("Enter")
     expect(notice).to_contain_text("没有保存：连不上服务器")

@@ -230,6 +230,13 @@ def test_released_prisoner_follow_ups(client_as, world):
     assert "张伟" not in _text(client_as("worker_a"), world, 8, start="2025-01-01", end="2025-12-31")
 
 
+def _end_listings(world, key: str) -> None:
+    with write_transactions():
+        for person in db.session.scalars(select(KeyPerson).where(KeyPerson.resident_id == world.residents[key].id)):
+            person.status, person.end_date, person.end_reason = "closed", date(2026, 6, 30), "期满"
+        db.session.commit()
+
+
 def _key_person_with_follow_up(world, key: str, code: str, details: dict, content: str) -> None:
     with write_transactions():
         category = db.session.scalar(select(KeyPersonCategory).where(KeyPersonCategory.code == code))
@@ -348,6 +355,7 @@ def test_ledgers_take_a_fixed_number_of_queries(app, world, number):
     _key_person_with_follow_up(world, "a", "correction", {"correction_type": "缓刑"}, "走访一")
     before, rows_before = _statements(number, world)
     _dispute(world, "a", "钱九、吴十")
+    _end_listings(world, "a")  # a resident is listed in a category once at a time
     _key_person_with_follow_up(world, "a", "correction", {"correction_type": "假释"}, "走访二")
     with write_transactions():
         db.session.add(Shop(grid_id=world.grid_a.id, name="第二家店", operator_name="某人"))

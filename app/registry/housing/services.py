@@ -15,6 +15,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.auth import audit
+from app.core.conflicts import serialize
 from app.core.identity import check_phone, normalise_text_digits
 from app.core.masking import mask_id_number, mask_phone
 from app.core.scoping import scoped_select
@@ -164,6 +165,8 @@ def _clean_house(values: HouseValues, grid: Division, house: House | None, user)
         )
     if house is not None:
         same = same.where(House.id != house.id)
+    # Unit and room may be empty (NULL), which a unique constraint would not compare.
+    serialize("house", grid.id)
     if db.session.scalar(same.limit(1)) is not None:
         raise RegistryError(_("该房屋已经登记，请勿重复登记。"), "room" if building is not None else "address_text")
     if values.use not in HOUSE_USES:

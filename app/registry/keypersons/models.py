@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, ForeignKey, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.timeutil import utcnow
@@ -32,6 +32,17 @@ class KeyPerson(db.Model):
     """A resident under one category of attention, from start to end."""
 
     __tablename__ = "key_person"
+    # Each category once at a time (the service's check, held at once by this index).
+    __table_args__ = (
+        Index(
+            "uq_key_person_active",
+            "resident_id",
+            "category_id",
+            unique=True,
+            sqlite_where=text("status = 'active'"),
+            postgresql_where=text("status = 'active'"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     resident_id: Mapped[int] = mapped_column(ForeignKey("resident.id"), index=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.timeutil import utcnow
@@ -37,6 +37,8 @@ class JointDefenceGroup(db.Model):
     """十户联防: about ten neighbouring households with a group leader."""
 
     __tablename__ = "joint_defence_group"
+    # An index, not a table constraint: SQLite adds and drops it without rebuilding the table.
+    __table_args__ = (Index("uq_joint_defence_group_grid_name", "grid_id", "name", unique=True),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     grid_id: Mapped[int] = mapped_column(ForeignKey("division.id"), index=True)

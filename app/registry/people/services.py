@@ -11,6 +11,7 @@ from pypinyin import Style, lazy_pinyin
 from sqlalchemy import delete, select
 
 from app.auth import audit
+from app.core.conflicts import serialize
 from app.core.timeutil import local_today
 from app.extensions import db
 from app.org.models import Building, Division
@@ -350,6 +351,7 @@ def add_member(
         raise RegistryError(
             _("此人目前属于户号 %(number)s，请先办理离户。", number=current.household.household_number), "resident_id"
         )
+    serialize("household_members", household.id)  # one head: a column that two saves could both fill
     has_head = household.head_id is not None
     if relation == "head" and has_head:
         raise RegistryError(_("本户已有户主；如需更换，请使用“变更户主”。"), "relation")
