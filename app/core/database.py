@@ -31,6 +31,18 @@ def reset_write_transaction(token) -> None:
 
 
 @contextlib.contextmanager
+def read_transactions():
+    """Run a block with plain BEGIN even inside a saving request: a long check that
+    writes nothing (an import's thousands of rows) must not hold SQLite's write lock
+    while it reads, or every other save waits for it."""
+    token = mark_write_transaction(False)
+    try:
+        yield
+    finally:
+        reset_write_transaction(token)
+
+
+@contextlib.contextmanager
 def write_transactions():
     """Run a block (a CLI command, a background job) with BEGIN IMMEDIATE."""
     token = mark_write_transaction(True)

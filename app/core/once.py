@@ -92,6 +92,14 @@ def _before_request():
     return None
 
 
+def claim() -> Response | None:
+    """Claim the form's token now, after release(): for a view that first reads at
+    length outside any write (an import's check) and then writes in a short
+    transaction. The answer to give instead if the same form was sent meanwhile."""
+    result: Response | None = _before_request()
+    return result
+
+
 def release() -> None:
     """Let the form's token go: for a button that only reads (a print of what the form
     would do), so that the same rendered form may still be sent to do it. The claim,

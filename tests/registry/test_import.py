@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import struct
+import threading
 from io import BytesIO
 from pathlib import Path
 
@@ -773,3 +774,98 @@ def test_confirming_the_same_preview_twice_imports_once(app, web_as, world):
     assert again.status_int == 303 and again.headers["Location"] == first.headers["Location"]
     assert "已经提交过，没有重复保存" in visible_text(again.follow())
     assert counts() == after_first and after_first["Resident"] >= 3
+
+
+# --- Long checks do not stop other saves ---------------------------------------------
+
+
+def _save_meanwhile(app, monkeypatch, write, times: int) -> list:
+    """While the import checks its rows (the first `times` checks; its transaction has
+    begun and read), another person saves (`write`, in a thread of its own). Had the
+    check held SQLite's write lock, that save would wait for the whole request and the
+    join would time out. What each save found: True, or its error."""
+    from app.core.database import write_transactions
+    from app.registry.transfer import xlsx_import
+
+    found: list = []
+
+    class CheckWhileSomeoneSaves(xlsx_import.RowCheck):
+        def run(self):
+            if len(found) < times:
+                db.session.execute(select(func.count(Resident.id)))  # the check's transaction is open
+
+                def other_person():
+                    with app.app_context(), write_transactions():
+                        try:
+                            write()
+                            db.session.commit()
+                            found.append(True)
+                        except Exception as error:  # reported by the test's assertion
+                            found.append(error)
+                        finally:
+                            db.session.remove()
+
+                saving = threading.Thread(target=other_person)
+                saving.start()
+                saving.join(timeout=5)
+                if saving.is_alive():
+                    found.append("the other save was still waiting after 5 s")
+            return super().run()
+
+    monkeypatch.setattr(xlsx_import, "RowCheck", CheckWhileSomeoneSaves)
+    return found
+
+
+def _unrelated_save(world):
+    grid_id, staff_id = world.grid_a.id, world.staff["worker_a"].id
+    days = iter((dt.date(2026, 11, 3), dt.date(2026, 11, 4)))
+
+    def write():
+        from app.org.models import Division
+        from app.patrols import services as patrols
+
+        patrols.record_patrol(
+            patrols.PatrolValues(
+                grid=db.session.get(Division, grid_id),
+                staff_id=staff_id,
+                patrol_date=next(days),
+                start_time=dt.time(8, 0),
+                end_time=dt.time(9, 0),
+                route="东关路",
+            ),
+            None,
+        )
+
+    return write
+
+
+def test_preview_and_confirm_check_without_stopping_other_saves(app, web_as, world, monkeypatch):
+    web = web_as("worker_a")
+    data = sheet(family(world))
+    found = _save_meanwhile(app, monkeypatch, _unrelated_save(world), times=2)
+    preview = upload(web, data, world.grid_a)
+    assert found == [True] and confirm_form(preview) is not None
+    confirmed = confirm(preview)
+    assert found == [True, True] and confirmed.status_int == 303
+    fresh()
+    assert db.session.scalar(select(func.count(Household.id)).where(Household.household_number == "A100")) == 1
+
+
+def test_a_register_changed_during_the_check_is_checked_again_before_writing(app, web_as, world, monkeypatch):
+    web = web_as("worker_a")
+    rows = family(world)
+    preview = upload(web, sheet(rows), world.grid_a)
+    from app.org.models import Division
+    from app.registry.people import services
+
+    grid_b_id = world.grid_b.id
+
+    def register_the_spouse_elsewhere():
+        grid_b = db.session.get(Division, grid_b_id)
+        services.register_resident(services.ResidentValues(name="钱二", id_number=rows[1][4]), grid_b)
+
+    found = _save_meanwhile(app, monkeypatch, register_the_spouse_elsewhere, times=1)
+    response = confirm(preview)
+    assert found == [True]
+    assert response.status_int == 200 and "3 证件号码 该证件号码已登记在" in visible_text(response)
+    assert db.session.scalar(select(Household).where(Household.household_number == "A100")) is None

@@ -1,6 +1,12 @@
 """Excel in and out on the web: masked exports of the resident and household lists
 (same filters, same scope), the import template, and the import: upload → preview
-(nothing written) → confirm (one transaction). The rules live in xlsx_import."""
+(nothing written) → confirm (one transaction). The rules live in xlsx_import.
+
+An import of tens of thousands of rows takes seconds to check. Neither the preview
+nor the confirmation checks while holding SQLite's write lock (every other save in
+the county would wait behind it): both check in a read transaction, and the
+confirmation then writes the checked plan in one short write transaction — after
+checking again under the lock only if the register changed meanwhile."""
 
 from __future__ import annotations
 
@@ -12,6 +18,8 @@ from sqlalchemy import func, literal_column, select
 from app.auth import audit
 from app.auth.decorators import require
 from app.auth.roles import Permission
+from app.core import once
+from app.core.database import read_transactions
 from app.core.forms import RuleError
 from app.core.rendering import xlsx_download
 from app.core.scoping import scoped_select
@@ -154,8 +162,10 @@ def import_residents():
             form.grid_id.errors = [_("请选择您管辖范围内的网格。")]
         else:
             data = form.file.data.read()
+            once.release()  # a preview saves nothing: the same form may be sent again
             try:
-                report = xlsx_import.run_import(data, scope, dry_run=True, max_bytes=xlsx_import.IMPORT_MAX_BYTES)
+                with read_transactions():
+                    report = xlsx_import.run_import(data, scope, dry_run=True, max_bytes=xlsx_import.IMPORT_MAX_BYTES)
             except RuleError as error:
                 db.session.rollback()
                 form.file.errors = [str(error)]
@@ -181,8 +191,21 @@ def confirm_import():
     scope = _scope(visible_grids(), int(form.grid_id.data) if (form.grid_id.data or "").isdigit() else None)
     if scope is None:
         abort(404)
+    data = path.read_bytes()
+    once.release()  # claimed again below, in the transaction that writes
     try:
-        report = xlsx_import.run_import(path.read_bytes(), scope, dry_run=False)
+        with read_transactions():
+            checked_state = xlsx_import.register_state()
+            report, plan = xlsx_import.check_import(data, scope, record=True)
+        db.session.rollback()
+        if report.ok:
+            answer = once.claim()  # the write transaction begins here
+            if answer is not None:
+                return answer  # the same confirmation, sent twice: answered by the first
+            if xlsx_import.register_state() != checked_state:
+                # Someone changed the register during the check: check again, now
+                # that no one else can (rare; the slow way, but never a stale plan).
+                report, plan = xlsx_import.check_import(data, scope, record=True)
     except RuleError as error:
         db.session.rollback()
         flash(str(error), "error")
@@ -191,6 +214,7 @@ def confirm_import():
         # The register changed since the preview: nothing is kept, the problems are shown.
         db.session.rollback()
         return _preview(report, None, scope.fixed)
+    xlsx_import.apply_plan(plan)
     audit.record(
         "register_imported",
         summary=report.summary(),

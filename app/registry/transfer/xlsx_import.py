@@ -18,6 +18,7 @@ from typing import Any
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
 
 from app.core.identity import ID_TYPE_LABELS, IdType, id_check_char
 from app.core.xlsx import ImportColumn, read_table, template_workbook
@@ -25,7 +26,13 @@ from app.extensions import db
 from app.org.models import Division
 from app.registry.people import reference
 from app.registry.settings import visit_classes
-from app.registry.transfer.import_plan import ImportProblem, ImportReport, ImportScope, Tally  # noqa: F401 (public names)
+from app.registry.transfer.import_plan import (  # noqa: F401 (public names)
+    ImportProblem,
+    ImportReport,
+    ImportScope,
+    Plan,
+    Tally,
+)
 from app.registry.transfer.import_rows import RowCheck
 from app.registry.transfer.import_write import write_plan
 
@@ -284,21 +291,37 @@ def run_import(data: bytes, scope: ImportScope, *, dry_run: bool, max_bytes: int
     problem and this is not a dry run, the plan is written inside a SAVEPOINT (rolled
     back if writing fails) and the caller commits. A file that cannot be read at all
     raises RuleError."""
+    report, plan = check_import(data, scope, record=not dry_run, max_bytes=max_bytes)
+    if dry_run or not report.ok:
+        return report
+    apply_plan(plan)
+    return report
+
+
+def check_import(
+    data: bytes, scope: ImportScope, *, record: bool, max_bytes: int = IMPORT_MAX_BYTES
+) -> tuple[ImportReport, Plan]:
+    """Every row through the register's rules, against the register as it is: the
+    report, and the plan of what to write (with the events to record when `record`).
+    Reads only, so it may run outside any write transaction."""
     columns = import_columns()
     table = read_table(data, columns, max_bytes=max_bytes)
     headers = {c.key: table.columns.get(c.key, c.header) for c in columns}
     visit_levels = set(next(c for c in columns if c.key == "visit_class").choices.values())
-    report, plan = RowCheck(
+    return RowCheck(
         table,
         headers,
         scope,
-        record=not dry_run,
+        record=record,
         example_notes=set(_spellings(EXAMPLE_MARKER)),
         example_names=tuple(_spellings(EXAMPLE_PREFIX)),
         visit_levels=visit_levels,
     ).run()
-    if dry_run or not report.ok:
-        return report
+
+
+def apply_plan(plan: Plan) -> None:
+    """Write a checked plan inside a SAVEPOINT (rolled back if writing fails); the
+    caller commits."""
     savepoint = db.session.begin_nested()
     try:
         write_plan(plan)
@@ -306,4 +329,18 @@ def run_import(data: bytes, scope: ImportScope, *, dry_run: bool, max_bytes: int
         savepoint.rollback()
         raise
     savepoint.commit()
-    return report
+
+
+def register_state() -> tuple:
+    """Something that changes whenever a resident, a household or a membership is
+    added or changed: compared before and after an import's check, to know whether its
+    plan still describes the register."""
+    from app.registry.people.models import Household, HouseholdMember, PopulationEvent, Resident
+
+    state: list = []
+    for model in (Resident, Household):
+        state.extend(db.session.execute(select(func.max(model.id), func.max(model.updated_at))).one())
+    # Joining and leaving a household: new rows, and an event each (动态信息).
+    state.append(db.session.scalar(select(func.max(HouseholdMember.id))))
+    state.append(db.session.scalar(select(func.max(PopulationEvent.id))))
+    return tuple(state)
