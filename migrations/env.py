@@ -69,6 +69,12 @@ def run_migrations_offline():
 
 
 def include_name(name, type_, parent_names):
+    # SQLite's full-text tables and PostgreSQL's own search indexes are made by
+    # migrations for one engine only; the models describe both.
+    from app.registry.search.index import POSTGRESQL_SEARCH_INDEXES
+
+    if type_ == "index" and name in POSTGRESQL_SEARCH_INDEXES:
+        return False
     return not (type_ == "table" and name and "_fts" in name)
 
 

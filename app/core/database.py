@@ -13,7 +13,7 @@ from __future__ import annotations
 import contextlib
 from contextvars import ContextVar
 
-from sqlalchemy import event, text
+from sqlalchemy import Integer, event, func, select, text
 from sqlalchemy.engine import Engine
 
 _write_transaction: ContextVar[bool] = ContextVar("gridbook_write_transaction", default=False)
@@ -74,6 +74,30 @@ def configure_engine(engine: Engine) -> None:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
         else:
             connection.exec_driver_sql("BEGIN")
+
+
+def advance_sequences(session) -> list[str]:
+    """PostgreSQL: move each table's id sequence past the largest id in it, after rows
+    were inserted with their ids given (a bulk load, a copy); otherwise the next row the
+    app adds takes an id in use. The tables that were behind. Nothing on SQLite, whose
+    next id is always the largest plus one."""
+    if session.get_bind().dialect.name != "postgresql":
+        return []
+    from app.extensions import db
+
+    behind = []
+    for table in db.metadata.sorted_tables:
+        if "id" not in table.c or not isinstance(table.c.id.type, Integer):
+            continue
+        sequence = session.scalar(text("SELECT pg_get_serial_sequence(:t, 'id')"), {"t": f'"{table.name}"'})
+        if sequence is None:
+            continue
+        largest = session.scalar(select(func.max(table.c.id))) or 0
+        last, called = session.execute(text(f"SELECT last_value, is_called FROM {sequence}")).one()
+        if (last + 1 if called else last) <= largest:
+            behind.append(table.name)
+            session.execute(text("SELECT setval(:s, :v, false)"), {"s": sequence, "v": largest + 1})
+    return behind
 
 
 def refresh_query_statistics(session) -> None:

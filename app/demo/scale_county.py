@@ -30,6 +30,7 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
+from app.core.database import advance_sequences
 from app.core.identity import credit_code_check_char, id_check_char
 from app.core.timeutil import local_today, utcnow
 from app.demo.scale_tree import CountyTree, GridInfo, _Ids, build_county_tree, bulk_insert, create_demo_accounts
@@ -601,6 +602,9 @@ def load_county_demo(
     step("账号 / accounts")
     if on_sqlite:
         db.session.connection().exec_driver_sql("PRAGMA cache_size = -2000")
+    # Rows went in with their ids given: PostgreSQL's sequences must follow, or the
+    # first resident, visit or 民情日志 entry added afterwards takes an id in use.
+    advance_sequences(db.session)
     db.session.commit()
     return ScaleReport(accounts, counts, timings)
 
