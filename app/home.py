@@ -11,7 +11,7 @@ from app.core.scoping import scoped_select
 from app.core.timeutil import local_today
 from app.extensions import db
 from app.org.models import Division
-from app.org.services import count_children, coverage
+from app.org.services import count_children, coverages
 from app.worklist import worklist
 
 bp = Blueprint("home", __name__)
@@ -42,8 +42,7 @@ def index():
                 )
             )
         )
-        for community in communities[:50]:
-            result = coverage(community)
+        for result in coverages(communities[:50]):
             if not result.complete or result.incomplete_teams:
                 gaps.append(result)
     from app.matters import inbox

@@ -39,10 +39,10 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import Integer, bindparam, cast, func, insert, select, update
 
 from app.assessment.models import SatisfactionSurvey, SurveyResponse, WarningCard
-from app.core.database import refresh_query_statistics
+from app.core.database import advance_sequences, refresh_query_statistics
 from app.core.timeutil import local_day_start_utc, local_today, to_local, utcnow
 from app.demo.scale_county import random_name
 from app.demo.scale_tree import START, next_id
@@ -179,6 +179,25 @@ def _insert(table, rows: list[dict]) -> int:
     return len(rows)
 
 
+def _catch_up_matter_numbers() -> None:
+    """The matters here are numbered by the loader (up to an hour before it ran), not by
+    the day counters the app numbers new matters from (app/core/counters.py): each day's
+    counter is moved up to the day's highest number, or the first matter reported the
+    same day would take a number already in use."""
+    from app.core.counters import Counter as DayCounter
+    from app.matters.models import Matter
+
+    day = func.substr(Matter.number, 1, 8)
+    sequence = cast(func.substr(Matter.number, 10), Integer)
+    highest = dict(db.session.execute(select(day, func.max(sequence)).group_by(day)).all())
+    counters = {c.scope: c for c in db.session.scalars(select(DayCounter).where(DayCounter.name == "matter_number"))}
+    for scope, value in highest.items():
+        if scope in counters:
+            counters[scope].value = max(counters[scope].value, value)
+        else:
+            db.session.add(DayCounter(name="matter_number", scope=scope, value=value))
+
+
 def already_loaded() -> bool:
     return db.session.scalar(select(func.count()).select_from(StaffMember).where(StaffMember.note == MARKER)) > 0
 
@@ -190,6 +209,8 @@ def load_fieldwork(seed: int = 2026, progress=print) -> dict[str, int] | None:
         return None
     loader = _Loader(random.Random(seed))
     counts = loader.run(progress)
+    _catch_up_matter_numbers()
+    advance_sequences(db.session)  # rows went in with their ids given (PostgreSQL)
     db.session.commit()
     refresh_query_statistics(db.session)
     db.session.commit()

@@ -11,6 +11,7 @@ from datetime import date
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from app.auth import audit
 from app.core.forms import RuleError
@@ -220,19 +221,38 @@ class Coverage:
 
 def coverage(community: Division, day: date | None = None) -> Coverage:
     """无缝覆盖、不留空白: what in a community is not yet covered."""
-    grids = [g for g in community.children if g.is_grid and g.is_active]
-    checks = team_checks(grids, day)
-    return Coverage(
-        community=community,
-        grids_without_worker=[g for g in grids if checks[g.id].workers == 0],
-        grids_without_boundary=[g for g in grids if g.current_profile is None or not g.current_profile.has_boundary],
-        buildings_without_grid=buildings_in_order(
-            db.session.scalars(
-                select(Building).where(Building.community_id == community.id, Building.grid_id.is_(None))
-            )
-        ),
-        incomplete_teams=[(g, checks[g.id]) for g in grids if not checks[g.id].complete],
+    return coverages([community], day)[0]
+
+
+def coverages(communities: list[Division], day: date | None = None) -> list[Coverage]:
+    """coverage() of many communities in four queries, however many (a county
+    administrator's home page asks for 50; one by one it took 426 statements)."""
+    ids = [c.id for c in communities]
+    children = db.session.scalars(
+        select(Division).where(Division.parent_id.in_(ids)).options(selectinload(Division.profiles))
     )
+    grids_of: dict[int, list[Division]] = {i: [] for i in ids}
+    for child in sorted(children, key=lambda d: d.code):
+        if child.is_grid and child.is_active and child.parent_id is not None:
+            grids_of[child.parent_id].append(child)
+    checks = team_checks([g for grids in grids_of.values() for g in grids], day)
+    loose: dict[int, list[Building]] = {i: [] for i in ids}
+    for building in db.session.scalars(
+        select(Building).where(Building.community_id.in_(ids), Building.grid_id.is_(None))
+    ):
+        loose[building.community_id].append(building)
+    return [
+        Coverage(
+            community=community,
+            grids_without_worker=[g for g in grids_of[community.id] if checks[g.id].workers == 0],
+            grids_without_boundary=[
+                g for g in grids_of[community.id] if g.current_profile is None or not g.current_profile.has_boundary
+            ],
+            buildings_without_grid=buildings_in_order(loose[community.id]),
+            incomplete_teams=[(g, checks[g.id]) for g in grids_of[community.id] if not checks[g.id].complete],
+        )
+        for community in communities
+    ]
 
 
 def count_children(node: Division) -> dict[str, int]:

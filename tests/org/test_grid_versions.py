@@ -211,3 +211,33 @@ def test_team_check_names_what_is_missing(world):
     assert check.chiefs == 1 and check.workers == 1
     assert check.missing == ["党组织负责人", "志愿者"]
     assert not check.complete
+
+
+def test_the_county_home_page_finds_every_communitys_gaps_in_a_fixed_number_of_queries(client_as, world):
+    """The home page of a county administrator checks up to 50 communities: its cost
+    must not grow with them (one by one it took 426 statements at county size)."""
+    from app.core.database import write_transactions
+    from app.org import boundaries
+    from tests.conftest import statements_of
+
+    client = client_as("admin")
+    before = statements_of(client, "/")
+    with write_transactions():
+        town = world.community_a.parent
+        for number in range(3):
+            community = services.create_child(
+                town, code_segment=f"00{number + 5}", name=f"新社区{number}", kind="urban", valid_from=START
+            )
+            for grid_number in range(2):
+                boundaries.create_grid(
+                    community,
+                    code_segment=f"00{grid_number + 1}",
+                    name=f"新社区{number}第{grid_number + 1}网格",
+                    kind="urban",
+                    values=boundaries.ProfileValues("东街", "南路", "西巷", "北河", 800, 2400, 0.5),
+                    valid_from=START,
+                )
+        db.session.commit()
+    after = statements_of(client, "/")
+    assert after == before
+    assert "新社区2 2 0 0 2" in text_of(client.get("/"))  # two grids without a worker, two teams short

@@ -23,3 +23,22 @@ def test_a_small_county_load_is_searchable_by_name_and_id_fragment(app, client):
     assert someone.masked_id in page
     page = text_of(client.get("/residents/", query_string={"q": someone.id_number[-4:], "status": ""}))
     assert someone.name in page
+
+
+def test_records_added_after_a_county_load_get_new_ids(app):
+    """The loader inserts rows with their ids given; on PostgreSQL the id sequences must
+    follow, or the first resident added afterwards takes an id in use (a 500)."""
+    from app.org.models import Division
+    from app.registry.people import services
+    from tests.factories import make_id_number
+
+    with write_transactions():
+        load_county_demo(7, households=3000, residents=9000)
+    largest = db.session.scalar(select(func.max(Resident.id)))
+    grid = db.session.scalar(select(Division).where(Division.level == "grid").order_by(Division.code))
+    with write_transactions():
+        added = services.register_resident(
+            services.ResidentValues(name="新来的", id_number=make_id_number("19900101", 77)), grid
+        )
+        db.session.commit()
+        assert added.id == largest + 1
