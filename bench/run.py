@@ -331,14 +331,16 @@ def main() -> None:
     app = create_app()
     with app.app_context():
         engine = db.engine
-        sqlite_version = db.session.connection().exec_driver_sql("select sqlite_version()").scalar()
+        version_query = "select sqlite_version()" if engine.dialect.name == "sqlite" else "show server_version"
+        engine_version = db.session.connection().exec_driver_sql(version_query).scalar()
         db.session.remove()
     emit(
         "machine",
         os.cpu_count(),
         "cpus",
         python=platform.python_version(),
-        sqlite=sqlite_version,
+        engine=engine.dialect.name,
+        engine_version=engine_version,
         sqlite_module=sqlite3.sqlite_version,
         database=app.config["SQLALCHEMY_DATABASE_URI"],
     )

@@ -2,8 +2,10 @@
 index over each name's characters, so that a two-character name is narrowed to the
 residents holding both characters before ILIKE matches the run (pg_trgm cannot: a
 trigram needs three characters), and B-tree indexes over the reversed ID and phone
-numbers, so that "ends with these digits" is a range look-up
-(app/registry/search/index.py). Nothing on SQLite.
+numbers, so that "ends with these digits" is a range look-up; for the household and
+building numbers and addresses, a pg_trgm GIN index each (ILIKE of three characters or
+more) and a characters index for shorter searches (app/registry/search/index.py).
+pg_trgm is a trusted extension: the database's owner may create it. Nothing on SQLite.
 
 Also the foreign key from a household's head to the resident, which the first
 register revision declared with use_alter and which PostgreSQL databases therefore
@@ -25,6 +27,14 @@ down_revision = "002363221a38"
 branch_labels = None
 depends_on = None
 
+# Copied, not imported: a migration must not change when the code does.
+TEXT_COLUMNS = (
+    ("household", "household_number"),
+    ("household", "address_text"),
+    ("building", "number"),
+    ("building", "address"),
+)
+
 
 def upgrade():
     if op.get_bind().dialect.name != "postgresql":
@@ -32,6 +42,12 @@ def upgrade():
     op.execute("CREATE INDEX ix_resident_name_chars ON resident USING gin (string_to_array(lower(name), NULL))")
     op.execute("CREATE INDEX ix_resident_id_tail ON resident (reverse(id_number) text_pattern_ops)")
     op.execute("CREATE INDEX ix_resident_phone_tail ON resident (reverse(phone) text_pattern_ops)")
+    op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+    for table, column in TEXT_COLUMNS:
+        op.execute(f"CREATE INDEX ix_{table}_{column}_trgm ON {table} USING gin ({column} gin_trgm_ops)")
+        op.execute(
+            f"CREATE INDEX ix_{table}_{column}_chars ON {table} USING gin (string_to_array(lower({column}), NULL))"
+        )
     _add_missing_head_key()
 
 
@@ -54,5 +70,8 @@ def _add_missing_head_key():
 def downgrade():
     if op.get_bind().dialect.name != "postgresql":
         return
+    for table, column in TEXT_COLUMNS:
+        for kind in ("trgm", "chars"):
+            op.execute(f"DROP INDEX IF EXISTS ix_{table}_{column}_{kind}")
     for name in ("ix_resident_phone_tail", "ix_resident_id_tail", "ix_resident_name_chars"):
         op.execute(f"DROP INDEX IF EXISTS {name}")

@@ -118,3 +118,13 @@ def test_people_offered_as_choices_are_in_pinyin_order(web_as, world):
     ) == ["李四", "王五", "张三"]
     building = form_on(web.get(f"/buildings/{world.building_a.id}").click(description="修改"))
     assert [text for _value, text in options(building, "chief_staff_id")][1:] == ["李四", "王五", "张三"]
+
+
+def test_households_are_found_by_short_and_long_fragments_of_number_address_or_building(client_as, world):
+    """One or two characters (PostgreSQL: the characters index), three or more (pg_trgm),
+    in either case: the same households on both engines."""
+    client = client_as("worker_a")
+    for fragment in ("a0", "A00", "a001", "1号", "1号楼", "东关路", "张伟"):
+        page = text_of(client.get("/search", query_string={"q": fragment}))
+        assert "住户（1）" in page and "A001" in page, fragment
+    assert "住户（0）" in text_of(client.get("/search", query_string={"q": "号关"}))  # both characters, not in a row

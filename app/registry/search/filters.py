@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import Select, and_, false, or_, select
+from sqlalchemy import Select, and_, false, or_, select, union
 
 from app.core.identity import normalise_text_digits
 from app.org.models import Building
 from app.registry.people import reference
 from app.registry.people.models import CareTag, Household, Resident
-from app.registry.search.index import name_condition, number_condition
+from app.registry.search.index import contains_condition, name_condition, number_condition, on_postgresql
 from app.registry.settings.visit_classes import LEVELS
 
 LATIN = re.compile(r"^[a-z]+$")
@@ -99,19 +99,22 @@ def filter_households(
             statement = statement.where(Household.head_id.in_(heads))
         else:
             buildings = select(Building.id).where(
-                or_(
-                    Building.address.icontains(query, autoescape=True),
-                    Building.number.icontains(query, autoescape=True),
-                )
+                or_(contains_condition(Building.address, query), contains_condition(Building.number, query))
             )
-            statement = statement.where(
-                or_(
-                    Household.household_number.icontains(query, autoescape=True),
-                    Household.address_text.icontains(query, autoescape=True),
-                    Household.building_id.in_(buildings),
-                    Household.head_id.in_(heads),
-                )
+            ways = (
+                contains_condition(Household.household_number, query),
+                contains_condition(Household.address_text, query),
+                Household.building_id.in_(buildings),
+                Household.head_id.in_(heads),
             )
+            if on_postgresql():
+                # Each way by its own index, then together: written as one OR,
+                # PostgreSQL walked the county's households in list order testing each
+                # against the look-ups (50 ms). SQLite does better with the OR (17 ms
+                # against 38 for a grid worker).
+                statement = statement.where(Household.id.in_(union(*(select(Household.id).where(w) for w in ways))))
+            else:
+                statement = statement.where(or_(*ways))
     if grid_id:
         statement = statement.where(Household.grid_id == grid_id)
     if household_type in reference.HOUSEHOLD_TYPES:

@@ -21,7 +21,12 @@ characters, and most names are two or three):
   the county's 200,000 residents;
 - ix_resident_id_tail / ix_resident_phone_tail, B-tree indexes over the reversed
   numbers (text_pattern_ops): "ends with 4321" is "reversed, starts with 1234", a
-  range look-up.
+  range look-up;
+- for the household numbers and addresses and the buildings' numbers and addresses
+  (the search box's households), a pg_trgm GIN index each, which answers ILIKE of
+  three characters or more as it is written, and a characters index like the
+  names' for one or two (`contains_condition`): 35 ms → under 1 ms on 60,000
+  households.
 
 Each condition answers "which resident ids match"; the caller's statement keeps
 the scope.
@@ -41,20 +46,50 @@ NUMBER_INDEX = "resident_number_fts"
 TRIGRAM = 3
 # Built by migration 3280a3bf29ce on PostgreSQL only (migrations/env.py leaves them out
 # of the comparison with the models, which describe both engines).
-POSTGRESQL_SEARCH_INDEXES = ("ix_resident_name_chars", "ix_resident_id_tail", "ix_resident_phone_tail")
+TEXT_COLUMNS = (
+    ("household", "household_number"),
+    ("household", "address_text"),
+    ("building", "number"),
+    ("building", "address"),
+)
+POSTGRESQL_SEARCH_INDEXES = (
+    "ix_resident_name_chars",
+    "ix_resident_id_tail",
+    "ix_resident_phone_tail",
+    *(f"ix_{table}_{column}_{kind}" for table, column in TEXT_COLUMNS for kind in ("trgm", "chars")),
+)
 
 
 def _dialect() -> str:
     return db.session.get_bind().dialect.name
 
 
+def on_postgresql() -> bool:
+    return _dialect() == "postgresql"
+
+
 def _has_full_text() -> bool:
     return _dialect() == "sqlite"
 
 
-def _name_characters():
-    """The expression ix_resident_name_chars indexes (it must be written the same)."""
-    return func.string_to_array(func.lower(Resident.name), null(), type_=postgresql.ARRAY(Text))
+def _characters(text_column):
+    """The expression the *_chars indexes hold (a query must write it the same)."""
+    return func.string_to_array(func.lower(text_column), null(), type_=postgresql.ARRAY(Text))
+
+
+def _holding_characters_of(text_column, text: str) -> ColumnElement[bool]:
+    wanted = sorted({ch.lower() for ch in text if not ch.isspace()})
+    return _characters(text_column).contains(literal(wanted, postgresql.ARRAY(Text)))
+
+
+def contains_condition(text_column, text: str) -> ColumnElement[bool]:
+    """`text_column` contains `text`, Latin letters in either case (ILIKE; SQLite's
+    LIKE). On PostgreSQL a pattern of three characters or more is answered by the
+    column's pg_trgm index as written; a shorter one first by its characters index."""
+    contains = text_column.icontains(text, autoescape=True)
+    if _dialect() != "postgresql" or len(text) >= TRIGRAM or not text.strip():
+        return contains
+    return and_(_holding_characters_of(text_column, text), contains)
 
 
 def _ends_with(number_column, digits: str) -> ColumnElement[bool]:
@@ -82,8 +117,7 @@ def name_condition(text: str) -> ColumnElement[bool]:
     if not characters:
         return contains
     if _dialect() == "postgresql":
-        wanted = sorted({ch.lower() for ch in text if not ch.isspace()})
-        return and_(_name_characters().contains(literal(wanted, postgresql.ARRAY(Text))), contains)
+        return and_(_holding_characters_of(Resident.name, text), contains)
     if not _has_full_text():
         return contains
     return Resident.id.in_(_matching_ids(NAME_INDEX, _phrase(characters)))
