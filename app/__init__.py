@@ -51,7 +51,7 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     extensions.htmx.init_app(app)
     i18n.init_app(app)
     with app.app_context():
-        database.configure_engine(extensions.db.engine)
+        database.configure_engine(extensions.db.engine, app.config["SQLITE_SYNCHRONOUS"])
     security.init_app(app)
     once.init_app(app)  # after security: its before_request marks write transactions
     from app.auth import duties

@@ -27,6 +27,12 @@ class DefaultConfig:
     SESSION_ABSOLUTE_TIMEOUT = timedelta(hours=12)
     PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
 
+    # SQLite's synchronous setting in WAL mode (app/core/database.py). FULL: a save is
+    # on the disk before it is acknowledged, so a power cut (village PCs have no UPS)
+    # loses none; NORMAL is faster on a slow disk but may lose the last saves
+    # (docs/benchmarks.md: bench/durability.py).
+    SQLITE_SYNCHRONOUS = "FULL"
+
     # `flask backup` (app/core/backup.py): where archives go (unset: instance/backups;
     # better another disk), how many are kept, and a key file to encrypt them with
     # (made by `flask backup --make-key`; unset: not encrypted).

@@ -1,7 +1,9 @@
 """Engine set-up. This is the only module that knows it may be talking to SQLite.
 
-SQLite gets: foreign keys on, the WAL journal, a busy timeout, and write
-transactions that start with BEGIN IMMEDIATE. A deferred transaction that reads
+SQLite gets: foreign keys on, the WAL journal, synchronous=FULL (SQLITE_SYNCHRONOUS:
+every commit is on the disk before the save is acknowledged, so a power cut loses no
+acknowledged save; its cost is measured by bench/durability.py), a busy timeout, and
+write transactions that start with BEGIN IMMEDIATE. A deferred transaction that reads
 and then writes fails at once with SQLITE_BUSY when another writer got in between
 (busy_timeout does not cover that case); taking the write lock at BEGIN makes
 concurrent writers wait their turn instead. Reads keep plain deferred BEGIN so
@@ -52,9 +54,15 @@ def write_transactions():
         reset_write_transaction(token)
 
 
-def configure_engine(engine: Engine) -> None:
+SYNCHRONOUS_LEVELS = ("OFF", "NORMAL", "FULL", "EXTRA")
+
+
+def configure_engine(engine: Engine, synchronous: str = "FULL") -> None:
     if engine.dialect.name != "sqlite":
         return
+    synchronous = synchronous.upper()
+    if synchronous not in SYNCHRONOUS_LEVELS:
+        raise ValueError(f"SQLITE_SYNCHRONOUS must be one of {', '.join(SYNCHRONOUS_LEVELS)}, not {synchronous!r}")
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):
@@ -65,7 +73,7 @@ def configure_engine(engine: Engine) -> None:
         cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         if engine.url.database not in (None, "", ":memory:"):
             cursor.execute("PRAGMA journal_mode = WAL")
-            cursor.execute("PRAGMA synchronous = NORMAL")
+            cursor.execute(f"PRAGMA synchronous = {synchronous}")
         cursor.close()
 
     @event.listens_for(engine, "begin")

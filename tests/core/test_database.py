@@ -14,9 +14,19 @@ from tests.databases import ON_POSTGRESQL
 
 
 @pytest.mark.sqlite_only
-def test_foreign_keys_and_wal_are_on(app):
+def test_foreign_keys_wal_and_full_synchronous_are_on(app):
     assert db.session.execute(text("PRAGMA foreign_keys")).scalar() == 1
     assert db.session.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+    # FULL (2): an acknowledged save is on the disk, whatever the power does next.
+    assert db.session.execute(text("PRAGMA synchronous")).scalar() == 2
+
+
+@pytest.mark.sqlite_only
+def test_a_mistyped_synchronous_setting_stops_the_start(tmp_path):
+    from app import create_app
+
+    with pytest.raises(ValueError, match="SQLITE_SYNCHRONOUS"):
+        create_app({"TESTING": True, "SECRET_KEY": "t", "SQLITE_SYNCHRONOUS": "FAST"}, instance_path=str(tmp_path))
 
 
 def test_concurrent_read_then_write_transactions_do_not_fail(app):
