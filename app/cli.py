@@ -85,9 +85,10 @@ def serve(host: str, port: int, threads: int, with_worker: bool) -> None:
             f"(docs/operations.md: Serving over HTTPS).",
             err=True,
         )
-    from app.core.serving import quiet_queue_warnings
+    from app.core.serving import freeze_start_up_objects, quiet_queue_warnings
 
     quiet_queue_warnings()
+    freeze_start_up_objects()
     worker_process = _start_worker() if with_worker else None
     try:
         waitress_serve(current_app._get_current_object(), host=host, port=port, threads=threads)

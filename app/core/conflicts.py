@@ -20,6 +20,7 @@ such household yet" and both write. Two things make the rules hold anyway:
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import logging
 from typing import Any
@@ -76,8 +77,6 @@ def is_busy(error: BaseException) -> bool:
 def is_disk_full(error: BaseException) -> bool:
     """The disk (the database's, or the upload folder's) has no room left."""
     if isinstance(error, OSError) and not isinstance(error, DBAPIError):
-        import errno
-
         return error.errno in (errno.ENOSPC, errno.EDQUOT)
     if not isinstance(error, DBAPIError):
         return False

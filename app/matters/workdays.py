@@ -23,7 +23,7 @@ only: holidays and weekends do not eat into the handler's allowance.
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
 import chinese_calendar
@@ -44,10 +44,19 @@ class Calendar:
     # Years whose arrangement is complete (the package's, and confirmed ones); None:
     # every year (a calendar made by hand, in tests of the counting itself).
     known_years: frozenset[int] | None = None
+    # Each day's answer once asked: an inbox's traffic lights ask about the same few
+    # weeks thousands of times (chinesecalendar takes some 20 µs an answer).
+    _answers: dict[date, bool] = field(default_factory=dict, compare=False, repr=False)
 
     def is_workday(self, day: date) -> bool:
         if self.known_years is not None and day.year not in self.known_years:
             _note_estimated(day.year)
+        answer = self._answers.get(day)
+        if answer is None:
+            answer = self._answers[day] = self._look_up(day)
+        return answer
+
+    def _look_up(self, day: date) -> bool:
         if day in self.overrides:
             return self.overrides[day]
         try:

@@ -143,6 +143,10 @@ def division_choices(divisions: Iterable[Division]) -> list[tuple[int, str]]:
 # --- Teams and coverage --------------------------------------------------------------
 
 
+def _active_on(day: date):
+    return StaffAssignment.start_date <= day, (StaffAssignment.end_date.is_(None)) | (StaffAssignment.end_date >= day)
+
+
 def active_assignments(division_ids: list[int], day: date | None = None) -> list[StaffAssignment]:
     day = day or local_today()
     if not division_ids:
@@ -150,11 +154,7 @@ def active_assignments(division_ids: list[int], day: date | None = None) -> list
     return list(
         db.session.scalars(
             select(StaffAssignment)
-            .where(
-                StaffAssignment.division_id.in_(division_ids),
-                StaffAssignment.start_date <= day,
-                (StaffAssignment.end_date.is_(None)) | (StaffAssignment.end_date >= day),
-            )
+            .where(StaffAssignment.division_id.in_(division_ids), *_active_on(day))
             .order_by(StaffAssignment.role, StaffAssignment.id)
         )
     )
@@ -189,7 +189,10 @@ class TeamCheck:
 
 
 def team_check(assignments: list[StaffAssignment]) -> TeamCheck:
-    roles = [a.role for a in assignments]
+    return _team_check([a.role for a in assignments])
+
+
+def _team_check(roles: list[str]) -> TeamCheck:
     return TeamCheck(
         chiefs=roles.count(StaffRole.GRID_CHIEF.value),
         party_heads=roles.count(StaffRole.PARTY_HEAD.value),
@@ -199,11 +202,19 @@ def team_check(assignments: list[StaffAssignment]) -> TeamCheck:
 
 
 def team_checks(grids: list[Division], day: date | None = None) -> dict[int, TeamCheck]:
-    """One query for many grids (the community and coverage pages)."""
-    by_grid: dict[int, list[StaffAssignment]] = {g.id: [] for g in grids}
-    for assignment in active_assignments(list(by_grid), day):
-        by_grid[assignment.division_id].append(assignment)
-    return {gid: team_check(items) for gid, items in by_grid.items()}
+    """One query for many grids (the community and coverage pages, the county's home
+    page): only each assignment's grid and role, not the rows (a county's 300 grids
+    hold thousands of volunteers)."""
+    roles: dict[int, list[str]] = {g.id: [] for g in grids}
+    if roles:
+        rows = db.session.execute(
+            select(StaffAssignment.division_id, StaffAssignment.role).where(
+                StaffAssignment.division_id.in_(list(roles)), *_active_on(day or local_today())
+            )
+        )
+        for division_id, role in rows:
+            roles[division_id].append(role)
+    return {gid: _team_check(items) for gid, items in roles.items()}
 
 
 @dataclass

@@ -176,6 +176,7 @@ def test_serve_starts_read_only_when_the_database_cannot_be_written(app, monkeyp
     served = []
     monkeypatch.setattr("waitress.serve", lambda *args, **kwargs: served.append(kwargs))
     monkeypatch.setattr(cli, "upgrade", lambda: None)
+    monkeypatch.setattr("app.core.serving.freeze_start_up_objects", lambda: None)  # not the test process's heap
     full = OperationalError("ANALYZE", {}, sqlite3.OperationalError("database or disk is full"))
     monkeypatch.setattr(cli, "refresh_query_statistics", _raising(full))
     result = app.test_cli_runner().invoke(args=["serve", "--no-worker", "--port", "5999"])
