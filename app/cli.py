@@ -41,13 +41,20 @@ def init_app(app: Flask) -> None:
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--threads", default=4, show_default=True, type=int)
 @click.option(
+    "--processes",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="服务进程数（建议与 CPU 核数相同）/ serving processes sharing the port (about one per core; POSIX)",
+)
+@click.option(
     "--worker/--no-worker",
     "with_worker",
     default=True,
     show_default=True,
     help="同时启动后台任务进程 / also start `flask worker` (one machine); --no-worker where it runs on its own",
 )
-def serve(host: str, port: int, threads: int, with_worker: bool) -> None:
+def serve(host: str, port: int, threads: int, processes: int, with_worker: bool) -> None:
     """Upgrade the database and serve the app with waitress (and, unless told not to,
     a `flask worker` process beside it for the binders)."""
     from waitress import serve as waitress_serve
@@ -85,13 +92,19 @@ def serve(host: str, port: int, threads: int, with_worker: bool) -> None:
             f"(docs/operations.md: Serving over HTTPS).",
             err=True,
         )
-    from app.core.serving import freeze_start_up_objects, quiet_queue_warnings
+    from app.core.serving import freeze_start_up_objects, quiet_queue_warnings, serve_in_processes
 
     quiet_queue_warnings()
     freeze_start_up_objects()
+    if processes > 1 and not hasattr(os, "fork"):
+        click.echo("注意：本系统不支持多进程，以单进程运行 / no fork() here: serving in one process.", err=True)
+        processes = 1
     worker_process = _start_worker() if with_worker else None
     try:
-        waitress_serve(current_app._get_current_object(), host=host, port=port, threads=threads)
+        if processes > 1:
+            serve_in_processes(current_app._get_current_object(), host, port, threads, processes)
+        else:
+            waitress_serve(current_app._get_current_object(), host=host, port=port, threads=threads)
     finally:
         if worker_process is not None:
             worker_process.terminate()

@@ -4,7 +4,9 @@ PostgreSQL, whichever the suite runs on). A binder started through one server is
 queued while no worker runs, survives that server's restart, is built by the worker
 once it starts, and is followed and downloaded through the other server. A person's
 sign-in holds on both servers, and the sign-in throttle counts wrong passwords sent to
-either. Real processes over real HTTP; forms as rendered (WebTest over the network)."""
+either. And one `flask serve --processes 2`: both processes answer on the one port,
+one killed is replaced, SIGTERM stops them all. Real processes over real HTTP; forms as
+rendered (WebTest over the network)."""
 
 from __future__ import annotations
 
@@ -62,9 +64,9 @@ class Process:
 
 
 class Server(Process):
-    def __init__(self, app, log: Path):
+    def __init__(self, app, log: Path, *options: str):
         self.port = _free_port()
-        super().__init__(app, "serve", "--no-worker", "--port", str(self.port), "--threads", "4", log=log)
+        super().__init__(app, "serve", "--no-worker", "--port", str(self.port), "--threads", "4", *options, log=log)
         self.url = f"http://127.0.0.1:{self.port}"
         deadline = time.monotonic() + 90
         while True:
@@ -151,3 +153,31 @@ def test_two_servers_and_a_worker_share_jobs_sign_ins_and_the_throttle(app, worl
 
         worker.stop()
         assert worker.handle.returncode == 0  # stopped cleanly on SIGTERM
+
+
+def _children(pid: int) -> set[int]:
+    return {int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()}
+
+
+def test_one_serve_in_two_processes_shares_its_port_replaces_a_lost_one_and_stops_as_one(app, world, tmp_path):
+    server = Server(app, tmp_path / "serve.log", "--processes", "2")
+    try:
+        serving = _children(server.handle.pid)
+        assert len(serving) == 2
+        browser = _browser(server.url)
+        assert _sign_in(browser, "station_a").status_int == 302
+        for _ in range(10):  # whichever process answers, the session holds
+            assert "东关社区" in _text(browser.get("/"))
+
+        lost = next(iter(serving))
+        os.kill(lost, signal.SIGKILL)  # the kernel's OOM killer, say
+        deadline = time.monotonic() + 20
+        while len(_children(server.handle.pid) - {lost}) < 2:
+            assert time.monotonic() < deadline, "the lost process was not replaced"
+            time.sleep(0.2)
+        assert "东关社区" in _text(browser.get("/"))
+    finally:
+        server.stop()
+    assert server.handle.returncode == 0
+    for pid in serving:
+        assert not Path(f"/proc/{pid}").exists() or "zombie" in Path(f"/proc/{pid}/status").read_text()
