@@ -108,22 +108,10 @@ def main() -> None:
     app = create_app(instance_path=str(instance))
     app.config["MAX_CONTENT_LENGTH"] = 64 * 1024 * 1024  # the sheet, not the limit, is measured
     setup = registers_bench.prepare(app)
-    from app.org import boundaries
-    from app.org import services as org
-    from app.org.models import Division, Level
     from app.registry.people.models import Resident
 
     with app.app_context(), write_transactions():
-        community = db.session.scalar(
-            select(Division).where(Division.level == "community", Division.kind == "rural").order_by(Division.code)
-        )
-        grid = boundaries.create_grid(
-            community,
-            code_segment=org.next_free_segment(community, Level.GRID),
-            name="导入基准网格",
-            kind=community.kind,
-            values=boundaries.ProfileValues("东", "南", "西", "北", 3000, 10000, 5),
-        )
+        grid = registers_bench.new_grid("导入基准网格")
         db.session.commit()
         grid_id, grid_code = grid.id, grid.code
         taken = set(db.session.scalars(select(Resident.id_number).where(Resident.id_number.like("650102%"))))

@@ -65,7 +65,6 @@ import json
 import os
 import random
 import re
-import secrets
 import shutil
 import signal
 import socket
@@ -207,6 +206,7 @@ def spread(items: list, count: int) -> list:
 def make_accounts(args, instance: Path) -> list[Account]:
     """Create or refresh the benchmark accounts with new random passwords and pick, for
     each, records of its own scope to open."""
+    from run import bench_account  # bench/run.py: the register benchmark's accounts, made the same way
     from sqlalchemy import func, select
 
     from app import create_app
@@ -247,15 +247,8 @@ def make_accounts(args, instance: Path) -> list[Account]:
         ]
 
         for username, role, scope in plan:
+            password = bench_account(username, role, scope)
             user = db.session.scalar(select(User).where(User.username == username))
-            if user is None:
-                user = User(username=username, display_name=username, role=role.value)
-                db.session.add(user)
-            user.role, user.scope_division, user.scope_department = role.value, scope, None
-            user.is_enabled, user.must_change_password = True, False
-            user.failed_login_count, user.first_failed_login_at, user.locked_until = 0, None, None
-            password = secrets.token_urlsafe(18) + "9a!"
-            user.set_password(password)
             db.session.flush()
             if role is Role.GRID_WORKER:
                 # The grid's own worker, so that the visit form names them, as it does

@@ -61,6 +61,42 @@ def emit(name: str, value, unit: str, **extra) -> None:
 # --- set-up ----------------------------------------------------------------------------
 
 
+def bench_account(username: str, role, scope) -> str:
+    """Create or refresh a benchmark account (enabled, unlocked) with a fresh random
+    password, never shown; the password. The caller commits."""
+    from app.auth.models import User
+
+    user = db.session.scalar(select(User).where(User.username == username))
+    if user is None:
+        user = User(username=username, display_name=username, role=role.value)
+        db.session.add(user)
+    user.role, user.scope_division, user.scope_department = role.value, scope, None
+    user.is_enabled, user.must_change_password = True, False
+    user.failed_login_count, user.first_failed_login_at, user.locked_until = 0, None, None
+    password = secrets.token_urlsafe(18) + "9a!"
+    user.set_password(password)
+    return password
+
+
+def new_grid(name: str):
+    """A new grid in the first rural community, for an import to fill; the caller
+    commits it or rolls it back."""
+    from app.org import boundaries
+    from app.org import services as org
+    from app.org.models import Division, Level
+
+    community = db.session.scalar(
+        select(Division).where(Division.level == "community", Division.kind == "rural").order_by(Division.code)
+    )
+    return boundaries.create_grid(
+        community,
+        code_segment=org.next_free_segment(community, Level.GRID),
+        name=name,
+        kind=community.kind,
+        values=boundaries.ProfileValues("东", "南", "西", "北", 3000, 10000, 5),
+    )
+
+
 def prepare(app) -> dict:
     """Benchmark accounts (fresh random passwords) and the records the requests use."""
     from app.auth.models import User
@@ -84,15 +120,7 @@ def prepare(app) -> dict:
             ("bench_admin", Role.COUNTY_ADMIN, county),
             ("bench_grid", Role.GRID_WORKER, grid),
         ):
-            user = db.session.scalar(select(User).where(User.username == username))
-            if user is None:
-                user = User(username=username, display_name=username, role=role.value)
-                db.session.add(user)
-            user.role, user.scope_division, user.scope_department = role.value, scope, None
-            user.is_enabled, user.must_change_password = True, False
-            user.failed_login_count, user.first_failed_login_at, user.locked_until = 0, None, None
-            passwords[username] = secrets.token_urlsafe(18) + "9a!"
-            user.set_password(passwords[username])
+            passwords[username] = bench_account(username, role, scope)
         db.session.commit()
 
         rng = random.Random(7)
@@ -245,24 +273,12 @@ def import_workbook(rows: int, grid_code: str, taken: set[str]) -> bytes:
 
 def bench_import(app, rows: int, profile_it: bool) -> None:
     from app.core.xlsx import read_table
-    from app.org import boundaries
-    from app.org import services as org
-    from app.org.models import Division, Level
     from app.registry.people.models import Resident
     from app.registry.transfer.xlsx_import import ImportScope, import_columns, run_import
 
     with app.app_context(), write_transactions():
-        community = db.session.scalar(
-            select(Division).where(Division.level == "community", Division.kind == "rural").order_by(Division.code)
-        )
         # A fresh grid, in this transaction only: it is rolled back with the dry run.
-        grid = boundaries.create_grid(
-            community,
-            code_segment=org.next_free_segment(community, Level.GRID),
-            name="基准测试网格",
-            kind=community.kind,
-            values=boundaries.ProfileValues("东", "南", "西", "北", 3000, 10000, 5),
-        )
+        grid = new_grid("基准测试网格")
         db.session.flush()
         taken = set(db.session.scalars(select(Resident.id_number).where(Resident.id_number.like("650102%"))))
         data = import_workbook(rows, grid.code, taken)
