@@ -28,7 +28,6 @@ from sqlalchemy import func, select
 
 from app.auth import audit
 from app.auth.models import AuditEvent
-from app.core.conflicts import serialize
 from app.core.masking import mask_id_number
 from app.core.scoping import sees_division
 from app.core.settings import setting
@@ -94,7 +93,9 @@ def _names_place(id_number: str, resident_id: int, grid: Division | None, place:
         # The same number answered twice in one request (an import's repeated row).
         return located[id_number].named
     if "registry_located_before" not in g:
-        serialize("id_number_located", current_user.id)  # counted, then written: one request at a time
+        # Counted when the request starts answering, written when it ends
+        # (_write_entries): two requests of one account at the same moment may each
+        # name a place past the limit, by at most their own answers.
         g.registry_located_before = _answered_today(current_user.id)
     named = g.registry_located_before + len(located) < daily_limit()
     located[id_number] = _Located(resident_id, grid.code if grid is not None else None, place, named)
