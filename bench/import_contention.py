@@ -37,7 +37,7 @@ from app.core.database import write_transactions
 from app.extensions import db
 from bench import run as registers_bench
 
-CSRF = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
+CSRF = registers_bench.CSRF
 ONCE = re.compile(r'name="_once" value="([^"]+)"')
 TOKEN = re.compile(r'name="token" (?:type="hidden" )?value="([^"]+)"')
 

@@ -652,16 +652,24 @@ class Client:
         else:
             self.matter_inbox()
 
+    def _form(self, kind: str, page: str, has_field: str):
+        """GET the page of a write and read its form: (page HTML, action, fields), or
+        None (the failure is recorded)."""
+        content = self.get(f"{kind} form", page)
+        if content is None:
+            return None
+        found = form_fields(content, has_field)
+        if found is None:
+            self._record(time.monotonic(), "write", kind, "form not found", f"GET {page}")
+            return None
+        return (content, *found)
+
     def opinion_entry(self):
         page = f"/opinions/?grid_id={self.account.grid_id}"
-        content = self.get("opinion_entry form", page)
-        if content is None:
+        form = self._form("opinion_entry", page, "content")
+        if form is None:
             return
-        found = form_fields(content, "content")
-        if found is None:
-            self._record(time.monotonic(), "write", "opinion_entry", "form not found", f"GET {page}")
-            return
-        action, values = found
+        _content, action, values = form
         assisted = self.rng.random() < 0.15
         changes = {
             "category": self.rng.choice(["city", "family_planning", "party", "economy", "other"]),
@@ -675,14 +683,10 @@ class Client:
 
     def visit(self):
         page = f"/visits/households/{self.rng.choice(self.account.households)}/new"
-        content = self.get("visit form", page)
-        if content is None:
+        form = self._form("visit", page, "visited_on")
+        if form is None:
             return
-        found = form_fields(content, "visited_on")
-        if found is None:
-            self._record(time.monotonic(), "write", "visit", "form not found", f"GET {page}")
-            return
-        action, values = found
+        content, action, values = form
         changes: dict = {"found": "（压测）入户走访，家中情况正常，核对了人员信息。", "needs": "", "follow_up": ""}
         if not any(k == "visitor_ids" for k, _ in values):
             # The account is not linked to a staff member: name the first visitor offered.

@@ -13,6 +13,7 @@ import pickle
 import re
 import sys
 import tempfile
+import threading
 from collections.abc import Mapping
 from contextlib import contextmanager, suppress
 from datetime import date, datetime, time
@@ -190,6 +191,25 @@ class IsolatedClient(FlaskClient):
             return super().open(*args, **kwargs)
         finally:
             _cv_app.reset(token)
+
+
+def at_once(functions) -> list:
+    """Run each function in a thread of its own, all started before any is waited
+    for (concurrency tests); what each returned, or the exception it raised, in order."""
+    answers: list = [None] * len(functions)
+
+    def run(index: int) -> None:
+        try:
+            answers[index] = functions[index]()
+        except BaseException as error:  # the caller's assertions report it
+            answers[index] = error
+
+    threads = [threading.Thread(target=run, args=(n,)) for n in range(len(functions))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(300)
+    return answers
 
 
 def fresh():

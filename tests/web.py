@@ -62,11 +62,16 @@ class Web(TestApp):
         self.flask_app = app
 
     def sign_in(self, username: str, password: str = PASSWORD):
-        page = self.get("/login")
-        form = form_on(page, action="/login")
-        form["username"] = username
-        form["password"] = password
-        return form.submit()
+        return sign_in(self, username, password)
+
+
+def sign_in(browser: TestApp, username: str, password: str = PASSWORD):
+    """The login page's form, filled and sent (any WebTest browser: the app, or a real
+    server over the network)."""
+    form = form_on(browser.get("/login"), action="/login")
+    form["username"] = username
+    form["password"] = password
+    return form.submit()
 
 
 def post_forms(page) -> list[Form]:

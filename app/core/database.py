@@ -13,10 +13,12 @@ they never queue behind writers.
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Iterable
 from contextvars import ContextVar
 
-from sqlalchemy import Integer, event, func, select, text
-from sqlalchemy.engine import Engine
+from sqlalchemy import Integer, Table, event, func, select, text
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.orm import Session
 
 _write_transaction: ContextVar[bool] = ContextVar("gridbook_write_transaction", default=False)
 
@@ -84,28 +86,33 @@ def configure_engine(engine: Engine, synchronous: str = "FULL") -> None:
             connection.exec_driver_sql("BEGIN")
 
 
-def advance_sequences(session) -> list[str]:
-    """PostgreSQL: move each table's id sequence past the largest id in it, after rows
-    were inserted with their ids given (a bulk load, a copy); otherwise the next row the
-    app adds takes an id in use. The tables that were behind. Nothing on SQLite, whose
-    next id is always the largest plus one."""
-    if session.get_bind().dialect.name != "postgresql":
-        return []
-    from app.extensions import db
+def advance_sequences(executor: Session | Connection, tables: Iterable[Table] | None = None) -> None:
+    """PostgreSQL: move each integer id's sequence past the largest id in its table
+    (every table unless named), after rows were inserted with their ids given (a bulk
+    load, a copy): otherwise the next row the app adds takes an id in use. A sequence
+    already past is left alone. Nothing on SQLite, whose next id is always the largest
+    plus one. Note that setval is not undone by a rollback."""
+    dialect = executor.dialect if isinstance(executor, Connection) else executor.get_bind().dialect
+    if dialect.name != "postgresql":
+        return
+    if tables is None:
+        from app.extensions import db
 
-    behind = []
-    for table in db.metadata.sorted_tables:
-        if "id" not in table.c or not isinstance(table.c.id.type, Integer):
-            continue
-        sequence = session.scalar(text("SELECT pg_get_serial_sequence(:t, 'id')"), {"t": f'"{table.name}"'})
-        if sequence is None:
-            continue
-        largest = session.scalar(select(func.max(table.c.id))) or 0
-        last, called = session.execute(text(f"SELECT last_value, is_called FROM {sequence}")).one()
-        if (last + 1 if called else last) <= largest:
-            behind.append(table.name)
-            session.execute(text("SELECT setval(:s, :v, false)"), {"s": sequence, "v": largest + 1})
-    return behind
+        tables = db.metadata.sorted_tables
+    for table in tables:
+        for column in table.primary_key.columns:
+            if not isinstance(column.type, Integer):
+                continue
+            sequence = executor.scalar(
+                text("SELECT pg_get_serial_sequence(:table, :column)"),
+                {"table": f'"{table.name}"', "column": column.name},
+            )
+            if sequence is None:
+                continue
+            largest = executor.scalar(select(func.max(column))) or 0
+            last, called = executor.execute(text(f"SELECT last_value, is_called FROM {sequence}")).one()
+            if (last + 1 if called else last) <= largest:
+                executor.execute(text("SELECT setval(:s, :v, false)"), {"s": sequence, "v": largest + 1})
 
 
 def refresh_query_statistics(session) -> None:

@@ -30,8 +30,8 @@ How, and why so:
   with executemany; a table holding files (a handover's signed PDF) in small ones.
 - JSON columns are copied as their stored text: read decoded, SQL NULL and a JSON
   null would both come back as None and could not be told apart again.
-- PostgreSQL's sequences are moved past the ids copied (as migration d41e7a9c2b60's
-  reset_sequences does after seeding): otherwise the first new row took id 1.
+- PostgreSQL's sequences are moved past the ids copied (app/core/database.py's
+  advance_sequences, as after a bulk load): otherwise the first new row took id 1.
 """
 
 from __future__ import annotations
@@ -47,7 +47,6 @@ from sqlalchemy import (
     JSON,
     Column,
     ForeignKey,
-    Integer,
     LargeBinary,
     Select,
     Table,
@@ -67,6 +66,7 @@ from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.pool import NullPool
 from sqlalchemy.sql.elements import ColumnElement
 
+from app.core.database import advance_sequences
 from app.extensions import db
 
 BATCH_ROWS = 2000
@@ -293,25 +293,6 @@ def _copy_table(source: Connection, target: Connection, table: Table) -> int:
     return copied
 
 
-def _reset_sequences(target: Connection, tables: Sequence[Table]) -> None:
-    """Every serial id's sequence past the largest id copied (setval is not undone by
-    a rollback; on a target whose schema this run made, the sequences go with it)."""
-    for table in tables:
-        for column in table.primary_key.columns:
-            if not isinstance(column.type, Integer):
-                continue
-            sequence = target.scalar(
-                text("SELECT pg_get_serial_sequence(:table, :column)"),
-                {"table": f'"{table.name}"', "column": column.name},
-            )
-            if sequence is None:
-                continue
-            largest = target.scalar(select(func.max(column)))
-            target.execute(
-                text("SELECT setval(:sequence, :value, false)"), {"sequence": sequence, "value": (largest or 0) + 1}
-            )
-
-
 def copy_to_postgresql(raw_url: str, progress: Progress | None = None) -> MoveReport:
     """Copy this instance's SQLite database into the empty PostgreSQL database at
     `raw_url`; MoveError when refused or failed (the target is then as it was)."""
@@ -355,7 +336,7 @@ def _copy(engine: Engine, tables: Sequence[Table], head: str, shown: str, say: P
                 # A row the copy missed (a ring of self-references) or one added on
                 # the way: a copy that is not whole is never committed.
                 raise MoveError(f"行数不符 / row counts differ: {', '.join(wrong)}")
-            _reset_sequences(target, tables)  # last: a rollback would not undo it
+            advance_sequences(target, tables)  # last: a rollback would not undo it
     return report
 
 

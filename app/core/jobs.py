@@ -263,18 +263,11 @@ def work(
             requeue = time.monotonic() - last_requeue > 30
             if requeue:
                 last_requeue = time.monotonic()
-            run_pending(app, name, limit=1, requeue=requeue)
-            with app.app_context():
-                waiting = db.session.scalar(
-                    select(BackgroundJob.id)
-                    .where(BackgroundJob.status == QUEUED, BackgroundJob.kind.in_(list(_handlers)))
-                    .limit(1)
-                )
-                db.session.remove()
+            ran = run_pending(app, name, limit=1, requeue=requeue)
         except Exception:  # the database restarting must not end the worker
             log.exception("worker %s: looking for jobs failed", name)
-            waiting = None
-        if waiting is None:
+            ran = 0
+        if not ran:  # nothing was queued: wait before looking again
             stopping.wait(poll_seconds)
     log.info("worker %s stopped", name)
 

@@ -1,4 +1,4 @@
-"""What `flask serve` sets up around waitress."""
+"""`flask serve` and `flask worker`, and what serve sets up around waitress."""
 
 from __future__ import annotations
 
@@ -8,9 +8,19 @@ import logging
 import os
 import signal
 import socket
+import subprocess
+import sys
 import time
 
-from flask import Flask
+import click
+from flask import Flask, current_app
+from flask_migrate import upgrade
+from sqlalchemy.exc import OperationalError
+
+from app import ROOT
+from app.core import conflicts
+from app.core.database import refresh_query_statistics, write_transactions
+from app.extensions import db
 
 
 class QueueDepthSummary(logging.Filter):
@@ -64,8 +74,6 @@ def serve_in_processes(app: Flask, host: str, port: int, threads: int, processes
     the database file safely (WAL, BEGIN IMMEDIATE)."""
     from waitress import serve
 
-    from app.extensions import db
-
     listener = socket.create_server((host, port), backlog=1024)
     with app.app_context():
         db.engine.dispose()  # no connection of this process may be shared with a child
@@ -112,3 +120,120 @@ def serve_in_processes(app: Flask, host: str, port: int, threads: int, processes
             time.sleep(1)  # a child that cannot start must not spin
             children.add(start_child())
     listener.close()
+
+
+# --- The commands ---------------------------------------------------------------------
+
+
+def _this_app() -> Flask:
+    """The app behind the current_app proxy (a thread or a fork must not get the proxy)."""
+    app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
+    return app
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--threads", default=4, show_default=True, type=int)
+@click.option(
+    "--processes",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="服务进程数（建议与 CPU 核数相同）/ serving processes sharing the port (about one per core; POSIX)",
+)
+@click.option(
+    "--worker/--no-worker",
+    "with_worker",
+    default=True,
+    show_default=True,
+    help="同时启动后台任务进程 / also start `flask worker` (one machine); --no-worker where it runs on its own",
+)
+def serve(host: str, port: int, threads: int, processes: int, with_worker: bool) -> None:
+    """Upgrade the database and serve the app with waitress (and, unless told not to,
+    a `flask worker` process beside it for the binders)."""
+    from waitress import serve as waitress_serve
+
+    from app.auth.accounts import any_user_exists
+    from app.auth.setup_token import issue_setup_token
+    from app.core import addresses
+
+    upgrade()
+    try:
+        with write_transactions():
+            refresh_query_statistics(db.session)
+            db.session.commit()
+        if not any_user_exists():
+            issue_setup_token(current_app, announce=True)
+    except (OperationalError, OSError) as error:
+        # A full disk (or a database held by a long write) must not keep the county
+        # from reading its registers: serve; saves answer "磁盘空间不足，未保存".
+        if not (conflicts.is_disk_full(error) or conflicts.is_busy(error)):
+            raise
+        db.session.rollback()
+        click.echo(
+            f"注意：数据库暂时不能写入（{error}），以只读方式启动：查看正常，保存会提示“磁盘空间不足”或“系统繁忙”。"
+            f" / The database cannot be written to now; serving anyway: reading works, saves are refused "
+            f"with a message until there is room again.",
+            err=True,
+        )
+    click.echo(f"网格通 Gridbook: http://{host}:{port}/")
+    if addresses.configured_base_url() is None:
+        click.echo(
+            f"注意：PUBLIC_BASE_URL 未设置，查询链接、Open311 回复和海报二维码中的地址是 "
+            f"{addresses.DEVELOPMENT_BASE_URL}，只适合本机试用 / PUBLIC_BASE_URL is not set: "
+            f"tracking links, Open311 replies and poster QR codes point to "
+            f"{addresses.DEVELOPMENT_BASE_URL} (this machine only). Set GRIDBOOK_PUBLIC_BASE_URL "
+            f"(docs/operations.md: Serving over HTTPS).",
+            err=True,
+        )
+    from app.core.serving import freeze_start_up_objects, quiet_queue_warnings, serve_in_processes
+
+    quiet_queue_warnings()
+    freeze_start_up_objects()
+    if processes > 1 and not hasattr(os, "fork"):
+        click.echo("注意：本系统不支持多进程，以单进程运行 / no fork() here: serving in one process.", err=True)
+        processes = 1
+    worker_process = _start_worker() if with_worker else None
+    try:
+        if processes > 1:
+            serve_in_processes(_this_app(), host, port, threads, processes)
+        else:
+            waitress_serve(_this_app(), host=host, port=port, threads=threads)
+    finally:
+        if worker_process is not None:
+            worker_process.terminate()
+            try:
+                worker_process.wait(10)
+            except subprocess.TimeoutExpired:
+                worker_process.kill()
+
+
+def _start_worker() -> subprocess.Popen[bytes]:
+    """`flask worker` as a process of its own: a binder's layout then uses the other
+    core instead of taking the server's threads' turn at the interpreter. It stops
+    with this process (--parent-pid: also when this one is killed outright)."""
+    environment = dict(os.environ, GRIDBOOK_INSTANCE=current_app.instance_path)
+    return subprocess.Popen(
+        [sys.executable, "-m", "flask", "--app", "app", "worker", "--parent-pid", str(os.getpid())],
+        cwd=str(ROOT),
+        env=environment,
+    )
+
+
+@click.command("worker")
+@click.option("--poll", default=2.0, show_default=True, type=float, help="空闲时查看间隔（秒）/ seconds between looks")
+@click.option("--once", is_flag=True, help="运行完排队的任务即退出 / run what is queued, then stop")
+@click.option("--parent-pid", type=int, hidden=True)
+def worker(poll: float, once: bool, parent_pid: int | None) -> None:
+    """Run background jobs (the binders) queued in the database, until stopped."""
+    import logging
+
+    from app.core import jobs
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    app = _this_app()
+    if once:
+        click.echo(f"{jobs.run_pending(app)} job(s) run.")
+        return
+    jobs.work(app, poll_seconds=poll, parent_pid=parent_pid, stopping=jobs.stop_on_signals())

@@ -22,9 +22,9 @@ from app.patrols import services as patrol_services
 from app.patrols.models import Patrol
 from app.registry.people import services as people_services
 from app.registry.people.models import Household
-from tests.conftest import fresh
+from tests.conftest import at_once, fresh
 from tests.registry.test_household_views import household_typed, new_household_form
-from tests.web import form_on, htmx_submit, press
+from tests.web import form_on, htmx_submit, press, visible_text
 
 DAY = date(2026, 11, 3)
 
@@ -49,24 +49,6 @@ def _after_check_wait_for(parties: int, monkeypatch, module, name: str) -> None:
     monkeypatch.setattr(module, name, checked_then_wait)
 
 
-def _send_at_once(sendings) -> list:
-    """Run each sending in a thread of its own; their responses (or exceptions)."""
-    answers: list = [None] * len(sendings)
-
-    def send(index: int) -> None:
-        try:
-            answers[index] = sendings[index]()
-        except BaseException as error:  # reported by the caller's assertions
-            answers[index] = error
-
-    threads = [threading.Thread(target=send, args=(n,)) for n in range(len(sendings))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(120)
-    return answers
-
-
 def test_two_households_with_one_number_saved_at_once(web_as, world, monkeypatch):
     _after_check_wait_for(2, monkeypatch, people_services, "_clean_household")
     forms = []
@@ -75,7 +57,7 @@ def test_two_households_with_one_number_saved_at_once(web_as, world, monkeypatch
         household_typed(form, household_number="C900")
         forms.append(form)
 
-    answers = _send_at_once([lambda form=form: press(form, "保存", expect_errors=True) for form in forms])
+    answers = at_once([lambda form=form: press(form, "保存", expect_errors=True) for form in forms])
 
     statuses = sorted(answer.status_int for answer in answers)
     assert statuses == [303, 400] or statuses == [200, 303], [str(a)[:300] for a in answers]
@@ -96,7 +78,7 @@ def test_six_identical_patrols_sent_at_once_save_one(web_as, world, monkeypatch)
         form["route"] = "东关路—菜市场"
         forms.append(form)
 
-    answers = _send_at_once([lambda form=form: press(form, "保存", expect_errors=True) for form in forms])
+    answers = at_once([lambda form=form: press(form, "保存", expect_errors=True) for form in forms])
 
     assert all(not isinstance(answer, BaseException) for answer in answers), answers
     assert sorted(answer.status_int for answer in answers).count(303) == 1
@@ -127,8 +109,8 @@ def test_a_save_that_cannot_get_the_database_in_time_says_busy_not_500(web_as, w
     monkeypatch.setattr(people_services, "create_household", _raising(locked))
     response = press(form, "保存", expect_errors=True)
     assert response.status_int == 503 and response.headers["Retry-After"] == "5"
-    assert "系统繁忙，未保存" in text_of_page(response) and "已填写的内容仍在" in text_of_page(response)
-    assert "网格通" in text_of_page(response)  # the site's frame, with its navigation
+    assert "系统繁忙，未保存" in visible_text(response) and "已填写的内容仍在" in visible_text(response)
+    assert "网格通" in visible_text(response)  # the site's frame, with its navigation
 
     quick = htmx_submit(_household_form(web_as, world), expect_errors=True)
     assert quick.status_int == 503
@@ -141,11 +123,11 @@ def test_a_full_disk_says_so_for_the_database_and_for_files(web_as, world, monke
     full = OperationalError("INSERT …", {}, sqlite3.OperationalError("database or disk is full"))
     monkeypatch.setattr(people_services, "create_household", _raising(full))
     response = press(_household_form(web_as, world), "保存", expect_errors=True)
-    assert response.status_int == 503 and "磁盘空间不足，未保存" in text_of_page(response)
+    assert response.status_int == 503 and "磁盘空间不足，未保存" in visible_text(response)
 
     monkeypatch.setattr(people_services, "create_household", _raising(OSError(28, "No space left on device")))
     response = press(_household_form(web_as, world), "保存", expect_errors=True)
-    assert response.status_int == 503 and "磁盘空间不足，未保存" in text_of_page(response)
+    assert response.status_int == 503 and "磁盘空间不足，未保存" in visible_text(response)
 
 
 def test_a_conflict_that_happens_again_on_the_replay_is_a_409_page(web_as, world, monkeypatch):
@@ -159,7 +141,7 @@ def test_a_conflict_that_happens_again_on_the_replay_is_a_409_page(web_as, world
     monkeypatch.setattr(people_services, "create_household", always_clashing)
     response = press(_household_form(web_as, world), "保存", expect_errors=True)
     assert len(calls) == 2  # run once more, then given up
-    assert response.status_int == 409 and "同时保存冲突，未保存" in text_of_page(response)
+    assert response.status_int == 409 and "同时保存冲突，未保存" in visible_text(response)
 
 
 def test_an_error_that_is_not_busy_full_or_a_clash_is_still_a_bug(web_as, world, monkeypatch, app):
@@ -167,22 +149,18 @@ def test_an_error_that_is_not_busy_full_or_a_clash_is_still_a_bug(web_as, world,
     monkeypatch.setattr(people_services, "create_household", _raising(broken))
     app.config["PROPAGATE_EXCEPTIONS"] = False
     response = press(_household_form(web_as, world), "保存", expect_errors=True)
-    assert response.status_int == 500 and "服务器出错" in text_of_page(response)
+    assert response.status_int == 500 and "服务器出错" in visible_text(response)
 
 
 def test_serve_starts_read_only_when_the_database_cannot_be_written(app, monkeypatch):
-    from app import cli
+    from app.core import serving
 
     served = []
     monkeypatch.setattr("waitress.serve", lambda *args, **kwargs: served.append(kwargs))
-    monkeypatch.setattr(cli, "upgrade", lambda: None)
-    monkeypatch.setattr("app.core.serving.freeze_start_up_objects", lambda: None)  # not the test process's heap
+    monkeypatch.setattr(serving, "upgrade", lambda: None)
+    monkeypatch.setattr(serving, "freeze_start_up_objects", lambda: None)  # not the test process's heap
     full = OperationalError("ANALYZE", {}, sqlite3.OperationalError("database or disk is full"))
-    monkeypatch.setattr(cli, "refresh_query_statistics", _raising(full))
+    monkeypatch.setattr(serving, "refresh_query_statistics", _raising(full))
     result = app.test_cli_runner().invoke(args=["serve", "--no-worker", "--port", "5999"])
     assert result.exit_code == 0, result.output
     assert "以只读方式启动" in result.output and served and served[0]["port"] == 5999
-
-
-def text_of_page(response) -> str:
-    return " ".join(response.html.get_text(" ").split())

@@ -1,15 +1,13 @@
 """The database set-up: SQLite's foreign keys, WAL and writers that queue instead of
 failing; on both engines concurrent writers that all count, and PostgreSQL's sequences."""
 
-import threading
-
 import pytest
 from sqlalchemy import func, inspect, select, text
 
 from app.auth.models import AuditEvent
 from app.core.database import write_transactions
 from app.extensions import db
-from tests.conftest import fresh, login
+from tests.conftest import at_once, fresh, login
 from tests.databases import ON_POSTGRESQL
 
 
@@ -45,11 +43,7 @@ def test_concurrent_read_then_write_transactions_do_not_fail(app):
             finally:
                 db.session.remove()
 
-    threads = [threading.Thread(target=writer, args=(n,)) for n in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    at_once([lambda n=n: writer(n) for n in range(8)])
     assert errors == []
     fresh()
     assert db.session.scalar(select(func.count(AuditEvent.id)).where(AuditEvent.action == "test")) == 200
@@ -64,11 +58,7 @@ def test_concurrent_failed_logins_all_count(app, world):
         client = app.test_client()
         statuses.append(login(client, "worker_b", "wrong-pass-1").status_code)
 
-    threads = [threading.Thread(target=attempt) for _ in range(5)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    at_once([attempt] * 5)
     assert statuses == [200] * 5
     fresh()
     assert world.users["worker_b"].locked_until is not None

@@ -24,8 +24,7 @@ import pytest
 from webtest import TestApp
 
 from app import ROOT
-from tests.factories import PASSWORD
-from tests.web import choose, form_on, press
+from tests.web import choose, form_on, press, sign_in, visible_text
 
 pytestmark = pytest.mark.slow
 
@@ -87,22 +86,12 @@ def _browser(url: str) -> TestApp:
     return TestApp(url, lint=False, parser_features="lxml", extra_environ={"HTTP_HOST": host})
 
 
-def _sign_in(browser: TestApp, username: str, password: str = PASSWORD):
-    form = form_on(browser.get("/login"), action="/login")
-    form["username"], form["password"] = username, password
-    return form.submit()
-
-
 def _with_cookies_of(source: TestApp, url: str) -> TestApp:
     """The same browser sending to the other server (the cookie jar ignores ports)."""
     other = _browser(url)
     for cookie in source.cookiejar:
         other.set_cookie(cookie.name, cookie.value)
     return other
-
-
-def _text(response) -> str:
-    return " ".join(response.html.get_text(" ").split())
 
 
 def test_two_servers_and_a_worker_share_jobs_sign_ins_and_the_throttle(app, world, tmp_path):
@@ -113,7 +102,7 @@ def test_two_servers_and_a_worker_share_jobs_sign_ins_and_the_throttle(app, worl
         running.callback(second.stop)
 
         browser = _browser(first.url)
-        assert _sign_in(browser, "station_a").status_int == 302
+        assert sign_in(browser, "station_a").status_int == 302
         form = form_on(browser.get("/ledgers/").click(href="/binders/new"))
         choose(form, "division_id", "东关一网格")
         form["start"], form["end"] = "2026-10-01", "2026-10-31"
@@ -123,16 +112,16 @@ def test_two_servers_and_a_worker_share_jobs_sign_ins_and_the_throttle(app, worl
 
         # No worker yet: the job waits in the database, whichever server is asked.
         on_second = _with_cookies_of(browser, second.url)
-        assert "排队等待生成" in _text(on_second.get(job_path))
+        assert "排队等待生成" in visible_text(on_second.get(job_path))
         first.stop()  # a restart of the server that took the request loses nothing
         first = Server(app, tmp_path / "first-again.log")
         running.callback(first.stop)
-        assert "排队等待生成" in _text(_with_cookies_of(browser, first.url).get(job_path))
+        assert "排队等待生成" in visible_text(_with_cookies_of(browser, first.url).get(job_path))
 
         worker = Process(app, "worker", "--poll", "0.2", log=tmp_path / "worker.log")
         running.callback(worker.stop)
         deadline = time.monotonic() + 180
-        while "已生成" not in (page := _text(on_second.get(job_path))):
+        while "已生成" not in (page := visible_text(on_second.get(job_path))):
             assert "生成失败" not in page, page
             assert worker.handle.poll() is None, (tmp_path / "worker.log").read_text(errors="replace")[-2000:]
             assert time.monotonic() < deadline, page
@@ -141,15 +130,15 @@ def test_two_servers_and_a_worker_share_jobs_sign_ins_and_the_throttle(app, worl
         assert download.status_int == 200 and download.body.startswith(b"%PDF")
         # Someone else, signed in on the other server, cannot see it.
         stranger = _browser(first.url)
-        assert _sign_in(stranger, "worker_b").status_int == 302
+        assert sign_in(stranger, "worker_b").status_int == 302
         assert stranger.get(job_path, status=404).status_int == 404
 
         # Wrong passwords spread over both servers lock the account all the same.
         for attempt in range(app.config["LOGIN_MAX_FAILURES"]):
             target = first.url if attempt % 2 else second.url
-            _sign_in(_browser(target), "worker_a", "not-the-password")
-        refused = _sign_in(_browser(first.url), "worker_a")
-        assert refused.status_int != 302 and "锁定" in _text(refused)
+            sign_in(_browser(target), "worker_a", "not-the-password")
+        refused = sign_in(_browser(first.url), "worker_a")
+        assert refused.status_int != 302 and "锁定" in visible_text(refused)
 
         worker.stop()
         assert worker.handle.returncode == 0  # stopped cleanly on SIGTERM
@@ -165,9 +154,9 @@ def test_one_serve_in_two_processes_shares_its_port_replaces_a_lost_one_and_stop
         serving = _children(server.handle.pid)
         assert len(serving) == 2
         browser = _browser(server.url)
-        assert _sign_in(browser, "station_a").status_int == 302
+        assert sign_in(browser, "station_a").status_int == 302
         for _ in range(10):  # whichever process answers, the session holds
-            assert "东关社区" in _text(browser.get("/"))
+            assert "东关社区" in visible_text(browser.get("/"))
 
         lost = next(iter(serving))
         os.kill(lost, signal.SIGKILL)  # the kernel's OOM killer, say
@@ -175,7 +164,7 @@ def test_one_serve_in_two_processes_shares_its_port_replaces_a_lost_one_and_stop
         while len(_children(server.handle.pid) - {lost}) < 2:
             assert time.monotonic() < deadline, "the lost process was not replaced"
             time.sleep(0.2)
-        assert "东关社区" in _text(browser.get("/"))
+        assert "东关社区" in visible_text(browser.get("/"))
     finally:
         server.stop()
     assert server.handle.returncode == 0

@@ -2,7 +2,6 @@
 reporters at once, on SQLite and PostgreSQL, and continuing a day's numbering from the
 matters that were there before the counter was."""
 
-import threading
 from collections import Counter
 
 from flask_migrate import downgrade, upgrade
@@ -14,7 +13,7 @@ from app.extensions import db
 from app.matters import reporting
 from app.matters.models import Matter
 from app.org.models import Division
-from tests.conftest import fresh
+from tests.conftest import at_once, fresh
 
 REPORTERS = 8
 EACH = 5
@@ -48,11 +47,7 @@ def test_simultaneous_reporters_get_unique_gap_free_numbers(app, world):
             finally:
                 db.session.remove()
 
-    threads = [threading.Thread(target=reporter, args=(n,)) for n in range(REPORTERS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    at_once([lambda n=n: reporter(n) for n in range(REPORTERS)])
     assert errors == []
     fresh()
     numbers = _todays_numbers()
