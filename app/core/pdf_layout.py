@@ -10,6 +10,7 @@ data: URLs."""
 from __future__ import annotations
 
 import io
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -54,7 +55,17 @@ def lay_out(job: PrintJob) -> LaidOut:
     """WeasyPrint's layout and PDF output: the slow part (~0.1 s a table page).
     Needs no application context."""
     fetcher = LocalOnlyFetcher([Path(root) for root in job.allowed_roots])
-    document = HTML(string=job.html, base_url=job.base_url, url_fetcher=fetcher).render(font_config=FontConfiguration())
-    out = io.BytesIO()
-    document.write_pdf(out)
-    return LaidOut(out.getvalue(), len(document.pages))
+    font_config = FontConfiguration()
+    try:
+        document = HTML(string=job.html, base_url=job.base_url, url_fetcher=fetcher).render(font_config=font_config)
+        out = io.BytesIO()
+        document.write_pdf(out)
+        return LaidOut(out.getvalue(), len(document.pages))
+    finally:
+        # WeasyPrint copies each @font-face's font (12 MB of CJK here) into a temporary
+        # folder that only the FontConfiguration's finaliser removes. Held in a
+        # reference cycle, it waited for the garbage collector, and a print worker
+        # process that ended first left it in /tmp for good: a full disk in weeks.
+        folder = getattr(font_config, "_folder", None)
+        if folder is not None:
+            shutil.rmtree(folder, ignore_errors=True)

@@ -152,3 +152,21 @@ def test_the_print_cache_and_binders_are_private(app, world, monkeypatch):
         manifest = binder.BinderManifest(world.grid_a, date(2026, 10, 1), date(2026, 10, 31))
         manifest.remember([])
     assert mode(manifest.path) == 0o600 and mode(manifest.path.parent) == 0o700
+
+
+def test_a_print_leaves_no_font_copy_behind(tmp_path, monkeypatch):
+    """WeasyPrint copies each @font-face's font (12 MB of CJK) into a temporary folder;
+    a print must remove it at once, not leave it to a garbage collection that a print
+    worker process may never reach (6,700 such folders, 80 GB, filled a disk)."""
+    import tempfile
+
+    from app import ROOT
+    from app.core.pdf_layout import PrintJob, lay_out
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # where mkdtemp puts them
+    fonts = ROOT / "static" / "fonts"
+    font = next(fonts.glob("*.woff2"))
+    html = f"<style>@font-face{{font-family:cjk;src:url({font.name})}} body{{font-family:cjk}}</style><p>网格通</p>"
+    laid_out = lay_out(PrintJob(html, fonts.as_uri() + "/", (str(fonts),)))
+    assert laid_out.pages == 1 and laid_out.pdf.startswith(b"%PDF")
+    assert list(tmp_path.glob("weasyprint-*")) == []
