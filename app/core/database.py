@@ -115,6 +115,30 @@ def advance_sequences(executor: Session | Connection, tables: Iterable[Table] | 
                 executor.execute(text("SELECT setval(:s, :v, false)"), {"s": sequence, "v": largest + 1})
 
 
+def allocate_ids(session: Session, table: Table, count: int) -> list[int]:
+    """`count` ids for new rows of `table`, ascending, that no other writer will take:
+    for a bulk write that gives its rows their ids so the rows that refer to them can be
+    prepared beforehand. PostgreSQL draws them from the table's sequence (at any time);
+    SQLite takes the next ones after the largest in use, which holds only inside the
+    write transaction that inserts them (BEGIN IMMEDIATE: no one else can insert
+    meanwhile), so call it there."""
+    if count <= 0:
+        return []
+    (column,) = table.primary_key.columns
+    if session.get_bind().dialect.name == "postgresql":
+        drawn = session.scalars(
+            text("SELECT nextval(pg_get_serial_sequence(:table, :column)) FROM generate_series(1, :count)"),
+            {"table": f'"{table.name}"', "column": column.name, "count": count},
+        )
+        return sorted(drawn)
+    largest = session.scalar(select(func.max(column))) or 0
+    if table.dialect_options["sqlite"]["autoincrement"]:
+        # AUTOINCREMENT never reuses the id of a deleted last row: it keeps the highest.
+        used = session.scalar(text("SELECT seq FROM sqlite_sequence WHERE name = :t"), {"t": table.name}) or 0
+        largest = max(largest, used)
+    return list(range(largest + 1, largest + 1 + count))
+
+
 def refresh_query_statistics(session) -> None:
     """Let SQLite's planner know the tables' sizes and value spreads (ANALYZE), so a
     search matching a few people starts from the index that finds them instead of

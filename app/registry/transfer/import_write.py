@@ -1,107 +1,170 @@
-"""Writing a checked import (an app.registry.transfer.import_plan.Plan) with a handful of
-bulk statements instead of a flush per row: new residents and households are
-inserted with RETURNING (their ids, for what refers to them), changed ones updated
-by primary key, then care tags, memberships, key-person listings that follow a
-resident into another grid, and the population events in the order the rows made
-them. Inserts go through the tables (Core), not the ORM: its bulk insert leaves
-out None values, and rows of different shapes cannot share one statement. The
-caller holds the transaction: all of it is kept or none."""
+"""Writing a checked import (an app.registry.transfer.import_plan.Plan) in two steps,
+so that other people's saves wait as little as possible on SQLite, which lets one
+writer in at a time:
+
+- `prepare_plan`, before the write lock: every row the import writes, already in the
+  engine's values (app.core.bulk.PreparedRows): new residents and households,
+  changes to existing ones, care tags, memberships and the population events in
+  the order the rows made them. New rows are referred to by NewId.
+- `write_prepared`, inside the write transaction: ids for the new residents and
+  households (app.core.database.allocate_ids), then one executemany per kind of row,
+  and the few small statements that depend on the register as it is (tags replaced,
+  key-person listings following a resident into another grid).
+
+The caller holds the transaction: all of it is kept or none."""
 
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass, field
 
-from sqlalchemy import delete, insert, update
+from sqlalchemy import delete, update
 
+from app.core.bulk import NewId, PreparedRows
+from app.core.database import allocate_ids
 from app.core.timeutil import utcnow
 from app.extensions import db
 from app.registry.keypersons.models import KeyPerson
 from app.registry.people.models import Household, HouseholdMember, PopulationEvent, Resident, ResidentTag
-from app.registry.transfer.import_plan import HOUSEHOLD_COLUMNS, RESIDENT_COLUMNS, Plan, chunks
+from app.registry.transfer.import_plan import HOUSEHOLD_COLUMNS, RESIDENT_COLUMNS, Home, Person, Plan, chunks
+
+RESIDENTS = Resident.__table__
+HOUSEHOLDS = Household.__table__
 
 
-def write_plan(plan: Plan) -> None:
-    now = utcnow()
+@dataclass
+class PreparedPlan:
+    plan: Plan
+    statements: list[PreparedRows] = field(default_factory=list)  # in the order they run
+    retagged: list[int] = field(default_factory=list)  # residents whose tags are replaced
+    moved: dict[int, list[int]] = field(default_factory=dict)  # grid → residents moved into it
+
+
+def prepare_plan(plan: Plan) -> PreparedPlan:
+    """Everything the write needs, worked out without writing (and without the lock)."""
     session = db.session
-    if plan.new_people:
-        ids = _insert_returning_ids(
-            Resident,
-            [
-                {**{c: p.fields[c] for c in RESIDENT_COLUMNS}, "created_at": now, "updated_at": now}
-                for p in plan.new_people
-            ],
-            RESIDENT_COLUMNS,
-        )
-        for person, resident_id in zip(plan.new_people, ids, strict=True):
-            person.id = resident_id
-    if plan.new_homes:
-        ids = _insert_returning_ids(
-            Household,
-            [
-                {
-                    **{c: h.fields[c] for c in HOUSEHOLD_COLUMNS},
-                    "head_id": h.head.id if h.head else None,
-                    "created_at": now,
-                    "updated_at": now,
-                }
-                for h in plan.new_homes
-            ],
-            ("grid_id", "household_number"),
-        )
-        for home, household_id in zip(plan.new_homes, ids, strict=True):
-            home.id = household_id
-    if plan.changed_people:
-        session.execute(
-            update(Resident),
-            [
-                {"id": p.id, **{c: p.fields[c] for c in RESIDENT_COLUMNS}, "updated_at": now}
-                for p in plan.changed_people
-            ],
-        )
-    if plan.changed_homes:
-        session.execute(
-            update(Household),
-            [
-                {
-                    "id": h.id,
-                    **{c: h.fields[c] for c in HOUSEHOLD_COLUMNS},
-                    "head_id": h.head.id if h.head else None,
-                    "updated_at": now,
-                }
-                for h in plan.changed_homes
-            ],
-        )
+    now = utcnow()
+    new_ids: dict[int, NewId] = {}
+    for index, person in enumerate(plan.new_people):
+        new_ids[id(person)] = NewId(RESIDENTS.name, index)
+    for index, home in enumerate(plan.new_homes):
+        new_ids[id(home)] = NewId(HOUSEHOLDS.name, index)
 
-    retagged = [p.id for p in plan.changed_people if p.tags_changed]
-    for chunk in chunks(retagged):
-        session.execute(delete(ResidentTag).where(ResidentTag.resident_id.in_(chunk)))
-    tags = [
-        {"resident_id": p.id, "tag_id": tag_id}
-        for p in plan.new_people + [p for p in plan.changed_people if p.tags_changed]
-        for tag_id in p.tags
-    ]
-    if tags:
-        session.execute(insert(ResidentTag.__table__), tags)
+    def id_of(record: Person | Home | None):
+        if record is None:
+            return None
+        return record.id if record.id is not None else new_ids[id(record)]
 
-    if plan.joins:
-        session.execute(
-            insert(HouseholdMember.__table__),
-            [
-                {
-                    "household_id": m.home.id,
-                    "resident_id": m.person.id,
-                    "relation": m.relation,
-                    "start_date": plan.today,
-                }
-                for m in plan.joins
-            ],
-        )
+    prepared = PreparedPlan(plan)
+
+    def add(table, columns, rows, **options) -> None:
+        rows = list(rows)
+        if rows:
+            prepared.statements.append(PreparedRows(session, table, columns, rows, **options))
+
+    resident_columns = ("id", *RESIDENT_COLUMNS, "created_at", "updated_at")
+    add(
+        RESIDENTS,
+        resident_columns,
+        ({**p.fields, "id": id_of(p), "created_at": now, "updated_at": now} for p in plan.new_people),
+    )
+    household_columns = ("id", *HOUSEHOLD_COLUMNS, "head_id", "created_at", "updated_at")
+    add(
+        HOUSEHOLDS,
+        household_columns,
+        (
+            {**h.fields, "id": id_of(h), "head_id": id_of(h.head), "created_at": now, "updated_at": now}
+            for h in plan.new_homes
+        ),
+    )
+    add(
+        RESIDENTS,
+        ("id", *RESIDENT_COLUMNS, "updated_at"),
+        ({**p.fields, "id": p.id, "updated_at": now} for p in plan.changed_people),
+        update_by="id",
+    )
+    add(
+        HOUSEHOLDS,
+        ("id", *HOUSEHOLD_COLUMNS, "head_id", "updated_at"),
+        ({**h.fields, "id": h.id, "head_id": id_of(h.head), "updated_at": now} for h in plan.changed_homes),
+        update_by="id",
+    )
+
+    prepared.retagged = [p.id for p in plan.changed_people if p.tags_changed]
+    add(
+        ResidentTag.__table__,
+        ("resident_id", "tag_id"),
+        (
+            {"resident_id": id_of(p), "tag_id": tag_id}
+            for p in plan.new_people + [p for p in plan.changed_people if p.tags_changed]
+            for tag_id in p.tags
+        ),
+    )
+    add(
+        HouseholdMember.__table__,
+        ("household_id", "resident_id", "relation", "start_date"),
+        (
+            {
+                "household_id": id_of(m.home),
+                "resident_id": id_of(m.person),
+                "relation": m.relation,
+                "start_date": plan.today,
+            }
+            for m in plan.joins
+        ),
+    )
     # Who may see a key-person listing is decided by its grid: it follows the resident.
     moved = defaultdict(list)
     for person in plan.changed_people:
         if person.moved_from is not None:
             moved[person.fields["grid_id"]].append(person.id)
-    for grid_id, resident_ids in moved.items():
+    prepared.moved = dict(moved)
+    add(
+        PopulationEvent.__table__,
+        (
+            "kind",
+            "occurred_on",
+            "grid_id",
+            "household_id",
+            "resident_id",
+            "before",
+            "after",
+            "note",
+            "recorded_by_id",
+            "recorded_at",
+        ),
+        (
+            {
+                "kind": e["kind"],
+                "occurred_on": plan.today,
+                "grid_id": e["grid_id"],
+                "household_id": id_of(e["household"]),
+                "resident_id": id_of(e["resident"]),
+                "before": e["before"],
+                "after": e["after"],
+                "note": "",
+                "recorded_by_id": plan.user_id,
+                "recorded_at": now,
+            }
+            for e in plan.events
+        ),
+    )
+    return prepared
+
+
+def write_prepared(prepared: PreparedPlan) -> None:
+    """Write a prepared plan in the session's (write) transaction."""
+    session = db.session
+    plan = prepared.plan
+    ids = {
+        RESIDENTS.name: allocate_ids(session, RESIDENTS, len(plan.new_people)),
+        HOUSEHOLDS.name: allocate_ids(session, HOUSEHOLDS, len(plan.new_homes)),
+    }
+    for chunk in chunks(prepared.retagged):
+        session.execute(delete(ResidentTag).where(ResidentTag.resident_id.in_(chunk)))
+    for statement in prepared.statements:
+        statement.execute(session, ids)
+    for grid_id, resident_ids in prepared.moved.items():
         for chunk in chunks(resident_ids):
             session.execute(
                 update(KeyPerson)
@@ -109,42 +172,14 @@ def write_plan(plan: Plan) -> None:
                 .values(grid_id=grid_id)
                 .execution_options(synchronize_session=False)
             )
-
-    if plan.events:
-        session.execute(
-            insert(PopulationEvent.__table__),
-            [
-                {
-                    "kind": e["kind"],
-                    "occurred_on": plan.today,
-                    "grid_id": e["grid_id"],
-                    "household_id": e["household"].id if e["household"] else None,
-                    "resident_id": e["resident"].id if e["resident"] else None,
-                    "before": e["before"],
-                    "after": e["after"],
-                    "note": "",
-                    "recorded_by_id": plan.user_id,
-                    "recorded_at": now,
-                }
-                for e in plan.events
-            ],
-        )
+    for person, resident_id in zip(plan.new_people, ids[RESIDENTS.name], strict=True):
+        person.id = resident_id
+    for home, household_id in zip(plan.new_homes, ids[HOUSEHOLDS.name], strict=True):
+        home.id = household_id
     # Objects the session already held do not know about the statements above.
     session.expire_all()
 
 
-def _insert_returning_ids(model, rows: list[dict], key: tuple[str, ...]) -> list[int]:
-    """Insert `rows` in multi-row batches; their new ids, in the order of `rows`.
-    RETURNING promises no order, and asking SQLAlchemy to sort it (sort_by_parameter_order)
-    sends SQLite one statement per row, so each returned row is matched back by the
-    `key` columns it was written with. Rows with the same key are the same in every
-    column written (`key` is all of them unless it is unique), so either id fits."""
-    waiting = defaultdict(list)
-    for index, row in enumerate(rows):
-        waiting[tuple(row[c] for c in key)].append(index)
-    ids: list[int | None] = [None] * len(rows)
-    table = model.__table__
-    statement = insert(table).returning(table.c.id, *[table.c[c] for c in key])
-    for returned in db.session.execute(statement, rows):
-        ids[waiting[tuple(returned[1:])].pop(0)] = returned[0]
-    return ids
+def write_plan(plan: Plan) -> None:
+    """Prepare and write at once (the command line, where no one waits)."""
+    write_prepared(prepare_plan(plan))

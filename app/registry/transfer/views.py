@@ -199,6 +199,8 @@ def confirm_import():
             report, plan = xlsx_import.check_import(data, scope, record=True)
         db.session.rollback()
         if report.ok:
+            # Every row in the engine's values before others have to wait for us.
+            prepared = xlsx_import.prepare_plan(plan)
             answer = once.claim()  # the write transaction begins here
             if answer is not None:
                 return answer  # the same confirmation, sent twice: answered by the first
@@ -206,6 +208,7 @@ def confirm_import():
                 # Someone changed the register during the check: check again, now
                 # that no one else can (rare; the slow way, but never a stale plan).
                 report, plan = xlsx_import.check_import(data, scope, record=True)
+                prepared = xlsx_import.prepare_plan(plan) if report.ok else None
     except RuleError as error:
         db.session.rollback()
         flash(str(error), "error")
@@ -214,7 +217,7 @@ def confirm_import():
         # The register changed since the preview: nothing is kept, the problems are shown.
         db.session.rollback()
         return _preview(report, None, scope.fixed)
-    xlsx_import.apply_plan(plan)
+    xlsx_import.apply_plan(prepared)
     audit.record(
         "register_imported",
         summary=report.summary(),

@@ -34,7 +34,7 @@ from app.registry.transfer.import_plan import (  # noqa: F401 (public names)
     Tally,
 )
 from app.registry.transfer.import_rows import RowCheck
-from app.registry.transfer.import_write import write_plan
+from app.registry.transfer.import_write import PreparedPlan, prepare_plan, write_prepared
 
 # --- Spellings -----------------------------------------------------------------------
 # Stations write in Chinese whatever language the user reads the app in: every
@@ -294,7 +294,7 @@ def run_import(data: bytes, scope: ImportScope, *, dry_run: bool, max_bytes: int
     report, plan = check_import(data, scope, record=not dry_run, max_bytes=max_bytes)
     if dry_run or not report.ok:
         return report
-    apply_plan(plan)
+    apply_plan(prepare_plan(plan))
     return report
 
 
@@ -319,12 +319,13 @@ def check_import(
     ).run()
 
 
-def apply_plan(plan: Plan) -> None:
-    """Write a checked plan inside a SAVEPOINT (rolled back if writing fails); the
-    caller commits."""
+def apply_plan(prepared: PreparedPlan) -> None:
+    """Write a checked plan, prepared (prepare_plan) before the write transaction
+    began where others wait for it, inside a SAVEPOINT (rolled back if writing fails);
+    the caller commits."""
     savepoint = db.session.begin_nested()
     try:
-        write_plan(plan)
+        write_prepared(prepared)
     except BaseException:
         savepoint.rollback()
         raise
