@@ -23,7 +23,7 @@ import re
 
 from flask.globals import _cv_app
 from webtest import TestApp, Upload  # noqa: F401  (Upload: re-exported for file fields)
-from webtest.forms import Checkbox, Form, MultipleSelect, Select
+from webtest.forms import Checkbox, Form, Hidden, MultipleSelect, Select
 
 from tests.factories import PASSWORD
 
@@ -251,3 +251,20 @@ def visible_text(response) -> str:
     html = response.text
     html = re.sub(r"<(script|style)[^>]*>.*?</\1>", " ", html, flags=re.S)
     return re.sub(r"\s+", " ", _unescape(re.sub(r"<[^>]+>", " ", html)))
+
+
+def as_location_js(form: Form, prefix: str = "", *, latitude="34.2658", longitude="108.9541", accuracy="12", at=None):
+    """What static/js/location.js does once the person pressed 记录位置 and the browser
+    gave a position: it fills the form's hidden inputs (which the page must render)."""
+    from datetime import UTC, datetime
+
+    values = {
+        "latitude": latitude,
+        "longitude": longitude,
+        "accuracy": accuracy,
+        "located_at": at or datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+    }
+    for name, value in values.items():
+        assert isinstance(form.fields[prefix + name][0], Hidden), f"{prefix}{name} is not a hidden input"
+        form[prefix + name] = value
+    return form

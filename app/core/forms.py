@@ -12,6 +12,21 @@ from wtforms.validators import NumberRange as _NumberRange
 from app.core.once import once_field
 from app.extensions import db
 
+# A photo input on a form used in the field: a phone offers its camera beside the
+# gallery (`capture` would force the camera and allow one photo per choice, where five
+# are allowed), and static/js/photos.js makes each photo at most 1600 px before it is
+# sent, with progress. The server checks and re-encodes photos whatever arrives.
+FIELD_PHOTOS = {"accept": "image/jpeg,image/png", "data-scale": "1600"}
+
+
+# The keyboard a phone opens (docs/phone.md, "Layout at 360 px"). A phone number: the
+# phone pad. An ID number: the full keyboard in capitals, since a resident ID may end
+# in X and the other documents (passports, HK/Macao/Taiwan permits) hold letters — a
+# digits-only pad (`inputmode="numeric"`, `type="number"`) has no X. No autocorrection
+# or suggestions, which would remember and offer other people's numbers.
+PHONE_INPUT = {"type": "tel", "autocomplete": "off"}
+ID_NUMBER_INPUT = {"autocapitalize": "characters", "autocomplete": "off", "autocorrect": "off", "spellcheck": "false"}
+
 
 class Form(FlaskForm):
     """The application's form: as Flask-WTF's, and a form that is sent by POST also

@@ -14,6 +14,7 @@ from jinja2.filters import do_truncate
 from markupsafe import Markup, escape
 
 from app.core.i18n import LANGUAGE_NAMES
+from app.core.location import describe as describe_position
 from app.core.masking import is_printing, mask_id_number, mask_numbers, mask_phone
 from app.core.scoping import sees_division
 from app.core.timeutil import local_today, to_local
@@ -132,6 +133,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["mask_id"] = mask_id_number
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.globals["sees_division"] = sees_division
+    app.jinja_env.globals["position_text"] = describe_position
 
     @app.context_processor
     def _globals():

@@ -27,9 +27,11 @@ OPEN_ENDPOINTS = ("static", "auth.setup", "auth.login", "home.set_language", "ho
 # Scripts only from the app's own files: no inline <script>, no on…= handlers, no
 # hx-on, no eval (htmx runs with allowEval false: templates/_htmx_config.html). Inline
 # style= attributes remain in a few templates, hence 'unsafe-inline' for styles only.
+# Images also from blob: URLs, which only the page's own script makes: a photo chosen
+# on the phone is drawn again smaller from one (static/js/photos.js).
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-    "img-src 'self'; font-src 'self'; connect-src 'self'; object-src 'none'; "
+    "img-src 'self' blob:; font-src 'self'; connect-src 'self'; object-src 'none'; "
     "base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
 )
 # Sent when PUBLIC_BASE_URL is https: browsers then use only https for a year.

@@ -17,7 +17,8 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from app.core.forms import Form
+from app.core.forms import FIELD_PHOTOS, PHONE_INPUT, Form
+from app.core.location import position_fields
 from app.matters import indicators, reference
 
 DATE_MESSAGE = _l("请按 2024-01-05 的格式填写日期。")
@@ -29,7 +30,7 @@ def _choices(table: dict) -> list[tuple[str, str]]:
     return [(code, str(label)) for code, label in table.items()]
 
 
-class ReportForm(Form):
+class ReportForm(Form, position_fields()):
     class_code = SelectField(_l("事件大类"), validators=[DataRequired(_l("请选择事件大类。"))])
     type_id = SelectField(
         _l("事件小类"), coerce=int, validate_choice=False, description=_l("小类决定处置时限；不确定时可不选。")
@@ -47,11 +48,11 @@ class ReportForm(Form):
     urgency = SelectField(_l("紧急程度"), choices=_choices(reference.URGENCIES), default="normal")
     source = SelectField(_l("来源"), choices=_choices(reference.SOURCES), default="grid_worker")
     reporter_name = StringField(_l("反映人"), validators=[Length(max=32)])
-    reporter_phone = StringField(_l("反映人电话"), validators=[Length(max=32)])
+    reporter_phone = StringField(_l("反映人电话"), validators=[Length(max=32)], render_kw=PHONE_INPUT)
     involved_text = StringField(
         _l("涉及人员"), validators=[Length(max=200)], description=_l("当事人姓名或说明，可不填。")
     )
-    photos = MultipleFileField(_l("照片（最多 5 张，JPEG 或 PNG）"))
+    photos = MultipleFileField(_l("照片（最多 5 张，JPEG 或 PNG）"), render_kw=FIELD_PHOTOS)
     # Set when the reporter has seen the possible duplicates and reports anyway.
     not_duplicate = HiddenField()
     submit = SubmitField(_l("上报"))
@@ -69,7 +70,7 @@ class ActionForm(Form):
     rating = SelectField(_l("满意程度"), choices=[("", "")] + _choices(reference.RATINGS), validate_choice=False)
     level = SelectField(_l("督办等级"), choices=_choices(reference.URGE_LEVELS), validate_choice=False)
     merge_into = StringField(_l("合并到事件编号"), validators=[Length(max=20)])
-    photos = MultipleFileField(_l("处置照片（最多 5 张）"))
+    photos = MultipleFileField(_l("处置照片（最多 5 张）"), render_kw=FIELD_PHOTOS)
     submit = SubmitField(_l("提交"))
 
 

@@ -7,6 +7,7 @@ from datetime import date, datetime
 from sqlalchemy import JSON, Column, ForeignKey, Index, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.core.location import Located
 from app.core.masking import mask_phone
 from app.core.timeutil import utcnow
 from app.extensions import db
@@ -48,7 +49,12 @@ matter_resident = Table(
 )
 
 
-class Matter(db.Model):
+class Matter(Located, db.Model):
+    """A matter. Its latitude and longitude (from `Located`) are where it is: given by
+    a public report (Open311, kept without accuracy and time), or the phone's position
+    when a worker recorded it (with accuracy_m and located_at), shown outside only once
+    published (app/public/open311.py)."""
+
     __tablename__ = "matter"
     __table_args__ = (
         Index("ix_matter_status_due", "status", "due_at"),
@@ -68,8 +74,6 @@ class Matter(db.Model):
     grid_id: Mapped[int] = mapped_column(ForeignKey("division.id"), index=True)
     building_id: Mapped[int | None] = mapped_column(ForeignKey("building.id"), index=True)
     address: Mapped[str] = mapped_column(String(200), default="")
-    latitude: Mapped[float | None]
-    longitude: Mapped[float | None]
     description: Mapped[str] = mapped_column(Text)
     urgency: Mapped[str] = mapped_column(String(8), default="normal")
 

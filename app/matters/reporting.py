@@ -43,6 +43,9 @@ class MatterValues:
     resident_ids: list[int] = field(default_factory=list)
     latitude: float | None = None
     longitude: float | None = None
+    # With a phone's position (app/core/location.py): its accuracy and time.
+    accuracy_m: float | None = None
+    located_at: datetime | None = None
     hotline_number: str | None = None
     submitter_fingerprint: str = ""
 
@@ -109,6 +112,8 @@ def report(values: MatterValues, reporter=None, now: datetime | None = None) -> 
         involved_text=values.involved_text.strip(),
         latitude=values.latitude,
         longitude=values.longitude,
+        accuracy_m=values.accuracy_m,
+        located_at=values.located_at,
         hotline_number=values.hotline_number,
         submitter_fingerprint=values.submitter_fingerprint,
         status="reported",

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app.auth.roles import Permission, matter_level
+from app.core import location
 from app.core.forms import attach_error
 from app.core.pagination import paginate
 from app.core.rendering import render_page
@@ -122,6 +123,7 @@ def report_matter():
 
 
 def _save_report(form: ReportForm, grid: Division, type_id: int | None):
+    position = location.from_form(form)
     values = reporting.MatterValues(
         class_code=form.class_code.data,
         description=form.description.data,
@@ -135,6 +137,9 @@ def _save_report(form: ReportForm, grid: Division, type_id: int | None):
         reporter_phone=form.reporter_phone.data or "",
         involved_text=form.involved_text.data or "",
     )
+    if position is not None:
+        values.latitude, values.longitude = position.latitude, position.longitude
+        values.accuracy_m, values.located_at = position.accuracy_m, position.located_at
     try:
         jpegs = photos.read_all(form.photos.data)
         matter = reporting.report(values, reporter=current_user)

@@ -87,7 +87,9 @@ def update_patrol(patrol: Patrol, values: PatrolChanges, user) -> bool:
     return True
 
 
-def delete_patrol(patrol: Patrol, user) -> None:
+def delete_patrol(patrol: Patrol, user) -> list[str]:
+    """Delete a patrol none of whose findings was reported; the names of its findings'
+    photo files, to remove once the deletion is committed."""
     if any(f.matter_id is not None for f in patrol.findings):
         raise FieldworkError(_("这次巡查有发现已上报为事件，不能删除。"))
     audit.record(
@@ -101,8 +103,10 @@ def delete_patrol(patrol: Patrol, user) -> None:
             "findings": [f.description for f in patrol.findings],
         },
     )
+    photo_files = [name for f in patrol.findings for photo in f.photos for name in (photo.filename, photo.thumbnail)]
     db.session.delete(patrol)
     db.session.flush()
+    return photo_files
 
 
 # --- Findings -----------------------------------------------------------------------------
@@ -136,7 +140,9 @@ def update_finding(finding: PatrolFinding, values: FindingValues, user) -> bool:
     return True
 
 
-def delete_finding(finding: PatrolFinding, user) -> None:
+def delete_finding(finding: PatrolFinding, user) -> list[str]:
+    """Delete a finding not reported; the names of its photos' files, to remove once
+    the deletion is committed."""
     if finding.matter_id is not None:
         raise FieldworkError(_("这条发现已上报为事件，不能删除。"))
     audit.record(
@@ -146,9 +152,11 @@ def delete_finding(finding: PatrolFinding, user) -> None:
         summary=finding.description[:60],
         detail=_finding_snapshot(finding),
     )
+    photo_files = [name for photo in finding.photos for name in (photo.filename, photo.thumbnail)]
     finding.patrol.findings.remove(finding)
     db.session.delete(finding)
     db.session.flush()
+    return photo_files
 
 
 # --- 民情日志 -------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from app.auth.roles import Permission
 from app.core.forms import attach_error
 from app.core.scoping import get_visible_or_404
 from app.extensions import db
-from app.patrols import bp, corrections, services
+from app.patrols import bp, corrections, photos, services
 from app.patrols.forms import DeleteForm, EntryEditForm, FindingEditForm, PatrolEditForm, matter_class_choices
 from app.patrols.models import OpinionEntry, Patrol, PatrolFinding
 
@@ -34,12 +34,14 @@ def _confirm_delete(form: DeleteForm, what: str, back: str, delete, done: str):
     """GET: the confirmation page. POST: delete, or go back with the refusal."""
     if form.validate_on_submit():
         try:
-            delete()
+            photo_files = delete()
         except services.FieldworkError as error:
             db.session.rollback()
             flash(str(error), "error")
             return redirect(back, 303)
         db.session.commit()
+        # A deleted finding's photos go too (files, after the rows are gone for good).
+        photos.remove_files(photo_files or [])
         flash(_("已删除。"), "success")
         return redirect(done, 303)
     if request.method == "POST":  # a stale or missing CSRF token

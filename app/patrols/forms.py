@@ -4,10 +4,12 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from flask_wtf.file import MultipleFileField
 from wtforms import BooleanField, DateField, RadioField, SelectField, StringField, SubmitField, TextAreaField, TimeField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from app.core.forms import Form
+from app.core.forms import FIELD_PHOTOS, Form
+from app.core.location import position_fields
 from app.matters import reference as matter_reference
 from app.patrols import reference
 
@@ -20,7 +22,7 @@ def matter_class_choices(blank) -> list[tuple[str, str]]:
     return [("", str(blank))] + _choices(matter_reference.CLASSES)
 
 
-class PatrolForm(Form):
+class PatrolForm(Form, position_fields("start_", _l("起点位置")), position_fields("end_", _l("终点位置"))):
     grid_id = SelectField(_l("网格"), coerce=int, validate_choice=False)
     staff_id = SelectField(_l("网格员"), coerce=int, validate_choice=False)
     patrol_date = DateField(_l("巡查日期"), validators=[InputRequired(_l("请填写巡查日期。"))])
@@ -35,7 +37,7 @@ class PatrolForm(Form):
     submit = SubmitField(_l("保存，再登记发现的情况"))
 
 
-class FindingForm(Form):
+class FindingForm(Form, position_fields()):
     description = StringField(
         _l("发现的情况"),
         validators=[DataRequired(_l("请填写发现的情况。")), Length(max=1000, message=_l("不能超过 1000 个字。"))],
@@ -45,6 +47,11 @@ class FindingForm(Form):
     handling = StringField(_l("处置情况"), validators=[Length(max=500, message=_l("不能超过 500 个字。"))])
     matter_class = SelectField(
         _l("上报为事件"), validate_choice=False, description=_l("未能现场处置的，选择事件大类即同时上报。")
+    )
+    photos = MultipleFileField(
+        _l("照片（最多 5 张，JPEG 或 PNG）"),
+        render_kw=FIELD_PHOTOS,
+        description=_l("上报为事件的，照片随事件一并上报。"),
     )
     submit = SubmitField(_l("添加"))
 
@@ -116,11 +123,16 @@ class ChiefReportForm(Form):
 class PatrolEditForm(PatrolForm):
     grid_id = None
     staff_id = None
+    # Positions are taken when a record is made, not corrected afterwards.
+    start_latitude = start_longitude = start_accuracy = start_located_at = None
+    end_latitude = end_longitude = end_accuracy = end_located_at = None
     submit = SubmitField(_l("保存"))
 
 
 class FindingEditForm(FindingForm):
     matter_class = None
+    photos = None
+    latitude = longitude = accuracy = located_at = None
     submit = SubmitField(_l("保存"))
 
 

@@ -8,6 +8,7 @@ from datetime import date, datetime, time
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.core.location import Located
 from app.core.timeutil import utcnow
 from app.extensions import db
 
@@ -28,6 +29,16 @@ class Patrol(db.Model):
     note: Mapped[str] = mapped_column(Text, default="")
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Where the phone was at the start and at the end (app/core/location.py, the
+    # columns of `Located` twice): empty unless the worker chose to record them.
+    start_latitude: Mapped[float | None]
+    start_longitude: Mapped[float | None]
+    start_accuracy_m: Mapped[float | None]
+    start_located_at: Mapped[datetime | None]
+    end_latitude: Mapped[float | None]
+    end_longitude: Mapped[float | None]
+    end_accuracy_m: Mapped[float | None]
+    end_located_at: Mapped[datetime | None]
 
     grid = relationship("Division")
     staff = relationship("StaffMember")
@@ -37,8 +48,9 @@ class Patrol(db.Model):
     )
 
 
-class PatrolFinding(db.Model):
-    """Something found on a patrol: handled on the spot (how), or reported as a matter."""
+class PatrolFinding(Located, db.Model):
+    """Something found on a patrol: handled on the spot (how), or reported as a matter;
+    where the phone was, if the worker recorded it."""
 
     __tablename__ = "patrol_finding"
 
@@ -53,6 +65,25 @@ class PatrolFinding(db.Model):
 
     patrol: Mapped[Patrol] = relationship(back_populates="findings")
     matter = relationship("Matter")
+    photos: Mapped[list[FindingPhoto]] = relationship(
+        back_populates="finding", cascade="all, delete-orphan", order_by="FindingPhoto.id"
+    )
+
+
+class FindingPhoto(db.Model):
+    """A photo of a finding, taken at the spot: kept with a thumbnail under
+    UPLOAD_FOLDER/findings/ (app/patrols/photos.py), served after the scope check; a
+    copy goes with the matter when the finding is reported."""
+
+    __tablename__ = "finding_photo"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    finding_id: Mapped[int] = mapped_column(ForeignKey("patrol_finding.id", ondelete="CASCADE"), index=True)
+    filename: Mapped[str] = mapped_column(String(40))
+    thumbnail: Mapped[str] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    finding: Mapped[PatrolFinding] = relationship(back_populates="photos")
 
 
 class OpinionEntry(db.Model):

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from app.auth import audit
 from app.core.conflicts import serialize
 from app.core.forms import RuleError
+from app.core.location import Position, place
 from app.core.timeutil import local_today, to_local, utcnow
 from app.extensions import db
 from app.matters import reference as matter_reference
@@ -88,6 +89,9 @@ class PatrolValues:
     end_time: time
     route: str
     note: str = ""
+    # Where the phone was when setting out and at the end, if the worker recorded it.
+    start_position: Position | None = None
+    end_position: Position | None = None
 
 
 def record_patrol(values: PatrolValues, user) -> Patrol:
@@ -113,6 +117,8 @@ def record_patrol(values: PatrolValues, user) -> Patrol:
         note=values.note.strip(),
         recorded_by_id=getattr(user, "id", None),
     )
+    place(patrol, values.start_position, "start_")
+    place(patrol, values.end_position, "end_")
     db.session.add(patrol)
     db.session.flush()
     audit.record(
@@ -152,6 +158,7 @@ class FindingValues:
     place: str = ""
     handled_on_spot: bool = False
     handling: str = ""
+    position: Position | None = None
 
 
 def add_finding(patrol: Patrol, values: FindingValues, user) -> PatrolFinding:
@@ -166,6 +173,7 @@ def add_finding(patrol: Patrol, values: FindingValues, user) -> PatrolFinding:
         handled_on_spot=values.handled_on_spot,
         handling=values.handling.strip() if values.handled_on_spot else "",
     )
+    place(finding, values.position)
     db.session.add(finding)
     db.session.flush()
     audit.record("patrol_finding_added", target=finding, actor=user, summary=values.description.strip()[:60])
@@ -201,11 +209,19 @@ def report_finding(finding: PatrolFinding, class_code: str, user, now: datetime 
             grid=grid,
             source="grid_worker",
             address=finding.place or patrol.route[:200],
+            # Where the finding was recorded is where the matter is.
+            latitude=finding.latitude,
+            longitude=finding.longitude,
+            accuracy_m=finding.accuracy_m,
+            located_at=finding.located_at,
         ),
         user,
         now,
     )
     finding.matter = matter
+    from app.patrols import photos  # it uses this module's FieldworkError
+
+    photos.copy_to_matter(finding, matter)
     audit.record("patrol_finding_reported", target=finding, actor=user, summary=matter.number)
     return matter
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
@@ -13,6 +13,7 @@ from sqlalchemy.orm import selectinload
 from app.auth.decorators import require
 from app.auth.roles import Permission
 from app.core.forms import attach_error
+from app.core.location import from_form
 from app.core.pagination import paginate
 from app.core.rendering import render_page, wants_fragment
 from app.core.scoping import get_visible_or_404, scoped_select
@@ -20,9 +21,9 @@ from app.core.timeutil import local_today
 from app.extensions import db
 from app.org.models import Division
 from app.org.services import chosen_grid, grid_label, visible_grids
-from app.patrols import bp, compliance, reference, services
+from app.patrols import bp, compliance, photos, reference, services
 from app.patrols.forms import FindingForm, FindingReportForm, PatrolForm, matter_class_choices
-from app.patrols.models import Patrol, PatrolFinding
+from app.patrols.models import FindingPhoto, Patrol, PatrolFinding
 from app.patrols.picking import grid_ids_of, picked_unit, picked_week, unit_choices
 
 PER_PAGE = 30
@@ -94,6 +95,8 @@ def new_patrol():
                 end_time=form.end_time.data,
                 route=form.route.data or "",
                 note=form.note.data or "",
+                start_position=from_form(form, "start_"),
+                end_position=from_form(form, "end_"),
             )
             try:
                 patrol = services.record_patrol(values, current_user)
@@ -147,9 +150,12 @@ def add_finding(patrol_id: int):
             place=form.place.data or "",
             handled_on_spot=form.handled_on_spot.data,
             handling=form.handling.data or "",
+            position=from_form(form),
         )
         try:
+            jpegs = photos.read_all(form.photos.data)
             finding = services.add_finding(patrol, values, current_user)
+            photos.attach(finding, jpegs)
             matter = None
             if form.matter_class.data and not values.handled_on_spot:
                 matter = services.report_finding(finding, form.matter_class.data, current_user)
@@ -165,6 +171,21 @@ def add_finding(patrol_id: int):
             flash(message, "success")
             return redirect(url_for("patrols.patrol_detail", patrol_id=patrol_id), 303)
     return _detail(patrol, form)
+
+
+@bp.route("/patrols/<int:patrol_id>/findings/<int:finding_id>/photos/<int:photo_id>")
+@login_required
+def finding_photo(patrol_id: int, finding_id: int, photo_id: int):
+    patrol = get_visible_or_404(Patrol, patrol_id)
+    photo = db.session.get(FindingPhoto, photo_id)
+    if photo is None or photo.finding_id != finding_id or photo.finding.patrol_id != patrol.id:
+        abort(404)
+    path = photos.path_of(photo, thumbnail=request.args.get("size") == "thumb")
+    if path is None:
+        abort(404)
+    response = send_file(path, mimetype="image/jpeg", max_age=0)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 @bp.route("/patrols/<int:patrol_id>/findings/<int:finding_id>/matter", methods=["POST"])

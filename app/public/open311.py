@@ -152,6 +152,16 @@ def _address(matter: Matter, names: set[str]) -> str:
     return ", ".join(p for p in parts if p)
 
 
+def _coordinates_shown(matter: Matter) -> tuple[float | None, float | None]:
+    """A matter's lat/long as a public report gave them; a position a worker's phone
+    took (a matter reported by staff, or from a patrol finding) is personal data of
+    the worker: given only once the matter is published (公示), as the results board
+    shows it."""
+    if (matter.reporter_id is None and matter.located_at is None) or matter.published_at is not None:
+        return matter.latitude, matter.longitude
+    return None, None
+
+
 def request_dict(matter: Matter) -> dict:
     """One service request with the spec's fields, public data only."""
     names = masking.personal_names(matter)
@@ -161,6 +171,7 @@ def request_dict(matter: Matter) -> dict:
         if matter.matter_type is not None and matter.matter_type.time_limit_days
         else None
     )
+    latitude, longitude = _coordinates_shown(matter)
     values = {
         "service_request_id": matter.number,
         "status": _status(matter),
@@ -176,8 +187,8 @@ def request_dict(matter: Matter) -> dict:
         "address": _address(matter, names),
         "address_id": matter.grid.code,
         "zipcode": None,
-        "lat": matter.latitude,
-        "long": matter.longitude,
+        "lat": latitude,
+        "long": longitude,
         "media_url": None,
     }
     return {key: values[key] for key in REQUEST_FIELDS}

@@ -9,6 +9,7 @@ from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.core.forms import Form
+from app.core.location import position_fields
 from app.matters.reference import CLASSES
 from app.visits.reference import VISIT_TYPES
 from app.visits.services import MAX_TEXT
@@ -42,7 +43,7 @@ class VisitForm(Form):
     submit = SubmitField(_l("保存"))
 
 
-class NewVisitForm(VisitForm):
+class NewVisitForm(VisitForm, position_fields()):
     open_matter = BooleanField(_l("同时上报为事件"))
     matter_class = SelectField(
         _l("事件大类"),

@@ -8,6 +8,7 @@ from datetime import date, datetime
 from sqlalchemy import Column, ForeignKey, Index, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.core.location import Located
 from app.core.timeutil import utcnow
 from app.extensions import db
 
@@ -20,9 +21,10 @@ visit_visitor = Table(
 )
 
 
-class Visit(db.Model):
+class Visit(Located, db.Model):
     """One visit. It belongs to the grid the household was in on the day (kept even
-    if the household later moves), which is also how it is scoped."""
+    if the household later moves), which is also how it is scoped. Where the phone
+    was, if the visitor recorded it (app/core/location.py)."""
 
     __tablename__ = "visit"
     __table_args__ = (

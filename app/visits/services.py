@@ -12,6 +12,7 @@ from sqlalchemy import case, func, literal, or_, select
 
 from app.auth import audit
 from app.core.forms import RuleError
+from app.core.location import Position, place
 from app.core.timeutil import local_today
 from app.extensions import db
 from app.org.models import Division, StaffAssignment, StaffMember
@@ -34,6 +35,9 @@ class VisitValues:
     found: str = ""
     needs: str = ""
     follow_up: str = ""
+    # Where the phone was, if the visitor recorded it: kept on the visit when it is
+    # recorded (a correction leaves it as it was), never given to a matter it opens.
+    position: Position | None = None
 
 
 @dataclass
@@ -115,6 +119,7 @@ def record_visit(household: Household, values: VisitValues, *, user=None, matter
         grid_id=household.grid_id, household_id=household.id, recorded_by_id=getattr(user, "id", None), **cleaned
     )
     visit.visitors = visitors
+    place(visit, values.position)
     db.session.add(visit)
     db.session.flush()
     audit.record(

@@ -15,6 +15,7 @@ from sqlalchemy.orm import selectinload
 
 from app.auth.decorators import require
 from app.auth.roles import Permission, may_see_key_persons
+from app.core import location
 from app.core.forms import saving
 from app.core.pagination import paginate
 from app.core.scoping import get_visible_or_404, is_visible, scoped_select
@@ -258,8 +259,10 @@ def new_visit(household_id: int):
         matter = None
         if form.open_matter.data:
             matter = services.MatterRequest(form.matter_class.data or "", form.matter_description.data or "")
+        values = visit_values(form)
+        values.position = location.from_form(form)
         with saving(form) as saved:
-            visit = services.record_visit(household, visit_values(form), user=current_user, matter=matter)
+            visit = services.record_visit(household, values, user=current_user, matter=matter)
         if saved:
             flash(
                 _("已保存走访记录。")

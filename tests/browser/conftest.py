@@ -24,6 +24,17 @@ from tests.factories import build_world
 
 CHROMIUM = "/usr/bin/chromium"
 VIEWPORT = {"width": 1024, "height": 768}
+# The phone of docs/phone.md: a small Android phone held in one hand.
+PHONE = {
+    "viewport": {"width": 360, "height": 640},
+    "is_mobile": True,
+    "has_touch": True,
+    "device_scale_factor": 2,
+    "user_agent": (
+        "Mozilla/5.0 (Linux; Android 13; Redmi Note 12) AppleWebKit/537.36 (KHTML, like Gecko) "
+        "Chrome/124.0.0.0 Mobile Safari/537.36"
+    ),
+}
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "artifacts" / "screenshots"
 
 
@@ -62,6 +73,25 @@ def page(context, request):
     server error (5xx), missing static file, uncaught JavaScript error or anything
     the Content-Security-Policy blocked — except failures of the URLs a test makes
     fail on purpose (`@pytest.mark.failing_on_purpose("/opinions/")`)."""
+    yield from watched_page(context, request)
+
+
+@pytest.fixture()
+def phone_context(browser, browser_context_args):
+    """A grid worker's phone: 360×640, touch, Android Chrome's user agent."""
+    context = browser.new_context(**{**browser_context_args, **PHONE})
+    yield context
+    context.close()
+
+
+@pytest.fixture()
+def phone(phone_context, request):
+    """As `page`, on the phone."""
+    yield from watched_page(phone_context, request)
+
+
+def watched_page(context, request):
+    """A new page of `context`, watched as the `page` fixture says."""
     page = context.new_page()
     page.set_default_timeout(5_000)
     page.set_default_navigation_timeout(10_000)

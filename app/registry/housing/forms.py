@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, DateField, DecimalField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from app.core.forms import Form
+from app.core.forms import ID_NUMBER_INPUT, PHONE_INPUT, Form
 from app.registry.housing.services import HOUSE_USES
 from app.registry.housing.shop_services import BUSINESS_TYPES, SHOP_STATUSES
 
@@ -29,7 +29,7 @@ def _date(label, required=False, description=None):
 
 
 def _id_number(label):
-    return StringField(label, validators=[Optional(), Length(max=40)], description=ID_HELP)
+    return StringField(label, validators=[Optional(), Length(max=40)], description=ID_HELP, render_kw=ID_NUMBER_INPUT)
 
 
 def _name(label):
@@ -37,7 +37,7 @@ def _name(label):
 
 
 def _phone(label):
-    return StringField(label, validators=[Optional(), Length(max=32)])
+    return StringField(label, validators=[Optional(), Length(max=32)], render_kw=PHONE_INPUT)
 
 
 def keep_linked_person_help(field, owner_is_landlord: bool = False) -> None:
@@ -86,6 +86,7 @@ class TenantForm(Form):
         _l("租户证件号码"),
         validators=[DataRequired(REQUIRED), Length(max=40)],
         description=_l("请输入完整的证件号码；只查找您管辖范围内已登记的人员。"),
+        render_kw=ID_NUMBER_INPUT,
     )
     submit = SubmitField(_l("添加租户"))
 

@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import DateField, HiddenField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from app.core.forms import Form
+from app.core.forms import ID_NUMBER_INPUT, Form
 from app.registry.keypersons import services as rules
 from app.registry.keypersons.models import KeyPersonCategory
 from app.registry.people.resident_forms import DATE_MESSAGE, REQUIRED
@@ -24,6 +24,7 @@ class KeyPersonForm(Form):
         _l("证件号码"),
         validators=[Optional(), Length(max=40)],
         description=_l("输入完整证件号码，在您的管辖范围内查找已登记的人员。"),
+        render_kw=ID_NUMBER_INPUT,
     )
     category_id = SelectField(_l("类别"), coerce=int, validate_choice=False)
     # The category whose fields the page shows; another category chosen without

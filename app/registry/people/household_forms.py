@@ -17,7 +17,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional
 
-from app.core.forms import Form
+from app.core.forms import ID_NUMBER_INPUT, Form
 from app.core.timeutil import local_today
 from app.registry.people import reference
 from app.registry.settings import visit_classes
@@ -89,6 +89,7 @@ class AddMemberForm(Form):
         _l("证件号码"),
         validators=[DataRequired(REQUIRED), Length(max=40)],
         description=_l("请输入完整的证件号码；只查找您管辖范围内已登记的人员。"),
+        render_kw=ID_NUMBER_INPUT,
     )
     relation = SelectField(_l("与户主关系"), choices=_choices(reference.RELATIONS), validate_choice=False)
     start_date = _day(_l("入户日期"))

@@ -15,7 +15,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional
 
-from app.core.forms import Form
+from app.core.forms import ID_NUMBER_INPUT, PHONE_INPUT, Form
 from app.core.identity import id_type_choices
 from app.registry.people import reference
 
@@ -43,11 +43,12 @@ class ResidentForm(Form):
         _l("证件号码"),
         validators=[Optional(), Length(max=40)],
         description=_l("居民身份证号码将校验校验位，并自动带出性别和出生日期。"),
+        render_kw=ID_NUMBER_INPUT,
     )
     sex = SelectField(_l("性别"), choices=[("", _l("（按证件）"))] + [(k, v) for k, v in reference.SEXES.items()])
     birth_date = DateField(_l("出生日期"), validators=[Optional()], format="%Y-%m-%d")
     ethnicity = SelectField(_l("民族"), choices=[(e, e) for e in reference.ETHNICITIES])
-    phone = StringField(_l("联系电话"), validators=[Optional(), Length(max=32)])
+    phone = StringField(_l("联系电话"), validators=[Optional(), Length(max=32)], render_kw=PHONE_INPUT)
     population_type = SelectField(_l("人口类型"), choices=_choices(reference.POPULATION_TYPES))
     political_status = SelectField(_l("政治面貌"), choices=_choices(reference.POLITICAL_STATUSES))
     registered_address = StringField(_l("户籍地址"), validators=[Optional(), Length(max=200)])
