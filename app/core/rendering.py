@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from io import BytesIO
 from os import PathLike
+from pathlib import Path
 
-from flask import Flask, Response, has_request_context, make_response, render_template, request, send_file
+from flask import Flask, Response, abort, has_request_context, make_response, render_template, request, send_file
 from flask_babel import format_date, format_datetime, get_locale
 from flask_babel.speaklater import LazyString
 from flask_login import current_user
@@ -47,6 +48,16 @@ def _attachment(content: bytes | str | PathLike[str], mimetype: str, filename: s
     are shared."""
     source = BytesIO(content) if isinstance(content, bytes) else content
     response = send_file(source, mimetype=mimetype, as_attachment=True, download_name=filename, max_age=0)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+def private_photo(path: Path | None) -> Response:
+    """A stored photo (a staff member's, a matter's, a finding's) shown in the page,
+    after the caller's scope check; never kept in a cache. 404 when its file is gone."""
+    if path is None:
+        abort(404)
+    response = send_file(path, mimetype="image/jpeg", max_age=0)
     response.headers["Cache-Control"] = "private, no-store"
     return response
 

@@ -3,7 +3,7 @@ and the steps the user may take, photos."""
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -13,7 +13,7 @@ from app.auth.roles import Permission, matter_level
 from app.core import location
 from app.core.forms import attach_error
 from app.core.pagination import paginate
-from app.core.rendering import render_page
+from app.core.rendering import private_photo, render_page
 from app.core.scoping import get_visible_or_404, scoped_select
 from app.core.timeutil import utcnow
 from app.extensions import db
@@ -251,12 +251,7 @@ def matter_photo(matter_id: int, photo_id: int):
     photo = db.session.get(MatterPhoto, photo_id)
     if photo is None or photo.matter_id != matter.id:
         abort(404)
-    path = photos.path_of(photo, thumbnail=request.args.get("size") == "thumb")
-    if path is None:
-        abort(404)
-    response = send_file(path, mimetype="image/jpeg", max_age=0)
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return private_photo(photos.path_of(photo, thumbnail=request.args.get("size") == "thumb"))
 
 
 @bp.route("/matters/<int:matter_id>/residents", methods=["GET", "POST"])

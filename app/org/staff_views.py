@@ -3,7 +3,7 @@ assignments to grids. Rules live in app.org.staff_services and app.org.photos.""
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import or_
@@ -13,6 +13,7 @@ from app.auth.decorators import require
 from app.auth.models import User
 from app.auth.roles import Permission
 from app.core.forms import attach_error, saving
+from app.core.rendering import private_photo
 from app.core.scoping import get_visible_or_404, scoped_select
 from app.core.timeutil import local_today
 from app.extensions import db
@@ -163,12 +164,7 @@ def staff_detail(staff_id: int):
 def staff_photo(staff_id: int):
     """The photo, after the same scoping check as the record."""
     staff = get_visible_or_404(StaffMember, staff_id)
-    path = photos.path_of(staff.photo_filename, _upload_root())
-    if path is None:
-        abort(404)
-    response = send_file(path, mimetype="image/jpeg", max_age=0)
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return private_photo(photos.path_of(staff.photo_filename, _upload_root()))
 
 
 # --- Create and edit -----------------------------------------------------------------

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
@@ -15,7 +15,7 @@ from app.auth.roles import Permission
 from app.core.forms import attach_error
 from app.core.location import from_form
 from app.core.pagination import paginate
-from app.core.rendering import render_page, wants_fragment
+from app.core.rendering import private_photo, render_page, wants_fragment
 from app.core.scoping import get_visible_or_404, scoped_select
 from app.core.timeutil import local_today
 from app.extensions import db
@@ -180,12 +180,7 @@ def finding_photo(patrol_id: int, finding_id: int, photo_id: int):
     photo = db.session.get(FindingPhoto, photo_id)
     if photo is None or photo.finding_id != finding_id or photo.finding.patrol_id != patrol.id:
         abort(404)
-    path = photos.path_of(photo, thumbnail=request.args.get("size") == "thumb")
-    if path is None:
-        abort(404)
-    response = send_file(path, mimetype="image/jpeg", max_age=0)
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return private_photo(photos.path_of(photo, thumbnail=request.args.get("size") == "thumb"))
 
 
 @bp.route("/patrols/<int:patrol_id>/findings/<int:finding_id>/matter", methods=["POST"])
