@@ -45,6 +45,9 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     from app import extensions
     from app.core import database, errors, i18n, once, rendering, security
 
+    # First: Flask runs after_request hooks last-registered first, so compression comes
+    # after every hook that reads or rewrites a page (app/auth/kept_forms.py).
+    extensions.compress.init_app(app)
     extensions.db.init_app(app)
     extensions.migrate.init_app(app, extensions.db, directory=str(ROOT / "migrations"), render_as_batch=True)
     extensions.csrf.init_app(app)
@@ -54,6 +57,9 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
         database.configure_engine(extensions.db.engine, app.config["SQLITE_SYNCHRONOUS"])
     security.init_app(app)
     once.init_app(app)  # after security: its before_request marks write transactions
+    from app.core import offline
+
+    offline.init_app(app)
     from app.auth import duties
 
     duties.init_app(app)  # after security: the forced password change comes first
@@ -61,6 +67,9 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
 
     kept_forms.init_app(app)
     rendering.init_app(app)
+    from app.core import static_files
+
+    static_files.init_app(app)
     errors.init_app(app)
 
     from app import auth, cli, home, matters, org, printing, public, registry, supervision
@@ -73,6 +82,9 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     app.register_blueprint(printing.bp)
     app.register_blueprint(public.bp)
     app.register_blueprint(home.bp)
+    from app import pwa
+
+    app.register_blueprint(pwa.bp)
     app.register_blueprint(supervision.bp)
     from app import patrols
 

@@ -112,6 +112,30 @@ class DefaultConfig:
     # Static files (the 4.5 MB CJK fonts above all) are cached for a day instead of
     # being revalidated on every page of a slow village connection.
     SEND_FILE_MAX_AGE_DEFAULT = timedelta(days=1)
+    # Text answers go compressed to a browser that asks (Flask-Compress, installed first
+    # in create_app so that it runs after every other after_request hook): a field page
+    # of 60–95 KB is 8–12 KB over a prepaid 4G line (docs/phone.md). Brotli where the
+    # browser offers it (browsers do over https), else gzip; no zstd or deflate (old
+    # station browsers). PDFs, xlsx, JPEGs and the WOFF2 fonts are compressed already and
+    # are left as they are; so is anything under 500 bytes. Static files are sent by
+    # Flask as streams: compressed as a stream too, gzip included.
+    COMPRESS_MIMETYPES = [
+        "text/html",
+        "text/css",
+        "text/javascript",
+        "application/javascript",
+        "application/json",
+        "application/manifest+json",
+        "text/plain",
+        "text/xml",
+        "application/xml",
+        "image/svg+xml",
+    ]
+    COMPRESS_ALGORITHM = ["br", "gzip"]
+    COMPRESS_ALGORITHM_STREAMING = ["br", "gzip"]
+    COMPRESS_LEVEL = 6  # gzip
+    COMPRESS_BR_LEVEL = 5  # brotli: about as fast as gzip 6 and 3–10 % smaller (4 lost to gzip on htmx)
+    COMPRESS_MIN_SIZE = 500
     BABEL_DEFAULT_LOCALE = "zh_CN"
     BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
     LANGUAGES = ("zh_CN", "en")

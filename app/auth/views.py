@@ -101,7 +101,11 @@ def logout():
     logout_user()
     session.clear()
     flash(_("您已安全退出。"), "info")
-    return redirect(url_for("auth.login"))
+    response = redirect(url_for("auth.login"))
+    # The phone's kept pages and entries (docs/phone.md, "No signal, no loss"); not the
+    # cookies: the session is ended above, the language cookie stays.
+    response.headers["Clear-Site-Data"] = '"storage"'
+    return response
 
 
 @bp.route("/password", methods=["GET", "POST"])

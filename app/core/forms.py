@@ -9,6 +9,7 @@ from flask_wtf import FlaskForm
 from markupsafe import Markup
 from wtforms.validators import NumberRange as _NumberRange
 
+from app.core import offline
 from app.core.once import once_field
 from app.extensions import db
 
@@ -38,6 +39,17 @@ class Form(FlaskForm):
         if getattr(type(self).Meta, "csrf", None) is False:
             return tags
         return Markup(tags) + once_field()
+
+    def validate(self, extra_validators=None):
+        """As Flask-WTF's; and a form that waited on a phone too long, or whose
+        entered-on-the-phone time is in the future, is refused at its top
+        (app/core/offline.py), coming back filled as any refusal does."""
+        valid = super().validate(extra_validators)
+        refused = offline.refusal()
+        if refused:
+            self.form_errors.append(refused)
+            return False
+        return valid
 
 
 def attach_error(form, error) -> None:

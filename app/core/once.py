@@ -40,7 +40,9 @@ from app.extensions import db
 
 FIELD = "_once"
 TOKEN_SHAPE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
-KEEP_FOR = timedelta(days=1)
+# As long as an entry may wait on a phone for signal (offline.MAX_QUEUE_AGE), and a
+# day: a queued form replayed days later is still answered once.
+KEEP_FOR = timedelta(days=8)
 # How long a second sending waits for the first one's answer before saying so.
 WAIT_FOR_FIRST = 10.0
 

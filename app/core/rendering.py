@@ -6,7 +6,7 @@ from io import BytesIO
 from os import PathLike
 from pathlib import Path
 
-from flask import Flask, Response, abort, has_request_context, make_response, render_template, request, send_file
+from flask import Flask, Response, abort, g, has_request_context, make_response, render_template, request, send_file
 from flask_babel import format_date, format_datetime, get_locale
 from flask_babel.speaklater import LazyString
 from flask_login import current_user
@@ -17,6 +17,7 @@ from markupsafe import Markup, escape
 from app.core.i18n import LANGUAGE_NAMES
 from app.core.location import describe as describe_position
 from app.core.masking import is_printing, mask_id_number, mask_numbers, mask_phone
+from app.core.offline import OFFLINE_ENDPOINTS
 from app.core.scoping import sees_division
 from app.core.timeutil import local_today, to_local
 from app.extensions import htmx
@@ -107,15 +108,34 @@ def _finalize(value):
             return value
         # A lazy translation would go out unescaped (LazyString.__html__), values and all.
         value = str(value)
-    if len(value) < 11 or not numbers_masked():
+    if len(value) < 11:
+        return value
+    if not numbers_masked():
+        _note_full_numbers(value)
         return value
     return mask_numbers(value)
+
+
+def _note_full_numbers(text: str) -> None:
+    """A field page the phone might keep (app/core/offline.py) that shows a full ID or
+    mobile number is not kept: noted here, where such numbers would be masked."""
+    if (
+        has_request_context()
+        and request.endpoint in OFFLINE_ENDPOINTS
+        and not g.get("full_numbers_shown")
+        and mask_numbers(text) != text
+    ):
+        g.full_numbers_shown = True
 
 
 def _free_text(value) -> str:
     """For a value put into a translated sentence: masked as _finalize would mask it."""
     text = "" if value is None else str(value)
-    return mask_numbers(text) if numbers_masked() else text
+    if numbers_masked():
+        return mask_numbers(text)
+    if len(text) >= 11:
+        _note_full_numbers(text)
+    return text
 
 
 @pass_environment
@@ -124,6 +144,8 @@ def _truncate(env, value, *args, **kwargs) -> str:
     text = "" if value is None else str(value)
     if numbers_masked():
         text = mask_numbers(text)
+    elif len(text) >= 11:
+        _note_full_numbers(text)
     return do_truncate(env, text, *args, **kwargs)
 
 

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.location import Located
 from app.core.masking import mask_phone
+from app.core.offline import EnteredOffline
 from app.core.timeutil import utcnow
 from app.extensions import db
 from app.matters import reference
@@ -49,7 +50,7 @@ matter_resident = Table(
 )
 
 
-class Matter(Located, db.Model):
+class Matter(Located, EnteredOffline, db.Model):
     """A matter. Its latitude and longitude (from `Located`) are where it is: given by
     a public report (Open311, kept without accuracy and time), or the phone's position
     when a worker recorded it (with accuracy_m and located_at), shown outside only once

@@ -13,6 +13,7 @@ from sqlalchemy.orm import selectinload
 
 from app.auth.decorators import require
 from app.auth.roles import Permission
+from app.core import offline
 from app.core.forms import attach_error
 from app.core.pagination import paginate
 from app.core.rendering import render_page, wants_fragment
@@ -213,7 +214,15 @@ def new_chief_report():
         report_day, field_name = _chosen_report_day(form)
         if report_day is not None:
             try:
-                services.record_chief_report(grid, report_day, sorted(chosen), form.note.data or "", current_user)
+                services.record_chief_report(
+                    grid,
+                    report_day,
+                    sorted(chosen),
+                    form.note.data or "",
+                    current_user,
+                    # Entered on a phone without signal: on time if it was entered in time.
+                    now=offline.entered_at(),
+                )
             except services.FieldworkError as error:
                 db.session.rollback()
                 if error.field == "report_day":

@@ -9,11 +9,12 @@ from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.location import Located
+from app.core.offline import EnteredOffline
 from app.core.timeutil import utcnow
 from app.extensions import db
 
 
-class Patrol(db.Model):
+class Patrol(EnteredOffline, db.Model):
     """One patrol of a grid by one grid worker: when, and the route or points covered."""
 
     __tablename__ = "patrol"
@@ -48,7 +49,7 @@ class Patrol(db.Model):
     )
 
 
-class PatrolFinding(Located, db.Model):
+class PatrolFinding(Located, EnteredOffline, db.Model):
     """Something found on a patrol: handled on the spot (how), or reported as a matter;
     where the phone was, if the worker recorded it."""
 
@@ -86,7 +87,7 @@ class FindingPhoto(db.Model):
     finding: Mapped[PatrolFinding] = relationship(back_populates="photos")
 
 
-class OpinionEntry(db.Model):
+class OpinionEntry(EnteredOffline, db.Model):
     """A line of the 民情日志: what a resident said, and how it was sorted —
     当时结办 (settled on the spot, with how) or 限期协办 (a matter with a deadline)."""
 
@@ -113,7 +114,7 @@ class OpinionEntry(db.Model):
     chief_report = relationship("ChiefReport", back_populates="entries")
 
 
-class ChiefReport(db.Model):
+class ChiefReport(EnteredOffline, db.Model):
     """Ordinary information reported to the grid chief for one report day (each
     Monday and Thursday, 002 篇二): who reported, when, which entries, a note."""
 

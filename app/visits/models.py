@@ -9,6 +9,7 @@ from sqlalchemy import Column, ForeignKey, Index, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.location import Located
+from app.core.offline import EnteredOffline
 from app.core.timeutil import utcnow
 from app.extensions import db
 
@@ -21,7 +22,7 @@ visit_visitor = Table(
 )
 
 
-class Visit(Located, db.Model):
+class Visit(Located, EnteredOffline, db.Model):
     """One visit. It belongs to the grid the household was in on the day (kept even
     if the household later moves), which is also how it is scoped. Where the phone
     was, if the visitor recorded it (app/core/location.py)."""

@@ -97,6 +97,14 @@ WHO_OPENS = {
     "registry.hub": GRID_WORK,
     "registry.import_residents": EDITORS,
     "registry.import_template": GRID_WORK,
+    # The phone's web app: its manifest and service worker are fetched by the browser
+    # itself (the manifest without cookies, so it opens signed out too); the page of
+    # kept entries and the token for sending them. Not the three administrators', who
+    # do no field work (their pages link none of it).
+    "pwa.manifest": WORKING,
+    "pwa.offline_page": WORKING,
+    "pwa.service_worker": WORKING,
+    "pwa.token": WORKING,
     "registry.key_person_categories": COUNTY,
     "registry.key_person_list": {"station_a", "worker_a"},
     "registry.organisation_list": GRID_WORK,

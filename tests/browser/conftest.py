@@ -1,7 +1,7 @@
 """Browser-test fixtures: the app served on 127.0.0.1 by a real HTTP server (CSRF on,
 so the real forms are exercised), Debian's Chromium driven by Playwright, and a
-screenshot helper that also checks that the bundled CJK font loaded and that the
-page fits the 1024-pixel-wide window.
+screenshot helper that also checks that the bundled CJK font's slices the page's
+text needs loaded and that the page fits the 1024-pixel-wide window.
 
 Never run `playwright install` here: the browser is /usr/bin/chromium (apt package).
 """
@@ -9,6 +9,7 @@ Never run `playwright install` here: the browser is /usr/bin/chromium (apt packa
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -131,11 +132,27 @@ def watched_page(context, request):
 # --- live server -------------------------------------------------------------
 
 
+class Delaying:
+    """The app, answering the paths in `delays` (path → seconds) that much later: a
+    weak signal, as the phone meets it."""
+
+    def __init__(self, app: Flask):
+        self.app = app
+        self.delays: dict[str, float] = {}
+
+    def __call__(self, environ, start_response):
+        delay = self.delays.get(environ.get("PATH_INFO", ""))
+        if delay:
+            time.sleep(delay)
+        return self.app(environ, start_response)
+
+
 @dataclass
 class LiveServer:
     app: Flask
     url: str
     instance_path: Path
+    delays: dict[str, float]
 
     def __call__(self, path: str = "/") -> str:
         """Absolute URL of a path on this server."""
@@ -156,7 +173,8 @@ def live_app(tmp_path, migrated_database):
 def live_server(live_app):
     """The server and, beside it, a worker for the background jobs (as `flask serve`
     starts one); the worker looks for queued jobs every 0.2 s."""
-    server = make_server("127.0.0.1", 0, live_app, threaded=True)
+    delaying = Delaying(live_app)
+    server = make_server("127.0.0.1", 0, delaying, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     worker_stopping = threading.Event()
     worker = threading.Thread(
@@ -165,7 +183,9 @@ def live_server(live_app):
     thread.start()
     worker.start()
     try:
-        yield LiveServer(live_app, f"http://127.0.0.1:{server.server_port}", Path(live_app.instance_path))
+        yield LiveServer(
+            live_app, f"http://127.0.0.1:{server.server_port}", Path(live_app.instance_path), delaying.delays
+        )
     finally:
         worker_stopping.set()
         server.shutdown()
@@ -209,18 +229,60 @@ def world_ids(live_app) -> WorldIds:
 # --- screenshots -------------------------------------------------------------
 
 
+# Which characters of the page are drawn in GridbookSans, and whether the @font-face
+# the browser takes for each is loaded. The bundled font comes in unicode-range slices
+# (static/css/fonts.css, scripts/font-slices.py): for a character the browser takes the
+# last-declared face of the weight whose unicode-range holds it, fetching it if need be.
+BUNDLED_FONT_DRAWN = """async () => {
+    document.body.offsetHeight;  // lay the page out: the faces its text needs start loading
+    await document.fonts.ready;
+    const faces = [...document.fonts].filter(f => f.family.replace(/"/g, '') === 'GridbookSans');
+    const ranges = faces.map(f => [...f.unicodeRange.matchAll(/U\\+([0-9a-f]+)(?:-([0-9a-f]+))?/gi)]
+        .map(m => [parseInt(m[1], 16), parseInt(m[2] || m[1], 16)]));
+    const drawn = {400: new Set(), 700: new Set()};
+    const add = (element, text) => {
+        const style = getComputedStyle(element);
+        if (!style.fontFamily.includes('GridbookSans')) return;
+        const weight = parseInt(style.fontWeight, 10) >= 600 ? 700 : 400;
+        for (const c of text) if (c.trim()) drawn[weight].add(c);
+    };
+    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+        const element = node.parentElement;
+        if (element && element.getClientRects().length && !element.closest('script, style, option'))
+            add(element, node.data);
+    }
+    document.querySelectorAll('input[placeholder], textarea[placeholder]').forEach(e => add(e, e.placeholder));
+    document.querySelectorAll('input[type=submit], input[type=button]').forEach(e => add(e, e.value));
+    document.querySelectorAll('select').forEach(e => e.selectedOptions[0] && add(e, e.selectedOptions[0].text));
+    const missing = [];
+    let characters = 0;
+    for (const weight of [400, 700]) {
+        for (const c of drawn[weight]) {
+            const code = c.codePointAt(0);
+            let face = -1;
+            faces.forEach((f, i) => {
+                if (parseInt(f.weight, 10) === weight && ranges[i].some(([a, b]) => a <= code && code <= b)) face = i;
+            });
+            if (face < 0) continue;  // beyond the bundled font: a system font's, or none
+            characters += 1;
+            if (faces[face].status !== 'loaded') missing.push(`${c} (${weight}: ${faces[face].status})`);
+        }
+    }
+    return {faces: faces.length, loaded: faces.filter(f => f.status === 'loaded').length, characters, missing};
+}"""
+
+
 def snap(page, name: str) -> Path:
     """Save a full-page screenshot once fonts have loaded; fail if Chinese would be
-    drawn without a CJK font or if the page needs sideways scrolling at 1024 px."""
+    drawn without a CJK font — any character of the page in the bundled font whose
+    slice is not loaded — or if the page needs sideways scrolling at 1024 px."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.wait_for_load_state("load")
-    font = page.evaluate("""async () => {
-        await document.fonts.ready;
-        const faces = [...document.fonts].filter(f => f.family.replace(/"/g, '') === 'GridbookSans');
-        return {statuses: faces.map(f => f.status),
-                usable: document.fonts.check('14px GridbookSans', '网格通')};
-    }""")
-    assert "loaded" in font["statuses"] and font["usable"], f"bundled CJK font not loaded: {font}"
+    font = page.evaluate(BUNDLED_FONT_DRAWN)
+    assert font["characters"] and font["loaded"] and not font["missing"], f"bundled CJK font not loaded: {font}"
+    # Slices: only those the page's characters need, never the whole font.
+    assert font["loaded"] < font["faces"] / 2, f"{name}: {font['loaded']} of {font['faces']} font slices loaded"
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= VIEWPORT["width"], f"{name}: page is {width}px wide, wider than the window"
     path = SCREENSHOTS / f"{name}.png"

@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 from sqlalchemy.exc import OperationalError
 
 from app.patrols import services
-from tests.browser.conftest import snap
+from tests.browser.conftest import snap, watched_page
 from tests.browser.test_scope_and_login import log_in
 
 pytestmark = pytest.mark.browser
@@ -90,11 +90,20 @@ def test_a_patrol_with_a_finding_reported_as_a_matter(page, live_server, world_i
 
 
 @pytest.mark.failing_on_purpose("/opinions/")
-def test_a_quick_entry_that_fails_says_so_and_keeps_what_was_typed(page, live_server, world_ids, monkeypatch):
+def test_a_quick_entry_that_fails_says_so_and_keeps_what_was_typed(
+    browser, browser_context_args, request, live_server, world_ids, monkeypatch
+):
     """The server answering an error, the database busy behind a long import, then no
     network at all: the entry is not saved, a notice says so above the form (the
     server's own words where it gives them), and what was typed is still there to
-    send again."""
+    send again. In a browser without the service worker (blocked here, as in a
+    browser without service workers or over plain http): with it, an entry sent
+    without network is kept on the phone instead (tests/browser/test_offline.py), and
+    page.route would not see the worker's requests."""
+    context = browser.new_context(**browser_context_args, service_workers="block")
+    request.addfinalizer(context.close)
+    page = next(pages := watched_page(context, request))
+    request.addfinalizer(lambda: next(pages, None))
     log_in(page, live_server, "worker_a")
     page.goto(live_server("/opinions/"))
     _wait_for_focus(page, "category")
