@@ -31,7 +31,7 @@ from pypdf import PdfReader, PdfWriter
 from app.core.pdf_layout import LaidOut, PrintJob, lay_out
 from app.core.private_files import private_folder, write_private
 from app.core.timeutil import to_local, utcnow
-from app.printing.pdf import stamp_font_face
+from app.printing.pdf import stamp_font_face, watermark_image, watermark_text
 
 # Bump when a change to the print templates or CSS must not reuse cached parts.
 CACHE_VERSION = "1"
@@ -163,8 +163,12 @@ def lay_out_parts(
 STAMP_PAGES_PER_PART = 60
 
 
-def join_and_number(pdfs: Sequence[bytes], title: str, printed_at: datetime | None = None) -> tuple[bytes, int]:
-    """Join the parts and stamp one page numbering and the printed-at time over them."""
+def join_and_number(
+    pdfs: Sequence[bytes], title: str, printed_at: datetime | None = None, printer: str | None = None
+) -> tuple[bytes, int]:
+    """Join the parts and stamp one page numbering, the printed-at time and, for an
+    internal print, who printed it (pdf.printed_by: in the footer and the watermark)
+    over them."""
     writer = PdfWriter()
     for pdf in pdfs:
         writer.append(io.BytesIO(pdf))
@@ -181,12 +185,21 @@ def join_and_number(pdfs: Sequence[bytes], title: str, printed_at: datetime | No
     labels = [pattern.format(page=number, pages=total) for number in range(1, total + 1)]
     printed_at = printed_at or to_local(utcnow())
     printed_label = _("打印时间：%(t)s", t=printed_at.strftime("%Y-%m-%d %H:%M"))
+    watermark = None
+    if printer:
+        printed_label += "  " + _("打印人：%(who)s", who=printer.replace('"', ""))
+        watermark = watermark_image(watermark_text(printer, printed_at))
     font_face = stamp_font_face(pattern + printed_label)
     stamp_jobs = []
     for first in range(0, total, STAMP_PAGES_PER_PART):
         pages = list(zip(page_sizes, labels))[first : first + STAMP_PAGES_PER_PART]
         html = render_template(
-            "print/page_numbers.html", sizes=sizes, pages=pages, printed_label=printed_label, font_faces=font_face
+            "print/page_numbers.html",
+            sizes=sizes,
+            pages=pages,
+            printed_label=printed_label,
+            font_faces=font_face,
+            watermark=watermark,
         )
         stamp_jobs.append(PrintJob(html, "", (str(Path(current_app.instance_path) / "fonts"),)))
     stamps = [

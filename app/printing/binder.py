@@ -34,7 +34,7 @@ from app.org.models import Division, StaffAssignment, StaffRole
 from app.printing.assembly import join_and_number, lay_out_parts, part_key, print_cache, print_folder
 from app.printing.ledgers import LedgerScope, all_ledgers, ledger_jobs
 from app.printing.manual import manual_job, ordered_pages
-from app.printing.pdf import PrintJob, job_missing_glyphs, lay_out, prepare_print
+from app.printing.pdf import PrintJob, job_missing_glyphs, lay_out, prepare_print, printed_by
 
 Progress = Callable[[int, int, str], None]
 MATTERS_PER_PART = 40
@@ -282,8 +282,12 @@ def build_binder(
     if progress is not None:
         progress(done, total, _("封面和目录"))
 
+    printed_at = to_local(utcnow())
     pdf, pages = join_and_number(
-        [cover.pdf, toc.pdf, *(o.laid_out.pdf for o in outcomes)], cover_job.title, to_local(utcnow())
+        [cover.pdf, toc.pdf, *(o.laid_out.pdf for o in outcomes)],
+        cover_job.title,
+        printed_at,
+        printed_by(user),
     )
     manifest.remember(sections)
     done += 1

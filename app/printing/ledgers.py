@@ -19,10 +19,11 @@ from typing import Any
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from app.core.timeutil import to_local, utcnow
 from app.core.xlsx import Column as XlsxColumn
 from app.core.xlsx import write_table
 from app.org.models import Division
-from app.printing.pdf import PrintJob, PrintResult, job_missing_glyphs, lay_out, prepare_print
+from app.printing.pdf import PrintJob, PrintResult, job_missing_glyphs, lay_out, prepare_print, printed_by
 
 
 @dataclass(frozen=True)
@@ -119,20 +120,22 @@ def ledger_pdf(ledger: Ledger, scope: LedgerScope, blank: bool = False) -> tuple
         laid_out = lay_out(jobs[0])
         return PrintResult(laid_out.pdf, laid_out.pages, glyphs), count
     parts = lay_out_parts(jobs)
-    pdf, pages = join_and_number([part.laid_out.pdf for part in parts], jobs[0].title)
+    printed_at = to_local(utcnow())
+    pdf, pages = join_and_number([part.laid_out.pdf for part in parts], jobs[0].title, printed_at, printed_by())
     return PrintResult(pdf, pages, glyphs), count
 
 
 def ledger_xlsx(ledger: Ledger, scope: LedgerScope) -> tuple[bytes, int]:
-    rows = [ledger.cells(row) for row in ledger.rows(scope)]
-    columns = [
+    # 序号 first, as on the printed form: an inspector counts and cites rows by it.
+    rows = [[number, *ledger.cells(row)] for number, row in enumerate(ledger.rows(scope), 1)]
+    columns = [XlsxColumn(lambda r: r[0], _("序号"), 6, kind="int")] + [
         XlsxColumn(lambda r, i=i: r[i], str(c.header), max(6, c.width_mm // 3), not_personal=c.not_personal)
-        for i, c in enumerate(ledger.columns)
+        for i, c in enumerate(ledger.columns, 1)
     ]
     title = _(
         "%(title)s（%(unit)s，%(period)s）", title=ledger.title, unit=scope.division.name, period=scope.period_label
     )
-    return write_table(columns, rows, title=title, sheet_name=str(ledger.title)[:30]), len(rows)
+    return write_table(columns, rows, title=title, sheet_name=str(ledger.title)[:30], landscape=True), len(rows)
 
 
 @cache

@@ -12,15 +12,20 @@ print's audit entry, so the station can check those records on paper."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import io
 from dataclasses import dataclass, field
-from functools import cache
+from datetime import datetime
+from functools import cache, lru_cache
 from pathlib import Path
 
-from flask import current_app, render_template
+from flask import current_app, has_request_context, render_template
 from flask_babel import gettext as _
+from flask_login import current_user
 from fontTools.ttLib import TTFont
 from markupsafe import Markup
+from PIL import Image, ImageDraw, ImageFont
 
 from app import ROOT
 from app.core.masking import printing
@@ -104,25 +109,69 @@ def stamp_font_face(text: str) -> Markup:
     return Markup("@font-face { font-family: 'Gridbook Stamp'; src: url('%s'); }" % target.as_uri())
 
 
+def printed_by(user=None) -> str:
+    """Who printed an internal print (GB/T 35273: a copy found where it should not be
+    names whose it was): `user`, by default the signed-in account; a print from the
+    command line says so. In each page's footer as text, and across the page faintly
+    as `watermark_image`."""
+    if user is None and has_request_context() and current_user.is_authenticated:
+        user = current_user
+    if user is None:
+        return _("命令行")
+    return _("%(name)s（%(username)s）", name=user.display_name, username=user.username)
+
+
+def watermark_text(printer: str, printed_at: datetime) -> str:
+    return _("%(who)s 打印 %(time)s", who=printer, time=printed_at.strftime("%Y-%m-%d %H:%M"))
+
+
+@lru_cache(maxsize=32)
+def _watermark_png(text: str, font_path: str) -> bytes:
+    font = ImageFont.truetype(font_path, 56)
+    left, top, right, bottom = font.getbbox(text)
+    image = Image.new("LA", (right - left + 40, bottom - top + 40), (0, 0))
+    # Faint in itself (alpha 20 of 255): no transparency group for WeasyPrint to add.
+    ImageDraw.Draw(image).text((20 - left, 20 - top), text, font=font, fill=(0, 20))
+    out = io.BytesIO()
+    image.rotate(28, expand=True, resample=Image.Resampling.BICUBIC).save(out, "PNG", optimize=True)
+    return out.getvalue()
+
+
+def watermark_image(text: str) -> str:
+    """`text` drawn faint and slanted, as a data: URL. An image rather than text: text
+    laid across a page is read by copy-and-paste and text extraction in among the
+    page's own lines (a table's 序号 "5" read as "54005"); the footer carries the same
+    words as text."""
+    png = _watermark_png(text, str(font_file("normal")))
+    return "data:image/png;base64," + base64.b64encode(png).decode()
+
+
 def prepare_print(
     template: str, *, title: str, confidential: bool = True, numbered: bool = True, **context
 ) -> PrintJob:
     """Render `template` (extending print/base.html) to HTML for layout.
 
-    numbered=False leaves the printed-at time and "第 x 页 / 共 y 页" out of the page
-    footers: prints made of several parts get them stamped over the joined pages
+    numbered=False leaves the printed-at time, "第 x 页 / 共 y 页" and the watermark
+    out: prints made of several parts get them stamped over the joined pages
     (assembly.join_and_number), and without the time the same data gives the same HTML,
-    so a part can be reused from the print cache.
+    so a part can be reused from the print cache. A confidential print names who
+    printed it (`printed_by`) in the footer and in a watermark; `printed_by=user` in
+    the context names another account than the signed-in one (a background job's).
 
     ID numbers and mobiles are masked in whatever the template prints, free text
     included; numbers that are not personal are marked `|not_personal`."""
+    printed_at = to_local(utcnow())
+    printer = printed_by(context.pop("printed_by", None)) if confidential else None
+    watermark = watermark_image(watermark_text(printer, printed_at)) if printer and numbered else None
     with printing():  # every value the template outputs is masked (app.core.rendering)
         html = render_template(
             template,
             title=title,
             confidential=confidential,
             numbered=numbered,
-            printed_at=to_local(utcnow()),
+            printed_at=printed_at,
+            printer=printer,
+            watermark=watermark,
             font_faces=font_faces(),
             page_label=page_label(),
             **context,

@@ -1,5 +1,7 @@
 """Ledgers filled from the records, blank for handwriting, and as xlsx; each print audited."""
 
+import re
+from datetime import datetime
 from io import BytesIO
 
 import openpyxl
@@ -71,9 +73,23 @@ def test_a_blank_form_has_ruled_rows_and_no_records(client_as, world):
 def test_the_xlsx_has_the_same_columns(client_as, world):
     _floating(world)
     response = _get(client_as("station_a"), world, output="xlsx", division_id=world.community_a.id)
-    rows = list(openpyxl.load_workbook(BytesIO(response.data)).worksheets[0].iter_rows(values_only=True))
+    sheet = openpyxl.load_workbook(BytesIO(response.data)).worksheets[0]
+    rows = list(sheet.iter_rows(values_only=True))
     assert "姓名" in rows[1] and "证件号码" in rows[1]
     assert any("赵流动" in (row or ()) for row in rows[2:])
+    # 序号 first, numbered as the printed form numbers its rows.
+    assert rows[1][0] == "序号" and [row[0] for row in rows[2:]] == list(range(1, len(rows) - 1))
+
+
+def test_the_xlsx_prints_on_a4_landscape_one_page_wide(client_as, world):
+    _floating(world)
+    response = _get(client_as("station_a"), world, output="xlsx", division_id=world.community_a.id)
+    sheet = openpyxl.load_workbook(BytesIO(response.data)).worksheets[0]
+    setup = sheet.page_setup
+    assert (int(setup.paperSize), setup.orientation) == (9, "landscape")  # 9: A4
+    assert sheet.sheet_properties.pageSetUpPr.fitToPage and (setup.fitToWidth, setup.fitToHeight) == (1, 0)
+    assert sheet.print_title_rows == "$2:$2"  # the header row on every page
+    assert "&P" in sheet.oddFooter.center.text and "&N" in sheet.oddFooter.center.text
 
 
 def test_another_grid_cannot_be_printed(client_as, world):
@@ -131,3 +147,50 @@ def test_every_ledger_defined_is_listed_once_by_its_number():
     listed = all_ledgers()
     assert [ledger.number for ledger in listed] == list(range(1, 16)) == sorted(defined)
     assert all(defined[ledger.number] is ledger for ledger in listed)
+
+
+def test_an_internal_print_names_who_printed_it_on_every_page(app, client_as, world):
+    """GB/T 35273: the account in each page's footer, and a faint watermark image of
+    the account and the time across each page."""
+    from PIL import Image
+    from pypdf import PdfReader
+
+    from app.printing.pdf import _watermark_png, font_file, watermark_text
+
+    _floating(world)
+    data = _get(client_as("station_a"), world, division_id=world.community_a.id).data
+    reader = PdfReader(BytesIO(data))
+    texts = [" ".join(page.extract_text().split()) for page in reader.pages]
+    assert texts and all("打印人：station_a（station_a）" in text for text in texts), texts[0][-200:]
+    assert all("内部资料" in text for text in texts)
+    printed = re.search(r"打印时间：(\d{4}-\d\d-\d\d \d\d:\d\d)", texts[0])[1]
+    with app.test_request_context():
+        expected = Image.open(
+            BytesIO(
+                _watermark_png(
+                    watermark_text("station_a（station_a）", datetime.strptime(printed, "%Y-%m-%d %H:%M")),
+                    str(font_file("normal")),
+                )
+            )
+        )
+    for page in reader.pages:
+        assert expected.size in {image.image.size for image in page.images}
+
+
+def test_a_print_from_the_command_line_says_so(runner, world, tmp_path):
+    from pypdf import PdfReader
+
+    out = tmp_path / "6.pdf"
+    args = ["print", "ledger", "--form", "6", "--grid", world.grid_a.code, "--period", "2026", "--out", str(out)]
+    assert runner.invoke(args=args).exit_code == 0
+    assert "打印人：命令行" in " ".join(PdfReader(out).pages[0].extract_text().split())
+
+
+def test_a_public_print_names_no_one(client_as, world):
+    """The 上岗公示 poster is posted in the street: no footer name, no watermark."""
+    from pypdf import PdfReader
+
+    response = client_as("station_a").get(f"/grids/{world.grid_a.id}/poster.pdf")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    text = " ".join(page.extract_text() for page in PdfReader(BytesIO(response.data)).pages)
+    assert "打印人" not in text and "station_a" not in text

@@ -16,6 +16,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.worksheet import Worksheet
 
 from app.core.masking import mask_numbers
 from app.core.xlsx.columns import (
@@ -105,12 +106,20 @@ def _header_cells(sheet, columns: Sequence[Column | ImportColumn]) -> list[Write
 
 
 def write_table(
-    columns: Sequence[Column], rows: Iterable[Mapping | object], title: str | None = None, sheet_name: str | None = None
+    columns: Sequence[Column],
+    rows: Iterable[Mapping | object],
+    title: str | None = None,
+    sheet_name: str | None = None,
+    landscape: bool = False,
 ) -> bytes:
     """An .xlsx of `rows`: optional merged bold title row, bold frozen header row
     (repeated on every printed page), one row per item. `sheet_name` defaults to the
     title. Rows are streamed: pass a generator for big registers. ID numbers and
-    mobiles in text cells are masked, except in columns marked `not_personal`."""
+    mobiles in text cells are masked, except in columns marked `not_personal`.
+
+    It prints as it opens: A4 (`landscape` for wide ledgers), every column on the
+    page's width and as many pages down as the rows take, the header row on each
+    page, centred, with page numbers in the footer."""
     book = openpyxl.Workbook(write_only=True)
     sheet = book.create_sheet(_sheet_title(sheet_name or title))
     for index, column in enumerate(columns, 1):
@@ -119,6 +128,7 @@ def write_table(
     # Write-only: the sheet's view and print settings go out with the first row.
     sheet.freeze_panes = f"A{header_row + 1}"
     sheet.print_title_rows = f"{header_row}:{header_row}"
+    _set_up_pages(sheet, landscape)
     if title:
         cell = WriteOnlyCell(sheet, escape_formula(title))
         cell.font, cell.alignment = TITLE_FONT, CENTER
@@ -132,6 +142,21 @@ def write_table(
     out = BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def _set_up_pages(sheet, landscape: bool) -> None:
+    """A4, fit to the page's width (fitToHeight 0: as many pages as needed), 1.5 cm
+    margins, centred, "第 N 页 共 M 页" below."""
+    setup = sheet.page_setup
+    setup.paperSize = Worksheet.PAPERSIZE_A4
+    setup.orientation = Worksheet.ORIENTATION_LANDSCAPE if landscape else Worksheet.ORIENTATION_PORTRAIT
+    setup.fitToWidth = 1
+    setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.print_options.horizontalCentered = True
+    margins = sheet.page_margins
+    margins.left = margins.right = margins.top = margins.bottom = 0.6  # inches: 1.5 cm
+    sheet.oddFooter.center.text = _("第 &P 页 共 &N 页")
 
 
 def _column_kind(column: Column | ImportColumn) -> str:
