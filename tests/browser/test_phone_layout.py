@@ -104,7 +104,17 @@ MENU_LINKS = ("首页", "实有人口", "住户", "事件", "入户走访", "巡
 def _fits(page) -> None:
     """No sideways scrolling. A phone's browser widens its layout viewport to content
     wider than the screen (innerWidth grows with it), so the page must be no wider than
-    the phone's 360 px as well as its window."""
+    the phone's 360 px as well as its window. Measured once the page's style sheets
+    have loaded: a page the photo script writes in place of the form (photos.js) gets
+    them a moment after its text shows."""
+    # Polled with evaluate: wait_for_function evaluates a string, which the CSP forbids.
+    for _ in range(100):
+        if page.evaluate(
+            "() => document.readyState === 'complete'"
+            " && [...document.querySelectorAll('link[rel=stylesheet]')].every(link => link.sheet)"
+        ):
+            break
+        page.wait_for_timeout(50)
     size = page.evaluate("({scroll: document.documentElement.scrollWidth, inner: window.innerWidth})")
     assert size["scroll"] <= size["inner"] == PHONE["viewport"]["width"], f"{page.url}: {size}"
 

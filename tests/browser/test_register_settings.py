@@ -67,6 +67,7 @@ def test_a_station_moves_a_shop_to_another_grid(page, live_server, world_ids):
     page.goto(live_server(f"/shops/{shop_id}"))
     page.get_by_role("link", name="搬迁").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("商铺搬迁：东关小吃店")
+    page.wait_for_load_state()  # htmx set up: a choice made before then is sent with the form instead
     page.get_by_label("迁往网格").select_option(label="东关社区 · 东关二网格")
     expect(page.get_by_label("新经营房屋")).to_contain_text("东关二巷5号")  # swapped by htmx
     page.get_by_label("新经营房屋").select_option(label="东关二巷5号")

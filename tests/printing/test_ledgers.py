@@ -5,6 +5,7 @@ from datetime import datetime
 from io import BytesIO
 
 import openpyxl
+import pytest
 from sqlalchemy import select
 
 from app.auth.models import AuditEvent
@@ -194,3 +195,37 @@ def test_a_public_print_names_no_one(client_as, world):
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     text = " ".join(page.extract_text() for page in PdfReader(BytesIO(response.data)).pages)
     assert "打印人" not in text and "station_a" not in text
+
+
+@pytest.mark.slow  # some twenty prints
+def test_the_seal_block_always_shares_its_page_with_rows(client_as, world):
+    """However many rows fill the page before it, the seal block (and the note) go to
+    the next page with the last rows, never alone; the title never ends a page."""
+    from pypdf import PdfReader
+
+    client = client_as("station_a")
+    spilled = 0
+    for number in range(1, 25):
+        fresh()  # the print's read ends before the next write
+        with write_transactions():
+            services.register_resident(
+                services.ResidentValues(
+                    name=f"流动{number:02d}",
+                    id_number=make_id_number("19900101", 100 + number),
+                    population_type="floating",
+                    registered_address="河南省周口市某县某乡某村" * 2,
+                    workplace="东关菜市场",
+                ),
+                world.grid_a,
+            )
+            db.session.commit()
+        data = _get(client, world, division_id=world.grid_a.id).data
+        pages = [" ".join(page.extract_text().split()) for page in PdfReader(BytesIO(data)).pages]
+        assert "填报单位（盖章）" in pages[-1]
+        if len(pages) > 1:
+            spilled += 1
+            # The last page carries rows too: the header repeated above them, a row's name.
+            assert "序号" in pages[-1] and "流动" in pages[-1].split("填报单位")[0], (number, pages[-1][:200])
+        for text in pages[:-1]:
+            assert not text.rstrip().endswith("社区流动人口登记表")
+    assert spilled  # the rows did run onto a second page
