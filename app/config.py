@@ -109,12 +109,13 @@ class DefaultConfig:
     # (app/core/settings.py); the value here is then only the default.
 
     WTF_CSRF_TIME_LIMIT = 8 * 3600
-    # Static files (the 4.5 MB CJK fonts above all) are cached for a day instead of
-    # being revalidated on every page of a slow village connection.
+    # Static files (the CJK font's slices above all) are cached for a day instead of
+    # being revalidated on every page of a slow village connection; each link carries
+    # the file's version (app/core/static_files.py), so a changed file comes at once.
     SEND_FILE_MAX_AGE_DEFAULT = timedelta(days=1)
     # Text answers go compressed to a browser that asks (Flask-Compress, installed first
     # in create_app so that it runs after every other after_request hook): a field page
-    # of 60–95 KB is 8–12 KB over a prepaid 4G line (docs/phone.md). Brotli where the
+    # of 60–95 KB is 3–6 KB over a prepaid 4G line (docs/phone.md). Brotli where the
     # browser offers it (browsers do over https), else gzip; no zstd or deflate (old
     # station browsers). PDFs, xlsx, JPEGs and the WOFF2 fonts are compressed already and
     # are left as they are; so is anything under 500 bytes. Static files are sent by
