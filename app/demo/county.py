@@ -122,6 +122,10 @@ def load_demo(seed: int = 2024) -> list[tuple[str, str, str]]:
     from app.demo.assessment import load_demo_assessment
 
     load_demo_assessment(grid)
+    from app.demo.rosters import load_demo_rosters
+
+    db.session.flush()
+    load_demo_rosters(communities, rng)
     db.session.commit()
     return accounts
 

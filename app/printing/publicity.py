@@ -45,6 +45,18 @@ DUTIES = [
 ]
 DEFAULT_COMPLAINT = _l("对网格员的工作有意见或建议，请向%(town)s或%(community)s反映，也可拨打 12345 政务服务便民热线。")
 PERIOD_KINDS = {"week": _l("周值班表"), "month": _l("月值班表")}
+# The poster is one A3 sheet: this many staff cards fit on it beside the QR code and the
+# complaint channel (tests/printing/test_poster.py prints 16 with photos and long names).
+POSTER_CARDS = 16
+
+
+def poster_density(count: int) -> int:
+    """Cards to a row on the poster: big cards for a small team, smaller as it grows."""
+    if count <= 4:
+        return 2
+    if count <= 9:
+        return 3
+    return 4
 
 
 @dataclass
@@ -111,7 +123,8 @@ def boundary(grid: Division) -> list[tuple[str, str]]:
 
 def poster_pdf(grid: Division) -> tuple[PrintResult, int]:
     """The A3 上岗公示 poster, made from today's data (so it always shows the current
-    staff); returns the result and the number of staff on it."""
+    staff); returns the result and the number of staff on it. One sheet for up to
+    POSTER_CARDS staff; the rest are listed on a second sheet."""
     staff = grid_staff(grid)
     url = public_grid_url(grid)
     result = render_pdf(
@@ -121,7 +134,9 @@ def poster_pdf(grid: Division) -> tuple[PrintResult, int]:
         page_size="A3",
         grid=grid,
         community=grid.parent,
-        staff=staff,
+        staff=staff[:POSTER_CARDS],
+        rest=staff[POSTER_CARDS:],
+        density=poster_density(min(len(staff), POSTER_CARDS)),
         boundary=boundary(grid),
         duties=[str(d) for d in DUTIES],
         complaint=complaint_text(grid),
@@ -257,19 +272,38 @@ def roster_title(roster: DutyRoster) -> str:
     )
 
 
+def roster_weeks(days: list[RosterDay]) -> list[list[RosterDay | None]]:
+    """The days as calendar rows, Monday to Sunday; None where a row runs outside."""
+    weeks: list[list[RosterDay | None]] = []
+    for entry in days:
+        if not weeks or entry.day.weekday() == 0:
+            weeks.append([None] * 7)
+        weeks[-1][entry.day.weekday()] = entry
+    return weeks
+
+
 def roster_pdf(roster: DutyRoster) -> PrintResult:
-    """The A4 notice: dates × staff on duty with their work phones."""
+    """The notice posted at the station: a week on A4 portrait (dates × staff on duty
+    with their work phones), a month as a calendar on one A4 landscape sheet."""
     community = roster.community
     town = community.parent
+    days = roster_days(roster)
+    month = roster.period_kind == "month"
+    weeks = roster_weeks(days) if month else []
     return render_pdf(
         "print/roster.html",
         title=roster_title(roster),
         confidential=False,
-        page_size="A4",
+        page_size="A4 landscape" if month else "A4",
         roster=roster,
         community=community,
         town=town,
-        days=roster_days(roster),
+        days=days,
+        month=month,
+        weeks=weeks,
+        # Five or six weeks share the sheet's height below the title, above the phones.
+        cell_height=110 // max(len(weeks), 1),
+        weekday_labels=[str(label) for label in WEEKDAYS],
         staff=sorted({s.staff for s in roster.shifts}, key=lambda s: (s.name, s.id)),
         weekday=weekday_label,
     )

@@ -52,14 +52,16 @@ def keep_first_page(pdf: bytes) -> None:
     (folder / f"{name}.png").write_bytes(page_png(pdf))
 
 
-def pdf_text(data: bytes) -> str:
-    """pdftotext's layout text (poppler), which keeps CJK runs together."""
+def pdf_text(data: bytes, layout: bool = True) -> str:
+    """pdftotext's layout text (poppler), which keeps CJK runs together; layout=False
+    gives the text in the order it was drawn (a card at a time, not a line across
+    several cards)."""
     keep_first_page(data)
     with tempfile.NamedTemporaryFile(suffix=".pdf") as handle:
         handle.write(data)
         handle.flush()
         return subprocess.run(
-            ["pdftotext", "-layout", handle.name, "-"], capture_output=True, text=True, check=True
+            ["pdftotext", "-layout" if layout else "-raw", handle.name, "-"], capture_output=True, text=True, check=True
         ).stdout
 
 

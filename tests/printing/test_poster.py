@@ -11,8 +11,10 @@ from sqlalchemy import select
 from app.auth.models import AuditEvent
 from app.extensions import db
 from app.org import photos
+from app.org.models import StaffAssignment, StaffMember, StaffRole
 from app.printing import publicity
-from tests.printing.helpers import ARTIFACTS, page_png, squeezed
+from tests.factories import START
+from tests.printing.helpers import ARTIFACTS, page_png, pdf_text, squeezed
 
 
 def decode_qr(png: bytes) -> list[str]:
@@ -61,6 +63,56 @@ def test_poster_pdf_content_size_and_qr(app, world):
     url = "https://wg.example.cn/public/grids/%s/" % world.grid_a.code
     assert url in text
     assert decode_qr(png) == [url]
+
+
+def add_staff(app, grid, count):
+    """`count` more staff in `grid`, with photos and four-character names (the widest
+    common name), the roles a full grid has."""
+    roles = [StaffRole.PART_TIME_WORKER, StaffRole.BUILDING_CHIEF, StaffRole.PARTY_HEAD, StaffRole.VOLUNTEER]
+    names = []
+    for number in range(count):
+        member = StaffMember(home_division=grid.parent, name=f"欧阳志{number:02d}", phone=f"1390000{number:04d}")
+        db.session.add(member)
+        db.session.add(StaffAssignment(staff=member, division=grid, role=roles[number % 4].value, start_date=START))
+        db.session.flush()
+        with_photo(app, member)
+        names.append(member.name)
+    db.session.commit()
+    return names
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("extra", [3, 8, 14])
+def test_the_poster_is_one_a3_sheet_for_up_to_16_staff(app, world, extra):
+    """5, 10 and 16 staff (each size of card) with photos: one sheet, every card, the
+    QR code that still decodes, the complaint channel at the foot."""
+    app.config["PUBLIC_BASE_URL"] = "https://wg.example.cn/"
+    names = add_staff(app, world.grid_a, extra)
+    result, count = publicity.poster_pdf(world.grid_a)
+    assert count == extra + 2
+    (ARTIFACTS / "pdf").mkdir(parents=True, exist_ok=True)
+    (ARTIFACTS / "pdf" / f"poster-{count}-staff.png").write_bytes(page_png(result.pdf))
+    assert result.pages == 1
+    text = "".join(pdf_text(result.pdf, layout=False).split())
+    for name in names + ["员工chief_a", "员工worker_a", "13900000000", "12345"]:
+        assert name in text, name
+    assert decode_qr(page_png(result.pdf)) == ["https://wg.example.cn/public/grids/%s/" % world.grid_a.code]
+
+
+@pytest.mark.slow
+def test_past_16_staff_a_second_sheet_lists_the_rest(app, world):
+    app.config["PUBLIC_BASE_URL"] = "https://wg.example.cn/"
+    names = add_staff(app, world.grid_a, 16)
+    result, count = publicity.poster_pdf(world.grid_a)
+    assert count == 18 and result.pages == 2
+    first, second = ["".join(page.split()) for page in pdf_text(result.pdf, layout=False).split("\f")[:2]]
+    assert "员工chief_a" in first and "另有2名工作人员见续页" in first and "12345" in first
+    on_cards = [name for name in names if name in first]
+    assert len(on_cards) == 14
+    assert "网格员上岗公示（续）" in second
+    for name in set(names) - set(on_cards):
+        assert name in second
+    assert decode_qr(page_png(result.pdf)) == ["https://wg.example.cn/public/grids/%s/" % world.grid_a.code]
 
 
 def test_qr_function_decodes(app, world):

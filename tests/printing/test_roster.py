@@ -6,14 +6,16 @@ import io
 import json
 from datetime import date, timedelta
 
+import pytest
 from pypdf import PdfReader
 
 from app.core.timeutil import local_today
 from app.extensions import db
 from app.printing import publicity
+from app.org.models import StaffMember
 from app.printing.roster_models import DutyRoster
 from tests.conftest import fresh, text_of
-from tests.printing.helpers import squeezed
+from tests.printing.helpers import ARTIFACTS, page_png, squeezed
 from tests.web import forge, form_on, press, tick, visible_text
 
 
@@ -153,6 +155,34 @@ def test_roster_pdf_a4_and_cli(client_as, world, runner, tmp_path):
     assert "员工worker_a" in squeezed(out.read_bytes())
     result = runner.invoke(args=["print", "roster", "--grid", world.grid_b.code, "--out", str(out)])
     assert result.exit_code != 0
+
+
+@pytest.mark.slow
+def test_a_month_roster_is_one_a4_landscape_sheet(app, world):
+    """August 2026 spans six calendar weeks; twelve staff, three on each day, notes on
+    the weekends: one landscape sheet with every day, name and work phone."""
+    staff = []
+    for number in range(12):
+        member = StaffMember(home_division=world.community_a, name=f"值班员{number:02d}", phone=f"1370000{number:04d}")
+        db.session.add(member)
+        staff.append(member)
+    db.session.flush()
+    start, end = publicity.period_bounds("month", date(2026, 8, 1))
+    days = publicity.days_of(start, end)
+    on_duty = {day: {staff[(n + k) % 12].id for k in range(3)} for n, day in enumerate(days)}
+    notes = {day: "防汛值守，夜间带班" for day in days if day.weekday() >= 5}
+    roster = publicity.save_roster(world.community_a, "month", start, on_duty, notes)
+    db.session.commit()
+    result = publicity.roster_pdf(roster)
+    assert result.pages == 1
+    box = PdfReader(io.BytesIO(result.pdf)).pages[0].mediabox
+    assert abs(float(box.width) - 842) < 2 and abs(float(box.height) - 595) < 2
+    text = squeezed(result.pdf)
+    for member in staff:
+        assert member.name in text and member.phone in text
+    assert "星期日" in text and "31" in text and "防汛值守" in text
+    (ARTIFACTS / "pdf").mkdir(parents=True, exist_ok=True)
+    (ARTIFACTS / "pdf" / "roster-month.png").write_bytes(page_png(result.pdf))
 
 
 def test_the_migration_moves_saved_notes_to_the_roster_and_back(tmp_path):
