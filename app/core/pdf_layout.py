@@ -51,6 +51,19 @@ class LaidOut:
     pages: int
 
 
+def page_count(job: PrintJob) -> int:
+    """How many pages the job lays out to, without writing the PDF (the blank forms'
+    rows are sized by this: app/printing/ledgers.blank_row_count)."""
+    fetcher = LocalOnlyFetcher([Path(root) for root in job.allowed_roots])
+    font_config = FontConfiguration()
+    try:
+        return len(HTML(string=job.html, base_url=job.base_url, url_fetcher=fetcher).render(font_config=font_config).pages)
+    finally:
+        folder = getattr(font_config, "_folder", None)
+        if folder is not None:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
 def lay_out(job: PrintJob) -> LaidOut:
     """WeasyPrint's layout and PDF output: the slow part (~0.1 s a table page).
     Needs no application context."""

@@ -42,7 +42,7 @@ LEDGER_6 = Ledger(
         LedgerColumn(_l("性别"), 12, lambda r: r.sex_label),
         LedgerColumn(_l("年龄"), 12, lambda r: age_on(r.birth_date, local_today()) if r.birth_date else ""),
         LedgerColumn(_l("证件号码"), 36, lambda r: r.masked_id),
-        LedgerColumn(_l("户籍地址"), 45, lambda r: r.registered_address),
+        LedgerColumn(_l("户籍地址"), 45, lambda r: r.registered_address, lines=2),
         LedgerColumn(
             _l("现住地址"),
             42,

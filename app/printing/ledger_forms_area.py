@@ -165,7 +165,6 @@ LEDGER_1 = Ledger(
         LedgerColumn(_l("关爱对象"), 18, _number("cared")),
     ],
     rows=_statistics,
-    blank_rows=12,
     note=_l(
         "户数、人口、重点人员、商铺、单位组织和关爱对象为打印时在册的数目；出租房屋为本期内在租的数目。"
         "矫正、刑释、戒毒、青少年为重点人员中的社区矫正、刑满释放、社区戒毒/康复和重点青少年。"
@@ -245,17 +244,16 @@ LEDGER_2 = Ledger(
     title=_l("社区综合服务站服务范围"),
     columns=[
         LedgerColumn(_l("网格"), 26, lambda row: row.grid.name),
-        LedgerColumn(_l("东至"), 30, lambda row: row.boundary("east")),
-        LedgerColumn(_l("南至"), 30, lambda row: row.boundary("south")),
-        LedgerColumn(_l("西至"), 30, lambda row: row.boundary("west")),
-        LedgerColumn(_l("北至"), 30, lambda row: row.boundary("north")),
+        LedgerColumn(_l("东至"), 30, lambda row: row.boundary("east"), lines=2),
+        LedgerColumn(_l("南至"), 30, lambda row: row.boundary("south"), lines=2),
+        LedgerColumn(_l("西至"), 30, lambda row: row.boundary("west"), lines=2),
+        LedgerColumn(_l("北至"), 30, lambda row: row.boundary("north"), lines=2),
         LedgerColumn(_l("户数"), 14, lambda row: row.households),
         LedgerColumn(_l("人口"), 14, lambda row: row.residents),
         LedgerColumn(_l("网格长"), 24, lambda row: _names(row.chiefs)),
-        LedgerColumn(_l("网格员"), 34, lambda row: _names(row.workers)),
+        LedgerColumn(_l("网格员"), 34, lambda row: _names(row.workers), lines=2),
     ],
     rows=_service_scope,
-    blank_rows=12,
 )
 
 
@@ -290,7 +288,7 @@ LEDGER_3 = Ledger(
             40,
             lambda a: f"{a.start_date.isoformat()}—{a.end_date.isoformat() if a.end_date else ''}",
         ),
-        LedgerColumn(_l("工作职责"), 110, lambda a: ROLE_DUTIES.get(a.role, "")),
+        LedgerColumn(_l("工作职责"), 110, lambda a: ROLE_DUTIES.get(a.role, ""), lines=2),
     ],
     rows=lambda scope: _assignments(scope, include_unit=True),
 )
@@ -304,9 +302,9 @@ LEDGER_4 = Ledger(
     columns=[
         LedgerColumn(_l("日期"), 22, lambda row: row.day.isoformat()),
         LedgerColumn(_l("调查对象"), 30, lambda row: row.person),
-        LedgerColumn(_l("地址"), 40, lambda row: row.place),
-        LedgerColumn(_l("反映问题"), 80, lambda row: row.issue),
-        LedgerColumn(_l("办理情况"), 50, lambda row: row.handling),
+        LedgerColumn(_l("地址"), 40, lambda row: row.place, lines=2),
+        LedgerColumn(_l("反映问题"), 80, lambda row: row.issue, lines=3),
+        LedgerColumn(_l("办理情况"), 50, lambda row: row.handling, lines=3),
         LedgerColumn(_l("记录人"), 20, lambda row: row.recorder),
     ],
     rows=survey_rows,
@@ -393,7 +391,7 @@ LEDGER_5 = Ledger(
     title=_l("社区出租房屋商铺登记表"),
     columns=[
         LedgerColumn(_l("类别"), 18, lambda row: row.kind),
-        LedgerColumn(_l("地址（店名）"), 50, lambda row: row.place),
+        LedgerColumn(_l("地址（店名）"), 50, lambda row: row.place, lines=2),
         LedgerColumn(_l("房东/经营者"), 26, lambda row: row.person),
         LedgerColumn(_l("联系电话"), 26, lambda row: row.phone),
         LedgerColumn(_l("承租人数"), 18, lambda row: row.tenants),
@@ -414,9 +412,9 @@ LEDGER_14 = Ledger(
     columns=[
         LedgerColumn(_l("日期"), 22, lambda row: row.day.isoformat()),
         LedgerColumn(_l("时间"), 18, lambda row: row.time),
-        LedgerColumn(_l("地点"), 36, lambda row: row.place),
-        LedgerColumn(_l("工作内容"), 90, lambda row: row.content),
-        LedgerColumn(_l("处理结果"), 60, lambda row: row.result),
+        LedgerColumn(_l("地点"), 36, lambda row: row.place, lines=2),
+        LedgerColumn(_l("工作内容"), 90, lambda row: row.content, lines=3),
+        LedgerColumn(_l("处理结果"), 60, lambda row: row.result, lines=3),
         LedgerColumn(_l("记录人"), 20, lambda row: row.recorder),
     ],
     rows=work_log_rows,

@@ -62,7 +62,7 @@ LEDGER_7 = Ledger(
         LedgerColumn(_l("风险等级"), 18, lambda k: _risk(k.risk_level)),
         LedgerColumn(_l("列管日期"), 22, lambda k: k.start_date.isoformat()),
         LedgerColumn(_l("联系电话"), 26, lambda k: k.resident.masked_phone),
-        LedgerColumn(_l("现住地址"), 42, lambda k: _address(k.resident)),
+        LedgerColumn(_l("现住地址"), 42, lambda k: _address(k.resident), lines=2),
         LedgerColumn(_l("责任人"), 20, lambda k: k.responsible_staff.name if k.responsible_staff else ""),
         LedgerColumn(_l("网格"), 22, lambda k: k.grid.name),
     ],
@@ -116,7 +116,7 @@ def _common(date_header, by_header, content_header, content_width: int, *specifi
         *specific,
         LedgerColumn(date_header, 22, lambda f: f.follow_up_date.isoformat()),
         LedgerColumn(by_header, 20, lambda f: f.performed_by),
-        LedgerColumn(content_header, content_width, lambda f: f.content),
+        LedgerColumn(content_header, content_width, lambda f: f.content, lines=3),
         LedgerColumn(_l("下次日期"), 22, lambda f: f.next_due_date.isoformat() if f.next_due_date else ""),
         LedgerColumn(_l("网格"), 23, lambda f: f.key_person.grid.name),
     ]

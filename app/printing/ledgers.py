@@ -16,6 +16,7 @@ from datetime import date
 from functools import cache
 from typing import Any
 
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -23,6 +24,7 @@ from app.core.timeutil import to_local, utcnow
 from app.core.xlsx import Column as XlsxColumn
 from app.core.xlsx import write_table
 from app.org.models import Division
+from app.core.pdf_layout import page_count
 from app.printing.pdf import PrintJob, PrintResult, job_missing_glyphs, lay_out, prepare_print, printed_by
 
 
@@ -54,6 +56,11 @@ class LedgerColumn:
     # (app.core.masking.mask_numbers), free text included; a column of numbers that
     # are not personal (licence numbers) is marked here and kept as written.
     not_personal: bool = False
+    # Handwritten lines a blank form's cell needs: 1 for a name or a date, 2 for an
+    # address or a short account, 3 for a narrative (what happened, what was done).
+    lines: int = 1
+    # Filled in only by the system (事件编号): left off the blank form.
+    system_only: bool = False
 
 
 @dataclass(frozen=True)
@@ -62,12 +69,20 @@ class Ledger:
     title: Any
     columns: list[LedgerColumn]
     rows: Callable[[LedgerScope], Iterable[Any]]
-    blank_rows: int = 18
     landscape: bool = True
     # Key-person ledgers (forms 7–11) are seen only by those who may see key persons.
     key_persons: bool = False
     note: Any = ""
     extra: dict = field(default_factory=dict)
+
+    @property
+    def blank_columns(self) -> list[LedgerColumn]:
+        return [c for c in self.columns if not c.system_only]
+
+    @property
+    def blank_row_mm(self) -> int:
+        """A blank row's height: room for the handwriting of its tallest column."""
+        return BLANK_ROW_MM[min(max(c.lines for c in self.blank_columns), 3)]
 
     def headers(self) -> list[str]:
         return [str(c.header) for c in self.columns]
@@ -75,6 +90,12 @@ class Ledger:
     def cells(self, row) -> list[str]:
         return ["" if (v := c.value(row)) is None else str(v) for c in self.columns]
 
+
+# A blank row's height by the handwritten lines its tallest column needs (a 7 mm line,
+# as on ruled paper, and room above and below).
+BLANK_ROW_MM = {1: 9, 2: 15, 3: 21}
+# What a blank form's row count is searched between (blank_row_count).
+MOST_BLANK_ROWS = 48
 
 # Rows per part of a long ledger: about five pages of wrapped rows. Smaller parts lay
 # out faster (WeasyPrint's table layout grows faster than its rows) and keep each worker
@@ -88,7 +109,9 @@ def ledger_jobs(
     """The ledger as print jobs — one, or one per ROWS_PER_PART rows; a ledger of
     several parts is laid out without page footers (assembly.join_and_number stamps
     one numbering over the joined pages) — and how many records it holds."""
-    rows = [] if blank else [ledger.cells(row) for row in ledger.rows(scope)]
+    if blank:
+        return [_blank_job(ledger, scope, blank_row_count(ledger, scope), numbered)], 0
+    rows = [ledger.cells(row) for row in ledger.rows(scope)]
     chunks = [rows[i : i + ROWS_PER_PART] for i in range(0, len(rows), ROWS_PER_PART)] or [[]]
     jobs = [
         prepare_print(
@@ -97,7 +120,7 @@ def ledger_jobs(
             ledger=ledger,
             scope=scope,
             rows=chunk,
-            blank=blank,
+            blank=False,
             first_number=index * ROWS_PER_PART + 1,
             first_part=index == 0,
             last_part=index == len(chunks) - 1,
@@ -107,6 +130,40 @@ def ledger_jobs(
         for index, chunk in enumerate(chunks)
     ]
     return jobs, len(rows)
+
+
+def _blank_job(ledger: Ledger, scope: LedgerScope, rows: int, numbered: bool = True) -> PrintJob:
+    return prepare_print(
+        "print/ledger.html",
+        title=f"{ledger.number}. {ledger.title}",
+        ledger=ledger,
+        scope=scope,
+        rows=[],
+        blank=True,
+        blank_rows=rows,
+        numbered=numbered,
+        page_size="A4 landscape" if ledger.landscape else "A4",
+    )
+
+
+_blank_rows: dict[tuple, int] = {}
+
+
+def blank_row_count(ledger: Ledger, scope: LedgerScope) -> int:
+    """As many ruled rows as fill one page with the seal block at its foot: found by
+    laying the form out (headers wrap, notes run long, the translation differs), the
+    most rows that still make one page; kept per form, language and unit name."""
+    key = (ledger.number, str(get_locale()), scope.division.full_name)
+    if key not in _blank_rows:
+        fewest, most = 1, MOST_BLANK_ROWS
+        while fewest < most:
+            middle = (fewest + most + 1) // 2
+            if page_count(_blank_job(ledger, scope, middle)) == 1:
+                fewest = middle
+            else:
+                most = middle - 1
+        _blank_rows[key] = fewest
+    return _blank_rows[key]
 
 
 def ledger_pdf(ledger: Ledger, scope: LedgerScope, blank: bool = False) -> tuple[PrintResult, int]:

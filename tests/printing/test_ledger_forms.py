@@ -56,17 +56,29 @@ def test_all_fourteen_forms_and_the_supervision_ledger_are_registered():
 
 @pytest.mark.slow  # fifteen whole prints: the filled ledgers below stay in the fast lane
 @pytest.mark.parametrize("number", range(1, 16))
-def test_every_ledger_prints_blank(client_as, world, number):
+def test_every_ledger_prints_blank_for_a_pen(client_as, world, number):
+    """A blank form is one page of ruled rows as tall as its handwriting needs, with the
+    seal block at its foot: one row more would not fit. The period is a line to fill,
+    and columns only the system fills (事件编号) are left off."""
     from pypdf import PdfReader
 
+    from app.core.pdf_layout import page_count
+    from app.printing.ledgers import LedgerScope, _blank_job, blank_row_count
+
+    ledger = get_ledger(number)
     data = _get(client_as("worker_a"), world, number, output="blank").data
     text = squeezed(data)
-    assert str(get_ledger(number).title) in text and "序号" in text
-    assert str(get_ledger(number).columns[0].header) in text
+    assert str(ledger.title) in text and "序号" in text
+    for column in ledger.columns:
+        assert (str(column.header) in text) != column.system_only, column.header
     assert "张伟" not in text and "填报单位（盖章）" in text
-    # The seal block is on the last page with ruled rows (their header above them), never alone.
-    last = " ".join(PdfReader(BytesIO(data)).pages[-1].extract_text().split())
-    assert "填报单位（盖章）" in last and "序号" in last, last[:200]
+    assert "时间：______年____月____日至______年____月____日" in text and "2026-12-31" not in text
+    pages = PdfReader(BytesIO(data)).pages
+    assert len(pages) == 1
+    scope = LedgerScope(world.grid_a, date(2024, 1, 1), date(2026, 12, 31))
+    rows = blank_row_count(ledger, scope)
+    assert rows >= (5 if ledger.blank_row_mm > 15 else 7)
+    assert page_count(_blank_job(ledger, scope, rows + 1)) == 2
 
 
 def test_statistics_count_the_registers_per_grid(client_as, world):
