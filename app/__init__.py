@@ -67,6 +67,9 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
 
     kept_forms.init_app(app)
     rendering.init_app(app)
+    from app.core import rare_chars
+
+    rare_chars.init_app(app)  # after compression's hook is registered: runs before it
     from app.core import static_files
 
     static_files.init_app(app)

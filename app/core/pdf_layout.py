@@ -57,7 +57,8 @@ def page_count(job: PrintJob) -> int:
     fetcher = LocalOnlyFetcher([Path(root) for root in job.allowed_roots])
     font_config = FontConfiguration()
     try:
-        return len(HTML(string=job.html, base_url=job.base_url, url_fetcher=fetcher).render(font_config=font_config).pages)
+        document = HTML(string=job.html, base_url=job.base_url, url_fetcher=fetcher).render(font_config=font_config)
+        return len(document.pages)
     finally:
         folder = getattr(font_config, "_folder", None)
         if folder is not None:

@@ -18,6 +18,7 @@ from app.registry.people.models import CareTag
 # A real-format region code: the numbers are valid, the people are made up.
 DEMO_REGION = "610102"
 START = date(2024, 1, 1)
+RARE_NAME = "黎\U00020bb7"  # 黎𠮷
 
 
 def load_demo_population(grids: list[Division], rng: random.Random, names, households_per_grid: int = 10) -> int:
@@ -30,10 +31,15 @@ def load_demo_population(grids: list[Division], rng: random.Random, names, house
         buildings = list(db.session.scalars(select(Building).where(Building.grid_id == grid.id)))
         for index in range(1, households_per_grid + 1):
             building = rng.choice(buildings) if buildings else None
+            household_type = rng.choice(("registered", "registered", "permanent", "floating", "rental"))
+            # The county's first household is floating and its head named 黎𠮷: a name
+            # beyond GBK (GB 18030-2022) in the floating-population ledger and the
+            # registers, so every print and page shows how rare characters come out.
+            first = count == 0
             household = services.create_household(
                 services.HouseholdValues(
                     household_number=f"{grid.code[-6:]}{index:03d}",
-                    household_type=rng.choice(("registered", "registered", "permanent", "floating", "rental")),
+                    household_type="floating" if first else household_type,
                     visit_class=rng.choice((1, 2, 3, 3, 3)),
                     building_id=building.id if building and grid.kind == "urban" else None,
                     unit=str(rng.randint(1, 3)) if grid.kind == "urban" else "",
@@ -57,6 +63,8 @@ def load_demo_population(grids: list[Division], rng: random.Random, names, house
                 if birth > date(2024, 6, 1):
                     birth = date(2024, 6, 1) - timedelta(days=rng.randint(0, 3000))
                 name = (surname if relation != "spouse" else names(rng)[0]) + names(rng)[1:]
+                if first and relation == "head":
+                    name = RARE_NAME
                 digit = next(sequence) % 500 * 2 + (1 if male else 0)
                 first17 = f"{DEMO_REGION}{birth:%Y%m%d}{digit:03d}"
                 chosen_tags = []

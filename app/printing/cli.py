@@ -73,8 +73,7 @@ def print_ledger(number: int, code: str, period: str | None, blank: bool, out: s
     click.echo(f"{out}: {count} 条 / records{pages}")
     if result and result.missing_glyphs:
         click.echo(
-            "字库缺字 / characters missing from the bundled font: "
-            + "、".join(sorted({m["char"] for m in result.missing_glyphs})),
+            "无字库可显示 / characters no font has: " + "、".join(sorted({m["char"] for m in result.missing_glyphs})),
             err=True,
         )
 
@@ -195,7 +194,6 @@ def print_binder(code: str, period: str | None, out: str, only_changed: bool) ->
     )
     if result.missing_glyphs:
         click.echo(
-            "字库缺字 / characters missing from the bundled font: "
-            + "、".join(sorted({m["char"] for m in result.missing_glyphs})),
+            "无字库可显示 / characters no font has: " + "、".join(sorted({m["char"] for m in result.missing_glyphs})),
             err=True,
         )

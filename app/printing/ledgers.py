@@ -20,11 +20,11 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from app.core.pdf_layout import page_count
 from app.core.timeutil import to_local, utcnow
 from app.core.xlsx import Column as XlsxColumn
 from app.core.xlsx import write_table
 from app.org.models import Division
-from app.core.pdf_layout import page_count
 from app.printing.pdf import PrintJob, PrintResult, job_missing_glyphs, lay_out, prepare_print, printed_by
 
 

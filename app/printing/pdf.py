@@ -6,9 +6,10 @@ Nothing is fetched over the network while rendering: the URL fetcher serves only
 files under static/ and the upload folder (staff photos), and data: URLs.
 
 The bundled fonts cover GBK. A name with a character beyond it (some rare
-characters of personal names) falls back to a system CJK font when fontconfig has
-one; either way, each such character is listed with the text around it in the
-print's audit entry, so the station can check those records on paper."""
+characters of personal names: 𠮷) prints through a fallback font cut to the print's
+rare characters (app/core/rare_chars.py); a character no font has is listed with the
+text around it in the print's audit entry, so the station can check those records on
+paper."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ import hashlib
 import io
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import cache, lru_cache
+from functools import lru_cache
 from pathlib import Path
 
 from flask import current_app, has_request_context, render_template
@@ -28,13 +29,13 @@ from markupsafe import Markup
 from PIL import Image, ImageDraw, ImageFont
 
 from app import ROOT
+from app.core import rare_chars
 from app.core.masking import printing
 from app.core.pdf_layout import LaidOut, LocalOnlyFetcher, PrintJob, lay_out  # noqa: F401 (the print API)
 from app.core.timeutil import to_local, utcnow
 
 FONT_DIR = ROOT / "static" / "fonts"
 FONT_FILES = {"normal": "NotoSansCJKsc-Regular.gbk.woff2", "bold": "NotoSansCJKsc-Bold.gbk.woff2"}
-SNIPPET = 12  # characters either side of a missing glyph in the audit entry
 
 
 @dataclass
@@ -60,22 +61,6 @@ def font_file(weight: str) -> Path:
         except OSError:
             return source
     return target
-
-
-@cache
-def covered_codepoints() -> frozenset[int]:
-    font = TTFont(str(FONT_DIR / FONT_FILES["normal"]), lazy=True)
-    return frozenset(font.getBestCmap())
-
-
-def missing_glyphs(text: str) -> list[dict]:
-    """Each character the bundled font lacks, with the text around it."""
-    covered = covered_codepoints()
-    found = []
-    for index, char in enumerate(text):
-        if ord(char) > 0x2E7F and ord(char) not in covered and not char.isspace():
-            found.append({"char": char, "context": text[max(0, index - SNIPPET) : index + SNIPPET + 1]})
-    return found
 
 
 def font_faces() -> Markup:
@@ -176,6 +161,10 @@ def prepare_print(
             page_label=page_label(),
             **context,
         )
+    # The fallback fonts of the print's rare characters, cut to them.
+    rare_faces, _missing = rare_chars.print_faces(_visible_text(html))
+    if rare_faces:
+        html = html.replace("</style>", str(rare_faces) + "\n</style>", 1)
     roots = (ROOT / "static", Path(current_app.config["UPLOAD_FOLDER"]), Path(current_app.instance_path) / "fonts")
     return PrintJob(html, str(ROOT / "static") + "/", tuple(str(root) for root in roots), title)
 
@@ -188,7 +177,9 @@ def render_pdf(template: str, *, title: str, confidential: bool = True, **contex
 
 
 def job_missing_glyphs(job: PrintJob) -> list[dict]:
-    return missing_glyphs(_visible_text(job.html))
+    """The characters of the print no font has (neither the bundled one nor a fallback),
+    each with the text around it."""
+    return rare_chars.missing_characters(_visible_text(job.html))
 
 
 def page_label() -> dict[str, str]:

@@ -40,11 +40,30 @@ def test_public_documents_have_no_confidential_mark(probe):
     assert "内部资料" not in pdf_text(probe([("李四", "")], confidential=False).pdf)
 
 
-def test_a_character_beyond_the_bundled_font_is_reported(probe):
-    rare = "\U00020bb7"  # 𠮷, outside GBK
-    result = probe([(f"吉{rare}祥", "")])
-    assert [m["char"] for m in result.missing_glyphs] == [rare]
-    assert f"吉{rare}祥" in result.missing_glyphs[0]["context"]
+def test_a_rare_character_of_a_name_prints_through_an_embedded_fallback_font(probe, tmp_path):
+    """黎𠮷 (U+20BB7, CJK Extension B, beyond GBK): in the PDF's text, drawn by an
+    embedded font cut from the first fallback (HanaMinB: "Gridbook Rare 1"), and not
+    reported as missing."""
+    rare = "\U00020bb7"
+    result = probe([(f"黎{rare}", "")])
+    assert f"黎{rare}" in pdf_text(result.pdf)
+    assert result.missing_glyphs == []
+    path = tmp_path / "rare.pdf"
+    path.write_bytes(result.pdf)
+    fonts = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True).stdout.splitlines()[2:]
+    fallback = [line for line in fonts if "Gridbook-Rare-1" in line]
+    assert fallback and all(" yes " in line for line in fallback), fonts
+    # The fallback is cut to the print's rare characters: a few KB, not 30 MB.
+    assert len(result.pdf) < 200_000
+
+
+def test_the_warning_names_exactly_the_characters_no_font_has(probe):
+    """U+2EBF0 (CJK Extension I, Unicode 15.1) is in no font here; 𠮷 is in the
+    fallback and is not named."""
+    nobody = "\U0002ebf0"
+    result = probe([(f"吉\U00020bb7祥{nobody}", "")])
+    assert [m["char"] for m in result.missing_glyphs] == [nobody]
+    assert f"祥{nobody}" in result.missing_glyphs[0]["context"]
 
 
 def test_remote_urls_are_never_fetched(app):

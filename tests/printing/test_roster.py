@@ -11,8 +11,8 @@ from pypdf import PdfReader
 
 from app.core.timeutil import local_today
 from app.extensions import db
-from app.printing import publicity
 from app.org.models import StaffMember
+from app.printing import publicity
 from app.printing.roster_models import DutyRoster
 from tests.conftest import fresh, text_of
 from tests.printing.helpers import ARTIFACTS, page_png, squeezed
