@@ -21,6 +21,27 @@ START = date(2024, 1, 1)
 RARE_NAME = "黎\U00020bb7"  # 黎𠮷
 
 
+HOME_PLACES = (
+    "四川省南充市顺庆区",
+    "河南省周口市太康县",
+    "甘肃省天水市秦州区",
+    "陕西省汉中市城固县",
+    "湖北省十堰市郧阳区",
+)
+
+
+def _stay(birth: date, seed: int) -> dict:
+    """A floating adult's stay (表6): where they are registered, when they came, why.
+    From a generator of its own, so the rest of the demo stays as it was."""
+    rng = random.Random(seed)
+    arrival = max(birth + timedelta(days=365 * 18), date(2026, 6, 1) - timedelta(days=rng.randint(30, 3000)))
+    return {
+        "registered_address": f"{rng.choice(HOME_PLACES)}{rng.randint(1, 30)}组",
+        "arrival_date": arrival,
+        "stay_reason": rng.choice(("work", "work", "business", "family", "study")),
+    }
+
+
 def load_demo_population(grids: list[Division], rng: random.Random, names, households_per_grid: int = 10) -> int:
     """Register households and their members in each grid; returns the number of residents.
     `names(rng)` gives a made-up full name (surname first)."""
@@ -75,8 +96,11 @@ def load_demo_population(grids: list[Division], rng: random.Random, names, house
                     chosen_tags.append(tags.get("留守儿童"))
                 if rng.random() < 0.03:
                     chosen_tags.append(tags.get("残疾人"))
+                floating = household.household_type == "floating"
+                stay = _stay(birth, digit) if floating and age >= 16 else {}
                 resident = services.register_resident(
                     services.ResidentValues(
+                        **stay,
                         name=name,
                         id_number=first17 + id_check_char(first17),
                         phone=f"1{rng.choice('3578')}{rng.randint(0, 999999999):09d}" if age >= 16 else "",

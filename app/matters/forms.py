@@ -17,6 +17,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from app.core.circumstances import CircumstanceFields
 from app.core.forms import FIELD_PHOTOS, PHONE_INPUT, Form
 from app.core.location import position_fields
 from app.matters import indicators, reference
@@ -30,7 +31,7 @@ def _choices(table: dict) -> list[tuple[str, str]]:
     return [(code, str(label)) for code, label in table.items()]
 
 
-class ReportForm(Form, position_fields()):
+class ReportForm(Form, position_fields(), CircumstanceFields):
     class_code = SelectField(_l("事件大类"), validators=[DataRequired(_l("请选择事件大类。"))])
     type_id = SelectField(
         _l("事件小类"), coerce=int, validate_choice=False, description=_l("小类决定处置时限；不确定时可不选。")
@@ -87,6 +88,11 @@ class ScreeningForm(Form):
     risk_level = SelectField(_l("风险等级"), choices=_choices(reference.RISK_LEVELS))
     instability_factors = TextAreaField(
         _l("不稳定因素"), validators=[Length(max=2000)], description=_l("可能激化、引发群体性事件或极端行为的因素。")
+    )
+    responsible_person = StringField(
+        _l("包案责任人"),
+        validators=[Length(max=64, message=_l("不能超过 64 个字。"))],
+        description=_l("负责化解这起纠纷的人，如“李明（网格长）”。"),
     )
     screened_on = DateField(_l("排查日期"), validators=[DataRequired(DATE_MESSAGE)])
     submit = SubmitField(_l("保存排查记录"))

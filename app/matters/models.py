@@ -7,6 +7,7 @@ from datetime import date, datetime
 from sqlalchemy import JSON, Column, ForeignKey, Index, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.core.circumstances import Circumstances
 from app.core.location import Located
 from app.core.masking import mask_phone
 from app.core.offline import EnteredOffline
@@ -50,7 +51,7 @@ matter_resident = Table(
 )
 
 
-class Matter(Located, EnteredOffline, db.Model):
+class Matter(Circumstances, Located, EnteredOffline, db.Model):
     """A matter. Its latitude and longitude (from `Located`) are where it is: given by
     a public report (Open311, kept without accuracy and time), or the phone's position
     when a worker recorded it (with accuracy_m and located_at), shown outside only once
@@ -261,6 +262,8 @@ class DisputeScreening(db.Model):
     dispute_type: Mapped[str] = mapped_column(String(16), default="other")
     risk_level: Mapped[str] = mapped_column(String(8), default="low")
     instability_factors: Mapped[str] = mapped_column(Text, default="")
+    # 包案责任人: who answers for settling it (表12).
+    responsible_person: Mapped[str] = mapped_column(String(64), default="", server_default="")
     screened_on: Mapped[date | None]
     screened_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
 

@@ -48,6 +48,10 @@ class MatterValues:
     located_at: datetime | None = None
     hotline_number: str | None = None
     submitter_fingerprint: str = ""
+    # 背景、起因、建议 (app/core/circumstances.py).
+    background: str = ""
+    cause: str = ""
+    suggestion: str = ""
 
 
 def next_number(now: datetime) -> str:
@@ -110,6 +114,9 @@ def report(values: MatterValues, reporter=None, now: datetime | None = None) -> 
         reporter_phone="" if values.is_anonymous else values.reporter_phone.strip(),
         is_anonymous=values.is_anonymous,
         involved_text=values.involved_text.strip(),
+        background=values.background.strip(),
+        cause=values.cause.strip(),
+        suggestion=values.suggestion.strip(),
         latitude=values.latitude,
         longitude=values.longitude,
         accuracy_m=values.accuracy_m,

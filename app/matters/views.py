@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app.auth.roles import Permission, matter_level
-from app.core import location
+from app.core import circumstances, location
 from app.core.forms import attach_error
 from app.core.pagination import paginate
 from app.core.rendering import private_photo, render_page
@@ -136,6 +136,7 @@ def _save_report(form: ReportForm, grid: Division, type_id: int | None):
         reporter_name=form.reporter_name.data or "",
         reporter_phone=form.reporter_phone.data or "",
         involved_text=form.involved_text.data or "",
+        **circumstances.values_of(form),
     )
     if position is not None:
         values.latitude, values.longitude = position.latitude, position.longitude

@@ -171,6 +171,9 @@ def _entry_snapshot(entry: OpinionEntry) -> dict:
         "place": entry.place,
         "disposition": entry.disposition,
         "settled_note": entry.settled_note,
+        "background": entry.background,
+        "cause": entry.cause,
+        "suggestion": entry.suggestion,
     }
 
 
@@ -186,6 +189,8 @@ def update_entry(entry: OpinionEntry, values: EntryChanges, user) -> bool:
     entry.resident_name, entry.place = values.resident_name.strip(), values.place.strip()
     entry.disposition = values.disposition
     entry.settled_note = values.settled_note.strip() if values.disposition == "settled" else ""
+    entry.background, entry.cause = values.background.strip(), values.cause.strip()
+    entry.suggestion = values.suggestion.strip()
     changes = _changes(before, _entry_snapshot(entry))
     if changes is None:
         return False

@@ -9,6 +9,7 @@ from flask_login import current_user, login_required
 
 from app.auth.decorators import require
 from app.auth.roles import Permission
+from app.core import circumstances
 from app.core.forms import attach_error
 from app.core.scoping import get_visible_or_404
 from app.extensions import db
@@ -177,6 +178,7 @@ def edit_opinion(opinion_id: int):
             place=form.place.data or "",
             settled_note=form.settled_note.data or "",
             matter_class=form.matter_class.data or "",
+            **circumstances.values_of(form),
         )
         if _saved(form, lambda: corrections.update_entry(entry, values, current_user)):
             return redirect(url_for("patrols.opinion_detail", opinion_id=opinion_id), 303)

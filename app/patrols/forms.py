@@ -8,6 +8,7 @@ from flask_wtf.file import MultipleFileField
 from wtforms import BooleanField, DateField, RadioField, SelectField, StringField, SubmitField, TextAreaField, TimeField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
+from app.core.circumstances import CircumstanceFields
 from app.core.forms import FIELD_PHOTOS, Form
 from app.core.location import position_fields
 from app.matters import reference as matter_reference
@@ -65,7 +66,7 @@ class FindingReportForm(Form):
     submit = SubmitField(_l("上报为事件"))
 
 
-class EntryForm(Form):
+class EntryForm(Form, CircumstanceFields):
     grid_id = SelectField(_l("网格"), coerce=int, validate_choice=False)
     said_on = DateField(_l("日期"), validators=[InputRequired(_l("请填写日期。"))])
     category = SelectField(

@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from app.core.circumstances import summary as circumstances_of
 from app.extensions import db
 from app.org.models import Division
 from app.patrols import reference
@@ -53,6 +54,7 @@ class SurveyRow:
     person: str
     place: str
     issue: str
+    circumstances: str
     handling: str
     recorder: str
 
@@ -67,6 +69,7 @@ def survey_rows(scope) -> list[SurveyRow]:
             issue=_(
                 "［%(category)s］%(text)s", category=reference.label(reference.CATEGORIES, e.category), text=e.content
             ),
+            circumstances=circumstances_of(e),
             handling=entry_handling(e),
             recorder=e.recorder_name,
         )
@@ -82,6 +85,7 @@ class WorkLogRow:
     content: str
     result: str
     recorder: str
+    circumstances: str = ""
     order: tuple = ()
 
 
@@ -102,7 +106,9 @@ def _patrol_rows(scope) -> list[WorkLogRow]:
     rows = []
     for p in patrols:
         found = _("；").join(f.description for f in p.findings)
-        content = _("巡查：%(found)s", found=found) if found else _("巡查，未发现问题")
+        # The patrol's own note first (what was looked at, what was seen), then findings.
+        said = _("；").join(text for text in (p.note.strip(), found) if text)
+        content = _("巡查：%(found)s", found=said) if said else _("巡查，未发现问题")
         result = _("；").join(_finding_result(f) for f in p.findings)
         rows.append(
             WorkLogRow(
@@ -112,6 +118,10 @@ def _patrol_rows(scope) -> list[WorkLogRow]:
                 content=content,
                 result=result,
                 recorder=p.staff.name,
+                # A finding reported as a matter carries the matter's 背景、起因、建议.
+                circumstances=_("；").join(
+                    text for f in p.findings if f.matter is not None and (text := circumstances_of(f.matter))
+                ),
                 order=(p.patrol_date, f"{p.start_time:%H:%M}", 0, p.id),
             )
         )
@@ -136,6 +146,7 @@ def _entry_rows(scope) -> list[WorkLogRow]:
                 content=content,
                 result=entry_handling(e),
                 recorder=e.recorder_name,
+                circumstances=circumstances_of(e),
                 order=(e.said_on, "99", 1, e.id),
             )
         )

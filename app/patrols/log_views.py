@@ -13,7 +13,7 @@ from sqlalchemy.orm import selectinload
 
 from app.auth.decorators import require
 from app.auth.roles import Permission
-from app.core import offline
+from app.core import circumstances, offline
 from app.core.forms import attach_error
 from app.core.pagination import paginate
 from app.core.rendering import render_page, wants_fragment
@@ -92,6 +92,7 @@ def opinion_log():
                     place=form.place.data or "",
                     settled_note=form.settled_note.data or "",
                     matter_class=form.matter_class.data or "",
+                    **circumstances.values_of(form),
                 )
                 try:
                     entry = services.record_entry(values, current_user)

@@ -8,6 +8,7 @@ from datetime import date, datetime, time
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.core.circumstances import Circumstances
 from app.core.location import Located
 from app.core.offline import EnteredOffline
 from app.core.timeutil import utcnow
@@ -87,7 +88,7 @@ class FindingPhoto(db.Model):
     finding: Mapped[PatrolFinding] = relationship(back_populates="photos")
 
 
-class OpinionEntry(EnteredOffline, db.Model):
+class OpinionEntry(Circumstances, EnteredOffline, db.Model):
     """A line of the 民情日志: what a resident said, and how it was sorted —
     当时结办 (settled on the spot, with how) or 限期协办 (a matter with a deadline)."""
 

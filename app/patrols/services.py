@@ -241,6 +241,9 @@ class EntryChanges:
     place: str = ""
     settled_note: str = ""
     matter_class: str = ""
+    background: str = ""
+    cause: str = ""
+    suggestion: str = ""
 
 
 @dataclass
@@ -281,6 +284,9 @@ def open_entry_matter(entry: OpinionEntry, matter_class: str, user, now: datetim
             source="grid_worker",
             address=entry.place,
             reporter_name=entry.resident_name,
+            background=entry.background,
+            cause=entry.cause,
+            suggestion=entry.suggestion,
         ),
         user,
         now,
@@ -302,6 +308,9 @@ def record_entry(values: EntryValues, user, now: datetime | None = None) -> Opin
         resident_name=values.resident_name.strip(),
         place=values.place.strip(),
         settled_note=values.settled_note.strip() if values.disposition == "settled" else "",
+        background=values.background.strip(),
+        cause=values.cause.strip(),
+        suggestion=values.suggestion.strip(),
         recorded_by_id=getattr(user, "id", None),
         recorder_name=_user_label(user),
     )

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import distinct, func, or_, select
 from sqlalchemy.orm import selectinload
@@ -27,6 +28,7 @@ from app.registry.people.models import (
     KeyPersonCategory,
     Organisation,
     Rental,
+    RentalTenant,
     Resident,
     ResidentTag,
     Shop,
@@ -149,20 +151,20 @@ LEDGER_1 = Ledger(
     title=_l("责任区基本情况统计表"),
     columns=[
         LedgerColumn(_l("网格"), 26, lambda row: row.grid.name),
-        LedgerColumn(_l("户数"), 12, _number("households")),
-        LedgerColumn(_l("总人口"), 15, _number("residents")),
-        LedgerColumn(_l("户籍人口"), 18, _number("registered")),
-        LedgerColumn(_l("流动人口"), 18, _number("floating")),
-        LedgerColumn(_l("境外人员"), 18, _number("overseas")),
-        LedgerColumn(_l("重点人员"), 18, _number("key_persons")),
-        LedgerColumn(_l("矫正"), 11, _number("correction")),
-        LedgerColumn(_l("刑释"), 11, _number("released")),
-        LedgerColumn(_l("戒毒"), 11, _number("drug")),
-        LedgerColumn(_l("青少年"), 15, _number("youth")),
-        LedgerColumn(_l("出租房屋"), 18, _number("rentals")),
-        LedgerColumn(_l("商铺"), 12, _number("shops")),
-        LedgerColumn(_l("单位组织"), 18, _number("organisations")),
-        LedgerColumn(_l("关爱对象"), 18, _number("cared")),
+        LedgerColumn(_l("户数"), 12, _number("households"), summed=True),
+        LedgerColumn(_l("总人口"), 15, _number("residents"), summed=True),
+        LedgerColumn(_l("户籍人口"), 18, _number("registered"), summed=True),
+        LedgerColumn(_l("流动人口"), 18, _number("floating"), summed=True),
+        LedgerColumn(_l("境外人员"), 18, _number("overseas"), summed=True),
+        LedgerColumn(_l("重点人员"), 18, _number("key_persons"), summed=True),
+        LedgerColumn(_l("矫正"), 11, _number("correction"), summed=True),
+        LedgerColumn(_l("刑释"), 11, _number("released"), summed=True),
+        LedgerColumn(_l("戒毒"), 11, _number("drug"), summed=True),
+        LedgerColumn(_l("青少年"), 15, _number("youth"), summed=True),
+        LedgerColumn(_l("出租房屋"), 18, _number("rentals"), summed=True),
+        LedgerColumn(_l("商铺"), 12, _number("shops"), summed=True),
+        LedgerColumn(_l("单位组织"), 18, _number("organisations"), summed=True),
+        LedgerColumn(_l("关爱对象"), 18, _number("cared"), summed=True),
     ],
     rows=_statistics,
     note=_l(
@@ -248,8 +250,8 @@ LEDGER_2 = Ledger(
         LedgerColumn(_l("南至"), 30, lambda row: row.boundary("south"), lines=2),
         LedgerColumn(_l("西至"), 30, lambda row: row.boundary("west"), lines=2),
         LedgerColumn(_l("北至"), 30, lambda row: row.boundary("north"), lines=2),
-        LedgerColumn(_l("户数"), 14, lambda row: row.households),
-        LedgerColumn(_l("人口"), 14, lambda row: row.residents),
+        LedgerColumn(_l("户数"), 14, lambda row: row.households, summed=True),
+        LedgerColumn(_l("人口"), 14, lambda row: row.residents, summed=True),
         LedgerColumn(_l("网格长"), 24, lambda row: _names(row.chiefs)),
         LedgerColumn(_l("网格员"), 34, lambda row: _names(row.workers), lines=2),
     ],
@@ -301,11 +303,12 @@ LEDGER_4 = Ledger(
     title=_l("社区社情民意调查记录表"),
     columns=[
         LedgerColumn(_l("日期"), 22, lambda row: row.day.isoformat()),
-        LedgerColumn(_l("调查对象"), 30, lambda row: row.person),
-        LedgerColumn(_l("地址"), 40, lambda row: row.place, lines=2),
-        LedgerColumn(_l("反映问题"), 80, lambda row: row.issue, lines=3),
-        LedgerColumn(_l("办理情况"), 50, lambda row: row.handling, lines=3),
-        LedgerColumn(_l("记录人"), 20, lambda row: row.recorder),
+        LedgerColumn(_l("调查对象"), 24, lambda row: row.person),
+        LedgerColumn(_l("地址"), 30, lambda row: row.place, lines=2),
+        LedgerColumn(_l("反映问题"), 56, lambda row: row.issue, lines=3),
+        LedgerColumn(_l("背景、起因、建议"), 56, lambda row: row.circumstances, lines=3),
+        LedgerColumn(_l("办理情况"), 44, lambda row: row.handling, lines=3),
+        LedgerColumn(_l("记录人"), 18, lambda row: row.recorder),
     ],
     rows=survey_rows,
 )
@@ -333,6 +336,15 @@ def _signed(paper, value: bool, when=None) -> str:
     return f"{text} {when.isoformat()}" if value and when else text
 
 
+def _tenants(rental: Rental) -> str:
+    """ "王某、李某（2人）": the tenants by name, as the inspector checks them against
+    the floating-population ledger."""
+    names = [t.resident.name for t in rental.tenants if t.resident is not None]
+    if not names:
+        return ""
+    return _("%(names)s（%(count)d人）", names=_("、").join(names), count=len(names))
+
+
 def _rentals_and_shops(scope: LedgerScope) -> list[HousingRow]:
     """Rentals let during the period, then the open shops."""
     in_scope = scope.grid_ids()
@@ -343,7 +355,7 @@ def _rentals_and_shops(scope: LedgerScope) -> list[HousingRow]:
         .options(
             selectinload(Rental.house).selectinload(House.building),
             selectinload(Rental.landlord),
-            selectinload(Rental.tenants),
+            selectinload(Rental.tenants).selectinload(RentalTenant.resident),
         )
         .order_by(Division.code, Rental.start_date, Rental.id)
     )
@@ -354,7 +366,7 @@ def _rentals_and_shops(scope: LedgerScope) -> list[HousingRow]:
             place=house_address(r.house),
             person=person_name(r.landlord, r.landlord_name),
             phone=mask_phone(person_phone(r.landlord, r.landlord_phone)),
-            tenants=str(len(r.tenants)),
+            tenants=_tenants(r),
             term=f"{r.start_date.isoformat()}—{r.end_date.isoformat() if r.end_date else ''}",
             licence="",
             signed=_signed(_l("治安责任书"), r.agreement_signed, r.agreement_date),
@@ -391,13 +403,13 @@ LEDGER_5 = Ledger(
     title=_l("社区出租房屋商铺登记表"),
     columns=[
         LedgerColumn(_l("类别"), 18, lambda row: row.kind),
-        LedgerColumn(_l("地址（店名）"), 50, lambda row: row.place, lines=2),
+        LedgerColumn(_l("地址（店名）"), 44, lambda row: row.place, lines=2),
         LedgerColumn(_l("房东/经营者"), 26, lambda row: row.person),
         LedgerColumn(_l("联系电话"), 26, lambda row: row.phone),
-        LedgerColumn(_l("承租人数"), 18, lambda row: row.tenants),
-        LedgerColumn(_l("租赁期限"), 38, lambda row: row.term),
-        LedgerColumn(_l("营业执照号"), 30, lambda row: row.licence, not_personal=True),
-        LedgerColumn(_l("责任书签订"), 28, lambda row: row.signed),
+        LedgerColumn(_l("承租人"), 30, lambda row: row.tenants, lines=2),
+        LedgerColumn(_l("租赁期限"), 34, lambda row: row.term),
+        LedgerColumn(_l("营业执照号"), 28, lambda row: row.licence, not_personal=True),
+        LedgerColumn(_l("责任书签订"), 27, lambda row: row.signed),
         LedgerColumn(_l("网格"), 18, lambda row: row.grid),
     ],
     rows=_rentals_and_shops,
@@ -412,10 +424,11 @@ LEDGER_14 = Ledger(
     columns=[
         LedgerColumn(_l("日期"), 22, lambda row: row.day.isoformat()),
         LedgerColumn(_l("时间"), 18, lambda row: row.time),
-        LedgerColumn(_l("地点"), 36, lambda row: row.place, lines=2),
-        LedgerColumn(_l("工作内容"), 90, lambda row: row.content, lines=3),
-        LedgerColumn(_l("处理结果"), 60, lambda row: row.result, lines=3),
-        LedgerColumn(_l("记录人"), 20, lambda row: row.recorder),
+        LedgerColumn(_l("地点"), 30, lambda row: row.place, lines=2),
+        LedgerColumn(_l("工作内容"), 66, lambda row: row.content, lines=3),
+        LedgerColumn(_l("背景、起因、建议"), 50, lambda row: row.circumstances, lines=3),
+        LedgerColumn(_l("处理结果"), 46, lambda row: row.result, lines=3),
+        LedgerColumn(_l("记录人"), 18, lambda row: row.recorder),
     ],
     rows=work_log_rows,
 )

@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
+from app.core.identity import age_on
 from app.extensions import db
 from app.org.models import Division
 from app.printing.ledgers import Ledger, LedgerColumn, LedgerScope
@@ -109,16 +110,21 @@ def _term(start_key: str, end_key: str):
     return value
 
 
+def _age(f: FollowUp) -> str:
+    birth = f.key_person.resident.birth_date
+    return str(age_on(birth, f.follow_up_date)) if birth else ""
+
+
 def _common(date_header, by_header, content_header, content_width: int, *specific: LedgerColumn):
     return [
         LedgerColumn(_l("姓名"), 18, lambda f: f.key_person.resident.name),
-        LedgerColumn(_l("证件号码"), 38, lambda f: f.key_person.resident.masked_id),
+        LedgerColumn(_l("证件号码"), 36, lambda f: f.key_person.resident.masked_id),
         *specific,
         LedgerColumn(date_header, 22, lambda f: f.follow_up_date.isoformat()),
         LedgerColumn(by_header, 20, lambda f: f.performed_by),
         LedgerColumn(content_header, content_width, lambda f: f.content, lines=3),
-        LedgerColumn(_l("下次日期"), 22, lambda f: f.next_due_date.isoformat() if f.next_due_date else ""),
-        LedgerColumn(_l("网格"), 23, lambda f: f.key_person.grid.name),
+        LedgerColumn(_l("下次日期"), 20, lambda f: f.next_due_date.isoformat() if f.next_due_date else ""),
+        LedgerColumn(_l("网格"), 20, lambda f: f.key_person.grid.name),
     ]
 
 
@@ -130,10 +136,12 @@ LEDGER_8 = Ledger(
         _l("帮教日期"),
         _l("帮教人"),
         _l("帮教情况"),
-        64,
+        48,
         LedgerColumn(_l("释放日期"), 22, _detail("release_date")),
-        LedgerColumn(_l("原罪名"), 24, _detail("original_charge")),
+        LedgerColumn(_l("原罪名"), 22, _detail("original_charge")),
+        LedgerColumn(_l("安置情况"), 25, _detail("resettlement"), lines=2),
     ),
+    font_pt=9,
     rows=_follow_ups("released"),
 )
 
@@ -175,9 +183,12 @@ LEDGER_11 = Ledger(
         _l("帮教日期"),
         _l("帮教人"),
         _l("帮扶教育情况"),
-        50,
-        LedgerColumn(_l("青少年类别"), 26, _detail("youth_type")),
-        LedgerColumn(_l("就学就业"), 30, _detail("school_or_work")),
+        35,
+        LedgerColumn(_l("年龄"), 10, _age),
+        LedgerColumn(_l("青少年类别"), 22, _detail("youth_type")),
+        LedgerColumn(_l("就学就业"), 24, _detail("school_or_work")),
+        LedgerColumn(_l("监护人"), 24, _detail("guardian"), lines=2),
     ),
+    font_pt=9,
     rows=_follow_ups("youth"),
 )

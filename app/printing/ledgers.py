@@ -61,6 +61,8 @@ class LedgerColumn:
     lines: int = 1
     # Filled in only by the system (事件编号): left off the blank form.
     system_only: bool = False
+    # Added up in the 合计 row (a ledger of counts).
+    summed: bool = False
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,12 @@ class Ledger:
     columns: list[LedgerColumn]
     rows: Callable[[LedgerScope], Iterable[Any]]
     landscape: bool = True
+    # One record per page (form 13's case record), its lines as label and value, with
+    # the signature lines under it; the xlsx stays a list.
+    per_record: bool = False
+    signatures: list = field(default_factory=list)
+    # The table's type size in points (the page's is 10): smaller for a form of many columns.
+    font_pt: float = 10
     # Key-person ledgers (forms 7–11) are seen only by those who may see key persons.
     key_persons: bool = False
     note: Any = ""
@@ -83,6 +91,22 @@ class Ledger:
     def blank_row_mm(self) -> int:
         """A blank row's height: room for the handwriting of its tallest column."""
         return BLANK_ROW_MM[min(max(c.lines for c in self.blank_columns), 3)]
+
+    @property
+    def template(self) -> str:
+        return "print/ledger_record.html" if self.per_record else "print/ledger.html"
+
+    def total_cells(self, rows: list[list[str]]) -> list[str] | None:
+        """The 合计 row of a ledger with summed columns: "合计" in the first column, the
+        sum under each summed one; None for a ledger without."""
+        if not any(c.summed for c in self.columns):
+            return None
+        cells = [
+            str(sum(int(row[index] or 0) for row in rows)) if column.summed else ""
+            for index, column in enumerate(self.columns)
+        ]
+        cells[0] = _("合计")
+        return cells
 
     def headers(self) -> list[str]:
         return [str(c.header) for c in self.columns]
@@ -110,16 +134,19 @@ def ledger_jobs(
     several parts is laid out without page footers (assembly.join_and_number stamps
     one numbering over the joined pages) — and how many records it holds."""
     if blank:
-        return [_blank_job(ledger, scope, blank_row_count(ledger, scope), numbered)], 0
+        rows = 1 if ledger.per_record else blank_row_count(ledger, scope)
+        return [_blank_job(ledger, scope, rows, numbered)], 0
     rows = [ledger.cells(row) for row in ledger.rows(scope)]
+    totals = ledger.total_cells(rows) if rows else None
     chunks = [rows[i : i + ROWS_PER_PART] for i in range(0, len(rows), ROWS_PER_PART)] or [[]]
     jobs = [
         prepare_print(
-            "print/ledger.html",
+            ledger.template,
             title=f"{ledger.number}. {ledger.title}",
             ledger=ledger,
             scope=scope,
             rows=chunk,
+            totals=totals if index == len(chunks) - 1 else None,
             blank=False,
             first_number=index * ROWS_PER_PART + 1,
             first_part=index == 0,
@@ -134,7 +161,7 @@ def ledger_jobs(
 
 def _blank_job(ledger: Ledger, scope: LedgerScope, rows: int, numbered: bool = True) -> PrintJob:
     return prepare_print(
-        "print/ledger.html",
+        ledger.template,
         title=f"{ledger.number}. {ledger.title}",
         ledger=ledger,
         scope=scope,
@@ -184,15 +211,26 @@ def ledger_pdf(ledger: Ledger, scope: LedgerScope, blank: bool = False) -> tuple
 
 def ledger_xlsx(ledger: Ledger, scope: LedgerScope) -> tuple[bytes, int]:
     # 序号 first, as on the printed form: an inspector counts and cites rows by it.
-    rows = [[number, *ledger.cells(row)] for number, row in enumerate(ledger.rows(scope), 1)]
+    cells = [ledger.cells(row) for row in ledger.rows(scope)]
+    rows: list[list[Any]] = [[number, *row] for number, row in enumerate(cells, 1)]
+    totals = ledger.total_cells(cells) if cells else None
+    if totals is not None:
+        rows.append(["", *totals])
     columns = [XlsxColumn(lambda r: r[0], _("序号"), 6, kind="int")] + [
-        XlsxColumn(lambda r, i=i: r[i], str(c.header), max(6, c.width_mm // 3), not_personal=c.not_personal)
+        XlsxColumn(
+            (lambda r, i=i: int(r[i]) if str(r[i]).isdigit() else r[i]) if c.summed else (lambda r, i=i: r[i]),
+            str(c.header),
+            max(6, c.width_mm // 3),
+            kind="int" if c.summed else "text",
+            not_personal=c.not_personal,
+        )
         for i, c in enumerate(ledger.columns, 1)
     ]
     title = _(
         "%(title)s（%(unit)s，%(period)s）", title=ledger.title, unit=scope.division.name, period=scope.period_label
     )
-    return write_table(columns, rows, title=title, sheet_name=str(ledger.title)[:30], landscape=True), len(rows)
+    payload = write_table(columns, rows, title=title, sheet_name=str(ledger.title)[:30], landscape=True)
+    return payload, len(cells)
 
 
 @cache

@@ -66,5 +66,7 @@ def pdf_text(data: bytes, layout: bool = True) -> str:
 
 
 def squeezed(data: bytes) -> str:
-    """The text without any whitespace: pdftotext spaces CJK runs unpredictably."""
-    return "".join(pdf_text(data).split())
+    """The text without any whitespace (pdftotext spaces CJK runs unpredictably), in
+    the order it was drawn: a table cell's wrapped lines stay together, where the
+    layout text would put the next column's line between them."""
+    return "".join(pdf_text(data, layout=False).split())

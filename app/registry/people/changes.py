@@ -27,6 +27,9 @@ FIELD_LABELS = {
     "current_address": _l("现住地址"),
     "political_status": _l("政治面貌"),
     "workplace": _l("工作单位或学校"),
+    "arrival_date": _l("来本地日期"),
+    "stay_reason": _l("暂住事由"),
+    "residence_permit_number": _l("居住证号码"),
     "grid_id": _l("所属网格"),
     "status": _l("状态"),
     "tags": _l("关爱标签"),
@@ -43,6 +46,7 @@ CODED_FIELDS = {
     "sex": reference.SEXES,
     "population_type": reference.POPULATION_TYPES,
     "political_status": reference.POLITICAL_STATUSES,
+    "stay_reason": reference.STAY_REASONS,
     "status": reference.RESIDENT_STATUSES,
     "household_type": reference.HOUSEHOLD_TYPES,
 }

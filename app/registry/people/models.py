@@ -108,6 +108,11 @@ class Resident(db.Model):
     current_address: Mapped[str] = mapped_column(String(200), default="")
     political_status: Mapped[str] = mapped_column(String(24), default="masses")
     workplace: Mapped[str] = mapped_column(String(100), default="")
+    # A floating resident's stay (表6 社区流动人口登记表): when they came, why, and the
+    # number of their 居住证 (often their ID number: masked as one wherever shown).
+    arrival_date: Mapped[date | None]
+    stay_reason: Mapped[str] = mapped_column(String(32), default="", server_default="")
+    residence_permit_number: Mapped[str] = mapped_column(String(32), default="", server_default="")
     # No index of its own: three values, and SQLite (with statistics) would pick it
     # over the grid and search indexes; (grid_id, status, name) serves the lists.
     status: Mapped[str] = mapped_column(String(16), default="active")
@@ -144,6 +149,10 @@ class Resident(db.Model):
             return IdType(self.id_type).label
         except ValueError:
             return self.id_type
+
+    @property
+    def stay_reason_label(self) -> str:
+        return str(reference.STAY_REASONS.get(self.stay_reason, self.stay_reason))
 
     @property
     def sex_label(self) -> str:

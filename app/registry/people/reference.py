@@ -32,6 +32,16 @@ POPULATION_TYPES = {
     "overseas": _l("境外人员"),
 }
 
+# Why a floating resident stays (暂住事由, 表6).
+STAY_REASONS = {
+    "work": _l("务工"),
+    "business": _l("经商"),
+    "study": _l("就学"),
+    "family": _l("投亲靠友"),
+    "medical": _l("就医"),
+    "other": _l("其他"),
+}
+
 POLITICAL_STATUSES = {
     "masses": _l("群众"),
     "cpc_member": _l("中共党员"),

@@ -54,6 +54,15 @@ class ResidentForm(Form):
     registered_address = StringField(_l("户籍地址"), validators=[Optional(), Length(max=200)])
     current_address = StringField(_l("现住地址"), validators=[Optional(), Length(max=200)])
     workplace = StringField(_l("工作单位或学校"), validators=[Optional(), Length(max=100)])
+    # For floating residents (表6).
+    arrival_date = DateField(_l("来本地日期"), validators=[Optional()], format="%Y-%m-%d")
+    stay_reason = SelectField(
+        _l("暂住事由"),
+        choices=lambda: [("", "")] + [(code, str(label)) for code, label in reference.STAY_REASONS.items()],
+    )
+    residence_permit_number = StringField(
+        _l("居住证号码"), validators=[Optional(), Length(max=32)], render_kw={"autocomplete": "off"}
+    )
     tag_ids = MultiCheckboxField(_l("关爱标签"), coerce=int, validate_choice=False)
     note = TextAreaField(_l("备注"), validators=[Optional(), Length(max=2000)])
     submit = SubmitField(_l("保存"))

@@ -82,6 +82,9 @@ def _values(form: ResidentForm) -> services.ResidentValues:
         current_address=form.current_address.data or "",
         political_status=form.political_status.data,
         workplace=form.workplace.data or "",
+        arrival_date=form.arrival_date.data,
+        stay_reason=form.stay_reason.data or "",
+        residence_permit_number=form.residence_permit_number.data or "",
         note=form.note.data or "",
         tag_ids=list(form.tag_ids.data or []),
     )

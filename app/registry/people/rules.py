@@ -37,6 +37,9 @@ class ResidentValues:
     current_address: str = ""
     political_status: str = "masses"
     workplace: str = ""
+    arrival_date: date | None = None
+    stay_reason: str = ""
+    residence_permit_number: str = ""
     note: str = ""
     tag_ids: list[int] = field(default_factory=list)
 
@@ -134,6 +137,10 @@ def check_resident(
         refuse(_("请填写身份证号码（暂无证件的，请选择“其他”证件类型并在备注中说明）。"), "id_number")
     if values.birth_date and values.birth_date > today:
         refuse(_("出生日期不能晚于今天。"), "birth_date")
+    if values.arrival_date and values.arrival_date > today:
+        refuse(_("来本地日期不能晚于今天。"), "arrival_date")
+    elif values.arrival_date and isinstance(born := cleaned["birth_date"], date) and values.arrival_date < born:
+        refuse(_("来本地日期不能早于出生日期。"), "arrival_date")
     phone = (values.phone or "").strip()
     if phone:
         phone_check = check_phone(phone)
@@ -146,6 +153,8 @@ def check_resident(
     ):
         if getattr(values, key) not in mapping:
             refuse(_("请从列表中选择。"), key)
+    if values.stay_reason and values.stay_reason not in reference.STAY_REASONS:
+        refuse(_("请从列表中选择。"), "stay_reason")
     if values.ethnicity not in reference.ETHNICITIES:
         refuse(_("请从列表中选择民族。"), "ethnicity")
     cleaned.update(
@@ -156,6 +165,9 @@ def check_resident(
         registered_address=(values.registered_address or "").strip(),
         current_address=(values.current_address or "").strip(),
         workplace=(values.workplace or "").strip(),
+        arrival_date=values.arrival_date,
+        stay_reason=(values.stay_reason or "").strip(),
+        residence_permit_number=(values.residence_permit_number or "").strip().upper(),
         note=values.note,
     )
     return cleaned, problems

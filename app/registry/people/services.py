@@ -44,6 +44,9 @@ TRACKED_FIELDS = (
     "current_address",
     "political_status",
     "workplace",
+    "arrival_date",
+    "stay_reason",
+    "residence_permit_number",
     "grid_id",
     "status",
 )
@@ -53,6 +56,7 @@ def snapshot(resident: Resident) -> dict:
     """What an event keeps of a resident (dates as ISO text, so it is JSON)."""
     data = {key: getattr(resident, key) for key in TRACKED_FIELDS}
     data["birth_date"] = data["birth_date"].isoformat() if data["birth_date"] else None
+    data["arrival_date"] = data["arrival_date"].isoformat() if data["arrival_date"] else None
     data["tags"] = [tag.name for tag in resident.tags]
     return data
 
