@@ -43,6 +43,10 @@ class PrintJob:
     base_url: str
     allowed_roots: tuple[str, ...]
     title: str = ""
+    # Embed the fonts as they are, not subset to this part's characters: the parts of a
+    # print share fonts already cut to the whole print's (app/printing/pdf.share_fonts),
+    # so every part embeds the same bytes, and joining keeps them once.
+    full_fonts: bool = False
 
 
 @dataclass(frozen=True)
@@ -73,7 +77,7 @@ def lay_out(job: PrintJob) -> LaidOut:
     try:
         document = HTML(string=job.html, base_url=job.base_url, url_fetcher=fetcher).render(font_config=font_config)
         out = io.BytesIO()
-        document.write_pdf(out)
+        document.write_pdf(out, full_fonts=job.full_fonts)
         return LaidOut(out.getvalue(), len(document.pages))
     finally:
         # WeasyPrint copies each @font-face's font (12 MB of CJK here) into a temporary

@@ -52,7 +52,7 @@ class PartOutcome:
 def part_key(job: PrintJob) -> str:
     """Names a part by what it prints (its HTML, the layout engine, the fonts)."""
     digest = hashlib.sha256()
-    for piece in (CACHE_VERSION, weasyprint.__version__, job.base_url, job.html):
+    for piece in (CACHE_VERSION, weasyprint.__version__, job.base_url, str(job.full_fonts), job.html):
         digest.update(piece.encode())
         digest.update(b"\0")
     return digest.hexdigest()[:40]
@@ -164,11 +164,16 @@ STAMP_PAGES_PER_PART = 60
 
 
 def join_and_number(
-    pdfs: Sequence[bytes], title: str, printed_at: datetime | None = None, printer: str | None = None
+    pdfs: Sequence[bytes],
+    title: str,
+    printed_at: datetime | None = None,
+    printer: str | None = None,
+    page_labels: Sequence[str] | None = None,
 ) -> tuple[bytes, int]:
     """Join the parts and stamp one page numbering, the printed-at time and, for an
     internal print, who printed it (pdf.printed_by: in the footer and the watermark)
-    over them."""
+    over them. `page_labels`: each page's number as printed, in place of "第 x 页 /
+    共 y 页" (the replacement pages of a binder carry the numbers they replace)."""
     writer = PdfWriter()
     for pdf in pdfs:
         writer.append(io.BytesIO(pdf))
@@ -182,14 +187,14 @@ def join_and_number(
         page_sizes.append(sizes.index(size))
     total = len(page_sizes)
     pattern = _("第 {page} 页 / 共 {pages} 页")
-    labels = [pattern.format(page=number, pages=total) for number in range(1, total + 1)]
+    labels = list(page_labels or [pattern.format(page=number, pages=total) for number in range(1, total + 1)])
     printed_at = printed_at or to_local(utcnow())
     printed_label = _("打印时间：%(t)s", t=printed_at.strftime("%Y-%m-%d %H:%M"))
     watermark = None
     if printer:
         printed_label += "  " + _("打印人：%(who)s", who=printer.replace('"', ""))
         watermark = watermark_image(watermark_text(printer, printed_at))
-    font_face = stamp_font_face(pattern + printed_label)
+    font_face = stamp_font_face(pattern + printed_label + "".join(labels))
     stamp_jobs = []
     for first in range(0, total, STAMP_PAGES_PER_PART):
         pages = list(zip(page_sizes, labels))[first : first + STAMP_PAGES_PER_PART]
@@ -201,7 +206,7 @@ def join_and_number(
             font_faces=font_face,
             watermark=watermark,
         )
-        stamp_jobs.append(PrintJob(html, "", (str(Path(current_app.instance_path) / "fonts"),)))
+        stamp_jobs.append(PrintJob(html, "", (str(Path(current_app.instance_path) / "fonts"),), full_fonts=True))
     stamps = [
         page for outcome in lay_out_parts(stamp_jobs) for page in PdfReader(io.BytesIO(outcome.laid_out.pdf)).pages
     ]
@@ -209,6 +214,9 @@ def join_and_number(
         page.merge_page(stamp)
         # merge_page leaves the content uncompressed: 4× the file without this.
         page.compress_content_streams()
+    # The parts share their fonts (pdf.share_fonts) and the stamps theirs: each font's
+    # bytes are in every part, and kept once here.
+    writer.compress_identical_objects(remove_duplicates=True, remove_unreferenced=True)
     out = io.BytesIO()
     writer.write(out)
     writer.close()

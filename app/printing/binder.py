@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
 from app.auth.roles import may_see_key_persons
@@ -32,9 +32,12 @@ from app.extensions import db
 from app.matters.models import Matter
 from app.org.models import Division, StaffAssignment, StaffRole
 from app.printing.assembly import join_and_number, lay_out_parts, part_key, print_cache, print_folder
+from app.printing.ledger_forms_area import grid_statistics
 from app.printing.ledgers import LedgerScope, all_ledgers, ledger_jobs
 from app.printing.manual import manual_job, ordered_pages
-from app.printing.pdf import PrintJob, job_missing_glyphs, lay_out, prepare_print, printed_by
+from app.printing.pdf import PrintJob, job_missing_glyphs, lay_out, prepare_print, printed_by, share_fonts
+from app.supervision.meetings import HOLDING_LEVELS, MEETING_KINDS
+from app.supervision.models import Meeting, Training
 
 Progress = Callable[[int, int, str], None]
 MATTERS_PER_PART = 40
@@ -50,6 +53,9 @@ class BinderSection:
     start_page: int = 0
     changed: bool = True
     included: bool = True
+    # Only what changed: the binder page numbers its pages take, and how many it had.
+    replaces: list[str] = field(default_factory=list)
+    old_pages: int = 0
 
     @property
     def digest(self) -> str:
@@ -122,6 +128,28 @@ def closed_matters(division: Division, start: date, end: date) -> list[Matter]:
     )
 
 
+def meetings_and_trainings(division: Division, start: date, end: date) -> tuple[list[Meeting], list[Training]]:
+    """The meetings and trainings of the period held by the unit, by the units above it
+    (the town's 调度会 that set the grid's work) and by those under it."""
+    above = [d.id for d in division.ancestors() if d.level in HOLDING_LEVELS]
+    under = select(Division.id).where(Division.code.startswith(division.code, autoescape=True))
+
+    def held(model):
+        return list(
+            db.session.scalars(
+                select(model)
+                .where(
+                    model.held_on.between(start, end),
+                    or_(model.division_id.in_(under), model.division_id.in_(above)),
+                )
+                .options(selectinload(model.attendees), selectinload(model.division))
+                .order_by(model.held_on, model.id)
+            )
+        )
+
+    return held(Meeting), held(Training)
+
+
 def _grids_of(division: Division) -> list[Division]:
     if division.level == "grid":
         return [division]
@@ -148,6 +176,9 @@ def plan_sections(division: Division, start: date, end: date, user=None) -> list
     sections = []
     title = _("网格基本情况和工作力量")
     staff = staff_of(division, start, end)
+    # Each grid's registered households and residents (form 1's counts) beside the
+    # estimates of its profile, labelled as estimates: the binder agrees with itself.
+    registered = {row.grid.id: row for row in grid_statistics(scope)}
     sections.append(
         BinderSection(
             "basics",
@@ -159,7 +190,7 @@ def plan_sections(division: Division, start: date, end: date, user=None) -> list
                     title=title,
                     numbered=False,
                     division=division,
-                    grids=_grids_of(division),
+                    grids=[(grid, registered.get(grid.id)) for grid in _grids_of(division)],
                     staff=staff,
                     period=period,
                 )
@@ -173,6 +204,27 @@ def plan_sections(division: Division, start: date, end: date, user=None) -> list
             continue
         jobs, count = ledger_jobs(ledger, scope, numbered=False)
         sections.append(BinderSection(f"ledger-{ledger.number}", f"{ledger.number}. {ledger.title}", count, jobs))
+    title = _("会议和培训记录")
+    meetings, trainings = meetings_and_trainings(division, start, end)
+    sections.append(
+        BinderSection(
+            "meetings",
+            title,
+            len(meetings) + len(trainings),
+            [
+                prepare_print(
+                    "print/binder_meetings.html",
+                    title=title,
+                    numbered=False,
+                    division=division,
+                    meetings=meetings,
+                    trainings=trainings,
+                    meeting_kinds=MEETING_KINDS,
+                    period=period,
+                )
+            ],
+        )
+    )
     title = _("本期办结事项")
     matters = closed_matters(division, start, end)
     chunks = [matters[i : i + MATTERS_PER_PART] for i in range(0, len(matters), MATTERS_PER_PART)] or [[]]
@@ -199,25 +251,52 @@ def plan_sections(division: Division, start: date, end: date, user=None) -> list
 
 
 class BinderManifest:
-    """What the last binder of a unit and period held: section key → digest."""
+    """What the last binder of a unit and period held: each section's digest and, from
+    the last whole binder, where its pages are (first page, how many) and how many
+    pages the binder has — so "only what changed" can number its pages as the binder
+    pages they replace. (An older manifest held digests alone.)"""
 
     def __init__(self, division: Division, start: date, end: date):
         folder = print_folder() / "binders" / "manifests"
         self.path = folder / f"{division.code}_{start:%Y%m%d}_{end:%Y%m%d}.json"
 
-    def read(self) -> dict[str, str]:
+    def _load(self) -> dict:
         try:
-            return json.loads(self.path.read_text())
+            data = json.loads(self.path.read_text())
         except (OSError, ValueError):
-            return {}
+            return {"digests": {}, "places": {}, "total": 0}
+        if "digests" not in data:  # the older form: {key: digest}
+            return {"digests": data, "places": {}, "total": 0}
+        return data
 
-    def remember(self, sections: list[BinderSection]) -> None:
-        known = self.read()
-        known.update({s.key: s.digest for s in sections if s.included})
+    def read(self) -> dict[str, str]:
+        return self._load()["digests"]
+
+    def places(self) -> tuple[dict[str, list[int]], int]:
+        """key → [first page, pages] in the last whole binder, and its page count."""
+        data = self._load()
+        return data.get("places", {}), int(data.get("total", 0))
+
+    def remember(self, sections: list[BinderSection], total: int | None = None) -> None:
+        """Keep the digests of the sections printed; with `total` (a whole binder),
+        where each section's pages are."""
+        data = self._load()
+        data["digests"].update({s.key: s.digest for s in sections if s.included})
+        if total is not None:
+            data["places"] = {s.key: [s.start_page, s.pages] for s in sections}
+            data["total"] = total
         private_folder(self.path.parent)
         partial = self.path.with_suffix(".part")
-        write_private(partial, json.dumps(known, ensure_ascii=False))
+        write_private(partial, json.dumps(data, ensure_ascii=False))
         partial.replace(self.path)
+
+
+def replacement_labels(section: BinderSection, place: list[int]) -> list[str]:
+    """The binder page numbers a changed section's pages take: its old pages in turn;
+    pages beyond them numbered after its last one (20-1, 20-2) to be inserted there."""
+    first, count = place
+    last = first + count - 1
+    return [str(first + n) if n < count else f"{last}-{n - count + 1}" for n in range(section.pages)]
 
 
 def build_binder(
@@ -242,11 +321,15 @@ def build_binder(
         if progress is not None:
             progress(done, total, jobs[index][0].title)
 
-    outcomes = lay_out_parts([job for _s, job in jobs], cache=print_cache(), on_done=part_done)
+    outcomes = lay_out_parts(share_fonts([job for _s, job in jobs]), cache=print_cache(), on_done=part_done)
     for (section, _job), outcome in zip(jobs, outcomes):
         section.pages += outcome.laid_out.pages
 
     scope = LedgerScope(division, start, end)
+    places, binder_total = manifest.places()
+    # Only what changed, with the pages of the last whole binder known: the changed
+    # pages take the numbers of the pages they replace, after a list of which to swap.
+    swapping = only_changed and binder_total > 0 and all(s.key in places for s in included)
     cover_job = prepare_print(
         "print/binder_cover.html",
         title=_("网格工作台账（迎检包）"),
@@ -257,43 +340,68 @@ def build_binder(
         chiefs=grid_chiefs(division, start, end),
         printed_on=local_today(),
     )
-    cover = lay_out(cover_job)
-    # The contents' own length moves every section: lay it out until it stops changing.
-    toc_pages, toc, toc_job = 1, None, None
-    for _attempt in range(4):
-        page = cover.pages + toc_pages + 1
+    if swapping:
         for section in included:
-            section.start_page = page
-            page += section.pages
+            section.start_page = places[section.key][0]
+            section.replaces = replacement_labels(section, places[section.key])
+            section.old_pages = places[section.key][1]
         toc_job = prepare_print(
-            "print/binder_toc.html",
-            title=_("目录"),
+            "print/binder_swap.html",
+            title=_("换页清单"),
             numbered=False,
-            sections=sections,
-            only_changed=only_changed,
+            sections=included,
             division=division,
             period=scope.period_label,
+            binder_total=binder_total,
         )
-        toc = lay_out(toc_job)
-        if toc.pages == toc_pages:
-            break
-        toc_pages = toc.pages
+        front = [lay_out(toc_job)]
+    else:
+        cover = lay_out(cover_job)
+        # The contents' own length moves every section: lay it out until it stops changing.
+        toc_pages, toc, toc_job = 1, None, None
+        for _attempt in range(4):
+            page = cover.pages + toc_pages + 1
+            for section in included:
+                section.start_page = page
+                page += section.pages
+            toc_job = prepare_print(
+                "print/binder_toc.html",
+                title=_("目录"),
+                numbered=False,
+                sections=sections,
+                only_changed=only_changed,
+                division=division,
+                period=scope.period_label,
+            )
+            toc = lay_out(toc_job)
+            if toc.pages == toc_pages:
+                break
+            toc_pages = toc.pages
+        front = [cover, toc]
     done += 1
     if progress is not None:
         progress(done, total, _("封面和目录"))
 
     printed_at = to_local(utcnow())
+    labels = None
+    if swapping:
+        list_pages = front[0].pages
+        pattern = _("第 {page} 页 / 共 {pages} 页")
+        labels = [_("换页清单 第 %(n)d 页", n=n) for n in range(1, list_pages + 1)]
+        labels += [pattern.format(page=label, pages=binder_total) for s in included for label in s.replaces]
     pdf, pages = join_and_number(
-        [cover.pdf, toc.pdf, *(o.laid_out.pdf for o in outcomes)],
+        [*(part.pdf for part in front), *(o.laid_out.pdf for o in outcomes)],
         cover_job.title,
         printed_at,
         printed_by(user),
+        page_labels=labels,
     )
-    manifest.remember(sections)
+    manifest.remember(sections, total=None if only_changed else pages)
     done += 1
     if progress is not None:
         progress(done, total, _("装订"))
-    glyphs = [g for job in [cover_job, toc_job, *(j for _s, j in jobs)] for g in job_missing_glyphs(job)]
+    front_jobs = [toc_job] if swapping else [cover_job, toc_job]
+    glyphs = [g for job in [*front_jobs, *(j for _s, j in jobs)] for g in job_missing_glyphs(job)]
     reused = sum(1 for o in outcomes if o.cached)
     return BinderResult(
         pdf,

@@ -69,6 +69,11 @@ class GridStatistics:
         return self.counts.get(key, 0)
 
 
+def grid_statistics(scope: LedgerScope) -> list[GridStatistics]:
+    """Form 1's counts per grid, for the binder's basics (the same numbers as form 1)."""
+    return _statistics(scope)
+
+
 def _statistics(scope: LedgerScope) -> list[GridStatistics]:
     """One row per grid: counts from the registers (a few GROUP BY queries in all)."""
     grids = _grids(scope)

@@ -25,7 +25,15 @@ from app.core.timeutil import to_local, utcnow
 from app.core.xlsx import Column as XlsxColumn
 from app.core.xlsx import write_table
 from app.org.models import Division
-from app.printing.pdf import PrintJob, PrintResult, job_missing_glyphs, lay_out, prepare_print, printed_by
+from app.printing.pdf import (
+    PrintJob,
+    PrintResult,
+    job_missing_glyphs,
+    lay_out,
+    prepare_print,
+    printed_by,
+    share_fonts,
+)
 
 
 @dataclass(frozen=True)
@@ -203,7 +211,7 @@ def ledger_pdf(ledger: Ledger, scope: LedgerScope, blank: bool = False) -> tuple
     if len(jobs) == 1:
         laid_out = lay_out(jobs[0])
         return PrintResult(laid_out.pdf, laid_out.pages, glyphs), count
-    parts = lay_out_parts(jobs)
+    parts = lay_out_parts(share_fonts(jobs))
     printed_at = to_local(utcnow())
     pdf, pages = join_and_number([part.laid_out.pdf for part in parts], jobs[0].title, printed_at, printed_by())
     return PrintResult(pdf, pages, glyphs), count

@@ -10,8 +10,9 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 from sqlalchemy import func, select
 
-from app.core.timeutil import utcnow
+from app.core.timeutil import local_today, utcnow
 from app.extensions import db
+from app.org.models import Division
 from app.printing.manual_models import ManualPage, ManualPageVersion
 from app.printing.pdf import PrintJob, PrintResult, job_missing_glyphs, lay_out, prepare_print
 
@@ -125,15 +126,25 @@ def save_page(page: ManualPage, title: str, body: str, user) -> bool:
     return True
 
 
-def manual_job(pages: list[ManualPage], numbered: bool = True) -> PrintJob:
-    """The pages as one A4 document: each page starts on a new sheet with its title."""
+def manual_job(pages: list[ManualPage], numbered: bool = True, standalone: bool = False) -> PrintJob:
+    """The pages as one A4 document: each page starts on a new sheet with its title.
+    `standalone` (the manual printed on its own): a cover and a contents page with each
+    page's number first; in the binder, the binder's cover and contents serve."""
     rendered = [(page, render_markdown(page.body)) for page in pages]
+    county = db.session.scalar(select(Division).where(Division.parent_id.is_(None)).order_by(Division.id))
     return prepare_print(
-        "print/manual.html", title=_("网格化管理服务工作手册"), confidential=True, numbered=numbered, pages=rendered
+        "print/manual.html",
+        title=_("网格化管理服务工作手册"),
+        confidential=True,
+        numbered=numbered,
+        pages=rendered,
+        standalone=standalone,
+        county=county,
+        printed_on=local_today(),
     )
 
 
 def manual_pdf(pages: list[ManualPage]) -> PrintResult:
-    job = manual_job(pages)
+    job = manual_job(pages, standalone=True)
     laid_out = lay_out(job)
     return PrintResult(laid_out.pdf, laid_out.pages, job_missing_glyphs(job))

@@ -174,8 +174,9 @@ def test_anonymous_users_may_do_nothing(app):
 # --- Pages refused as a whole --------------------------------------------------------
 
 # Pages for everyone: the public site and API, files, signing in, setup, the language
-# switch, the health check, and the phone's web app manifest and service worker (the
-# browser fetches them itself; the manifest without cookies).
+# switch, the health check, the phone's web app manifest and service worker (the
+# browser fetches them itself; the manifest without cookies), and the fonts of rare
+# characters.
 NO_SIGN_IN = {
     "static",
     "auth.login",
@@ -184,6 +185,7 @@ NO_SIGN_IN = {
     "home.health",
     "pwa.manifest",
     "pwa.service_worker",
+    "rare_font",  # a font cut to a page's rare characters: public pages need it too
 }
 PUBLIC_PREFIXES = ("/public/", "/open311/")
 # Asked for by a page's script, never opened as a page: 401 signed out.

@@ -51,6 +51,7 @@ ALIASES = {
 # Arguments that name no record of the county's registers.
 NOT_RECORDS = {
     "kept_id",
+    "filename",  # a font cut to a page's rare characters (app/core/rare_chars.py)
     "group",
     "token",
     "slug",

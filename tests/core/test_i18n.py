@@ -26,6 +26,7 @@ DATA_MODULES = {
     "app/core/engine_move.py": "bilingual console output of flask copy-to-postgresql",
     "app/core/serving.py": "bilingual console output of flask serve and flask worker",
     "app/demo/population.py": "demo household addresses (records, not UI)",
+    "app/demo/rosters.py": "the demo rosters' day note (records, not UI)",
     "app/demo/scale_tree.py": "county-scale demo place names (records, not UI)",
     "app/demo/scale_county.py": "county-scale demo names and addresses (records, not UI)",
     "app/demo/matters.py": "demo matters' descriptions and notes (records, not UI)",

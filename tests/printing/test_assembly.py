@@ -102,11 +102,27 @@ def test_unchanged_sections_are_reused_and_only_changes_can_be_printed(app, worl
     assert [s.key for s in changed.included] == ["matters"]
     text = squeezed(changed.pdf)
     assert "路灯不亮需维修" in text and "井盖缺失需更换" in text
-    assert "未变化" in text and "网格长工作职责" not in text  # the manual is listed, not printed
+    assert "网格长工作职责" not in text  # the manual has not changed: not printed
     assert changed.pages < first.pages
+    # The changed pages carry the numbers of the binder pages they replace, after a
+    # list saying which pages to take out.
+    matters = next(s for s in first.sections if s.key == "matters")
+    replaced = _page_texts(changed.pdf)
+    assert "换页清单" in replaced[0] and "本期办结事项" in replaced[0]
+    assert f"第{matters.start_page}页" in replaced[0]
+    assert f"第{matters.start_page}页/共{first.pages}页" in replaced[1]
 
     nothing = build_binder(world.grid_a, START, END, world.users["worker_a"], only_changed=True)
-    assert nothing.included == [] and "未变化" in squeezed(nothing.pdf)
+    assert nothing.included == [] and "换页清单" in squeezed(nothing.pdf)
+
+
+def test_a_grown_section_numbers_its_extra_pages_after_its_last(app, world):
+    from app.printing.binder import BinderSection, replacement_labels
+
+    grown = BinderSection("matters", "本期办结事项", 3, pages=3)
+    assert replacement_labels(grown, [30, 1]) == ["30", "30-1", "30-2"]
+    shrunk = BinderSection("matters", "本期办结事项", 1, pages=1)
+    assert replacement_labels(shrunk, [28, 3]) == ["28"]
 
 
 def test_old_binders_and_unused_cached_parts_are_pruned(app):

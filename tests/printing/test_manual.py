@@ -3,6 +3,7 @@ by county administrators with version history, sanitised, printed as a PDF. The 
 form is filled and sent as rendered (tests/web.py)."""
 
 import io
+import re
 
 from pypdf import PdfReader
 from sqlalchemy import select
@@ -166,9 +167,19 @@ def test_manual_pdf_has_every_page_titled_and_numbered(app, client_as):
 
 
 def test_manual_pdf_function_starts_each_page_on_a_new_sheet(app):
-    pages = manual.ordered_pages()[:2]
-    result = manual.manual_pdf(pages)
-    reader = PdfReader(io.BytesIO(result.pdf))
-    first, second = ("".join(p.extract_text().split()) for p in reader.pages[:2])
+    """A cover, a contents page whose numbers are the pages' own, then each page on
+    its own sheet."""
+    pages = manual.ordered_pages()[:3]
+    with app.test_request_context():
+        result = manual.manual_pdf(pages)
+    texts = ["".join(p.extract_text().split()) for p in PdfReader(io.BytesIO(result.pdf)).pages]
+    assert "网格化管理服务工作手册" in texts[0] and "印制日期" in texts[0]
+    assert "目录" in texts[1]
+    for page in pages:
+        # The first sheet after the contents that carries the page's title is its own.
+        number = next(n for n, text in enumerate(texts, 1) if n > 2 and page.title in text)
+        # The contents give the page number the footer prints on that page.
+        assert re.search(rf"{re.escape(page.title)}\.*{number}(?!\d)", texts[1]), (page.title, number, texts[1])
+    first, second = texts[2], texts[3]
     assert pages[0].title in first and pages[1].title not in first
     assert pages[1].title in second
