@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import distinct, func, or_, select
+from sqlalchemy import case, distinct, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from app.core.masking import mask_phone
@@ -195,6 +195,14 @@ class GridScope:
         return getattr(profile, f"boundary_{side}", "") if profile else ""
 
 
+def _role_rank():
+    """Posts in the order of the poster (the grid chief first, the 片警 after the grid's
+    own staff), not the alphabetical order of their codes."""
+    from app.printing.publicity import ROLE_ORDER
+
+    return case({role.value: rank for rank, role in enumerate(ROLE_ORDER)}, value=StaffAssignment.role, else_=99)
+
+
 def _assignments(scope: LedgerScope, include_unit: bool = False) -> list[StaffAssignment]:
     """Staff assignments in the scope's grids (and the station itself) during the period."""
     where = StaffAssignment.division_id.in_(scope.grid_ids())
@@ -206,7 +214,7 @@ def _assignments(scope: LedgerScope, include_unit: bool = False) -> list[StaffAs
             .where(where, _period_overlaps(StaffAssignment.start_date, StaffAssignment.end_date, scope))
             .options(selectinload(StaffAssignment.staff), selectinload(StaffAssignment.division))
             .join(Division, Division.id == StaffAssignment.division_id)
-            .order_by(Division.code, StaffAssignment.role, StaffAssignment.start_date, StaffAssignment.id)
+            .order_by(Division.code, _role_rank(), StaffAssignment.start_date, StaffAssignment.id)
         )
     )
 

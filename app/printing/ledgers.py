@@ -131,8 +131,9 @@ MOST_BLANK_ROWS = 48
 
 # Rows per part of a long ledger: about five pages of wrapped rows. Smaller parts lay
 # out faster (WeasyPrint's table layout grows faster than its rows) and keep each worker
-# small; each part may end on a partly filled page (bench/print_bench.py).
-ROWS_PER_PART = 60
+# small; each part may end on a partly filled page (bench/print_bench.py: 50 keeps the
+# county's form 6 under 400 MB, 60 went 13 MB over once it had twelve columns).
+ROWS_PER_PART = 50
 
 
 def ledger_jobs(

@@ -12,18 +12,22 @@ from dataclasses import dataclass, field
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from app.auth import audit
 from app.auth.decorators import require
 from app.auth.roles import Permission
+from app.core.identity import age_on
 from app.core.rendering import pdf_download
 from app.core.scoping import get_visible_or_404
 from app.core.timeutil import local_today
 from app.extensions import db
 from app.printing.pdf import render_pdf
 from app.printing.views import print_detail, print_summary
-from app.registry.people.models import Household
+from app.registry.people.models import Household, HouseholdMember, Resident
 from app.visits import bp, schedule, services
 from app.visits.forms import EntryCommonForm, type_choices
 from app.visits.models import Visit
@@ -118,6 +122,7 @@ def back_entry(division_id: int):
         rows = [EntryRow(s) for s in schedule.due_for_route(grid_households(grid), local_today(), within)]
         return render_template(
             "visits/entry.html",
+            visit_form_kinds=VISIT_FORMS,
             grid=grid,
             form=form,
             rows=rows,
@@ -146,6 +151,7 @@ def back_entry(division_id: int):
         return redirect(url_for("visits.back_entry", division_id=grid.id, days=within or 0), code=303)
     return render_template(
         "visits/entry.html",
+        visit_form_kinds=VISIT_FORMS,
         grid=grid,
         form=form,
         rows=rows,
@@ -219,3 +225,72 @@ def route_sheet(division_id: int):
     detail = print_detail(title, grid.full_name, len(found), result)
     audit.record_now("printed", summary=print_summary(detail), detail=detail)
     return pdf_download(result.pdf, f"{_('走访路线单')}-{grid.name}")
+
+
+# --- The manual's forms at the door (002 篇四, 004) ----------------------------------------
+
+VISIT_FORMS = {
+    "survey": _l("入户调查表"),
+    "verify": _l("入户核实表"),
+    "collect": _l("网格员信息采集一张表"),
+}
+
+
+@bp.route("/grids/<int:division_id>/visit-forms")
+@login_required
+def visit_form_choice(division_id: int):
+    """Which form to print: each kind blank or filled in for the households due."""
+    grid = visible_grid_or_404(division_id)
+    return render_template(
+        "visits/visit_forms_choice.html", grid=grid, kinds=VISIT_FORMS, choices=WITHIN_CHOICES, within=_within()
+    )
+
+
+@bp.route("/grids/<int:division_id>/visit-forms.pdf")
+@login_required
+def visit_forms(division_id: int):
+    """The forms filled at the door, one household a page: the 入户调查表 of its visit
+    class, the 入户核实表 (what the register holds, to tick or correct) or the 信息采集
+    一张表 (人、地、事、物、组织). Pre-filled for the route sheet's households in its
+    walking order (so the back-entry screen takes them back in the same order), or
+    `blank=1`: one empty form of each visit class to copy. Numbers masked; audited as a
+    print."""
+    grid = visible_grid_or_404(division_id)
+    kind = request.args.get("form", "survey")
+    if kind not in VISIT_FORMS:
+        kind = "survey"
+    blank = request.args.get("blank") == "1"
+    within = _within()
+    today = local_today()
+    from app.registry.settings.visit_classes import visit_classes
+
+    if blank:
+        # One empty sheet a class for the survey (its questions differ); one for the others.
+        sheets = [(None, info) for info in (visit_classes() if kind == "survey" else visit_classes()[:1])]
+    else:
+        found = schedule.due_for_route(grid_households(grid), today, within)
+        sheets = [(status.household, status.class_info) for status in found]
+        # Members, their tags: loaded together, not household by household.
+        db.session.scalars(
+            select(Household)
+            .where(Household.id.in_([household.id for household, _info in sheets]))
+            .options(
+                selectinload(Household.memberships).selectinload(HouseholdMember.resident).selectinload(Resident.tags)
+            )
+        ).all()
+    title = str(VISIT_FORMS[kind])
+    result = render_pdf(
+        "visits/visit_forms.html",
+        title=title,
+        page_size="A4",
+        kind=kind,
+        grid=grid,
+        sheets=sheets,
+        blank=blank,
+        today=today,
+        worker=current_user.display_name,
+        age_on=age_on,
+    )
+    detail = print_detail(title, grid.full_name, 0 if blank else len(sheets), result)
+    audit.record_now("printed", summary=print_summary(detail), detail=detail)
+    return pdf_download(result.pdf, f"{title}-{grid.name}")

@@ -59,7 +59,7 @@ def font_files(pdf: bytes) -> list[tuple[str, int]]:
 
 
 def test_a_ledger_in_parts_carries_each_font_once(app, world, monkeypatch):
-    ledger = long_ledger(150)  # three parts of 60 rows
+    ledger = long_ledger(150)  # three parts of ROWS_PER_PART (50) rows
     scope = ledgers.LedgerScope(world.grid_a, date(2026, 1, 1), date(2026, 12, 31))
     with app.test_request_context():
         result, count = ledgers.ledger_pdf(ledger, scope)

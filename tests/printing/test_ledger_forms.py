@@ -128,6 +128,23 @@ def test_staff_duties_with_masked_phones(client_as, world):
     assert {"员工chief_a", "员工worker_a", "138****0000"} <= cells and "员工worker_b" not in cells
 
 
+def test_staff_duties_list_the_grid_chief_first_and_the_beat_police_after(client_as, world):
+    from app.org.models import StaffAssignment, StaffMember, StaffRole
+    from tests.factories import START
+
+    with write_transactions():
+        police = StaffMember(home_division=world.community_a, name="片警老李", phone="13800000001")
+        db.session.add(police)
+        db.session.add(
+            StaffAssignment(staff=police, division=world.grid_a, role=StaffRole.BEAT_POLICE.value, start_date=START)
+        )
+        db.session.commit()
+    rows = _xlsx_rows(client_as("worker_a"), world, 3)
+    header = rows[1]
+    posts = [row[header.index("职务")] for row in rows[2:] if row and row[0]]
+    assert posts.index("网格长") < posts.index("专职网格员") < posts.index("片警")
+
+
 def _opinion(world, **changes):
     from app.patrols import services as fieldwork
 

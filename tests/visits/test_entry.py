@@ -17,7 +17,7 @@ from app.registry.people import services as registry
 from app.visits.models import Visit
 from tests.conftest import fresh
 from tests.factories import make_id_number
-from tests.printing.helpers import squeezed
+from tests.printing.helpers import keep_first_page, squeezed
 from tests.web import form_on, press, tick, visible_text
 
 # The route sheet lists what falls due within 14 days and the visits typed here are
@@ -243,3 +243,57 @@ def test_enter_pressed_twice_in_a_row_saves_it_once(world, street, web_as):
     assert again.headers.get("HX-Redirect")
     fresh()
     assert db.session.query(Visit).filter_by(household_id=e2a.id).count() == 1
+
+
+def _visit_forms(web, world, form: str, blank: bool):
+    """入户表 on the grid's due list: the kind and filled-or-blank chosen, as rendered."""
+    page = web.get(f"/visits/grids/{world.grid_a.id}").click(description="入户表")
+    chooser = next(f for k, f in page.forms.items() if isinstance(k, int) and "visit-forms.pdf" in (f.action or ""))
+    chooser["form"] = form
+    chooser["blank"] = "1" if blank else "0"
+    return chooser.submit()
+
+
+@pytest.mark.parametrize(
+    "form, title", [("survey", "入户调查表"), ("verify", "入户核实表"), ("collect", "网格员信息采集一张表")]
+)
+def test_visit_forms_one_household_a_page_in_walking_order(world, street, web_as, form, title):
+    """The same households as the route sheet and the back-entry screen, in the same
+    order, one a page, pre-filled from the register with numbers masked."""
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    response = _visit_forms(web_as("worker_a"), world, form, blank=False)
+    assert response.content_type == "application/pdf"
+    keep_first_page(response.body)
+    pages = ["".join(p.extract_text().split()) for p in PdfReader(BytesIO(response.body)).pages]
+    order = ["A001", "E2A", "E2B", "E10"]
+    assert len(pages) == len(order)
+    for page, number in zip(pages, order):
+        assert title in page and number in page and "户主（被访人）签字" in page
+    assert "张伟" in pages[0] and "139****0000" in "".join(pages) and "13900000000" not in "".join(pages)
+    if form == "survey":
+        assert "入户调查表（" in pages[0] and "生产生活困难和诉求" in pages[0]
+    if form == "verify":
+        assert "核实结果" in pages[0] and "登记信息无误" in pages[0]
+    if form == "collect":
+        assert "安全隐患" in pages[0] and "（组织）" in pages[0]
+    fresh()
+    audit = db.session.query(AuditEvent).filter_by(action="printed").one()
+    assert audit.detail["document"] == title and audit.detail["records"] == 4
+
+
+def test_blank_survey_forms_one_per_visit_class(world, street, web_as):
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    response = _visit_forms(web_as("worker_a"), world, "survey", blank=True)
+    pages = ["".join(p.extract_text().split()) for p in PdfReader(BytesIO(response.body)).pages]
+    assert [next(name for name in ("一类", "二类", "三类") if f"入户调查表（{name}户）" in page) for page in pages] == [
+        "一类",
+        "二类",
+        "三类",
+    ]
+    assert "张伟" not in "".join(pages)
