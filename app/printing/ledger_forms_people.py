@@ -55,6 +55,8 @@ LEDGER_7 = Ledger(
     number=7,
     title=_l("社区重点特殊人员基本信息登记表"),
     key_persons=True,
+    # 9 pt: an ID number ending in X stays on one line in its 38 mm.
+    font_pt=9,
     columns=[
         LedgerColumn(_l("姓名"), 18, lambda k: k.resident.name),
         LedgerColumn(_l("性别"), 12, lambda k: k.resident.sex_label),
