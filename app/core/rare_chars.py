@@ -21,6 +21,7 @@ folder under a name from the characters' hash.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import re
 from dataclasses import dataclass, field
 from functools import cache
@@ -109,7 +110,10 @@ def _folder() -> Path:
 
 def cut_font(path: Path, characters: str, flavor: str | None) -> Path:
     """`path` cut to `characters`, kept in the instance folder (made once)."""
-    digest = hashlib.sha256(f"{path}\n{characters}".encode()).hexdigest()[:20]
+    # Keyed with the secret key: the public URL of a font cut to one character must not
+    # let anyone find out, by hashing each rare character, that some page showed it.
+    key = str(current_app.secret_key or "").encode()
+    digest = hmac.new(key, f"{path}\n{characters}".encode(), hashlib.sha256).hexdigest()[:20]
     target = _folder() / f"rare-{digest}.{flavor or 'ttf'}"
     if not target.exists():
         font = TTFont(str(path), lazy=True, fontNumber=0)
