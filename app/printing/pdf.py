@@ -74,48 +74,47 @@ def font_faces() -> Markup:
     return Markup("\n".join(rules))
 
 
-def stamp_font_face(text: str) -> Markup:
-    """@font-face of a font holding only the characters of `text` (and ASCII), cut from
-    the bundled Regular once and kept in the instance folder: the page stamps of a long
-    print (assembly.join_and_number) then load a few kilobytes instead of 6 MB per part."""
-    from fontTools.subset import Options, Subsetter
-
-    characters = sorted(set(text) | {chr(code) for code in range(0x20, 0x7F)})
-    key = hashlib.sha256("".join(characters).encode()).hexdigest()[:16]
-    target = Path(current_app.instance_path) / "fonts" / f"stamp-{key}.otf"
+def _cut_font(weight: str, characters: list[str], target: Path) -> Path:
+    """The bundled font of `weight` cut to `characters`, saved once at `target`."""
     if not target.exists():
-        font = TTFont(str(font_file("normal")))
+        from fontTools.subset import Options, Subsetter
+
+        target.parent.mkdir(parents=True, exist_ok=True)
+        font = TTFont(str(font_file(weight)))
         subsetter = Subsetter(Options(layout_features=["*"], name_IDs=["*"], notdef_outline=True))
         subsetter.populate(unicodes=[ord(c) for c in characters])
         subsetter.subset(font)
         partial = target.with_suffix(".part")
         font.save(str(partial))
         partial.replace(target)
+    return target
+
+
+def _with_ascii(text) -> list[str]:
+    return sorted(set(text) | {chr(code) for code in range(0x20, 0x7F)})
+
+
+def stamp_font_face(text: str) -> Markup:
+    """@font-face of a font holding only the characters of `text` (and ASCII), cut from
+    the bundled Regular once and kept in the instance folder: the page stamps of a long
+    print (assembly.join_and_number) then load a few kilobytes instead of 6 MB per part."""
+    characters = _with_ascii(text)
+    key = hashlib.sha256("".join(characters).encode()).hexdigest()[:16]
+    target = _cut_font("normal", characters, Path(current_app.instance_path) / "fonts" / f"stamp-{key}.otf")
     return Markup("@font-face { font-family: 'Gridbook Stamp'; src: url('%s'); }" % target.as_uri())
 
 
 def shared_font_faces(characters: set[str]) -> Markup:
     """@font-face rules of the bundled Regular and Bold cut to `characters` (and ASCII):
     one file per weight for all the parts of a print (share_fonts), made once."""
-    from fontTools.subset import Options, Subsetter
-
-    wanted = sorted(set(characters) | {chr(code) for code in range(0x20, 0x7F)})
+    wanted = _with_ascii(characters)
     key = hashlib.sha256("".join(wanted).encode()).hexdigest()[:20]
-    rules = []
-    for weight in ("normal", "bold"):
-        target = Path(current_app.instance_path) / "fonts" / "shared" / f"{key}-{weight}.otf"
-        if not target.exists():
-            target.parent.mkdir(parents=True, exist_ok=True)
-            font = TTFont(str(font_file(weight)))
-            subsetter = Subsetter(Options(layout_features=["*"], name_IDs=["*"], notdef_outline=True))
-            subsetter.populate(unicodes=[ord(c) for c in wanted])
-            subsetter.subset(font)
-            partial = target.with_suffix(".part")
-            font.save(str(partial))
-            partial.replace(target)
-        rules.append(
-            "@font-face { font-family: 'Gridbook CJK'; font-weight: %s; src: url('%s'); }" % (weight, target.as_uri())
-        )
+    folder = Path(current_app.instance_path) / "fonts" / "shared"
+    rules = [
+        "@font-face { font-family: 'Gridbook CJK'; font-weight: %s; src: url('%s'); }"
+        % (weight, _cut_font(weight, wanted, folder / f"{key}-{weight}.otf").as_uri())
+        for weight in ("normal", "bold")
+    ]
     return Markup("\n".join(rules))
 
 
