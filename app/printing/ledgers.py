@@ -171,7 +171,8 @@ def ledger_jobs(
 def _blank_job(ledger: Ledger, scope: LedgerScope, rows: int, numbered: bool = True) -> PrintJob:
     return prepare_print(
         ledger.template,
-        title=f"{ledger.number}. {ledger.title}",
+        # Named apart from the filled form in the page header and the PDF's title.
+        title=_("%(title)s（空白表）", title=f"{ledger.number}. {ledger.title}"),
         ledger=ledger,
         scope=scope,
         rows=[],
