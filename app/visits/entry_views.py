@@ -242,7 +242,12 @@ def visit_form_choice(division_id: int):
     """Which form to print: each kind blank or filled in for the households due."""
     grid = visible_grid_or_404(division_id)
     return render_template(
-        "visits/visit_forms_choice.html", grid=grid, kinds=VISIT_FORMS, choices=WITHIN_CHOICES, within=_within()
+        "visits/visit_forms_choice.html",
+        grid=grid,
+        kinds=VISIT_FORMS,
+        choices=WITHIN_CHOICES,
+        within=_within(),
+        may_edit=current_user.can(Permission.EDIT_REGISTERS),
     )
 
 
