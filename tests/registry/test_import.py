@@ -869,3 +869,27 @@ def test_a_register_changed_during_the_check_is_checked_again_before_writing(app
     assert found == [True]
     assert response.status_int == 200 and "3 证件号码 该证件号码已登记在" in visible_text(response)
     assert db.session.scalar(select(Household).where(Household.household_number == "A100")) is None
+
+
+def test_an_import_that_changes_a_phone_keeps_the_stay_of_a_floating_resident(app, web_as, world):
+    """The import's columns do not hold the arrival date, the reason for staying or the
+    居住证 number: updating someone from a file leaves them as the register has them."""
+    from datetime import date
+
+    from app.core.database import write_transactions
+
+    head = world.residents["a"]
+    with write_transactions():
+        person = db.session.get(Resident, head.id)
+        person.arrival_date, person.stay_reason, person.residence_permit_number = date(2025, 3, 15), "work", "豫居01"
+        db.session.commit()
+    rows = [[world.grid_a.code, "A001", "户主", "张伟", head.id_number, None, "13700009999"]]
+    import_file(web_as("worker_a"), sheet(rows))
+    fresh()
+    person = db.session.get(Resident, head.id)
+    assert person.phone == "13700009999"
+    assert (person.arrival_date, person.stay_reason, person.residence_permit_number) == (
+        date(2025, 3, 15),
+        "work",
+        "豫居01",
+    )

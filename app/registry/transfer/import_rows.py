@@ -614,6 +614,10 @@ class RowCheck:
             current_address=given("current_address", held["current_address"]),
             political_status=given("political_status", held["political_status"]),
             workplace=given("workplace", held["workplace"]),
+            # Not columns of the import: kept as the register holds them.
+            arrival_date=held["arrival_date"],
+            stay_reason=held["stay_reason"],
+            residence_permit_number=held["residence_permit_number"],
             note=given("note", held["note"]),
         )
 

@@ -49,6 +49,10 @@ def resident_export_columns() -> list[Column]:
         Column("registered_address", _("户籍地址"), 28),
         Column("current_address", _("现住地址"), 28),
         Column("workplace", _("工作单位"), 20),
+        # A floating resident's stay (表6); the 居住证 number masked like any ID number.
+        Column("arrival_date", _("来本地日期"), 12, "date"),
+        Column(lambda r: r.stay_reason_label, _("暂住事由"), 10),
+        Column("residence_permit_number", _("居住证号码"), 20),
         Column(lambda r: _("、").join(t.name for t in r.tags), _("关爱标签"), 16),
         Column(lambda r: r.status_label, _("状态"), 8),
     ]
