@@ -95,7 +95,7 @@ LEDGER_6 = Ledger(
             lambda row: row.resident.arrival_date.isoformat() if row.resident.arrival_date else "",
         ),
         LedgerColumn(_l("暂住事由"), 16, lambda row: row.resident.stay_reason_label),
-        LedgerColumn(_l("居住证号码"), 26, lambda row: row.resident.residence_permit_number),
+        LedgerColumn(_l("居住证号码"), 26, lambda row: row.resident.masked_permit),
         LedgerColumn(_l("工作单位"), 16, lambda row: row.resident.workplace),
         LedgerColumn(_l("房东"), 16, lambda row: row.landlord),
         LedgerColumn(_l("联系电话"), 24, lambda row: row.resident.masked_phone),

@@ -178,3 +178,29 @@ def test_form_8_prints_the_resettlement_and_form_11_the_age_and_guardian(client_
     assert "年龄" in text and "监护人" in text and "张父" in text
     # 张伟 (born 1970-03-12) was 56 at the follow-up on 2026-10-09.
     assert "56" in text
+
+
+def test_a_permit_number_that_is_the_id_number_is_never_shown_whole(web_as, client_as, world):
+    """A 居住证 number is often the holder's ID number: masked on the resident's page,
+    asked anew (not shown) on the edit page and kept when left empty, masked on form 6."""
+    resident = world.residents["a"]
+    web = web_as("station_a")  # may reveal numbers — but only through the audited 显示完整
+    form = form_on(web.get(f"/residents/{resident.id}/edit"))
+    choose(form, "population_type", "流动人口")
+    form["residence_permit_number"] = resident.id_number
+    assert press(form, "保存").status_int == 303
+    masked = resident.id_number[:6] + "********" + resident.id_number[-4:]
+    page = web.get(f"/residents/{resident.id}")
+    assert resident.id_number not in page.text and masked in visible_text(page)
+    changes = web.get("/population-changes/")  # the corrections feed: before and after
+    assert "居住证号码" in visible_text(changes) and resident.id_number not in changes.text
+    edit = web.get(f"/residents/{resident.id}/edit")
+    assert resident.id_number not in edit.text and form_on(edit)["residence_permit_number"].value == ""
+    form = form_on(edit)
+    form["workplace"] = "县农机站"
+    assert press(form, "保存").status_int == 303
+    fresh()
+    from app.registry.people.models import Resident
+
+    assert db.session.get(Resident, resident.id).residence_permit_number == resident.id_number
+    assert resident.id_number not in _text(client_as("station_a"), world, 6)

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from app.core.identity import id_type_choices
-from app.core.masking import mask_id_number, mask_phone
+from app.core.masking import mask_id_number, mask_numbers, mask_phone
 from app.core.scoping import scoped_select
 from app.extensions import db
 from app.org.models import Division
@@ -66,6 +66,8 @@ def _shown(key: str, value, grid_names: dict[int, str]) -> str:
         return mask_id_number(value)
     if key == "phone":
         return mask_phone(value)
+    if key == "residence_permit_number":  # often the ID number itself
+        return mask_numbers(str(value))
     if key == "id_type":
         return dict(id_type_choices()).get(value, value)
     if key in CODED_FIELDS:

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.core.masking import mask_id_number, mask_phone
+from app.core.masking import mask_id_number, mask_numbers, mask_phone
 from app.core.timeutil import utcnow
 from app.extensions import db
 from app.registry.people import reference
@@ -149,6 +149,12 @@ class Resident(db.Model):
             return IdType(self.id_type).label
         except ValueError:
             return self.id_type
+
+    @property
+    def masked_permit(self) -> str:
+        """The 居住证 number with any ID or mobile number in it masked (it is often the
+        holder's ID number)."""
+        return mask_numbers(self.residence_permit_number or "")
 
     @property
     def stay_reason_label(self) -> str:

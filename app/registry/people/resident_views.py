@@ -213,6 +213,7 @@ def edit_resident(resident_id: int):
         # Left empty: kept as registered (the page never showed them).
         values.id_number = values.id_number or resident.id_number or ""
         values.phone = values.phone or resident.phone or ""
+        values.residence_permit_number = values.residence_permit_number or resident.residence_permit_number or ""
         if values.birth_date is None and values.id_number == resident.id_number:
             values.birth_date = resident.birth_date
         with saving(form) as saved:
@@ -229,7 +230,10 @@ def _ask_for_numbers_anew(form: ResidentForm, resident: Resident) -> None:
     beside them, and are kept when left empty. Correcting one means typing it whole."""
     if request.method == "GET":
         form.id_number.data, form.phone.data, form.birth_date.data = "", "", None
+        # A 居住证 number is often the ID number itself.
+        form.residence_permit_number.data = ""
     keep = _("不修改请留空；更正时请输入完整的新值。")
+    form.residence_permit_number.description = _("当前：%(value)s。", value=resident.masked_permit or "—") + keep
     form.id_number.description = _("当前：%(value)s。", value=resident.masked_id or "—") + keep
     form.phone.description = _("当前：%(value)s。", value=resident.masked_phone or "—") + keep
     form.birth_date.description = _("当前：%(value)s。", value=_birth_year_text(resident)) + _(

@@ -52,7 +52,7 @@ def resident_export_columns() -> list[Column]:
         # A floating resident's stay (表6); the 居住证 number masked like any ID number.
         Column("arrival_date", _("来本地日期"), 12, "date"),
         Column(lambda r: r.stay_reason_label, _("暂住事由"), 10),
-        Column("residence_permit_number", _("居住证号码"), 20),
+        Column(lambda r: r.masked_permit, _("居住证号码"), 20),
         Column(lambda r: _("、").join(t.name for t in r.tags), _("关爱标签"), 16),
         Column(lambda r: r.status_label, _("状态"), 8),
     ]
