@@ -22,6 +22,7 @@ from app.registry.organisations import group_views  # noqa: E402
 from app.registry.organisations import views as organisation_views  # noqa: E402
 from app.registry.people import (  # noqa: E402
     change_views,
+    emergency_views,
     household_views,
     locating,
     reference,
