@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import io
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from weasyprint import HTML
+from weasyprint.document import Document
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher
 
@@ -55,30 +58,13 @@ class LaidOut:
     pages: int
 
 
-def page_count(job: PrintJob) -> int:
-    """How many pages the job lays out to, without writing the PDF (the blank forms'
-    rows are sized by this: app/printing/ledgers.blank_row_count)."""
+@contextmanager
+def _rendered(job: PrintJob) -> Iterator[Document]:
+    """The job laid out by WeasyPrint, its font copies removed afterwards."""
     fetcher = LocalOnlyFetcher([Path(root) for root in job.allowed_roots])
     font_config = FontConfiguration()
     try:
-        document = HTML(string=job.html, base_url=job.base_url, url_fetcher=fetcher).render(font_config=font_config)
-        return len(document.pages)
-    finally:
-        folder = getattr(font_config, "_folder", None)
-        if folder is not None:
-            shutil.rmtree(folder, ignore_errors=True)
-
-
-def lay_out(job: PrintJob) -> LaidOut:
-    """WeasyPrint's layout and PDF output: the slow part (~0.1 s a table page).
-    Needs no application context."""
-    fetcher = LocalOnlyFetcher([Path(root) for root in job.allowed_roots])
-    font_config = FontConfiguration()
-    try:
-        document = HTML(string=job.html, base_url=job.base_url, url_fetcher=fetcher).render(font_config=font_config)
-        out = io.BytesIO()
-        document.write_pdf(out, full_fonts=job.full_fonts)
-        return LaidOut(out.getvalue(), len(document.pages))
+        yield HTML(string=job.html, base_url=job.base_url, url_fetcher=fetcher).render(font_config=font_config)
     finally:
         # WeasyPrint copies each @font-face's font (12 MB of CJK here) into a temporary
         # folder that only the FontConfiguration's finaliser removes. Held in a
@@ -87,3 +73,19 @@ def lay_out(job: PrintJob) -> LaidOut:
         folder = getattr(font_config, "_folder", None)
         if folder is not None:
             shutil.rmtree(folder, ignore_errors=True)
+
+
+def page_count(job: PrintJob) -> int:
+    """How many pages the job lays out to, without writing the PDF (the blank forms'
+    rows are sized by this: app/printing/ledgers.blank_row_count)."""
+    with _rendered(job) as document:
+        return len(document.pages)
+
+
+def lay_out(job: PrintJob) -> LaidOut:
+    """WeasyPrint's layout and PDF output: the slow part (~0.1 s a table page).
+    Needs no application context."""
+    with _rendered(job) as document:
+        out = io.BytesIO()
+        document.write_pdf(out, full_fonts=job.full_fonts)
+        return LaidOut(out.getvalue(), len(document.pages))

@@ -40,6 +40,7 @@ from app.supervision.meetings import HOLDING_LEVELS, MEETING_KINDS
 from app.supervision.models import Meeting, Training
 
 Progress = Callable[[int, int, str], None]
+
 MATTERS_PER_PART = 40
 
 
@@ -330,16 +331,7 @@ def build_binder(
     # Only what changed, with the pages of the last whole binder known: the changed
     # pages take the numbers of the pages they replace, after a list of which to swap.
     swapping = only_changed and binder_total > 0 and all(s.key in places for s in included)
-    cover_job = prepare_print(
-        "print/binder_cover.html",
-        title=_("网格工作台账（迎检包）"),
-        numbered=False,
-        division=division,
-        names=_names(division),
-        period=scope.period_label,
-        chiefs=grid_chiefs(division, start, end),
-        printed_on=local_today(),
-    )
+    binder_title = _("网格工作台账（迎检包）")
     if swapping:
         for section in included:
             section.start_page = places[section.key][0]
@@ -354,8 +346,18 @@ def build_binder(
             period=scope.period_label,
             binder_total=binder_total,
         )
-        front = [lay_out(toc_job)]
+        front, front_jobs = [lay_out(toc_job)], [toc_job]
     else:
+        cover_job = prepare_print(
+            "print/binder_cover.html",
+            title=binder_title,
+            numbered=False,
+            division=division,
+            names=_names(division),
+            period=scope.period_label,
+            chiefs=grid_chiefs(division, start, end),
+            printed_on=local_today(),
+        )
         cover = lay_out(cover_job)
         # The contents' own length moves every section: lay it out until it stops changing.
         toc_pages, toc, toc_job = 1, None, None
@@ -377,7 +379,7 @@ def build_binder(
             if toc.pages == toc_pages:
                 break
             toc_pages = toc.pages
-        front = [cover, toc]
+        front, front_jobs = [cover, toc], [cover_job, toc_job]
     done += 1
     if progress is not None:
         progress(done, total, _("封面和目录"))
@@ -391,7 +393,7 @@ def build_binder(
         labels += [pattern.format(page=label, pages=binder_total) for s in included for label in s.replaces]
     pdf, pages = join_and_number(
         [*(part.pdf for part in front), *(o.laid_out.pdf for o in outcomes)],
-        cover_job.title,
+        binder_title,
         printed_at,
         printed_by(user),
         page_labels=labels,
@@ -400,7 +402,6 @@ def build_binder(
     done += 1
     if progress is not None:
         progress(done, total, _("装订"))
-    front_jobs = [toc_job] if swapping else [cover_job, toc_job]
     glyphs = [g for job in [*front_jobs, *(j for _s, j in jobs)] for g in job_missing_glyphs(job)]
     reused = sum(1 for o in outcomes if o.cached)
     return BinderResult(

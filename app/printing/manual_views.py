@@ -14,7 +14,7 @@ from app.core.rendering import pdf_download
 from app.extensions import db
 from app.printing import bp, manual
 from app.printing.forms import ManualPageForm
-from app.printing.views import print_detail, print_summary
+from app.printing.views import audit_print
 
 
 def _page_or_404(slug: str):
@@ -37,8 +37,7 @@ def manual_print():
     """The whole manual as a PDF, one sheet break per page."""
     pages = manual.ordered_pages()
     result = manual.manual_pdf(pages)
-    detail = print_detail(_("工作手册"), _("全县"), len(pages), result)
-    audit.record_now("printed", summary=print_summary(detail), detail=detail)
+    audit_print(_("工作手册"), _("全县"), len(pages), result)
     return pdf_download(result.pdf, _("工作手册"))
 
 

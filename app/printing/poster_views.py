@@ -25,7 +25,7 @@ from app.printing import (
     publicity,
     roster_models,  # noqa: F401  (the models, for Alembic and the app)
 )
-from app.printing.views import print_detail, print_summary
+from app.printing.views import audit_print
 
 
 def _pdf_response(pdf: bytes, name: str):
@@ -61,8 +61,7 @@ def grid_poster(division_id: int):
     if not grid.is_grid:
         abort(404)
     result, count = publicity.poster_pdf(grid)
-    detail = print_detail(_("上岗公示"), grid.full_name, count, result)
-    audit.record_now("printed", summary=print_summary(detail), detail=detail)
+    audit_print(_("上岗公示"), grid.full_name, count, result)
     return _pdf_response(result.pdf, _("上岗公示-%(grid)s", grid=grid.name))
 
 
@@ -166,6 +165,5 @@ def roster_pdf(division_id: int):
     if roster is None or roster.is_empty:
         abort(404)
     result = publicity.roster_pdf(roster)
-    detail = print_detail(_("值班表"), publicity.roster_title(roster), len(roster.shifts), result)
-    audit.record_now("printed", summary=print_summary(detail), detail=detail)
+    audit_print(_("值班表"), publicity.roster_title(roster), len(roster.shifts), result)
     return _pdf_response(result.pdf, _("值班表-%(community)s", community=community.name))

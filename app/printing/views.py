@@ -42,6 +42,12 @@ def print_detail(document: str, scope_label: str, records: int, result: PrintRes
     return detail
 
 
+def audit_print(document: str, scope_label: str, records: int, result: PrintResult | None = None) -> None:
+    """Record a print in the audit log now (print_detail, print_summary)."""
+    detail = print_detail(document, scope_label, records, result)
+    audit.record_now("printed", summary=print_summary(detail), detail=detail)
+
+
 def print_summary(detail: dict) -> str:
     return _(
         "%(document)s · %(scope)s · %(n)d 条", document=detail["document"], scope=detail["scope"], n=detail["records"]
@@ -95,5 +101,4 @@ def _output(ledger, scope: LedgerScope, output: str):
 
 
 def _audit_now(document: str, scope: LedgerScope, count: int, result, output: str) -> None:
-    detail = print_detail(f"{document} ({output})", f"{scope.division.full_name} {scope.period_label}", count, result)
-    audit.record_now("printed", summary=print_summary(detail), detail=detail)
+    audit_print(f"{document} ({output})", f"{scope.division.full_name} {scope.period_label}", count, result)

@@ -17,7 +17,6 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from app.auth import audit
 from app.auth.decorators import require
 from app.auth.roles import Permission
 from app.core.identity import age_on
@@ -26,7 +25,7 @@ from app.core.scoping import get_visible_or_404
 from app.core.timeutil import local_today
 from app.extensions import db
 from app.printing.pdf import render_pdf
-from app.printing.views import print_detail, print_summary
+from app.printing.views import audit_print
 from app.registry.people.models import Household, HouseholdMember, Resident
 from app.visits import bp, schedule, services
 from app.visits.forms import EntryCommonForm, type_choices
@@ -222,8 +221,7 @@ def route_sheet(division_id: int):
         worker=current_user.display_name,
         count=len(found),
     )
-    detail = print_detail(title, grid.full_name, len(found), result)
-    audit.record_now("printed", summary=print_summary(detail), detail=detail)
+    audit_print(title, grid.full_name, len(found), result)
     return pdf_download(result.pdf, f"{_('走访路线单')}-{grid.name}")
 
 
@@ -296,6 +294,5 @@ def visit_forms(division_id: int):
         worker=current_user.display_name,
         age_on=age_on,
     )
-    detail = print_detail(title, grid.full_name, 0 if blank else len(sheets), result)
-    audit.record_now("printed", summary=print_summary(detail), detail=detail)
+    audit_print(title, grid.full_name, 0 if blank else len(sheets), result)
     return pdf_download(result.pdf, f"{title}-{grid.name}")

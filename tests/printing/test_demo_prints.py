@@ -7,7 +7,6 @@ import io
 import subprocess
 
 import pytest
-from PIL import Image
 from pypdf import PdfReader
 from sqlalchemy import select
 
@@ -20,6 +19,7 @@ from app.org.models import Division
 from app.printing.ledgers import all_ledgers
 from tests.conftest import login
 from tests.printing.helpers import keep_first_page, page_png
+from tests.printing.test_poster import decode_qr
 
 pytestmark = pytest.mark.slow
 DEMO_GRID = "990101001001001"
@@ -92,11 +92,6 @@ def test_every_ledger_of_the_demo_grid_filled_and_blank(demo, tmp_path):
                 fonts = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True).stdout
                 rare = [line for line in fonts.splitlines() if "Gridbook-Rare" in line]
                 assert rare and all(" yes " in line for line in rare), fonts
-
-
-def decode_qr(png: bytes) -> list[str]:
-    zxingcpp = pytest.importorskip("zxingcpp")
-    return [r.text for r in zxingcpp.read_barcodes(Image.open(io.BytesIO(png)))]
 
 
 def test_the_demo_grid_poster_and_this_months_roster_are_one_sheet_each(app, demo, runner, tmp_path):

@@ -15,17 +15,15 @@ from flask_babel import gettext as _
 from flask_login import login_required
 from sqlalchemy.orm import selectinload
 
-from app.auth import audit
 from app.core.identity import age_on
 from app.core.rendering import pdf_download
 from app.core.scoping import get_visible_or_404, scoped_select
 from app.core.timeutil import local_today
 from app.extensions import db
 from app.org.models import Building, Division
-from app.org.ordering import sort_key
 from app.org.services import active_assignments
 from app.printing.pdf import render_pdf
-from app.printing.views import print_detail, print_summary
+from app.printing.views import audit_print
 from app.registry import bp
 from app.registry.people.models import Household, HouseholdMember, Resident
 
@@ -38,16 +36,11 @@ class RollLine:
     tags: str
 
 
-def _walking_order(household: Household) -> tuple:
-    """Building (in number order), unit, room; households without a building last."""
-    building = household.building
-    if building is None:
-        return (1, (), (), (), sort_key(household.address_text))
-    return (0, sort_key(building.number), sort_key(household.unit), sort_key(household.room), ())
-
-
 def emergency_lines(grid: Division) -> list[tuple[Building | None, list[RollLine]]]:
-    """The grid's residents with an active care tag, grouped by building in walking order."""
+    """The grid's residents with an active care tag, grouped by building in the route
+    sheet's walking order."""
+    from app.visits.schedule import walking_order  # (app.visits builds on the registry)
+
     households = db.session.scalars(
         scoped_select(Household)
         .where(Household.grid_id == grid.id, Household.status == "active")
@@ -59,7 +52,7 @@ def emergency_lines(grid: Division) -> list[tuple[Building | None, list[RollLine
     )
     today = local_today()
     groups: list[tuple[Building | None, list[RollLine]]] = []
-    for household in sorted(households, key=_walking_order):
+    for household in sorted(households, key=walking_order):
         lines = []
         for member in household.current_members:
             person = member.resident
@@ -93,6 +86,5 @@ def emergency_roll(division_id: int):
         staff=active_assignments([grid.id]),
         today=local_today(),
     )
-    detail = print_detail(title, grid.full_name, count, result)
-    audit.record_now("printed", summary=print_summary(detail), detail=detail)
+    audit_print(title, grid.full_name, count, result)
     return pdf_download(result.pdf, f"{title}-{grid.name}")
