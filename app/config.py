@@ -26,6 +26,12 @@ class DefaultConfig:
     # …and this long after sign-in, however active (LoginSession.created_at).
     SESSION_ABSOLUTE_TIMEOUT = timedelta(hours=12)
     PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
+    # The cookie is sent back only when the session changes. Refreshed on every answer,
+    # a slow answer (a print, the phone's service worker fetching /offline/) arriving
+    # after a quicker one would put back the session as it was when it was asked —
+    # and lose the one-time message ("已办结反馈") the quicker one had just set. The
+    # cookie's own expiry need not roll: the server's absolute limit is 12 hours anyway.
+    SESSION_REFRESH_EACH_REQUEST = False
 
     # SQLite's synchronous setting in WAL mode (app/core/database.py). FULL: a save is
     # on the disk before it is acknowledged, so a power cut (village PCs have no UPS)

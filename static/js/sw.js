@@ -12,8 +12,14 @@ var FIELD_PAGES = /^\/($|offline\/$|visits\/|patrols\/|opinions\/$|opinions\/rep
 // The field forms kept when sent without signal: new records only, never a workflow step.
 var FIELD_FORMS = /^\/(visits\/households\/\d+\/new|patrols\/new|patrols\/\d+\/findings|opinions\/|opinions\/reports\/new|matters\/new)$/;
 
+// A page fetched behind the person's back says so: it leaves the session's one-time
+// messages ("已办结反馈") to the page the person is about to see. 退出 clears the
+// site's storage, so each sign-in installs the worker afresh and this fetch races the
+// person's first steps.
+var BACKGROUND = { headers: { 'X-Gridbook-Background': '1' } };
+
 self.addEventListener('install', function (event) {
-  event.waitUntil(caches.open(PAGES).then(function (cache) { return cache.add('/offline/'); })
+  event.waitUntil(caches.open(PAGES).then(function (cache) { return cache.add(new Request('/offline/', BACKGROUND)); })
     .then(function () { return self.skipWaiting(); }, function () { return self.skipWaiting(); }));
 });
 self.addEventListener('activate', function (event) { event.waitUntil(self.clients.claim()); });
@@ -38,6 +44,8 @@ function keep(request) {
 // A page slower than this (a weak signal) is shown from the kept copy, if there is
 // one; the network's answer still replaces the copy when it comes.
 var PATIENCE_MS = 8000;
+// The session's one-time messages as base.html writes them (escaped text, no tags).
+var FLASH = /<p class="flash flash-\w+" role="status">[^<]*<\/p>\n?/g;
 
 function keptPage(request) {
   var path = new URL(request.url).pathname;
@@ -58,8 +66,10 @@ function page(request) {
     if (response.ok && response.headers.get('X-Gridbook-Offline') === 'page') {
       var copy = response.clone();
       copy.text().then(function (html) {
+        // A one-time message shown with this page ("已上报") is not kept with it.
+        html = html.replace(FLASH, '').replace('data-saved-at=""', 'data-saved-at="' + Date.now() + '"');
         return caches.open(PAGES).then(function (cache) {
-          return cache.put(request.url, new Response(html.replace('data-saved-at=""', 'data-saved-at="' + Date.now() + '"'),
+          return cache.put(request.url, new Response(html,
             { headers: { 'Content-Type': 'text/html; charset=utf-8' } }));
         });
       });

@@ -165,6 +165,27 @@ def test_a_page_slow_to_come_is_shown_from_the_phone_and_replaced_when_it_comes(
     expect(phone.locator("#offline-note")).to_be_hidden()
 
 
+def test_the_kept_copy_of_a_page_leaves_out_its_one_time_message(phone, live_server, ids):
+    """"巡查已保存。" belongs to the moment it was shown, not to the page kept for no signal."""
+    _ready(phone, live_server, ["/patrols/new"])
+    phone.get_by_label("开始时间").fill("00:00")
+    phone.get_by_label("结束时间").fill("00:01")
+    phone.get_by_label("巡查路线或点位").fill("在线巡查：东关路—菜市场")
+    phone.get_by_role("button", name="保存").tap()
+    expect(phone.locator(".flash-success")).to_have_text("巡查已保存。")
+    kept = None
+    for _attempt in range(20):  # the copy is written after the page is shown
+        kept = phone.evaluate(
+            """url => caches.open('gridbook-pages').then(c => c.match(url)).then(r => r && r.text())""",
+            phone.url,
+        )
+        if kept:
+            break
+        phone.wait_for_timeout(100)
+    assert kept and "在线巡查：东关路—菜市场" in kept
+    assert "巡查已保存" not in kept
+
+
 def test_a_refused_entry_comes_back_filled_and_logout_empties_the_phone(phone, phone_context, live_server, ids):
     _ready(phone, live_server, ["/opinions/"])
     phone_context.set_offline(True)

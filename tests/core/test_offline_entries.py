@@ -239,3 +239,29 @@ def test_manifest_and_service_worker(web_as, app):
     page = web_as("worker_a").get("/")
     assert 'rel="manifest"' in page.text and "offline-bar" in page.text
     assert 'rel="manifest"' not in anonymous.get("/login").text
+
+
+def test_a_page_the_phone_fetches_unasked_leaves_the_message_for_the_next_page(web_as, world):
+    """The service worker, installed afresh at each sign-in, fetches /offline/ behind the
+    person's back: that page must not take the "已记下" meant for the page they see next."""
+    web = web_as("worker_a")
+    sent = press(_entry_form(web), "记下")
+    assert sent.status_int == 303
+    background = web.get("/offline/", headers={"X-Gridbook-Background": "1"})
+    assert "已记下" not in visible_text(background)
+    assert "已记下。" in visible_text(sent.follow())
+    # Without the mark, a page takes the message as usual (and it is shown once).
+    sent = press(_entry_form(web), "记下")
+    assert "已记下。" in visible_text(web.get("/offline/"))
+    assert "已记下" not in visible_text(sent.follow())
+
+
+def test_a_page_that_changes_nothing_in_the_session_sends_no_cookie(web_as, world):
+    """A slow answer that re-sent the session cookie would put back the session as it was
+    when asked, over a quicker answer's message: only an answer that changes it sends it."""
+    web = web_as("worker_a")
+    web.get("/opinions/")  # the form token is in the session from here on
+    assert "Set-Cookie" not in web.get("/opinions/").headers
+    assert "Set-Cookie" not in web.get("/offline/", headers={"X-Gridbook-Background": "1"}).headers
+    sent = press(_entry_form(web), "记下")
+    assert "Set-Cookie" in sent.headers  # the message
