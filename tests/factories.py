@@ -343,8 +343,9 @@ def _fieldwork_records(world: World, key: str, grid) -> None:
 
 
 def _assessment_records(world: World, key: str, grid) -> None:
-    """A warning card to the grid's worker and a station's satisfaction survey in each grid."""
-    from app.assessment.models import SatisfactionSurvey, WarningCard
+    """A warning card to the grid's worker, a station's satisfaction survey and a 首问
+    complaint in each grid."""
+    from app.assessment.models import FirstContactComplaint, SatisfactionSurvey, WarningCard
 
     card = WarningCard(
         grid_id=grid.id,
@@ -357,6 +358,14 @@ def _assessment_records(world: World, key: str, grid) -> None:
     survey = SatisfactionSurvey(
         grid_id=grid.id, year=2024, half=1, respondents=10, satisfied=8, basically=1, dissatisfied=1
     )
-    db.session.add_all([card, survey])
+    complaint = FirstContactComplaint(
+        grid_id=grid.id,
+        staff_id=world.staff[f"worker_{key}"].id,
+        received_on=START,
+        content=f"咨询未答复{key}",
+        upheld=False,
+        recorded_by_name="station",
+    )
+    db.session.add_all([card, survey, complaint])
     db.session.flush()
-    world.records[key].update({"card": card, "survey": survey})
+    world.records[key].update({"card": card, "survey": survey, "complaint": complaint})

@@ -87,6 +87,12 @@ class Context:
     now: datetime
     # What two rules share (the report slots of every grid), computed once.
     memo: dict = field(default_factory=dict)
+    # The county's in-use date: a week or quarter that began before it is not judged
+    # (its first days had nothing recorded in the system).
+    in_use: date | None = None
+
+    def began_in_use(self, first_day: date) -> bool:
+        return self.in_use is None or first_day >= self.in_use
 
     @property
     def start(self) -> datetime:
@@ -264,6 +270,8 @@ def patrol_weeks_short(grid_ids: list[int], ctx: Context) -> list[Occurrence]:
     found = []
     for monday, weeks in compliance.patrol_weeks(grid_ids, first_monday, last_monday, today=ctx.today).items():
         sunday = monday + timedelta(days=6)
+        if not ctx.began_in_use(monday):
+            continue
         for week in weeks:
             if week.behind:
                 found.append(
@@ -339,7 +347,7 @@ def key_group_visits_short(grid_ids: list[int], ctx: Context) -> list[Occurrence
     found = []
     start, end = visit_rates.quarter_of(ctx.first)
     while start <= ctx.last:
-        if ctx.first <= end <= ctx.last and end < ctx.today:
+        if ctx.first <= end <= ctx.last and end < ctx.today and ctx.began_in_use(start):
             label = visit_rates.quarter_label(start)
             for grid_id, quota in sorted(visit_rates.key_group_quota(grid_ids, start, end).items()):
                 if not quota.met:

@@ -101,3 +101,46 @@ class PublicSurveyForm(Form):
     # The honeypot: hidden from people by CSS, filled in by form-filling robots.
     website = StringField(_l("请勿填写此项"))
     submit = SubmitField(_l("提交"))
+
+
+class InUseForm(Form):
+    in_use_from = DateField(
+        _l("系统启用日期（考核起算日）"),
+        validators=[Optional()],
+        description=_l("考核只计这一天起的记录；此前的月份不考核。留空则不限。"),
+    )
+    submit = SubmitField(_l("保存启用日期"))
+
+
+UPHELD_CHOICES = [("yes", _l("属实")), ("no", _l("不属实"))]
+
+
+class ComplaintForm(Form):
+    grid_id = SelectField(_l("网格"), coerce=int, validate_choice=False)
+    staff_id = SelectField(
+        _l("网格长"),
+        coerce=int,
+        validate_choice=False,
+        description=_l("换了网格后按“列出网格长”，列出该网格当天的网格长。"),
+    )
+    received_on = DateField(_l("反映日期"), validators=[DataRequired(_l("请按 2024-01-05 的格式填写日期。"))])
+    content = TextAreaField(
+        _l("居民反映的问题"),
+        validators=[DataRequired(_l("请写明居民反映的问题。")), Length(max=2000, message=_l("不能超过 2000 个字。"))],
+        description=_l("哪件事没有及时、正确地解答或处理。不写反映人的证件号码、电话。"),
+    )
+    matter_number = StringField(
+        _l("涉及的事件编号"),
+        validators=[Optional(), Length(max=20)],
+        description=_l("如 20261208-0003；没有上报为事件的留空。"),
+    )
+    upheld = RadioField(
+        _l("核实结果"), choices=UPHELD_CHOICES, validators=[DataRequired(_l("请选择核实结果。"))]
+    )
+    finding = TextAreaField(_l("核实情况"), validators=[Optional(), Length(max=2000, message=_l("不能超过 2000 个字。"))])
+    training_note = TextAreaField(
+        _l("培训笔记"),
+        validators=[Optional(), Length(max=4000, message=_l("不能超过 4000 个字。"))],
+        description=_l("属实的，网格长加强培训教育并写出培训笔记，可事后补录。"),
+    )
+    submit = SubmitField(_l("保存"))

@@ -1,7 +1,8 @@
 """Assessment (考核) records: the scoring rules (data: points, caps, on/off; the
 computation each uses is code, named by `code`), warning cards (黄牌/红牌) issued to
-a grid or a grid worker, and the half-yearly resident satisfaction surveys — a
-station's tally and single anonymous answers from the public page."""
+a grid or a grid worker, the half-yearly resident satisfaction surveys — a
+station's tally and single anonymous answers from the public page — and residents'
+complaints about a grid chief's first contact (首问)."""
 
 from __future__ import annotations
 
@@ -64,6 +65,32 @@ class WarningCard(db.Model):
     @property
     def is_withdrawn(self) -> bool:
         return self.withdrawn_at is not None
+
+
+class FirstContactComplaint(db.Model):
+    """A resident's complaint that a grid chief did not answer or handle their question
+    in time or correctly (首问责任制). The station checks it and records whether it
+    holds; one that holds asks the chief for a training note (培训笔记), and four or
+    more in a year ask the town to move them off the post (app.assessment.accountability)."""
+
+    __tablename__ = "first_contact_complaint"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    grid_id: Mapped[int] = mapped_column(ForeignKey("division.id"), index=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff_member.id"), index=True)
+    received_on: Mapped[date] = mapped_column(index=True)
+    content: Mapped[str] = mapped_column(Text)
+    matter_id: Mapped[int | None] = mapped_column(ForeignKey("matter.id"))
+    upheld: Mapped[bool] = mapped_column(default=True)
+    finding: Mapped[str] = mapped_column(Text, default="")
+    training_note: Mapped[str] = mapped_column(Text, default="")
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    recorded_by_name: Mapped[str] = mapped_column(String(64), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    grid: Mapped[Division] = relationship()
+    staff: Mapped[StaffMember] = relationship()
+    matter = relationship("Matter")
 
 
 class SatisfactionSurvey(db.Model):

@@ -11,9 +11,10 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from app.assessment import bp, services
-from app.assessment.forms import RuleForm
+from app.assessment.forms import InUseForm, RuleForm
 from app.assessment.models import ScoringRule
 from app.auth.decorators import admin_required
+from app.core import settings as system_settings
 from app.core.forms import saving
 from app.extensions import db
 
@@ -51,4 +52,26 @@ def rules():
                 flash(_("已保存“%(name)s”。", name=posted.name) if changed else _("没有改动。"), "success")
                 return redirect(url_for("assessment.rules"), 303)
         status = 400
-    return render_template("assessment/rules.html", rules=all_rules, forms=forms), status
+    return render_template("assessment/rules.html", rules=all_rules, forms=forms, in_use_form=_in_use_form()), status
+
+
+def _in_use_form(posted: bool = False) -> InUseForm:
+    if posted:
+        return InUseForm()
+    return InUseForm(formdata=None, data={"in_use_from": system_settings.setting("ASSESSMENT_IN_USE_FROM")})
+
+
+@bp.route("/assessment/in-use", methods=["POST"])
+@admin_required
+def set_in_use():
+    """The county's in-use date: the boards count from it (audited as a setting)."""
+    form = _in_use_form(posted=True)
+    if form.validate_on_submit():
+        with saving(form) as saved:
+            changed = system_settings.change("ASSESSMENT_IN_USE_FROM", form.in_use_from.data, current_user)
+        if saved:
+            flash(_("已保存系统启用日期。") if changed else _("没有改动。"), "success")
+            return redirect(url_for("assessment.rules"), 303)
+    all_rules = list(db.session.scalars(select(ScoringRule).order_by(ScoringRule.sort_order, ScoringRule.id)))
+    forms = {rule.id: _form_for(rule, False) for rule in all_rules}
+    return render_template("assessment/rules.html", rules=all_rules, forms=forms, in_use_form=form), 400

@@ -12,7 +12,12 @@ The annual board is a direct computation over the calendar year's records with t
 yearly caps, not the mean of the months: a year's missed reports and overdue
 matters all count, and the half-yearly survey bonuses both fall inside it.
 
-Thresholds (app.assessment.reference): under 80 通报批评, under 70 培训, under 60 辞退."""
+Thresholds (app.assessment.reference): under 80 通报批评; on the annual board also
+under 70 培训 and under 60 辞退.
+
+Nothing before the county's in-use date counts (reference.in_use_from): a month
+wholly before it is not assessed, and the year it falls in counts from it
+(`Period.counted_from`)."""
 
 from __future__ import annotations
 
@@ -55,6 +60,13 @@ class Period:
     @property
     def is_year(self) -> bool:
         return self.month is None
+
+    def counted_from(self, in_use: date | None) -> date | None:
+        """The period's first day that counts (None: the period is wholly before the
+        in-use date, so nothing in it is assessed)."""
+        if in_use is None or in_use <= self.first:
+            return self.first
+        return in_use if in_use <= self.last else None
 
     @property
     def param(self) -> str:
@@ -114,6 +126,8 @@ class ScoreRow:
     # The same half-years' public answers, shown apart: how many, their own rate and
     # whether they count towards the 满意率 yet.
     public_surveys: list[str] = field(default_factory=list)
+    # An annual board's row: only then may 培训 and 辞退 be shown.
+    yearly: bool = False
 
     @property
     def deducted(self) -> int:
@@ -129,7 +143,7 @@ class ScoreRow:
 
     @property
     def flag(self) -> str | None:
-        return reference.flag_for(self.score)
+        return reference.flag_for(self.score, self.yearly)
 
     @property
     def flag_label(self) -> str:
@@ -177,9 +191,11 @@ def _lines(rules: list[ScoringRule], occurrences: list[Occurrence], period: Peri
 def _occurrences(
     rules: list[ScoringRule], grid_ids: list[int], period: Period, today: date, now: datetime
 ) -> list[Occurrence]:
-    if not grid_ids:
+    in_use = reference.in_use_from()
+    first = period.counted_from(in_use)
+    if not grid_ids or first is None:
         return []
-    context = Context(period.first, period.last, today, now)
+    context = Context(first, period.last, today, now, in_use=in_use)
     found = []
     for rule in rules:
         found.extend(COMPUTATIONS[rule.code](grid_ids, context))
@@ -211,6 +227,7 @@ def grid_board(
                 _lines(rules, mine, period),
                 flags.get(grid.id, []),
                 public.get(grid.id, []),
+                yearly=period.is_year,
             )
         )
     return rows
@@ -315,7 +332,9 @@ def worker_board(
         # Two assignments to one grid overlapping the same day must not count it twice.
         counted = list({id(o): o for o in counted}.values())
         grid_names = _("、").join(sorted({names.get(a.division_id, "") for a in mine}))
-        rows.append(ScoreRow("worker", staff, staff.name, grid_names, _lines(rules, counted, period)))
+        rows.append(
+            ScoreRow("worker", staff, staff.name, grid_names, _lines(rules, counted, period), yearly=period.is_year)
+        )
     return sorted(rows, key=lambda r: (r.grid_names, r.label, r.subject.id))
 
 

@@ -1,6 +1,7 @@
-"""Writes of the assessment: the administrators' edits of the scoring rules and the
-warning cards (黄牌/红牌) town and county staff issue and withdraw. Audited; the
-caller commits."""
+"""Writes of the assessment: the administrators' edits of the scoring rules and of
+the in-use date, the warning cards (黄牌/红牌) town and county staff issue and
+withdraw, and the complaints about a grid chief's first contact stations record.
+Audited; the caller commits."""
 
 from __future__ import annotations
 
@@ -11,13 +12,14 @@ from flask_babel import gettext as _
 from sqlalchemy import or_, select
 
 from app.assessment import reference
-from app.assessment.models import ScoringRule, WarningCard
+from app.assessment.models import FirstContactComplaint, ScoringRule, WarningCard
 from app.auth import audit
 from app.auth.roles import Permission, holds
 from app.core.forms import RuleError
 from app.core.timeutil import utcnow
 from app.extensions import db
-from app.org.models import GRID_WORKER_ROLES, Division, StaffAssignment, StaffMember
+from app.matters.models import Matter
+from app.org.models import GRID_WORKER_ROLES, Division, StaffAssignment, StaffMember, StaffRole
 
 
 def may_issue_cards(user) -> bool:
@@ -155,3 +157,95 @@ def withdraw_card(card: WarningCard, reason: str, user, now: datetime | None = N
         },
     )
     return card
+
+
+# --- 首问 complaints (跟踪问效) ----------------------------------------------------------
+
+
+def may_record_complaints(user) -> bool:
+    """Stations, town and county staff: those who also take the satisfaction surveys."""
+    return holds(user, Permission.RECORD_SURVEYS)
+
+
+def chiefs_of(grid: Division, day: date) -> list[StaffMember]:
+    """The grid's chiefs (网格长) on the day."""
+    return list(
+        db.session.scalars(
+            select(StaffMember)
+            .join(StaffAssignment, StaffAssignment.staff_id == StaffMember.id)
+            .where(
+                StaffAssignment.division_id == grid.id,
+                StaffAssignment.role == StaffRole.GRID_CHIEF.value,
+                StaffAssignment.start_date <= day,
+                or_(StaffAssignment.end_date.is_(None), StaffAssignment.end_date >= day),
+            )
+            .order_by(StaffMember.name)
+            .distinct()
+        )
+    )
+
+
+@dataclass
+class ComplaintValues:
+    staff_id: int | None
+    received_on: date | None
+    content: str
+    matter: Matter | None
+    upheld: bool
+    finding: str = ""
+    training_note: str = ""
+
+
+def record_complaint(grid: Division, values: ComplaintValues, user, today: date) -> FirstContactComplaint:
+    if values.received_on is None:
+        raise RuleError(_("请填写日期。"), "received_on")
+    if values.received_on > today:
+        raise RuleError(_("日期不能晚于今天。"), "received_on")
+    staff = next((s for s in chiefs_of(grid, values.received_on) if s.id == values.staff_id), None)
+    if staff is None:
+        raise RuleError(_("请选择反映日期当天这个网格的网格长。"), "staff_id")
+    if staff.user_id is not None and staff.user_id == getattr(user, "id", None):
+        raise RuleError(_("不能登记对自己的反映，请由社区其他人员登记。"), "staff_id")
+    content = (values.content or "").strip()
+    if not content:
+        raise RuleError(_("请写明居民反映的问题。"), "content")
+    complaint = FirstContactComplaint(
+        grid_id=grid.id,
+        staff_id=staff.id,
+        received_on=values.received_on,
+        content=content[:2000],
+        matter_id=values.matter.id if values.matter else None,
+        upheld=values.upheld,
+        finding=(values.finding or "").strip()[:2000],
+        training_note=(values.training_note or "").strip()[:4000],
+        recorded_by_id=getattr(user, "id", None),
+        recorded_by_name=getattr(user, "display_name", "") or getattr(user, "username", ""),
+    )
+    db.session.add(complaint)
+    db.session.flush()
+    audit.record(
+        "first_contact_complaint_recorded",
+        target=complaint,
+        actor=user,
+        summary=f"{grid.name} {staff.name} {reference.UPHELD[values.upheld]}",
+        detail={"received_on": values.received_on.isoformat(), "staff_id": staff.id, "upheld": values.upheld},
+    )
+    return complaint
+
+
+def update_complaint(complaint: FirstContactComplaint, upheld: bool, finding: str, training_note: str, user) -> bool:
+    """The station's later finding and the chief's training note; the facts stay."""
+    before = (complaint.upheld, complaint.finding, complaint.training_note)
+    complaint.upheld = upheld
+    complaint.finding = (finding or "").strip()[:2000]
+    complaint.training_note = (training_note or "").strip()[:4000]
+    if before == (complaint.upheld, complaint.finding, complaint.training_note):
+        return False
+    audit.record(
+        "first_contact_complaint_updated",
+        target=complaint,
+        actor=user,
+        summary=f"{complaint.grid.name} {complaint.staff.name} {reference.UPHELD[upheld]}",
+        detail={"upheld_before": before[0], "upheld": upheld},
+    )
+    return True

@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import or_, select
 
-from app.assessment import bp, reference, scoring
+from app.assessment import accountability, bp, reference, scoring
 from app.auth import audit
 from app.auth.roles import Permission
 from app.core.rendering import xlsx_download
@@ -98,11 +98,21 @@ def breakdown_url(row: scoring.ScoreRow, period: scoring.Period) -> str:
 def board():
     """The monthly or annual scoreboard of the user's grids or grid workers."""
     kind, period, unit = _kind(), _period(), _picked_unit()
-    rows = sorted(_rows(kind, period, unit), key=lambda r: (-r.score, r.label))
+    in_use = reference.in_use_from()
+    counted_from = period.counted_from(in_use)
+    # A period wholly before the in-use date is not assessed: no board at all, rather
+    # than a row of 100s that reads like a result.
+    rows = sorted(_rows(kind, period, unit), key=lambda r: (-r.score, r.label)) if counted_from else []
     flagged = [(reference.FLAG_LABELS[code], sum(1 for r in rows if r.flag == code)) for code in reference.FLAG_ORDER]
+    chiefs_flagged = {}
+    if period.is_year and kind == "grid" and rows:
+        chiefs_flagged = accountability.flagged_grids([r.subject for r in rows], period.year)
     return render_template(
         "assessment/board.html",
         rows=rows,
+        in_use=in_use,
+        counted_from=counted_from,
+        chiefs_flagged=chiefs_flagged,
         flagged=[(label, n) for label, n in flagged if n],
         kind=kind,
         period=period,
@@ -156,6 +166,8 @@ def _render_breakdown(row: scoring.ScoreRow, period: scoring.Period, grids: list
         "assessment/breakdown.html",
         row=row,
         period=period,
+        in_use=reference.in_use_from(),
+        counted_from=period.counted_from(reference.in_use_from()),
         periods=period_choices(local_today()),
         thresholds=reference.thresholds(),
         withdrawn=scoring.withdrawn_cards(row, period, [g.id for g in grids]),

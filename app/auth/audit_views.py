@@ -140,6 +140,8 @@ AUDIT_ACTIONS = {
     "opinion_entry_deleted": _l("删除民情日志"),
     "scoring_rule_updated": _l("修改评分规则"),
     "warning_card_issued": _l("发出黄牌/红牌"),
+    "first_contact_complaint_recorded": _l("登记首问问题反映"),
+    "first_contact_complaint_updated": _l("修改首问问题反映"),
     "warning_card_withdrawn": _l("撤销黄牌/红牌"),
     "survey_recorded": _l("登记满意度调查"),
     "survey_updated": _l("更正满意度调查"),

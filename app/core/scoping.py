@@ -132,7 +132,13 @@ def _rules() -> dict[type, Callable]:
     """How each record type hangs from the division tree. Built on first use: the
     feature packages import this module, so it cannot import their models at load."""
     from app.adjustments.models import Handover
-    from app.assessment.models import SatisfactionSurvey, ScoringRule, SurveyResponse, WarningCard
+    from app.assessment.models import (
+        FirstContactComplaint,
+        SatisfactionSurvey,
+        ScoringRule,
+        SurveyResponse,
+        WarningCard,
+    )
     from app.auth.models import AuditEvent, LoginSession, User
     from app.auth.roles import may_see_key_persons
     from app.matters.models import ApiKey, HolidayDay, Matter, MatterPhoto, MatterType, TimeLimit
@@ -257,6 +263,7 @@ def _rules() -> dict[type, Callable]:
         # edit); cards and surveys belong to their grid (a worker's card too).
         ScoringRule: _anyone_signed_in,
         WarningCard: lambda user, ids: WarningCard.grid_id.in_(ids),
+        FirstContactComplaint: lambda user, ids: FirstContactComplaint.grid_id.in_(ids),
         SatisfactionSurvey: lambda user, ids: SatisfactionSurvey.grid_id.in_(ids),
         SurveyResponse: lambda user, ids: SurveyResponse.grid_id.in_(ids),
     }

@@ -8,7 +8,7 @@ administrator the security settings (app/auth/admin_views.py)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from flask import current_app, g, has_request_context
 from flask_babel import lazy_gettext as _l
@@ -20,6 +20,8 @@ from app.extensions import db
 
 SYSTEM = "system"
 SECURITY = "security"
+# The county administrator's (the assessment rules page), not 三员分立's.
+COUNTY = "county"
 
 
 # mypy cannot use an attribute (Flask-SQLAlchemy's db.Model) as a base class: python/mypy#8603.
@@ -37,8 +39,8 @@ class SettingSpec:
     name: str
     label: object
     help: object
-    group: str  # SYSTEM or SECURITY: who may change it
-    kind: type = int  # int or bool
+    group: str  # SYSTEM, SECURITY or COUNTY: who may change it
+    kind: type = int  # int, bool or date (a date may be unset: None)
     minimum: int = 0
     maximum: int = 1_000_000
 
@@ -119,6 +121,16 @@ SPECS: dict[str, SettingSpec] = {
             kind=bool,
             maximum=1,
         ),
+        SettingSpec(
+            "ASSESSMENT_IN_USE_FROM",
+            _l("系统启用日期（考核起算日）"),
+            _l(
+                "考核只计这一天起的记录：此前没有在系统里报告、巡查的日子不算未报告、未巡查，"
+                "此前的月份不考核。留空则不限。"
+            ),
+            COUNTY,
+            kind=date,
+        ),
     )
 }
 
@@ -137,9 +149,28 @@ def setting(name: str):
     """The value in force: the saved one, else the configured default."""
     spec = SPECS[name]
     saved = _saved().get(name)
+    if spec.kind is date:
+        # Saved as "2026-03-01"; "" saved: cleared, whatever the configuration says.
+        if saved is not None:
+            return date.fromisoformat(saved) if saved else None
+        configured = current_app.config.get(name)
+        return date.fromisoformat(configured) if isinstance(configured, str) else configured
     if saved is not None:
         return spec.kind(int(saved))
     return spec.kind(current_app.config.get(name) or 0)
+
+
+def _stored(spec: SettingSpec, value) -> str:
+    if spec.kind is date:
+        return value.isoformat() if value else ""
+    return str(int(value))
+
+
+def _logged(spec: SettingSpec, value):
+    """The value as the audit log's detail keeps it (JSON)."""
+    if spec.kind is date:
+        return value.isoformat() if value else None
+    return int(value)
 
 
 def change(name: str, value, actor) -> bool:
@@ -148,20 +179,21 @@ def change(name: str, value, actor) -> bool:
 
     spec = SPECS[name]
     before = setting(name)
-    value = spec.kind(value)
+    if spec.kind is not date:
+        value = spec.kind(value)
     if value == before:
         return False
     row = db.session.get(SystemSetting, name)
     if row is None:
         row = SystemSetting(name=name)
         db.session.add(row)
-    row.value = str(int(value))
+    row.value = _stored(spec, value)
     row.changed_at = utcnow()
     row.changed_by_id = getattr(actor, "id", None)
     audit.record(
         "setting_changed",
         summary=f"{spec.label}: {_shown(before)} → {_shown(value)}",
-        detail={"setting": name, "before": int(before), "after": int(value)},
+        detail={"setting": name, "before": _logged(spec, before), "after": _logged(spec, value)},
     )
     if has_request_context():
         g.pop("_system_settings", None)
@@ -169,6 +201,12 @@ def change(name: str, value, actor) -> bool:
 
 
 def _shown(value) -> str:
+    if value is None:
+        from flask_babel import gettext as _
+
+        return _("未设")
+    if isinstance(value, date):
+        return value.isoformat()
     if isinstance(value, bool):
         from flask_babel import gettext as _
 

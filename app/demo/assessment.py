@@ -1,7 +1,10 @@
 """Demo assessment data around the demo grid: a yellow card to the grid and a red one
 to its worker last month, the station's satisfaction surveys of the last ended
 half-year for the community's grids (one under 80 %) and a few public answers this
-half-year — so the boards, their breakdowns and the survey page have something to show."""
+half-year — so the boards, their breakdowns and the survey page have something to show.
+The county's in-use date is the first of last month (the demo's records begin there:
+earlier months would otherwise read as months of missed reports), and the grid's chief
+has four upheld 首问 complaints last month — flagged on 跟踪问效 — and one that did not hold."""
 
 from __future__ import annotations
 
@@ -10,11 +13,22 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from app.assessment import services, surveys
+from app.core import settings as system_settings
 from app.assessment.models import SurveyResponse
 from app.auth.models import User
 from app.core.timeutil import local_today, utcnow
 from app.extensions import db
 from app.org.models import Division
+
+# 首问 complaints about the grid chief last month: (day, upheld, what the resident
+# said, (the station's finding, the chief's training note)).
+COMPLAINTS = [
+    (3, True, "居民来电询问低保续办材料，网格长答复有误，居民多跑一趟", ("属实，答复时未核对最新政策", "重新学习低保政策文件并整理常见问题答复口径")),
+    (9, True, "反映楼道堆物三天无人回复", ("属实，网格长外出未转交", "学习首问责任制，外出时指定代办人")),
+    (15, False, "反映网格长态度生硬", ("经回访核实，不属实", "")),
+    (18, True, "咨询老年证办理，网格长让其自行去镇上询问", ("属实，未按首问责任制代为联系", "")),
+    (24, True, "反映路灯不亮，网格长答应上报但未上报", ("属实，已补报为事件", "补报并每日核对民情日志限期协办事项")),
+]
 
 # (satisfied, basically, dissatisfied) of 50 respondents, grid by grid.
 SURVEY_COUNTS = [(38, 8, 4), (30, 9, 11), (35, 10, 5), (41, 6, 3)]
@@ -27,6 +41,17 @@ def load_demo_assessment(grid: Division) -> int:
     town, station = users.get("town"), users.get("station")
     count = 0
     last_month = today.replace(day=1) - timedelta(days=1)
+    system_settings.change("ASSESSMENT_IN_USE_FROM", last_month.replace(day=1), None)
+    chiefs = services.chiefs_of(grid, last_month)
+    if station is not None and chiefs:
+        for day, upheld, content, note in COMPLAINTS:
+            services.record_complaint(
+                grid,
+                services.ComplaintValues(chiefs[0].id, last_month.replace(day=day), content, None, upheld, note[0], note[1]),
+                station,
+                today,
+            )
+            count += 1
     if town is not None:
         services.issue_card(
             grid,

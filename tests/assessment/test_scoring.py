@@ -68,7 +68,8 @@ def test_grid_and_worker_totals_and_flags(world, march):
     assert set(workers) == {"员工worker_a", "员工worker_b"}  # the grid chief is not a grid worker
     worker_a = workers["员工worker_a"]
     assert points_of(worker_a)["card_red"] == -10 and points_of(worker_a)["card_yellow"] == -5
-    assert worker_a.score == 66 and worker_a.flag_label == "培训"
+    # 66 is under 70, but 培训 and 辞退 judge a year: a month shows 通报批评 only.
+    assert worker_a.score == 66 and worker_a.flag_label == "通报批评"
     assert workers["员工worker_b"].score == 100
 
 
@@ -279,3 +280,43 @@ def test_a_report_slot_across_a_month_end_counts_in_the_month_it_began(world):
     assert (date(2025, 1, 30), "on_time") in [(s.report_day, s.status) for s in january[world.grid_a.id]]
     february_days = [s.report_day for s in february[world.grid_a.id]]
     assert date(2025, 2, 3) not in february_days and february_days[0] == date(2025, 2, 6)
+
+
+def _in_use_from(day):
+    from app.core import settings
+
+    settings.change("ASSESSMENT_IN_USE_FROM", day, None)
+    db.session.commit()
+
+
+def test_the_in_use_date_starts_the_boards(world, march):
+    """In use from 1 March 2026: February is not assessed at all; the 2026 annual board
+    (judged on 1 April, so no April slot or week is due) is March's occurrences less
+    what began before 1 March — the Q1 key-group quarter (−3) and the week of 23
+    February–1 March, which was not short anyway. Grid A: 76 + 3 = 79 (通报批评);
+    worker_a: 66 + 3 = 69, under 70 on a year's board: 培训."""
+    from datetime import datetime
+
+    _in_use_from(date(2026, 3, 1))
+    assert scoring.Period(2026, 2).counted_from(date(2026, 3, 1)) is None
+    february = scoring.grid_board([world.grid_a], scoring.Period(2026, 2), date(2026, 4, 1), datetime(2026, 4, 1, 2))
+    assert february[0].score == 100 and not [line for line in february[0].lines if line.entries]
+    year = scoring.Period(2026)
+    on_april_1 = (date(2026, 4, 1), datetime(2026, 4, 1, 2))
+    grid_a = scoring.grid_board([world.grid_a], year, *on_april_1)[0]
+    assert "key_group_visits_short" not in points_of(grid_a)
+    assert grid_a.score == 79 and grid_a.flag_label == "通报批评"
+    worker_a = {r.subject.name: r for r in scoring.worker_board([world.grid_a], year, *on_april_1)}["员工worker_a"]
+    assert worker_a.score == 69 and worker_a.flag_label == "培训"
+    # Without the in-use date, January and February's missing reports count too.
+    _in_use_from(None)
+    assert scoring.grid_board([world.grid_a], year, *on_april_1)[0].score < 79
+
+
+def test_yearly_flags_only_on_the_annual_board(app):
+    from app.assessment import reference
+
+    assert reference.flag_for(55, yearly=False) == "criticised"
+    assert reference.flag_for(55, yearly=True) == "dismiss"
+    assert reference.flag_for(65, yearly=True) == "retrain"
+    assert reference.flag_for(80, yearly=True) is None

@@ -35,7 +35,7 @@ def test_board_ranks_grids_with_scores_and_flags(client_as, world, march):
 
 def test_worker_board_and_flag(client_as, world, march):
     page = text_of(client_as("admin").get("/assessment/?period=2026-03&kind=worker"))
-    assert re.search(r"员工worker_a 东关一网格 -34 0 66 培训", page)
+    assert re.search(r"员工worker_a 东关一网格 -34 0 66 通报批评", page)
     assert "员工chief_a" not in page
 
 

@@ -44,6 +44,7 @@ ALIASES = {
     "task_id": "assigned_task",
     "target_id": "task_target",
     "card_id": "warning_card",
+    "complaint_id": "first_contact_complaint",
     "survey_id": "satisfaction_survey",
     "user_id": "user_account",
     "assignment_id": "staff_assignment",

@@ -246,6 +246,7 @@ def test_every_url_parameter_is_known(app):
             "rectification_id",
             "card_id",
             "survey_id",
+            "complaint_id",
             "handover_id",
         }
         | set(STEP_NAMES)
