@@ -98,8 +98,12 @@ def _may_escalate(matter: Matter) -> bool:
     return matter.owner_level in ("grid", "community", "town")
 
 
-def _unpublished(matter: Matter) -> bool:
-    return matter.published_at is None
+def _publishable(matter: Matter) -> bool:
+    """Not yet published, and of a class the public may see: a dispute or a security
+    lead is between the people involved and the staff (OPEN311_HIDDEN_CLASSES)."""
+    from app.public.services import hidden_classes
+
+    return matter.published_at is None and matter.class_code not in hidden_classes()
 
 
 def _unrated(matter: Matter) -> bool:
@@ -125,7 +129,7 @@ TRANSITIONS: dict[str, Transition] = {
     "feed_back": Transition(("handling",), is_handler, "checking"),
     "pass_check": Transition(("checking",), is_checker, "closed"),
     "rework": Transition(("checking",), is_checker, "handling"),
-    "publish": Transition(("closed",), is_owner, None, _unpublished),
+    "publish": Transition(("closed",), is_owner, None, _publishable),
     # Staff record a rating the reporter gave by phone; the public rate with their code.
     "rate": Transition(("closed",), is_checker, None, _unrated),
     "reopen": Transition(("closed",), is_owner, "handling", _may_reopen),

@@ -291,11 +291,17 @@ def public_timeline(matter: Matter) -> list[PublicStep]:
 
 def board_statement(community: Division) -> Select:
     """Closed and published matters of the community's grids (retired ones too),
-    the latest first."""
+    the latest first — never those of the classes kept out of Open311 (disputes,
+    security leads), even one published before the rule (or the setting) changed."""
     return (
         select(Matter)
         .join(Division, Matter.grid_id == Division.id)
-        .where(Division.code.startswith(community.code), Matter.status == "closed", Matter.published_at.is_not(None))
+        .where(
+            Division.code.startswith(community.code),
+            Matter.status == "closed",
+            Matter.published_at.is_not(None),
+            Matter.class_code.notin_(hidden_classes()),
+        )
         .order_by(Matter.closed_at.desc(), Matter.id.desc())
     )
 

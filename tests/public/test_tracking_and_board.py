@@ -161,3 +161,30 @@ def test_a_deadline_reads_the_same_to_staff_and_public(web, web_as, world):
     assert staff.endswith(" 24:00") and public == staff
     inbox = visible_text(web_as("dept").get("/matters/?box=handle"))
     assert staff in inbox
+
+
+def test_the_board_leaves_out_disputes_even_once_published(anonymous, world, web_as):
+    """Disputes and security leads are kept out of Open311, and so out of the 公示栏:
+    staff are not offered 公示 for them, a forged one is refused, and one published
+    before the rule stays off the board."""
+    from app.core.timeutil import utcnow
+    from app.matters import reporting
+
+    dispute = reporting.report(
+        reporting.MatterValues(class_code="dispute", description="邻里漏水纠纷", grid=world.grid_a, source="visit")
+    )
+    db.session.commit()
+    close(world, dispute, publish=False, result="调解达成协议，楼上修好管道")
+    web = web_as("town_a")
+    page = web.get(f"/matters/{dispute.id}")
+    assert "公示" not in [b.get_text(strip=True) for b in page.html.find_all("button")]
+    assert forge(web, f"/matters/{dispute.id}/act/publish").status_int == 403
+    fresh()
+    dispute = db.session.get(type(dispute), dispute.id)
+    assert dispute.published_at is None
+    dispute.published_at = utcnow()  # published before the rule
+    db.session.commit()
+    shown = public_report(world, description="北街垃圾堆放")
+    close(world, shown)
+    text = text_of(anonymous.get(f"/public/communities/{world.community_a.code}/board"))
+    assert shown.number in text and dispute.number not in text and "漏水" not in text
