@@ -212,6 +212,8 @@ STRUCTURE = re.compile(r"^/(divisions|grids)/")
 TYPED_TOGETHER: dict[tuple[str, str], dict[str, str]] = {
     ("/assessment/surveys/new", "保存"): {"respondents": "10", "satisfied": "8", "basically": "1", "dissatisfied": "1"},
     ("/matters/settings/holidays", "保存"): {"lines": "2027-01-01 休 元旦"},
+    # The demo's in-use date is already set: a person opening the form means to change it.
+    ("/assessment/in-use", "保存启用日期"): {"in_use_from": "2026-10-01"},
 }
 PLACEHOLDER = re.compile(r"请选择|不选|（无")
 ERROR_LINK = re.compile(r'<div class="flash flash-error error-summary".*?</div>', re.S)

@@ -214,4 +214,3 @@ def complaint_detail(complaint_id: int):
         grid_label=grid_label,
         upheld_labels=reference.UPHELD,
     ), status
-

@@ -134,10 +134,10 @@ class ComplaintForm(Form):
         validators=[Optional(), Length(max=20)],
         description=_l("如 20261208-0003；没有上报为事件的留空。"),
     )
-    upheld = RadioField(
-        _l("核实结果"), choices=UPHELD_CHOICES, validators=[DataRequired(_l("请选择核实结果。"))]
+    upheld = RadioField(_l("核实结果"), choices=UPHELD_CHOICES, validators=[DataRequired(_l("请选择核实结果。"))])
+    finding = TextAreaField(
+        _l("核实情况"), validators=[Optional(), Length(max=2000, message=_l("不能超过 2000 个字。"))]
     )
-    finding = TextAreaField(_l("核实情况"), validators=[Optional(), Length(max=2000, message=_l("不能超过 2000 个字。"))])
     training_note = TextAreaField(
         _l("培训笔记"),
         validators=[Optional(), Length(max=4000, message=_l("不能超过 4000 个字。"))],

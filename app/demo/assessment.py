@@ -13,9 +13,9 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from app.assessment import services, surveys
-from app.core import settings as system_settings
 from app.assessment.models import SurveyResponse
 from app.auth.models import User
+from app.core import settings as system_settings
 from app.core.timeutil import local_today, utcnow
 from app.extensions import db
 from app.org.models import Division
@@ -23,7 +23,12 @@ from app.org.models import Division
 # 首问 complaints about the grid chief last month: (day, upheld, what the resident
 # said, (the station's finding, the chief's training note)).
 COMPLAINTS = [
-    (3, True, "居民来电询问低保续办材料，网格长答复有误，居民多跑一趟", ("属实，答复时未核对最新政策", "重新学习低保政策文件并整理常见问题答复口径")),
+    (
+        3,
+        True,
+        "居民来电询问低保续办材料，网格长答复有误，居民多跑一趟",
+        ("属实，答复时未核对最新政策", "重新学习低保政策文件并整理常见问题答复口径"),
+    ),
     (9, True, "反映楼道堆物三天无人回复", ("属实，网格长外出未转交", "学习首问责任制，外出时指定代办人")),
     (15, False, "反映网格长态度生硬", ("经回访核实，不属实", "")),
     (18, True, "咨询老年证办理，网格长让其自行去镇上询问", ("属实，未按首问责任制代为联系", "")),
@@ -47,7 +52,9 @@ def load_demo_assessment(grid: Division) -> int:
         for day, upheld, content, note in COMPLAINTS:
             services.record_complaint(
                 grid,
-                services.ComplaintValues(chiefs[0].id, last_month.replace(day=day), content, None, upheld, note[0], note[1]),
+                services.ComplaintValues(
+                    chiefs[0].id, last_month.replace(day=day), content, None, upheld, note[0], note[1]
+                ),
                 station,
                 today,
             )

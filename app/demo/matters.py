@@ -26,10 +26,11 @@ DEMO_MATTERS = [
         "邻里纠纷",
         "楼上漏水导致楼下天花板受损，双方争执",
         "2号楼",
-        ["verify", "dispatch_grid", "feed_back", "pass_check", "publish"],
+        # Closed, not published: a dispute stays off the public board.
+        ["verify", "dispatch_grid", "feed_back", "pass_check"],
         6,
     ),
-    ("safety", "消防安全隐患", "楼道堆放杂物堵塞消防通道", "1号楼2单元", ["handle_on_spot"], 2),
+    ("safety", "消防安全隐患", "楼道堆放杂物堵塞消防通道", "1号楼2单元", ["handle_on_spot", "publish"], 2),
 ]
 
 

@@ -180,7 +180,9 @@ def test_the_station_records_a_complaint_as_a_person_would(world, web_as):
 
 def test_a_chief_not_on_the_grid_that_day_is_refused(world, web_as):
     web = web_as("station_a")
-    form = form_on(web.get(f"/assessment/complaints/new?grid_id={world.grid_a2.id}"), action="/assessment/complaints/new")
+    form = form_on(
+        web.get(f"/assessment/complaints/new?grid_id={world.grid_a2.id}"), action="/assessment/complaints/new"
+    )
     assert "这个网格在这一天没有网格长" in visible_text(form.response)
     form["content"] = "咨询未答复"
     refused = press(form, "保存", status=400)

@@ -166,7 +166,7 @@ def test_a_page_slow_to_come_is_shown_from_the_phone_and_replaced_when_it_comes(
 
 
 def test_the_kept_copy_of_a_page_leaves_out_its_one_time_message(phone, live_server, ids):
-    """"巡查已保存。" belongs to the moment it was shown, not to the page kept for no signal."""
+    """ "巡查已保存。" belongs to the moment it was shown, not to the page kept for no signal."""
     _ready(phone, live_server, ["/patrols/new"])
     phone.get_by_label("开始时间").fill("00:00")
     phone.get_by_label("结束时间").fill("00:01")
