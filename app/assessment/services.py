@@ -73,15 +73,15 @@ class CardValues:
     reason: str
 
 
-def workers_of(grid: Division, day: date) -> list[StaffMember]:
-    """The grid workers assigned to the grid on the day."""
+def _assigned(grid: Division, day: date, roles) -> list[StaffMember]:
+    """The staff holding one of `roles` in the grid on the day, by name."""
     return list(
         db.session.scalars(
             select(StaffMember)
             .join(StaffAssignment, StaffAssignment.staff_id == StaffMember.id)
             .where(
                 StaffAssignment.division_id == grid.id,
-                StaffAssignment.role.in_(GRID_WORKER_ROLES),
+                StaffAssignment.role.in_(roles),
                 StaffAssignment.start_date <= day,
                 or_(StaffAssignment.end_date.is_(None), StaffAssignment.end_date >= day),
             )
@@ -89,6 +89,11 @@ def workers_of(grid: Division, day: date) -> list[StaffMember]:
             .distinct()
         )
     )
+
+
+def workers_of(grid: Division, day: date) -> list[StaffMember]:
+    """The grid workers assigned to the grid on the day."""
+    return _assigned(grid, day, GRID_WORKER_ROLES)
 
 
 def issue_card(grid: Division, values: CardValues, user, today: date) -> WarningCard:
@@ -169,20 +174,7 @@ def may_record_complaints(user) -> bool:
 
 def chiefs_of(grid: Division, day: date) -> list[StaffMember]:
     """The grid's chiefs (网格长) on the day."""
-    return list(
-        db.session.scalars(
-            select(StaffMember)
-            .join(StaffAssignment, StaffAssignment.staff_id == StaffMember.id)
-            .where(
-                StaffAssignment.division_id == grid.id,
-                StaffAssignment.role == StaffRole.GRID_CHIEF.value,
-                StaffAssignment.start_date <= day,
-                or_(StaffAssignment.end_date.is_(None), StaffAssignment.end_date >= day),
-            )
-            .order_by(StaffMember.name)
-            .distinct()
-        )
-    )
+    return _assigned(grid, day, (StaffRole.GRID_CHIEF.value,))
 
 
 @dataclass
