@@ -21,6 +21,7 @@ AUDIT_ACTIONS = {
     "printed": _l("打印或导出台账"),
     "roster_saved": _l("保存值班表"),
     "manual_page_saved": _l("修改工作手册"),
+    "manual_page_created": _l("添加本社区的手册页"),
     "matter_limits_changed": _l("修改事件处置时限"),
     "matter_type_changed": _l("修改事件小类"),
     "holidays_changed": _l("录入节假日安排"),

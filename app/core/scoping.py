@@ -144,6 +144,7 @@ def _rules() -> dict[type, Callable]:
     from app.matters.models import ApiKey, HolidayDay, Matter, MatterPhoto, MatterType, TimeLimit
     from app.org.models import Building, Department, Division, ServiceTeam, StaffAssignment, StaffMember, TeamMembership
     from app.patrols.models import ChiefReport, OpinionEntry, Patrol, PatrolFinding
+    from app.printing.manual_models import ManualPage
     from app.printing.roster_models import DutyRoster, DutyShift
     from app.registry.housing.models import House, Rental, RentalTenant, Shop
     from app.registry.keypersons.models import FollowUp, KeyPerson, KeyPersonCategory
@@ -266,6 +267,13 @@ def _rules() -> dict[type, Callable]:
         FirstContactComplaint: lambda user, ids: FirstContactComplaint.grid_id.in_(ids),
         SatisfactionSurvey: lambda user, ids: SatisfactionSurvey.grid_id.in_(ids),
         SurveyResponse: lambda user, ids: SurveyResponse.grid_id.in_(ids),
+        # The manual: the county's pages for everyone; a community's own pages for the
+        # community and for those who see any of its grids.
+        ManualPage: lambda user, ids: or_(
+            ManualPage.division_id.is_(None),
+            ManualPage.division_id.in_(ids),
+            ManualPage.division_id.in_(select(Division.parent_id).where(Division.id.in_(ids))),
+        ),
     }
 
 

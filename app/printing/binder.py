@@ -34,7 +34,7 @@ from app.org.models import Division, StaffAssignment, StaffRole
 from app.printing.assembly import join_and_number, lay_out_parts, part_key, print_cache, print_folder
 from app.printing.ledger_forms_area import grid_statistics
 from app.printing.ledgers import LedgerScope, all_ledgers, ledger_jobs
-from app.printing.manual import manual_job, ordered_pages
+from app.printing.manual import community_of, manual_job, ordered_pages
 from app.printing.pdf import PrintJob, job_missing_glyphs, lay_out, prepare_print, printed_by, share_fonts
 from app.supervision.meetings import HOLDING_LEVELS, MEETING_KINDS
 from app.supervision.models import Meeting, Training
@@ -198,7 +198,8 @@ def plan_sections(division: Division, start: date, end: date, user=None) -> list
             ],
         )
     )
-    pages = ordered_pages()
+    # The county's pages, then the community's own (楼栋长职责, 文明卫生公约 …).
+    pages = ordered_pages(community_of(division))
     sections.append(BinderSection("manual", _("工作手册"), len(pages), [manual_job(pages, numbered=False)]))
     for ledger in all_ledgers():
         if user is not None and ledger.key_persons and not may_see_key_persons(user):

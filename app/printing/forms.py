@@ -44,3 +44,7 @@ class ManualPageForm(Form):
     )
     preview = SubmitField(_l("预览"))
     submit = SubmitField(_l("保存"))
+
+
+class NewManualPageForm(ManualPageForm):
+    division_id = SelectField(_l("社区（村）"), coerce=int, validate_choice=False)

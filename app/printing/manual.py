@@ -1,8 +1,10 @@
 """Work-manual pages: Markdown rendered to safe HTML, saving with version history,
-and the print version (one printed page break per manual page, each with its
+a community's own pages after the county's, and the print version (one printed page break per manual page, each with its
 heading) that the inspection binder will include."""
 
 from __future__ import annotations
+
+import secrets
 
 import markdown
 import nh3
@@ -74,9 +76,53 @@ def render_markdown(text: str) -> Markup:
     )
 
 
-def ordered_pages() -> list[ManualPage]:
-    """All pages, in manual order (county-wide: every signed-in user reads them all)."""
-    return list(db.session.scalars(select(ManualPage).order_by(ManualPage.sort_order, ManualPage.id)))
+def ordered_pages(community: Division | None = None) -> list[ManualPage]:
+    """The county's pages in manual order (every signed-in user reads them), then the
+    community's own pages when one is given."""
+    order = (ManualPage.sort_order, ManualPage.id)
+    pages = list(db.session.scalars(select(ManualPage).where(ManualPage.division_id.is_(None)).order_by(*order)))
+    if community is not None:
+        pages += db.session.scalars(select(ManualPage).where(ManualPage.division_id == community.id).order_by(*order))
+    return pages
+
+
+def community_of(division: Division) -> Division | None:
+    """The community whose pages go with a grid's or a community's prints."""
+    if division.level == "community":
+        return division
+    if division.level == "grid":
+        return division.parent
+    return None
+
+
+def _cleaned(title: str, body: str) -> tuple[str, str]:
+    title, body = (title or "").strip(), (body or "").replace("\r\n", "\n").strip() + "\n"
+    if not title:
+        raise ManualError(_("请填写标题。"))
+    if len(title) > MAX_TITLE:
+        raise ManualError(_("标题不能超过 %(n)d 个字。", n=MAX_TITLE))
+    if len(body) > MAX_BODY:
+        raise ManualError(_("正文太长（不能超过 %(n)d 个字符）。", n=MAX_BODY))
+    return title, body
+
+
+def create_page(community: Division, title: str, body: str, user) -> ManualPage:
+    """A community's own page, after its other pages. The slug is the community's code
+    and a random tail: unique by constraint, whoever adds a page at the same moment."""
+    title, body = _cleaned(title, body)
+    last = db.session.scalar(select(func.max(ManualPage.sort_order)).where(ManualPage.division_id == community.id))
+    page = ManualPage(
+        slug=f"{community.code}-{secrets.token_hex(3)}",
+        title=title,
+        body=body,
+        division_id=community.id,
+        sort_order=(last or 0) + 1,
+        updated_at=utcnow(),
+        updated_by_id=user.id,
+    )
+    db.session.add(page)
+    db.session.flush()
+    return page
 
 
 def page_by_slug(slug: str) -> ManualPage | None:
@@ -98,13 +144,7 @@ def version_of(page: ManualPage, number: int) -> ManualPageVersion | None:
 def save_page(page: ManualPage, title: str, body: str, user) -> bool:
     """Keep the current text as a version, then replace it. False when nothing
     changed (no version is kept for a save that changes nothing)."""
-    title, body = (title or "").strip(), (body or "").replace("\r\n", "\n").strip() + "\n"
-    if not title:
-        raise ManualError(_("请填写标题。"))
-    if len(title) > MAX_TITLE:
-        raise ManualError(_("标题不能超过 %(n)d 个字。", n=MAX_TITLE))
-    if len(body) > MAX_BODY:
-        raise ManualError(_("正文太长（不能超过 %(n)d 个字符）。", n=MAX_BODY))
+    title, body = _cleaned(title, body)
     # The page as it is now, locked until this transaction ends: two editors saving at
     # once each keep the other's text as a version, and the version numbers (one more
     # than the kept ones) never collide on PostgreSQL.

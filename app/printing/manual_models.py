@@ -1,5 +1,7 @@
-"""Work-manual pages (工作手册): county-wide reference text in Markdown — the duties
-of 网格长, 网格员 and 楼栋长 and the working rules — that county administrators edit.
+"""Work-manual pages (工作手册): reference text in Markdown — the duties of 网格长,
+网格员 and 楼栋长 and the working rules. County-wide pages are the county
+administrators'; a community's own pages (楼栋长职责, 文明卫生公约 …) are its station's,
+read by the community and its grids and printed after the county's.
 Every save keeps the text it replaces as a ManualPageVersion (who, when), so the
 history of a rule can be shown and an old wording read again."""
 
@@ -16,8 +18,8 @@ from app.extensions import db
 
 
 class ManualPage(db.Model):
-    """One page of the manual; `slug` names it in URLs (the pages are not records of
-    any division, so their URLs carry no record id)."""
+    """One page of the manual; `slug` names it in URLs. `division_id`: the community
+    whose own page it is (None: the county's, for everyone)."""
 
     __tablename__ = "manual_page"
 
@@ -26,10 +28,12 @@ class ManualPage(db.Model):
     title: Mapped[str] = mapped_column(String(100))
     sort_order: Mapped[int] = mapped_column(default=0)
     body: Mapped[str] = mapped_column(Text, default="")
+    division_id: Mapped[int | None] = mapped_column(ForeignKey("division.id"), index=True)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
 
     updated_by: Mapped[User | None] = relationship()
+    division = relationship("Division")
     versions: Mapped[list[ManualPageVersion]] = relationship(
         back_populates="page", cascade="all, delete-orphan", order_by="ManualPageVersion.number.desc()"
     )

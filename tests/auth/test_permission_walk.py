@@ -72,6 +72,7 @@ WHO_OPENS = {
     "printing.binder_new": GRID_WORK,
     "printing.ledgers": GRID_WORK,
     "printing.manual_index": WORKING,
+    "printing.manual_new": {"admin", "town_a", "station_a"},
     "printing.manual_print": WORKING,
     "printing.publicity_index": GRID_WORK,
     "public.api_keys": COUNTY,

@@ -183,3 +183,71 @@ def test_manual_pdf_function_starts_each_page_on_a_new_sheet(app):
     first, second = texts[2], texts[3]
     assert pages[0].title in first and pages[1].title not in first
     assert pages[1].title in second
+
+
+# --- A community's own pages ------------------------------------------------------------
+
+
+def _add_community_page(web, title="东关社区楼栋长职责", body="1. 每月走访本楼栋住户一次\n2. 发现漏水及时报告"):
+    form = form_on(web.get("/manual/").click(description="添加本社区的手册页"), action="/manual/new")
+    form["title"] = title
+    form["body"] = body
+    return press(form, "保存")
+
+
+def test_a_station_adds_its_communitys_page_and_only_its_area_reads_it(world, web_as, client_as):
+    web = web_as("station_a")
+    saved = _add_community_page(web).follow()
+    assert "已添加到东关社区的工作手册。" in visible_text(saved)
+    fresh()
+    page = db.session.scalar(select(ManualPage).where(ManualPage.title == "东关社区楼栋长职责"))
+    assert page.division_id == world.community_a.id
+    url = f"/manual/{page.slug}"
+    # The community and its grids read it; another community's worker finds no such page.
+    assert "每月走访本楼栋住户一次" in text_of(client_as("worker_a").get(url))
+    assert "东关社区楼栋长职责" in text_of(client_as("worker_a").get("/manual/"))
+    assert client_as("worker_b").get(url).status_code == 404
+    assert "东关社区楼栋长职责" not in text_of(client_as("worker_b").get("/manual/"))
+    # Its station edits it (history kept); a grid worker does not; nor may the station
+    # edit the county's pages.
+    form = form_on(web.get(url).click(description="编辑", href="/edit"))
+    form["body"] = "1. 每月走访本楼栋住户两次"
+    press(form, "保存")
+    fresh()
+    assert [v.body.strip() for v in db.session.get(ManualPage, page.id).versions][0].startswith(
+        "1. 每月走访本楼栋住户一次"
+    )
+    assert client_as("worker_a").get(f"{url}/edit").status_code == 404
+    assert client_as("station_a").get("/manual/grid-chief-duties/edit").status_code == 404
+    assert client_as("worker_a").get("/manual/new").status_code == 403
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "manual_page_created"))
+    assert event.actor_name == "station_a" and "东关社区" in event.summary
+
+
+def test_a_page_for_a_community_outside_the_area_is_refused(world, web_as):
+    web = web_as("station_a")
+    form = form_on(web.get("/manual/new"), action="/manual/new")
+    form["title"] = "滨河社区公约"
+    form["body"] = "正文"
+    # Forged: another community's id in place of the one offered.
+    form["division_id"].force_value(str(world.community_b.id))
+    refused = press(form, "保存", status=400)
+    assert "请从列表中选择。" in visible_text(refused)
+    assert db.session.scalar(select(ManualPage).where(ManualPage.title == "滨河社区公约")) is None
+
+
+def test_the_communitys_print_has_its_pages_after_the_countys(world, web_as):
+    web = web_as("station_a")
+    _add_community_page(web)
+    response = web.get(f"/manual/print.pdf?division_id={world.grid_a.id}")
+    assert response.content_type == "application/pdf"
+    text = squeezed(response.body)
+    assert text.index("限时办结制度") < text.index("东关社区楼栋长职责")
+    # The county's manual alone leaves it out; another community's grid is a 404.
+    assert "东关社区楼栋长职责" not in squeezed(web.get("/manual/print.pdf").body)
+    assert web.get(f"/manual/print.pdf?division_id={world.grid_b.id}", expect_errors=True).status_int == 404
+    # The binder of a grid of the community includes it, after the county's pages.
+    fresh()
+    titles = [p.title for p in manual.ordered_pages(manual.community_of(world.grid_a))]
+    assert titles[: len(SEEDED)] == SEEDED and titles[-1] == "东关社区楼栋长职责"
+    assert "东关社区楼栋长职责" not in [p.title for p in manual.ordered_pages(manual.community_of(world.grid_b))]
