@@ -106,10 +106,25 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # Batch mode changes a SQLite table by copying it and dropping the old one;
+            # with foreign keys enforced, that drop deletes every row that points at the
+            # table with ON DELETE CASCADE (a manual page's history, a user's kept
+            # forms). Off for the migration, checked and on again after. Set on the
+            # sqlite3 connection itself: the pragma is a no-op inside a transaction, and
+            # SQLAlchemy would begin one around any statement it runs.
+            connection.connection.driver_connection.execute("PRAGMA foreign_keys = OFF")
         context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
 
         with context.begin_transaction():
             context.run_migrations()
+        if sqlite:
+            raw = connection.connection.driver_connection
+            broken = raw.execute("PRAGMA foreign_key_check").fetchall()
+            raw.execute("PRAGMA foreign_keys = ON")
+            if broken:
+                raise RuntimeError(f"the migration left rows pointing at nothing: {broken[:5]}")
 
 
 if context.is_offline_mode():
