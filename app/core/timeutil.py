@@ -33,3 +33,8 @@ def to_local(value: datetime | None) -> datetime | None:
 def local_day_start_utc(day: date) -> datetime:
     """Midnight of a local calendar day, as the naive UTC the database stores."""
     return datetime.combine(day, time.min, tzinfo=LOCAL_ZONE).astimezone(UTC).replace(tzinfo=None)
+
+
+def local_to_utc(value: datetime) -> datetime:
+    """A local (Beijing) wall-clock time, as typed, to the naive UTC the database stores."""
+    return value.replace(tzinfo=LOCAL_ZONE).astimezone(UTC).replace(tzinfo=None)

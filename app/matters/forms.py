@@ -8,6 +8,7 @@ from flask_wtf.file import FileField, FileRequired, MultipleFileField
 from wtforms import (
     BooleanField,
     DateField,
+    DateTimeLocalField,
     HiddenField,
     IntegerField,
     SelectField,
@@ -46,7 +47,18 @@ class ReportForm(Form, position_fields(), CircumstanceFields):
         _l("事件描述"),
         validators=[DataRequired(_l("请描述事件。")), Length(max=2000, message=_l("描述不能超过 2000 个字。"))],
     )
-    urgency = SelectField(_l("紧急程度"), choices=_choices(reference.URGENCIES), default="normal")
+    urgency = SelectField(
+        _l("紧急程度"),
+        choices=_choices(reference.URGENCIES),
+        default="normal",
+        description=_l("紧急、重大事件各环节时限缩短，镇（街道）收件箱标明。"),
+    )
+    occurred_at = DateTimeLocalField(
+        _l("发生时间"),
+        format=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+        validators=[Optional()],
+        description=_l("事后补报的填实际发生的时间，如 2026-12-07 08:30；当场发现的可不填。"),
+    )
     source = SelectField(_l("来源"), choices=_choices(reference.SOURCES), default="grid_worker")
     reporter_name = StringField(_l("反映人"), validators=[Length(max=32)])
     reporter_phone = StringField(_l("反映人电话"), validators=[Length(max=32)], render_kw=PHONE_INPUT)

@@ -34,7 +34,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app.core.identity import check_phone
-from app.core.timeutil import utcnow
+from app.core.timeutil import local_to_utc, utcnow
 from app.core.xlsx import read_table
 from app.extensions import db
 from app.matters import reference, reporting, workdays
@@ -43,7 +43,6 @@ from app.matters.hotline_sheet import (
     BadMoment,
     fold,
     import_columns,
-    local_to_utc,
     parse_moment,
     spellings,
 )

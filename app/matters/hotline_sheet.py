@@ -6,14 +6,14 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from openpyxl.utils.datetime import WINDOWS_EPOCH, from_excel
 
-from app.core.timeutil import LOCAL_ZONE, local_today
+from app.core.timeutil import local_today
 from app.core.xlsx import ImportColumn, template_workbook
 from app.matters import reference
 from app.org.models import Division
@@ -155,10 +155,6 @@ def parse_moment(text: str) -> tuple[datetime, bool]:
     except (ValueError, OverflowError):
         pass
     raise BadMoment(folded)
-
-
-def local_to_utc(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=LOCAL_ZONE).astimezone(UTC).replace(tzinfo=None)
 
 
 # --- Template ------------------------------------------------------------------------

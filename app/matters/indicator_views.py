@@ -114,6 +114,7 @@ def indicator_columns(level: str) -> list[Column]:
         Column(counts("reworked"), _("返工数"), 8, "int"),
         Column(_rate("rework_rate"), _("返工率(%)"), 10, "int"),
         Column(counts("overdue"), _("超期数"), 8, "int"),
+        Column(counts("late"), _("迟报数"), 8, "int"),
         Column(counts("extensions"), _("延期次数"), 9, "int"),
         Column(counts("rated"), _("已评价数"), 9, "int"),
         Column(counts("satisfied"), _("满意及基本满意数"), 14, "int"),

@@ -23,6 +23,9 @@ work order, the call), except "due" and "closed on time", which go by the deadli
 - 超期数 overdue: matters reported in the period that are open now past the
   deadline of the stage they are in (as the 已超期 inbox), or closed late.
 - 延期次数 extensions: approved extensions of the matters reported in the period.
+- 迟报数 late: matters reported in the period later after they happened than their
+  urgency allows (reference.late_report_hours; decided when reported, and only for
+  matters whose occurrence time was given).
 - 满意率 = matters reported in the period rated 满意 or 基本满意 / those rated.
 
 A rate whose denominator is 0 is None (shown "—"); rates are percentages rounded
@@ -96,6 +99,7 @@ class Counts:
     extensions: int = 0
     rated: int = 0
     satisfied: int = 0
+    late: int = 0
 
     def add(self, other: Counts) -> None:
         for f in fields(self):
@@ -174,6 +178,7 @@ def per_grid(user, period: Period, within: Division | None = None, now: datetime
             func.coalesce(func.sum(Matter.extension_count), 0),
             _number(Matter.rating.is_not(None)),
             _number(Matter.rating.in_(SATISFIED)),
+            _number(Matter.reported_late.is_(True)),
         )
         .where(*base, Matter.created_at >= start, Matter.created_at < end)
         .group_by(Matter.grid_id)
@@ -204,6 +209,7 @@ def per_grid(user, period: Period, within: Division | None = None, now: datetime
             n_extensions,
             n_rated,
             n_satisfied,
+            n_late,
         ) = map(int, values)
         result[grid_id] = Counts(
             reported=n_reported,
@@ -215,6 +221,7 @@ def per_grid(user, period: Period, within: Division | None = None, now: datetime
             extensions=n_extensions,
             rated=n_rated,
             satisfied=n_satisfied,
+            late=n_late,
         )
     for statement in (due_by_deadline, due_on_the_spot):
         for grid_id, n_due, n_on_time in db.session.execute(statement):

@@ -78,6 +78,10 @@ class Matter(Circumstances, Located, EnteredOffline, db.Model):
     address: Mapped[str] = mapped_column(String(200), default="")
     description: Mapped[str] = mapped_column(Text)
     urgency: Mapped[str] = mapped_column(String(8), default="normal")
+    # When it happened (UTC), if the reporter said: a report later than the urgency's
+    # allowance (reference.late_report_hours) is 迟报, decided once when it is reported.
+    occurred_at: Mapped[datetime | None]
+    reported_late: Mapped[bool | None]
 
     reporter_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
     reporter_name: Mapped[str] = mapped_column(String(32), default="")
@@ -122,6 +126,8 @@ class Matter(Circumstances, Located, EnteredOffline, db.Model):
     rework_count: Mapped[int] = mapped_column(default=0)
     extension_count: Mapped[int] = mapped_column(default=0)
     urge_level: Mapped[str | None] = mapped_column(String(8))
+    # The owner's last 催办 of a department or town past its deadline.
+    chased_at: Mapped[datetime | None]
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("matter.id"))
     invalid_reason: Mapped[str] = mapped_column(String(200), default="")
 

@@ -58,6 +58,10 @@ DEFAULT_TIME_LIMITS = {
     "department": 5,
     "county": 5,
     "escalate_to_county": 2,
+    # A 紧急 or 重大 matter's stages take at most this many days each, whatever the
+    # level's or the subtype's own limit.
+    "urgent_cap": 2,
+    "major_cap": 1,
 }
 TIME_LIMIT_LABELS = {
     "verify": _l("受理核实"),
@@ -67,7 +71,22 @@ TIME_LIMIT_LABELS = {
     "department": _l("职能部门处置"),
     "county": _l("县级处置"),
     "escalate_to_county": _l("上报县级（镇街转送）"),
+    "urgent_cap": _l("紧急事件每个环节最多"),
+    "major_cap": _l("重大事件每个环节最多"),
 }
+# Which cap applies to which urgency.
+URGENCY_CAPS = {"urgent": "urgent_cap", "major": "major_cap"}
+
+# 迟报 (003 "坚决防止迟报、瞒报、漏报"): reported more than this many hours after it
+# happened. Overridable in instance/config.py as LATE_REPORT_HOURS (the same keys).
+DEFAULT_LATE_REPORT_HOURS = {"normal": 24, "urgent": 2, "major": 1}
+
+
+def late_report_hours() -> dict[str, int]:
+    from flask import current_app
+
+    return {**DEFAULT_LATE_REPORT_HOURS, **current_app.config.get("LATE_REPORT_HOURS", {})}
+
 
 ACTIONS = {
     "report": _l("上报"),
@@ -89,6 +108,7 @@ ACTIONS = {
     "rate": _l("评价"),
     "reopen": _l("重新办理"),
     "urge": _l("督办"),
+    "chase": _l("催办"),
 }
 
 # What the note of each step is called on its form.
@@ -105,6 +125,7 @@ NOTE_LABELS = {
     "rate": _l("评价意见"),
     "reopen": _l("重新办理的原因"),
     "urge": _l("督办意见"),
+    "chase": _l("催办说明"),
 }
 
 RATINGS = {"satisfied": _l("满意"), "basically": _l("基本满意"), "unsatisfied": _l("不满意")}

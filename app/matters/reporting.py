@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app.core.counters import next_value
+from app.core.offline import entered_at
 from app.core.timeutil import to_local, utcnow
 from app.extensions import db
 from app.matters import reference
@@ -52,6 +53,8 @@ class MatterValues:
     background: str = ""
     cause: str = ""
     suggestion: str = ""
+    # When it happened (UTC), if the reporter knows: for 迟报.
+    occurred_at: datetime | None = None
 
 
 def next_number(now: datetime) -> str:
@@ -91,6 +94,17 @@ def _check_values(values: MatterValues) -> MatterType | None:
     return matter_type
 
 
+# A phone's clock a little ahead of the server's is not a report from the future.
+CLOCK_SKEW = timedelta(minutes=10)
+
+
+def reported_late(occurred_at: datetime | None, reported_at: datetime, urgency: str) -> bool | None:
+    """迟报: reported later after it happened than the urgency allows (None: unknown)."""
+    if occurred_at is None:
+        return None
+    return reported_at - occurred_at > timedelta(hours=reference.late_report_hours()[urgency])
+
+
 def report(values: MatterValues, reporter=None, now: datetime | None = None) -> Matter:
     """A new matter, waiting for verification at its grid's community station. A
     staff reporter is its first receiver (首问); otherwise whoever verifies it."""
@@ -98,6 +112,8 @@ def report(values: MatterValues, reporter=None, now: datetime | None = None) -> 
 
     now = now or utcnow()
     matter_type = _check_values(values)
+    if values.occurred_at is not None and values.occurred_at > now + CLOCK_SKEW:
+        raise MatterError(_("发生时间不能晚于现在。"), "occurred_at")
     matter = Matter(
         number=next_number(now),
         tracking_code=_tracking_code(),
@@ -109,6 +125,9 @@ def report(values: MatterValues, reporter=None, now: datetime | None = None) -> 
         address=values.address.strip(),
         description=values.description.strip(),
         urgency=values.urgency,
+        occurred_at=values.occurred_at,
+        # Kept on a phone without signal: reported when it was entered, not when it came.
+        reported_late=reported_late(values.occurred_at, entered_at() or now, values.urgency),
         reporter_id=getattr(reporter, "id", None),
         reporter_name="" if values.is_anonymous else values.reporter_name.strip(),
         reporter_phone="" if values.is_anonymous else values.reporter_phone.strip(),

@@ -50,9 +50,15 @@ def light(matter: Matter, now: datetime | None = None, calendar: workdays.Calend
     return workdays.traffic_light(share)
 
 
+def stage_days(matter: Matter, days: int) -> int:
+    """A stage's working days: a 紧急 or 重大 matter's are capped (urgent_cap, major_cap)."""
+    cap_key = reference.URGENCY_CAPS.get(matter.urgency)
+    return min(days, time_limits()[cap_key]) if cap_key else days
+
+
 def start_clock(matter: Matter, days: int, now: datetime) -> None:
     matter.stage_started_at = now
-    matter.due_at = workdays.deadline_after(workdays.load_calendar(), now, days)
+    matter.due_at = workdays.deadline_after(workdays.load_calendar(), now, stage_days(matter, days))
 
 
 # --- The loop ------------------------------------------------------------------------
@@ -337,6 +343,12 @@ def _urge(matter, user, note, now, level: str = ""):
     return {"level": level}
 
 
+def _chase(matter, user, note, now):
+    matter.chased_at = now
+    holder = matter.handler_department or matter.handler_division
+    return {"to": holder.name if holder else ""}
+
+
 _HANDLERS = {
     "verify": _verify,
     "reject": _reject,
@@ -356,6 +368,7 @@ _HANDLERS = {
     "rate": _rate,
     "reopen": _reopen,
     "urge": _urge,
+    "chase": _chase,
 }
 
 

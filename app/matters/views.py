@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
+from sqlalchemy import case, select
 from sqlalchemy.orm import selectinload
 
 from app.auth.roles import Permission, matter_level
@@ -15,7 +15,7 @@ from app.core.forms import attach_error
 from app.core.pagination import paginate
 from app.core.rendering import private_photo, render_page
 from app.core.scoping import get_visible_or_404, scoped_select
-from app.core.timeutil import utcnow
+from app.core.timeutil import local_to_utc, utcnow
 from app.extensions import db
 from app.matters import bp, dispute_views, inbox, photos, reference, reporting, services, workdays, workflow
 from app.matters.forms import ActionForm, ReportForm
@@ -24,6 +24,9 @@ from app.org.models import Division
 from app.org.services import grid_label, visible_grids
 
 PER_PAGE = 30
+
+
+URGENCY_FIRST = case((Matter.urgency == "major", 0), (Matter.urgency == "urgent", 1), else_=2)
 
 
 @bp.route("/matters/")
@@ -42,10 +45,11 @@ def matter_list():
         number = request.args.get("q", "").strip()
         if number:
             statement = statement.where(Matter.number.icontains(number, autoescape=True))
-        order = Matter.due_at if box != "all" else Matter.created_at.desc()
+        # 重大 first, then 紧急, in the boxes of work to do; each by its deadline.
+        order = (URGENCY_FIRST, Matter.due_at) if box != "all" else (Matter.created_at.desc(),)
         page = paginate(
             statement.options(selectinload(Matter.grid), selectinload(Matter.matter_type)).order_by(
-                order, Matter.id.desc()
+                *order, Matter.id.desc()
             ),
             per_page=PER_PAGE,
         )
@@ -119,7 +123,8 @@ def report_matter():
             if not duplicates:
                 return _save_report(form, grid, type_id)
             form.not_duplicate.data = "1"
-    return render_template("matters/report.html", form=form, duplicates=duplicates)
+    status = 400 if request.method == "POST" and form.errors else 200
+    return render_template("matters/report.html", form=form, duplicates=duplicates), status
 
 
 def _save_report(form: ReportForm, grid: Division, type_id: int | None):
@@ -136,6 +141,7 @@ def _save_report(form: ReportForm, grid: Division, type_id: int | None):
         reporter_name=form.reporter_name.data or "",
         reporter_phone=form.reporter_phone.data or "",
         involved_text=form.involved_text.data or "",
+        occurred_at=local_to_utc(form.occurred_at.data) if form.occurred_at.data else None,
         **circumstances.values_of(form),
     )
     if position is not None:
@@ -152,7 +158,7 @@ def _save_report(form: ReportForm, grid: Division, type_id: int | None):
     except services.MatterError as error:
         db.session.rollback()
         attach_error(form, error)
-        return render_template("matters/report.html", form=form, duplicates=[])
+        return render_template("matters/report.html", form=form, duplicates=[]), 400
     db.session.commit()
     flash(_("已上报，事件编号 %(number)s。", number=matter.number), "success")
     return redirect(url_for("matters.matter_detail", matter_id=matter.id))

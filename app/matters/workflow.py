@@ -14,6 +14,7 @@ Parts a user can play on a matter:
 - checker: the owner, or the grid worker who reported it;
 - grid worker: a grid worker whose scope covers the matter's grid (on-the-spot handling);
 - superior: town staff over the grid and county administrators (督办).
+The owner also chases (催办) a department or town holding the matter past its deadline.
 """
 
 from __future__ import annotations
@@ -106,6 +107,18 @@ def _publishable(matter: Matter) -> bool:
     return matter.published_at is None and matter.class_code not in hidden_classes()
 
 
+def _overdue_elsewhere(matter: Matter) -> bool:
+    """Held past its deadline by a department or a higher level: the owner (the grid
+    chief's station) chases it (催办) until it is fed back."""
+    from app.core.timeutil import utcnow
+
+    return (
+        matter.handler_level in ("department", "town", "county")
+        and matter.due_at is not None
+        and matter.due_at < utcnow()
+    )
+
+
 def _unrated(matter: Matter) -> bool:
     return matter.rating is None
 
@@ -134,6 +147,7 @@ TRANSITIONS: dict[str, Transition] = {
     "rate": Transition(("closed",), is_checker, None, _unrated),
     "reopen": Transition(("closed",), is_owner, "handling", _may_reopen),
     "urge": Transition(("reported", "verified", "handling", "checking"), is_superior, None),
+    "chase": Transition(("handling",), is_owner, None, _overdue_elsewhere),
 }
 
 

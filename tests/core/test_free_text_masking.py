@@ -19,9 +19,9 @@ from sqlalchemy import select
 
 from app.assessment.models import WarningCard
 from app.core.database import write_transactions
+from app.core.timeutil import local_to_utc
 from app.extensions import db
 from app.matters import reporting, services
-from app.matters.hotline_sheet import local_to_utc
 from app.matters.models import DisputeScreening, Matter, MatterStep, Mediation
 from app.org.models import Building, Department, Division, GridProfile, ServiceTeam, StaffMember
 from app.patrols.models import ChiefReport, OpinionEntry, Patrol, PatrolFinding

@@ -31,9 +31,9 @@ import pytest
 from sqlalchemy import select
 
 from app.core.database import write_transactions
+from app.core.timeutil import local_to_utc
 from app.extensions import db
 from app.matters import reporting, services
-from app.matters.hotline_sheet import local_to_utc
 from app.matters.models import Matter, MatterType
 from app.registry.keypersons.models import KeyPerson, KeyPersonCategory
 from app.registry.people.models import Resident

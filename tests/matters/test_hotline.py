@@ -14,9 +14,10 @@ from sqlalchemy import func, select
 
 from app.auth.models import AuditEvent
 from app.core.database import write_transactions
+from app.core.timeutil import local_to_utc
 from app.extensions import db
 from app.matters import reporting, services
-from app.matters.hotline_sheet import BadMoment, local_to_utc, parse_moment
+from app.matters.hotline_sheet import BadMoment, parse_moment
 from app.matters.models import Matter
 from tests.conftest import fresh, text_of
 from tests.web import Upload, choose, forge, form_on, press, visible_text

@@ -4,6 +4,7 @@ machine's rules for every state × action × role."""
 
 import itertools
 import re
+from datetime import timedelta
 
 import pytest
 from bs4 import BeautifulSoup
@@ -11,6 +12,7 @@ from sqlalchemy import select
 from webtest.forms import Select
 
 from app.core.database import write_transactions
+from app.core.timeutil import utcnow
 from app.extensions import db
 from app.matters import reference, reporting, services, workflow
 from app.matters.models import Matter, MatterStep
@@ -234,6 +236,8 @@ EXPECTED = {
     "rate": ({"closed"}, {"admin", "town_a", "station_a", "worker_a"}),
     "reopen": ({"closed"}, {"admin", "town_a", "station_a"}),
     "urge": ({"reported", "verified", "handling", "checking"}, {"admin", "town_a"}),
+    # The department holds it past its deadline (the sample's is an hour ago).
+    "chase": ({"handling"}, {"admin", "town_a", "station_a"}),
 }
 
 
@@ -245,6 +249,7 @@ def sample(world):
             reporter=world.users["worker_a"],
         )
         matter.handler_level, matter.handler_department_id = "department", world.department.id
+        matter.due_at = utcnow() - timedelta(hours=1)
         # States where the conditional steps apply: an extension pending, an unsatisfied rating.
         from app.matters.models import ExtensionRequest
 

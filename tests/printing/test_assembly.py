@@ -13,9 +13,9 @@ import time
 from pypdf import PdfReader
 
 from app.core.database import write_transactions
+from app.core.timeutil import local_to_utc
 from app.extensions import db
 from app.matters import reporting, services
-from app.matters.hotline_sheet import local_to_utc
 from app.printing import assembly, binder_jobs, ledgers
 from app.printing.binder import build_binder
 from app.printing.ledgers import Ledger, LedgerColumn, LedgerScope

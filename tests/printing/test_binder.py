@@ -15,9 +15,9 @@ from sqlalchemy import select
 from app.auth.models import AuditEvent
 from app.core import jobs
 from app.core.database import write_transactions
+from app.core.timeutil import local_to_utc
 from app.extensions import db
 from app.matters import reporting, services
-from app.matters.hotline_sheet import local_to_utc
 from app.printing import binder_jobs
 from app.printing.binder import build_binder
 from app.printing.ledgers import all_ledgers
