@@ -143,7 +143,7 @@ def _rules() -> dict[type, Callable]:
     from app.auth.roles import may_see_key_persons
     from app.matters.models import ApiKey, HolidayDay, Matter, MatterPhoto, MatterType, TimeLimit
     from app.org.models import Building, Department, Division, ServiceTeam, StaffAssignment, StaffMember, TeamMembership
-    from app.patrols.models import ChiefReport, OpinionEntry, Patrol, PatrolFinding
+    from app.patrols.models import ChiefReport, OpinionEntry, OpinionLogCheck, Patrol, PatrolFinding
     from app.printing.manual_models import ManualPage
     from app.printing.roster_models import DutyRoster, DutyShift
     from app.registry.housing.models import House, Rental, RentalTenant, Shop
@@ -260,6 +260,7 @@ def _rules() -> dict[type, Callable]:
         PatrolFinding: lambda user, ids: PatrolFinding.patrol_id.in_(select(Patrol.id).where(Patrol.grid_id.in_(ids))),
         OpinionEntry: lambda user, ids: OpinionEntry.grid_id.in_(ids),
         ChiefReport: lambda user, ids: ChiefReport.grid_id.in_(ids),
+        OpinionLogCheck: lambda user, ids: OpinionLogCheck.grid_id.in_(ids),
         # Assessment: the rules are county reference data (all read, administrators
         # edit); cards and surveys belong to their grid (a worker's card too).
         ScoringRule: _anyone_signed_in,

@@ -146,3 +146,20 @@ class DeleteForm(Form):
     """The confirmation of a deletion (a POST with its CSRF token)."""
 
     submit = SubmitField(_l("确定删除"))
+
+
+class LogCheckForm(Form):
+    """One grid's row on the weekly check page (prefixed by the grid: one form a row)."""
+
+    result = RadioField(
+        _l("检查结果"),
+        choices=[(k, v) for k, v in reference.CHECK_RESULTS.items() if k != "empty"],
+        validators=[Optional()],
+    )
+    comment = TextAreaField(
+        _l("检查意见"),
+        validators=[Length(max=2000, message=_l("不能超过 2000 个字。"))],
+        description=_l("空岗的写明对本网格的批评。"),
+        render_kw={"rows": 2, "cols": 40},
+    )
+    submit = SubmitField(_l("保存检查"))

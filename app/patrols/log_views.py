@@ -1,12 +1,12 @@
 """民情日志 pages: quick entry (a row added with htmx, or a plain form), an entry,
-the weekly summary per grid, and the reports to the grid chief with their
-punctuality."""
+the weekly summary per grid, the community's weekly check of each grid's log, and the
+reports to the grid chief with their punctuality and the chief's 已阅."""
 
 from __future__ import annotations
 
 from datetime import date, timedelta
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
@@ -25,8 +25,8 @@ from app.matters import workdays
 from app.org.models import Division
 from app.org.services import chosen_grid, grid_label, visible_grids
 from app.patrols import bp, compliance, reference, services
-from app.patrols.forms import ChiefReportForm, EntryForm, matter_class_choices
-from app.patrols.models import ChiefReport, OpinionEntry
+from app.patrols.forms import ChiefReportForm, EntryForm, LogCheckForm, matter_class_choices
+from app.patrols.models import ChiefReport, OpinionEntry, OpinionLogCheck
 from app.patrols.picking import grid_ids_of, picked_unit, picked_week, unit_choices
 
 PER_PAGE = 30
@@ -244,4 +244,99 @@ def new_chief_report():
 def chief_report_detail(chief_report_id: int):
     report = get_visible_or_404(ChiefReport, chief_report_id)
     slot = compliance.report_punctuality(report.grid_id, report.report_day, report.report_day)[0]
-    return render_template("patrols/report.html", report=report, slot=slot, statuses=compliance.REPORT_STATUSES)
+    return render_template(
+        "patrols/report.html",
+        report=report,
+        slot=slot,
+        statuses=compliance.REPORT_STATUSES,
+        may_acknowledge=report.acknowledged_at is None and services.may_acknowledge(current_user, report),
+    )
+
+
+@bp.route("/opinions/reports/<int:chief_report_id>/acknowledge", methods=["POST"])
+@login_required
+def acknowledge_chief_report(chief_report_id: int):
+    """网格长已阅: the chief (or the station for them) has read the report."""
+    report = get_visible_or_404(ChiefReport, chief_report_id)
+    if not services.may_acknowledge(current_user, report):
+        abort(403)
+    try:
+        services.acknowledge_report(report, current_user)
+    except services.FieldworkError as error:
+        flash(str(error), "error")
+    else:
+        db.session.commit()
+        flash(_("已阅。"), "success")
+    return redirect(url_for("patrols.chief_report_detail", chief_report_id=report.id), 303)
+
+
+def _check_forms(grids: list[Division], checks: dict[int, OpinionLogCheck], posted_id: int | None):
+    forms = {}
+    for grid in grids:
+        posted = grid.id == posted_id
+        form = LogCheckForm(prefix=f"g{grid.id}", formdata=None if not posted else request.form)
+        if not posted and grid.id in checks:
+            form.result.data = checks[grid.id].result if checks[grid.id].result != "empty" else None
+            form.comment.data = checks[grid.id].comment
+        forms[grid.id] = form
+    return forms
+
+
+@bp.route("/opinions/checks", methods=["GET", "POST"])
+@login_required
+def log_checks():
+    """The community's weekly check of each grid's 民情日志: the week's entries, the
+    result and who checked; a week without entries is 空岗, criticised in words."""
+    unit = picked_unit()
+    monday = picked_week()
+    grids = list(
+        db.session.scalars(
+            scoped_select(Division)
+            .where(Division.id.in_(grid_ids_of(unit)), Division.status == "active")
+            .order_by(Division.code)
+        )
+    )
+    ids = [g.id for g in grids]
+    checks = {
+        c.grid_id: c
+        for c in db.session.scalars(
+            scoped_select(OpinionLogCheck).where(OpinionLogCheck.grid_id.in_(ids), OpinionLogCheck.week_start == monday)
+        )
+    }
+    may_check = services.may_check_logs(current_user)
+    posted_id = request.form.get("grid_id", type=int) if request.method == "POST" else None
+    if request.method == "POST" and (not may_check or posted_id not in ids):
+        abort(403 if not may_check else 404)
+    forms = _check_forms(grids, checks, posted_id)
+    status = 200
+    if posted_id is not None:
+        form = forms[posted_id]
+        if form.validate():
+            grid = next(g for g in grids if g.id == posted_id)
+            try:
+                services.record_log_check(
+                    grid, monday, form.result.data or "", form.comment.data or "", current_user, local_today()
+                )
+            except services.FieldworkError as error:
+                db.session.rollback()
+                attach_error(form, error)
+            else:
+                db.session.commit()
+                flash(_("已保存%(grid)s的检查。", grid=grid.name), "success")
+                return redirect(url_for("patrols.log_checks", division_id=unit.id, week=monday.isoformat()), 303)
+        status = 400
+    return render_template(
+        "patrols/checks.html",
+        unit=unit,
+        units=unit_choices(),
+        week=monday,
+        grids=grids,
+        entries=services.entries_in_week(ids, monday),
+        checks=checks,
+        forms=forms,
+        may_check=may_check,
+        results=reference.CHECK_RESULTS,
+        previous=monday - timedelta(weeks=1),
+        following=monday + timedelta(weeks=1),
+        started=monday <= local_today(),
+    ), status

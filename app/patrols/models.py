@@ -1,5 +1,6 @@
-"""Patrols and their findings, 民情日志 entries and reports to the grid chief. All of
-them belong to a grid (scoped through `grid_id`, as other grid records)."""
+"""Patrols and their findings, 民情日志 entries, reports to the grid chief and the
+community's weekly checks of the log. All of them belong to a grid (scoped through
+`grid_id`, as other grid records)."""
 
 from __future__ import annotations
 
@@ -131,8 +132,34 @@ class ChiefReport(EnteredOffline, db.Model):
     reported_at: Mapped[datetime] = mapped_column(default=utcnow)
     note: Mapped[str] = mapped_column(Text, default="")
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    # The grid chief (or the station for them) has read it (网格长已阅).
+    acknowledged_at: Mapped[datetime | None]
+    acknowledged_by_name: Mapped[str] = mapped_column(String(64), default="")
 
     grid = relationship("Division")
     entries: Mapped[list[OpinionEntry]] = relationship(
         back_populates="chief_report", order_by="OpinionEntry.said_on, OpinionEntry.id"
     )
+
+
+class OpinionLogCheck(db.Model):
+    """The community's check of a grid's 民情日志 for one week (Monday to Sunday): how
+    many entries the week had when checked, the result — a week without entries is
+    空岗 and the grid is criticised, in words — who checked and when. One per grid and
+    week; checking again replaces the result."""
+
+    __tablename__ = "opinion_log_check"
+    __table_args__ = (UniqueConstraint("grid_id", "week_start"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    grid_id: Mapped[int] = mapped_column(ForeignKey("division.id"), index=True)
+    week_start: Mapped[date]
+    entries: Mapped[int] = mapped_column(default=0)
+    result: Mapped[str] = mapped_column(String(16))  # reference.CHECK_RESULTS
+    comment: Mapped[str] = mapped_column(Text, default="")
+    checked_on: Mapped[date]
+    checked_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    checked_by_name: Mapped[str] = mapped_column(String(64), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    grid = relationship("Division")

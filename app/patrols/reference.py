@@ -14,6 +14,14 @@ CATEGORIES = {
     "other": _l("其他"),
 }
 
+# The community's weekly check of a grid's 民情日志 (002 篇八: 社区每周要对各网格的民情日志
+# 进行检查，对空岗的要对本网格进行批评). A week without entries is 空岗 whatever is chosen.
+CHECK_RESULTS = {
+    "good": _l("合格"),
+    "improve": _l("需改进"),
+    "empty": _l("空岗"),
+}
+
 # How an entry was sorted the same day (002 篇八: 当时结办与限期协办).
 DISPOSITIONS = {
     "settled": _l("当时结办"),

@@ -1,5 +1,6 @@
 """The rules of patrols and the 民情日志: recording them, turning a finding or a
-限期协办 entry into a matter in one step, and reporting to the grid chief. Plain
+限期协办 entry into a matter in one step, reporting to the grid chief and the chief's
+acknowledgement, and the community's weekly check of the log. Plain
 Python over the session; the views only translate forms into these calls.
 
 Patrol compliance and report punctuality live in compliance.py
@@ -8,12 +9,13 @@ Patrol compliance and report punctuality live in compliance.py
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 
 from app.auth import audit
+from app.auth.roles import Permission
 from app.core.conflicts import serialize
 from app.core.forms import RuleError
 from app.core.location import Position, place
@@ -23,7 +25,7 @@ from app.matters import reference as matter_reference
 from app.matters import reporting, workdays
 from app.org.models import GRID_WORKER_ROLES, Division, StaffAssignment, StaffMember, StaffRole
 from app.patrols import reference
-from app.patrols.models import ChiefReport, OpinionEntry, Patrol, PatrolFinding
+from app.patrols.models import ChiefReport, OpinionEntry, OpinionLogCheck, Patrol, PatrolFinding
 
 # Names kept in a record are joined the Chinese way whatever the language of the
 # user who saved it: the record is data, not UI.
@@ -391,3 +393,96 @@ def record_chief_report(
         detail={"report_day": report_day.isoformat(), "late": late},
     )
     return report
+
+
+# --- The community's weekly check and the chief's acknowledgement ------------------------
+
+
+def may_check_logs(user) -> bool:
+    """Stations, town and county staff (those who keep grid data)."""
+    return user.can(Permission.EDIT_GRID_DATA)
+
+
+def entries_in_week(grid_ids: list[int], monday: date) -> dict[int, int]:
+    return dict(
+        db.session.execute(
+            select(OpinionEntry.grid_id, func.count(OpinionEntry.id))
+            .where(
+                OpinionEntry.grid_id.in_(grid_ids),
+                OpinionEntry.said_on >= monday,
+                OpinionEntry.said_on < monday + timedelta(days=7),
+            )
+            .group_by(OpinionEntry.grid_id)
+        ).all()
+    )
+
+
+def record_log_check(grid: Division, monday: date, result: str, comment: str, user, today: date) -> OpinionLogCheck:
+    """The week's check of the grid's log; checking again replaces the result (audited
+    with the one it replaces). A week without entries is 空岗, with the criticism."""
+    if monday > today:
+        raise FieldworkError(_("这一周还没有开始，不能检查。"), "week")
+    count = entries_in_week([grid.id], monday).get(grid.id, 0)
+    comment = (comment or "").strip()
+    if count == 0:
+        result = "empty"
+        if not comment:
+            raise FieldworkError(_("这一周没有民情日志（空岗），请写明对本网格的批评。"), "comment")
+    elif result == "empty":
+        raise FieldworkError(_("这一周有 %(n)d 条民情日志，不是空岗。", n=count), "result")
+    elif result not in reference.CHECK_RESULTS:
+        raise FieldworkError(_("请选择检查结果。"), "result")
+    check = db.session.scalar(
+        select(OpinionLogCheck).where(OpinionLogCheck.grid_id == grid.id, OpinionLogCheck.week_start == monday)
+    )
+    before = check.result if check is not None else None
+    if check is None:
+        check = OpinionLogCheck(grid_id=grid.id, week_start=monday)
+        db.session.add(check)
+    check.entries, check.result, check.comment = count, result, comment[:2000]
+    check.checked_on = today
+    check.checked_by_id = getattr(user, "id", None)
+    check.checked_by_name = getattr(user, "display_name", "") or getattr(user, "username", "")
+    db.session.flush()
+    audit.record(
+        "opinion_log_checked",
+        target=check,
+        actor=user,
+        summary=f"{grid.name} {monday.isoformat()} {reference.CHECK_RESULTS[result]}",
+        detail={"week": monday.isoformat(), "result": result, "entries": count, "before": before},
+    )
+    return check
+
+
+def may_acknowledge(user, report: ChiefReport) -> bool:
+    """The grid's chief on the report day, or station, town and county staff for them."""
+    if user.can(Permission.EDIT_GRID_DATA):
+        return True
+    return (
+        db.session.scalar(
+            select(StaffAssignment.id)
+            .join(StaffMember, StaffMember.id == StaffAssignment.staff_id)
+            .where(
+                StaffMember.user_id == user.id,
+                StaffAssignment.division_id == report.grid_id,
+                StaffAssignment.role == StaffRole.GRID_CHIEF.value,
+                StaffAssignment.start_date <= report.report_day,
+                or_(StaffAssignment.end_date.is_(None), StaffAssignment.end_date >= report.report_day),
+            )
+        )
+        is not None
+    )
+
+
+def acknowledge_report(report: ChiefReport, user, now: datetime | None = None) -> None:
+    if report.acknowledged_at is not None:
+        raise FieldworkError(_("这份报告已经阅过了。"))
+    report.acknowledged_at = now or utcnow()
+    report.acknowledged_by_name = getattr(user, "display_name", "") or getattr(user, "username", "")
+    audit.record(
+        "chief_report_acknowledged",
+        target=report,
+        actor=user,
+        summary=f"{report.grid.name} {report.report_day.isoformat()}",
+        detail={"report_day": report.report_day.isoformat()},
+    )
