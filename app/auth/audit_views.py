@@ -143,6 +143,7 @@ AUDIT_ACTIONS = {
     "warning_card_issued": _l("发出黄牌/红牌"),
     "first_contact_complaint_recorded": _l("登记首问问题反映"),
     "opinion_log_checked": _l("检查民情日志"),
+    "joint_defence_activity_recorded": _l("记录联防活动"),
     "chief_report_acknowledged": _l("网格长已阅报告"),
     "first_contact_complaint_updated": _l("修改首问问题反映"),
     "warning_card_withdrawn": _l("撤销黄牌/红牌"),

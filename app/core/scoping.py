@@ -148,7 +148,12 @@ def _rules() -> dict[type, Callable]:
     from app.printing.roster_models import DutyRoster, DutyShift
     from app.registry.housing.models import House, Rental, RentalTenant, Shop
     from app.registry.keypersons.models import FollowUp, KeyPerson, KeyPersonCategory
-    from app.registry.organisations.models import JointDefenceGroup, JointDefenceMember, Organisation
+    from app.registry.organisations.models import (
+        JointDefenceActivity,
+        JointDefenceGroup,
+        JointDefenceMember,
+        Organisation,
+    )
     from app.registry.people.models import CareTag, Household, HouseholdMember, PopulationEvent, Resident, VisitClass
     from app.supervision.models import (
         AdmittedItem,
@@ -196,6 +201,9 @@ def _rules() -> dict[type, Callable]:
         Shop: lambda user, ids: Shop.grid_id.in_(ids),
         Organisation: lambda user, ids: Organisation.grid_id.in_(ids),
         JointDefenceGroup: lambda user, ids: JointDefenceGroup.grid_id.in_(ids),
+        JointDefenceActivity: lambda user, ids: JointDefenceActivity.group_id.in_(
+            select(JointDefenceGroup.id).where(JointDefenceGroup.grid_id.in_(ids))
+        ),
         JointDefenceMember: lambda user, ids: JointDefenceMember.group_id.in_(
             select(JointDefenceGroup.id).where(JointDefenceGroup.grid_id.in_(ids))
         ),

@@ -5,11 +5,20 @@ app.registry.organisations.services."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import IntegerField, SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField, widgets
+from wtforms import (
+    DateField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+    widgets,
+)
 from wtforms.validators import DataRequired, Length, Optional
 
 from app.core.forms import Form, NumberRange
-from app.registry.organisations.services import ORG_TYPES
+from app.registry.organisations.services import ACTIVITY_KINDS, ORG_TYPES
 
 REQUIRED = _l("此项为必填项。")
 NOT_NEGATIVE = _l("人数不能小于 0。")
@@ -74,3 +83,20 @@ class GroupEditForm(Form):
 class AddHouseholdsForm(Form):
     household_ids = MultiCheckboxField(_l("本网格尚未编组的住户"), coerce=int, validate_choice=False)
     submit = SubmitField(_l("加入本组"))
+
+
+class ActivityForm(Form):
+    held_on = DateField(_l("日期"), validators=[DataRequired(_l("请按 2024-01-05 的格式填写日期。"))])
+    kind = SelectField(_l("活动类别"), choices=lambda: [(k, str(v)) for k, v in ACTIVITY_KINDS.items()])
+    content = TextAreaField(
+        _l("活动内容"),
+        validators=[DataRequired(_l("请写明活动内容。")), Length(max=2000, message=_l("不能超过 2000 个字。"))],
+        description=_l("如：晚间联防巡逻，检查各户门窗；帮独居老人买药；转告防诈骗提醒。"),
+        render_kw={"rows": 3},
+    )
+    participants = StringField(
+        _l("参加的人"),
+        validators=[Optional(), Length(max=200, message=_l("不能超过 200 个字。"))],
+        description=_l("姓名或户数，如“张伟、李娜等 6 户”。"),
+    )
+    submit = SubmitField(_l("记录活动"))

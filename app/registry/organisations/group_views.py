@@ -1,4 +1,5 @@
-"""十户联防 joint-defence groups: about ten neighbouring households with a leader."""
+"""十户联防 joint-defence groups: about ten neighbouring households with a leader, what
+they do together, and the roster printed for the leader."""
 
 from __future__ import annotations
 
@@ -11,16 +12,22 @@ from sqlalchemy.orm import selectinload
 from app.auth.decorators import require
 from app.auth.roles import Permission
 from app.core.forms import saving
-from app.core.rendering import render_page
+from app.core.rendering import pdf_download, render_page
 from app.core.scoping import get_visible_or_404, scoped_select
+from app.core.timeutil import local_today
 from app.extensions import db
-from app.org.services import chosen_grid, grid_label, visible_grids
+from app.org.services import active_assignments, chosen_grid, grid_label, visible_grids
+from app.printing.pdf import render_pdf
+from app.printing.views import audit_print
 from app.registry import bp
 from app.registry.organisations import services
-from app.registry.organisations.forms import AddHouseholdsForm, GroupEditForm, GroupForm
-from app.registry.organisations.models import JointDefenceGroup, JointDefenceMember
+from app.registry.organisations.forms import ActivityForm, AddHouseholdsForm, GroupEditForm, GroupForm
+from app.registry.organisations.models import JointDefenceActivity, JointDefenceGroup, JointDefenceMember
 from app.registry.organisations.views import PER_PAGE
 from app.registry.people.models import Household
+
+# The group page lists this many of its latest activities.
+ACTIVITIES_SHOWN = 50
 
 
 @bp.route("/joint-defence/")
@@ -91,7 +98,9 @@ def create_group():
     return render_template("registry/group_form.html", form=form, group=None)
 
 
-def _render_group(group: JointDefenceGroup, form: AddHouseholdsForm | None = None):
+def _render_group(
+    group: JointDefenceGroup, form: AddHouseholdsForm | None = None, activity_form: ActivityForm | None = None
+):
     members = sorted(group.members, key=lambda m: (m.household.household_number, m.id))
     candidates = list(
         db.session.scalars(
@@ -108,11 +117,25 @@ def _render_group(group: JointDefenceGroup, form: AddHouseholdsForm | None = Non
     leader_home = None
     if group.leader is not None and group.leader.current_membership is not None:
         leader_home = group.leader.current_membership.household
+    if activity_form is None:
+        activity_form = ActivityForm(formdata=None)
+        activity_form.held_on.data = local_today()
+    activities = list(
+        db.session.scalars(
+            select(JointDefenceActivity)
+            .where(JointDefenceActivity.group_id == group.id)
+            .order_by(JointDefenceActivity.held_on.desc(), JointDefenceActivity.id.desc())
+            .limit(ACTIVITIES_SHOWN)
+        )
+    )
     return render_template(
         "registry/group_detail.html",
         group=group,
         members=members,
         form=form,
+        activity_form=activity_form,
+        activities=activities,
+        activity_kinds=services.ACTIVITY_KINDS,
         warning=services.size_warning(len(members)),
         leader_home=leader_home,
         can_edit=current_user.can(Permission.EDIT_REGISTERS),
@@ -123,6 +146,51 @@ def _render_group(group: JointDefenceGroup, form: AddHouseholdsForm | None = Non
 @login_required
 def group_detail(group_id: int):
     return _render_group(get_visible_or_404(JointDefenceGroup, group_id))
+
+
+@bp.route("/joint-defence/<int:group_id>/activities", methods=["POST"])
+@login_required
+def record_group_activity(group_id: int):
+    """A joint patrol, mutual help, an alert passed round, a meeting."""
+    group = get_visible_or_404(JointDefenceGroup, group_id)
+    require(Permission.EDIT_REGISTERS)
+    form = ActivityForm()
+    if form.validate_on_submit():
+        with saving(form) as saved:
+            services.record_activity(
+                group,
+                form.held_on.data,
+                form.kind.data,
+                form.content.data or "",
+                form.participants.data or "",
+                current_user,
+                local_today(),
+            )
+        if saved:
+            return _to_group(group, _("已记录联防活动。"))
+    return _render_group(group, activity_form=form), 400
+
+
+@bp.route("/joint-defence/<int:group_id>/roster.pdf")
+@login_required
+def group_roster(group_id: int):
+    """The group's roster for its leader: the households with their heads and places,
+    a column for the leader to write phone numbers in (none printed: a resident's copy),
+    and the grid staff's work phones. Audited as a print."""
+    group = get_visible_or_404(JointDefenceGroup, group_id)
+    members = sorted(group.members, key=lambda m: (m.household.household_number, m.id))
+    members = [m for m in members if m.household.status == "active"]
+    title = _("十户联防组名册")
+    result = render_pdf(
+        "registry/group_roster.html",
+        title=title,
+        group=group,
+        members=members,
+        staff=active_assignments([group.grid_id]),
+        today=local_today(),
+    )
+    audit_print(title, f"{group.grid.full_name} {group.name}", len(members), result)
+    return pdf_download(result.pdf, f"{title}-{group.name}")
 
 
 def _to_group(group: JointDefenceGroup, message: str):

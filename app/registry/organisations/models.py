@@ -1,8 +1,9 @@
-"""Organisations (组织) in the grids, and 十户联防 joint-defence groups of households."""
+"""Organisations (组织) in the grids, and 十户联防 joint-defence groups of households with
+what they do together."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -62,3 +63,22 @@ class JointDefenceMember(db.Model):
 
     group: Mapped[JointDefenceGroup] = relationship(back_populates="members")
     household = relationship("Household")
+
+
+class JointDefenceActivity(db.Model):
+    """What a 十户联防 group did on a day: a joint patrol, neighbours helping each other,
+    an alert passed round, a meeting (reference.ACTIVITY_KINDS)."""
+
+    __tablename__ = "joint_defence_activity"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("joint_defence_group.id"), index=True)
+    held_on: Mapped[date]
+    kind: Mapped[str] = mapped_column(String(16))
+    content: Mapped[str] = mapped_column(Text)
+    participants: Mapped[str] = mapped_column(String(200), default="")
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    recorded_by_name: Mapped[str] = mapped_column(String(64), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    group = relationship("JointDefenceGroup")

@@ -6,6 +6,7 @@ in the same transaction; the caller commits."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from flask import has_request_context
 from flask_babel import gettext as _
@@ -17,7 +18,12 @@ from app.core.identity import check_credit_code, check_phone
 from app.core.scoping import sees_division
 from app.extensions import db
 from app.org.models import Division
-from app.registry.organisations.models import JointDefenceGroup, JointDefenceMember, Organisation
+from app.registry.organisations.models import (
+    JointDefenceActivity,
+    JointDefenceGroup,
+    JointDefenceMember,
+    Organisation,
+)
 from app.registry.people.models import Household, HouseholdMember, Resident
 from app.registry.people.services import RegistryError
 
@@ -330,3 +336,47 @@ def remove_member(member: JointDefenceMember) -> None:
         summary=group.name,
         detail={"household_id": household.id, "household_number": household.household_number},
     )
+
+
+# --- What the groups do -------------------------------------------------------------------
+
+# 十户联防 as a working system: the activities a group records.
+ACTIVITY_KINDS = {
+    "patrol": _l("联防巡逻"),
+    "help": _l("邻里互助"),
+    "alert": _l("预警通报"),
+    "meeting": _l("组内会议"),
+    "other": _l("其他"),
+}
+
+
+def record_activity(
+    group: JointDefenceGroup, held_on: date | None, kind: str, content: str, participants: str, user, today: date
+) -> JointDefenceActivity:
+    if held_on is None:
+        raise RegistryError(_("请按 2024-01-05 的格式填写日期。"), "held_on")
+    if held_on > today:
+        raise RegistryError(_("日期不能晚于今天。"), "held_on")
+    if kind not in ACTIVITY_KINDS:
+        raise RegistryError(_("请选择活动类别。"), "kind")
+    content = (content or "").strip()
+    if not content:
+        raise RegistryError(_("请写明活动内容。"), "content")
+    activity = JointDefenceActivity(
+        group_id=group.id,
+        held_on=held_on,
+        kind=kind,
+        content=content[:2000],
+        participants=(participants or "").strip()[:200],
+        recorded_by_id=getattr(user, "id", None),
+        recorded_by_name=getattr(user, "display_name", "") or getattr(user, "username", ""),
+    )
+    db.session.add(activity)
+    db.session.flush()
+    audit.record(
+        "joint_defence_activity_recorded",
+        target=activity,
+        summary=f"{group.name} {held_on.isoformat()} {ACTIVITY_KINDS[kind]}",
+        detail={"group_id": group.id, "kind": kind, "held_on": held_on.isoformat()},
+    )
+    return activity
