@@ -67,6 +67,7 @@ WHO_OPENS = {
     "patrols.new_patrol": EDITORS,
     "patrols.opinion_log": GRID_WORK,
     "patrols.opinion_summary": GRID_WORK,
+    "patrols.log_checks": GRID_WORK,
     "patrols.patrol_compliance": GRID_WORK,
     "patrols.patrol_list": GRID_WORK,
     "printing.binder_new": GRID_WORK,
