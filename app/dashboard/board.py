@@ -72,7 +72,7 @@ def build(user, chosen: Chosen, now: datetime | None = None) -> Board:
         "sex": _count_figure("chart-sex", _("实有人口（按性别）"), people.sex_rows(), _("性别"), columns=True),
         "age": _count_figure("chart-age", _("实有人口（按年龄段）"), people.age_rows(), _("年龄段"), columns=True),
         "type": _count_figure(
-            "chart-type", _("实有人口（户籍/流动）"), people.type_rows(), _("人口类别"), columns=True
+            "chart-type", _("实有人口（按人口类别）"), people.type_rows(), _("人口类别"), columns=True
         ),
         "class": _count_figure("chart-class", _("事件（按大类）"), matters.class_rows(), _("大类")),
         "status": _count_figure("chart-status", _("事件（按状态）"), matters.status_rows(), _("状态")),

@@ -71,6 +71,7 @@ class Population:
     by_sex: dict[str, int] = field(default_factory=dict)
     by_age: dict[str, int] = field(default_factory=dict)
     by_type: dict[str, int] = field(default_factory=dict)
+    party_members: int = 0
 
     def sex_rows(self) -> list[tuple[str, int]]:
         rows = [(str(label), self.by_sex.get(code, 0)) for code, label in registry_reference.SEXES.items()]
@@ -97,6 +98,7 @@ def population(user, within: Division | None = None, today: date | None = None) 
     figures = [("sex", code, Resident.sex == code) for code in registry_reference.SEXES]
     figures += [("type", code, Resident.population_type == code) for code in registry_reference.POPULATION_TYPES]
     figures.append(("age", UNKNOWN, Resident.birth_date.is_(None)))
+    figures.append(("party", "members", Resident.political_status.in_(registry_reference.PARTY_MEMBER_STATUSES)))
     # Counted after the figures, in the same pass: how many are younger than each band's lower age.
     younger = [(lower, Resident.birth_date > years_before(today, lower)) for _c, _l, lower in AGE_BANDS[1:]]
     row = db.session.execute(
@@ -108,6 +110,9 @@ def population(user, within: Division | None = None, today: date | None = None) 
     ).one()
     result = Population(total=int(row[0]))
     for (figure, code, _condition), number in zip(figures, row[1 : 1 + len(figures)]):
+        if figure == "party":
+            result.party_members = int(number)
+            continue
         {"sex": result.by_sex, "type": result.by_type, "age": result.by_age}[figure][code] = int(number)
     younger_than = {0: 0}
     for (lower, _condition), number in zip(younger, row[1 + len(figures) :]):

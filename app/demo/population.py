@@ -18,6 +18,8 @@ from app.registry.people.models import CareTag
 # A real-format region code: the numbers are valid, the people are made up.
 DEMO_REGION = "610102"
 START = date(2024, 1, 1)
+# The people of a 流动户 are 流动人口 and of a 常住户 常住人口; everyone else 户籍人口.
+POPULATION_OF_HOUSEHOLD = {"floating": "floating", "permanent": "permanent"}
 RARE_NAME = "黎\U00020bb7"  # 黎𠮷
 
 
@@ -104,7 +106,7 @@ def load_demo_population(grids: list[Division], rng: random.Random, names, house
                         name=name,
                         id_number=first17 + id_check_char(first17),
                         phone=f"1{rng.choice('3578')}{rng.randint(0, 999999999):09d}" if age >= 16 else "",
-                        population_type="floating" if household.household_type == "floating" else "registered",
+                        population_type=POPULATION_OF_HOUSEHOLD.get(household.household_type, "registered"),
                         current_address=household.address,
                         political_status="cpc_member" if rng.random() < 0.08 else "masses",
                         tag_ids=[t for t in chosen_tags if t],

@@ -20,6 +20,7 @@ from app.patrols.ledger_rows import survey_rows, work_log_rows
 from app.printing.ledgers import Ledger, LedgerColumn, LedgerScope
 from app.registry.housing.services import house_address, person_name, person_phone
 from app.registry.housing.shop_services import shop_address
+from app.registry.people import reference as people_reference
 from app.registry.people.models import (
     CareTag,
     House,
@@ -101,6 +102,18 @@ def _statistics(scope: LedgerScope) -> list[GridStatistics]:
         if grid_id in rows:
             rows[grid_id].counts["residents"] += count
             rows[grid_id].counts[population_type] += count
+    add(
+        "party_members",
+        _count_by_grid(
+            select(Resident.grid_id, func.count())
+            .where(
+                Resident.grid_id.in_(in_scope),
+                Resident.status == "active",
+                Resident.political_status.in_(people_reference.PARTY_MEMBER_STATUSES),
+            )
+            .group_by(Resident.grid_id)
+        ),
+    )
     for grid_id, code, count in db.session.execute(
         select(KeyPerson.grid_id, KeyPersonCategory.code, func.count())
         .join(KeyPersonCategory, KeyPerson.category_id == KeyPersonCategory.id)
@@ -135,6 +148,17 @@ def _statistics(scope: LedgerScope) -> list[GridStatistics]:
         ),
     )
     add(
+        "party_organisations",
+        _count_by_grid(
+            select(Organisation.grid_id, func.count())
+            .where(
+                Organisation.grid_id.in_(in_scope),
+                or_(Organisation.org_type == "party_org", Organisation.party_organisation != ""),
+            )
+            .group_by(Organisation.grid_id)
+        ),
+    )
+    add(
         "cared",
         _count_by_grid(
             select(Resident.grid_id, func.count(distinct(Resident.id)))
@@ -158,23 +182,27 @@ LEDGER_1 = Ledger(
         LedgerColumn(_l("网格"), 26, lambda row: row.grid.name),
         LedgerColumn(_l("户数"), 12, _number("households"), summed=True),
         LedgerColumn(_l("总人口"), 15, _number("residents"), summed=True),
-        LedgerColumn(_l("户籍人口"), 18, _number("registered"), summed=True),
-        LedgerColumn(_l("流动人口"), 18, _number("floating"), summed=True),
-        LedgerColumn(_l("境外人员"), 18, _number("overseas"), summed=True),
-        LedgerColumn(_l("重点人员"), 18, _number("key_persons"), summed=True),
+        LedgerColumn(_l("户籍人口"), 14, _number("registered"), summed=True),
+        LedgerColumn(_l("常住人口"), 14, _number("permanent"), summed=True),
+        LedgerColumn(_l("流动人口"), 14, _number("floating"), summed=True),
+        LedgerColumn(_l("境外人员"), 14, _number("overseas"), summed=True),
+        LedgerColumn(_l("党员"), 11, _number("party_members"), summed=True),
+        LedgerColumn(_l("重点人员"), 14, _number("key_persons"), summed=True),
         LedgerColumn(_l("矫正"), 11, _number("correction"), summed=True),
         LedgerColumn(_l("刑释"), 11, _number("released"), summed=True),
         LedgerColumn(_l("戒毒"), 11, _number("drug"), summed=True),
-        LedgerColumn(_l("青少年"), 15, _number("youth"), summed=True),
-        LedgerColumn(_l("出租房屋"), 18, _number("rentals"), summed=True),
-        LedgerColumn(_l("商铺"), 12, _number("shops"), summed=True),
-        LedgerColumn(_l("单位组织"), 18, _number("organisations"), summed=True),
-        LedgerColumn(_l("关爱对象"), 18, _number("cared"), summed=True),
+        LedgerColumn(_l("青少年"), 13, _number("youth"), summed=True),
+        LedgerColumn(_l("出租房屋"), 14, _number("rentals"), summed=True),
+        LedgerColumn(_l("商铺"), 11, _number("shops"), summed=True),
+        LedgerColumn(_l("单位组织"), 14, _number("organisations"), summed=True),
+        LedgerColumn(_l("党组织"), 13, _number("party_organisations"), summed=True),
+        LedgerColumn(_l("关爱对象"), 14, _number("cared"), summed=True),
     ],
     rows=_statistics,
     note=_l(
         "户数、人口、重点人员、商铺、单位组织和关爱对象为打印时在册的数目；出租房屋为本期内在租的数目。"
         "矫正、刑释、戒毒、青少年为重点人员中的社区矫正、刑满释放、社区戒毒/康复和重点青少年。"
+        "党员含预备党员；党组织为登记的党组织和设有党组织的单位。"
     ),
 )
 

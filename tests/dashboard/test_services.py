@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+from sqlalchemy import select
+
 from app.core.database import write_transactions
 from app.dashboard import services
 from app.dashboard.filters import period_of
@@ -29,7 +31,7 @@ def test_population_per_scope(scene):
         "60–79岁": 0,
         "80岁及以上": 1,
     }
-    assert worker.type_rows() == [("户籍人口", 2), ("流动人口", 1), ("境外人员", 0)]
+    assert worker.type_rows() == [("户籍人口", 2), ("常住人口", 0), ("流动人口", 1), ("境外人员", 0)]
 
     station = services.population(u["station_a"], today=TODAY)
     assert (station.total, station.by_sex["F"], station.by_age["18-34"], station.by_type["floating"]) == (4, 2, 1, 2)
@@ -43,7 +45,7 @@ def test_population_per_scope(scene):
     assert county.total == 7
     assert county.sex_rows() == [("男", 3), ("女", 3), ("未知", 1)]
     assert county.by_age == {"unknown": 1, "0-6": 1, "7-17": 0, "18-34": 2, "35-59": 2, "60-79": 0, "80+": 1}
-    assert county.type_rows() == [("户籍人口", 4), ("流动人口", 2), ("境外人员", 1)]
+    assert county.type_rows() == [("户籍人口", 4), ("常住人口", 0), ("流动人口", 2), ("境外人员", 1)]
 
 
 def test_population_within_a_division(scene):
@@ -51,9 +53,19 @@ def test_population_within_a_division(scene):
     assert services.population(w.users["admin"], w.community_a, today=TODAY).total == 4
     assert services.population(w.users["admin"], w.grid_b, today=TODAY).by_type == {
         "registered": 1,
+        "permanent": 0,
         "floating": 0,
         "overseas": 1,
     }
+    # 党员 are members and probationary members, not 共青团员.
+    from app.registry.people.models import Resident
+
+    people = list(
+        db.session.scalars(select(Resident).where(Resident.grid_id == w.grid_b.id, Resident.status == "active"))
+    )
+    people[0].political_status, people[1].political_status = "cpc_probationary", "cyl_member"
+    db.session.commit()
+    assert services.population(w.users["admin"], w.grid_b, today=TODAY).party_members == 1
 
 
 def test_age_bands_turn_on_the_birthday(scene):

@@ -204,3 +204,27 @@ def test_a_permit_number_that_is_the_id_number_is_never_shown_whole(web_as, clie
 
     assert db.session.get(Resident, resident.id).residence_permit_number == resident.id_number
     assert resident.id_number not in _text(client_as("station_a"), world, 6)
+
+
+def test_form_1_counts_permanent_residents_party_members_and_party_organisations(client_as, world):
+    """000 asks for 党组织设置、党员情况、常住人口 beside 户籍 and 流动: grid A's resident
+    made 常住 and a party member; its organisation given a party branch."""
+    from app.registry.organisations.models import Organisation
+    from app.registry.people.models import Resident
+
+    people = list(
+        db.session.scalars(select(Resident).where(Resident.grid_id == world.grid_a.id, Resident.status == "active"))
+    )
+    people[0].population_type, people[0].political_status = "permanent", "cpc_member"
+    organisation = db.session.scalar(select(Organisation).where(Organisation.grid_id == world.grid_a.id))
+    organisation.org_type, organisation.party_organisation = "resident_unit", "东关一网格联合党支部"
+    db.session.commit()
+    response = _get(client_as("station_a"), world, 1, division_id=world.community_a.id, output="xlsx")
+    rows = list(openpyxl.load_workbook(BytesIO(response.data)).worksheets[0].iter_rows(values_only=True))
+    header = rows[1]
+    grid_a = next(row for row in rows[2:] if row and row[header.index("网格")] == "东关一网格")
+    assert grid_a[header.index("常住人口")] == 1
+    assert grid_a[header.index("党员")] == 1
+    assert grid_a[header.index("党组织")] == 1
+    text = _text(client_as("station_a"), world, 1, division_id=world.community_a.id)
+    assert "常住人口" in text and "党组织" in text

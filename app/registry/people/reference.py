@@ -28,6 +28,9 @@ RELATIONS = {
 
 POPULATION_TYPES = {
     "registered": _l("户籍人口"),
+    # Living here for good without the household registration (人户分离), as opposed to
+    # 流动人口 staying for a while (000: 常住人口 beside 户籍人口 in the figures).
+    "permanent": _l("常住人口"),
     "floating": _l("流动人口"),
     "overseas": _l("境外人员"),
 }
@@ -41,6 +44,9 @@ STAY_REASONS = {
     "medical": _l("就医"),
     "other": _l("其他"),
 }
+
+# Counted as party members (党员) in ledger 1 and the dashboard.
+PARTY_MEMBER_STATUSES = ("cpc_member", "cpc_probationary")
 
 POLITICAL_STATUSES = {
     "masses": _l("群众"),

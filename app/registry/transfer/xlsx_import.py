@@ -73,7 +73,12 @@ RELATION_ALIASES = {
 }
 ID_TYPE_ALIASES = {IdType.RESIDENT_ID.value: (_l("身份证"), _l("二代身份证"))}
 SEX_ALIASES = {"M": (_l("男性"),), "F": (_l("女性"),)}
-POPULATION_ALIASES = {"registered": (_l("户籍"),), "floating": (_l("流动"),), "overseas": (_l("境外"),)}
+POPULATION_ALIASES = {
+    "registered": (_l("户籍"),),
+    "permanent": (_l("常住"),),
+    "floating": (_l("流动"),),
+    "overseas": (_l("境外"),),
+}
 HOUSEHOLD_ALIASES = {
     "registered": (_l("户籍"),),
     "permanent": (_l("常住"),),
