@@ -84,7 +84,12 @@ EVENT_KINDS = {
     "household_split": _l("分户"),
     "household_merged": _l("并户"),
     "corrected": _l("信息更正"),
+    # 住户婚丧嫁娶、怀孕出生 (002 篇二): the life events a grid worker reports.
+    "marriage": _l("结婚"),
+    "pregnancy": _l("怀孕"),
 }
+# The life events recorded from a resident's page (births and deaths have their own forms).
+LIFE_EVENTS = ("marriage", "pregnancy")
 
 
 ETHNICITIES = (

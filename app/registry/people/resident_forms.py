@@ -90,3 +90,16 @@ class LeaveForm(Form):
     day = DateField(_l("日期"), validators=[DataRequired(DATE_MESSAGE)], format="%Y-%m-%d")
     note = StringField(_l("说明"), validators=[Optional(), Length(max=200)])
     submit = SubmitField(_l("确认"))
+
+
+class LifeEventForm(Form):
+    kind = SelectField(
+        _l("婚育情况"), choices=lambda: [(k, str(reference.EVENT_KINDS[k])) for k in reference.LIFE_EVENTS]
+    )
+    day = DateField(_l("日期"), validators=[DataRequired(DATE_MESSAGE)], format="%Y-%m-%d")
+    note = StringField(
+        _l("说明"),
+        validators=[Optional(), Length(max=200)],
+        description=_l("如配偶姓名、预产期；不写证件号码和病情。"),
+    )
+    submit = SubmitField(_l("记录婚育情况"))

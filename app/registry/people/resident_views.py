@@ -24,7 +24,7 @@ from app.org.services import division_choices, visible_grids
 from app.registry import bp
 from app.registry.people import services
 from app.registry.people.models import CareTag, Household, HouseholdMember, KeyPerson, PopulationEvent, Resident
-from app.registry.people.resident_forms import LeaveForm, NewResidentForm, ResidentForm
+from app.registry.people.resident_forms import LeaveForm, LifeEventForm, NewResidentForm, ResidentForm
 from app.registry.search.filters import filter_residents
 
 PER_PAGE = 30
@@ -144,7 +144,7 @@ def create_resident():
     return render_template("registry/resident_form.html", form=form, resident=None, household=household)
 
 
-def _detail(resident: Resident, revealed: bool = False):
+def _detail(resident: Resident, revealed: bool = False, life_form: LifeEventForm | None = None):
     events = list(
         db.session.scalars(
             scoped_select(PopulationEvent)
@@ -175,6 +175,7 @@ def _detail(resident: Resident, revealed: bool = False):
         key_persons=key_persons,
         may_list_key_person=may_see_key_persons(current_user) and current_user.can(Permission.EDIT_REGISTERS),
         leave_form=LeaveForm(formdata=None, day=local_today()),
+        life_form=life_form or LifeEventForm(formdata=None, day=local_today()),
         today=local_today(),
     )
 
@@ -243,6 +244,24 @@ def _ask_for_numbers_anew(form: ResidentForm, resident: Resident) -> None:
 
 def _birth_year_text(resident: Resident) -> str:
     return _("%(year)d年", year=resident.birth_date.year) if resident.birth_date else "—"
+
+
+@bp.route("/residents/<int:resident_id>/life-events", methods=["POST"])
+@login_required
+def record_life_event(resident_id: int):
+    """结婚 or 怀孕, as the grid worker learned it; a refusal keeps what was typed."""
+    resident = get_visible_or_404(Resident, resident_id)
+    require(Permission.EDIT_REGISTERS)
+    form = LifeEventForm()
+    if form.validate_on_submit():
+        with saving(form) as saved:
+            services.record_life_event(
+                resident, form.kind.data, form.day.data, form.note.data or "", current_user, local_today()
+            )
+        if saved:
+            flash(_("已记录婚育情况。"), "success")
+            return redirect(url_for("registry.resident_detail", resident_id=resident.id), code=303)
+    return _detail(resident, life_form=form), 400
 
 
 @bp.route("/residents/<int:resident_id>/leave", methods=["POST"])

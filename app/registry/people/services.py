@@ -526,3 +526,27 @@ def merge_households(target: Household, source: Household, day: date, *, user=No
         after=household_snapshot(target),
         user=user,
     )
+
+
+def record_life_event(resident: Resident, kind: str, day: date | None, note: str, user, today: date) -> PopulationEvent:
+    """结婚 or 怀孕, as the grid worker learned it (住户婚丧嫁娶、怀孕出生)."""
+    if resident.status != "active":
+        raise RegistryError(_("只能为在册人员记录。"), "kind")
+    if kind not in reference.LIFE_EVENTS:
+        raise RegistryError(_("请选择婚育情况。"), "kind")
+    if kind == "pregnancy" and resident.sex != "F":
+        raise RegistryError(_("怀孕只能登记在女性名下。"), "kind")
+    if day is None:
+        raise RegistryError(_("请按 2024-01-05 的格式填写日期。"), "day")
+    if day > today:
+        raise RegistryError(_("日期不能晚于今天。"), "day")
+    membership = resident.current_membership
+    return record_event(
+        kind,
+        resident.grid_id,
+        occurred_on=day,
+        household=membership.household if membership else None,
+        resident=resident,
+        note=(note or "").strip()[:200],
+        user=user,
+    )
