@@ -166,7 +166,7 @@ def _rules() -> dict[type, Callable]:
         TaskTarget,
         Training,
     )
-    from app.visits.models import Visit
+    from app.visits.models import OrganisationVisit, Visit
 
     return {
         Division: lambda user, _ids: division_condition(user),
@@ -188,6 +188,7 @@ def _rules() -> dict[type, Callable]:
         Resident: lambda user, ids: Resident.grid_id.in_(ids),
         # A visit belongs to the grid the household was in on the day.
         Visit: lambda user, ids: Visit.grid_id.in_(ids),
+        OrganisationVisit: lambda user, ids: OrganisationVisit.grid_id.in_(ids),
         HouseholdMember: lambda user, ids: HouseholdMember.household_id.in_(
             select(Household.id).where(Household.grid_id.in_(ids))
         ),

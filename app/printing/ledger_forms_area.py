@@ -20,6 +20,7 @@ from app.patrols.ledger_rows import survey_rows, work_log_rows
 from app.printing.ledgers import Ledger, LedgerColumn, LedgerScope
 from app.registry.housing.services import house_address, person_name, person_phone
 from app.registry.housing.shop_services import shop_address
+from app.registry.organisations.services import is_party_organisation
 from app.registry.people import reference as people_reference
 from app.registry.people.models import (
     CareTag,
@@ -153,7 +154,7 @@ def _statistics(scope: LedgerScope) -> list[GridStatistics]:
             select(Organisation.grid_id, func.count())
             .where(
                 Organisation.grid_id.in_(in_scope),
-                or_(Organisation.org_type == "party_org", Organisation.party_organisation != ""),
+                is_party_organisation(),
             )
             .group_by(Organisation.grid_id)
         ),

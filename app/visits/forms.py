@@ -68,3 +68,16 @@ class EntryCommonForm(Form):
 
     visited_on = DateField(_l("走访日期"), validators=[DataRequired(DATE_MESSAGE)], format="%Y-%m-%d")
     visitor_ids = CheckboxesField(_l("走访人员"), coerce=int, validate_choice=False)
+
+
+class OrganisationVisitForm(Form):
+    visited_on = DateField(_l("走访日期"), validators=[DataRequired(DATE_MESSAGE)], format="%Y-%m-%d")
+    visitor_ids = CheckboxesField(_l("走访人员"), coerce=int, validate_choice=False)
+    found = TextAreaField(
+        _l("走访情况"),
+        validators=[Optional(), Length(max=MAX_TEXT)],
+        description=_l("见到谁、组织的情况、了解到的党员或业主的意见。"),
+    )
+    needs = TextAreaField(_l("诉求和建议"), validators=[Optional(), Length(max=MAX_TEXT)])
+    follow_up = TextAreaField(_l("后续跟进"), validators=[Optional(), Length(max=MAX_TEXT)])
+    submit = SubmitField(_l("保存"))

@@ -1,5 +1,6 @@
 """A visit (入户走访) to a household: when, who went, what kind of visit, what was
-found, the needs raised, the follow-up and the matter it opened, if any."""
+found, the needs raised, the follow-up and the matter it opened, if any; and a visit
+to an organisation of the grid — a party organisation or an owners' committee."""
 
 from __future__ import annotations
 
@@ -65,3 +66,26 @@ class Visit(Located, EnteredOffline, db.Model):
         from flask_babel import gettext as _
 
         return _("、").join(s.name for s in self.visitors)
+
+
+class OrganisationVisit(db.Model):
+    """A visit to an organisation of the grid (002 篇四 (一): 走访党小组和小组长、小区业主委员会):
+    when, who went (their names as they were), what was found, the needs raised and the
+    follow-up. It belongs to the grid the organisation was in on the day."""
+
+    __tablename__ = "organisation_visit"
+    __table_args__ = (Index("ix_organisation_visit_grid_day", "grid_id", "visited_on"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    grid_id: Mapped[int] = mapped_column(ForeignKey("division.id"))
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    visited_on: Mapped[date]
+    visitor_names: Mapped[str] = mapped_column(String(200), default="")
+    found: Mapped[str] = mapped_column(Text, default="")
+    needs: Mapped[str] = mapped_column(Text, default="")
+    follow_up: Mapped[str] = mapped_column(Text, default="")
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    grid = relationship("Division")
+    organisation = relationship("Organisation")

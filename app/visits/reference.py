@@ -37,3 +37,7 @@ def verification_targets() -> dict[str, dict[int, int]]:
     return {
         tier: {int(level): int(percent) for level, percent in by_class.items()} for tier, by_class in targets.items()
     }
+
+
+# The organisations whose visits the rates page counts (002 篇四 (一)).
+ORGANISATION_KINDS = {"party": _l("党组织"), "owners_committee": _l("业主委员会")}

@@ -16,8 +16,9 @@ from app.core.location import Position, place
 from app.core.timeutil import local_today
 from app.extensions import db
 from app.org.models import Division, StaffAssignment, StaffMember
+from app.patrols.services import STORED_NAME_SEPARATOR
 from app.registry.people.models import Household
-from app.visits.models import Visit
+from app.visits.models import OrganisationVisit, Visit
 from app.visits.reference import VISIT_TYPES
 
 MAX_TEXT = 1000
@@ -273,3 +274,87 @@ def visit_coverage_by_group(groups: list[list[int]], period: tuple[date, date]) 
     ):
         result[index].visited_households = int(number)
     return result
+
+
+# --- Visits to organisations ------------------------------------------------------------------
+
+# The organisations whose visits are counted on the rates page (002 篇四 (一)).
+VISITED_KINDS = ("party", "owners_committee")
+
+
+@dataclass
+class OrganisationVisitValues:
+    visited_on: date | None
+    visitor_ids: list[int]
+    found: str
+    needs: str = ""
+    follow_up: str = ""
+
+
+def record_organisation_visit(organisation, values: OrganisationVisitValues, user, today: date) -> OrganisationVisit:
+    if values.visited_on is None:
+        raise VisitError(_("请按 2024-01-05 的格式填写日期。"), "visited_on")
+    if values.visited_on > today:
+        raise VisitError(_("走访日期不能晚于今天。"), "visited_on")
+    grid = organisation.grid
+    allowed = {s.id: s for s in visitor_choices(grid, values.visited_on)}
+    chosen = [allowed[i] for i in dict.fromkeys(values.visitor_ids) if i in allowed]
+    if not chosen or len(chosen) != len(set(values.visitor_ids)):
+        raise VisitError(_("请选择当天在本网格或本社区工作的走访人员。"), "visitor_ids")
+    found = (values.found or "").strip()
+    if not found:
+        raise VisitError(_("请写明走访情况。"), "found")
+    visit = OrganisationVisit(
+        grid_id=grid.id,
+        organisation_id=organisation.id,
+        visited_on=values.visited_on,
+        visitor_names=STORED_NAME_SEPARATOR.join(s.name for s in chosen)[:200],
+        found=found,
+        needs=(values.needs or "").strip(),
+        follow_up=(values.follow_up or "").strip(),
+        recorded_by_id=getattr(user, "id", None),
+    )
+    db.session.add(visit)
+    db.session.flush()
+    audit.record(
+        "organisation_visited",
+        target=visit,
+        summary=f"{organisation.name} {values.visited_on.isoformat()}",
+        detail={"organisation_id": organisation.id, "visited_on": values.visited_on.isoformat()},
+    )
+    return visit
+
+
+@dataclass
+class OrganisationVisitCount:
+    kind: str
+    organisations: int = 0
+    visited: int = 0  # distinct organisations visited in the period
+    visits: int = 0
+
+
+def organisation_visit_counts(grid_ids, start: date, end: date) -> list[OrganisationVisitCount]:
+    """Per kind (party organisations, owners' committees): how many there are in the
+    grids, how many were visited in the period and how many visits."""
+    from app.registry.organisations.models import Organisation
+    from app.registry.organisations.services import is_party_organisation
+
+    conditions = {"party": is_party_organisation(), "owners_committee": Organisation.org_type == "owners_committee"}
+    counts = []
+    for kind in VISITED_KINDS:
+        condition = conditions[kind]
+        row = OrganisationVisitCount(kind)
+        row.organisations = db.session.scalar(
+            select(func.count()).select_from(Organisation).where(Organisation.grid_id.in_(grid_ids), condition)
+        )
+        row.visited, row.visits = db.session.execute(
+            select(func.count(OrganisationVisit.organisation_id.distinct()), func.count(OrganisationVisit.id))
+            .join(Organisation, Organisation.id == OrganisationVisit.organisation_id)
+            .where(
+                OrganisationVisit.grid_id.in_(grid_ids),
+                OrganisationVisit.visited_on.between(start, end),
+                condition,
+            )
+        ).one()
+        counts.append(row)
+    return counts

@@ -25,7 +25,7 @@ from app.org.models import Division
 from app.org.services import visible_grids
 from app.registry.people.models import Household
 from app.visits import bp, rates, reference, schedule, services
-from app.visits.forms import NewVisitForm, OpenMatterForm, VisitForm
+from app.visits.forms import NewVisitForm, OpenMatterForm, OrganisationVisitForm, VisitForm
 from app.visits.models import Visit
 
 PER_PAGE = 50
@@ -179,6 +179,8 @@ def division_rates(division_id: int):
         start=start,
         end=end,
         rate_rows=rates.verification_rates(grid_ids, start, end, today),
+        organisation_rows=services.organisation_visit_counts(grid_ids, start, end),
+        organisation_kinds=reference.ORGANISATION_KINDS,
         tiers=reference.TIERS,
         children=children,
         grid_count=len(grid_ids),
@@ -272,6 +274,37 @@ def new_visit(household_id: int):
             )
             return redirect(url_for("visits.visit_detail", visit_id=visit.id), code=303)
     return render_template("visits/form.html", form=form, household=household, visit=None)
+
+
+@bp.route("/organisations/<int:organisation_id>/new", methods=["GET", "POST"])
+@login_required
+def new_organisation_visit(organisation_id: int):
+    """A visit to a party organisation, an owners' committee or another organisation of
+    the grid; back to the organisation's page, which lists its visits."""
+    from app.registry.organisations.models import Organisation
+
+    organisation = get_visible_or_404(Organisation, organisation_id)
+    require(Permission.EDIT_REGISTERS)
+    form = OrganisationVisitForm()
+    _visitor_choices(form, organisation.grid)
+    if request.method == "GET":
+        form.visited_on.data = local_today()
+        form.visitor_ids.data = [i for i in own_staff_ids() if i in dict(form.visitor_ids.choices)]
+    if form.validate_on_submit():
+        values = services.OrganisationVisitValues(
+            form.visited_on.data,
+            list(form.visitor_ids.data or []),
+            form.found.data or "",
+            form.needs.data or "",
+            form.follow_up.data or "",
+        )
+        with saving(form) as saved:
+            services.record_organisation_visit(organisation, values, current_user, local_today())
+        if saved:
+            flash(_("已保存走访记录。"), "success")
+            return redirect(url_for("registry.organisation_detail", organisation_id=organisation.id), code=303)
+    status = 400 if request.method == "POST" else 200
+    return render_template("visits/organisation_form.html", form=form, organisation=organisation), status
 
 
 @bp.route("/<int:visit_id>")

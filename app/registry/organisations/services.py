@@ -11,7 +11,7 @@ from datetime import date
 from flask import has_request_context
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from app.auth import audit
 from app.core.identity import check_credit_code, check_phone
@@ -32,7 +32,15 @@ ORG_TYPES = {
     "private_enterprise": _l("非公企业"),
     "social_org": _l("社会组织"),
     "party_org": _l("党组织"),
+    "owners_committee": _l("业主委员会"),
 }
+
+
+def is_party_organisation():
+    """A party organisation on the register, or a unit with a party branch in it (the
+    党组织 of ledger 1 and of the organisation visits)."""
+    return or_(Organisation.org_type == "party_org", Organisation.party_organisation != "")
+
 
 # 十户联防: "about ten households to a group"; outside this range the page warns.
 GROUP_MIN_HOUSEHOLDS = 5

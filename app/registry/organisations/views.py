@@ -30,6 +30,8 @@ from app.registry.organisations import services
 from app.registry.organisations.forms import OrganisationForm
 from app.registry.organisations.models import Organisation
 
+# The organisation's page lists this many of its latest visits.
+VISITS_SHOWN = 30
 PER_PAGE = 30
 
 
@@ -172,10 +174,20 @@ def create_organisation():
 def organisation_detail(organisation_id: int):
     organisation = get_visible_or_404(Organisation, organisation_id)
     from app.supervision.inspections import inspections_of_place  # here: supervision imports registry models
+    from app.visits.models import OrganisationVisit  # here: visits imports registry models
 
+    visits = list(
+        db.session.scalars(
+            scoped_select(OrganisationVisit)
+            .where(OrganisationVisit.organisation_id == organisation.id)
+            .order_by(OrganisationVisit.visited_on.desc(), OrganisationVisit.id.desc())
+            .limit(VISITS_SHOWN)
+        )
+    )
     return render_template(
         "registry/organisation_detail.html",
         organisation=organisation,
+        visits=visits,
         inspections=inspections_of_place(organisation, current_user),
         type_label=services.org_type_label(organisation.org_type),
         can_edit=current_user.can(Permission.EDIT_REGISTERS),
