@@ -344,8 +344,11 @@ def organisation_visit_counts(grid_ids, start: date, end: date) -> list[Organisa
     for kind in VISITED_KINDS:
         condition = conditions[kind]
         row = OrganisationVisitCount(kind)
-        row.organisations = db.session.scalar(
-            select(func.count()).select_from(Organisation).where(Organisation.grid_id.in_(grid_ids), condition)
+        row.organisations = (
+            db.session.scalar(
+                select(func.count()).select_from(Organisation).where(Organisation.grid_id.in_(grid_ids), condition)
+            )
+            or 0
         )
         row.visited, row.visits = db.session.execute(
             select(func.count(OrganisationVisit.organisation_id.distinct()), func.count(OrganisationVisit.id))
