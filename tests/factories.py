@@ -358,6 +358,9 @@ def _assessment_records(world: World, key: str, grid) -> None:
     survey = SatisfactionSurvey(
         grid_id=grid.id, year=2024, half=1, respondents=10, satisfied=8, basically=1, dissatisfied=1
     )
+    from app.registry.points.models import ResponsibilityPoint
+
+    point = ResponsibilityPoint(grid_id=grid.id, kind="road", name=f"示范路{key}", responsible_unit="县城市管理局")
     complaint = FirstContactComplaint(
         grid_id=grid.id,
         staff_id=world.staff[f"worker_{key}"].id,
@@ -366,6 +369,6 @@ def _assessment_records(world: World, key: str, grid) -> None:
         upheld=False,
         recorded_by_name="station",
     )
-    db.session.add_all([card, survey, complaint])
+    db.session.add_all([card, survey, complaint, point])
     db.session.flush()
-    world.records[key].update({"card": card, "survey": survey, "complaint": complaint})
+    world.records[key].update({"card": card, "survey": survey, "complaint": complaint, "point": point})

@@ -155,6 +155,7 @@ def _rules() -> dict[type, Callable]:
         Organisation,
     )
     from app.registry.people.models import CareTag, Household, HouseholdMember, PopulationEvent, Resident, VisitClass
+    from app.registry.points.models import PointSupervision, ResponsibilityPoint
     from app.supervision.models import (
         AdmittedItem,
         AssignedTask,
@@ -189,6 +190,10 @@ def _rules() -> dict[type, Callable]:
         # A visit belongs to the grid the household was in on the day.
         Visit: lambda user, ids: Visit.grid_id.in_(ids),
         OrganisationVisit: lambda user, ids: OrganisationVisit.grid_id.in_(ids),
+        ResponsibilityPoint: lambda user, ids: ResponsibilityPoint.grid_id.in_(ids),
+        PointSupervision: lambda user, ids: PointSupervision.point_id.in_(
+            select(ResponsibilityPoint.id).where(ResponsibilityPoint.grid_id.in_(ids))
+        ),
         HouseholdMember: lambda user, ids: HouseholdMember.household_id.in_(
             select(Household.id).where(Household.grid_id.in_(ids))
         ),

@@ -4,6 +4,7 @@
 - `housing`: houses, rentals (出租房屋) and shops (商铺);
 - `keypersons`: key and special persons and their follow-ups;
 - `organisations`: organisations and 十户联防 joint-defence groups;
+- `points`: points of responsibility (责任点位) and their monthly supervision;
 - `transfer`: Excel in and out (masked exports, the checked import);
 - `search`: the filters of the lists and the full-text search box;
 - `settings`: what county administrators set — care tags, visit classes, key-person categories.
@@ -28,6 +29,7 @@ from app.registry.people import (  # noqa: E402
     reference,
     resident_views,
 )
+from app.registry.points import views as point_views  # noqa: E402
 from app.registry.search import views as search_views  # noqa: E402
 from app.registry.settings import keyperson_category_views, tag_views, visit_class_views  # noqa: E402
 from app.registry.transfer import views as transfer_views  # noqa: E402

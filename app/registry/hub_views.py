@@ -19,6 +19,7 @@ from app.registry.people.models import (
     PopulationEvent,
     Rental,
     Resident,
+    ResponsibilityPoint,
     Shop,
 )
 
@@ -39,6 +40,7 @@ def hub():
         "rentals": _count(Rental),
         "shops": _count(Shop),
         "organisations": _count(Organisation),
+        "points": _count(ResponsibilityPoint, ResponsibilityPoint.is_active.is_(True)),
         "groups": _count(JointDefenceGroup),
     }
     if may_see_key_persons(current_user):

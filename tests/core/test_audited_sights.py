@@ -45,6 +45,7 @@ ALIASES = {
     "target_id": "task_target",
     "card_id": "warning_card",
     "complaint_id": "first_contact_complaint",
+    "point_id": "responsibility_point",
     "survey_id": "satisfaction_survey",
     "user_id": "user_account",
     "assignment_id": "staff_assignment",

@@ -247,6 +247,7 @@ def test_every_url_parameter_is_known(app):
             "card_id",
             "survey_id",
             "complaint_id",
+            "point_id",
             "handover_id",
         }
         | set(STEP_NAMES)

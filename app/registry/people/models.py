@@ -271,3 +271,4 @@ from app.registry.organisations.models import (  # noqa: E402
     JointDefenceMember,
     Organisation,
 )
+from app.registry.points.models import PointSupervision, ResponsibilityPoint  # noqa: E402
