@@ -26,6 +26,7 @@ from sqlalchemy.orm import joinedload
 
 from app.assessment import reference, surveys
 from app.assessment.models import FirstContactComplaint
+from app.assessment.scoring import Period
 from app.core.timeutil import local_day_start_utc, to_local
 from app.extensions import db
 from app.matters.models import Matter
@@ -72,11 +73,10 @@ class ChiefYear:
         return _("、").join(g.name for g in self.grids)
 
 
-def counted_from(year: int) -> date:
-    """The year's first day that counts: 1 January, or the in-use date within it."""
-    start = date(year, 1, 1)
-    in_use = reference.in_use_from()
-    return max(start, in_use) if in_use else start
+def counted_from(year: int) -> date | None:
+    """The year's first day that counts: 1 January, or the in-use date within it (None:
+    the year is wholly before it)."""
+    return Period(year).counted_from(reference.in_use_from())
 
 
 def _chief_assignments(grid_ids: list[int], first: date, last: date) -> list[StaffAssignment]:
@@ -102,7 +102,7 @@ def chief_years(grids: list[Division], year: int, staff_ids: list[int] | None = 
     """One row per grid chief of any of the grids during the counted part of the year
     (only `staff_ids` when given), with the records behind each rule."""
     first, last = counted_from(year), date(year, 12, 31)
-    if first > last or not grids:
+    if first is None or not grids:
         return []
     grid_ids = [g.id for g in grids]
     assignments = _chief_assignments(grid_ids, first, last)

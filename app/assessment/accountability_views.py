@@ -14,6 +14,7 @@ from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
 
 from app.assessment import accountability, bp, reference, services
+from app.assessment.card_views import offered_grid
 from app.assessment.forms import ComplaintForm
 from app.assessment.models import FirstContactComplaint
 from app.assessment.views import own_staff_ids
@@ -54,6 +55,7 @@ def accountability_board():
     if staff_id:
         wanted = [staff_id] if wanted is None or staff_id in wanted else []
     rows = accountability.chief_years(_grids(unit), year, staff_ids=wanted)
+    counted_from = accountability.counted_from(year)
     today = local_today()
     return render_template(
         "assessment/accountability.html",
@@ -69,8 +71,8 @@ def accountability_board():
             )
         ),
         one_chief=bool(staff_id),
-        counted_from=accountability.counted_from(year),
-        partial_year=accountability.counted_from(year) > date(year, 1, 1),
+        counted_from=counted_from,
+        partial_year=counted_from is not None and counted_from > date(year, 1, 1),
         limit=accountability.REPEAT_LIMIT,
         criticised_below=reference.satisfaction_criticised_below(),
         half_labels=reference.HALVES,
@@ -105,14 +107,6 @@ def complaint_list():
     )
 
 
-def _active_grids() -> list[Division]:
-    return list(
-        db.session.scalars(
-            scoped_select(Division).where(Division.level == "grid", Division.status == "active").order_by(Division.code)
-        )
-    )
-
-
 def _matter_in_scope(number: str) -> Matter | None:
     return db.session.scalar(scoped_select(Matter).where(Matter.number == number.strip()))
 
@@ -124,15 +118,9 @@ def record_complaint():
     its chief on the day (a plain button lists them without JavaScript)."""
     if not services.may_record_complaints(current_user):
         abort(403)
-    grids = _active_grids()
     form = ComplaintForm()
-    form.grid_id.choices = [(g.id, grid_label(g)) for g in grids]
-    chosen_id = form.grid_id.data if request.method == "POST" else request.args.get("grid_id", type=int)
-    grid = next((g for g in grids if g.id == chosen_id), grids[0] if grids else None)
-    if grid is None:
-        abort(404)
+    grid, chosen_id = offered_grid(form)
     if request.method == "GET":
-        form.grid_id.data = grid.id
         form.received_on.data = local_today()
         form.upheld.data = "yes"
     day = form.received_on.data or local_today()

@@ -53,12 +53,24 @@ def card_list():
     )
 
 
-def _grid_choices() -> list[Division]:
-    return list(
+def offered_grid(form) -> tuple[Division, int | None]:
+    """For a form that names a grid first, then someone of it: fills the grid choices
+    (the user's active grids) and returns the grid the form is about — the one posted,
+    or asked for by ?grid_id=, else the first — with the id asked for, so that a grid
+    not offered is refused rather than replaced. 404 for a user without grids."""
+    grids = list(
         db.session.scalars(
             scoped_select(Division).where(Division.level == "grid", Division.status == "active").order_by(Division.code)
         )
     )
+    form.grid_id.choices = [(g.id, grid_label(g)) for g in grids]
+    chosen_id = form.grid_id.data if request.method == "POST" else request.args.get("grid_id", type=int)
+    grid = next((g for g in grids if g.id == chosen_id), grids[0] if grids else None)
+    if grid is None:
+        abort(404)
+    if request.method == "GET":
+        form.grid_id.data = grid.id
+    return grid, chosen_id
 
 
 @bp.route("/assessment/cards/new", methods=["GET", "POST"])
@@ -67,15 +79,9 @@ def issue_card():
     """Issue a card: choose the grid first, then the whole grid or one of its workers."""
     if not services.may_issue_cards(current_user):
         abort(403)
-    grids = _grid_choices()
     form = CardForm()
-    form.grid_id.choices = [(g.id, grid_label(g)) for g in grids]
-    chosen_id = form.grid_id.data if request.method == "POST" else request.args.get("grid_id", type=int)
-    grid = next((g for g in grids if g.id == chosen_id), grids[0] if grids else None)
-    if grid is None:
-        abort(404)
+    grid, chosen_id = offered_grid(form)
     if request.method == "GET":
-        form.grid_id.data = grid.id
         form.issued_on.data = local_today()
     day = form.issued_on.data or local_today()
     form.staff_id.choices = [(0, _("整个网格"))] + [(s.id, s.name) for s in services.workers_of(grid, day)]

@@ -9,17 +9,18 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import or_, select
 
 from app.assessment import reference
 from app.assessment.models import FirstContactComplaint, ScoringRule, WarningCard
 from app.auth import audit
+from app.auth.models import shown_name
 from app.auth.roles import Permission, holds
 from app.core.forms import RuleError
 from app.core.timeutil import utcnow
 from app.extensions import db
 from app.matters.models import Matter
-from app.org.models import GRID_WORKER_ROLES, Division, StaffAssignment, StaffMember, StaffRole
+from app.org.models import GRID_WORKER_ROLES, Division, StaffMember, StaffRole
+from app.org.services import active_assignments
 
 
 def may_issue_cards(user) -> bool:
@@ -73,22 +74,10 @@ class CardValues:
     reason: str
 
 
-def _assigned(grid: Division, day: date, roles) -> list[StaffMember]:
-    """The staff holding one of `roles` in the grid on the day, by name."""
-    return list(
-        db.session.scalars(
-            select(StaffMember)
-            .join(StaffAssignment, StaffAssignment.staff_id == StaffMember.id)
-            .where(
-                StaffAssignment.division_id == grid.id,
-                StaffAssignment.role.in_(roles),
-                StaffAssignment.start_date <= day,
-                or_(StaffAssignment.end_date.is_(None), StaffAssignment.end_date >= day),
-            )
-            .order_by(StaffMember.name)
-            .distinct()
-        )
-    )
+def _assigned(grid: Division, day: date, posts) -> list[StaffMember]:
+    """The staff holding one of `posts` in the grid on the day, by name."""
+    staff = {a.staff for a in active_assignments([grid.id], day) if a.role in posts}  # StaffRole values
+    return sorted(staff, key=lambda member: (member.name, member.id))
 
 
 def workers_of(grid: Division, day: date) -> list[StaffMember]:
@@ -119,7 +108,7 @@ def issue_card(grid: Division, values: CardValues, user, today: date) -> Warning
         issued_on=values.issued_on,
         reason=reason[:2000],
         issuer_id=getattr(user, "id", None),
-        issuer_name=getattr(user, "display_name", "") or getattr(user, "username", ""),
+        issuer_name=shown_name(user),
     )
     db.session.add(card)
     db.session.flush()
@@ -145,7 +134,7 @@ def withdraw_card(card: WarningCard, reason: str, user, now: datetime | None = N
         raise RuleError(_("请写明撤销原因。"), "reason")
     card.withdrawn_at = now or utcnow()
     card.withdrawn_by_id = getattr(user, "id", None)
-    card.withdrawn_by_name = getattr(user, "display_name", "") or getattr(user, "username", "")
+    card.withdrawn_by_name = shown_name(user)
     card.withdrawal_reason = reason[:2000]
     db.session.flush()
     staff = card.staff
@@ -211,7 +200,7 @@ def record_complaint(grid: Division, values: ComplaintValues, user, today: date)
         finding=(values.finding or "").strip()[:2000],
         training_note=(values.training_note or "").strip()[:4000],
         recorded_by_id=getattr(user, "id", None),
-        recorded_by_name=getattr(user, "display_name", "") or getattr(user, "username", ""),
+        recorded_by_name=shown_name(user),
     )
     db.session.add(complaint)
     db.session.flush()

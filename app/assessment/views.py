@@ -162,12 +162,13 @@ def export_board():
 
 
 def _render_breakdown(row: scoring.ScoreRow, period: scoring.Period, grids: list[Division]):
+    in_use = reference.in_use_from()
     return render_template(
         "assessment/breakdown.html",
         row=row,
         period=period,
-        in_use=reference.in_use_from(),
-        counted_from=period.counted_from(reference.in_use_from()),
+        in_use=in_use,
+        counted_from=period.counted_from(in_use),
         periods=period_choices(local_today()),
         thresholds=reference.thresholds(),
         withdrawn=scoring.withdrawn_cards(row, period, [g.id for g in grids]),

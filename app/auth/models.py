@@ -15,6 +15,12 @@ from app.core.timeutil import utcnow
 from app.extensions import db
 
 
+def shown_name(user) -> str:
+    """The name a record keeps of who did something: the display name, else the
+    username ("" for nobody, such as a command-line run)."""
+    return getattr(user, "display_name", "") or getattr(user, "username", "")
+
+
 class User(db.Model):
     __tablename__ = "user_account"
 

@@ -12,9 +12,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 
 from app.auth import audit
+from app.auth.models import shown_name
 from app.auth.roles import Permission
 from app.core.conflicts import serialize
 from app.core.forms import RuleError
@@ -24,6 +25,7 @@ from app.extensions import db
 from app.matters import reference as matter_reference
 from app.matters import reporting, workdays
 from app.org.models import GRID_WORKER_ROLES, Division, StaffAssignment, StaffMember, StaffRole
+from app.org.services import active_assignments
 from app.patrols import reference
 from app.patrols.models import ChiefReport, OpinionEntry, OpinionLogCheck, Patrol, PatrolFinding
 
@@ -76,7 +78,7 @@ def _user_label(user) -> str:
     staff = own_staff(user)
     if staff is not None:
         return staff.name
-    return (getattr(user, "display_name", "") or getattr(user, "username", "") or "")[:32]
+    return (shown_name(user) or "")[:32]
 
 
 # --- Patrols ------------------------------------------------------------------------------
@@ -442,7 +444,7 @@ def record_log_check(grid: Division, monday: date, result: str, comment: str, us
     check.entries, check.result, check.comment = count, result, comment[:2000]
     check.checked_on = today
     check.checked_by_id = getattr(user, "id", None)
-    check.checked_by_name = getattr(user, "display_name", "") or getattr(user, "username", "")
+    check.checked_by_name = shown_name(user)
     db.session.flush()
     audit.record(
         "opinion_log_checked",
@@ -458,19 +460,9 @@ def may_acknowledge(user, report: ChiefReport) -> bool:
     """The grid's chief on the report day, or station, town and county staff for them."""
     if user.can(Permission.EDIT_GRID_DATA):
         return True
-    return (
-        db.session.scalar(
-            select(StaffAssignment.id)
-            .join(StaffMember, StaffMember.id == StaffAssignment.staff_id)
-            .where(
-                StaffMember.user_id == user.id,
-                StaffAssignment.division_id == report.grid_id,
-                StaffAssignment.role == StaffRole.GRID_CHIEF.value,
-                StaffAssignment.start_date <= report.report_day,
-                or_(StaffAssignment.end_date.is_(None), StaffAssignment.end_date >= report.report_day),
-            )
-        )
-        is not None
+    return any(
+        a.role == StaffRole.GRID_CHIEF.value and a.staff.user_id == user.id
+        for a in active_assignments([report.grid_id], report.report_day)
     )
 
 
@@ -478,7 +470,7 @@ def acknowledge_report(report: ChiefReport, user, now: datetime | None = None) -
     if report.acknowledged_at is not None:
         raise FieldworkError(_("这份报告已经阅过了。"))
     report.acknowledged_at = now or utcnow()
-    report.acknowledged_by_name = getattr(user, "display_name", "") or getattr(user, "username", "")
+    report.acknowledged_by_name = shown_name(user)
     audit.record(
         "chief_report_acknowledged",
         target=report,

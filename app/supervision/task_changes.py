@@ -11,6 +11,7 @@ from datetime import date
 from flask_babel import gettext as _
 
 from app.auth import audit
+from app.auth.models import shown_name
 from app.core.timeutil import utcnow
 from app.extensions import db
 from app.org.models import Division
@@ -94,7 +95,7 @@ def withdraw_task(task: AssignedTask, reason: str, user) -> None:
     task.withdrawal_reason = required_text(reason, "reason", _("请写明撤回原因。"))
     task.withdrawn_at = utcnow()
     task.withdrawn_by_id = getattr(user, "id", None)
-    task.withdrawn_by_name = getattr(user, "display_name", "") or getattr(user, "username", "") or ""
+    task.withdrawn_by_name = shown_name(user) or ""
     db.session.flush()
     audit.record(
         "task_withdrawn",

@@ -26,6 +26,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, and_, or_, select
 
 from app.auth import audit
+from app.auth.models import shown_name
 from app.core.timeutil import utcnow
 from app.extensions import db
 from app.org.models import Department, Division
@@ -217,7 +218,7 @@ def report_completion(
     target.completed_on = past_or_today(completed_on, today, "completed_on")
     target.completion_note = required_text(note, "completion_note", _("请填写完成情况。"))
     target.reported_by_id = getattr(user, "id", None)
-    target.reported_by_name = getattr(user, "display_name", "") or getattr(user, "username", "") or ""
+    target.reported_by_name = shown_name(user) or ""
     target.reported_on_behalf = on_behalf
     target.reported_at = utcnow()
     db.session.flush()

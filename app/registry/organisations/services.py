@@ -14,6 +14,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 
 from app.auth import audit
+from app.auth.models import shown_name
 from app.core.identity import check_credit_code, check_phone
 from app.core.scoping import sees_division
 from app.extensions import db
@@ -377,7 +378,7 @@ def record_activity(
         content=content[:2000],
         participants=(participants or "").strip()[:200],
         recorded_by_id=getattr(user, "id", None),
-        recorded_by_name=getattr(user, "display_name", "") or getattr(user, "username", ""),
+        recorded_by_name=shown_name(user),
     )
     db.session.add(activity)
     db.session.flush()

@@ -15,6 +15,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from app.auth import audit
+from app.auth.models import shown_name
 from app.core.forms import RuleError
 from app.extensions import db
 from app.org.models import Division
@@ -116,7 +117,7 @@ def record_supervision(
         found_problem=found_problem,
         finding=finding[:2000],
         recorded_by_id=getattr(user, "id", None),
-        recorded_by_name=getattr(user, "display_name", "") or getattr(user, "username", ""),
+        recorded_by_name=shown_name(user),
     )
     db.session.add(supervision)
     db.session.flush()
