@@ -1,11 +1,13 @@
 """Demo supervision data around the demo grid's community: the county's admission
 list, a town scheduling meeting and a community regular meeting, a training, tasks
 from the list and one outside it (with its approval), and an inspection whose
-problems are re-checked — some overdue, so every list has something to show."""
+problems are re-checked — some overdue, so every list has something to show; and the
+demo grid's points of responsibility, one supervised last month, one not (flagged), the
+market inspected as a point."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -14,6 +16,7 @@ from app.auth.models import User
 from app.core.timeutil import local_today
 from app.extensions import db
 from app.org.models import Department, Division
+from app.registry.points.models import ResponsibilityPoint
 from app.supervision import inspections, meetings, tasks
 
 # (item, department short name, basis): typical of a county's 准入事项 list (004 lists 82).
@@ -152,12 +155,13 @@ def load_demo_supervision(grid: Division) -> int:
         today=today,
     )
 
+    market = _demo_points(grid, today)
     found = inspections.record_inspection(
         inspections.InspectionValues(
             inspected_on=today - timedelta(days=14),
             inspectors="街道督查组 赵刚、孙丽",
             items_checked="民情日志、巡查记录、门前三包",
-            point="幸福路农贸市场",
+            place=market,
             problems="民情日志缺少本月 3 日、4 日记录\n2 家商铺未签门前三包责任书\n市场东侧垃圾未及时清运",
             deadline=today - timedelta(days=7),
         ),
@@ -187,4 +191,27 @@ def load_demo_supervision(grid: Division) -> int:
         today=today - timedelta(days=3),
     )
     db.session.flush()
-    return len(items) + 10
+    return len(items) + 13
+
+
+def _demo_points(grid: Division, today) -> ResponsibilityPoint:
+    """Three points of the demo grid, registered two months ago: the road supervised
+    last month, the green not (the list flags it), the market (returned) left to the
+    inspection that names it."""
+    from app.registry.points import services as points
+
+    created = datetime.combine(today - timedelta(days=62), time(9))
+    made = {}
+    for kind, name, place, unit, person in (
+        ("road", "幸福路（1-4号楼段）", "幸福路1号至4号楼", "街道城建办", "周建国"),
+        ("market", "幸福路农贸市场", "幸福路与东关街交叉口", "市场服务中心", "刘芳"),
+        ("green", "中心广场绿地", "社区中心广场", "县园林绿化中心", ""),
+    ):
+        point = points.create_point(grid, points.PointValues(kind, name, place, unit, person))
+        point.created_at = created
+        made[kind] = point
+    last_month = today.replace(day=1) - timedelta(days=10)
+    points.record_supervision(
+        made["road"], last_month, "网格长、街道城建办周建国", True, "路面破损两处，已报城建办修补", None, last_month
+    )
+    return made["market"]

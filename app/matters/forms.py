@@ -22,6 +22,7 @@ from app.core.circumstances import CircumstanceFields
 from app.core.forms import FIELD_PHOTOS, PHONE_INPUT, Form
 from app.core.location import position_fields
 from app.matters import indicators, reference
+from app.registry.points.forms import point_field
 
 DATE_MESSAGE = _l("请按 2024-01-05 的格式填写日期。")
 # The longest time limit, in working days, an administrator may set (levels and subtypes).
@@ -38,6 +39,7 @@ class ReportForm(Form, position_fields(), CircumstanceFields):
         _l("事件小类"), coerce=int, validate_choice=False, description=_l("小类决定处置时限；不确定时可不选。")
     )
     grid_id = SelectField(_l("所在网格"), coerce=int, validate_choice=False)
+    point_id = point_field()
     address = StringField(
         _l("地点"),
         validators=[Length(max=200, message=_l("地点不能超过 200 个字。"))],

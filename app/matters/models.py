@@ -75,6 +75,8 @@ class Matter(Circumstances, Located, EnteredOffline, db.Model):
     type_id: Mapped[int | None] = mapped_column(ForeignKey("matter_type.id"), index=True)
     grid_id: Mapped[int] = mapped_column(ForeignKey("division.id"), index=True)
     building_id: Mapped[int | None] = mapped_column(ForeignKey("building.id"), index=True)
+    # The grid's point of responsibility (责任点位) it happened at, if one.
+    point_id: Mapped[int | None] = mapped_column(ForeignKey("responsibility_point.id"), index=True)
     address: Mapped[str] = mapped_column(String(200), default="")
     description: Mapped[str] = mapped_column(Text)
     urgency: Mapped[str] = mapped_column(String(8), default="normal")
@@ -136,6 +138,7 @@ class Matter(Circumstances, Located, EnteredOffline, db.Model):
 
     matter_type = relationship("MatterType")
     grid = relationship("Division", foreign_keys=[grid_id])
+    point = relationship("ResponsibilityPoint")
     owner_division = relationship("Division", foreign_keys=[owner_division_id])
     handler_division = relationship("Division", foreign_keys=[handler_division_id])
     handler_department = relationship("Department")

@@ -21,6 +21,7 @@ from app.matters import reference
 from app.matters.models import Matter, MatterType
 from app.matters.services import MatterError, record_step, start_clock, time_limits
 from app.org.models import Division
+from app.registry.points.models import ResponsibilityPoint
 
 DUPLICATE_WINDOW = timedelta(days=14)
 DUPLICATE_SIMILARITY = 0.5
@@ -35,6 +36,8 @@ class MatterValues:
     source: str = "grid_worker"
     type_id: int | None = None
     building_id: int | None = None
+    # The grid's point of responsibility (责任点位), if it happened at one.
+    point_id: int | None = None
     address: str = ""
     urgency: str = "normal"
     reporter_name: str = ""
@@ -91,6 +94,10 @@ def _check_values(values: MatterValues) -> MatterType | None:
         matter_type = db.session.get(MatterType, values.type_id)
         if matter_type is None or not matter_type.is_active or matter_type.class_code != values.class_code:
             raise MatterError(_("所选小类不属于这个大类。"), "type_id")
+    if values.point_id:
+        point = db.session.get(ResponsibilityPoint, values.point_id)
+        if point is None or point.grid_id != values.grid.id:
+            raise MatterError(_("所选点位不在%(grid)s，请重新选择。", grid=values.grid.name), "point_id")
     return matter_type
 
 
@@ -122,6 +129,7 @@ def report(values: MatterValues, reporter=None, now: datetime | None = None) -> 
         matter_type=matter_type,
         grid_id=values.grid.id,
         building_id=values.building_id,
+        point_id=values.point_id or None,
         address=values.address.strip(),
         description=values.description.strip(),
         urgency=values.urgency,

@@ -22,6 +22,8 @@ from app.matters.forms import ActionForm, ReportForm
 from app.matters.models import Matter, MatterPhoto, MatterType
 from app.org.models import Division
 from app.org.services import grid_label, visible_grids
+from app.registry.points.forms import point_select_choices
+from app.registry.points.models import ResponsibilityPoint
 
 PER_PAGE = 30
 
@@ -95,6 +97,7 @@ def _fill_report_choices(form: ReportForm) -> list[Division]:
     form.class_code.choices = [("", _("请选择"))] + [(c, str(label)) for c, label in reference.CLASSES.items()]
     form.type_id.choices = _type_choices(form.class_code.data or None)
     form.grid_id.choices = [(g.id, grid_label(g)) for g in grids]
+    form.point_id.choices = point_select_choices([g.id for g in grids])
     return grids
 
 
@@ -109,6 +112,8 @@ def report_matter():
     grids = _fill_report_choices(form)
     if request.method == "GET" and len(grids) == 1:
         form.grid_id.data = grids[0].id
+    if request.method == "GET":
+        _start_at_point(form, grids)
     duplicates = []
     if form.validate_on_submit():
         grid = next((g for g in grids if g.id == form.grid_id.data), None)
@@ -127,6 +132,16 @@ def report_matter():
     return render_template("matters/report.html", form=form, duplicates=duplicates), status
 
 
+def _start_at_point(form: ReportForm, grids: list[Division]) -> None:
+    """?point=ID (the 上报事件 link on a point's page): the point, its grid and its place."""
+    point_id = request.args.get("point", type=int)
+    point = db.session.get(ResponsibilityPoint, point_id) if point_id else None
+    if point is None or point.grid_id not in {g.id for g in grids}:
+        return
+    form.grid_id.data, form.point_id.data = point.grid_id, point.id
+    form.address.data = point.place or point.name
+
+
 def _save_report(form: ReportForm, grid: Division, type_id: int | None):
     position = location.from_form(form)
     values = reporting.MatterValues(
@@ -134,6 +149,7 @@ def _save_report(form: ReportForm, grid: Division, type_id: int | None):
         description=form.description.data,
         grid=grid,
         type_id=type_id,
+        point_id=form.point_id.data or None,
         address=form.address.data or "",
         urgency=form.urgency.data,
         # A grid worker's report is always 网格员上报.

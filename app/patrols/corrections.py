@@ -22,6 +22,7 @@ from app.patrols.services import (
     check_no_overlap,
     grid_workers,
     open_entry_matter,
+    point_in_grid,
 )
 
 
@@ -118,6 +119,7 @@ def _finding_snapshot(finding: PatrolFinding) -> dict:
         "place": finding.place,
         "handled_on_spot": finding.handled_on_spot,
         "handling": finding.handling,
+        "point_id": finding.point_id,
     }
 
 
@@ -132,6 +134,7 @@ def update_finding(finding: PatrolFinding, values: FindingValues, user) -> bool:
     finding.description, finding.place = values.description.strip(), values.place.strip()
     finding.handled_on_spot = values.handled_on_spot
     finding.handling = values.handling.strip() if values.handled_on_spot else ""
+    finding.point_id = point_in_grid(values.point_id, finding.patrol.grid_id)
     changes = _changes(before, _finding_snapshot(finding))
     if changes is None:
         return False

@@ -16,6 +16,7 @@ from app.extensions import db
 from app.patrols import bp, corrections, photos, services
 from app.patrols.forms import DeleteForm, EntryEditForm, FindingEditForm, PatrolEditForm, matter_class_choices
 from app.patrols.models import OpinionEntry, Patrol, PatrolFinding
+from app.registry.points.forms import point_select_choices
 
 
 def _saved(form, change) -> bool:
@@ -120,10 +121,14 @@ def edit_finding(patrol_id: int, finding_id: int):
     finding = _visible_finding(patrol_id, finding_id)
     require(Permission.EDIT_REGISTERS)
     form = FindingEditForm(obj=finding)
+    form.point_id.choices = point_select_choices([finding.patrol.grid_id], finding.point_id)
+    if len(form.point_id.choices) == 1:
+        del form.point_id  # the grid has no points registered
     if form.validate_on_submit():
         values = services.FindingValues(
             description=form.description.data or "",
             place=form.place.data or "",
+            point_id=form.point_id.data or None if "point_id" in form else finding.point_id,
             handled_on_spot=form.handled_on_spot.data,
             handling=form.handling.data or "",
         )

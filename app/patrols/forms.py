@@ -13,6 +13,7 @@ from app.core.forms import FIELD_PHOTOS, Form
 from app.core.location import position_fields
 from app.matters import reference as matter_reference
 from app.patrols import reference
+from app.registry.points.forms import point_field
 
 
 def _choices(table: dict) -> list[tuple[str, str]]:
@@ -43,6 +44,7 @@ class FindingForm(Form, position_fields()):
         _l("发现的情况"),
         validators=[DataRequired(_l("请填写发现的情况。")), Length(max=1000, message=_l("不能超过 1000 个字。"))],
     )
+    point_id = point_field(_l("在本网格登记的责任点位发现的，选择点位；不是的可不选。"))
     place = StringField(_l("地点"), validators=[Length(max=200, message=_l("不能超过 200 个字。"))])
     handled_on_spot = BooleanField(_l("已现场处置"))
     handling = StringField(_l("处置情况"), validators=[Length(max=500, message=_l("不能超过 500 个字。"))])

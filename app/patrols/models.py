@@ -64,9 +64,12 @@ class PatrolFinding(Located, EnteredOffline, db.Model):
     handled_on_spot: Mapped[bool] = mapped_column(default=False)
     handling: Mapped[str] = mapped_column(String(500), default="")
     matter_id: Mapped[int | None] = mapped_column(ForeignKey("matter.id"), unique=True)
+    # The grid's point of responsibility (责任点位) where it was found, if one.
+    point_id: Mapped[int | None] = mapped_column(ForeignKey("responsibility_point.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     patrol: Mapped[Patrol] = relationship(back_populates="findings")
+    point = relationship("ResponsibilityPoint")
     matter = relationship("Matter")
     photos: Mapped[list[FindingPhoto]] = relationship(
         back_populates="finding", cascade="all, delete-orphan", order_by="FindingPhoto.id"

@@ -28,6 +28,7 @@ from app.org.models import GRID_WORKER_ROLES, Division, StaffAssignment, StaffMe
 from app.org.services import active_assignments
 from app.patrols import reference
 from app.patrols.models import ChiefReport, OpinionEntry, OpinionLogCheck, Patrol, PatrolFinding
+from app.registry.points.models import ResponsibilityPoint
 
 # Names kept in a record are joined the Chinese way whatever the language of the
 # user who saved it: the record is data, not UI.
@@ -163,6 +164,18 @@ class FindingValues:
     handled_on_spot: bool = False
     handling: str = ""
     position: Position | None = None
+    # The grid's point of responsibility (责任点位) where it was found, if one.
+    point_id: int | None = None
+
+
+def point_in_grid(point_id: int | None, grid_id: int) -> int | None:
+    """The point a finding names, which must be one of its patrol's grid."""
+    if not point_id:
+        return None
+    point = db.session.get(ResponsibilityPoint, point_id)
+    if point is None or point.grid_id != grid_id:
+        raise FieldworkError(_("所选点位不在本网格，请重新选择。"), "point_id")
+    return point.id
 
 
 def add_finding(patrol: Patrol, values: FindingValues, user) -> PatrolFinding:
@@ -176,6 +189,7 @@ def add_finding(patrol: Patrol, values: FindingValues, user) -> PatrolFinding:
         place=values.place.strip(),
         handled_on_spot=values.handled_on_spot,
         handling=values.handling.strip() if values.handled_on_spot else "",
+        point_id=point_in_grid(values.point_id, patrol.grid_id),
     )
     place(finding, values.position)
     db.session.add(finding)
@@ -213,6 +227,7 @@ def report_finding(finding: PatrolFinding, class_code: str, user, now: datetime 
             grid=grid,
             source="grid_worker",
             address=finding.place or patrol.route[:200],
+            point_id=finding.point_id,
             # Where the finding was recorded is where the matter is.
             latitude=finding.latitude,
             longitude=finding.longitude,

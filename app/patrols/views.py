@@ -25,6 +25,7 @@ from app.patrols import bp, compliance, photos, reference, services
 from app.patrols.forms import FindingForm, FindingReportForm, PatrolForm, matter_class_choices
 from app.patrols.models import FindingPhoto, Patrol, PatrolFinding
 from app.patrols.picking import grid_ids_of, picked_unit, picked_week, unit_choices
+from app.registry.points.forms import point_select_choices
 
 PER_PAGE = 30
 COMPLIANCE_WEEKS = 4
@@ -110,11 +111,12 @@ def new_patrol():
     return render_template("patrols/form.html", form=form)
 
 
-def _finding_form(*, empty: bool = False) -> FindingForm:
+def _finding_form(patrol: Patrol, *, empty: bool = False) -> FindingForm:
     """The add-a-finding form: bound to what was posted, or empty for the next
     finding (after an htmx add, so a second click does not file the same again)."""
     form = FindingForm(formdata=None) if empty else FindingForm()
     form.matter_class.choices = matter_class_choices(_("（不上报）"))
+    form.point_id.choices = point_select_choices([patrol.grid_id])
     return form
 
 
@@ -124,7 +126,7 @@ def _detail(patrol: Patrol, form: FindingForm | None = None, notice: str = ""):
         fragment="patrols/_findings.html",
         target_id="findings",
         patrol=patrol,
-        form=form or _finding_form(empty=True),
+        form=form or _finding_form(patrol, empty=True),
         report_form=FindingReportForm(),
         notice=notice,
         may_write=current_user.can(Permission.EDIT_REGISTERS),
@@ -143,11 +145,12 @@ def add_finding(patrol_id: int):
     """Add a finding; with a matter class chosen it is reported as a matter at once."""
     patrol = get_visible_or_404(Patrol, patrol_id)
     require(Permission.EDIT_REGISTERS)
-    form = _finding_form()
+    form = _finding_form(patrol)
     if form.validate_on_submit():
         values = services.FindingValues(
             description=form.description.data,
             place=form.place.data or "",
+            point_id=form.point_id.data or None,
             handled_on_spot=form.handled_on_spot.data,
             handling=form.handling.data or "",
             position=from_form(form),

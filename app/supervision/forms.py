@@ -127,7 +127,7 @@ class InspectionEditForm(Form):
     place = SelectField(
         _l("检查场所"),
         validate_choice=False,
-        description=_l("本网格登记的商铺、单位；不在其中的点位（如道路）请填在下一栏。"),
+        description=_l("本网格登记的责任点位、商铺、单位；不在其中的（如未登记的路段）请填在下一栏。"),
     )
     point = StringField(
         _l("其他点位"),

@@ -31,6 +31,7 @@ def _inspection_snapshot(inspection: Inspection) -> dict:
         "point": inspection.point,
         "shop_id": inspection.shop_id,
         "organisation_id": inspection.organisation_id,
+        "responsibility_point_id": inspection.responsibility_point_id,
         "note": inspection.note,
     }
 

@@ -134,6 +134,7 @@ def create_inspection():
     form = InspectionForm()
     if request.method == "GET":
         form.grid_id.data = request.args.get("grid", type=int)
+        form.place.data = request.args.get("place", "")  # from a point's or a place's page
         form.inspected_on.data = local_today()
     grid = chosen_grid(grids, form.grid_id.data)
     if grid is None and request.method == "GET":

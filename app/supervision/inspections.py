@@ -2,8 +2,9 @@
 found becoming a rectification with a deadline, and re-checks (回头看). A failed
 re-check keeps the rectification open and may give it a new deadline; it closes only
 when a re-check passes. Deadlines are local calendar dates: a rectification is
-overdue from the day after its deadline while open. The point inspected is a shop
-or organisation registered in the grid, or free text (a road, a market). Corrections
+overdue from the day after its deadline while open. The point inspected is a shop,
+an organisation or a point of responsibility (责任点位) registered in the grid, or free
+text (a road not on the register). Corrections
 live in app.supervision.inspection_changes. The caller commits."""
 
 from __future__ import annotations
@@ -21,26 +22,44 @@ from app.extensions import db
 from app.org.models import Division
 from app.registry.housing.models import Shop
 from app.registry.organisations.models import Organisation
+from app.registry.points.models import ResponsibilityPoint
 from app.supervision.models import Inspection, Recheck, Rectification
 from app.supervision.rules import SupervisionError, lines, past_or_today, required_text
 
 STATUS_LABELS = {"open": _l("整改中"), "overdue": _l("逾期未整改"), "passed": _l("已销号")}
-PLACE_KINDS = {"shop": (Shop, _l("商铺")), "organisation": (Organisation, _l("单位"))}
+PLACE_KINDS = {
+    "shop": (Shop, _l("商铺")),
+    "organisation": (Organisation, _l("单位")),
+    "point": (ResponsibilityPoint, _l("责任点位")),
+}
+# The column of Inspection that links each kind of place.
+PLACE_COLUMNS = {"shop": "shop_id", "organisation": "organisation_id", "point": "responsibility_point_id"}
+
+
+def _kind_of(place) -> str:
+    return next(kind for kind, (model, _label) in PLACE_KINDS.items() if isinstance(place, model))
 
 
 # --- Points: registered places or free text ----------------------------------------------------
 
 
 def place_key(place) -> str:
-    """ "shop:12" or "organisation:3": how a place is named in a form's choices."""
-    kind = "shop" if isinstance(place, Shop) else "organisation"
-    return f"{kind}:{place.id}"
+    """ "shop:12", "organisation:3" or "point:5": how a place is named in a form's choices."""
+    return f"{_kind_of(place)}:{place.id}"
 
 
 def places_of(grid: Division, keep=None) -> list:
-    """The grid's open shops and its organisations, by name (and `keep`, the place an
-    inspection already names, even if it has closed since)."""
-    places = list(
+    """The grid's points of responsibility in use, its open shops and its organisations,
+    by name (and `keep`, the place an inspection already names, even if it has closed
+    since)."""
+    places: list = list(
+        db.session.scalars(
+            select(ResponsibilityPoint)
+            .where(ResponsibilityPoint.grid_id == grid.id, ResponsibilityPoint.is_active)
+            .order_by(ResponsibilityPoint.name, ResponsibilityPoint.id)
+        )
+    )
+    places += list(
         db.session.scalars(
             select(Shop).where(Shop.grid_id == grid.id, Shop.status == "open").order_by(Shop.name, Shop.id)
         )
@@ -58,13 +77,13 @@ def places_of(grid: Division, keep=None) -> list:
 def place_label(place) -> str:
     return _(
         "%(kind)s：%(name)s",
-        kind=PLACE_KINDS["shop" if isinstance(place, Shop) else "organisation"][1],
+        kind=PLACE_KINDS[_kind_of(place)][1],
         name=place.name,
     )
 
 
 def place_from_key(key: str | None, user):
-    """The shop or organisation a form chose, looked up in the user's scope."""
+    """The shop, organisation or point a form chose, looked up in the user's scope."""
     if not key:
         return None
     kind, _sep, record_id = key.partition(":")
@@ -80,17 +99,15 @@ def place_from_key(key: str | None, user):
 def point_fields(grid: Division, place, point: str) -> dict:
     """Inspection columns for the point: the place's link and name, or the free text."""
     point = (point or "").strip()
+    links = dict.fromkeys(PLACE_COLUMNS.values())
     if place is None:
-        return {"point": point, "shop_id": None, "organisation_id": None}
+        return {"point": point, **links}
     if place.grid_id != grid.id:
         raise SupervisionError(_("所选场所不在%(grid)s。", grid=grid.name), "place")
     if point:
         raise SupervisionError(_("已选登记的场所时，不用再填写其他点位。"), "point")
-    return {
-        "point": place.name[:100],
-        "shop_id": place.id if isinstance(place, Shop) else None,
-        "organisation_id": place.id if isinstance(place, Organisation) else None,
-    }
+    links[PLACE_COLUMNS[_kind_of(place)]] = place.id
+    return {"point": place.name[:100], **links}
 
 
 # --- Recording ---------------------------------------------------------------------------------
@@ -105,7 +122,7 @@ class InspectionValues:
     deadline: date | None = None
     point: str = ""
     note: str = ""
-    place: Shop | Organisation | None = None
+    place: Shop | Organisation | ResponsibilityPoint | None = None
 
 
 def record_inspection(values: InspectionValues, grid: Division | None, user, today: date) -> Inspection:
@@ -221,9 +238,9 @@ def rectification_status(rectification: Rectification, today: date) -> str:
 
 
 def inspections_of_place(place, user, limit: int = 20) -> list[Inspection]:
-    """The latest inspections of a registered shop or organisation, as the user sees them
-    (for the place's page in the registry)."""
-    column = Inspection.shop_id if isinstance(place, Shop) else Inspection.organisation_id
+    """The latest inspections of a registered shop, organisation or point, as the user
+    sees them (for the place's page in the registry)."""
+    column = getattr(Inspection, PLACE_COLUMNS[_kind_of(place)])
     return list(
         db.session.scalars(
             scoped_select(Inspection, user)

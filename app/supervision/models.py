@@ -170,14 +170,15 @@ class Inspection(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     grid_id: Mapped[int] = mapped_column(ForeignKey("division.id"), index=True)
-    # The point: a place registered in the grid (a shop or an organisation, one
-    # nullable foreign key each, so the database keeps the link honest and a place's
-    # page can find its inspections by index) or free text such as a road. `point`
+    # The point: a place registered in the grid (a shop, an organisation or a point of
+    # responsibility, one nullable foreign key each, so the database keeps the link
+    # honest and a place's page can find its inspections by index) or free text. `point`
     # always holds the name as written at the inspection, so rows from before the
     # links, and points that are not registered places, read the same.
     point: Mapped[str] = mapped_column(String(100), default="")
     shop_id: Mapped[int | None] = mapped_column(ForeignKey("shop.id"), index=True)
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"), index=True)
+    responsibility_point_id: Mapped[int | None] = mapped_column(ForeignKey("responsibility_point.id"), index=True)
     inspected_on: Mapped[date] = mapped_column(index=True)
     inspectors: Mapped[str] = mapped_column(String(200))
     items_checked: Mapped[str] = mapped_column(Text)
@@ -188,14 +189,16 @@ class Inspection(db.Model):
     grid: Mapped[Division] = relationship()
     shop = relationship("Shop")
     organisation = relationship("Organisation")
+    responsibility_point = relationship("ResponsibilityPoint")
     rectifications: Mapped[list[Rectification]] = relationship(
         back_populates="inspection", order_by="Rectification.id", cascade="all, delete-orphan"
     )
 
     @property
     def place(self):
-        """The registered shop or organisation inspected, if the point is one."""
-        return self.shop or self.organisation
+        """The registered shop, organisation or point of responsibility inspected, if
+        the point is one."""
+        return self.shop or self.organisation or self.responsibility_point
 
     @property
     def point_name(self) -> str:

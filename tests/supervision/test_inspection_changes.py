@@ -118,7 +118,11 @@ def test_recording_at_an_organisation(world):
     )
     assert (made.organisation_id, made.shop_id, made.point_name) == (organisation.id, None, "示范有限公司a")
     keys = [services.place_key(p) for p in services.places_of(world.grid_a)]
-    assert keys == [f"shop:{world.records['a']['shop'].id}", f"organisation:{organisation.id}"]
+    assert keys == [
+        f"point:{world.records['a']['point'].id}",
+        f"shop:{world.records['a']['shop'].id}",
+        f"organisation:{organisation.id}",
+    ]
 
 
 def test_further_problems_and_a_corrected_problem(world, inspection):

@@ -2,12 +2,34 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, DateField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import BooleanField, DateField, SelectChoice, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from app.core.forms import Form
-from app.registry.points.services import POINT_KINDS
+from app.registry.points.services import POINT_KINDS, points_of_grids
+
+
+def point_field(description=None) -> SelectField:
+    """The 责任点位 select of a record made in a grid (a matter, a patrol finding): its
+    choices come from point_select_choices."""
+    return SelectField(
+        _l("责任点位"),
+        coerce=int,
+        validate_choice=False,
+        description=description or _l("发生在本网格登记的责任点位的，选择点位；不是的可不选。"),
+    )
+
+
+def point_select_choices(grid_ids: list[int], keep_id: int | None = None) -> list[SelectChoice]:
+    """（不选） and the grids' points in use; grouped by grid when there are several
+    grids, so that a station sees whose point it is."""
+    points = points_of_grids(grid_ids, keep_id)
+    grouped = len({p.grid_id for p in points}) > 1
+    return [SelectChoice(0, _("（不选）"))] + [
+        SelectChoice(p.id, p.name, optgroup=p.grid.name if grouped else None) for p in points
+    ]
 
 
 class PointForm(Form):

@@ -1,7 +1,10 @@
 """Rules of the points register and of their monthly supervision. 002 篇九: "各级网格长…
 每月对本网格各创建点位至少开展督查督导1-2次，建立督导台帐" — at least once a month (and the
-target of two); a month with none is flagged, as a patrol week under the quota is.
-Each change is audited; the caller commits."""
+target of two); a month with none is flagged, as a patrol week under the quota is. A
+督查 recorded on the supervision pages that names the point is a supervision of it too
+and counts the same. Matters, patrol findings and inspections may name a point (网上有格、
+格中有点、点上有事): the point's page lists them. Each change is audited; the caller
+commits."""
 
 from __future__ import annotations
 
@@ -139,7 +142,10 @@ def previous_month(day: date) -> tuple[int, int]:
 
 
 def supervision_counts(point_ids: list[int], first: date, last: date) -> dict[int, int]:
-    """Supervisions of each point between the two days (both included)."""
+    """Supervisions of each point between the two days (both included): its 督导台帐
+    entries and the inspections that name it."""
+    from app.supervision.models import Inspection  # here: supervision imports this package's models
+
     if not point_ids:
         return {}
     counts: dict[int, int] = defaultdict(int)
@@ -148,8 +154,40 @@ def supervision_counts(point_ids: list[int], first: date, last: date) -> dict[in
         .where(PointSupervision.point_id.in_(point_ids), PointSupervision.supervised_on.between(first, last))
         .group_by(PointSupervision.point_id)
     ):
-        counts[point_id] = int(number)
+        counts[point_id] += int(number)
+    for point_id, number in db.session.execute(
+        select(Inspection.responsibility_point_id, func.count())
+        .where(Inspection.responsibility_point_id.in_(point_ids), Inspection.inspected_on.between(first, last))
+        .group_by(Inspection.responsibility_point_id)
+    ):
+        counts[point_id] += int(number)
     return counts
+
+
+def points_of_grids(grid_ids: list[int], keep_id: int | None = None) -> list[ResponsibilityPoint]:
+    """The points in use of the grids, by grid and name (and `keep_id`, a point a record
+    already names, even if it is no longer in use), for a form's point select."""
+    if not grid_ids:
+        return []
+    return list(
+        db.session.scalars(
+            select(ResponsibilityPoint)
+            .join(Division, Division.id == ResponsibilityPoint.grid_id)
+            .where(ResponsibilityPoint.grid_id.in_(grid_ids))
+            .where(ResponsibilityPoint.is_active | (ResponsibilityPoint.id == (keep_id or 0)))
+            .order_by(Division.name, Division.id, ResponsibilityPoint.name, ResponsibilityPoint.id)
+        )
+    )
+
+
+def chosen_point(point_id: int | None, grid: Division, field: str = "point_id") -> ResponsibilityPoint | None:
+    """The point a form chose, which must be one of the grid's (None: none chosen)."""
+    if not point_id:
+        return None
+    point = db.session.get(ResponsibilityPoint, point_id)
+    if point is None or point.grid_id != grid.id:
+        raise PointError(_("所选点位不在%(grid)s，请重新选择。", grid=grid.name), field)
+    return point
 
 
 def short_of_minimum(point: ResponsibilityPoint, count: int, first: date) -> bool:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from sqlalchemy.orm import selectinload
 
 from app.auth.decorators import require
 from app.auth.roles import Permission
@@ -117,12 +118,37 @@ def _render_point(point: ResponsibilityPoint, form: SupervisionForm | None = Non
         form = SupervisionForm(formdata=None)
         form.supervised_on.data = local_today()
         form.supervisors.data = current_user.display_name or current_user.username
+    # Here: matters, patrols and supervision import this package's models.
+    from app.matters.models import Matter
+    from app.patrols.models import Patrol, PatrolFinding
+    from app.supervision.access import may_supervise
+    from app.supervision.inspections import inspections_of_place
+
+    today = local_today()
+    first, last = services.month_bounds(today.year, today.month)
+    matters = db.session.scalars(
+        scoped_select(Matter).where(Matter.point_id == point.id).order_by(Matter.created_at.desc()).limit(20)
+    )
+    findings = db.session.scalars(
+        scoped_select(PatrolFinding)
+        .join(Patrol, Patrol.id == PatrolFinding.patrol_id)
+        .where(PatrolFinding.point_id == point.id)
+        .options(selectinload(PatrolFinding.patrol))
+        .order_by(Patrol.patrol_date.desc(), PatrolFinding.id.desc())
+        .limit(20)
+    )
     return render_template(
         "registry/point_detail.html",
         point=point,
         form=form,
         kinds=services.POINT_KINDS,
+        this_month=services.supervision_counts([point.id], first, last).get(point.id, 0),
+        matters=list(matters),
+        findings=list(findings),
+        inspections=inspections_of_place(point, current_user),
         can_edit=current_user.can(Permission.EDIT_REGISTERS),
+        may_report=current_user.can(Permission.REPORT_MATTERS),
+        may_inspect=may_supervise(current_user),
     ), status
 
 
