@@ -97,6 +97,7 @@ AUDIT_ACTIONS = {
     "care_tag_retired": _l("停用关爱标签"),
     "visit_class_updated": _l("修改走访分类"),
     "visit_recorded": _l("登记入户走访"),
+    "visit_record_corrected": _l("按核实更正登记信息"),
     "visit_updated": _l("修改走访记录"),
     "visit_deleted": _l("删除走访记录"),
     "visit_matter_opened": _l("走访上报为事件"),

@@ -45,6 +45,13 @@ class Visit(Located, EnteredOffline, db.Model):
     needs: Mapped[str] = mapped_column(Text, default="")
     follow_up: Mapped[str] = mapped_column(Text, default="")
     matter_id: Mapped[int | None] = mapped_column(ForeignKey("matter.id"), index=True)
+    # A 核实 (verification or annual check): the verifier's verdict on the grid's records
+    # of the household — accurate | to_correct (reference.RECORD_CHECKS), "" for other
+    # visits — what is to be corrected, and when the grid's staff said it was.
+    record_check: Mapped[str] = mapped_column(String(16), default="", server_default="")
+    correction: Mapped[str] = mapped_column(Text, default="", server_default="")
+    corrected_on: Mapped[date | None]
+    corrected_by_name: Mapped[str] = mapped_column(String(64), default="", server_default="")
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
@@ -60,6 +67,18 @@ class Visit(Located, EnteredOffline, db.Model):
         from app.visits.reference import VISIT_TYPES
 
         return str(VISIT_TYPES.get(self.visit_type, self.visit_type))
+
+    @property
+    def is_verification(self) -> bool:
+        from app.visits.reference import VERIFICATION_TYPES
+
+        return self.visit_type in VERIFICATION_TYPES
+
+    @property
+    def record_check_label(self) -> str:
+        from app.visits.reference import RECORD_CHECKS
+
+        return str(RECORD_CHECKS.get(self.record_check, ""))
 
     @property
     def visitor_names(self) -> str:

@@ -2,12 +2,16 @@
 their targets, and the key-group visit quota.
 
 核实率 (002 篇四): of the households of a class, the share that had a verification
-visit (核实走访) in the quarter, counted separately for visits made by the grid's own
-(area, 片区) staff — staff assigned to the household's grid on the day — and by the
-workstation (工作站) staff — staff assigned to the grid's community on the day. A
-household counts once per tier however many verifications it had. Households count
-in the class in force on the quarter's last day (or on the day asked, if earlier) and
-only while active.
+visit (核实走访) in the quarter, counted separately for visits made by the area (片区)
+staff — staff assigned on the day to another grid of the household's community — and
+by the workstation (工作站) staff — staff assigned to the grid's community on the day.
+核实 is a check by someone else: a visitor assigned to the household's own grid that
+day counts for neither tier, even if they also work at the station. A household counts
+once per tier however many verifications it had. Households count in the class in
+force on the quarter's last day (or on the day asked, if earlier) and only while active.
+
+The community's yearly check of every household (年度入户核实, annual_checks) and the
+verifiers' verdicts still to be put right (corrections_due) are read here too.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import func, or_, select
+from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.org.models import Division, StaffAssignment
@@ -112,10 +117,19 @@ def _classes_of_verified(
 
 
 def _verification_tiers(
-    grid_ids: list[int], start: date, end: date, visit_type: str | None = "verification", households=None
+    grid_ids: list[int],
+    start: date,
+    end: date,
+    visit_type: str | None = "verification",
+    households=None,
+    *,
+    exclude_own: bool = True,
 ) -> dict[str, set[int]]:
     """{tier: household ids with a visit of that type (any type: None) in [start, end]
-    by staff of that tier}, among `households` (a select of ids) when given."""
+    by staff of that tier}, among `households` (a select of ids) when given. With
+    `exclude_own`, a visitor assigned to the household's grid on the day counts for no
+    tier (a check by someone else); without it the station's staff count whatever else
+    they hold (the key-group quota is the community's own visiting)."""
     community_of = dict(
         db.session.execute(select(Division.id, Division.parent_id).where(Division.id.in_(grid_ids))).all()
     )
@@ -135,15 +149,24 @@ def _verification_tiers(
     if staff_ids:
         for a in db.session.scalars(select(StaffAssignment).where(StaffAssignment.staff_id.in_(staff_ids))):
             assignments.setdefault(a.staff_id, []).append(a)
+    parent_of = dict(
+        db.session.execute(
+            select(Division.id, Division.parent_id).where(
+                Division.id.in_({a.division_id for found in assignments.values() for a in found})
+            )
+        ).all()
+    )
     verified: dict[str, set[int]] = {tier: set() for tier in reference.TIERS}
     for row in rows:
-        for a in assignments.get(row.staff_id, []):
-            if not a.is_active_on(row.visited_on):
-                continue
-            if a.division_id == row.grid_id:
-                verified["area"].add(row.household_id)
-            elif a.division_id == community_of.get(row.grid_id):
+        active = [a for a in assignments.get(row.staff_id, []) if a.is_active_on(row.visited_on)]
+        if exclude_own and any(a.division_id == row.grid_id for a in active):
+            continue
+        community = community_of.get(row.grid_id)
+        for a in active:
+            if a.division_id == community:
                 verified["station"].add(row.household_id)
+            elif a.division_id != row.grid_id and community is not None and parent_of.get(a.division_id) == community:
+                verified["area"].add(row.household_id)
     return verified
 
 
@@ -236,6 +259,79 @@ def key_group_quota(grid_ids: list[int], start: date, end: date) -> dict[int, Ke
     # visits, of which a few thousand are to key households).
     key_ids = select(keyed.subquery().c.id)
     visited = (
-        _verification_tiers(grid_ids, start, end, visit_type=None, households=key_ids)["station"] if grid_ids else set()
+        _verification_tiers(grid_ids, start, end, visit_type=None, households=key_ids, exclude_own=False)["station"]
+        if grid_ids
+        else set()
     )
     return {g: KeyGroupQuota(g, len(ids), len(ids & visited)) for g, ids in key_households.items()}
+
+
+# --- The yearly check and the verdicts to put right ---------------------------------------
+
+
+@dataclass
+class AnnualCheck:
+    """年度入户核实 of one grid in a year: its active households and how many the
+    community's station staff checked (村(社区)网格负责人员…每人每年核实一次入户信息)."""
+
+    grid_id: int
+    households: int
+    checked: int
+
+    @property
+    def percent(self) -> float | None:
+        return 100.0 * self.checked / self.households if self.households else None
+
+    @property
+    def complete(self) -> bool:
+        return self.checked >= self.households
+
+
+def annual_checks(grid_ids: list[int], year: int, until: date) -> dict[int, AnnualCheck]:
+    """Per grid: the active households on the year's last day (or on `until`, within
+    the year: today, or the end of the quarter a page shows) and how many of them had
+    a 年度入户核实 by the station's staff from the year's start to that day. A household
+    counts for the grid it was in on that day, so a past quarter's figure stays as it
+    was after a split or a move."""
+    start, end = date(year, 1, 1), min(date(year, 12, 31), until)
+    households: dict[int, set[int]] = {g: set() for g in grid_ids}
+    if not grid_ids or end < start:
+        return {g: AnnualCheck(g, 0, 0) for g in grid_ids}
+    for grid_id, household_id in db.session.execute(
+        select(household_grid_on(end), Household.id).where(
+            households_in_grids_on(grid_ids, end), Household.status == "active"
+        )
+    ):
+        households[grid_id].add(household_id)
+    checked = _verification_tiers(grid_ids, start, end, visit_type="annual_check")["station"]
+    return {g: AnnualCheck(g, len(ids), len(ids & checked)) for g, ids in households.items()}
+
+
+def _corrections_due(grid_ids: list[int]):
+    return Visit.grid_id.in_(grid_ids), Visit.record_check == "to_correct", Visit.corrected_on.is_(None)
+
+
+def corrections_due(grid_ids: list[int]) -> list[Visit]:
+    """Verifications whose verifier found the grid's records to correct and that the
+    grid has not yet marked corrected, oldest first."""
+    if not grid_ids:
+        return []
+    return list(
+        db.session.scalars(
+            select(Visit)
+            .where(*_corrections_due(grid_ids))
+            .options(selectinload(Visit.household), selectinload(Visit.visitors))
+            .order_by(Visit.visited_on, Visit.id)
+        )
+    )
+
+
+def count_corrections_due(grid_ids: list[int]) -> int:
+    if not grid_ids:
+        return 0
+    return int(db.session.scalar(select(func.count()).select_from(Visit).where(*_corrections_due(grid_ids))) or 0)
+
+
+def annual_total(checks: dict[int, AnnualCheck]) -> AnnualCheck:
+    """The grids' yearly checks added up (grid_id 0)."""
+    return AnnualCheck(0, sum(c.households for c in checks.values()), sum(c.checked for c in checks.values()))

@@ -5,6 +5,10 @@
   least 50 % / 30 % / 20 % of class 一/二/三 households, the workstation (工作站) staff
   at least 50 % / 30 % / 10 %. A county may set other figures with the
   VISIT_VERIFICATION_TARGETS setting ({"area": {1: 50, …}, "station": {…}}).
+  核实 is a check by someone else: a verification counts only for visitors who are not
+  the household's own grid's staff, and each one judges the grid's records (信息准确 or
+  需更正, with what). The community's yearly check of every household (村(社区)网格负责
+  人员…每人每年核实一次入户信息) is the 年度入户核实, made by the station's staff.
 - Key groups (002 篇八, 社区跟踪问效制度 6): each quarter the community visits at least
   3 key-group households (重点人群, not 3 visits) in every grid.
 """
@@ -19,7 +23,14 @@ VISIT_TYPES = {
     "key": _l("重点走访"),
     "verification": _l("核实走访"),
     "concentrated": _l("集中走访"),
+    "annual_check": _l("年度入户核实"),
 }
+# Checks by someone else, recorded on the 入户核实表 form with the verdict on the records.
+VERIFICATION_TYPES = ("verification", "annual_check")
+# What the grid's own staff record on the visit form and the back-entry sheet.
+ORDINARY_TYPES = tuple(code for code in VISIT_TYPES if code not in VERIFICATION_TYPES)
+# The verifier's verdict on the grid's records of the household.
+RECORD_CHECKS = {"accurate": _l("信息准确"), "to_correct": _l("需更正")}
 
 # Percent of each class's households to verify per quarter, by who verifies.
 DEFAULT_VERIFICATION_TARGETS = {

@@ -1,6 +1,7 @@
 """The rules of visits: recording, correcting and deleting one (audited), opening a
-matter from its follow-up in one step, and visit coverage over many grids (used by
-the dashboard). Plain Python over the session; views only pass values in."""
+matter from its follow-up in one step, the 入户核实 made by someone other than the
+grid's own staff with its verdict on the grid's records, and visit coverage over many
+grids (used by the dashboard). Plain Python over the session; views only pass values in."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from flask_babel import gettext as _
 from sqlalchemy import case, func, literal, or_, select
 
 from app.auth import audit
+from app.auth.models import shown_name
 from app.core.forms import RuleError
 from app.core.location import Position, place
 from app.core.timeutil import local_today
@@ -19,7 +21,7 @@ from app.org.models import Division, StaffAssignment, StaffMember
 from app.patrols.services import STORED_NAME_SEPARATOR
 from app.registry.people.models import Household
 from app.visits.models import OrganisationVisit, Visit
-from app.visits.reference import VISIT_TYPES
+from app.visits.reference import RECORD_CHECKS, VERIFICATION_TYPES, VISIT_TYPES
 
 MAX_TEXT = 1000
 
@@ -69,14 +71,60 @@ def visitor_choices(grid: Division, day: date | None = None) -> list[StaffMember
     )
 
 
-def _clean(values: VisitValues, grid: Division) -> dict:
-    today = local_today()
-    if values.visited_on is None:
+def _assigned_on(division_ids, day: date):
+    """Staff ids assigned to one of the divisions on the day."""
+    return select(StaffAssignment.staff_id).where(
+        StaffAssignment.division_id.in_(division_ids),
+        StaffAssignment.start_date <= day,
+        or_(StaffAssignment.end_date.is_(None), StaffAssignment.end_date >= day),
+    )
+
+
+def verifier_choices(grid: Division, day: date | None = None) -> list[StaffMember]:
+    """Who may verify a household of the grid (核实 is a check by someone else): staff
+    assigned on the day to the grid's community (工作站) or to another of its grids
+    (片区), and not to the grid itself."""
+    day = day or local_today()
+    if grid.parent_id is None:
+        return []
+    neighbours = select(Division.id).where(Division.parent_id == grid.parent_id, Division.id != grid.id)
+    return list(
+        db.session.scalars(
+            select(StaffMember)
+            .where(
+                or_(
+                    StaffMember.id.in_(_assigned_on([grid.parent_id], day)),
+                    StaffMember.id.in_(_assigned_on(neighbours, day)),
+                ),
+                StaffMember.id.not_in(_assigned_on([grid.id], day)),
+            )
+            .order_by(StaffMember.name, StaffMember.id)
+        )
+    )
+
+
+def station_staff_ids(grid: Division, day: date) -> set[int]:
+    if grid.parent_id is None:
+        return set()
+    return set(db.session.scalars(_assigned_on([grid.parent_id], day)))
+
+
+def _check_day(day: date | None) -> date:
+    if day is None:
         raise VisitError(_("请填写走访日期。"), "visited_on")
-    if values.visited_on > today:
+    if day > local_today():
         raise VisitError(_("日期不能晚于今天。"), "visited_on")
+    return day
+
+
+def _clean(values: VisitValues, grid: Division, current_type: str | None = None) -> dict:
+    _check_day(values.visited_on)
     if values.visit_type not in VISIT_TYPES:
         raise VisitError(_("请从列表中选择。"), "visit_type")
+    # A 核实 is recorded on its own form, with its verdict; a visit already of that
+    # type from before the rule keeps it when corrected.
+    if values.visit_type in VERIFICATION_TYPES and values.visit_type != current_type:
+        raise VisitError(_("核实由网格以外的人员进行，请在住户的走访页点“入户核实”登记。"), "visit_type")
     if not values.visitor_ids:
         raise VisitError(_("请选择走访人员。"), "visitor_ids")
     allowed = {s.id: s for s in visitor_choices(grid, values.visited_on)}
@@ -106,6 +154,8 @@ def _snapshot(visit: Visit) -> dict:
         "found": visit.found,
         "needs": visit.needs,
         "follow_up": visit.follow_up,
+        "record_check": visit.record_check,
+        "correction": visit.correction,
     }
 
 
@@ -176,7 +226,7 @@ def open_matter(visit: Visit, request: MatterRequest, *, user=None):
 def update_visit(visit: Visit, values: VisitValues, *, user=None) -> bool:
     """Correct a visit (its grid and household stay); audited with before and after."""
     before = _snapshot(visit)
-    cleaned = _clean(values, visit.grid)
+    cleaned = _clean(values, visit.grid, current_type=visit.visit_type)
     visit.visitors = cleaned.pop("visitors")
     for key, value in cleaned.items():
         setattr(visit, key, value)
@@ -209,6 +259,120 @@ def delete_visit(visit: Visit, *, user=None) -> None:
     )
     db.session.delete(visit)
     db.session.flush()
+
+
+# --- 入户核实: a check by someone else ---------------------------------------------------
+
+
+@dataclass
+class VerificationValues:
+    """The 入户核实表: the day, the kind (quarterly 核实走访 or the yearly 年度入户核实),
+    who verified, what they found and their verdict on the grid's records."""
+
+    visited_on: date | None
+    visit_type: str = "verification"
+    visitor_ids: list[int] = field(default_factory=list)
+    found: str = ""
+    record_check: str = ""
+    correction: str = ""
+    position: Position | None = None
+
+
+def _clean_verification(values: VerificationValues, grid: Division) -> dict:
+    day = _check_day(values.visited_on)
+    if values.visit_type not in VERIFICATION_TYPES:
+        raise VisitError(_("请选择核实类别。"), "visit_type")
+    if not values.visitor_ids:
+        raise VisitError(_("请选择核实人员。"), "visitor_ids")
+    allowed = {s.id: s for s in verifier_choices(grid, day)}
+    if any(staff_id not in allowed for staff_id in values.visitor_ids):
+        raise VisitError(_("核实人员须为本社区工作站或其他网格当日在岗的人员，不能是本网格的人员。"), "visitor_ids")
+    if values.visit_type == "annual_check" and not station_staff_ids(grid, day) & set(values.visitor_ids):
+        raise VisitError(_("年度入户核实须有社区工作站人员参加。"), "visitor_ids")
+    found = (values.found or "").strip()
+    if not found:
+        raise VisitError(_("请填写核实情况。"), "found")
+    if values.record_check not in RECORD_CHECKS:
+        raise VisitError(_("请选择网格登记的信息是否准确。"), "record_check")
+    correction = (values.correction or "").strip()
+    if values.record_check == "to_correct" and not correction:
+        raise VisitError(_("请写明哪些信息需要更正。"), "correction")
+    for name, text in (("found", found), ("correction", correction)):
+        if len(text) > MAX_TEXT:
+            raise VisitError(_("不能超过 %(n)d 个字。", n=MAX_TEXT), name)
+    return {
+        "visited_on": day,
+        "visit_type": values.visit_type,
+        "found": found,
+        "record_check": values.record_check,
+        "correction": correction if values.record_check == "to_correct" else "",
+        "visitors": [allowed[i] for i in dict.fromkeys(values.visitor_ids)],
+    }
+
+
+def record_verification(household: Household, values: VerificationValues, *, user=None) -> Visit:
+    """A 核实 of an active household by someone other than its grid's staff."""
+    if household.status != "active":
+        raise VisitError(_("该户已销户。"))
+    cleaned = _clean_verification(values, household.grid)
+    visitors = cleaned.pop("visitors")
+    visit = Visit(
+        grid_id=household.grid_id, household_id=household.id, recorded_by_id=getattr(user, "id", None), **cleaned
+    )
+    visit.visitors = visitors
+    place(visit, values.position)
+    db.session.add(visit)
+    db.session.flush()
+    audit.record(
+        "visit_recorded",
+        target=visit,
+        actor=user,
+        summary=f"{household.household_number} {visit.visited_on:%Y-%m-%d} {visit.type_label}",
+        detail=_snapshot(visit),
+    )
+    return visit
+
+
+def update_verification(visit: Visit, values: VerificationValues, *, user=None) -> bool:
+    """Correct a 核实 (the verdict too, until the grid has marked it corrected)."""
+    if visit.corrected_on is not None and values.record_check != visit.record_check:
+        raise VisitError(_("网格已按这次核实更正了信息，核实结果不能再改。"), "record_check")
+    before = _snapshot(visit)
+    cleaned = _clean_verification(values, visit.grid)
+    visit.visitors = cleaned.pop("visitors")
+    for key, value in cleaned.items():
+        setattr(visit, key, value)
+    db.session.flush()
+    after = _snapshot(visit)
+    if after == before:
+        return False
+    changed = [key for key in after if after[key] != before[key]]
+    audit.record(
+        "visit_updated",
+        target=visit,
+        actor=user,
+        summary=f"{visit.household.household_number} {visit.visited_on:%Y-%m-%d}",
+        detail={"before": {k: before[k] for k in changed}, "after": {k: after[k] for k in changed}},
+    )
+    return True
+
+
+def mark_corrected(visit: Visit, user, today: date) -> None:
+    """The grid has put right what the verifier found wrong in its records."""
+    if visit.record_check != "to_correct":
+        raise VisitError(_("这次核实没有需要更正的信息。"))
+    if visit.corrected_on is not None:
+        raise VisitError(_("已标记为已更正。"))
+    visit.corrected_on = today
+    visit.corrected_by_name = shown_name(user)
+    db.session.flush()
+    audit.record(
+        "visit_record_corrected",
+        target=visit,
+        actor=user,
+        summary=f"{visit.household.household_number} {visit.visited_on:%Y-%m-%d}",
+        detail={"correction": visit.correction},
+    )
 
 
 # --- For the dashboard ----------------------------------------------------------------

@@ -25,7 +25,7 @@ from app.org.models import Division
 from app.org.services import visible_grids
 from app.registry.people.models import Household
 from app.visits import bp, rates, reference, schedule, services
-from app.visits.forms import NewVisitForm, OpenMatterForm, OrganisationVisitForm, VisitForm
+from app.visits.forms import NewVisitForm, OpenMatterForm, OrganisationVisitForm, VisitForm, type_choices
 from app.visits.models import Visit
 
 PER_PAGE = 50
@@ -147,6 +147,10 @@ def grid_due(division_id: int):
         quarter=rates.quarter_label(start),
         quota=quota,
         tiers=reference.TIERS,
+        annual=rates.annual_checks([grid.id], today.year, today)[grid.id],
+        year=today.year,
+        annual_until=today,
+        corrections=rates.corrections_due([grid.id]),
         may_edit=current_user.can(Permission.EDIT_REGISTERS),
     )
 
@@ -182,6 +186,10 @@ def division_rates(division_id: int):
         organisation_rows=services.organisation_visit_counts(grid_ids, start, end),
         organisation_kinds=reference.ORGANISATION_KINDS,
         tiers=reference.TIERS,
+        annual=rates.annual_total(rates.annual_checks(grid_ids, end.year, min(end, today))),
+        year=end.year,
+        annual_until=min(end, today),
+        corrections_count=rates.count_corrections_due(grid_ids),
         children=children,
         grid_count=len(grid_ids),
         parent_visible=division.parent is not None and is_visible(division.parent),
@@ -322,7 +330,12 @@ def visit_detail(visit_id: int):
 def edit_visit(visit_id: int):
     visit = get_visible_or_404(Visit, visit_id)
     require(Permission.EDIT_REGISTERS)
+    if visit.record_check:  # recorded on the 入户核实表
+        from app.visits.verification_views import edit_verification
+
+        return edit_verification(visit)
     form = VisitForm(obj=visit)
+    form.visit_type.choices = type_choices(visit.visit_type)
     _visitor_choices(form, visit.grid)
     known = dict(form.visitor_ids.choices)
     # A visitor who has since left the grid stays choosable on their own visit.

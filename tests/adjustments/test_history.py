@@ -14,6 +14,7 @@ from app.extensions import db
 from app.org import boundaries
 from app.org.models import Building, Division
 from tests.conftest import fresh, text_of
+from tests.factories import START
 from tests.printing.helpers import squeezed
 
 DAY = date(2026, 7, 1)
@@ -173,15 +174,28 @@ def test_june_dispute_and_supervision_ledgers_print_the_same_after_a_split_carri
 
 
 def test_a_quarters_visit_rates_before_a_split_stay_with_the_retired_grid(client_as, world):
+    from app.org.models import StaffAssignment, StaffMember, StaffRole
     from app.visits import services as visits
 
-    visits.record_visit(
+    # Verified by a worker of the community's other grid (核实 is by someone else).
+    neighbour = StaffMember(home_division=world.community_a, name="邻格员")
+    db.session.add_all(
+        [
+            neighbour,
+            StaffAssignment(
+                staff=neighbour, division=world.grid_a2, role=StaffRole.FULL_TIME_WORKER.value, start_date=START
+            ),
+        ]
+    )
+    db.session.flush()
+    visits.record_verification(
         world.households["a"],
-        visits.VisitValues(
+        visits.VerificationValues(
             visited_on=date(2026, 5, 4),
             visit_type="verification",
-            visitor_ids=[world.staff["worker_a"].id],
+            visitor_ids=[neighbour.id],
             found="核实人口信息",
+            record_check="accurate",
         ),
     )
     db.session.commit()

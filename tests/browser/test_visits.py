@@ -89,6 +89,9 @@ def test_route_sheet_and_keyboard_back_entry(on_2026_11_20, page, live_server, w
     expect(page.get_by_role("heading", level=1)).to_contain_text("回填走访记录")
     rows = page.locator("tr.entry-row")
     expect(rows).to_have_count(6)
+    # The grid's own sheet offers no 核实走访 (核实 is by someone else).
+    expect(page.locator('select[name^="type-"] option', has_text="集中走访")).to_have_count(6)
+    expect(page.locator('select[name^="type-"] option', has_text="核实走访")).to_have_count(0)
     # The rows come in the route sheet's order.
     assert [
         int(v) for v in page.locator('input[name="row"]').evaluate_all("els => els.map(e => e.value)")
@@ -96,8 +99,8 @@ def test_route_sheet_and_keyboard_back_entry(on_2026_11_20, page, live_server, w
     snap(page, "visits-back-entry")
     page.locator(f'select[name="type-{households[0]}"]').focus()
     _enter_row(page, households[0], "户主在家，情况正常", "")
-    _enter_row(page, households[1], "核对人口信息无误", "", arrows=2)  # 核实走访
-    _enter_row(page, households[2], "核对人口信息，新增一名婴儿", "办理出生登记", arrows=2)
+    _enter_row(page, households[1], "核对人口信息无误", "", arrows=1)  # 重点走访
+    _enter_row(page, households[2], "核对人口信息，新增一名婴儿", "办理出生登记", arrows=2)  # 集中走访
     _enter_row(page, households[3], "老人独居", "希望有人定期探望")
     _enter_row(page, households[4], "家中无人，邻居说外出务工", "")
     expect(rows.filter(has_text="已保存")).to_have_count(5)
@@ -111,6 +114,6 @@ def test_route_sheet_and_keyboard_back_entry(on_2026_11_20, page, live_server, w
     expect(page.locator("#due-list")).to_contain_text("C105")
     expect(page.locator("#due-list tr", has_text="A001")).to_contain_text("1 / 2")
     expect(page.locator("#due-list")).not_to_contain_text("C101")
-    # 二类: 2 of 5 households verified by the grid's own worker.
-    expect(page.locator('[data-rate="2-area"]')).to_contain_text("40.0%")
+    # 核实 is by someone else: no 二类 household is verified by the grid's own sheet.
+    expect(page.locator('[data-rate="2-area"]')).to_contain_text("0.0%")
     snap(page, "visits-grid-due")

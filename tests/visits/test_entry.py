@@ -129,7 +129,7 @@ def test_plain_form_saves_every_filled_row(world, street, web_as):
     a, e2a = world.households["a"], street["E2A"]
     form = _sheet(_entry_page(web, world))
     assert form["visited_on"].value == "2026-11-20"
-    _fill_row(form, a, "verification", found="核对人口信息无误")
+    _fill_row(form, a, "key", found="核对人口信息无误")
     _fill_row(form, e2a, "routine", found="老人独居", needs="需要送餐")
     response = press(form, "全部保存")
     assert response.status_int == 303, visible_text(response)[:600]
@@ -139,7 +139,7 @@ def test_plain_form_saves_every_filled_row(world, street, web_as):
         v.household_id: v for v in db.session.query(Visit).filter(Visit.visited_on == datetime(2026, 11, 20).date())
     }
     assert set(saved) == {a.id, e2a.id}
-    assert saved[a.id].visit_type == "verification" and saved[e2a.id].needs == "需要送餐"
+    assert saved[a.id].visit_type == "key" and saved[e2a.id].needs == "需要送餐"
     assert [s.name for s in saved[e2a.id].visitors] == ["员工worker_a"]
 
 

@@ -16,7 +16,7 @@ SHOWN = "定位 34.2658, 108.9541（±12 米，"
 def _typed_visit(web, household, **typed):
     form = form_on(web.get(f"/visits/households/{household.id}/new"), button="保存")
     form["visited_on"] = "2026-11-20"
-    choose(form, "visit_type", "核实走访")
+    choose(form, "visit_type", "重点走访")
     form["found"] = typed.pop("found", "户主在家，核对了人口信息")
     for name, value in typed.items():
         form[name] = value
@@ -25,7 +25,7 @@ def _typed_visit(web, household, **typed):
 
 def _new_visits(household):
     fresh()
-    return db.session.query(Visit).filter_by(household_id=household.id, visit_type="verification").all()
+    return db.session.query(Visit).filter_by(household_id=household.id, visit_type="key").all()
 
 
 def test_a_visit_keeps_its_position(world, web_as):

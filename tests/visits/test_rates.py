@@ -37,9 +37,17 @@ def _households(world, grid, building, prefix, levels):
 
 
 def _visit(household, staff, day=date(2026, 11, 2), kind="verification"):
-    services.record_visit(
-        household, services.VisitValues(visited_on=day, visit_type=kind, visitor_ids=[staff.id], found="核实人口信息")
-    )
+    if kind in ("verification", "annual_check"):
+        services.record_verification(
+            household,
+            services.VerificationValues(
+                visited_on=day, visit_type=kind, visitor_ids=[staff.id], found="核实人口信息", record_check="accurate"
+            ),
+        )
+    else:
+        services.record_visit(
+            household, services.VisitValues(visited_on=day, visit_type=kind, visitor_ids=[staff.id], found="走访")
+        )
 
 
 def _station_clerk(world):
@@ -55,23 +63,46 @@ def _station_clerk(world):
     return station
 
 
+def _neighbour(world):
+    """A worker of 东关二网格: for 东关一网格 a 片区 verifier (another grid of the community)."""
+    member = StaffMember(home_division=world.community_a, name="邻格员")
+    db.session.add(member)
+    db.session.add(
+        StaffAssignment(staff=member, division=world.grid_a2, role=StaffRole.FULL_TIME_WORKER.value, start_date=START)
+    )
+    db.session.flush()
+    return member
+
+
 @pytest.fixture()
 def verified(app, world):
-    """grid_a: 2 class 一, 3 class 二, 5 class 三 (with the factory's A001); the area worker
-    verifies one of each class, the station clerk one class 一; noise that must not count."""
+    """grid_a: 2 class 一, 3 class 二, 5 class 三 (with the factory's A001); the 片区
+    verifier (grid_a2's worker) verifies one of each class, the station clerk one class
+    一; noise that must not count, among it a verification by grid_a's own worker kept
+    from before the rule."""
     with write_transactions():
         station = _station_clerk(world)
+        neighbour = _neighbour(world)
         ones = _households(world, world.grid_a, world.building_a, "V1-", [1, 1])
         twos = _households(world, world.grid_a, world.building_a, "V2-", [2, 2, 2])
         threes = _households(world, world.grid_a, world.building_a, "V3-", [3, 3, 3, 3])
         worker = world.staff["worker_a"]
-        _visit(ones[0], worker)
-        _visit(ones[0], worker, date(2026, 11, 9))  # twice: counts once
-        _visit(twos[0], worker)
-        _visit(threes[0], worker)
+        _visit(ones[0], neighbour)
+        _visit(ones[0], neighbour, date(2026, 11, 9))  # twice: counts once
+        _visit(twos[0], neighbour)
+        _visit(threes[0], neighbour)
         _visit(ones[1], station)
         _visit(twos[1], worker, kind="routine")  # not a verification
-        _visit(twos[2], worker, date(2026, 9, 30))  # last quarter
+        _visit(twos[2], neighbour, date(2026, 9, 30))  # last quarter
+        own = Visit(
+            grid_id=world.grid_a.id,
+            household_id=threes[1].id,
+            visited_on=date(2026, 11, 3),
+            visit_type="verification",
+            found="本网格自己核实",
+        )
+        own.visitors = [worker]
+        db.session.add(own)
         # grid_a2 (same community): one class 一 household verified by the station.
         other = _households(world, world.grid_a2, None, "W1-", [1])
         _visit(other[0], station)
@@ -105,7 +136,7 @@ def test_community_and_town_rates_sum_the_grids(verified):
     for division in (world.community_a, world.town_a):
         grid_ids = [g.id for g in rates.grids_under(division)]
         one = _row(rates.verification_rates(grid_ids, *Q4, TODAY), 1)
-        # 3 class 一 households; area verified 1 (grid_a's own worker), station 2.
+        # 3 class 一 households; area verified 1 (grid_a2's worker in grid_a), station 2.
         assert (one.households, one.verified) == (3, {"area": 1, "station": 2})
         assert round(one.percent("area"), 1) == 33.3 and one.meets("area") is False
         assert round(one.percent("station"), 1) == 66.7 and one.meets("station")
@@ -174,9 +205,10 @@ def test_key_group_quota_counts_households_the_station_visited(app, world):
 def test_visit_coverage(verified):
     world = verified
     coverage = services.visit_coverage([world.grid_a.id], Q4)
-    # 10 active households; V1-0 (twice), V2-0, V3-0, V1-1, V2-1 visited in Q4 = 5 households, 6 visits.
-    assert (coverage.households, coverage.visited_households, coverage.visits) == (10, 5, 6)
-    assert coverage.rate == 0.5
+    # 10 active households; V1-0 (twice), V2-0, V3-0, V1-1, V2-1, V3-1 (its own worker's
+    # 核实, a visit still) visited in Q4 = 6 households, 7 visits.
+    assert (coverage.households, coverage.visited_households, coverage.visits) == (10, 6, 7)
+    assert coverage.rate == 0.6
     assert services.visit_coverage([], Q4).rate is None
 
 
@@ -202,15 +234,60 @@ def test_visit_coverage_by_group(verified):
     alone_b = services.visit_coverage([world.grid_b.id], Q4)
     apart = services.visit_coverage_by_group([[world.grid_a.id], [], [world.grid_b.id]], Q4)
     assert [(c.households, c.visited_households, c.visits) for c in apart] == [
-        (10, 5, 6),
+        (10, 6, 7),
         (0, 0, 0),
         (alone_b.households, alone_b.visited_households, alone_b.visits),
     ]
     together = services.visit_coverage_by_group([[world.grid_a.id, world.grid_b.id]], Q4)[0]
     assert together.households == 10 + alone_b.households
-    assert together.visits == 6 + alone_b.visits
-    assert together.visited_households == 5 + alone_b.visited_households - 1
+    assert together.visits == 7 + alone_b.visits
+    assert together.visited_households == 6 + alone_b.visited_households - 1
     assert services.visit_coverage_by_group([], Q4) == []
+
+
+def test_a_verification_is_by_someone_else(verified):
+    """The grid's own staff are not offered and are refused; the station and the other
+    grids' staff are; the yearly check needs the station."""
+    world = verified
+    offered = {s.name for s in services.verifier_choices(world.grid_a, TODAY)}
+    assert offered == {"站员", "邻格员"}
+    household = db.session.query(registry.Household).filter_by(household_number="V3-2").one()
+    with pytest.raises(services.VisitError) as refused:
+        _visit(household, world.staff["worker_a"])
+    assert refused.value.field == "visitor_ids"
+    neighbour = db.session.query(StaffMember).filter_by(name="邻格员").one()
+    with pytest.raises(services.VisitError) as refused:
+        _visit(household, neighbour, kind="annual_check")
+    assert str(refused.value) == "年度入户核实须有社区工作站人员参加。"
+    with pytest.raises(services.VisitError) as refused:
+        services.record_visit(
+            household,
+            services.VisitValues(
+                visited_on=TODAY, visit_type="verification", visitor_ids=[world.staff["worker_a"].id], found="x"
+            ),
+        )
+    assert refused.value.field == "visit_type"
+
+
+def test_the_yearly_check_counts_households_the_station_checked(verified):
+    """年度入户核实: grid_a holds 10 active households; the station checks two (one twice,
+    one last year), the 片区 worker's quarterly 核实 is not the yearly check."""
+    world = verified
+    station = db.session.query(StaffMember).filter_by(name="站员").one()
+    homes = {h.household_number: h for h in db.session.query(registry.Household).filter_by(grid_id=world.grid_a.id)}
+    with write_transactions():
+        _visit(homes["V2-0"], station, date(2026, 3, 5), kind="annual_check")
+        _visit(homes["V2-0"], station, date(2026, 11, 5), kind="annual_check")
+        _visit(homes["V3-3"], station, date(2026, 6, 1), kind="annual_check")
+        _visit(homes["V3-2"], station, date(2025, 12, 30), kind="annual_check")
+        db.session.commit()
+    checks = rates.annual_checks([world.grid_a.id, world.grid_a2.id], 2026, TODAY)
+    assert (checks[world.grid_a.id].households, checks[world.grid_a.id].checked) == (10, 2)
+    assert checks[world.grid_a.id].percent == 20.0 and not checks[world.grid_a.id].complete
+    assert (checks[world.grid_a2.id].households, checks[world.grid_a2.id].checked) == (1, 0)
+    total = rates.annual_total(checks)
+    assert (total.households, total.checked) == (11, 2)
+    assert rates.annual_checks([world.grid_a.id], 2025, TODAY)[world.grid_a.id].checked == 1
 
 
 def test_parse_quarter():

@@ -20,7 +20,7 @@ def _new_visit_form(web, household):
 def _type_a_visit(form, **typed):
     """What a worker types; the visitor stays as proposed (themself)."""
     form["visited_on"] = typed.pop("visited_on", "2026-11-20")
-    choose(form, "visit_type", typed.pop("visit_type", "核实走访"))
+    choose(form, "visit_type", typed.pop("visit_type", "重点走访"))
     form["found"] = typed.pop("found", "户主在家，核对了人口信息")
     form["needs"] = typed.pop("needs", "希望修好楼道灯")
     for name, value in typed.items():
@@ -40,13 +40,13 @@ def test_record_a_visit(world, web_as):
     response = press(_type_a_visit(form), "保存")
     assert response.status_int == 303, visible_text(response)[:600]
     fresh()
-    visit = db.session.query(Visit).filter_by(household_id=household.id, visit_type="verification").one()
+    visit = db.session.query(Visit).filter_by(household_id=household.id, visit_type="key").one()
     assert visit.grid_id == world.grid_a.id and [s.name for s in visit.visitors] == ["员工worker_a"]
     detail = visible_text(response.follow())
-    assert "核实走访" in detail and "希望修好楼道灯" in detail
+    assert "重点走访" in detail and "希望修好楼道灯" in detail
     assert db.session.query(AuditEvent).filter_by(action="visit_recorded", target_id=visit.id).count() == 1
     # The household page shows it.
-    assert "核实走访" in visible_text(web.get(f"/households/{household.id}"))
+    assert "重点走访" in visible_text(web.get(f"/households/{household.id}"))
 
 
 def test_record_with_a_matter_in_one_step(world, web_as):
@@ -99,7 +99,7 @@ def test_forged_visitor_of_another_grid_is_refused(world, web_as):
         f"/visits/households/{household.id}/new",
         {
             "visited_on": "2026-11-20",
-            "visit_type": "verification",
+            "visit_type": "key",
             "visitor_ids": [world.staff["worker_b"].id],
             "found": "户主在家，核对了人口信息",
         },
@@ -128,7 +128,7 @@ def test_another_grids_records_are_404_even_to_forged_posts(world, web_as):
         assert web.get(url, expect_errors=True).status_int == 404, url
     visit_form = {
         "visited_on": "2026-11-20",
-        "visit_type": "verification",
+        "visit_type": "key",
         "visitor_ids": [world.staff["worker_a"].id],
         "found": "户主在家",
     }
