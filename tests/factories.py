@@ -369,6 +369,23 @@ def _assessment_records(world: World, key: str, grid) -> None:
         upheld=False,
         recorded_by_name="station",
     )
-    db.session.add_all([card, survey, complaint, point])
+    from app.assessment.models import ScoreAdjustment
+    from app.registry.partners.models import PartnerUnit
+
+    partner = PartnerUnit(kind="co_building", name=f"结对单位{key}", duties="每月环境整治")
+    partner.grids = [grid]
+    adjustment = ScoreAdjustment(
+        division_id=grid.id, day=START, points=-2, reason=f"隐患未上报{key}", basis="督查记录", recorded_by_name="town"
+    )
+    db.session.add_all([card, survey, complaint, point, partner, adjustment])
     db.session.flush()
-    world.records[key].update({"card": card, "survey": survey, "complaint": complaint, "point": point})
+    world.records[key].update(
+        {
+            "card": card,
+            "survey": survey,
+            "complaint": complaint,
+            "point": point,
+            "partner": partner,
+            "adjustment": adjustment,
+        }
+    )

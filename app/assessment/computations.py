@@ -22,6 +22,8 @@ the packages that own the records:
   a withdrawn card is listed apart on the breakdown, never as a deduction).
 - satisfaction_bonus: a half-year ending in the period whose satisfaction rate
   reaches the bonus line (app.assessment.surveys).
+- manual_adjustment: each 人工加减分 recorded for the grid on a day in the period and
+  not withdrawn, with its own points (the rule's points are not used).
 
 Who an occurrence counts for: a grid-wide failing (a missed report, an overdue
 matter …) counts for the grid and for each grid worker assigned to it on that day;
@@ -44,7 +46,7 @@ from sqlalchemy import func, select
 
 from app.adjustments.history import before_day, before_time, grid_then, was_in_grids
 from app.assessment import surveys
-from app.assessment.models import WarningCard
+from app.assessment.models import ScoreAdjustment, WarningCard
 
 # Free text is cut short here, so its numbers are masked first (a cut number would no
 # longer be recognised where the line is shown).
@@ -77,6 +79,8 @@ class Occurrence:
     # that worker only. Everything else counts for the grid and its workers.
     for_grid: bool = True
     for_workers: bool = True
+    # An occurrence scored by its own record (a manual adjustment), not by the rule.
+    points: int | None = None
 
 
 @dataclass
@@ -427,6 +431,32 @@ def satisfaction_bonus(grid_ids: list[int], ctx: Context) -> list[Occurrence]:
     return found
 
 
+def manual_adjustments(grid_ids: list[int], ctx: Context) -> list[Occurrence]:
+    """A grid's 人工加减分 (the grid's, not its workers')."""
+    adjustments = db.session.scalars(
+        select(ScoreAdjustment).where(
+            ScoreAdjustment.division_id.in_(grid_ids),
+            ScoreAdjustment.department_id.is_(None),
+            ScoreAdjustment.withdrawn_at.is_(None),
+            ScoreAdjustment.day >= ctx.first,
+            ScoreAdjustment.day <= ctx.last,
+        )
+    )
+    return [
+        Occurrence(
+            "manual_adjustment",
+            a.division_id,
+            a.day,
+            mask_numbers(a.reason)[:60],
+            "assessment.adjustment_detail",
+            {"adjustment_id": a.id},
+            for_workers=False,
+            points=a.points,
+        )
+        for a in adjustments
+    ]
+
+
 COMPUTATIONS: dict[str, Callable[[list[int], Context], list[Occurrence]]] = {
     "report_missing": _report_slots("report_missing", "missing"),
     "report_late": _report_slots("report_late", "late"),
@@ -439,4 +469,5 @@ COMPUTATIONS: dict[str, Callable[[list[int], Context], list[Occurrence]]] = {
     "card_yellow": _cards("yellow"),
     "card_red": _cards("red"),
     "satisfaction_bonus": satisfaction_bonus,
+    "manual_adjustment": manual_adjustments,
 }

@@ -144,3 +144,42 @@ class ComplaintForm(Form):
         description=_l("属实的，网格长加强培训教育并写出培训笔记，可事后补录。"),
     )
     submit = SubmitField(_l("保存"))
+
+
+class AdjustmentForm(Form):
+    subject = SelectField(_l("考核对象"), validate_choice=False)
+    day = DateField(
+        _l("日期"),
+        validators=[InputRequired(_l("请按 2024-01-05 的格式填写日期。"))],
+        description=_l("问题发现或表现的日期：计入这一天所在的月份和年度。"),
+    )
+    points = IntegerField(
+        _l("分值"),
+        validators=[InputRequired(INTEGER)],
+        description=_l("负数为扣分，正数为加分，如 -2。"),
+    )
+    reason = TextAreaField(
+        _l("原因"),
+        validators=[Optional(), Length(max=2000)],
+        description=_l("如：存在重大安全隐患未及时上报。"),
+        render_kw={"rows": 2},
+    )
+    basis = TextAreaField(
+        _l("依据的记录"),
+        validators=[Optional(), Length(max=2000)],
+        description=_l("督查记录、事件编号、日期和地点等，核查时据此找到原始记录。"),
+        render_kw={"rows": 2},
+    )
+    matter_number = StringField(
+        _l("相关事件编号"), validators=[Optional(), Length(max=20)], description=_l("如 20261122-0007，可不填。")
+    )
+    submit = SubmitField(_l("保存"))
+
+
+class AdjustmentWithdrawForm(Form):
+    reason = TextAreaField(
+        _l("撤销原因"),
+        validators=[DataRequired(_l("请写明撤销原因。")), Length(max=2000, message=_l("不能超过 2000 个字。"))],
+        description=_l("如：误录、申诉后撤销。撤销后仍留在记录里，但不再计分。"),
+    )
+    submit = SubmitField(_l("撤销这条加减分"))

@@ -130,3 +130,43 @@ class SurveyResponse(db.Model):
     answer: Mapped[str] = mapped_column(String(16))  # satisfied | basically | dissatisfied
     submitter_fingerprint: Mapped[str] = mapped_column(String(64), default="", index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class ScoreAdjustment(db.Model):
+    """A manual deduction or bonus (人工加减分) with its reason and the record behind it
+    (002 篇五 "存在重大问题、隐患或解决不利的，每处扣…"): for a grid (it counts on the grid's
+    scoreboard), a community, a town or a department (on the units' board). Recorded by
+    town staff for their town's grids and communities, by the county for any unit;
+    withdrawn (撤销) rather than deleted, like a warning card."""
+
+    __tablename__ = "score_adjustment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # The unit: a division (grid, community or town), or a department — then
+    # division_id is the county, so the county's staff are the ones who see it.
+    division_id: Mapped[int] = mapped_column(ForeignKey("division.id"), index=True)
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"), index=True)
+    day: Mapped[date] = mapped_column(index=True)
+    points: Mapped[int]  # negative deducts
+    reason: Mapped[str] = mapped_column(Text)
+    # The record behind it: what was found, where, when (an inspection, a matter …).
+    basis: Mapped[str] = mapped_column(Text)
+    matter_id: Mapped[int | None] = mapped_column(ForeignKey("matter.id"))
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    recorded_by_name: Mapped[str] = mapped_column(String(64), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    withdrawn_at: Mapped[datetime | None]
+    withdrawn_by_name: Mapped[str] = mapped_column(String(64), default="")
+    withdrawal_reason: Mapped[str] = mapped_column(Text, default="")
+
+    division: Mapped[Division] = relationship()
+    department = relationship("Department")
+    matter = relationship("Matter")
+
+    @property
+    def is_withdrawn(self) -> bool:
+        return self.withdrawn_at is not None
+
+    @property
+    def subject_name(self) -> str:
+        return self.department.name if self.department is not None else self.division.name

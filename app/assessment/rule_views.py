@@ -13,6 +13,7 @@ from sqlalchemy import select
 from app.assessment import bp, services
 from app.assessment.forms import InUseForm, RuleForm
 from app.assessment.models import ScoringRule
+from app.assessment.units import UNIT_RULES
 from app.auth.decorators import admin_required
 from app.core import settings as system_settings
 from app.core.forms import saving
@@ -52,7 +53,9 @@ def rules():
                 flash(_("已保存“%(name)s”。", name=posted.name) if changed else _("没有改动。"), "success")
                 return redirect(url_for("assessment.rules"), 303)
         status = 400
-    return render_template("assessment/rules.html", rules=all_rules, forms=forms, in_use_form=_in_use_form()), status
+    return render_template(
+        "assessment/rules.html", rules=all_rules, forms=forms, in_use_form=_in_use_form(), unit_rules=UNIT_RULES
+    ), status
 
 
 def _in_use_form(posted: bool = False) -> InUseForm:

@@ -176,7 +176,7 @@ def _lines(rules: list[ScoringRule], occurrences: list[Occurrence], period: Peri
         # Read once: an annual county board gives tens of thousands of entries.
         rule_points = rule.points
         for occurrence in sorted(by_code.get(rule.code, []), key=_day_of):
-            points = rule_points
+            points = rule_points if occurrence.points is None else occurrence.points
             if room is not None:
                 allowed = min(abs(points), room)
                 if allowed < abs(points):

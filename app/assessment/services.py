@@ -5,7 +5,7 @@ Audited; the caller commits."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from flask_babel import gettext as _
@@ -21,6 +21,9 @@ from app.extensions import db
 from app.matters.models import Matter
 from app.org.models import GRID_WORKER_ROLES, Division, StaffMember, StaffRole
 from app.org.services import active_assignments
+
+# The rule whose occurrences carry their own points (app.assessment.adjustments).
+MANUAL_RULE = "manual_adjustment"
 
 
 def may_issue_cards(user) -> bool:
@@ -42,9 +45,17 @@ EDITABLE = ("points", "cap_month", "cap_year", "applies_to_grid", "applies_to_wo
 
 
 def update_rule(rule: ScoringRule, values: RuleValues, user) -> list[str]:
-    """Change a rule's points, caps, subjects and on/off; the names of what changed."""
-    if values.points == 0:
+    """Change a rule's points, caps, subjects and on/off; the names of what changed.
+    人工加减分 keeps points 0 (each record has its own) and counts for grids only; the
+    units' rules count for units only (their subjects are fixed)."""
+    from app.assessment.units import UNIT_RULES
+
+    if rule.code == MANUAL_RULE:
+        values = replace(values, points=0, applies_to_grid=True, applies_to_worker=False)
+    elif values.points == 0:
         raise RuleError(_("分值不能为 0；不用的规则请停用。"), "points")
+    if rule.code in UNIT_RULES:
+        values = replace(values, applies_to_grid=False, applies_to_worker=False)
     for name in ("cap_month", "cap_year"):
         cap = getattr(values, name)
         if cap is not None and cap <= 0:

@@ -7,6 +7,7 @@ from contextlib import contextmanager
 
 from flask_wtf import FlaskForm
 from markupsafe import Markup
+from wtforms import SelectMultipleField, widgets
 from wtforms.validators import NumberRange as _NumberRange
 
 from app.core import offline
@@ -27,6 +28,14 @@ FIELD_PHOTOS = {"accept": "image/jpeg,image/png", "data-scale": "1600"}
 # or suggestions, which would remember and offer other people's numbers.
 PHONE_INPUT = {"type": "tel", "autocomplete": "off"}
 ID_NUMBER_INPUT = {"autocapitalize": "characters", "autocomplete": "off", "autocorrect": "off", "spellcheck": "false"}
+
+
+class CheckboxesField(SelectMultipleField):
+    """Several choices as checkboxes instead of a multi-select: usable from the keyboard
+    (Tab and Space) and on paper."""
+
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()
 
 
 class Form(FlaskForm):

@@ -135,6 +135,7 @@ def _rules() -> dict[type, Callable]:
     from app.assessment.models import (
         FirstContactComplaint,
         SatisfactionSurvey,
+        ScoreAdjustment,
         ScoringRule,
         SurveyResponse,
         WarningCard,
@@ -154,6 +155,7 @@ def _rules() -> dict[type, Callable]:
         JointDefenceMember,
         Organisation,
     )
+    from app.registry.partners.models import PartnerActivity, PartnerUnit, partner_unit_grid
     from app.registry.people.models import CareTag, Household, HouseholdMember, PopulationEvent, Resident, VisitClass
     from app.registry.points.models import PointSupervision, ResponsibilityPoint
     from app.supervision.models import (
@@ -191,6 +193,11 @@ def _rules() -> dict[type, Callable]:
         Visit: lambda user, ids: Visit.grid_id.in_(ids),
         OrganisationVisit: lambda user, ids: OrganisationVisit.grid_id.in_(ids),
         ResponsibilityPoint: lambda user, ids: ResponsibilityPoint.grid_id.in_(ids),
+        # A partner unit is seen by those who see one of its grids; an activity by its grid.
+        PartnerUnit: lambda user, ids: PartnerUnit.id.in_(
+            select(partner_unit_grid.c.partner_unit_id).where(partner_unit_grid.c.grid_id.in_(ids))
+        ),
+        PartnerActivity: lambda user, ids: PartnerActivity.grid_id.in_(ids),
         PointSupervision: lambda user, ids: PointSupervision.point_id.in_(
             select(ResponsibilityPoint.id).where(ResponsibilityPoint.grid_id.in_(ids))
         ),
@@ -280,6 +287,9 @@ def _rules() -> dict[type, Callable]:
         ScoringRule: _anyone_signed_in,
         WarningCard: lambda user, ids: WarningCard.grid_id.in_(ids),
         FirstContactComplaint: lambda user, ids: FirstContactComplaint.grid_id.in_(ids),
+        # A manual deduction or bonus belongs to its unit (a department's to the county);
+        # a department's handlers also see their own department's.
+        ScoreAdjustment: _adjustment_rule,
         SatisfactionSurvey: lambda user, ids: SatisfactionSurvey.grid_id.in_(ids),
         SurveyResponse: lambda user, ids: SurveyResponse.grid_id.in_(ids),
         # The manual: the county's pages for everyone; a community's own pages for the
@@ -290,6 +300,16 @@ def _rules() -> dict[type, Callable]:
             ManualPage.division_id.in_(select(Division.parent_id).where(Division.id.in_(ids))),
         ),
     }
+
+
+def _adjustment_rule(user, ids) -> ColumnElement[bool]:
+    from app.assessment.models import ScoreAdjustment
+    from app.auth.roles import matter_department_id
+
+    department_id = matter_department_id(user)
+    if department_id is not None:
+        return ScoreAdjustment.department_id == department_id
+    return ScoreAdjustment.division_id.in_(ids)
 
 
 def _matter_rule(user, ids) -> ColumnElement[bool]:

@@ -18,7 +18,7 @@ from app.auth.models import User
 from app.core import settings as system_settings
 from app.core.timeutil import local_today, utcnow
 from app.extensions import db
-from app.org.models import Division
+from app.org.models import Department, Division
 
 # 首问 complaints about the grid chief last month: (day, upheld, what the resident
 # said, (the station's finding, the chief's training note)).
@@ -97,6 +97,7 @@ def load_demo_assessment(grid: Division) -> int:
                 today,
             )
             count += 1
+    count += _units(grid, grids, last_month, today)
     now = utcnow()
     for index, answer in enumerate(("satisfied", "satisfied", "basically", "dissatisfied", "satisfied")):
         db.session.add(
@@ -107,3 +108,60 @@ def load_demo_assessment(grid: Division) -> int:
         count += 1
     db.session.flush()
     return count
+
+
+def _units(grid: Division, grids: list[Division], last_month, today) -> int:
+    """Units assessed too: a town's deduction on the demo grid, the county's on a
+    department, and two partner units of the demo grid — one active last month, one
+    with nothing recorded (the list flags it)."""
+    from app.assessment import adjustments
+    from app.registry.partners import services as partners
+
+    users = {u.username: u for u in db.session.scalars(select(User).where(User.username.in_(("town", "admin"))))}
+    count = 0
+    if "town" in users:
+        adjustments.record_adjustment(
+            adjustments.AdjustmentValues(
+                f"division:{grid.id}",
+                last_month.replace(day=18),
+                -2,
+                "消防通道堵塞未及时发现上报",
+                "街道督查组督查记录，幸福路 3 号楼消防通道",
+            ),
+            users["town"],
+            today,
+        )
+        count += 1
+    department = db.session.scalar(select(Department).where(Department.short_name == "城管"))
+    if "admin" in users and department is not None:
+        adjustments.record_adjustment(
+            adjustments.AdjustmentValues(
+                f"department:{department.id}",
+                last_month.replace(day=25),
+                -5,
+                "占道经营投诉处置不力，群众二次投诉",
+                "县督查组督查通报",
+            ),
+            users["admin"],
+            today,
+        )
+        count += 1
+    paired = partners.create_unit(
+        partners.PartnerValues(
+            "co_building",
+            "县自然资源局",
+            grids[:2] or [grid],
+            "王科长",
+            "0917-8812345",
+            "每月一次环境整治；帮扶困难户两户；参加网格例会",
+        )
+    )
+    partners.record_activity(
+        paired, grid, last_month.replace(day=12), "清理背街小巷垃圾、走访困难户", "干部 6 人", users.get("town"), today
+    )
+    partners.create_unit(
+        partners.PartnerValues(
+            "property", "安居物业服务有限公司", [grid], "刘经理", "0917-8823456", "小区设施维修、楼道清洁、配合矛盾调解"
+        )
+    )
+    return count + 3

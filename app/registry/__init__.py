@@ -5,6 +5,7 @@
 - `keypersons`: key and special persons and their follow-ups;
 - `organisations`: organisations and 十户联防 joint-defence groups;
 - `points`: points of responsibility (责任点位) and their monthly supervision;
+- `partners`: partner units (结对共建单位, 物业公司) paired with grids and their activities;
 - `transfer`: Excel in and out (masked exports, the checked import);
 - `search`: the filters of the lists and the full-text search box;
 - `settings`: what county administrators set — care tags, visit classes, key-person categories.
@@ -21,6 +22,7 @@ from app.registry.housing import house_views, rental_views, shop_views  # noqa: 
 from app.registry.keypersons import views as keyperson_views  # noqa: E402
 from app.registry.organisations import group_views  # noqa: E402
 from app.registry.organisations import views as organisation_views  # noqa: E402
+from app.registry.partners import views as partner_views  # noqa: E402
 from app.registry.people import (  # noqa: E402
     change_views,
     emergency_views,

@@ -16,6 +16,7 @@ from app.registry.people.models import (
     JointDefenceGroup,
     KeyPerson,
     Organisation,
+    PartnerUnit,
     PopulationEvent,
     Rental,
     Resident,
@@ -42,6 +43,7 @@ def hub():
         "organisations": _count(Organisation),
         "points": _count(ResponsibilityPoint, ResponsibilityPoint.is_active.is_(True)),
         "groups": _count(JointDefenceGroup),
+        "partners": _count(PartnerUnit, PartnerUnit.is_active.is_(True)),
     }
     if may_see_key_persons(current_user):
         counts["key_persons"] = _count(KeyPerson, KeyPerson.status == "active")

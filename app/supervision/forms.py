@@ -17,8 +17,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional
 
-from app.core.forms import Form
-from app.registry.organisations.forms import MultiCheckboxField
+from app.core.forms import CheckboxesField, Form
 from app.supervision.meetings import MEETING_KINDS
 
 REQUIRED = _l("此项为必填项。")
@@ -37,7 +36,7 @@ class MeetingForm(Form):
     held_on = _date(_l("会议日期"))
     place = StringField(_l("地点"), validators=[Optional(), Length(max=100)])
     host = StringField(_l("主持人"), validators=[Optional(), Length(max=32)])
-    attendee_ids = MultiCheckboxField(_l("参加人员"), coerce=int, validate_choice=False)
+    attendee_ids = CheckboxesField(_l("参加人员"), coerce=int, validate_choice=False)
     minutes = TextAreaField(
         _l("会议纪要"),
         validators=[DataRequired(_l("请填写会议纪要。")), Length(max=8000)],
@@ -63,7 +62,7 @@ class TrainingForm(Form):
         description=_l("0.5 到 24 之间。"),
     )
     place = StringField(_l("地点"), validators=[Optional(), Length(max=100)])
-    attendee_ids = MultiCheckboxField(_l("参训人员"), coerce=int, validate_choice=False)
+    attendee_ids = CheckboxesField(_l("参训人员"), coerce=int, validate_choice=False)
     content = TextAreaField(_l("培训内容"), validators=[Optional(), Length(max=4000)])
     submit = SubmitField(_l("保存"))
 
@@ -93,7 +92,7 @@ class TaskForm(Form):
     approved_by = StringField(_l("审批人"), validators=[Optional(), Length(max=64)])
     approval_document = StringField(_l("审批文件及文号"), validators=[Optional(), Length(max=100)])
     approved_on = _date(_l("审批日期"), required=False)
-    target_ids = MultiCheckboxField(_l("下达给"), coerce=int, validate_choice=False)
+    target_ids = CheckboxesField(_l("下达给"), coerce=int, validate_choice=False)
     deadline = _date(_l("完成期限"))
     submit = SubmitField(_l("下达"))
 
@@ -101,7 +100,7 @@ class TaskForm(Form):
 class DecisionTaskForm(Form):
     title = StringField(_l("任务名称"), validators=[DataRequired(REQUIRED), Length(max=200)])
     content = TextAreaField(_l("任务要求"), validators=[Optional(), Length(max=4000)])
-    target_ids = MultiCheckboxField(_l("下达给"), coerce=int, validate_choice=False)
+    target_ids = CheckboxesField(_l("下达给"), coerce=int, validate_choice=False)
     deadline = _date(_l("完成期限"))
     submit = SubmitField(_l("下达"))
 

@@ -4,11 +4,10 @@ the back-entry sheet (the day and who went)."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, DateField, RadioField, SelectField, SelectMultipleField, SubmitField, TextAreaField
+from wtforms import BooleanField, DateField, RadioField, SelectField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
-from wtforms.widgets import CheckboxInput, ListWidget
 
-from app.core.forms import Form
+from app.core.forms import CheckboxesField, Form
 from app.core.location import position_fields
 from app.matters.reference import CLASSES
 from app.visits.reference import ORDINARY_TYPES, RECORD_CHECKS, VERIFICATION_TYPES, VISIT_TYPES
@@ -21,13 +20,6 @@ def type_choices(current: str | None = None) -> list[tuple[str, str]]:
     """The types the grid's staff record (a 核实 has its own form), and `current`, the
     type a visit being corrected already has."""
     return [(code, str(label)) for code, label in VISIT_TYPES.items() if code in ORDINARY_TYPES or code == current]
-
-
-class CheckboxesField(SelectMultipleField):
-    """Several choices as checkboxes (Tab and Space from the keyboard)."""
-
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 class VisitForm(Form):

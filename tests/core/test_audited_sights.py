@@ -46,6 +46,8 @@ ALIASES = {
     "card_id": "warning_card",
     "complaint_id": "first_contact_complaint",
     "point_id": "responsibility_point",
+    "partner_id": "partner_unit",
+    "adjustment_id": "score_adjustment",
     "survey_id": "satisfaction_survey",
     "user_id": "user_account",
     "assignment_id": "staff_assignment",

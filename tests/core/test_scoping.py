@@ -248,6 +248,8 @@ def test_every_url_parameter_is_known(app):
             "survey_id",
             "complaint_id",
             "point_id",
+            "partner_id",
+            "adjustment_id",
             "handover_id",
         }
         | set(STEP_NAMES)

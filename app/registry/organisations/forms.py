@@ -9,26 +9,17 @@ from wtforms import (
     DateField,
     IntegerField,
     SelectField,
-    SelectMultipleField,
     StringField,
     SubmitField,
     TextAreaField,
-    widgets,
 )
 from wtforms.validators import DataRequired, Length, Optional
 
-from app.core.forms import Form, NumberRange
+from app.core.forms import CheckboxesField, Form, NumberRange
 from app.registry.organisations.services import ACTIVITY_KINDS, ORG_TYPES
 
 REQUIRED = _l("此项为必填项。")
 NOT_NEGATIVE = _l("人数不能小于 0。")
-
-
-class MultiCheckboxField(SelectMultipleField):
-    """Checkboxes instead of a multi-select: usable from the keyboard and on paper."""
-
-    widget = widgets.ListWidget(prefix_label=False)
-    option_widget = widgets.CheckboxInput()
 
 
 def _count(label):
@@ -81,7 +72,7 @@ class GroupEditForm(Form):
 
 
 class AddHouseholdsForm(Form):
-    household_ids = MultiCheckboxField(_l("本网格尚未编组的住户"), coerce=int, validate_choice=False)
+    household_ids = CheckboxesField(_l("本网格尚未编组的住户"), coerce=int, validate_choice=False)
     submit = SubmitField(_l("加入本组"))
 
 

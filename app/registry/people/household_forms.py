@@ -8,16 +8,14 @@ from flask_babel import lazy_gettext as _l
 from wtforms import (
     DateField,
     SelectField,
-    SelectMultipleField,
     StringField,
     SubmitField,
     TextAreaField,
     ValidationError,
-    widgets,
 )
 from wtforms.validators import DataRequired, Length, Optional
 
-from app.core.forms import ID_NUMBER_INPUT, Form
+from app.core.forms import ID_NUMBER_INPUT, CheckboxesField, Form
 from app.core.timeutil import local_today
 from app.registry.people import reference
 from app.registry.settings import visit_classes
@@ -40,13 +38,6 @@ def _day(label=_l("变动日期")):
     return DateField(
         label, default=local_today, format="%Y-%m-%d", validators=[DataRequired(DATE_MESSAGE), not_in_future]
     )
-
-
-class MultiCheckboxField(SelectMultipleField):
-    """Checkboxes instead of a multi-select: usable from the keyboard and on paper."""
-
-    widget = widgets.ListWidget(prefix_label=False)
-    option_widget = widgets.CheckboxInput()
 
 
 class AddressFieldsMixin:
@@ -112,7 +103,7 @@ class ChangeHeadForm(Form):
 
 
 class SplitForm(AddressFieldsMixin, Form):
-    members = MultiCheckboxField(_l("分出的成员"), coerce=int, validate_choice=False)
+    members = CheckboxesField(_l("分出的成员"), coerce=int, validate_choice=False)
     new_head_id = SelectField(_l("新户户主"), coerce=int, validate_choice=False, description=_l("须是分出的成员之一。"))
     household_number = StringField(_l("新户户号"), validators=[DataRequired(REQUIRED), Length(max=32)])
     household_type = SelectField(_l("户类型"), choices=_choices(reference.HOUSEHOLD_TYPES), validate_choice=False)

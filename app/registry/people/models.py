@@ -271,4 +271,5 @@ from app.registry.organisations.models import (  # noqa: E402
     JointDefenceMember,
     Organisation,
 )
+from app.registry.partners.models import PartnerActivity, PartnerUnit  # noqa: E402
 from app.registry.points.models import PointSupervision, ResponsibilityPoint  # noqa: E402

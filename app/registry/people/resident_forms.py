@@ -7,15 +7,13 @@ from wtforms import (
     DateField,
     HiddenField,
     SelectField,
-    SelectMultipleField,
     StringField,
     SubmitField,
     TextAreaField,
-    widgets,
 )
 from wtforms.validators import DataRequired, Length, Optional
 
-from app.core.forms import ID_NUMBER_INPUT, PHONE_INPUT, Form
+from app.core.forms import ID_NUMBER_INPUT, PHONE_INPUT, CheckboxesField, Form
 from app.core.identity import id_type_choices
 from app.registry.people import reference
 
@@ -25,13 +23,6 @@ DATE_MESSAGE = _l("请输入有效日期，格式为 YYYY-MM-DD。")
 
 def _choices(mapping):
     return lambda: [(code, str(label)) for code, label in mapping.items()]
-
-
-class MultiCheckboxField(SelectMultipleField):
-    """Checkboxes instead of a multi-select: usable from the keyboard and on paper."""
-
-    widget = widgets.ListWidget(prefix_label=False)
-    option_widget = widgets.CheckboxInput()
 
 
 class ResidentForm(Form):
@@ -63,7 +54,7 @@ class ResidentForm(Form):
     residence_permit_number = StringField(
         _l("居住证号码"), validators=[Optional(), Length(max=32)], render_kw={"autocomplete": "off"}
     )
-    tag_ids = MultiCheckboxField(_l("关爱标签"), coerce=int, validate_choice=False)
+    tag_ids = CheckboxesField(_l("关爱标签"), coerce=int, validate_choice=False)
     note = TextAreaField(_l("备注"), validators=[Optional(), Length(max=2000)])
     submit = SubmitField(_l("保存"))
 
