@@ -370,6 +370,7 @@ def _assessment_records(world: World, key: str, grid) -> None:
         recorded_by_name="station",
     )
     from app.assessment.models import ScoreAdjustment
+    from app.org.models import GridArea
     from app.registry.partners.models import PartnerUnit
 
     partner = PartnerUnit(kind="co_building", name=f"结对单位{key}", duties="每月环境整治")
@@ -377,7 +378,8 @@ def _assessment_records(world: World, key: str, grid) -> None:
     adjustment = ScoreAdjustment(
         division_id=grid.id, day=START, points=-2, reason=f"隐患未上报{key}", basis="督查记录", recorded_by_name="town"
     )
-    db.session.add_all([card, survey, complaint, point, partner, adjustment])
+    area = GridArea(community_id=grid.parent_id, name=f"示范片区{key}")
+    db.session.add_all([card, survey, complaint, point, partner, adjustment, area])
     db.session.flush()
     world.records[key].update(
         {
@@ -387,5 +389,6 @@ def _assessment_records(world: World, key: str, grid) -> None:
             "point": point,
             "partner": partner,
             "adjustment": adjustment,
+            "area": area,
         }
     )

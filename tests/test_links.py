@@ -214,6 +214,13 @@ TYPED_TOGETHER: dict[tuple[str, str], dict[str, str]] = {
     ("/matters/settings/holidays", "保存"): {"lines": "2027-01-01 休 元旦"},
     # The demo's in-use date is already set: a person opening the form means to change it.
     ("/assessment/in-use", "保存启用日期"): {"in_use_from": "2026-10-01"},
+    # The points a deduction takes, with the record behind it; no matter number to hand.
+    ("/assessment/adjustments/new", "保存"): {"points": "-2", "matter_number": ""},
+    # Correcting a verification: the verifier now finds the records to correct, and says what.
+    ("/visits/N/edit", "保存核实"): {"record_check": "to_correct"},
+    # Reached from a point's page, the point chosen: nothing typed as 其他点位, and the
+    # problems found given a deadline.
+    ("/inspections/new", "保存"): {"point": "", "deadline": "2030-12-31"},
 }
 PLACEHOLDER = re.compile(r"请选择|不选|（无")
 ERROR_LINK = re.compile(r'<div class="flash flash-error error-summary".*?</div>', re.S)

@@ -56,17 +56,29 @@ def _compute_prefixes(user) -> list[str] | None:
         prefixes.append(user.scope_division.code)
     if user.can(Permission.SEE_ASSIGNED_GRIDS):
         today = local_today()
-        assigned = db.session.scalars(
-            select(Division.code)
-            .join(StaffAssignment, StaffAssignment.division_id == Division.id)
+        current = (
+            select(StaffAssignment)
             .join(StaffMember, StaffMember.id == StaffAssignment.staff_id)
             .where(
                 StaffMember.user_id == user.id,
                 StaffAssignment.start_date <= today,
                 or_(StaffAssignment.end_date.is_(None), StaffAssignment.end_date >= today),
             )
+            .subquery()
         )
-        prefixes.extend(code for code in assigned if code not in prefixes)
+        # A post at a grid, community or town covers it; one at a 片区 covers the
+        # area's grids, not the whole community the post is filed under.
+        assigned = db.session.scalars(
+            select(Division.code)
+            .join(current, current.c.division_id == Division.id)
+            .where(current.c.area_id.is_(None))
+            .union(
+                select(Division.code)
+                .join(current, current.c.area_id == Division.area_id)
+                .where(current.c.area_id.is_not(None), Division.status == "active")
+            )
+        )
+        prefixes.extend(code for code in sorted(assigned) if code not in prefixes)
     return prefixes
 
 
@@ -143,7 +155,16 @@ def _rules() -> dict[type, Callable]:
     from app.auth.models import AuditEvent, LoginSession, User
     from app.auth.roles import may_see_key_persons
     from app.matters.models import ApiKey, HolidayDay, Matter, MatterPhoto, MatterType, TimeLimit
-    from app.org.models import Building, Department, Division, ServiceTeam, StaffAssignment, StaffMember, TeamMembership
+    from app.org.models import (
+        Building,
+        Department,
+        Division,
+        GridArea,
+        ServiceTeam,
+        StaffAssignment,
+        StaffMember,
+        TeamMembership,
+    )
     from app.patrols.models import ChiefReport, OpinionEntry, OpinionLogCheck, Patrol, PatrolFinding
     from app.printing.manual_models import ManualPage
     from app.printing.roster_models import DutyRoster, DutyShift
@@ -181,6 +202,11 @@ def _rules() -> dict[type, Callable]:
             StaffMember.id.in_(select(StaffAssignment.staff_id).where(StaffAssignment.division_id.in_(ids))),
         ),
         StaffAssignment: lambda user, ids: StaffAssignment.division_id.in_(ids),
+        # A 片区 is seen with its community, or by those who see one of its grids.
+        GridArea: lambda user, ids: or_(
+            GridArea.community_id.in_(ids),
+            GridArea.id.in_(select(Division.area_id).where(Division.id.in_(ids))),
+        ),
         Handover: lambda user, ids: Handover.grid_id.in_(ids),
         ServiceTeam: lambda user, ids: ServiceTeam.division_id.in_(ids),
         TeamMembership: lambda user, ids: TeamMembership.team_id.in_(

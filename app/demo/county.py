@@ -109,6 +109,7 @@ def load_demo(seed: int = 2024) -> list[tuple[str, str, str]]:
     load_demo_population(grids, rng, _name)
 
     grid, worker = first_worker
+    _levels(streets, communities[0])
     accounts = create_demo_accounts(county, streets, communities[0], grid, worker)
     from app.demo.matters import load_demo_matters
 
@@ -221,3 +222,29 @@ def _team(division: Division, team_type: str, name: str, members: list[StaffMemb
     db.session.add(team)
     for member in members:
         team.memberships.append(TeamMembership(staff=member))
+
+
+def _levels(street: Division, community: Division) -> None:
+    """The levels of grid chiefs of the demo grid's community (002 篇九): the street's
+    总网格长, the community's 一级 and 二级网格长, and two 片区 of three grids each with
+    their 片区网格长 — the second 片区's post left empty, so the coverage view shows a gap.
+    Fixed names (not drawn): the county's other staff keep theirs."""
+    from app.org.models import GridArea
+
+    def post(name: str, home: Division, division: Division, role: StaffRole, area=None) -> None:
+        member = StaffMember(home_division=home, name=name, phone="0999-6010000")
+        db.session.add(member)
+        db.session.add(StaffAssignment(staff=member, division=division, area=area, role=role.value, start_date=START))
+
+    post("王建华", street, street, StaffRole.TOTAL_CHIEF)
+    post("赵立新", street, community, StaffRole.FIRST_LEVEL_CHIEF)
+    post("陈秀英", community, community, StaffRole.SECOND_LEVEL_CHIEF)
+    grids = [g for g in community.children if g.is_grid]
+    for index, name in enumerate(("第一片区", "第二片区")):
+        area = GridArea(community_id=community.id, name=name)
+        db.session.add(area)
+        db.session.flush()
+        for grid in grids[index * 3 : index * 3 + 3]:
+            grid.area_id = area.id
+        if index == 0:
+            post("孙国强", community, community, StaffRole.AREA_CHIEF, area)

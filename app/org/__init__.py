@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("org", __name__)
 
-from app.org import building_views, staff_views, team_views, views  # noqa: E402
+from app.org import area_views, building_views, staff_views, team_views, views  # noqa: E402

@@ -96,9 +96,12 @@ class Division(db.Model):
     valid_from: Mapped[date]
     valid_to: Mapped[date | None]
     note: Mapped[str] = mapped_column(Text, default="")
+    # A grid's 片区 (an area of its community's grids), if the community has them.
+    area_id: Mapped[int | None] = mapped_column(ForeignKey("grid_area.id", use_alter=True), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     parent: Mapped[Division | None] = relationship(remote_side=[id], back_populates="children")
+    area: Mapped[GridArea | None] = relationship(back_populates="grids", foreign_keys=[area_id])
     children: Mapped[list[Division]] = relationship(back_populates="parent", order_by="Division.code")
     profiles: Mapped[list[GridProfile]] = relationship(
         back_populates="grid", order_by="GridProfile.effective_from.desc(), GridProfile.id.desc()"
@@ -239,6 +242,15 @@ class Building(db.Model):
 
 
 class StaffRole(str, enum.Enum):
+    # The levels of grid chiefs (002 篇九): 总网格长 at the town (镇/街道 secretary or
+    # director), 一级网格长 (the town's leader linked to a community) and 二级网格长 (the
+    # community's party secretary) at the community, 片区网格长 and 片区网格员 at a 片区
+    # (002 篇四), and the grid's own team (三级) below.
+    TOTAL_CHIEF = "total_chief"
+    FIRST_LEVEL_CHIEF = "first_level_chief"
+    SECOND_LEVEL_CHIEF = "second_level_chief"
+    AREA_CHIEF = "area_chief"
+    AREA_WORKER = "area_worker"
     GRID_CHIEF = "grid_chief"
     FULL_TIME_WORKER = "full_time_worker"
     PART_TIME_WORKER = "part_time_worker"
@@ -254,6 +266,11 @@ class StaffRole(str, enum.Enum):
 
 
 STAFF_ROLE_LABELS = {
+    StaffRole.TOTAL_CHIEF: _l("总网格长"),
+    StaffRole.FIRST_LEVEL_CHIEF: _l("一级网格长"),
+    StaffRole.SECOND_LEVEL_CHIEF: _l("二级网格长"),
+    StaffRole.AREA_CHIEF: _l("片区网格长"),
+    StaffRole.AREA_WORKER: _l("片区网格员"),
     StaffRole.GRID_CHIEF: _l("网格长"),
     StaffRole.FULL_TIME_WORKER: _l("专职网格员"),
     StaffRole.PART_TIME_WORKER: _l("兼职网格员"),
@@ -264,6 +281,45 @@ STAFF_ROLE_LABELS = {
     StaffRole.OTHER: _l("其他"),
 }
 GRID_WORKER_ROLES = (StaffRole.FULL_TIME_WORKER.value, StaffRole.PART_TIME_WORKER.value)
+# Where each post is held: a town, a community, a 片区 (an area of a community's grids)
+# or a grid; 其他 anywhere.
+POST_PLACES = {
+    StaffRole.TOTAL_CHIEF.value: ("town",),
+    StaffRole.FIRST_LEVEL_CHIEF.value: ("community",),
+    StaffRole.SECOND_LEVEL_CHIEF.value: ("community",),
+    StaffRole.AREA_CHIEF.value: ("area",),
+    StaffRole.AREA_WORKER.value: ("area",),
+    StaffRole.OTHER.value: ("town", "community", "area", "grid"),
+}
+GRID_POST_PLACES = ("grid",)
+PLACE_LABELS = {"town": _l("镇（街道）"), "community": _l("社区（村）"), "area": _l("片区"), "grid": _l("网格")}
+# The chain above a grid, top down, as the poster and the grid's page show it.
+CHAIN_ROLES = (
+    StaffRole.TOTAL_CHIEF.value,
+    StaffRole.FIRST_LEVEL_CHIEF.value,
+    StaffRole.SECOND_LEVEL_CHIEF.value,
+    StaffRole.AREA_CHIEF.value,
+)
+
+
+class GridArea(db.Model):
+    """片区网格: several of a community's grids (基础网格责任区) grouped under a 片区网格长
+    (002 篇四). The grids name their area (Division.area_id); staff hold posts at it."""
+
+    __tablename__ = "grid_area"
+    __table_args__ = (UniqueConstraint("community_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("division.id"), index=True)
+    name: Mapped[str] = mapped_column(String(64))
+    note: Mapped[str] = mapped_column(Text, default="")
+    is_active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    community: Mapped[Division] = relationship(foreign_keys=[community_id])
+    grids: Mapped[list[Division]] = relationship(
+        back_populates="area", foreign_keys="Division.area_id", order_by="Division.code"
+    )
 
 
 class StaffMember(db.Model):
@@ -289,13 +345,15 @@ class StaffMember(db.Model):
 
 
 class StaffAssignment(db.Model):
-    """A staff member's role in one grid (or station/town) from start to end date."""
+    """A staff member's post in one grid, 片区, community or town from start to end
+    date. A post at a 片区 names the area and, as division, the area's community."""
 
     __tablename__ = "staff_assignment"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     staff_id: Mapped[int] = mapped_column(ForeignKey("staff_member.id"), index=True)
     division_id: Mapped[int] = mapped_column(ForeignKey("division.id"), index=True)
+    area_id: Mapped[int | None] = mapped_column(ForeignKey("grid_area.id"), index=True)
     role: Mapped[str] = mapped_column(String(32))
     role_note: Mapped[str] = mapped_column(String(32), default="")
     start_date: Mapped[date]
@@ -303,6 +361,12 @@ class StaffAssignment(db.Model):
 
     staff: Mapped[StaffMember] = relationship(back_populates="assignments")
     division: Mapped[Division] = relationship()
+    area: Mapped[GridArea | None] = relationship()
+
+    @property
+    def place_name(self) -> str:
+        """Where the post is held: the grid, community or town, or the 片区."""
+        return f"{self.division.name} · {self.area.name}" if self.area is not None else self.division.name
 
     @property
     def role_label(self) -> str:

@@ -17,7 +17,16 @@ from app.auth import audit
 from app.core.forms import RuleError
 from app.core.timeutil import local_today
 from app.extensions import db
-from app.org.models import GRID_WORKER_ROLES, KINDS_BY_LEVEL, Building, Division, Level, StaffAssignment, StaffRole
+from app.org.models import (
+    GRID_WORKER_ROLES,
+    KINDS_BY_LEVEL,
+    Building,
+    Division,
+    Level,
+    StaffAssignment,
+    StaffMember,
+    StaffRole,
+)
 from app.org.ordering import buildings_in_order
 
 
@@ -161,6 +170,46 @@ def active_assignments(division_ids: list[int], day: date | None = None) -> list
 
 
 @dataclass
+class ChainLink:
+    """One level above a grid: the post, where it is held, and who holds it (empty:
+    nobody now — a gap the coverage view names)."""
+
+    role: str
+    place: str
+    staff: list[StaffMember]
+
+    @property
+    def label(self) -> str:
+        return StaffRole(self.role).label
+
+
+def chain_of(grid: Division, day: date | None = None) -> list[ChainLink]:
+    """The grid chiefs above a grid, top down (002 篇九): 总网格长 of its town, 一级 and
+    二级网格长 of its community, 片区网格长 of its 片区 (when it has one)."""
+    community = grid.parent
+    town = community.parent if community is not None else None
+    division_ids = [d.id for d in (community, town) if d is not None]
+    by_role: dict[tuple[str, int | None], list[StaffMember]] = {}
+    for a in active_assignments(division_ids, day):  # looked up below by the chain's posts
+        by_role.setdefault((a.role, a.area_id), []).append(a.staff)
+    links = []
+    if town is not None:
+        links.append(
+            ChainLink(StaffRole.TOTAL_CHIEF.value, town.name, by_role.get((StaffRole.TOTAL_CHIEF.value, None), []))
+        )
+    if community is not None:
+        for role in (StaffRole.FIRST_LEVEL_CHIEF.value, StaffRole.SECOND_LEVEL_CHIEF.value):
+            links.append(ChainLink(role, community.name, by_role.get((role, None), [])))
+    if grid.area is not None and grid.area.is_active:
+        links.append(
+            ChainLink(
+                StaffRole.AREA_CHIEF.value, grid.area.name, by_role.get((StaffRole.AREA_CHIEF.value, grid.area_id), [])
+            )
+        )
+    return links
+
+
+@dataclass
 class TeamCheck:
     """The "1+1+1+X" check: 1 grid chief, 1 party-organisation head, 1 full- or
     part-time grid worker, and X (at least one) volunteers."""
@@ -228,6 +277,52 @@ class Coverage:
     @property
     def complete(self) -> bool:
         return not (self.grids_without_worker or self.grids_without_boundary or self.buildings_without_grid)
+
+
+@dataclass
+class LevelGaps:
+    """The levels above a community's grids that nobody holds now: the posts missing
+    (总网格长 of its town, 一级 and 二级网格长 of the community), its 片区 without a
+    片区网格长, and — once it has 片区 — grids in none."""
+
+    missing_posts: list[ChainLink]
+    areas_without_chief: list
+    grids_without_area: list[Division]
+
+    @property
+    def complete(self) -> bool:
+        return not (self.missing_posts or self.areas_without_chief or self.grids_without_area)
+
+
+def level_gaps(community: Division, day: date | None = None) -> LevelGaps:
+    from app.org.models import GridArea
+
+    grids = [g for g in community.children if g.is_grid and g.is_active]
+    areas = list(
+        db.session.scalars(
+            select(GridArea).where(GridArea.community_id == community.id, GridArea.is_active).order_by(GridArea.name)
+        )
+    )
+    staffed = {
+        (a.role, a.area_id)
+        for a in active_assignments([community.id], day)
+        if a.role in (StaffRole.AREA_CHIEF.value, StaffRole.FIRST_LEVEL_CHIEF.value, StaffRole.SECOND_LEVEL_CHIEF.value)
+    }
+    missing = []
+    if community.parent is not None:
+        town_chiefs = [
+            a.staff for a in active_assignments([community.parent.id], day) if a.role == StaffRole.TOTAL_CHIEF.value
+        ]
+        if not town_chiefs:
+            missing.append(ChainLink(StaffRole.TOTAL_CHIEF.value, community.parent.name, []))
+    for role in (StaffRole.FIRST_LEVEL_CHIEF.value, StaffRole.SECOND_LEVEL_CHIEF.value):
+        if (role, None) not in staffed:
+            missing.append(ChainLink(role, community.name, []))
+    return LevelGaps(
+        missing_posts=missing,
+        areas_without_chief=[a for a in areas if (StaffRole.AREA_CHIEF.value, a.id) not in staffed],
+        grids_without_area=[g for g in grids if g.area_id is None or g.area not in areas] if areas else [],
+    )
 
 
 def coverage(community: Division, day: date | None = None) -> Coverage:

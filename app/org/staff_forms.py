@@ -10,7 +10,7 @@ from flask_wtf.file import FileField
 from wtforms import BooleanField, DateField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from app.core.forms import Form
+from app.core.forms import CheckboxesField, Form
 from app.org.forms import DATE_MESSAGE, REQUIRED
 from app.org.models import STAFF_ROLE_LABELS, TEAM_TYPE_LABELS
 
@@ -50,7 +50,14 @@ class StaffForm(Form):
 
 
 class AssignmentForm(Form):
-    division_id = SelectField(_l("网格"), coerce=int, validate_choice=False)
+    # A division's id, or "area:ID" for a 片区 (app.org.staff_views.place_choices).
+    division_id = SelectField(
+        _l("任职单位"),
+        validate_choice=False,
+        description=_l(
+            "总网格长设在镇（街道），一级、二级网格长设在社区（村），片区网格长、片区网格员设在片区，其余岗位设在网格。"
+        ),
+    )
     role = SelectField(_l("岗位"), choices=role_choices, validators=[DataRequired(REQUIRED)])
     role_note = StringField(
         _l("岗位名称"),
@@ -98,4 +105,16 @@ class DepartmentForm(Form):
     )
     address = StringField(_l("地址"), validators=[Optional(), Length(max=200, message=TOO_LONG)])
     duties = TextAreaField(_l("职责"), validators=[Optional(), Length(max=4000, message=TOO_LONG)])
+    submit = SubmitField(_l("保存"))
+
+
+class AreaForm(Form):
+    name = StringField(
+        _l("片区名称"),
+        validators=[DataRequired(_l("请填写片区名称。")), Length(max=64, message=TOO_LONG)],
+        description=_l("如 第一片区、东片区。"),
+    )
+    grid_ids = CheckboxesField(_l("所辖网格"), coerce=int, validate_choice=False)
+    note = TextAreaField(_l("备注"), validators=[Optional(), Length(max=2000, message=TOO_LONG)])
+    is_active = BooleanField(_l("在用"), default=True)
     submit = SubmitField(_l("保存"))

@@ -22,9 +22,13 @@ from app.auth.roles import ADMIN_DUTY_ROLES, Role
 from app.core.conflicts import serialize
 from app.extensions import db
 from app.org.models import (
+    GRID_POST_PLACES,
+    PLACE_LABELS,
+    POST_PLACES,
     TEAM_TYPE_LABELS,
     Department,
     Division,
+    GridArea,
     Level,
     ServiceTeam,
     StaffAssignment,
@@ -161,19 +165,47 @@ def link_user(staff: StaffMember, user: User | None) -> bool:
 # --- Assignments ---------------------------------------------------------------------
 
 
+def _place_level(division: Division, area: GridArea | None) -> str:
+    return "area" if area is not None else division.level
+
+
 def add_assignment(
-    staff: StaffMember, *, division: Division | None, role: str, role_note: str, start_date: date, end_date: date | None
+    staff: StaffMember,
+    *,
+    division: Division | None,
+    role: str,
+    role_note: str,
+    start_date: date,
+    end_date: date | None,
+    area: GridArea | None = None,
 ) -> StaffAssignment:
-    """A post in a grid. Grids only: the 1+1+1+X check counts per grid, and an
-    assignment widens the scope of a linked grid-worker account to its division."""
-    if division is None or not division.is_grid:
-        raise OrgError(_("请选择您管辖范围内的网格。"), "division_id")
+    """A post in a grid, a 片区 (`area`, with its community as division), a community
+    or a town — each post where the work manual puts it (POST_PLACES: 总网格长 at a
+    town, 一级/二级网格长 at a community, 片区网格长/员 at a 片区, the grid's team at a
+    grid). An assignment widens the scope of a linked account to what it covers."""
+    if area is not None:
+        division = area.community
+        if not area.is_active:
+            raise OrgError(_("该片区已停用，不能再安排岗位。"), "division_id")
+    if division is None or division.level not in ("town", "community", "grid"):
+        raise OrgError(_("请选择您管辖范围内的网格、片区、社区（村）或镇（街道）。"), "division_id")
     if not division.is_active:
         raise OrgError(_("该网格已撤销，不能再安排岗位。"), "division_id")
     try:
         role_enum = StaffRole(role)
     except ValueError:
         raise OrgError(_("请选择岗位。"), "role") from None
+    places = POST_PLACES.get(role_enum.value, GRID_POST_PLACES)
+    level = _place_level(division, area)
+    if level not in places:
+        raise OrgError(
+            _(
+                "“%(role)s”应设在%(places)s。",
+                role=role_enum.label,
+                places=_("、").join(str(PLACE_LABELS[p]) for p in places),
+            ),
+            "role",
+        )
     role_note = (role_note or "").strip()
     if role_enum == StaffRole.OTHER and not role_note:
         raise OrgError(_("岗位选“其他”时请填写岗位名称。"), "role_note")
@@ -190,6 +222,7 @@ def add_assignment(
         select(StaffAssignment.id).where(
             StaffAssignment.staff_id == staff.id,
             StaffAssignment.division_id == division.id,
+            StaffAssignment.area_id.is_(None) if area is None else StaffAssignment.area_id == area.id,
             StaffAssignment.role == role_enum.value,
             or_(StaffAssignment.end_date.is_(None), StaffAssignment.end_date >= start_date),
             *([StaffAssignment.start_date <= end_date] if end_date else []),
@@ -200,6 +233,7 @@ def add_assignment(
     assignment = StaffAssignment(
         staff=staff,
         division=division,
+        area=area,
         role=role_enum.value,
         role_note=role_note,
         start_date=start_date,
@@ -210,9 +244,10 @@ def add_assignment(
     audit.record(
         "assignment_added",
         target=assignment,
-        summary=f"{staff.name} {division.code} {division.name} {assignment.role_label}",
+        summary=f"{staff.name} {division.code} {assignment.place_name} {assignment.role_label}",
         detail={
             "staff_id": staff.id,
+            "area_id": area.id if area is not None else None,
             "start": start_date.isoformat(),
             "end": end_date.isoformat() if end_date else None,
         },

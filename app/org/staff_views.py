@@ -19,7 +19,7 @@ from app.core.timeutil import local_today
 from app.extensions import db
 from app.org import bp, photos
 from app.org import staff_services as rules
-from app.org.models import Division, Level, StaffAssignment, StaffMember, StaffRole, TeamMembership
+from app.org.models import Division, GridArea, Level, StaffAssignment, StaffMember, StaffRole, TeamMembership
 from app.org.services import OrgError, division_choices
 from app.org.staff_forms import AssignmentForm, EndAssignmentForm, StaffForm
 
@@ -108,8 +108,33 @@ def staff_list():
     )
 
 
-def _grid_choices(form: AssignmentForm) -> None:
-    form.division_id.choices = [(0, _("（请选择网格）"))] + division_choices(active_divisions([Level.GRID.value]))
+def place_choices(form: AssignmentForm) -> None:
+    """Where a post may be held: the towns, communities and grids in scope, each
+    community followed by its 片区 ("area:ID")."""
+    divisions = active_divisions([Level.TOWN.value, Level.COMMUNITY.value, Level.GRID.value])
+    areas: dict[int, list[GridArea]] = {}
+    for area in db.session.scalars(
+        scoped_select(GridArea).where(GridArea.is_active).order_by(GridArea.community_id, GridArea.name)
+    ):
+        areas.setdefault(area.community_id, []).append(area)
+    choices: list[tuple[str, str]] = [("", _("（请选择）"))]
+    for value, label in division_choices(divisions):
+        choices.append((str(value), label))
+        for area in areas.get(value, []):
+            choices.append((f"area:{area.id}", "\u00a0" * 6 + _("%(name)s（片区）", name=area.name)))
+    form.division_id.choices = choices
+
+
+def chosen_place(value: str | None) -> tuple[Division | None, GridArea | None]:
+    """The division or the 片区 a form chose, if the user may see it."""
+    value = value or ""
+    if value.startswith("area:"):
+        number = value.partition(":")[2]
+        area = (
+            db.session.scalar(scoped_select(GridArea).where(GridArea.id == int(number))) if number.isdigit() else None
+        )
+        return (area.community if area is not None else None), area
+    return (visible_division(int(value)) if value.isdigit() else None), None
 
 
 def _detail_page(
@@ -135,10 +160,10 @@ def _detail_page(
     can_edit = current_user.can(Permission.EDIT_GRID_DATA)
     if can_edit and assignment_form is None:
         assignment_form = AssignmentForm(formdata=None)
-        _grid_choices(assignment_form)
+        place_choices(assignment_form)
         assignment_form.start_date.data = local_today()
         if staff.home_division.is_grid:
-            assignment_form.division_id.data = staff.home_division_id
+            assignment_form.division_id.data = str(staff.home_division_id)
     return render_template(
         "org/staff_detail.html",
         staff=staff,
@@ -297,16 +322,18 @@ def edit_staff(staff_id: int):
 @bp.route("/staff/<int:staff_id>/assignments", methods=["POST"])
 @login_required
 def add_assignment(staff_id: int):
-    """A post in a grid, from the form on the staff page."""
+    """A post in a grid, 片区, community or town, from the form on the staff page."""
     staff = get_visible_or_404(StaffMember, staff_id)
     require(Permission.EDIT_GRID_DATA)
     form = AssignmentForm()
-    _grid_choices(form)
+    place_choices(form)
     if form.validate_on_submit():
+        division, area = chosen_place(form.division_id.data)
         with saving(form) as saved:
             rules.add_assignment(
                 staff,
-                division=visible_division(form.division_id.data),
+                division=division,
+                area=area,
                 role=form.role.data,
                 role_note=form.role_note.data or "",
                 start_date=form.start_date.data,

@@ -90,6 +90,7 @@ def _grid_page(grid: Division):
         profile=grid.current_profile,
         assignments=assignments,
         check=services.team_check(assignments),
+        chain=services.chain_of(grid),
         buildings=buildings,
         changes=boundaries.grid_changes(grid),
     )
@@ -427,4 +428,6 @@ def coverage(division_id: int):
     community = get_visible_or_404(Division, division_id)
     if community.level != Level.COMMUNITY.value:
         abort(404)
-    return render_template("org/coverage.html", result=services.coverage(community))
+    return render_template(
+        "org/coverage.html", result=services.coverage(community), levels=services.level_gaps(community)
+    )

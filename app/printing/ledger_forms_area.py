@@ -10,12 +10,12 @@ from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import case, distinct, func, or_, select
+from sqlalchemy import and_, case, distinct, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from app.core.masking import mask_phone
 from app.extensions import db
-from app.org.models import Division, StaffAssignment, StaffRole
+from app.org.models import CHAIN_ROLES, Division, StaffAssignment, StaffRole
 from app.patrols.ledger_rows import survey_rows, work_log_rows
 from app.printing.ledgers import Ledger, LedgerColumn, LedgerScope
 from app.registry.housing.services import house_address, person_name, person_phone
@@ -233,10 +233,18 @@ def _role_rank():
 
 
 def _assignments(scope: LedgerScope, include_unit: bool = False) -> list[StaffAssignment]:
-    """Staff assignments in the scope's grids (and the station itself) during the period."""
+    """Staff assignments in the scope's grids during the period; with `include_unit`,
+    also the levels above them (002 篇九): the station's posts (a community's own, its
+    一级/二级网格长 and its 片区's posts — a grid's only its own 片区's) and the town's
+    总网格长, top down."""
     where = StaffAssignment.division_id.in_(scope.grid_ids())
     if include_unit:
-        where = or_(where, StaffAssignment.division_id == scope.division.id)
+        division = scope.division
+        ancestors = [a.id for a in division.ancestors() if a.level in ("town", "community")]
+        chain = and_(StaffAssignment.division_id.in_(ancestors), StaffAssignment.role.in_(CHAIN_ROLES))
+        if division.is_grid:
+            chain = and_(chain, or_(StaffAssignment.area_id.is_(None), StaffAssignment.area_id == division.area_id))
+        where = or_(where, StaffAssignment.division_id == division.id, chain)
     return list(
         db.session.scalars(
             select(StaffAssignment)
@@ -305,6 +313,17 @@ LEDGER_2 = Ledger(
 
 # The duties of each post, summarised from the work manual (docs/domain.md, 002 篇二/篇九, 004).
 ROLE_DUTIES = {
+    StaffRole.TOTAL_CHIEF.value: _l("负责调度、推进网格化管理各项工作的落实进度和质量，不定期调度各级网格工作。"),
+    StaffRole.FIRST_LEVEL_CHIEF.value: _l(
+        "负责督促、考核网格化管理工作；协调本网格各项工作任务，制定集中整治方案计划并监督实施。"
+    ),
+    StaffRole.SECOND_LEVEL_CHIEF.value: _l(
+        "负责部署、管理、组织实施各项工作；召集网格员开展工作，对其提出考核意见建议；每年核实一次各户入户信息。"
+    ),
+    StaffRole.AREA_CHIEF.value: _l(
+        "每季度入户核实信息、填写入户核实表，对所辖基础网格的工作作出评价；带领片区网格员开展工作。"
+    ),
+    StaffRole.AREA_WORKER.value: _l("每季度入户核实信息、填写入户核实表，协助片区网格长对所辖网格的工作作出评价。"),
     StaffRole.GRID_CHIEF.value: _l(
         "统筹网格工作，督促网格员巡查走访、信息上报和事件处置；主持网格例会，协调化解矛盾纠纷，对网格内重大事项负责。"
     ),

@@ -21,12 +21,17 @@ from app.core.timeutil import local_today, utcnow
 from app.extensions import db
 from app.org import photos
 from app.org.models import Building, Division, StaffMember, StaffRole
-from app.org.services import active_assignments
+from app.org.services import active_assignments, chain_of
 from app.printing.pdf import PrintResult, render_pdf
 from app.printing.roster_models import DutyRoster, DutyShift
 
 # Who comes first on the poster and the public page.
 ROLE_ORDER = [
+    StaffRole.TOTAL_CHIEF,
+    StaffRole.FIRST_LEVEL_CHIEF,
+    StaffRole.SECOND_LEVEL_CHIEF,
+    StaffRole.AREA_CHIEF,
+    StaffRole.AREA_WORKER,
     StaffRole.GRID_CHIEF,
     StaffRole.FULL_TIME_WORKER,
     StaffRole.PART_TIME_WORKER,
@@ -138,6 +143,7 @@ def poster_pdf(grid: Division) -> tuple[PrintResult, int]:
         rest=staff[POSTER_CARDS:],
         density=poster_density(min(len(staff), POSTER_CARDS)),
         boundary=boundary(grid),
+        chain=chain_of(grid),
         duties=[str(d) for d in DUTIES],
         complaint=complaint_text(grid),
         public_url=url,

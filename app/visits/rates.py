@@ -3,7 +3,8 @@ their targets, and the key-group visit quota.
 
 核实率 (002 篇四): of the households of a class, the share that had a verification
 visit (核实走访) in the quarter, counted separately for visits made by the area (片区)
-staff — staff assigned on the day to another grid of the household's community — and
+staff — staff holding a post at one of the community's 片区, or assigned on the day to
+another grid of the household's community — and
 by the workstation (工作站) staff — staff assigned to the grid's community on the day.
 核实 is a check by someone else: a visitor assigned to the household's own grid that
 day counts for neither tier, even if they also work at the station. A household counts
@@ -163,7 +164,9 @@ def _verification_tiers(
             continue
         community = community_of.get(row.grid_id)
         for a in active:
-            if a.division_id == community:
+            if a.division_id == community and a.area_id is not None:
+                verified["area"].add(row.household_id)  # a post at one of the community's 片区
+            elif a.division_id == community:
                 verified["station"].add(row.household_id)
             elif a.division_id != row.grid_id and community is not None and parent_of.get(a.division_id) == community:
                 verified["area"].add(row.household_id)

@@ -104,9 +104,10 @@ def verifier_choices(grid: Division, day: date | None = None) -> list[StaffMembe
 
 
 def station_staff_ids(grid: Division, day: date) -> set[int]:
+    """The community station's staff on the day (not its 片区 posts)."""
     if grid.parent_id is None:
         return set()
-    return set(db.session.scalars(_assigned_on([grid.parent_id], day)))
+    return set(db.session.scalars(_assigned_on([grid.parent_id], day).where(StaffAssignment.area_id.is_(None))))
 
 
 def _check_day(day: date | None) -> date:
@@ -297,6 +298,8 @@ def _clean_verification(values: VerificationValues, grid: Division) -> dict:
     correction = (values.correction or "").strip()
     if values.record_check == "to_correct" and not correction:
         raise VisitError(_("请写明哪些信息需要更正。"), "correction")
+    if values.record_check == "accurate" and correction:
+        raise VisitError(_("信息准确时不用填写需更正的信息；有误的请选“需更正”。"), "correction")
     for name, text in (("found", found), ("correction", correction)):
         if len(text) > MAX_TEXT:
             raise VisitError(_("不能超过 %(n)d 个字。", n=MAX_TEXT), name)
@@ -305,7 +308,7 @@ def _clean_verification(values: VerificationValues, grid: Division) -> dict:
         "visit_type": values.visit_type,
         "found": found,
         "record_check": values.record_check,
-        "correction": correction if values.record_check == "to_correct" else "",
+        "correction": correction,
         "visitors": [allowed[i] for i in dict.fromkeys(values.visitor_ids)],
     }
 

@@ -48,6 +48,7 @@ ALIASES = {
     "point_id": "responsibility_point",
     "partner_id": "partner_unit",
     "adjustment_id": "score_adjustment",
+    "area_id": "grid_area",
     "survey_id": "satisfaction_survey",
     "user_id": "user_account",
     "assignment_id": "staff_assignment",

@@ -250,6 +250,7 @@ def test_every_url_parameter_is_known(app):
             "point_id",
             "partner_id",
             "adjustment_id",
+            "area_id",
             "handover_id",
         }
         | set(STEP_NAMES)

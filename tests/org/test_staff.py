@@ -353,7 +353,8 @@ def test_add_and_end_an_assignment(web_as, world):
     [
         ({"end_date": "2024-02-01"}, "结束日期不能早于起始日期"),
         ({"role": "其他"}, "请填写岗位名称"),
-        ({"division_id": "（请选择网格）"}, "请选择您管辖范围内的网格"),
+        ({"division_id": "（请选择）"}, "请选择您管辖范围内的网格"),
+        ({"division_id": "东关社区"}, "“志愿者”应设在网格。"),
         ({"start_date": "2024-13-01"}, "有效日期"),
         ({"start_date": "2023-06-01"}, "不能早于网格设立日期"),
     ],
@@ -367,9 +368,10 @@ def test_assignment_errors_are_shown_at_the_field(web_as, world, typed, message)
     assert len(db.session.get(StaffMember, chief.id).assignments) == 1
 
 
-@pytest.mark.parametrize("division", ["grid_b", "community_a"])
+@pytest.mark.parametrize("division", ["grid_b", "town_a"])
 def test_forged_assignment_to_a_unit_not_offered_is_refused(web_as, world, division):
-    """Another town's grid and a community are not offered as a post's grid."""
+    """Another town's grid and the station's own town (above its scope) are not
+    offered as where a post is held."""
     web = web_as("station_a")
     chief = world.staff["chief_a"]
     unit = getattr(world, division)
