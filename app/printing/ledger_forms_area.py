@@ -296,6 +296,7 @@ LEDGER_2 = Ledger(
     title=_l("社区综合服务站服务范围"),
     columns=[
         LedgerColumn(_l("网格"), 26, lambda row: row.grid.name),
+        LedgerColumn(_l("片区"), 18, lambda row: row.grid.area.name if row.grid.area is not None else ""),
         LedgerColumn(_l("东至"), 30, lambda row: row.boundary("east"), lines=2),
         LedgerColumn(_l("南至"), 30, lambda row: row.boundary("south"), lines=2),
         LedgerColumn(_l("西至"), 30, lambda row: row.boundary("west"), lines=2),

@@ -111,7 +111,16 @@ def test_statistics_count_the_registers_per_grid(client_as, world):
 
 
 def test_service_scope_lists_the_grids_boundaries_and_staff(client_as, world):
+    from app.org.models import GridArea
+
+    area = GridArea(community_id=world.community_a.id, name="东片区")
+    db.session.add(area)
+    db.session.flush()
+    world.grid_a.area_id = area.id
+    db.session.commit()
     text = _text(client_as("station_a"), world, 2, division_id=world.community_a.id)
+    # Each grid with its 片区 (东关二网格 is in none).
+    assert "东关一网格东片区" in text
     assert "社区综合服务站服务范围" in text and "东至" in text
     assert "东关一网格" in text and "东关二网格" in text and "滨河一网格" not in text
     assert "东街" in text and "北河" in text
