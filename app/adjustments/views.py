@@ -1,4 +1,5 @@
-"""The handover page of an assignment, and the packs kept with past handovers."""
+"""The handover page of a grid post, the succession page of a post above the grids,
+and the packs kept with past handovers."""
 
 from __future__ import annotations
 
@@ -6,8 +7,8 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from app.adjustments import bp, handover
-from app.adjustments.forms import HandoverForm
+from app.adjustments import bp, handover, succession
+from app.adjustments.forms import HandoverForm, SuccessionForm
 from app.adjustments.models import Handover
 from app.auth import audit
 from app.auth.decorators import require
@@ -16,6 +17,7 @@ from app.core import once
 from app.core.forms import saving
 from app.core.rendering import pdf_download
 from app.core.scoping import get_visible_or_404
+from app.core.timeutil import local_today
 from app.org.models import StaffAssignment
 
 
@@ -71,6 +73,45 @@ def handover_page(assignment_id: int):
         has_account=assignment.staff.user is not None,
         candidates=candidates,
     )
+
+
+@bp.route("/assignments/<int:assignment_id>/succession", methods=["GET", "POST"])
+@login_required
+def succession_page(assignment_id: int):
+    """接任: a post above the grids ends with its successor named; the page shows what
+    is under the post (its grids and their open work) before it is handed over."""
+    assignment = get_visible_or_404(StaffAssignment, assignment_id)
+    require(Permission.EDIT_GRID_DATA)
+    if not succession.needs_succession(assignment):
+        abort(404)
+    candidates = succession.successors(assignment)
+    form = SuccessionForm()
+    form.successor.choices = [(0, _("请选择"))] + [(s.id, s.name) for s in candidates]
+    if not form.is_submitted():
+        form.end_date.data = local_today()
+    if form.validate_on_submit():
+        successor = next((s for s in candidates if s.id == form.successor.data), None)
+        with saving(form) as saved:
+            taken = succession.succeed(assignment, successor, form.end_date.data, current_user, local_today())
+        if saved:
+            flash(
+                _(
+                    "已交接：%(post)s由 %(successor)s 自 %(day)s 起接任。",
+                    post=assignment.role_label,
+                    successor=taken.staff.name,
+                    day=taken.start_date.isoformat(),
+                ),
+                "success",
+            )
+            return redirect(url_for("org.staff_detail", staff_id=taken.staff_id, _anchor="assignments"), code=303)
+    status = 400 if form.is_submitted() else 200
+    return render_template(
+        "adjustments/succession.html",
+        form=form,
+        assignment=assignment,
+        handed=succession.what_is_handed(assignment),
+        candidates=candidates,
+    ), status
 
 
 @bp.route("/handovers/<int:handover_id>/pack.pdf")

@@ -152,6 +152,7 @@ AUDIT_ACTIONS = {
     "partner_updated": _l("修改共建单位"),
     "partner_activity_recorded": _l("记录共建活动"),
     "score_adjusted": _l("人工加减分"),
+    "post_handed_over": _l("岗位交接（接任）"),
     "grid_area_created": _l("添加片区"),
     "grid_area_updated": _l("修改片区"),
     "score_adjustment_withdrawn": _l("撤销人工加减分"),

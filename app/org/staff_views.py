@@ -358,6 +358,11 @@ def end_assignment(assignment_id: int):
     if handover.needs_handover(assignment) and request.form.get("without_handover") != "1":
         # A grid's worker or chief leaves with a handover: successor, pack, caseload.
         return redirect(url_for("adjustments.handover_page", assignment_id=assignment.id), code=303)
+    from app.adjustments import succession
+
+    if succession.needs_succession(assignment) and request.form.get("without_handover") != "1":
+        # A post above the grids is handed to a successor, so the chain has no gap.
+        return redirect(url_for("adjustments.succession_page", assignment_id=assignment.id), code=303)
     if form.validate_on_submit():
         try:
             rules.end_assignment(assignment, form.end_date.data)
