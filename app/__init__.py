@@ -73,6 +73,9 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     from app.core import static_files
 
     static_files.init_app(app)
+    from app.core import sessions
+
+    sessions.init_app(app)
     errors.init_app(app)
 
     from app import auth, cli, home, matters, org, printing, public, registry, supervision

@@ -43,6 +43,15 @@ def manifest():
     return response
 
 
+@bp.route("/favicon.ico")
+def favicon():
+    """The app icon at the address browsers ask for by themselves (a page of theirs
+    asks before reading the page's <link rel="icon">): the same bytes for everyone,
+    kept for a day like the unversioned static files."""
+    path = Path(current_app.static_folder or "") / "favicon.ico"
+    return send_file(path, mimetype="image/vnd.microsoft.icon", max_age=24 * 3600)
+
+
 @bp.route("/sw.js")
 def service_worker():
     """static/js/sw.js from the root, so that its scope is the whole site; never kept

@@ -27,7 +27,7 @@ from app.core.timeutil import utcnow
 # Where an administrator of 三员分立 may go: the administration pages, signing in and
 # out, their own password, forms kept over a timeout, and the start page.
 ADMIN_DUTY_ENDPOINTS = ("admin.", "auth.", "kept_forms.")
-ADMIN_DUTY_PAGES = frozenset({"static", "home.index", "home.set_language", "home.health"})
+ADMIN_DUTY_PAGES = frozenset({"static", "pwa.favicon", "home.index", "home.set_language", "home.health"})
 
 REFUSED = "access_refused"
 BURST = "refusal_burst"

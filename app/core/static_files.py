@@ -10,6 +10,12 @@ file by its path alone).
 
 The version is the start of the file's SHA-256, computed once per file and change
 of its modification time (a stat per link: a few microseconds).
+
+A file asked for with its current version never changes under that address: it goes
+out with `Cache-Control: public, max-age=31536000, immutable`, so a new tab or a
+restarted browser uses its copy without asking again. Any other address (no version,
+an old one) keeps the one-day lifetime. Static files are the same for everyone: they
+carry no session cookie and no `Vary: Cookie` (app.core.sessions).
 """
 
 from __future__ import annotations
@@ -18,7 +24,7 @@ import hashlib
 import os
 from functools import lru_cache
 
-from flask import Flask, current_app
+from flask import Flask, Response, current_app, request
 
 VERSION_PARAMETER = "v"
 
@@ -55,5 +61,23 @@ def _add_version(endpoint: str | None, values: dict) -> None:
             values[VERSION_PARAMETER] = tag
 
 
+# A year: the longest lifetime HTTP caches honour.
+IMMUTABLE_SECONDS = 365 * 24 * 3600
+
+
+def _cache_versioned(response: Response) -> Response:
+    if request.endpoint != "static" or response.status_code != 200:
+        return response
+    filename = (request.view_args or {}).get("filename")
+    asked = request.args.get(VERSION_PARAMETER)
+    if filename and asked and asked == version(filename):
+        response.cache_control.public = True
+        response.cache_control.max_age = IMMUTABLE_SECONDS
+        response.cache_control.immutable = True
+        response.headers.pop("Expires", None)  # max-age says it; the day-long Expires would contradict it
+    return response
+
+
 def init_app(app: Flask) -> None:
     app.url_defaults(_add_version)
+    app.after_request(_cache_versioned)

@@ -11,7 +11,15 @@ import pytest
 ACCOUNTS = ("admin", "town_a", "station_a", "worker_a", "dept", "leader_a", "sysadmin", "secadmin", "auditor")
 # Not walked: files, signing in and out, first-run setup, the language switch, the
 # health check, and the public pages and API (no account needed).
-NOT_WALKED = {"static", "auth.login", "auth.logout", "auth.setup", "home.set_language", "home.health"}
+NOT_WALKED = {
+    "static",
+    "pwa.favicon",
+    "auth.login",
+    "auth.logout",
+    "auth.setup",
+    "home.set_language",
+    "home.health",
+}
 NOT_WALKED_PREFIXES = ("/public/", "/open311/")
 # A page that needs a query argument to show anything gets one.
 QUERIES = {"patrols.new_chief_report": lambda world: f"?grid_id={world.grid_a.id}"}

@@ -49,3 +49,31 @@ def test_a_changed_file_gets_a_new_address(app, tmp_path):
     assert re.fullmatch(r"/static/js/field\.js\?v=[0-9a-f]{10}", first)
     assert second != first and second.startswith("/static/js/field.js?v=")
     assert missing == "/static/js/none.js"  # no file, no version: the 404 stays plain
+
+
+def test_a_versioned_file_is_kept_for_good_and_the_same_for_everyone(client_as, world):
+    """Its address changes with its content, so it is immutable; it varies with no
+    cookie and sets none, signed in or not — a new tab does not ask for it again."""
+    client = client_as("worker_a")
+    links = linked(client.get("/").get_data(as_text=True))
+    response = client.get(f"/static/css/app.css?v={links['/static/css/app.css']}")
+    assert response.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    assert "Cookie" not in response.headers.get("Vary", "") and "Set-Cookie" not in response.headers
+    assert "Expires" not in response.headers
+    response.close()
+    # An old version's address, or none, is kept a day only.
+    for address in ("/static/css/app.css?v=0000000000", "/static/css/app.css"):
+        response = client.get(address)
+        assert response.headers["Cache-Control"] == "public, max-age=86400", address
+        response.close()
+    # Pages still vary with the cookie: they are the signed-in person's.
+    assert "Cookie" in client.get("/").headers["Vary"]
+
+
+def test_the_favicon_is_there(client, world):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 200 and response.mimetype == "image/vnd.microsoft.icon"
+    assert response.data[:4] == b"\x00\x00\x01\x00"  # an ICO file
+    assert "Set-Cookie" not in response.headers
+    response.close()
+    assert 'rel="icon"' in client.get("/public/find-grid").get_data(as_text=True)
