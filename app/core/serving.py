@@ -22,6 +22,9 @@ from app.core import conflicts
 from app.core.database import refresh_query_statistics, write_transactions
 from app.extensions import db
 
+# waitress threads kept for answering 503 when the running and the waiting are full.
+BUSY_ANSWER_THREADS = 4
+
 
 class QueueDepthSummary(logging.Filter):
     """Under load waitress warns once per request that has to wait ("Task queue depth
@@ -63,7 +66,7 @@ def freeze_start_up_objects() -> None:
     gc.freeze()
 
 
-def serve_in_processes(app: Flask, host: str, port: int, threads: int, processes: int) -> None:
+def serve_in_processes(app: Flask, wsgi, host: str, port: int, processes: int, **waitress_options) -> None:
     """waitress in `processes` processes sharing one listening socket (POSIX fork).
 
     One process runs Python on one core at a time, so on a machine with two cores one
@@ -85,7 +88,7 @@ def serve_in_processes(app: Flask, host: str, port: int, threads: int, processes
             try:
                 signal.signal(signal.SIGTERM, signal.SIG_DFL)
                 signal.signal(signal.SIGINT, signal.SIG_DFL)
-                serve(app, sockets=[listener], threads=threads)
+                serve(wsgi, sockets=[listener], **waitress_options)
             except BaseException:
                 logging.getLogger(__name__).exception("a serving process stopped")
                 status = 1
@@ -134,7 +137,34 @@ def _this_app() -> Flask:
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
-@click.option("--threads", default=4, show_default=True, type=int)
+@click.option(
+    "--threads",
+    default=4,
+    show_default=True,
+    type=click.IntRange(1, 256),
+    help="同时处理的请求数 / requests run at once (per process)",
+)
+@click.option(
+    "--queue",
+    default=32,
+    show_default=True,
+    type=click.IntRange(0, 10_000),
+    help="可排队等待的请求数，再多即答“系统繁忙” / requests that may wait for a thread; past that, 503 at once",
+)
+@click.option(
+    "--queue-timeout",
+    default=15.0,
+    show_default=True,
+    type=click.FloatRange(0.1, 600),
+    help="排队最多等待的秒数 / seconds a request may wait before it is answered 503",
+)
+@click.option(
+    "--connection-limit",
+    default=1000,
+    show_default=True,
+    type=click.IntRange(10, 100_000),
+    help="最多同时打开的连接数（每个浏览器约 2 个）/ open connections accepted (a browser keeps about 2)",
+)
 @click.option(
     "--processes",
     default=1,
@@ -149,9 +179,20 @@ def _this_app() -> Flask:
     show_default=True,
     help="同时启动后台任务进程 / also start `flask worker` (one machine); --no-worker where it runs on its own",
 )
-def serve(host: str, port: int, threads: int, processes: int, with_worker: bool) -> None:
+def serve(
+    host: str,
+    port: int,
+    threads: int,
+    queue: int,
+    queue_timeout: float,
+    connection_limit: int,
+    processes: int,
+    with_worker: bool,
+) -> None:
     """Upgrade the database and serve the app with waitress (and, unless told not to,
-    a `flask worker` process beside it for the binders)."""
+    a `flask worker` process beside it for the binders). Each process runs `threads`
+    requests at once, lets `queue` more wait up to `queue_timeout` seconds, and answers
+    anything past that with a prompt 503 (app/core/admission.py)."""
     from waitress import serve as waitress_serve
 
     from app.auth.accounts import any_user_exists
@@ -195,11 +236,22 @@ def serve(host: str, port: int, threads: int, processes: int, with_worker: bool)
         click.echo("注意：本系统不支持多进程，以单进程运行 / no fork() here: serving in one process.", err=True)
         processes = 1
     worker_process = _start_worker() if with_worker else None
+    from app.core.admission import AdmissionControl
+
+    app = _this_app()
+    wsgi = AdmissionControl(app, running=threads, waiting=queue, wait_seconds=queue_timeout)
+    waitress_options = {
+        # The running, the waiting, and a few more to say 503 while both are full.
+        "threads": threads + queue + BUSY_ANSWER_THREADS,
+        "connection_limit": connection_limit,
+        # A connection silent this long is closed (a station PC switched off mid-page).
+        "channel_timeout": 60,
+    }
     try:
         if processes > 1:
-            serve_in_processes(_this_app(), host, port, threads, processes)
+            serve_in_processes(app, wsgi, host, port, processes, **waitress_options)
         else:
-            waitress_serve(_this_app(), host=host, port=port, threads=threads)
+            waitress_serve(wsgi, host=host, port=port, **waitress_options)
     finally:
         if worker_process is not None:
             worker_process.terminate()

@@ -40,7 +40,8 @@ DATA_CONSTANTS = {
     "LANGUAGE_NAMES",
     "ETHNICITIES",
     "HOLIDAY_INPUT_WORDS",
-}  # records; languages named in their own tongue
+    "BUSY_PAGE",
+}  # records; languages named in their own tongue; the 503 page answered before the app, in both
 
 
 def _extracted_messages() -> set[str]:
