@@ -385,6 +385,14 @@ def get_visible_or_404(model: type[Any], record_id: int, user=None):
     return record
 
 
+def visible_ids(model: type[Any], ids, user=None) -> set[int]:
+    """Which of these records the user may see (one query): for linking only those."""
+    ids = set(ids)
+    if not ids:
+        return set()
+    return set(db.session.scalars(select(model.id).where(scope_condition(model, user), model.id.in_(ids))))
+
+
 def is_visible(record, user=None) -> bool:
     model = type(record)
     return db.session.scalar(select(model.id).where(scope_condition(model, user), model.id == record.id)) is not None

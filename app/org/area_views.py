@@ -12,10 +12,10 @@ from sqlalchemy import select
 from app.auth.decorators import require
 from app.auth.roles import Permission
 from app.core.forms import saving
-from app.core.scoping import get_visible_or_404, scoped_select
+from app.core.scoping import get_visible_or_404, scoped_select, visible_ids
 from app.extensions import db
 from app.org import areas, bp
-from app.org.models import Division, GridArea, Level, StaffRole
+from app.org.models import Division, GridArea, Level, StaffMember, StaffRole
 from app.org.services import active_assignments
 from app.org.staff_forms import AreaForm
 
@@ -91,11 +91,13 @@ def area_detail(area_id: int):
                 flash(_("已保存。") if changed else _("没有修改。"), "success")
                 return redirect(url_for("org.area_detail", area_id=area.id), 303)
     status = 400 if form.is_submitted() else 200
+    posts = [a for a in active_assignments([area.community_id]) if a.area_id == area.id]
     return render_template(
         "org/area.html",
         area=area,
         form=form,
         chiefs=_chiefs([area.id]).get(area.id, []),
-        posts=[a for a in active_assignments([area.community_id]) if a.area_id == area.id],
+        posts=posts,
+        seen_staff=visible_ids(StaffMember, [a.staff_id for a in posts]),
         can_edit=current_user.can(Permission.EDIT_GRID_DATA),
     ), status

@@ -13,12 +13,12 @@ from sqlalchemy import select
 from app.auth.decorators import require
 from app.auth.roles import Permission, may_see_key_persons
 from app.core.forms import saving
-from app.core.scoping import get_visible_or_404, scoped_select
+from app.core.scoping import get_visible_or_404, scoped_select, visible_ids
 from app.core.timeutil import local_today
 from app.extensions import db
 from app.org import boundaries, bp, services
 from app.org.forms import BoundaryForm, DivisionEditForm, DivisionForm, GridForm, MergeForm, SplitForm, kind_choices
-from app.org.models import KINDS_BY_LEVEL, Building, Division, GridProfile, Level
+from app.org.models import KINDS_BY_LEVEL, Building, Division, GridProfile, Level, StaffMember
 from app.org.ordering import buildings_in_order
 
 
@@ -83,6 +83,7 @@ def division_detail(division_id: int):
 
 def _grid_page(grid: Division):
     assignments = services.active_assignments([grid.id])
+    chain = services.chain_of(grid)
     buildings = buildings_in_order(db.session.scalars(scoped_select(Building).where(Building.grid_id == grid.id)))
     return render_template(
         "org/grid.html",
@@ -90,7 +91,8 @@ def _grid_page(grid: Division):
         profile=grid.current_profile,
         assignments=assignments,
         check=services.team_check(assignments),
-        chain=services.chain_of(grid),
+        chain=chain,
+        seen_staff=visible_ids(StaffMember, [s.id for link in chain for s in link.staff]),
         buildings=buildings,
         changes=boundaries.grid_changes(grid),
     )

@@ -45,7 +45,7 @@ def test_board_breakdown_and_rules(page, live_server, march_world):
 
     page.goto(live_server("/assessment/rules"))
     snap(page, "assessment-rules")
-    points = page.get_by_label("事件超期 每次分值")
+    points = page.get_by_label("事件超期 每次分值", exact=True)  # not 承办事件超期's
     points.fill("-5")
     points.press("Enter")
     expect(page.get_by_text("已保存“事件超期”。")).to_be_visible()

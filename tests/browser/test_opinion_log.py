@@ -71,6 +71,7 @@ def record_patrol(page, live_server) -> None:
     page.get_by_label("巡查路线或点位").fill("东关路—菜市场—1号楼")
     page.get_by_role("button", name="保存，再登记发现的情况").click()
     expect(page.locator("h1")).to_contain_text("巡查")
+    page.wait_for_load_state()  # htmx set up: an add pressed before then loads the whole page
 
 
 def test_a_patrol_with_a_finding_reported_as_a_matter(page, live_server, world_ids):
