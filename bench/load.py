@@ -2,7 +2,8 @@
 scale, mixed reads and writes, beside a minimal Flask app served the same way.
 
     .venv/bin/python bench/load.py FOLDER [--reuse] [--clients 50] [--duration 60] [--warmup 10]
-                                   [--threads 4] [--think 0] [--no-baseline] [--no-fieldwork]
+                                   [--threads 4] [--queue 32] [--queue-timeout 15] [--think 0]
+                                   [--no-baseline] [--no-fieldwork]
     .venv/bin/python bench/load.py FOLDER --engine postgresql --processes 2 [--database-url URL]
 
 FOLDER is the instance folder of the test (made if missing; never the real one).
@@ -875,6 +876,10 @@ def main() -> None:
     parser.add_argument("--database-url", help="an existing PostgreSQL database instead of a throwaway cluster")
     parser.add_argument("--processes", type=int, default=1, help="server processes (each on its own port)")
     parser.add_argument("--threads", type=int, default=4, help="waitress threads per process (flask serve --threads)")
+    parser.add_argument("--queue", type=int, default=32, help="requests that may wait (flask serve --queue)")
+    parser.add_argument(
+        "--queue-timeout", type=float, default=15, help="seconds one may wait (flask serve --queue-timeout)"
+    )
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--grid-accounts", type=int, default=30, help="grid-worker accounts the clients share")
     parser.add_argument(
@@ -955,6 +960,10 @@ def main() -> None:
                     str(port),
                     "--threads",
                     str(args.threads),
+                    "--queue",
+                    str(args.queue),
+                    "--queue-timeout",
+                    str(args.queue_timeout),
                 ],
                 env,
                 port,
