@@ -16,7 +16,9 @@ health check must answer even when the app is full."""
 
 from __future__ import annotations
 
+import logging
 import threading
+import time
 from collections.abc import Callable, Iterable
 
 from werkzeug.wsgi import ClosingIterator
@@ -24,6 +26,9 @@ from werkzeug.wsgi import ClosingIterator
 # Let through whatever the load: files, and the health check a monitor polls.
 UNCOUNTED_PREFIXES = ("/static/", "/health", "/favicon.ico")
 RETRY_AFTER_SECONDS = 5
+# At most one log line this often about the requests answered 503, however many.
+LOG_EVERY_SECONDS = 60.0
+logger = logging.getLogger("gridbook.admission")
 
 BUSY_PAGE = """<!doctype html>
 <html lang="zh-CN"><head><meta charset="utf-8">
@@ -49,6 +54,8 @@ class AdmissionControl:
         self.waiting = 0
         # Counted for the log and the load test: how many were told to come back.
         self.refused = 0
+        self._refused_since_line = 0
+        self._last_line = float("-inf")
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
         if (environ.get("PATH_INFO") or "").startswith(UNCOUNTED_PREFIXES):
@@ -78,6 +85,16 @@ class AdmissionControl:
     def _busy(self, start_response: Callable) -> Iterable[bytes]:
         with self._lock:
             self.refused += 1
+            self._refused_since_line += 1
+            now = time.monotonic()
+            if now - self._last_line >= LOG_EVERY_SECONDS:
+                count, self._refused_since_line, self._last_line = self._refused_since_line, 0, now
+                logger.warning(
+                    "busy: %d request(s) answered 503 since the last such line (%d running, %d waiting at most)",
+                    count,
+                    self.running,
+                    self.max_waiting,
+                )
         start_response(
             "503 Service Unavailable",
             [

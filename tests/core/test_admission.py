@@ -75,3 +75,16 @@ def test_a_request_that_waits_too_long_is_told_to_come_back():
     first.join(5)
     # Free again: the slot was given back when the first answer was sent.
     assert client.get("/fast", buffered=True).status_code == 200
+
+
+def test_the_log_says_so_once_a_minute(caplog):
+    """Quiet logs: however many are refused, one line a minute says how many."""
+    control = AdmissionControl(Held(), running=0, waiting=0, wait_seconds=1)  # full from the start
+    client = Client(control)
+    assert [client.get("/fast", buffered=True).status_code for _ in range(5)] == [503] * 5
+    lines = [r.getMessage() for r in caplog.records if r.name == "gridbook.admission"]
+    assert len(lines) == 1 and "1 request(s) answered 503" in lines[0]
+    control._last_line -= 61  # a minute later
+    client.get("/fast", buffered=True)
+    lines = [r.getMessage() for r in caplog.records if r.name == "gridbook.admission"]
+    assert len(lines) == 2 and "5 request(s) answered 503" in lines[1]
