@@ -185,6 +185,7 @@ NO_SIGN_IN = {
     "home.health",
     "pwa.manifest",
     "pwa.service_worker",
+    "pwa.favicon",
     "rare_font",  # a font cut to a page's rare characters: public pages need it too
 }
 PUBLIC_PREFIXES = ("/public/", "/open311/")
