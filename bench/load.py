@@ -2,7 +2,7 @@
 scale, mixed reads and writes, beside a minimal Flask app served the same way.
 
     .venv/bin/python bench/load.py FOLDER [--reuse] [--clients 50] [--duration 60] [--warmup 10]
-                                   [--threads 4] [--queue 32] [--queue-timeout 15] [--think 0]
+                                   [--threads 4] [--queue 64] [--queue-timeout 15] [--think 0]
                                    [--no-baseline] [--no-fieldwork]
     .venv/bin/python bench/load.py FOLDER --engine postgresql --processes 2 [--database-url URL]
 
@@ -456,6 +456,10 @@ class Sample:
     where: str = ""  # method and path, kept for errors only
 
 
+# A client signing in that is answered 503 (the server full) tries again this often.
+LOGIN_ATTEMPTS = 20
+
+
 class Browser:
     """One keep-alive connection with its cookies, as one browser tab."""
 
@@ -537,6 +541,7 @@ class Client:
         self.samples: list[Sample] = []
         self.login_ms: float | None = None
         self.login_error: str | None = None
+        self.login_busy = 0
         reads = list(READS.items())
         writes = list(WRITES.items()) if account.writes else []
         self.actions = [getattr(self, name) for name, _ in reads + writes]
@@ -599,16 +604,32 @@ class Client:
     # signing in (before the clock starts)
 
     def login(self) -> None:
+        """Sign in through the form; a 503 (the server full: everyone signs in at once)
+        is tried again after its Retry-After, as a person presses refresh after
+        "系统繁忙，请稍后再试" — up to LOGIN_ATTEMPTS times."""
         started = time.monotonic()
+        self.login_busy = 0
         try:
-            status, _, content = self.browser.request("GET", "/login")
-            found = form_fields(content, "password")
-            if found is None:
-                raise RuntimeError(f"no login form ({status})")
-            form = with_values(found[1], {"username": self.account.username, "password": self.account.password})
-            status, headers, content = self.browser.request("POST", "/login", form, referer="/login")
-            if status not in (302, 303) or urlsplit(headers.get("Location", "")).path.startswith("/login"):
-                self.login_error = f"login answered {status}: {error_text(content)}"
+            for _attempt in range(LOGIN_ATTEMPTS):
+                status, headers, content = self.browser.request("GET", "/login")
+                if status == 503:
+                    self.login_busy += 1
+                    time.sleep(float(headers.get("Retry-After") or 5))
+                    continue
+                found = form_fields(content, "password")
+                if found is None:
+                    raise RuntimeError(f"no login form ({status})")
+                form = with_values(found[1], {"username": self.account.username, "password": self.account.password})
+                status, headers, content = self.browser.request("POST", "/login", form, referer="/login")
+                if status == 503:
+                    self.login_busy += 1
+                    time.sleep(float(headers.get("Retry-After") or 5))
+                    continue
+                if status not in (302, 303) or urlsplit(headers.get("Location", "")).path.startswith("/login"):
+                    self.login_error = f"login answered {status}: {error_text(content)}"
+                break
+            else:
+                self.login_error = f"login: still 503 after {LOGIN_ATTEMPTS} tries"
         except Exception as error:
             self.login_error = f"login: {type(error).__name__}: {error}"
         self.login_ms = (time.monotonic() - started) * 1000
@@ -876,7 +897,7 @@ def main() -> None:
     parser.add_argument("--database-url", help="an existing PostgreSQL database instead of a throwaway cluster")
     parser.add_argument("--processes", type=int, default=1, help="server processes (each on its own port)")
     parser.add_argument("--threads", type=int, default=4, help="waitress threads per process (flask serve --threads)")
-    parser.add_argument("--queue", type=int, default=32, help="requests that may wait (flask serve --queue)")
+    parser.add_argument("--queue", type=int, default=64, help="requests that may wait (flask serve --queue)")
     parser.add_argument(
         "--queue-timeout", type=float, default=15, help="seconds one may wait (flask serve --queue-timeout)"
     )
@@ -998,6 +1019,7 @@ def main() -> None:
             max=round(logins[-1], 1),
             clients=len(clients),
             errors=len(failed),
+            busy_retries=sum(c.login_busy for c in clients),
         )
         if failed:
             raise SystemExit("sign-in failed:\n" + "\n".join(failed[:10]))

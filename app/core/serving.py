@@ -146,7 +146,7 @@ def _this_app() -> Flask:
 )
 @click.option(
     "--queue",
-    default=32,
+    default=64,
     show_default=True,
     type=click.IntRange(0, 10_000),
     help="可排队等待的请求数，再多即答“系统繁忙” / requests that may wait for a thread; past that, 503 at once",
