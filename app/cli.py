@@ -142,10 +142,18 @@ def create_administrators(system_username: str, security_username: str, audit_us
     help="small: 24 grids, about 600 people; county: 300 grids, 60,000 households, "
     "200,000 people (bulk-loaded, for trying the app at size and for bench/run.py)",
 )
-def seed_demo(scale: str) -> None:
+@click.option(
+    "--fieldwork",
+    is_flag=True,
+    help="county only: add a year of field work too (matters, visits, patrols, 民情日志: about 30 s), "
+    "as bench/load.py and bench/fieldwork_bench.py measure with",
+)
+def seed_demo(scale: str, fieldwork: bool) -> None:
     """Load a demo county (refuses when the database already holds divisions)."""
     import time
 
+    if fieldwork and scale != "county":
+        raise click.ClickException("--fieldwork 只用于 --scale county / --fieldwork goes with --scale county.")
     from app.demo.county import DemoAlreadyLoaded, load_demo
 
     started = time.perf_counter()
@@ -162,6 +170,11 @@ def seed_demo(scale: str) -> None:
             raise click.ClickException(str(error)) from None
         refresh_query_statistics(db.session)
         db.session.commit()
+    if fieldwork:
+        from app.demo.fieldwork import load_fieldwork
+
+        with write_transactions():
+            load_fieldwork(progress=click.echo)
     if scale == "county":
         click.echo("  " + ", ".join(f"{key} {value:,}" for key, value in report.counts.items()))
         click.echo(

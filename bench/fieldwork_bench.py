@@ -9,7 +9,7 @@ On the county demo database (instance folder or GRIDBOOK_INSTANCE):
     .venv/bin/python bench/fieldwork_bench.py [--requests 20] [--warmup 3] [--only TEXT]
                                               [--profile NAME] [--sql NAME]
 
-First it adds a year of field work (bench/fieldwork_data.py: ~36,000 matters with
+First it adds a year of field work (app/demo/fieldwork.py: ~36,000 matters with
 their timelines, ~120,000 visits, ~37,000 patrols, 民情日志 entries, reports to the
 grid chief, cards and surveys) unless it is there already — one transaction, about
 a minute. Then, as bench/run.py does (its helpers are reused): the accounts
@@ -44,7 +44,7 @@ emit = base.emit
 
 
 def load(app) -> None:
-    from fieldwork_data import load_fieldwork
+    from app.demo.fieldwork import load_fieldwork
 
     with app.app_context(), write_transactions():
         started = time.perf_counter()

@@ -9,7 +9,7 @@ scale, mixed reads and writes, beside a minimal Flask app served the same way.
 FOLDER is the instance folder of the test (made if missing; never the real one).
 Unless --reuse finds the county already there, it runs `flask db upgrade` and `flask
 seed-demo --scale county` into it (about 30 s on SQLite), then adds a year of field
-work (bench/fieldwork_data.py: matters, visits, 民情日志; --no-fieldwork skips it, and
+work (app/demo/fieldwork.py: matters, visits, 民情日志; --no-fieldwork skips it, and
 the matter pages then have little to show). With --engine postgresql and no
 --database-url the database is a throwaway cluster (scripts/pg-cluster.sh) that is
 stopped and removed at the end, so it is loaded on every run; to reuse one, start a
@@ -188,7 +188,7 @@ def prepare_instance(args, instance: Path, database_url: str | None) -> None:
 
     with app.app_context(), write_transactions():
         if not args.no_fieldwork:
-            from fieldwork_data import load_fieldwork
+            from app.demo.fieldwork import load_fieldwork
 
             field_started = time.perf_counter()
             counts = load_fieldwork(progress=note)

@@ -55,3 +55,8 @@ def test_seed_demo_builds_the_demo_county(app, runner):
 def test_seed_demo_refuses_a_database_with_data(app, runner, world):
     result = runner.invoke(args=["seed-demo"])
     assert result.exit_code != 0 and "已有区划数据" in result.output
+
+
+def test_fieldwork_goes_with_the_county_scale(app, runner):
+    result = runner.invoke(args=["seed-demo", "--fieldwork"])
+    assert result.exit_code != 0 and "--fieldwork goes with --scale county" in result.output

@@ -33,6 +33,7 @@ DATA_MODULES = {
     "app/demo/supervision.py": "demo admission items, meetings, trainings, tasks and inspections (records, not UI)",
     "app/demo/assessment.py": "demo warning cards and surveys (records, not UI)",
     "app/demo/visits.py": "demo visit findings and needs (records, not UI)",
+    "app/demo/fieldwork.py": "a year of demo field work at county scale (records, not UI)",
 }
 DATA_CONSTANTS = {
     "DEFAULT_DEPARTMENTS",

@@ -1,6 +1,7 @@
 """The county-scale demo loader (bulk, bypassing the services) must leave the search
 indexes as complete as the pages do."""
 
+import pytest
 from sqlalchemy import func, select
 
 from app.core.database import write_transactions
@@ -42,3 +43,24 @@ def test_records_added_after_a_county_load_get_new_ids(app):
         )
         db.session.commit()
         assert added.id == largest + 1
+
+
+@pytest.mark.slow  # a county load and a year of field work (about half a minute)
+def test_a_year_of_field_work_goes_on_a_county_load_once(app):
+    """`seed-demo --scale county --fieldwork`'s second half: matters, visits and patrols
+    for the pages that count them; a second run adds nothing."""
+    from app.demo.fieldwork import load_fieldwork
+    from app.matters.models import Matter
+    from app.patrols.models import Patrol
+    from app.visits.models import Visit
+
+    with write_transactions():
+        load_county_demo(7, households=3000, residents=9000)
+        db.session.commit()
+    with write_transactions():
+        counts = load_fieldwork(progress=lambda _line: None)
+    assert counts is not None
+    for model in (Matter, Visit, Patrol):
+        assert db.session.scalar(select(func.count()).select_from(model)) > 100, model.__name__
+    with write_transactions():
+        assert load_fieldwork(progress=lambda _line: None) is None

@@ -1,4 +1,5 @@
-"""A year of field work on the county demo database, for bench/fieldwork_bench.py.
+"""A year of field work on the county demo database (`flask seed-demo --scale county
+--fieldwork`; bench/fieldwork_bench.py and bench/load.py add it when it is missing).
 
 `flask seed-demo --scale county` builds the registers (300 grids, 60,000 households,
 200,000 residents) but no matters, visits or patrols, so the dashboard, the visit
