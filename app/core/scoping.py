@@ -45,7 +45,7 @@ def visible_prefixes(user) -> list[str] | None:
 
 def _compute_prefixes(user) -> list[str] | None:
     from app.auth.roles import Permission, sees_no_divisions
-    from app.org.models import Division, StaffAssignment, StaffMember
+    from app.org.models import Division, StaffAssignment, StaffMember, grid_area_member
 
     if sees_no_divisions(user):
         return []  # 三员 see only accounts, settings and the log; departments their matters
@@ -74,8 +74,9 @@ def _compute_prefixes(user) -> list[str] | None:
             .where(current.c.area_id.is_(None))
             .union(
                 select(Division.code)
-                .join(current, current.c.area_id == Division.area_id)
-                .where(current.c.area_id.is_not(None), Division.status == "active")
+                .join(grid_area_member, grid_area_member.c.grid_id == Division.id)
+                .join(current, current.c.area_id == grid_area_member.c.area_id)
+                .where(Division.status == "active")
             )
         )
         prefixes.extend(code for code in sorted(assigned) if code not in prefixes)
@@ -164,6 +165,7 @@ def _rules() -> dict[type, Callable]:
         StaffAssignment,
         StaffMember,
         TeamMembership,
+        grid_area_member,
     )
     from app.patrols.models import ChiefReport, OpinionEntry, OpinionLogCheck, Patrol, PatrolFinding
     from app.printing.manual_models import ManualPage
@@ -205,7 +207,7 @@ def _rules() -> dict[type, Callable]:
         # A 片区 is seen with its community, or by those who see one of its grids.
         GridArea: lambda user, ids: or_(
             GridArea.community_id.in_(ids),
-            GridArea.id.in_(select(Division.area_id).where(Division.id.in_(ids))),
+            GridArea.id.in_(select(grid_area_member.c.area_id).where(grid_area_member.c.grid_id.in_(ids))),
         ),
         Handover: lambda user, ids: Handover.grid_id.in_(ids),
         ServiceTeam: lambda user, ids: ServiceTeam.division_id.in_(ids),

@@ -229,7 +229,9 @@ def _levels(street: Division, community: Division) -> None:
     总网格长, the community's 一级 and 二级网格长, and two 片区 of three grids each with
     their 片区网格长 — the second 片区's post left empty, so the coverage view shows a gap.
     Fixed names (not drawn): the county's other staff keep theirs."""
-    from app.org.models import GridArea
+    from sqlalchemy import insert
+
+    from app.org.models import GridArea, grid_area_member
 
     def post(name: str, home: Division, division: Division, role: StaffRole, area=None) -> None:
         member = StaffMember(home_division=home, name=name, phone="0999-6010000")
@@ -244,7 +246,8 @@ def _levels(street: Division, community: Division) -> None:
         area = GridArea(community_id=community.id, name=name)
         db.session.add(area)
         db.session.flush()
-        for grid in grids[index * 3 : index * 3 + 3]:
-            grid.area_id = area.id
+        db.session.execute(
+            insert(grid_area_member), [{"grid_id": g.id, "area_id": area.id} for g in grids[index * 3 : index * 3 + 3]]
+        )
         if index == 0:
             post("孙国强", community, community, StaffRole.AREA_CHIEF, area)

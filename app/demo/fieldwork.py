@@ -60,6 +60,8 @@ from app.registry.keypersons.models import KeyPerson
 from app.registry.people.models import Household, HouseholdMember
 from app.visits.models import Visit, visit_visitor
 
+# The matter source 网格员上报 (app.matters.reference.SOURCES), spelt like the account role.
+WORKER_REPORT = "grid_worker"
 MARKER = "基准测试·工作站站员"
 DAYS = 365
 MATTERS = 36_000
@@ -113,7 +115,7 @@ MATTER_TEXT = {
     "dispute": ("邻里漏水纠纷", "宅基地边界纠纷", "物业费纠纷", "劳资纠纷"),
 }
 SOURCES = (
-    ("grid_worker", 0.35),
+    (WORKER_REPORT, 0.35),
     ("visit", 0.12),
     ("online", 0.13),
     ("hotline", 0.25),
@@ -401,7 +403,7 @@ class _Loader:
                                     "grid": grid,
                                     "at": _at(day, end + 0.7),
                                     "class": "city",
-                                    "source": "grid_worker",
+                                    "source": WORKER_REPORT,
                                     "text": text,
                                     "link": (PatrolFinding.__table__, found_id),
                                 }
@@ -444,7 +446,7 @@ class _Loader:
                             "grid": grid,
                             "at": entry["created_at"] + _hours(0.1),
                             "class": MATTER_CLASS_OF_CATEGORY[category],
-                            "source": "grid_worker",
+                            "source": WORKER_REPORT,
                             "text": content,
                             "link": (OpinionEntry.__table__, entry["id"]),
                         }
@@ -527,7 +529,7 @@ class _Loader:
                         "grid": grid,
                         "at": at + _hours(0.1),
                         "class": "livelihood",
-                        "source": "grid_worker",
+                        "source": WORKER_REPORT,
                         "text": needs,
                         "link": (Visit.__table__, new_id),
                     }
@@ -653,8 +655,8 @@ class _Loader:
                 "description": request["text"],
                 "urgency": "urgent" if rng.random() < 0.05 else "normal",
                 "reporter_id": None,
-                "reporter_name": "" if request["source"] == "grid_worker" else random_name(rng),
-                "reporter_phone": "" if request["source"] == "grid_worker" else f"139{rng.randrange(10**8):08d}",
+                "reporter_name": "" if request["source"] == WORKER_REPORT else random_name(rng),
+                "reporter_phone": "" if request["source"] == WORKER_REPORT else f"139{rng.randrange(10**8):08d}",
                 "is_anonymous": False,
                 "involved_text": "",
                 "submitter_fingerprint": "",
@@ -762,7 +764,7 @@ class _Loader:
                 m.update(status="invalid", invalid_reason="不属于受理范围", verified_at=at, due_at=None)
                 step("reject", "reported", "invalid", at, "不属于受理范围")
             return
-        if m["source"] == "grid_worker" and rng.random() < 0.35:
+        if m["source"] == WORKER_REPORT and rng.random() < 0.35:
             at = created + _hours(rng.uniform(0.3, 4))
             if at < now:
                 m.update(

@@ -6,11 +6,11 @@ most. Each change is audited; the caller commits."""
 from __future__ import annotations
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import delete, insert, or_, select
 
 from app.auth import audit
 from app.extensions import db
-from app.org.models import Division, GridArea, Level
+from app.org.models import Division, GridArea, Level, grid_area_member
 from app.org.services import OrgError
 
 
@@ -48,29 +48,22 @@ def update_area(area: GridArea, name: str, note: str, is_active: bool, grids: li
     community = area.community
     if any(g.parent_id != community.id or not g.is_grid or not g.is_active for g in grids):
         raise OrgError(_("请从本社区（村）的网格中选择。"), "grid_ids")
-    before = {
-        "name": area.name,
-        "note": area.note,
-        "is_active": area.is_active,
-        "grids": sorted(g.id for g in area.grids),
-    }
+    before = _snapshot(area)
     area.name = _checked_name(community, name, area.id)
     area.note = (note or "").strip()[:2000]
     area.is_active = is_active
     chosen = {g.id for g in grids} if is_active else set()
-    for grid in list(area.grids):
-        if grid.id not in chosen:
-            grid.area_id = None
-    for grid in grids if is_active else []:
-        grid.area_id = area.id
+    # The area's grids now: the chosen ones leave any other area, the others leave this.
+    db.session.execute(
+        delete(grid_area_member).where(
+            or_(grid_area_member.c.area_id == area.id, grid_area_member.c.grid_id.in_(chosen))
+        )
+    )
+    if chosen:
+        db.session.execute(insert(grid_area_member), [{"grid_id": g, "area_id": area.id} for g in sorted(chosen)])
     db.session.flush()
-    db.session.refresh(area)
-    after = {
-        "name": area.name,
-        "note": area.note,
-        "is_active": area.is_active,
-        "grids": sorted(g.id for g in area.grids),
-    }
+    db.session.expire_all()  # every grid's area and every area's grids read again
+    after = _snapshot(area)
     changed = [k for k in after if after[k] != before[k]]
     if changed:
         audit.record(

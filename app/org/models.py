@@ -8,7 +8,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ForeignKey, Index, Numeric, String, Text, UniqueConstraint, text
+from sqlalchemy import Column, ForeignKey, Index, Numeric, String, Table, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.timeutil import utcnow
@@ -96,12 +96,14 @@ class Division(db.Model):
     valid_from: Mapped[date]
     valid_to: Mapped[date | None]
     note: Mapped[str] = mapped_column(Text, default="")
-    # A grid's 片区 (an area of its community's grids), if the community has them.
-    area_id: Mapped[int | None] = mapped_column(ForeignKey("grid_area.id", use_alter=True), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     parent: Mapped[Division | None] = relationship(remote_side=[id], back_populates="children")
-    area: Mapped[GridArea | None] = relationship(back_populates="grids", foreign_keys=[area_id])
+    # A grid's 片区 (an area of its community's grids), if the community has them:
+    # written through app.org.areas (grid_area_member).
+    area: Mapped[GridArea | None] = relationship(
+        secondary="grid_area_member", uselist=False, viewonly=True, back_populates="grids"
+    )
     children: Mapped[list[Division]] = relationship(back_populates="parent", order_by="Division.code")
     profiles: Mapped[list[GridProfile]] = relationship(
         back_populates="grid", order_by="GridProfile.effective_from.desc(), GridProfile.id.desc()"
@@ -133,6 +135,10 @@ class Division(db.Model):
             if profile.effective_to is None:
                 return profile
         return None
+
+    @property
+    def area_id(self) -> int | None:
+        return self.area.id if self.area is not None else None
 
     def ancestors(self) -> list[Division]:
         """From the root down to the parent."""
@@ -302,9 +308,20 @@ CHAIN_ROLES = (
 )
 
 
+# Which 片区 a grid is in: a table of its own, not a column of division, so that no two
+# tables refer to each other (the SQLite→PostgreSQL copy orders tables by their
+# foreign keys, app/core/engine_move.py). The grid is the key: one area at most.
+grid_area_member = Table(
+    "grid_area_member",
+    db.metadata,
+    Column("grid_id", ForeignKey("division.id"), primary_key=True),
+    Column("area_id", ForeignKey("grid_area.id"), nullable=False, index=True),
+)
+
+
 class GridArea(db.Model):
     """片区网格: several of a community's grids (基础网格责任区) grouped under a 片区网格长
-    (002 篇四). The grids name their area (Division.area_id); staff hold posts at it."""
+    (002 篇四). Its grids are listed in grid_area_member; staff hold posts at it."""
 
     __tablename__ = "grid_area"
     __table_args__ = (UniqueConstraint("community_id", "name"),)
@@ -318,7 +335,7 @@ class GridArea(db.Model):
 
     community: Mapped[Division] = relationship(foreign_keys=[community_id])
     grids: Mapped[list[Division]] = relationship(
-        back_populates="area", foreign_keys="Division.area_id", order_by="Division.code"
+        secondary=grid_area_member, viewonly=True, back_populates="area", order_by="Division.code"
     )
 
 

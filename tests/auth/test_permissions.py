@@ -283,6 +283,7 @@ ALLOWED = {
     ("app/matters/forms.py", 'default="grid_worker"'),
     ("app/matters/views.py", 'else "grid_worker"'),
     ("app/patrols/services.py", 'source="grid_worker"'),
+    ("app/demo/fieldwork.py", 'WORKER_REPORT = "grid_worker"'),
     # The demo county's leader account is called "leader".
     ("app/demo/county.py", '("leader", Role.LEADER'),
     # First-run setup from the command line looks for the accounts that already hold

@@ -9,7 +9,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from app.extensions import db
-from app.org.models import GridArea, StaffAssignment, StaffMember, StaffRole
+from app.org.models import GridArea, StaffAssignment, StaffMember, StaffRole, grid_area_member
 from app.printing import publicity
 from tests.conftest import fresh
 from tests.factories import START
@@ -103,7 +103,7 @@ def test_ledger_3_lists_the_levels_top_down(world, client_as):
     area = GridArea(community_id=world.community_a.id, name="东片区")
     db.session.add(area)
     db.session.flush()
-    world.grid_a.area_id = area.id
+    db.session.execute(grid_area_member.insert().values(grid_id=world.grid_a.id, area_id=area.id))
     for name, division, role, area_id in (
         ("王建华", world.town_a, StaffRole.TOTAL_CHIEF, None),
         ("赵立新", world.community_a, StaffRole.FIRST_LEVEL_CHIEF, None),

@@ -111,12 +111,12 @@ def test_statistics_count_the_registers_per_grid(client_as, world):
 
 
 def test_service_scope_lists_the_grids_boundaries_and_staff(client_as, world):
-    from app.org.models import GridArea
+    from app.org.models import GridArea, grid_area_member
 
     area = GridArea(community_id=world.community_a.id, name="东片区")
     db.session.add(area)
     db.session.flush()
-    world.grid_a.area_id = area.id
+    db.session.execute(grid_area_member.insert().values(grid_id=world.grid_a.id, area_id=area.id))
     db.session.commit()
     text = _text(client_as("station_a"), world, 2, division_id=world.community_a.id)
     # Each grid with its 片区 (东关二网格 is in none).
