@@ -28,7 +28,8 @@ from app.org.models import Division
 from app.org.services import grid_label
 
 
-def _year() -> int:
+def requested_year() -> int:
+    """The ?year= asked for (2000–2100), else this year: the yearly boards' year."""
     today = local_today()
     year = request.args.get("year", type=int) or today.year
     return year if 2000 <= year <= 2100 else today.year
@@ -46,7 +47,7 @@ def _grids(unit: Division | None) -> list[Division]:
 def accountability_board():
     """Each grid chief's year: 首问 complaints that held, 不满意 ratings, the two
     half-yearly surveys; a chief meeting any rule is flagged 劝退和调离."""
-    year = _year()
+    year = requested_year()
     division_id = request.args.get("division_id", type=int)
     unit = get_visible_or_404(Division, division_id) if division_id else None
     staff_id = request.args.get("staff_id", type=int)

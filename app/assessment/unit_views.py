@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app.assessment import adjustments, bp, units
-from app.assessment.accountability_views import _year
+from app.assessment.accountability_views import requested_year
 from app.assessment.forms import AdjustmentForm, AdjustmentWithdrawForm
 from app.assessment.models import ScoreAdjustment
 from app.auth.roles import Permission
@@ -42,12 +42,14 @@ def _unit_kind() -> str:
 @login_required
 def unit_board():
     """The year's board of one kind of unit, best score first."""
-    year, kind = _year(), _unit_kind()
+    year, kind = requested_year(), _unit_kind()
     departments: list[Department] = []
     divisions: list[Division] = []
     if kind == "department":
         if current_user.can(Permission.SEE_WHOLE_COUNTY):
-            departments = list(db.session.scalars(select(Department).order_by(Department.name)))
+            departments = list(
+                db.session.scalars(select(Department).where(Department.is_active).order_by(Department.name))
+            )
     else:
         divisions = list(
             db.session.scalars(
