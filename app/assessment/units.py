@@ -27,14 +27,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, or_, select
 
 from app.assessment import reference
 from app.assessment.models import ScoreAdjustment, ScoringRule
 from app.core.timeutil import local_day_start_utc, utcnow
 from app.extensions import db
 from app.matters import reference as matter_reference
-from app.matters.indicators import ratio
+from app.matters.indicators import count_where, ratio
 from app.matters.models import Matter
 from app.org.models import Department, Division
 
@@ -99,10 +99,6 @@ class UnitRow:
         return str(reference.FLAG_LABELS[self.flag]) if self.flag else ""
 
 
-def _number(condition):
-    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
-
-
 def _counts(key, condition, start: datetime, end: datetime, now: datetime) -> dict[int, UnitCounts]:
     """UnitCounts per value of `key` (the handling department or division) among the
     matters matching `condition`, for the UTC range [start, end)."""
@@ -118,13 +114,13 @@ def _counts(key, condition, start: datetime, end: datetime, now: datetime) -> di
     statement = (
         select(
             key,
-            _number(and_(Matter.dispatched_at >= start, Matter.dispatched_at < end)),
-            _number(due),
-            _number(and_(due, on_time)),
-            _number(and_(due, late)),
-            _number(closed_in),
-            _number(and_(closed_in, Matter.rework_count > 0)),
-            _number(and_(Matter.chased_at >= start, Matter.chased_at < end)),
+            count_where(and_(Matter.dispatched_at >= start, Matter.dispatched_at < end)),
+            count_where(due),
+            count_where(and_(due, on_time)),
+            count_where(and_(due, late)),
+            count_where(closed_in),
+            count_where(and_(closed_in, Matter.rework_count > 0)),
+            count_where(and_(Matter.chased_at >= start, Matter.chased_at < end)),
         )
         .where(*base)
         .group_by(key)

@@ -137,7 +137,8 @@ class IndicatorTable:
     total: Counts
 
 
-def _number(condition):
+def count_where(condition):
+    """SQL: how many rows of the group meet the condition (0 for none)."""
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
@@ -164,21 +165,21 @@ def per_grid(user, period: Period, within: Division | None = None, now: datetime
         select(
             Matter.grid_id,
             func.count(Matter.id),
-            _number(closed),
-            _number(Matter.verified_at.is_not(None)),
-            _number(
+            count_where(closed),
+            count_where(Matter.verified_at.is_not(None)),
+            count_where(
                 and_(
                     Matter.verified_at.is_not(None),
                     Matter.verify_due_at.is_not(None),
                     Matter.verified_at <= Matter.verify_due_at,
                 )
             ),
-            _number(and_(closed, Matter.rework_count > 0)),
-            _number(overdue_condition(now)),
+            count_where(and_(closed, Matter.rework_count > 0)),
+            count_where(overdue_condition(now)),
             func.coalesce(func.sum(Matter.extension_count), 0),
-            _number(Matter.rating.is_not(None)),
-            _number(Matter.rating.in_(SATISFIED)),
-            _number(Matter.reported_late.is_(True)),
+            count_where(Matter.rating.is_not(None)),
+            count_where(Matter.rating.in_(SATISFIED)),
+            count_where(Matter.reported_late.is_(True)),
         )
         .where(*base, Matter.created_at >= start, Matter.created_at < end)
         .group_by(Matter.grid_id)
@@ -186,7 +187,7 @@ def per_grid(user, period: Period, within: Division | None = None, now: datetime
     # Due: by the handling deadline, or (handled on the spot) by the closing time. Two
     # queries rather than one OR, so each runs on its own index. A deadline is the end
     # of a day (24:00 is the next day's 00:00) and belongs to the day it ends: (start, end].
-    on_time = _number(and_(closed, Matter.closed_on_time.is_(True)))
+    on_time = count_where(and_(closed, Matter.closed_on_time.is_(True)))
     due_by_deadline = (
         select(Matter.grid_id, func.count(Matter.id), on_time)
         .where(*base, Matter.handle_due_at > start, Matter.handle_due_at <= end)

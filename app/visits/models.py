@@ -69,12 +69,6 @@ class Visit(Located, EnteredOffline, db.Model):
         return str(VISIT_TYPES.get(self.visit_type, self.visit_type))
 
     @property
-    def is_verification(self) -> bool:
-        from app.visits.reference import VERIFICATION_TYPES
-
-        return self.visit_type in VERIFICATION_TYPES
-
-    @property
     def record_check_label(self) -> str:
         from app.visits.reference import RECORD_CHECKS
 

@@ -165,22 +165,7 @@ def record_visit(household: Household, values: VisitValues, *, user=None, matter
     follow-up is reported as a matter that names the visit."""
     if household.status != "active":
         raise VisitError(_("该户已销户。"))
-    cleaned = _clean(values, household.grid)
-    visitors = cleaned.pop("visitors")
-    visit = Visit(
-        grid_id=household.grid_id, household_id=household.id, recorded_by_id=getattr(user, "id", None), **cleaned
-    )
-    visit.visitors = visitors
-    place(visit, values.position)
-    db.session.add(visit)
-    db.session.flush()
-    audit.record(
-        "visit_recorded",
-        target=visit,
-        actor=user,
-        summary=f"{household.household_number} {visit.visited_on:%Y-%m-%d} {visit.type_label}",
-        detail=_snapshot(visit),
-    )
+    visit = _add_visit(household, _clean(values, household.grid), values.position, user)
     if matter is not None:
         open_matter(visit, matter, user=user)
     return visit
@@ -226,8 +211,33 @@ def open_matter(visit: Visit, request: MatterRequest, *, user=None):
 
 def update_visit(visit: Visit, values: VisitValues, *, user=None) -> bool:
     """Correct a visit (its grid and household stay); audited with before and after."""
+    return _apply_changes(visit, _clean(values, visit.grid, current_type=visit.visit_type), user)
+
+
+def _add_visit(household: Household, cleaned: dict, position: Position | None, user) -> Visit:
+    """Save a visit from checked values (a visit's or a 核实's), audited."""
+    visitors = cleaned.pop("visitors")
+    visit = Visit(
+        grid_id=household.grid_id, household_id=household.id, recorded_by_id=getattr(user, "id", None), **cleaned
+    )
+    visit.visitors = visitors
+    place(visit, position)
+    db.session.add(visit)
+    db.session.flush()
+    audit.record(
+        "visit_recorded",
+        target=visit,
+        actor=user,
+        summary=f"{household.household_number} {visit.visited_on:%Y-%m-%d} {visit.type_label}",
+        detail=_snapshot(visit),
+    )
+    return visit
+
+
+def _apply_changes(visit: Visit, cleaned: dict, user) -> bool:
+    """Put checked values (a visit's or a 核实's) on a visit; True, audited with before
+    and after, if anything changed."""
     before = _snapshot(visit)
-    cleaned = _clean(values, visit.grid, current_type=visit.visit_type)
     visit.visitors = cleaned.pop("visitors")
     for key, value in cleaned.items():
         setattr(visit, key, value)
@@ -317,47 +327,14 @@ def record_verification(household: Household, values: VerificationValues, *, use
     """A 核实 of an active household by someone other than its grid's staff."""
     if household.status != "active":
         raise VisitError(_("该户已销户。"))
-    cleaned = _clean_verification(values, household.grid)
-    visitors = cleaned.pop("visitors")
-    visit = Visit(
-        grid_id=household.grid_id, household_id=household.id, recorded_by_id=getattr(user, "id", None), **cleaned
-    )
-    visit.visitors = visitors
-    place(visit, values.position)
-    db.session.add(visit)
-    db.session.flush()
-    audit.record(
-        "visit_recorded",
-        target=visit,
-        actor=user,
-        summary=f"{household.household_number} {visit.visited_on:%Y-%m-%d} {visit.type_label}",
-        detail=_snapshot(visit),
-    )
-    return visit
+    return _add_visit(household, _clean_verification(values, household.grid), values.position, user)
 
 
 def update_verification(visit: Visit, values: VerificationValues, *, user=None) -> bool:
     """Correct a 核实 (the verdict too, until the grid has marked it corrected)."""
     if visit.corrected_on is not None and values.record_check != visit.record_check:
         raise VisitError(_("网格已按这次核实更正了信息，核实结果不能再改。"), "record_check")
-    before = _snapshot(visit)
-    cleaned = _clean_verification(values, visit.grid)
-    visit.visitors = cleaned.pop("visitors")
-    for key, value in cleaned.items():
-        setattr(visit, key, value)
-    db.session.flush()
-    after = _snapshot(visit)
-    if after == before:
-        return False
-    changed = [key for key in after if after[key] != before[key]]
-    audit.record(
-        "visit_updated",
-        target=visit,
-        actor=user,
-        summary=f"{visit.household.household_number} {visit.visited_on:%Y-%m-%d}",
-        detail={"before": {k: before[k] for k in changed}, "after": {k: after[k] for k in changed}},
-    )
-    return True
+    return _apply_changes(visit, _clean_verification(values, visit.grid), user)
 
 
 def mark_corrected(visit: Visit, user, today: date) -> None:

@@ -180,16 +180,6 @@ def points_of_grids(grid_ids: list[int], keep_id: int | None = None) -> list[Res
     )
 
 
-def chosen_point(point_id: int | None, grid: Division, field: str = "point_id") -> ResponsibilityPoint | None:
-    """The point a form chose, which must be one of the grid's (None: none chosen)."""
-    if not point_id:
-        return None
-    point = db.session.get(ResponsibilityPoint, point_id)
-    if point is None or point.grid_id != grid.id:
-        raise PointError(_("所选点位不在%(grid)s，请重新选择。", grid=grid.name), field)
-    return point
-
-
 def short_of_minimum(point: ResponsibilityPoint, count: int, first: date) -> bool:
     """A month below the minimum, for a point that existed before the month began."""
     return count < MONTHLY_MINIMUM and point.created_at.date() < first
